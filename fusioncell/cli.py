@@ -1,0 +1,218 @@
+"""The fusioncell command line: parse, call a stage, print. Nothing else lives here.
+
+Exit codes (docs/cli.md, ../shared/spec/cli-contract.md): 0 success; 1 the
+analysis ran but found nothing usable; 2 bad input or usage, with one
+readable line and no traceback; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+
+from fusioncell.errors import FusioncellError
+
+app = typer.Typer(
+    name="fusioncell",
+    help="All-source intelligence fusion: where is he, whom to watch next, what may we share.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Fmt(str, Enum):
+    text = "text"
+    json = "json"
+
+
+CaseArg = typer.Argument(..., help="A case folder (with case.toml) or an ingested case store (.duckdb).")
+StoreOpt = typer.Option(None, "--store", help="Case store file to use for a case folder (default: cached beside it).")
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    typer.echo(f"fusioncell: error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+def _emit(result: dict[str, Any], fmt: Fmt, render: Callable[[dict[str, Any]], str]) -> None:
+    if fmt is Fmt.json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        sys.stdout.write(render(result).rstrip("\n") + "\n")
+
+
+def _open(case: Path, store: Optional[Path]) -> Any:
+    from fusioncell.store import open_case
+
+    return open_case(case, store)
+
+
+@app.command()
+def ingest(case: Path = CaseArg, store: Optional[Path] = StoreOpt) -> None:
+    """Validate a case folder and load it into its case store (all or nothing per file)."""
+    from fusioncell.ingest import ingest_case
+    from fusioncell.store import CaseStore
+    from fusioncell.store.store import _default_store_for
+
+    if not case.is_dir():
+        _fail(f"{case}: not a case folder")
+    target = store or _default_store_for(case)
+    with CaseStore.open(target, folder=case) as cs:
+        summary = ingest_case(case, cs, quiet=False)
+    typer.echo(str(summary))
+
+
+@app.command()
+def info(case: Path = CaseArg, store: Optional[Path] = StoreOpt, format: Fmt = typer.Option(Fmt.text, "--format")) -> None:
+    """Counts per discipline and source, time span, identifiers and targets of a case."""
+    from fusioncell.ingest.summary import case_summary, render_summary
+
+    with _open(case, store) as cs:
+        _emit(case_summary(cs), format, render_summary)
+
+
+@app.command()
+def simulate(
+    out_dir: Path = typer.Argument(..., help="Folder to write the case into (created; must be empty or absent)."),
+    seed: int = typer.Option(0, "--seed"),
+    scale: str = typer.Option("small", "--scale", help="small | medium | large | a number of people"),
+    days: int = typer.Option(30, "--days"),
+    difficulty: str = typer.Option("normal", "--difficulty", help="easy | normal | hard"),
+    track: Optional[str] = typer.Option(None, "--track", help="Comma-separated identifiers to track (default: the seed lead)."),
+) -> None:
+    """Write a synthetic case folder plus truth.json (never read by the analysis)."""
+    from fusioncell.sim import simulate as run_sim
+
+    tracked = [t.strip() for t in track.split(",") if t.strip()] if track else None
+    summary = run_sim(out_dir, seed=seed, scale=scale, days=days, difficulty=difficulty, track=tracked)
+    typer.echo(summary if isinstance(summary, str) else json.dumps(summary, indent=2, default=str))
+
+
+@app.command()
+def network(
+    case: Path = CaseArg,
+    focus: Optional[str] = typer.Option(None, "--focus", help="Identifier or entity id to centre on."),
+    hops: int = typer.Option(2, "--hops", min=1, max=6),
+    format: Fmt = typer.Option(Fmt.text, "--format"),
+    graphml: Optional[Path] = typer.Option(None, "--graphml", help="Also write the graph as GraphML (Gephi)."),
+    gexf: Optional[Path] = typer.Option(None, "--gexf", help="Also write the graph as GEXF (Gephi)."),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """The network of contacts: close circle, relationships, key players, burner phones."""
+    from fusioncell.network.report import network_report, render_text
+
+    with _open(case, store) as cs:
+        result = network_report(cs, focus=focus, hops=hops, graphml=graphml, gexf=gexf)
+        _emit(result, format, render_text)
+
+
+@app.command()
+def pattern(
+    case: Path = CaseArg,
+    id: str = typer.Option(..., "--id", help="Identifier whose pattern of life to show."),
+    format: Fmt = typer.Option(Fmt.text, "--format"),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Pattern of life of one identifier: places, routine, anomalies, going dark."""
+    from fusioncell.spacetime.report import pattern_report, render_pattern_text
+
+    with _open(case, store) as cs:
+        _emit(pattern_report(cs, id), format, render_pattern_text)
+
+
+@app.command()
+def meetings(
+    case: Path = CaseArg,
+    ids: Optional[str] = typer.Option(None, "--ids", help="Comma-separated identifiers (default: all tracked)."),
+    format: Fmt = typer.Option(Fmt.text, "--format"),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Co-locations and meetings between identifiers, with probabilities."""
+    from fusioncell.spacetime.report import meetings_report, render_meetings_text
+
+    idlist = [i.strip() for i in ids.split(",") if i.strip()] if ids else None
+    with _open(case, store) as cs:
+        _emit(meetings_report(cs, idlist), format, render_meetings_text)
+
+
+@app.command()
+def locate(
+    case: Path = CaseArg,
+    target: Optional[str] = typer.Option(None, "--target", help="Entity id of the target (default: the case's first)."),
+    format: Fmt = typer.Option(Fmt.json, "--format"),
+    top: int = typer.Option(5, "--top", min=1),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Where is the target now, and where does he stay? Calibrated hypotheses with evidence."""
+    from fusioncell.infer.locate import locate as run_locate, render_text
+
+    with _open(case, store) as cs:
+        result = run_locate(cs, target=target, top=top)
+        _emit(result, format, render_text)
+    if not result.get("hypotheses"):
+        raise typer.Exit(1)
+
+
+@app.command()
+def plan(
+    case: Path = CaseArg,
+    target: Optional[str] = typer.Option(None, "--target"),
+    budget: int = typer.Option(3, "--budget", min=1),
+    format: Fmt = typer.Option(Fmt.json, "--format"),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Whom to monitor next: identifiers ranked by expected information gain."""
+    from fusioncell.infer.plan import plan as run_plan, render_text
+
+    with _open(case, store) as cs:
+        result = run_plan(cs, target=target, budget=budget)
+        _emit(result, format, render_text)
+    if not result.get("recommendations"):
+        raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    case: Path = CaseArg,
+    out: Path = typer.Option(..., "--out", help="Folder to write report.html (and report.pdf) into."),
+    target: Optional[str] = typer.Option(None, "--target"),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Write the intelligence product: a self-contained offline HTML report (PDF if possible)."""
+    from fusioncell.products.report import write_report
+
+    with _open(case, store) as cs:
+        paths = write_report(cs, out, target=target)
+    for p in paths:
+        typer.echo(str(p))
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("demo-out"), "--out", help="Where the demo writes its case and report."),
+    seed: int = typer.Option(1001, "--seed"),
+    rounds: int = typer.Option(3, "--rounds"),
+) -> None:
+    """Tell the whole story on a simulated case: seed lead -> plan -> track -> locate -> report."""
+    from fusioncell.products.demo import run_demo
+
+    run_demo(out, seed=seed, rounds=rounds)
+
+
+def main() -> None:
+    """Entry point: user errors become one line and exit code 2."""
+    try:
+        app(standalone_mode=True)
+    except FusioncellError as exc:
+        typer.echo(f"fusioncell: error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

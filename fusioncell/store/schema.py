@@ -1,0 +1,176 @@
+"""The case store's tables: the contract between ingest and every later stage.
+
+One DuckDB database file per case. Times are ``TIMESTAMPTZ`` (stored as UTC
+instants; the case's ``timezone`` says how to read local night/day).
+Identifiers are normalised (see :mod:`fusioncell.model.identifiers`); the raw
+value is kept beside them (``*_raw``). Every observation row keeps its
+``source_id``, the owning ``agency`` and the ``line`` of the file it came from.
+Columns of a case file that the format does not know are kept in ``extra``
+(a JSON object), never dropped.
+
+Derived tables written by analysis stages carry a ``run_id`` referencing
+``runs``; stages never rewrite observation tables.
+"""
+
+from __future__ import annotations
+
+#: Observation and reference tables, created by ingest. Order matters for DDL only.
+TABLES: dict[str, str] = {
+    "case_info": """
+        case_id VARCHAR NOT NULL,
+        title VARCHAR,
+        owner_agency VARCHAR NOT NULL,
+        legal_authority VARCHAR NOT NULL,
+        timezone VARCHAR NOT NULL,
+        phone_region VARCHAR,
+        raw_toml VARCHAR
+    """,
+    "targets": """
+        entity_id VARCHAR PRIMARY KEY
+    """,
+    "sources": """
+        source_id VARCHAR PRIMARY KEY,
+        agency VARCHAR NOT NULL,
+        discipline VARCHAR NOT NULL,
+        method VARCHAR,
+        reliability VARCHAR NOT NULL,
+        releasable_to VARCHAR[] NOT NULL,
+        tlp VARCHAR,
+        extra JSON,
+        line BIGINT
+    """,
+    "comms": """
+        event_id VARCHAR NOT NULL,
+        source_id VARCHAR NOT NULL,
+        agency VARCHAR NOT NULL,
+        start TIMESTAMPTZ NOT NULL,
+        duration_s DOUBLE NOT NULL,
+        channel VARCHAR NOT NULL,
+        caller VARCHAR NOT NULL,
+        callee VARCHAR NOT NULL,
+        caller_lat DOUBLE,
+        caller_lon DOUBLE,
+        callee_lat DOUBLE,
+        callee_lon DOUBLE,
+        content VARCHAR,
+        caller_raw VARCHAR,
+        callee_raw VARCHAR,
+        start_raw VARCHAR,
+        extra JSON,
+        line BIGINT
+    """,
+    "locations": """
+        event_id VARCHAR NOT NULL,
+        source_id VARCHAR NOT NULL,
+        agency VARCHAR NOT NULL,
+        observed TIMESTAMPTZ NOT NULL,
+        identifier VARCHAR NOT NULL,
+        lat DOUBLE NOT NULL,
+        lon DOUBLE NOT NULL,
+        accuracy_m DOUBLE,
+        identifier_raw VARCHAR,
+        observed_raw VARCHAR,
+        extra JSON,
+        line BIGINT
+    """,
+    "sightings": """
+        event_id VARCHAR NOT NULL,
+        source_id VARCHAR NOT NULL,
+        agency VARCHAR NOT NULL,
+        observed TIMESTAMPTZ NOT NULL,
+        lat DOUBLE NOT NULL,
+        lon DOUBLE NOT NULL,
+        subject VARCHAR NOT NULL,
+        confidence DOUBLE,
+        note VARCHAR,
+        subject_raw VARCHAR,
+        observed_raw VARCHAR,
+        extra JSON,
+        line BIGINT
+    """,
+    "reports": """
+        report_id VARCHAR PRIMARY KEY,
+        source_id VARCHAR NOT NULL,
+        agency VARCHAR NOT NULL,
+        reported TIMESTAMPTZ,
+        credibility INTEGER,
+        text VARCHAR,
+        raw JSON,
+        line BIGINT
+    """,
+    # One row per claim of a report; grades copied in for convenient weighting.
+    "claims": """
+        report_id VARCHAR NOT NULL,
+        claim_no INTEGER NOT NULL,
+        source_id VARCHAR NOT NULL,
+        agency VARCHAR NOT NULL,
+        reliability VARCHAR,
+        credibility INTEGER,
+        reported TIMESTAMPTZ,
+        subject VARCHAR NOT NULL,
+        predicate VARCHAR NOT NULL,
+        object VARCHAR,
+        lat DOUBLE,
+        lon DOUBLE,
+        radius_m DOUBLE,
+        valid_from TIMESTAMPTZ,
+        valid_to TIMESTAMPTZ,
+        subject_raw VARCHAR,
+        object_raw VARCHAR,
+        raw JSON
+    """,
+    # FollowTheMoney entities as given (validated with followthemoney).
+    "entities": """
+        entity_id VARCHAR PRIMARY KEY,
+        schema VARCHAR NOT NULL,
+        caption VARCHAR,
+        properties JSON,
+        raw JSON,
+        line BIGINT
+    """,
+    # Identifiers an entity declares: Person.phone -> +52..., Vehicle.registrationNumber
+    # -> plate:..., Person.alias -> alias:..., Person.email -> email:...
+    "entity_identifiers": """
+        entity_id VARCHAR NOT NULL,
+        identifier VARCHAR NOT NULL,
+        identifier_raw VARCHAR,
+        prop VARCHAR NOT NULL
+    """,
+    # Every normalised identifier seen anywhere in the case, with where it appears.
+    "identifiers": """
+        identifier VARCHAR PRIMARY KEY,
+        scheme VARCHAR NOT NULL,
+        n_comms BIGINT,
+        n_locations BIGINT,
+        n_sightings BIGINT,
+        n_claims BIGINT,
+        first_seen TIMESTAMPTZ,
+        last_seen TIMESTAMPTZ
+    """,
+    "ingest_log": """
+        file VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        rows BIGINT NOT NULL,
+        ingested_at TIMESTAMPTZ NOT NULL,
+        run_id VARCHAR
+    """,
+    "runs": """
+        run_id VARCHAR PRIMARY KEY,
+        stage VARCHAR NOT NULL,
+        started TIMESTAMPTZ NOT NULL,
+        params JSON
+    """,
+}
+
+#: Observation tables and the column holding each row's time.
+OBSERVATION_TIME = {
+    "comms": "start",
+    "locations": "observed",
+    "sightings": "observed",
+    "reports": "reported",
+}
+
+
+def ddl() -> list[str]:
+    """``CREATE TABLE IF NOT EXISTS`` statements for every table."""
+    return [f"CREATE TABLE IF NOT EXISTS {name} ({cols.strip()})" for name, cols in TABLES.items()]

@@ -1,0 +1,165 @@
+"""The case store: one DuckDB file per case, and how a CLI argument finds it.
+
+Every command that reads a case accepts either a case folder (ingested into a
+cached store beside it, or under ``--store``) or an already ingested store
+file (``*.duckdb``). :func:`open_case` does that resolution.
+
+Relational stages get the store's connection either raw (``store.con``, a
+``duckdb.DuckDBPyConnection``) or as an Ibis backend (``store.ibis()``), so
+the same expression can run on Spark at scale (see :mod:`fusioncell.store.engine`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from fusioncell.errors import NotFound, UsageError
+from fusioncell.store.schema import ddl
+
+log = logging.getLogger(__name__)
+
+STORE_SUFFIX = ".duckdb"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseInfo:
+    """What case.toml says about the case."""
+
+    case_id: str
+    title: str | None
+    owner_agency: str
+    legal_authority: str
+    timezone: str
+    phone_region: str | None
+    targets: tuple[str, ...] = field(default_factory=tuple)
+
+
+class CaseStore:
+    """A case store (a DuckDB database file)."""
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> None:
+        self.path = path
+        self.con = con
+        #: The case folder this store was ingested from, when known.
+        self.folder = folder
+
+    @classmethod
+    def open(cls, path: Path | str, *, read_only: bool = False, folder: Path | None = None) -> "CaseStore":
+        path = Path(path)
+        if read_only and not path.exists():
+            raise NotFound(f"{path}: no case store here")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path), read_only=read_only)
+        store = cls(path, con, folder)
+        if not read_only:
+            store.init_schema()
+        return store
+
+    @classmethod
+    def memory(cls) -> "CaseStore":
+        """An in-memory store (tests, pure analysis)."""
+        store = cls(Path(":memory:"), duckdb.connect(":memory:"))
+        store.init_schema()
+        return store
+
+    def init_schema(self) -> None:
+        for stmt in ddl():
+            self.con.execute(stmt)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "CaseStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ---------------------------------------------------------
+    def is_ingested(self) -> bool:
+        row = self.con.execute("SELECT count(*) FROM case_info").fetchone()
+        return bool(row and row[0])
+
+    def case(self) -> CaseInfo:
+        row = self.con.execute(
+            "SELECT case_id, title, owner_agency, legal_authority, timezone, phone_region FROM case_info"
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"{self.path}: the store holds no ingested case")
+        targets = tuple(r[0] for r in self.con.execute("SELECT entity_id FROM targets ORDER BY rowid").fetchall())
+        return CaseInfo(row[0], row[1], row[2], row[3], row[4], row[5], targets)
+
+    def has_table(self, name: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(row and row[0])
+
+    def count(self, table: str) -> int:
+        row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return int(row[0]) if row else 0
+
+    def ibis(self) -> Any:
+        """The store as an Ibis DuckDB backend (same connection)."""
+        import ibis
+
+        return ibis.duckdb.from_connection(self.con)
+
+    # -- derived results ---------------------------------------------------
+    def new_run(self, stage: str, params: dict[str, Any] | None = None) -> str:
+        """Register an analysis run; derived tables carry its ``run_id``."""
+        run_id = f"{stage}-{uuid.uuid4().hex[:12]}"
+        self.con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?)",
+            [run_id, stage, datetime.now(timezone.utc), json.dumps(params or {}, default=str)],
+        )
+        return run_id
+
+
+def _default_store_for(folder: Path) -> Path:
+    """Where the cached store of a case folder lives.
+
+    Beside the folder (``CASE/.fusioncell/case.duckdb``) when the folder is
+    writable; otherwise under the user's cache directory, keyed by the
+    folder's absolute path, so read-only case folders work too.
+    """
+    local = folder / ".fusioncell" / f"case{STORE_SUFFIX}"
+    if os.access(folder, os.W_OK):
+        return local
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "fusioncell"
+    key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+    return cache / f"{folder.name}-{key}{STORE_SUFFIX}"
+
+
+def open_case(case: Path | str, store: Path | str | None = None, *, quiet: bool = True) -> CaseStore:
+    """Open the case a CLI argument names, ingesting a folder if needed.
+
+    ``case`` is a case folder (with ``case.toml``) or a store file. A folder
+    is (re-)ingested into ``store`` or its cached store; ingest is idempotent
+    per file (content hash), so an unchanged folder costs a hash check.
+    """
+    path = Path(case)
+    if path.is_file() and path.suffix == STORE_SUFFIX:
+        return CaseStore.open(path)
+    if path.is_dir():
+        if not (path / "case.toml").is_file():
+            raise UsageError(f"{path}: not a case folder (no case.toml) and not a case store")
+        from fusioncell.ingest import ingest_case
+
+        target = Path(store) if store else _default_store_for(path)
+        cs = CaseStore.open(target, folder=path)
+        ingest_case(path, cs, quiet=quiet)
+        return cs
+    if not path.exists():
+        raise NotFound(f"{path}: no such case folder or store")
+    raise UsageError(f"{path}: expected a case folder or a {STORE_SUFFIX} case store")
