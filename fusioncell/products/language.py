@@ -1,0 +1,245 @@
+"""ICD 203 estimative language: probabilities as the words a decision maker reads.
+
+Intelligence Community Directive 203 fixes seven likelihood terms and the
+probability band each covers::
+
+    almost no chance      1–5 %
+    very unlikely         5–20 %
+    unlikely             20–45 %
+    roughly even chance  45–55 %
+    likely               55–80 %
+    very likely          80–95 %
+    almost certainly     95–99 %
+
+The bands share their end points. fusioncell resolves a value that sits
+exactly on a boundary towards the *less extreme* word (towards "roughly even
+chance"): 0.05 is "very unlikely", 0.20 "unlikely", 0.45 and 0.55 "roughly
+even chance", 0.80 "likely", 0.95 "very likely". A product should never
+sound surer than its number. Values below 1 % still read "almost no chance"
+and above 99 % "almost certainly": the directive has no word for certainty,
+and neither do we.
+
+Analytic confidence (how good the evidence base is) is a separate axis. ICD
+203 asks that a likelihood term and a confidence term never share a
+sentence; :func:`mixes_likelihood_and_confidence` checks a text for that and
+the report runs it over its own key judgments.
+
+>>> estimative(0.81)
+'very likely'
+>>> estimative(0.5)
+'roughly even chance'
+>>> judgment("the target is at the rural compound", 0.62)
+'It is likely (62%) that the target is at the rural compound.'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Final
+
+from fusioncell.errors import UsageError
+
+#: (upper bound of the band, word). Read with :func:`estimative`.
+BANDS: Final[tuple[tuple[float, float, str], ...]] = (
+    (0.01, 0.05, "almost no chance"),
+    (0.05, 0.20, "very unlikely"),
+    (0.20, 0.45, "unlikely"),
+    (0.45, 0.55, "roughly even chance"),
+    (0.55, 0.80, "likely"),
+    (0.80, 0.95, "very likely"),
+    (0.95, 0.99, "almost certainly"),
+)
+
+#: Every likelihood word of ICD 203, with the synonyms it allows.
+LIKELIHOOD_TERMS: Final[tuple[str, ...]] = (
+    "almost no chance",
+    "remote",
+    "very unlikely",
+    "highly improbable",
+    "unlikely",
+    "improbable",
+    "improbably",
+    "roughly even chance",
+    "roughly even odds",
+    "likely",
+    "probable",
+    "probably",
+    "very likely",
+    "highly probable",
+    "almost certain",
+    "almost certainly",
+    "nearly certain",
+)
+
+#: Words that speak of analytic confidence rather than likelihood.
+CONFIDENCE_TERMS: Final[tuple[str, ...]] = ("confidence", "confident")
+
+#: Analytic confidence levels, lowest first.
+CONFIDENCE_LEVELS: Final[tuple[str, ...]] = ("low", "moderate", "high")
+
+_LIKELIHOOD_RE = re.compile(
+    r"\b(" + "|".join(re.escape(t) for t in sorted(LIKELIHOOD_TERMS, key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+_CONFIDENCE_RE = re.compile(r"\b(" + "|".join(CONFIDENCE_TERMS) + r")\b", re.IGNORECASE)
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _check_probability(p: float) -> float:
+    try:
+        value = float(p)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"probability must be a number, got {p!r}") from exc
+    if math.isnan(value) or value < 0.0 or value > 1.0:
+        raise UsageError(f"probability must lie in [0, 1], got {p!r}")
+    return value
+
+
+def estimative(p: float) -> str:
+    """The ICD 203 likelihood word for probability ``p``.
+
+    Parameters
+    ----------
+    p : float
+        A probability in ``[0, 1]``.
+
+    Returns
+    -------
+    str
+        One of the seven terms of :data:`BANDS`. A value on a band boundary
+        gets the word nearer to "roughly even chance".
+
+    Raises
+    ------
+    fusioncell.errors.UsageError
+        If ``p`` is not a number in ``[0, 1]``.
+
+    Examples
+    --------
+    >>> [estimative(x) for x in (0.03, 0.05, 0.2, 0.45, 0.55, 0.8, 0.95, 0.97)]  # doctest: +NORMALIZE_WHITESPACE
+    ['almost no chance', 'very unlikely', 'unlikely', 'roughly even chance',
+     'roughly even chance', 'likely', 'very likely', 'almost certainly']
+    """
+    value = _check_probability(p)
+    if value < 0.05:
+        return "almost no chance"
+    if value < 0.20:
+        return "very unlikely"
+    if value < 0.45:
+        return "unlikely"
+    if value <= 0.55:
+        return "roughly even chance"
+    if value <= 0.80:
+        return "likely"
+    if value <= 0.95:
+        return "very likely"
+    return "almost certainly"
+
+
+def band(p: float) -> tuple[float, float]:
+    """The nominal probability band ``(low, high)`` of the word for ``p``.
+
+    >>> band(0.62)
+    (0.55, 0.8)
+    """
+    word = estimative(p)
+    for low, high, w in BANDS:
+        if w == word:
+            return (low, high)
+    raise AssertionError(word)  # pragma: no cover - BANDS covers every word
+
+
+def percent(p: float) -> str:
+    """``p`` as a whole percentage for display, never "0%" or "100%".
+
+    >>> percent(0.814), percent(0.0001), percent(0.99999)
+    ('81%', '<1%', '>99%')
+    """
+    value = _check_probability(p)
+    if value < 0.005:
+        return "<1%"
+    if value > 0.995:
+        return ">99%"
+    return f"{round(value * 100):d}%"
+
+
+def judgment(proposition: str, p: float, *, show_number: bool = True) -> str:
+    """One estimative sentence: "It is <word> (<n>%) that <proposition>."
+
+    ``proposition`` is a clause without a final full stop, e.g.
+    ``"the target is at the rural compound"``. "roughly even chance" reads
+    "There is a roughly even chance that ..." to stay grammatical; "almost
+    no chance" likewise.
+
+    >>> judgment("he is in town", 0.5, show_number=False)
+    'There is a roughly even chance that he is in town.'
+    """
+    word = estimative(p)
+    num = f" ({percent(p)})" if show_number else ""
+    clause = proposition.strip().rstrip(".")
+    if word in ("roughly even chance", "almost no chance"):
+        return f"There is {'a ' if word.startswith('roughly') else ''}{word}{num} that {clause}."
+    return f"It is {word}{num} that {clause}."
+
+
+def confidence_level(
+    n_sources: int,
+    n_disciplines: int,
+    n_agencies: int,
+    margin: float,
+) -> str:
+    """Analytic confidence in a judgment, from the breadth of its evidence.
+
+    A heuristic an analyst can check, independent of the probability itself:
+
+    * ``high`` — at least three independent sources in at least two
+      disciplines, and the leading hypothesis ahead of the next by at least
+      0.30;
+    * ``low`` — a single source, or the leader ahead by less than 0.10;
+    * ``moderate`` — anything between.
+
+    ``n_agencies`` does not raise confidence on its own (two agencies can
+    share one informant) but is reported beside it.
+
+    >>> confidence_level(4, 3, 2, 0.5), confidence_level(1, 1, 1, 0.9), confidence_level(2, 1, 1, 0.4)
+    ('high', 'low', 'moderate')
+    """
+    del n_agencies  # reported, not scored
+    if n_sources <= 1 or margin < 0.10:
+        return "low"
+    if n_sources >= 3 and n_disciplines >= 2 and margin >= 0.30:
+        return "high"
+    return "moderate"
+
+
+def confidence_sentence(level: str, basis: str) -> str:
+    """A sentence stating analytic confidence, free of likelihood words.
+
+    >>> confidence_sentence("moderate", "evidence from 3 sources in 2 disciplines")
+    'We have moderate confidence in this assessment, based on evidence from 3 sources in 2 disciplines.'
+    """
+    if level not in CONFIDENCE_LEVELS:
+        raise UsageError(f"confidence level must be one of {CONFIDENCE_LEVELS}, got {level!r}")
+    sentence = f"We have {level} confidence in this assessment, based on {basis.strip().rstrip('.')}."
+    if _LIKELIHOOD_RE.search(sentence):
+        raise UsageError(f"a confidence statement must not use a likelihood word: {sentence!r}")
+    return sentence
+
+
+def sentences(text: str) -> list[str]:
+    """Split prose into sentences (on ., ! or ? followed by white space)."""
+    return [s for s in _SENTENCE_RE.split(text.strip()) if s]
+
+
+def mixes_likelihood_and_confidence(text: str) -> list[str]:
+    """The sentences of ``text`` that put a likelihood and a confidence word together.
+
+    An empty list means the text follows ICD 203 on this point.
+
+    >>> mixes_likelihood_and_confidence("It is likely that he is there. We have high confidence.")
+    []
+    >>> mixes_likelihood_and_confidence("We are highly confident he is likely there.")
+    ['We are highly confident he is likely there.']
+    """
+    return [s for s in sentences(text) if _LIKELIHOOD_RE.search(s) and _CONFIDENCE_RE.search(s)]
