@@ -1,0 +1,276 @@
+"""Minimisation: mask identifiers of people who are not pertinent to the case.
+
+An identifier is **pertinent** when it is within the investigated
+neighbourhood:
+
+* a target entity id, or an identifier a target entity declares;
+* an identifier the case tracks or has sighted (``locations.identifier``,
+  ``sightings.subject``), or that a graded report names (claim subject or
+  object), or that a reference entity declares — i.e. someone already
+  decided it matters;
+* a communications contact of any of those with at least
+  ``min_contacts`` events with them (default 3): a repeated contact of the
+  investigated circle. A one-off caller (the pizza shop, a wrong number) is
+  a bystander.
+
+An identifier is **protected** when it is listed in
+``minimisation_protected`` (see :func:`protect`) or declared by an entity
+whose raw JSON carries ``"protected": true``. Protected identifiers are
+masked even when pertinent — except targets, which are never masked.
+
+Everything else that is a known identifier of the case is replaced in
+products and listings by a stable keyed pseudonym,
+``masked:<scheme>-<12 hex>``: HMAC-SHA256 of the identifier under a per-case
+secret kept in the store (``minimisation_secret``). The same identifier
+always gets the same pseudonym within a case, different cases give
+unrelated pseudonyms, and nobody without the store's secret can reverse one.
+:func:`unmask` (``fusioncell unmask CASE ID --reason ...``) reveals an
+identifier, records who and why in ``minimisation_unmasked`` and in the
+audit log, and from then on shows it in clear for that case.
+
+Masking a number while publishing its trace is not minimisation (4
+spatio-temporal points identify most people): products built by
+:mod:`fusioncell.products.share` export no raw traces of masked identifiers.
+
+>>> p = pseudonym(b"k" * 32, "+525511112222")
+>>> p.startswith("masked:phone-"), pseudonym(b"k" * 32, "+525511112222") == p
+(True, True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime, timezone
+from typing import Any
+
+from fusioncell.errors import NotFound, UsageError
+from fusioncell.store import CaseStore
+
+PSEUDONYM_RE = re.compile(r"masked:[a-z]+-[0-9a-f]{12}")
+_TOKEN_SPLIT = re.compile(r"([\s,;()\[\]{}\"'<>]+)")
+
+_DDL = (
+    "CREATE TABLE IF NOT EXISTS minimisation_secret (k VARCHAR PRIMARY KEY, secret BLOB NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS minimisation_unmasked (
+        identifier VARCHAR NOT NULL, pseudonym VARCHAR NOT NULL, actor VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL, recorded_at TIMESTAMPTZ NOT NULL)""",
+    "CREATE TABLE IF NOT EXISTS minimisation_protected (identifier VARCHAR PRIMARY KEY, reason VARCHAR)",
+)
+
+
+def _root(store: CaseStore) -> CaseStore:
+    while getattr(store, "parent", None) is not None:
+        store = store.parent  # type: ignore[attr-defined]
+    return store
+
+
+def ensure_tables(store: CaseStore) -> None:
+    for stmt in _DDL:
+        store.con.execute(stmt)
+
+
+def case_secret(store: CaseStore) -> bytes:
+    """The case's pseudonym key (created on first use, 32 random bytes).
+
+    A releasability view carries its case's key, so pseudonyms agree between
+    the owner's listings and a partner's product.
+    """
+    ensure_tables(store)
+    row = store.con.execute("SELECT secret FROM minimisation_secret WHERE k = 'hmac'").fetchone()
+    if row:
+        return bytes(row[0])
+    root = _root(store)
+    key = case_secret(root) if root is not store else secrets.token_bytes(32)
+    store.con.execute("INSERT INTO minimisation_secret VALUES ('hmac', ?)", [key])
+    return key
+
+
+def _scheme(identifier: str) -> str:
+    if identifier.startswith("+"):
+        return "phone"
+    head, sep, _ = identifier.partition(":")
+    if sep and head.isalpha():
+        return head.lower()
+    return "id"
+
+
+def pseudonym(key: bytes, identifier: str) -> str:
+    """The keyed pseudonym of ``identifier`` under ``key``."""
+    digest = hmac.new(key, identifier.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
+    return f"masked:{_scheme(identifier)}-{digest}"
+
+
+def pertinent_identifiers(store: CaseStore, min_contacts: int = 3) -> set[str]:
+    """Identifiers within the investigated neighbourhood (see module docstring)."""
+    rows = store.con.execute(
+        """
+        WITH seeds AS (
+            SELECT entity_id AS id FROM targets
+            UNION SELECT identifier FROM entity_identifiers
+            UNION SELECT entity_id FROM entities
+            UNION SELECT identifier FROM locations
+            UNION SELECT subject FROM sightings
+            UNION SELECT subject FROM claims
+            UNION SELECT object FROM claims WHERE object IS NOT NULL
+        ),
+        contacts AS (
+            SELECT callee AS id, count(*) AS n FROM comms WHERE caller IN (SELECT id FROM seeds) GROUP BY callee
+            UNION ALL
+            SELECT caller, count(*) FROM comms WHERE callee IN (SELECT id FROM seeds) GROUP BY caller
+        )
+        SELECT id FROM seeds
+        UNION SELECT id FROM contacts GROUP BY id HAVING sum(n) >= ?
+        """,
+        [min_contacts],
+    ).fetchall()
+    return {r[0] for r in rows if r[0]}
+
+
+def protected_identifiers(store: CaseStore) -> set[str]:
+    """Identifiers marked protected (table or ``"protected": true`` on an entity)."""
+    ensure_tables(store)
+    rows = store.con.execute(
+        """
+        SELECT identifier FROM minimisation_protected
+        UNION SELECT ei.identifier FROM entity_identifiers ei JOIN entities e USING (entity_id)
+              WHERE try_cast(json_extract(e.raw, '$.protected') AS BOOLEAN)
+        UNION SELECT entity_id FROM entities WHERE try_cast(json_extract(raw, '$.protected') AS BOOLEAN)
+        """
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def protect(store: CaseStore, identifier: str, reason: str | None = None) -> None:
+    """Mark an identifier protected: masked in every product even when pertinent."""
+    ensure_tables(store)
+    store.con.execute("INSERT OR REPLACE INTO minimisation_protected VALUES (?, ?)", [identifier, reason])
+
+
+def unmasked_identifiers(store: CaseStore) -> set[str]:
+    ensure_tables(store)
+    return {r[0] for r in store.con.execute("SELECT identifier FROM minimisation_unmasked").fetchall()}
+
+
+def known_identifiers(store: CaseStore) -> set[str]:
+    """Every identifier the case knows (the ``identifiers`` table and entity ids)."""
+    rows = store.con.execute(
+        "SELECT identifier FROM identifiers UNION SELECT identifier FROM entity_identifiers "
+        "UNION SELECT entity_id FROM entities UNION SELECT entity_id FROM targets"
+    ).fetchall()
+    return {r[0] for r in rows if r[0]}
+
+
+class Minimiser:
+    """Masks a case's non-pertinent identifiers (computes the sets once).
+
+    Parameters
+    ----------
+    store
+        The case store or a releasability view of it.
+    min_contacts
+        Events with the investigated circle that make a contact pertinent.
+    """
+
+    def __init__(self, store: CaseStore, min_contacts: int = 3) -> None:
+        self.store = store
+        self.key = case_secret(store)
+        targets = {r[0] for r in store.con.execute(
+            "SELECT entity_id FROM targets UNION SELECT identifier FROM entity_identifiers "
+            "WHERE entity_id IN (SELECT entity_id FROM targets)"
+        ).fetchall()}
+        self.clear = (pertinent_identifiers(store, min_contacts) - protected_identifiers(store)) | targets
+        self.clear |= unmasked_identifiers(store)
+        self.known = known_identifiers(store)
+
+    def is_masked(self, value: str) -> bool:
+        """Would ``value`` be masked? (Only known identifiers of the case are.)"""
+        return value in self.known and value not in self.clear
+
+    def mask(self, value: str) -> str:
+        """``value`` itself, or its pseudonym when it is a non-pertinent identifier."""
+        if self.is_masked(value):
+            return pseudonym(self.key, value)
+        return value
+
+    def mask_text(self, text: str) -> str:
+        """Mask identifiers appearing as tokens inside free text."""
+        if text in self.known:
+            return self.mask(text)
+        parts = _TOKEN_SPLIT.split(text)
+        return "".join(self.mask(p) if p in self.known else p for p in parts)
+
+    def mask_result(self, result: Any) -> Any:
+        """A copy of a JSON-like result with every non-pertinent identifier masked."""
+        if isinstance(result, str):
+            return self.mask_text(result)
+        if isinstance(result, dict):
+            return {k: self.mask_result(v) for k, v in result.items()}
+        if isinstance(result, (list, tuple)):
+            return [self.mask_result(v) for v in result]
+        return result
+
+
+def mask(store: CaseStore, value: str) -> str:
+    """Mask one value (see :class:`Minimiser`; build one when masking many)."""
+    return Minimiser(store).mask(value)
+
+
+def mask_result(store: CaseStore, result: Any) -> Any:
+    """Mask every non-pertinent identifier in a result dict (strings, lists, nested)."""
+    return Minimiser(store).mask_result(result)
+
+
+def unmask(store: CaseStore, pseudonym_or_id: str, reason: str, actor: str | None = None) -> str:
+    """Reveal the identifier behind a pseudonym, with a recorded justification.
+
+    Parameters
+    ----------
+    store
+        The case store (not a view: unmasking is the owner's decision).
+    pseudonym_or_id
+        A ``masked:…`` pseudonym as shown in a product (or the identifier itself,
+        to unmask it ahead of time).
+    reason
+        Why the identity is needed to understand the intelligence. Required.
+    actor
+        The principal; default the current user.
+
+    Returns
+    -------
+    str
+        The identifier; from now on shown in clear in this case's products.
+
+    Raises
+    ------
+    UsageError
+        No reason given.
+    NotFound
+        The pseudonym matches no identifier of the case.
+    """
+    from fusioncell.security import audit
+
+    if not reason or not reason.strip():
+        raise UsageError("unmask needs a --reason: why the identity is needed")
+    root = _root(store)
+    key = case_secret(root)
+    target = pseudonym_or_id.strip()
+    candidates = known_identifiers(root)
+    if PSEUDONYM_RE.fullmatch(target):
+        found = [i for i in candidates if pseudonym(key, i) == target]
+        if not found:
+            raise NotFound(f"{target}: no identifier of this case has this pseudonym")
+        identifier = found[0]
+    elif target in candidates:
+        identifier = target
+    else:
+        raise NotFound(f"{target}: not a pseudonym or identifier of this case")
+    actor = actor or audit.current_actor()
+    root.con.execute(
+        "INSERT INTO minimisation_unmasked VALUES (?, ?, ?, ?, ?)",
+        [identifier, pseudonym(key, identifier), actor, reason.strip(), datetime.now(timezone.utc)],
+    )
+    audit.record(root, "unmask", {"pseudonym": pseudonym(key, identifier)}, why=reason.strip(), actor=actor)
+    return identifier
