@@ -1,1 +1,29 @@
-"""fusioncell.resolve"""
+"""Resolve: which identifiers belong to whom.
+
+Public API
+----------
+:func:`person_of`            identifier → resolved person (entity id or alias)
+:func:`attributions`         every attribution with confidence, method and evidence
+:func:`override`, :func:`split`   analyst decisions (persisted, reversible)
+:func:`burner_successions`   burner-phone successions with score and evidence
+:func:`dedupe_persons`       person records judged to be the same person (splink)
+
+All of them read the case store and cache their derived tables in it
+(``attributions``, ``burner_pairs``, ``person_canonical``), rebuilt when the
+observations or the analyst overrides change.
+"""
+
+from fusioncell.resolve.attribution import attributions, build_attributions, override, person_of, split
+from fusioncell.resolve.burner import BurnerParams, burner_successions
+from fusioncell.resolve.dedupe import build_person_canonical
+
+__all__ = [
+    "BurnerParams",
+    "attributions",
+    "build_attributions",
+    "build_person_canonical",
+    "burner_successions",
+    "override",
+    "person_of",
+    "split",
+]

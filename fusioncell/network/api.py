@@ -1,0 +1,251 @@
+"""The programmatic API of the network stage (what locate/plan and the CLI call).
+
+All functions read the case store and reuse the cached derived tables
+(:mod:`fusioncell.network.ties`), so repeated calls are cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import igraph as ig
+import numpy as np
+
+from fusioncell.errors import NotFound
+from fusioncell.model.identifiers import IdentifierError, normalize_identifier
+from fusioncell.network.edges import Level
+from fusioncell.network.graph import communities, from_edges, k_hop, key_player_measures
+from fusioncell.network.ties import TABLES, build_ties, explain
+from fusioncell.resolve.cache import arrow, dict_rows
+from fusioncell.store import CaseStore
+
+#: Columns of :func:`contact_ties` besides the pair.
+TIE_COLUMNS = (
+    "strength", "relationship", "relationship_p", "relationship_probs", "n_events", "n_calls",
+    "total_duration_s", "mean_call_s", "reciprocity", "night_share", "weekend_share", "business_share",
+    "active_days", "rhythm", "burstiness", "recency_days", "first", "last", "identifiers", "claim_kinds",
+    "claim_p", "claim_evidence",
+)
+
+
+def contact_ties(store: CaseStore, level: Level = "person") -> Any:
+    """All ties of the case as a ``pyarrow.Table``, strongest first.
+
+    Parameters
+    ----------
+    store
+        The case store.
+    level
+        ``"person"``: nodes are resolved persons (an identifier nobody is
+        attributed stays its own node); ``"identifier"``: nodes are identifiers.
+
+    Returns
+    -------
+    pyarrow.Table
+        ``a``, ``b`` (``a < b``) and :data:`TIE_COLUMNS`: tie ``strength``
+        (0–1), ``relationship`` (partner, family, friend, work, logistics,
+        one-off), ``relationship_p``, the per-label ``relationship_probs`` and
+        the behavioural features and claims that drove them.
+
+    Examples
+    --------
+    >>> from fusioncell.store import CaseStore
+    >>> contact_ties(CaseStore.memory()).num_rows
+    0
+    """
+    build_ties(store, level)
+    cols = ", ".join(TIE_COLUMNS)
+    return arrow(store.con, f"SELECT a, b, {cols} FROM {TABLES[level]} ORDER BY strength DESC, a, b")
+
+
+def display_identifiers(store: CaseStore) -> dict[str, str]:
+    """Node → the identifier to show for it (the person's most active identifier)."""
+    build_ties(store, "person")
+    rows = store.con.execute(
+        """
+        WITH act AS (
+            SELECT ident, count(*) AS n FROM (
+                SELECT caller AS ident FROM comms UNION ALL SELECT callee FROM comms
+                UNION ALL SELECT identifier FROM locations) GROUP BY ident
+        )
+        SELECT a.person, arg_max(a.identifier, coalesce(act.n, 0) * 10 + a.confidence)
+        FROM attributions a LEFT JOIN act ON act.ident = a.identifier
+        WHERE a.identifier NOT LIKE 'alias:%'
+        GROUP BY a.person
+        """
+    ).fetchall()
+    return {str(p): str(i) for p, i in rows}
+
+
+def resolve_focus(store: CaseStore, focus: str) -> str:
+    """The person-level node a user's ``--focus`` names, or :class:`NotFound`."""
+    build_ties(store, "person")
+    con = store.con
+    candidates = [focus.strip()]
+    try:
+        region = con.execute("SELECT phone_region FROM case_info LIMIT 1").fetchall()
+        norm = normalize_identifier(focus, region=(region[0][0] if region else None)).value
+        if norm not in candidates:
+            candidates.append(norm)
+    except IdentifierError:
+        pass
+    for c in candidates:
+        rows = con.execute("SELECT person FROM attributions WHERE identifier = ?", [c]).fetchall()
+        if rows:
+            return str(rows[0][0])
+        rows = con.execute(
+            "SELECT 1 FROM net_ties_person WHERE a = ? OR b = ? LIMIT 1", [c, c]
+        ).fetchall()
+        if rows:
+            return c
+        rows = con.execute(
+            "SELECT 1 FROM entities WHERE entity_id = ? UNION ALL SELECT 1 FROM attributions WHERE person = ?"
+            " UNION ALL SELECT 1 FROM identifiers WHERE identifier = ?",
+            [c, c, c],
+        ).fetchall()
+        if rows:
+            return c
+    raise NotFound(f"{focus}: no such identifier, alias or entity in the case")
+
+
+def _person_or_none(node: str, persons: set[str]) -> str | None:
+    return node if node in persons else None
+
+
+def close_circle(store: CaseStore, focus: str, k: int = 20) -> list[dict[str, Any]]:
+    """The ``k`` people closest to ``focus``, ranked by tie strength, each explained.
+
+    ``focus`` is an identifier, alias or entity id (resolved through
+    attributions, so all of a person's phones count).
+
+    Returns
+    -------
+    list of dict
+        ``rank``, ``identifier`` (shown identifier), ``person`` (resolved
+        person or None), ``strength``, ``relationship``, ``relationship_p``,
+        ``why``, and ``node``, ``identifiers`` (identifiers in the tie),
+        ``relationship_probs``, ``features``.
+    """
+    node = resolve_focus(store, focus)
+    build_ties(store, "person")
+    rows = dict_rows(
+        store.con,
+        "SELECT CASE WHEN a = ? THEN b ELSE a END AS other, * FROM net_ties_person"
+        " WHERE a = ? OR b = ? ORDER BY strength DESC, other LIMIT ?",
+        [node, node, node, int(k)],
+    )
+    shown = display_identifiers(store)
+    persons = set(shown) | {r[0] for r in store.con.execute("SELECT DISTINCT person FROM attributions").fetchall()}
+    out = []
+    for i, r in enumerate(rows, 1):
+        other = r["other"]
+        out.append(
+            {
+                "rank": i,
+                "identifier": shown.get(other, other),
+                "person": _person_or_none(other, persons),
+                "strength": round(float(r["strength"]), 3),
+                "relationship": r["relationship"],
+                "relationship_p": round(float(r["relationship_p"]), 3),
+                "why": explain(r),
+                "node": other,
+                "identifiers": list(r["identifiers"]),
+                "relationship_probs": {kk: round(float(v), 3) for kk, v in r["relationship_probs"].items()},
+                "features": {
+                    f: (float(r[f]) if r[f] is not None else None)
+                    for f in ("n_events", "total_duration_s", "mean_call_s", "reciprocity", "night_share",
+                              "weekend_share", "business_share", "active_days", "rhythm", "burstiness",
+                              "recency_days")
+                },
+            }
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class TieGraph:
+    """The person-level tie graph with its node names."""
+
+    graph: ig.Graph
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.graph.vs["name"]) if self.graph.vcount() else []
+
+
+def tie_graph(store: CaseStore, min_strength: float = 0.0) -> TieGraph:
+    """The person-level tie graph (igraph), edge weight = tie strength."""
+    tbl = contact_ties(store, "person")
+    st = np.asarray(tbl.column("strength").to_numpy(zero_copy_only=False), dtype=float) if tbl.num_rows else np.zeros(0)
+    keep = st > min_strength
+    a = [x for x, m in zip(tbl.column("a").to_pylist(), keep) if m]
+    b = [x for x, m in zip(tbl.column("b").to_pylist(), keep) if m]
+    return TieGraph(from_edges(a, b, st[keep].tolist()))
+
+
+def neighbourhood(store: CaseStore, seeds: Iterable[str], hops: int = 2) -> list[str]:
+    """Person-level nodes within ``hops`` ties of any seed (identifiers, aliases or entity ids)."""
+    tg = tie_graph(store)
+    names = tg.names
+    idx = {n: i for i, n in enumerate(names)}
+    seed_nodes = [resolve_focus(store, s) for s in seeds]
+    vs = [idx[s] for s in seed_nodes if s in idx]
+    found = {names[v] for v in k_hop(tg.graph, vs, hops)}
+    return sorted(found | set(seed_nodes))
+
+
+def key_players(
+    store: CaseStore, nodes: Iterable[str] | None = None, top: int = 10, k_sets: int = 3, seed: int = 0
+) -> dict[str, Any]:
+    """Key players of the tie graph (or of the subgraph on ``nodes``).
+
+    Returns
+    -------
+    dict
+        ``ranked``: list of ``{node, score, measures}`` (score = mean of the
+        max-normalised degree, weighted betweenness and brokerage);
+        ``kpp_pos`` / ``kpp_neg``: greedy Borgatti sets (nodes) with their
+        reach / fragmentation; ``communities``: list of node lists.
+    """
+    g = tie_graph(store).graph
+    if nodes is not None:
+        want = set(nodes)
+        g = g.induced_subgraph([v.index for v in g.vs if v["name"] in want]) if g.vcount() else g
+    names = list(g.vs["name"]) if g.vcount() else []
+    mem = communities(g, seed=seed)
+    m = key_player_measures(g, mem, k=k_sets)
+
+    def norm(x: np.ndarray) -> np.ndarray:
+        return x / x.max() if x.size and x.max() > 0 else np.zeros_like(x)
+
+    score = (norm(m["degree"]) + norm(m["betweenness"]) + norm(m["brokerage"])) / 3.0
+    pos_set, reach = m["kpp_pos"]
+    neg_set, frag = m["kpp_neg"]
+    order = np.argsort(-score, kind="stable")[:top]
+    ranked = [
+        {
+            "node": names[v],
+            "score": round(float(score[v]), 3),
+            "measures": {
+                "degree": int(m["degree"][v]),
+                "weighted_degree": round(float(m["weighted_degree"][v]), 3),
+                "betweenness": round(float(m["betweenness"][v]), 4),
+                "brokerage": int(m["brokerage"][v]),
+                "kpp_pos": v in pos_set,
+                "kpp_neg": v in neg_set,
+            },
+        }
+        for v in order
+    ]
+    groups: dict[int, list[str]] = {}
+    for v, c in enumerate(mem):
+        groups.setdefault(c, []).append(names[v])
+    comms = sorted((sorted(x) for x in groups.values()), key=lambda x: (-len(x), x[0]))
+    return {
+        "ranked": ranked,
+        "kpp_pos": {"nodes": [names[v] for v in pos_set], "reach": round(reach, 3)},
+        "kpp_neg": {"nodes": [names[v] for v in neg_set], "fragmentation": round(frag, 3)},
+        "communities": comms,
+        "seed": seed,
+    }

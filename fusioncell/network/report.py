@@ -1,0 +1,140 @@
+"""``fusioncell network``: the JSON of the CLI contract and its text rendering."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from fusioncell.errors import UsageError
+from fusioncell.network.api import close_circle, display_identifiers, key_players, neighbourhood, resolve_focus, tie_graph
+from fusioncell.network.export import write_gexf, write_graphml
+from fusioncell.resolve.attribution import person_of
+from fusioncell.resolve.burner import burner_successions
+from fusioncell.store import CaseStore
+
+CIRCLE_K = 20
+TOP_PLAYERS = 10
+
+
+def network_report(
+    store: CaseStore,
+    focus: str | None = None,
+    hops: int = 2,
+    graphml: Path | None = None,
+    gexf: Path | None = None,
+) -> dict[str, Any]:
+    """The ``network`` section of the CLI contract (see docs/network.md).
+
+    Without ``focus`` the whole case graph; with it, the focus's ``hops``
+    neighbourhood (key players, communities and burner successions restricted
+    to it) and its close circle.
+    """
+    if hops < 1:
+        raise UsageError("--hops must be at least 1")
+    case_rows = store.con.execute("SELECT case_id FROM case_info LIMIT 1").fetchall()
+    case_id = case_rows[0][0] if case_rows else None
+    node = resolve_focus(store, focus) if focus else None
+    nodes = neighbourhood(store, [focus], hops) if focus else None
+    shown = display_identifiers(store)
+    owner = person_of(store)
+    persons = set(owner.values())
+
+    def ident(n: str) -> str:
+        return shown.get(n, n)
+
+    def person(n: str) -> str | None:
+        return n if n in persons else owner.get(n)
+
+    kp = key_players(store, nodes, top=TOP_PLAYERS)
+    players = [
+        {"rank": i, "identifier": ident(r["node"]), "person": person(r["node"]), "score": r["score"],
+         "measures": r["measures"]}
+        for i, r in enumerate(kp["ranked"], 1)
+    ]
+    hood_ids = None
+    if nodes is not None:
+        hood = set(nodes)
+        hood_ids = hood | {i for i, p in owner.items() if p in hood}
+    bs = [
+        {k: b[k] for k in ("old", "new", "score", "handover", "why")}
+        for b in burner_successions(store)
+        if hood_ids is None or b["old"] in hood_ids or b["new"] in hood_ids
+    ]
+    comms = [
+        {"id": i, "members": sorted({ident(n) for n in members})}
+        for i, members in enumerate(kp["communities"])
+        if len(members) >= 2
+    ]
+    result: dict[str, Any] = {
+        "case": case_id,
+        "focus": focus,
+        "focus_person": person(node) if node else None,
+        "close_circle": [
+            {k: r[k] for k in ("rank", "identifier", "person", "strength", "relationship", "relationship_p", "why")}
+            for r in close_circle(store, focus, CIRCLE_K)
+        ] if focus else [],
+        "key_players": players,
+        "kpp_pos": [ident(n) for n in kp["kpp_pos"]["nodes"]],
+        "kpp_neg": [ident(n) for n in kp["kpp_neg"]["nodes"]],
+        "burner_successions": bs,
+        "communities": comms,
+    }
+    if graphml or gexf:
+        g = tie_graph(store).graph
+        if nodes is not None and g.vcount():
+            want = set(nodes)
+            g = g.induced_subgraph([v.index for v in g.vs if v["name"] in want])
+        if g.vcount():
+            g.vs["identifier"] = [ident(n) for n in g.vs["name"]]
+            g.vs["person"] = [person(n) or "" for n in g.vs["name"]]
+            comm_of = {n: i for i, ms in enumerate(kp["communities"]) for n in ms}
+            g.vs["community"] = [comm_of.get(n, -1) for n in g.vs["name"]]
+        if graphml:
+            write_graphml(g, Path(graphml))
+        if gexf:
+            write_gexf(g, Path(gexf))
+    return result
+
+
+def render_text(d: dict[str, Any]) -> str:
+    """Human-readable rendering of :func:`network_report` (rich tables)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console(record=True, width=120, file=io.StringIO())
+    title = f"Network of case {d.get('case') or '?'}"
+    if d.get("focus"):
+        title += f" around {d['focus']}" + (f" ({d['focus_person']})" if d.get("focus_person") else "")
+    con.print(f"[bold]{title}[/bold]")
+    if d.get("close_circle"):
+        t = Table(title="Close circle", show_lines=False)
+        for c in ("#", "identifier", "person", "strength", "relationship", "p", "why"):
+            t.add_column(c, overflow="fold")
+        for r in d["close_circle"]:
+            t.add_row(str(r["rank"]), r["identifier"], r["person"] or "", f"{r['strength']:.2f}", r["relationship"],
+                      f"{r['relationship_p']:.2f}", r["why"])
+        con.print(t)
+    t = Table(title="Key players")
+    for c in ("#", "identifier", "person", "score", "degree", "betweenness", "brokerage", "KPP"):
+        t.add_column(c, overflow="fold")
+    for r in d.get("key_players", []):
+        m = r["measures"]
+        kpp = ",".join(x for x, f in (("pos", m.get("kpp_pos")), ("neg", m.get("kpp_neg"))) if f)
+        t.add_row(str(r["rank"]), r["identifier"], r["person"] or "", f"{r['score']:.2f}", str(m["degree"]),
+                  f"{m['betweenness']:.3f}", str(m["brokerage"]), kpp)
+    con.print(t)
+    if d.get("burner_successions"):
+        t = Table(title="Burner successions")
+        for c in ("old", "new", "score", "handover", "why"):
+            t.add_column(c, overflow="fold")
+        for b in d["burner_successions"]:
+            t.add_row(b["old"], b["new"], f"{b['score']:.2f}", b["handover"], b["why"])
+        con.print(t)
+    comms = d.get("communities", [])
+    if comms:
+        con.print(f"[bold]Communities[/bold]: {len(comms)} (largest {len(comms[0]['members'])} members)")
+        for c in comms[:5]:
+            more = f" … +{len(c['members']) - 8}" if len(c["members"]) > 8 else ""
+            con.print(f"  {c['id']}: " + ", ".join(c["members"][:8]) + more)
+    return con.export_text()

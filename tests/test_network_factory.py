@@ -1,0 +1,155 @@
+"""A factory for small in-memory case stores used by the resolve/network tests.
+
+``Case`` collects rows and writes them into ``CaseStore.memory()`` following
+fusioncell/store/schema.py. ``scenario()`` builds a small network whose truth
+is known by construction (partner, courier, mother, a one-off caller, a
+lieutenant's burner succession, a civilian's unrelated SIM change and a
+second SIM used in parallel).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fusioncell.store import CaseStore
+
+TZ = ZoneInfo("America/Mexico_City")
+T0 = datetime(2026, 1, 5, 0, 0, tzinfo=TZ)  # a Monday
+
+
+def at(day: int, hour: float) -> datetime:
+    """Local time ``hour`` on ``day`` days after T0."""
+    return T0 + timedelta(days=day, hours=hour)
+
+
+@dataclass
+class Case:
+    comms: list[tuple[Any, ...]] = field(default_factory=list)
+    entities: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    entity_ids: list[tuple[str, str, str]] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    locations: list[tuple[str, datetime, float, float]] = field(default_factory=list)
+
+    def call(self, a: str, b: str, t: datetime, dur_s: float = 60.0, channel: str = "call",
+             lat: float | None = None, lon: float | None = None) -> None:
+        self.comms.append((a, b, t, dur_s, channel, lat, lon))
+
+    def person(self, eid: str, phones: tuple[str, ...] = (), aliases: tuple[str, ...] = (),
+               name: str | None = None, schema: str = "Person", **props: Any) -> None:
+        p: dict[str, Any] = {"name": [name or eid]}
+        p.update({k: v if isinstance(v, list) else [v] for k, v in props.items()})
+        if phones:
+            p["phone"] = list(phones)
+        self.entities.append((eid, schema, p))
+        for ph in phones:
+            self.entity_ids.append((eid, ph, "phone"))
+        for al in aliases:
+            self.entity_ids.append((eid, al, "alias"))
+
+    def claim(self, subject: str, predicate: str, obj: str, rel: str = "B", cred: int = 2) -> None:
+        self.claims.append({"subject": subject, "predicate": predicate, "object": obj, "rel": rel, "cred": cred})
+
+    def store(self, tz: str = "America/Mexico_City") -> CaseStore:
+        s = CaseStore.memory()
+        con = s.con
+        con.execute("INSERT INTO case_info VALUES ('test-case', 't', 'AG', 'order 1', ?, 'MX', NULL)", [tz])
+        con.execute("INSERT INTO sources VALUES ('src', 'AG', 'SIGINT', 'm', 'B', ['AG'], NULL, NULL, 1)")
+        rows = [
+            (f"e{i}", "src", "AG", t.astimezone(timezone.utc), float(d), ch, a, b, lat, lon, lat, lon,
+             None, a, b, t.isoformat(), None, i + 2)
+            for i, (a, b, t, d, ch, lat, lon) in enumerate(self.comms)
+        ]
+        if rows:
+            con.executemany("INSERT INTO comms VALUES (" + ", ".join(["?"] * 18) + ")", rows)
+        for eid, schema, props in self.entities:
+            con.execute("INSERT INTO entities VALUES (?, ?, ?, ?, NULL, 1)", [eid, schema, eid, json.dumps(props)])
+        if self.entity_ids:
+            con.executemany("INSERT INTO entity_identifiers VALUES (?, ?, ?, ?)",
+                            [(e, i, i, p) for e, i, p in self.entity_ids])
+        for n, c in enumerate(self.claims):
+            con.execute(
+                "INSERT INTO claims (report_id, claim_no, source_id, agency, reliability, credibility, subject,"
+                " predicate, object) VALUES (?, 0, 'src', 'AG', ?, ?, ?, ?, ?)",
+                [f"r-{n}", c["rel"], c["cred"], c["subject"], c["predicate"], c["object"]],
+            )
+        for n, (ident, t, lat, lon) in enumerate(self.locations):
+            con.execute(
+                "INSERT INTO locations (event_id, source_id, agency, observed, identifier, lat, lon)"
+                " VALUES (?, 'src', 'AG', ?, ?, ?, ?)", [f"l{n}", t.astimezone(timezone.utc), ident, lat, lon])
+        return s
+
+
+F = "+523310000001"      # focus (the lieutenant's boss)
+P = "+523310000002"      # partner
+C = "+523310000003"      # courier
+M = "+523310000004"      # mother
+O = "+523310000005"      # one-off caller
+L_OLD = "+523310000010"  # lieutenant, first phone
+L_NEW = "+523310000011"  # lieutenant, burner successor
+X = [f"+5233100001{i:02d}" for i in range(6)]   # lieutenant's contacts
+Z_OLD = "+523310000020"  # civilian, old SIM
+Z_NEW = "+523310000021"  # civilian, new SIM: different friends
+Y = [f"+5233100002{i:02d}" for i in range(8)]
+S1 = "+523310000030"     # civilian with a second SIM used in parallel
+S2 = "+523310000031"
+W = [f"+5233100003{i:02d}" for i in range(4)]
+
+
+def scenario() -> Case:
+    """The known-truth scenario documented in the module docstring (30 days)."""
+    c = Case()
+    for d in range(30):
+        # partner: every night ~23:00 local, ~20 min, alternating direction
+        c.call(F if d % 2 else P, P if d % 2 else F, at(d, 23.0 + (d % 3) * 0.2), 1200 + 30 * (d % 5))
+        if d % 4 == 0:
+            c.call(P, F, at(d, 1.0), 900)
+        weekday = (T0 + timedelta(days=d)).weekday()
+        # courier: short business-hours calls in bursts on two days a week
+        if weekday in (1, 3):
+            for j in range(4):
+                c.call(F, C, at(d, 10.0 + 0.1 * j), 35 + j)
+        # mother: weekend daytime, long, reciprocal
+        if weekday in (5, 6):
+            c.call(M if weekday == 5 else F, F if weekday == 5 else M, at(d, 13.0), 700)
+    c.call(O, F, at(7, 15.0), 20)
+    # lieutenant: old phone days 0-13, new phone from day 15, same contacts, same cell site
+    for d in range(30):
+        ph = L_OLD if d < 14 else (L_NEW if d >= 15 else None)
+        if ph is None:
+            continue
+        for j, x in enumerate(X):
+            if (d + j) % 2 == 0:
+                c.call(ph, x, at(d, 11.0 + j * 0.5), 90, lat=20.671, lon=-103.34)
+        if d % 3 == 0:
+            c.call(ph, F, at(d, 12.5), 120, lat=20.671, lon=-103.34)
+    # civilian: changes SIM on day 14 but calls different people (no shared contacts)
+    for d in range(30):
+        ph = Z_OLD if d < 14 else Z_NEW
+        group = Y[:4] if d < 14 else Y[4:]
+        for j, y in enumerate(group):
+            if (d + j) % 2 == 0:
+                c.call(ph, y, at(d, 18.0 + j * 0.3), 200, lat=20.70, lon=-103.40)
+    # civilian with two SIMs in parallel calling the same people: not a succession
+    for d in range(30):
+        for j, w in enumerate(W):
+            if (d + j) % 3 == 0:
+                c.call(S1 if d % 2 else S2, w, at(d, 17.0 + j * 0.4), 150)
+    c.person("person-boss", phones=(F,), aliases=("alias:El Jefe",))
+    c.person("person-lt", phones=(L_OLD,))
+    c.claim("alias:El Jefe", "partner_of", "alias:La Güera", "B", 2)
+    c.claim("alias:La Güera", "uses", P, "B", 2)
+    c.claim("person-boss", "family_of", "person-mother", "C", 3)
+    c.claim("person-mother", "uses", M, "C", 3)
+    return c
+
+
+def test_factory_writes_the_rows_it_was_given() -> None:
+    case = scenario()
+    s = case.store()
+    assert s.count("comms") == len(case.comms)
+    assert s.count("claims") == 4
+    assert s.count("entity_identifiers") == 3
