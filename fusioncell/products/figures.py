@@ -1,0 +1,494 @@
+"""The report's pictures: map, close-circle network, timeline, hypothesis chart.
+
+Pure drawing functions over plain lists, dicts and numpy arrays (the report
+gatherer turns store tables into these). Each returns a
+:class:`matplotlib.figure.Figure` built without ``pyplot`` (no global state,
+safe in a server); :func:`to_png` turns one into PNG bytes for the HTML and
+the PDF takes the figure itself. Nothing here needs a tile server or the
+network: the map is drawn from the case's own coordinates, with a scale bar
+in kilometres.
+
+>>> fig = hypothesis_chart([{"rank": 1, "probability": 0.7, "label": "farm"}])
+>>> to_png(fig)[:8] == PNG_SIGNATURE
+True
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from matplotlib import dates as mdates
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Ellipse, Patch
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+#: Metres per degree of latitude (WGS84 mean); longitude scales with cos(lat).
+M_PER_DEG_LAT = 110_574.0
+M_PER_DEG_LON_EQ = 111_320.0
+
+#: Colours of inferred relationships (network chart and legend).
+RELATIONSHIP_COLOURS: dict[str, str] = {
+    "partner": "#c0392b",
+    "family": "#e67e22",
+    "friend": "#27ae60",
+    "work": "#2980b9",
+    "logistics": "#8e44ad",
+    "associate": "#16a085",
+    "one-off": "#95a5a6",
+    "unknown": "#bdc3c7",
+}
+
+_TRACK_COLOURS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b",
+    "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79",
+    "#637939", "#8c6d31",
+)
+_HYP_COLOUR = "#d62728"
+_NICE_KM = (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+
+
+def to_png(fig: Figure, dpi: int = 110) -> bytes:
+    """Render ``fig`` to PNG bytes."""
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    return buf.getvalue()
+
+
+def _message(fig: Figure, ax: Axes, text: str) -> None:
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=11, color="#555", transform=ax.transAxes, wrap=True)
+
+
+# -- map -----------------------------------------------------------------------
+
+def nice_scale_km(width_km: float) -> float:
+    """A round scale-bar length of about a fifth of ``width_km``.
+
+    >>> nice_scale_km(10.0), nice_scale_km(47.0), nice_scale_km(0.9)
+    (2, 10, 0.2)
+    """
+    goal = max(width_km, 1e-6) / 5.0
+    best = _NICE_KM[0]
+    for km in _NICE_KM:
+        if km <= goal:
+            best = km
+    return best
+
+
+def _scale_bar(ax: Axes, lat0: float) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    m_per_deg_lon = M_PER_DEG_LON_EQ * math.cos(math.radians(lat0))
+    width_km = (x1 - x0) * m_per_deg_lon / 1000.0
+    km = nice_scale_km(width_km)
+    length_deg = km * 1000.0 / m_per_deg_lon
+    xs = x0 + 0.05 * (x1 - x0)
+    ys = y0 + 0.06 * (y1 - y0)
+    ax.plot([xs, xs + length_deg], [ys, ys], color="black", lw=3, solid_capstyle="butt", zorder=20)
+    label = f"{km:g} km" if km >= 1 else f"{km * 1000:g} m"
+    ax.text(xs + length_deg / 2, ys + 0.015 * (y1 - y0), label, ha="center", va="bottom", fontsize=9,
+            zorder=20, bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
+
+
+def _circle(lat: float, lon: float, radius_m: float, lat0: float, **kw: Any) -> Ellipse:
+    width = 2 * radius_m / (M_PER_DEG_LON_EQ * math.cos(math.radians(lat0)))
+    height = 2 * radius_m / M_PER_DEG_LAT
+    return Ellipse((lon, lat), width, height, **kw)
+
+
+def _extent(
+    lats: np.ndarray, lons: np.ndarray, lat0: float, pad_frac: float = 0.08, min_m: float = 1000.0
+) -> tuple[float, float, float, float]:
+    """Square-ish bounds (lon0, lon1, lat0, lat1) around points, at least ``min_m`` wide."""
+    la0, la1 = float(np.min(lats)), float(np.max(lats))
+    lo0, lo1 = float(np.min(lons)), float(np.max(lons))
+    cos = math.cos(math.radians(lat0))
+    h_m = (la1 - la0) * M_PER_DEG_LAT
+    w_m = (lo1 - lo0) * M_PER_DEG_LON_EQ * cos
+    side = max(h_m, w_m, min_m) * (1 + 2 * pad_frac)
+    cla, clo = (la0 + la1) / 2, (lo0 + lo1) / 2
+    dla = side / 2 / M_PER_DEG_LAT
+    dlo = side / 2 / (M_PER_DEG_LON_EQ * cos)
+    return clo - dlo, clo + dlo, cla - dla, cla + dla
+
+
+def _draw_layers(
+    ax: Axes,
+    lat0: float,
+    hypotheses: Sequence[Mapping[str, Any]],
+    places: Sequence[Mapping[str, Any]],
+    tracks: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    track_labels: Mapping[str, str],
+    towers: tuple[np.ndarray, np.ndarray] | None,
+    areas: Sequence[Mapping[str, Any]],
+    sightings: Sequence[Mapping[str, Any]],
+    *,
+    label_places: int,
+    zoom: bool,
+) -> list[Any]:
+    handles: list[Any] = []
+    if towers is not None and len(towers[0]):
+        ax.scatter(towers[1], towers[0], marker="^", s=14, c="#9e9e9e", alpha=0.6, zorder=2, linewidths=0)
+        handles.append(Line2D([], [], marker="^", color="#9e9e9e", ls="", label="cell site"))
+    for area in areas:
+        ax.add_patch(_circle(area["lat"], area["lon"], float(area.get("radius_m") or 0.0), lat0,
+                             fill=False, ls="--", ec="#6d4c41", lw=1.0, zorder=3))
+    if areas:
+        handles.append(Line2D([], [], color="#6d4c41", ls="--", label="informant area"))
+    for i, (ident, (lat, lon)) in enumerate(tracks.items()):
+        colour = _TRACK_COLOURS[i % len(_TRACK_COLOURS)]
+        ax.plot(lon, lat, color=colour, lw=0.8, alpha=0.55, zorder=4)
+        ax.scatter(lon, lat, s=3, color=colour, alpha=0.5, zorder=4, linewidths=0)
+        handles.append(Line2D([], [], color=colour, lw=2, label=f"track: {track_labels.get(ident, ident)}"))
+    if places:
+        plat = np.array([float(p["lat"]) for p in places])
+        plon = np.array([float(p["lon"]) for p in places])
+        visits = np.array([float(p.get("n_visits") or 1) for p in places])
+        sizes = 20 + 80 * np.sqrt(visits / max(float(visits.max()), 1.0))
+        ax.scatter(plon, plat, s=sizes, marker="s", facecolor="#fff59d", edgecolor="#5d4037", lw=0.8, zorder=5)
+        handles.append(Line2D([], [], marker="s", color="#5d4037", markerfacecolor="#fff59d", ls="",
+                              label="place (size: visits)"))
+        if label_places:
+            order = np.argsort(-visits)[:label_places]
+            for j in order:
+                text = str(places[int(j)].get("label") or "")
+                if text:
+                    ax.annotate(text, (plon[j], plat[j]), xytext=(5, -10), textcoords="offset points",
+                                fontsize=7, color="#5d4037", zorder=6, annotation_clip=True)
+    if sightings:
+        ax.scatter([float(s["lon"]) for s in sightings], [float(s["lat"]) for s in sightings],
+                   marker="x", s=30, c="#004d40", zorder=6, linewidths=1.2)
+        handles.append(Line2D([], [], marker="x", color="#004d40", ls="", label="sighting"))
+    offsets = ((12, 12), (12, -18), (-60, 12), (-60, -18), (20, 28))
+    for k, h in enumerate(hypotheses):
+        p = float(h.get("probability") or 0.0)
+        ax.add_patch(_circle(float(h["lat"]), float(h["lon"]), float(h.get("radius_m") or 0.0), lat0,
+                             facecolor=_HYP_COLOUR, alpha=0.18 + 0.4 * p, edgecolor=_HYP_COLOUR, lw=1.5, zorder=7))
+        ax.scatter([h["lon"]], [h["lat"]], marker="*", s=90 if k == 0 else 50, c=_HYP_COLOUR, edgecolors="black",
+                   linewidths=0.5, zorder=8)
+        dx, dy = offsets[k % len(offsets)]
+        ax.annotate(f"#{h.get('rank', k + 1)} {round(p * 100):d}%", (h["lon"], h["lat"]), xytext=(dx, dy),
+                    textcoords="offset points", fontsize=9 if zoom or k == 0 else 8, fontweight="bold",
+                    color=_HYP_COLOUR, zorder=9, annotation_clip=True,
+                    bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": _HYP_COLOUR, "pad": 1.5},
+                    arrowprops={"arrowstyle": "-", "color": _HYP_COLOUR, "lw": 0.8})
+    if hypotheses:
+        handles.append(Patch(facecolor=_HYP_COLOUR, alpha=0.4, edgecolor=_HYP_COLOUR,
+                             label="hypothesis (radius, probability)"))
+    return handles
+
+
+def map_figure(
+    hypotheses: Sequence[Mapping[str, Any]],
+    places: Sequence[Mapping[str, Any]] = (),
+    tracks: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    *,
+    track_labels: Mapping[str, str] | None = None,
+    towers: tuple[np.ndarray, np.ndarray] | None = None,
+    areas: Sequence[Mapping[str, Any]] = (),
+    sightings: Sequence[Mapping[str, Any]] = (),
+    zoom_m: float = 3000.0,
+) -> Figure:
+    """The region: places, tracks, cell sites, informant areas and the hypotheses.
+
+    Two panels when there is a leading hypothesis: the whole region, and a
+    zoom of ``zoom_m`` (at least) around hypothesis #1 so a 150 m circle is
+    visible. Coordinates are WGS84; each panel keeps true proportions
+    (longitude scaled by cos latitude) and has a scale bar in km.
+
+    Parameters
+    ----------
+    hypotheses : sequence of dict
+        ``lat``, ``lon``, ``radius_m``, ``probability``, ``rank``; drawn as
+        circles of their radius, labelled "#rank p%", best first.
+    places : sequence of dict
+        ``lat``, ``lon``, optional ``n_visits`` (marker size) and ``label``.
+    tracks : mapping identifier -> (lat array, lon array)
+        Fixes of monitored identifiers in time order.
+    track_labels : mapping identifier -> display name (masked if need be).
+    towers : (lat array, lon array), optional
+        Cell-site positions.
+    areas : sequence of dict
+        Informant ``located_near`` areas (``lat``, ``lon``, ``radius_m``).
+    sightings : sequence of dict
+        ``lat``, ``lon`` of sightings.
+    zoom_m : float
+        Minimum side of the zoom panel in metres.
+    """
+    tracks = dict(tracks or {})
+    labels = dict(track_labels or {})
+    lat_parts = [np.asarray([float(h["lat"]) for h in hypotheses] + [float(p["lat"]) for p in places]
+                            + [float(a["lat"]) for a in areas] + [float(s["lat"]) for s in sightings])]
+    lon_parts = [np.asarray([float(h["lon"]) for h in hypotheses] + [float(p["lon"]) for p in places]
+                            + [float(a["lon"]) for a in areas] + [float(s["lon"]) for s in sightings])]
+    for lat, lon in tracks.values():
+        if len(lat):
+            # Robust bounds: a few stray fixes must not shrink everything else.
+            lat_parts.append(np.quantile(np.asarray(lat, dtype=float), [0.01, 0.99]))
+            lon_parts.append(np.quantile(np.asarray(lon, dtype=float), [0.01, 0.99]))
+    all_lat = np.concatenate(lat_parts) if lat_parts else np.array([])
+    all_lon = np.concatenate(lon_parts) if lon_parts else np.array([])
+    zoomed = bool(hypotheses)
+    fig = Figure(figsize=(13.0, 6.6) if zoomed else (8.0, 7.0))
+    if all_lat.size == 0:
+        _message(fig, fig.add_subplot(1, 1, 1), "No positions available for a map.")
+        return fig
+    lat0 = float(np.median(all_lat))
+    aspect = 1.0 / math.cos(math.radians(lat0))
+    axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.0]}) if zoomed else [fig.add_subplot(1, 1, 1)]
+    ax = axes[0]
+    handles = _draw_layers(ax, lat0, hypotheses, places, tracks, labels, towers, areas, sightings,
+                           label_places=0, zoom=False)
+    lo0, lo1, la0, la1 = _extent(all_lat, all_lon, lat0)
+    ax.set_xlim(lo0, lo1)
+    ax.set_ylim(la0, la1)
+    ax.set_aspect(aspect)
+    ax.set_title("Region", fontsize=11)
+    ax.set_xlabel("longitude (°)")
+    ax.set_ylabel("latitude (°)")
+    ax.tick_params(labelsize=8)
+    ax.ticklabel_format(useOffset=False, style="plain")
+    ax.grid(True, color="#eeeeee", lw=0.6)
+    _scale_bar(ax, lat0)
+    if zoomed:
+        top = hypotheses[0]
+        half_m = max(zoom_m, 6.0 * float(top.get("radius_m") or 0.0)) / 2
+        zla = np.array([float(top["lat"]) - half_m / M_PER_DEG_LAT, float(top["lat"]) + half_m / M_PER_DEG_LAT])
+        dlo = half_m / (M_PER_DEG_LON_EQ * math.cos(math.radians(lat0)))
+        zlo = np.array([float(top["lon"]) - dlo, float(top["lon"]) + dlo])
+        ax.add_patch(Ellipse(((zlo[0] + zlo[1]) / 2, (zla[0] + zla[1]) / 2), zlo[1] - zlo[0], zla[1] - zla[0],
+                             fill=False, ec="black", lw=0.8, ls=":", zorder=10))
+        zax = axes[1]
+        _draw_layers(zax, lat0, hypotheses, places, tracks, labels, towers, areas, sightings,
+                     label_places=6, zoom=True)
+        zax.set_xlim(zlo[0], zlo[1])
+        zax.set_ylim(zla[0], zla[1])
+        zax.set_aspect(aspect)
+        zax.set_title(f"Around hypothesis #{top.get('rank', 1)}", fontsize=11)
+        zax.set_xlabel("longitude (°)")
+        zax.tick_params(labelsize=8)
+        zax.ticklabel_format(useOffset=False, style="plain")
+        zax.grid(True, color="#eeeeee", lw=0.6)
+        _scale_bar(zax, lat0)
+    if handles:
+        fig.legend(handles=handles, loc="lower center", ncol=min(4, len(handles)), fontsize=8, frameon=False,
+                   bbox_to_anchor=(0.5, 0.0))
+        fig.subplots_adjust(bottom=0.14, top=0.95, wspace=0.12)
+    return fig
+
+
+# -- network -------------------------------------------------------------------
+
+def network_figure(
+    nodes: Sequence[Mapping[str, Any]],
+    edges: Sequence[Mapping[str, Any]],
+    *,
+    focus: str | None = None,
+    seed_layout: bool = True,
+) -> Figure:
+    """The close circle as a graph: who talks to whom, how strongly, as what.
+
+    Parameters
+    ----------
+    nodes : sequence of dict
+        ``id``, optional ``label`` (display name, already masked if need
+        be) and ``score`` (key-player score in [0, 1]; node size).
+    edges : sequence of dict
+        ``a``, ``b``, ``strength`` in [0, 1] (line width) and
+        ``relationship`` (colour, see :data:`RELATIONSHIP_COLOURS`).
+    focus : str, optional
+        The node drawn as the centre of attention (a black ring).
+    seed_layout : bool
+        Start Kamada–Kawai from a circle, which makes the picture
+        deterministic for the same input.
+
+    The layout is igraph's Kamada–Kawai with edge length ``1 / (0.2 +
+    strength)``, so strong ties sit close together.
+    """
+    import igraph as ig
+
+    fig = Figure(figsize=(9.0, 7.5))
+    ax = fig.add_subplot(1, 1, 1)
+    ids = [str(n["id"]) for n in nodes]
+    index = {v: i for i, v in enumerate(ids)}
+    kept = [e for e in edges if str(e["a"]) in index and str(e["b"]) in index and str(e["a"]) != str(e["b"])]
+    if not ids:
+        _message(fig, ax, "No network available.")
+        return fig
+    g = ig.Graph(n=len(ids), edges=[(index[str(e["a"])], index[str(e["b"])]) for e in kept])
+    strength = np.clip(np.array([float(e.get("strength") or 0.0) for e in kept], dtype=float), 0.0, 1.0)
+    if g.vcount() == 1:
+        coords = np.zeros((1, 2))
+    else:
+        start = g.layout_circle().coords if seed_layout else None
+        lengths = list(1.0 / (0.2 + strength)) if len(kept) else None
+        coords = np.array(g.layout_kamada_kawai(seed=start, weights=lengths).coords, dtype=float)
+    used_rel: dict[str, str] = {}
+    for e, s in zip(kept, strength):
+        rel = str(e.get("relationship") or "unknown")
+        colour = RELATIONSHIP_COLOURS.get(rel, RELATIONSHIP_COLOURS["unknown"])
+        used_rel[rel] = colour
+        i, j = index[str(e["a"])], index[str(e["b"])]
+        ax.plot(coords[[i, j], 0], coords[[i, j], 1], color=colour, lw=0.6 + 5.0 * s, alpha=0.85, zorder=1,
+                solid_capstyle="round")
+    score = np.clip(np.array([float(n.get("score") or 0.0) for n in nodes]), 0.0, 1.0)
+    sizes = 120 + 900 * score
+    ax.scatter(coords[:, 0], coords[:, 1], s=sizes, c="#eceff1", edgecolors="#37474f", linewidths=1.0, zorder=2)
+    if focus is not None and focus in index:
+        f = index[focus]
+        ax.scatter([coords[f, 0]], [coords[f, 1]], s=sizes[f] + 250, facecolors="none", edgecolors="black",
+                   linewidths=2.5, zorder=3)
+    for i, n in enumerate(nodes):
+        ax.annotate(str(n.get("label") or n["id"]), (coords[i, 0], coords[i, 1]),
+                    xytext=(0, -(math.sqrt(sizes[i]) / 2 + 3)), textcoords="offset points", ha="center", va="top",
+                    fontsize=8, zorder=4, bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 0.5})
+    # Square limits with a floor, so a two-node graph (zero height) stays drawable.
+    centre = (coords.max(axis=0) + coords.min(axis=0)) / 2
+    half = max(float(np.ptp(coords[:, 0])), float(np.ptp(coords[:, 1])), 1.0) / 2 * 1.3
+    ax.set_xlim(centre[0] - half, centre[0] + half)
+    ax.set_ylim(centre[1] - half, centre[1] + half)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    handles: list[Any] = [Line2D([], [], color=c, lw=3, label=r) for r, c in sorted(used_rel.items())]
+    handles.append(Line2D([], [], marker="o", color="#37474f", markerfacecolor="#eceff1", ls="", markersize=12,
+                          label="size: key-player score"))
+    if focus is not None and focus in index:
+        handles.append(Line2D([], [], marker="o", color="black", markerfacecolor="none", ls="", markersize=14,
+                              markeredgewidth=2, label="focus"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
+              title="relationship (width: tie strength)", title_fontsize=8)
+    return fig
+
+
+# -- timeline ------------------------------------------------------------------
+
+def _local_nums(times: Sequence[datetime], tz: ZoneInfo) -> np.ndarray:
+    return np.asarray(mdates.date2num([t.astimezone(tz) for t in times]), dtype=float)
+
+
+def timeline_figure(
+    rows: Sequence[str],
+    *,
+    row_labels: Mapping[str, str] | None = None,
+    stays: Sequence[Mapping[str, Any]] = (),
+    dark: Sequence[Mapping[str, Any]] = (),
+    meetings: Sequence[Mapping[str, Any]] = (),
+    timezone: str = "UTC",
+) -> Figure:
+    """Stays, going-dark intervals and meetings of each identifier over time.
+
+    Parameters
+    ----------
+    rows : sequence of str
+        Identifiers, one row each, top to bottom.
+    row_labels : mapping identifier -> display name.
+    stays : sequence of dict
+        ``identifier``, ``start``, ``end`` (aware datetimes), optional
+        ``overnight`` (bool, drawn darker) and ``remote`` (bool, hatched).
+    dark : sequence of dict
+        ``identifier``, ``start``, ``end``: no events at all.
+    meetings : sequence of dict
+        ``start``, ``end``, ``participants`` (identifiers): a vertical band
+        joining the rows that met.
+    timezone : str
+        IANA zone for the time axis (the case's local time).
+    """
+    tz = ZoneInfo(timezone)
+    labels = dict(row_labels or {})
+    order = {r: i for i, r in enumerate(rows)}
+    height = max(2.8, 0.55 * len(rows) + 1.6)
+    fig = Figure(figsize=(12.0, height))
+    ax = fig.add_subplot(1, 1, 1)
+    if not rows:
+        _message(fig, ax, "No timeline available.")
+        return fig
+
+    def draw(items: Sequence[Mapping[str, Any]], y_off: float, h: float, **style: Any) -> None:
+        items = [s for s in items if s.get("identifier") in order and s.get("start") and s.get("end")]
+        if not items:
+            return
+        starts = _local_nums([s["start"] for s in items], tz)
+        ends = _local_nums([s["end"] for s in items], tz)
+        ys = np.array([order[s["identifier"]] for s in items], dtype=float)
+        ax.barh(ys + y_off, np.maximum(ends - starts, 1.0 / 96), left=starts, height=h, **style)
+
+    plain = [s for s in stays if not s.get("overnight")]
+    night = [s for s in stays if s.get("overnight") and not s.get("remote")]
+    remote_night = [s for s in stays if s.get("overnight") and s.get("remote")]
+    draw(plain, 0.0, 0.5, color="#90caf9", edgecolor="none", zorder=2)
+    draw(night, 0.0, 0.5, color="#1565c0", edgecolor="none", zorder=2)
+    draw(remote_night, 0.0, 0.5, color="#c62828", edgecolor="none", zorder=2)
+    draw(dark, 0.0, 0.5, color="#212121", edgecolor="none", alpha=0.85, hatch="///", zorder=3)
+    meet = [m for m in meetings if m.get("start") and m.get("end")]
+    for m in meet:  # a meeting list is short: one band per meeting
+        ys = sorted(order[p] for p in m.get("participants", ()) if p in order)
+        if not ys:
+            continue
+        t0, t1 = _local_nums([m["start"], m["end"]], tz)
+        mid = (t0 + t1) / 2
+        ax.plot([mid, mid], [ys[0] - 0.32, ys[-1] + 0.32], color="#ff8f00", lw=2.0, zorder=4, alpha=0.9)
+        ax.scatter([mid] * len(ys), ys, marker="D", s=28, color="#ff8f00", edgecolors="black", linewidths=0.4,
+                   zorder=5)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([labels.get(r, r) for r in rows], fontsize=8)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    locator = mdates.AutoDateLocator(tz=tz, maxticks=12)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tz))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.grid(True, axis="x", color="#eeeeee", lw=0.6)
+    ax.set_xlabel(f"local time ({timezone})", fontsize=9)
+    handles = [
+        Patch(color="#90caf9", label="stay"),
+        Patch(color="#1565c0", label="overnight stay"),
+        Patch(color="#c62828", label="overnight, remote place"),
+        Patch(facecolor="#212121", hatch="///", label="going dark (no events)"),
+        Line2D([], [], color="#ff8f00", marker="D", lw=2, label="meeting"),
+    ]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14 if len(rows) > 3 else -0.25),
+              ncol=5, fontsize=8, frameon=False)
+    return fig
+
+
+# -- hypotheses ----------------------------------------------------------------
+
+def hypothesis_chart(hypotheses: Sequence[Mapping[str, Any]], *, elsewhere: float | None = None) -> Figure:
+    """Horizontal bars of each hypothesis' probability, with the ICD 203 band edges.
+
+    ``elsewhere`` (default: one minus the listed total) is drawn as a grey bar.
+    """
+    from fusioncell.products.language import estimative
+
+    fig = Figure(figsize=(8.0, 0.5 * (len(hypotheses) + 1) + 1.2))
+    ax = fig.add_subplot(1, 1, 1)
+    ps = [float(h.get("probability") or 0.0) for h in hypotheses]
+    rest = max(0.0, 1.0 - sum(ps)) if elsewhere is None else float(elsewhere)
+    names = [f"#{h.get('rank', i + 1)} {str(h.get('label') or '')[:40]}" for i, h in enumerate(hypotheses)]
+    names.append("elsewhere")
+    vals = ps + [rest]
+    colours = [_HYP_COLOUR] * len(ps) + ["#9e9e9e"]
+    y = np.arange(len(vals))
+    ax.barh(y, vals, color=colours, alpha=0.8)
+    for yi, v in zip(y, vals):
+        ax.text(min(v + 0.01, 0.80), yi, f"{round(v * 100):d}% · {estimative(min(max(v, 0.0), 1.0))}",
+                va="center", fontsize=8)
+    for edge in (0.05, 0.20, 0.45, 0.55, 0.80, 0.95):
+        ax.axvline(edge, color="#cccccc", lw=0.6, zorder=0)
+    ax.set_yticks(y)
+    ax.set_yticklabels(names, fontsize=8)
+    ax.set_ylim(len(vals) - 0.5, -0.5)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("probability (grey lines: ICD 203 band edges)", fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    return fig

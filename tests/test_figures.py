@@ -1,0 +1,126 @@
+"""Report figures: valid PNGs, true scale bars, degenerate inputs still draw."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+from matplotlib import image as mpimg
+
+from fusioncell.products import figures as F
+
+T0 = datetime(2026, 2, 1, tzinfo=timezone.utc)
+HYPS = [
+    {"rank": 1, "lat": 19.9412, "lon": -103.7520, "radius_m": 150, "probability": 0.62, "label": "compound"},
+    {"rank": 2, "lat": 19.9900, "lon": -103.7000, "radius_m": 400, "probability": 0.20, "label": "ranch"},
+]
+
+
+def _png_shape(data: bytes) -> tuple[int, ...]:
+    assert data[:8] == F.PNG_SIGNATURE
+    return tuple(mpimg.imread(io.BytesIO(data), format="png").shape)
+
+
+def _track(n: int = 200, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return 19.95 + np.cumsum(rng.normal(0, 0.002, n)), -103.72 + np.cumsum(rng.normal(0, 0.002, n))
+
+
+def test_map_is_a_readable_png_with_two_panels() -> None:
+    fig = F.map_figure(HYPS, [{"lat": 19.95, "lon": -103.73, "n_visits": 5, "label": "home"}],
+                       {"+5233": _track()}, towers=(np.array([19.9, 20.0]), np.array([-103.8, -103.7])),
+                       areas=[{"lat": 19.95, "lon": -103.73, "radius_m": 5000}], sightings=[{"lat": 19.94, "lon": -103.75}])
+    assert len(fig.axes) == 2
+    h, w, _ = _png_shape(F.to_png(fig))
+    assert w >= 900 and h >= 400
+
+
+def test_map_scale_bar_length_matches_its_label() -> None:
+    fig = F.map_figure(HYPS, tracks={"x": _track()})
+    F.to_png(fig)
+    for ax in fig.axes:
+        labels = [t.get_text() for t in ax.texts if re.fullmatch(r"[\d.]+ k?m", t.get_text())]
+        assert len(labels) == 1
+        value, unit = labels[0].split()
+        metres = float(value) * (1000 if unit == "km" else 1)
+        bars = [ln for ln in ax.lines if ln.get_linewidth() == 3]
+        (x0, x1) = bars[0].get_xdata()
+        lat0 = float(np.median(np.concatenate([[h["lat"] for h in HYPS], np.quantile(_track()[0], [0.01, 0.99])])))
+        drawn_m = abs(x1 - x0) * 111_320.0 * math.cos(math.radians(lat0))
+        assert drawn_m == pytest.approx(metres, rel=1e-6)
+        # a fifth of the panel or less, but not a speck
+        width_m = (ax.get_xlim()[1] - ax.get_xlim()[0]) * 111_320.0 * math.cos(math.radians(lat0))
+        assert width_m / 12.5 <= metres <= width_m / 5 + 1e-6
+
+
+def test_map_zoom_panel_keeps_a_150m_circle_visible() -> None:
+    fig = F.map_figure(HYPS)
+    zoom = fig.axes[1]
+    span_m = (zoom.get_ylim()[1] - zoom.get_ylim()[0]) * F.M_PER_DEG_LAT
+    assert 2_500 <= span_m <= 3_500  # 3 km default window around hypothesis #1
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_network_draws_tiny_graphs(n: int) -> None:
+    nodes = [{"id": f"n{i}", "score": 0.5} for i in range(n)]
+    edges = [{"a": "n0", "b": "n1", "strength": 0.9, "relationship": "partner"}] if n == 2 else []
+    h, w, _ = _png_shape(F.to_png(F.network_figure(nodes, edges, focus="n0")))
+    assert 200 < h < 3000 and 200 < w < 3000
+
+
+def test_network_layout_is_deterministic_and_strong_ties_are_short() -> None:
+    nodes = [{"id": c} for c in "abcd"]
+    edges = [{"a": "a", "b": "b", "strength": 1.0}, {"a": "a", "b": "c", "strength": 0.0},
+             {"a": "b", "b": "c", "strength": 0.0}, {"a": "c", "b": "d", "strength": 0.5}]
+    one = F.network_figure(nodes, edges)
+    two = F.network_figure(nodes, edges)
+    assert F.to_png(one) == F.to_png(two)
+    # first edge drawn is a-b (strength 1), second a-c (strength 0): strong tie shorter
+    ab, ac = one.axes[0].lines[0], one.axes[0].lines[1]
+    length = lambda ln: float(np.hypot(*np.diff(np.c_[ln.get_xdata(), ln.get_ydata()], axis=0)[0]))  # noqa: E731
+    assert length(ab) < length(ac)
+    assert ab.get_linewidth() > ac.get_linewidth()
+
+
+def test_network_colours_edges_by_relationship() -> None:
+    fig = F.network_figure([{"id": "a"}, {"id": "b"}], [{"a": "a", "b": "b", "strength": 0.5, "relationship": "family"}])
+    from matplotlib.colors import to_hex
+
+    assert to_hex(fig.axes[0].lines[0].get_color()) == F.RELATIONSHIP_COLOURS["family"]
+
+
+def test_timeline_rows_and_local_time_axis() -> None:
+    stays = [{"identifier": "a", "start": T0, "end": T0 + timedelta(hours=8), "overnight": True, "remote": True},
+             {"identifier": "b", "start": T0 + timedelta(days=1), "end": T0 + timedelta(days=1, hours=2)}]
+    dark = [{"identifier": "b", "start": T0 + timedelta(days=2), "end": T0 + timedelta(days=3)}]
+    meets = [{"start": T0, "end": T0 + timedelta(hours=1), "participants": ["a", "b"]}]
+    fig = F.timeline_figure(["a", "b"], stays=stays, dark=dark, meetings=meets, timezone="America/Mexico_City")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    assert "America/Mexico_City" in ax.get_xlabel()
+    _png_shape(F.to_png(fig))
+
+
+def test_empty_inputs_give_a_message_not_an_error() -> None:
+    for fig in (F.map_figure([]), F.network_figure([], []), F.timeline_figure([])):
+        _png_shape(F.to_png(fig))
+        assert any("available" in t.get_text() for ax in fig.axes for t in ax.texts)
+
+
+def test_hypothesis_chart_adds_elsewhere() -> None:
+    fig = F.hypothesis_chart(HYPS)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[-1] == "elsewhere" and len(labels) == 3
+    widths = [p.get_width() for p in fig.axes[0].patches]
+    assert widths[-1] == pytest.approx(1 - 0.62 - 0.20)
+
+
+def test_nice_scale_is_round_and_about_a_fifth() -> None:
+    for width in (0.3, 1.0, 7.0, 33.0, 250.0):
+        km = F.nice_scale_km(width)
+        assert km in F._NICE_KM
+        assert km <= width / 5 or km == F._NICE_KM[0]
