@@ -1,0 +1,303 @@
+"""Places: stay points of all identifiers clustered into shared places, labelled.
+
+Two people's stays at one compound become one place. Fine stays (from
+fixes) and coarse stays (from cell sites) are clustered separately, so a
+place is either ``fine`` (radius of tens to hundreds of metres) or
+``coarse`` (a cell-site area, km): coarse evidence never blurs a fine place.
+
+Clustering is single linkage: two stays are linked when their centres are
+within ``link_m + hypot(acc_a, acc_b)`` (capped at ``max_link_m``); links
+are found by a DuckDB join on int64 grid-cell keys with the 8 neighbour
+cells, components by igraph.
+
+Labels use local time (``case_info.timezone``): for each identifier the place
+where it spends most night hours (22:00–06:00) is its **home** (if at least
+``min_home_nights`` nights), the place with most weekday daytime hours
+(Mon–Fri 09:00–17:00) other than home is its **work**; a place is labelled
+home / work if it is that for any visitor, else other.
+
+**Remote vs town**: populated areas are grid cells (``town_cell_m``) where at
+least ``town_min_ids`` distinct identifiers are observed at night (from any
+source: they live there). ``distance_to_town_m`` is the distance from a place
+to the nearest such cell's centre of mass; a place farther than
+``remote_m`` is remote. Without enough night observations in the case no
+cell qualifies and every place is remote with an infinite distance —
+``n_town_cells`` in the result metadata says how many cells qualified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import igraph as ig
+import numpy as np
+import pyarrow as pa
+
+from fusioncell.spacetime.geo import LocalGrid, grid_for, haversine_m
+from fusioncell.spacetime._sql import arrow, numpy, one
+from fusioncell.store import CaseStore
+
+#: Local hours counted as night and as working day.
+NIGHT_HOURS = (22, 23, 0, 1, 2, 3, 4, 5)
+WORK_HOURS = tuple(range(9, 17))
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceParams:
+    """How stays are clustered and places labelled."""
+
+    link_m: float = 100.0
+    max_link_m: float = 400.0
+    coarse_link_m: float = 300.0
+    min_home_nights: int = 2
+    min_work_days: int = 3
+    town_cell_m: float = 2000.0
+    town_min_ids: int = 5
+    remote_m: float = 3000.0
+
+
+def timezone_of(store: CaseStore) -> str:
+    """The case's IANA time zone (UTC when no case is ingested)."""
+    row = one(store.con, "SELECT timezone FROM case_info LIMIT 1")
+    return str(row[0]) if row and row[0] else "UTC"
+
+
+def cluster_points(lat: np.ndarray, lon: np.ndarray, acc: np.ndarray, link_m: float, max_link_m: float,
+                   con: Any) -> np.ndarray:
+    """Single-linkage cluster labels of points (grid join on DuckDB + igraph components)."""
+    n = lat.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    grid = grid_for(lat, lon, max_link_m)
+    x, y = grid.xy(lat, lon)
+    ix = np.floor(x / max_link_m).astype(np.int64)
+    iy = np.floor(y / max_link_m).astype(np.int64)
+    tbl = pa.table({"i": np.arange(n, dtype=np.int64), "ix": ix, "iy": iy, "x": x, "y": y,
+                    "acc": np.nan_to_num(acc, nan=0.0)})
+    con.register("_fc_pts", tbl)
+    try:
+        pairs = con.execute(
+            f"""
+            WITH nb AS (SELECT dx, dy FROM range(-1, 2) a(dx), (SELECT range AS dy FROM range(-1, 2)))
+            SELECT a.i AS i, b.i AS j FROM _fc_pts a, nb
+            JOIN _fc_pts b ON b.ix = a.ix + nb.dx AND b.iy = a.iy + nb.dy
+            WHERE a.i < b.i
+              AND sqrt((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y))
+                  <= least({link_m!r} + sqrt(a.acc * a.acc + b.acc * b.acc), {max_link_m!r})
+            """
+        ).fetchnumpy()
+    finally:
+        con.unregister("_fc_pts")
+    g = ig.Graph(n=n, edges=np.column_stack([pairs["i"], pairs["j"]]).tolist() if pairs["i"].size else [])
+    return np.asarray(g.connected_components().membership, dtype=np.int64)
+
+
+def _stay_hours_sql(tz: str) -> str:
+    """SQL over registered ``_fc_v`` (visit_no, identifier, place_id, start, end) giving per-hour presence."""
+    tzq = tz.replace("'", "''")
+    return f"""
+        WITH h AS (
+            SELECT visit_no, identifier, place_id, start, "end",
+                   unnest(generate_series(CAST(floor(epoch(start) / 3600) AS BIGINT),
+                                          CAST(floor(epoch("end") / 3600) AS BIGINT))) AS hno
+            FROM _fc_v)
+        SELECT visit_no, identifier, place_id, hno,
+               greatest(0, least(epoch("end"), (hno + 1) * 3600.0) - greatest(epoch(start), hno * 3600.0)) AS secs,
+               hour(timezone('{tzq}', to_timestamp(hno * 3600))) AS lhour,
+               isodow(timezone('{tzq}', to_timestamp(hno * 3600))) AS ldow,
+               CAST(timezone('{tzq}', to_timestamp(hno * 3600) - INTERVAL 12 HOUR) AS DATE) AS night_of,
+               CAST(timezone('{tzq}', to_timestamp(hno * 3600)) AS DATE) AS lday
+        FROM h
+    """
+
+
+def build_places(store: CaseStore, stays: pa.Table, params: PlaceParams = PlaceParams()) -> tuple[pa.Table, pa.Table]:
+    """Cluster stays into places; return ``(places, visits)``.
+
+    ``visits`` has one row per stay: ``visit_no, identifier, place_id, start,
+    end, duration_s, precision, lat, lon, accuracy_m, event_ids`` plus
+    ``night_s``, ``workday_s``, ``overnight`` and the identifier's ``role``
+    of that place (home / work / other).
+    """
+    con = store.con
+    n = stays.num_rows
+    lat = stays.column("lat").to_numpy(zero_copy_only=False) if n else np.zeros(0)
+    lon = stays.column("lon").to_numpy(zero_copy_only=False) if n else np.zeros(0)
+    acc = stays.column("accuracy_m").to_numpy(zero_copy_only=False) if n else np.zeros(0)
+    prec = np.asarray(stays.column("precision").to_pylist() if n else [], dtype=object)
+    fine = prec == "fine"
+    label = np.full(n, -1, dtype=np.int64)
+    lf = cluster_points(lat[fine], lon[fine], acc[fine], params.link_m, params.max_link_m, con)
+    lc = cluster_points(lat[~fine], lon[~fine], np.zeros(int((~fine).sum())), params.coarse_link_m,
+                        params.coarse_link_m, con)
+    label[fine] = lf
+    label[~fine] = lc + (lf.max() + 1 if lf.size else 0)
+    # deterministic place ids: fine first, ordered by (precision, rounded lat, lon)
+    k = int(label.max() + 1) if n else 0
+    w = 1.0 / np.maximum(np.nan_to_num(acc, nan=100.0), 5.0) ** 2
+    sw = np.bincount(label, w, minlength=k) if n else np.zeros(0)
+    plat = np.bincount(label, w * lat, minlength=k) / np.maximum(sw, 1e-300) if n else np.zeros(0)
+    plon = np.bincount(label, w * lon, minlength=k) / np.maximum(sw, 1e-300) if n else np.zeros(0)
+    pfine = np.bincount(label, fine.astype(float), minlength=k) > 0 if n else np.zeros(0, dtype=bool)
+    order = np.lexsort((np.round(plon, 5), np.round(plat, 5), ~pfine)) if k else np.zeros(0, dtype=np.int64)
+    rank = np.empty(k, dtype=np.int64)
+    rank[order] = np.arange(k)
+    place_ids = np.array([f"pl-{i + 1:04d}" for i in range(k)], dtype=object)
+    pid = place_ids[rank[label]] if n else np.zeros(0, dtype=object)
+    d_member = haversine_m(lat, lon, plat[label], plon[label]) if n else np.zeros(0)
+    visits = pa.table({
+        "visit_no": np.arange(n, dtype=np.int64),
+        "identifier": stays.column("identifier") if n else pa.array([], pa.string()),
+        "place_id": pa.array(pid.tolist(), pa.string()),
+        "start": stays.column("start") if n else pa.array([], pa.timestamp("us", tz="UTC")),
+        "end": stays.column("end") if n else pa.array([], pa.timestamp("us", tz="UTC")),
+        "duration_s": stays.column("duration_s") if n else pa.array([], pa.float64()),
+        "precision": pa.array(prec.tolist(), pa.string()),
+        "lat": lat, "lon": lon, "accuracy_m": acc,
+        "dist_to_place_m": d_member,
+        "event_ids": stays.column("event_ids") if n else pa.array([], pa.list_(pa.string())),
+    })
+    tz = timezone_of(store)
+    con.register("_fc_v", visits)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _fc_vh AS {_stay_hours_sql(tz)}")
+        night = ",".join(str(h) for h in NIGHT_HOURS)
+        work = ",".join(str(h) for h in WORK_HOURS)
+        per_visit = con.execute(
+            f"""SELECT v.visit_no,
+                   coalesce(sum(secs) FILTER (WHERE lhour IN ({night})), 0) AS night_s,
+                   coalesce(sum(secs) FILTER (WHERE lhour IN ({work}) AND ldow <= 5), 0) AS workday_s,
+                   coalesce(sum(secs) FILTER (WHERE lhour BETWEEN 0 AND 4), 0) AS small_hours_s
+                FROM _fc_v v LEFT JOIN _fc_vh h USING (visit_no) GROUP BY v.visit_no ORDER BY v.visit_no"""
+        ).fetchnumpy()
+        # per identifier and place: nights and workdays present (>= 2 h of a night / 2 h of a workday)
+        roles = con.sql(
+            f"""
+            WITH n AS (SELECT identifier, place_id, night_of, sum(secs) s FROM _fc_vh
+                       WHERE lhour IN ({night}) GROUP BY ALL HAVING sum(secs) >= 7200),
+                 w AS (SELECT identifier, place_id, lday, sum(secs) s FROM _fc_vh
+                       WHERE lhour IN ({work}) AND ldow <= 5 GROUP BY ALL HAVING sum(secs) >= 7200),
+                 ip AS (SELECT identifier, place_id FROM _fc_v GROUP BY ALL),
+                 nc AS (SELECT identifier, place_id, count(*) AS nights FROM n GROUP BY ALL),
+                 wc AS (SELECT identifier, place_id, count(*) AS workdays FROM w GROUP BY ALL),
+                 agg AS (
+                   SELECT ip.identifier, ip.place_id, coalesce(nc.nights, 0) AS nights,
+                          coalesce(wc.workdays, 0) AS workdays
+                   FROM ip LEFT JOIN nc USING (identifier, place_id) LEFT JOIN wc USING (identifier, place_id)),
+                 home AS (SELECT identifier, arg_max(place_id, nights) AS place_id, max(nights) AS nights
+                          FROM agg GROUP BY identifier HAVING max(nights) >= {params.min_home_nights}),
+                 work AS (SELECT a.identifier, arg_max(a.place_id, a.workdays) AS place_id, max(a.workdays) AS wd
+                          FROM agg a LEFT JOIN home h ON h.identifier = a.identifier AND h.place_id = a.place_id
+                          WHERE h.place_id IS NULL GROUP BY a.identifier HAVING max(a.workdays) >= {params.min_work_days})
+            SELECT a.identifier, a.place_id, a.nights, a.workdays,
+                   CASE WHEN h.place_id IS NOT NULL THEN 'home' WHEN w.place_id IS NOT NULL THEN 'work' ELSE 'other' END AS role
+            FROM agg a
+            LEFT JOIN home h ON h.identifier = a.identifier AND h.place_id = a.place_id
+            LEFT JOIN work w ON w.identifier = a.identifier AND w.place_id = a.place_id
+            ORDER BY 1, 2
+            """
+        ).to_arrow_table()
+    finally:
+        con.unregister("_fc_v")
+    visits = visits.append_column("night_s", pa.array(per_visit["night_s"], pa.float64()))
+    visits = visits.append_column("workday_s", pa.array(per_visit["workday_s"], pa.float64()))
+    visits = visits.append_column("overnight", pa.array(per_visit["small_hours_s"] >= 3600.0))
+    con.register("_fc_roles", roles)
+    con.register("_fc_v2", visits)
+    try:
+        visits = con.sql(
+            """SELECT v.*, coalesce(r.role, 'other') AS role FROM _fc_v2 v
+               LEFT JOIN _fc_roles r USING (identifier, place_id) ORDER BY v.visit_no"""
+        ).to_arrow_table()
+    finally:
+        con.unregister("_fc_v2")
+    towns = town_cells(store, params)
+    con.register("_fc_v", visits)
+    try:
+        pl = con.sql(
+            """
+            SELECT place_id,
+                   count(*) AS n_visits,
+                   count(DISTINCT identifier) AS n_visitors,
+                   list(DISTINCT identifier ORDER BY identifier) AS visitors,
+                   min(start) AS first_seen, max("end") AS last_seen,
+                   sum(duration_s) AS total_s, sum(night_s) AS night_s, sum(workday_s) AS workday_s,
+                   count(*) FILTER (WHERE overnight) AS n_overnight,
+                   any_value(precision) AS precision,
+                   quantile_cont(dist_to_place_m, 0.9) AS p90_m,
+                   max(accuracy_m) AS max_acc_m
+            FROM _fc_v GROUP BY place_id ORDER BY place_id"""
+        ).to_arrow_table()
+        lab = con.sql(
+            """SELECT place_id, CASE WHEN bool_or(role = 'home') THEN 'home'
+                                    WHEN bool_or(role = 'work') THEN 'work' ELSE 'other' END AS label,
+                      list(identifier ORDER BY identifier) FILTER (WHERE role = 'home') AS home_of
+               FROM _fc_roles GROUP BY place_id ORDER BY place_id"""
+        ).to_arrow_table()
+    finally:
+        con.unregister("_fc_v")
+        con.unregister("_fc_roles")
+    order_ids = pl.column("place_id").to_pylist()
+    idx_of = {p: i for i, p in enumerate(place_ids.tolist())}
+    ordinal = np.array([idx_of[p] for p in order_ids], dtype=np.int64)  # per place, not per record
+    cl = np.empty(k, dtype=np.int64)
+    cl[rank] = np.arange(k)
+    src = cl[ordinal] if k else np.zeros(0, dtype=np.int64)
+    P_lat, P_lon = plat[src], plon[src]
+    p90 = np.nan_to_num(pl.column("p90_m").to_numpy(zero_copy_only=False).astype(float), nan=0.0)
+    is_fine = np.array([p == "fine" for p in pl.column("precision").to_pylist()], dtype=bool)
+    floor_m = np.where(is_fine, 50.0, 1000.0)
+    radius = np.maximum(p90, floor_m)
+    dist_town = distance_to_towns(P_lat, P_lon, towns)
+    labmap = dict(zip(lab.column("place_id").to_pylist(), lab.column("label").to_pylist()))
+    homemap = dict(zip(lab.column("place_id").to_pylist(), lab.column("home_of").to_pylist()))
+    places = pa.table({
+        "place_id": pl.column("place_id"),
+        "lat": P_lat, "lon": P_lon,
+        "radius_m": radius,
+        "precision": pl.column("precision"),
+        "n_visitors": pl.column("n_visitors"),
+        "n_visits": pl.column("n_visits"),
+        "visitors": pl.column("visitors"),
+        "first_seen": pl.column("first_seen"),
+        "last_seen": pl.column("last_seen"),
+        "total_s": pl.column("total_s"),
+        "night_s": pl.column("night_s"),
+        "workday_s": pl.column("workday_s"),
+        "n_overnight": pl.column("n_overnight"),
+        "label": pa.array([labmap.get(p, "other") for p in order_ids], pa.string()),
+        "home_of": pa.array([homemap.get(p) or [] for p in order_ids], pa.list_(pa.string())),
+        "distance_to_town_m": dist_town,
+        "remote": dist_town >= params.remote_m,
+    })
+    return places, visits
+
+
+def town_cells(store: CaseStore, params: PlaceParams = PlaceParams()) -> pa.Table:
+    """Populated cells: ``(lat, lon, n_ids)`` of grid cells where many identifiers are seen at night."""
+    from fusioncell.spacetime.positions import case_grid, positions_sql
+
+    grid: LocalGrid = case_grid(store, params.town_cell_m)
+    tz = timezone_of(store).replace("'", "''")
+    night = ",".join(str(h) for h in NIGHT_HOURS)
+    sql = positions_sql(store)
+    return store.con.sql(
+        f"""
+        WITH p AS (SELECT identifier, lat, lon, {grid.sql_ix('lon')} AS ix, {grid.sql_iy('lat')} AS iy
+                   FROM ({sql}) WHERE hour(timezone('{tz}', t)) IN ({night}))
+        SELECT avg(lat) AS lat, avg(lon) AS lon, count(DISTINCT identifier) AS n_ids
+        FROM p GROUP BY ix, iy HAVING count(DISTINCT identifier) >= {params.town_min_ids}
+        ORDER BY 1, 2
+        """
+    ).to_arrow_table()
+
+
+def distance_to_towns(lat: np.ndarray, lon: np.ndarray, towns: pa.Table) -> np.ndarray:
+    """Distance from each point to the nearest town cell (inf when there is none)."""
+    if towns.num_rows == 0 or lat.size == 0:
+        return np.full(lat.size, np.inf)
+    tl = towns.column("lat").to_numpy()
+    tn = towns.column("lon").to_numpy()
+    d = haversine_m(lat[:, None], lon[:, None], tl[None, :], tn[None, :])
+    return np.asarray(d.min(axis=1), dtype=np.float64)
