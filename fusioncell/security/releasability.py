@@ -82,7 +82,11 @@ def visible_source_ids(store: CaseStore, agency: str) -> list[str]:
 
 def _copy(src: CaseStore, dst: CaseStore, table: str, sql: str, params: list[Any] | dict[str, Any]) -> None:
     """Run ``sql`` on ``src`` and append its rows to ``dst.table`` (via Arrow, no Python loop)."""
-    data = src.con.execute(sql, params).to_arrow_table()
+    cur = src.con.cursor()  # own connection: unaffected by unfinished results on src.con
+    try:
+        data = cur.sql(sql, params=params).to_arrow_table()
+    finally:
+        cur.close()
     name = f"_fc_copy_{table}"
     dst.con.register(name, data)
     try:
@@ -195,7 +199,11 @@ def _rebuild_identifiers(store: CaseStore, view: CaseStore) -> None:
         FROM seen GROUP BY identifier
         """
     )
-    schemes = store.con.execute("SELECT identifier, scheme FROM identifiers").to_arrow_table()
+    cur = store.con.cursor()
+    try:
+        schemes = cur.sql("SELECT identifier, scheme FROM identifiers").to_arrow_table()
+    finally:
+        cur.close()
     view.con.register("_fc_schemes", schemes)
     try:
         view.con.execute(

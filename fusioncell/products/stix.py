@@ -1,0 +1,243 @@
+"""A tearline as a STIX 2.1 bundle (with the ``stix2`` library).
+
+Mapping (``fusioncell.tearline/1`` → STIX 2.1):
+
+=====================  ==========================================================
+tearline               STIX
+=====================  ==========================================================
+``from`` agency        ``identity`` (organization); ``created_by_ref`` of all
+subject                ``identity`` (individual); external references
+                       ``fusioncell`` (entity id) and ``fusioncell-identifier``
+                       (each releasable identifier)
+hypothesis             ``location`` (latitude, longitude, ``precision`` = radius
+                       in metres) + ``relationship`` subject ``located-at``
+                       location (``confidence`` = probability × 100,
+                       ``start_time``/``stop_time`` = the windows' span) +
+                       ``note`` with the ICD 203 judgment and generic source
+                       descriptors
+sighting               ``sighting`` of the subject's identity, where sighted =
+                       a ``location``; ``confidence`` = detector confidence × 100
+associate              ``identity`` + ``relationship`` (``partner-of``,
+                       ``family-of``, ``associate-of``, ``works-for`` or
+                       ``related-to``), ``confidence`` = relationship p × 100
+the product            ``report`` (``report_types: ["identity"]``) referencing
+                       everything, with a granular marking per ``object_refs``
+                       entry carrying that object's own TLP level
+=====================  ==========================================================
+
+Markings are the TLP 2.0 marking definitions of the official extension
+``extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d`` with the
+OASIS ids (the ``stix2`` library ships only TLP 1.0 constants). Evidence
+``confidence`` follows the STIX 2.1 appendix mapping of Admiralty
+credibility (1→90, 2→70, 3→50, 4→30, 5→10, 6→none). Object ids are UUIDv5
+of the case and the object's content, so the same tearline gives the same
+ids and a partner can de-duplicate re-shares.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+import stix2
+
+from fusioncell.model.markings import normalize_tlp
+
+TLP2_EXTENSION_ID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+#: The OASIS TLP 2.0 marking-definition ids (cti-stix-common-objects).
+TLP2_IDS: dict[str, str] = {
+    "clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    "green": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    "amber": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    "amber+strict": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+}
+#: TLP 1.0 ids as shipped by stix2 (accepted on import; ``white`` reads as ``clear``).
+TLP1_IDS: dict[str, str] = {
+    stix2.TLP_WHITE.id: "clear",
+    stix2.TLP_GREEN.id: "green",
+    stix2.TLP_AMBER.id: "amber",
+    stix2.TLP_RED.id: "red",
+}
+_TLP2_CREATED = "2022-10-01T00:00:00.000Z"
+_OASIS_IDENTITY = "identity--b3bca3c2-1f3d-4b54-b44f-dac42c3a8f01"
+_NS = uuid.UUID("6b1c6d3e-0f43-4c4e-9a7e-8f6d2f1f5a10")
+
+#: tearline relationship → STIX relationship_type.
+RELATIONSHIP_TYPES = {
+    "partner": "partner-of",
+    "family": "family-of",
+    "associate": "associate-of",
+    "logistics": "associate-of",
+    "works_for": "works-for",
+}
+
+
+def tlp2_marking(level: str) -> stix2.MarkingDefinition:
+    """The official TLP 2.0 marking definition of ``level`` (``"amber+strict"``…)."""
+    lvl = normalize_tlp(level) or "amber"
+    return stix2.MarkingDefinition(
+        id=TLP2_IDS[lvl],
+        created=_TLP2_CREATED,
+        created_by_ref=_OASIS_IDENTITY,
+        name=f"TLP:{lvl.upper()}",
+        extensions={TLP2_EXTENSION_ID: {"extension_type": "property-extension", "tlp_2_0": lvl}},
+    )
+
+
+def tlp_of_marking_id(marking_id: str) -> str | None:
+    """TLP level of a marking-definition id (TLP 2.0 or 1.0), else ``None``."""
+    for level, mid in TLP2_IDS.items():
+        if mid == marking_id:
+            return level
+    return TLP1_IDS.get(marking_id)
+
+
+def _id(kind: str, case: str, *parts: Any) -> str:
+    return f"{kind}--{uuid.uuid5(_NS, '|'.join([case, kind, *map(str, parts)]))}"
+
+
+def _pct(p: Any) -> int | None:
+    if p is None:
+        return None
+    return max(0, min(100, int(round(float(p) * 100))))
+
+
+def _ts(text: Any) -> datetime | None:
+    if not text:
+        return None
+    try:
+        t = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else None
+
+
+def _level(label: str | None) -> str:
+    return normalize_tlp(label) or "amber"
+
+
+def tearline_to_stix(product: dict[str, Any]) -> stix2.Bundle:
+    """The tearline as a STIX 2.1 bundle that ``stix2.parse(..., allow_custom=False)`` accepts."""
+    case = str(product["case"])
+    created = _ts(product.get("created")) or datetime.now(timezone.utc)
+    levels: set[str] = {_level(product["marking"]["tlp"])}
+    objects: list[Any] = []
+    marks_of: dict[str, str] = {}
+
+    def add(obj: Any, level: str) -> Any:
+        levels.add(level)
+        marks_of[obj.id] = level
+        objects.append(obj)
+        return obj
+
+    product_level = _level(product["marking"]["tlp"])
+    producer = add(stix2.Identity(
+        id=_id("identity", case, "org", product["from"]), name=product["from"], identity_class="organization",
+        created=created, modified=created, object_marking_refs=[TLP2_IDS[product_level]],
+    ), product_level)
+    by = producer.id
+
+    def common(level: str) -> dict[str, Any]:
+        return {"created_by_ref": by, "created": created, "modified": created, "object_marking_refs": [TLP2_IDS[level]]}
+
+    subj = product["subject"]
+    refs = [{"source_name": "fusioncell", "external_id": str(subj["id"])}]
+    refs += [{"source_name": "fusioncell-identifier", "external_id": str(i)} for i in subj.get("identifiers") or []]
+    subject = add(stix2.Identity(
+        id=_id("identity", case, "subject", subj["id"]), name=str(subj.get("name") or subj["id"]),
+        identity_class="individual", external_references=refs, **common(product_level),
+    ), product_level)
+
+    identities: dict[str, str] = {str(subj["id"]): subject.id}
+
+    def identity_for(ident: str, person: str | None, level: str) -> str:
+        key = person or ident
+        if key in identities:
+            return identities[key]
+        scheme = ident.split(":", 1)[0] if ":" in ident and not ident.startswith("+") else "phone"
+        cls = "individual" if scheme in ("phone", "alias", "person", "masked", "email", "handle") or person else "unknown"
+        erefs = [{"source_name": "fusioncell-identifier", "external_id": ident}]
+        if person and person != ident:
+            erefs.insert(0, {"source_name": "fusioncell", "external_id": person})
+        obj = add(stix2.Identity(
+            id=_id("identity", case, "person", key), name=str(person or ident), identity_class=cls,
+            external_references=erefs, **common(level),
+        ), level)
+        identities[key] = obj.id
+        return str(obj.id)
+
+    for h in product.get("hypotheses") or []:
+        level = _level(h.get("marking"))
+        p = float(h.get("probability") or 0.0)
+        loc = add(stix2.Location(
+            id=_id("location", case, "hyp", h["lat"], h["lon"], h.get("radius_m")),
+            latitude=float(h["lat"]), longitude=float(h["lon"]),
+            precision=float(h["radius_m"]) if h.get("radius_m") is not None else None,
+            name=str(h.get("label") or f"hypothesis {h['rank']}"), **common(level),
+        ), level)
+        starts = [t for t in (_ts(w.get("from")) for w in h.get("windows") or []) if t]
+        stops = [t for t in (_ts(w.get("to")) for w in h.get("windows") or []) if t]
+        span: dict[str, Any] = {}
+        if starts and stops and max(stops) > min(starts):
+            span = {"start_time": min(starts), "stop_time": max(stops)}
+        judgment = f"It is {h['likelihood']} ({p:.0%}) that {subj.get('name') or subj['id']} is here."
+        rel = add(stix2.Relationship(
+            id=_id("relationship", case, "located-at", subject.id, loc.id),
+            relationship_type="located-at", source_ref=subject.id, target_ref=loc.id,
+            confidence=_pct(p), description=judgment, **span, **common(level),
+        ), level)
+        basis = "\n".join(
+            f"- {ev.get('summary') or ev.get('kind')} ({'; '.join(ev.get('sources') or [])})"
+            for ev in h.get("evidence") or []
+        )
+        confs = [ev["confidence"] for ev in h.get("evidence") or [] if ev.get("confidence") is not None]
+        add(stix2.Note(
+            id=_id("note", case, "basis", rel.id), abstract=f"Key judgment {h['rank']}",
+            content=f"{judgment}\nBasis:\n{basis}" if basis else judgment,
+            object_refs=[rel.id, loc.id], confidence=max(confs) if confs else None, **common(level),
+        ), level)
+
+    for s in product.get("sightings") or []:
+        level = _level(s.get("marking"))
+        seen = _ts(s.get("observed"))
+        if seen is None:
+            continue
+        who = identities.get(str(s["subject"])) or identity_for(str(s["subject"]), None, level)
+        where = add(stix2.Location(
+            id=_id("location", case, "seen", s["lat"], s["lon"]),
+            latitude=float(s["lat"]), longitude=float(s["lon"]), **common(level),
+        ), level) if _id("location", case, "seen", s["lat"], s["lon"]) not in marks_of else None
+        where_id = where.id if where is not None else _id("location", case, "seen", s["lat"], s["lon"])
+        add(stix2.Sighting(
+            id=_id("sighting", case, s["subject"], s["observed"], s["lat"], s["lon"]),
+            sighting_of_ref=who, where_sighted_refs=[where_id], first_seen=seen, last_seen=seen, count=1,
+            confidence=_pct(s.get("confidence")), description=str(s.get("source") or ""), **common(level),
+        ), level)
+
+    for a in product.get("associates") or []:
+        level = _level(a.get("marking"))
+        ident = str(a["identifier"])
+        who = identity_for(ident, a.get("person"), level)
+        rtype = RELATIONSHIP_TYPES.get(str(a.get("relationship") or ""), "related-to")
+        add(stix2.Relationship(
+            id=_id("relationship", case, rtype, subject.id, who),
+            relationship_type=rtype, source_ref=subject.id, target_ref=who,
+            confidence=_pct(a.get("relationship_p")), description=str(a.get("why") or ""), **common(level),
+        ), level)
+
+    report_refs = [o.id for o in objects if o.id != producer.id]
+    granular = {}
+    for i, ref in enumerate(report_refs):
+        granular.setdefault(marks_of[ref], []).append(f"object_refs.[{i}]")
+    report = stix2.Report(
+        id=_id("report", case, product["to"], product.get("created")),
+        name=f"Tearline for {product['to']}: {subj.get('name') or subj['id']}",
+        description="\n".join(product.get("key_judgments") or []) + "\n\n" + str(product.get("handling") or ""),
+        published=created, report_types=["identity"], object_refs=report_refs or [subject.id],
+        granular_markings=[{"marking_ref": TLP2_IDS[lv], "selectors": sel} for lv, sel in sorted(granular.items())],
+        **common(product_level),
+    )
+    markings = [tlp2_marking(lv) for lv in sorted(levels)]
+    return stix2.Bundle(objects=[*markings, *objects, report], allow_custom=False)
