@@ -1,0 +1,808 @@
+"""The intelligence product: ``fusioncell report CASE --out DIR``.
+
+Two halves, so the renderer is tested without a store:
+
+1. :func:`gather` reads the case store and calls the analysis stages
+   (``infer.locate``, ``infer.plan``, ``network.report``, ``spacetime``),
+   each imported lazily and guarded: a stage that is missing or fails turns
+   its section into "not available: <reason>" instead of sinking the report.
+   Tracks, cell sites, informant areas and sightings come straight from the
+   store's tables (:mod:`fusioncell.store.schema`), aggregated in SQL.
+2. :func:`render_report` turns that plain context (dicts, lists, numpy
+   arrays) into one self-contained HTML page: inline CSS, figures as
+   base64 PNG, no script, no font, no link to anything outside the file, so
+   it opens on an air-gapped network. :func:`write_pdf` draws the same
+   content into a PDF with matplotlib (no external PDF engine needed).
+
+Key judgments come first and use ICD 203 words
+(:mod:`fusioncell.products.language`); analytic confidence is a sentence of
+its own. Identifiers are passed through the security stage's minimisation
+(``fusioncell.security.minimise``) when it is present, and the product is
+recorded in the audit log when that is present.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import math
+import re
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from fusioncell.errors import FusioncellError, NotFound, UsageError
+from fusioncell.model.grading import CREDIBILITY, RELIABILITY
+from fusioncell.products import figures as F
+from fusioncell.products.language import (
+    confidence_level,
+    confidence_sentence,
+    estimative,
+    judgment,
+    mixes_likelihood_and_confidence,
+    percent,
+)
+
+log = logging.getLogger(__name__)
+
+#: Sections of the report and what each needs from the context.
+SECTIONS = ("locate", "plan", "network", "ties", "places", "visits", "meetings", "dark", "tracks")
+#: Most evidence rows listed per hypothesis (the JSON of ``locate`` has all).
+EVIDENCE_PER_HYPOTHESIS = 12
+#: Hypotheses whose evidence is listed.
+EVIDENCE_HYPOTHESES = 3
+#: Most identifiers drawn as tracks, and most fixes drawn per track.
+MAX_TRACKS = 12
+MAX_FIXES_PER_TRACK = 4000
+_URL_RE = re.compile(r"\b(h)(ttps?)(://)", re.IGNORECASE)
+
+
+# -- small helpers -------------------------------------------------------------
+
+def defang(text: str) -> str:
+    """Neutralise URLs in text that came from a case (``https://`` -> ``hxxps://``).
+
+    Threat-intelligence practice: a product never carries a live link, and the
+    offline report never references anything outside itself.
+
+    >>> defang("see https://example.org and http://x")
+    'see hxxps://example.org and hxxp://x'
+    """
+    return _URL_RE.sub(lambda m: f"{m.group(1)}xx{m.group(2)[2:]}{m.group(3)}", text)
+
+
+def _fmt_time(value: Any, tz: ZoneInfo) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    try:
+        return f"{float(value):.{digits}f}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def sort_hypotheses(hypotheses: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Hypotheses best first: by probability, ties by the given rank; ranks renumbered 1..n.
+
+    >>> [h["label"] for h in sort_hypotheses([{"label": "b", "probability": 0.2}, {"label": "a", "probability": 0.7}])]
+    ['a', 'b']
+    """
+    indexed = list(enumerate(hypotheses))
+    indexed.sort(key=lambda t: (-float(t[1].get("probability") or 0.0), float(t[1].get("rank") or t[0] + 1), t[0]))
+    out = []
+    for new_rank, (_, h) in enumerate(indexed, start=1):
+        d = dict(h)
+        d["rank"] = new_rank
+        out.append(d)
+    return out
+
+
+# -- key judgments ----------------------------------------------------------------
+
+def _windows_text(windows: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> str:
+    if not windows:
+        return ""
+    parts = [f"{_fmt_time(w.get('from'), tz)} – {_fmt_time(w.get('to'), tz)[-5:]}" for w in windows[-3:]]
+    more = f" (+{len(windows) - 3} earlier)" if len(windows) > 3 else ""
+    return "; ".join(parts) + more
+
+
+def evidence_basis(
+    hypothesis: Mapping[str, Any], sources: Mapping[str, Mapping[str, Any]]
+) -> tuple[int, int, int, int]:
+    """(items, distinct sources, disciplines, agencies) behind one hypothesis."""
+    items = list(hypothesis.get("evidence") or [])
+    sids = {str(s) for e in items for s in (e.get("source_ids") or [])}
+    disciplines = {str(sources[s].get("discipline")) for s in sids if s in sources}
+    agencies = {str(sources[s].get("agency")) for s in sids if s in sources}
+    return len(items), len(sids), len(disciplines), len(agencies)
+
+
+def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The key judgments, most important first, as ``{"kind", "text"}`` items.
+
+    Likelihood sentences use :func:`~fusioncell.products.language.judgment`;
+    the analytic-confidence statement is its own item and contains no
+    likelihood word (checked here: a violation raises, it is a bug).
+    """
+    tz = ZoneInfo(str(ctx.get("case", {}).get("timezone") or "UTC"))
+    name = _namer(ctx)
+    target = name(str(ctx.get("target") or "the target"))
+    out: list[dict[str, str]] = []
+    loc = ctx.get("locate") or {}
+    hyps = sort_hypotheses(loc.get("hypotheses") or [])
+    if hyps:
+        h1 = hyps[0]
+        p1 = float(h1.get("probability") or 0.0)
+        as_of = _fmt_time(loc.get("as_of"), tz)
+        where = f"{h1.get('label') or 'an unnamed place'} ({float(h1['lat']):.4f}, {float(h1['lon']):.4f}; within {int(float(h1.get('radius_m') or 0))} m)"
+        when = f" as of {as_of} local time" if as_of else ""
+        out.append({"kind": "location", "text": judgment(f"{target} is at or near {where}{when}", p1)})
+        win = _windows_text(h1.get("windows") or [], tz)
+        if win:
+            out.append({"kind": "location", "text": f"The evidence places him there mostly in these windows: {win}."})
+        for h in hyps[1:3]:
+            p = float(h.get("probability") or 0.0)
+            out.append({"kind": "alternative", "text": judgment(
+                f"he is instead at {h.get('label') or 'another place'} ({float(h['lat']):.4f}, {float(h['lon']):.4f})", p)})
+        rest = max(0.0, min(1.0, 1.0 - sum(float(h.get("probability") or 0.0) for h in hyps)))
+        out.append({"kind": "alternative", "text": judgment(
+            f"he is somewhere other than the {len(hyps)} place{'s' if len(hyps) != 1 else ''} listed", rest)})
+        n_items, n_src, n_disc, n_ag = evidence_basis(h1, ctx.get("sources") or {})
+        p2 = float(hyps[1].get("probability") or 0.0) if len(hyps) > 1 else 0.0
+        level = confidence_level(n_src, n_disc, n_ag, p1 - p2)
+        basis = (f"{n_items} evidence item{'s' if n_items != 1 else ''} from {n_src} source{'s' if n_src != 1 else ''} "
+                 f"in {n_disc} discipline{'s' if n_disc != 1 else ''} held by {n_ag} agenc{'ies' if n_ag != 1 else 'y'}, "
+                 f"with a margin of {round((p1 - p2) * 100):d} points over the next place")
+        out.append({"kind": "confidence", "text": confidence_sentence(level, basis).replace(
+            "this assessment", "the location assessment")})
+    else:
+        why = (ctx.get("missing") or {}).get("locate", "the locate stage returned no hypothesis")
+        out.append({"kind": "location", "text": f"No location judgment can be made from this case: {why}."})
+    net = ctx.get("network") or {}
+    circle = net.get("close_circle") or []
+    if circle:
+        c = circle[0]
+        focus = name(str(net.get("focus") or ctx.get("target") or "the focus"))
+        rel = str(c.get("relationship") or "contact")
+        who = name(str(c.get("identifier")))
+        person = c.get("person")
+        who_text = f"{who} ({name(str(person))})" if person and str(person) != str(c.get("identifier")) else who
+        p_rel = c.get("relationship_p")
+        if p_rel is not None and rel not in ("", "unknown", "contact"):
+            out.append({"kind": "network", "text": judgment(f"{who_text} is the {rel} of {focus}", float(p_rel))})
+        else:
+            out.append({"kind": "network", "text": f"{who_text} is the closest tie of {focus} (strength {_num(c.get('strength'))})."})
+    recs = (ctx.get("plan") or {}).get("recommendations") or []
+    if recs:
+        r = recs[0]
+        who = name(str(r.get("identifier")))
+        person = r.get("person")
+        who_text = f"{who} ({name(str(person))})" if person else who
+        why = str(r.get("why") or "").strip().rstrip(".")
+        out.append({"kind": "plan", "text": f"Monitoring {who_text} is the collection step expected to reduce the "
+                    f"uncertainty most (expected gain {_num(r.get('expected_gain'))}){': ' + why if why else ''}."})
+    for item in out:
+        item["text"] = defang(item["text"])
+    bad = mixes_likelihood_and_confidence(" ".join(i["text"] for i in out if i["kind"] == "confidence"))
+    if bad:  # pragma: no cover - confidence_sentence already refuses this
+        raise AssertionError(f"likelihood and confidence words share a sentence: {bad}")
+    return out
+
+
+# -- figures ------------------------------------------------------------------------
+
+def _namer(ctx: Mapping[str, Any]) -> Callable[[str], str]:
+    names = ctx.get("names") or {}
+    return lambda ident: str(names.get(ident, ident))
+
+
+def _network_graph(ctx: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+    """Nodes and edges for the network chart: focus + close circle + key players."""
+    net = ctx.get("network") or {}
+    name = _namer(ctx)
+    focus = net.get("focus") or ctx.get("target")
+    circle = list(net.get("close_circle") or [])
+    players = list(net.get("key_players") or [])
+    score = {str(k.get("identifier")): float(k.get("score") or 0.0) for k in players}
+    ids: list[str] = []
+    for ident in ([str(focus)] if focus else []) + [str(c.get("identifier")) for c in circle] + \
+            [str(k.get("identifier")) for k in players[:10]]:
+        if ident not in ids:
+            ids.append(ident)
+    ties = ctx.get("ties")
+    edges: list[dict[str, Any]] = []
+    if ties:
+        idset = set(ids)
+        edges = [dict(t) for t in ties if str(t.get("a")) in idset and str(t.get("b")) in idset]
+    if not edges and focus:
+        edges = [{"a": str(focus), "b": str(c.get("identifier")), "strength": c.get("strength"),
+                  "relationship": c.get("relationship")} for c in circle]
+    connected = {str(e["a"]) for e in edges} | {str(e["b"]) for e in edges} | ({str(focus)} if focus else set())
+    nodes = [{"id": i, "label": _short(name(i)), "score": score.get(i, 0.0)} for i in ids if i in connected]
+    return nodes, edges, str(focus) if focus else None
+
+
+def _short(text: str, n: int = 28) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def build_figures(ctx: Mapping[str, Any]) -> dict[str, Figure | None]:
+    """Every figure of the report (``None`` where its data is missing)."""
+    name = _namer(ctx)
+    tz = str((ctx.get("case") or {}).get("timezone") or "UTC")
+    hyps = sort_hypotheses((ctx.get("locate") or {}).get("hypotheses") or [])
+    figs: dict[str, Figure | None] = {"map": None, "hypotheses": None, "network": None, "timeline": None}
+    tracks = ctx.get("tracks") or {}
+    places = ctx.get("places") or []
+    if hyps or tracks or places:
+        figs["map"] = F.map_figure(hyps, places, tracks, track_labels={k: _short(name(k)) for k in tracks},
+                                   towers=ctx.get("towers"), areas=ctx.get("areas") or [],
+                                   sightings=ctx.get("sightings") or [])
+    if hyps:
+        figs["hypotheses"] = F.hypothesis_chart(hyps)
+    if ctx.get("network"):
+        nodes, edges, focus = _network_graph(ctx)
+        if nodes:
+            figs["network"] = F.network_figure(nodes, edges, focus=focus)
+    stays = ctx.get("visits") or []
+    dark = ctx.get("dark") or []
+    meets = ctx.get("meetings") or []
+    if stays or dark or meets:
+        rows: list[str] = list(tracks)
+        for item in list(stays) + list(dark):
+            ident = str(item.get("identifier"))
+            if ident not in rows and len(rows) < 16:
+                rows.append(ident)
+        figs["timeline"] = F.timeline_figure(rows, row_labels={r: _short(name(r)) for r in rows}, stays=stays,
+                                             dark=dark, meetings=meets, timezone=tz)
+    return figs
+
+
+# -- tables -------------------------------------------------------------------------
+
+def evidence_rows(ctx: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """Evidence of the leading hypotheses with grades and agencies; and how many were left out.
+
+    Reliability comes from the source (sources table), credibility from the
+    graded report or claim the evidence cites (``credibility`` map keyed by
+    report id); an observation has no credibility grade ("–").
+    """
+    sources: Mapping[str, Mapping[str, Any]] = ctx.get("sources") or {}
+    cred: Mapping[str, Any] = ctx.get("credibility") or {}
+    hyps = sort_hypotheses((ctx.get("locate") or {}).get("hypotheses") or [])
+    rows: list[dict[str, Any]] = []
+    left = 0
+    for h in hyps[:EVIDENCE_HYPOTHESES]:
+        items = sorted(h.get("evidence") or [], key=lambda e: -abs(float(e.get("weight") or 0.0)))
+        left += max(0, len(items) - EVIDENCE_PER_HYPOTHESIS)
+        for e in items[:EVIDENCE_PER_HYPOTHESIS]:
+            sids = [str(s) for s in (e.get("source_ids") or [])]
+            evs = [str(x) for x in (e.get("event_ids") or [])]
+            rels = sorted({str(sources[s].get("reliability")) for s in sids if s in sources and sources[s].get("reliability")})
+            creds = sorted({int(cred[x]) for x in evs if cred.get(x) is not None})
+            rel = rels[0] if rels else "–"  # best reliability first (A < B < ...)
+            cr = str(creds[0]) if creds else "–"
+            grade = f"{rel}{cr}" if rels or creds else "–"
+            grade_text = "; ".join(filter(None, [RELIABILITY.get(rel, ""), CREDIBILITY.get(int(cr), "") if cr.isdigit() else ""]))
+            rows.append({
+                "rank": h["rank"],
+                "kind": str(e.get("kind") or ""),
+                "summary": defang(str(e.get("summary") or "")),
+                "weight": float(e.get("weight") or 0.0),
+                "grade": grade,
+                "grade_text": grade_text,
+                "sources": ", ".join(sids) or "–",
+                "disciplines": ", ".join(sorted({str(sources[s].get("discipline")) for s in sids if s in sources})) or "–",
+                "agencies": ", ".join(sorted({str(sources[s].get("agency")) for s in sids if s in sources})) or "–",
+                "events": ", ".join(evs[:4]) + (f" +{len(evs) - 4}" if len(evs) > 4 else ""),
+            })
+    left += sum(len(h.get("evidence") or []) for h in hyps[EVIDENCE_HYPOTHESES:])
+    return rows, left
+
+
+def _png_b64(fig: Figure | None) -> str | None:
+    return base64.b64encode(F.to_png(fig)).decode("ascii") if fig is not None else None
+
+
+def _marking(ctx: Mapping[str, Any]) -> str:
+    m = ctx.get("marking")
+    if m:
+        return str(m)
+    owner = (ctx.get("case") or {}).get("owner_agency") or "owner"
+    return f"TLP:AMBER+STRICT · {owner} ONLY · not releasable without a tearline product"
+
+
+def render_report(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None] | None = None) -> str:
+    """The self-contained HTML report for a gathered context.
+
+    Parameters
+    ----------
+    ctx : mapping
+        ``case`` (case_id, title, owner_agency, legal_authority, timezone),
+        ``target``, and optionally ``locate``, ``plan``, ``network`` (the
+        CLI contract's JSON shapes), ``ties``, ``places``, ``visits``,
+        ``meetings``, ``dark`` (lists of dicts), ``tracks`` (identifier ->
+        (lat, lon) arrays), ``towers``, ``areas``, ``sightings``, ``sources``
+        (source_id -> agency, discipline, reliability), ``credibility``
+        (report id -> 1..6), ``names`` (identifier -> display, masked),
+        ``missing`` (section -> reason it is not available), ``marking``.
+    figures : mapping, optional
+        Figures from :func:`build_figures` (built here when omitted).
+
+    Returns
+    -------
+    str
+        HTML with inline CSS and base64 PNG figures; no external reference.
+    """
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    figures = build_figures(ctx) if figures is None else figures
+    case = dict(ctx.get("case") or {})
+    tz = ZoneInfo(str(case.get("timezone") or "UTC"))
+    name = _namer(ctx)
+    missing = {k: defang(str(v)) for k, v in (ctx.get("missing") or {}).items()}
+    for key, section in (("map", "tracks"), ("timeline", "visits")):
+        missing.setdefault(key, missing.get(section) or "no data for it in this case")
+    missing.setdefault("network", "no network data in this case")
+    for key in ("locate", "plan"):
+        missing.setdefault(key, f"the {key} stage returned nothing")
+    loc = ctx.get("locate") or {}
+    hyps = sort_hypotheses(loc.get("hypotheses") or [])
+    for h in hyps:
+        p = min(1.0, max(0.0, float(h.get("probability") or 0.0)))
+        h.update(percent=percent(p), word=estimative(p), windows_text=_windows_text(h.get("windows") or [], tz),
+                 n_evidence=len(h.get("evidence") or []), label=defang(str(h.get("label") or "")))
+    rest = max(0.0, min(1.0, 1.0 - sum(float(h.get("probability") or 0.0) for h in hyps)))
+    net = ctx.get("network") or {}
+    close = [dict(c, identifier=name(str(c.get("identifier"))), person=name(str(c["person"])) if c.get("person") else "–",
+                  strength=_num(c.get("strength")), relationship_p=_num(c.get("relationship_p")),
+                  why=defang(str(c.get("why") or ""))) for c in (net.get("close_circle") or [])[:15]]
+    players = [dict(k, identifier=name(str(k.get("identifier"))), person=name(str(k["person"])) if k.get("person") else "–",
+                    score=_num(k.get("score")),
+                    measures=", ".join(f"{a}={_num(b, 3) if isinstance(b, float) else b}" for a, b in (k.get("measures") or {}).items()))
+               for k in (net.get("key_players") or [])[:10]]
+    burners = [dict(b, old=name(str(b.get("old"))), new=name(str(b.get("new"))), score=_num(b.get("score")),
+                    handover=_fmt_time(b.get("handover"), tz), why=defang(str(b.get("why") or "")))
+               for b in (net.get("burner_successions") or [])[:10]]
+    recs = [dict(r, identifier=name(str(r.get("identifier"))), person=name(str(r["person"])) if r.get("person") else "–",
+                 expected_gain=_num(r.get("expected_gain")), why=defang(str(r.get("why") or "")))
+            for r in ((ctx.get("plan") or {}).get("recommendations") or [])]
+    meets_all = sorted(ctx.get("meetings") or [], key=lambda m: str(m.get("start")), reverse=True)
+    meetings_table = [{
+        "start": _fmt_time(m.get("start"), tz), "end": _fmt_time(m.get("end"), tz),
+        "who": ", ".join(name(str(p)) for p in (m.get("participants") or [])),
+        "where": defang(str(m.get("place") or (f"{float(m['lat']):.4f}, {float(m['lon']):.4f}" if m.get("lat") is not None else ""))),
+        "p": _num(m.get("probability")),
+    } for m in meets_all[:20]]
+    evidence, evidence_more = evidence_rows(ctx)
+    target = str(ctx.get("target") or "")
+    title = defang(str(case.get("title") or f"Location of {target}"))
+    env = Environment(loader=PackageLoader("fusioncell.products", "templates"), autoescape=select_autoescape(["j2", "html"]))
+    try:
+        from fusioncell import __version__ as version
+    except ImportError:  # pragma: no cover
+        version = ""
+    html = env.get_template("report.html.j2").render(
+        version=version,
+        title=title,
+        marking=_marking(ctx),
+        case={k: defang(str(v)) if v is not None else "" for k, v in case.items()},
+        target_name=name(target),
+        focus_name=name(str(net.get("focus") or target)),
+        as_of=_fmt_time(loc.get("as_of"), tz) or "end of the case period",
+        generated=(ctx.get("generated") or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        key_judgments=key_judgments(ctx),
+        figures={k: _png_b64(v) for k, v in figures.items()},
+        hypotheses=hyps,
+        elsewhere_percent=percent(rest),
+        elsewhere_word=estimative(rest),
+        close_circle=close,
+        key_players=players,
+        burners=burners,
+        meetings_table=meetings_table,
+        meetings_more=max(0, len(meets_all) - 20),
+        evidence=evidence,
+        evidence_more=evidence_more,
+        plan=recs,
+        missing=missing,
+        missing_list=sorted((k, v) for k, v in (ctx.get("missing") or {}).items()),
+        masked=bool(ctx.get("masked")),
+    )
+    return defang(html)
+
+
+# -- PDF ---------------------------------------------------------------------------
+
+_A4 = (8.27, 11.69)
+
+
+def _text_pages(blocks: Sequence[tuple[str, str]], header: str) -> list[Figure]:
+    """Lay out (style, text) blocks onto A4 figure pages; style is h1, h2, p or mono."""
+    sizes = {"h1": (15, 70, "bold"), "h2": (12, 90, "bold"), "p": (9.5, 105, "normal"), "mono": (7.5, 130, "normal")}
+    pages: list[Figure] = []
+    fig: Figure | None = None
+    y = 0.0
+
+    def new_page() -> Figure:
+        page = Figure(figsize=_A4)
+        page.text(0.5, 0.985, header, ha="center", va="top", fontsize=8, weight="bold", color="#8a5a00")
+        pages.append(page)
+        return page
+
+    for style, text in blocks:
+        size, width, weight = sizes[style]
+        lines: list[str] = []
+        for para in text.split("\n"):
+            lines.extend(textwrap.wrap(para, width=width) or [""])
+        line_h = size / 72 / _A4[1] * 1.35
+        needed = line_h * len(lines) + (0.012 if style.startswith("h") else 0.006)
+        if fig is None or y - needed < 0.04:
+            fig = new_page()
+            y = 0.955
+        if style.startswith("h"):
+            y -= 0.008
+        family = "monospace" if style == "mono" else "sans-serif"
+        fig.text(0.07, y, "\n".join(lines), ha="left", va="top", fontsize=size, weight=weight, family=family,
+                 linespacing=1.25)
+        y -= needed
+    return pages
+
+
+def pdf_blocks(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The text of the PDF: key judgments, hypotheses, evidence and plan."""
+    case = ctx.get("case") or {}
+    tz = ZoneInfo(str(case.get("timezone") or "UTC"))
+    name = _namer(ctx)
+    blocks: list[tuple[str, str]] = [
+        ("h1", defang(str(case.get("title") or f"Location of {ctx.get('target')}"))),
+        ("p", f"Case {case.get('case_id')} · target {name(str(ctx.get('target')))} · owner {case.get('owner_agency')} · "
+              f"legal authority: {case.get('legal_authority')}"),
+        ("h2", "Key judgments"),
+    ]
+    blocks += [("p", f"{i}. {kj['text']}") for i, kj in enumerate(key_judgments(ctx), start=1)]
+    hyps = sort_hypotheses((ctx.get("locate") or {}).get("hypotheses") or [])
+    if hyps:
+        blocks.append(("h2", "Location hypotheses"))
+        lines = [f"{'#':>2} {'p':>5}  {'lat':>9} {'lon':>10} {'radius':>7}  place"]
+        for h in hyps:
+            p = min(1.0, max(0.0, float(h.get("probability") or 0.0)))
+            lines.append(f"{h['rank']:>2} {percent(p):>5}  {float(h['lat']):9.5f} {float(h['lon']):10.5f} "
+                         f"{int(float(h.get('radius_m') or 0)):>5} m  {defang(str(h.get('label') or ''))[:60]}")
+            win = _windows_text(h.get("windows") or [], tz)
+            if win:
+                lines.append(f"{'':>28}windows: {win}")
+        blocks.append(("mono", "\n".join(lines)))
+    rows, more = evidence_rows(ctx)
+    if rows:
+        blocks.append(("h2", "Evidence (grade = source reliability + information credibility)"))
+        lines = [f"#{r['rank']} {r['grade']:<3} {r['weight']:+6.2f} {r['kind'][:12]:<12} {r['agencies'][:14]:<14} {r['summary'][:70]}"
+                 for r in rows]
+        if more:
+            lines.append(f"... {more} weaker items not listed (fusioncell locate --format json has all).")
+        blocks.append(("mono", "\n".join(lines)))
+    recs = (ctx.get("plan") or {}).get("recommendations") or []
+    if recs:
+        blocks.append(("h2", "Collection plan"))
+        blocks.append(("mono", "\n".join(
+            f"{r.get('rank')}. {name(str(r.get('identifier')))}  gain {_num(r.get('expected_gain'))}  {defang(str(r.get('why') or ''))}"
+            for r in recs)))
+    missing = ctx.get("missing") or {}
+    if missing:
+        blocks.append(("p", "Not available in this run: " + "; ".join(f"{k} ({v})" for k, v in sorted(missing.items()))))
+    return blocks
+
+
+def write_pdf(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None], path: Path) -> Path:
+    """The report as a PDF drawn with matplotlib: text pages, then one page per figure."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    header = _marking(ctx)
+    pages = _text_pages(pdf_blocks(ctx), header)
+    titles = {"map": "Map of the region", "hypotheses": "Location hypotheses", "network": "Close circle and network",
+              "timeline": "Timeline: stays, meetings, going dark"}
+    with PdfPages(path, metadata={"Title": str((ctx.get("case") or {}).get("title") or "fusioncell report"),
+                                  "Creator": "fusioncell"}) as pdf:
+        for page in pages:
+            pdf.savefig(page)
+        for key in ("map", "hypotheses", "network", "timeline"):
+            fig = figures.get(key)
+            if fig is None:
+                continue
+            fig.suptitle(f"{titles[key]}    [{header}]", fontsize=10, y=1.0)
+            pdf.savefig(fig, bbox_inches="tight")
+    return path
+
+
+# -- gathering from the store --------------------------------------------------------
+
+def _first(row: Mapping[str, Any], *keys: str) -> Any:
+    for k in keys:
+        if k in row and row[k] is not None:
+            return row[k]
+    return None
+
+
+def _normalise_tie(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"a": _first(row, "a", "src", "source", "u", "identifier_a", "person_a"),
+            "b": _first(row, "b", "dst", "target", "v", "identifier_b", "person_b"),
+            "strength": _first(row, "strength", "weight", "tie_strength") or 0.0,
+            "relationship": _first(row, "relationship", "kind", "label") or "unknown"}
+
+
+def _normalise_meeting(row: Mapping[str, Any]) -> dict[str, Any]:
+    parts = _first(row, "participants", "identifiers", "ids", "members")
+    if parts is None:
+        parts = [x for x in (_first(row, "a", "identifier_a", "id_a"), _first(row, "b", "identifier_b", "id_b")) if x]
+    return {"start": _first(row, "start", "from", "first"), "end": _first(row, "end", "to", "last"),
+            "participants": [str(p) for p in parts], "lat": _first(row, "lat"), "lon": _first(row, "lon"),
+            "place": _first(row, "place_label", "label", "place_id", "place"),
+            "probability": _first(row, "probability", "p", "score")}
+
+
+def _tracks(store: Any) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Fixes of the most-located identifiers, thinned in SQL to at most MAX_FIXES_PER_TRACK each."""
+    top = [r[0] for r in store.con.execute(
+        "SELECT identifier FROM locations GROUP BY identifier ORDER BY count(*) DESC, identifier LIMIT ?",
+        [MAX_TRACKS]).fetchall()]
+    if not top:
+        return {}
+    res = store.con.execute(
+        """WITH r AS (SELECT identifier, observed, lat, lon,
+                             row_number() OVER (PARTITION BY identifier ORDER BY observed) AS rn,
+                             count(*) OVER (PARTITION BY identifier) AS n
+                      FROM locations WHERE identifier IN (SELECT unnest(?)))
+           SELECT identifier, lat, lon FROM r
+           WHERE (rn - 1) % greatest(1, CAST(ceil(n / ?) AS BIGINT)) = 0
+           ORDER BY identifier, observed""", [top, float(MAX_FIXES_PER_TRACK)]).fetchnumpy()
+    ids = np.asarray(res["identifier"]).astype(str)
+    lat = np.asarray(res["lat"], dtype=float)
+    lon = np.asarray(res["lon"], dtype=float)
+    uniq, start = np.unique(ids, return_index=True)
+    bounds = dict(zip(uniq.tolist(), zip(start.tolist(), list(start[1:]) + [len(ids)])))
+    return {i: (lat[bounds[i][0]:bounds[i][1]], lon[bounds[i][0]:bounds[i][1]]) for i in top if i in bounds}
+
+
+def _towers(store: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    res = store.con.execute(
+        """SELECT DISTINCT round(lat, 5) AS lat, round(lon, 5) AS lon FROM (
+             SELECT caller_lat AS lat, caller_lon AS lon FROM comms WHERE caller_lat IS NOT NULL AND caller_lon IS NOT NULL
+             UNION ALL
+             SELECT callee_lat, callee_lon FROM comms WHERE callee_lat IS NOT NULL AND callee_lon IS NOT NULL)
+           LIMIT 5000""").fetchnumpy()
+    if len(res["lat"]) == 0:
+        return None
+    return np.asarray(res["lat"], dtype=float), np.asarray(res["lon"], dtype=float)
+
+
+def _rows(store: Any, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    cur = store.con.execute(sql, list(params))
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def _table_rows(table: Any) -> list[dict[str, Any]]:
+    if table is None:
+        return []
+    if hasattr(table, "to_pylist"):
+        return list(table.to_pylist())
+    return list(table)
+
+
+def gather(store: Any, target: str | None = None) -> dict[str, Any]:
+    """Everything the report shows, read from ``store`` and the analysis stages.
+
+    Each stage is imported lazily and guarded: if it is absent or fails, the
+    reason lands in ``ctx["missing"]`` and the report says "not available".
+
+    Raises
+    ------
+    fusioncell.errors.NotFound
+        If the store holds no case, or ``target`` is not a target or entity of it.
+    fusioncell.errors.UsageError
+        If no target is given and the case names none.
+    """
+    info = store.case()
+    tgt = target or (info.targets[0] if info.targets else None)
+    if not tgt:
+        raise UsageError("the case names no target; pass --target ENTITY_ID")
+    known = store.con.execute(
+        "SELECT count(*) FROM (SELECT entity_id FROM targets UNION SELECT entity_id FROM entities "
+        "UNION SELECT identifier FROM identifiers) WHERE entity_id = ?", [tgt]).fetchone()
+    if not known or not known[0]:
+        raise NotFound(f"target {tgt!r} is not a target, entity or identifier of case {info.case_id}")
+    missing: dict[str, str] = {}
+
+    def attempt(section: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except ImportError as exc:
+            missing[section] = f"stage not installed ({exc.name or exc})"
+        except FusioncellError as exc:
+            missing[section] = str(exc)
+        except Exception as exc:  # a failing stage must not sink the whole product
+            log.warning("report: section %s failed", section, exc_info=True)
+            missing[section] = f"stage failed ({type(exc).__name__}: {exc})"
+        return None
+
+    def run_locate() -> Any:
+        from fusioncell.infer.locate import locate
+        return locate(store, target=tgt, top=5)
+
+    def run_plan() -> Any:
+        from fusioncell.infer.plan import plan
+        return plan(store, target=tgt, budget=3)
+
+    def run_network() -> Any:
+        from fusioncell.network.report import network_report
+        return network_report(store, focus=tgt, hops=2)
+
+    ctx: dict[str, Any] = {
+        "case": {"case_id": info.case_id, "title": info.title, "owner_agency": info.owner_agency,
+                 "legal_authority": info.legal_authority, "timezone": info.timezone},
+        "target": tgt,
+        "generated": datetime.now(timezone.utc),
+        "missing": missing,
+    }
+    ctx["locate"] = attempt("locate", run_locate)
+    ctx["plan"] = attempt("plan", run_plan)
+    ctx["network"] = attempt("network", run_network)
+    ctx["tracks"] = attempt("tracks", lambda: _tracks(store))
+    tracked = list(ctx["tracks"] or {})
+    if ctx["network"]:
+        ctx["ties"] = attempt("ties", lambda: _ties(store, ctx["network"]))
+
+    def spacetime(fn_name: str, **kw: Any) -> list[dict[str, Any]]:
+        import fusioncell.spacetime as st
+
+        fn = getattr(st, fn_name, None)
+        if fn is None:
+            raise ImportError(f"fusioncell.spacetime.{fn_name}", name=f"fusioncell.spacetime.{fn_name}")
+        return _table_rows(fn(store, **kw))
+
+    places = attempt("places", lambda: spacetime("places"))
+    ctx["places"] = places
+    remote = {str(p.get("place_id")): bool(p.get("remote")) for p in places or []}
+    visits = attempt("visits", lambda: spacetime("visits"))
+    ctx["visits"] = [dict(v, remote=bool(v.get("remote", remote.get(str(v.get("place_id")), False))))
+                     for v in visits or [] if not tracked or str(v.get("identifier")) in set(tracked)]
+    meets = attempt("meetings", lambda: spacetime("meetings", ids=tracked or None))
+    ctx["meetings"] = [_normalise_meeting(m) for m in meets or []]
+    ctx["dark"] = attempt("dark", lambda: spacetime("dark_intervals", ids=tracked or None))
+    ctx["towers"] = attempt("towers", lambda: _towers(store))
+    ctx["areas"] = attempt("areas", lambda: _rows(store, """
+        SELECT lat, lon, radius_m, reliability, credibility, subject FROM claims
+        WHERE predicate = 'located_near' AND lat IS NOT NULL AND lon IS NOT NULL LIMIT 100"""))
+    ctx["sightings"] = attempt("sightings", lambda: _rows(store, """
+        SELECT lat, lon, subject FROM sightings ORDER BY coalesce(confidence, 0) DESC LIMIT 500"""))
+    src_rows = _rows(store, "SELECT source_id, agency, discipline, reliability FROM sources")
+    ctx["sources"] = {str(r["source_id"]): r for r in src_rows}
+    ctx["credibility"] = {str(r["report_id"]): r["credibility"] for r in _rows(
+        store, "SELECT report_id, credibility FROM reports WHERE credibility IS NOT NULL")}
+    ctx["names"], ctx["masked"] = _names(store, ctx)
+    ctx["marking"] = attempt("marking", lambda: _report_marking(store, [str(r["source_id"]) for r in src_rows]))
+    missing.pop("marking", None)
+    return ctx
+
+
+def _ties(store: Any, net: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Ties among the people the network chart shows (focus, close circle, key players)."""
+    import pyarrow.compute as pc
+
+    from fusioncell.network import contact_ties
+
+    ids = {str(net.get("focus"))} | {str(c.get("identifier")) for c in net.get("close_circle") or []} | \
+        {str(k.get("identifier")) for k in (net.get("key_players") or [])[:10]}
+    table = contact_ties(store)
+    cols = set(getattr(table, "column_names", []))
+    a_col = next((c for c in ("a", "src", "source", "u", "identifier_a", "person_a") if c in cols), None)
+    b_col = next((c for c in ("b", "dst", "target", "v", "identifier_b", "person_b") if c in cols), None)
+    if a_col and b_col:
+        keep = pc.and_(pc.is_in(table[a_col], value_set=_pa_strings(ids)), pc.is_in(table[b_col], value_set=_pa_strings(ids)))
+        table = table.filter(keep)
+    return [_normalise_tie(r) for r in _table_rows(table)]
+
+
+def _pa_strings(values: set[str]) -> Any:
+    import pyarrow as pa
+
+    return pa.array(sorted(values), type=pa.string())
+
+
+def _names(store: Any, ctx: Mapping[str, Any]) -> tuple[dict[str, str], bool]:
+    """Display names: identifiers masked by the security stage's minimisation when it is present."""
+    try:
+        from fusioncell.security.minimise import mask
+    except ImportError:
+        return {}, False
+    idents: set[str] = set(ctx.get("tracks") or {})
+    net = ctx.get("network") or {}
+    for c in list(net.get("close_circle") or []) + list(net.get("key_players") or []):
+        idents.update(str(c[k]) for k in ("identifier", "person") if c.get(k))
+    for b in net.get("burner_successions") or []:
+        idents.update(str(b[k]) for k in ("old", "new") if b.get(k))
+    for r in (ctx.get("plan") or {}).get("recommendations") or []:
+        idents.update(str(r[k]) for k in ("identifier", "person") if r.get(k))
+    for row in list(ctx.get("visits") or []) + list(ctx.get("dark") or []):
+        idents.add(str(row.get("identifier")))
+    for m in ctx.get("meetings") or []:
+        idents.update(m.get("participants") or [])
+    for t in ctx.get("ties") or []:
+        idents.update((str(t["a"]), str(t["b"])))
+    names: dict[str, str] = {}
+    for ident in sorted(idents):  # distinct identifiers shown in a product: a few hundred at most
+        try:
+            names[ident] = str(mask(store, ident))
+        except FusioncellError:
+            names[ident] = ident
+    return names, any(names[k] != k for k in names)
+
+
+def _report_marking(store: Any, source_ids: list[str]) -> str:
+    from fusioncell.security.markings import derive_marking
+
+    m = derive_marking(store, source_ids=source_ids)
+    others = sorted(m.releasable_to)
+    owner = m.owner.replace("+", ", ") or "owner"
+    return f"{m.tlp_label} · {owner}{' · releasable to ' + ', '.join(others) if others else ' only'}"
+
+
+def write_report(store: Any, out_dir: Path, target: str | None = None) -> list[Path]:
+    """Write ``report.html`` (self-contained, offline) and ``report.pdf`` into ``out_dir``.
+
+    Parameters
+    ----------
+    store : fusioncell.store.CaseStore
+        An ingested case store.
+    out_dir : Path
+        Folder to write into (created if absent).
+    target : str, optional
+        Entity id of the target (default: the case's first target).
+
+    Returns
+    -------
+    list of Path
+        The files written, HTML first. The PDF is skipped (with a log
+        warning) if matplotlib cannot write it.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir}: --out must be a folder")
+    ctx = gather(store, target)
+    figs = build_figures(ctx)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_path = out_dir / "report.html"
+    html_path.write_text(render_report(ctx, figs), encoding="utf-8")
+    paths = [html_path]
+    try:
+        paths.append(write_pdf(ctx, figs, out_dir / "report.pdf"))
+    except (OSError, ValueError, RuntimeError) as exc:
+        log.warning("report: PDF not written (%s)", exc)
+    try:
+        from fusioncell.security.audit import record
+
+        record(store, "report", {"target": ctx["target"], "files": [p.name for p in paths],
+                                 "missing": sorted(ctx["missing"])})
+    except ImportError:
+        pass
+    return paths

@@ -1,0 +1,252 @@
+"""The intelligence product: offline HTML, ICD 203 key judgments, graceful degradation."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from fusioncell.errors import NotFound, UsageError
+from fusioncell.products import report as R
+from fusioncell.products.language import mixes_likelihood_and_confidence
+from fusioncell.store import CaseStore
+
+T0 = datetime(2026, 2, 1, tzinfo=timezone.utc)
+
+
+def hyp(rank: int, p: float, label: str, **kw: Any) -> dict[str, Any]:
+    return {"rank": rank, "lat": 19.94 + 0.01 * rank, "lon": -103.75, "radius_m": 150, "probability": p,
+            "label": label, "windows": [], "evidence": [], **kw}
+
+
+def make_ctx(**over: Any) -> dict[str, Any]:
+    """A complete fabricated context (every section present)."""
+    rng = np.random.default_rng(0)
+    track = (19.95 + np.cumsum(rng.normal(0, 0.002, 100)), -103.72 + np.cumsum(rng.normal(0, 0.002, 100)))
+    ctx: dict[str, Any] = {
+        "case": {"case_id": "op-test", "title": "Location of subject X", "owner_agency": "AG-1",
+                 "legal_authority": "Court order 1/2026", "timezone": "America/Mexico_City"},
+        "target": "person-target",
+        "generated": T0,
+        "locate": {"as_of": "2026-02-21T23:59:00-06:00", "hypotheses": [
+            hyp(1, 0.81, "rural compound", windows=[{"from": "2026-02-18T21:00:00-06:00", "to": "2026-02-19T06:30:00-06:00"}],
+                evidence=[
+                    {"kind": "meeting", "summary": "partner and courier co-located 3 nights", "weight": 2.3,
+                     "event_ids": ["loc-1", "loc-2"], "source_ids": ["geo-01"]},
+                    {"kind": "claim", "summary": "informant: he hides near the dam, see https://evil.example/x.js",
+                     "weight": 1.1, "event_ids": ["r-017"], "source_ids": ["humint-07"]},
+                    {"kind": "sighting", "summary": "his pickup seen at the gate", "weight": -0.4,
+                     "event_ids": ["s-3"], "source_ids": ["img-02"]},
+                ]),
+            hyp(2, 0.09, "town house"),
+        ]},
+        "plan": {"recommendations": [{"rank": 1, "identifier": "+523312345678", "person": "alias:La Güera",
+                                      "expected_gain": 0.74, "why": "partner of target; not yet tracked"}]},
+        "network": {"focus": "person-target",
+                    "close_circle": [{"rank": 1, "identifier": "+523312345678", "person": "alias:La Güera", "strength": 0.93,
+                                      "relationship": "partner", "relationship_p": 0.62, "why": "daily late-night calls"}],
+                    "key_players": [{"rank": 1, "identifier": "+523398765432", "person": None, "score": 0.88,
+                                     "measures": {"degree": 41, "betweenness": 0.31}}],
+                    "burner_successions": [{"old": "+523322223333", "new": "+523344445555", "score": 0.94,
+                                            "handover": "2026-01-14T10:00:00-06:00", "why": "11 of 13 contacts shared"}]},
+        "ties": [{"a": "person-target", "b": "+523312345678", "strength": 0.93, "relationship": "partner"},
+                 {"a": "+523312345678", "b": "+523398765432", "strength": 0.3, "relationship": "work"}],
+        "tracks": {"+523312345678": track},
+        "places": [{"place_id": "p1", "lat": 19.95, "lon": -103.75, "n_visits": 12, "label": "home", "remote": False}],
+        "visits": [{"identifier": "+523312345678", "start": T0, "end": T0 + timedelta(hours=9), "overnight": True, "remote": True}],
+        "dark": [{"identifier": "+523312345678", "start": T0 + timedelta(days=3), "end": T0 + timedelta(days=4)}],
+        "meetings": [{"start": T0 + timedelta(days=1), "end": T0 + timedelta(days=1, hours=2),
+                      "participants": ["+523312345678", "+523398765432"], "place": "compound", "probability": 0.9}],
+        "towers": (np.array([19.9, 20.0]), np.array([-103.8, -103.7])),
+        "areas": [{"lat": 19.95, "lon": -103.73, "radius_m": 8000}],
+        "sightings": [{"lat": 19.951, "lon": -103.751, "subject": "plate:JAL4821-B"}],
+        "sources": {"geo-01": {"agency": "AG-1", "discipline": "GEOINT", "reliability": "A"},
+                    "humint-07": {"agency": "PARTNER-US", "discipline": "HUMINT", "reliability": "B"},
+                    "img-02": {"agency": "AG-1", "discipline": "IMINT", "reliability": "C"}},
+        "credibility": {"r-017": 2},
+        "missing": {},
+    }
+    ctx.update(over)
+    return ctx
+
+
+class _Refs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str, str]] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in ("src", "href", "srcset", "data", "poster", "action", "background"):
+                self.refs.append((tag, name, value or ""))
+
+
+@pytest.fixture(scope="module")
+def full_html() -> str:
+    return R.render_report(make_ctx())
+
+
+def test_html_references_nothing_outside_itself(full_html: str) -> None:
+    parser = _Refs()
+    parser.feed(full_html)
+    assert parser.refs, "figures should be embedded as <img src=data:...>"
+    for tag, name, value in parser.refs:
+        assert value.startswith("data:image/png;base64,") or value.startswith("#"), (tag, name, value[:60])
+    assert not re.search(r"https?://", full_html, re.IGNORECASE)
+    assert "script" not in parser.tags and "link" not in parser.tags and "iframe" not in parser.tags
+    assert "@import" not in full_html and not re.search(r"url\((?!data:)", full_html)
+
+
+def test_urls_in_case_text_are_defanged(full_html: str) -> None:
+    assert "hxxps://evil.example/x.js" in full_html
+
+
+def test_every_figure_is_embedded(full_html: str) -> None:
+    assert full_html.count("data:image/png;base64,") == 4  # map, hypotheses, network, timeline
+    assert "not available" not in full_html
+
+
+def test_key_judgments_come_first_and_use_icd203_words(full_html: str) -> None:
+    body = full_html[full_html.index("<main>"):]
+    assert body.index('id="kj"') < body.index('id="map"') < body.index('id="evidence"')
+    kjs = R.key_judgments(make_ctx())
+    assert kjs[0]["text"].startswith("It is very likely (81%) that person-target is at or near rural compound")
+    alt = [k["text"] for k in kjs if k["kind"] == "alternative"]
+    assert alt[0].startswith("It is very unlikely (9%) that he is instead at town house")
+    # 1 - 0.81 - 0.09 = 0.10 left for "elsewhere"
+    assert alt[1].startswith("It is very unlikely (10%) that he is somewhere other than the 2 places")
+    assert any(k["text"].startswith("It is likely (62%) that +523312345678 (alias:La Güera) is the partner of person-target")
+               for k in kjs)
+
+
+@pytest.mark.parametrize(("p", "word"), [(0.05, "very unlikely"), (0.2, "unlikely"), (0.45, "roughly even chance"),
+                                         (0.55, "roughly even chance"), (0.8, "likely"), (0.95, "very likely"),
+                                         (0.96, "almost certainly"), (0.04, "almost no chance")])
+def test_leading_judgment_word_at_band_boundaries(p: float, word: str) -> None:
+    ctx = make_ctx(locate={"hypotheses": [hyp(1, p, "farm")]})
+    first = R.key_judgments(ctx)[0]["text"]
+    assert re.match(rf"(It is|There is a?) ?{word} \(", first), first
+
+
+def test_confidence_stands_in_its_own_sentence() -> None:
+    kjs = R.key_judgments(make_ctx())
+    conf = [k["text"] for k in kjs if k["kind"] == "confidence"]
+    assert len(conf) == 1
+    # 3 sources, 3 disciplines, 2 agencies, margin 0.72 -> high
+    assert conf[0].startswith("We have high confidence in the location assessment")
+    assert "3 sources in 3 disciplines held by 2 agencies" in conf[0]
+    assert mixes_likelihood_and_confidence(" ".join(k["text"] for k in kjs)) == []
+
+
+def test_hypotheses_are_listed_by_probability_whatever_the_input_order() -> None:
+    ctx = make_ctx(locate={"hypotheses": [hyp(1, 0.2, "second"), hyp(2, 0.1, "third"), hyp(3, 0.6, "first")]})
+    assert [h["label"] for h in R.sort_hypotheses(ctx["locate"]["hypotheses"])] == ["first", "second", "third"]
+    assert [h["rank"] for h in R.sort_hypotheses(ctx["locate"]["hypotheses"])] == [1, 2, 3]
+    html = R.render_report(ctx)
+    table = html[html.index('id="hyp"'):html.index('id="net"')]
+    assert table.index("first") < table.index("second") < table.index("third")
+    assert R.key_judgments(ctx)[0]["text"].startswith("It is likely (60%) that person-target is at or near first")
+
+
+def test_evidence_rows_carry_grades_and_agencies() -> None:
+    rows, more = R.evidence_rows(make_ctx())
+    assert more == 0
+    by_kind = {r["kind"]: r for r in rows}
+    assert by_kind["claim"]["grade"] == "B2"  # reliability from the source, credibility from the report
+    assert by_kind["claim"]["agencies"] == "PARTNER-US"
+    assert by_kind["meeting"]["grade"] == "A–"  # an observation has no credibility grade
+    assert [r["kind"] for r in rows] == ["meeting", "claim", "sighting"]  # strongest |weight| first
+
+
+def test_evidence_table_is_capped_and_says_so() -> None:
+    ev = [{"kind": "k", "summary": f"item {i}", "weight": float(i), "event_ids": [], "source_ids": []} for i in range(20)]
+    rows, more = R.evidence_rows(make_ctx(locate={"hypotheses": [hyp(1, 0.5, "x", evidence=ev)]}))
+    assert len(rows) == R.EVIDENCE_PER_HYPOTHESIS and more == 20 - R.EVIDENCE_PER_HYPOTHESIS
+    assert rows[0]["summary"] == "item 19"
+
+
+def test_missing_sections_degrade_to_not_available() -> None:
+    ctx = {"case": make_ctx()["case"], "target": "person-target",
+           "missing": {"locate": "stage not installed (fusioncell.infer.locate)", "network": "stage failed (KeyError)"}}
+    html = R.render_report(ctx)
+    assert "No location hypotheses: stage not installed (fusioncell.infer.locate)" in html
+    assert "Network chart not available: stage failed (KeyError)" in html
+    assert "No collection plan" in html and "Map not available" in html and "Timeline not available" in html
+    assert "data:image/png" not in html
+    assert R.key_judgments(ctx)[0]["text"].startswith("No location judgment can be made")
+
+
+def test_identifiers_are_shown_through_the_minimisation_names() -> None:
+    html = R.render_report(make_ctx(names={"+523398765432": "masked:7f3a"}, masked=True))
+    assert "+523398765432" not in html
+    assert "masked:7f3a" in html
+
+
+def _store_with_case(tmp_path: Path) -> CaseStore:
+    cs = CaseStore.open(tmp_path / "case.duckdb")
+    cs.con.execute("INSERT INTO case_info VALUES ('op-mini', 'Mini case', 'AG-1', 'order 7', 'America/Mexico_City', 'MX', '')")
+    cs.con.execute("INSERT INTO targets VALUES ('person-target')")
+    cs.con.execute("INSERT INTO sources VALUES ('geo-01', 'AG-1', 'GEOINT', 'carrier', 'A', [], NULL, NULL, 2)")
+    n = 9000
+    cs.con.execute(
+        """INSERT INTO locations SELECT 'loc-' || i, 'geo-01', 'AG-1',
+                  TIMESTAMPTZ '2026-02-01 00:00:00+00' + i * INTERVAL 10 MINUTE, '+523312345678',
+                  19.9 + 0.00001 * i, -103.7, 50.0, NULL, NULL, NULL, i + 2 FROM range(?) t(i)""", [n])
+    return cs
+
+
+def test_tracks_are_thinned_in_time_order(tmp_path: Path) -> None:
+    with _store_with_case(tmp_path) as cs:
+        tracks = R._tracks(cs)
+    lat, lon = tracks["+523312345678"]
+    assert 2000 <= len(lat) <= R.MAX_FIXES_PER_TRACK + 1
+    assert np.all(np.diff(lat) > 0)  # latitude grows with time in this track
+    assert lat[0] == pytest.approx(19.9)
+
+
+def test_write_report_on_a_store_writes_offline_html_and_pdf(tmp_path: Path) -> None:
+    with _store_with_case(tmp_path) as cs:
+        paths = R.write_report(cs, tmp_path / "out")
+    assert [p.name for p in paths] == ["report.html", "report.pdf"]
+    html = paths[0].read_text(encoding="utf-8")
+    assert not re.search(r"https?://", html)
+    assert "Mini case" in html
+    assert paths[1].read_bytes()[:5] == b"%PDF-"
+
+
+def test_write_report_refuses_unknown_target_and_file_as_out(tmp_path: Path) -> None:
+    with _store_with_case(tmp_path) as cs:
+        with pytest.raises(NotFound):
+            R.write_report(cs, tmp_path / "out", target="person-nobody")
+        (tmp_path / "file").write_text("x")
+        with pytest.raises(UsageError):
+            R.write_report(cs, tmp_path / "file")
+
+
+def test_gather_degrades_when_a_stage_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    broken = types.ModuleType("fusioncell.infer.locate")
+
+    def locate(*a: Any, **k: Any) -> Any:
+        raise KeyError("boom")
+
+    broken.locate = locate  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fusioncell.infer.locate", broken)
+    with _store_with_case(tmp_path) as cs:
+        ctx = R.gather(cs)
+    assert ctx["locate"] is None
+    assert ctx["missing"]["locate"].startswith("stage failed (KeyError")
+    assert "+523312345678" in ctx["tracks"]
+
+
+def test_defang() -> None:
+    assert R.defang("HTTPS://a http://b") == "HxxPS://a hxxp://b"
