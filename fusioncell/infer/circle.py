@@ -1,0 +1,230 @@
+"""The target's circle: whose movements tell us where a phoneless man is.
+
+A fugitive who carries no phone is found through the people around him. This
+module turns what the case knows into a weighted list of *circle members*:
+identifiers whose positions are evidence about where the target stays, each
+with a ``relevance`` in [0, 1] and the reasons for it.
+
+Sources of membership, all with provenance:
+
+* informant claims linking a person to the target (``partner_of``,
+  ``family_of``, ``associate_of``, ``works_for``, ``meets``), weighted through
+  the one Admiralty table (:mod:`fusioncell.model.grading`);
+* the identifiers those persons use: entities.jsonl (``Person.phone``,
+  ``Vehicle.registrationNumber``) and ``uses`` claims (also graded);
+* FollowTheMoney ``Family`` / ``Associate`` entities that name the target;
+* behaviour: the strongest call-record contacts of a known member (a
+  partner's confidants, a courier's dispatcher) enter with a reduced weight.
+
+Role weights say how much a member's movements say about *his* location: a
+partner who spends nights with him says much, a cousin little. They are a
+documented prior (``ROLE_RELEVANCE``), not fitted.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from fusioncell.model.grading import grade, p_true
+from fusioncell.store import CaseStore
+
+log = logging.getLogger(__name__)
+
+#: How much a member's movements tell about the target's location, by role.
+ROLE_RELEVANCE: dict[str, float] = {
+    "partner": 1.0,
+    "meets": 0.6,
+    "associate": 0.5,
+    "works_for": 0.5,
+    "family": 0.35,
+    "contact": 0.25,  # strong call-record tie of a member
+}
+
+_PREDICATE_ROLE = {
+    "partner_of": "partner",
+    "family_of": "family",
+    "associate_of": "associate",
+    "works_for": "works_for",
+    "meets": "meets",
+}
+
+
+@dataclass
+class Member:
+    """One identifier in the target's circle."""
+
+    identifier: str
+    person: str | None
+    role: str
+    relevance: float
+    reasons: list[str] = field(default_factory=list)
+    source_ids: set[str] = field(default_factory=set)
+    report_ids: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Circle:
+    target: str
+    target_keys: frozenset[str]
+    members: dict[str, Member]
+
+    def identifiers(self) -> list[str]:
+        return sorted(self.members, key=lambda i: (-self.members[i].relevance, i))
+
+
+def _noisy_or(ps: Iterable[float]) -> float:
+    q = 1.0
+    for p in ps:
+        q *= 1.0 - p
+    return 1.0 - q
+
+
+def target_keys(store: CaseStore, target: str) -> frozenset[str]:
+    """The target's entity id and every identifier that names him (aliases, plates)."""
+    rows = store.con.execute(
+        "SELECT identifier FROM entity_identifiers WHERE entity_id = ?", [target]
+    ).fetchall()
+    keys = {target, *(r[0] for r in rows)}
+    # alias claims about the target ("person-target uses alias:El Señor")
+    rows = store.con.execute(
+        "SELECT object FROM claims WHERE predicate = 'uses' AND subject = ? AND object LIKE 'alias:%'",
+        [target],
+    ).fetchall()
+    keys.update(r[0] for r in rows)
+    return frozenset(keys)
+
+
+def _person_keys(store: CaseStore, key: str) -> set[str]:
+    """Entity ids and aliases that designate the same person as ``key``."""
+    keys = {key}
+    if key.startswith("alias:"):
+        rows = store.con.execute(
+            "SELECT DISTINCT entity_id FROM entity_identifiers WHERE identifier = ?", [key]
+        ).fetchall()
+        keys.update(r[0] for r in rows)
+    rows = store.con.execute(
+        "SELECT identifier FROM entity_identifiers WHERE entity_id = ? AND identifier LIKE 'alias:%'",
+        [key],
+    ).fetchall()
+    keys.update(r[0] for r in rows)
+    return keys
+
+
+def _identifiers_of(store: CaseStore, keys: set[str]) -> dict[str, tuple[float, list[str], set[str]]]:
+    """Identifiers (phones, plates) used by a person designated by ``keys``.
+
+    Returns identifier -> (confidence, reasons, source_ids).
+    """
+    out: dict[str, tuple[float, list[str], set[str]]] = {}
+    klist = sorted(keys)
+    for ident, ent, prop in store.con.execute(
+        "SELECT identifier, entity_id, prop FROM entity_identifiers "
+        "WHERE entity_id IN (SELECT unnest(?)) AND identifier NOT LIKE 'alias:%'",
+        [klist],
+    ).fetchall():
+        out[ident] = (0.9, [f"{prop} of {ent} in the case's known entities"], set())
+    rows = store.con.execute(
+        "SELECT object, subject, reliability, credibility, source_id, report_id FROM claims "
+        "WHERE predicate = 'uses' AND subject IN (SELECT unnest(?)) AND object IS NOT NULL "
+        "AND object NOT LIKE 'alias:%'",
+        [klist],
+    ).fetchall()
+    by_ident: dict[str, list[tuple[float, str, str]]] = {}
+    for obj, subj, rel, cred, src, rid in rows:
+        by_ident.setdefault(obj, []).append((p_true(rel, cred), f"report {rid} ({grade(rel, cred)}): {subj} uses it", src))
+    for ident, items in by_ident.items():
+        conf = _noisy_or(p for p, _, _ in items)
+        prev = out.get(ident)
+        reasons = [r for _, r, _ in items]
+        srcs = {s for _, _, s in items}
+        if prev:
+            conf = _noisy_or([prev[0], conf])
+            reasons = prev[1] + reasons
+            srcs |= prev[2]
+        out[ident] = (conf, reasons, srcs)
+    return out
+
+
+def target_circle(store: CaseStore, target: str, *, contact_k: int = 3) -> Circle:
+    """Members of the target's circle with relevance weights and reasons."""
+    keys = target_keys(store, target)
+    klist = sorted(keys)
+    rows = store.con.execute(
+        """
+        SELECT CASE WHEN subject IN (SELECT unnest($1)) THEN object ELSE subject END AS other,
+               predicate, reliability, credibility, source_id, report_id
+        FROM claims
+        WHERE predicate IN ('partner_of', 'family_of', 'associate_of', 'works_for', 'meets')
+          AND (subject IN (SELECT unnest($1)) OR object IN (SELECT unnest($1)))
+        """,
+        [klist],
+    ).fetchall()
+    # FtM Family / Associate entities naming the target
+    ftm = store.con.execute(
+        """
+        SELECT schema, properties FROM entities WHERE schema IN ('Family', 'Associate')
+        """
+    ).fetchall()
+    persons: dict[tuple[str, str], list[tuple[float, str, str | None, str | None]]] = {}
+    for other, pred, rel, cred, src, rid in rows:
+        if other is None or other in keys:
+            continue
+        role = _PREDICATE_ROLE[pred]
+        persons.setdefault((other, role), []).append(
+            (p_true(rel, cred), f"report {rid} ({grade(rel, cred)}): {pred.replace('_', ' ')} the target", src, rid)
+        )
+    import json
+
+    for schema, props_json in ftm:
+        props = json.loads(props_json) if isinstance(props_json, str) else (props_json or {})
+        person = props.get("person", [])
+        other_side = props.get("relative" if schema == "Family" else "associate", [])
+        rel_kind = " ".join(props.get("relationship", [])).lower()
+        role = "family" if schema == "Family" else "associate"
+        if any(w in rel_kind for w in ("partner", "novia", "esposa", "wife", "girlfriend", "pareja", "amante")):
+            role = "partner"
+        for a, b in ((person, other_side), (other_side, person)):
+            if any(x in keys for x in a):
+                for o in b:
+                    if o not in keys:
+                        persons.setdefault((o, role), []).append((0.8, f"known {schema} link ({rel_kind or schema})", None, None))
+
+    members: dict[str, Member] = {}
+    for (other, role), items in persons.items():
+        p_link = _noisy_or(p for p, _, _, _ in items)
+        idents = _identifiers_of(store, _person_keys(store, other))
+        for ident, (p_use, use_reasons, use_srcs) in idents.items():
+            rel = ROLE_RELEVANCE[role] * p_link * p_use
+            m = members.get(ident)
+            if m is None or rel > m.relevance:
+                m = Member(ident, other, role, rel)
+                members[ident] = m
+            m.reasons.extend([r for _, r, _, _ in items] + use_reasons)
+            m.source_ids.update(s for _, _, s, _ in items if s)
+            m.source_ids.update(use_srcs)
+            m.report_ids.update(r for _, _, _, r in items if r)
+
+    # behaviour: strongest contacts of the strongest members
+    core = [m for m in members.values() if m.relevance >= 0.3 and m.identifier.startswith("+")]
+    for m in core:
+        rows = store.con.execute(
+            """
+            WITH e AS (
+              SELECT CASE WHEN caller = $1 THEN callee ELSE caller END AS other, duration_s
+              FROM comms WHERE caller = $1 OR callee = $1
+            )
+            SELECT other, count(*) AS n, sum(duration_s) AS d FROM e
+            GROUP BY other ORDER BY n DESC, d DESC, other LIMIT $2
+            """,
+            [m.identifier, contact_k],
+        ).fetchall()
+        for other, n, _d in rows:
+            if other in members or other in keys:
+                continue
+            rel = ROLE_RELEVANCE["contact"] * m.relevance
+            members[other] = Member(
+                other, None, "contact", rel, [f"frequent contact of {m.identifier} ({n} calls/messages)"]
+            )
+    return Circle(target, keys, members)

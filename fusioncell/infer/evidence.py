@@ -1,0 +1,237 @@
+"""Evidence about the target's location, as columnar arrays with provenance.
+
+Everything here reads the case store relationally and hands small numpy
+arrays to the model: the positions of the target's circle (high-resolution
+fixes and coarse serving-cell positions), graded informant claims about
+where he is, and sightings of him or of vehicles his circle uses. Each item
+keeps its event id, source id and time, so every number in a hypothesis can
+be traced back to the rows that produced it.
+
+Coarse positions: a serving cell is the nearest site only part of the time,
+and rural sites are kilometres apart, so a cell position's accuracy is taken
+as the distance to the neighbouring sites (``tower_accuracy_m``), never
+better than ``MIN_CELL_ACCURACY_M``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from fusioncell.infer.circle import Circle
+from fusioncell.model.grading import grade, weight
+from fusioncell.spacetime.geo import LocalGrid, haversine_m
+from fusioncell.store import CaseStore
+
+FloatArray = npt.NDArray[np.float64]
+
+MIN_CELL_ACCURACY_M = 800.0
+DEFAULT_FIX_ACCURACY_M = 300.0
+NIGHT_FROM_H, NIGHT_TO_H = 21, 6  # local hours: at or after 21:00, before 06:00
+
+
+@dataclass
+class Positions:
+    """Positions of circle members (one row per observation)."""
+
+    identifier: npt.NDArray[np.object_]
+    t: npt.NDArray[np.datetime64]  # UTC instants
+    lat: FloatArray
+    lon: FloatArray
+    acc_m: FloatArray
+    fine: npt.NDArray[np.bool_]
+    night: npt.NDArray[np.bool_]
+    night_key: npt.NDArray[np.int64]  # local date of the evening a night belongs to (days since epoch)
+    event_id: npt.NDArray[np.object_]
+    source_id: npt.NDArray[np.object_]
+
+    def __len__(self) -> int:
+        return int(self.lat.shape[0])
+
+    def take(self, mask: npt.NDArray[np.bool_]) -> "Positions":
+        return Positions(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
+
+
+@dataclass
+class Claims:
+    lat: FloatArray
+    lon: FloatArray
+    radius_m: FloatArray
+    weight: FloatArray
+    grade: npt.NDArray[np.object_]
+    report_id: npt.NDArray[np.object_]
+    source_id: npt.NDArray[np.object_]
+    predicate: npt.NDArray[np.object_]
+    reported: npt.NDArray[np.datetime64]
+
+
+@dataclass
+class Sightings:
+    lat: FloatArray
+    lon: FloatArray
+    confidence: FloatArray
+    subject: npt.NDArray[np.object_]
+    of_target: npt.NDArray[np.bool_]
+    event_id: npt.NDArray[np.object_]
+    source_id: npt.NDArray[np.object_]
+    t: npt.NDArray[np.datetime64]
+
+
+def _arr(rows: list[tuple[object, ...]], i: int, dtype: object = object) -> npt.NDArray[np.generic]:
+    return np.array([r[i] for r in rows], dtype=dtype)  # small result sets only
+
+
+def tower_accuracy(store: CaseStore) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Distinct serving-cell positions and the accuracy to assume for each (metres).
+
+    Accuracy is the distance to the second-nearest other site: a handset is
+    served by its nearest site only part of the time, so it may be anywhere
+    in the area the neighbouring sites would also serve.
+    """
+    rows = store.con.execute(
+        """
+        SELECT DISTINCT lat, lon FROM (
+          SELECT caller_lat AS lat, caller_lon AS lon FROM comms WHERE caller_lat IS NOT NULL
+          UNION ALL
+          SELECT callee_lat, callee_lon FROM comms WHERE callee_lat IS NOT NULL
+        ) ORDER BY lat, lon
+        """
+    ).fetchnumpy()
+    lat = np.asarray(rows["lat"], dtype=float)
+    lon = np.asarray(rows["lon"], dtype=float)
+    n = lat.shape[0]
+    if n == 0:
+        return lat, lon, np.zeros(0)
+    if n == 1:
+        return lat, lon, np.array([5000.0])
+    acc = np.empty(n)
+    step = 2048
+    for s in range(0, n, step):  # blocks of sites, vectorised within
+        d = haversine_m(lat[s : s + step, None], lon[s : s + step, None], lat[None, :], lon[None, :])
+        d[d < 1.0] = np.inf
+        k = min(2, n - 1)
+        acc[s : s + step] = np.partition(d, k - 1, axis=1)[:, k - 1]
+    return lat, lon, np.maximum(acc, MIN_CELL_ACCURACY_M)
+
+
+def member_positions(store: CaseStore, circle: Circle, timezone: str) -> Positions:
+    """Fixes and serving-cell positions of every circle member."""
+    ids = circle.identifiers()
+    tl, tn, ta = tower_accuracy(store)
+    con = store.con
+    con.execute("CREATE OR REPLACE TEMP TABLE _circle_ids AS SELECT unnest(?) AS identifier", [ids])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _towers AS SELECT unnest(?) AS lat, unnest(?) AS lon, unnest(?) AS acc",
+        [tl.tolist(), tn.tolist(), ta.tolist()],
+    )
+    q = f"""
+    WITH p AS (
+      SELECT identifier, observed AS t, lat, lon, coalesce(accuracy_m, {DEFAULT_FIX_ACCURACY_M}) AS acc,
+             TRUE AS fine, event_id, source_id
+      FROM locations WHERE identifier IN (SELECT identifier FROM _circle_ids)
+      UNION ALL
+      SELECT c.caller, c.start, c.caller_lat, c.caller_lon, w.acc, FALSE, c.event_id, c.source_id
+      FROM comms c JOIN _towers w ON w.lat = c.caller_lat AND w.lon = c.caller_lon
+      WHERE c.caller IN (SELECT identifier FROM _circle_ids)
+      UNION ALL
+      SELECT c.callee, c.start, c.callee_lat, c.callee_lon, w.acc, FALSE, c.event_id, c.source_id
+      FROM comms c JOIN _towers w ON w.lat = c.callee_lat AND w.lon = c.callee_lon
+      WHERE c.callee IN (SELECT identifier FROM _circle_ids)
+    ), l AS (
+      SELECT *, (t AT TIME ZONE '{timezone}') AS tl FROM p
+    )
+    SELECT identifier, t, lat, lon, acc, fine,
+           hour(tl) >= {NIGHT_FROM_H} OR hour(tl) < {NIGHT_TO_H} AS night,
+           CAST(date_diff('day', DATE '1970-01-01', CAST(tl - INTERVAL 12 HOUR AS DATE)) AS BIGINT) AS night_key,
+           event_id, source_id
+    FROM l ORDER BY identifier, t, event_id
+    """
+    r = con.execute(q).fetchnumpy()
+    n = len(r["lat"])
+    return Positions(
+        identifier=np.asarray(r["identifier"], dtype=object),
+        t=np.asarray(r["t"]).astype("datetime64[s]") if n else np.zeros(0, dtype="datetime64[s]"),
+        lat=np.asarray(r["lat"], dtype=float),
+        lon=np.asarray(r["lon"], dtype=float),
+        acc_m=np.asarray(r["acc"], dtype=float),
+        fine=np.asarray(r["fine"], dtype=bool),
+        night=np.asarray(r["night"], dtype=bool),
+        night_key=np.asarray(r["night_key"], dtype=np.int64),
+        event_id=np.asarray(r["event_id"], dtype=object),
+        source_id=np.asarray(r["source_id"], dtype=object),
+    )
+
+
+def target_claims(store: CaseStore, circle: Circle) -> Claims:
+    """Graded claims placing the target (``located_near``, ``visits``)."""
+    rows = store.con.execute(
+        """
+        SELECT lat, lon, coalesce(radius_m, 300.0), reliability, credibility, report_id, source_id,
+               predicate, reported
+        FROM claims
+        WHERE predicate IN ('located_near', 'visits') AND subject IN (SELECT unnest(?))
+          AND lat IS NOT NULL AND lon IS NOT NULL
+        ORDER BY report_id, claim_no
+        """,
+        [sorted(circle.target_keys)],
+    ).fetchall()
+    return Claims(
+        lat=np.array([r[0] for r in rows], dtype=float),
+        lon=np.array([r[1] for r in rows], dtype=float),
+        radius_m=np.maximum(np.array([r[2] for r in rows], dtype=float), 50.0),
+        weight=np.array([weight(r[3], r[4]) for r in rows], dtype=float),
+        grade=np.array([grade(r[3], r[4]) for r in rows], dtype=object),
+        report_id=_arr(rows, 5),
+        source_id=_arr(rows, 6),
+        predicate=_arr(rows, 7),
+        reported=np.array([np.datetime64(r[8].replace(tzinfo=None), "s") if r[8] else np.datetime64("NaT") for r in rows], dtype="datetime64[s]"),
+    )
+
+
+def relevant_sightings(store: CaseStore, circle: Circle) -> Sightings:
+    """Sightings of the target or of identifiers (plates) his circle uses."""
+    subjects = sorted(set(circle.members) | set(circle.target_keys))
+    rows = store.con.execute(
+        """
+        SELECT lat, lon, coalesce(confidence, 0.5), subject, event_id, source_id, observed
+        FROM sightings WHERE subject IN (SELECT unnest(?)) ORDER BY observed, event_id
+        """,
+        [subjects],
+    ).fetchall()
+    keys = circle.target_keys
+    return Sightings(
+        lat=np.array([r[0] for r in rows], dtype=float),
+        lon=np.array([r[1] for r in rows], dtype=float),
+        confidence=np.array([r[2] for r in rows], dtype=float),
+        subject=_arr(rows, 3),
+        of_target=np.array([r[3] in keys for r in rows], dtype=bool),
+        event_id=_arr(rows, 4),
+        source_id=_arr(rows, 5),
+        t=np.array([np.datetime64(r[6].replace(tzinfo=None), "s") for r in rows], dtype="datetime64[s]"),
+    )
+
+
+def address_points(store: CaseStore) -> tuple[FloatArray, FloatArray, list[str]]:
+    """Coordinates of Address entities (known properties: safe houses, homes, ranches)."""
+    rows = store.con.execute(
+        """
+        SELECT entity_id,
+               TRY_CAST(json_extract_string(properties, '$.latitude[0]') AS DOUBLE),
+               TRY_CAST(json_extract_string(properties, '$.longitude[0]') AS DOUBLE)
+        FROM entities WHERE schema = 'Address'
+        """
+    ).fetchall()
+    rows = [r for r in rows if r[1] is not None and r[2] is not None]
+    return (
+        np.array([r[1] for r in rows], dtype=float),
+        np.array([r[2] for r in rows], dtype=float),
+        [r[0] for r in rows],
+    )
+
+
+def grid_for(lat: FloatArray, lon: FloatArray, cell_m: float = 100.0) -> LocalGrid:
+    if lat.size == 0:
+        return LocalGrid(0.0, 0.0, cell_m)
+    return LocalGrid(float(np.median(lat)), float(np.median(lon)), cell_m)

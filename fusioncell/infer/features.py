@@ -1,0 +1,333 @@
+"""Candidate places and their evidence features (vectorised numpy).
+
+Candidates are generated from the evidence itself — where circle members
+spend nights away from home, where they converge by day, where his
+vehicles or he were sighted, graded claim areas, known addresses, and the
+serving cells his circle uses at night — then merged by non-maximum
+suppression. Each candidate gets one value per feature in ``FEATURES``; the
+fitted choice model (:mod:`fusioncell.infer.choice`) turns them into
+calibrated probabilities. Features are log-compressed sums so that a tenth
+night at a place adds less than the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from fusioncell.infer.circle import Circle
+from fusioncell.infer.evidence import Claims, Positions, Sightings
+from fusioncell.spacetime.geo import haversine_m
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Feature names, in model order, with what each measures.
+FEATURES: dict[str, str] = {
+    "nights_fine": "nights circle members' handsets were located here, away from their homes (weighted by relevance, recent nights count more)",
+    "nights_coarse": "nights circle members' phones used cell sites covering this place, away from their homes",
+    "days_fine": "days circle members' handsets were located here away from home by day",
+    "days_coarse": "days circle members' phones used cell sites covering this place by day",
+    "convergence": "distinct circle members observed here (group convergence)",
+    "dark": "times a circle member's phone went silent right after being here",
+    "sighting": "sightings of him or of his circle's vehicles here (detector confidence)",
+    "claims": "graded informant claims placing him here (log-odds from the Admiralty table)",
+    "home_of_member": "the place is a circle member's own home (relevance-weighted)",
+    "remote": "how isolated the place is (few cell sites nearby)",
+    "staleness": "days since the latest night-time evidence here (log)",
+}
+NONNEG = {
+    "nights_fine": True,
+    "nights_coarse": True,
+    "days_fine": True,
+    "days_coarse": True,
+    "convergence": True,
+    "dark": True,
+    "sighting": True,
+    "claims": True,
+    "home_of_member": False,
+    "remote": False,
+    "staleness": False,
+}
+
+TAU_DAYS = 10.0  # recency: evidence loses half its weight in ~7 days
+FIX_SIGMA_FLOOR_M = 150.0
+NMS_RADIUS_M = 350.0
+MAX_CANDIDATES = 60
+
+
+@dataclass
+class Candidate:
+    lat: float
+    lon: float
+    origin: str
+    radius_m: float = 300.0
+
+
+@dataclass
+class CandidateSet:
+    lat: FloatArray
+    lon: FloatArray
+    radius_m: FloatArray
+    origin: list[str]
+    features: FloatArray  # (m, len(FEATURES))
+    # provenance per candidate: kind -> list of (weight share, identifier, event_ids, source_ids)
+    support: list[dict[str, list[tuple[float, str, list[str], list[str]]]]] = field(default_factory=list)
+    windows: list[list[tuple[np.datetime64, np.datetime64]]] = field(default_factory=list)
+    last_seen: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+
+def _kernel(d: FloatArray, sigma: FloatArray | float) -> FloatArray:
+    return np.exp(-0.5 * (d / sigma) ** 2)
+
+
+def _homes(pos: Positions) -> dict[str, tuple[float, float, float]]:
+    """Each member's home: the night-time spot seen on the most distinct nights."""
+    homes: dict[str, tuple[float, float, float]] = {}
+    night = pos.take(pos.night)
+    if len(night) == 0:
+        return homes
+    # ~400 m bins; fine fixes preferred, coarse cells otherwise
+    for fine in (True, False):
+        sub = night.take(night.fine == fine)
+        if len(sub) == 0:
+            continue
+        bx = np.round(sub.lat / 0.0036).astype(np.int64)
+        by = np.round(sub.lon / 0.0038).astype(np.int64)
+        ids, inv = np.unique(sub.identifier.astype(str), return_inverse=True)
+        key = np.stack([inv, bx, by, sub.night_key])
+        uniq = np.unique(key, axis=1)  # distinct (member, bin, night)
+        spot, counts = np.unique(uniq[:3], axis=1, return_counts=True)
+        order = np.lexsort((-counts, spot[0]))
+        spot, counts = spot[:, order], counts[order]
+        first = np.unique(spot[0], return_index=True)[1]
+        for j in first:
+            ident = str(ids[spot[0, j]])
+            if ident in homes:
+                continue
+            m = (inv == spot[0, j]) & (bx == spot[1, j]) & (by == spot[2, j])
+            homes[ident] = (
+                float(np.median(sub.lat[m])),
+                float(np.median(sub.lon[m])),
+                float(max(600.0, np.median(sub.acc_m[m]))),
+            )
+    return homes
+
+
+def generate_candidates(
+    pos: Positions, relevance: dict[str, float], claims: Claims, sights: Sightings,
+    addr_lat: FloatArray, addr_lon: FloatArray, homes: dict[str, tuple[float, float, float]],
+) -> list[Candidate]:
+    seeds: list[tuple[float, float, float, str, float]] = []  # score, lat, lon, origin, radius
+    rel = np.array([relevance.get(str(i), 0.0) for i in pos.identifier]) if len(pos) else np.zeros(0)
+    if len(pos):
+        hl = np.array([homes.get(str(i), (np.nan, np.nan, 0))[0] for i in pos.identifier])
+        hn = np.array([homes.get(str(i), (np.nan, np.nan, 0))[1] for i in pos.identifier])
+        hr = np.array([homes.get(str(i), (np.nan, np.nan, 0))[2] for i in pos.identifier])
+        dh = haversine_m(pos.lat, pos.lon, np.nan_to_num(hl), np.nan_to_num(hn))
+        away = np.isnan(hl) | (dh > hr)
+        for fine, night, origin, w in (
+            (True, True, "night stays", 3.0),
+            (True, False, "day visits", 1.0),
+            (False, True, "night cell sites", 0.6),
+        ):
+            m = away & (pos.fine == fine) & (pos.night == night) & (rel > 0)
+            if not m.any():
+                continue
+            lat, lon, r = pos.lat[m], pos.lon[m], rel[m]
+            # 200 m bins for fixes; exact tower positions for cells
+            q = 0.0018 if fine else 1e-6
+            bx, by = np.round(lat / q).astype(np.int64), np.round(lon / q).astype(np.int64)
+            key = np.stack([bx, by])
+            u, inv = np.unique(key, axis=1, return_inverse=True)
+            score = np.bincount(inv.ravel(), weights=r, minlength=u.shape[1])
+            top = np.argsort(-score)[:40]
+            for j in top:
+                mm = inv.ravel() == j
+                acc = pos.acc_m[m][mm]
+                seeds.append((w * float(score[j]), float(np.mean(lat[mm])), float(np.mean(lon[mm])), origin,
+                              float(np.median(acc)) if not fine else 250.0))
+    for i in range(sights.lat.shape[0]):
+        seeds.append((2.0 * float(sights.confidence[i]) * (3.0 if sights.of_target[i] else 1.0),
+                      float(sights.lat[i]), float(sights.lon[i]), "sightings", 200.0))
+    for i in range(claims.lat.shape[0]):
+        seeds.append((max(0.1, float(claims.weight[i])), float(claims.lat[i]), float(claims.lon[i]),
+                      "informant area", float(claims.radius_m[i])))
+    for i in range(addr_lat.shape[0]):
+        seeds.append((0.2, float(addr_lat[i]), float(addr_lon[i]), "known address", 150.0))
+    seeds.sort(key=lambda s: -s[0])
+    chosen: list[Candidate] = []
+    for _, lat, lon, origin, radius in seeds:
+        if chosen:
+            d = haversine_m(lat, lon, np.array([c.lat for c in chosen]), np.array([c.lon for c in chosen]))
+            if float(d.min()) < NMS_RADIUS_M:
+                continue
+        chosen.append(Candidate(lat, lon, origin, radius))
+        if len(chosen) >= MAX_CANDIDATES:
+            break
+    return chosen
+
+
+def _group_max(k: FloatArray, starts: npt.NDArray[np.int64]) -> FloatArray:
+    if k.shape[1] == 0:
+        return np.zeros((k.shape[0], 0))
+    return np.maximum.reduceat(k, starts, axis=1)
+
+
+def compute_features(
+    cands: list[Candidate], pos: Positions, relevance: dict[str, float], claims: Claims,
+    sights: Sightings, homes: dict[str, tuple[float, float, float]], as_of: np.datetime64,
+    tower_lat: FloatArray, tower_lon: FloatArray,
+) -> CandidateSet:
+    m = len(cands)
+    clat = np.array([c.lat for c in cands], dtype=float)
+    clon = np.array([c.lon for c in cands], dtype=float)
+    names = list(FEATURES)
+    F = np.zeros((m, len(names)))
+    support: list[dict[str, list[tuple[float, str, list[str], list[str]]]]] = [dict() for _ in range(m)]
+    windows: list[list[tuple[np.datetime64, np.datetime64]]] = [[] for _ in range(m)]
+    last_seen = np.full(m, np.nan)
+    radius = np.array([c.radius_m for c in cands], dtype=float)
+    if m == 0:
+        return CandidateSet(clat, clon, radius, [], F, support, windows, last_seen)
+    col = {n: i for i, n in enumerate(names)}
+
+    # refine fine-evidence candidates: weighted centre of nearby fixes
+    if len(pos):
+        fine = pos.take(pos.fine)
+        if len(fine):
+            d = haversine_m(clat[:, None], clon[:, None], fine.lat[None, :], fine.lon[None, :])
+            w = (d < 400.0) / np.maximum(fine.acc_m, 30.0)[None, :] ** 2
+            ws = w.sum(axis=1)
+            ok = (ws > 0) & (np.count_nonzero(d < 400.0, axis=1) >= 3)
+            clat = np.where(ok, (w * fine.lat[None, :]).sum(axis=1) / np.where(ws > 0, ws, 1), clat)
+            clon = np.where(ok, (w * fine.lon[None, :]).sum(axis=1) / np.where(ws > 0, ws, 1), clon)
+            n_near = np.count_nonzero(d < 400.0, axis=1)
+            spread = np.sqrt(((d < 400.0) * d**2).sum(axis=1) / np.maximum(n_near, 1))
+            radius = np.where(ok, np.clip(spread, 75.0, 400.0), radius)
+
+    ident_ids = {str(i) for i in pos.identifier} if len(pos) else set()
+    home_of = np.zeros(m)
+    for ident in ident_ids:
+        if ident in homes:
+            hl, hn, hr = homes[ident]
+            dh = haversine_m(clat, clon, hl, hn)
+            home_of = np.maximum(home_of, relevance.get(ident, 0.0) * (dh < hr))
+    F[:, col["home_of_member"]] = home_of
+
+    if len(pos):
+        age_days = (as_of - pos.t).astype("timedelta64[s]").astype(float) / 86400.0
+        decay = np.exp(-np.maximum(age_days, 0.0) / TAU_DAYS)
+        rel = np.array([relevance.get(str(i), 0.0) for i in pos.identifier])
+        sigma = np.where(pos.fine, np.sqrt(pos.acc_m**2 + FIX_SIGMA_FLOOR_M**2), pos.acc_m)
+        D = haversine_m(clat[:, None], clon[:, None], pos.lat[None, :], pos.lon[None, :])
+        K = _kernel(D, sigma[None, :])
+        # a member's own home does not count as evidence for that place
+        hlat = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[0] for i in pos.identifier])
+        hlon = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[1] for i in pos.identifier])
+        hrad = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[2] for i in pos.identifier])
+        c_home = haversine_m(clat[:, None], clon[:, None], np.nan_to_num(hlat)[None, :], np.nan_to_num(hlon)[None, :])
+        at_home = (~np.isnan(hlat))[None, :] & (c_home < hrad[None, :])
+        K = np.where(at_home, 0.0, K)
+        idents = pos.identifier.astype(str)
+        members_here = np.zeros(m)
+        for fine, night, fname in (
+            (True, True, "nights_fine"), (False, True, "nights_coarse"),
+            (True, False, "days_fine"), (False, False, "days_coarse"),
+        ):
+            sel = (pos.fine == fine) & (pos.night == night) & (rel > 0)
+            if not sel.any():
+                continue
+            idx = np.flatnonzero(sel)
+            gkey = np.stack([np.unique(idents[idx], return_inverse=True)[1].ravel(), pos.night_key[idx]])
+            order = np.lexsort((gkey[1], gkey[0]))
+            idx, gkey = idx[order], gkey[:, order]
+            starts = np.flatnonzero(np.r_[True, np.any(np.diff(gkey, axis=1) != 0, axis=0)])
+            Kg = _group_max(K[:, idx], starts)  # presence per member-night
+            grel = rel[idx][starts]
+            gdec = np.maximum.reduceat(decay[idx], starts)
+            contrib = Kg * (grel * gdec)[None, :]
+            F[:, col[fname]] = np.log1p(contrib.sum(axis=1))
+            present = Kg > (0.5 if fine else 0.6)
+            gid = idents[idx][starts]
+            for ci in np.flatnonzero(contrib.sum(axis=1) > 0.05):
+                share = contrib[ci]
+                top = np.argsort(-share)[:6]
+                items = []
+                for g in top:
+                    if share[g] <= 0.01:
+                        break
+                    lo = starts[g]
+                    hi = starts[g + 1] if g + 1 < len(starts) else len(idx)
+                    ev = idx[lo:hi][K[ci, idx[lo:hi]] > 0.3]
+                    items.append((float(share[g]), str(gid[g]), [str(e) for e in pos.event_id[ev][:5]],
+                                  sorted({str(s) for s in pos.source_id[ev]})))
+                support[ci].setdefault(fname, []).extend(items)
+                if night:
+                    for g in np.flatnonzero(present[ci]):
+                        lo = starts[g]
+                        hi = starts[g + 1] if g + 1 < len(starts) else len(idx)
+                        ev = idx[lo:hi][K[ci, idx[lo:hi]] > 0.3]
+                        if ev.size:
+                            windows[ci].append((pos.t[ev].min(), pos.t[ev].max()))
+                            ls = float((as_of - pos.t[ev].max()).astype("timedelta64[s]").astype(float) / 86400.0)
+                            last_seen[ci] = ls if np.isnan(last_seen[ci]) else min(last_seen[ci], ls)
+            for ci in range(m):
+                members_here[ci] = max(members_here[ci], 0)
+        # convergence: distinct members present (fine K>0.5 or coarse K>0.6) anywhere in time
+        pres = (K > np.where(pos.fine, 0.5, 0.6)[None, :]) & (rel > 0)[None, :]
+        u, inv = np.unique(idents, return_inverse=True)
+        for ci in range(m):
+            members_here[ci] = np.unique(inv.ravel()[pres[ci]]).size
+        F[:, col["convergence"]] = np.log1p(np.maximum(members_here - 1, 0))
+
+        # going dark: a long silence right after being here
+        order = np.lexsort((pos.t, idents))
+        t_sorted = pos.t[order].astype("datetime64[s]").astype(np.int64)
+        id_sorted = idents[order]
+        same = id_sorted[1:] == id_sorted[:-1]
+        gaps = np.diff(t_sorted).astype(float)
+        dark_score = np.zeros(m)
+        for ident in np.unique(id_sorted):
+            sel = np.flatnonzero((id_sorted[:-1] == ident) & same)
+            if sel.size < 10:
+                continue
+            g = gaps[sel]
+            typical = float(np.median(g))
+            long = sel[(g > max(6 * 3600.0, 8 * typical))]
+            if long.size == 0:
+                continue
+            last_idx = order[long]
+            kk = K[:, last_idx] * (pos.fine[last_idx] | True)
+            dark_score += (kk * relevance.get(ident, 0.0)).sum(axis=1)
+            for ci in np.flatnonzero(kk.max(axis=1) > 0.5):
+                ev = last_idx[kk[ci] > 0.5]
+                support[ci].setdefault("dark", []).append(
+                    (float(kk[ci].sum() * relevance.get(ident, 0.0)), ident, [str(e) for e in pos.event_id[ev][:5]],
+                     sorted({str(s) for s in pos.source_id[ev]})))
+        F[:, col["dark"]] = np.log1p(dark_score)
+
+    if sights.lat.shape[0]:
+        Ds = haversine_m(clat[:, None], clon[:, None], sights.lat[None, :], sights.lon[None, :])
+        Ks = _kernel(Ds, 200.0) * (sights.confidence * np.where(sights.of_target, 3.0, 1.0))[None, :]
+        F[:, col["sighting"]] = np.log1p(Ks.sum(axis=1))
+        for ci in np.flatnonzero(Ks.sum(axis=1) > 0.05):
+            ev = np.flatnonzero(Ks[ci] > 0.05)
+            support[ci].setdefault("sighting", []).append(
+                (float(Ks[ci].sum()), ", ".join(sorted({str(s) for s in sights.subject[ev]})),
+                 [str(e) for e in sights.event_id[ev][:8]], sorted({str(s) for s in sights.source_id[ev]})))
+    if claims.lat.shape[0]:
+        Dc = haversine_m(clat[:, None], clon[:, None], claims.lat[None, :], claims.lon[None, :])
+        Kc = _kernel(Dc, claims.radius_m[None, :]) * claims.weight[None, :]
+        F[:, col["claims"]] = Kc.sum(axis=1)
+        for ci in range(m):
+            for j in np.flatnonzero(np.abs(Kc[ci]) > 0.05):
+                support[ci].setdefault("claims", []).append(
+                    (float(Kc[ci, j]), f"report {claims.report_id[j]} ({claims.grade[j]})", [str(claims.report_id[j])],
+                     [str(claims.source_id[j])]))
+    if tower_lat.shape[0]:
+        Dt = haversine_m(clat[:, None], clon[:, None], tower_lat[None, :], tower_lon[None, :])
+        F[:, col["remote"]] = -np.log1p(np.count_nonzero(Dt < 3000.0, axis=1))
+    F[:, col["staleness"]] = np.log1p(np.nan_to_num(last_seen, nan=60.0))
+    return CandidateSet(clat, clon, radius, [c.origin for c in cands], F, support, windows, last_seen)

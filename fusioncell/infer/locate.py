@@ -1,0 +1,236 @@
+"""``fusioncell locate``: where is the target now, and where does he stay?
+
+Pipeline (each step a pure function over the case store's tables):
+
+1. the target's circle (:mod:`fusioncell.infer.circle`): who around him, how
+   relevant their movements are, and why;
+2. evidence (:mod:`fusioncell.infer.evidence`): their fixes and serving-cell
+   positions, graded claims about where he is, sightings of him and of the
+   vehicles his circle uses;
+3. candidate places and features (:mod:`fusioncell.infer.features`);
+4. a conditional-logit model (:mod:`fusioncell.infer.choice`) fitted on
+   simulated training cases turns features into calibrated probabilities
+   over the candidates plus "elsewhere".
+
+The output follows the public JSON shape of the CLI contract (docs/cli.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from fusioncell.errors import NotFound
+from fusioncell.infer.choice import ChoiceModel
+from fusioncell.infer.circle import Circle, target_circle
+from fusioncell.infer.evidence import (
+    address_points,
+    member_positions,
+    relevant_sightings,
+    target_claims,
+    tower_accuracy,
+)
+from fusioncell.infer.features import FEATURES, NONNEG, CandidateSet, _homes, compute_features, generate_candidates
+from fusioncell.spacetime.geo import haversine_m
+from fusioncell.store import CaseStore
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = "locate_model.json"
+
+#: Used until a model has been fitted (bench/fit_locate.py writes locate_model.json).
+DEFAULT_BETA = {
+    "nights_fine": 1.5, "nights_coarse": 0.6, "days_fine": 0.4, "days_coarse": 0.2,
+    "convergence": 0.5, "dark": 0.5, "sighting": 0.8, "claims": 0.5,
+    "home_of_member": -2.0, "remote": 0.2, "staleness": -0.3,
+}
+
+EVIDENCE_SUMMARY = {
+    "nights_fine": "night(s) located here, away from home",
+    "nights_coarse": "night(s) on cell sites covering this place",
+    "days_fine": "day visit(s) located here",
+    "days_coarse": "day(s) on cell sites covering this place",
+    "dark": "phone went silent after being here",
+    "sighting": "sighted here",
+    "claims": "informant claim places him here",
+}
+
+
+def load_model(path: Path | None = None) -> ChoiceModel:
+    """The fitted location model shipped with the package (or the default)."""
+    if path is not None:
+        return ChoiceModel.load(path)
+    try:
+        text = resources.files("fusioncell.infer").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+        model = ChoiceModel.from_json(text)
+        if model.names == tuple(FEATURES):
+            return model
+        log.warning("locate model feature names differ from the code; using defaults")
+    except FileNotFoundError:
+        pass
+    return ChoiceModel(
+        names=tuple(FEATURES), beta=np.array([DEFAULT_BETA[n] for n in FEATURES]), beta0=1.0,
+        nonneg=tuple(NONNEG[n] for n in FEATURES), meta={"fitted": False},
+    )
+
+
+def resolve_target(store: CaseStore, target: str | None) -> str:
+    info = store.case()
+    if target is None:
+        if not info.targets:
+            raise NotFound(f"case {info.case_id} names no target in case.toml; pass --target")
+        return info.targets[0]
+    row = store.con.execute("SELECT count(*) FROM entities WHERE entity_id = ?", [target]).fetchone()
+    if target not in info.targets and not (row and row[0]):
+        raise NotFound(f"--target {target}: not a target or entity of case {info.case_id}")
+    return target
+
+
+def as_of(store: CaseStore) -> datetime:
+    row = store.con.execute(
+        """
+        SELECT max(t) FROM (
+          SELECT max(start) AS t FROM comms UNION ALL SELECT max(observed) FROM locations
+          UNION ALL SELECT max(observed) FROM sightings UNION ALL SELECT max(reported) FROM reports)
+        """
+    ).fetchone()
+    if row is None or row[0] is None:
+        return datetime.now(timezone.utc)
+    return row[0]
+
+
+def analyse(store: CaseStore, target: str | None = None) -> tuple[str, Circle, CandidateSet, datetime]:
+    """Circle, candidates and features for one target (the model-free part)."""
+    info = store.case()
+    tgt = resolve_target(store, target)
+    circle = target_circle(store, tgt)
+    pos = member_positions(store, circle, info.timezone)
+    claims = target_claims(store, circle)
+    sights = relevant_sightings(store, circle)
+    alat, alon, _ = address_points(store)
+    tl, tn, _ = tower_accuracy(store)
+    relevance = {i: m.relevance for i, m in circle.members.items()}
+    homes = _homes(pos)
+    t_end = as_of(store)
+    as_of_np = np.datetime64(t_end.astimezone(timezone.utc).replace(tzinfo=None), "s")
+    cands = generate_candidates(pos, relevance, claims, sights, alat, alon, homes)
+    cs = compute_features(cands, pos, relevance, claims, sights, homes, as_of_np, tl, tn)
+    return tgt, circle, cs, t_end
+
+
+def _compass(dlat: float, dlon: float) -> str:
+    ang = (math.degrees(math.atan2(dlon, dlat)) + 360.0) % 360.0
+    return ["N", "NE", "E", "SE", "S", "SW", "W", "NW"][int((ang + 22.5) // 45) % 8]
+
+
+def _label(cs: CandidateSet, i: int, circle: Circle, homes: dict[str, tuple[float, float, float]]) -> str:
+    remote = cs.features[i, list(FEATURES).index("remote")]
+    kind = "remote site" if remote > -math.log1p(2) else "site in a built-up area"
+    ref = None
+    best = None
+    for ident, (hl, hn, _) in homes.items():
+        m = circle.members.get(ident)
+        if m is None or m.relevance < 0.2:
+            continue
+        d = float(haversine_m(cs.lat[i], cs.lon[i], hl, hn))
+        if best is None or m.relevance > best[0]:
+            best = (m.relevance, d, hl, hn, m)
+    if best is not None and best[1] > 500:
+        _, d, hl, hn, m = best
+        who = f"the {m.role}'s home" if m.role in ("partner",) else f"home of {m.identifier}"
+        ref = f"{d / 1000:.1f} km {_compass(cs.lat[i] - hl, (cs.lon[i] - hn) * math.cos(math.radians(hl)))} of {who}"
+    return f"{kind}, {ref}" if ref else kind
+
+
+def _iso(t: np.datetime64 | datetime, tz: ZoneInfo) -> str:
+    if isinstance(t, np.datetime64):
+        t = datetime.fromtimestamp(int(t.astype("datetime64[s]").astype(np.int64)), timezone.utc)
+    return t.astimezone(tz).isoformat(timespec="minutes")
+
+
+def locate(store: CaseStore, target: str | None = None, top: int = 5, model: ChoiceModel | None = None) -> dict[str, Any]:
+    """Ranked location hypotheses for the target, in the CLI contract's JSON shape."""
+    info = store.case()
+    tz = ZoneInfo(info.timezone)
+    tgt, circle, cs, t_end = analyse(store, target)
+    model = model or load_model()
+    result: dict[str, Any] = {"case": info.case_id, "target": tgt, "as_of": _iso(t_end, tz), "hypotheses": []}
+    if cs.lat.size == 0:
+        result["elsewhere"] = 1.0
+        return result
+    p, rest = model.probabilities(cs.features)
+    contrib = model.contributions(cs.features)
+    order = np.argsort(-p, kind="stable")[:top]
+    homes: dict[str, tuple[float, float, float]] = {}
+    try:
+        pos = member_positions(store, circle, info.timezone)
+        homes = _homes(pos)
+    except Exception:  # pragma: no cover - labels are cosmetic
+        homes = {}
+    names = list(FEATURES)
+    for rank, i in enumerate(order, start=1):
+        evidence = []
+        for k, fname in enumerate(names):
+            c = float(contrib[i, k])
+            if abs(c) < 0.05:
+                continue
+            items = cs.support[i].get(fname, [])
+            total = sum(abs(s) for s, *_ in items) or 1.0
+            if items:
+                for share, who, evs, srcs in sorted(items, key=lambda x: -abs(x[0]))[:4]:
+                    evidence.append({
+                        "kind": fname,
+                        "summary": f"{who}: {EVIDENCE_SUMMARY.get(fname, FEATURES[fname])}",
+                        "weight": round(c * abs(share) / total, 3),
+                        "event_ids": evs,
+                        "source_ids": srcs,
+                    })
+            else:
+                evidence.append({"kind": fname, "summary": FEATURES[fname], "weight": round(c, 3),
+                                 "event_ids": [], "source_ids": []})
+        evidence.sort(key=lambda e: -abs(e["weight"]))
+        wins = sorted(cs.windows[i], key=lambda w: w[1])[-5:]
+        result["hypotheses"].append({
+            "rank": rank,
+            "lat": round(float(cs.lat[i]), 5),
+            "lon": round(float(cs.lon[i]), 5),
+            "radius_m": int(round(float(cs.radius_m[i]))),
+            "probability": round(float(p[i]), 3),
+            "label": _label(cs, int(i), circle, homes),
+            "windows": [{"from": _iso(a, tz), "to": _iso(b, tz)} for a, b in wins],
+            "evidence": evidence[:12],
+        })
+    result["elsewhere"] = round(float(rest + p[np.argsort(-p)[top:]].sum()), 3)
+    result["circle"] = [
+        {"identifier": m.identifier, "person": m.person, "role": m.role, "relevance": round(m.relevance, 3)}
+        for m in sorted(circle.members.values(), key=lambda m: -m.relevance)[:15]
+    ]
+    return result
+
+
+def render_text(result: dict[str, Any]) -> str:
+    from fusioncell.products.language import estimative
+
+    lines = [f"Case {result['case']} — where is {result['target']}? (as of {result['as_of']})"]
+    if not result["hypotheses"]:
+        lines.append("No usable hypothesis: the case holds no evidence placing the target or his circle.")
+        return "\n".join(lines)
+    for h in result["hypotheses"]:
+        lines.append(
+            f"{h['rank']}. {h['lat']:.5f}, {h['lon']:.5f} ±{h['radius_m']} m — p={h['probability']:.2f} "
+            f"({estimative(h['probability'])}) — {h['label']}"
+        )
+        for e in h["evidence"][:4]:
+            lines.append(f"     {e['weight']:+.2f}  {e['summary']}  [{', '.join(e['source_ids'])}]")
+        if h["windows"]:
+            w = h["windows"][-1]
+            lines.append(f"     last window: {w['from']} → {w['to']}")
+    lines.append(f"Elsewhere: p={result.get('elsewhere', 0):.2f}")
+    return "\n".join(lines)
