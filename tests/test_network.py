@@ -1,0 +1,154 @@
+"""Contact ties, relationships, close circle and the `network` report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from test_network_factory import C, F, L_NEW, L_OLD, M, O, P, Case, at, scenario
+
+from fusioncell.errors import NotFound
+from fusioncell.network import close_circle, contact_ties, key_players, neighbourhood
+from fusioncell.network.report import network_report, render_text
+
+
+def _tie(tbl, a: str, b: str) -> dict:
+    a, b = min(a, b), max(a, b)
+    for r in tbl.to_pylist():
+        if r["a"] == a and r["b"] == b:
+            return r
+    raise KeyError((a, b))
+
+
+def test_edge_features_by_hand() -> None:
+    c = Case()
+    x, y = "+523310000101", "+523310000102"
+    # Mon 23:30 local (night), Tue 10:00 (business), Sat 14:00 (weekend), SMS Sat 23:00
+    c.call(x, y, at(0, 23.5), 600)
+    c.call(y, x, at(1, 10.0), 60)
+    c.call(x, y, at(5, 14.0), 300)
+    c.call(y, x, at(5, 23.0), 0, channel="sms")
+    t = _tie(contact_ties(c.store(), "identifier"), x, y)
+    assert t["n_events"] == 4 and t["n_calls"] == 3
+    assert t["total_duration_s"] == 960
+    assert t["mean_call_s"] == pytest.approx(320)
+    assert t["reciprocity"] == pytest.approx(1.0)  # 2 each way
+    assert t["night_share"] == pytest.approx(0.5)  # 23:30 and 23:00 local
+    assert t["business_share"] == pytest.approx(0.25)
+    assert t["weekend_share"] == pytest.approx(0.5)
+    assert t["active_days"] == 3
+    # gaps (h): 10.5, 100, 9 -> burstiness (sd - mean) / (sd + mean)
+    import statistics
+
+    gaps = [10.5, 100.0, 9.0]
+    mu, sd = statistics.fmean(gaps), statistics.pstdev(gaps)
+    assert t["burstiness"] == pytest.approx((sd - mu) / (sd + mu))
+
+
+def test_night_share_uses_the_case_timezone() -> None:
+    c = Case()
+    x, y = "+523310000101", "+523310000102"
+    c.call(x, y, at(0, 23.5), 60)  # 23:30 in Mexico City = 05:30 UTC
+    mx = _tie(contact_ties(c.store("America/Mexico_City"), "identifier"), x, y)
+    tokyo = _tie(contact_ties(c.store("Asia/Tokyo"), "identifier"), x, y)  # 14:30 in Tokyo
+    assert mx["night_share"] == 1.0 and tokyo["night_share"] == 0.0
+
+
+def test_person_with_two_phones_is_one_node() -> None:
+    s = scenario().store()
+    person = contact_ties(s, "person").to_pylist()
+    nodes = {r["a"] for r in person} | {r["b"] for r in person}
+    assert "person-lt" in nodes and L_OLD not in nodes and L_NEW not in nodes
+    lt = _tie(contact_ties(s, "person"), "person-boss", "person-lt")
+    ident = contact_ties(s, "identifier")
+    n_old = _tie(ident, F, L_OLD)["n_events"]
+    n_new = _tie(ident, F, L_NEW)["n_events"]
+    assert lt["n_events"] == n_old + n_new
+    assert set(lt["identifiers"]) >= {F, L_OLD, L_NEW}
+
+
+def test_relationships_of_the_scenario() -> None:
+    s = scenario().store()
+    circle = {r["identifier"]: r for r in close_circle(s, F)}
+    assert circle[P]["relationship"] == "partner" and circle[P]["relationship_p"] > 0.5
+    assert circle[M]["relationship"] == "family"
+    assert circle[C]["relationship"] in ("logistics", "work")
+    assert circle[O]["relationship"] == "one-off"
+
+
+def test_relationship_from_behaviour_alone_without_claims() -> None:
+    case = scenario()
+    case.claims = [c for c in case.claims if c["predicate"] == "uses"]
+    s = case.store()
+    circle = {r["identifier"]: r for r in close_circle(s, F)}
+    assert circle[P]["relationship"] == "partner"
+    assert circle[M]["relationship"] == "family"
+
+
+def test_close_circle_ranks_partner_first_and_explains() -> None:
+    s = scenario().store()
+    circle = close_circle(s, "alias:El Jefe")  # focus by alias reaches the boss's phones
+    assert circle[0]["identifier"] == P and circle[0]["person"] == "alias:La Güera"
+    assert [r["rank"] for r in circle] == list(range(1, len(circle) + 1))
+    assert all(circle[i]["strength"] >= circle[i + 1]["strength"] for i in range(len(circle) - 1))
+    assert "late-night" in circle[0]["why"]
+    assert circle[-1]["identifier"] == O  # a single 20 s call is the weakest tie
+
+
+def test_claim_only_tie_appears_with_its_grade() -> None:
+    c = Case()
+    c.person("person-a", phones=("+523310000201",))
+    c.claim("person-a", "associate_of", "person-b", "A", 1)
+    circle = close_circle(c.store(), "person-a")
+    assert circle[0]["person"] == "person-b" or circle[0]["identifier"] == "person-b"
+    assert circle[0]["relationship"] in ("friend", "logistics")
+    assert "A1" in circle[0]["why"]
+
+
+def test_unknown_focus_is_not_found() -> None:
+    with pytest.raises(NotFound):
+        close_circle(scenario().store(), "+529999999999")
+
+
+def test_neighbourhood_hops() -> None:
+    s = scenario().store()
+    one = set(neighbourhood(s, [P], 1))
+    assert one == {"alias:La Güera", "person-boss"}
+    two = set(neighbourhood(s, [P], 2))
+    assert {"person-lt", "person-mother", C} <= two
+
+
+def test_key_players_rank_the_boss_and_lieutenant() -> None:
+    kp = key_players(scenario().store())
+    top2 = {r["node"] for r in kp["ranked"][:2]}
+    assert top2 == {"person-boss", "person-lt"}
+    # removing the lieutenant isolates his six contacts, the boss only four: lieutenant first
+    assert kp["kpp_neg"]["nodes"][0] == "person-lt"
+
+
+def test_report_matches_the_cli_contract_shape(tmp_path: Path) -> None:
+    s = scenario().store()
+    d = network_report(s, focus=F, hops=2, graphml=tmp_path / "g.graphml", gexf=tmp_path / "g.gexf")
+    json.dumps(d)  # serialisable
+    assert d["case"] == "test-case" and d["focus"] == F
+    cc = d["close_circle"][0]
+    assert set(cc) == {"rank", "identifier", "person", "strength", "relationship", "relationship_p", "why"}
+    kp = d["key_players"][0]
+    assert set(kp) >= {"rank", "identifier", "person", "score", "measures"}
+    assert {"degree", "betweenness"} <= set(kp["measures"])
+    b = d["burner_successions"][0]
+    assert set(b) == {"old", "new", "score", "handover", "why"} and b["old"] == L_OLD
+    assert all(set(c) == {"id", "members"} for c in d["communities"])
+    g1 = nx.read_graphml(tmp_path / "g.graphml")
+    g2 = nx.read_gexf(tmp_path / "g.gexf")
+    assert g1.number_of_edges() == g2.number_of_edges() > 0
+    assert g1.number_of_nodes() == g2.number_of_nodes()
+    text = render_text(d)
+    assert "Close circle" in text and P in text
+
+
+def test_report_without_focus_has_empty_circle() -> None:
+    d = network_report(scenario().store())
+    assert d["close_circle"] == [] and d["focus"] is None and d["key_players"]
