@@ -205,6 +205,96 @@ def demo(
     run_demo(out, seed=seed, rounds=rounds)
 
 
+# -- sharing and oversight (issue 7) ------------------------------------------
+
+
+@app.command()
+def share(
+    case: Path = CaseArg,
+    to: str = typer.Option(..., "--to", help="Recipient agency code (must be named in the case)."),
+    out: Path = typer.Option(..., "--out", help="File to write the product to."),
+    format: str = typer.Option("stix", "--format", help="stix | ftm | html | json"),
+    target: Optional[str] = typer.Option(None, "--target", help="Entity id of the subject (default: first target)."),
+    reason: Optional[str] = typer.Option(None, "--reason", help="Why this is shared (recorded in the audit log)."),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Write a sanitised tearline for a partner agency; list what was withheld for the owner only."""
+    from fusioncell.products.share import write_share
+
+    with _open(case, store) as cs:
+        res = write_share(cs, to, out, format, target=target, why=reason)
+    typer.echo(f"wrote {res['out']} ({res['format']}, {res['tlp']}) for {res['to']}: {res['hypotheses']} hypotheses")
+    typer.echo(
+        f"withheld {len(res['withheld_sources'])} source(s) — owner only, do not send: {res['withheld']}", err=True
+    )
+
+
+@app.command("import")
+def import_(
+    case: Path = CaseArg,
+    bundle: Path = typer.Argument(..., help="A partner's STIX 2.1 bundle (JSON)."),
+    reliability: str = typer.Option("F", "--reliability", help="Your Admiralty grade of the partner as a source (A-F)."),
+    agency: Optional[str] = typer.Option(None, "--agency", help="Producing agency, if the bundle does not name it."),
+    reason: Optional[str] = typer.Option(None, "--reason", help="Recorded in the audit log."),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Add a partner's STIX bundle to the case as that partner's sources and observations."""
+    from fusioncell.errors import NotFound
+    from fusioncell.products.stix_import import import_bundle
+
+    if not bundle.is_file():
+        raise NotFound(f"{bundle}: no such file")
+    with _open(case, store) as cs:
+        res = import_bundle(cs, bundle.read_bytes(), name=bundle.name, reliability=reliability, agency=agency, why=reason)
+    typer.echo(json.dumps(res, indent=2, default=str))
+
+
+@app.command()
+def unmask(
+    case: Path = CaseArg,
+    id: str = typer.Argument(..., help="A masked:... pseudonym (or an identifier, to unmask it ahead of time)."),
+    reason: str = typer.Option(..., "--reason", help="Why the identity is needed (recorded)."),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Reveal a masked identifier, recording who asked and why."""
+    from fusioncell.security.minimise import unmask as run_unmask
+
+    with _open(case, store) as cs:
+        typer.echo(run_unmask(cs, id, reason))
+
+
+@app.command()
+def audit(
+    case: Path = CaseArg,
+    verify: bool = typer.Option(False, "--verify", help="Check the hash chain; exit 1 at the first bad entry."),
+    head: Optional[str] = typer.Option(None, "--head", help="A head hash noted earlier (detects truncation)."),
+    format: Fmt = typer.Option(Fmt.text, "--format"),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """List the case's audit log (who, when, what, why); --verify detects edits, deletions, reordering."""
+    from fusioncell.security import audit as aud
+
+    with _open(case, store) as cs:
+        rows = [e.to_dict() for e in aud.entries(cs)]
+        check = aud.verify(cs, head=head) if (verify or head) else None
+    result: dict[str, Any] = {"entries": rows}
+    if check is not None:
+        result["verification"] = {"ok": check.ok, "entries": check.entries, "head": check.head,
+                                  "bad_entry": check.bad_seq, "problem": check.problem}
+
+    def render(r: dict[str, Any]) -> str:
+        lines = [f"{e['seq']:>5}  {e['at']}  {e['actor']:<12} {e['action']:<8} {e['what'] or ''}"
+                 + (f"  why: {e['why']}" if e["why"] else "") for e in r["entries"]]
+        v = r.get("verification")
+        if v:
+            lines.append(f"verified: {v['entries']} entries, head {v['head']}" if v["ok"] else f"FAILED: {v['problem']}")
+        return "\n".join(lines) or "(no audit entries)"
+
+    _emit(result, format, render)
+    if check is not None and not check.ok:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point: user errors become one line and exit code 2."""
     try:
