@@ -237,6 +237,8 @@ def tearline(
         except NotFound as exc:
             log.info("network found nothing releasable to %s: %s", agency, exc)
 
+        visible_ids = [r[0] for r in view.con.execute("SELECT source_id FROM sources").fetchall()]
+        view_mark = combine([marks[s] for s in visible_ids])
         element_marks: list[Marking] = []
         hyps: list[dict[str, Any]] = []
         evidence_events: set[str] = set()
@@ -246,13 +248,15 @@ def tearline(
             for ev in h.get("evidence") or []:
                 ev_ids = [str(e) for e in ev.get("event_ids") or []]
                 src_ids = [str(s) for s in ev.get("source_ids") or []]
-                m = derive_marking(view, src_ids, ev_ids, markings=marks)
+                # Evidence citing no source (a feature of the place, a model term) was
+                # computed on the view as a whole: it carries the whole view's marking.
+                m = derive_marking(view, src_ids, ev_ids, markings=marks) if (src_ids or ev_ids) else view_mark
                 if not m.allows(agency):
                     dropped.append({"element": "evidence", "kind": ev.get("kind"), "reason": "not releasable"})
                     continue
                 h_marks.append(m)
                 evidence_events.update(ev_ids)
-                srcs = set(src_ids) | set(m.source_ids)
+                srcs = (set(src_ids) | set(m.source_ids)) if (src_ids or ev_ids) else set()
                 ev_out.append({
                     "kind": ev.get("kind"),
                     "summary": ev.get("summary"),
@@ -293,11 +297,10 @@ def tearline(
                 "why": c.get("why"),
             })
         # A tie computed on the view rests only on releasable sources; mark it with them.
+        for a in associates:
+            a["marking"] = view_mark.tlp_label
         if associates:
-            visible = [marks[s] for s in (r[0] for r in view.con.execute("SELECT source_id FROM sources").fetchall())]
-            net_mark = combine(visible) if visible else None
-            for a in associates:
-                a["marking"] = net_mark.tlp_label if net_mark else tlp_label("amber")
+            element_marks.append(view_mark)
 
         name, idents = _subject(view, subject)
         product_tlp = tlp_max([m.tlp for m in element_marks]) if element_marks else "amber"
