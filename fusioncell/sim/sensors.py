@@ -1,0 +1,116 @@
+"""Carrier handset geolocation for tracked identifiers, and aerial passes over candidate sites.
+
+Neither sensor looks at the truth to decide *where* or *when* to look: fix
+times come from a per-identifier stream, and aerial passes go to candidate
+sites drawn from leads (true and false), decoys and random ranches, with the
+same pass-count and time-of-day distributions for every kind of site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from fusioncell.sim.handsets import Handsets
+from fusioncell.sim.rng import gen
+
+FArr = npt.NDArray[np.float64]
+IArr = npt.NDArray[np.int64]
+
+
+@dataclass
+class Fixes:
+    """Handset fixes of one identifier."""
+
+    t: IArr
+    lat: FArr
+    lon: FArr
+    accuracy_m: FArr
+    person: IArr
+
+
+def track(hs: Handsets, seed: int, identifier: str, num: int, days: int) -> Fixes:
+    """Fixes every 10-20 minutes while the handset with number ``num`` is on, in coverage, in the region."""
+    org = hs.org
+    rng = gen(seed, f"fixes:{identifier}")
+    t0 = hs.t0
+    t_end = t0 + days * 86400
+    n_est = int(days * 86400 / 600) + 10
+    t = t0 + int(rng.integers(0, 900)) + np.cumsum(rng.uniform(600, 1200, n_est)).astype(np.int64)
+    t = t[t < t_end]
+    person = np.full(len(t), -1, np.int64)
+    rows = np.flatnonzero(org.ph_num == num)
+    for r in rows:
+        inside = (t >= org.ph_from[r]) & (t < org.ph_to[r])
+        person[inside] = org.ph_person[r]
+    miss = rng.random(len(t)) < 0.04
+    better = rng.random(len(t)) < 0.2
+    acc = np.where(better, rng.uniform(25, 100, len(t)), np.exp(rng.uniform(np.log(100), np.log(1000), len(t))))
+    noise = rng.normal(0, 1, (len(t), 2)) * (acc / 1.51)[:, None]
+    keep = (person >= 0) & ~miss
+    t, person, acc, noise = t[keep], person[keep], acc[keep], noise[keep]
+    on = hs.switched_on(person, t)
+    xy = hs.mob.position(person, t, phone=True)
+    ok = on & ~np.isnan(xy[:, 0]) & hs.w.covered(xy)
+    xy = xy[ok] + noise[ok]
+    lat, lon = hs.w.to_latlon(xy)
+    return Fixes(t[ok], lat, lon, np.round(acc[ok], 0), person[ok])
+
+
+@dataclass
+class Sightings:
+    """Plate reads from aerial passes."""
+
+    t: IArr
+    lat: FArr
+    lon: FArr
+    plate: IArr  # index into world.plates
+    confidence: FArr
+    true_read: npt.NDArray[np.bool_]
+    site: IArr
+    note: list[str]
+
+
+def aerial(hs: Handsets, seed: int, sites_xy: FArr, days: int, veh_owner: IArr) -> Sightings:
+    """UAV passes over each candidate site: same pass distribution for every site.
+
+    Daytime passes (EO, low altitude) read plates of vehicles parked within
+    ~150 m; night and wide-area passes see no plates and yield no rows.
+    Each pass also produces occasional false reads with overlapping confidence.
+    """
+    rng = gen(seed, "aerial")
+    n_sites = len(sites_xy)
+    n_pass = 1 + rng.poisson(3.0, n_sites)
+    site = np.repeat(np.arange(n_sites), n_pass)
+    k = len(site)
+    day = rng.integers(0, days, k)
+    hour = rng.uniform(0, 24, k)
+    t = hs.t0 + day * 86400 + (hour * 3600).astype(np.int64)
+    daylight = (hour >= 7.5) & (hour <= 18.0)
+    out_t, out_site, out_plate, out_conf, out_true = [], [], [], [], []
+    n_plates = len(hs.w.plates)
+    for i in np.flatnonzero(daylight):
+        pos = hs.mob.position(veh_owner, np.full(len(veh_owner), t[i]))
+        d = np.hypot(pos[:, 0] - sites_xy[site[i], 0], pos[:, 1] - sites_xy[site[i], 1])
+        here = np.flatnonzero((d < 150.0) & (rng.random(len(veh_owner)) < 0.7))
+        for v in here:
+            out_t.append(t[i])
+            out_site.append(site[i])
+            out_plate.append(int(v))
+            out_conf.append(float(np.clip(rng.beta(5.0, 2.5), 0.05, 0.99)))
+            out_true.append(True)
+        for _ in range(int(rng.poisson(0.5))):
+            out_t.append(t[i])
+            out_site.append(site[i])
+            out_plate.append(int(rng.integers(0, n_plates)))
+            out_conf.append(float(np.clip(rng.beta(3.5, 3.0), 0.05, 0.99)))
+            out_true.append(False)
+    st = np.array(out_site, np.int64)
+    jitter = rng.normal(0, 25.0, (len(st), 2))
+    xy = sites_xy[st] + jitter if len(st) else np.zeros((0, 2))
+    lat, lon = hs.w.to_latlon(xy)
+    notes = [("UAV EO pass" if rng.random() < 0.7 else "UAV EO pass, partial plate") for _ in range(len(st))]
+    return Sightings(np.array(out_t, np.int64), lat, lon, np.array(out_plate, np.int64),
+                     np.round(np.array(out_conf), 2), np.array(out_true, bool), st, notes)
