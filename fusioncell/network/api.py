@@ -66,10 +66,10 @@ def display_identifiers(store: CaseStore) -> dict[str, str]:
         """
         WITH act AS (
             SELECT ident, count(*) AS n FROM (
-                SELECT caller AS ident FROM comms UNION ALL SELECT callee FROM comms
-                UNION ALL SELECT identifier FROM locations) GROUP BY ident
+                SELECT caller AS ident FROM comms UNION ALL SELECT callee FROM comms) GROUP BY ident
         )
-        SELECT a.person, arg_max(a.identifier, coalesce(act.n, 0) * 10 + a.confidence)
+        SELECT a.person, arg_max(a.identifier, coalesce(act.n, 0) * 10 + a.confidence
+                                 + CASE WHEN a.identifier LIKE '+%' THEN 1 ELSE 0 END)
         FROM attributions a LEFT JOIN act ON act.ident = a.identifier
         WHERE a.identifier NOT LIKE 'alias:%'
         GROUP BY a.person

@@ -16,10 +16,13 @@ lookouts) and ``one-off`` — whose scores are linear in behavioural features
 on simulator seeds 0–999): a romantic tie is late-night, long, daily and
 reciprocal; a courier's is short, in business hours and bursty; family calls
 are regular, daytime and weekend. Informant claims and FtM relations add
-``CLAIM_BONUS × p_true(grade)`` to the matching label (``partner_of`` →
-partner, ``family_of``/FtM Family → family, ``associate_of``/FtM Associate →
-friend and logistics, ``works_for`` → work and logistics, ``meets`` →
-logistics). Probabilities are the softmax of the scores.
+``CLAIM_BONUS[kind] × p_true(grade)`` (strongest claim per label) to the
+matching label (``partner_of`` → partner, ``family_of``/FtM Family → family,
+``associate_of``/FtM Associate → friend and logistics, ``works_for`` → work
+and logistics, ``meets`` → logistics and friend); an FtM relation whose
+``relationship`` text names a partner, relative or role (``pareja``,
+``hermana``, ``lugarteniente`` … :data:`RELATION_WORDS`) counts as that
+specific claim. Probabilities are the softmax of the scores.
 
 Tie strength
 ------------
@@ -77,7 +80,17 @@ CLAIM_LABELS: dict[str, tuple[str, ...]] = {
     "works_for": ("work", "logistics"),
     "meets": ("logistics", "friend"),
 }
-CLAIM_BONUS = 4.0
+#: Score added to a label per unit of claim probability, by how specific the claim is.
+CLAIM_BONUS: dict[str, float] = {
+    "partner_of": 6.0, "family_of": 5.0, "Family": 5.0, "works_for": 3.5,
+    "associate_of": 2.5, "Associate": 2.5, "meets": 2.0,
+}
+#: Words of an FtM relation's ``relationship`` text (Spanish and English) that make it specific.
+RELATION_WORDS: dict[str, str] = {
+    "partner_of": "pareja|novi[ao]|espos[ao]|amante|concubin|sentimental|girlfriend|boyfriend|wife|husband|partner|spouse|lover",
+    "family_of": "herman|madre|padre|mam[aá]|pap[aá]|hij[ao]|prim[ao]|t[ií][ao]|abuel|cu[ñn]ad|suegr|sister|brother|mother|father|son|daughter|cousin|uncle|aunt|family|famil",
+    "works_for": "lugarteniente|chofer|escolta|guardaespaldas|mensajer|sicario|halc[oó]n|courier|driver|bodyguard|lieutenant|lookout|employ",
+}
 CLAIM_STRENGTH = 0.6
 #: Confidence of an FtM relation from entities.jsonl.
 FTM_P = 0.9
@@ -107,7 +120,9 @@ raw_claims AS (
     UNION ALL
     SELECT json_extract_string(properties, '$.person[0]'),
            coalesce(json_extract_string(properties, '$.relative[0]'), json_extract_string(properties, '$.associate[0]')),
-           schema, {FTM_P},
+           CASE {" ".join(f"WHEN regexp_matches(lower(coalesce(json_extract_string(properties, '$.relationship[0]'), '')), '{w}') THEN '{k}'" for k, w in RELATION_WORDS.items())}
+                ELSE schema END,
+           {FTM_P},
            'entities.jsonl: ' || schema || ' ' || entity_id
              || coalesce(' (' || json_extract_string(properties, '$.relationship[0]') || ')', '')
     FROM entities WHERE schema IN ('Family', 'Associate')
@@ -123,7 +138,7 @@ claim_edges AS (
     SELECT least(u, v) AS a, greatest(u, v) AS b,
            list(DISTINCT kind) AS claim_kinds,
            1 - product(1 - p) AS claim_p,
-           {", ".join(f"1 - product(1 - CASE WHEN kind IN ({', '.join(repr(k) for k, ls in CLAIM_LABELS.items() if lab in ls)}) THEN p ELSE 0 END) AS cp_{lab.replace('-', '_')}" for lab in LABELS[:-1])},
+           {", ".join(f"max(CASE {' '.join(f'WHEN kind = {k!r} THEN {CLAIM_BONUS[k]} * p' for k, ls in CLAIM_LABELS.items() if lab in ls)} ELSE 0 END) AS cp_{lab.replace('-', '_')}" for lab in LABELS[:-1])},
            list(evidence ORDER BY p DESC, evidence) AS claim_evidence
     FROM claim_nodes WHERE u <> v GROUP BY 1, 2
 )"""
@@ -136,7 +151,7 @@ def _score_sql(lab: str) -> str:
             terms.append(f"({w}) * coalesce({FEATURES[f]}, 0)")
     if lab != "one-off":
         col = "cp_" + lab.replace("-", "_")
-        terms.append(f"{CLAIM_BONUS} * coalesce({col}, 0)")
+        terms.append(f"coalesce({col}, 0)")
     return " + ".join(terms)
 
 
