@@ -60,6 +60,7 @@ class CaseStore:
             raise NotFound(f"{path}: no case store here")
         path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path), read_only=read_only)
+        con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ values come back in UTC on every machine
         store = cls(path, con, folder)
         if not read_only:
             store.init_schema()
@@ -68,7 +69,9 @@ class CaseStore:
     @classmethod
     def memory(cls) -> "CaseStore":
         """An in-memory store (tests, pure analysis)."""
-        store = cls(Path(":memory:"), duckdb.connect(":memory:"))
+        con = duckdb.connect(":memory:")
+        con.execute("SET TimeZone = 'UTC'")
+        store = cls(Path(":memory:"), con)
         store.init_schema()
         return store
 

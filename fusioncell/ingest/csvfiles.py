@@ -1,0 +1,513 @@
+"""The CSV files of a case: sources.csv, comms.csv, locations.csv, sightings.csv.
+
+A CSV file is never loaded whole into Python. The engine stages it with every
+column as a string (DuckDB ``read_csv``; Spark ``spark.read.csv``); checks
+are Ibis expressions over the staged table, evaluated in *one* aggregate
+pass on the happy path (detail rows are only fetched for a check that
+fired); the typed rows are one Ibis ``SELECT`` that the engine writes into
+the store. Identifiers are normalised on the distinct raw values only
+(:mod:`fusioncell.ingest.idnorm`) and joined back.
+
+Each file is described by a :class:`CsvSpec`: its columns, which are needed,
+and how each is checked. Columns the spec does not know are kept in
+``extra`` as a JSON object.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from fusioncell.errors import Problem
+from fusioncell.ingest.idnorm import IdNormalizer
+from fusioncell.store.engine import ROW_COL, CsvReadError, Engine
+
+log = logging.getLogger(__name__)
+
+#: At most this many problems are listed per file; the rest are counted.
+MAX_PROBLEMS = 1000
+
+TS_UTC = dt.Timestamp(timezone="UTC")
+_TIME_OK = r"^\s*\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)\s*$"
+_TIME_NAIVE = r"^\s*\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?)?\s*$"
+
+DISCIPLINES = ("SIGINT", "GEOINT", "IMINT", "HUMINT", "OSINT")
+RELIABILITIES = ("A", "B", "C", "D", "E", "F")
+CHANNELS = ("call", "sms", "message")
+
+
+@dataclass(frozen=True, slots=True)
+class Col:
+    """One column of a case CSV file.
+
+    ``kind`` is one of ``id``, ``text``, ``time``, ``float``, ``nonneg``,
+    ``lat``, ``lon``, ``prob``, ``ident``, ``source``, ``enum``.
+    ``header`` says the column must be in the header line; ``value`` that
+    every row needs a value in it.
+    """
+
+    name: str
+    kind: str
+    header: bool = True
+    value: bool = True
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CsvSpec:
+    """A case CSV file: its name, store table and columns."""
+
+    file: str
+    table: str
+    cols: tuple[Col, ...]
+    unique: str | None = "event_id"
+    #: (lat, lon) column pairs that are given together or not at all.
+    pairs: tuple[tuple[str, str], ...] = ()
+    extra_ok: bool = True
+    col_map: dict[str, Col] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "col_map", {c.name: c for c in self.cols})
+
+
+SOURCES = CsvSpec(
+    "sources.csv",
+    "sources",
+    (
+        Col("source_id", "id"),
+        Col("agency", "text"),
+        Col("discipline", "enum", choices=DISCIPLINES),
+        Col("method", "text", header=False, value=False),
+        Col("reliability", "enum", choices=RELIABILITIES),
+        Col("releasable_to", "text", header=False, value=False),
+        Col("tlp", "text", header=False, value=False),
+    ),
+    unique="source_id",
+)
+COMMS = CsvSpec(
+    "comms.csv",
+    "comms",
+    (
+        Col("event_id", "id"),
+        Col("source_id", "source"),
+        Col("start", "time"),
+        Col("duration_s", "nonneg"),
+        Col("channel", "enum", choices=CHANNELS),
+        Col("caller", "ident"),
+        Col("callee", "ident"),
+        Col("caller_lat", "lat", header=False, value=False),
+        Col("caller_lon", "lon", header=False, value=False),
+        Col("callee_lat", "lat", header=False, value=False),
+        Col("callee_lon", "lon", header=False, value=False),
+        Col("content", "text", header=False, value=False),
+    ),
+    pairs=(("caller_lat", "caller_lon"), ("callee_lat", "callee_lon")),
+)
+LOCATIONS = CsvSpec(
+    "locations.csv",
+    "locations",
+    (
+        Col("event_id", "id"),
+        Col("source_id", "source"),
+        Col("observed", "time"),
+        Col("identifier", "ident"),
+        Col("lat", "lat"),
+        Col("lon", "lon"),
+        Col("accuracy_m", "nonneg", header=False, value=False),
+    ),
+)
+SIGHTINGS = CsvSpec(
+    "sightings.csv",
+    "sightings",
+    (
+        Col("event_id", "id"),
+        Col("source_id", "source"),
+        Col("observed", "time"),
+        Col("lat", "lat"),
+        Col("lon", "lon"),
+        Col("subject", "ident"),
+        Col("confidence", "prob", header=False, value=False),
+        Col("note", "text", header=False, value=False),
+    ),
+)
+
+#: The observation CSV files, in ingest order.
+OBSERVATION_SPECS = (COMMS, LOCATIONS, SIGHTINGS)
+
+
+# -- reading -----------------------------------------------------------------
+def read_header(path: Path, spec: CsvSpec) -> tuple[list[str], list[Problem]]:
+    """The column names of a CSV file's header line, and what is wrong with them."""
+    problems: list[Problem] = []
+    with path.open("rb") as fh:
+        first = fh.readline()
+    if not first.strip():
+        return [], [Problem(spec.file, 1, None, "the file is empty; expected a header line with the column names")]
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return [], [Problem(spec.file, 1, None, f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8")]
+    names = [n.strip() for n in next(csv.reader([text.rstrip("\r\n")]))]
+    seen: set[str] = set()
+    for n in names:
+        if not n:
+            problems.append(Problem(spec.file, 1, None, "a column in the header has no name"))
+        elif n in seen:
+            problems.append(Problem(spec.file, 1, n, f"column '{n}' appears twice in the header"))
+        seen.add(n)
+    for c in spec.cols:
+        if c.header and c.name not in seen:
+            problems.append(Problem(spec.file, 1, c.name, f"required column '{c.name}' is missing from the header"))
+    for a, b in spec.pairs:
+        if (a in seen) != (b in seen):
+            missing = b if a in seen else a
+            problems.append(Problem(spec.file, 1, missing, f"column '{missing}' is missing (give {a} and {b} together)"))
+    return names, problems
+
+
+def record_lines(path: Path, rows: Iterable[int], rejected_lines: Iterable[int] = ()) -> dict[int, int]:
+    """Exact 1-based line numbers of staged records (by 0-based record index).
+
+    The staged record index counts the records the CSV reader accepted (blank
+    lines and refused records do not count; a quoted field may span lines), so
+    the only exact way back to a line is to re-read the file. This runs on the
+    error path only and streams the file.
+    """
+    wanted = set(rows)
+    rejected = set(rejected_lines)
+    if not wanted:
+        return {}
+    out: dict[int, int] = {}
+    top = max(wanted)
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        start = 1
+        index = -1
+        header_done = False
+        for rec in reader:
+            line = start
+            start = reader.line_num + 1
+            if not header_done:
+                header_done = True
+                continue
+            if not rec or line in rejected:
+                continue
+            index += 1
+            if index in wanted:
+                out[index] = line
+                if index >= top:
+                    break
+    return out
+
+
+# -- expressions ---------------------------------------------------------------
+def _val(t: ir.Table, name: str, header: set[str]) -> ir.StringValue:
+    """The stripped value of a column, NULL when empty or absent."""
+    if name not in header:
+        return ibis.null().cast("string")
+    return t[name].strip().nullif("")
+
+
+def _json_str(v: ir.StringValue) -> ir.StringValue:
+    esc = (
+        v.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    return ibis.ifelse(v.isnull(), ibis.literal("null"), ibis.literal('"') + esc + '"')
+
+
+def extra_json(t: ir.Table, names: Sequence[str]) -> ir.StringValue:
+    """A JSON object of the unknown columns (NULL when there are none)."""
+    if not names:
+        return ibis.null().cast("string")
+    parts: list[ir.StringValue] = []
+    for i, n in enumerate(names):
+        key = ('{' if i == 0 else ',') + '"' + n.replace("\\", "\\\\").replace('"', '\\"') + '":'
+        parts.append(ibis.literal(key) + _json_str(t[n]))
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + p
+    return out + "}"
+
+
+@dataclass
+class Check:
+    """A per-row check: rows where ``bad`` holds are problems."""
+
+    column: str | None
+    bad: ir.BooleanValue
+    message: ir.StringValue
+    ref_row: ir.IntegerValue | None = None
+
+
+def _checks(spec: CsvSpec, t: ir.Table, header: set[str], sources: ir.Table | None,
+            idmaps: dict[str, ir.Table]) -> list[tuple[Check, ir.Table]]:
+    """Every check of a file, each with the table it is evaluated on."""
+    out: list[tuple[Check, ir.Table]] = []
+
+    def add(column: str | None, bad: ir.BooleanValue, message: ir.StringValue | str, table: ir.Table = t,
+            ref_row: ir.IntegerValue | None = None) -> None:
+        msg = ibis.literal(message) if isinstance(message, str) else message
+        out.append((Check(column, bad.fill_null(False), msg, ref_row), table))
+
+    for c in spec.cols:
+        if c.name not in header:
+            continue
+        v = _val(t, c.name, header)
+        shown = ibis.literal("'") + t[c.name] + "'"
+        if c.value:
+            add(c.name, v.isnull(), f"'{c.name}' is empty")
+        if c.kind == "time":
+            naive = v.re_search(_TIME_NAIVE)
+            ok = v.re_search(_TIME_OK) & v.try_cast(TS_UTC).notnull()
+            add(c.name, v.notnull() & ~ok,
+                ibis.ifelse(naive, ibis.literal("time without an offset: ") + shown
+                            + " (write e.g. 2026-01-12T18:00:00-06:00 or a trailing Z)",
+                            ibis.literal("not an ISO 8601 time with an offset: ") + shown))
+        elif c.kind in ("float", "nonneg", "lat", "lon", "prob"):
+            num = v.try_cast("float64")
+            add(c.name, v.notnull() & num.isnull(), ibis.literal("not a number: ") + shown)
+            lo, hi, what = {
+                "nonneg": (0.0, None, "must not be negative"),
+                "lat": (-90.0, 90.0, "latitude out of range -90..90"),
+                "lon": (-180.0, 180.0, "longitude out of range -180..180"),
+                "prob": (0.0, 1.0, "must be between 0 and 1"),
+                "float": (None, None, ""),
+            }[c.kind]
+            if lo is not None or hi is not None:
+                cond = num.isnan()
+                if lo is not None:
+                    cond = cond | (num < lo)
+                if hi is not None:
+                    cond = cond | (num > hi)
+                add(c.name, num.notnull() & cond, ibis.literal(what + ": ") + t[c.name].strip())
+        elif c.kind == "enum":
+            canon = v.upper() if c.choices[0].isupper() else v.lower()
+            add(c.name, v.notnull() & ~canon.isin(list(c.choices)),
+                ibis.literal(f"'{c.name}' must be one of {', '.join(c.choices)}, not ") + shown)
+        elif c.kind == "source" and sources is not None:
+            j = t.left_join(sources.select(_sid=sources.source_id), v == sources.source_id)
+            add(c.name, v.notnull() & j["_sid"].isnull(),
+                ibis.literal("unknown source_id ") + ibis.literal("'") + t[c.name].strip()
+                + "' (not in sources.csv)", table=j)
+        elif c.kind == "ident" and c.name in idmaps:
+            m = idmaps[c.name]
+            j = t.left_join(m, t[c.name] == m.raw)
+            add(c.name, v.notnull() & j["error"].notnull(), j["error"], table=j)
+    for a, b in spec.pairs:
+        if a in header and b in header:
+            va, vb = _val(t, a, header), _val(t, b, header)
+            add(b, va.isnull() != vb.isnull(), f"give {a} and {b} together, or neither")
+    if spec.unique and spec.unique in header:
+        u = spec.unique
+        key = _val(t, u, header)
+        w = ibis.window(group_by=key, order_by=t[ROW_COL])
+        d = t.mutate(_first=t[ROW_COL].min().over(group_by=key), _n=ibis.row_number().over(w))
+        add(u, d[u].strip().nullif("").notnull() & (d["_n"] > 0),
+            ibis.literal(f"duplicate {u} ") + ibis.literal("'") + d[u].strip() + "' (first on line {ref})",
+            table=d, ref_row=d["_first"])
+    return out
+
+
+def _newline_count(t: ir.Table, names: Sequence[str]) -> ir.IntegerValue:
+    total: ir.IntegerValue = ibis.literal(0)
+    for n in names:
+        col = t[n].fill_null("")
+        total = total + (col.length() - col.replace("\n", "").length())
+    return total
+
+
+def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], sources: ir.Table,
+           idmaps: dict[str, ir.Table], line: ir.IntegerValue) -> ir.Table:
+    """The typed rows of a valid file, ready for the store table."""
+    v: Callable[[str], ir.StringValue] = lambda n: _val(t, n, header)  # noqa: E731
+    extra_names = [n for n in names if n not in spec.col_map]
+    base = t.mutate(_line=line, _extra=extra_json(t, extra_names))
+    if spec.table == "sources":
+        rel = v("releasable_to")
+        lst = rel.fill_null("").split(";").map(lambda x: x.strip()).filter(lambda x: x != "")
+        return base.select(
+            source_id=v("source_id"),
+            agency=v("agency"),
+            discipline=v("discipline").upper(),
+            method=v("method"),
+            reliability=v("reliability").upper(),
+            releasable_to=lst,
+            tlp=v("tlp"),
+            extra=base["_extra"],
+            line=base["_line"],
+        )
+    src = sources.select(_sid=sources.source_id, _agency=sources.agency)
+    j = base.left_join(src, v("source_id") == src["_sid"])
+    maps: dict[str, ir.Table] = {}
+    for col, m in idmaps.items():
+        mm = m.select(**{f"_raw_{col}": m.raw, f"_id_{col}": m.identifier})
+        j = j.left_join(mm, j[col] == mm[f"_raw_{col}"])
+        maps[col] = mm
+    num = lambda n: v(n).cast("float64")  # noqa: E731
+    ts = lambda n: v(n).cast(TS_UTC)  # noqa: E731
+    common = dict(event_id=v("event_id"), source_id=v("source_id"), agency=j["_agency"])
+    if spec.table == "comms":
+        return j.select(
+            **common,
+            start=ts("start"),
+            duration_s=num("duration_s"),
+            channel=v("channel").lower(),
+            caller=j["_id_caller"],
+            callee=j["_id_callee"],
+            caller_lat=num("caller_lat"),
+            caller_lon=num("caller_lon"),
+            callee_lat=num("callee_lat"),
+            callee_lon=num("callee_lon"),
+            content=t["content"] if "content" in header else ibis.null().cast("string"),
+            caller_raw=t["caller"],
+            callee_raw=t["callee"],
+            start_raw=t["start"],
+            extra=j["_extra"],
+            line=j["_line"],
+        )
+    if spec.table == "locations":
+        return j.select(
+            **common,
+            observed=ts("observed"),
+            identifier=j["_id_identifier"],
+            lat=num("lat"),
+            lon=num("lon"),
+            accuracy_m=num("accuracy_m"),
+            identifier_raw=t["identifier"],
+            observed_raw=t["observed"],
+            extra=j["_extra"],
+            line=j["_line"],
+        )
+    if spec.table == "sightings":
+        return j.select(
+            **common,
+            observed=ts("observed"),
+            lat=num("lat"),
+            lon=num("lon"),
+            subject=j["_id_subject"],
+            confidence=num("confidence"),
+            note=t["note"] if "note" in header else ibis.null().cast("string"),
+            subject_raw=t["subject"],
+            observed_raw=t["observed"],
+            extra=j["_extra"],
+            line=j["_line"],
+        )
+    raise ValueError(f"unknown table {spec.table}")  # pragma: no cover
+
+
+# -- the whole file -------------------------------------------------------------
+@dataclass
+class CsvResult:
+    """What reading one CSV file gave: its typed rows (an expression) or problems."""
+
+    problems: list[Problem]
+    rows: ir.Table | None = None
+    n_records: int = 0
+
+
+def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNormalizer | None,
+                  sources: ir.Table | None, mixed_newlines: bool = False) -> CsvResult:
+    """Stage, check and type one CSV file of the case.
+
+    Returns the problems of the file (all of them, up to :data:`MAX_PROBLEMS`)
+    or, when there are none, the Ibis expression of its typed rows.
+    """
+    if path.stat().st_size == 0:
+        return CsvResult([Problem(spec.file, None, None, "the file is empty; expected a header line with the column names")])
+    names, problems = read_header(path, spec)
+    if problems:
+        return CsvResult(problems)
+    header = set(names)
+    try:
+        staged = engine.stage_csv(path, names, mixed_newlines)
+    except CsvReadError as exc:
+        return CsvResult([Problem(spec.file, None, None, str(exc))])
+    t = staged.table
+    rejects = staged.rejects
+
+    idmaps: dict[str, ir.Table] = {}
+    if normalizer is not None:
+        ident_cols = [c.name for c in spec.cols if c.kind == "ident" and c.name in header]
+        if ident_cols:
+            raws = None
+            for c in ident_cols:
+                s = t.select(raw=t[c]).filter(t[c].notnull())
+                raws = s if raws is None else raws.union(s)
+            assert raws is not None  # ident_cols is non-empty
+            distinct = engine.to_arrow(raws.distinct())
+            mapping = engine.from_arrow(normalizer.map_values(distinct.column("raw")), prefix="idmap")
+            for c in ident_cols:
+                idmaps[c] = mapping
+
+    checks = _checks(spec, t, header, sources, idmaps)
+    # One aggregate pass: how many rows fail each check, how many records span lines.
+    aggs = {f"c{i}": ck.bad.cast("int64").sum() for i, (ck, tbl) in enumerate(checks) if tbl is t}
+    aggs["_n"] = t.count()
+    aggs["_nl"] = _newline_count(t, names).sum()
+    counts = engine.to_arrow(t.aggregate(**aggs)).to_pylist()[0]
+    n_records = int(counts["_n"] or 0)
+    has_newlines = bool(counts["_nl"])
+    hits: list[tuple[int, str | None, str, int | None]] = []
+    budget = MAX_PROBLEMS + 1
+    overflow = 0
+    for i, (ck, tbl) in enumerate(checks):
+        key = f"c{i}"
+        if key in counts and not counts[key]:
+            continue
+        bad = tbl.filter(ck.bad)
+        sel = bad.select(
+            _r=bad[ROW_COL],
+            _m=ck.message,
+            _ref=ck.ref_row if ck.ref_row is not None else ibis.null().cast("int64"),
+        )
+        n_bad = counts.get(key)
+        if n_bad is None:
+            n_bad = int(engine.to_arrow(sel.aggregate(n=sel["_r"].count())).to_pylist()[0]["n"])
+            if not n_bad:
+                continue
+        fetched = engine.to_arrow(sel.order_by("_r").limit(budget)).to_pylist()
+        overflow += max(0, int(n_bad) - len(fetched))
+        hits += [(int(r["_r"]), ck.column, str(r["_m"]), r["_ref"]) for r in fetched]
+    for line, column, message in rejects:
+        problems.append(Problem(spec.file, line, column, message))
+    if hits:
+        want = {h[0] for h in hits} | {int(h[3]) for h in hits if h[3] is not None}
+        lines = record_lines(path, want, [r[0] for r in rejects])
+        for row, column, message, ref in sorted(hits, key=lambda h: (h[0], h[1] or "")):
+            if ref is not None:
+                message = message.replace("{ref}", str(lines.get(int(ref), int(ref) + 2)))
+            problems.append(Problem(spec.file, lines.get(row, row + 2), column, message))
+    if problems:
+        problems.sort(key=lambda p: (p.line or 0, p.column or ""))
+        extra = len(problems) - MAX_PROBLEMS + overflow
+        if extra > 0:
+            problems = problems[:MAX_PROBLEMS]
+            problems.append(Problem(spec.file, None, None, f"… and {extra} more problems not listed"))
+        return CsvResult(problems, None, n_records)
+
+    if has_newlines:
+        nl = _newline_count(t, names)
+        before = nl.sum().over(ibis.window(order_by=t[ROW_COL], preceding=None, following=0)) - nl
+        line = t[ROW_COL] + 2 + before
+    else:
+        line = t[ROW_COL] + 2
+    src = sources if sources is not None else engine.table("sources")
+    rows = _typed(spec, t, header, names, src, idmaps, line.cast("int64"))
+    return CsvResult([], rows, n_records)
+
+
+def arrow_strings(values: Sequence[str | None]) -> pa.Array:
+    """A string Arrow array (helper for tests and small tables)."""
+    return pa.array(list(values), type=pa.string())

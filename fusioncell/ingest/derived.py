@@ -1,0 +1,87 @@
+"""Tables derived at ingest from the observation tables: ``identifiers``.
+
+``identifiers`` lists every normalised identifier seen anywhere in the case
+(comms caller/callee, locations, sightings subjects, claim subjects and
+objects, identifiers that entities declare) with how often it appears per
+discipline and when it was first and last seen. It is one Ibis expression,
+so it runs on DuckDB or Spark alike.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import ibis
+import ibis.expr.types as ir
+
+from fusioncell.model.identifiers import SCHEMES
+from fusioncell.store.engine import Engine
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fusioncell.store.store import CaseStore
+
+
+def scheme_expr(ident: ir.StringValue) -> ir.StringValue:
+    """The scheme of a normalised identifier, as an expression (see ``scheme_of``)."""
+    branches = [(ident.startswith("+"), "phone")]
+    branches += [(ident.startswith(s + ":"), s) for s in SCHEMES if s != "phone"]
+    return ibis.cases(*branches, else_="entity")
+
+
+def identifiers_expr(eng: Engine) -> ir.Table:
+    """The ``identifiers`` table as an Ibis expression over the store tables."""
+    ts = "timestamp('UTC')"
+    comms = eng.table("comms")
+    loc = eng.table("locations")
+    sig = eng.table("sightings")
+    cl = eng.table("claims")
+    ei = eng.table("entity_identifiers")
+
+    def part(t: ir.Table, ident: ir.StringValue, when: ir.Value | None, kind: str) -> ir.Table:
+        return t.select(
+            identifier=ident.cast("string"),
+            t=when.cast(ts) if when is not None else ibis.null().cast(ts),
+            kind=ibis.literal(kind),
+        )
+
+    parts = [
+        part(comms, comms.caller, comms.start, "comms"),
+        part(comms.filter(comms.callee != comms.caller), comms.callee, comms.start, "comms"),
+        part(loc, loc.identifier, loc.observed, "locations"),
+        part(sig, sig.subject, sig.observed, "sightings"),
+        part(cl, cl.subject, cl.reported, "claims"),
+        part(cl.filter(cl.object.notnull() & (cl.object != cl.subject)), cl.object, cl.reported, "claims"),
+        part(ei, ei.identifier, None, "entity"),
+    ]
+    u = parts[0]
+    for p in parts[1:]:
+        u = u.union(p, distinct=False)
+    u = u.filter(u.identifier.notnull())
+
+    def n(kind: str) -> ir.IntegerValue:
+        return (u.kind == kind).cast("int64").sum()
+
+    agg = u.group_by("identifier").aggregate(
+        n_comms=n("comms"),
+        n_locations=n("locations"),
+        n_sightings=n("sightings"),
+        n_claims=n("claims"),
+        first_seen=u.t.min(),
+        last_seen=u.t.max(),
+    )
+    return agg.select(
+        "identifier",
+        scheme=scheme_expr(agg.identifier),
+        n_comms=agg.n_comms,
+        n_locations=agg.n_locations,
+        n_sightings=agg.n_sightings,
+        n_claims=agg.n_claims,
+        first_seen=agg.first_seen,
+        last_seen=agg.last_seen,
+    )
+
+
+def rebuild_identifiers(store: "CaseStore", eng: Engine) -> int:
+    """Recompute ``identifiers`` from the store (inside the caller's transaction)."""
+    store.con.execute("DELETE FROM identifiers")
+    return eng.insert(store.con, "identifiers", identifiers_expr(eng))

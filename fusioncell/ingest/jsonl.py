@@ -1,0 +1,359 @@
+"""The JSON-lines files of a case: entities.jsonl (FollowTheMoney) and reports.jsonl.
+
+Both are read line by line (never whole) and handed to a *sink* in Arrow
+batches, which the pipeline inserts inside the file's transaction; problems
+are collected for the whole file, and any problem rolls the file back.
+
+entities.jsonl is validated with the ``followthemoney`` library. FtM
+*silently drops* a value it cannot clean (a phone number without a country,
+an impossible date, a malformed e-mail); here every such value is a problem
+that names the line and property, so nothing is lost without a word. Phone
+numbers are normalised to E.164 with the case's ``phone_region`` before FtM
+sees them, and references between entities must point at an id of the file.
+
+reports.jsonl holds graded informant reports; each claim becomes one row of
+``claims`` with the source's reliability and the report's credibility copied
+in (``claim_no`` is the claim's 0-based index in the report's ``claims``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pyarrow as pa
+from followthemoney import model
+from followthemoney.types import registry
+
+from fusioncell.errors import Problem
+from fusioncell.ingest.idnorm import IdNormalizer
+from fusioncell.model.identifiers import IdentifierError, normalize_identifier, normalize_phone
+
+BATCH_ROWS = 50_000
+Sink = Callable[[str, pa.Table], None]
+
+PREDICATES_WITH_OBJECT = ("partner_of", "family_of", "associate_of", "works_for", "uses", "meets")
+PREDICATES_WITH_PLACE = ("located_near", "visits")
+PREDICATES = PREDICATES_WITH_OBJECT + PREDICATES_WITH_PLACE
+
+_OFFSET = re.compile(r"([Zz]|[+-]\d{2}(:?\d{2})?)$")
+UTC_TS = pa.timestamp("us", tz="UTC")
+
+ENTITY_SCHEMA = pa.schema([
+    ("entity_id", pa.string()), ("schema", pa.string()), ("caption", pa.string()),
+    ("properties", pa.string()), ("raw", pa.string()), ("line", pa.int64()),
+])
+ENTITY_ID_SCHEMA = pa.schema([
+    ("entity_id", pa.string()), ("identifier", pa.string()), ("identifier_raw", pa.string()), ("prop", pa.string()),
+])
+REPORT_SCHEMA = pa.schema([
+    ("report_id", pa.string()), ("source_id", pa.string()), ("agency", pa.string()), ("reported", UTC_TS),
+    ("credibility", pa.int32()), ("text", pa.string()), ("raw", pa.string()), ("line", pa.int64()),
+])
+CLAIM_SCHEMA = pa.schema([
+    ("report_id", pa.string()), ("claim_no", pa.int32()), ("source_id", pa.string()), ("agency", pa.string()),
+    ("reliability", pa.string()), ("credibility", pa.int32()), ("reported", UTC_TS), ("subject", pa.string()),
+    ("predicate", pa.string()), ("object", pa.string()), ("lat", pa.float64()), ("lon", pa.float64()),
+    ("radius_m", pa.float64()), ("valid_from", UTC_TS), ("valid_to", UTC_TS), ("subject_raw", pa.string()),
+    ("object_raw", pa.string()), ("raw", pa.string()),
+])
+
+
+@dataclass
+class _Batcher:
+    """Collect rows per table and flush them to the sink in Arrow batches."""
+
+    sink: Sink
+    schemas: dict[str, pa.Schema]
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, table: str, row: dict[str, Any]) -> None:
+        buf = self.rows.setdefault(table, [])
+        buf.append(row)
+        if len(buf) >= BATCH_ROWS:
+            self.flush(table)
+
+    def flush(self, table: str | None = None) -> None:
+        for name in [table] if table else list(self.rows):
+            buf = self.rows.get(name) or []
+            if buf:
+                self.sink(name, pa.Table.from_pylist(buf, schema=self.schemas[name]))
+                self.counts[name] = self.counts.get(name, 0) + len(buf)
+            self.rows[name] = []
+
+
+def iter_json_lines(path: Path, file: str, problems: list[Problem]) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """Yield ``(line, text, object)`` per non-blank line; bad lines become problems."""
+    with path.open("rb") as fh:
+        for lineno, data in enumerate(fh, 1):
+            if lineno == 1 and data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                problems.append(Problem(file, lineno, None, f"not valid UTF-8 (byte {exc.start} of the line); save the file as UTF-8"))
+                continue
+            if not text.strip():
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                problems.append(Problem(file, lineno, None, f"broken JSON: {exc.msg} (character {exc.colno})"))
+                continue
+            if not isinstance(obj, dict):
+                problems.append(Problem(file, lineno, None, "each line must be one JSON object"))
+                continue
+            yield lineno, text.strip(), obj
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An aware UTC datetime from an ISO 8601 string with an offset, else None."""
+    if not isinstance(value, str) or not _OFFSET.search(value.strip()):
+        return None
+    try:
+        t = datetime.fromisoformat(value.strip().replace("z", "Z"))
+    except ValueError:
+        return None
+    if t.tzinfo is None:  # pragma: no cover - the regex requires an offset
+        return None
+    return t.astimezone(timezone.utc)
+
+
+def _time_problem(value: Any) -> str:
+    if isinstance(value, str) and re.match(r"^\s*\d{4}-\d{2}-\d{2}([Tt ][\d:.]+)?\s*$", value):
+        return f"time without an offset: {value!r} (write e.g. 2026-01-12T18:00:00-06:00 or a trailing Z)"
+    return f"not an ISO 8601 time with an offset: {value!r}"
+
+
+# -- entities.jsonl --------------------------------------------------------------
+@dataclass
+class EntitiesResult:
+    problems: list[Problem]
+    ids: set[str]
+    rows: int = 0
+
+
+_IDENT_PROPS = {"phone": "phone", "email": "email", "alias": "alias"}
+
+
+def read_entities(path: Path, file: str, region: str | None, sink: Sink) -> EntitiesResult:
+    """Validate entities.jsonl with FollowTheMoney and send its rows to ``sink``.
+
+    Rows go to the ``entities`` and ``entity_identifiers`` tables. Every value
+    FtM would silently drop is a problem, and so is a reference to an entity
+    id that is not in the file.
+    """
+    problems: list[Problem] = []
+    ids: dict[str, int] = {}
+    refs: list[tuple[int, str, str]] = []
+    out = _Batcher(sink, {"entities": ENTITY_SCHEMA, "entity_identifiers": ENTITY_ID_SCHEMA})
+    for lineno, text, obj in iter_json_lines(path, file, problems):
+        eid = obj.get("id")
+        if not isinstance(eid, str) or not eid.strip():
+            problems.append(Problem(file, lineno, "id", "entity has no 'id' (a non-empty string)"))
+            continue
+        eid = eid.strip()
+        if eid in ids:
+            problems.append(Problem(file, lineno, "id", f"duplicate entity id {eid!r} (first on line {ids[eid]})"))
+            continue
+        ids[eid] = lineno
+        schema = model.get(obj.get("schema")) if isinstance(obj.get("schema"), str) else None
+        if schema is None or schema.abstract:
+            problems.append(Problem(file, lineno, "schema", f"unknown or abstract FollowTheMoney schema {obj.get('schema')!r}"))
+            continue
+        props = obj.get("properties", {})
+        if props is None:
+            props = {}
+        if not isinstance(props, dict):
+            problems.append(Problem(file, lineno, "properties", "'properties' must be an object of lists"))
+            continue
+        proxy = model.get_proxy({"id": eid, "schema": schema.name, "properties": {}})
+        for key, values in props.items():
+            where = f"properties.{key}"
+            prop = schema.get(key)
+            if prop is None:
+                problems.append(Problem(file, lineno, where, f"{key!r} is not a property of the FollowTheMoney schema {schema.name}"))
+                continue
+            if not isinstance(values, list):
+                values = [values]
+            for val in values:
+                if val is None:
+                    continue
+                if isinstance(val, (dict, list)):
+                    problems.append(Problem(file, lineno, where, f"value {val!r} is not a string"))
+                    continue
+                sval = str(val).strip()
+                if not sval:
+                    continue
+                if prop.type == registry.phone:
+                    try:
+                        e164 = normalize_phone(sval, region)
+                    except IdentifierError as exc:
+                        problems.append(Problem(file, lineno, where, f"{exc} (FollowTheMoney would silently drop it)"))
+                        continue
+                    proxy.add(prop, e164, cleaned=True)
+                    out.add("entity_identifiers", {"entity_id": eid, "identifier": e164, "identifier_raw": sval, "prop": key})
+                    continue
+                if prop.type == registry.entity:
+                    refs.append((lineno, where, sval))
+                    proxy.add(prop, sval, cleaned=True)
+                    continue
+                cleaned = prop.type.clean(sval, proxy=proxy)
+                if cleaned is None:
+                    problems.append(Problem(file, lineno, where,
+                                            f"FollowTheMoney cannot read {sval!r} as a {prop.type.name} and would silently drop it"))
+                    continue
+                proxy.add(prop, cleaned, cleaned=True)
+                scheme = _IDENT_PROPS.get(key)
+                if key == "registrationNumber" and schema.is_a("Vehicle"):
+                    scheme = "plate"
+                if scheme in ("email", "alias", "plate"):
+                    try:
+                        ident = normalize_identifier(f"{scheme}:{sval}").value
+                    except IdentifierError as exc:  # pragma: no cover - value is non-empty
+                        problems.append(Problem(file, lineno, where, str(exc)))
+                        continue
+                    out.add("entity_identifiers", {"entity_id": eid, "identifier": ident, "identifier_raw": sval, "prop": key})
+        out.add("entities", {
+            "entity_id": eid, "schema": schema.name, "caption": proxy.caption,
+            "properties": json.dumps(proxy.to_dict()["properties"], ensure_ascii=False),
+            "raw": text, "line": lineno,
+        })
+    for lineno, where, ref in refs:
+        if ref not in ids:
+            problems.append(Problem(file, lineno, where, f"unknown entity reference {ref!r} (no entity with that id in {file})"))
+    if not problems:
+        out.flush()
+    problems.sort(key=lambda p: (p.line or 0, p.column or ""))
+    return EntitiesResult(problems, set(ids), out.counts.get("entities", 0))
+
+
+# -- reports.jsonl -----------------------------------------------------------------
+@dataclass
+class ReportsResult:
+    problems: list[Problem]
+    rows: int = 0
+    claims: int = 0
+
+
+def _number(obj: dict[str, Any], key: str) -> float | None:
+    v = obj.get(key)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
+        return None
+    return float(v)
+
+
+def read_reports(path: Path, file: str, sources: dict[str, tuple[str, str]], normalizer: IdNormalizer,
+                 sink: Sink) -> ReportsResult:
+    """Validate reports.jsonl and send rows to ``reports`` and ``claims``.
+
+    ``sources`` maps source_id to ``(agency, reliability)``.
+    """
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    out = _Batcher(sink, {"reports": REPORT_SCHEMA, "claims": CLAIM_SCHEMA})
+    for lineno, text, obj in iter_json_lines(path, file, problems):
+        bad = len(problems)
+        rid = obj.get("report_id")
+        if not isinstance(rid, str) or not rid.strip():
+            problems.append(Problem(file, lineno, "report_id", "report has no 'report_id' (a non-empty string)"))
+            rid = None
+        else:
+            rid = rid.strip()
+            if rid in seen:
+                problems.append(Problem(file, lineno, "report_id", f"duplicate report_id {rid!r} (first on line {seen[rid]})"))
+            else:
+                seen[rid] = lineno
+        sid = obj.get("source_id")
+        src = sources.get(sid.strip()) if isinstance(sid, str) else None
+        if src is None:
+            problems.append(Problem(file, lineno, "source_id", f"unknown source_id {sid!r} (not in sources.csv)"))
+        reported = None
+        if obj.get("reported") is not None:
+            reported = parse_time(obj["reported"])
+            if reported is None:
+                problems.append(Problem(file, lineno, "reported", _time_problem(obj["reported"])))
+        cred = obj.get("credibility")
+        if cred is not None:
+            if isinstance(cred, str) and cred.strip().isdigit():
+                cred = int(cred.strip())
+            if isinstance(cred, bool) or not isinstance(cred, int) or not 1 <= cred <= 6:
+                problems.append(Problem(file, lineno, "credibility", f"credibility must be an integer 1..6, not {obj.get('credibility')!r}"))
+                cred = None
+        text_v = obj.get("text")
+        if text_v is not None and not isinstance(text_v, str):
+            problems.append(Problem(file, lineno, "text", "'text' must be a string"))
+        claims = obj.get("claims") or []
+        if not isinstance(claims, list):
+            problems.append(Problem(file, lineno, "claims", "'claims' must be a list of objects"))
+            claims = []
+        claim_rows = []
+        for i, c in enumerate(claims):
+            where = f"claims[{i}]"
+            if not isinstance(c, dict):
+                problems.append(Problem(file, lineno, where, "a claim must be an object"))
+                continue
+            row = _claim(c, where, file, lineno, normalizer, problems)
+            if row is not None:
+                row["claim_no"] = i
+                claim_rows.append(row)
+        if len(problems) > bad or rid is None or src is None:
+            continue
+        agency, reliability = src
+        out.add("reports", {"report_id": rid, "source_id": sid.strip(), "agency": agency, "reported": reported,
+                            "credibility": cred, "text": text_v, "raw": text, "line": lineno})
+        for row in claim_rows:
+            row.update(report_id=rid, source_id=sid.strip(), agency=agency, reliability=reliability,
+                       credibility=cred, reported=reported)
+            out.add("claims", row)
+    if not problems:
+        out.flush()
+    return ReportsResult(problems, out.counts.get("reports", 0), out.counts.get("claims", 0))
+
+
+def _claim(c: dict[str, Any], where: str, file: str, lineno: int, normalizer: IdNormalizer,
+           problems: list[Problem]) -> dict[str, Any] | None:
+    before = len(problems)
+    row: dict[str, Any] = {"raw": json.dumps(c, ensure_ascii=False)}
+
+    def ident(key: str) -> str | None:
+        raw = c.get(key)
+        if not isinstance(raw, str) or not raw.strip():
+            problems.append(Problem(file, lineno, f"{where}.{key}", f"claim needs a '{key}' (an identifier or entity id)"))
+            return None
+        value, _scheme, err = normalizer.normalize(raw)
+        if err:
+            problems.append(Problem(file, lineno, f"{where}.{key}", err))
+        row[f"{key}_raw"] = raw
+        return value
+
+    row["subject"] = ident("subject")
+    pred = c.get("predicate")
+    if pred not in PREDICATES:
+        problems.append(Problem(file, lineno, f"{where}.predicate", f"unknown predicate {pred!r} (one of {', '.join(PREDICATES)})"))
+    row["predicate"] = pred
+    row["object"] = ident("object") if pred in PREDICATES_WITH_OBJECT else None
+    for key, lo, hi in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0), ("radius_m", 0.0, math.inf)):
+        present = c.get(key) is not None
+        num = _number(c, key)
+        needed = pred in PREDICATES_WITH_PLACE and (key != "radius_m" or pred == "located_near")
+        if present and (num is None or not lo <= num <= hi):
+            problems.append(Problem(file, lineno, f"{where}.{key}", f"{key} must be a number in {lo:g}..{hi:g}, not {c.get(key)!r}"))
+        elif needed and not present:
+            problems.append(Problem(file, lineno, f"{where}.{key}", f"a {pred} claim needs '{key}'"))
+        row[key] = num
+    for key in ("valid_from", "valid_to"):
+        if c.get(key) is None:
+            row[key] = None
+            continue
+        row[key] = parse_time(c[key])
+        if row[key] is None:
+            problems.append(Problem(file, lineno, f"{where}.{key}", _time_problem(c[key])))
+    row.setdefault("object_raw", None)
+    return row if len(problems) == before else None

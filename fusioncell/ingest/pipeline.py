@@ -1,0 +1,329 @@
+"""Ingest a case folder into its case store: order, idempotence, transactions.
+
+Files are read in dependency order::
+
+    case.toml ─┐ (phone_region, legal authority: read first, refused early)
+    sources.csv ──────────────┐
+    entities.jsonl ─▶ targets ├─▶ comms.csv, locations.csv, sightings.csv, reports.jsonl
+                              └─▶ identifiers (derived, recomputed when anything changed)
+
+Each file is ingested in its own transaction: its old rows are deleted, its
+new rows inserted and its content hash logged in ``ingest_log``, then the
+transaction commits; any problem (or a crash, or a kill) rolls the whole file
+back, so the store is as it was before. A file whose hash is already logged
+is skipped, unless a file it depends on was just re-ingested (new sources or
+entities can change how its rows read).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, TypeVar
+
+import pyarrow as pa
+
+from fusioncell.errors import InvalidCase, Problem, UsageError
+from fusioncell.ingest import casefile
+from fusioncell.ingest.csvfiles import OBSERVATION_SPECS, SOURCES, CsvSpec, read_csv_file
+from fusioncell.ingest.derived import rebuild_identifiers
+from fusioncell.ingest.idnorm import IdNormalizer
+from fusioncell.ingest.jsonl import read_entities, read_reports
+from fusioncell.store.engine import DuckDBEngine, Engine
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fusioncell.store.store import CaseStore
+
+log = logging.getLogger(__name__)
+
+#: Files of a case in ingest order, with the store tables each one fills.
+FILE_TABLES: dict[str, tuple[str, ...]] = {
+    "sources.csv": ("sources",),
+    "entities.jsonl": ("entities", "entity_identifiers"),
+    "case.toml": ("case_info", "targets"),
+    "comms.csv": ("comms",),
+    "locations.csv": ("locations",),
+    "sightings.csv": ("sightings",),
+    "reports.jsonl": ("reports", "claims"),
+}
+#: A file is re-ingested when one of these changed in the same run.
+UPSTREAM: dict[str, tuple[str, ...]] = {
+    "sources.csv": (),
+    "entities.jsonl": ("case.toml",),
+    "case.toml": ("entities.jsonl",),
+    "comms.csv": ("case.toml", "sources.csv", "entities.jsonl"),
+    "locations.csv": ("case.toml", "sources.csv", "entities.jsonl"),
+    "sightings.csv": ("case.toml", "sources.csv", "entities.jsonl"),
+    "reports.jsonl": ("case.toml", "sources.csv", "entities.jsonl"),
+}
+REQUIRED = ("case.toml", "sources.csv")
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file of the case."""
+
+    file: str
+    status: str  # ingested | unchanged | removed | failed | skipped | absent
+    rows: int = 0
+    seconds: float = 0.0
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class IngestSummary:
+    """The outcome of :func:`ingest_case`; ``str()`` is one human summary."""
+
+    case_id: str
+    store: str
+    files: list[FileOutcome]
+    seconds: float
+    engine: str = "duckdb"
+
+    @property
+    def changed(self) -> bool:
+        return any(f.status in ("ingested", "removed") for f in self.files)
+
+    def rows(self, file: str) -> int:
+        return next((f.rows for f in self.files if f.file == file), 0)
+
+    def __str__(self) -> str:
+        done = [f for f in self.files if f.status == "ingested"]
+        same = [f for f in self.files if f.status == "unchanged"]
+        gone = [f for f in self.files if f.status == "removed"]
+        parts = [f"{f.file} {f.rows:,} rows" for f in done]
+        text = f"case {self.case_id}: "
+        text += f"ingested {len(done)} file{'s' if len(done) != 1 else ''}" + (f" ({', '.join(parts)})" if parts else "")
+        if same:
+            text += f"; {len(same)} unchanged"
+        if gone:
+            text += f"; removed {', '.join(f.file for f in gone)}"
+        return text + f" in {self.seconds:.1f} s -> {self.store}"
+
+
+def sha256_of(path: Path) -> str:
+    """Content hash of a file, streamed."""
+    return file_facts(path)[0]
+
+
+def file_facts(path: Path) -> tuple[str, bool]:
+    """Content hash of a file and whether it mixes ``\\r\\n`` and ``\\n`` line ends (one pass)."""
+    h = hashlib.sha256()
+    crlf = lf = 0
+    prev_cr = False
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+            lf += chunk.count(b"\n")
+            crlf += chunk.count(b"\r\n") + (1 if prev_cr and chunk.startswith(b"\n") else 0)
+            prev_cr = chunk.endswith(b"\r")
+    return h.hexdigest(), 0 < crlf < lf
+
+
+T = TypeVar("T")
+
+
+def _transaction(store: "CaseStore", work: Callable[[], T]) -> T:
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        result = work()
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return result
+
+
+class _Rollback(Exception):
+    def __init__(self, problems: list[Problem], rows: int = 0) -> None:
+        self.problems = problems
+        self.rows = rows
+
+
+def ingest_case(folder: Path | str, store: "CaseStore", quiet: bool = True, engine: Engine | None = None) -> IngestSummary:
+    """Validate a case folder and load it into ``store``.
+
+    Parameters
+    ----------
+    folder
+        The case folder (see docs/case-format.md). It may be read-only.
+    store
+        The case store to fill (:class:`fusioncell.store.CaseStore`).
+    quiet
+        When False, report progress per file on stderr.
+    engine
+        Where relational steps run; default DuckDB inside the store.
+
+    Returns
+    -------
+    IngestSummary
+        Per file: ingested, unchanged (same content hash) or removed.
+
+    Raises
+    ------
+    PolicyViolation
+        case.toml names no legal authority; nothing is ingested.
+    InvalidCase
+        Every problem of every bad file, each with file, line and column.
+        Good files are committed; a bad file commits nothing.
+
+    Examples
+    --------
+    >>> from fusioncell.store import CaseStore
+    >>> from fusioncell.ingest import example_case
+    >>> s = ingest_case(example_case(), CaseStore.memory())
+    >>> s.rows("comms.csv") > 0
+    True
+    """
+    t0 = time.perf_counter()
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a case folder")
+    missing = [f for f in REQUIRED if not (folder / f).is_file()]
+    if missing:
+        raise InvalidCase([Problem(f, None, None, f"required file {f} is missing from {folder}") for f in missing])
+    toml = casefile.read_case_toml(folder / "case.toml")
+    eng: Engine = engine if engine is not None else DuckDBEngine(store.con)
+    con = store.con
+    logged = dict(con.execute(
+        "SELECT file, arg_max(sha256, ingested_at) FROM ingest_log GROUP BY file"
+    ).fetchall())
+    outcomes: list[FileOutcome] = []
+    redone: set[str] = set()
+    failed: set[str] = set()
+    run_id: str | None = None
+    say = (lambda msg: print(msg, file=sys.stderr)) if not quiet else (lambda msg: None)
+
+    facts = {f: file_facts(folder / f) for f in FILE_TABLES if (folder / f).is_file()}
+    digests = {f: (facts[f][0] if f in facts else None) for f in FILE_TABLES}
+    need = {f: digests[f] != logged.get(f) for f in FILE_TABLES}
+    while True:  # a file is redone when a file it depends on is redone
+        grown = {f: need[f] or any(need[u] for u in UPSTREAM[f]) for f in FILE_TABLES}
+        if grown == need:
+            break
+        need = grown
+
+    for file, tables in FILE_TABLES.items():
+        path = folder / file
+        t1 = time.perf_counter()
+        if any(u in failed for u in UPSTREAM[file]):
+            outcomes.append(FileOutcome(file, "skipped"))
+            continue
+        digest = digests[file]
+        if digest is None:
+            if file in logged:
+                _transaction(store, lambda: _clear(store, file, tables))
+                redone.add(file)
+                outcomes.append(FileOutcome(file, "removed"))
+            else:
+                outcomes.append(FileOutcome(file, "absent"))
+            continue
+        if not need[file]:
+            outcomes.append(FileOutcome(file, "unchanged"))
+            continue
+        if run_id is None:
+            run_id = store.new_run("ingest", {"folder": str(folder.resolve()), "engine": eng.name})
+        say(f"ingesting {file} …")
+
+        def work() -> int:
+            _clear(store, file, tables)
+            n = _ingest_file(file, path, toml, store, eng, facts[file][1])
+            con.execute(
+                "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?)",
+                [file, digest, n, datetime.now(timezone.utc), run_id],
+            )
+            return n
+
+        try:
+            rows = _transaction(store, work)
+        except _Rollback as rb:
+            failed.add(file)
+            outcomes.append(FileOutcome(file, "failed", rb.rows, time.perf_counter() - t1, rb.problems))
+            continue
+        finally:
+            eng.drop_staged()
+        redone.add(file)
+        outcomes.append(FileOutcome(file, "ingested", rows, time.perf_counter() - t1))
+        say(f"  {file}: {rows:,} rows in {time.perf_counter() - t1:.1f} s")
+
+    if redone:
+        _transaction(store, lambda: rebuild_identifiers(store, eng))
+        eng.drop_staged()
+    summary = IngestSummary(toml.case_id, str(store.path), outcomes, time.perf_counter() - t0, eng.name)
+    problems = [p for f in outcomes for p in f.problems]
+    if problems:
+        raise InvalidCase(problems)
+    return summary
+
+
+def _clear(store: "CaseStore", file: str, tables: tuple[str, ...]) -> None:
+    for table in tables:
+        store.con.execute(f"DELETE FROM {table}")
+    store.con.execute("DELETE FROM ingest_log WHERE file = ?", [file])
+
+
+def _entity_ids(store: "CaseStore") -> frozenset[str]:
+    return frozenset(r[0] for r in store.con.execute("SELECT entity_id FROM entities").fetchall())
+
+
+def _ingest_file(file: str, path: Path, toml: casefile.CaseToml, store: "CaseStore", eng: Engine,
+                 mixed_newlines: bool = False) -> int:
+    """Ingest one file inside the current transaction; raise _Rollback on problems."""
+    con = store.con
+
+    def sink(table: str, batch: pa.Table) -> None:
+        con.register("_fc_batch", batch)
+        try:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _fc_batch")
+        finally:
+            con.unregister("_fc_batch")
+
+    if file == "case.toml":
+        ids = _entity_ids(store)
+        problems = [
+            Problem(file, toml.target_lines.get(t) or None, "entity_id",
+                    f"target {t!r} is not an entity in entities.jsonl")
+            for t in toml.targets if t not in ids
+        ]
+        if problems:
+            raise _Rollback(problems)
+        con.execute(
+            "INSERT INTO case_info VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [toml.case_id, toml.title, toml.owner_agency, toml.legal_authority, toml.timezone,
+             toml.phone_region, toml.raw_toml],
+        )
+        for t in toml.targets:
+            con.execute("INSERT INTO targets VALUES (?)", [t])
+        return len(toml.targets)
+    if file == "entities.jsonl":
+        res = read_entities(path, file, toml.phone_region, sink)
+        if res.problems:
+            raise _Rollback(res.problems)
+        return res.rows
+    if file == "reports.jsonl":
+        srcs = {r[0]: (r[1], r[2]) for r in con.execute("SELECT source_id, agency, reliability FROM sources").fetchall()}
+        norm = IdNormalizer(toml.phone_region, _entity_ids(store))
+        rres = read_reports(path, file, srcs, norm, sink)
+        if rres.problems:
+            raise _Rollback(rres.problems)
+        return rres.rows
+    spec = _spec(file)
+    normalizer = None if spec is SOURCES else IdNormalizer(toml.phone_region, _entity_ids(store))
+    sources = None if spec is SOURCES else eng.table("sources")
+    result = read_csv_file(path, spec, eng, normalizer, sources, mixed_newlines)
+    if result.problems or result.rows is None:
+        raise _Rollback(result.problems, result.n_records)
+    return eng.insert(con, spec.table, result.rows)
+
+
+def _spec(file: str) -> CsvSpec:
+    for spec in (SOURCES, *OBSERVATION_SPECS):
+        if spec.file == file:
+            return spec
+    raise KeyError(file)  # pragma: no cover

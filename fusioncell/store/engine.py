@@ -1,0 +1,361 @@
+"""Engines: where the relational steps of a stage run.
+
+Relational steps are written once as Ibis expressions over named tables and
+executed by an *engine*:
+
+* :class:`DuckDBEngine` (the default) runs them inside the case store's own
+  DuckDB connection. A result is written with ``INSERT INTO … BY NAME
+  SELECT …`` compiled from the expression, so rows stream from the input file
+  to the store without passing through Python.
+* :class:`SparkEngine` runs the same expressions on Apache Spark (pyspark,
+  local mode or a cluster) and streams the result back into the case store
+  as Arrow record batches. It is the seam for national-scale call records;
+  the parity test (``tests/test_engine.py``) ingests the example case on both
+  engines and compares every table.
+
+A stage asks the engine for tables (:meth:`Engine.table`), builds an Ibis
+expression, and then either fetches a small result (:meth:`Engine.to_arrow`)
+or writes a large one into the store (:meth:`Engine.insert`).
+
+Known traps, both checked by tests: ``CAST(x AS TIMESTAMP)`` of a string
+with an offset silently drops the offset in DuckDB (we cast to
+``TIMESTAMPTZ``, i.e. ``dt.Timestamp(timezone="UTC")``); DuckDB's ``//`` on a
+DOUBLE is not floor division (use ``floor(a / b)``).
+
+Examples
+--------
+>>> import duckdb
+>>> eng = DuckDBEngine(duckdb.connect())
+>>> eng.name
+'duckdb'
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
+
+import duckdb
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import SparkSession
+
+log = logging.getLogger(__name__)
+
+#: Column added to every staged CSV: the 0-based index of the record among the
+#: records the reader accepted, in file order.
+ROW_COL = "_row"
+
+
+class Engine(Protocol):
+    """What a stage needs from an engine (DuckDB or Spark)."""
+
+    name: str
+
+    def table(self, name: str) -> ir.Table:
+        """An Ibis table for a store table (or a table staged by this engine)."""
+        ...
+
+    def stage_csv(self, path: Path, columns: Sequence[str], mixed_newlines: bool = False) -> "StagedCSV":
+        """Read a CSV file with every column as a string, plus :data:`ROW_COL`.
+
+        ``mixed_newlines`` says the file mixes ``\\r\\n`` and ``\\n`` line ends.
+        """
+        ...
+
+    def from_arrow(self, table: pa.Table, prefix: str = "tmp") -> ir.Table:
+        """Make a small Arrow table available to expressions; returns its Ibis table."""
+        ...
+
+    def to_arrow(self, expr: ir.Expr) -> pa.Table:
+        """Execute an expression and fetch its (small) result."""
+        ...
+
+    def insert(self, store_con: duckdb.DuckDBPyConnection, table: str, expr: ir.Table) -> int:
+        """Append the rows of ``expr`` to the store's ``table`` (by column name)."""
+        ...
+
+    def drop_staged(self) -> None:
+        """Forget everything staged by this engine."""
+        ...
+
+
+class CsvReadError(Exception):
+    """The CSV reader could not read a file at all (the message is for the user)."""
+
+
+class StagedCSV:
+    """A CSV file staged as strings, with the rows the reader refused."""
+
+    def __init__(self, table: ir.Table, rejects: list[tuple[int, str | None, str]]) -> None:
+        self.table = table
+        #: (line, column or None, message) of each record the CSV reader refused.
+        self.rejects = rejects
+
+
+def _tmp_name(prefix: str) -> str:
+    return f"_fc_{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+class DuckDBEngine:
+    """Run Ibis expressions inside a DuckDB connection (the case store's)."""
+
+    name = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._staged: list[str] = []
+        self._files: list[Path] = []
+
+    def table(self, name: str) -> ir.Table:
+        """An unbound Ibis table with the columns of a DuckDB table or view.
+
+        Expressions are compiled to DuckDB SQL and run on ``self.con``, so no
+        Ibis backend (and none of its own queries) is involved.
+        """
+        from ibis.backends.sql.datatypes import DuckDBType
+
+        cols = self.con.execute(f"DESCRIBE {name}").fetchall()
+        schema = ibis.schema({c[0]: DuckDBType.from_string(str(c[1])).copy(nullable=True) for c in cols})
+        return ibis.table(schema, name=name)
+
+    def sql(self, expr: ir.Expr) -> str:
+        """The DuckDB SQL of an expression."""
+        return str(ibis.to_sql(expr, dialect="duckdb"))
+
+    def stage_csv(self, path: Path, columns: Sequence[str], mixed_newlines: bool = False) -> StagedCSV:
+        name = _tmp_name("csv")
+        if mixed_newlines:
+            # DuckDB's reader refuses a file that mixes \r\n and \n line ends
+            # (hand-edited files do): read a copy with \n only (same lines).
+            path = _unix_newlines(path)
+            self._files.append(path)
+        try:
+            rejects = self._read_csv(path, columns, name)
+        except duckdb.Error as exc:
+            raise CsvReadError(f"the CSV reader cannot parse this file: {str(exc).splitlines()[0]}") from None
+        return StagedCSV(self.table(name), rejects)
+
+    def _read_csv(self, path: Path, columns: Sequence[str], name: str) -> list[tuple[int, str | None, str]]:
+        rej, scan = name + "_rej", name + "_scan"
+        cols = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in columns) + "}"
+        self.con.execute(f"DROP TABLE IF EXISTS {name}_raw")
+        self.con.execute(
+            f"CREATE TEMP TABLE {name}_raw AS SELECT * FROM read_csv({_sql_str(str(path))}, "
+            f"header = true, auto_detect = false, columns = {cols}, delim = ',', quote = '\"', "
+            f"escape = '\"', encoding = 'utf-8', ignore_errors = true, store_rejects = true, "
+            f"rejects_table = '{rej}', rejects_scan = '{scan}', null_padding = false)"
+        )
+        # rowids of rows written inside a transaction start at a large offset: rebase to 0.
+        first = self.con.execute(f"SELECT coalesce(min(rowid), 0) FROM {name}_raw").fetchone()
+        base = int(first[0]) if first else 0
+        self.con.execute(f"CREATE TEMP VIEW {name} AS SELECT rowid - {base} AS {ROW_COL}, * FROM {name}_raw")
+        self._staged += [f"VIEW {name}", f"TABLE {name}_raw", f"TABLE {rej}", f"TABLE {scan}"]
+        rows = self.con.execute(
+            f"SELECT line, column_name, error_type, error_message FROM {rej} ORDER BY line"
+        ).fetchall()
+        return [(int(r[0]), r[1], _reject_message(str(r[2]), str(r[3]))) for r in rows]
+
+    def from_arrow(self, table: pa.Table, prefix: str = "tmp") -> ir.Table:
+        name = _tmp_name(prefix)
+        self.con.register(name + "_arrow", table)
+        self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        self.con.unregister(name + "_arrow")
+        self._staged.append(f"TABLE {name}")
+        return self.table(name)
+
+    def to_arrow(self, expr: ir.Expr) -> pa.Table:
+        return self.con.sql(self.sql(expr)).to_arrow_table()
+
+    def insert(self, store_con: duckdb.DuckDBPyConnection, table: str, expr: ir.Table) -> int:
+        if store_con is not self.con:
+            return _insert_arrow(store_con, table, self.to_arrow(expr))
+        before = _count(store_con, table)
+        store_con.execute(f"INSERT INTO {table} BY NAME {self.sql(expr)}")
+        return _count(store_con, table) - before
+
+    def drop_staged(self) -> None:
+        for item in reversed(self._staged):
+            kind, name = item.split(" ", 1)
+            try:
+                self.con.execute(f"DROP {kind} IF EXISTS {name}")
+            except duckdb.Error:  # pragma: no cover - the connection may be closing
+                pass
+        self._staged.clear()
+        for f in self._files:
+            f.unlink(missing_ok=True)
+        self._files.clear()
+
+
+class SparkEngine:
+    """Run the same Ibis expressions on Apache Spark; results stream into the store.
+
+    Store tables an expression refers to (``sources``, ``entities``, …) are
+    copied from the case store into Spark temporary views on first use; they
+    are reference tables, small next to the observations.
+    """
+
+    name = "spark"
+
+    def __init__(self, session: "SparkSession", store_con: duckdb.DuckDBPyConnection) -> None:
+        self.session = session
+        self.store_con = store_con
+        self.backend: Any = ibis.pyspark.connect(session)
+        self._staged: list[str] = []
+
+    @classmethod
+    def local(cls, store_con: duckdb.DuckDBPyConnection, cores: int = 2) -> "SparkEngine":
+        """A Spark local-mode engine (``local[cores]``, UTC session time zone)."""
+        from pyspark.sql import SparkSession
+
+        session = (
+            SparkSession.builder.master(f"local[{cores}]")
+            .appName("fusioncell")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", str(max(2, cores)))
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .getOrCreate()
+        )
+        session.sparkContext.setLogLevel("ERROR")
+        return cls(session, store_con)
+
+    def table(self, name: str) -> ir.Table:
+        if name.startswith("_fc_"):
+            return self.backend.table(name)
+        view = f"_fc_store_{name}"
+        arrow = self.store_con.execute(f"SELECT * FROM {name}").to_arrow_table()
+        self._register(view, arrow)
+        return self.backend.table(view)
+
+    def _register(self, view: str, arrow: pa.Table) -> None:
+        # JSON columns arrive as DuckDB's json extension type; Spark wants strings.
+        fields = []
+        for f in arrow.schema:
+            t = f.type
+            if isinstance(t, pa.ExtensionType):
+                t = t.storage_type
+            fields.append(pa.field(f.name, t))
+        arrow = arrow.cast(pa.schema(fields))
+        if arrow.num_rows == 0:
+            df = self.session.createDataFrame([], _spark_schema(arrow.schema))
+        else:
+            df = self.session.createDataFrame(arrow.to_pandas(types_mapper=None), _spark_schema(arrow.schema))
+        df.createOrReplaceTempView(view)
+        self._staged.append(view)
+
+    def stage_csv(self, path: Path, columns: Sequence[str], mixed_newlines: bool = False) -> StagedCSV:
+        from pyspark.sql import functions as F
+        from pyspark.sql import types as T
+        from pyspark.sql.window import Window
+
+        schema = T.StructType([T.StructField(c, T.StringType(), True) for c in columns])
+        df = (
+            self.session.read.option("header", "true")
+            .option("multiLine", "true")
+            .option("escape", '"')
+            .option("mode", "PERMISSIVE")
+            .option("encoding", "UTF-8")
+            .schema(schema)
+            .csv(str(path))
+        )
+        df = df.withColumn("_mono", F.monotonically_increasing_id())
+        df = df.withColumn(ROW_COL, F.row_number().over(Window.orderBy("_mono")) - F.lit(1)).drop("_mono")
+        df = df.select(ROW_COL, *columns)
+        name = _tmp_name("csv")
+        df.createOrReplaceTempView(name)
+        self._staged.append(name)
+        return StagedCSV(self.backend.table(name), [])
+
+    def from_arrow(self, table: pa.Table, prefix: str = "tmp") -> ir.Table:
+        name = _tmp_name(prefix)
+        self._register(name, table)
+        return self.backend.table(name)
+
+    def to_arrow(self, expr: ir.Expr) -> pa.Table:
+        return expr.to_pyarrow()  # type: ignore[no-any-return]
+
+    def insert(self, store_con: duckdb.DuckDBPyConnection, table: str, expr: ir.Table) -> int:
+        return _insert_arrow(store_con, table, self.to_arrow(expr))
+
+    def drop_staged(self) -> None:
+        for view in self._staged:
+            self.session.catalog.dropTempView(view)
+        self._staged.clear()
+
+
+def _spark_schema(schema: pa.Schema) -> Any:
+    from pyspark.sql import types as T
+
+    def conv(t: pa.DataType) -> Any:
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            return T.StringType()
+        if pa.types.is_int64(t):
+            return T.LongType()
+        if pa.types.is_integer(t):
+            return T.IntegerType()
+        if pa.types.is_floating(t):
+            return T.DoubleType()
+        if pa.types.is_boolean(t):
+            return T.BooleanType()
+        if pa.types.is_timestamp(t):
+            return T.TimestampType()
+        if pa.types.is_list(t) or pa.types.is_large_list(t):
+            return T.ArrayType(conv(t.value_type))
+        return T.StringType()
+
+    return T.StructType([T.StructField(f.name, conv(f.type), True) for f in schema])
+
+
+def _insert_arrow(store_con: duckdb.DuckDBPyConnection, table: str, arrow: pa.Table) -> int:
+    name = _tmp_name("ins")
+    store_con.register(name, arrow)
+    try:
+        store_con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {name}")
+    finally:
+        store_con.unregister(name)
+    return int(arrow.num_rows)
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _unix_newlines(path: Path) -> Path:
+    """A temporary copy of a file with every line ending as \\n (streamed)."""
+    fd, name = tempfile.mkstemp(prefix="fusioncell-", suffix=".csv")
+    with os.fdopen(fd, "wb") as out, path.open("rb") as src:
+        carry = b""
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            chunk = carry + chunk
+            carry = b"\r" if chunk.endswith(b"\r") else b""
+            if carry:
+                chunk = chunk[:-1]
+            out.write(chunk.replace(b"\r\n", b"\n"))
+        out.write(carry)
+    return Path(name)
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _reject_message(kind: str, message: str) -> str:
+    kind = kind.upper()
+    if kind == "INVALID ENCODING" or "unicode" in message.lower():
+        return "not valid UTF-8 (save the file as UTF-8)"
+    if kind == "MISSING COLUMNS":
+        return f"too few fields on this line ({message.strip()})"
+    if kind == "TOO MANY COLUMNS":
+        return f"too many fields on this line ({message.strip()})"
+    if kind == "UNQUOTED VALUE":
+        return f"malformed quoting ({message.strip()})"
+    return f"malformed CSV record: {message.strip()}"
