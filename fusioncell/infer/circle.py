@@ -53,12 +53,18 @@ _PREDICATE_ROLE = {
 
 @dataclass
 class Member:
-    """One identifier in the target's circle."""
+    """One identifier in the target's circle.
+
+    ``p_identity``: probability that this identifier is used by a person who
+    stands in ``role`` to the target (claim grades times attribution);
+    ``relevance`` = role weight × ``p_identity``.
+    """
 
     identifier: str
     person: str | None
     role: str
     relevance: float
+    p_identity: float = 0.0
     reasons: list[str] = field(default_factory=list)
     source_ids: set[str] = field(default_factory=set)
     report_ids: set[str] = field(default_factory=set)
@@ -195,11 +201,13 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3) -> Circl
     for (other, role), items in persons.items():
         p_link = _noisy_or(p for p, _, _, _ in items)
         idents = _identifiers_of(store, _person_keys(store, other))
+        if not idents:
+            idents = _candidate_phones(store, other, keys)
         for ident, (p_use, use_reasons, use_srcs) in idents.items():
             rel = ROLE_RELEVANCE[role] * p_link * p_use
             m = members.get(ident)
             if m is None or rel > m.relevance:
-                m = Member(ident, other, role, rel)
+                m = Member(ident, other, role, rel, p_link * p_use)
                 members[ident] = m
             m.reasons.extend([r for _, r, _, _ in items] + use_reasons)
             m.source_ids.update(s for _, _, s, _ in items if s)
@@ -225,6 +233,100 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3) -> Circl
                 continue
             rel = ROLE_RELEVANCE["contact"] * m.relevance
             members[other] = Member(
-                other, None, "contact", rel, [f"frequent contact of {m.identifier} ({n} calls/messages)"]
+                other, None, "contact", rel, m.p_identity,
+                [f"frequent contact of {m.identifier} ({n} calls/messages)"],
             )
     return Circle(target, keys, members)
+
+
+def _candidate_phones(store: CaseStore, person: str, exclude: frozenset[str]) -> dict[str, tuple[float, list[str], set[str]]]:
+    """Phones that may belong to a person known only by name or alias.
+
+    Informants often name the partner ("La Güerita") without her number. Her
+    number is then among the frequent contacts of the people reported to be
+    close to her (the seed lead, a friend). Each such contact is a candidate
+    with a probability from its share of those contacts, raised for phones
+    that spend nights away from their usual cell site (a partner visiting
+    him overnight does). The probabilities sum to at most 0.7: the number
+    may not be in the case at all.
+    """
+    pkeys = _person_keys(store, person)
+    anchors = store.con.execute(
+        """
+        SELECT DISTINCT CASE WHEN object IN (SELECT unnest($1)) THEN subject ELSE object END
+        FROM claims
+        WHERE predicate IN ('associate_of', 'family_of', 'meets', 'works_for', 'partner_of')
+          AND (subject IN (SELECT unnest($1)) OR object IN (SELECT unnest($1)))
+        """,
+        [sorted(pkeys)],
+    ).fetchall()
+    anchor_ids: set[str] = set()
+    for (a,) in anchors:
+        if a is None or a in exclude or a in pkeys:
+            continue
+        anchor_ids.update(i for i in _identifiers_of(store, _person_keys(store, a)) if i.startswith("+"))
+    if not anchor_ids:
+        return {}
+    rows = store.con.execute(
+        """
+        WITH e AS (
+          SELECT caller AS a, callee AS b FROM comms WHERE caller IN (SELECT unnest($1))
+          UNION ALL SELECT callee, caller FROM comms WHERE callee IN (SELECT unnest($1))
+        ), c AS (
+          SELECT a, b, count(*) AS n, row_number() OVER (PARTITION BY a ORDER BY count(*) DESC, b) AS rk
+          FROM e WHERE b NOT IN (SELECT unnest($1)) GROUP BY a, b
+        )
+        SELECT a, b, n FROM c WHERE rk <= 6
+        """,
+        [sorted(anchor_ids)],
+    ).fetchall()
+    if not rows:
+        return {}
+    phones = sorted({b for _, b, _ in rows})
+    away = away_night_fraction(store, phones)
+    total: dict[str, float] = {}
+    for a, b, n in rows:
+        total[b] = total.get(b, 0.0) + float(n)
+    score = {b: v**0.5 * (0.1 + float(away.get(b, 0.0))) for b, v in total.items()}
+    z = sum(score.values()) or 1.0
+    out: dict[str, tuple[float, list[str], set[str]]] = {}
+    for b, v in score.items():
+        out[b] = (
+            0.7 * v / z,
+            [f"may be {person}'s phone: frequent contact of {', '.join(sorted(a for a, bb, _ in rows if bb == b))}"
+             f", away from its usual cell site on {100 * float(away.get(b, 0.0)):.0f}% of nights"],
+            set(),
+        )
+    return out
+
+
+def away_night_fraction(store: CaseStore, phones: list[str]) -> dict[str, float]:
+    """Share of each phone's nights spent on cell sites away from its usual one.
+
+    A night is "away" when the phone's night-time (21:00–06:00 local) serving
+    cells are more than ~3 km from the cell it uses on most nights.
+    """
+    if not phones:
+        return {}
+    tz = store.case().timezone
+    rows = store.con.execute(
+        f"""
+        WITH p AS (
+          SELECT caller AS i, caller_lat AS lat, caller_lon AS lon, start FROM comms
+          WHERE caller IN (SELECT unnest($1)) AND caller_lat IS NOT NULL
+          UNION ALL SELECT callee, callee_lat, callee_lon, start FROM comms
+          WHERE callee IN (SELECT unnest($1)) AND callee_lat IS NOT NULL
+        ), n AS (
+          SELECT i, lat, lon, CAST((start AT TIME ZONE '{tz}') - INTERVAL 12 HOUR AS DATE) AS night
+          FROM p WHERE hour(start AT TIME ZONE '{tz}') >= 21 OR hour(start AT TIME ZONE '{tz}') < 6
+        ), home AS (
+          SELECT i, arg_max(lat, k) AS hlat, arg_max(lon, k) AS hlon FROM (
+            SELECT i, lat, lon, count(DISTINCT night) AS k FROM n GROUP BY ALL) GROUP BY i
+        )
+        SELECT i, count(DISTINCT night) FILTER (WHERE abs(lat - hlat) + abs(lon - hlon) > 0.03)
+                  / greatest(1, count(DISTINCT night))
+        FROM n JOIN home USING (i) GROUP BY i
+        """,
+        [sorted(phones)],
+    ).fetchall()
+    return {str(i): float(f) for i, f in rows}

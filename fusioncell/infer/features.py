@@ -289,13 +289,15 @@ def compute_features(
         same = id_sorted[1:] == id_sorted[:-1]
         gaps = np.diff(t_sorted).astype(float)
         dark_score = np.zeros(m)
-        for ident in np.unique(id_sorted):
-            sel = np.flatnonzero((id_sorted[:-1] == ident) & same)
+        fine_sorted = pos.fine[order]
+        for ident in np.unique(id_sorted[fine_sorted]):
+            # only handset fixes: a call-record silence overnight is ordinary sleep
+            sel = np.flatnonzero((id_sorted[:-1] == ident) & same & fine_sorted[:-1] & fine_sorted[1:])
             if sel.size < 10:
                 continue
             g = gaps[sel]
             typical = float(np.median(g))
-            long = sel[(g > max(6 * 3600.0, 8 * typical))]
+            long = sel[(g > max(3 * 3600.0, 10 * typical))]
             if long.size == 0:
                 continue
             last_idx = order[long]

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fusioncell.infer.choice import ChoiceModel
+from fusioncell.infer.circle import away_night_fraction
 from fusioncell.infer.evidence import member_positions
 from fusioncell.infer.features import FEATURES
 from fusioncell.infer.locate import analyse, load_model
@@ -38,7 +39,7 @@ from fusioncell.store import CaseStore
 FloatArray = npt.NDArray[np.float64]
 
 #: Probability that tracking a person with this role leads to the target's place.
-ROLE_LEAD_P = {"partner": 0.85, "meets": 0.55, "associate": 0.45, "works_for": 0.5, "family": 0.3, "contact": 0.2}
+ROLE_LEAD_P = {"partner": 0.85, "meets": 0.5, "associate": 0.3, "works_for": 0.4, "family": 0.25, "contact": 0.15}
 
 
 def _entropy(p: FloatArray) -> float:
@@ -105,13 +106,15 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
             [sorted(circle.members)],
         ).fetchall()
     }
+    away = away_night_fraction(store, [i for i in circle.members if i.startswith("+")])
     recs = []
     idents = pos.identifier.astype(str) if len(pos) else np.zeros(0, dtype=str)
     for ident, member in circle.members.items():
         if ident in tracked or not (ident.startswith("+") or ident.startswith("plate:") or ident.startswith("im")):
             continue
         act = float(activity.get(ident, 0.0)) if ident.startswith("+") else 0.5
-        q = ROLE_LEAD_P.get(member.role, 0.2) * min(1.0, member.relevance / 0.8 + 0.2) * min(1.0, 0.3 + act)
+        roams = float(away.get(ident, 0.25))
+        q = ROLE_LEAD_P.get(member.role, 0.15) * max(member.p_identity, 0.05) * min(1.0, 0.3 + act) * (0.5 + min(0.5, roams))
         q = float(min(0.95, q))
         baseline = np.zeros(n + 1)
         sel = (idents == ident) & pos.night if len(pos) else np.zeros(0, dtype=bool)
@@ -125,6 +128,8 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
         gain = expected_information_gain(prior, q, baseline)
         why = [f"{member.role} of the target" + (f" ({member.person})" if member.person else "")]
         why.append(f"leads to his place with p≈{q:.2f} if tracked")
+        if ident in away:
+            why.append(f"away from its usual cell site on {100 * roams:.0f}% of nights")
         if member.reasons:
             why.append(member.reasons[0])
         why.append("not yet tracked")

@@ -1,0 +1,52 @@
+"""Shared helpers for the accuracy benchmarks: simulate, ingest, cache.
+
+Cases are written under ``bench/out/cases/`` (git-ignored) and reused across
+runs. Training uses seeds 0–999 only; reports use seeds ≥ 1000.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from fusioncell.ingest import ingest_case
+from fusioncell.sim import simulate
+from fusioncell.store import CaseStore
+
+OUT = Path(__file__).resolve().parent / "out" / "cases"
+
+
+def partner_phone(truth: dict[str, Any]) -> str | None:
+    pid = truth["roles"]["partner"]
+    phones = truth["persons"][pid]["phones"]
+    return phones[0]["identifier"] if phones else None
+
+
+def case_for(seed: int, difficulty: str, track: list[str] | None, scale: str = "small", tag: str = "seed") -> tuple[Path, dict[str, Any]]:
+    """Simulate (once) and ingest; returns (store path, truth)."""
+    folder = OUT / f"{difficulty}-{seed}-{tag}"
+    store = folder.with_suffix(".duckdb")
+    truth_file = folder / "truth.json"
+    if not (store.exists() and truth_file.exists()):
+        if folder.exists():
+            shutil.rmtree(folder)
+        store.unlink(missing_ok=True)
+        simulate(folder, seed=seed, scale=scale, days=30, difficulty=difficulty, track=track)
+        with CaseStore.open(store, folder=folder) as cs:
+            ingest_case(folder, cs, quiet=True)
+    return store, json.loads(truth_file.read_text(encoding="utf-8"))
+
+
+def seed_case(seed: int, difficulty: str) -> tuple[Path, dict[str, Any]]:
+    return case_for(seed, difficulty, None, tag="seed")
+
+
+def partner_case(seed: int, difficulty: str) -> tuple[Path, dict[str, Any]]:
+    _, truth = seed_case(seed, difficulty)
+    track = [truth["seed_lead_identifier"]]
+    p = partner_phone(truth)
+    if p and p not in track:
+        track.append(p)
+    return case_for(seed, difficulty, track, tag="partner")

@@ -1,0 +1,85 @@
+"""Fit the location model on simulated TRAINING seeds (0–999 only).
+
+    .venv/bin/python bench/fit_locate.py --seeds 0-39 --difficulties easy,normal,hard
+
+For every case (seed lead tracked; and seed lead + partner tracked) it
+computes the candidate places and their features, marks the candidate within
+300 m of where the target is at the end (or "elsewhere"), fits the
+conditional-logit model by maximum likelihood and writes
+``fusioncell/infer/locate_model.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _cases import partner_case, seed_case  # noqa: E402
+
+from fusioncell.infer.choice import fit_choice_model  # noqa: E402
+from fusioncell.infer.features import FEATURES, NONNEG  # noqa: E402
+from fusioncell.infer.locate import analyse  # noqa: E402
+from fusioncell.spacetime.geo import haversine_m  # noqa: E402
+from fusioncell.store import CaseStore  # noqa: E402
+
+HIT_M = 300.0
+
+
+def features_of(args: tuple[int, str, str]) -> tuple[np.ndarray, int, str]:
+    seed, diff, mode = args
+    store, truth = (seed_case if mode == "seed" else partner_case)(seed, diff)
+    with CaseStore.open(store) as cs:
+        _, _, cand, _ = analyse(cs)
+    tf = truth["target_final"]
+    if cand.lat.size == 0:
+        return np.zeros((0, len(FEATURES))), -1, f"{diff}-{seed}-{mode}"
+    d = haversine_m(cand.lat, cand.lon, tf["lat"], tf["lon"])
+    chosen = int(np.argmin(d)) if float(d.min()) <= HIT_M else -1
+    return cand.features, chosen, f"{diff}-{seed}-{mode}"
+
+
+def parse_seeds(text: str) -> list[int]:
+    out: list[int] = []
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        out.extend(range(int(a), int(b) + 1) if b else [int(a)])
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", default="0-29")
+    ap.add_argument("--difficulties", default="easy,normal,hard")
+    ap.add_argument("--modes", default="seed,partner")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--l2", type=float, default=0.3)
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "fusioncell" / "infer" / "locate_model.json"))
+    a = ap.parse_args()
+    seeds = parse_seeds(a.seeds)
+    if any(s >= 1000 for s in seeds):
+        sys.exit("training seeds must be < 1000 (seeds ≥ 1000 are held out)")
+    jobs = [(s, d, m) for s in seeds for d in a.difficulties.split(",") for m in a.modes.split(",")]
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(a.workers) as ex:
+        rows = list(ex.map(features_of, jobs))
+    cases = [(f, c) for f, c, _ in rows]
+    covered = sum(c >= 0 for _, c in cases)
+    model = fit_choice_model(cases, list(FEATURES), nonneg=[NONNEG[n] for n in FEATURES], l2=a.l2)
+    model.meta.update({"fitted": True, "seeds": a.seeds, "difficulties": a.difficulties, "modes": a.modes,
+                       "cases": len(cases), "true_place_among_candidates": covered, "l2": a.l2})
+    Path(a.out).write_text(model.to_json() + "\n", encoding="utf-8")
+    print(f"{len(cases)} cases in {time.perf_counter() - t0:.0f} s; true place among candidates in {covered}")
+    for n, b in zip(model.names, model.beta):
+        print(f"  {n:16s} {b:+.3f}")
+    print(f"  {'elsewhere':16s} {model.beta0:+.3f}")
+    print(f"wrote {a.out}")
+
+
+if __name__ == "__main__":
+    main()
