@@ -35,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 
 from fusioncell.spacetime.geo import LocalGrid, grid_for, haversine_m
-from fusioncell.spacetime._sql import arrow, numpy, one
+from fusioncell.spacetime._sql import arrow, numpy, one, settle
 from fusioncell.store import CaseStore
 
 #: Local hours counted as night and as working day.
@@ -121,6 +121,7 @@ def build_places(store: CaseStore, stays: pa.Table, params: PlaceParams = PlaceP
     of that place (home / work / other).
     """
     con = store.con
+    settle(con)
     n = stays.num_rows
     lat = stays.column("lat").to_numpy(zero_copy_only=False) if n else np.zeros(0)
     lon = stays.column("lon").to_numpy(zero_copy_only=False) if n else np.zeros(0)

@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from fusioncell.spacetime.geo import LocalGrid, grid_for, haversine_m
-from fusioncell.spacetime._sql import arrow, numpy, one
+from fusioncell.spacetime._sql import arrow, numpy, one, settle
 from fusioncell.store import CaseStore
 
 
@@ -61,6 +61,7 @@ def tower_accuracy(store: CaseStore, params: PositionParams = PositionParams()) 
     Returns a table ``(tlat, tlon, accuracy_m)``; towers are matched by their
     coordinates rounded to 1e-5 degrees (about 1 m).
     """
+    settle(store.con)
     towers = store.con.execute(
         """
         SELECT DISTINCT round(lat, 5) AS tlat, round(lon, 5) AS tlon FROM (
@@ -164,6 +165,7 @@ def positions(
 
 def case_grid(store: CaseStore, cell_m: float) -> LocalGrid:
     """A metric grid centred on the median of the case's fixes and cell sites."""
+    settle(store.con)
     row = store.con.execute(
         """SELECT median(lat), median(lon) FROM (
              SELECT lat, lon FROM locations

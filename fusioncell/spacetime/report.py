@@ -1,0 +1,216 @@
+"""The ``pattern`` and ``meetings`` CLI reports (JSON-able dicts and their text rendering)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Sequence
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fusioncell.errors import NotFound
+from fusioncell.spacetime._sql import one, settle
+from fusioncell.spacetime.analysis import compute
+from fusioncell.spacetime.colocation import meetings
+from fusioncell.spacetime.dark import dark_intervals
+from fusioncell.spacetime.places import timezone_of
+from fusioncell.spacetime.routines import weekly_profile
+from fusioncell.store import CaseStore
+
+MAX_ROWS = 50
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _case_id(store: CaseStore) -> str | None:
+    row = one(store.con, "SELECT case_id FROM case_info LIMIT 1")
+    return str(row[0]) if row else None
+
+
+def resolve_identifier(store: CaseStore, identifier: str) -> str:
+    """The normalised identifier a user typed, or :class:`NotFound`."""
+    from fusioncell.model.identifiers import IdentifierError, normalize_identifier
+
+    candidates = [identifier.strip()]
+    row = one(store.con, "SELECT phone_region FROM case_info LIMIT 1")
+    try:
+        candidates.append(normalize_identifier(identifier, row[0] if row else None).value)
+    except (IdentifierError, AttributeError, TypeError):
+        pass
+    for c in candidates:
+        hit = one(store.con, """
+            SELECT 1 WHERE EXISTS (SELECT 1 FROM identifiers WHERE identifier = $1)
+                OR EXISTS (SELECT 1 FROM locations WHERE identifier = $1)
+                OR EXISTS (SELECT 1 FROM comms WHERE caller = $1 OR callee = $1)
+                OR EXISTS (SELECT 1 FROM sightings WHERE subject = $1)""", [c])
+        if hit:
+            return c
+    raise NotFound(f"identifier {identifier!r} does not appear in this case")
+
+
+def _iso(v: Any, tz: ZoneInfo) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, datetime):
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=timezone.utc)
+        return v.astimezone(tz).isoformat(timespec="minutes")
+    return str(v)
+
+
+def _rows(tbl: pa.Table, tz: ZoneInfo, limit: int = MAX_ROWS) -> list[dict[str, Any]]:
+    out = []
+    for r in tbl.slice(0, limit).to_pylist():
+        out.append({k: (_iso(v, tz) if isinstance(v, datetime) else (round(v, 6) if isinstance(v, float) else v))
+                    for k, v in r.items()})
+    return out
+
+
+def pattern_report(store: CaseStore, identifier: str) -> dict[str, Any]:
+    """Pattern of life of one identifier: places, routine, anomalies, going dark, meetings."""
+    settle(store.con)
+    ident = resolve_identifier(store, identifier)
+    tz = ZoneInfo(timezone_of(store))
+    stays, places_, vis = compute(store)
+    mine = vis.filter(pc.equal(vis.column("identifier"), ident))
+    counts = one(store.con, """SELECT (SELECT count(*) FROM locations WHERE identifier = $1),
+                                      (SELECT count(*) FROM comms WHERE caller = $1 OR callee = $1),
+                                      (SELECT count(*) FROM sightings WHERE subject = $1)""", [ident]) or (0, 0, 0)
+    # per place summary of this identifier
+    pl_rows: list[dict[str, Any]] = []
+    if mine.num_rows:
+        store.con.register("_fc_mine", mine)
+        store.con.register("_fc_pl", places_)
+        try:
+            per = store.con.sql("""
+                SELECT m.place_id, any_value(m.role) AS role, count(*) AS n_visits,
+                       round(sum(m.duration_s) / 3600.0, 1) AS hours,
+                       count(*) FILTER (WHERE m.overnight) AS n_overnight,
+                       min(m.start) AS first_visit, max(m."end") AS last_visit,
+                       any_value(p.lat) AS lat, any_value(p.lon) AS lon, any_value(p.radius_m) AS radius_m,
+                       any_value(p.precision) AS precision, any_value(p.label) AS place_label,
+                       any_value(p.n_visitors) AS n_visitors, any_value(p.remote) AS remote,
+                       any_value(p.distance_to_town_m) AS distance_to_town_m
+                FROM _fc_mine m JOIN _fc_pl p USING (place_id)
+                GROUP BY m.place_id ORDER BY hours DESC""").to_arrow_table()
+        finally:
+            store.con.unregister("_fc_mine")
+            store.con.unregister("_fc_pl")
+        pl_rows = _rows(per, tz)
+        for r in pl_rows:
+            if r.get("distance_to_town_m") is not None and r["distance_to_town_m"] == float("inf"):
+                r["distance_to_town_m"] = None
+    prof = weekly_profile(store, vis, ident)
+    routine = [{"day": DAYS[int(r["ldow"]) - 1], "hour": int(r["lhour"]), "place_id": r["place_id"],
+                "share": round(float(r["share"]), 3)} for r in prof.to_pylist()]
+    anom = mine.filter(mine.column("anomaly")).select(
+        ["place_id", "start", "end", "duration_s", "precision", "overnight", "role", "new_place",
+         "overnight_away", "outside_routine", "routine_share", "event_ids"])
+    anom_rows = _rows(anom, tz)
+    for r in anom_rows:
+        r["event_ids"] = r["event_ids"][:20]
+    dk = dark_intervals(store, [ident])
+    dark_rows = _rows(dk.drop_columns(["identifier"]), tz)
+    mt = meetings(store, [ident])
+    mt = mt.sort_by([("p", "descending"), ("start", "ascending")])
+    meet_rows = []
+    for r in _rows(mt, tz):
+        other = r["id_b"] if r["id_a"] == ident else r["id_a"]
+        meet_rows.append({"with": other, **{k: v for k, v in r.items() if k not in ("id_a", "id_b", "event_ids")},
+                          "event_ids": r["event_ids"][:20]})
+    home = next((r for r in pl_rows if r.get("role") == "home"), None)
+    work = next((r for r in pl_rows if r.get("role") == "work"), None)
+    return {
+        "case": _case_id(store),
+        "identifier": ident,
+        "timezone": str(tz),
+        "observations": {"fixes": int(counts[0]), "comms": int(counts[1]), "sightings": int(counts[2])},
+        "tracked": int(counts[0]) > 0,
+        "home": home,
+        "work": work,
+        "places": pl_rows,
+        "routine": routine,
+        "anomalies": anom_rows,
+        "dark": dark_rows,
+        "meetings": meet_rows,
+    }
+
+
+def _fmt_place(r: dict[str, Any] | None) -> str:
+    if not r:
+        return "unknown"
+    dist = r.get("distance_to_town_m")
+    where = "remote" if r.get("remote") else "in town"
+    if dist is not None:
+        where += f", {dist / 1000:.1f} km from the nearest town"
+    return (f"{r['place_id']} ({r['lat']:.5f}, {r['lon']:.5f}) ±{r['radius_m']:.0f} m [{r['precision']}], {where}")
+
+
+def render_pattern_text(d: dict[str, Any]) -> str:
+    """Plain-text rendering of :func:`pattern_report`."""
+    obs = d["observations"]
+    lines = [f"Pattern of life of {d['identifier']} (case {d['case']}, local time {d['timezone']})",
+             f"  observations: {obs['fixes']} fixes, {obs['comms']} call records, {obs['sightings']} sightings"
+             + ("" if d["tracked"] else " — not tracked: places come from coarse cell sites only"),
+             f"  home: {_fmt_place(d['home'])}",
+             f"  work: {_fmt_place(d['work'])}", "", "Places (most time first):"]
+    for r in d["places"][:15]:
+        lines.append(f"  {r['role']:<5} {_fmt_place(r)}: {r['n_visits']} visits, {r['hours']} h, "
+                     f"{r['n_overnight']} overnight, shared with {r['n_visitors'] - 1} other(s)")
+    if d["routine"]:
+        lines += ["", "Routine (most frequent place by local hour, weekdays / weekend):"]
+        for wk, days in (("weekdays", DAYS[:5]), ("weekend", DAYS[5:])):
+            by_hour: dict[int, dict[str, int]] = {}
+            for r in d["routine"]:
+                if r["day"] in days:
+                    by_hour.setdefault(r["hour"], {}).setdefault(r["place_id"], 0)
+                    by_hour[r["hour"]][r["place_id"]] += 1
+            cells = [f"{h:02d}h {max(c, key=c.get)}" for h, c in sorted(by_hour.items())]
+            lines.append(f"  {wk}: " + (", ".join(cells[::3]) if cells else "no data"))
+    lines += ["", f"Anomalies ({len(d['anomalies'])}):"]
+    for r in d["anomalies"][:15]:
+        why = [w for w, f in (("new place", r["new_place"]), ("overnight away from home", r["overnight_away"]),
+                              ("outside routine", r["outside_routine"])) if f]
+        lines.append(f"  {r['start']} → {r['end']} at {r['place_id']} [{r['precision']}]: {', '.join(why)}")
+    lines += ["", f"Going dark ({len(d['dark'])}):"]
+    for r in d["dark"][:15]:
+        last = (f"last seen ({r['last_lat']:.4f}, {r['last_lon']:.4f}) by {r['last_kind']}"
+                if r.get("last_lat") is not None else "no position before")
+        lines.append(f"  {r['start']} → {r['end']} ({r['duration_s'] / 3600:.1f} h, "
+                     f"{r['expected_events']:.0f} events expected); {last}; "
+                     f"{r['n_repeat']} other dark spell(s) nearby")
+    lines += ["", f"Meetings ({len(d['meetings'])}):"]
+    for r in d["meetings"][:15]:
+        lines.append(f"  with {r['with']}: {r['start']} → {r['end']} at ({r['lat']:.4f}, {r['lon']:.4f}), "
+                     f"p={r['p']:.2f} [{r['precision']}], {r['n_hits']} co-located observations")
+    return "\n".join(lines)
+
+
+def meetings_report(store: CaseStore, ids: list[str] | None) -> dict[str, Any]:
+    """Meetings between identifiers (default: all tracked identifiers)."""
+    settle(store.con)
+    tz = ZoneInfo(timezone_of(store))
+    resolved: Sequence[str] | None
+    if ids:
+        resolved = [resolve_identifier(store, i) for i in ids]
+    else:
+        tracked = store.con.sql("SELECT DISTINCT identifier FROM locations ORDER BY 1").fetchall()
+        resolved = [r[0] for r in tracked] if tracked else None
+    mt = meetings(store, resolved)
+    mt = mt.sort_by([("p", "descending"), ("start", "ascending")])
+    rows = _rows(mt, tz, limit=200)
+    for r in rows:
+        r["event_ids"] = r["event_ids"][:20]
+    return {"case": _case_id(store), "ids": list(resolved) if resolved is not None else None,
+            "n_meetings": mt.num_rows, "meetings": rows}
+
+
+def render_meetings_text(d: dict[str, Any]) -> str:
+    """Plain-text rendering of :func:`meetings_report`."""
+    who = ", ".join(d["ids"]) if d["ids"] else "all identifiers"
+    lines = [f"Meetings in case {d['case']} involving {who}: {d['n_meetings']}"]
+    for r in d["meetings"][:60]:
+        lines.append(f"  {r['id_a']} + {r['id_b']}: {r['start']} → {r['end']} "
+                     f"({r['both_seen_s'] / 60:.0f} min both seen) at ({r['lat']:.4f}, {r['lon']:.4f}) "
+                     f"p={r['p']:.2f} [{r['precision']}], {r['n_hits']} hits")
+    return "\n".join(lines)
