@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 import logging
 import time
 from datetime import datetime, timedelta
@@ -20,9 +21,9 @@ from fusioncell.errors import UsageError
 from fusioncell.model.identifiers import IdentifierError, normalize_phone
 from fusioncell.sim.calls import CH_CALL, CH_MSG, CH_SMS, CallModel
 from fusioncell.sim.handsets import Handsets
-from fusioncell.sim.intel import build_intel
+from fusioncell.sim.intel import Intel, build_intel
 from fusioncell.sim.mobility import Mobility
-from fusioncell.sim.org import DIFFICULTY, build_org
+from fusioncell.sim.org import DIFFICULTY, Org, build_org
 from fusioncell.sim.rng import gen
 from fusioncell.sim.sensors import aerial, track as track_fixes
 from fusioncell.sim.world import TIE_KINDS, World, build_world, population_size
@@ -83,7 +84,7 @@ class _Clock:
     def iso_array(self, t: npt.NDArray[np.int64]) -> pa.Array:
         if not self.constant:
             return pa.array([self.iso(int(x)) for x in t])
-        ts = pa.array((np.asarray(t, np.int64) + self.offset_s).astype("datetime64[s]"))
+        ts = pa.array(np.asarray(t, np.int64) + self.offset_s).cast(pa.timestamp("s"))
         s = pc.strftime(ts, format="%Y-%m-%dT%H:%M:%S")
         return pc.binary_join_element_wise(s, pa.scalar(self.suffix), "")
 
@@ -117,11 +118,14 @@ def _schema(names: list[str], floats: tuple[str, ...] = (), ints: tuple[str, ...
     return pa.schema([(n, pa.float64() if n in floats else pa.int64() if n in ints else pa.string()) for n in names])
 
 
-def _ensure_vehicles(world: World, persons: list[int]) -> None:
+def _fix_vehicles(world: World, org: Org) -> None:
+    """Members who drive get a vehicle; the compound keeps one (like a ranch), the target none of his own."""
     owners = set(world.veh_owner.tolist())
-    extra = [p for p in persons if p not in owners]
+    extra = [p for p in [org.partner, *org.lieutenants, *org.couriers, org.bodyguards[0]] if p not in owners]
     if extra:
         world.veh_owner = np.concatenate([world.veh_owner, np.array(extra, np.int64)])
+    parked = np.isin(world.veh_owner, [org.target, *org.bodyguards[1:]])
+    world.veh_owner = np.where(parked, -1, world.veh_owner)
 
 
 def _tracked_numbers(track_ids: list[str] | None, e164_index: dict[str, int], hs: Handsets, seed: int,
@@ -151,6 +155,76 @@ def _tracked_numbers(track_ids: list[str] | None, e164_index: dict[str, int], hs
             seen.add(e)
             uniq.append((e, i))
     return uniq
+
+
+@dataclass
+class Scenario:
+    """A built world with its organisation, handsets and intelligence, before anything is written."""
+
+    world: World
+    org: Org
+    hs: Handsets
+    intel: Intel
+    clock: _Clock
+    t0: int
+    t_end: int
+    start_local: datetime
+    case_id: str
+    src_cdr: str
+    src_geo: str
+    src_uav: str
+    src_partner: str
+    rs: np.random.Generator
+
+    def number_at(self, p: int, t: int) -> int:
+        """Pool index of person ``p``'s main number at ``t`` (-1: none)."""
+        return int(self.hs.number(np.array([p]), np.array([0]), np.array([t]))[0])
+
+
+def build_scenario(*, seed: int, scale: str | int = "small", days: int = 30, difficulty: str = "normal") -> Scenario:
+    """Build everything that does not depend on what is collected (no files written)."""
+    n_res = population_size(_parse_scale(scale), seed)
+    rp = gen(seed, "period")
+    tz = ZoneInfo(TIMEZONE)
+    start_local = datetime(2025, 1, 6, tzinfo=tz) + timedelta(days=int(rp.integers(0, 640)))
+    t0 = int(start_local.timestamp())
+    t_end = t0 + days * 86400
+    clock = _Clock(t0, t_end)
+    world = build_world(seed, n_res, days)
+    org, ov = build_org(world, seed, days, difficulty, t0)
+    _fix_vehicles(world, org)
+    mob = Mobility(world, seed, t0, clock.offset_s, start_local.weekday(), ov)
+    hs = Handsets(world, org, mob, seed)
+    rs = gen(seed, "ids")
+    case_id = f"case-{int(rs.integers(0, 16**10)):010x}"
+    srcs = [f"src-{int(rs.integers(0, 16**8)):08x}" for _ in range(4)]
+    first_num = hs.number(np.arange(world.n), np.zeros(world.n, np.int64), np.full(world.n, t0))
+    main_num = {int(p): world.numbers_e164[int(first_num[p])] for p in np.flatnonzero(first_num >= 0)}
+    intel = build_intel(world, org, seed, DIFFICULTY[difficulty], t0, days, main_num, clock.iso, OWNER, PARTNER)
+    return Scenario(world, org, hs, intel, clock, t0, t_end, start_local, case_id, *srcs, rs)
+
+
+def candidate_sites(sn: Scenario, seed: int) -> list[tuple[FArr, str]]:
+    """Sites the aerial platform is sent to, from leads (true and false), decoys and random ranches.
+
+    Every candidate is kept with the same probability whatever it is, so the
+    true hideout is covered only sometimes and never more than other sites.
+    """
+    world, org = sn.world, sn.org
+    ra = gen(seed, "candidate-sites")
+    cands: list[tuple[FArr, str]] = []
+    for i, h in enumerate(org.hideouts):
+        cands.append((np.asarray(h["xy"]), f"hideout:{i}"))
+    for i, dcy in enumerate(org.decoys):
+        cands.append((np.asarray(dcy["xy"]), f"decoy:{i}"))
+    for lat, lon in sn.intel.lead_sites:
+        cands.append((world.from_latlon(np.array(lat), np.array(lon)), "lead"))
+    ranch = np.flatnonzero(world.place_kind == 1)
+    for i in ra.choice(len(ranch), size=min(len(ranch), int(ra.integers(3, 7))), replace=False):
+        cands.append((world.places_xy[ranch[int(i)]], "ranch"))
+    keep = ra.random(len(cands)) < 0.55
+    sites = [cands[i] for i in np.flatnonzero(keep)]
+    return [sites[int(i)] for i in ra.permutation(len(sites))]
 
 
 def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: int = 30,
@@ -190,38 +264,14 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
     sc = _parse_scale(scale)
     _check(out_dir, seed, days, difficulty)
     log.info("simulate seed=%s scale=%s days=%s difficulty=%s", seed, sc, days, difficulty)
-    n_res = population_size(sc, seed)
-    rp = gen(seed, "period")
-    tz = ZoneInfo(TIMEZONE)
-    start_local = datetime(2025, 1, 6, tzinfo=tz) + timedelta(days=int(rp.integers(0, 640)))
-    t0 = int(start_local.timestamp())
-    t_end = t0 + days * 86400
-    clock = _Clock(t0, t_end)
-    dow0 = start_local.weekday()
-
-    world = build_world(seed, n_res, days)
-    org, ov = build_org(world, seed, days, difficulty, t0)
-    _ensure_vehicles(world, [org.partner, *org.lieutenants, *org.couriers, *org.bodyguards])
-    mob = Mobility(world, seed, t0, clock.offset_s, dow0, ov)
-    hs = Handsets(world, org, mob, seed)
-    e164 = world.numbers_e164
+    sn = build_scenario(seed=seed, scale=sc, days=days, difficulty=difficulty)
+    world, org, hs, intel, clock = sn.world, sn.org, sn.hs, sn.intel, sn.clock
+    mob = hs.mob
+    t0, t_end, e164, rs = sn.t0, sn.t_end, world.numbers_e164, sn.rs
+    case_id = sn.case_id
+    src_cdr, src_geo, src_uav, src_partner = sn.src_cdr, sn.src_geo, sn.src_uav, sn.src_partner
     e164_index = {e: i for i, e in enumerate(e164)}
-
-    def number_at(p: int, t: int) -> int:
-        r = np.flatnonzero((org.ph_person == p) & (org.ph_slot == 0) & (org.ph_from <= t) & (org.ph_to > t))
-        return int(org.ph_num[r[0]]) if len(r) else -1
-
     out_dir.mkdir(parents=True, exist_ok=True)
-    rs = gen(seed, "ids")
-    case_id = f"case-{int(rs.integers(0, 16**10)):010x}"
-
-    def sid() -> str:
-        return f"src-{int(rs.integers(0, 16**8)):08x}"
-
-    src_cdr, src_geo, src_uav, src_partner = sid(), sid(), sid(), sid()
-    cfg = DIFFICULTY[difficulty]
-    main_num = {p: e164[number_at(p, t0)] for p in set(org.members + list(range(min(world.n_res, 4000)))) if number_at(p, t0) >= 0}
-    intel = build_intel(world, org, seed, cfg, t0, days, main_num, clock.iso, OWNER, PARTNER)
 
     # ---- sources.csv
     sources = [
@@ -276,7 +326,7 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
     cw.close()
 
     # ---- locations.csv for tracked identifiers
-    lead_num = number_at(org.seed_lead, t0)
+    lead_num = sn.number_at(org.seed_lead, t0)
     tracked = _tracked_numbers(track, e164_index, hs, seed, lead_num)
     loc_cols = ["event_id", "source_id", "observed", "identifier", "lat", "lon", "accuracy_m"]
     lw = _CsvOut(out_dir / "locations.csv", _schema(loc_cols, floats=("lat", "lon", "accuracy_m")))
@@ -291,20 +341,8 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
     lw.close()
 
     # ---- sightings.csv: candidate sites chosen without regard to the truth
-    ra = gen(seed, "candidate-sites")
-    cands: list[tuple[FArr, str]] = []
-    for i, h in enumerate(org.hideouts):
-        cands.append((np.asarray(h["xy"]), f"hideout:{i}"))
-    for i, dcy in enumerate(org.decoys):
-        cands.append((np.asarray(dcy["xy"]), f"decoy:{i}"))
-    for lat, lon in intel.lead_sites:
-        cands.append((world.from_latlon(np.array(lat), np.array(lon)), "lead"))
-    ranch = np.flatnonzero(world.place_kind == 1)
-    for i in ra.choice(len(ranch), size=min(len(ranch), int(ra.integers(3, 7))), replace=False):
-        cands.append((world.places_xy[ranch[int(i)]], "ranch"))
-    keep = ra.random(len(cands)) < 0.55
-    sites = [cands[i] for i in np.flatnonzero(keep)]
-    sites = [sites[int(i)] for i in ra.permutation(len(sites))]
+    ra = gen(seed, "sightings-order")
+    sites = candidate_sites(sn, seed)
     sites_xy = np.array([s[0] for s in sites], np.float64).reshape(-1, 2)
     sg = aerial(hs, seed, sites_xy, days, world.veh_owner)
     sw = _CsvOut(out_dir / "sightings.csv", _schema(["event_id", "source_id", "observed", "lat", "lon", "subject", "confidence", "note"],
@@ -325,7 +363,7 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
     with open(out_dir / "entities.jsonl", "w", encoding="utf-8") as f:
         for e in intel.entities:
             f.write(json.dumps(e, ensure_ascii=False) + "\n")
-    court = f"Federal court order {int(rs.integers(10, 999))}/{start_local.year}"
+    court = f"Federal court order {int(rs.integers(10, 999))}/{sn.start_local.year}"
     surname = world.last[org.target].split()[0].upper()
     (out_dir / "case.toml").write_text(
         "[case]\n"

@@ -91,6 +91,8 @@ def aerial(hs: Handsets, seed: int, sites_xy: FArr, days: int, veh_owner: IArr) 
     daylight = (hour >= 7.5) & (hour <= 18.0)
     out_t, out_site, out_plate, out_conf, out_true = [], [], [], [], []
     n_plates = len(hs.w.plates)
+    vehicles = np.flatnonzero(veh_owner >= 0)
+    veh_owner = veh_owner[vehicles]
     for i in np.flatnonzero(daylight):
         pos = hs.mob.position(veh_owner, np.full(len(veh_owner), t[i]))
         d = np.hypot(pos[:, 0] - sites_xy[site[i], 0], pos[:, 1] - sites_xy[site[i], 1])
@@ -98,7 +100,7 @@ def aerial(hs: Handsets, seed: int, sites_xy: FArr, days: int, veh_owner: IArr) 
         for v in here:
             out_t.append(t[i])
             out_site.append(site[i])
-            out_plate.append(int(v))
+            out_plate.append(int(vehicles[v]))
             out_conf.append(float(np.clip(rng.beta(5.0, 2.5), 0.05, 0.99)))
             out_true.append(True)
         for _ in range(int(rng.poisson(0.5))):

@@ -43,6 +43,8 @@ def build_truth(world: World, org: Org, intel: Intel, clock: Any, *, case_id: st
         phones.setdefault(p, []).append({"identifier": e164[num], "from": iso(max(a, t0)), "to": iso(min(b, t_end))})
     plates: dict[int, list[str]] = {}
     for v, p in enumerate(world.veh_owner.tolist()):
+        if p < 0:
+            continue
         plates.setdefault(p, []).append("plate:" + world.plates[v])
     persons: dict[str, Any] = {}
     for p in range(world.n):

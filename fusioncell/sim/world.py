@@ -31,7 +31,7 @@ K_PARTNER, K_FAMILY, K_FRIEND, K_WORK, K_LOGISTICS, K_ACQ = range(6)
 PLACE_KINDS = ("home", "ranch", "work", "leisure", "hideout", "decoy")
 P_HOME, P_RANCH, P_WORK, P_LEISURE, P_HIDEOUT, P_DECOY = range(6)
 
-RASTER_M = 150.0
+RASTER_M = 250.0
 COVERAGE_M = 8500.0
 _LOCAL_CODES3 = ("341", "342", "343", "371", "372", "375", "382", "386", "387", "388")
 
@@ -134,22 +134,39 @@ def _town_count(n_res: int, rng: np.random.Generator) -> int:
 
 
 def _raster(width: float, height: float, towers: FArr) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+    """Nearest three cell sites for every raster cell (best-3 update in a window around each site)."""
     nx = int((width + 10_000) / RASTER_M) + 1
     ny = int((height + 10_000) / RASTER_M) + 1
     cx = (np.arange(nx) + 0.5) * RASTER_M - 5000.0
     cy = (np.arange(ny) + 0.5) * RASTER_M - 5000.0
-    near = np.empty((ny, nx, 3), dtype=np.int32)
-    dist = np.empty((ny, nx), dtype=np.float32)
-    step = max(1, 2_000_000 // max(1, nx * len(towers)))
-    for r0 in range(0, ny, step):
-        ys = cy[r0 : r0 + step]
-        d2 = (cx[None, :, None] - towers[None, None, :, 0]) ** 2 + (ys[:, None, None] - towers[None, None, :, 1]) ** 2
-        idx = np.argpartition(d2, 2, axis=2)[:, :, :3]
-        dd = np.take_along_axis(d2, idx, axis=2)
-        order = np.argsort(dd, axis=2)
-        near[r0 : r0 + step] = np.take_along_axis(idx, order, axis=2)
-        dist[r0 : r0 + step] = np.sqrt(np.take_along_axis(dd, order, axis=2)[:, :, 0])
-    return near, dist
+    d = np.full((3, ny, nx), np.inf)
+    idx = np.zeros((3, ny, nx), np.int32)
+    half = int(16_000 / RASTER_M)
+    for j, (tx, ty) in enumerate(towers):
+        c0 = int((tx + 5000.0) / RASTER_M)
+        r0 = int((ty + 5000.0) / RASTER_M)
+        cs, ce = max(0, c0 - half), min(nx, c0 + half + 1)
+        rs, re = max(0, r0 - half), min(ny, r0 + half + 1)
+        if cs >= ce or rs >= re:
+            continue
+        dd = (cx[None, cs:ce] - tx) ** 2 + (cy[rs:re, None] - ty) ** 2
+        d1, d2, d3 = d[0, rs:re, cs:ce], d[1, rs:re, cs:ce], d[2, rs:re, cs:ce]
+        i1, i2, i3 = idx[0, rs:re, cs:ce], idx[1, rs:re, cs:ce], idx[2, rs:re, cs:ce]
+        m1 = dd < d1
+        m2 = ~m1 & (dd < d2)
+        m3 = ~m1 & ~m2 & (dd < d3)
+        s3 = m1 | m2
+        d3[...] = np.where(s3, d2, np.where(m3, dd, d3))
+        i3[...] = np.where(s3, i2, np.where(m3, j, i3))
+        d2[...] = np.where(m1, d1, np.where(m2, dd, d2))
+        i2[...] = np.where(m1, i1, np.where(m2, j, i2))
+        d1[...] = np.where(m1, dd, d1)
+        i1[...] = np.where(m1, j, i1)
+    # cells with fewer than three sites in reach fall back to the nearest
+    for k in (1, 2):
+        idx[k] = np.where(np.isinf(d[k]), idx[k - 1], idx[k])
+    near = np.ascontiguousarray(np.moveaxis(idx, 0, -1))
+    return near, np.sqrt(d[0]).astype(np.float32)
 
 
 def _pairs_within_groups(members: IArr, group: IArr, max_off: int) -> tuple[IArr, IArr]:
