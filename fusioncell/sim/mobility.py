@@ -105,6 +105,7 @@ class Mobility:
         self.ov = overrides
         self.k_day = stream(seed, "day-plan")
         self.k_bend = stream(seed, "route-bend")
+        self._plans: dict[int, dict[str, FArr]] = {}
 
     def day_sec(self, t: IArr) -> tuple[IArr, FArr]:
         """Day index and local second of day."""
@@ -112,14 +113,54 @@ class Mobility:
         d = rel // 86400
         return d, (rel - d * 86400).astype(np.float64)
 
-    def _trip(self, p: IArr, s: FArr, home: FArr, dest: FArr, depart: FArr, stay: FArr, on: BArr,
-              hidx: IArr, didx: IArr) -> tuple[FArr, BArr]:
-        dist = np.hypot(*(dest - home).T)
-        tt = dist / SPEED_MPS + 240.0
+    def plan(self, d: int) -> dict[str, FArr]:
+        """Everyone's routine for local day ``d`` (two round trips), cached for a few days."""
+        if d in self._plans:
+            return self._plans[d]
+        w = self.w
+        p = np.arange(w.n, dtype=np.int64)
+        weekend = (self.dow0 + d) % 7 >= 5
+        u = [hash_u(self.k_day, p, d, k) for k in range(8)]
+        hidx = w.home
+        home = w.places_xy[np.maximum(hidx, 0)]
+        sc = w.outing_scale
+        # trip A: work on weekdays (6% days off), else a daytime outing
+        to_work = (w.work >= 0) & (not weekend) & (u[0] > 0.06)
+        outing_a = ~to_work & (u[0] < 0.5 * sc)
+        lslot = np.minimum((u[3] * 3).astype(np.int64), 2)
+        a_idx = np.maximum(np.where(to_work, w.work, w.leisure[p, lslot]), 0)
+        a_dest = w.places_xy[a_idx]
+        a_dep = np.where(to_work, w.work_start_s + (u[1] - 0.5) * 3000.0, (9.5 + u[1] * 5.0) * 3600.0)
+        a_stay = np.where(to_work, w.work_len_s + (u[2] - 0.5) * 3600.0, (1.0 + u[2] * 3.0) * 3600.0)
+        a_on = (to_work | outing_a) & (a_idx != hidx)
+        a_tt = np.hypot(*(a_dest - home).T) / SPEED_MPS + 240.0
+        # trip B: an evening out
+        b_on = u[4] < (0.40 if weekend else 0.28) * sc
+        lslot_b = np.minimum((u[5] * 3).astype(np.int64), 2)
+        b_idx = np.maximum(w.leisure[p, lslot_b], 0)
+        b_dest = w.places_xy[b_idx]
+        a_back = a_dep + a_stay + 2 * a_tt
+        b_dep = np.maximum((18.5 + u[6] * 2.0) * 3600.0, np.where(a_on, a_back + 900.0, 0.0))
+        b_stay = np.minimum((1.0 + u[7] * 2.5) * 3600.0, np.maximum(86000.0 - b_dep - 3600.0, 0.0))
+        b_on = b_on & (b_stay > 1200.0) & (b_idx != hidx)
+        b_tt = np.hypot(*(b_dest - home).T) / SPEED_MPS + 240.0
+        plan = {
+            "home": home, "a_on": a_on, "a_dest": a_dest, "a_dep": a_dep, "a_stay": a_stay, "a_tt": a_tt,
+            "a_bend": (hash_u(self.k_bend, np.minimum(hidx, a_idx), np.maximum(hidx, a_idx)) - 0.5) * 0.6,
+            "b_on": b_on, "b_dest": b_dest, "b_dep": b_dep, "b_stay": b_stay, "b_tt": b_tt,
+            "b_bend": (hash_u(self.k_bend, np.minimum(hidx, b_idx), np.maximum(hidx, b_idx)) - 0.5) * 0.6,
+        }
+        if len(self._plans) >= 3:
+            self._plans.pop(next(iter(self._plans)))
+        self._plans[d] = plan
+        return plan
+
+    @staticmethod
+    def _trip(s: FArr, home: FArr, dest: FArr, depart: FArr, stay: FArr, tt: FArr, bend: FArr,
+              on: BArr) -> tuple[FArr, BArr]:
         a2 = depart + tt
         a3 = a2 + stay
         a4 = a3 + tt
-        bend = (hash_u(self.k_bend, np.minimum(hidx, didx), np.maximum(hidx, didx)) - 0.5) * 0.6
         out = home.copy()
         go = on & (s >= depart) & (s < a2)
         at = on & (s >= a2) & (s < a3)
@@ -135,41 +176,24 @@ class Mobility:
         """Routine position (no organisation overrides); NaN for out-of-area persons and trips away."""
         w = self.w
         p = np.asarray(p, np.int64)
+        t = np.asarray(t, np.int64)
         d, s = self.day_sec(t)
-        dow = (self.dow0 + d) % 7
-        weekend = dow >= 5
-        u = [hash_u(self.k_day, p, d, k) for k in range(8)]
-        hidx = w.home[p]
-        home = w.places_xy[np.maximum(hidx, 0)]
-        sc = w.outing_scale[p]
-        # trip A: work on weekdays (6% days off), else a daytime outing
-        employed = w.work[p] >= 0
-        to_work = employed & ~weekend & (u[0] > 0.06)
-        outing_a = ~to_work & (u[0] < 0.5 * sc)
-        lslot = np.minimum((u[3] * 3).astype(np.int64), 2)
-        leis = w.leisure[p, lslot]
-        a_dest_idx = np.where(to_work, w.work[p], leis)
-        a_dest_idx = np.maximum(a_dest_idx, 0)
-        a_dest = w.places_xy[a_dest_idx]
-        a_dep = np.where(to_work, w.work_start_s[p] + (u[1] - 0.5) * 3000.0, (9.5 + u[1] * 5.0) * 3600.0)
-        a_stay = np.where(to_work, w.work_len_s[p] + (u[2] - 0.5) * 3600.0, (1.0 + u[2] * 3.0) * 3600.0)
-        a_on = (to_work | outing_a) & (a_dest_idx != hidx)
-        pos, in_a = self._trip(p, s, home, a_dest, a_dep, a_stay, a_on, hidx, a_dest_idx)
-        # trip B: an evening out
-        pb = np.where(weekend, 0.40, 0.28) * sc
-        b_on = u[4] < pb
-        lslot_b = np.minimum((u[5] * 3).astype(np.int64), 2)
-        b_dest_idx = np.maximum(w.leisure[p, lslot_b], 0)
-        b_dest = w.places_xy[b_dest_idx]
-        a_back = a_dep + a_stay + 2 * (np.hypot(*(a_dest - home).T) / SPEED_MPS + 240.0)
-        b_dep = np.maximum((18.5 + u[6] * 2.0) * 3600.0, np.where(a_on, a_back + 900.0, 0.0))
-        b_stay = np.minimum((1.0 + u[7] * 2.5) * 3600.0, np.maximum(86000.0 - b_dep - 3600.0, 0.0))
-        b_on = b_on & (b_stay > 1200.0) & (b_dest_idx != hidx)
-        pos_b, in_b = self._trip(p, s, home, b_dest, b_dep, b_stay, b_on & ~in_a, hidx, b_dest_idx)
-        pos = np.where(in_b[:, None], pos_b, pos)
-        gone = (w.away_from[p] >= 0) & (np.asarray(t) - self.t0 >= w.away_from[p]) & (np.asarray(t) - self.t0 < w.away_to[p])
-        bad = (hidx < 0) | gone
-        pos[bad] = np.nan
+        pos = np.empty((len(p), 2))
+        days = np.unique(d)
+        for day in days.tolist():
+            sel = np.flatnonzero(d == day) if len(days) > 1 else np.arange(len(p))
+            q = p[sel]
+            pl = self.plan(int(day))
+            ss = s[sel]
+            home = pl["home"][q]
+            pa_, in_a = self._trip(ss, home, pl["a_dest"][q], pl["a_dep"][q], pl["a_stay"][q], pl["a_tt"][q],
+                                   pl["a_bend"][q], pl["a_on"][q])
+            pb_, in_b = self._trip(ss, home, pl["b_dest"][q], pl["b_dep"][q], pl["b_stay"][q], pl["b_tt"][q],
+                                   pl["b_bend"][q], pl["b_on"][q] & ~in_a)
+            pos[sel] = np.where(in_b[:, None], pb_, pa_)
+        rel = t - self.t0
+        gone = (w.away_from[p] >= 0) & (rel >= w.away_from[p]) & (rel < w.away_to[p])
+        pos[(w.home[p] < 0) | gone] = np.nan
         return pos
 
     def position(self, p: IArr, t: IArr, phone: bool = False) -> FArr:
