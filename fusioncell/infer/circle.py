@@ -125,6 +125,9 @@ def _identifiers_of(store: CaseStore, keys: set[str]) -> dict[str, tuple[float, 
     """
     out: dict[str, tuple[float, list[str], set[str]]] = {}
     klist = sorted(keys)
+    for k in klist:  # a claim may name the identifier itself ("+52… associate_of …")
+        if k.startswith("+") or k.startswith(("plate:", "imei:", "imsi:")):
+            out[k] = (1.0, ["named directly in a claim"], set())
     for ident, ent, prop in store.con.execute(
         "SELECT identifier, entity_id, prop FROM entity_identifiers "
         "WHERE entity_id IN (SELECT unnest(?)) AND identifier NOT LIKE 'alias:%'",

@@ -1,0 +1,79 @@
+"""The target's circle: graded claims, attributed phones, alias-only partners."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from fusioncell.infer.circle import ROLE_RELEVANCE, target_circle
+from fusioncell.model.grading import p_true
+from fusioncell.store import CaseStore
+
+T0 = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
+
+
+def _store() -> CaseStore:
+    cs = CaseStore.memory()
+    cs.con.execute(
+        "INSERT INTO case_info VALUES ('c', 't', 'AG', 'order 1', 'America/Mexico_City', 'MX', '')"
+    )
+    cs.con.execute("INSERT INTO targets VALUES ('person-target')")
+    cs.con.execute(
+        "INSERT INTO sources VALUES ('h1', 'AG', 'HUMINT', 'informant', 'B', [], NULL, NULL, 1)"
+    )
+    cs.con.execute("INSERT INTO entities VALUES ('person-target', 'Person', 'X', '{}', '{}', 1)")
+    return cs
+
+
+def _claim(cs: CaseStore, rid: str, subject: str, predicate: str, obj: str, rel: str = "B", cred: int = 2) -> None:
+    cs.con.execute(
+        "INSERT INTO claims (report_id, claim_no, source_id, agency, reliability, credibility, subject, predicate, object) "
+        "VALUES (?, 0, 'h1', 'AG', ?, ?, ?, ?, ?)",
+        [rid, rel, cred, subject, predicate, obj],
+    )
+
+
+def _call(cs: CaseStore, eid: str, a: str, b: str, t: datetime, lat: float, lon: float) -> None:
+    cs.con.execute(
+        "INSERT INTO comms (event_id, source_id, agency, start, duration_s, channel, caller, callee, caller_lat, caller_lon) "
+        "VALUES (?, 'h1', 'AG', ?, 60, 'call', ?, ?, ?, ?)",
+        [eid, t, a, b, lat, lon],
+    )
+
+
+def test_partner_phone_relevance_is_the_product_of_the_two_graded_claims() -> None:
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera", "B", 2)
+    _claim(cs, "r2", "alias:La Güera", "uses", "+523312345678", "C", 3)
+    circle = target_circle(cs, "person-target")
+    m = circle.members["+523312345678"]
+    assert m.role == "partner" and m.person == "alias:La Güera"
+    expected = ROLE_RELEVANCE["partner"] * p_true("B", 2) * p_true("C", 3)
+    assert m.relevance == pytest.approx(expected)
+    assert m.source_ids == {"h1"}
+
+
+def test_no_claim_about_the_target_means_an_empty_circle() -> None:
+    cs = _store()
+    _claim(cs, "r1", "person-a", "partner_of", "person-b")
+    assert target_circle(cs, "person-target").members == {}
+
+
+def test_alias_without_a_number_is_found_among_her_friends_contacts_by_her_nights_away() -> None:
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    _claim(cs, "r2", "+523300000001", "associate_of", "alias:La Güera")  # the seed lead
+    lead, homebody, partner = "+523300000001", "+523300000002", "+523300000003"
+    n = 0
+    for day in range(20):
+        night = T0 + timedelta(days=day, hours=16)  # 22:00 local (UTC-6)
+        # the homebody calls the lead more often, always from the same cell
+        for k in range(3):
+            n += 1
+            _call(cs, f"e{n}", homebody, lead, night + timedelta(minutes=k), 20.60, -103.30)
+        # the partner spends every other night on a far cell
+        n += 1
+        far = day % 2 == 0
+        _call(cs, f"e{n}", partner, lead, night, 19.90 if far else 20.61, -103.70 if far else -103.31)
+    circle = target_circle(cs, "person-target")
+    assert circle.members[partner].relevance > circle.members[homebody].relevance
+    assert circle.members[partner].person == "alias:La Güera"
