@@ -1,0 +1,171 @@
+"""Importing a partner's STIX bundle: provenance, markings, confidence, and the share → import → locate trip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from fusioncell.cli import app
+from fusioncell.errors import InvalidCase, UsageError
+from fusioncell.products.share import serialise, tearline
+from fusioncell.products.stix import TLP2_IDS
+from fusioncell.products.stix_import import import_bundle
+from fusioncell.security import audit
+from fusioncell.security.releasability import view_for
+from fusioncell.store import CaseStore
+from test_share import two_agency_case
+from test_share_factory import TARGET, TARGET_PHONE, make_case, refresh_identifiers, stub_locate, stub_network
+
+
+def _bundle(locate_fn: Any = stub_locate) -> tuple[dict[str, Any], str]:
+    product, _ = tearline(two_agency_case(), "PARTNER-US", locate_fn=locate_fn, network_fn=stub_network)
+    return product, serialise(product, "stix")
+
+
+def _receiver() -> CaseStore:
+    r = make_case([("us-01", "PARTNER-US", "HUMINT", "liaison asset", ["SEDENA-INT"])], owner="PARTNER-US")
+    refresh_identifiers(r)
+    return r
+
+
+def test_import_creates_a_partner_source_with_marking_and_no_method() -> None:
+    r = _receiver()
+    _, text = _bundle()
+    res = import_bundle(r, text, name="from-sedena.json", reliability="B")
+    assert res["status"] == "imported" and res["agency"] == "SEDENA-INT"
+    (sid,) = res["sources"]
+    row = r.con.execute("SELECT agency, discipline, method, reliability, releasable_to, tlp FROM sources WHERE source_id = ?",
+                        [sid]).fetchone()
+    assert row == ("SEDENA-INT", "HUMINT", None, "B", ["PARTNER-US"], "amber")
+    # Imported rows are the partner's: agency and source on every one.
+    assert r.con.execute("SELECT DISTINCT agency, source_id FROM claims").fetchall() == [("SEDENA-INT", sid)]
+    assert r.con.execute("SELECT DISTINCT agency, source_id FROM sightings").fetchall() == [("SEDENA-INT", sid)]
+
+
+def test_import_round_trips_marked_content() -> None:
+    r = _receiver()
+    product, text = _bundle()
+    bundle = json.loads(text)
+    import_bundle(r, text, name="b.json")
+    objs = {o["id"]: o for o in bundle["objects"]}
+    located = [o for o in bundle["objects"] if o["type"] == "relationship" and o["relationship_type"] == "located-at"]
+    assert len(located) == len(product["hypotheses"]) == 2
+    for rel in located:
+        loc = objs[rel["target_ref"]]
+        row = r.con.execute(
+            "SELECT subject, lat, lon, radius_m, credibility, raw FROM claims WHERE report_id = ?", [f"stix:{rel['id']}"]
+        ).fetchone()
+        assert row[0] == TARGET
+        assert (row[1], row[2], row[3]) == (loc["latitude"], loc["longitude"], loc["precision"])
+        assert row[4] == 3  # confidence 40 -> Admiralty 3 (40-59)
+        raw = json.loads(row[5])
+        assert raw["object_marking_refs"] == [TLP2_IDS["amber"]] and raw["confidence"] == rel["confidence"]
+    (sight,) = [o for o in bundle["objects"] if o["type"] == "sighting"]
+    row = r.con.execute("SELECT subject, lat, lon, confidence, extra FROM sightings WHERE event_id = ?",
+                        [f"stix:{sight['id']}"]).fetchone()
+    where = objs[sight["where_sighted_refs"][0]]
+    assert row[:4] == (TARGET, where["latitude"], where["longitude"], sight["confidence"] / 100)
+    assert json.loads(row[4])["object_marking_refs"] == [TLP2_IDS["amber"]]
+    uses = r.con.execute("SELECT subject, object FROM claims WHERE predicate = 'uses'").fetchall()
+    assert uses == [(TARGET, TARGET_PHONE)]
+    assoc = {o for (o,) in r.con.execute("SELECT object FROM claims WHERE predicate = 'associate_of'").fetchall()}
+    assert assoc == {a["identifier"] for a in product["associates"]}
+    notes = r.con.execute("SELECT count(*) FROM reports WHERE report_id LIKE 'stix:note--%'").fetchone()[0]
+    assert notes == 2
+
+
+def test_reimport_is_a_noop_and_is_audited_once() -> None:
+    r = _receiver()
+    _, text = _bundle()
+    import_bundle(r, text, name="b.json", why="liaison 12", actor="ana")
+    n = r.count("claims")
+    assert import_bundle(r, text, name="b.json")["status"] == "unchanged"
+    assert r.count("claims") == n
+    assert [(e.action, e.why) for e in audit.entries(r)] == [("import", "liaison 12")]
+    assert r.con.execute("SELECT count(*) FROM ingest_log WHERE file = 'stix:b.json'").fetchone()[0] == 1
+
+
+def test_identifiers_table_learns_imported_identifiers() -> None:
+    r = _receiver()
+    _, text = _bundle()
+    import_bundle(r, text)
+    n_claims = dict(r.con.execute("SELECT identifier, n_claims FROM identifiers").fetchall())
+    # the target is the subject of 2 located_near + 1 uses + associate claims
+    assert n_claims[TARGET] == r.con.execute("SELECT count(*) FROM claims WHERE subject = ?", [TARGET]).fetchone()[0]
+    assert n_claims[TARGET_PHONE] == 1
+
+
+def test_bad_bundles_are_invalid_case_errors_naming_the_file() -> None:
+    r = _receiver()
+    with pytest.raises(InvalidCase, match="x.json:1"):
+        import_bundle(r, "{not json", name="x.json")
+    with pytest.raises(InvalidCase, match="not a STIX bundle"):
+        import_bundle(r, '{"type": "report"}', name="x.json")
+    bad = {"type": "bundle", "id": "bundle--6b1c6d3e-0f43-4c4e-9a7e-8f6d2f1f5a11", "objects": [
+        {"type": "location", "spec_version": "2.1", "id": "location--6b1c6d3e-0f43-4c4e-9a7e-8f6d2f1f5a12",
+         "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z", "latitude": 200, "longitude": 0}]}
+    with pytest.raises(InvalidCase, match="invalid STIX"):
+        import_bundle(r, json.dumps(bad), name="x.json")
+    assert r.count("sources") == 1  # nothing was half-imported
+
+
+def test_producer_must_be_known_and_reliability_valid() -> None:
+    r = _receiver()
+    _, text = _bundle()
+    data = json.loads(text)
+    for o in data["objects"]:
+        o.pop("created_by_ref", None)
+    data["objects"] = [o for o in data["objects"] if o.get("identity_class") != "organization"]
+    with pytest.raises(UsageError, match="--agency"):
+        import_bundle(r, json.dumps(data))
+    assert import_bundle(r, json.dumps(data), agency="SEDENA-INT")["agency"] == "SEDENA-INT"
+    with pytest.raises(UsageError):
+        import_bundle(_receiver(), text, reliability="Z")
+
+
+def test_share_import_locate_round_trip_uses_the_partners_evidence() -> None:
+    """Two agencies: SEDENA shares a tearline, PARTNER imports it, and PARTNER's locate cites it."""
+    from fusioncell.infer.locate import locate
+
+    product, text = _bundle(locate_fn=locate)
+    assert product["hypotheses"], "the owner's releasable evidence should give a hypothesis"
+    r = _receiver()
+    assert locate(view_for(r, "PARTNER-US"))["hypotheses"] == []  # nothing to go on before
+    (sid,) = import_bundle(r, text, name="b.json", reliability="B")["sources"]
+    res = locate(view_for(r, "PARTNER-US"))
+    cited = {s for h in res["hypotheses"] for e in h["evidence"] for s in e["source_ids"]}
+    assert sid in cited
+    top = res["hypotheses"][0]
+    assert (round(top["lat"], 3), round(top["lon"], 3)) == (round(product["hypotheses"][0]["lat"], 3),
+                                                              round(product["hypotheses"][0]["lon"], 3))
+
+
+def test_cli_share_then_import(tmp_path: Path) -> None:
+    src = tmp_path / "sedena.duckdb"
+    s = CaseStore.open(src)
+    mem = two_agency_case()
+    for t in ("case_info", "targets", "sources", "comms", "locations", "sightings", "reports", "claims",
+              "entities", "entity_identifiers", "identifiers"):
+        rows = mem.con.execute(f"SELECT * FROM {t}").fetchall()
+        if rows:
+            s.con.executemany(f"INSERT INTO {t} VALUES ({', '.join(['?'] * len(rows[0]))})", rows)
+    s.close()
+    out = tmp_path / "tl.stix.json"
+    runner = CliRunner()
+    res = runner.invoke(app, ["share", str(src), "--to", "PARTNER-US", "--out", str(out), "--reason", "req 12"])
+    assert res.exit_code == 0, res.output
+    assert "TLP:AMBER" in res.stdout and out.is_file()
+    dst = tmp_path / "partner.duckdb"
+    d = CaseStore.open(dst)
+    d.con.execute("INSERT INTO case_info VALUES ('op-p', NULL, 'PARTNER-US', 'warrant', 'UTC', NULL, NULL)")
+    d.con.execute("INSERT INTO targets VALUES (?)", [TARGET])
+    d.close()
+    res = runner.invoke(app, ["import", str(dst), str(out), "--reliability", "B"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["agency"] == "SEDENA-INT"
+    res = runner.invoke(app, ["audit", str(src), "--verify"])
+    assert res.exit_code == 0 and "share" in res.stdout and "req 12" in res.stdout
