@@ -122,7 +122,7 @@ def test_key_judgments_come_first_and_use_icd203_words(full_html: str) -> None:
     assert alt[0].startswith("It is very unlikely (9%) that he is instead at town house")
     # 1 - 0.81 - 0.09 = 0.10 left for "elsewhere"
     assert alt[1].startswith("It is very unlikely (10%) that he is somewhere other than the 2 places")
-    assert any(k["text"].startswith("It is likely (62%) that +523312345678 (alias:La Güera) is the partner of person-target")
+    assert any(k["text"].startswith("It is likely (62%) that +523312345678 (alias:La Güera) is the romantic partner of person-target")
                for k in kjs)
 
 
@@ -183,7 +183,7 @@ def test_missing_sections_degrade_to_not_available() -> None:
     assert R.key_judgments(ctx)[0]["text"].startswith("No location judgment can be made")
 
 
-def test_identifiers_are_shown_through_the_minimisation_names() -> None:
+def test_identifiers_are_shown_through_the_display_names() -> None:
     html = R.render_report(make_ctx(names={"+523398765432": "masked:7f3a"}, masked=True))
     assert "+523398765432" not in html
     assert "masked:7f3a" in html

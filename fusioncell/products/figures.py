@@ -28,7 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Ellipse, Patch
+from matplotlib.patches import Ellipse, Patch, Rectangle
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -136,6 +136,7 @@ def _draw_layers(
     *,
     label_places: int,
     zoom: bool,
+    unlabelled: tuple[float, float, float, float] | None = None,
 ) -> list[Any]:
     handles: list[Any] = []
     if towers is not None and len(towers[0]):
@@ -177,6 +178,9 @@ def _draw_layers(
                              facecolor=_HYP_COLOUR, alpha=0.18 + 0.4 * p, edgecolor=_HYP_COLOUR, lw=1.5, zorder=7))
         ax.scatter([h["lon"]], [h["lat"]], marker="*", s=90 if k == 0 else 50, c=_HYP_COLOUR, edgecolors="black",
                    linewidths=0.5, zorder=8)
+        if unlabelled is not None and unlabelled[0] <= float(h["lon"]) <= unlabelled[1] \
+                and unlabelled[2] <= float(h["lat"]) <= unlabelled[3]:
+            continue  # labelled in the zoom panel instead
         dx, dy = offsets[k % len(offsets)]
         ax.annotate(f"#{h.get('rank', k + 1)} {round(p * 100):d}%", (h["lon"], h["lat"]), xytext=(dx, dy),
                     textcoords="offset points", fontsize=9 if zoom or k == 0 else 8, fontweight="bold",
@@ -248,8 +252,15 @@ def map_figure(
     aspect = 1.0 / math.cos(math.radians(lat0))
     axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.0]}) if zoomed else [fig.add_subplot(1, 1, 1)]
     ax = axes[0]
+    box: tuple[float, float, float, float] | None = None
+    if zoomed:
+        top = hypotheses[0]
+        half_m = max(zoom_m, 6.0 * float(top.get("radius_m") or 0.0)) / 2
+        dla = half_m / M_PER_DEG_LAT
+        dlo = half_m / (M_PER_DEG_LON_EQ * math.cos(math.radians(lat0)))
+        box = (float(top["lon"]) - dlo, float(top["lon"]) + dlo, float(top["lat"]) - dla, float(top["lat"]) + dla)
     handles = _draw_layers(ax, lat0, hypotheses, places, tracks, labels, towers, areas, sightings,
-                           label_places=0, zoom=False)
+                           label_places=0, zoom=False, unlabelled=box)
     lo0, lo1, la0, la1 = _extent(all_lat, all_lon, lat0)
     ax.set_xlim(lo0, lo1)
     ax.set_ylim(la0, la1)
@@ -261,21 +272,21 @@ def map_figure(
     ax.ticklabel_format(useOffset=False, style="plain")
     ax.grid(True, color="#eeeeee", lw=0.6)
     _scale_bar(ax, lat0)
-    if zoomed:
-        top = hypotheses[0]
-        half_m = max(zoom_m, 6.0 * float(top.get("radius_m") or 0.0)) / 2
-        zla = np.array([float(top["lat"]) - half_m / M_PER_DEG_LAT, float(top["lat"]) + half_m / M_PER_DEG_LAT])
-        dlo = half_m / (M_PER_DEG_LON_EQ * math.cos(math.radians(lat0)))
-        zlo = np.array([float(top["lon"]) - dlo, float(top["lon"]) + dlo])
-        ax.add_patch(Ellipse(((zlo[0] + zlo[1]) / 2, (zla[0] + zla[1]) / 2), zlo[1] - zlo[0], zla[1] - zla[0],
-                             fill=False, ec="black", lw=0.8, ls=":", zorder=10))
+    if box is not None:
+        inside = [str(h.get("rank", i + 1)) for i, h in enumerate(hypotheses)
+                  if box[0] <= float(h["lon"]) <= box[1] and box[2] <= float(h["lat"]) <= box[3]]
+        ax.add_patch(Rectangle((box[0], box[2]), box[1] - box[0], box[3] - box[2], fill=False, ec="black", lw=0.9,
+                               ls=":", zorder=10))
+        ax.annotate("#" + ", #".join(inside) + " (zoom →)", (box[1], box[3]), xytext=(3, 3), textcoords="offset points",
+                    fontsize=8, fontweight="bold", color=_HYP_COLOUR, zorder=11, annotation_clip=True,
+                    bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "black", "pad": 1.5, "ls": ":"})
         zax = axes[1]
         _draw_layers(zax, lat0, hypotheses, places, tracks, labels, towers, areas, sightings,
                      label_places=6, zoom=True)
-        zax.set_xlim(zlo[0], zlo[1])
-        zax.set_ylim(zla[0], zla[1])
+        zax.set_xlim(box[0], box[1])
+        zax.set_ylim(box[2], box[3])
         zax.set_aspect(aspect)
-        zax.set_title(f"Around hypothesis #{top.get('rank', 1)}", fontsize=11)
+        zax.set_title(f"Around hypothesis #{hypotheses[0].get('rank', 1)}", fontsize=11)
         zax.set_xlabel("longitude (°)")
         zax.tick_params(labelsize=8)
         zax.ticklabel_format(useOffset=False, style="plain")
@@ -374,7 +385,7 @@ def network_figure(
 # -- timeline ------------------------------------------------------------------
 
 def _local_nums(times: Sequence[datetime], tz: ZoneInfo) -> np.ndarray:
-    return np.asarray(mdates.date2num([t.astimezone(tz) for t in times]), dtype=float)
+    return np.asarray(mdates.date2num([t.astimezone(tz) for t in times]), dtype=float)  # type: ignore[no-untyped-call]
 
 
 def timeline_figure(
@@ -443,9 +454,9 @@ def timeline_figure(
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([labels.get(r, r) for r in rows], fontsize=8)
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    locator = mdates.AutoDateLocator(tz=tz, maxticks=12)
+    locator = mdates.AutoDateLocator(tz=tz, maxticks=12)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tz))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tz))  # type: ignore[no-untyped-call]
     ax.tick_params(axis="x", labelsize=8)
     ax.grid(True, axis="x", color="#eeeeee", lw=0.6)
     ax.set_xlabel(f"local time ({timezone})", fontsize=9)
@@ -481,7 +492,7 @@ def hypothesis_chart(hypotheses: Sequence[Mapping[str, Any]], *, elsewhere: floa
     y = np.arange(len(vals))
     ax.barh(y, vals, color=colours, alpha=0.8)
     for yi, v in zip(y, vals):
-        ax.text(min(v + 0.01, 0.80), yi, f"{round(v * 100):d}% · {estimative(min(max(v, 0.0), 1.0))}",
+        ax.text(min(v + 0.01, 0.80), float(yi), f"{round(v * 100):d}% · {estimative(min(max(v, 0.0), 1.0))}",
                 va="center", fontsize=8)
     for edge in (0.05, 0.20, 0.45, 0.55, 0.80, 0.95):
         ax.axvline(edge, color="#cccccc", lw=0.6, zorder=0)

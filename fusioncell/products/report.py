@@ -60,6 +60,18 @@ EVIDENCE_HYPOTHESES = 3
 #: Most identifiers drawn as tracks, and most fixes drawn per track.
 MAX_TRACKS = 12
 MAX_FIXES_PER_TRACK = 4000
+#: Meetings shown only when the probability that the two truly met reaches this.
+MEETING_MIN_P = 0.2
+#: How an inferred relationship reads in a sentence ("X is <phrase> of Y").
+_REL_PHRASE = {
+    "partner": "the romantic partner",
+    "family": "a relative",
+    "friend": "a friend",
+    "work": "a work contact",
+    "logistics": "a logistics contact (courier or supplier)",
+    "associate": "an associate",
+    "one-off": "a one-off contact",
+}
 _URL_RE = re.compile(r"\b(h)(ttps?)(://)", re.IGNORECASE)
 
 
@@ -84,11 +96,10 @@ def _fmt_time(value: Any, tz: ZoneInfo) -> str:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        when = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        return str(when.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
     return str(value)
 
 
@@ -119,11 +130,24 @@ def sort_hypotheses(hypotheses: Sequence[Mapping[str, Any]]) -> list[dict[str, A
 
 # -- key judgments ----------------------------------------------------------------
 
-def _windows_text(windows: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> str:
+def _windows_text(windows: Sequence[Mapping[str, Any]], tz: ZoneInfo, n: int = 3) -> str:
+    """The ``n`` longest time windows, in time order, as local times."""
     if not windows:
         return ""
-    parts = [f"{_fmt_time(w.get('from'), tz)} – {_fmt_time(w.get('to'), tz)[-5:]}" for w in windows[-3:]]
-    more = f" (+{len(windows) - 3} earlier)" if len(windows) > 3 else ""
+
+    def length_s(w: Mapping[str, Any]) -> float:
+        try:
+            a, b = (datetime.fromisoformat(str(w[k])) if not isinstance(w[k], datetime) else w[k] for k in ("from", "to"))
+            return float((b - a).total_seconds())
+        except (KeyError, TypeError, ValueError):
+            return 0.0
+
+    chosen = sorted(sorted(windows, key=length_s, reverse=True)[:n], key=lambda w: str(w.get("from")))
+    parts = []
+    for w in chosen:
+        a, b = _fmt_time(w.get("from"), tz), _fmt_time(w.get("to"), tz)
+        parts.append(f"{a} – {b[11:] if a[:10] == b[:10] else b}")
+    more = f" (and {len(windows) - n} shorter)" if len(windows) > n else ""
     return "; ".join(parts) + more
 
 
@@ -147,7 +171,7 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
     """
     tz = ZoneInfo(str(ctx.get("case", {}).get("timezone") or "UTC"))
     name = _namer(ctx)
-    target = name(str(ctx.get("target") or "the target"))
+    target = _target_name(ctx)
     out: list[dict[str, str]] = []
     loc = ctx.get("locate") or {}
     hyps = sort_hypotheses(loc.get("hypotheses") or [])
@@ -190,7 +214,7 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
         who_text = f"{who} ({name(str(person))})" if person and str(person) != str(c.get("identifier")) else who
         p_rel = c.get("relationship_p")
         if p_rel is not None and rel not in ("", "unknown", "contact"):
-            out.append({"kind": "network", "text": judgment(f"{who_text} is the {rel} of {focus}", float(p_rel))})
+            out.append({"kind": "network", "text": judgment(f"{who_text} is {_REL_PHRASE.get(rel, 'a ' + rel + ' contact')} of {focus}", float(p_rel))})
         else:
             out.append({"kind": "network", "text": f"{who_text} is the closest tie of {focus} (strength {_num(c.get('strength'))})."})
     recs = (ctx.get("plan") or {}).get("recommendations") or []
@@ -211,6 +235,13 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 # -- figures ------------------------------------------------------------------------
+
+def _target_name(ctx: Mapping[str, Any]) -> str:
+    """The target as "Name (entity id)" when the case gives a name."""
+    tgt = str(ctx.get("target") or "the target")
+    caption = (ctx.get("names") or {}).get(tgt)
+    return f"{caption} ({tgt})" if caption else tgt
+
 
 def _namer(ctx: Mapping[str, Any]) -> Callable[[str], str]:
     names = ctx.get("names") or {}
@@ -239,8 +270,21 @@ def _network_graph(ctx: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[d
         edges = [{"a": str(focus), "b": str(c.get("identifier")), "strength": c.get("strength"),
                   "relationship": c.get("relationship")} for c in circle]
     connected = {str(e["a"]) for e in edges} | {str(e["b"]) for e in edges} | ({str(focus)} if focus else set())
-    nodes = [{"id": i, "label": _short(name(i)), "score": score.get(i, 0.0)} for i in ids if i in connected]
+    person = {str(c.get("identifier")): c.get("person") for c in circle + players if c.get("person")}
+    label = {i: name(str(person[i])) if i in person else name(i) for i in ids}
+    nodes = [{"id": i, "label": _short(label[i]), "score": score.get(i, 0.0)} for i in ids if i in connected]
     return nodes, edges, str(focus) if focus else None
+
+
+def _row_label(ctx: Mapping[str, Any], ident: str) -> str:
+    """An identifier with the name of the person it belongs to, when the stages know it."""
+    name = _namer(ctx)
+    net = ctx.get("network") or {}
+    for item in list(net.get("close_circle") or []) + list(net.get("key_players") or []) + \
+            list((ctx.get("plan") or {}).get("recommendations") or []):
+        if str(item.get("identifier")) == ident and item.get("person") and str(item["person"]) != ident:
+            return f"{name(ident)} · {_short(name(str(item['person'])), 22)}"
+    return name(ident)
 
 
 def _short(text: str, n: int = 28) -> str:
@@ -256,7 +300,7 @@ def build_figures(ctx: Mapping[str, Any]) -> dict[str, Figure | None]:
     tracks = ctx.get("tracks") or {}
     places = ctx.get("places") or []
     if hyps or tracks or places:
-        figs["map"] = F.map_figure(hyps, places, tracks, track_labels={k: _short(name(k)) for k in tracks},
+        figs["map"] = F.map_figure(hyps, places, tracks, track_labels={k: _row_label(ctx, k) for k in tracks},
                                    towers=ctx.get("towers"), areas=ctx.get("areas") or [],
                                    sightings=ctx.get("sightings") or [])
     if hyps:
@@ -269,12 +313,12 @@ def build_figures(ctx: Mapping[str, Any]) -> dict[str, Figure | None]:
     dark = ctx.get("dark") or []
     meets = ctx.get("meetings") or []
     if stays or dark or meets:
-        rows: list[str] = list(tracks)
+        rows: list[str] = list(ctx.get("timeline_ids") or tracks)
         for item in list(stays) + list(dark):
             ident = str(item.get("identifier"))
             if ident not in rows and len(rows) < 16:
                 rows.append(ident)
-        figs["timeline"] = F.timeline_figure(rows, row_labels={r: _short(name(r)) for r in rows}, stays=stays,
+        figs["timeline"] = F.timeline_figure(rows, row_labels={r: _row_label(ctx, r) for r in rows}, stays=stays,
                                              dark=dark, meetings=meets, timezone=tz)
     return figs
 
@@ -408,7 +452,7 @@ def render_report(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None] |
         title=title,
         marking=_marking(ctx),
         case={k: defang(str(v)) if v is not None else "" for k, v in case.items()},
-        target_name=name(target),
+        target_name=_target_name(ctx),
         focus_name=name(str(net.get("focus") or target)),
         as_of=_fmt_time(loc.get("as_of"), tz) or "end of the case period",
         generated=(ctx.get("generated") or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -422,6 +466,8 @@ def render_report(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None] |
         burners=burners,
         meetings_table=meetings_table,
         meetings_more=max(0, len(meets_all) - 20),
+        weak_meetings=int(ctx.get("weak_meetings") or 0),
+        meeting_min_p=MEETING_MIN_P,
         evidence=evidence,
         evidence_more=evidence_more,
         plan=recs,
@@ -543,6 +589,30 @@ def _first(row: Mapping[str, Any], *keys: str) -> Any:
     return None
 
 
+def _timeline_ids(ctx: Mapping[str, Any], tracked: Sequence[str]) -> list[str]:
+    """Rows of the timeline: tracked identifiers, then the close circle and the plan's picks."""
+    rows = list(tracked)
+    net = ctx.get("network") or {}
+    extra = [str(c.get("identifier")) for c in (net.get("close_circle") or [])[:6]]
+    extra += [str(r.get("identifier")) for r in ((ctx.get("plan") or {}).get("recommendations") or [])[:3]]
+    for m in ctx.get("meetings") or []:
+        extra += [str(p) for p in m.get("participants") or []]
+    for ident in extra:
+        if ident not in rows and not ident.startswith("alias:") and len(rows) < 14:
+            rows.append(ident)
+    return rows
+
+
+def _place_label(place: Mapping[str, Any]) -> str:
+    label = str(place.get("label") or "")
+    owner = place.get("home_of")
+    if label in ("home", "work") and owner:
+        return f"{label} of {owner}"
+    if place.get("remote"):
+        return f"{label or 'place'} (remote)"
+    return "" if label == "other" else label
+
+
 def _normalise_tie(row: Mapping[str, Any]) -> dict[str, Any]:
     return {"a": _first(row, "a", "src", "source", "u", "identifier_a", "person_a"),
             "b": _first(row, "b", "dst", "target", "v", "identifier_b", "person_b"),
@@ -557,7 +627,7 @@ def _normalise_meeting(row: Mapping[str, Any]) -> dict[str, Any]:
     return {"start": _first(row, "start", "from", "first"), "end": _first(row, "end", "to", "last"),
             "participants": [str(p) for p in parts], "lat": _first(row, "lat"), "lon": _first(row, "lon"),
             "place": _first(row, "place_label", "label", "place_id", "place"),
-            "probability": _first(row, "probability", "p", "score")}
+            "probability": _first(row, "p_any", "probability", "p", "score")}
 
 
 def _tracks(store: Any) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -680,15 +750,19 @@ def gather(store: Any, target: str | None = None) -> dict[str, Any]:
             raise ImportError(f"fusioncell.spacetime.{fn_name}", name=f"fusioncell.spacetime.{fn_name}")
         return _table_rows(fn(store, **kw))
 
-    places = attempt("places", lambda: spacetime("places"))
-    ctx["places"] = places
-    remote = {str(p.get("place_id")): bool(p.get("remote")) for p in places or []}
-    visits = attempt("visits", lambda: spacetime("visits"))
+    places = attempt("places", lambda: spacetime("places")) or []
+    fine = [p for p in places if p.get("precision") in (None, "fine")]
+    ctx["places"] = [dict(p, label=_place_label(p)) for p in (fine or places)]
+    remote = {str(p.get("place_id")): bool(p.get("remote")) for p in places}
+    visits = attempt("visits", lambda: spacetime("visits", ids=tracked or None))
     ctx["visits"] = [dict(v, remote=bool(v.get("remote", remote.get(str(v.get("place_id")), False))))
-                     for v in visits or [] if not tracked or str(v.get("identifier")) in set(tracked)]
-    meets = attempt("meetings", lambda: spacetime("meetings", ids=tracked or None))
-    ctx["meetings"] = [_normalise_meeting(m) for m in meets or []]
-    ctx["dark"] = attempt("dark", lambda: spacetime("dark_intervals", ids=tracked or None))
+                     for v in visits or [] if v.get("precision") in (None, "fine")]
+    meets = [_normalise_meeting(m) for m in attempt("meetings", lambda: spacetime("meetings", ids=tracked or None)) or []]
+    ctx["meetings"] = [m for m in meets if float(m.get("probability") or 0.0) >= MEETING_MIN_P]
+    ctx["weak_meetings"] = len(meets) - len(ctx["meetings"])
+    rows = _timeline_ids(ctx, tracked)
+    ctx["timeline_ids"] = rows
+    ctx["dark"] = attempt("dark", lambda: spacetime("dark_intervals", ids=rows or None))
     ctx["towers"] = attempt("towers", lambda: _towers(store))
     ctx["areas"] = attempt("areas", lambda: _rows(store, """
         SELECT lat, lon, radius_m, reliability, credibility, subject FROM claims
@@ -699,28 +773,51 @@ def gather(store: Any, target: str | None = None) -> dict[str, Any]:
     ctx["sources"] = {str(r["source_id"]): r for r in src_rows}
     ctx["credibility"] = {str(r["report_id"]): r["credibility"] for r in _rows(
         store, "SELECT report_id, credibility FROM reports WHERE credibility IS NOT NULL")}
-    ctx["names"], ctx["masked"] = _names(store, ctx)
+    ctx["masked"] = attempt("minimisation", lambda: _minimise(store, ctx))
+    ctx["names"] = attempt("captions", lambda: _captions(store)) or {}
     ctx["marking"] = attempt("marking", lambda: _report_marking(store, [str(r["source_id"]) for r in src_rows]))
     missing.pop("marking", None)
     return ctx
 
 
 def _ties(store: Any, net: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Ties among the people the network chart shows (focus, close circle, key players)."""
+    """Ties among the people the network chart shows (focus, close circle, key players).
+
+    The network stage keeps ties between person nodes and shows each person
+    by one identifier (``display_identifiers``); the ties are mapped to the
+    same names the ``network`` report uses, the focus keeping its own name.
+    """
     import pyarrow.compute as pc
 
     from fusioncell.network import contact_ties
 
+    try:
+        from fusioncell.network import display_identifiers, resolve_focus
+
+        shown: dict[str, str] = dict(display_identifiers(store))
+        focus = str(net.get("focus") or "")
+        if focus:
+            shown[str(resolve_focus(store, focus))] = focus
+    except ImportError:
+        shown = {}
     ids = {str(net.get("focus"))} | {str(c.get("identifier")) for c in net.get("close_circle") or []} | \
         {str(k.get("identifier")) for k in (net.get("key_players") or [])[:10]}
+    node_of = {v: k for k, v in shown.items()}
+    nodes = {node_of.get(i, i) for i in ids}
     table = contact_ties(store)
     cols = set(getattr(table, "column_names", []))
     a_col = next((c for c in ("a", "src", "source", "u", "identifier_a", "person_a") if c in cols), None)
     b_col = next((c for c in ("b", "dst", "target", "v", "identifier_b", "person_b") if c in cols), None)
     if a_col and b_col:
-        keep = pc.and_(pc.is_in(table[a_col], value_set=_pa_strings(ids)), pc.is_in(table[b_col], value_set=_pa_strings(ids)))
+        keep = pc.and_(pc.is_in(table[a_col], value_set=_pa_strings(nodes)),
+                       pc.is_in(table[b_col], value_set=_pa_strings(nodes)))
         table = table.filter(keep)
-    return [_normalise_tie(r) for r in _table_rows(table)]
+    out = []
+    for row in _table_rows(table):  # the ties among <= ~30 chart nodes
+        tie = _normalise_tie(row)
+        tie["a"], tie["b"] = shown.get(str(tie["a"]), str(tie["a"])), shown.get(str(tie["b"]), str(tie["b"]))
+        out.append(tie)
+    return out
 
 
 def _pa_strings(values: set[str]) -> Any:
@@ -729,33 +826,36 @@ def _pa_strings(values: set[str]) -> Any:
     return pa.array(sorted(values), type=pa.string())
 
 
-def _names(store: Any, ctx: Mapping[str, Any]) -> tuple[dict[str, str], bool]:
-    """Display names: identifiers masked by the security stage's minimisation when it is present."""
+def _minimise(store: Any, ctx: dict[str, Any]) -> bool:
+    """Mask non-pertinent identifiers everywhere in ``ctx`` (security stage's minimisation).
+
+    Identifier fields and free text (summaries, reasons) are both masked, so
+    a bystander's number cannot leak through an evidence summary. Returns
+    whether anything was masked; without the security stage nothing is.
+    """
     try:
-        from fusioncell.security.minimise import mask
+        from fusioncell.security.minimise import Minimiser
     except ImportError:
-        return {}, False
-    idents: set[str] = set(ctx.get("tracks") or {})
-    net = ctx.get("network") or {}
-    for c in list(net.get("close_circle") or []) + list(net.get("key_players") or []):
-        idents.update(str(c[k]) for k in ("identifier", "person") if c.get(k))
-    for b in net.get("burner_successions") or []:
-        idents.update(str(b[k]) for k in ("old", "new") if b.get(k))
-    for r in (ctx.get("plan") or {}).get("recommendations") or []:
-        idents.update(str(r[k]) for k in ("identifier", "person") if r.get(k))
-    for row in list(ctx.get("visits") or []) + list(ctx.get("dark") or []):
-        idents.add(str(row.get("identifier")))
-    for m in ctx.get("meetings") or []:
-        idents.update(m.get("participants") or [])
-    for t in ctx.get("ties") or []:
-        idents.update((str(t["a"]), str(t["b"])))
-    names: dict[str, str] = {}
-    for ident in sorted(idents):  # distinct identifiers shown in a product: a few hundred at most
-        try:
-            names[ident] = str(mask(store, ident))
-        except FusioncellError:
-            names[ident] = ident
-    return names, any(names[k] != k for k in names)
+        return False
+    m = Minimiser(store)
+    before = repr([ctx.get(k) for k in ("locate", "plan", "network", "ties", "meetings")])
+    for key in ("locate", "plan", "network", "ties", "places", "visits", "meetings", "dark", "sightings"):
+        if ctx.get(key):
+            ctx[key] = m.mask_result(ctx[key])
+    ctx["timeline_ids"] = [m.mask(str(i)) for i in ctx.get("timeline_ids") or []]
+    tracks = ctx.get("tracks") or {}
+    masked_tracks = {m.mask(k): v for k, v in tracks.items()}
+    ctx["tracks"] = masked_tracks
+    return set(masked_tracks) != set(tracks) or repr(
+        [ctx.get(k) for k in ("locate", "plan", "network", "ties", "meetings")]) != before
+
+
+def _captions(store: Any) -> dict[str, str]:
+    """Entity id -> its caption (a person's name), to show names rather than ids."""
+    rows = store.con.execute(
+        "SELECT entity_id, caption FROM entities WHERE caption IS NOT NULL AND caption <> '' AND caption <> entity_id"
+    ).fetchall()
+    return {str(e): str(c) for e, c in rows}
 
 
 def _report_marking(store: Any, source_ids: list[str]) -> str:
