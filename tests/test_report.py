@@ -250,3 +250,48 @@ def test_gather_degrades_when_a_stage_raises(tmp_path: Path, monkeypatch: pytest
 
 def test_defang() -> None:
     assert R.defang("HTTPS://a http://b") == "HxxPS://a hxxp://b"
+
+
+def _fake_module(monkeypatch: pytest.MonkeyPatch, name: str, **funcs: Any) -> None:
+    import sys
+    import types
+
+    mod = types.ModuleType(name)
+    for k, v in funcs.items():
+        setattr(mod, k, v)
+    monkeypatch.setitem(sys.modules, name, mod)
+
+
+def test_gather_masks_bystanders_in_identifiers_and_free_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bystander = "+523300000001"
+    _fake_module(monkeypatch, "fusioncell.infer.locate", locate=lambda store, target=None, top=5: {"hypotheses": [
+        hyp(1, 0.7, "farm", evidence=[{"kind": "call", "summary": f"tracked phone called {bystander} once", "weight": 0.1,
+                                         "event_ids": ["c-1"], "source_ids": ["geo-01"]}])]})
+    _fake_module(monkeypatch, "fusioncell.infer.plan", plan=lambda store, target=None, budget=3: {"recommendations": [
+        {"rank": 1, "identifier": bystander, "person": None, "expected_gain": 0.1, "why": "x"}]})
+    with _store_with_case(tmp_path) as cs:
+        cs.con.execute("""INSERT INTO comms (event_id, source_id, agency, start, duration_s, channel, caller, callee)
+                          VALUES ('c-1', 'geo-01', 'AG-1', TIMESTAMPTZ '2026-02-01 10:00:00+00', 30, 'call',
+                                  '+523312345678', ?)""", [bystander])
+        cs.con.execute("INSERT INTO identifiers (identifier, scheme) VALUES (?, 'phone'), ('+523312345678', 'phone')",
+                       [bystander])
+        ctx = R.gather(cs)
+        html = R.render_report(ctx)
+    assert ctx["masked"] is True
+    assert bystander not in html
+    assert "masked:phone-" in ctx["locate"]["hypotheses"][0]["evidence"][0]["summary"]
+    assert ctx["plan"]["recommendations"][0]["identifier"].startswith("masked:phone-")
+    assert "+523312345678" in ctx["tracks"]  # the tracked phone is pertinent: shown in clear
+
+
+def test_gather_keeps_only_probable_meetings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fusioncell.spacetime as st
+
+    rows = [{"id_a": "+523312345678", "id_b": "+523399999999", "start": T0, "end": T0 + timedelta(hours=1), "p_any": p,
+             "lat": 19.9, "lon": -103.7} for p in (0.05, 0.19, 0.2, 0.9)]
+    monkeypatch.setattr(st, "meetings", lambda store, ids=None: rows, raising=False)
+    with _store_with_case(tmp_path) as cs:
+        ctx = R.gather(cs)
+    assert [m["probability"] for m in ctx["meetings"]] == [0.2, 0.9]
+    assert ctx["weak_meetings"] == 2
+    assert ctx["meetings"][0]["participants"] == ["+523312345678", "+523399999999"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -503,3 +504,43 @@ def hypothesis_chart(hypotheses: Sequence[Mapping[str, Any]], *, elsewhere: floa
     ax.set_xlabel("probability (grey lines: ICD 203 band edges)", fontsize=8)
     ax.tick_params(axis="x", labelsize=8)
     return fig
+
+
+# -- text pages (PDF) -----------------------------------------------------------
+
+_A4 = (8.27, 11.69)
+
+
+def text_pages(blocks: Sequence[tuple[str, str]], header: str) -> list[Figure]:
+    """Lay out (style, text) blocks on A4 pages (for the PDF); style is h1, h2, p or mono.
+
+    ``header`` (the marking) is printed at the top of every page.
+    """
+    sizes = {"h1": (15, 70, "bold"), "h2": (12, 90, "bold"), "p": (9.5, 105, "normal"), "mono": (7.5, 130, "normal")}
+    pages: list[Figure] = []
+    fig: Figure | None = None
+    y = 0.0
+
+    def new_page() -> Figure:
+        page = Figure(figsize=_A4)
+        page.text(0.5, 0.985, header, ha="center", va="top", fontsize=8, weight="bold", color="#8a5a00")
+        pages.append(page)
+        return page
+
+    for style, text in blocks:
+        size, width, weight = sizes[style]
+        lines: list[str] = []
+        for para in text.split("\n"):
+            lines.extend(textwrap.wrap(para, width=width) or [""])
+        line_h = size / 72 / _A4[1] * 1.35
+        needed = line_h * len(lines) + (0.012 if style.startswith("h") else 0.006)
+        if fig is None or y - needed < 0.04:
+            fig = new_page()
+            y = 0.955
+        if style.startswith("h"):
+            y -= 0.008
+        family = "monospace" if style == "mono" else "sans-serif"
+        fig.text(0.07, y, "\n".join(lines), ha="left", va="top", fontsize=size, weight=weight, family=family,
+                 linespacing=1.25)
+        y -= needed
+    return pages

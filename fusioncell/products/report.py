@@ -27,7 +27,6 @@ import base64
 import logging
 import math
 import re
-import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -480,41 +479,6 @@ def render_report(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None] |
 
 # -- PDF ---------------------------------------------------------------------------
 
-_A4 = (8.27, 11.69)
-
-
-def _text_pages(blocks: Sequence[tuple[str, str]], header: str) -> list[Figure]:
-    """Lay out (style, text) blocks onto A4 figure pages; style is h1, h2, p or mono."""
-    sizes = {"h1": (15, 70, "bold"), "h2": (12, 90, "bold"), "p": (9.5, 105, "normal"), "mono": (7.5, 130, "normal")}
-    pages: list[Figure] = []
-    fig: Figure | None = None
-    y = 0.0
-
-    def new_page() -> Figure:
-        page = Figure(figsize=_A4)
-        page.text(0.5, 0.985, header, ha="center", va="top", fontsize=8, weight="bold", color="#8a5a00")
-        pages.append(page)
-        return page
-
-    for style, text in blocks:
-        size, width, weight = sizes[style]
-        lines: list[str] = []
-        for para in text.split("\n"):
-            lines.extend(textwrap.wrap(para, width=width) or [""])
-        line_h = size / 72 / _A4[1] * 1.35
-        needed = line_h * len(lines) + (0.012 if style.startswith("h") else 0.006)
-        if fig is None or y - needed < 0.04:
-            fig = new_page()
-            y = 0.955
-        if style.startswith("h"):
-            y -= 0.008
-        family = "monospace" if style == "mono" else "sans-serif"
-        fig.text(0.07, y, "\n".join(lines), ha="left", va="top", fontsize=size, weight=weight, family=family,
-                 linespacing=1.25)
-        y -= needed
-    return pages
-
-
 def pdf_blocks(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The text of the PDF: key judgments, hypotheses, evidence and plan."""
     case = ctx.get("case") or {}
@@ -564,7 +528,7 @@ def write_pdf(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None], path
     from matplotlib.backends.backend_pdf import PdfPages
 
     header = _marking(ctx)
-    pages = _text_pages(pdf_blocks(ctx), header)
+    pages = F.text_pages(pdf_blocks(ctx), header)
     titles = {"map": "Map of the region", "hypotheses": "Location hypotheses", "network": "Close circle and network",
               "timeline": "Timeline: stays, meetings, going dark"}
     with PdfPages(path, metadata={"Title": str((ctx.get("case") or {}).get("title") or "fusioncell report"),
