@@ -228,7 +228,7 @@ def tearline_to_stix(product: dict[str, Any]) -> stix2.Bundle:
         ), level)
 
     report_refs = [o.id for o in objects if o.id != producer.id]
-    granular = {}
+    granular: dict[str, list[str]] = {}
     for i, ref in enumerate(report_refs):
         granular.setdefault(marks_of[ref], []).append(f"object_refs.[{i}]")
     report = stix2.Report(
