@@ -89,6 +89,17 @@ def test_reimport_is_a_noop_and_is_audited_once() -> None:
     assert r.con.execute("SELECT count(*) FROM ingest_log WHERE file = 'stix:b.json'").fetchone()[0] == 1
 
 
+def test_reimport_restores_rows_dropped_by_a_reingest() -> None:
+    r = _receiver()
+    _, text = _bundle()
+    import_bundle(r, text, name="b.json")
+    n = r.count("claims")
+    for t in ("sources", "claims", "reports", "sightings"):  # what ingest does when a case file changes
+        r.con.execute(f"DELETE FROM {t}")
+    assert import_bundle(r, text, name="b.json")["status"] == "imported"
+    assert r.count("claims") == n
+
+
 def test_identifiers_table_learns_imported_identifiers() -> None:
     r = _receiver()
     _, text = _bundle()

@@ -28,6 +28,10 @@ STIX ``confidence`` becomes Admiralty credibility by the STIX 2.1 appendix
 keeps its STIX object in ``raw`` / ``extra`` (id, confidence, marking refs),
 so nothing marked is lost. A bundle already imported (same SHA-256) is a
 no-op; an object id already in the case is kept as first imported.
+
+Ingest replaces a whole table when a case file changes, which drops
+imported rows too; importing the bundle again restores them (the
+"already imported" check looks for the bundle's source, not only the log).
 """
 
 from __future__ import annotations
@@ -160,7 +164,13 @@ def import_bundle(
     info = store.case()
     receiving = info.owner_agency
     if store.con.execute("SELECT count(*) FROM ingest_log WHERE sha256 = ?", [sha]).fetchall()[0][0]:
-        return {"status": "unchanged", "bundle": data.get("id"), "agency": agency}
+        still_there = store.con.execute(
+            "SELECT count(*) FROM sources WHERE json_extract_string(extra, '$.stix_bundle') = ?", [data.get("id")]
+        ).fetchall()[0][0]
+        if still_there:
+            return {"status": "unchanged", "bundle": data.get("id"), "agency": agency}
+        # A re-ingest of a changed case file replaced the tables: import again.
+        store.con.execute("DELETE FROM ingest_log WHERE sha256 = ?", [sha])
 
     objects = {str(o["id"]): o for o in data.get("objects") or [] if isinstance(o, dict) and "id" in o}
     producers = [o.get("created_by_ref") for o in objects.values() if o.get("created_by_ref")]
