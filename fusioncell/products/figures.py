@@ -150,8 +150,9 @@ def _draw_layers(
         handles.append(Line2D([], [], color="#6d4c41", ls="--", label="informant area"))
     for i, (ident, (lat, lon)) in enumerate(tracks.items()):
         colour = _TRACK_COLOURS[i % len(_TRACK_COLOURS)]
-        ax.plot(lon, lat, color=colour, lw=0.8, alpha=0.55, zorder=4)
-        ax.scatter(lon, lat, s=3, color=colour, alpha=0.5, zorder=4, linewidths=0)
+        # rasterised: thousands of fixes stay light in the PDF
+        ax.plot(lon, lat, color=colour, lw=0.8, alpha=0.55, zorder=4, rasterized=True)
+        ax.scatter(lon, lat, s=3, color=colour, alpha=0.5, zorder=4, linewidths=0, rasterized=True)
         handles.append(Line2D([], [], color=colour, lw=2, label=f"track: {track_labels.get(ident, ident)}"))
     if places:
         plat = np.array([float(p["lat"]) for p in places])
