@@ -89,6 +89,19 @@ def test_reimport_is_a_noop_and_is_audited_once() -> None:
     assert r.con.execute("SELECT count(*) FROM ingest_log WHERE file = 'stix:b.json'").fetchone()[0] == 1
 
 
+def test_improbable_places_are_kept_as_text_not_as_claims() -> None:
+    r = _receiver()
+    _, text = _bundle()
+    data = json.loads(text)
+    rels = [o for o in data["objects"] if o["type"] == "relationship" and o["relationship_type"] == "located-at"]
+    rels[0]["confidence"] = 10  # the sender's own "very unlikely"
+    import_bundle(r, json.dumps(data))
+    rid = f"stix:{rels[0]['id']}"
+    assert r.con.execute("SELECT count(*) FROM reports WHERE report_id = ?", [rid]).fetchone()[0] == 1
+    assert r.con.execute("SELECT count(*) FROM claims WHERE report_id = ?", [rid]).fetchone()[0] == 0
+    assert r.con.execute("SELECT count(*) FROM claims WHERE report_id = ?", [f"stix:{rels[1]['id']}"]).fetchone()[0] == 1
+
+
 def test_reimport_restores_rows_dropped_by_a_reingest() -> None:
     r = _receiver()
     _, text = _bundle()

@@ -13,7 +13,10 @@ cites it like anything else:
   partner's product is not ours to pass on), ``tlp`` = the marking;
 * a ``located-at`` relationship (identity → location) → a **report** with a
   ``located_near`` **claim** (lat, lon, ``radius_m`` = the location's
-  ``precision``, ``valid_from``/``valid_to`` = start/stop time);
+  ``precision``, ``valid_from``/``valid_to`` = start/stop time) — unless the
+  sender itself rates it improbable (confidence 0–19, Admiralty 5): then
+  only the report (text) is kept, since a place the sender gives under 20 %
+  is no claim that he is there;
 * a relationship between identities → a claim ``partner_of`` /
   ``family_of`` / ``associate_of`` / ``works_for`` (``related-to`` reads as
   ``associate_of``);
@@ -230,7 +233,9 @@ def import_bundle(
             rtype = str(obj.get("relationship_type"))
             if tgt.get("type") == "location" and rtype == "located-at":
                 rid = add_report(obj, str(obj.get("description") or f"{subject} located at {tgt.get('name') or ''}"), cred)
-                if rid:
+                # The sender's own "improbable" (confidence 0-19) is no claim that he is there:
+                # keep it as searchable text, not as located_near evidence.
+                if rid and cred != 5:
                     add_claim(rid, obj, cred, subject, "located_near", None, tgt.get("latitude"), tgt.get("longitude"),
                               tgt.get("precision"), obj.get("start_time"), obj.get("stop_time"))
             elif tgt.get("type") == "identity" and rtype in PREDICATES:
