@@ -54,19 +54,21 @@ FEATURES: dict[str, str] = {
     "rhythm": "rhythm",
     "reciprocity": "reciprocity",
     "burst": "greatest(burstiness, 0)",
+    "short": "CASE WHEN n_calls > 0 THEN exp(-mean_call_s / 60.0) ELSE 0.0 END",
     "volume": "ln(1 + n_events)",
     "few": "CASE WHEN n_events BETWEEN 1 AND 2 THEN 1.0 ELSE 0.0 END",
 }
 
 #: Coefficients of the relationship model: label -> feature -> weight (plus "bias").
 COEF: dict[str, dict[str, float]] = {
-    "partner": {"bias": -3.0, "night": 6.0, "long": 1.5, "rhythm": 3.0, "reciprocity": 1.5, "business": -1.5,
+    "partner": {"bias": -3.5, "night": 8.0, "long": 1.0, "rhythm": 3.0, "reciprocity": 0.5, "business": -1.0,
                 "volume": 0.3},
-    "family": {"bias": -1.5, "weekend": 2.0, "long": 1.0, "rhythm": 1.5, "reciprocity": 1.0, "night": -1.0,
+    "family": {"bias": -2.0, "weekend": 2.0, "long": 1.0, "rhythm": 2.5, "reciprocity": 0.5, "night": -1.0,
                "business": -0.5},
-    "friend": {"bias": -0.8, "weekend": 1.5, "night": 1.0, "long": 0.5, "reciprocity": 0.5, "rhythm": -0.5},
-    "work": {"bias": -1.5, "business": 3.0, "weekend": -1.5, "night": -2.0, "long": 0.3},
-    "logistics": {"bias": -1.0, "long": -1.5, "burst": 2.5, "business": 1.0, "night": -0.5, "reciprocity": -0.5},
+    "friend": {"bias": 0.3, "weekend": 1.0, "night": 1.0, "long": 0.3, "reciprocity": 0.3, "rhythm": -0.5},
+    "work": {"bias": -0.3, "business": 1.5, "weekend": -2.0, "night": -2.0, "long": -0.2, "reciprocity": 1.0},
+    "logistics": {"bias": -0.5, "long": -1.5, "short": 2.0, "burst": 2.5, "business": 1.5, "night": -0.5,
+                  "reciprocity": -1.0},
     "one-off": {"bias": -1.0, "few": 4.5, "volume": -1.0},
 }
 

@@ -41,9 +41,9 @@ class BurnerParams:
 
     max_gap_days: float = 10.0
     max_overlap_days: float = 1.0
-    min_events: int = 5
+    min_events: int = 3
     min_shared: int = 2
-    min_silence_days: float = 2.0
+    min_silence_days: float = 0.25
     min_score: float = 0.5
     #: Grid of the cell-site comparison, degrees (0.01° ≈ 1.1 km).
     cell_deg: float = 0.01
