@@ -2,17 +2,20 @@
 
     .venv/bin/python bench/share_roundtrip.py --seeds 1000-1002
 
-For each simulated case (seeds ≥ 1000, held out) the case is split by
-agency: PARTNER-US holds only its own sources, SEDENA-INT only its own
-(both know the target from entities.jsonl). PARTNER-US shares a sanitised
-tearline (STIX 2.1) with SEDENA-INT, which imports it. Compared on the
-distance from the top hypothesis to the true hideout and the probability
-mass placed within 1 km of it:
+For each simulated case (seeds ≥ 1000, held out; cases cached by
+bench/_cases.py) the case is split by agency: PARTNER-US holds only its own
+sources, SEDENA-INT only its own (both know the target from
+entities.jsonl). The sender shares a sanitised tearline (STIX 2.1) with the
+receiver, which imports it (``--direction to-owner``: PARTNER-US → SEDENA-INT
+as in the story; ``to-partner``: the reverse). Compared on the distance from
+the top hypothesis to the true hideout and the probability mass placed
+within 1 km of it:
 
-* ``receiver alone``   — SEDENA-INT's own sources only;
-* ``+ tearline``       — plus the partner's imported STIX tearline;
-* ``+ raw partner data`` — the simulator's full case (SEDENA holding the
-  partner's releasable raw records: the upper bound a tearline approaches);
+* ``receiver alone``   — the receiver's own sources only;
+* ``+ tearline``       — plus the sender's imported STIX tearline;
+* ``+ raw releasable data`` — the receiver's releasability view of the full
+  case (holding the sender's releasable *raw* records: what sharing
+  everything releasable, not just the tearline, would give);
 
 and the cost of ``share`` (view + locate + network + STIX) and ``import``.
 """
@@ -35,7 +38,7 @@ from fusioncell.infer.locate import locate
 from fusioncell.ingest import ingest_case
 from fusioncell.products.share import serialise, tearline
 from fusioncell.products.stix_import import import_bundle
-from fusioncell.sim import simulate
+from fusioncell.security.releasability import view_for
 from fusioncell.store import CaseStore
 
 OWNER, PARTNER = "SEDENA-INT", "PARTNER-US"
@@ -98,17 +101,22 @@ def _score(result: dict[str, Any], truth: dict[str, Any]) -> tuple[float, float]
     return top, mass
 
 
-def run_seed(seed: int, work: Path, reliability: str = "F") -> dict[str, Any]:
-    folder = work / f"case-{seed}"
-    simulate(folder, seed=seed, scale="small", days=30, difficulty="normal", track=None)
+def run_seed(seed: int, work: Path, reliability: str = "F", direction: str = "to-owner",
+             scenario: str = "seed") -> dict[str, Any]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _cases import OUT, partner_case, seed_case
+
+    (partner_case if scenario == "partner" else seed_case)(seed, "normal")
+    folder = OUT / f"normal-{seed}-{scenario}"
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
-    partner = _store(split_case(folder, PARTNER, work / f"partner-{seed}"))
-    receiver = _store(split_case(folder, OWNER, work / f"receiver-{seed}"))
+    sender_agency, receiver_agency = (PARTNER, OWNER) if direction == "to-owner" else (OWNER, PARTNER)
+    sender = _store(split_case(folder, sender_agency, work / f"sender-{seed}-{scenario}"))
+    receiver = _store(split_case(folder, receiver_agency, work / f"receiver-{seed}-{scenario}"))
     full = _store(folder)
     out: dict[str, Any] = {"seed": seed}
     out["receiver alone"] = _score(locate(receiver), truth)
     t0 = time.process_time()
-    product, _ = tearline(partner, OWNER)
+    product, _ = tearline(sender, receiver_agency)
     bundle = serialise(product, "stix")
     out["share_cpu_s"] = time.process_time() - t0
     t0 = time.process_time()
@@ -116,7 +124,8 @@ def run_seed(seed: int, work: Path, reliability: str = "F") -> dict[str, Any]:
     out["import_cpu_s"] = time.process_time() - t0
     out["imported"] = res["claims"] + res["sightings"]
     out["+ tearline"] = _score(locate(receiver), truth)
-    out["+ raw partner data"] = _score(locate(full), truth)
+    # Upper bound: the receiver holding the sender's releasable *raw* records.
+    out["+ raw releasable data"] = _score(locate(view_for(full, receiver_agency)), truth)
     return out
 
 
@@ -124,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", default="1000-1002")
     ap.add_argument("--reliability", default="F", help="the receiver's grade of the partner (import --reliability)")
+    ap.add_argument("--direction", choices=["to-owner", "to-partner"], default="to-owner",
+                    help="to-owner: PARTNER-US shares with SEDENA-INT (the story); to-partner: the reverse")
+    ap.add_argument("--scenario", choices=["seed", "partner"], default="seed",
+                    help="seed: only the seed lead tracked; partner: the target's partner tracked too")
     args = ap.parse_args(argv)
     seeds = _seeds(args.seeds)
     if min(seeds) < 1000:
@@ -132,13 +145,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:
-            rows.append(run_seed(seed, Path(tmp), args.reliability))
+            rows.append(run_seed(seed, Path(tmp), args.reliability, args.direction, args.scenario))
             r = rows[-1]
             print(f"seed {seed}: " + ", ".join(f"{k} top={v[0]:.0f} m mass1km={v[1]:.2f}" for k, v in r.items()
                                              if isinstance(v, tuple)) + f"; imported {r['imported']} rows", file=sys.stderr)
-    configs = ["receiver alone", "+ tearline", "+ raw partner data"]
-    print(f"\nshare → import → locate, seeds {args.seeds} ({len(rows)} cases, difficulty normal,"
-          f" partner graded {args.reliability})\n")
+    configs = ["receiver alone", "+ tearline", "+ raw releasable data"]
+    print(f"\nshare → import → locate, {args.direction}, scenario {args.scenario}, seeds {args.seeds}"
+          f" ({len(rows)} cases, difficulty normal, sender graded {args.reliability})\n")
     print(f"| {'configuration':<20} | median top-1 error (m) | top-1 within 1 km | mean P within 1 km |")
     print(f"|{'-' * 22}|------------------------|-------------------|--------------------|")
     for c in configs:
