@@ -145,7 +145,7 @@ def _windows_text(windows: Sequence[Mapping[str, Any]], tz: ZoneInfo, n: int = 3
     parts = []
     for w in chosen:
         a, b = _fmt_time(w.get("from"), tz), _fmt_time(w.get("to"), tz)
-        parts.append(f"{a} – {b[11:] if a[:10] == b[:10] else b}")
+        parts.append(a if a == b else f"{a} – {b[11:] if a[:10] == b[:10] else b}")
     more = f" (and {len(windows) - n} shorter)" if len(windows) > n else ""
     return "; ".join(parts) + more
 
