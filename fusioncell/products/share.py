@@ -140,7 +140,10 @@ class _Scrubber:
             "SELECT source_id FROM sources UNION SELECT event_id FROM comms UNION SELECT event_id FROM locations "
             "UNION SELECT event_id FROM sightings UNION SELECT report_id FROM reports"
         ).fetchall()
-        self.tokens = {r[0] for r in ids if r[0]} | {m for m in methods if len(m) < 6}
+        # A short all-digit id ("17") would scrub ordinary numbers out of the text and
+        # reveals nothing on its own: ids are scrubbed when they carry a letter or are long.
+        self.tokens = {r[0] for r in ids if r[0] and (not r[0].isdigit() or len(r[0]) >= 6)}
+        self.tokens |= {m for m in methods if len(m) < 6}
         self._long_re = re.compile("|".join(re.escape(m) for m in self.long), re.I) if self.long else None
         self._split = re.compile(r"([\s,;()\[\]{}\"'<>]+)")
 
