@@ -214,13 +214,25 @@ def relevant_sightings(store: CaseStore, circle: Circle) -> Sightings:
 
 
 def address_points(store: CaseStore) -> tuple[FloatArray, FloatArray, list[str]]:
-    """Coordinates of Address entities (known properties: safe houses, homes, ranches)."""
+    """Sites the case already names: Address entities, every sighting site, every claimed place.
+
+    These are *candidate* positions only (aerial passes and reports cover
+    decoys and innocent places too); whether the target is there is decided
+    by the evidence features, never by a site being named.
+    """
     rows = store.con.execute(
         """
         SELECT entity_id,
                TRY_CAST(json_extract_string(properties, '$.latitude[0]') AS DOUBLE),
                TRY_CAST(json_extract_string(properties, '$.longitude[0]') AS DOUBLE)
         FROM entities WHERE schema = 'Address'
+        UNION ALL
+        SELECT 'sighting site', avg(lat), avg(lon) FROM sightings
+        GROUP BY round(lat / 0.002), round(lon / 0.002)
+        UNION ALL
+        SELECT 'claimed place', lat, lon FROM claims
+        WHERE lat IS NOT NULL AND lon IS NOT NULL AND coalesce(radius_m, 0) <= 1000
+        ORDER BY 1, 2, 3
         """
     ).fetchall()
     rows = [r for r in rows if r[1] is not None and r[2] is not None]

@@ -29,7 +29,7 @@ FEATURES: dict[str, str] = {
     "nights_coarse": "nights circle members' phones used cell sites covering this place, away from their homes",
     "days_fine": "days circle members' handsets were located here away from home by day",
     "days_coarse": "days circle members' phones used cell sites covering this place by day",
-    "convergence": "distinct circle members observed here (group convergence)",
+    "convergence": "distinct circle members located here by handset fixes (group convergence)",
     "dark": "times a circle member's phone went silent right after being here",
     "sighting": "sightings of him or of his circle's vehicles here (detector confidence)",
     "claims": "graded informant claims placing him here (log-odds from the Admiralty table)",
@@ -276,7 +276,8 @@ def compute_features(
             for ci in range(m):
                 members_here[ci] = max(members_here[ci], 0)
         # convergence: distinct members present (fine K>0.5 or coarse K>0.6) anywhere in time
-        pres = (K > np.where(pos.fine, 0.5, 0.6)[None, :]) & (rel > 0)[None, :]
+        # (handset fixes only: in town, everyone's calls share the same few cells)
+        pres = (K > 0.5) & (pos.fine & (rel > 0))[None, :]
         u, inv = np.unique(idents, return_inverse=True)
         for ci in range(m):
             members_here[ci] = np.unique(inv.ravel()[pres[ci]]).size

@@ -181,7 +181,12 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
             c = float(contrib[i, k])
             if abs(c) < 0.05:
                 continue
-            items = cs.support[i].get(fname, [])
+            merged: dict[str, tuple[float, list[str], set[str], int]] = {}
+            for share, who, evs, srcs in cs.support[i].get(fname, []):
+                w0, e0, s0, n0 = merged.get(who, (0.0, [], set(), 0))
+                merged[who] = (w0 + share, e0 + [e for e in evs if e not in e0], s0 | set(srcs), n0 + 1)
+            items = [(w, f"{who} ({n}×)" if n > 1 else who, evs[:8], sorted(srcs))
+                     for who, (w, evs, srcs, n) in merged.items()]
             total = sum(abs(s) for s, *_ in items) or 1.0
             if items:
                 for share, who, evs, srcs in sorted(items, key=lambda x: -abs(x[0]))[:4]:
