@@ -31,8 +31,13 @@ from fusioncell.store import CaseStore  # noqa: E402
 HIT_M = 300.0
 
 
-def features_of(args: tuple[int, str, str]) -> tuple[np.ndarray, int, str]:
-    seed, diff, mode = args
+def features_of_case(args: tuple[int, str, tuple[str, ...]]) -> list[tuple[np.ndarray, int, str]]:
+    """All modes of one (seed, difficulty) in one worker (they share the seed case)."""
+    seed, diff, modes = args
+    return [features_of(seed, diff, m) for m in modes]
+
+
+def features_of(seed: int, diff: str, mode: str) -> tuple[np.ndarray, int, str]:
     store, truth = (seed_case if mode == "seed" else partner_case)(seed, diff)
     with CaseStore.open(store) as cs:
         _, _, cand, _ = analyse(cs)
@@ -64,10 +69,11 @@ def main() -> None:
     seeds = parse_seeds(a.seeds)
     if any(s >= 1000 for s in seeds):
         sys.exit("training seeds must be < 1000 (seeds ≥ 1000 are held out)")
-    jobs = [(s, d, m) for s in seeds for d in a.difficulties.split(",") for m in a.modes.split(",")]
+    modes = tuple(a.modes.split(","))
+    jobs = [(s, d, modes) for s in seeds for d in a.difficulties.split(",")]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(a.workers) as ex:
-        rows = list(ex.map(features_of, jobs))
+        rows = [row for rs in ex.map(features_of_case, jobs) for row in rs]
     cases = [(f, c) for f, c, _ in rows]
     covered = sum(c >= 0 for _, c in cases)
     model = fit_choice_model(cases, list(FEATURES), nonneg=[NONNEG[n] for n in FEATURES], l2=a.l2)
