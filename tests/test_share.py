@@ -148,6 +148,17 @@ def test_bystander_is_masked_and_unmask_reveals_him() -> None:
     assert BYSTANDER in [a["identifier"] for a in again["associates"]]
 
 
+def test_free_text_naming_a_source_or_method_is_scrubbed() -> None:
+    def leaky_locate(store: CaseStore, target: str | None = None, top: int = 5) -> dict[str, Any]:
+        r = stub_locate(store, target, top)
+        r["hypotheses"][0]["evidence"][0]["summary"] = (
+            "per geo-01 (Carrier handset geolocation under order 5), 3 fixes incl. loc-1")
+        return r
+
+    product, _ = tearline(two_agency_case(), "PARTNER-US", locate_fn=leaky_locate, network_fn=stub_network)
+    assert product["hypotheses"][0]["evidence"][0]["summary"] == "per [withheld] ([withheld]), 3 fixes incl. [withheld]"
+
+
 def test_sharing_with_yourself_or_a_stranger_is_refused() -> None:
     s = two_agency_case()
     with pytest.raises(UsageError):
