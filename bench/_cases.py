@@ -15,7 +15,19 @@ from fusioncell.ingest import ingest_case
 from fusioncell.sim import simulate
 from fusioncell.store import CaseStore
 
-OUT = Path(__file__).resolve().parent / "out" / "cases"
+def _sim_version() -> str:
+    """Hash of the simulator's source: cached cases are redone when it changes."""
+    import hashlib
+
+    import fusioncell.sim as sim_pkg
+
+    h = hashlib.sha256()
+    for f in sorted(Path(sim_pkg.__file__).parent.rglob("*.py")):
+        h.update(f.read_bytes())
+    return h.hexdigest()[:10]
+
+
+OUT = Path(__file__).resolve().parent / "out" / f"cases-{_sim_version()}"
 
 
 def partner_phone(truth: dict[str, Any]) -> str | None:
