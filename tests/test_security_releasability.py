@@ -83,6 +83,17 @@ def test_view_is_separate_and_knows_its_parent() -> None:
     assert v.parent is s and v.principal == "PARTNER-US"  # type: ignore[attr-defined]
 
 
+def test_a_recorded_read_lands_in_the_audit_log() -> None:
+    from fusioncell.security import audit
+
+    s = _case()
+    view_for(s, "PARTNER-US")
+    assert audit.entries(s) == []
+    view_for(s, "PARTNER-US", record=True, why="api request")
+    (e,) = audit.entries(s)
+    assert (e.action, e.what, e.why) == ("read", '{"view_for":"PARTNER-US"}', "api request")
+
+
 def test_unknown_agency_is_not_found() -> None:
     s = _case()
     assert known_agencies(s) == {"SEDENA-INT", "PARTNER-US", "THIRD"}

@@ -104,7 +104,7 @@ def _columns(table: str) -> list[str]:
     return cols
 
 
-def view_for(store: CaseStore, agency: str) -> CaseStore:
+def view_for(store: CaseStore, agency: str, *, record: bool = False, why: str | None = None) -> CaseStore:
     """An in-memory case store with only what ``agency`` may see.
 
     Parameters
@@ -113,6 +113,9 @@ def view_for(store: CaseStore, agency: str) -> CaseStore:
         The full case store.
     agency
         The principal's agency code (must be named somewhere in the case).
+    record, why
+        With ``record=True`` the read is logged in the case's audit log
+        (action ``read``) — what the API does for every request by a person.
 
     Returns
     -------
@@ -127,6 +130,10 @@ def view_for(store: CaseStore, agency: str) -> CaseStore:
         The case does not name ``agency``.
     """
     agency = check_agency(store, agency)
+    if record:
+        from fusioncell.security import audit
+
+        audit.record(store, "read", {"view_for": agency}, why=why)
     info = store.con.execute("SELECT owner_agency FROM case_info").fetchone()
     owner = info[0] if info else None
     is_owner = agency == owner
