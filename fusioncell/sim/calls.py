@@ -62,6 +62,8 @@ class CallModel:
         wt = np.concatenate([w.tie_w, w.tie_w])
         ok = has[a] & has[b] & (wt > 0)
         a, b, wt = a[ok], b[ok], wt[ok]
+        # quiet people are called less, too
+        wt = wt * np.clip(w.rate_per_day[b] / np.median(w.rate_per_day), 0.03, 5.0)
         order = np.lexsort((b, a))
         a, b, wt = a[order], b[order], wt[order]
         n = w.n

@@ -342,14 +342,15 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
     tracked = _tracked_numbers(track, e164_index, hs, seed, lead_num)
     loc_cols = ["event_id", "source_id", "observed", "identifier", "lat", "lon", "accuracy_m"]
     lw = _CsvOut(out_dir / "locations.csv", _schema(loc_cols, floats=("lat", "lon", "accuracy_m")))
-    for ident, num in tracked:
-        if num < 0:
-            continue
-        fx = track_fixes(hs, seed, ident, num, days)
-        k = len(fx.t)
-        lw.write({"event_id": _ids("l", lw.rows + 1, k), "source_id": pa.array([src_geo] * k, pa.string()),
-                  "observed": clock.iso_array(fx.t), "identifier": pa.array([ident] * k, pa.string()),
-                  "lat": _coord(fx.lat), "lon": _coord(fx.lon), "accuracy_m": pa.array(fx.accuracy_m)})
+    known = [(e, i) for e, i in tracked if i >= 0]
+    fx, which = track_fixes(hs, seed, known, days)
+    k = len(fx.t)
+    o = np.lexsort((gen(seed, "fix-order").random(k), fx.t))
+    fx.t, fx.lat, fx.lon, fx.accuracy_m, which = fx.t[o], fx.lat[o], fx.lon[o], fx.accuracy_m[o], which[o]
+    idents = pa.array([e for e, _ in known], pa.string())
+    lw.write({"event_id": _ids("l", 1, k), "source_id": pa.array(np.full(k, src_geo, dtype=object), pa.string()),
+              "observed": clock.iso_array(fx.t), "identifier": idents.take(pa.array(which)),
+              "lat": _coord(fx.lat), "lon": _coord(fx.lon), "accuracy_m": pa.array(fx.accuracy_m)})
     lw.close()
 
     # ---- sightings.csv: candidate sites chosen without regard to the truth

@@ -31,8 +31,8 @@ class Fixes:
     person: IArr
 
 
-def track(hs: Handsets, seed: int, identifier: str, num: int, days: int) -> Fixes:
-    """Fixes every 10-20 minutes while the handset with number ``num`` is on, in coverage, in the region."""
+def _fix_times(hs: Handsets, seed: int, identifier: str, num: int, days: int) -> tuple[IArr, IArr, FArr, FArr]:
+    """Fix times, holders, accuracies and noise for one identifier (its own random stream)."""
     org = hs.org
     rng = gen(seed, f"fixes:{identifier}")
     t0 = hs.t0
@@ -41,8 +41,7 @@ def track(hs: Handsets, seed: int, identifier: str, num: int, days: int) -> Fixe
     t = t0 + int(rng.integers(0, 900)) + np.cumsum(rng.uniform(600, 1200, n_est)).astype(np.int64)
     t = t[t < t_end]
     person = np.full(len(t), -1, np.int64)
-    rows = np.flatnonzero(org.ph_num == num)
-    for r in rows:
+    for r in np.flatnonzero(org.ph_num == num):
         inside = (t >= org.ph_from[r]) & (t < org.ph_to[r])
         person[inside] = org.ph_person[r]
     miss = rng.random(len(t)) < 0.04
@@ -50,13 +49,35 @@ def track(hs: Handsets, seed: int, identifier: str, num: int, days: int) -> Fixe
     acc = np.where(better, rng.uniform(25, 100, len(t)), np.exp(rng.uniform(np.log(100), np.log(1000), len(t))))
     noise = rng.normal(0, 1, (len(t), 2)) * (acc / 1.51)[:, None]
     keep = (person >= 0) & ~miss
-    t, person, acc, noise = t[keep], person[keep], acc[keep], noise[keep]
-    on = hs.switched_on(person, t)
-    xy = hs.mob.position(person, t, phone=True)
+    return t[keep], person[keep], acc[keep], noise[keep]
+
+
+def track(hs: Handsets, seed: int, identifiers: list[tuple[str, int]], days: int) -> tuple[Fixes, IArr]:
+    """Fixes every 10-20 minutes while each tracked handset is on, in coverage and in the region.
+
+    ``identifiers`` holds (identifier, number index) pairs. Each identifier's
+    fix times come from its own stream, so tracking more phones never changes
+    another phone's fixes. Positions are computed for all identifiers at once,
+    day by day. Returns the fixes and, per fix, the position in ``identifiers``.
+    """
+    parts = [_fix_times(hs, seed, ident, num, days) for ident, num in identifiers]
+    which = np.concatenate([np.full(len(p[0]), i, np.int64) for i, p in enumerate(parts)]) if parts else np.zeros(0, np.int64)
+    if not parts or len(which) == 0:
+        z = np.zeros(0)
+        return Fixes(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int64)), np.zeros(0, np.int64)
+    t = np.concatenate([p[0] for p in parts])
+    person = np.concatenate([p[1] for p in parts])
+    acc = np.concatenate([p[2] for p in parts])
+    noise = np.concatenate([p[3] for p in parts])
+    order = np.argsort(t, kind="stable")  # day by day for the routine plans
+    on = np.empty(len(t), bool)
+    xy = np.empty((len(t), 2))
+    on[order] = hs.switched_on(person[order], t[order])
+    xy[order] = hs.mob.position(person[order], t[order], phone=True)
     ok = on & ~np.isnan(xy[:, 0]) & hs.w.covered(xy)
     xy = xy[ok] + noise[ok]
     lat, lon = hs.w.to_latlon(xy)
-    return Fixes(t[ok], lat, lon, np.round(acc[ok], 0), person[ok])
+    return Fixes(t[ok], lat, lon, np.round(acc[ok], 0), person[ok]), which[ok]
 
 
 @dataclass

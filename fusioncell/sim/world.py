@@ -321,8 +321,9 @@ def build_world(seed: int, n_res: int, days: int) -> World:
 
     work_start_s = rp.uniform(6.5, 9.5, n) * 3600.0
     work_len_s = rp.uniform(6.5, 10.0, n) * 3600.0
-    sigma = 1.0
-    rate = rp.lognormal(np.log(4.6) - sigma**2 / 2, sigma, n)
+    sigma = 1.3
+    rate = rp.lognormal(np.log(5.5) - sigma**2 / 2, sigma, n)
+    rate = np.where(rp.random(n) < 0.15, rate * 0.08, rate)  # light users: a call every few days
     outing = np.ones(n)
     nightoff = rp.random(n) < 0.08
     # out-of-region trips: silent for days
