@@ -126,3 +126,22 @@ def test_derived_tables_are_cached_and_rebuilt_when_observations_change() -> Non
     )
     assert person_of(s)[C] == "person-courier"
     assert s.con.execute("SELECT DISTINCT run_id FROM attributions").fetchall() != run1
+
+
+def test_splink_merges_person_records_of_two_agencies_and_split_undoes_it() -> None:
+    from fusioncell.resolve import merged_persons
+
+    c = Case()
+    c.person("ent-a", phones=("+523310009999",), name="Ana Herrera Vargas", aliases=("alias:La Chula",),
+             alias=["La Chula"])
+    c.person("ent-b", phones=("+523310009999",), name="Ána Herrera", alias=["la chula"])
+    c.person("ent-c", phones=("+523310008888",), name="Pedro López Ruiz")
+    c.person("ent-d", name="Ana Hernández Soto")  # shares a name prefix only: not the same person
+    c.call("+523310009999", "+523310008888", at(0, 12), 60)
+    s = c.store()
+    merged = merged_persons(s)
+    assert [(m["entity_id"], m["canonical"]) for m in merged] == [("ent-b", "ent-a")]
+    owner = person_of(s)
+    assert owner["ent-b"] == "ent-a" and owner["+523310009999"] == "ent-a"
+    split(s, "ent-b", analyst="ana", reason="different birth dates in passport records")
+    assert "ent-b" not in person_of(s)

@@ -6,7 +6,7 @@ Public API
 :func:`attributions`         every attribution with confidence, method and evidence
 :func:`override`, :func:`split`   analyst decisions (persisted, reversible)
 :func:`burner_successions`   burner-phone successions with score and evidence
-:func:`dedupe_persons`       person records judged to be the same person (splink)
+:func:`merged_persons`       person records judged to be the same person (splink)
 
 All of them read the case store and cache their derived tables in it
 (``attributions``, ``burner_pairs``, ``person_canonical``), rebuilt when the
@@ -15,7 +15,7 @@ observations or the analyst overrides change.
 
 from fusioncell.resolve.attribution import attributions, build_attributions, override, person_of, split
 from fusioncell.resolve.burner import BurnerParams, burner_successions
-from fusioncell.resolve.dedupe import build_person_canonical
+from fusioncell.resolve.dedupe import build_person_canonical, merged_persons
 
 __all__ = [
     "BurnerParams",
@@ -23,6 +23,7 @@ __all__ = [
     "build_attributions",
     "build_person_canonical",
     "burner_successions",
+    "merged_persons",
     "override",
     "person_of",
     "split",

@@ -145,6 +145,15 @@ FROM {BURNER_TABLE} b JOIN _attr_direct a ON a.identifier = b.new
 WHERE b.old NOT IN (SELECT identifier FROM _attr_direct) AND a.confidence * b.score >= {MIN_P}
 """
         )
+    merged = (
+        f"""UNION ALL
+SELECT '{run_id}', pc.entity_id, pc.canonical, pc.match_p, 'dedupe',
+       to_json(['person records judged the same person (splink, p=' || round(pc.match_p, 3) || ')'])::VARCHAR
+FROM {canon} pc WHERE pc.entity_id <> pc.canonical
+  AND pc.entity_id NOT IN (SELECT identifier FROM last_override)"""
+        if canon
+        else ""
+    )
     con.execute(
         f"""
 CREATE OR REPLACE TABLE {TABLE} AS
@@ -159,6 +168,7 @@ UNION ALL
 SELECT '{run_id}', o.identifier, o.person, 1.0, 'analyst',
        to_json(['analyst ' || o.analyst || ': ' || o.reason])::VARCHAR
 FROM last_override o WHERE o.person IS NOT NULL
+{merged}
 """
     )
     con.execute("DROP TABLE IF EXISTS _attr_evidence")
