@@ -13,7 +13,8 @@ with identical results:
   and 13 of the 26 others) are joined to one side, so every candidate pair is
   generated exactly once, and exact distance and time filters follow.
 
-Each hit carries the probability that the two were truly within
+Hits farther apart than ``meet_radius_m + gate_z * hypot(acc_a, acc_b)``
+are dropped (they are "nearby", not "together"). Each hit carries the probability that the two were truly within
 ``meet_radius_m`` of each other (:func:`fusioncell.spacetime.geo.p_within`
 with both sides' ``accuracy_m``), times the sightings' confidences. A fine
 fix next to a coarse cell site gets a low probability even at distance 0,
@@ -24,9 +25,17 @@ while consecutive hits are at most ``episode_gap_s`` apart; an episode
 in which *both* identifiers are observed over at least ``min_meeting_s``
 (``both_seen_s``; one plate sighting next to a tracked phone is a
 co-location, not a meeting) with at least ``min_hits`` hits is a
-meeting. Its probability is the mean of its hits' probabilities (the chance
-that they were truly together while both were observed), and
-``p_any`` = noisy-OR of the hits (an upper bound, hits are not independent).
+meeting. Its probability ``p`` weighs the whole episode: each hit gives a
+likelihood ratio between "together" (the observed separation is only
+positional error, Gaussian with both sides' accuracy) and "merely nearby"
+(anywhere within ``max_dist_m``), ``LR = max_dist^2 / (2 s^2) *
+exp(-d^2 / (2 s^2))``; the episode's log LR is the mean over hits times the
+number of independent observations (distinct events of the less observed
+side), and ``p`` is the posterior from ``prior_together``. Precise fixes
+a few metres apart quickly make a meeting almost certain; 400 m fixes need
+many hits; cell sites (km) can never make one likely (``LR < 1``). Also
+given: ``p_hit_mean`` (mean per-hit chance of being within
+``meet_radius_m``), ``p_any`` (noisy-OR, an upper bound) and ``p_max``.
 """
 
 from __future__ import annotations
@@ -60,11 +69,18 @@ class ColocationParams:
     max_dist_m: float = 1000.0
     max_dt_s: float = 900.0
     meet_radius_m: float = 100.0
+    #: Hits farther apart than ``meet_radius_m + gate_z * hypot(acc_a, acc_b)`` are dropped.
+    gate_z: float = 2.0
     #: Hits below this probability are dropped.
     min_p: float = 0.0
     episode_gap_s: float = 2700.0
     min_meeting_s: float = 1200.0
     min_hits: int = 2
+    #: Meetings whose posterior ``p`` is below this are not reported.
+    min_meeting_p: float = 0.5
+    #: Prior probability that two identifiers co-located within ``max_dist_m``
+    #: over a whole episode were really together (the meeting posterior's prior).
+    prior_together: float = 0.5
     #: Which kinds of positions to use.
     kinds: tuple[str, ...] = ("fix", "cell", "sighting")
     #: Pair coarse cell-site positions with each other (weak, numerous).
@@ -217,8 +233,11 @@ def finish_hits(hits: pa.Table, grid: LocalGrid, params: ColocationParams) -> pa
         "distance_m": d, "dt_s": hits.column("dt_s").to_numpy(zero_copy_only=False).astype(float) if n else np.zeros(0),
         "acc_a": aa, "acc_b": ab, "p": p,
     })
-    if params.min_p > 0 and n:
-        out = out.filter(pc.greater_equal(out.column("p"), params.min_p))
+    if n:
+        gate = d <= params.meet_radius_m + params.gate_z * np.hypot(aa, ab)
+        if params.min_p > 0:
+            gate &= p >= params.min_p
+        out = out.filter(pa.array(gate))
     return out
 
 
@@ -242,6 +261,12 @@ def meetings_from_hits(hits: pa.Table, params: ColocationParams = ColocationPara
     p = hits.column("p").to_numpy(zero_copy_only=False)[order]
     lat = hits.column("lat").to_numpy(zero_copy_only=False)[order]
     lon = hits.column("lon").to_numpy(zero_copy_only=False)[order]
+    dist = hits.column("distance_m").to_numpy(zero_copy_only=False)[order]
+    s2 = (hits.column("acc_a").to_numpy(zero_copy_only=False)[order] ** 2
+          + hits.column("acc_b").to_numpy(zero_copy_only=False)[order] ** 2) / 1.5096 ** 2
+    s2 = np.maximum(s2, 1.0)
+    # log likelihood ratio "together" (separation ~ N(0, s2)) vs "somewhere within max_dist_m" (uniform disc)
+    llr = np.log(params.max_dist_m ** 2 / (2.0 * s2)) - dist * dist / (2.0 * s2)
     ka = np.asarray(hits.column("kind_a").to_pylist(), dtype=object)[order]
     kb = np.asarray(hits.column("kind_b").to_pylist(), dtype=object)[order]
     ea = np.asarray(hits.column("event_a").to_pylist(), dtype=object)[order]
@@ -269,6 +294,14 @@ def meetings_from_hits(hits: pa.Table, params: ColocationParams = ColocationPara
     w = np.maximum(p, 1e-12)
     mlat = np.bincount(ep, w * lat, minlength=k) / np.bincount(ep, w, minlength=k)
     mlon = np.bincount(ep, w * lon, minlength=k) / np.bincount(ep, w, minlength=k)
+    # independent evidence: the distinct observations of the less observed side
+    ua = np.unique(np.stack([ep, np.unique(ea, return_inverse=True)[1].reshape(-1)], axis=1), axis=0)[:, 0]
+    ub = np.unique(np.stack([ep, np.unique(eb, return_inverse=True)[1].reshape(-1)], axis=1), axis=0)[:, 0]
+    n_eff = np.minimum(np.bincount(ua, minlength=k), np.bincount(ub, minlength=k))
+    ep_llr = np.bincount(ep, llr, minlength=k) / nh * n_eff
+    prior = min(max(params.prior_together, 1e-9), 1 - 1e-9)
+    logit = ep_llr + np.log(prior / (1 - prior))
+    p_together = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
     fine_pair = (ka != "cell") & (kb != "cell")
     n_fine = np.bincount(ep, fine_pair.astype(float), minlength=k)
     # a meeting lasts on both sides: the shorter of the two observation spans
@@ -276,7 +309,7 @@ def meetings_from_hits(hits: pa.Table, params: ColocationParams = ColocationPara
     span_b = np.maximum.reduceat(tb, first) - np.minimum.reduceat(tb, first)
     dur = (end - start) / 1e6
     lasting = np.minimum(span_a, span_b) / 1e6
-    keep = (lasting >= params.min_meeting_s) & (nh >= params.min_hits)
+    keep = (lasting >= params.min_meeting_s) & (nh >= params.min_hits) & (p_together >= params.min_meeting_p)
     evs = np.stack([ea, eb], axis=1).reshape(-1)
     offsets = np.concatenate([[0], np.cumsum(nh) * 2]).astype(np.int32)
     ev_list = pa.ListArray.from_arrays(pa.array(offsets), pa.array(evs.tolist(), pa.string()))
@@ -290,7 +323,8 @@ def meetings_from_hits(hits: pa.Table, params: ColocationParams = ColocationPara
         "n_hits": nh.astype(np.int64),
         "n_fine_hits": n_fine.astype(np.int64),
         "lat": mlat, "lon": mlon,
-        "p": pm, "p_any": 1.0 - np.exp(logq), "p_max": pmax,
+        "p": p_together, "llr": ep_llr, "n_independent": n_eff.astype(np.int64),
+        "p_hit_mean": pm, "p_any": 1.0 - np.exp(logq), "p_max": pmax,
         "precision": pa.array(np.where(n_fine > 0, "fine", "coarse").tolist(), pa.string()),
         "event_ids": ev_list,
     })
@@ -305,7 +339,8 @@ def _empty_meetings() -> pa.Table:
         "both_seen_s": pa.array([], pa.float64()), "n_hits": pa.array([], pa.int64()),
         "n_fine_hits": pa.array([], pa.int64()),
         "lat": pa.array([], pa.float64()), "lon": pa.array([], pa.float64()),
-        "p": pa.array([], pa.float64()), "p_any": pa.array([], pa.float64()), "p_max": pa.array([], pa.float64()),
+        "p": pa.array([], pa.float64()), "llr": pa.array([], pa.float64()),
+        "n_independent": pa.array([], pa.int64()), "p_hit_mean": pa.array([], pa.float64()), "p_any": pa.array([], pa.float64()), "p_max": pa.array([], pa.float64()),
         "precision": pa.array([], pa.string()), "event_ids": pa.array([], pa.list_(pa.string())),
     })
 

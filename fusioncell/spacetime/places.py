@@ -4,8 +4,10 @@ Two people's stays at one compound become one place. Fine stays (from
 fixes) and coarse stays (from cell sites) are clustered separately, so a
 place is either ``fine`` (radius of tens to hundreds of metres) or
 ``coarse`` (a cell-site area, km): coarse evidence never blurs a fine place.
+A coarse place is the area of one cell tower: each coarse stay goes to the
+tower nearest its centre.
 
-Clustering is single linkage: two stays are linked when their centres are
+Fine clustering is single linkage: two stays are linked when their centres are
 within ``link_m + hypot(acc_a, acc_b)`` (capped at ``max_link_m``); links
 are found by a DuckDB join on int64 grid-cell keys with the 8 neighbour
 cells, components by igraph.
@@ -93,6 +95,32 @@ def cluster_points(lat: np.ndarray, lon: np.ndarray, acc: np.ndarray, link_m: fl
     return np.asarray(g.connected_components().membership, dtype=np.int64)
 
 
+def snap_to_towers(store: CaseStore, lat: np.ndarray, lon: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """Index (0..k-1, dense) of the nearest cell tower of each coarse stay: one coarse place per tower area.
+
+    Coarse stays are averages of serving-cell positions; clustering them by
+    distance chains whole towns together, so each is assigned to the tower
+    it is nearest to instead.
+    """
+    from fusioncell.spacetime.positions import tower_accuracy
+
+    if lat.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    towers = tower_accuracy(store)
+    tl = towers.column("tlat").to_numpy()
+    tn = towers.column("tlon").to_numpy()
+    if tl.size == 0:
+        return np.zeros(lat.size, dtype=np.int64)
+    grid = grid_for(tl, tn, 1.0)
+    tx, ty = grid.xy(tl, tn)
+    x, y = grid.xy(lat, lon)
+    near = np.empty(lat.size, dtype=np.int64)
+    for s in range(0, lat.size, chunk):  # chunks of stays, vectorised inside
+        d2 = (x[s:s + chunk, None] - tx[None, :]) ** 2 + (y[s:s + chunk, None] - ty[None, :]) ** 2
+        near[s:s + chunk] = np.argmin(d2, axis=1)
+    return np.asarray(np.unique(near, return_inverse=True)[1], dtype=np.int64)
+
+
 def _stay_hours_sql(tz: str) -> str:
     """SQL over registered ``_fc_v`` (visit_no, identifier, place_id, start, end) giving per-hour presence."""
     tzq = tz.replace("'", "''")
@@ -130,8 +158,7 @@ def build_places(store: CaseStore, stays: pa.Table, params: PlaceParams = PlaceP
     fine = prec == "fine"
     label = np.full(n, -1, dtype=np.int64)
     lf = cluster_points(lat[fine], lon[fine], acc[fine], params.link_m, params.max_link_m, con)
-    lc = cluster_points(lat[~fine], lon[~fine], np.zeros(int((~fine).sum())), params.coarse_link_m,
-                        params.coarse_link_m, con)
+    lc = snap_to_towers(store, lat[~fine], lon[~fine])
     label[fine] = lf
     label[~fine] = lc + (lf.max() + 1 if lf.size else 0)
     # deterministic place ids: fine first, ordered by (precision, rounded lat, lon)
