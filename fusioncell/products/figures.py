@@ -150,9 +150,13 @@ def _draw_layers(
         handles.append(Line2D([], [], color="#6d4c41", ls="--", label="informant area"))
     for i, (ident, (lat, lon)) in enumerate(tracks.items()):
         colour = _TRACK_COLOURS[i % len(_TRACK_COLOURS)]
-        # rasterised: thousands of fixes stay light in the PDF
-        ax.plot(lon, lat, color=colour, lw=0.8, alpha=0.55, zorder=4, rasterized=True)
-        ax.scatter(lon, lat, s=3, color=colour, alpha=0.5, zorder=4, linewidths=0, rasterized=True)
+        # rasterised: thousands of fixes stay light in the PDF. In the zoom,
+        # points only: lines between noisy fixes a few hundred metres apart
+        # turn into a hairball that hides the hypotheses.
+        if not zoom:
+            ax.plot(lon, lat, color=colour, lw=0.6, alpha=0.35, zorder=4, rasterized=True)
+        ax.scatter(lon, lat, s=3 if not zoom else 5, color=colour, alpha=0.5 if not zoom else 0.3, zorder=4,
+                   linewidths=0, rasterized=True)
         handles.append(Line2D([], [], color=colour, lw=2, label=f"track: {track_labels.get(ident, ident)}"))
     if places:
         plat = np.array([float(p["lat"]) for p in places])
@@ -420,7 +424,7 @@ def timeline_figure(
     tz = ZoneInfo(timezone)
     labels = dict(row_labels or {})
     order = {r: i for i, r in enumerate(rows)}
-    height = max(2.8, 0.55 * len(rows) + 1.6)
+    height = max(2.8, 0.42 * len(rows) + 1.8)
     fig = Figure(figsize=(12.0, height))
     ax = fig.add_subplot(1, 1, 1)
     if not rows:

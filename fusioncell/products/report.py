@@ -312,11 +312,13 @@ def build_figures(ctx: Mapping[str, Any]) -> dict[str, Figure | None]:
     dark = ctx.get("dark") or []
     meets = ctx.get("meetings") or []
     if stays or dark or meets:
-        rows: list[str] = list(ctx.get("timeline_ids") or tracks)
-        for item in list(stays) + list(dark):
-            ident = str(item.get("identifier"))
-            if ident not in rows and len(rows) < 16:
-                rows.append(ident)
+        with_data = {str(i.get("identifier")) for i in list(stays) + list(dark)} | \
+            {str(p) for m in meets for p in m.get("participants") or []}
+        rows: list[str] = [r for r in (ctx.get("timeline_ids") or tracks) if r in with_data]
+        for ident in sorted(with_data - set(rows)):
+            if len(rows) >= 16:
+                break
+            rows.append(ident)
         figs["timeline"] = F.timeline_figure(rows, row_labels={r: _row_label(ctx, r) for r in rows}, stays=stays,
                                              dark=dark, meetings=meets, timezone=tz)
     return figs
@@ -570,6 +572,8 @@ def _timeline_ids(ctx: Mapping[str, Any], tracked: Sequence[str]) -> list[str]:
 def _place_label(place: Mapping[str, Any]) -> str:
     label = str(place.get("label") or "")
     owner = place.get("home_of")
+    if isinstance(owner, (list, tuple)):
+        owner = ", ".join(str(o) for o in owner[:2]) + (" …" if len(owner) > 2 else "")
     if label in ("home", "work") and owner:
         return f"{label} of {owner}"
     if place.get("remote"):
