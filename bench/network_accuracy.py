@@ -185,11 +185,17 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     seeds = parse_seeds(args.seeds)
     table = []
+    failed: list[str] = []
     with tempfile.TemporaryDirectory(prefix="fc-netacc-") as tmp:
         for diff in args.difficulty.split(","):
             rows = []
             for s in seeds:
-                r = run_case(s, diff, Path(tmp))
+                try:
+                    r = run_case(s, diff, Path(tmp))
+                except Exception as exc:  # a simulator failure must not hide the other seeds
+                    print(f"{diff} seed {s}: case failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+                    failed.append(f"{diff}:{s}")
+                    continue
                 rows.append(r)
                 if args.verbose:
                     print(diff, s, {k: v for k, v in r.items() if k != "labels"}, r["labels"], file=sys.stderr)
@@ -204,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {diff} | {s['n']} | {s['burner_p']:.2f} | {s['burner_r']:.2f} | {s['burner_f1']:.2f} | "
               f"{s['org_burner_recall']:.2f} | {s['partner_first']:.0%} | {s['circle_recall']:.2f} | "
               f"{s['label_acc']:.2f} | {kinds} | {s['seconds']:.1f} |")
+    if failed:
+        print(f"\ncases that failed to simulate or ingest (excluded): {', '.join(failed)}")
     if args.verbose:
         for diff, s in table:
             print(diff, "confusion (truth>predicted):", dict(sorted(s["labels"].items())), file=sys.stderr)

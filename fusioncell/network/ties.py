@@ -205,7 +205,7 @@ FROM probs
 
 def build_ties(store: CaseStore, level: Level = "person") -> str:
     """Compute (or reuse) the ties table of ``level``; return its run id."""
-    attr_run = build_attributions(store)
+    attr_run = build_attributions(store) if level == "person" else ""
     tz = timezone_of(store)
     table = TABLES[level]
 

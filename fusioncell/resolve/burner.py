@@ -45,6 +45,9 @@ class BurnerParams:
     min_shared: int = 2
     min_silence_days: float = 0.25
     min_score: float = 0.5
+    #: Contacts with more distinct correspondents than this (hotlines, shops) carry no
+    #: fingerprint and would make the candidate join quadratic: left out of the join.
+    max_contact_degree: int = 300
     #: Grid of the cell-site comparison, degrees (0.01° ≈ 1.1 km).
     cell_deg: float = 0.01
     # Logistic weights: z = b0 + bj*J + bs*ln(shared) + bc*coloc - bg*gap_days - bx*contacted
@@ -95,6 +98,7 @@ news AS (
     WHERE a.n_events >= {p.min_events}
       AND a.first_seen >= span.t0 + to_seconds({p.min_silence_days * 86400.0})
 ),
+cdeg AS (SELECT other, count(*) AS d FROM cw GROUP BY other),
 cand AS (
     SELECT o.ident AS old, n.ident AS new, sum(least(co.w, cn.w)) AS wmin, count(*) AS n_shared,
            any_value(o.first_seen) AS old_first, any_value(o.last_seen) AS old_last,
@@ -102,6 +106,7 @@ cand AS (
            any_value(o.n_contacts) AS old_contacts, any_value(n.n_contacts) AS new_contacts
     FROM olds o
     JOIN cw co ON co.ident = o.ident
+    JOIN cdeg ON cdeg.other = co.other AND cdeg.d <= {p.max_contact_degree}
     JOIN cw cn ON cn.other = co.other AND cn.ident <> o.ident
     JOIN news n ON n.ident = cn.ident
     WHERE n.first_seen >= o.last_seen - to_seconds({p.max_overlap_days * 86400.0})

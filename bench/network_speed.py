@@ -1,0 +1,151 @@
+"""Speed: contact graph from N call records, close circles and key players.
+
+fusioncell (DuckDB aggregation + igraph) against the same computation in
+pandas + networkx, on synthetic call records generated inside DuckDB
+(``--rows``, default 10 million; phones = rows / 50, each calling ~20
+regular contacts). Both sides compute, per undirected pair: event and call
+counts, total and mean call duration, direction counts (reciprocity), night,
+weekend and business-hour shares in the case's local time zone, active days
+and burstiness of inter-event gaps; then the close circle (ties ranked by
+strength) of 20 phones and key players (degree, weighted betweenness) of the
+2-hop neighbourhood of one phone. fusioncell additionally infers the
+relationship of every tie. Data loading into pandas is not timed. ::
+
+    .venv/bin/python bench/network_speed.py --rows 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from fusioncell.network.api import contact_ties
+from fusioncell.network.graph import from_edges, k_hop, weighted_betweenness
+from fusioncell.store import CaseStore
+
+TZ = "America/Mexico_City"
+
+
+def make_store(path: Path, rows: int, seed: int) -> CaseStore:
+    s = CaseStore.open(path)
+    n_ph = max(100, rows // 50)
+    s.con.execute("INSERT INTO case_info VALUES ('speed', 'speed', 'AG', 'bench', ?, 'MX', NULL)", [TZ])
+    s.con.execute(f"SELECT setseed({(seed % 1000) / 1000.0})")
+    s.con.execute(
+        f"""
+        INSERT INTO comms (event_id, source_id, agency, start, duration_s, channel, caller, callee)
+        SELECT 'e' || i, 'src', 'AG',
+               TIMESTAMPTZ '2026-01-05 00:00:00+00' + to_seconds(CAST(random() * 30 * 86400 AS BIGINT)),
+               CASE WHEN random() < 0.15 THEN 0 ELSE round(-ln(random() + 1e-9) * 120) END,
+               CASE WHEN random() < 0.15 THEN 'sms' ELSE 'call' END,
+               '+5233' || lpad(CAST(a AS VARCHAR), 8, '0'),
+               '+5233' || lpad(CAST((a + 1 + (hash(a * 31 + k) % {n_ph - 1})) % {n_ph} AS VARCHAR), 8, '0')
+        FROM (SELECT i, CAST(floor(random() * {n_ph}) AS BIGINT) AS a,
+                     CAST(floor(pow(random(), 2) * 20) AS BIGINT) AS k
+              FROM range({rows}) t(i))
+        """
+    )
+    return s
+
+
+def ours(store: CaseStore, foci: list[str]) -> dict[str, float]:
+    t0 = time.perf_counter()
+    tbl = contact_ties(store, "identifier")
+    t1 = time.perf_counter()
+    a = tbl.column("a").to_pylist()
+    b = tbl.column("b").to_pylist()
+    w = tbl.column("strength").to_numpy()
+    g = from_edges(a, b, w)
+    idx = {n: i for i, n in enumerate(g.vs["name"])}
+    for f in foci:  # close circle: ties of the focus ranked by strength
+        v = idx[f]
+        inc = g.incident(v)
+        _ = sorted(inc, key=lambda e: -g.es[e]["weight"])[:20]
+    t2 = time.perf_counter()
+    hood = k_hop(g, [idx[foci[0]]], 2)
+    sub = g.induced_subgraph(hood)
+    bt = weighted_betweenness(sub)
+    deg = np.asarray(sub.degree())
+    _ = np.argsort(-(bt / max(bt.max(), 1e-12) + deg / deg.max()))[:10]
+    t3 = time.perf_counter()
+    return {"ties": t1 - t0, "circles": t2 - t1, "key players": t3 - t2, "total": t3 - t0,
+            "edges": float(tbl.num_rows), "hood": float(len(hood))}
+
+
+def peer(store: CaseStore, foci: list[str]) -> dict[str, float]:
+    import networkx as nx
+    import pandas as pd
+
+    df = store.con.execute("SELECT caller, callee, start, duration_s, channel FROM comms").df()
+    t0 = time.perf_counter()
+    lt = df["start"].dt.tz_convert(TZ)
+    a = np.where(df["caller"] < df["callee"], df["caller"], df["callee"])
+    b = np.where(df["caller"] < df["callee"], df["callee"], df["caller"])
+    hour = lt.dt.hour.to_numpy()
+    dow = lt.dt.dayofweek.to_numpy()
+    call = (df["channel"] == "call").to_numpy()
+    x = pd.DataFrame({
+        "a": a, "b": b, "t": df["start"].astype("int64") // 10**9, "dur": df["duration_s"].where(call),
+        "call": call, "ab": (df["caller"].to_numpy() == a),
+        "night": (hour >= 22) | (hour < 6), "weekend": dow >= 5,
+        "business": (dow < 5) & (hour >= 9) & (hour < 18), "day": lt.dt.floor("D"),
+    })
+    x = x.sort_values(["a", "b", "t"])
+    x["gap"] = x.groupby(["a", "b"])["t"].diff()
+    agg = x.groupby(["a", "b"]).agg(
+        n=("t", "size"), n_calls=("call", "sum"), dur=("dur", "sum"), mean_dur=("dur", "mean"),
+        n_ab=("ab", "sum"), night=("night", "mean"), weekend=("weekend", "mean"), business=("business", "mean"),
+        days=("day", "nunique"), gap_mu=("gap", "mean"), gap_sd=("gap", lambda s: s.std(ddof=0)),
+    ).reset_index()
+    agg["recip"] = 2 * np.minimum(agg["n_ab"], agg["n"] - agg["n_ab"]) / agg["n"]
+    agg["burst"] = ((agg["gap_sd"] - agg["gap_mu"]) / (agg["gap_sd"] + agg["gap_mu"])).fillna(0)
+    agg["strength"] = 1 - np.exp(-(np.log1p(agg["n"]) + 0.5 * np.log1p(agg["dur"] / 60) + 3 * agg["days"] / 30
+                                   + agg["recip"]) / 6)
+    t1 = time.perf_counter()
+    g = nx.Graph()
+    g.add_weighted_edges_from(zip(agg["a"], agg["b"], agg["strength"]))
+    for f in foci:
+        _ = sorted(g[f].items(), key=lambda kv: -kv[1]["weight"])[:20]
+    t2 = time.perf_counter()
+    sub = nx.ego_graph(g, foci[0], radius=2)
+    for u, v, d in sub.edges(data=True):
+        d["dist"] = 1.0 / d["weight"]
+    bt = nx.betweenness_centrality(sub, weight="dist")
+    deg = dict(sub.degree())
+    _ = sorted(sub, key=lambda n: -(bt[n] + deg[n]))[:10]
+    t3 = time.perf_counter()
+    return {"ties": t1 - t0, "circles": t2 - t1, "key players": t3 - t2, "total": t3 - t0,
+            "edges": float(len(agg)), "hood": float(sub.number_of_nodes())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="fc-netspeed-") as tmp:
+        store = make_store(Path(tmp) / "speed.duckdb", args.rows, args.seed)
+        store.con.execute(f"SET threads = {args.threads}")
+        foci = [r[0] for r in store.con.execute(
+            "SELECT caller FROM comms GROUP BY caller ORDER BY count(*) DESC, caller LIMIT 20").fetchall()]
+        o = ours(store, foci)
+        p = peer(store, foci)
+        store.close()
+    print(f"Contact graph from {args.rows:,} call records (seed {args.seed}, DuckDB threads {args.threads})\n")
+    print("| step | fusioncell (DuckDB + igraph) s | pandas + networkx s | ratio |")
+    print("|---|---|---|---|")
+    for k in ("ties", "circles", "key players", "total"):
+        print(f"| {k} | {o[k]:.2f} | {p[k]:.2f} | {p[k] / max(o[k], 1e-9):.1f}× |")
+    print(f"\nedges: {int(o['edges']):,} (peer {int(p['edges']):,}); 2-hop neighbourhood: {int(o['hood']):,} nodes "
+          f"(peer {int(p['hood']):,})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
