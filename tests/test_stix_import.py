@@ -89,6 +89,27 @@ def test_reimport_is_a_noop_and_is_audited_once() -> None:
     assert r.con.execute("SELECT count(*) FROM ingest_log WHERE file = 'stix:b.json'").fetchone()[0] == 1
 
 
+def test_imported_reports_are_dated_by_their_evidence_not_by_the_share() -> None:
+    from datetime import timedelta
+
+    from test_share_factory import T0
+
+    r = _receiver()
+    _, text = _bundle()
+    import_bundle(r, text)
+    # The stub's windows end at T0 + 8 h; the bundle was written "now" (years later).
+    assert r.con.execute("SELECT max(reported) FROM reports").fetchone()[0] == T0 + timedelta(hours=8)
+    assert r.con.execute("SELECT min(reported) FROM claims WHERE predicate = 'located_near'").fetchone()[0] <= T0 + timedelta(hours=8)
+
+
+def test_as_of_dates_a_judgment_without_windows() -> None:
+    product, _ = tearline(two_agency_case(), "PARTNER-US", locate_fn=stub_locate, network_fn=stub_network)
+    product["as_of"] = "2026-02-03T00:00:00+00:00"
+    bundle = json.loads(serialise(product, "stix"))
+    rels = [o for o in bundle["objects"] if o["type"] == "relationship" and o["relationship_type"] == "located-at"]
+    assert sorted(o["stop_time"] for o in rels) == ["2026-02-01T20:00:00Z", "2026-02-03T00:00:00Z"]
+
+
 def test_improbable_places_are_kept_as_text_not_as_claims() -> None:
     r = _receiver()
     _, text = _bundle()

@@ -22,7 +22,8 @@ log.
 
 The tearline's shape (``schema: fusioncell.tearline/1``)::
 
-    {"schema", "case", "from", "to", "created", "marking": {"tlp", "releasable_to"},
+    {"schema", "case", "from", "to", "created", "as_of" (time of the latest evidence, from locate),
+     "marking": {"tlp", "releasable_to"},
      "subject": {"id", "name", "identifiers"},
      "key_judgments": [str],
      "hypotheses": [{"rank", "lat", "lon", "radius_m", "probability", "likelihood",
@@ -318,6 +319,7 @@ def tearline(
             "from": info.owner_agency,
             "to": agency,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "as_of": loc.get("as_of"),
             "marking": {"tlp": tlp_label(product_tlp), "releasable_to": [agency]},
             "subject": {"id": subject, "name": name, "identifiers": idents},
             "key_judgments": judgments,

@@ -12,7 +12,8 @@ subject                ``identity`` (individual); external references
 hypothesis             ``location`` (latitude, longitude, ``precision`` = radius
                        in metres) + ``relationship`` subject ``located-at``
                        location (``confidence`` = probability × 100,
-                       ``start_time``/``stop_time`` = the windows' span) +
+                       ``start_time``/``stop_time`` = the windows' span, or
+                       the tearline's ``as_of`` when it has none) +
                        ``note`` with the ICD 203 judgment and generic source
                        descriptors
 sighting               ``sighting`` of the subject's identity, where sighted =
@@ -37,7 +38,7 @@ ids and a partner can de-duplicate re-shares.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import stix2
@@ -180,8 +181,12 @@ def tearline_to_stix(product: dict[str, Any]) -> stix2.Bundle:
         starts = [t for t in (_ts(w.get("from")) for w in h.get("windows") or []) if t]
         stops = [t for t in (_ts(w.get("to")) for w in h.get("windows") or []) if t]
         span: dict[str, Any] = {}
+        as_of = _ts(product.get("as_of"))
         if starts and stops and max(stops) > min(starts):
             span = {"start_time": min(starts), "stop_time": max(stops)}
+        elif as_of is not None:
+            # A "where is he now" judgment holds at the time of the latest evidence.
+            span = {"start_time": as_of - timedelta(seconds=1), "stop_time": as_of}
         judgment = f"It is {h['likelihood']} ({p:.0%}) that {subj.get('name') or subj['id']} is here."
         rel = add(stix2.Relationship(
             id=_id("relationship", case, "located-at", subject.id, loc.id),

@@ -187,6 +187,22 @@ def import_bundle(
     bundle_key = str(data.get("id", "bundle--0")).split("--")[-1][:8]
     idents = _Idents(objects, info.phone_region)
 
+    # When the information refers to (not when the bundle was written): a relationship's
+    # stop time, a sighting's last seen; objects without one take the latest such time of
+    # the bundle. Stages date the case by its latest record, so a report stamped with the
+    # share's wall-clock time would move the case's "now".
+    def obj_time(o: dict[str, Any]) -> datetime | None:
+        for key in ("stop_time", "last_seen", "first_seen", "start_time"):
+            if o.get(key):
+                return _ts(o[key])
+        return None
+
+    times = [t for t in (obj_time(o) for o in objects.values()) if t is not None]
+    bundle_time = max(times) if times else None
+
+    def reported(o: dict[str, Any]) -> datetime | None:
+        return obj_time(o) or bundle_time or _ts(o.get("created"))
+
     existing_reports = {r[0] for r in store.con.execute("SELECT report_id FROM reports").fetchall()}
     existing_events = {r[0] for r in store.con.execute("SELECT event_id FROM sightings").fetchall()}
     sources: dict[str, tuple[str, str]] = {}
@@ -208,14 +224,14 @@ def import_bundle(
             return None
         existing_reports.add(rid)
         sid = source_for(obj)
-        reports.append([rid, sid, producer, _ts(obj.get("created")), cred, text, json.dumps(obj, sort_keys=True), None])
+        reports.append([rid, sid, producer, reported(obj), cred, text, json.dumps(obj, sort_keys=True), None])
         return rid
 
     def add_claim(rid: str, obj: dict[str, Any], cred: int, subject: str, predicate: str, obj_ident: str | None = None,
                   lat: Any = None, lon: Any = None, radius: Any = None, vfrom: Any = None, vto: Any = None) -> None:
         sid = source_for(obj)
         n = sum(1 for c in claims if c[0] == rid)
-        claims.append([rid, n, sid, producer, rel, cred, _ts(obj.get("created")), subject, predicate, obj_ident,
+        claims.append([rid, n, sid, producer, rel, cred, reported(obj), subject, predicate, obj_ident,
                        lat, lon, radius, _ts(vfrom), _ts(vto), subject, obj_ident, json.dumps(obj, sort_keys=True)])
 
     for oid, obj in objects.items():
