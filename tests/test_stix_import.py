@@ -204,6 +204,10 @@ def test_cli_share_then_import(tmp_path: Path) -> None:
     res = runner.invoke(app, ["share", str(src), "--to", "PARTNER-US", "--out", str(out), "--reason", "req 12"])
     assert res.exit_code == 0, res.output
     assert "TLP:AMBER" in res.stdout and out.is_file()
+    # The real locate and network ran on the partner's view: nothing of the withheld intercept.
+    text = out.read_text()
+    for leak in ("sig-07", "loc-3", "+523399999999", "meet at the ranch", "lawful intercept", "20.5"):
+        assert leak not in text, leak
     dst = tmp_path / "partner.duckdb"
     d = CaseStore.open(dst)
     d.con.execute("INSERT INTO case_info VALUES ('op-p', NULL, 'PARTNER-US', 'warrant', 'UTC', NULL, NULL)")
