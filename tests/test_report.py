@@ -75,6 +75,16 @@ def make_ctx(**over: Any) -> dict[str, Any]:
     return ctx
 
 
+def _fake_module(monkeypatch: pytest.MonkeyPatch, name: str, **funcs: Any) -> None:
+    import sys
+    import types
+
+    mod = types.ModuleType(name)
+    for k, v in funcs.items():
+        setattr(mod, k, v)
+    monkeypatch.setitem(sys.modules, name, mod)
+
+
 class _Refs(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -149,7 +159,7 @@ def test_hypotheses_are_listed_by_probability_whatever_the_input_order() -> None
     ctx = make_ctx(locate={"hypotheses": [hyp(1, 0.2, "second"), hyp(2, 0.1, "third"), hyp(3, 0.6, "first")]})
     assert [h["label"] for h in R.sort_hypotheses(ctx["locate"]["hypotheses"])] == ["first", "second", "third"]
     assert [h["rank"] for h in R.sort_hypotheses(ctx["locate"]["hypotheses"])] == [1, 2, 3]
-    html = R.render_report(ctx)
+    html = R.render_report(ctx, figures={})
     table = html[html.index('id="hyp"'):html.index('id="net"')]
     assert table.index("first") < table.index("second") < table.index("third")
     assert R.key_judgments(ctx)[0]["text"].startswith("It is likely (60%) that person-target is at or near first")
@@ -184,17 +194,16 @@ def test_missing_sections_degrade_to_not_available() -> None:
 
 
 def test_identifiers_are_shown_through_the_display_names() -> None:
-    html = R.render_report(make_ctx(names={"+523398765432": "masked:7f3a"}, masked=True))
+    html = R.render_report(make_ctx(names={"+523398765432": "masked:7f3a"}, masked=True), figures={})
     assert "+523398765432" not in html
     assert "masked:7f3a" in html
 
 
-def _store_with_case(tmp_path: Path) -> CaseStore:
+def _store_with_case(tmp_path: Path, n: int = 300) -> CaseStore:
     cs = CaseStore.open(tmp_path / "case.duckdb")
     cs.con.execute("INSERT INTO case_info VALUES ('op-mini', 'Mini case', 'AG-1', 'order 7', 'America/Mexico_City', 'MX', '')")
     cs.con.execute("INSERT INTO targets VALUES ('person-target')")
     cs.con.execute("INSERT INTO sources VALUES ('geo-01', 'AG-1', 'GEOINT', 'carrier', 'A', [], NULL, NULL, 2)")
-    n = 9000
     cs.con.execute(
         """INSERT INTO locations SELECT 'loc-' || i, 'geo-01', 'AG-1',
                   TIMESTAMPTZ '2026-02-01 00:00:00+00' + i * INTERVAL 10 MINUTE, '+523312345678',
@@ -203,7 +212,7 @@ def _store_with_case(tmp_path: Path) -> CaseStore:
 
 
 def test_tracks_are_thinned_in_time_order(tmp_path: Path) -> None:
-    with _store_with_case(tmp_path) as cs:
+    with _store_with_case(tmp_path, n=9000) as cs:
         tracks = R._tracks(cs)
     lat, lon = tracks["+523312345678"]
     assert 2000 <= len(lat) <= R.MAX_FIXES_PER_TRACK + 1
@@ -230,6 +239,17 @@ def test_write_report_refuses_unknown_target_and_file_as_out(tmp_path: Path) -> 
             R.write_report(cs, tmp_path / "file")
 
 
+@pytest.fixture
+def light_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replace the network and spacetime stages by empty ones (gather tests stay fast)."""
+    import fusioncell.spacetime as st
+
+    _fake_module(monkeypatch, "fusioncell.network.report", network_report=lambda store, focus=None, hops=2: {})
+    for fn in ("places", "visits", "meetings", "dark_intervals"):
+        monkeypatch.setattr(st, fn, lambda store, ids=None: [], raising=False)
+
+
+@pytest.mark.usefixtures("light_stages")
 def test_gather_degrades_when_a_stage_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
     import types
@@ -241,6 +261,7 @@ def test_gather_degrades_when_a_stage_raises(tmp_path: Path, monkeypatch: pytest
 
     broken.locate = locate  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "fusioncell.infer.locate", broken)
+    _fake_module(monkeypatch, "fusioncell.infer.plan", plan=lambda store, target=None, budget=3: {})
     with _store_with_case(tmp_path) as cs:
         ctx = R.gather(cs)
     assert ctx["locate"] is None
@@ -252,16 +273,7 @@ def test_defang() -> None:
     assert R.defang("HTTPS://a http://b") == "HxxPS://a hxxp://b"
 
 
-def _fake_module(monkeypatch: pytest.MonkeyPatch, name: str, **funcs: Any) -> None:
-    import sys
-    import types
-
-    mod = types.ModuleType(name)
-    for k, v in funcs.items():
-        setattr(mod, k, v)
-    monkeypatch.setitem(sys.modules, name, mod)
-
-
+@pytest.mark.usefixtures("light_stages")
 def test_gather_masks_bystanders_in_identifiers_and_free_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bystander = "+523300000001"
     _fake_module(monkeypatch, "fusioncell.infer.locate", locate=lambda store, target=None, top=5: {"hypotheses": [
@@ -284,8 +296,12 @@ def test_gather_masks_bystanders_in_identifiers_and_free_text(tmp_path: Path, mo
     assert "+523312345678" in ctx["tracks"]  # the tracked phone is pertinent: shown in clear
 
 
+@pytest.mark.usefixtures("light_stages")
 def test_gather_keeps_only_probable_meetings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import fusioncell.spacetime as st
+
+    _fake_module(monkeypatch, "fusioncell.infer.locate", locate=lambda store, target=None, top=5: {"hypotheses": []})
+    _fake_module(monkeypatch, "fusioncell.infer.plan", plan=lambda store, target=None, budget=3: {})
 
     rows = [{"id_a": "+523312345678", "id_b": "+523399999999", "start": T0, "end": T0 + timedelta(hours=1), "p_any": p,
              "lat": 19.9, "lon": -103.7} for p in (0.05, 0.19, 0.2, 0.9)]
