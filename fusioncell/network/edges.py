@@ -55,6 +55,12 @@ def node_map_sql(level: Level) -> str:
 def edges_sql(table: str, run_id: str, tz: str, level: Level) -> str:
     """``CREATE OR REPLACE TABLE table`` aggregating ``comms`` into pair features."""
     nm = node_map_sql(level)
+    if level == "person":  # which identifiers of the two persons were used
+        ids_agg = "list(DISTINCT caller) AS ids_caller, list(DISTINCT callee) AS ids_callee"
+        ids_out = "list_distinct(list_concat(ids_caller, ids_callee))"
+    else:  # the nodes are the identifiers
+        ids_agg = "NULL AS ids_caller"
+        ids_out = "[agg.a, agg.b]"
     return f"""
 CREATE OR REPLACE TABLE {table} AS
 WITH span AS (
@@ -91,7 +97,7 @@ agg AS (
            count(DISTINCT CAST(lt AS DATE)) AS active_days,
            avg(gap_s) AS gap_mean_s, stddev_pop(gap_s) AS gap_sd_s,
            min(start) AS first, max(start) AS last,
-           list(DISTINCT caller) AS ids_caller, list(DISTINCT callee) AS ids_callee
+           {ids_agg}
     FROM ev2 GROUP BY a, b
 )
 SELECT '{run_id}' AS run_id, agg.a, agg.b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba,
@@ -102,6 +108,6 @@ SELECT '{run_id}' AS run_id, agg.a, agg.b, n_events, n_calls, total_duration_s, 
             THEN (gap_sd_s - gap_mean_s) / (gap_sd_s + gap_mean_s) ELSE 0.0 END AS burstiness,
        (epoch(span.t1) - epoch(last)) / 86400.0 AS recency_days,
        first, last,
-       list_distinct(list_concat(ids_caller, ids_callee)) AS identifiers
+       {ids_out} AS identifiers
 FROM agg, span
 """
