@@ -16,11 +16,90 @@ relationally. Per-value Python cost never scales with the number of rows.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Iterable
 
+import phonenumbers
 import pyarrow as pa
+from phonenumbers.phonemetadata import PhoneMetadata
 
 from fusioncell.model.identifiers import IdentifierError, normalize_identifier
+
+_PHONEISH = re.compile(r"^[\s+()\-.\d/]+$")
+_SEPARATORS = str.maketrans("", "", " \t\r\n()-./")
+
+
+def canonical_phone_key(text: str) -> str | None:
+    """Digits with a leading ``+`` (``00`` read as ``+``), or None if not plainly a number."""
+    if not _PHONEISH.match(text):
+        return None
+    key = text.translate(_SEPARATORS)
+    if key.startswith("00"):
+        key = "+" + key[2:]
+    digits = key[1:] if key.startswith("+") else key
+    if not digits.isdigit() or len(digits) < 5:
+        return None
+    return key
+
+
+@lru_cache(maxsize=None)
+def _meta(region: str) -> PhoneMetadata | None:
+    return PhoneMetadata.metadata_for_region(region)
+
+
+@lru_cache(maxsize=None)
+def _main_meta(cc: int) -> PhoneMetadata | None:
+    region = phonenumbers.region_code_for_country_code(cc)
+    return _meta(region) if region and region != "ZZ" else None
+
+
+def _plain_national(national: str, parse_meta: PhoneMetadata, main_meta: PhoneMetadata) -> bool:
+    """A national number that phonenumbers would keep as it is, with a possible length."""
+    if not national or national[0] == "0":
+        return False
+    nppp = parse_meta.national_prefix_for_parsing
+    if nppp and re.match(nppp, national):
+        return False
+    return len(national) in (main_meta.general_desc.possible_length or ())
+
+
+def fast_e164(key: str, region: str | None) -> str | None:
+    """The E.164 form of a canonical key when it is unambiguous, else None.
+
+    Exactly what :func:`fusioncell.model.identifiers.normalize_phone` returns
+    for the common shapes (``+<cc><national>`` or a national number of the
+    region's usual length); anything a national prefix, an international
+    dialling prefix, a leading zero or the country code could change is left
+    to the full ``phonenumbers`` parse (None). ``tests/test_ingest_ids.py``
+    checks the two agree on random numbers.
+    """
+    if key.startswith("+"):
+        digits = key[1:]
+        if digits[:1] == "0":
+            return None
+        for n in (1, 2, 3):
+            cc = int(digits[:n])
+            if cc in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+                main = _main_meta(cc)
+                if main is None:
+                    return None
+                return key if _plain_national(digits[n:], main, main) else None
+        return None
+    if not region:
+        return None
+    meta = _meta(region)
+    if meta is None or meta.country_code is None:
+        return None
+    cc = str(meta.country_code)
+    if key.startswith(cc):
+        return None
+    if meta.international_prefix and re.match(meta.international_prefix, key):
+        return None
+    main = _main_meta(meta.country_code)
+    if main is None:
+        return None
+    return "+" + cc + key if _plain_national(key, meta, main) else None
 
 MAP_SCHEMA = pa.schema(
     [
@@ -49,12 +128,25 @@ class IdNormalizer:
         self.region = region
         self.entity_ids = entity_ids
         self._cache: dict[str, tuple[str | None, str | None, str | None]] = {}
+        self._by_key: dict[str, str] = {}
 
     def normalize(self, raw: str) -> tuple[str | None, str | None, str | None]:
         """``(identifier, scheme, error)`` of one raw value; error is a user message."""
         hit = self._cache.get(raw)
         if hit is not None:
             return hit
+        text = raw.strip()
+        key = canonical_phone_key(text) if text not in self.entity_ids else None
+        if key is not None:
+            # Spellings of one number share a key: parse each number once.
+            e164 = self._by_key.get(key)
+            if e164 is None:
+                e164 = fast_e164(key, self.region)
+            if e164 is not None:
+                self._by_key[key] = e164
+                out0: tuple[str | None, str | None, str | None] = (e164, "phone", None)
+                self._cache[raw] = out0
+                return out0
         try:
             ident = normalize_identifier(raw, self.region, self.entity_ids)
             out: tuple[str | None, str | None, str | None] = (ident.value, ident.scheme, None)
@@ -67,6 +159,8 @@ class IdNormalizer:
                     "(imei:, imsi:, plate:, alias:, email:, handle:)"
                 )
             out = (None, None, msg)
+        if key is not None and out[0] is not None:
+            self._by_key[key] = out[0]
         self._cache[raw] = out
         return out
 

@@ -315,8 +315,8 @@ def _ingest_file(file: str, path: Path, toml: casefile.CaseToml, store: "CaseSto
         return rres.rows
     spec = _spec(file)
     normalizer = None if spec is SOURCES else IdNormalizer(toml.phone_region, _entity_ids(store))
-    sources = None if spec is SOURCES else eng.table("sources")
-    result = read_csv_file(path, spec, eng, normalizer, sources, mixed_newlines)
+    known = None if spec is SOURCES else {r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()}
+    result = read_csv_file(path, spec, eng, normalizer, known, mixed_newlines)
     if result.problems or result.rows is None:
         raise _Rollback(result.problems, result.n_records)
     return eng.insert(con, spec.table, result.rows)
