@@ -124,3 +124,12 @@ def test_nice_scale_is_round_and_about_a_fifth() -> None:
         km = F.nice_scale_km(width)
         assert km in F._NICE_KM
         assert km <= width / 5 or km == F._NICE_KM[0]
+
+
+def test_network_label_avoids_the_nodes_own_edges() -> None:
+    coords = np.array([[0.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+    # edges right, left and up: the only free side is below
+    assert F._label_direction(coords, 0, [1, 2, 3], coords.mean(axis=0)) == pytest.approx((0.0, -1.0), abs=1e-9)
+    # edges up and down: a side slot (narrow text cone) beats top/bottom
+    ux, uy = F._label_direction(coords, 0, [3, 4], coords.mean(axis=0))
+    assert abs(ux) == pytest.approx(1.0) and abs(uy) < 1e-9

@@ -311,3 +311,18 @@ def test_gather_keeps_only_probable_meetings(tmp_path: Path, monkeypatch: pytest
     assert [m["probability"] for m in ctx["meetings"]] == [0.2, 0.9]
     assert ctx["weak_meetings"] == 2
     assert ctx["meetings"][0]["participants"] == ["+523312345678", "+523399999999"]
+
+
+def test_cli_report_unknown_target_is_one_line_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from fusioncell.cli import main
+
+    with _store_with_case(tmp_path, n=10) as cs:
+        path = cs.path
+    monkeypatch.setattr("sys.argv", ["fusioncell", "report", str(path), "--out", str(tmp_path / "o"), "--target", "nobody"])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nobody" in err[0] and err[0].startswith("fusioncell: error:")
+    assert not (tmp_path / "o").exists()

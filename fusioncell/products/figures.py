@@ -307,6 +307,35 @@ def map_figure(
 
 # -- network -------------------------------------------------------------------
 
+#: Candidate label positions around a node: (angle, half-span of the text box
+#: seen from the node, both in radians). Horizontal text is wide, so a label
+#: above or below blocks a wider cone of edges than one to the side.
+_LABEL_SLOTS = (
+    (-math.pi / 2, math.radians(55)), (math.pi / 2, math.radians(55)),
+    (0.0, math.radians(18)), (math.pi, math.radians(18)),
+    (-math.pi / 4, math.radians(30)), (-3 * math.pi / 4, math.radians(30)),
+    (math.pi / 4, math.radians(30)), (3 * math.pi / 4, math.radians(30)),
+)
+
+
+def _label_direction(coords: np.ndarray, i: int, nbrs: Sequence[int], middle: np.ndarray) -> tuple[float, float]:
+    """Unit vector for node ``i``'s label: the slot whose text cone is farthest from its edges.
+
+    A node without edges labels below it.
+    """
+    if not nbrs:
+        return (0.0, -1.0)
+    d = coords[list(nbrs)] - coords[i]
+    angles = np.arctan2(d[:, 1], d[:, 0])
+    best, best_score = _LABEL_SLOTS[0][0], -math.inf
+    for angle, half_span in _LABEL_SLOTS:  # 8 slots x a node's few edges
+        diff = np.abs((angles - angle + math.pi) % (2 * math.pi) - math.pi)
+        score = float(diff.min()) - half_span
+        if score > best_score + 1e-9:
+            best, best_score = angle, score
+    return math.cos(best), math.sin(best)
+
+
 def network_figure(
     nodes: Sequence[Mapping[str, Any]],
     edges: Sequence[Mapping[str, Any]],
@@ -366,9 +395,16 @@ def network_figure(
         f = index[focus]
         ax.scatter([coords[f, 0]], [coords[f, 1]], s=sizes[f] + 250, facecolors="none", edgecolors="black",
                    linewidths=2.5, zorder=3)
+    # Each label sits in the widest angular gap between the node's own edges.
+    middle = coords.mean(axis=0)
+    focus_i = index.get(focus) if focus is not None else None
     for i, n in enumerate(nodes):
+        ux, uy = _label_direction(coords, i, g.neighbors(i), middle)
+        r_pt = math.sqrt(sizes[i] + (250 if i == focus_i else 0)) / 2 + 3
         ax.annotate(str(n.get("label") or n["id"]), (coords[i, 0], coords[i, 1]),
-                    xytext=(0, -(math.sqrt(sizes[i]) / 2 + 3)), textcoords="offset points", ha="center", va="top",
+                    xytext=(ux * r_pt, uy * r_pt), textcoords="offset points",
+                    ha="left" if ux > 0.35 else "right" if ux < -0.35 else "center",
+                    va="bottom" if uy > 0.35 else "top" if uy < -0.35 else "center",
                     fontsize=8, zorder=4, bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 0.5})
     # Square limits with a floor, so a two-node graph (zero height) stays drawable.
     centre = (coords.max(axis=0) + coords.min(axis=0)) / 2
