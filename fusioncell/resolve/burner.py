@@ -50,9 +50,11 @@ class BurnerParams:
     max_contact_degree: int = 300
     #: Grid of the cell-site comparison, degrees (0.01° ≈ 1.1 km).
     cell_deg: float = 0.01
-    # Logistic weights: z = b0 + bj*J + bs*ln(shared) + bc*coloc - bg*gap_days - bx*contacted
-    b0: float = -4.0
+    # Logistic weights: z = b0 + bj*J + bk*K + bs*ln(shared) + bc*coloc - bg*gap_days - bx*contacted
+    b0: float = -6.5
     bj: float = 9.0
+    #: weight of containment: share of the new phone's traffic that goes to the old phone's contacts
+    bk: float = 5.0
     bs: float = 0.8
     bc: float = 2.5
     bg: float = 0.15
@@ -101,6 +103,7 @@ news AS (
 cdeg AS (SELECT other, count(*) AS d FROM cw GROUP BY other),
 cand AS (
     SELECT o.ident AS old, n.ident AS new, sum(least(co.w, cn.w)) AS wmin, count(*) AS n_shared,
+           sum(cn.w) AS contain_new,
            any_value(o.first_seen) AS old_first, any_value(o.last_seen) AS old_last,
            any_value(n.first_seen) AS new_first, any_value(n.last_seen) AS new_last,
            any_value(o.n_contacts) AS old_contacts, any_value(n.n_contacts) AS new_contacts
@@ -137,7 +140,7 @@ feat AS (
 ),
 scored AS (
     SELECT *, 1.0 / (1.0 + exp(-(
-            {p.b0} + {p.bj} * jaccard + {p.bs} * ln(n_shared) + {p.bc} * coalesce(coloc, 0.3)
+            {p.b0} + {p.bj} * jaccard + {p.bk} * contain_new + {p.bs} * ln(n_shared) + {p.bc} * coalesce(coloc, 0.3)
             - {p.bg} * gap_days - {p.bx} * CAST(contacted AS INTEGER)))) AS score
     FROM feat
 ),
@@ -146,7 +149,7 @@ ranked AS (
               row_number() OVER (PARTITION BY new ORDER BY score DESC, old) AS r_new
     FROM scored
 )
-SELECT '{run_id}' AS run_id, old, new, score, jaccard, n_shared, old_contacts, new_contacts,
+SELECT '{run_id}' AS run_id, old, new, score, jaccard, contain_new, n_shared, old_contacts, new_contacts,
        coloc, gap_days, contacted, old_first, old_last, new_first, new_last,
        new_first AS handover
 FROM ranked
@@ -201,7 +204,7 @@ def burner_successions(store: CaseStore, params: BurnerParams | None = None) -> 
     for r in tbl.to_pylist():
         ev = {
             k: r[k]
-            for k in ("jaccard", "n_shared", "old_contacts", "new_contacts", "coloc", "gap_days", "contacted")
+            for k in ("jaccard", "contain_new", "n_shared", "old_contacts", "new_contacts", "coloc", "gap_days", "contacted")
         }
         out.append(
             {
