@@ -110,17 +110,17 @@ def test_as_of_dates_a_judgment_without_windows() -> None:
     assert sorted(o["stop_time"] for o in rels) == ["2026-02-01T20:00:00Z", "2026-02-03T00:00:00Z"]
 
 
-def test_improbable_places_are_kept_as_text_not_as_claims() -> None:
+def test_low_probability_places_are_candidates_not_claims_against() -> None:
     r = _receiver()
     _, text = _bundle()
     data = json.loads(text)
     rels = [o for o in data["objects"] if o["type"] == "relationship" and o["relationship_type"] == "located-at"]
-    rels[0]["confidence"] = 10  # the sender's own "very unlikely"
+    rels[0]["confidence"] = 10  # the sender's posterior mass here: "very unlikely", yet maybe its best lead
     import_bundle(r, json.dumps(data))
-    rid = f"stix:{rels[0]['id']}"
-    assert r.con.execute("SELECT count(*) FROM reports WHERE report_id = ?", [rid]).fetchone()[0] == 1
-    assert r.con.execute("SELECT count(*) FROM claims WHERE report_id = ?", [rid]).fetchone()[0] == 0
-    assert r.con.execute("SELECT count(*) FROM claims WHERE report_id = ?", [f"stix:{rels[1]['id']}"]).fetchone()[0] == 1
+    got = r.con.execute("SELECT credibility FROM claims WHERE report_id = ?", [f"stix:{rels[0]['id']}"]).fetchall()
+    assert got == [(6,)]  # cannot be judged, not 5 (improbable) which would count against the place
+    got = r.con.execute("SELECT credibility FROM claims WHERE report_id = ?", [f"stix:{rels[1]['id']}"]).fetchall()
+    assert got == [(3,)]
 
 
 def test_reimport_restores_rows_dropped_by_a_reingest() -> None:
@@ -185,8 +185,8 @@ def test_share_import_locate_round_trip_uses_the_partners_evidence() -> None:
     cited = {s for h in res["hypotheses"] for e in h["evidence"] for s in e["source_ids"]}
     assert sid in cited
     top = res["hypotheses"][0]
-    assert (round(top["lat"], 3), round(top["lon"], 3)) == (round(product["hypotheses"][0]["lat"], 3),
-                                                              round(product["hypotheses"][0]["lon"], 3))
+    # The receiver's best place is one the sender shared (within ~100 m).
+    assert min(abs(top["lat"] - h["lat"]) + abs(top["lon"] - h["lon"]) for h in product["hypotheses"]) < 1e-3
 
 
 def test_cli_share_then_import(tmp_path: Path) -> None:

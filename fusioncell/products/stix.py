@@ -105,6 +105,20 @@ def _pct(p: Any) -> int | None:
     return max(0, min(100, int(round(float(p) * 100))))
 
 
+def _assoc_confidence(a: dict[str, Any]) -> int | None:
+    """Confidence that an association holds: tie strength × relationship probability.
+
+    ``relationship_p`` is the probability of the relationship's *type* given a
+    tie; ``strength`` (0–1) how firmly the tie itself is established. Their
+    product never claims more than either number: a weak tie read off one
+    ungraded report must not reach the partner as "probably true".
+    """
+    p, s = a.get("relationship_p"), a.get("strength")
+    if p is None and s is None:
+        return None
+    return _pct((1.0 if p is None else float(p)) * (1.0 if s is None else float(s)))
+
+
 def _ts(text: Any) -> datetime | None:
     if not text:
         return None
@@ -229,7 +243,7 @@ def tearline_to_stix(product: dict[str, Any]) -> stix2.Bundle:
         add(stix2.Relationship(
             id=_id("relationship", case, rtype, subject.id, who),
             relationship_type=rtype, source_ref=subject.id, target_ref=who,
-            confidence=_pct(a.get("relationship_p")), description=str(a.get("why") or ""), **common(level),
+            confidence=_assoc_confidence(a), description=str(a.get("why") or ""), **common(level),
         ), level)
 
     report_refs = [o.id for o in objects if o.id != producer.id]

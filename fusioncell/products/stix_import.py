@@ -13,10 +13,11 @@ cites it like anything else:
   partner's product is not ours to pass on), ``tlp`` = the marking;
 * a ``located-at`` relationship (identity → location) → a **report** with a
   ``located_near`` **claim** (lat, lon, ``radius_m`` = the location's
-  ``precision``, ``valid_from``/``valid_to`` = start/stop time) — unless the
-  sender itself rates it improbable (confidence 0–19, Admiralty 5): then
-  only the report (text) is kept, since a place the sender gives under 20 %
-  is no claim that he is there;
+  ``precision``, ``valid_from``/``valid_to`` = start/stop time). A place the
+  sender gives under 20 % gets credibility 6 ("cannot be judged"), not 5
+  ("improbable"): a location posterior spreads its mass over many places, so
+  even the sender's best lead may sit at 14 %; reading that as evidence
+  *against* the place would invert it. It still enters as a candidate place;
 * a relationship between identities → a claim ``partner_of`` /
   ``family_of`` / ``associate_of`` / ``works_for`` (``related-to`` reads as
   ``associate_of``);
@@ -249,9 +250,13 @@ def import_bundle(
             rtype = str(obj.get("relationship_type"))
             if tgt.get("type") == "location" and rtype == "located-at":
                 rid = add_report(obj, str(obj.get("description") or f"{subject} located at {tgt.get('name') or ''}"), cred)
-                # The sender's own "improbable" (confidence 0-19) is no claim that he is there:
-                # keep it as searchable text, not as located_near evidence.
-                if rid and cred != 5:
+                # A place's share of the sender's posterior is low even for a strong lead (the
+                # mass is spread over many places), so below 20 it is a candidate place whose
+                # credibility cannot be judged (6), not an "improbable" (5) claim against it.
+                if rid:
+                    if cred == 5:
+                        cred = 6
+                        reports[-1][4] = 6
                     add_claim(rid, obj, cred, subject, "located_near", None, tgt.get("latitude"), tgt.get("longitude"),
                               tgt.get("precision"), obj.get("start_time"), obj.get("stop_time"))
             elif tgt.get("type") == "identity" and rtype in PREDICATES:
