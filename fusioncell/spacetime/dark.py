@@ -42,8 +42,8 @@ from fusioncell.store import CaseStore
 class DarkParams:
     """Thresholds of going-dark detection."""
 
-    min_gap: timedelta = timedelta(hours=2)
-    min_expected: float = 5.0
+    min_gap: timedelta = timedelta(minutes=45)
+    min_expected: float = 4.0
     #: Identifiers with fewer events than this are too sparse to judge.
     min_events: int = 20
     repeat_radius_m: float = 2000.0

@@ -18,10 +18,11 @@ where it spends most night hours (22:00–06:00) is its **home** (if at least
 (Mon–Fri 09:00–17:00) other than home is its **work**; a place is labelled
 home / work if it is that for any visitor, else other.
 
-**Remote vs town**: populated areas are grid cells (``town_cell_m``) where at
-least ``town_min_ids`` distinct identifiers are observed at night (from any
-source: they live there). ``distance_to_town_m`` is the distance from a place
-to the nearest such cell's centre of mass; a place farther than
+**Remote vs town**: populated areas are grid cells (``town_cell_m``) in whose
+3x3 block at least ``town_min_ids`` distinct identifiers are observed at
+night (from any source: they live there) and that hold night observations
+themselves. ``distance_to_town_m`` is the distance from a place to the
+nearest such cell's centre; a place farther than
 ``remote_m`` is remote. Without enough night observations in the case no
 cell qualifies and every place is remote with an infinite distance —
 ``n_town_cells`` in the result metadata says how many cells qualified.
@@ -312,10 +313,17 @@ def town_cells(store: CaseStore, params: PlaceParams = PlaceParams()) -> pa.Tabl
     sql = positions_sql(store)
     return store.con.sql(
         f"""
-        WITH p AS (SELECT identifier, lat, lon, {grid.sql_ix('lon')} AS ix, {grid.sql_iy('lat')} AS iy
-                   FROM ({sql}) WHERE hour(timezone('{tz}', t)) IN ({night}))
-        SELECT avg(lat) AS lat, avg(lon) AS lon, count(DISTINCT identifier) AS n_ids
-        FROM p GROUP BY ix, iy HAVING count(DISTINCT identifier) >= {params.town_min_ids}
+        WITH p AS (SELECT DISTINCT identifier, {grid.sql_ix('lon')} AS ix, {grid.sql_iy('lat')} AS iy
+                   FROM ({sql}) WHERE hour(timezone('{tz}', t)) IN ({night})),
+        nb AS (SELECT a.range AS dx, b.range AS dy FROM range(-1, 2) a, range(-1, 2) b),
+        c AS (SELECT p.ix + nb.dx AS ix, p.iy + nb.dy AS iy, count(DISTINCT p.identifier) AS n_ids
+              FROM p, nb GROUP BY ALL HAVING count(DISTINCT p.identifier) >= {params.town_min_ids}),
+        own AS (SELECT DISTINCT ix, iy FROM p)
+        SELECT {grid.lat0!r} + (c.iy + 0.5) * {grid.cell_m!r} / {float(np.radians(1.0) * 6_371_008.8)!r} AS lat,
+               {grid.lon0!r} + (c.ix + 0.5) * {grid.cell_m!r}
+                   / {float(np.radians(1.0) * 6_371_008.8 * np.cos(np.radians(grid.lat0)))!r} AS lon,
+               c.n_ids
+        FROM c JOIN own USING (ix, iy)
         ORDER BY 1, 2
         """
     ).to_arrow_table()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from itertools import count
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -27,8 +28,9 @@ class StoreBuilder:
     13
     """
 
-    def __init__(self, tz: str = "America/Mexico_City", source_id: str = "geo-01") -> None:
-        self.store = CaseStore.memory()
+    def __init__(self, tz: str = "America/Mexico_City", source_id: str = "geo-01",
+                 path: Path | None = None) -> None:
+        self.store = CaseStore.open(path) if path is not None else CaseStore.memory()
         self._ids = count(1)
         self.store.con.execute(
             "INSERT INTO case_info VALUES ('test-case', 'test', 'AG', 'court order', ?, 'MX', NULL)", [tz]
