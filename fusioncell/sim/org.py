@@ -35,7 +35,7 @@ DIFFICULTY: dict[str, dict[str, Any]] = {
     "normal": dict(lts=(3, 4), couriers=(2, 3), guards=(2, 3), decoys=(3, 4), burners=(1, 2), p_partner_off=0.35,
                    p_left_behind=0.05, p_courier_off=0.2, guard_window_h=(0.3, 1.5), guard_every=(2, 4),
                    p_give_number=0.5, p_true=0.65),
-    "hard": dict(lts=(3, 4), couriers=(2, 3), guards=(2, 3), decoys=(4, 5), burners=(2, 3), p_partner_off=0.85,
+    "hard": dict(lts=(3, 4), couriers=(2, 3), guards=(2, 3), decoys=(4, 5), burners=(2, 3), p_partner_off=0.75,
                  p_left_behind=0.12, p_courier_off=0.5, guard_window_h=(0.25, 1.0), guard_every=(2, 5),
                  p_give_number=0.2, p_true=0.55),
 }
@@ -347,8 +347,9 @@ def _schedule(world: World, org: Org, rng: np.random.Generator, cfg: dict[str, A
                 org.nocall.append((org.partner, a - 3 * H, b + 3 * H))
             elif rng.random() < cfg["p_partner_off"]:
                 # off at a varying distance before arrival, back on some way after leaving
-                org.dark.append({"person": org.partner, "from": a - int(rng.uniform(180, 1800)),
-                                 "to": b + int(rng.uniform(180, 1800)), "why": "off near hideout"})
+                # off a few km before arrival (varying), back on a few km after leaving
+                org.dark.append({"person": org.partner, "from": a - int(rng.uniform(120, 700)),
+                                 "to": b + int(rng.uniform(120, 900)), "why": "off near hideout"})
         dd += int(rng.integers(2, 6))
     # bodyguards: phones mostly off, short on-windows
     for p in org.bodyguards:
