@@ -81,3 +81,30 @@ def test_bad_knobs_are_usage_errors(tmp_path: Path) -> None:
     (tmp_path / "full" / "x").write_text("x")
     with pytest.raises(UsageError):
         simulate(tmp_path / "full", seed=1, scale="small", days=10, difficulty="normal", track=None)
+
+
+def test_bad_track_fails_before_writing_anything(tmp_path: Path) -> None:
+    with pytest.raises(UsageError):
+        simulate(tmp_path / "t", seed=1, scale=300, days=3, difficulty="normal", track=["not-a-number"])
+    assert not (tmp_path / "t").exists()
+
+
+def test_cli_turns_bad_knobs_into_exit_code_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    from fusioncell.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["fusioncell", "simulate", str(tmp_path / "x"), "--difficulty", "extreme"])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code == 2
+    assert "difficulty" in capsys.readouterr().err
+
+
+def test_national_format_track_ids_name_the_same_phone(case: Path, truth: dict, tmp_path: Path) -> None:
+    e164 = truth["seed_lead_identifier"]
+    national = e164[3:]  # +52 3XX ... -> 10-digit national number
+    out = tmp_path / "nat"
+    simulate(out, seed=3, scale=300, days=10, difficulty="normal", track=[national])
+    assert (out / "locations.csv").read_bytes() == (case / "locations.csv").read_bytes()

@@ -283,6 +283,8 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
     case_id = sn.case_id
     src_cdr, src_geo, src_uav, src_partner = sn.src_cdr, sn.src_geo, sn.src_uav, sn.src_partner
     e164_index = {e: i for i, e in enumerate(e164)}
+    lead_num = sn.number_at(org.seed_lead, t0)
+    tracked = _tracked_numbers(track, e164_index, hs, seed, lead_num)  # bad --track fails before writing
     out_dir.mkdir(parents=True, exist_ok=True)
 
     # ---- sources.csv
@@ -338,8 +340,6 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
     cw.close()
 
     # ---- locations.csv for tracked identifiers
-    lead_num = sn.number_at(org.seed_lead, t0)
-    tracked = _tracked_numbers(track, e164_index, hs, seed, lead_num)
     loc_cols = ["event_id", "source_id", "observed", "identifier", "lat", "lon", "accuracy_m"]
     lw = _CsvOut(out_dir / "locations.csv", _schema(loc_cols, floats=("lat", "lon", "accuracy_m")))
     known = [(e, i) for e, i in tracked if i >= 0]
