@@ -19,7 +19,7 @@ import csv
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Hashable, Iterable, Sequence
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from fusioncell.errors import Problem
 from fusioncell.ingest.idnorm import IdNormalizer
-from fusioncell.store.engine import ROW_COL, CsvReadError, Engine
+from fusioncell.store.engine import ROW_COL, CsvReadError, Engine, Lazy
 
 log = logging.getLogger(__name__)
 
@@ -434,11 +434,24 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
 # -- the whole file -------------------------------------------------------------
 @dataclass
 class CsvResult:
-    """What reading one CSV file gave: its typed rows (an expression) or problems."""
+    """What reading one CSV file gave: its typed rows (a lazy expression) or problems."""
 
     problems: list[Problem]
-    rows: ir.Table | None = None
+    rows: Lazy | None = None
     n_records: int = 0
+    #: Cache key of ``rows`` for the engine's compiled-SQL cache.
+    key: Hashable | None = None
+
+
+def _collapse_rejects(rejects: Sequence[tuple[int, str | None, str]], names: Sequence[str]) -> list[tuple[int, str | None, str]]:
+    """One problem per refused line (DuckDB names each missing column separately)."""
+    order = {n: i for i, n in enumerate(names)}
+    out: dict[int, tuple[int, str | None, str]] = {}
+    for line, column, message in rejects:
+        prev = out.get(line)
+        if prev is None or (column is not None and order.get(column, 1 << 30) < order.get(prev[1] or "", 1 << 30)):
+            out[line] = (line, column, message)
+    return [out[k] for k in sorted(out)]
 
 
 def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNormalizer | None,
@@ -446,7 +459,10 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
     """Stage, check and type one CSV file of the case.
 
     Returns the problems of the file (all of them, up to :data:`MAX_PROBLEMS`)
-    or, when there are none, the Ibis expression of its typed rows.
+    or, when there are none, the (lazy) Ibis expression of its typed rows.
+    Expressions are built inside functions and carry a key, so an engine that
+    compiled the same query before (same file kind, header and sources) skips
+    building and compiling it.
     """
     if path.stat().st_size == 0:
         return CsvResult([Problem(spec.file, None, None, "the file is empty; expected a header line with the column names")])
@@ -454,52 +470,89 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
     if problems:
         return CsvResult(problems)
     header = set(names)
+    stage_name = f"_fc_csv_{spec.table}"
     try:
-        staged = engine.stage_csv(path, names, mixed_newlines)
+        staged = engine.stage_csv(path, names, mixed_newlines, name=stage_name)
     except CsvReadError as exc:
         return CsvResult([Problem(spec.file, None, None, str(exc))])
-    # Stripped values computed once, in one projection, for every check and the insert.
-    t = staged.table
-    t = t.mutate(**{f"_v_{n}": _strip(t[n]) for n in names if n in spec.col_map})
-    rejects = staged.rejects
+    rejects = _collapse_rejects(staged.rejects, names)
+    base_key = (spec.file, tuple(names))
+
+    def stage() -> ir.Table:
+        # Stripped values computed once, in one projection, for every check and the insert.
+        t = staged.table
+        return t.mutate(**{f"_v_{n}": _strip(t[n]) for n in names if n in spec.col_map})
 
     idmaps: dict[str, ir.Table] = {}
     bad_idents: set[str] = set()
-    if normalizer is not None:
-        ident_cols = [c.name for c in spec.cols if c.kind == "ident" and c.name in header]
-        if ident_cols:
-            raws = None
-            for c in ident_cols:
-                s = t.select(raw=t[c]).filter(t[c].notnull())
-                raws = s if raws is None else raws.union(s)
-            assert raws is not None  # ident_cols is non-empty
-            distinct = engine.to_arrow(raws.distinct())
-            mapped = normalizer.map_values(distinct.column("raw"))
-            mapping = engine.from_arrow(mapped, prefix="idmap")
-            has_errors = mapped.column("error").null_count < mapped.num_rows
-            for c in ident_cols:
-                idmaps[c] = mapping
-                if has_errors:
-                    bad_idents.add(c)
+    ident_cols = [c.name for c in spec.cols if c.kind == "ident" and c.name in header] if normalizer else []
+    if normalizer is not None and ident_cols:
 
-    def build(dup_check: bool) -> list[tuple[Check, ir.Table]]:
+        def distinct_raws() -> ir.Expr:
+            t = staged.table
+            parts = [t.select(raw=t[c]).filter(t[c].notnull()) for c in ident_cols]
+            u = parts[0]
+            for p in parts[1:]:
+                u = u.union(p)
+            return u.distinct()
+
+        distinct = engine.to_arrow(distinct_raws, key=("distinct",) + base_key)
+        mapped = normalizer.map_values(distinct.column("raw"))
+        mapping = engine.from_arrow(mapped, name=f"_fc_idmap_{spec.table}")
+        has_errors = mapped.column("error").null_count < mapped.num_rows
+        for c in ident_cols:
+            idmaps[c] = mapping
+            if has_errors:
+                bad_idents.add(c)
+
+    known_key = tuple(sorted(known_sources)) if known_sources is not None else None
+
+    def build(t: ir.Table, dup_check: bool) -> list[tuple[Check, ir.Table]]:
         return _checks(spec, t, header, known_sources, idmaps, bad_idents, dup_check)
 
-    checks = build(False)
-    # One aggregate pass: how many rows fail each check, whether keys repeat,
-    # whether any record spans lines.
-    aggs = {f"c{i}": ck.bad.cast("int64").sum() for i, (ck, tbl) in enumerate(checks) if tbl is t}
-    aggs["_n"] = t.count()
-    aggs["_nl"] = _has_newline(t, names).cast("int64").sum()
-    if spec.unique and spec.unique in header:
-        key = _val(t, spec.unique, header)
-        aggs["_keys"] = key.count()
-        aggs["_distinct"] = key.nunique()
-    counts = engine.to_arrow(t.aggregate(**aggs)).to_pylist()[0]
+    def aggregate() -> ir.Expr:
+        # One pass: how many rows fail each check, whether keys repeat, whether
+        # any record spans lines.
+        t = stage()
+        checks = build(t, False)
+        aggs = {f"c{i}": ck.bad.cast("int64").sum() for i, (ck, tbl) in enumerate(checks) if tbl is t}
+        aggs["_n"] = t.count()
+        aggs["_nl"] = _has_newline(t, names).cast("int64").sum()
+        if spec.unique and spec.unique in header:
+            key = _val(t, spec.unique, header)
+            aggs["_keys"] = key.count()
+            aggs["_distinct"] = key.nunique()
+        return t.aggregate(**aggs)
+
+    counts = engine.to_arrow(aggregate, key=("agg",) + base_key + (known_key, tuple(sorted(bad_idents)))).to_pylist()[0]
     n_records = int(counts["_n"] or 0)
     has_newlines = bool(counts["_nl"])
-    if counts.get("_distinct") is not None and counts["_distinct"] < counts["_keys"]:
-        checks = build(True)
+    dups = counts.get("_distinct") is not None and counts["_distinct"] < counts["_keys"]
+    failing = [k for k, v in counts.items() if k.startswith("c") and v]
+    if failing or dups or bad_idents or rejects:
+        problems = _problems(path, spec, engine, stage(), build, counts, dups, rejects)
+        if problems:
+            return CsvResult(problems, None, n_records)
+
+    def typed() -> ir.Expr:
+        t = stage()
+        if has_newlines:
+            nl = _newline_count(t, names)
+            before = nl.sum().over(ibis.window(order_by=t[ROW_COL], preceding=None, following=0)) - nl
+            line = t[ROW_COL] + 2 + before
+        else:
+            line = t[ROW_COL] + 2
+        src = engine.table("sources") if spec.table != "sources" else t
+        return _typed(spec, t, header, names, src, idmaps, line.cast("int64"))
+
+    return CsvResult([], typed, n_records, key=("typed",) + base_key + (has_newlines,))
+
+
+def _problems(path: Path, spec: CsvSpec, engine: Engine, t: ir.Table,
+              build: Callable[[ir.Table, bool], list[tuple[Check, ir.Table]]],
+              counts: dict[str, int], dups: bool, rejects: list[tuple[int, str | None, str]]) -> list[Problem]:
+    """Fetch the rows behind every failed check (error path only) and place them by line."""
+    checks = build(t, dups)
     hits: list[tuple[int, str | None, str, int | None]] = []
     budget = MAX_PROBLEMS + 1
     overflow = 0
@@ -521,32 +574,20 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
         fetched = engine.to_arrow(sel.order_by("_r").limit(budget)).to_pylist()
         overflow += max(0, int(n_bad) - len(fetched))
         hits += [(int(r["_r"]), ck.column, str(r["_m"]), r["_ref"]) for r in fetched]
-    for line, column, message in rejects:
-        problems.append(Problem(spec.file, line, column, message))
+    problems = [Problem(spec.file, line, column, message) for line, column, message in rejects]
     if hits:
         want = {h[0] for h in hits} | {int(h[3]) for h in hits if h[3] is not None}
         lines = record_lines(path, want, [r[0] for r in rejects])
-        for row, column, message, ref in sorted(hits, key=lambda h: (h[0], h[1] or "")):
+        for row, column, message, ref in hits:
             if ref is not None:
                 message = message.replace("{ref}", str(lines.get(int(ref), int(ref) + 2)))
             problems.append(Problem(spec.file, lines.get(row, row + 2), column, message))
-    if problems:
-        problems.sort(key=lambda p: (p.line or 0, p.column or ""))
-        extra = len(problems) - MAX_PROBLEMS + overflow
-        if extra > 0:
-            problems = problems[:MAX_PROBLEMS]
-            problems.append(Problem(spec.file, None, None, f"… and {extra} more problems not listed"))
-        return CsvResult(problems, None, n_records)
-
-    if has_newlines:
-        nl = _newline_count(t, names)
-        before = nl.sum().over(ibis.window(order_by=t[ROW_COL], preceding=None, following=0)) - nl
-        line = t[ROW_COL] + 2 + before
-    else:
-        line = t[ROW_COL] + 2
-    src = engine.table("sources") if spec.table != "sources" else t
-    rows = _typed(spec, t, header, names, src, idmaps, line.cast("int64"))
-    return CsvResult([], rows, n_records)
+    problems.sort(key=lambda p: (p.line or 0, p.column or ""))
+    extra = len(problems) - MAX_PROBLEMS + overflow
+    if extra > 0:
+        problems = problems[:MAX_PROBLEMS]
+        problems.append(Problem(spec.file, None, None, f"… and {extra} more problems not listed"))
+    return problems
 
 
 def arrow_strings(values: Sequence[str | None]) -> pa.Array:

@@ -84,4 +84,4 @@ def identifiers_expr(eng: Engine) -> ir.Table:
 def rebuild_identifiers(store: "CaseStore", eng: Engine) -> int:
     """Recompute ``identifiers`` from the store (inside the caller's transaction)."""
     store.con.execute("DELETE FROM identifiers")
-    return eng.insert(store.con, "identifiers", identifiers_expr(eng))
+    return eng.insert(store.con, "identifiers", lambda: identifiers_expr(eng), key=("identifiers",))

@@ -319,7 +319,7 @@ def _ingest_file(file: str, path: Path, toml: casefile.CaseToml, store: "CaseSto
     result = read_csv_file(path, spec, eng, normalizer, known, mixed_newlines)
     if result.problems or result.rows is None:
         raise _Rollback(result.problems, result.n_records)
-    return eng.insert(con, spec.table, result.rows)
+    return eng.insert(con, spec.table, result.rows, key=result.key)
 
 
 def _spec(file: str) -> CsvSpec:

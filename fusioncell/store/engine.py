@@ -37,7 +37,7 @@ import os
 import tempfile
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Protocol, Sequence, Union
 
 import duckdb
 import ibis
@@ -63,28 +63,42 @@ class Engine(Protocol):
         """An Ibis table for a store table (or a table staged by this engine)."""
         ...
 
-    def stage_csv(self, path: Path, columns: Sequence[str], mixed_newlines: bool = False) -> "StagedCSV":
+    def stage_csv(self, path: Path, columns: Sequence[str], mixed_newlines: bool = False,
+                  name: str | None = None) -> "StagedCSV":
         """Read a CSV file with every column as a string, plus :data:`ROW_COL`.
 
         ``mixed_newlines`` says the file mixes ``\\r\\n`` and ``\\n`` line ends.
         """
         ...
 
-    def from_arrow(self, table: pa.Table, prefix: str = "tmp") -> ir.Table:
+    def from_arrow(self, table: pa.Table, prefix: str = "tmp", name: str | None = None) -> ir.Table:
         """Make a small Arrow table available to expressions; returns its Ibis table."""
         ...
 
-    def to_arrow(self, expr: ir.Expr) -> pa.Table:
-        """Execute an expression and fetch its (small) result."""
+    def to_arrow(self, expr: "Lazy", key: Hashable | None = None) -> pa.Table:
+        """Execute an expression and fetch its (small) result.
+
+        ``expr`` may be a function building the expression; with a ``key``
+        an engine may reuse what it compiled for the same key before.
+        """
         ...
 
-    def insert(self, store_con: duckdb.DuckDBPyConnection, table: str, expr: ir.Table) -> int:
+    def insert(self, store_con: duckdb.DuckDBPyConnection, table: str, expr: "Lazy",
+               key: Hashable | None = None) -> int:
         """Append the rows of ``expr`` to the store's ``table`` (by column name)."""
         ...
 
     def drop_staged(self) -> None:
         """Forget everything staged by this engine."""
         ...
+
+
+#: An Ibis expression, or a function that builds one (so a cached compile can skip building).
+Lazy = Union[ir.Expr, Callable[[], ir.Expr]]
+
+
+def _build(expr: Lazy) -> ir.Expr:
+    return expr() if callable(expr) and not isinstance(expr, ir.Expr) else expr
 
 
 class CsvReadError(Exception):
@@ -108,6 +122,8 @@ class DuckDBEngine:
     """Run Ibis expressions inside a DuckDB connection (the case store's)."""
 
     name = "duckdb"
+    #: Compiled SQL by caller-given key (compiling Ibis costs ~0.1-0.5 s per query).
+    _sql_cache: dict[Hashable, str] = {}
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
@@ -126,12 +142,22 @@ class DuckDBEngine:
         schema = ibis.schema({c[0]: DuckDBType.from_string(str(c[1])).copy(nullable=True) for c in cols})
         return ibis.table(schema, name=name)
 
-    def sql(self, expr: ir.Expr) -> str:
-        """The DuckDB SQL of an expression."""
-        return str(ibis.to_sql(expr, dialect="duckdb"))
+    def sql(self, expr: Lazy, key: Hashable | None = None) -> str:
+        """The DuckDB SQL of an expression (cached by ``key`` when given)."""
+        if key is not None:
+            hit = self._sql_cache.get(key)
+            if hit is not None:
+                return hit
+        text = str(ibis.to_sql(_build(expr), dialect="duckdb"))
+        if key is not None:
+            if len(self._sql_cache) > 512:
+                self._sql_cache.clear()
+            self._sql_cache[key] = text
+        return text
 
-    def stage_csv(self, path: Path, columns: Sequence[str], mixed_newlines: bool = False) -> StagedCSV:
-        name = _tmp_name("csv")
+    def stage_csv(self, path: Path, columns: Sequence[str], mixed_newlines: bool = False,
+                  name: str | None = None) -> StagedCSV:
+        name = name or _tmp_name("csv")
         if mixed_newlines:
             # DuckDB's reader refuses a file that mixes \r\n and \n line ends
             # (hand-edited files do): read a copy with \n only (same lines).
@@ -146,7 +172,9 @@ class DuckDBEngine:
     def _read_csv(self, path: Path, columns: Sequence[str], name: str) -> list[tuple[int, str | None, str]]:
         rej, scan = name + "_rej", name + "_scan"
         cols = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in columns) + "}"
-        self.con.execute(f"DROP TABLE IF EXISTS {name}_raw")
+        self.con.execute(f"DROP VIEW IF EXISTS {name}")
+        for old in (f"{name}_raw", rej, scan):
+            self.con.execute(f"DROP TABLE IF EXISTS {old}")
         self.con.execute(
             f"CREATE TEMP TABLE {name}_raw AS SELECT * FROM read_csv({_sql_str(str(path))}, "
             f"header = true, auto_detect = false, columns = {cols}, delim = ',', quote = '\"', "
@@ -163,22 +191,24 @@ class DuckDBEngine:
         ).fetchall()
         return [(int(r[0]), r[1], _reject_message(str(r[2]), str(r[3]))) for r in rows]
 
-    def from_arrow(self, table: pa.Table, prefix: str = "tmp") -> ir.Table:
-        name = _tmp_name(prefix)
+    def from_arrow(self, table: pa.Table, prefix: str = "tmp", name: str | None = None) -> ir.Table:
+        name = name or _tmp_name(prefix)
         self.con.register(name + "_arrow", table)
+        self.con.execute(f"DROP TABLE IF EXISTS {name}")
         self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
         self.con.unregister(name + "_arrow")
         self._staged.append(f"TABLE {name}")
         return self.table(name)
 
-    def to_arrow(self, expr: ir.Expr) -> pa.Table:
-        return self.con.sql(self.sql(expr)).to_arrow_table()
+    def to_arrow(self, expr: Lazy, key: Hashable | None = None) -> pa.Table:
+        return self.con.sql(self.sql(expr, key)).to_arrow_table()
 
-    def insert(self, store_con: duckdb.DuckDBPyConnection, table: str, expr: ir.Table) -> int:
+    def insert(self, store_con: duckdb.DuckDBPyConnection, table: str, expr: Lazy,
+               key: Hashable | None = None) -> int:
         if store_con is not self.con:
-            return _insert_arrow(store_con, table, self.to_arrow(expr))
+            return _insert_arrow(store_con, table, self.to_arrow(expr, key))
         before = _count(store_con, table)
-        store_con.execute(f"INSERT INTO {table} BY NAME {self.sql(expr)}")
+        store_con.execute(f"INSERT INTO {table} BY NAME {self.sql(expr, key)}")
         return _count(store_con, table) - before
 
     def drop_staged(self) -> None:
@@ -251,7 +281,8 @@ class SparkEngine:
         df.createOrReplaceTempView(view)
         self._staged.append(view)
 
-    def stage_csv(self, path: Path, columns: Sequence[str], mixed_newlines: bool = False) -> StagedCSV:
+    def stage_csv(self, path: Path, columns: Sequence[str], mixed_newlines: bool = False,
+                  name: str | None = None) -> StagedCSV:
         from pyspark.sql import functions as F
         from pyspark.sql import types as T
         from pyspark.sql.window import Window
@@ -269,20 +300,21 @@ class SparkEngine:
         df = df.withColumn("_mono", F.monotonically_increasing_id())
         df = df.withColumn(ROW_COL, F.row_number().over(Window.orderBy("_mono")) - F.lit(1)).drop("_mono")
         df = df.select(ROW_COL, *columns)
-        name = _tmp_name("csv")
+        name = name or _tmp_name("csv")
         df.createOrReplaceTempView(name)
         self._staged.append(name)
         return StagedCSV(self.backend.table(name), [])
 
-    def from_arrow(self, table: pa.Table, prefix: str = "tmp") -> ir.Table:
-        name = _tmp_name(prefix)
+    def from_arrow(self, table: pa.Table, prefix: str = "tmp", name: str | None = None) -> ir.Table:
+        name = name or _tmp_name(prefix)
         self._register(name, table)
         return self.backend.table(name)
 
-    def to_arrow(self, expr: ir.Expr) -> pa.Table:
-        return expr.to_pyarrow()  # type: ignore[no-any-return]
+    def to_arrow(self, expr: Lazy, key: Hashable | None = None) -> pa.Table:
+        return self.backend.to_pyarrow(_build(expr))  # type: ignore[no-any-return]
 
-    def insert(self, store_con: duckdb.DuckDBPyConnection, table: str, expr: ir.Table) -> int:
+    def insert(self, store_con: duckdb.DuckDBPyConnection, table: str, expr: Lazy,
+               key: Hashable | None = None) -> int:
         return _insert_arrow(store_con, table, self.to_arrow(expr))
 
     def drop_staged(self) -> None:
