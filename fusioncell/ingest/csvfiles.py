@@ -455,7 +455,8 @@ def _collapse_rejects(rejects: Sequence[tuple[int, str | None, str]], names: Seq
 
 
 def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNormalizer | None,
-                  known_sources: set[str] | None, mixed_newlines: bool = False) -> CsvResult:
+                  known_sources: set[str] | None, mixed_newlines: bool = False,
+                  blank_lines: bool = False) -> CsvResult:
     """Stage, check and type one CSV file of the case.
 
     Returns the problems of the file (all of them, up to :data:`MAX_PROBLEMS`)
@@ -534,9 +535,20 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
         if problems:
             return CsvResult(problems, None, n_records)
 
+    line_map: ir.Table | None = None
+    if blank_lines:
+        # The reader skipped blank lines: only re-reading the file gives exact lines.
+        exact = record_lines(path, range(n_records), [r[0] for r in rejects])
+        arrow = pa.table({"_lr": pa.array(list(exact.keys()), pa.int64()),
+                          "_exact_line": pa.array(list(exact.values()), pa.int64())})
+        line_map = engine.from_arrow(arrow, name=f"_fc_lines_{spec.table}")
+
     def typed() -> ir.Expr:
         t = stage()
-        if has_newlines:
+        if line_map is not None:
+            t = t.left_join(line_map, t[ROW_COL] == line_map["_lr"]).drop("_lr")
+            line = t["_exact_line"]
+        elif has_newlines:
             nl = _newline_count(t, names)
             before = nl.sum().over(ibis.window(order_by=t[ROW_COL], preceding=None, following=0)) - nl
             line = t[ROW_COL] + 2 + before
@@ -545,7 +557,7 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
         src = engine.table("sources") if spec.table != "sources" else t
         return _typed(spec, t, header, names, src, idmaps, line.cast("int64"))
 
-    return CsvResult([], typed, n_records, key=("typed",) + base_key + (has_newlines,))
+    return CsvResult([], typed, n_records, key=("typed",) + base_key + (has_newlines, blank_lines))
 
 
 def _problems(path: Path, spec: CsvSpec, engine: Engine, t: ir.Table,

@@ -108,21 +108,34 @@ class IngestSummary:
 
 def sha256_of(path: Path) -> str:
     """Content hash of a file, streamed."""
-    return file_facts(path)[0]
+    return file_facts(path).sha256
 
 
-def file_facts(path: Path) -> tuple[str, bool]:
-    """Content hash of a file and whether it mixes ``\\r\\n`` and ``\\n`` line ends (one pass)."""
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    """What one streamed pass over a file tells: hash and line-ending quirks."""
+
+    sha256: str
+    #: Mixes ``\\r\\n`` and ``\\n`` line ends (DuckDB's reader refuses that).
+    mixed_newlines: bool
+    #: Has an empty line somewhere (the CSV reader skips it, shifting line numbers).
+    blank_lines: bool
+
+
+def file_facts(path: Path) -> FileFacts:
+    """Hash a file and note its line-ending quirks, in one streamed pass."""
     h = hashlib.sha256()
-    crlf = lf = 0
-    prev_cr = False
+    crlf = lf = blank = 0
+    tail = b""
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
+            joined = tail + chunk
             lf += chunk.count(b"\n")
-            crlf += chunk.count(b"\r\n") + (1 if prev_cr and chunk.startswith(b"\n") else 0)
-            prev_cr = chunk.endswith(b"\r")
-    return h.hexdigest(), 0 < crlf < lf
+            crlf += joined.count(b"\r\n") - tail.count(b"\r\n")
+            blank += (joined.count(b"\n\n") + joined.count(b"\n\r\n")) - (tail.count(b"\n\n") + tail.count(b"\n\r\n"))
+            tail = joined[-2:]
+    return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0)
 
 
 T = TypeVar("T")
@@ -201,7 +214,7 @@ def ingest_case(folder: Path | str, store: "CaseStore", quiet: bool = True, engi
     say = (lambda msg: print(msg, file=sys.stderr)) if not quiet else (lambda msg: None)
 
     facts = {f: file_facts(folder / f) for f in FILE_TABLES if (folder / f).is_file()}
-    digests = {f: (facts[f][0] if f in facts else None) for f in FILE_TABLES}
+    digests = {f: (facts[f].sha256 if f in facts else None) for f in FILE_TABLES}
     need = {f: digests[f] != logged.get(f) for f in FILE_TABLES}
     while True:  # a file is redone when a file it depends on is redone
         grown = {f: need[f] or any(need[u] for u in UPSTREAM[f]) for f in FILE_TABLES}
@@ -233,7 +246,7 @@ def ingest_case(folder: Path | str, store: "CaseStore", quiet: bool = True, engi
 
         def work() -> int:
             _clear(store, file, tables)
-            n = _ingest_file(file, path, toml, store, eng, facts[file][1])
+            n = _ingest_file(file, path, toml, store, eng, facts[file])
             con.execute(
                 "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?)",
                 [file, digest, n, datetime.now(timezone.utc), run_id],
@@ -273,7 +286,7 @@ def _entity_ids(store: "CaseStore") -> frozenset[str]:
 
 
 def _ingest_file(file: str, path: Path, toml: casefile.CaseToml, store: "CaseStore", eng: Engine,
-                 mixed_newlines: bool = False) -> int:
+                 facts: FileFacts) -> int:
     """Ingest one file inside the current transaction; raise _Rollback on problems."""
     con = store.con
 
@@ -316,7 +329,7 @@ def _ingest_file(file: str, path: Path, toml: casefile.CaseToml, store: "CaseSto
     spec = _spec(file)
     normalizer = None if spec is SOURCES else IdNormalizer(toml.phone_region, _entity_ids(store))
     known = None if spec is SOURCES else {r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()}
-    result = read_csv_file(path, spec, eng, normalizer, known, mixed_newlines)
+    result = read_csv_file(path, spec, eng, normalizer, known, facts.mixed_newlines, facts.blank_lines)
     if result.problems or result.rows is None:
         raise _Rollback(result.problems, result.n_records)
     return eng.insert(con, spec.table, result.rows, key=result.key)
