@@ -326,3 +326,14 @@ def test_cli_report_unknown_target_is_one_line_exit_2(tmp_path: Path, monkeypatc
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nobody" in err[0] and err[0].startswith("fusioncell: error:")
     assert not (tmp_path / "o").exists()
+
+
+def test_partner_is_judged_before_the_closest_tie() -> None:
+    net = make_ctx()["network"]
+    net = dict(net, close_circle=[
+        {"rank": 1, "identifier": "alias:El Tuerto", "person": None, "strength": 0.6, "relationship": "friend", "relationship_p": 0.63},
+        {"rank": 2, "identifier": "ent-7", "person": "ent-7", "strength": 0.5, "relationship": "partner", "relationship_p": 0.58},
+    ])
+    texts = [k["text"] for k in R.key_judgments(make_ctx(network=net, names={"ent-7": "Adriana C."})) if k["kind"] == "network"]
+    assert texts == ["It is likely (58%) that Adriana C. is the romantic partner of person-target.",
+                     "It is likely (63%) that alias:El Tuerto is a friend of person-target."]

@@ -203,9 +203,11 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
         why = (ctx.get("missing") or {}).get("locate", "the locate stage returned no hypothesis")
         out.append({"kind": "location", "text": f"No location judgment can be made from this case: {why}."})
     net = ctx.get("network") or {}
-    circle = net.get("close_circle") or []
-    if circle:
-        c = circle[0]
+    circle = list(net.get("close_circle") or [])
+    partners = [c for c in circle if c.get("relationship") == "partner"]
+    partners.sort(key=lambda c: -float(c.get("relationship_p") or 0.0))
+    # The romantic partner first (partners lead to hideouts), then the closest tie.
+    for c in ([partners[0]] if partners else []) + ([circle[0]] if circle and circle[0] not in partners[:1] else []):
         focus = name(str(net.get("focus") or ctx.get("target") or "the focus"))
         rel = str(c.get("relationship") or "contact")
         who = name(str(c.get("identifier")))
@@ -213,7 +215,8 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
         who_text = f"{who} ({name(str(person))})" if person and str(person) != str(c.get("identifier")) else who
         p_rel = c.get("relationship_p")
         if p_rel is not None and rel not in ("", "unknown", "contact"):
-            out.append({"kind": "network", "text": judgment(f"{who_text} is {_REL_PHRASE.get(rel, 'a ' + rel + ' contact')} of {focus}", float(p_rel))})
+            out.append({"kind": "network", "text": judgment(
+                f"{who_text} is {_REL_PHRASE.get(rel, 'a ' + rel + ' contact')} of {focus}", float(p_rel))})
         else:
             out.append({"kind": "network", "text": f"{who_text} is the closest tie of {focus} (strength {_num(c.get('strength'))})."})
     recs = (ctx.get("plan") or {}).get("recommendations") or []
