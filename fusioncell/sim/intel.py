@@ -153,7 +153,8 @@ def build_intel(world: World, org: Org, seed: int, cfg: dict[str, Any], t0: int,
         lat, lon, r = loc(world.places_xy[ranch[int(i)]])
         false_pool.append([{"subject": tgt, "predicate": "located_near", "lat": lat, "lon": lon, "radius_m": r, **when()}])
     false_pool.append([c_partner(f"alias:{other_f[int(rng.integers(0, len(other_f)))]}")])
-    wrong = number_at[int(rng.choice(innocents))] if innocents and innocents[0] in number_at else number_at[org.seed_lead]
+    phoned = [p for p in innocents if p in number_at]
+    wrong = number_at[int(rng.choice(phoned))] if phoned else number_at[org.seed_lead]
     false_pool.append([c_partner(p_alias), {"subject": p_alias, "predicate": "uses", "object": wrong}])
     for lt in org.lieutenants[:2]:
         dcy = org.decoys[int(rng.integers(0, len(org.decoys)))]
