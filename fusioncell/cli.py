@@ -227,6 +227,9 @@ def share(
     typer.echo(
         f"withheld {len(res['withheld_sources'])} source(s) — owner only, do not send: {res['withheld']}", err=True
     )
+    if not res["hypotheses"] and not res["associates"]:
+        typer.echo(f"nothing releasable to {res['to']} supports a judgment", err=True)
+        raise typer.Exit(1)
 
 
 @app.command("import")

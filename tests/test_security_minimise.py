@@ -9,6 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from fusioncell.cli import app
 from fusioncell.errors import NotFound, UsageError
 from fusioncell.security import audit
 from fusioncell.security.minimise import (
@@ -158,3 +163,23 @@ def test_masking_is_stable_and_reversible_only_through_unmask(numbers: list[str]
     before = audit.entries(s)
     assert unmask(s, ps[0], "test") == numbers[0]
     assert len(audit.entries(s)) == len(before) + 1
+
+
+def test_cli_unmask_prints_the_identifier_and_requires_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "case.duckdb"
+    s = CaseStore.open(path)
+    mem = _case()
+    for t in ("case_info", "targets", "sources", "comms", "locations", "claims", "reports", "entities",
+              "entity_identifiers", "identifiers"):
+        rows = mem.con.execute(f"SELECT * FROM {t}").fetchall()
+        if rows:
+            s.con.executemany(f"INSERT INTO {t} VALUES ({', '.join(['?'] * len(rows[0]))})", rows)
+    p = mask(s, BYSTANDER)
+    s.close()
+    runner = CliRunner()
+    res = runner.invoke(app, ["unmask", str(path), p])
+    assert res.exit_code == 2  # --reason is required
+    res = runner.invoke(app, ["unmask", str(path), p, "--reason", "relay of the courier"])
+    assert res.exit_code == 0 and res.stdout.strip() == BYSTANDER
+    res = runner.invoke(app, ["audit", str(path)])
+    assert "unmask" in res.stdout and "relay of the courier" in res.stdout

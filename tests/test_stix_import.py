@@ -198,9 +198,12 @@ def test_cli_share_then_import(tmp_path: Path) -> None:
         rows = mem.con.execute(f"SELECT * FROM {t}").fetchall()
         if rows:
             s.con.executemany(f"INSERT INTO {t} VALUES ({', '.join(['?'] * len(rows[0]))})", rows)
+    s.con.execute("INSERT INTO sources VALUES ('x-01', 'THIRD', 'OSINT', 'm', 'C', [], NULL, NULL, 9)")
     s.close()
     out = tmp_path / "tl.stix.json"
     runner = CliRunner()
+    res = runner.invoke(app, ["share", str(src), "--to", "THIRD", "--out", str(tmp_path / "third.json")])
+    assert res.exit_code == 1  # nothing releasable to THIRD supports a judgment
     res = runner.invoke(app, ["share", str(src), "--to", "PARTNER-US", "--out", str(out), "--reason", "req 12"])
     assert res.exit_code == 0, res.output
     assert "TLP:AMBER" in res.stdout and out.is_file()

@@ -499,5 +499,6 @@ def write_share(
     return {
         "out": str(out), "withheld": str(wpath), "to": product["to"], "format": fmt,
         "tlp": product["marking"]["tlp"], "sha256": digest, "hypotheses": len(product["hypotheses"]),
+        "associates": len(product["associates"]),
         "withheld_sources": [s["source_id"] for s in held["sources"]], "audit_seq": entry.seq,
     }
