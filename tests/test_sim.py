@@ -108,3 +108,25 @@ def test_national_format_track_ids_name_the_same_phone(case: Path, truth: dict, 
     out = tmp_path / "nat"
     simulate(out, seed=3, scale=300, days=10, difficulty="normal", track=[national])
     assert (out / "locations.csv").read_bytes() == (case / "locations.csv").read_bytes()
+
+
+def test_a_tracked_plate_gets_gps_tracker_fixes_along_its_drivers_day(truth: dict, tmp_path: Path) -> None:
+    courier = truth["roles"]["couriers"][0]
+    plate = truth["persons"][courier]["plates"][0]
+    out = tmp_path / "car"
+    simulate(out, seed=3, scale=300, days=10, difficulty="normal", track=[plate])
+    with open(out / "locations.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and {r["identifier"] for r in rows} == {plate}
+    acc = [float(r["accuracy_m"]) for r in rows]
+    assert max(acc) <= 20.0  # GPS quality, unlike handset fixes
+    sources = {r["source_id"]: r for r in csv.DictReader(open(out / "sources.csv", encoding="utf-8"))}
+    assert {sources[r["source_id"]]["method"] for r in rows} == {"covert vehicle GPS tracker"}
+    # the courier's supply runs show up: some fixes within 150 m of a hideout
+    import numpy as np
+
+    lat = np.array([float(r["lat"]) for r in rows])
+    lon = np.array([float(r["lon"]) for r in rows])
+    near = [np.hypot((lat - h["lat"]) * 111_320, (lon - h["lon"]) * 111_320 * np.cos(np.radians(h["lat"]))) < 150
+            for h in truth["hideouts"]]
+    assert np.any(near)

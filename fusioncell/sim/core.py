@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from fusioncell.errors import UsageError
-from fusioncell.model.identifiers import IdentifierError, normalize_phone
+from fusioncell.model.identifiers import IdentifierError, normalize_identifier
 from fusioncell.sim.calls import CH_CALL, CH_MSG, CH_SMS, CallModel
 from fusioncell.sim.handsets import Handsets
 from fusioncell.sim.intel import Intel, build_intel
@@ -141,10 +141,12 @@ def _fix_vehicles(world: World, org: Org) -> None:
 
 
 def _tracked_numbers(track_ids: list[str] | None, e164_index: dict[str, int], hs: Handsets, seed: int,
-                     lead_num: int) -> list[tuple[str, int]]:
+                     lead_num: int, entity_ids: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
+    """(identifier, pool index) of tracked phones; plates as (plate:..., -2 - vehicle); others (-1)."""
     if not track_ids:
         return [(hs.w.numbers_e164[lead_num], lead_num)]
     out: list[tuple[str, int]] = []
+    plate_index = {"plate:" + p: v for v, p in enumerate(hs.w.plates[: len(hs.w.veh_owner)])}
     for raw in track_ids:
         if raw.startswith("random:"):
             try:
@@ -156,10 +158,17 @@ def _tracked_numbers(track_ids: list[str] | None, e164_index: dict[str, int], hs
             out.extend((hs.w.numbers_e164[int(used[i])], int(used[i])) for i in np.sort(pick))
             continue
         try:
-            e = normalize_phone(raw, region="MX")
+            ident = normalize_identifier(raw, region="MX", entity_ids=entity_ids)
         except IdentifierError as exc:
             raise UsageError(f"--track {raw!r}: {exc}") from None
-        out.append((e, e164_index.get(e, -1)))
+        if ident.scheme == "phone":
+            out.append((ident.value, e164_index.get(ident.value, -1)))
+        elif ident.scheme == "plate":
+            v = plate_index.get(ident.value, -1)
+            out.append((ident.value, -2 - v if v >= 0 and hs.w.veh_owner[v] >= 0 else -1))
+        else:
+            log.warning("--track %s: only phones and plates can be tracked; no fixes", raw)
+            out.append((ident.value, -1))
     seen: set[str] = set()
     uniq = []
     for e, i in out:
@@ -186,6 +195,7 @@ class Scenario:
     src_geo: str
     src_uav: str
     src_partner: str
+    src_tracker: str
     rs: np.random.Generator
 
     def number_at(self, p: int, t: int) -> int:
@@ -209,7 +219,7 @@ def build_scenario(*, seed: int, scale: str | int = "small", days: int = 30, dif
     hs = Handsets(world, org, mob, seed)
     rs = gen(seed, "ids")
     case_id = f"case-{int(rs.integers(0, 16**10)):010x}"
-    srcs = [f"src-{int(rs.integers(0, 16**8)):08x}" for _ in range(4)]
+    srcs = [f"src-{int(rs.integers(0, 16**8)):08x}" for _ in range(5)]
     first_num = hs.number(np.arange(world.n), np.zeros(world.n, np.int64), np.full(world.n, t0))
     main_num = {int(p): world.numbers_e164[int(first_num[p])] for p in np.flatnonzero(first_num >= 0)}
     intel = build_intel(world, org, seed, DIFFICULTY[difficulty], t0, days, main_num, clock.iso, OWNER, PARTNER)
@@ -284,7 +294,8 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
     src_cdr, src_geo, src_uav, src_partner = sn.src_cdr, sn.src_geo, sn.src_uav, sn.src_partner
     e164_index = {e: i for i, e in enumerate(e164)}
     lead_num = sn.number_at(org.seed_lead, t0)
-    tracked = _tracked_numbers(track, e164_index, hs, seed, lead_num)  # bad --track fails before writing
+    ent_ids = frozenset(e["id"] for e in intel.entities)
+    tracked = _tracked_numbers(track, e164_index, hs, seed, lead_num, ent_ids)  # bad --track fails before writing
     out_dir.mkdir(parents=True, exist_ok=True)
 
     # ---- sources.csv
@@ -297,6 +308,8 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
          "reliability": "B", "releasable_to": PARTNER},
         {"source_id": src_partner, "agency": PARTNER, "discipline": "SIGINT", "method": "partner collection (undisclosed)",
          "reliability": "B", "releasable_to": OWNER},
+        {"source_id": sn.src_tracker, "agency": OWNER, "discipline": "GEOINT", "method": "covert vehicle GPS tracker",
+         "reliability": "A", "releasable_to": ""},
     ]
     for s in intel.humint_sources:
         sources.append({"source_id": s["source_id"], "agency": s["agency"], "discipline": "HUMINT",
@@ -343,12 +356,14 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
     loc_cols = ["event_id", "source_id", "observed", "identifier", "lat", "lon", "accuracy_m"]
     lw = _CsvOut(out_dir / "locations.csv", _schema(loc_cols, floats=("lat", "lon", "accuracy_m")))
     known = [(e, i) for e, i in tracked if i >= 0]
-    fx, which = track_fixes(hs, seed, known, days)
+    cars = [(e, int(world.veh_owner[-2 - i])) for e, i in tracked if i <= -2]
+    fx, which = track_fixes(hs, seed, known, days, cars)
     k = len(fx.t)
     o = np.lexsort((gen(seed, "fix-order").random(k), fx.t))
     fx.t, fx.lat, fx.lon, fx.accuracy_m, which = fx.t[o], fx.lat[o], fx.lon[o], fx.accuracy_m[o], which[o]
-    idents = pa.array([e for e, _ in known], pa.string())
-    lw.write({"event_id": _ids("l", 1, k), "source_id": pa.array(np.full(k, src_geo, dtype=object), pa.string()),
+    idents = pa.array([e for e, _ in known] + [e for e, _ in cars], pa.string())
+    srcs = pa.array([src_geo] * len(known) + [sn.src_tracker] * len(cars), pa.string())
+    lw.write({"event_id": _ids("l", 1, k), "source_id": srcs.take(pa.array(which)),
               "observed": clock.iso_array(fx.t), "identifier": idents.take(pa.array(which)),
               "lat": _coord(fx.lat), "lon": _coord(fx.lon), "accuracy_m": pa.array(fx.accuracy_m)})
     lw.close()

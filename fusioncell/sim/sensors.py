@@ -52,15 +52,32 @@ def _fix_times(hs: Handsets, seed: int, identifier: str, num: int, days: int) ->
     return t[keep], person[keep], acc[keep], noise[keep]
 
 
-def track(hs: Handsets, seed: int, identifiers: list[tuple[str, int]], days: int) -> tuple[Fixes, IArr]:
+def _tracker_times(hs: Handsets, seed: int, identifier: str, owner: int, days: int) -> tuple[IArr, IArr, FArr, FArr]:
+    """A covert GPS tracker on a vehicle: a fix every 2-5 minutes, 5-20 m, wherever its driver goes."""
+    rng = gen(seed, f"tracker:{identifier}")
+    t0 = hs.t0
+    n_est = int(days * 86400 / 120) + 10
+    t = t0 + int(rng.integers(0, 300)) + np.cumsum(rng.uniform(120, 300, n_est)).astype(np.int64)
+    t = t[t < t0 + days * 86400]
+    acc = rng.uniform(5, 20, len(t))
+    noise = rng.normal(0, 1, (len(t), 2)) * (acc / 1.51)[:, None]
+    return t, np.full(len(t), owner, np.int64), acc, noise
+
+
+def track(hs: Handsets, seed: int, identifiers: list[tuple[str, int]], days: int,
+          vehicles: list[tuple[str, int]] | None = None) -> tuple[Fixes, IArr]:
     """Fixes every 10-20 minutes while each tracked handset is on, in coverage and in the region.
 
-    ``identifiers`` holds (identifier, number index) pairs. Each identifier's
+    ``identifiers`` holds (identifier, number index) pairs, ``vehicles``
+    (plate identifier, owner) pairs for covert trackers. Each identifier's
     fix times come from its own stream, so tracking more phones never changes
     another phone's fixes. Positions are computed for all identifiers at once,
-    day by day. Returns the fixes and, per fix, the position in ``identifiers``.
+    day by day. Returns the fixes and, per fix, the position in
+    ``identifiers + vehicles``.
     """
     parts = [_fix_times(hs, seed, ident, num, days) for ident, num in identifiers]
+    n_phone = len(parts)
+    parts += [_tracker_times(hs, seed, ident, owner, days) for ident, owner in (vehicles or [])]
     which = np.concatenate([np.full(len(p[0]), i, np.int64) for i, p in enumerate(parts)]) if parts else np.zeros(0, np.int64)
     if not parts or len(which) == 0:
         z = np.zeros(0)
@@ -72,9 +89,14 @@ def track(hs: Handsets, seed: int, identifiers: list[tuple[str, int]], days: int
     order = np.argsort(t, kind="stable")  # day by day for the routine plans
     on = np.empty(len(t), bool)
     xy = np.empty((len(t), 2))
-    on[order] = hs.switched_on(person[order], t[order])
+    is_phone = which < n_phone
+    on[order] = hs.switched_on(person[order], t[order]) | ~is_phone[order]
     xy[order] = hs.mob.position(person[order], t[order], phone=True)
-    ok = on & ~np.isnan(xy[:, 0]) & hs.w.covered(xy)
+    veh = np.flatnonzero(~is_phone)
+    if len(veh):
+        vo = veh[np.argsort(t[veh], kind="stable")]
+        xy[vo] = hs.mob.position(person[vo], t[vo], phone=False)
+    ok = on & ~np.isnan(xy[:, 0]) & (hs.w.covered(xy) | ~is_phone)
     xy = xy[ok] + noise[ok]
     lat, lon = hs.w.to_latlon(xy)
     return Fixes(t[ok], lat, lon, np.round(acc[ok], 0), person[ok]), which[ok]
