@@ -32,7 +32,7 @@ def write_gexf(g: ig.Graph, path: Path) -> None:
     v_attrs = [a for a in g.vs.attributes() if a != "name"]
     e_attrs = [a for a in g.es.attributes() if a != "weight"]
     for cls, attrs, seq in (("node", v_attrs, g.vs), ("edge", e_attrs, g.es)):
-        el = ET.SubElement(graph, "attributes", **{"class": cls})
+        el = ET.SubElement(graph, "attributes", attrib={"class": cls})
         for i, a in enumerate(attrs):
             ET.SubElement(el, "attribute", id=str(i), title=a, type=_kind(seq[a]))
     nodes = ET.SubElement(graph, "nodes")
@@ -42,8 +42,8 @@ def write_gexf(g: ig.Graph, path: Path) -> None:
             av = ET.SubElement(n, "attvalues")
             for i, a in enumerate(v_attrs):
                 if v[a] is not None:
-                    ET.SubElement(av, "attvalue", **{"for": str(i), "value": str(v[a]).lower()
-                                                     if isinstance(v[a], bool) else str(v[a])})
+                    val = str(v[a]).lower() if isinstance(v[a], bool) else str(v[a])
+                    ET.SubElement(av, "attvalue", attrib={"for": str(i), "value": val})
     edges = ET.SubElement(graph, "edges")
     for e in g.es:
         w = e["weight"] if "weight" in g.es.attributes() else 1.0
@@ -52,5 +52,5 @@ def write_gexf(g: ig.Graph, path: Path) -> None:
             av = ET.SubElement(x, "attvalues")
             for i, a in enumerate(e_attrs):
                 if e[a] is not None:
-                    ET.SubElement(av, "attvalue", **{"for": str(i), "value": str(e[a])})
+                    ET.SubElement(av, "attvalue", attrib={"for": str(i), "value": str(e[a])})
     ET.ElementTree(root).write(str(path), encoding="utf-8", xml_declaration=True)

@@ -194,7 +194,9 @@ def build_attributions(store: CaseStore, burner: BurnerParams | None = None) -> 
 def attributions(store: CaseStore) -> list[dict[str, Any]]:
     """Every attribution: ``identifier``, ``person``, ``confidence``, ``method``, ``evidence`` (list)."""
     build_attributions(store)
-    rows = arrow(store.con, f"SELECT * FROM {TABLE} ORDER BY person, confidence DESC, identifier").to_pylist()
+    rows: list[dict[str, Any]] = arrow(
+        store.con, f"SELECT * FROM {TABLE} ORDER BY person, confidence DESC, identifier"
+    ).to_pylist()
     for r in rows:
         r["evidence"] = json.loads(r["evidence"])
         r.pop("run_id", None)

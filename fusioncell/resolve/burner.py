@@ -161,7 +161,11 @@ ORDER BY score DESC, old
 def build_burner_pairs(store: CaseStore, params: BurnerParams | None = None) -> str:
     """Compute (or reuse) the ``burner_pairs`` table; return its run id."""
     p = params or BurnerParams()
-    return cached(store, TABLE, asdict(p), lambda run_id: store.con.execute(_sql(p, run_id)))
+
+    def build(run_id: str) -> None:
+        store.con.execute(_sql(p, run_id))
+
+    return cached(store, TABLE, asdict(p), build)
 
 
 def _tz(store: CaseStore) -> ZoneInfo:
