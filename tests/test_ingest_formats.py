@@ -142,3 +142,21 @@ def test_changing_sources_redoes_dependent_files(tmp_path: Path) -> None:
     redone = {f.file for f in summary.files if f.status == "ingested"}
     assert {"sources.csv", "comms.csv", "locations.csv", "sightings.csv", "reports.jsonl"} <= redone
     assert store.con.execute("SELECT DISTINCT agency FROM comms").fetchall() == [("AG-C",)]
+
+
+def test_rows_not_from_case_files_survive_a_reingest(tmp_path: Path) -> None:
+    # e.g. a partner's bundle added by `fusioncell import`: its rows have no file line
+    case = case_with(tmp_path)
+    store = CaseStore.memory()
+    ingest_case(case, store)
+    store.con.execute("INSERT INTO sources VALUES ('p-1', 'PARTNER', 'HUMINT', NULL, 'B', [], NULL, NULL, NULL)")
+    store.con.execute("INSERT INTO reports VALUES ('pr-1', 'p-1', 'PARTNER', NULL, 2, 'x', NULL, NULL)")
+    store.con.execute("INSERT INTO claims (report_id, claim_no, source_id, agency, subject, predicate, object) "
+                      "VALUES ('pr-1', 0, 'p-1', 'PARTNER', 'p-target', 'meets', 'p-partner')")
+    (case / "reports.jsonl").write_text((case / "reports.jsonl").read_text().replace("Ana usa", "Ana usa ya"))
+    (case / "sources.csv").write_text((case / "sources.csv").read_text().replace("cdr", "CDR"))
+    ingest_case(case, store)
+    assert store.con.execute("SELECT report_id FROM reports ORDER BY 1").fetchall() == [("pr-1",), ("r1",)]
+    assert store.con.execute("SELECT report_id, count(*) FROM claims GROUP BY 1 ORDER BY 1").fetchall() == [
+        ("pr-1", 1), ("r1", 1)]
+    assert store.con.execute("SELECT count(*) FROM sources").fetchone() == (5,)

@@ -41,15 +41,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-#: Files of a case in ingest order, with the store tables each one fills.
+#: Files of a case in ingest order, with the store tables each one fills (in the
+#: order their rows are cleared: dependent rows first).
 FILE_TABLES: dict[str, tuple[str, ...]] = {
     "sources.csv": ("sources",),
-    "entities.jsonl": ("entities", "entity_identifiers"),
+    "entities.jsonl": ("entity_identifiers", "entities"),
     "case.toml": ("case_info", "targets"),
     "comms.csv": ("comms",),
     "locations.csv": ("locations",),
     "sightings.csv": ("sightings",),
-    "reports.jsonl": ("reports", "claims"),
+    "reports.jsonl": ("claims", "reports"),
 }
 #: A file is re-ingested when one of these changed in the same run.
 UPSTREAM: dict[str, tuple[str, ...]] = {
@@ -275,9 +276,21 @@ def ingest_case(folder: Path | str, store: "CaseStore", quiet: bool = True, engi
     return summary
 
 
+#: Rows of these tables that did not come from a case file (``line`` is NULL, e.g.
+#: a partner's STIX bundle added by ``fusioncell import``) survive a re-ingest.
+_OWN_ROWS = {
+    "claims": "report_id IN (SELECT report_id FROM reports WHERE line IS NOT NULL)",
+    "entity_identifiers": "entity_id IN (SELECT entity_id FROM entities WHERE line IS NOT NULL)",
+    "case_info": "TRUE",
+    "targets": "TRUE",
+}
+
+
 def _clear(store: "CaseStore", file: str, tables: tuple[str, ...]) -> None:
+    """Delete what an earlier ingest of ``file`` wrote (only rows from case files)."""
     for table in tables:
-        store.con.execute(f"DELETE FROM {table}")
+        where = _OWN_ROWS.get(table, "line IS NOT NULL")
+        store.con.execute(f"DELETE FROM {table} WHERE {where}")
     store.con.execute("DELETE FROM ingest_log WHERE file = ?", [file])
 
 

@@ -251,6 +251,7 @@ class SparkEngine:
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", str(max(2, cores)))
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .getOrCreate()
         )
@@ -261,7 +262,7 @@ class SparkEngine:
         if name.startswith("_fc_"):
             return self.backend.table(name)
         view = f"_fc_store_{name}"
-        arrow = self.store_con.execute(f"SELECT * FROM {name}").to_arrow_table()
+        arrow = self.store_con.sql(f"SELECT * FROM {name}").to_arrow_table()
         self._register(view, arrow)
         return self.backend.table(view)
 
