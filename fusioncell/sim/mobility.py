@@ -105,6 +105,7 @@ class Mobility:
         self.ov = overrides
         self.k_day = stream(seed, "day-plan")
         self.k_bend = stream(seed, "route-bend")
+        self.k_sleep = stream(seed, "sleepover")
         self._plans: dict[int, dict[str, FArr]] = {}
 
     def day_sec(self, t: IArr) -> tuple[IArr, FArr]:
@@ -143,8 +144,24 @@ class Mobility:
         b_dep = np.maximum((18.5 + u[6] * 2.0) * 3600.0, np.where(a_on, a_back + 900.0, 0.0))
         b_stay = np.minimum((1.0 + u[7] * 2.5) * 3600.0, np.maximum(86000.0 - b_dep - 3600.0, 0.0))
         b_on = b_on & (b_stay > 1200.0) & (b_idx != hidx)
+        # nights at a friend's or relative's (leisure slot 2): a quarter of people, one night in eight
+        friend = np.maximum(w.leisure[:, 2], 0)
+        prone = hash_u(self.k_sleep, p) < 0.25
+        so_today = prone & (hash_u(self.k_sleep, p, d) < 0.12) & (friend != hidx) & (sc > 0.5)
+        so_prev = prone & (hash_u(self.k_sleep, p, d - 1) < 0.12) & (friend != hidx) & (sc > 0.5)
+        b_on = b_on | so_today
+        b_idx = np.where(so_today, friend, b_idx)
+        b_dest = w.places_xy[b_idx]
+        b_dep = np.where(so_today, (19.5 + u[6] * 3.0) * 3600.0, b_dep)
+        b_stay = np.where(so_today, 86400.0, b_stay)
         b_tt = np.hypot(*(b_dest - home).T) / SPEED_MPS + 240.0
+        m_dest = w.places_xy[friend]
+        m_tt = np.hypot(*(m_dest - home).T) / SPEED_MPS + 240.0
+        m_end = (6.5 + hash_u(self.k_sleep, p, d, 1) * 3.0) * 3600.0
+        a_dep = np.where(so_prev, np.maximum(a_dep, m_end + m_tt + 600.0), a_dep)
         plan = {
+            "m_on": so_prev, "m_dest": m_dest, "m_end": m_end, "m_tt": m_tt,
+            "m_bend": (hash_u(self.k_bend, np.minimum(hidx, friend), np.maximum(hidx, friend)) - 0.5) * 0.6,
             "home": home, "a_on": a_on, "a_dest": a_dest, "a_dep": a_dep, "a_stay": a_stay, "a_tt": a_tt,
             "a_bend": (hash_u(self.k_bend, np.minimum(hidx, a_idx), np.maximum(hidx, a_idx)) - 0.5) * 0.6,
             "b_on": b_on, "b_dest": b_dest, "b_dep": b_dep, "b_stay": b_stay, "b_tt": b_tt,
@@ -190,7 +207,9 @@ class Mobility:
                                    pl["a_bend"][q], pl["a_on"][q])
             pb_, in_b = self._trip(ss, home, pl["b_dest"][q], pl["b_dep"][q], pl["b_stay"][q], pl["b_tt"][q],
                                    pl["b_bend"][q], pl["b_on"][q] & ~in_a)
-            pos[sel] = np.where(in_b[:, None], pb_, pa_)
+            pm_, in_m = self._trip(ss, home, pl["m_dest"][q], -pl["m_tt"][q] - 1.0, pl["m_end"][q] + 1.0,
+                                   pl["m_tt"][q], pl["m_bend"][q], pl["m_on"][q])
+            pos[sel] = np.where(in_b[:, None], pb_, np.where(in_m[:, None], pm_, pa_))
         rel = t - self.t0
         gone = (w.away_from[p] >= 0) & (rel >= w.away_from[p]) & (rel < w.away_to[p])
         pos[(w.home[p] < 0) | gone] = np.nan
