@@ -27,7 +27,10 @@ def _sim_version() -> str:
     return h.hexdigest()[:10]
 
 
-OUT = Path(__file__).resolve().parent / "out" / f"cases-{_sim_version()}"
+import os  # noqa: E402
+
+# FUSIONCELL_BENCH_CASES pins a case cache (e.g. while iterating on the analysis)
+OUT = Path(os.environ.get("FUSIONCELL_BENCH_CASES") or Path(__file__).resolve().parent / "out" / f"cases-{_sim_version()}")
 
 
 def partner_phone(truth: dict[str, Any]) -> str | None:

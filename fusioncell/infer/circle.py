@@ -40,6 +40,7 @@ ROLE_RELEVANCE: dict[str, float] = {
     "works_for": 0.5,
     "family": 0.35,
     "contact": 0.25,  # strong call-record tie of a member
+    "tracked": 0.3,  # an identifier the investigation tracks, with no reported link
 }
 
 _PREDICATE_ROLE = {
@@ -217,6 +218,12 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3) -> Circl
             m.source_ids.update(use_srcs)
             m.report_ids.update(r for _, _, _, r in items if r)
 
+    # the identifiers the investigation tracks are leads by definition
+    for (ident,) in store.con.execute("SELECT DISTINCT identifier FROM locations ORDER BY 1").fetchall():
+        if ident not in members and ident not in keys:
+            members[ident] = Member(ident, None, "tracked", ROLE_RELEVANCE["tracked"], 0.3,
+                                    ["tracked by the investigation (a lead)"])
+
     # behaviour: strongest contacts of the strongest members
     core = [m for m in members.values() if m.relevance >= 0.3 and m.identifier.startswith("+")]
     for m in core:
@@ -268,6 +275,11 @@ def _candidate_phones(store: CaseStore, person: str, exclude: frozenset[str]) ->
         if a is None or a in exclude or a in pkeys:
             continue
         anchor_ids.update(i for i in _identifiers_of(store, _person_keys(store, a)) if i.startswith("+"))
+    if not anchor_ids:
+        # nobody is reported close to her: the investigation's own leads (the
+        # identifiers it chose to track) are the people it believes are
+        anchor_ids = {r[0] for r in store.con.execute(
+            "SELECT DISTINCT identifier FROM locations WHERE identifier LIKE '+%'").fetchall()}
     if not anchor_ids:
         return {}
     rows = store.con.execute(

@@ -34,8 +34,8 @@ FEATURES: dict[str, str] = {
     "sighting": "sightings of him or of his circle's vehicles here (detector confidence)",
     "claims": "graded informant claims placing him here (log-odds from the Admiralty table)",
     "home_of_member": "the place is a circle member's own home (relevance-weighted)",
-    "remote": "how isolated the place is (few cell sites nearby)",
-    "staleness": "days since the latest night-time evidence here (log)",
+    "remote": "isolated place: at most two cell sites within 3 km",
+    "staleness": "days since the latest night-time evidence here, beyond a week (log)",
 }
 NONNEG = {
     "nights_fine": True,
@@ -54,6 +54,9 @@ NONNEG = {
 TAU_DAYS = 10.0  # recency: evidence loses half its weight in ~7 days
 FIX_SIGMA_FLOOR_M = 150.0
 NMS_RADIUS_M = 350.0
+DEDUPE_RADIUS_M = 250.0
+MEANSHIFT_BANDWIDTH_M = 300.0
+STALE_AFTER_DAYS = 6.0
 MAX_CANDIDATES = 60
 
 
@@ -179,8 +182,10 @@ def compute_features(
     cands: list[Candidate], pos: Positions, relevance: dict[str, float], claims: Claims,
     sights: Sightings, homes: dict[str, tuple[float, float, float]], as_of: np.datetime64,
     tower_lat: FloatArray, tower_lon: FloatArray,
+    exclude_homes: list[tuple[float, float, float]] | None = None,
 ) -> CandidateSet:
     m = len(cands)
+    exclude_homes = exclude_homes or []
     clat = np.array([c.lat for c in cands], dtype=float)
     clon = np.array([c.lon for c in cands], dtype=float)
     names = list(FEATURES)
@@ -193,19 +198,54 @@ def compute_features(
         return CandidateSet(clat, clon, radius, [], F, support, windows, last_seen)
     col = {n: i for i, n in enumerate(names)}
 
-    # refine fine-evidence candidates: weighted centre of nearby fixes
+    # mean-shift each candidate onto the mode of nearby handset fixes of circle
+    # members away from their own homes (weights: relevance / accuracy^2,
+    # nights twice): many fixes of 100 m-1 km accuracy locate a compound well
     if len(pos):
-        fine = pos.take(pos.fine)
-        if len(fine):
-            d = haversine_m(clat[:, None], clon[:, None], fine.lat[None, :], fine.lon[None, :])
-            w = (d < 400.0) / np.maximum(fine.acc_m, 30.0)[None, :] ** 2
-            ws = w.sum(axis=1)
-            ok = (ws > 0) & (np.count_nonzero(d < 400.0, axis=1) >= 3)
-            clat = np.where(ok, (w * fine.lat[None, :]).sum(axis=1) / np.where(ws > 0, ws, 1), clat)
-            clon = np.where(ok, (w * fine.lon[None, :]).sum(axis=1) / np.where(ws > 0, ws, 1), clon)
-            n_near = np.count_nonzero(d < 400.0, axis=1)
-            spread = np.sqrt(((d < 400.0) * d**2).sum(axis=1) / np.maximum(n_near, 1))
-            radius = np.where(ok, np.clip(spread, 75.0, 400.0), radius)
+        rel_all = np.array([relevance.get(str(i), 0.0) for i in pos.identifier])
+        hl = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[0] for i in pos.identifier])
+        hn = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[1] for i in pos.identifier])
+        hr = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[2] for i in pos.identifier])
+        away = np.isnan(hl) | (haversine_m(pos.lat, pos.lon, np.nan_to_num(hl), np.nan_to_num(hn)) > hr)
+        sel = pos.fine & away & (rel_all > 0)
+        if sel.any():
+            flat, flon = pos.lat[sel], pos.lon[sel]
+            w0 = rel_all[sel] * np.where(pos.night[sel], 2.0, 1.0) / np.maximum(pos.acc_m[sel], 50.0) ** 2
+            near0 = np.count_nonzero(
+                haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :]) < 600.0, axis=1) >= 3
+            for _ in range(8):
+                d = haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :])
+                k = _kernel(d, MEANSHIFT_BANDWIDTH_M) * w0[None, :]
+                ks = k.sum(axis=1)
+                ok = near0 & (ks > 0)
+                nlat = np.where(ok, (k * flat[None, :]).sum(axis=1) / np.where(ks > 0, ks, 1), clat)
+                nlon = np.where(ok, (k * flon[None, :]).sum(axis=1) / np.where(ks > 0, ks, 1), clon)
+                moved = float(np.max(haversine_m(clat, clon, nlat, nlon)))
+                clat, clon = nlat, nlon
+                if moved < 5.0:
+                    break
+            d = haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :])
+            k = _kernel(d, MEANSHIFT_BANDWIDTH_M) * w0[None, :]
+            spread = np.sqrt((k * d**2).sum(axis=1) / np.maximum(k.sum(axis=1), 1e-12))
+            radius = np.where(near0, np.clip(spread, 75.0, 400.0), radius)
+    # refinement can pull several seeds onto one spot: keep the first (strongest) of each
+    keep = np.ones(m, dtype=bool)
+    for i in range(1, m):
+        d = haversine_m(clat[i], clon[i], clat[:i][keep[:i]], clon[:i][keep[:i]])
+        if d.size and float(d.min()) < DEDUPE_RADIUS_M:
+            keep[i] = False
+    # the homes of the people we track (from their handset fixes) are known
+    # places: he is not hiding in the flat of a person under surveillance
+    for hl, hn, hr in exclude_homes:
+        keep &= haversine_m(clat, clon, hl, hn) >= hr
+    if not keep.all():
+        cands = [c for c, k in zip(cands, keep) if k]
+        clat, clon, radius = clat[keep], clon[keep], radius[keep]
+        m = len(cands)
+        F = F[keep]
+        support = [s for s, k in zip(support, keep) if k]
+        windows = [w for w, k in zip(windows, keep) if k]
+        last_seen = last_seen[keep]
 
     ident_ids = {str(i) for i in pos.identifier} if len(pos) else set()
     home_of = np.zeros(m)
@@ -331,6 +371,8 @@ def compute_features(
                      [str(claims.source_id[j])]))
     if tower_lat.shape[0]:
         Dt = haversine_m(clat[:, None], clon[:, None], tower_lat[None, :], tower_lon[None, :])
-        F[:, col["remote"]] = -np.log1p(np.count_nonzero(Dt < 3000.0, axis=1))
-    F[:, col["staleness"]] = np.log1p(np.nan_to_num(last_seen, nan=60.0))
+        # isolated: at most two cell sites within 3 km (a town has many)
+        F[:, col["remote"]] = (np.count_nonzero(Dt < 3000.0, axis=1) <= 2).astype(float)
+    # a partner visits every few days: only a silence longer than ~a week says he may have moved
+    F[:, col["staleness"]] = np.log1p(np.maximum(np.nan_to_num(last_seen, nan=60.0) - STALE_AFTER_DAYS, 0.0))
     return CandidateSet(clat, clon, radius, [c.origin for c in cands], F, support, windows, last_seen)

@@ -116,12 +116,16 @@ def analyse(store: CaseStore, target: str | None = None) -> tuple[str, Circle, C
     sights = relevant_sightings(store, circle)
     alat, alon, _ = address_points(store)
     tl, tn, _ = tower_accuracy(store)
-    relevance = {i: m.relevance for i, m in circle.members.items()}
+    # relative relevance: the most relevant member counts 1 (the model's
+    # coefficients carry the absolute scale)
+    top_rel = max((m.relevance for m in circle.members.values()), default=1.0) or 1.0
+    relevance = {i: m.relevance / top_rel for i, m in circle.members.items()}
     homes = _homes(pos)
     t_end = as_of(store)
     as_of_np = np.datetime64(t_end.astimezone(timezone.utc).replace(tzinfo=None), "s")
     cands = generate_candidates(pos, relevance, claims, sights, alat, alon, homes)
-    cs = compute_features(cands, pos, relevance, claims, sights, homes, as_of_np, tl, tn)
+    tracked_homes = [h for h in _homes(pos.take(pos.fine)).values()]
+    cs = compute_features(cands, pos, relevance, claims, sights, homes, as_of_np, tl, tn, tracked_homes)
     return tgt, circle, cs, t_end
 
 
@@ -132,7 +136,7 @@ def _compass(dlat: float, dlon: float) -> str:
 
 def _label(cs: CandidateSet, i: int, circle: Circle, homes: dict[str, tuple[float, float, float]]) -> str:
     remote = cs.features[i, list(FEATURES).index("remote")]
-    kind = "remote site" if remote > -math.log1p(2) else "site in a built-up area"
+    kind = "remote site" if remote > 0.5 else "site in a built-up area"
     ref = None
     best = None
     for ident, (hl, hn, _) in homes.items():
