@@ -287,7 +287,7 @@ def random_cases(draw: st.DrawFn) -> tuple[CaseStore, dict[str, Any]]:
     return s, facts
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_cases())
 def test_no_product_contains_a_value_derived_only_from_withheld_evidence(case: tuple[CaseStore, dict[str, Any]]) -> None:
     s, facts = case

@@ -80,13 +80,9 @@ def visible_source_ids(store: CaseStore, agency: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _copy(src: CaseStore, dst: CaseStore, table: str, sql: str, params: list[Any] | dict[str, Any]) -> None:
-    """Run ``sql`` on ``src`` and append its rows to ``dst.table`` (via Arrow, no Python loop)."""
-    cur = src.con.cursor()  # own connection: unaffected by unfinished results on src.con
-    try:
-        data = cur.sql(sql, params=params).to_arrow_table()
-    finally:
-        cur.close()
+def _copy(src: Any, dst: CaseStore, table: str, sql: str, params: list[Any] | dict[str, Any]) -> None:
+    """Run ``sql`` on ``src`` (a cursor of the case) and append its rows to ``dst.table`` via Arrow."""
+    data = src.sql(sql, params=params).to_arrow_table()
     name = f"_fc_copy_{table}"
     dst.con.register(name, data)
     try:
@@ -141,18 +137,27 @@ def view_for(store: CaseStore, agency: str, *, record: bool = False, why: str | 
     view = CaseStore.memory()
     view.parent = store  # type: ignore[attr-defined]
     view.principal = agency  # type: ignore[attr-defined]
+    cur = store.con.cursor()  # own connection: unaffected by unfinished results on store.con
+    try:
+        _fill(store, cur, view, agency, is_owner, visible)
+    finally:
+        cur.close()
+    return view
 
+
+def _fill(store: CaseStore, cur: Any, view: CaseStore, agency: str, is_owner: bool, visible: list[str]) -> None:
+    """Copy what ``agency`` may see from the case (through ``cur``) into ``view``."""
     if is_owner:
-        _copy(store, view, "case_info", "SELECT * FROM case_info", [])
+        _copy(cur, view, "case_info", "SELECT * FROM case_info", [])
     else:
         _copy(
-            store, view, "case_info",
+            cur, view, "case_info",
             "SELECT case_id, title, owner_agency, '(held by the owning agency)', timezone, phone_region, NULL "
             "FROM case_info", [],
         )
-    _copy(store, view, "targets", "SELECT * FROM targets", [])
+    _copy(cur, view, "targets", "SELECT * FROM targets", [])
     _copy(
-        store, view, "sources",
+        cur, view, "sources",
         """
         SELECT source_id, agency, discipline,
                CASE WHEN agency = $a THEN method END,
@@ -166,11 +171,11 @@ def view_for(store: CaseStore, agency: str, *, record: bool = False, why: str | 
         {"a": agency, "v": visible},
     )
     for table in SOURCED_TABLES:
-        _copy(store, view, table, f"SELECT * FROM {table} WHERE source_id IN (SELECT unnest(?))", [visible])
+        _copy(cur, view, table, f"SELECT * FROM {table} WHERE source_id IN (SELECT unnest(?))", [visible])
     ent_filter = "" if is_owner else " WHERE entity_id IN (SELECT entity_id FROM targets)"
-    _copy(store, view, "entities", f"SELECT * FROM entities{ent_filter}", [])
-    _copy(store, view, "entity_identifiers", f"SELECT * FROM entity_identifiers{ent_filter}", [])
-    _rebuild_identifiers(store, view)
+    _copy(cur, view, "entities", f"SELECT * FROM entities{ent_filter}", [])
+    _copy(cur, view, "entity_identifiers", f"SELECT * FROM entity_identifiers{ent_filter}", [])
+    _rebuild_identifiers(cur, view)
     for table in _CARRIED_TABLES:
         if store.has_table(table):
             ddl = store.con.execute(
@@ -178,11 +183,10 @@ def view_for(store: CaseStore, agency: str, *, record: bool = False, why: str | 
             ).fetchone()
             if ddl:
                 view.con.execute(ddl[0])
-                _copy(store, view, table, f"SELECT * FROM {table}", [])
-    return view
+                _copy(cur, view, table, f"SELECT * FROM {table}", [])
 
 
-def _rebuild_identifiers(store: CaseStore, view: CaseStore) -> None:
+def _rebuild_identifiers(cur: Any, view: CaseStore) -> None:
     """Recompute the ``identifiers`` table from the view's own rows."""
     cols = _columns("identifiers")
     view.con.execute(
@@ -206,11 +210,7 @@ def _rebuild_identifiers(store: CaseStore, view: CaseStore) -> None:
         FROM seen GROUP BY identifier
         """
     )
-    cur = store.con.cursor()
-    try:
-        schemes = cur.sql("SELECT identifier, scheme FROM identifiers").to_arrow_table()
-    finally:
-        cur.close()
+    schemes = cur.sql("SELECT identifier, scheme FROM identifiers").to_arrow_table()
     view.con.register("_fc_schemes", schemes)
     try:
         view.con.execute(
