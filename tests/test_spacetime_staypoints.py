@@ -29,13 +29,14 @@ def reference_sliding(t_us: np.ndarray, lat: np.ndarray, lon: np.ndarray, dist_m
     return out
 
 
-def random_track(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def random_track(rng: np.random.Generator, n: int, dwell: tuple[int, int] = (20, 60)
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Alternating dwell (jitter) and movement, with occasional gaps."""
     steps_s = rng.choice([5, 10, 30, 60], size=n) + rng.integers(0, 5, size=n)
     gaps = rng.random(n) < 0.01
     steps_s = np.where(gaps, rng.integers(600, 3600, size=n), steps_s)
     t = np.cumsum(steps_s) * US
-    moving = (np.arange(n) // rng.integers(20, 60)) % 2 == 1
+    moving = (np.arange(n) // rng.integers(*dwell)) % 2 == 1
     v = np.where(moving, rng.uniform(0.0001, 0.0008, size=n), 0.0)
     heading = rng.uniform(0, 2 * np.pi)
     lat = 39.9 + np.cumsum(v * np.sin(heading)) + rng.normal(0, 0.0002, n)
@@ -46,11 +47,37 @@ def random_track(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarr
 @pytest.mark.parametrize("seed", range(8))
 def test_vectorised_sliding_rule_matches_the_reference_loop(seed: int) -> None:
     rng = np.random.default_rng(seed)
-    t, lat, lon = random_track(rng, 1500)
+    # odd seeds: long dwells (hundreds of fixes) that exercise the lazy chain resolution
+    long_dwell = seed % 2 == 1
+    t, lat, lon = random_track(rng, 6000 if long_dwell else 1500, (150, 400) if long_dwell else (20, 60))
     p = StayParams.trackintel(dist_threshold_m=100, time_threshold_min=5, gap_threshold_min=15)
     got = detect(np.zeros(t.size, dtype=np.int64), t, lat, lon, None, p)
     ref = reference_sliding(t, lat, lon, 100, 5 * 60 * US, 15 * 60 * US)
-    assert len(ref) > 3
+    assert len(ref) > 2
+    assert list(zip(got["first"], got["last"], got["start_us"], got["end_us"])) == ref
+
+
+def test_lazy_resolution_of_long_stays_matches_the_reference() -> None:
+    """Force the lazy path (segments longer than the first scan) on a small track."""
+    from fusioncell.spacetime import staypoints as sp
+
+    rng = np.random.default_rng(11)
+    t, lat, lon = random_track(rng, 4000, (150, 400))
+    p = StayParams.trackintel(dist_threshold_m=100, time_threshold_min=5, gap_threshold_min=15)
+    ident = np.zeros(t.size, dtype=np.int64)
+    orig = sp._segment_ends
+
+    def small_budget(*a: object, **k: object) -> object:
+        k["max_offset"] = 3  # most segments stay unresolved after the first scan
+        return orig(*a, **k)  # type: ignore[arg-type]
+
+    sp._segment_ends = small_budget  # type: ignore[assignment]
+    try:
+        got = detect(ident, t, lat, lon, None, p)
+    finally:
+        sp._segment_ends = orig  # type: ignore[assignment]
+    ref = reference_sliding(t, lat, lon, 100, 5 * 60 * US, 15 * 60 * US)
+    assert len(ref) > 2
     assert list(zip(got["first"], got["last"], got["start_us"], got["end_us"])) == ref
 
 

@@ -18,9 +18,12 @@ intelligence data:
 
 How it is vectorised: for every fix ``s`` the end of its segment ``next[s]``
 (first moved fix or first break) is found with a blocked numpy scan over
-offsets; the anchors actually used are the chain ``0, next[0],
-next[next[0]], ...``, which is extracted by binary lifting (``O(n log n)``
-numpy work, no Python loop over fixes). Fragments split by a single stray
+the next 64 offsets; fixes whose segment is longer (inside long stays) are
+resolved only if they turn out to be anchors, by following the chain with
+pointer-doubled jump tables (one step per long stay, one vectorised scan
+each). The anchors actually used are the chain ``0, next[0],
+next[next[0]], ...``, extracted by binary lifting (``O(n log n)`` numpy
+work, no Python loop over fixes). Fragments split by a single stray
 fix are merged afterwards (``merge_gap``).
 """
 
@@ -81,41 +84,80 @@ class StayParams:
 
 
 def _segment_ends(x: np.ndarray, y: np.ndarray, acc: np.ndarray, brk_next: np.ndarray,
-                  thr: float, z: float, budget: int = 4_000_000) -> tuple[np.ndarray, np.ndarray]:
+                  thr: float, z: float, max_offset: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """For each fix ``s``: index of the first later fix that moved (or the next break), and whether it moved.
 
-    ``x, y`` are metres in a local projection (see :func:`_local_xy`).
+    ``x, y`` are metres in a local projection (see :func:`_local_xy`). Offsets
+    ``1..max_offset`` are tested with contiguous array slices (a loop over
+    offsets, each step vectorised over all fixes); fixes whose segment is
+    longer are left unresolved (``-1``) and only the few that turn out to be
+    anchors are resolved later (:func:`_resolve_chain`).
     """
     n = x.size
-    nxt = brk_next.copy()
+    idx = np.arange(n)
+    nxt = np.full(n, -1, dtype=np.int64)
     moved = np.zeros(n, dtype=bool)
-    todo = np.flatnonzero(brk_next > np.arange(n) + 1)  # segments with at least one candidate
-    k0 = 1
-    while todo.size:  # loop over blocks of offsets; each block is vectorised over all fixes
-        width = int(max(1, min(budget // max(todo.size, 1), 1 << 16)))
-        offs = np.arange(k0, k0 + width, dtype=np.int64)
-        cand = todo[:, None] + offs[None, :]
-        valid = cand < brk_next[todo][:, None]
-        cc = np.where(valid, cand, todo[:, None])
-        dx = x[cc] - x[todo][:, None]
-        dy = y[cc] - y[todo][:, None]
+    short = brk_next <= idx + 1  # the very next fix is a break
+    nxt[short] = brk_next[short]
+    todo = np.flatnonzero(~short)
+    acc2 = acc * acc
+    for k in range(1, max_offset + 1):  # loop over offsets; each step is vectorised over the open fixes
+        if todo.size == 0:
+            break
+        c = todo + k  # < brk_next[todo] <= n for every open fix
+        dx = x[c] - x[todo]
+        dy = y[c] - y[todo]
         d2 = dx * dx + dy * dy
         if z:
-            lim = thr + z * np.hypot(acc[todo][:, None], acc[cc])
-            hit = (d2 >= lim * lim) & valid
+            lim = thr + z * np.sqrt(acc2[todo] + acc2[c])
+            hit = d2 >= lim * lim
         else:
-            hit = (d2 >= thr * thr) & valid
-        anyhit = hit.any(axis=1)
-        first = np.argmax(hit, axis=1)
-        got = todo[anyhit]
-        nxt[got] = got + offs[first[anyhit]]
-        moved[got] = True
-        rest = todo[~anyhit]
-        # still candidates beyond this block?
-        more = brk_next[rest] > rest + k0 + width
-        todo = rest[more]
-        k0 += width
+            hit = d2 >= thr * thr
+        h = todo[hit]
+        nxt[h] = h + k
+        moved[h] = True
+        rest = todo[~hit]
+        ended = brk_next[rest] <= rest + k + 1  # reached the break without moving
+        nxt[rest[ended]] = brk_next[rest[ended]]
+        todo = rest[~ended]
     return nxt, moved
+
+
+def _resolve_chain(nxt: np.ndarray, moved: np.ndarray, x: np.ndarray, y: np.ndarray, acc: np.ndarray,
+                   limit: np.ndarray, thr: float, z: float) -> None:
+    """Resolve, in place, the unresolved segments (``nxt == -1``) that lie on the anchor chain.
+
+    The chain from fix 0 is followed with pointer-doubled jump tables in
+    which unresolved fixes are fixed points, so each step lands directly on
+    the next unresolved anchor (the start of a long stay). The loop runs once
+    per long stay, never per fix; each stay is scanned with one vectorised
+    pass over its fixes.
+    """
+    n = nxt.size
+    unres = nxt < 0
+    if not unres.any():
+        return
+    jump = np.append(np.where(unres, np.arange(n), nxt), n).astype(np.int64)
+    far = jump
+    for _ in range(int(np.ceil(np.log2(n + 1))) + 1):
+        far = far[far]
+    pos = 0
+    while pos < n:  # one iteration per long stay on the chain
+        e = int(far[pos])
+        if e >= n:
+            break
+        cand = np.arange(e + 1, int(limit[e]), dtype=np.int64)
+        dx = x[cand] - x[e]
+        dy = y[cand] - y[e]
+        lim = thr + z * np.hypot(acc[e], acc[cand]) if z else np.full(cand.size, thr)
+        hit = np.flatnonzero(dx * dx + dy * dy >= lim * lim)
+        if hit.size:
+            nxt[e] = cand[hit[0]]
+            moved[e] = True
+        else:
+            nxt[e] = limit[e]
+            moved[e] = False
+        pos = int(nxt[e])
 
 
 def _local_xy(identifier: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -203,6 +245,8 @@ def detect(identifier: np.ndarray, t_us: np.ndarray, lat: np.ndarray, lon: np.nd
         cap = np.searchsorted(key, key + int(params.max_span.total_seconds()), side="right")
         limit = np.minimum(brk_next, cap)
     nxt, moved = _segment_ends(x, y, acc, limit, params.dist_threshold_m, params.z_accuracy)
+    _resolve_chain(nxt, moved, x, y, acc, limit, params.dist_threshold_m, params.z_accuracy)
+    nxt = np.where(nxt < 0, limit, nxt)  # unresolved fixes off the chain: never visited
     # a segment cut by the span bound (not by a break) ends like a move: the halves merge later
     split = (~moved) & (limit < brk_next)
     moved = moved | split
