@@ -267,3 +267,20 @@ def test_metadata_reveals_neither_seed_nor_difficulty(tmp_path: Path) -> None:
     tb = json.loads((b / "truth.json").read_text(encoding="utf-8"))
     assert len(ta["persons"]) == len(tb["persons"]) and ta["start"] == tb["start"]
     assert population_size("small", 1) != population_size("small", 2) or population_size("small", 3) != population_size("small", 1)
+
+
+def test_known_people_and_vehicles_of_no_interest_look_like_the_organisations(scenarios: list) -> None:
+    """Heuristic: a Person entity with an alias is a member; a pickup is a courier's. Both must fail."""
+    alias_org, alias_other, types_org, types_other = [], [], set(), set()
+    for sn in scenarios:
+        org = sn.org
+        member_ids = {sn.intel.entity_of[p] for p in org.members if p in sn.intel.entity_of}
+        courier_plates = {sn.world.plates[v] for v, o in enumerate(sn.world.veh_owner.tolist()) if o in org.couriers}
+        for e in sn.intel.entities:
+            if e["schema"] == "Person" and e["id"] != sn.intel.entity_of[org.target]:
+                (alias_org if e["id"] in member_ids else alias_other).append("alias" in e["properties"])
+            if e["schema"] == "Vehicle":
+                t = e["properties"]["type"][0]
+                (types_org if e["properties"]["registrationNumber"][0] in courier_plates else types_other).add(t)
+    assert np.mean(alias_other) > 0.25
+    assert types_org == types_other

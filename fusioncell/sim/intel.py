@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from fusioncell.sim.names import ALIASES_F
+from fusioncell.sim.names import ALIASES_F, ALIASES_M
 from fusioncell.sim.org import Org
 from fusioncell.sim.rng import gen
 from fusioncell.sim.world import World
 
 RELIABILITY = ("A", "B", "C", "D", "E", "F")
+_VEHICLE_TYPES = ("pickup", "car", "SUV", "van")
 
 
 @dataclass
@@ -48,10 +49,16 @@ def build_intel(world: World, org: Org, seed: int, cfg: dict[str, Any], t0: int,
         ids.setdefault(int(p), _eid(rng, "ent"))
     out.entity_of = {org.target: ids[org.target], org.seed_lead: ids[org.seed_lead]}
 
+    pool_f = [a for a in ALIASES_F if a not in org.aliases.values()]
+    pool_m = [a for a in ALIASES_M if a not in org.aliases.values()]
+
     def person(p: int, phone: bool, alias: bool, national: bool = False) -> dict[str, Any]:
         props: dict[str, list[str]] = {"name": [f"{world.first[p]} {world.last[p]}"]}
         if alias and p in org.aliases:
             props["alias"] = [org.aliases[p]]
+        elif alias:  # people of no interest have nicknames too
+            pool = pool_f if world.female[p] else pool_m
+            props["alias"] = [pool[int(rng.integers(0, len(pool)))]]
         if phone and p in number_at:
             props["phone"] = [number_at[p]]
         out.entity_of[p] = ids[p]
@@ -73,18 +80,19 @@ def build_intel(world: World, org: Org, seed: int, cfg: dict[str, Any], t0: int,
                      "properties": {"person": [ids[org.target]], "associate": [ids[p]], "relationship": ["lugarteniente"]}})
     innocents = [int(p) for p in ids if p not in org.members]
     for p in innocents[:4]:
-        ents.append(person(p, True, False))
+        ents.append(person(p, True, bool(rng.random() < 0.5)))
     # vehicles: couriers' (some known), innocent ones
     vehicles = list(world.veh_owner)
     for p in org.couriers[: int(rng.integers(1, len(org.couriers) + 1))]:
         v = vehicles.index(p)
-        props = {"registrationNumber": [world.plates[v]], "type": ["pickup"]}
+        props = {"registrationNumber": [world.plates[v]], "type": [_VEHICLE_TYPES[int(rng.integers(0, 4))]]}
         if p in out.entity_of:
             props["owner"] = [out.entity_of[p]]
         ents.append({"id": _eid(rng, "veh"), "schema": "Vehicle", "properties": props})
     for v in rng.choice(len(vehicles), size=min(3, len(vehicles)), replace=False):
         ents.append({"id": _eid(rng, "veh"), "schema": "Vehicle",
-                     "properties": {"registrationNumber": [world.plates[int(v)]], "type": ["car"]}})
+                     "properties": {"registrationNumber": [world.plates[int(v)]],
+                                    "type": [_VEHICLE_TYPES[int(rng.integers(0, 4))]]}})
     # addresses: the hideout (sometimes), decoys, innocent places
     addr: list[tuple[np.ndarray, str]] = []
     if rng.random() < 0.35:
