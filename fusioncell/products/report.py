@@ -27,6 +27,7 @@ import base64
 import logging
 import math
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -676,6 +677,7 @@ def gather(store: Any, target: str | None = None) -> dict[str, Any]:
     missing: dict[str, str] = {}
 
     def attempt(section: str, fn: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
         try:
             return fn()
         except ImportError as exc:
@@ -685,6 +687,8 @@ def gather(store: Any, target: str | None = None) -> dict[str, Any]:
         except Exception as exc:  # a failing stage must not sink the whole product
             log.warning("report: section %s failed", section, exc_info=True)
             missing[section] = f"stage failed ({type(exc).__name__}: {exc})"
+        finally:
+            log.info("report: section %s took %.1f s", section, time.perf_counter() - started)
         return None
 
     def run_locate() -> Any:
