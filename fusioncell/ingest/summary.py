@@ -97,7 +97,7 @@ def case_summary(store: "CaseStore") -> dict[str, Any]:
 def render_summary(d: dict[str, Any]) -> str:
     """The summary as text for a terminal (rich tables, no colour codes)."""
     buf = io.StringIO()
-    con = Console(file=buf, width=100, color_system=None, force_terminal=False)
+    con = Console(file=buf, width=120, color_system=None, force_terminal=False)
     con.print(f"Case {d['case']}: {d.get('title') or ''}".rstrip(": "))
     con.print(f"Owner {d['owner_agency']} · legal authority: {d['legal_authority']}")
     span = d["time_span"]
@@ -113,7 +113,9 @@ def render_summary(d: dict[str, Any]) -> str:
     t = Table(title="Per source", title_justify="left")
     cols = ("source_id", "agency", "discipline", "reliability", "comms", "locations", "sightings", "reports", "claims")
     for col in cols:
-        t.add_column(col, justify="right" if col in cols[4:] else "left")
+        # ids are never truncated: they are what an analyst copies
+        t.add_column(col, justify="right" if col in cols[4:] else "left", overflow="fold",
+                     no_wrap=col == "source_id")
     for r in d["sources"]:
         t.add_row(*[f"{r[c]:,}" if isinstance(r[c], int) else str(r[c]) for c in cols])
     con.print(t)
