@@ -128,25 +128,38 @@ def _best_credibility(view: CaseStore, event_ids: list[str]) -> int | None:
 
 
 class _Scrubber:
-    """Removes method texts, source ids and event ids from product strings."""
+    """Removes method texts, source ids and event ids from product strings.
 
-    def __init__(self, store: CaseStore) -> None:
+    The case may hold billions of event ids, so they are never loaded: the
+    product's own tokens (a few thousand at most) are looked up in the store.
+    """
+
+    _split = re.compile(r"([\s,;()\[\]{}\"'<>]+)")
+
+    def __init__(self, store: CaseStore, product: Any) -> None:
         methods = [
             r[0].strip()
             for r in store.con.execute("SELECT DISTINCT method FROM sources WHERE method IS NOT NULL").fetchall()
             if r[0] and r[0].strip()
         ]
         self.long = sorted((m for m in methods if len(m) >= 6), key=len, reverse=True)
-        ids = store.con.execute(
-            "SELECT source_id FROM sources UNION SELECT event_id FROM comms UNION SELECT event_id FROM locations "
-            "UNION SELECT event_id FROM sightings UNION SELECT report_id FROM reports"
-        ).fetchall()
+        self._long_re = re.compile("|".join(re.escape(m) for m in self.long), re.I) if self.long else None
         # A short all-digit id ("17") would scrub ordinary numbers out of the text and
         # reveals nothing on its own: ids are scrubbed when they carry a letter or are long.
-        self.tokens = {r[0] for r in ids if r[0] and (not r[0].isdigit() or len(r[0]) >= 6)}
-        self.tokens |= {m for m in methods if len(m) < 6}
-        self._long_re = re.compile("|".join(re.escape(m) for m in self.long), re.I) if self.long else None
-        self._split = re.compile(r"([\s,;()\[\]{}\"'<>]+)")
+        candidates = sorted({
+            p for text in _strings(product) for p in [text, *self._split.split(text)]
+            if p and (not p.isdigit() or len(p) >= 6)
+        })
+        rows = store.con.execute(
+            """
+            SELECT t FROM unnest($c) u(t) WHERE
+                t IN (SELECT source_id FROM sources) OR t IN (SELECT event_id FROM comms)
+                OR t IN (SELECT event_id FROM locations) OR t IN (SELECT event_id FROM sightings)
+                OR t IN (SELECT report_id FROM reports)
+            """,
+            {"c": candidates},
+        ).fetchall() if candidates else []
+        self.tokens = {r[0] for r in rows} | {m for m in methods if len(m) < 6}
 
     def text(self, s: str) -> str:
         if self._long_re is not None:
@@ -332,7 +345,7 @@ def tearline(
             ),
         }
         product = Minimiser(view).mask_result(product)
-        scrub = _Scrubber(store)
+        scrub = _Scrubber(store, product)
         product = scrub.walk(product)
         bad = [t for s in _strings(product) for t in scrub.leaks(s)]
         if bad:
