@@ -28,7 +28,7 @@ def _routine_case(n_days: int = 14, hideout_nights: tuple[int, ...] = (10, 12)) 
         b.dwell("+b", s, 8, HOME[0] + 0.0003, HOME[1], seed=day)  # +b lives with +a (33 m)
     # a town: many other phones sleeping around the home
     rng = np.random.default_rng(0)
-    for k in range(6):
+    for k in range(12):
         b.dwell(f"+t{k}", D0, 8, HOME[0] + rng.normal(0, 0.003), HOME[1] + rng.normal(0, 0.003), every_min=60)
     return b
 
@@ -36,7 +36,8 @@ def _routine_case(n_days: int = 14, hideout_nights: tuple[int, ...] = (10, 12)) 
 def test_two_peoples_stays_at_one_compound_are_one_place() -> None:
     b = _routine_case()
     pl = places(b.store).to_pylist()
-    home = [p for p in pl if p["precision"] == "fine" and abs(p["lat"] - HOME[0]) < 0.001]
+    home = [p for p in pl if p["precision"] == "fine"
+            and abs(p["lat"] - HOME[0]) < 0.0005 and abs(p["lon"] - HOME[1]) < 0.0005]
     assert len(home) == 1
     assert set(home[0]["visitors"]) >= {"+a", "+b"}
 

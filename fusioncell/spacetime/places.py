@@ -19,9 +19,11 @@ where it spends most night hours (22:00–06:00) is its **home** (if at least
 home / work if it is that for any visitor, else other.
 
 **Remote vs town**: populated areas are grid cells (``town_cell_m``) in whose
-3x3 block at least ``town_min_ids`` distinct identifiers are observed at
-night (from any source: they live there) and that hold night observations
-themselves. ``distance_to_town_m`` is the distance from a place to the
+3x3 block at least ``town_min_ids`` distinct identifiers, and at least
+``town_rel`` times the count of the busiest block, are observed at night
+(from any source: they live there), and that hold night observations
+themselves. The relative threshold separates towns from villages and
+isolated towers whatever the size of the case. ``distance_to_town_m`` is the distance from a place to the
 nearest such cell's centre; a place farther than
 ``remote_m`` is remote. Without enough night observations in the case no
 cell qualifies and every place is remote with an infinite distance —
@@ -56,7 +58,9 @@ class PlaceParams:
     min_home_nights: int = 2
     min_work_days: int = 3
     town_cell_m: float = 2000.0
-    town_min_ids: int = 5
+    town_min_ids: int = 10
+    #: ... and at least this share of the busiest block's count (towns, not villages).
+    town_rel: float = 0.25
     remote_m: float = 3000.0
 
 
@@ -316,8 +320,10 @@ def town_cells(store: CaseStore, params: PlaceParams = PlaceParams()) -> pa.Tabl
         WITH p AS (SELECT DISTINCT identifier, {grid.sql_ix('lon')} AS ix, {grid.sql_iy('lat')} AS iy
                    FROM ({sql}) WHERE hour(timezone('{tz}', t)) IN ({night})),
         nb AS (SELECT a.range AS dx, b.range AS dy FROM range(-1, 2) a, range(-1, 2) b),
-        c AS (SELECT p.ix + nb.dx AS ix, p.iy + nb.dy AS iy, count(DISTINCT p.identifier) AS n_ids
-              FROM p, nb GROUP BY ALL HAVING count(DISTINCT p.identifier) >= {params.town_min_ids}),
+        c0 AS (SELECT p.ix + nb.dx AS ix, p.iy + nb.dy AS iy, count(DISTINCT p.identifier) AS n_ids
+               FROM p, nb GROUP BY ALL),
+        c AS (SELECT * FROM c0 WHERE n_ids >= greatest({params.town_min_ids},
+                                                      {params.town_rel!r} * (SELECT max(n_ids) FROM c0))),
         own AS (SELECT DISTINCT ix, iy FROM p)
         SELECT {grid.lat0!r} + (c.iy + 0.5) * {grid.cell_m!r} / {float(np.radians(1.0) * 6_371_008.8)!r} AS lat,
                {grid.lon0!r} + (c.ix + 0.5) * {grid.cell_m!r}
