@@ -33,6 +33,8 @@ FEATURES: dict[str, str] = {
     "dark": "times a circle member's phone went silent right after being here",
     "sighting": "sightings of him or of his circle's vehicles here (detector confidence)",
     "claims": "graded informant claims placing him here (log-odds from the Admiralty table)",
+    "isolated_nights": "nights located here when the place is isolated (nights_fine x remote)",
+    "lead_margin": "how far this place's located nights exceed the next best place's",
     "home_of_member": "the place is a circle member's own home (relevance-weighted)",
     "remote": "isolated place: at most two cell sites within 3 km",
     "staleness": "days since the latest night-time evidence here, beyond a week (log)",
@@ -46,6 +48,8 @@ NONNEG = {
     "dark": True,
     "sighting": True,
     "claims": True,
+    "isolated_nights": True,
+    "lead_margin": True,
     "home_of_member": False,
     "remote": False,
     "staleness": False,
@@ -57,6 +61,7 @@ NMS_RADIUS_M = 350.0
 DEDUPE_RADIUS_M = 250.0
 MEANSHIFT_BANDWIDTH_M = 300.0
 STALE_AFTER_DAYS = 6.0
+DARK_SIGMA_M = 1500.0
 MAX_CANDIDATES = 60
 
 
@@ -341,8 +346,13 @@ def compute_features(
             long = sel[(g > max(3 * 3600.0, 10 * typical))]
             if long.size == 0:
                 continue
-            last_idx = order[long]
-            kk = K[:, last_idx] * (pos.fine[last_idx] | True)
+            # where it was last seen before the silence and first seen after:
+            # phones are switched off some way before arriving, so a wide kernel
+            last_idx = np.concatenate([order[long], order[long + 1]])
+            dd = haversine_m(clat[:, None], clon[:, None], pos.lat[last_idx][None, :], pos.lon[last_idx][None, :])
+            kk = 0.5 * _kernel(dd, np.maximum(pos.acc_m[last_idx], DARK_SIGMA_M)[None, :])
+            # a silence at the member's own home is sleep with the phone off, not a visit
+            kk = np.where(at_home[:, last_idx], 0.0, kk)
             dark_score += (kk * relevance.get(ident, 0.0)).sum(axis=1)
             for ci in np.flatnonzero(kk.max(axis=1) > 0.5):
                 ev = last_idx[kk[ci] > 0.5]
@@ -373,6 +383,13 @@ def compute_features(
         Dt = haversine_m(clat[:, None], clon[:, None], tower_lat[None, :], tower_lon[None, :])
         # isolated: at most two cell sites within 3 km (a town has many)
         F[:, col["remote"]] = (np.count_nonzero(Dt < 3000.0, axis=1) <= 2).astype(float)
+    nf = F[:, col["nights_fine"]]
+    F[:, col["isolated_nights"]] = nf * F[:, col["remote"]]
+    if m > 1:
+        srt = np.sort(nf)
+        F[:, col["lead_margin"]] = np.maximum(nf - np.where(nf >= srt[-1], srt[-2], srt[-1]), 0.0)
+    else:
+        F[:, col["lead_margin"]] = nf
     # a partner visits every few days: only a silence longer than ~a week says he may have moved
     F[:, col["staleness"]] = np.log1p(np.maximum(np.nan_to_num(last_seen, nan=60.0) - STALE_AFTER_DAYS, 0.0))
     return CandidateSet(clat, clon, radius, [c.origin for c in cands], F, support, windows, last_seen)

@@ -49,7 +49,7 @@ MODEL_FILE = "locate_model.json"
 DEFAULT_BETA = {
     "nights_fine": 1.5, "nights_coarse": 0.6, "days_fine": 0.4, "days_coarse": 0.2,
     "convergence": 0.5, "dark": 0.5, "sighting": 0.8, "claims": 0.5,
-    "home_of_member": -2.0, "remote": 0.2, "staleness": -0.3,
+    "isolated_nights": 0.5, "lead_margin": 0.5, "home_of_member": -2.0, "remote": 0.2, "staleness": -0.3,
 }
 
 EVIDENCE_SUMMARY = {
