@@ -98,7 +98,7 @@ def away_nights(fixes: list[dict[str, str]]) -> tuple[Counter[tuple[int, int]], 
     away: Counter[tuple[int, int]] = Counter()
     for v in by_night.values():
         c = Counter(_grid(la, lo) for _, la, lo in v).most_common(1)[0][0]
-        if max(abs(c[0] - home[0]), abs(c[1] - home[1])) > 5:
+        if max(abs(c[0] - home[0]), abs(c[1] - home[1])) > 16:  # nights more than ~5 km from home
             away[c] += 1
     return away, float(pts[0][1])
 
