@@ -130,3 +130,10 @@ def test_a_tracked_plate_gets_gps_tracker_fixes_along_its_drivers_day(truth: dic
     near = [np.hypot((lat - h["lat"]) * 111_320, (lon - h["lon"]) * 111_320 * np.cos(np.radians(h["lat"]))) < 150
             for h in truth["hideouts"]]
     assert np.any(near)
+
+
+def test_render_map_draws_the_region(tmp_path: Path) -> None:
+    from fusioncell.sim.figure import render_map
+
+    out = render_map(3, tmp_path / "map.png", days=5, scale=300)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000
