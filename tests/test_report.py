@@ -337,3 +337,26 @@ def test_partner_is_judged_before_the_closest_tie() -> None:
     texts = [k["text"] for k in R.key_judgments(make_ctx(network=net, names={"ent-7": "Adriana C."})) if k["kind"] == "network"]
     assert texts == ["It is likely (58%) that Adriana C. is the romantic partner of person-target.",
                      "It is likely (63%) that alias:El Tuerto is a friend of person-target."]
+
+
+@pytest.mark.usefixtures("light_stages")
+def test_a_slow_pattern_of_life_section_is_interrupted_and_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import fusioncell.spacetime as st
+
+    def slow_meetings(store: CaseStore, ids: Any = None) -> Any:
+        # minutes of work for DuckDB unless interrupted
+        return store.con.execute("SELECT count(*) FROM range(2000000000) a, range(50) b WHERE a.range % 7 = b.range").fetchall()
+
+    monkeypatch.setattr(st, "meetings", slow_meetings, raising=False)
+    _fake_module(monkeypatch, "fusioncell.infer.locate", locate=lambda store, target=None, top=5: {"hypotheses": []})
+    _fake_module(monkeypatch, "fusioncell.infer.plan", plan=lambda store, target=None, budget=3: {})
+    with _store_with_case(tmp_path) as cs:
+        started = time.perf_counter()
+        ctx = R.gather(cs, section_budget_s=0.5)
+        elapsed = time.perf_counter() - started
+        assert cs.con.execute("SELECT count(*) FROM locations").fetchone() == (300,)  # connection still usable
+    assert ctx["missing"]["meetings"] == "skipped: took longer than 0.5 s"
+    assert ctx["meetings"] == [] and "+523312345678" in ctx["tracks"]
+    assert elapsed < 30

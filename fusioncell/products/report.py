@@ -27,6 +27,7 @@ import base64
 import logging
 import math
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -652,11 +653,51 @@ def _table_rows(table: Any) -> list[dict[str, Any]]:
     return list(table)
 
 
-def gather(store: Any, target: str | None = None) -> dict[str, Any]:
+class _OverBudget(Exception):
+    """A section ran past its time budget and was interrupted."""
+
+
+def _within_budget(store: Any, seconds: float, fn: Callable[[], Any]) -> Any:
+    """Run ``fn``; past ``seconds``, interrupt the store's DuckDB queries until it gives up.
+
+    DuckDB's ``interrupt()`` cancels the running query and leaves the
+    connection usable; it is repeated every second because a stage may run
+    several queries in a row.
+    """
+    done = threading.Event()
+    fired: list[bool] = []
+
+    def nag() -> None:
+        while not done.wait(1.0 if fired else seconds):
+            fired.append(True)
+            store.con.interrupt()
+
+    watcher = threading.Thread(target=nag, name="report-budget", daemon=True)
+    watcher.start()
+    try:
+        return fn()
+    except Exception as exc:
+        if fired:
+            raise _OverBudget(f"took longer than {seconds:g} s") from exc
+        raise
+    finally:
+        done.set()
+        watcher.join()
+        if fired:
+            try:
+                store.con.execute("ROLLBACK")
+            except Exception:  # no transaction was open: nothing to undo
+                pass
+
+
+def gather(store: Any, target: str | None = None, *, section_budget_s: float = 90.0) -> dict[str, Any]:
     """Everything the report shows, read from ``store`` and the analysis stages.
 
     Each stage is imported lazily and guarded: if it is absent or fails, the
     reason lands in ``ctx["missing"]`` and the report says "not available".
+    The pattern-of-life sections (places, visits, meetings, dark intervals)
+    each get ``section_budget_s`` seconds; past that their DuckDB queries are
+    interrupted and the section is reported as skipped.
 
     Raises
     ------
@@ -682,6 +723,9 @@ def gather(store: Any, target: str | None = None) -> dict[str, Any]:
             return fn()
         except ImportError as exc:
             missing[section] = f"stage not installed ({exc.name or exc})"
+        except _OverBudget as exc:
+            log.warning("report: section %s skipped, %s", section, exc)
+            missing[section] = f"skipped: {exc}"
         except FusioncellError as exc:
             missing[section] = str(exc)
         except Exception as exc:  # a failing stage must not sink the whole product
@@ -724,7 +768,8 @@ def gather(store: Any, target: str | None = None) -> dict[str, Any]:
         fn = getattr(st, fn_name, None)
         if fn is None:
             raise ImportError(f"fusioncell.spacetime.{fn_name}", name=f"fusioncell.spacetime.{fn_name}")
-        return _table_rows(fn(store, **kw))
+        # Pattern-of-life sections illustrate; they must not hold the product hostage.
+        return _table_rows(_within_budget(store, section_budget_s, lambda: fn(store, **kw)))
 
     places = attempt("places", lambda: spacetime("places")) or []
     fine = [p for p in places if p.get("precision") in (None, "fine")]
