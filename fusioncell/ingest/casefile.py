@@ -76,8 +76,7 @@ def read_case_toml(path: Path) -> CaseToml:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        line = int(m.group(1)) if m else None
-        raise InvalidCase([Problem(FILE, line, None, f"not valid TOML: {exc}")]) from None
+        raise InvalidCase([Problem(FILE, int(m.group(1)) if m else None, None, f"not valid TOML: {exc}")]) from None
 
     problems: list[Problem] = []
     case: Any = doc.get("case")

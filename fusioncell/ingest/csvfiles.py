@@ -355,7 +355,9 @@ def _newline_count(t: ir.Table, names: Sequence[str]) -> ir.IntegerValue:
 def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], sources: ir.Table,
            idmaps: dict[str, ir.Table], line: ir.IntegerValue) -> ir.Table:
     """The typed rows of a valid file, ready for the store table."""
-    v: Callable[[str], ir.StringValue] = lambda n: _val(t, n, header)  # noqa: E731
+    def v(n: str) -> ir.StringValue:
+        return _val(t, n, header)
+
     extra_names = [n for n in names if n not in spec.col_map]
     base = t.mutate(_line=line, _extra=extra_json(t, extra_names))
     if spec.table == "sources":
@@ -379,8 +381,12 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
         mm = m.select(**{f"_raw_{col}": m.raw, f"_id_{col}": m.identifier})
         j = j.left_join(mm, j[col] == mm[f"_raw_{col}"])
         maps[col] = mm
-    num = lambda n: v(n).cast("float64")  # noqa: E731
-    ts = lambda n: v(n).cast(TS_UTC)  # noqa: E731
+    def num(n: str) -> ir.FloatingValue:
+        return v(n).cast("float64")
+
+    def ts(n: str) -> ir.TimestampValue:
+        return v(n).cast(TS_UTC)
+
     common = dict(event_id=v("event_id"), source_id=v("source_id"), agency=j["_agency"])
     if spec.table == "comms":
         return j.select(

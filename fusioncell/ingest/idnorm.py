@@ -61,7 +61,8 @@ def _plain_national(national: str, parse_meta: PhoneMetadata, main_meta: PhoneMe
     nppp = parse_meta.national_prefix_for_parsing
     if nppp and re.match(nppp, national):
         return False
-    return len(national) in (main_meta.general_desc.possible_length or ())
+    desc = main_meta.general_desc
+    return desc is not None and len(national) in (desc.possible_length or ())
 
 
 def fast_e164(key: str, region: str | None) -> str | None:
@@ -91,15 +92,15 @@ def fast_e164(key: str, region: str | None) -> str | None:
     meta = _meta(region)
     if meta is None or meta.country_code is None:
         return None
-    cc = str(meta.country_code)
-    if key.startswith(cc):
+    cc_text = str(meta.country_code)
+    if key.startswith(cc_text):
         return None
     if meta.international_prefix and re.match(meta.international_prefix, key):
         return None
     main = _main_meta(meta.country_code)
     if main is None:
         return None
-    return "+" + cc + key if _plain_national(key, meta, main) else None
+    return "+" + cc_text + key if _plain_national(key, meta, main) else None
 
 MAP_SCHEMA = pa.schema(
     [

@@ -163,7 +163,8 @@ def read_entities(path: Path, file: str, region: str | None, sink: Sink) -> Enti
             problems.append(Problem(file, lineno, "id", f"duplicate entity id {eid!r} (first on line {ids[eid]})"))
             continue
         ids[eid] = lineno
-        schema = model.get(obj.get("schema")) if isinstance(obj.get("schema"), str) else None
+        schema_name = obj.get("schema")
+        schema = model.get(schema_name) if isinstance(schema_name, str) else None
         if schema is None or schema.abstract:
             problems.append(Problem(file, lineno, "schema", f"unknown or abstract FollowTheMoney schema {obj.get('schema')!r}"))
             continue
@@ -270,10 +271,11 @@ def read_reports(path: Path, file: str, sources: dict[str, tuple[str, str]], nor
                 problems.append(Problem(file, lineno, "report_id", f"duplicate report_id {rid!r} (first on line {seen[rid]})"))
             else:
                 seen[rid] = lineno
-        sid = obj.get("source_id")
-        src = sources.get(sid.strip()) if isinstance(sid, str) else None
+        raw_sid = obj.get("source_id")
+        sid = raw_sid.strip() if isinstance(raw_sid, str) else ""
+        src = sources.get(sid) if sid else None
         if src is None:
-            problems.append(Problem(file, lineno, "source_id", f"unknown source_id {sid!r} (not in sources.csv)"))
+            problems.append(Problem(file, lineno, "source_id", f"unknown source_id {raw_sid!r} (not in sources.csv)"))
         reported = None
         if obj.get("reported") is not None:
             reported = parse_time(obj["reported"])
@@ -306,10 +308,10 @@ def read_reports(path: Path, file: str, sources: dict[str, tuple[str, str]], nor
         if len(problems) > bad or rid is None or src is None:
             continue
         agency, reliability = src
-        out.add("reports", {"report_id": rid, "source_id": sid.strip(), "agency": agency, "reported": reported,
+        out.add("reports", {"report_id": rid, "source_id": sid, "agency": agency, "reported": reported,
                             "credibility": cred, "text": text_v, "raw": text, "line": lineno})
         for row in claim_rows:
-            row.update(report_id=rid, source_id=sid.strip(), agency=agency, reliability=reliability,
+            row.update(report_id=rid, source_id=sid, agency=agency, reliability=reliability,
                        credibility=cred, reported=reported)
             out.add("claims", row)
     if not problems:

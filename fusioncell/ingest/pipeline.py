@@ -228,7 +228,9 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
     redone: set[str] = set()
     failed: set[str] = set()
     run_id: str | None = None
-    say = (lambda msg: print(msg, file=sys.stderr)) if not quiet else (lambda msg: None)
+    def say(msg: str) -> None:
+        if not quiet:
+            print(msg, file=sys.stderr)
 
     facts = {f: file_facts(folder / f) for f in FILE_TABLES if (folder / f).is_file()}
     digests = {f: (facts[f].sha256 if f in facts else None) for f in FILE_TABLES}
