@@ -104,22 +104,29 @@ def grid_for(lat: npt.ArrayLike, lon: npt.ArrayLike, cell_m: float) -> LocalGrid
     return LocalGrid(float(np.nanmedian(la)), float(np.nanmedian(lo)), cell_m)
 
 
-# 64-point Gauss–Legendre nodes on [0, 1] for the Rice CDF quadrature.
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(64)
+# 32-point Gauss–Legendre nodes on [0, 1] for the Rice CDF quadrature.
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(32)
 _GL_X = (_GL_X + 1.0) / 2.0
 _GL_W = _GL_W / 2.0
 
 
 def _i0e(x: FloatArray) -> FloatArray:
-    """Exponentially scaled modified Bessel function ``I0(x) * exp(-x)`` for x >= 0."""
-    small = x < 30.0
-    out = np.empty_like(x)
-    xs = x[small]
-    out[small] = np.i0(xs) * np.exp(-xs)
-    xl = x[~small]
-    # Asymptotic expansion, relative error < 1e-6 for x >= 30.
-    out[~small] = (1.0 + 1.0 / (8.0 * xl) + 9.0 / (128.0 * xl * xl)) / np.sqrt(2.0 * np.pi * xl)
-    return out
+    """Exponentially scaled modified Bessel function ``I0(x) * exp(-x)`` for x >= 0.
+
+    Abramowitz & Stegun 9.8.1–9.8.2 polynomials (relative error < 2e-7);
+    ``numpy.i0`` is ~20x slower and this runs on every co-location hit.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    small = x <= 3.75
+    t = np.where(small, x, 3.75) / 3.75
+    t2 = t * t
+    lo = (1.0 + t2 * (3.5156229 + t2 * (3.0899424 + t2 * (1.2067492 + t2 * (0.2659732 + t2 * (0.0360768
+          + t2 * 0.0045813)))))) * np.exp(-np.where(small, x, 0.0))
+    xb = np.where(small, 3.75, x)
+    u = 3.75 / xb
+    hi = (0.39894228 + u * (0.01328592 + u * (0.00225319 + u * (-0.00157565 + u * (0.00916281 + u * (
+        -0.02057706 + u * (0.02635537 + u * (-0.01647633 + u * 0.00392377)))))))) / np.sqrt(xb)
+    return np.asarray(np.where(small, lo, hi), dtype=np.float64)
 
 
 def p_within(distance_m: npt.ArrayLike, sigma_a_m: npt.ArrayLike, sigma_b_m: npt.ArrayLike, radius_m: float) -> FloatArray:
@@ -130,11 +137,12 @@ def p_within(distance_m: npt.ArrayLike, sigma_a_m: npt.ArrayLike, sigma_b_m: npt
     dividing by 1.51, the 68 % quantile of a 2-D Rayleigh). The true
     separation vector is then Gaussian around the observed one with variance
     ``s^2 = sa^2 + sb^2`` per axis, so ``P(|sep| <= r)`` is the CDF of a Rice
-    distribution, integrated here with 64-point Gauss–Legendre quadrature.
+    distribution, integrated here with 32-point Gauss–Legendre quadrature over
+    the window where the integrand is not negligible (``d ± 8 s``).
 
-    >>> float(p_within(0.0, 1.0, 1.0, 1000.0)) > 0.999
+    >>> float(p_within(0.0, 1.0, 1.0, 1000.0)[0]) > 0.999
     True
-    >>> float(p_within(5000.0, 10.0, 10.0, 100.0)) < 1e-9
+    >>> float(p_within(5000.0, 10.0, 10.0, 100.0)[0]) < 1e-9
     True
     """
     d = np.atleast_1d(np.asarray(distance_m, dtype=np.float64))
@@ -143,12 +151,15 @@ def p_within(distance_m: npt.ArrayLike, sigma_a_m: npt.ArrayLike, sigma_b_m: npt
     d, sa, sb = np.broadcast_arrays(d, sa, sb)
     s = np.maximum(np.hypot(sa, sb), 1e-3)
     r = float(radius_m)
-    rho = r * _GL_X[None, :]  # (1, 64)
+    # the integrand is negligible more than 8 sigma from d: integrate over that window only
+    lo = np.clip(d - 8.0 * s, 0.0, r)[:, None]
+    hi = np.clip(d + 8.0 * s, 0.0, r)[:, None]
+    rho = lo + (hi - lo) * _GL_X[None, :]
     dd = d[:, None]
     ss = s[:, None]
     z = rho * dd / (ss * ss)
     # integrand: rho/s^2 * exp(-(rho^2 + d^2)/(2 s^2)) * I0(rho d / s^2)
     #          = rho/s^2 * exp(-(rho - d)^2/(2 s^2)) * I0e(z)
     f = rho / (ss * ss) * np.exp(-((rho - dd) ** 2) / (2.0 * ss * ss)) * _i0e(z)
-    p = (f * _GL_W[None, :]).sum(axis=1) * r
+    p = (f * _GL_W[None, :]).sum(axis=1) * (hi - lo)[:, 0]
     return np.asarray(np.clip(p, 0.0, 1.0).reshape(np.shape(d)), dtype=np.float64)
