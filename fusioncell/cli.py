@@ -53,6 +53,26 @@ def _open(case: Path, store: Optional[Path]) -> Any:
     return open_case(case, store)
 
 
+def record_command(cs: Any, command: str, **what: Any) -> None:
+    """One audit entry for this command (fusioncell.security.audit.record_command); prints nothing."""
+    from fusioncell.security.audit import record_command as record
+
+    record(cs, command, **what)
+
+
+def mask_listing(cs: Any, result: dict[str, Any], keep: Any = ()) -> Any:
+    """The listing with bystanders pseudonymised (fusioncell.security.minimise.mask_listing)."""
+    from fusioncell.security.minimise import mask_listing as masked
+
+    return masked(cs, result, keep)
+
+
+def mask_file(cs: Any, path: Path, keep: Any = ()) -> None:
+    from fusioncell.security.minimise import mask_file as masked
+
+    masked(cs, path, keep)
+
+
 @app.command()
 def ingest(case: Path = CaseArg, store: Optional[Path] = StoreOpt) -> None:
     """Validate a case folder and load it into its case store (all or nothing per file)."""
@@ -65,6 +85,7 @@ def ingest(case: Path = CaseArg, store: Optional[Path] = StoreOpt) -> None:
     target = store or _default_store_for(case)
     with CaseStore.open(target, folder=case) as cs:
         summary = ingest_case(case, cs, quiet=False)
+        record_command(cs, "ingest", folder=case.name, files=[f.file for f in summary.files if f.status == "ingested"])
     typer.echo(str(summary))
 
 
@@ -74,7 +95,9 @@ def info(case: Path = CaseArg, store: Optional[Path] = StoreOpt, format: Fmt = t
     from fusioncell.ingest.summary import case_summary, render_summary
 
     with _open(case, store) as cs:
-        _emit(case_summary(cs), format, render_summary)
+        result = case_summary(cs)
+        record_command(cs, "info")
+        _emit(result, format, render_summary)
 
 
 @app.command()
@@ -109,7 +132,12 @@ def network(
 
     with _open(case, store) as cs:
         result = network_report(cs, focus=focus, hops=hops, graphml=graphml, gexf=gexf)
-        _emit(result, format, render_text)
+        keep = (focus, result.get("focus"), result.get("focus_person"))
+        for written in (graphml, gexf):
+            if written is not None:
+                mask_file(cs, written, keep)
+        record_command(cs, "network", focus=focus, hops=hops, key_players=len(result.get("key_players") or []))
+        _emit(mask_listing(cs, result, keep), format, render_text)
 
 
 @app.command()
@@ -123,7 +151,9 @@ def pattern(
     from fusioncell.spacetime.report import pattern_report, render_pattern_text
 
     with _open(case, store) as cs:
-        _emit(pattern_report(cs, id), format, render_pattern_text)
+        result = pattern_report(cs, id)
+        record_command(cs, "pattern", id=id)
+        _emit(mask_listing(cs, result, (id, result.get("identifier"))), format, render_pattern_text)
 
 
 @app.command()
@@ -138,7 +168,9 @@ def meetings(
 
     idlist = [i.strip() for i in ids.split(",") if i.strip()] if ids else None
     with _open(case, store) as cs:
-        _emit(meetings_report(cs, idlist), format, render_meetings_text)
+        result = meetings_report(cs, idlist)
+        record_command(cs, "meetings", ids=idlist, meetings=len(result.get("meetings") or []))
+        _emit(mask_listing(cs, result, idlist or ()), format, render_meetings_text)
 
 
 @app.command()
@@ -154,7 +186,8 @@ def locate(
 
     with _open(case, store) as cs:
         result = run_locate(cs, target=target, top=top)
-        _emit(result, format, render_text)
+        record_command(cs, "locate", target=result.get("target"), top=top, hypotheses=len(result.get("hypotheses") or []))
+        _emit(result, format, render_text)  # never masked: the analysis is about these people
     if not result.get("hypotheses"):
         raise typer.Exit(1)
 
@@ -172,7 +205,9 @@ def plan(
 
     with _open(case, store) as cs:
         result = run_plan(cs, target=target, budget=budget)
-        _emit(result, format, render_text)
+        record_command(cs, "plan", target=result.get("target"), budget=budget,
+                       recommendations=len(result.get("recommendations") or []))
+        _emit(result, format, render_text)  # never masked: recommended identifiers are pertinent by construction
     if not result.get("recommendations"):
         raise typer.Exit(1)
 

@@ -204,3 +204,36 @@ def verify(store: CaseStore, head: str | None = None) -> Verification:
             False, len(rows), prev, len(rows) + 1, f"head {head[:12]}… not in the log: entries were removed from the end"
         )
     return Verification(True, len(rows), prev)
+
+
+def record_command(store: CaseStore, command: str, why: str | None = None, actor: str | None = None,
+                   **options: Any) -> AuditEntry:
+    """Record one run of a CLI command that read or wrote the case.
+
+    The entry's action is the command name; its ``what`` is the command's
+    key options and outcome counts, with ``None`` options left out, e.g.
+    ``record_command(cs, "locate", target="person-target", hypotheses=3)``
+    stores ``{"hypotheses":3,"target":"person-target"}``. Nothing is printed:
+    a command's stdout is a contract scripts parse.
+
+    Parameters
+    ----------
+    store
+        The case store the command opened.
+    command
+        The command name (``ingest``, ``info``, ``network``, ``pattern``,
+        ``meetings``, ``locate``, ``plan`` …); becomes the entry's action.
+    why
+        The stated justification, when the command takes one.
+    actor
+        The principal; default :func:`current_actor`.
+    **options
+        What the command acted on (JSON-able values).
+
+    Returns
+    -------
+    AuditEntry
+        The entry as stored.
+    """
+    what = {k: v for k, v in options.items() if v is not None}
+    return record(store, command, what or None, why=why, actor=actor)

@@ -274,3 +274,48 @@ def unmask(store: CaseStore, pseudonym_or_id: str, reason: str, actor: str | Non
     )
     audit.record(root, "unmask", {"pseudonym": pseudonym(key, identifier)}, why=reason.strip(), actor=actor)
     return identifier
+
+
+def mask_listing(store: CaseStore, result: Any, keep: Any = ()) -> Any:
+    """A copy of a listing (``network``, ``meetings``, ``pattern``) with bystanders masked.
+
+    Every known identifier of the case that is not pertinent (or is
+    protected) becomes its pseudonym, in every string of ``result`` —
+    identifiers, ``members`` lists and free text such as ``why``. Targets,
+    unmasked identifiers and the values in ``keep`` (what the analyst asked
+    about: the focus, ``--id``, ``--ids``) stay in clear.
+
+    Parameters
+    ----------
+    store
+        The case store (or a releasability view of it).
+    result
+        A JSON-like result (dicts, lists, strings, numbers).
+    keep
+        Values never masked in this listing; ``None`` entries are ignored.
+
+    Returns
+    -------
+    Any
+        The masked copy; ``result`` itself is not modified.
+    """
+    m = Minimiser(store)
+    m.clear = m.clear | {k for k in keep if k}
+    return m.mask_result(result)
+
+
+def mask_file(store: CaseStore, path: Any, keep: Any = ()) -> None:
+    """Mask bystanders in a text file written by a command (GraphML, GEXF), in place.
+
+    Identifiers are matched as whole tokens (split on white space, quotes,
+    brackets and ``<>``), as in :meth:`Minimiser.mask_text`.
+    """
+    from pathlib import Path
+
+    m = Minimiser(store)
+    m.clear = m.clear | {k for k in keep if k}
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    masked = m.mask_text(text)
+    if masked != text:
+        p.write_text(masked, encoding="utf-8")
