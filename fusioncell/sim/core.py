@@ -102,8 +102,8 @@ class _Clock:
 
 
 def _coord(x: FArr) -> pa.Array:
-    x = np.round(np.asarray(x, np.float64), 6)
-    return pa.array(x, mask=np.isnan(x))
+    r = np.asarray(np.round(np.asarray(x, np.float64), 6), np.float64)
+    return pa.array(r, mask=np.isnan(r))
 
 
 def _ids(prefix: str, start: int, k: int) -> pa.Array:
@@ -223,7 +223,8 @@ def build_scenario(*, seed: int, scale: str | int = "small", days: int = 30, dif
     first_num = hs.number(np.arange(world.n), np.zeros(world.n, np.int64), np.full(world.n, t0))
     main_num = {int(p): world.numbers_e164[int(first_num[p])] for p in np.flatnonzero(first_num >= 0)}
     intel = build_intel(world, org, seed, DIFFICULTY[difficulty], t0, days, main_num, clock.iso, OWNER, PARTNER)
-    return Scenario(world, org, hs, intel, clock, t0, t_end, start_local, case_id, *srcs, rs)
+    return Scenario(world, org, hs, intel, clock, t0, t_end, start_local, case_id, srcs[0], srcs[1], srcs[2], srcs[3],
+                    srcs[4], rs)
 
 
 def candidate_sites(sn: Scenario, seed: int) -> list[tuple[FArr, str]]:

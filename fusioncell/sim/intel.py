@@ -144,30 +144,30 @@ def build_intel(world: World, org: Org, seed: int, cfg: dict[str, Any], t0: int,
     sisters = any(k == "family" and {a, b} == {org.partner, org.seed_lead} for a, b, k in org.org_ties)
     true_pool.append([{"subject": sl, "predicate": "family_of" if sisters else "associate_of", "object": p_alias}])
     for _ in range(2):
-        lat, lon, r = loc(hide)
-        true_pool.append([{"subject": tgt, "predicate": "located_near", "lat": lat, "lon": lon, "radius_m": r, **when()}])
+        c_lat, c_lon, r = loc(hide)
+        true_pool.append([{"subject": tgt, "predicate": "located_near", "lat": c_lat, "lon": c_lon, "radius_m": r, **when()}])
     for c in org.couriers:
-        lat, lon, r = loc(hide)
-        true_pool.append([{"subject": f"alias:{org.aliases[c]}", "predicate": "visits", "lat": lat, "lon": lon, **when()}])
+        c_lat, c_lon, r = loc(hide)
+        true_pool.append([{"subject": f"alias:{org.aliases[c]}", "predicate": "visits", "lat": c_lat, "lon": c_lon, **when()}])
     for lt in org.lieutenants:
         subj = ids[lt] if lt in out.entity_of else f"alias:{org.aliases[lt]}"
         true_pool.append([{"subject": subj, "predicate": "associate_of", "object": tgt}])
         true_pool.append([{"subject": subj, "predicate": "meets", "object": tgt}])
     # false and misleading
     for dcy in org.decoys:
-        lat, lon, r = loc(dcy["xy"])
-        false_pool.append([{"subject": tgt, "predicate": "located_near", "lat": lat, "lon": lon, "radius_m": r, **when()}])
+        c_lat, c_lon, r = loc(dcy["xy"])
+        false_pool.append([{"subject": tgt, "predicate": "located_near", "lat": c_lat, "lon": c_lon, "radius_m": r, **when()}])
     for i in rng.choice(len(ranch), size=min(2, len(ranch)), replace=False):
-        lat, lon, r = loc(world.places_xy[ranch[int(i)]])
-        false_pool.append([{"subject": tgt, "predicate": "located_near", "lat": lat, "lon": lon, "radius_m": r, **when()}])
+        c_lat, c_lon, r = loc(world.places_xy[ranch[int(i)]])
+        false_pool.append([{"subject": tgt, "predicate": "located_near", "lat": c_lat, "lon": c_lon, "radius_m": r, **when()}])
     false_pool.append([c_partner(f"alias:{other_f[int(rng.integers(0, len(other_f)))]}")])
     phoned = [p for p in innocents if p in number_at]
     wrong = number_at[int(rng.choice(phoned))] if phoned else number_at[org.seed_lead]
     false_pool.append([c_partner(p_alias), {"subject": p_alias, "predicate": "uses", "object": wrong}])
     for lt in org.lieutenants[:2]:
         dcy = org.decoys[int(rng.integers(0, len(org.decoys)))]
-        lat, lon, r = loc(dcy["xy"])
-        false_pool.append([{"subject": f"alias:{org.aliases[lt]}", "predicate": "visits", "lat": lat, "lon": lon, **when()}])
+        c_lat, c_lon, r = loc(dcy["xy"])
+        false_pool.append([{"subject": f"alias:{org.aliases[lt]}", "predicate": "visits", "lat": c_lat, "lon": c_lon, **when()}])
 
     # ---- sources: shuffled grades, a partner-agency source among them
     n_src = int(rng.integers(4, 7))

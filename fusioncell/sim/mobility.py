@@ -16,6 +16,7 @@ travel leg before and after.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -106,7 +107,7 @@ class Mobility:
         self.k_day = stream(seed, "day-plan")
         self.k_bend = stream(seed, "route-bend")
         self.k_sleep = stream(seed, "sleepover")
-        self._plans: dict[int, dict[str, FArr]] = {}
+        self._plans: dict[int, dict[str, npt.NDArray[Any]]] = {}
 
     def day_sec(self, t: IArr) -> tuple[IArr, FArr]:
         """Day index and local second of day."""
@@ -114,7 +115,7 @@ class Mobility:
         d = rel // 86400
         return d, (rel - d * 86400).astype(np.float64)
 
-    def plan(self, d: int) -> dict[str, FArr]:
+    def plan(self, d: int) -> dict[str, npt.NDArray[Any]]:
         """Everyone's routine for local day ``d`` (two round trips), cached for a few days."""
         if d in self._plans:
             return self._plans[d]

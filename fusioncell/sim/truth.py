@@ -42,10 +42,10 @@ def build_truth(world: World, org: Org, intel: Intel, clock: Any, *, case_id: st
     for p, num, a, b in zip(org.ph_person.tolist(), org.ph_num.tolist(), org.ph_from.tolist(), org.ph_to.tolist()):
         phones.setdefault(p, []).append({"identifier": e164[num], "from": iso(max(a, t0)), "to": iso(min(b, t_end))})
     plates: dict[int, list[str]] = {}
-    for v, p in enumerate(world.veh_owner.tolist()):
-        if p < 0:
+    for vi, owner in enumerate(world.veh_owner.tolist()):
+        if owner < 0:
             continue
-        plates.setdefault(p, []).append("plate:" + world.plates[v])
+        plates.setdefault(owner, []).append("plate:" + world.plates[vi])
     persons: dict[str, Any] = {}
     for p in range(world.n):
         persons[pid(p)] = {
@@ -68,7 +68,7 @@ def build_truth(world: World, org: Org, intel: Intel, clock: Any, *, case_id: st
 
     members = set(org.members)
     circle = members | set(org.family)
-    ties = [{"a": pid(a), "b": pid(b), "kind": k} for a, b, k in org.org_ties]
+    ties: list[dict[str, Any]] = [{"a": pid(a), "b": pid(b), "kind": k} for a, b, k in org.org_ties]
     touch = np.isin(world.tie_a, list(circle)) | np.isin(world.tie_b, list(circle))
     seen = {(min(a, b), max(a, b)) for a, b, _ in org.org_ties}
     for a, b, k in zip(world.tie_a[touch].tolist(), world.tie_b[touch].tolist(), world.tie_kind[touch].tolist()):
