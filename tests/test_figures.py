@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 from matplotlib import image as mpimg
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from fusioncell.products import figures as F
 
@@ -133,3 +134,28 @@ def test_network_label_avoids_the_nodes_own_edges() -> None:
     # edges up and down: a side slot (narrow text cone) beats top/bottom
     ux, uy = F._label_direction(coords, 0, [3, 4], coords.mean(axis=0))
     assert abs(ux) == pytest.approx(1.0) and abs(uy) < 1e-9
+
+
+def test_map_without_zoom_when_the_leading_circle_is_large() -> None:
+    big = [dict(HYPS[0], radius_m=12_000.0)]
+    fig = F.map_figure(big, tracks={"x": _track()})
+    assert len(fig.axes) == 1
+    ax = fig.axes[0]
+    # the whole 12 km circle is inside the region panel
+    lat, lon, r = big[0]["lat"], big[0]["lon"], 12_000.0
+    assert ax.get_ylim()[0] <= lat - r / F.M_PER_DEG_LAT and ax.get_ylim()[1] >= lat + r / F.M_PER_DEG_LAT
+    m_lon = F.M_PER_DEG_LON_EQ * math.cos(math.radians(lat))
+    assert ax.get_xlim()[0] <= lon - r / m_lon and ax.get_xlim()[1] >= lon + r / m_lon
+
+
+def test_hypothesis_labels_do_not_overlap() -> None:
+    # five hypotheses 300 m apart: default offsets would stack their labels
+    crowd = [{"rank": k + 1, "lat": 19.94 + 0.0027 * (k % 2), "lon": -103.75 + 0.0029 * (k // 2), "radius_m": 100,
+              "probability": 0.15} for k in range(5)]
+    fig = F.map_figure(crowd, zoom_m=50_000)  # zoom too wide: a single panel
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts if t.get_gid() == "hypothesis-label"]
+    assert len(boxes) == 5
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])

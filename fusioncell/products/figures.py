@@ -30,6 +30,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse, Patch, Rectangle
+from matplotlib.text import Annotation
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -124,6 +125,38 @@ def _extent(
     return clo - dlo, clo + dlo, cla - dla, cla + dla
 
 
+#: Offsets (points) tried in turn for a hypothesis label until it overlaps no other.
+_LABEL_OFFSETS = ((12, 12), (12, -18), (-62, 12), (-62, -18), (-25, 24), (-25, -30), (30, 0), (-80, 0),
+                  (24, 34), (24, -40), (-86, 34), (-86, -40))
+
+
+def _declutter(ax: Axes) -> None:
+    """Move hypothesis labels (annotations with an arrow) until no two overlap.
+
+    Greedy, best-ranked first: each label keeps the first of
+    :data:`_LABEL_OFFSETS` where its box meets no label already placed (the
+    zoom-box label is placed first and never moves). Needs the axes' limits
+    and aspect set.
+    """
+    fig = ax.get_figure()
+    if fig is None:
+        return
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    ax.apply_aspect()
+    anns = [t for t in ax.texts if isinstance(t, Annotation) and t.get_visible()]
+    fixed = [a for a in anns if a.get_gid() == "zoom-label"]
+    movable = [a for a in anns if a.get_gid() == "hypothesis-label"]
+    placed = [a.get_window_extent(renderer) for a in fixed]
+    for ann in movable:
+        for offset in _LABEL_OFFSETS:
+            ann.xyann = offset
+            box = ann.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+        placed.append(ann.get_window_extent(renderer))
+
+
 def _draw_layers(
     ax: Axes,
     lat0: float,
@@ -189,7 +222,7 @@ def _draw_layers(
             continue  # labelled in the zoom panel instead
         dx, dy = offsets[k % len(offsets)]
         ax.annotate(f"#{h.get('rank', k + 1)} {round(p * 100):d}%", (h["lon"], h["lat"]), xytext=(dx, dy),
-                    textcoords="offset points", fontsize=9 if zoom or k == 0 else 8, fontweight="bold",
+                    textcoords="offset points", fontsize=9 if zoom or k == 0 else 8, fontweight="bold", gid="hypothesis-label",
                     color=_HYP_COLOUR, zorder=9, annotation_clip=True,
                     bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": _HYP_COLOUR, "pad": 1.5},
                     arrowprops={"arrowstyle": "-", "color": _HYP_COLOUR, "lw": 0.8})
@@ -212,9 +245,10 @@ def map_figure(
 ) -> Figure:
     """The region: places, tracks, cell sites, informant areas and the hypotheses.
 
-    Two panels when there is a leading hypothesis: the whole region, and a
-    zoom of ``zoom_m`` (at least) around hypothesis #1 so a 150 m circle is
-    visible. Coordinates are WGS84; each panel keeps true proportions
+    Two panels when there is a leading hypothesis small against the region:
+    the whole region (every hypothesis circle whole), and a zoom of
+    ``zoom_m`` (at least four radii) around hypothesis #1 so a 150 m circle
+    is visible; one panel when such a zoom would show most of the region. Coordinates are WGS84; each panel keeps true proportions
     (longitude scaled by cos latitude) and has a scale bar in km.
 
     Parameters
@@ -249,25 +283,36 @@ def map_figure(
             lon_parts.append(np.quantile(np.asarray(lon, dtype=float), [0.01, 0.99]))
     all_lat = np.concatenate(lat_parts) if lat_parts else np.array([])
     all_lon = np.concatenate(lon_parts) if lon_parts else np.array([])
-    zoomed = bool(hypotheses)
-    fig = Figure(figsize=(13.0, 6.6) if zoomed else (8.0, 7.0))
     if all_lat.size == 0:
+        fig = Figure(figsize=(8.0, 7.0))
         _message(fig, fig.add_subplot(1, 1, 1), "No positions available for a map.")
         return fig
     lat0 = float(np.median(all_lat))
     aspect = 1.0 / math.cos(math.radians(lat0))
+    m_per_deg_lon = M_PER_DEG_LON_EQ * math.cos(math.radians(lat0))
+    # The region shows every hypothesis circle whole, not only its centre.
+    radii = np.array([float(h.get("radius_m") or 0.0) for h in hypotheses])
+    if len(hypotheses):
+        hlat = np.array([float(h["lat"]) for h in hypotheses])
+        hlon = np.array([float(h["lon"]) for h in hypotheses])
+        all_lat = np.concatenate([all_lat, hlat - radii / M_PER_DEG_LAT, hlat + radii / M_PER_DEG_LAT])
+        all_lon = np.concatenate([all_lon, hlon - radii / m_per_deg_lon, hlon + radii / m_per_deg_lon])
+    lo0, lo1, la0, la1 = _extent(all_lat, all_lon, lat0)
+    box: tuple[float, float, float, float] | None = None
+    if len(hypotheses):
+        top = hypotheses[0]
+        half_m = max(zoom_m, 4.0 * float(top.get("radius_m") or 0.0)) / 2
+        dla = half_m / M_PER_DEG_LAT
+        dlo = half_m / m_per_deg_lon
+        # A zoom only helps when it shows much less than the region.
+        if 2 * dla < 0.5 * (la1 - la0):
+            box = (float(top["lon"]) - dlo, float(top["lon"]) + dlo, float(top["lat"]) - dla, float(top["lat"]) + dla)
+    zoomed = box is not None
+    fig = Figure(figsize=(13.0, 6.6) if zoomed else (8.0, 7.0))
     axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.0]}) if zoomed else [fig.add_subplot(1, 1, 1)]
     ax = axes[0]
-    box: tuple[float, float, float, float] | None = None
-    if zoomed:
-        top = hypotheses[0]
-        half_m = max(zoom_m, 6.0 * float(top.get("radius_m") or 0.0)) / 2
-        dla = half_m / M_PER_DEG_LAT
-        dlo = half_m / (M_PER_DEG_LON_EQ * math.cos(math.radians(lat0)))
-        box = (float(top["lon"]) - dlo, float(top["lon"]) + dlo, float(top["lat"]) - dla, float(top["lat"]) + dla)
     handles = _draw_layers(ax, lat0, hypotheses, places, tracks, labels, towers, areas, sightings,
-                           label_places=0, zoom=False, unlabelled=box)
-    lo0, lo1, la0, la1 = _extent(all_lat, all_lon, lat0)
+                           label_places=0 if zoomed else 6, zoom=not zoomed, unlabelled=box)
     ax.set_xlim(lo0, lo1)
     ax.set_ylim(la0, la1)
     ax.set_aspect(aspect)
@@ -284,6 +329,7 @@ def map_figure(
         ax.add_patch(Rectangle((box[0], box[2]), box[1] - box[0], box[3] - box[2], fill=False, ec="black", lw=0.9,
                                ls=":", zorder=10))
         ax.annotate("#" + ", #".join(inside) + " (zoom →)", (box[1], box[3]), xytext=(3, 3), textcoords="offset points",
+                    gid="zoom-label",
                     fontsize=8, fontweight="bold", color=_HYP_COLOUR, zorder=11, annotation_clip=True,
                     bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "black", "pad": 1.5, "ls": ":"})
         zax = axes[1]
@@ -298,6 +344,8 @@ def map_figure(
         zax.ticklabel_format(useOffset=False, style="plain")
         zax.grid(True, color="#eeeeee", lw=0.6)
         _scale_bar(zax, lat0)
+    for each in fig.axes:
+        _declutter(each)
     if handles:
         fig.legend(handles=handles, loc="lower center", ncol=min(4, len(handles)), fontsize=8, frameon=False,
                    bbox_to_anchor=(0.5, 0.0))

@@ -690,7 +690,7 @@ def _within_budget(store: Any, seconds: float, fn: Callable[[], Any]) -> Any:
                 pass
 
 
-def gather(store: Any, target: str | None = None, *, section_budget_s: float = 90.0) -> dict[str, Any]:
+def gather(store: Any, target: str | None = None, *, section_budget_s: float = 180.0) -> dict[str, Any]:
     """Everything the report shows, read from ``store`` and the analysis stages.
 
     Each stage is imported lazily and guarded: if it is absent or fails, the
