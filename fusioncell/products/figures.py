@@ -139,10 +139,10 @@ def _declutter(ax: Axes) -> None:
     and aspect set.
     """
     fig = ax.get_figure()
-    if fig is None:
+    if not isinstance(fig, Figure):
         return
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    renderer = canvas.get_renderer()
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
     ax.apply_aspect()
     anns = [t for t in ax.texts if isinstance(t, Annotation) and t.get_visible()]
     fixed = [a for a in anns if a.get_gid() == "zoom-label"]
