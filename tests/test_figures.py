@@ -159,3 +159,10 @@ def test_hypothesis_labels_do_not_overlap() -> None:
     boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts if t.get_gid() == "hypothesis-label"]
     assert len(boxes) == 5
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_module_doctests_pass() -> None:
+    import doctest
+
+    result = doctest.testmod(F)
+    assert result.attempted >= 2 and result.failed == 0

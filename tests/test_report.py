@@ -360,3 +360,10 @@ def test_a_slow_pattern_of_life_section_is_interrupted_and_skipped(tmp_path: Pat
     assert ctx["missing"]["meetings"] == "skipped: took longer than 0.5 s"
     assert ctx["meetings"] == [] and "+523312345678" in ctx["tracks"]
     assert elapsed < 30
+
+
+def test_module_doctests_pass() -> None:
+    import doctest
+
+    result = doctest.testmod(R)
+    assert result.attempted >= 2 and result.failed == 0
