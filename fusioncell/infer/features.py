@@ -62,6 +62,7 @@ DEDUPE_RADIUS_M = 250.0
 MEANSHIFT_BANDWIDTH_M = 300.0
 STALE_AFTER_DAYS = 6.0
 DARK_SIGMA_M = 1500.0
+AWAY_ACCURACY_FACTOR = 1.5  # a fix is away from home beyond home radius + 1.5 x its accuracy
 MAX_CANDIDATES = 60
 
 
@@ -134,7 +135,7 @@ def generate_candidates(
         hn = np.array([homes.get(str(i), (np.nan, np.nan, 0))[1] for i in pos.identifier])
         hr = np.array([homes.get(str(i), (np.nan, np.nan, 0))[2] for i in pos.identifier])
         dh = haversine_m(pos.lat, pos.lon, np.nan_to_num(hl), np.nan_to_num(hn))
-        away = np.isnan(hl) | (dh > hr)
+        away = np.isnan(hl) | (dh > hr + AWAY_ACCURACY_FACTOR * pos.acc_m)
         for fine, night, origin, w in (
             (True, True, "night stays", 3.0),
             (True, False, "day visits", 1.0),
@@ -211,7 +212,8 @@ def compute_features(
         hl = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[0] for i in pos.identifier])
         hn = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[1] for i in pos.identifier])
         hr = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[2] for i in pos.identifier])
-        away = np.isnan(hl) | (haversine_m(pos.lat, pos.lon, np.nan_to_num(hl), np.nan_to_num(hn)) > hr)
+        away = np.isnan(hl) | (
+            haversine_m(pos.lat, pos.lon, np.nan_to_num(hl), np.nan_to_num(hn)) > hr + AWAY_ACCURACY_FACTOR * pos.acc_m)
         sel = pos.fine & away & (rel_all > 0)
         if sel.any():
             flat, flon = pos.lat[sel], pos.lon[sel]
@@ -274,6 +276,11 @@ def compute_features(
         hrad = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[2] for i in pos.identifier])
         c_home = haversine_m(clat[:, None], clon[:, None], np.nan_to_num(hlat)[None, :], np.nan_to_num(hlon)[None, :])
         at_home = (~np.isnan(hlat))[None, :] & (c_home < hrad[None, :])
+        # a fix that may well have been taken at the member's home (within its
+        # accuracy) is not evidence of being anywhere else
+        d_own = haversine_m(pos.lat, pos.lon, np.nan_to_num(hlat), np.nan_to_num(hlon))
+        pos_at_home = ~np.isnan(hlat) & (d_own <= hrad + AWAY_ACCURACY_FACTOR * pos.acc_m)
+        at_home = at_home | pos_at_home[None, :]
         K = np.where(at_home, 0.0, K)
         idents = pos.identifier.astype(str)
         members_here = np.zeros(m)

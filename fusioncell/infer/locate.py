@@ -44,6 +44,7 @@ from fusioncell.store import CaseStore
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "locate_model.json"
+RELEVANCE_FLOOR = 0.3  # a tracked lead with no reported link
 
 #: Used until a model has been fitted (bench/fit_locate.py writes locate_model.json).
 DEFAULT_BETA = {
@@ -117,9 +118,10 @@ def analyse(store: CaseStore, target: str | None = None) -> tuple[str, Circle, C
     alat, alon, _ = address_points(store)
     tl, tn, _ = tower_accuracy(store)
     # relative relevance: the most relevant member counts 1 (the model's
-    # coefficients carry the absolute scale)
-    top_rel = max((m.relevance for m in circle.members.values()), default=1.0) or 1.0
-    relevance = {i: m.relevance / top_rel for i, m in circle.members.items()}
+    # coefficients carry the absolute scale), but a circle made only of weak,
+    # doubtfully graded links stays weak
+    top_rel = max(max((m.relevance for m in circle.members.values()), default=0.0), RELEVANCE_FLOOR)
+    relevance = {i: min(1.0, m.relevance / top_rel) for i, m in circle.members.items()}
     homes = _homes(pos)
     t_end = as_of(store)
     as_of_np = np.datetime64(t_end.astimezone(timezone.utc).replace(tzinfo=None), "s")
