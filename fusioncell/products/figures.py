@@ -78,7 +78,7 @@ def nice_scale_km(width_km: float) -> float:
     """A round scale-bar length of about a fifth of ``width_km``.
 
     >>> nice_scale_km(10.0), nice_scale_km(47.0), nice_scale_km(0.9)
-    (2, 10, 0.2)
+    (2, 5, 0.1)
     """
     goal = max(width_km, 1e-6) / 5.0
     best = _NICE_KM[0]
