@@ -96,7 +96,7 @@ def _snapshot(store: CaseStore) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(case=cases())
 def test_valid_cases_ingest_and_reingest_is_a_no_op(case: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
