@@ -284,3 +284,15 @@ def test_known_people_and_vehicles_of_no_interest_look_like_the_organisations(sc
                 (types_org if e["properties"]["registrationNumber"][0] in courier_plates else types_other).add(t)
     assert np.mean(alias_other) > 0.25
     assert types_org == types_other
+
+
+def test_intercepted_wording_does_not_single_out_the_organisation(case: tuple[Path, dict]) -> None:
+    """Heuristic: whoever texts errand-like phrases is a member. Ordinary people say them too."""
+    from fusioncell.sim.names import MESSAGES_ERRAND
+
+    out, truth = case
+    _, _, org_nums, _ = _activity(case)
+    rows = [r for r in _rows(out / "comms.csv") if r["content"]]
+    assert rows and all(r["channel"] == "message" for r in rows)
+    errand = {r["caller"] for r in rows if r["content"] in MESSAGES_ERRAND}
+    assert _precision(errand, org_nums) < 0.5

@@ -17,6 +17,9 @@ import numpy as np
 import numpy.typing as npt
 
 from fusioncell.sim.handsets import Handsets
+from fusioncell.sim.names import MESSAGES_ERRAND, MESSAGES_EVERYDAY
+
+MESSAGE_TEXTS = MESSAGES_EVERYDAY + MESSAGES_ERRAND
 from fusioncell.sim.rng import gen, hash_normal, stream
 
 FArr = npt.NDArray[np.float64]
@@ -47,6 +50,7 @@ class CallChunk:
     callee_lat: FArr
     callee_lon: FArr
     partner_src: npt.NDArray[np.bool_]
+    content: IArr  # index into MESSAGE_TEXTS for intercepted messages, -1 otherwise
 
 
 class CallModel:
@@ -77,6 +81,8 @@ class CallModel:
         self.rate = np.where(has & (tot > 0), w.rate_per_day, 0.0)
         self.selector = np.zeros(n, bool)
         self.selector[selectors] = True
+        self.member = np.zeros(n, bool)
+        self.member[[p for p in hs.org.members if p != hs.org.target]] = True
         self.k_burst = stream(seed, "burst")
 
     def day(self, d: int) -> CallChunk:
@@ -126,6 +132,12 @@ class CallModel:
         lb, lob = hs.serving_site(xb, key + 1)
         ch = np.where(rng.random(m) < 0.10, CH_SMS, CH_CALL).astype(np.int8)
         sel = (self.selector[caller_p] | self.selector[callee_p]) & (rng.random(m) < 0.35)
+        # intercepted texts: errand-like wording for a third of members' messages and 6% of everyone else's
+        member = self.member[caller_p] | self.member[callee_p]
+        errand = rng.random(m) < np.where(member, 0.33, 0.06)
+        n_every, n_err = len(MESSAGES_EVERYDAY), len(MESSAGES_ERRAND)
+        text = np.where(errand, n_every + rng.integers(0, n_err, m), rng.integers(0, n_every, m))
+        text = np.where(sel, text, -1)
         ch[sel] = CH_MSG
         short = rng.random(m) < 0.15
         dur = np.where(short, rng.integers(1, 10, m), np.minimum(rng.lognormal(np.log(75.0), 1.0, m), 7200).astype(np.int64) + 10)
@@ -137,6 +149,7 @@ class CallModel:
             t=t[order], duration_s=dur[order].astype(np.int64), channel=ch[order], caller=num_a[order],
             callee=num_b[order], caller_p=caller_p[order], callee_p=callee_p[order], caller_lat=la[order],
             caller_lon=loa[order], callee_lat=lb[order], callee_lon=lob[order], partner_src=sel[order],
+            content=text[order],
         )
 
     def days(self, n_days: int) -> Iterator[CallChunk]:

@@ -19,7 +19,7 @@ import pyarrow.csv as pacsv
 
 from fusioncell.errors import UsageError
 from fusioncell.model.identifiers import IdentifierError, normalize_identifier
-from fusioncell.sim.calls import CH_CALL, CH_MSG, CH_SMS, CallModel
+from fusioncell.sim.calls import CH_CALL, CH_MSG, CH_SMS, MESSAGE_TEXTS, CallModel
 from fusioncell.sim.handsets import Handsets
 from fusioncell.sim.intel import Intel, build_intel
 from fusioncell.sim.mobility import Mobility
@@ -328,9 +328,10 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
     arr_e = pa.array(e164)
     arr_n = pa.array(world.numbers_nat)
     ch_names = pa.array(["call", "sms", "message"])
+    texts = pa.array(list(MESSAGE_TEXTS), pa.string())
     comm_cols = ["event_id", "source_id", "start", "duration_s", "channel", "caller", "callee",
-                 "caller_lat", "caller_lon", "callee_lat", "callee_lon"]
-    cw = _CsvOut(out_dir / "comms.csv", _schema(comm_cols, floats=tuple(comm_cols[7:]), ints=("duration_s",)))
+                 "caller_lat", "caller_lon", "callee_lat", "callee_lon", "content"]
+    cw = _CsvOut(out_dir / "comms.csv", _schema(comm_cols, floats=tuple(comm_cols[7:11]), ints=("duration_s",)))
     rn = gen(seed, "national-format")
     n_by_channel = {"call": 0, "sms": 0, "message": 0}
     pair_counts: dict[tuple[int, int], int] = {}
@@ -347,6 +348,8 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
             "duration_s": pa.array(ch.duration_s), "channel": ch_names.take(pa.array(ch.channel.astype(np.int64))),
             "caller": caller, "callee": callee, "caller_lat": _coord(ch.caller_lat), "caller_lon": _coord(ch.caller_lon),
             "callee_lat": _coord(ch.callee_lat), "callee_lon": _coord(ch.callee_lon),
+            "content": pc.if_else(pa.array(ch.content >= 0), texts.take(pa.array(np.maximum(ch.content, 0))),
+                                  pa.scalar(None, pa.string())),
         })
         for code, name in ((CH_CALL, "call"), (CH_SMS, "sms"), (CH_MSG, "message")):
             n_by_channel[name] += int((ch.channel == code).sum())

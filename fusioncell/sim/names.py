@@ -35,3 +35,16 @@ TOWN_STEMS = (
     "San Gabriel", "Atemajac", "Tapalpa", "Chiquilistlán", "Sayula", "Amacueca", "Techaluta", "Atoyac",
     "Zacoalco", "Teocuitatlán", "Concepción", "Tolimán", "Tuxcacuesco", "Zapotitlán", "Tonila", "Juchitlán",
 )
+
+#: Intercepted messaging-app texts. Everyday ones are used by everybody; the
+#: "errand" ones are what the organisation's logistics sound like, and plenty
+#: of ordinary people say the same things (groceries, the ranch, a delivery).
+MESSAGES_EVERYDAY = (
+    "ok", "ya llegué", "¿dónde andas?", "llámame cuando puedas", "voy para allá", "mañana te veo",
+    "no tengo saldo", "ahorita no puedo", "gracias", "sale", "¿ya comiste?", "te marco al rato",
+    "estoy en el trabajo", "ya salí", "¿vienes hoy?", "nos vemos en la tarde", "bueno", "va",
+)
+MESSAGES_ERRAND = (
+    "mañana subo con el mandado", "ya está listo el encargo", "¿a qué hora paso?", "llevo lo de la semana",
+    "todo tranquilo por aquí", "no vayas hoy", "cambia de número", "te veo donde siempre", "ya voy para el rancho",
+)
