@@ -60,17 +60,11 @@ def record_command(cs: Any, command: str, **what: Any) -> None:
     record(cs, command, **what)
 
 
-def mask_listing(cs: Any, result: dict[str, Any], keep: Any = ()) -> Any:
-    """The listing with bystanders pseudonymised (fusioncell.security.minimise.mask_listing)."""
+def mask_listing(cs: Any, result: dict[str, Any], keep: Any = (), files: Any = ()) -> Any:
+    """The listing (and files it wrote) with bystanders pseudonymised (security.minimise.mask_listing)."""
     from fusioncell.security.minimise import mask_listing as masked
 
-    return masked(cs, result, keep)
-
-
-def mask_file(cs: Any, path: Path, keep: Any = ()) -> None:
-    from fusioncell.security.minimise import mask_file as masked
-
-    masked(cs, path, keep)
+    return masked(cs, result, keep, files)
 
 
 @app.command()
@@ -132,12 +126,9 @@ def network(
 
     with _open(case, store) as cs:
         result = network_report(cs, focus=focus, hops=hops, graphml=graphml, gexf=gexf)
-        keep = (focus, result.get("focus"), result.get("focus_person"))
-        for written in (graphml, gexf):
-            if written is not None:
-                mask_file(cs, written, keep)
         record_command(cs, "network", focus=focus, hops=hops, key_players=len(result.get("key_players") or []))
-        _emit(mask_listing(cs, result, keep), format, render_text)
+        keep = (focus, result.get("focus"), result.get("focus_person"))
+        _emit(mask_listing(cs, result, keep, files=(graphml, gexf)), format, render_text)
 
 
 @app.command()
@@ -186,7 +177,8 @@ def locate(
 
     with _open(case, store) as cs:
         result = run_locate(cs, target=target, top=top)
-        record_command(cs, "locate", target=result.get("target"), top=top, hypotheses=len(result.get("hypotheses") or []))
+        record_command(cs, "locate", target=result.get("target"), top=top,
+                       hypotheses=len(result.get("hypotheses") or []))
         _emit(result, format, render_text)  # never masked: the analysis is about these people
     if not result.get("hypotheses"):
         raise typer.Exit(1)

@@ -41,10 +41,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
 import secrets
 from datetime import datetime, timezone
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterable
 
 from fusioncell.errors import NotFound, UsageError
 from fusioncell.store import CaseStore
@@ -276,14 +278,31 @@ def unmask(store: CaseStore, pseudonym_or_id: str, reason: str, actor: str | Non
     return identifier
 
 
-def mask_listing(store: CaseStore, result: Any, keep: Any = ()) -> Any:
+
+def _listing_minimiser(store: CaseStore, keep: Iterable[str | None]) -> Minimiser:
+    m = Minimiser(store)
+    m.clear = m.clear | {k for k in keep if k}
+    return m
+
+
+def _mask_file_with(m: Minimiser, path: str | os.PathLike[str]) -> None:
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    masked = m.mask_text(text)
+    if masked != text:
+        p.write_text(masked, encoding="utf-8")
+
+
+def mask_listing(store: CaseStore, result: Any, keep: Iterable[str | None] = (),
+                 files: Iterable[str | os.PathLike[str] | None] = ()) -> Any:
     """A copy of a listing (``network``, ``meetings``, ``pattern``) with bystanders masked.
 
     Every known identifier of the case that is not pertinent (or is
     protected) becomes its pseudonym, in every string of ``result`` —
     identifiers, ``members`` lists and free text such as ``why``. Targets,
     unmasked identifiers and the values in ``keep`` (what the analyst asked
-    about: the focus, ``--id``, ``--ids``) stay in clear.
+    about: the focus, ``--id``, ``--ids``) stay in clear. The pertinence
+    sets are computed once for the result and the files.
 
     Parameters
     ----------
@@ -293,29 +312,26 @@ def mask_listing(store: CaseStore, result: Any, keep: Any = ()) -> Any:
         A JSON-like result (dicts, lists, strings, numbers).
     keep
         Values never masked in this listing; ``None`` entries are ignored.
+    files
+        Text files the command wrote (GraphML, GEXF) to mask in place, with
+        the same rule; ``None`` entries are ignored.
 
     Returns
     -------
     Any
         The masked copy; ``result`` itself is not modified.
     """
-    m = Minimiser(store)
-    m.clear = m.clear | {k for k in keep if k}
+    m = _listing_minimiser(store, keep)
+    for f in files:
+        if f is not None:
+            _mask_file_with(m, f)
     return m.mask_result(result)
 
 
-def mask_file(store: CaseStore, path: Any, keep: Any = ()) -> None:
+def mask_file(store: CaseStore, path: str | os.PathLike[str], keep: Iterable[str | None] = ()) -> None:
     """Mask bystanders in a text file written by a command (GraphML, GEXF), in place.
 
     Identifiers are matched as whole tokens (split on white space, quotes,
     brackets and ``<>``), as in :meth:`Minimiser.mask_text`.
     """
-    from pathlib import Path
-
-    m = Minimiser(store)
-    m.clear = m.clear | {k for k in keep if k}
-    p = Path(path)
-    text = p.read_text(encoding="utf-8")
-    masked = m.mask_text(text)
-    if masked != text:
-        p.write_text(masked, encoding="utf-8")
+    _mask_file_with(_listing_minimiser(store, keep), path)
