@@ -61,3 +61,10 @@ def test_plan_never_recommends_an_identifier_already_tracked(store) -> None:  # 
     assert not tracked & {x["identifier"] for x in r["recommendations"]}
     gains = [x["expected_gain"] for x in r["recommendations"]]
     assert gains == sorted(gains, reverse=True)
+
+
+def test_windows_are_sorted_and_do_not_overlap(store) -> None:  # type: ignore[no-untyped-def]
+    for h in locate(store, top=5)["hypotheses"]:
+        spans = [(w["from"], w["to"]) for w in h["windows"]]
+        assert all(a < b for a, b in spans)
+        assert all(prev[1] < nxt[0] for prev, nxt in zip(spans, spans[1:]))

@@ -155,6 +155,24 @@ def _label(cs: CandidateSet, i: int, circle: Circle, homes: dict[str, tuple[floa
     return f"{kind}, {ref}" if ref else kind
 
 
+def _merge_windows(windows: list[tuple[np.datetime64, np.datetime64]]) -> list[tuple[np.datetime64, np.datetime64]]:
+    """Sorted, non-overlapping windows; a single observation becomes a 30-minute window.
+
+    >>> t = np.datetime64("2026-01-01T00:00", "s")
+    >>> [(str(a), str(b)) for a, b in _merge_windows([(t, t + np.timedelta64(3600, "s")), (t + np.timedelta64(1800, "s"), t + np.timedelta64(7200, "s"))])]
+    [('2026-01-01T00:00:00', '2026-01-01T02:00:00')]
+    """
+    pad = np.timedelta64(900, "s")
+    spans = sorted((a - pad, b + pad) if a == b else (a, b) for a, b in windows)
+    out: list[tuple[np.datetime64, np.datetime64]] = []
+    for a, b in spans:
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def _iso(t: np.datetime64 | datetime, tz: ZoneInfo) -> str:
     if isinstance(t, np.datetime64):
         t = datetime.fromtimestamp(int(t.astype("datetime64[s]").astype(np.int64)), timezone.utc)
@@ -207,7 +225,7 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
                 evidence.append({"kind": fname, "summary": FEATURES[fname], "weight": round(c, 3),
                                  "event_ids": [], "source_ids": []})
         evidence.sort(key=lambda e: -abs(e["weight"]))
-        wins = sorted(cs.windows[i], key=lambda w: w[1])[-5:]
+        wins = _merge_windows(cs.windows[i])[-5:]
         result["hypotheses"].append({
             "rank": rank,
             "lat": round(float(cs.lat[i]), 5),
