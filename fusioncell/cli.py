@@ -78,7 +78,11 @@ def ingest(case: Path = CaseArg, store: Optional[Path] = StoreOpt) -> None:
         _fail(f"{case}: not a case folder")
     target = store or _default_store_for(case)
     with CaseStore.open(target, folder=case) as cs:
-        summary = ingest_case(case, cs, quiet=False)
+        try:
+            summary = ingest_case(case, cs, quiet=False)
+        except FusioncellError as exc:  # good files may be committed: the attempt is recorded too
+            record_command(cs, "ingest", folder=case.name, error=type(exc).__name__)
+            raise
         record_command(cs, "ingest", folder=case.name, files=[f.file for f in summary.files if f.status == "ingested"])
     typer.echo(str(summary))
 

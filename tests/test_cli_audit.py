@@ -77,6 +77,21 @@ def test_ingest_records_the_files_it_loaded(tmp_path: Path, monkeypatch: pytest.
     assert {e["actor"] for e in log} == {"analyst-7"}
 
 
+def test_a_failed_ingest_is_recorded_with_its_error(tmp_path: Path) -> None:
+    from fusioncell.errors import PolicyViolation
+
+    folder = _copy_case(tmp_path / "op-tapalpa")
+    toml = folder / "case.toml"
+    toml.write_text(
+        "\n".join(line for line in toml.read_text(encoding="utf-8").splitlines()
+                  if not line.startswith("legal_authority")) + "\n", encoding="utf-8")
+    store = tmp_path / "s.duckdb"
+    res = CliRunner().invoke(app, ["ingest", str(folder), "--store", str(store)])
+    assert isinstance(res.exception, PolicyViolation)  # cli.main() makes it exit 2
+    log = _entries(store)
+    assert [(e["action"], _what(e)) for e in log] == [("ingest", {"folder": "op-tapalpa", "error": "PolicyViolation"})]
+
+
 def test_each_reading_command_adds_exactly_one_entry_and_the_chain_verifies(store_file: Path) -> None:
     s = str(store_file)
     runs: list[tuple[list[str], str, dict]] = [
