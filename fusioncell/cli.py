@@ -165,7 +165,8 @@ def meetings(
     with _open(case, store) as cs:
         result = meetings_report(cs, idlist)
         record_command(cs, "meetings", ids=idlist, meetings=len(result.get("meetings") or []))
-        _emit(mask_listing(cs, result, idlist or ()), format, render_meetings_text)
+        keep = [*idlist, *(result.get("ids") or [])] if idlist else []  # as typed and as normalised
+        _emit(mask_listing(cs, result, keep), format, render_meetings_text)
 
 
 @app.command()

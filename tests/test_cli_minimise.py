@@ -168,6 +168,9 @@ def test_pattern_and_meetings_mask_a_protected_contact_but_not_the_asked_ids(pai
     # identifiers the analyst names are shown as named
     named = _run(["meetings", s, "--ids", f"{A},{B}", "--format", "json"])
     assert {(m["id_a"], m["id_b"]) for m in json.loads(named)["meetings"]} == {(A, B)}
+    # also when typed in national format (normalised by the command)
+    named = _run(["meetings", s, "--ids", "33 1111 0000,33 9999 8888", "--format", "json"])
+    assert {(m["id_a"], m["id_b"]) for m in json.loads(named)["meetings"]} == {(A, B)}
     # after an unmask, in clear everywhere
     _run(["unmask", s, B, "--reason", "deconfliction"])
     assert any(m["with"] == B for m in json.loads(_run(["pattern", s, "--id", A, "--format", "json"]))["meetings"])
