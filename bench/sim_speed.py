@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python bench/sim_speed.py                 # small and medium
-    .venv/bin/python bench/sim_speed.py --large         # also 100,000 people, 30 days, 400 tracked phones
+    .venv/bin/python bench/sim_speed.py --large         # also 100,000 people, 30 days, 450 tracked phones
 
 Prints one table row per run. Targets from the issue: small (a few hundred
 people, 30 days) under 5 s; large (100,000 people, 30 days, >= 10 M call
@@ -85,7 +85,7 @@ def main() -> None:
     args = ap.parse_args()
     runs = [("small", 30, ""), ("medium", 30, "random:40")]
     if args.large:
-        runs.append(("large", 30, "random:400"))
+        runs.append(("large", 30, "random:450"))
     print(f"{'scale':8} {'people':>7} {'comms':>11} {'fixes':>9} {'wall s':>7} {'cpu s':>7} {'rss MB':>7} {'GB':>5} {'target':>8}")
     for scale, days, track in runs:
         r = run(scale, days, track)
