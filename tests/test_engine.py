@@ -71,3 +71,12 @@ def test_spark_and_duckdb_ingest_give_the_same_tables(spark_store: CaseStore, ta
     ingest_case(example_case(), duck)
     assert _rows(spark_store, table) == _rows(duck, table)
     assert len(_rows(duck, table)) > 0
+
+
+def test_store_ibis_backend_and_engine_see_the_same_rows() -> None:
+    store = CaseStore.memory()
+    ingest_case(example_case(), store)
+    n_ibis = store.ibis().table("comms").count().to_pyarrow().as_py()
+    eng = store.engine()
+    n_eng = eng.to_arrow(eng.table("comms").count().as_table()).column(0)[0].as_py()
+    assert n_ibis == n_eng == store.count("comms")

@@ -113,10 +113,26 @@ class CaseStore:
         return int(row[0]) if row else 0
 
     def ibis(self) -> Any:
-        """The store as an Ibis DuckDB backend (same connection)."""
+        """The store as an Ibis DuckDB backend (same connection).
+
+        Ibis 12's DuckDB backend still calls DuckDB 2.0's deprecated
+        ``fetch_arrow_table`` (a DeprecationWarning); :meth:`engine` avoids the
+        backend and is what relational stages should use.
+        """
         import ibis
 
         return ibis.duckdb.from_connection(self.con)
+
+    def engine(self) -> Any:
+        """The default engine over this store (:class:`fusioncell.store.engine.DuckDBEngine`).
+
+        ``eng.table("comms")`` gives an Ibis table; ``eng.to_arrow(expr)`` runs
+        an expression in this store's connection; the same expression runs on
+        Spark with :class:`fusioncell.store.engine.SparkEngine`.
+        """
+        from fusioncell.store.engine import DuckDBEngine
+
+        return DuckDBEngine(self.con)
 
     # -- derived results ---------------------------------------------------
     def new_run(self, stage: str, params: dict[str, Any] | None = None) -> str:
