@@ -152,3 +152,17 @@ def test_report_matches_the_cli_contract_shape(tmp_path: Path) -> None:
 def test_report_without_focus_has_empty_circle() -> None:
     d = network_report(scenario().store())
     assert d["close_circle"] == [] and d["focus"] is None and d["key_players"]
+
+
+def test_sql_neighbourhood_matches_networkx_ego_graph_on_the_tie_graph() -> None:
+    s = scenario().store()
+    ties = contact_ties(s, "person").to_pylist()
+    g = nx.Graph([(r["a"], r["b"]) for r in ties])
+    for hops in (1, 2, 3):
+        ref = set(nx.ego_graph(g, "person-boss", radius=hops))
+        assert set(neighbourhood(s, [F], hops)) == ref, hops
+
+
+def test_report_echoes_the_focus_normalised() -> None:
+    d = network_report(scenario().store(), focus="33 1000 0001")  # national format, case region MX
+    assert d["focus"] == F and d["focus_person"] == "person-boss"

@@ -15,7 +15,7 @@ import numpy as np
 from fusioncell.errors import NotFound
 from fusioncell.model.identifiers import IdentifierError, normalize_identifier
 from fusioncell.network.edges import Level
-from fusioncell.network.graph import communities, from_edges, k_hop, key_player_measures
+from fusioncell.network.graph import communities, from_edges, key_player_measures
 from fusioncell.network.ties import TABLES, build_ties, explain
 from fusioncell.resolve.cache import arrow, dict_rows
 from fusioncell.store import CaseStore
@@ -174,25 +174,44 @@ class TieGraph:
         return list(self.graph.vs["name"]) if self.graph.vcount() else []
 
 
-def tie_graph(store: CaseStore, min_strength: float = 0.0) -> TieGraph:
-    """The person-level tie graph (igraph), edge weight = tie strength."""
-    tbl = contact_ties(store, "person")
+def tie_graph(store: CaseStore, min_strength: float = 0.0, nodes: Iterable[str] | None = None) -> TieGraph:
+    """The person-level tie graph (igraph), edge weight = tie strength.
+
+    With ``nodes``, only the ties among those nodes are read (the selection
+    runs on the engine, so a neighbourhood never loads the whole case graph).
+    """
+    build_ties(store, "person")
+    con = store.con
+    where = f"strength > {float(min_strength)}"
+    if nodes is not None:
+        con.execute("CREATE OR REPLACE TEMP TABLE _tg_nodes AS SELECT DISTINCT unnest(?::VARCHAR[]) AS n",
+                    [sorted(set(nodes))])
+        where += " AND a IN (SELECT n FROM _tg_nodes) AND b IN (SELECT n FROM _tg_nodes)"
+    tbl = arrow(con, f"SELECT a, b, strength FROM net_ties_person WHERE {where} ORDER BY a, b")
     st = np.asarray(tbl.column("strength").to_numpy(zero_copy_only=False), dtype=float) if tbl.num_rows else np.zeros(0)
-    keep = st > min_strength
-    a = [x for x, m in zip(tbl.column("a").to_pylist(), keep) if m]
-    b = [x for x, m in zip(tbl.column("b").to_pylist(), keep) if m]
-    return TieGraph(from_edges(a, b, st[keep].tolist()))
+    return TieGraph(from_edges(tbl.column("a").to_pylist(), tbl.column("b").to_pylist(), st.tolist()))
 
 
 def neighbourhood(store: CaseStore, seeds: Iterable[str], hops: int = 2) -> list[str]:
-    """Person-level nodes within ``hops`` ties of any seed (identifiers, aliases or entity ids)."""
-    tg = tie_graph(store)
-    names = tg.names
-    idx = {n: i for i, n in enumerate(names)}
-    seed_nodes = [resolve_focus(store, s) for s in seeds]
-    vs = [idx[s] for s in seed_nodes if s in idx]
-    found = {names[v] for v in k_hop(tg.graph, vs, hops)}
-    return sorted(found | set(seed_nodes))
+    """Person-level nodes within ``hops`` ties of any seed (identifiers, aliases or entity ids).
+
+    Breadth-first on the engine: each hop is one join of the frontier with the ties table.
+    """
+    seed_nodes = sorted({resolve_focus(store, s) for s in seeds})
+    con = store.con
+    con.execute("CREATE OR REPLACE TEMP TABLE _hood AS SELECT unnest(?::VARCHAR[]) AS n, 0 AS hop", [seed_nodes])
+    for h in range(1, hops + 1):
+        con.execute(
+            f"""
+            INSERT INTO _hood
+            SELECT DISTINCT x, {h} FROM (
+                SELECT t.b AS x FROM net_ties_person t JOIN _hood f ON f.hop = {h - 1} AND t.a = f.n
+                UNION ALL
+                SELECT t.a FROM net_ties_person t JOIN _hood f ON f.hop = {h - 1} AND t.b = f.n
+            ) WHERE x NOT IN (SELECT n FROM _hood)
+            """
+        )
+    return sorted(str(r[0]) for r in con.execute("SELECT DISTINCT n FROM _hood").fetchall())
 
 
 def key_players(
@@ -208,10 +227,7 @@ def key_players(
         ``kpp_pos`` / ``kpp_neg``: greedy Borgatti sets (nodes) with their
         reach / fragmentation; ``communities``: list of node lists.
     """
-    g = tie_graph(store).graph
-    if nodes is not None:
-        want = set(nodes)
-        g = g.induced_subgraph([v.index for v in g.vs if v["name"] in want]) if g.vcount() else g
+    g = tie_graph(store, nodes=nodes).graph
     names = list(g.vs["name"]) if g.vcount() else []
     mem = communities(g, seed=seed)
     m = key_player_measures(g, mem, k=k_sets)

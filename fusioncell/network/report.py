@@ -68,7 +68,7 @@ def network_report(
     ]
     result: dict[str, Any] = {
         "case": case_id,
-        "focus": focus,
+        "focus": _normalised(store, focus) if focus else None,
         "focus_person": person(node) if node else None,
         "close_circle": [
             {k: r[k] for k in ("rank", "identifier", "person", "strength", "relationship", "relationship_p", "why")}
@@ -81,10 +81,7 @@ def network_report(
         "communities": comms,
     }
     if graphml or gexf:
-        g = tie_graph(store).graph
-        if nodes is not None and g.vcount():
-            want = set(nodes)
-            g = g.induced_subgraph([v.index for v in g.vs if v["name"] in want])
+        g = tie_graph(store, nodes=nodes).graph
         if g.vcount():
             g.vs["identifier"] = [ident(n) for n in g.vs["name"]]
             g.vs["person"] = [person(n) or "" for n in g.vs["name"]]
@@ -95,6 +92,17 @@ def network_report(
         if gexf:
             write_gexf(g, Path(gexf))
     return result
+
+
+def _normalised(store: CaseStore, text: str) -> str:
+    """The focus as the case writes identifiers (E.164 for a phone), else as given."""
+    from fusioncell.model.identifiers import IdentifierError, normalize_identifier
+
+    rows = store.con.execute("SELECT phone_region FROM case_info LIMIT 1").fetchall()
+    try:
+        return normalize_identifier(text, region=rows[0][0] if rows else None).value
+    except IdentifierError:
+        return text.strip()
 
 
 def render_text(d: dict[str, Any]) -> str:
