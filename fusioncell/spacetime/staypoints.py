@@ -264,7 +264,8 @@ def detect(identifier: np.ndarray, t_us: np.ndarray, lat: np.ndarray, lon: np.nd
         lg = params.leave_gap / timedelta(microseconds=1)
         late = is_moved & ~split[anchors] & ((t_us[np.minimum(ends, n - 1)] - t_us[last_fix]) > lg)
         end_us = np.where(late, t_us[last_fix], end_us)
-    dur_ok = np.where(is_moved, t_us[np.minimum(ends, n - 1)] - t_us[anchors], t_us[last_fix] - t_us[anchors]) >= min_us
+    # duration as reported: a stay that ended in a long silence lasts until its last fix
+    dur_ok = (end_us - t_us[anchors]) >= min_us
     sel = (is_moved | keep_open) & dur_ok
     first, last, end_us = anchors[sel], last_fix[sel], end_us[sel]
     out = _aggregate(first, last, t_us, lat, lon, acc, dt, end_us)
