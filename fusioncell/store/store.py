@@ -90,13 +90,14 @@ class CaseStore:
 
     # -- reading ---------------------------------------------------------
     def is_ingested(self) -> bool:
-        row = self.con.execute("SELECT count(*) FROM case_info").fetchone()
+        row = _one(self.con.execute("SELECT count(*) FROM case_info"))
         return bool(row and row[0])
 
     def case(self) -> CaseInfo:
         row = self.con.execute(
             "SELECT case_id, title, owner_agency, legal_authority, timezone, phone_region FROM case_info"
-        ).fetchone()
+        ).fetchall()
+        row = row[0] if row else None
         if row is None:
             raise NotFound(f"{self.path}: the store holds no ingested case")
         targets = tuple(r[0] for r in self.con.execute("SELECT entity_id FROM targets ORDER BY rowid").fetchall())
@@ -105,11 +106,12 @@ class CaseStore:
     def has_table(self, name: str) -> bool:
         row = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()
+        ).fetchall()
+        row = row[0] if row else None
         return bool(row and row[0])
 
     def count(self, table: str) -> int:
-        row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        row = _one(self.con.execute(f"SELECT count(*) FROM {table}"))
         return int(row[0]) if row else 0
 
     def ibis(self) -> Any:
@@ -143,6 +145,13 @@ class CaseStore:
             [run_id, stage, datetime.now(timezone.utc), json.dumps(params or {}, default=str)],
         )
         return run_id
+
+
+def _one(result: duckdb.DuckDBPyConnection) -> Any:
+    """First row of a result, consuming it whole (DuckDB 2 refuses a new query
+    on a connection whose previous result was left unfinished)."""
+    rows = result.fetchall()
+    return rows[0] if rows else None
 
 
 def _default_store_for(folder: Path) -> Path:
