@@ -131,7 +131,11 @@ def network(
     with _open(case, store) as cs:
         result = network_report(cs, focus=focus, hops=hops, graphml=graphml, gexf=gexf)
         record_command(cs, "network", focus=focus, hops=hops, key_players=len(result.get("key_players") or []))
-        keep = (focus, result.get("focus"), result.get("focus_person"))
+        # the focus's close circle is the investigated neighbourhood: pertinent by definition,
+        # and so are burner successions touching it (a new number of someone who matters)
+        circle = {c.get("identifier") for c in result.get("close_circle") or []} | {focus, result.get("focus")}
+        burners = [b for b in result.get("burner_successions") or [] if {b.get("old"), b.get("new")} & circle]
+        keep = (*circle, result.get("focus_person"), *(b.get(k) for b in burners for k in ("old", "new")))
         _emit(mask_listing(cs, result, keep, files=(graphml, gexf)), format, render_text)
 
 
