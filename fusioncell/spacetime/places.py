@@ -26,8 +26,7 @@ themselves. The relative threshold separates towns from villages and
 isolated towers whatever the size of the case. ``distance_to_town_m`` is the distance from a place to the
 nearest such cell's centre; a place farther than
 ``remote_m`` is remote. Without enough night observations in the case no
-cell qualifies and every place is remote with an infinite distance —
-``n_town_cells`` in the result metadata says how many cells qualified.
+cell qualifies: ``remote`` is null (unknown) and the distance infinite.
 """
 
 from __future__ import annotations
@@ -302,7 +301,9 @@ def build_places(store: CaseStore, stays: pa.Table, params: PlaceParams = PlaceP
         "label": pa.array([labmap.get(p, "other") for p in order_ids], pa.string()),
         "home_of": pa.array([homemap.get(p) or [] for p in order_ids], pa.list_(pa.string())),
         "distance_to_town_m": dist_town,
-        "remote": dist_town >= params.remote_m,
+        # no populated block in the case: remote or not is unknown (null), not "remote"
+        "remote": pa.array([None if not np.isfinite(x) else bool(x >= params.remote_m) for x in dist_town],
+                           pa.bool_()),
     })
     return places, visits
 

@@ -140,7 +140,8 @@ def _fmt_place(r: dict[str, Any] | None) -> str:
     if not r:
         return "unknown"
     dist = r.get("distance_to_town_m")
-    where = "remote" if r.get("remote") else "in town"
+    remote = r.get("remote")
+    where = "remote/town unknown" if remote is None else ("remote" if remote else "in town")
     if dist is not None:
         where += f", {dist / 1000:.1f} km from the nearest town"
     return (f"{r['place_id']} ({r['lat']:.5f}, {r['lon']:.5f}) ±{r['radius_m']:.0f} m [{r['precision']}], {where}")
