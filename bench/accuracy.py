@@ -51,18 +51,18 @@ def baseline_overnight(cs: CaseStore) -> tuple[float, float] | None:
     rows = cs.con.execute(
         f"""
         WITH n AS (
-          SELECT identifier, round(lat / 0.0027) AS bx, round(lon / 0.0029) AS by, lat, lon,
+          SELECT identifier, round(lat / 0.0027) AS gx, round(lon / 0.0029) AS gy, lat, lon,
                  CAST((observed AT TIME ZONE '{tz}') - INTERVAL 12 HOUR AS DATE) AS night
           FROM locations
           WHERE hour(observed AT TIME ZONE '{tz}') >= 22 OR hour(observed AT TIME ZONE '{tz}') < 5
         ), nights AS (
-          SELECT identifier, bx, by, count(DISTINCT night) AS k, avg(lat) AS lat, avg(lon) AS lon
+          SELECT identifier, gx, gy, count(DISTINCT night) AS k, avg(lat) AS lat, avg(lon) AS lon
           FROM n GROUP BY ALL
         ), home AS (
-          SELECT identifier, arg_max(bx || ',' || by, k) AS cell FROM nights GROUP BY identifier
+          SELECT identifier, arg_max(gx || ',' || gy, k) AS cell FROM nights GROUP BY identifier
         )
         SELECT sum(k) AS k, avg(lat), avg(lon) FROM nights JOIN home USING (identifier)
-        WHERE bx || ',' || by <> home.cell GROUP BY bx, by ORDER BY k DESC, 2 LIMIT 1
+        WHERE gx || ',' || gy <> home.cell GROUP BY gx, gy ORDER BY k DESC, 2 LIMIT 1
         """
     ).fetchone()
     return (float(rows[1]), float(rows[2])) if rows else None
