@@ -65,3 +65,12 @@ def partner_case(seed: int, difficulty: str) -> tuple[Path, dict[str, Any]]:
     if p and p not in track:
         track.append(p)
     return case_for(seed, difficulty, track, tag="partner")
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"0-9,15"`` -> ``[0, 1, …, 9, 15]``."""
+    out: list[int] = []
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        out.extend(range(int(a), int(b) + 1) if b else [int(a)])
+    return out

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _cases import case_for, partner_case, seed_case  # noqa: E402
+from _cases import parse_seeds, case_for, partner_case, seed_case  # noqa: E402
 
 from fusioncell.infer.locate import locate  # noqa: E402
 from fusioncell.infer.plan import plan  # noqa: E402
@@ -135,14 +135,6 @@ def ece(pairs: list[tuple[float, bool]], bins: int = 10) -> tuple[float, list[tu
             total += m.sum() / len(p) * abs(p[m].mean() - y[m].mean())
             table.append((float(p[m].mean()), float(y[m].mean()), int(m.sum())))
     return float(total), table
-
-
-def parse_seeds(text: str) -> list[int]:
-    out: list[int] = []
-    for part in text.split(","):
-        a, _, b = part.partition("-")
-        out.extend(range(int(a), int(b) + 1) if b else [int(a)])
-    return out
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _cases import partner_case, seed_case  # noqa: E402
+from _cases import parse_seeds, partner_case, seed_case  # noqa: E402
 
 from fusioncell.infer.choice import fit_choice_model  # noqa: E402
 from fusioncell.infer.features import FEATURES, NONNEG  # noqa: E402
@@ -47,14 +47,6 @@ def features_of(seed: int, diff: str, mode: str) -> tuple[np.ndarray, int, str]:
     d = haversine_m(cand.lat, cand.lon, tf["lat"], tf["lon"])
     chosen = int(np.argmin(d)) if float(d.min()) <= HIT_M else -1
     return cand.features, chosen, f"{diff}-{seed}-{mode}"
-
-
-def parse_seeds(text: str) -> list[int]:
-    out: list[int] = []
-    for part in text.split(","):
-        a, _, b = part.partition("-")
-        out.extend(range(int(a), int(b) + 1) if b else [int(a)])
-    return out
 
 
 def main() -> None:

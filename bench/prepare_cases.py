@@ -11,7 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _cases import partner_case, seed_case  # noqa: E402
+from _cases import parse_seeds, partner_case, seed_case  # noqa: E402
 
 
 def prepare(job: tuple[int, str]) -> str:
@@ -27,10 +27,7 @@ def main() -> None:
     ap.add_argument("--difficulties", default="easy,normal,hard")
     ap.add_argument("--workers", type=int, default=2)
     a = ap.parse_args()
-    seeds: list[int] = []
-    for part in a.seeds.split(","):
-        lo, _, hi = part.partition("-")
-        seeds.extend(range(int(lo), int(hi) + 1) if hi else [int(lo)])
+    seeds = parse_seeds(a.seeds)
     jobs = [(s, d) for s in seeds for d in a.difficulties.split(",")]
     with ProcessPoolExecutor(a.workers) as ex:
         for name in ex.map(prepare, jobs):
