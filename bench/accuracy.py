@@ -173,7 +173,7 @@ def main() -> None:
             print(f"| {d} | seed lead | baseline: {label} | {n} | {np.mean([r[name]['top1'] for r in rs]):.2f} | – | "
                   f"{statistics.median(r[name]['err1'] for r in rs):,.0f} m | – | – |")
     print("\nCollection loop (plan → track → locate), rounds from the seed lead to a top-1 hit:\n")
-    print("| difficulty | n | hit within ≤3 rounds | median rounds (misses count as ∞) |")
+    print(f"| difficulty | n | hit within ≤{a.rounds} rounds | median rounds (misses count as ∞) |")
     print("|---|---|---|---|")
     for d in a.difficulties.split(","):
         rs = [r for r in res if r["difficulty"] == d]
