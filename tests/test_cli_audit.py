@@ -7,7 +7,6 @@ ingested once per module; each test works on its own copy of the store.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,34 +15,9 @@ from typer.testing import CliRunner
 from fusioncell.cli import app
 from fusioncell.security import audit
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "op-tapalpa"
+from conftest import EXAMPLE, copy_example
+
 CASE_FILES = sorted(p.name for p in EXAMPLE.iterdir() if p.is_file())
-
-
-def _copy_case(dest: Path) -> Path:
-    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns(".fusioncell", "*.duckdb*"))
-    return dest
-
-
-@pytest.fixture(scope="module")
-def ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example case ingested into a store file (no audit entry yet)."""
-    from fusioncell.ingest import ingest_case
-    from fusioncell.store import CaseStore
-
-    root = tmp_path_factory.mktemp("case")
-    folder = _copy_case(root / "op-tapalpa")
-    path = root / "case.duckdb"
-    with CaseStore.open(path, folder=folder) as cs:
-        ingest_case(folder, cs, quiet=True)
-    return path
-
-
-@pytest.fixture()
-def store_file(ingested: Path, tmp_path: Path) -> Path:
-    dest = tmp_path / "case.duckdb"
-    shutil.copy(ingested, dest)
-    return dest
 
 
 def _entries(path: Path) -> list[dict]:
@@ -65,7 +39,7 @@ def _run(args: list[str], code: int = 0) -> str:
 
 def test_ingest_records_the_files_it_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FUSIONCELL_USER", "analyst-7")
-    folder = _copy_case(tmp_path / "op-tapalpa")
+    folder = copy_example(tmp_path / "op-tapalpa")
     store = tmp_path / "s.duckdb"
     _run(["ingest", str(folder), "--store", str(store)])
     _run(["ingest", str(folder), "--store", str(store)])  # unchanged: still an ingest, nothing loaded
@@ -80,7 +54,7 @@ def test_ingest_records_the_files_it_loaded(tmp_path: Path, monkeypatch: pytest.
 def test_a_failed_ingest_is_recorded_with_its_error(tmp_path: Path) -> None:
     from fusioncell.errors import PolicyViolation
 
-    folder = _copy_case(tmp_path / "op-tapalpa")
+    folder = copy_example(tmp_path / "op-tapalpa")
     toml = folder / "case.toml"
     toml.write_text(
         "\n".join(line for line in toml.read_text(encoding="utf-8").splitlines()

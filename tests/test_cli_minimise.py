@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -22,7 +21,8 @@ from typer.testing import CliRunner
 from fusioncell.cli import app
 from fusioncell.security.minimise import PSEUDONYM_RE
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "op-tapalpa"
+from conftest import EXAMPLE
+
 BYSTANDER = "+523311112222"
 PARTNER_PHONE = "+523312345678"
 
@@ -31,27 +31,6 @@ def _run(args: list[str], code: int = 0) -> str:
     res = CliRunner().invoke(app, args)
     assert res.exit_code == code, (res.output, res.exception)
     return res.stdout
-
-
-@pytest.fixture(scope="module")
-def ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from fusioncell.ingest import ingest_case
-    from fusioncell.store import CaseStore
-
-    root = tmp_path_factory.mktemp("case")
-    folder = root / "op-tapalpa"
-    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns(".fusioncell", "*.duckdb*"))
-    path = root / "case.duckdb"
-    with CaseStore.open(path, folder=folder) as cs:
-        ingest_case(folder, cs, quiet=True)
-    return path
-
-
-@pytest.fixture()
-def store_file(ingested: Path, tmp_path: Path) -> Path:
-    dest = tmp_path / "case.duckdb"
-    shutil.copy(ingested, dest)
-    return dest
 
 
 def test_premise_the_bystander_is_in_two_calls_and_nowhere_else() -> None:

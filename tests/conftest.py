@@ -1,0 +1,38 @@
+"""Shared fixtures: the hand-written example case, ingested once per module."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "op-tapalpa"
+
+
+def copy_example(dest: Path) -> Path:
+    """A copy of examples/op-tapalpa without any cached store."""
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns(".fusioncell", "*.duckdb*"))
+    return dest
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example case ingested into a store file (no audit entry yet)."""
+    from fusioncell.ingest import ingest_case
+    from fusioncell.store import CaseStore
+
+    root = tmp_path_factory.mktemp("case")
+    folder = copy_example(root / "op-tapalpa")
+    path = root / "case.duckdb"
+    with CaseStore.open(path, folder=folder) as cs:
+        ingest_case(folder, cs, quiet=True)
+    return path
+
+
+@pytest.fixture()
+def store_file(ingested: Path, tmp_path: Path) -> Path:
+    """A per-test copy of the ingested example store."""
+    dest = tmp_path / "case.duckdb"
+    shutil.copy(ingested, dest)
+    return dest
