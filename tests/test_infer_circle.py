@@ -77,3 +77,63 @@ def test_alias_without_a_number_is_found_among_her_friends_contacts_by_her_night
     circle = target_circle(cs, "person-target")
     assert circle.members[partner].relevance > circle.members[homebody].relevance
     assert circle.members[partner].person == "alias:La Güera"
+
+
+def _partner_scene(cs: CaseStore) -> tuple[str, str, str]:
+    """A tracked lead who calls two people nightly: a homebody and a woman who often sleeps far away."""
+    lead, homebody, partner = "+523300000001", "+523300000002", "+523300000003"
+    cs.con.execute(
+        "INSERT INTO locations (event_id, source_id, agency, observed, identifier, lat, lon) "
+        "VALUES ('l1', 'h1', 'AG', ?, ?, 20.6, -103.3)", [T0, lead])
+    n = 0
+    for day in range(20):
+        night = T0 + timedelta(days=day, hours=16)  # 22:00 local (UTC-6)
+        for k in range(3):
+            n += 1
+            _call(cs, f"e{n}", homebody, lead, night + timedelta(minutes=k), 20.60, -103.30)
+        n += 1
+        far = day % 2 == 0
+        _call(cs, f"e{n}", partner, lead, night, 19.90 if far else 20.61, -103.70 if far else -103.31)
+    return lead, homebody, partner
+
+
+def test_a_weakly_graded_number_yields_to_the_tracked_leads_contact_who_sleeps_away() -> None:
+    # "La Güera uses +52…99" from a D3 report (p≈0.54), nobody close to her calls that number;
+    # the tracked lead (her friend: why the investigation tracks her) calls a number every
+    # night that spends half the nights on a far cell
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    _claim(cs, "r2", "alias:La Güera", "uses", "+523300000099", "D", 3)
+    _, homebody, partner = _partner_scene(cs)
+    circle = target_circle(cs, "person-target")
+    claimed = circle.members["+523300000099"]
+    assert claimed.role == "partner"  # still a hypothesis, not dropped
+    assert circle.members[partner].role == "partner"
+    assert circle.members[partner].relevance > claimed.relevance
+    assert circle.members[partner].relevance > circle.members[homebody].relevance
+    # the candidates' identity probabilities stay a distribution (her number may be elsewhere)
+    total = sum(m.p_identity for m in circle.members.values() if m.person == "alias:La Güera")
+    assert total <= p_true("B", 2) + 1e-9
+
+
+def test_a_well_graded_number_is_not_diluted_by_contact_candidates() -> None:
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    _claim(cs, "r2", "alias:La Güera", "uses", "+523300000099", "A", 1)
+    _claim(cs, "r3", "alias:La Güera", "uses", "+523300000099", "B", 1)
+    _, _, partner = _partner_scene(cs)
+    circle = target_circle(cs, "person-target")
+    assert circle.members["+523300000099"].relevance == pytest.approx(
+        ROLE_RELEVANCE["partner"] * p_true("B", 2) * (1 - (1 - p_true("A", 1)) * (1 - p_true("B", 1))))
+    assert partner not in circle.members or circle.members[partner].role != "partner"
+
+
+def test_one_number_keeps_every_role_it_may_stand_in() -> None:
+    cs = _store()
+    _claim(cs, "r1", "person-target", "meets", "alias:El Flaco", "C", 3)
+    _claim(cs, "r2", "alias:El Flaco", "uses", "+523300000050", "B", 2)
+    _claim(cs, "r3", "person-target", "partner_of", "alias:La Güera", "B", 2)
+    _claim(cs, "r4", "alias:La Güera", "uses", "+523300000050", "C", 3)
+    m = target_circle(cs, "person-target").members["+523300000050"]
+    assert set(m.roles) == {"meets", "partner"}
+    assert m.roles["meets"] == pytest.approx(p_true("C", 3) * p_true("B", 2))

@@ -39,7 +39,7 @@ from fusioncell.store import CaseStore
 FloatArray = npt.NDArray[np.float64]
 
 #: Probability that tracking a person with this role leads to the target's place.
-ROLE_LEAD_P = {"partner": 0.85, "meets": 0.5, "associate": 0.3, "works_for": 0.4, "family": 0.25, "contact": 0.15}
+ROLE_LEAD_P = {"partner": 0.85, "meets": 0.5, "associate": 0.2, "works_for": 0.4, "family": 0.25, "contact": 0.15}
 
 
 def _entropy(p: FloatArray) -> float:
@@ -114,7 +114,9 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
             continue
         act = float(activity.get(ident, 0.0)) if ident.startswith("+") else 0.5
         roams = float(away.get(ident, 0.25))
-        q = ROLE_LEAD_P.get(member.role, 0.15) * max(member.p_identity, 0.05) * min(1.0, 0.3 + act) * (0.5 + min(0.5, roams))
+        hyps = member.roles or {member.role: member.p_identity}
+        q_lead = 1.0 - float(np.prod([1.0 - ROLE_LEAD_P.get(r, 0.15) * max(p_r, 0.05) for r, p_r in hyps.items()]))
+        q = q_lead * min(1.0, 0.3 + act) * (0.5 + min(0.5, roams))
         q = float(min(0.95, q))
         baseline = np.zeros(n + 1)
         sel = (idents == ident) & pos.night if len(pos) else np.zeros(0, dtype=bool)
