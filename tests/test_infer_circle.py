@@ -137,3 +137,17 @@ def test_one_number_keeps_every_role_it_may_stand_in() -> None:
     m = target_circle(cs, "person-target").members["+523300000050"]
     assert set(m.roles) == {"meets", "partner"}
     assert m.roles["meets"] == pytest.approx(p_true("C", 3) * p_true("B", 2))
+
+
+def test_a_tracked_number_can_still_be_recognised_as_her_phone() -> None:
+    # once the investigation tracks the number it believes is hers, it must stay
+    # "partner" (her overnight stays weigh most), not fall back to a generic lead
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    _, homebody, partner = _partner_scene(cs)
+    cs.con.execute(
+        "INSERT INTO locations (event_id, source_id, agency, observed, identifier, lat, lon) "
+        "VALUES ('l2', 'h1', 'AG', ?, ?, 19.9, -103.7)", [T0, partner])
+    m = target_circle(cs, "person-target").members[partner]
+    assert m.role == "partner" and m.person == "alias:La Güera"
+    assert m.relevance >= ROLE_RELEVANCE["tracked"]

@@ -227,9 +227,15 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3) -> Circl
 
     # the identifiers the investigation tracks are leads by definition
     for (ident,) in store.con.execute("SELECT DISTINCT identifier FROM locations ORDER BY 1").fetchall():
-        if ident not in members and ident not in keys:
+        if ident in keys:
+            continue
+        m = members.get(ident)
+        if m is None:
             members[ident] = Member(ident, None, "tracked", ROLE_RELEVANCE["tracked"], 0.3,
                                     ["tracked by the investigation (a lead)"])
+        elif m.relevance < ROLE_RELEVANCE["tracked"]:
+            m.relevance = ROLE_RELEVANCE["tracked"]
+            m.reasons.append("tracked by the investigation (a lead)")
 
     # behaviour: strongest contacts of the strongest members
     core = [m for m in members.values() if m.relevance >= 0.3 and m.identifier.startswith("+")]
@@ -309,7 +315,6 @@ def _candidate_phones(
         anchor_ids.update(r[0] for r in store.con.execute(
             "SELECT DISTINCT identifier FROM locations WHERE identifier LIKE '+%'").fetchall())
     anchor_ids -= exclude
-    anchor_ids -= set(claimed)
     rows = store.con.execute(
         """
         WITH e AS (
@@ -317,7 +322,7 @@ def _candidate_phones(
           UNION ALL SELECT callee, caller FROM comms WHERE callee IN (SELECT unnest($1))
         ), c AS (
           SELECT a, b, count(*) AS n, row_number() OVER (PARTITION BY a ORDER BY count(*) DESC, b) AS rk
-          FROM e WHERE b NOT IN (SELECT unnest($1)) GROUP BY a, b
+          FROM e WHERE b <> a GROUP BY a, b
         )
         SELECT a, b, n FROM c WHERE rk <= 6
         """,

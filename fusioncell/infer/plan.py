@@ -39,7 +39,7 @@ from fusioncell.store import CaseStore
 FloatArray = npt.NDArray[np.float64]
 
 #: Probability that tracking a person with this role leads to the target's place.
-ROLE_LEAD_P = {"partner": 0.85, "meets": 0.5, "associate": 0.2, "works_for": 0.4, "family": 0.25, "contact": 0.15}
+ROLE_LEAD_P = {"partner": 0.85, "meets": 0.35, "associate": 0.2, "works_for": 0.4, "family": 0.25, "contact": 0.15}
 
 
 def _entropy(p: FloatArray) -> float:
