@@ -38,7 +38,6 @@ FEATURES: dict[str, str] = {
     "home_of_member": "the place is a circle member's own home (relevance-weighted)",
     "remote": "isolated place: at most two cell sites within 3 km",
     "staleness": "days since the latest night-time evidence here, beyond a week (log)",
-    "superseded": "days by which the circle's nights at another strong place are newer than here (log): she moved on",
 }
 NONNEG = {
     "nights_fine": True,
@@ -54,7 +53,6 @@ NONNEG = {
     "home_of_member": False,
     "remote": False,
     "staleness": False,
-    "superseded": False,
 }
 
 TAU_DAYS = 10.0  # recency: evidence loses half its weight in ~7 days
@@ -401,14 +399,4 @@ def compute_features(
         F[:, col["lead_margin"]] = nf
     # a partner visits every few days: only a silence longer than ~a week says he may have moved
     F[:, col["staleness"]] = np.log1p(np.maximum(np.nan_to_num(last_seen, nan=60.0) - STALE_AFTER_DAYS, 0.0))
-    # superseded: the partner who slept at A every few days and, since, only
-    # at B says he moved from A to B. Compared among the strong places only
-    # (night evidence at least half the best), so one stray night elsewhere
-    # does not retire the real place.
-    night_ev = F[:, col["nights_fine"]] + F[:, col["nights_coarse"]]
-    strong = ~np.isnan(last_seen) & (night_ev >= 0.5 * float(night_ev.max(initial=0.0))) & (night_ev > 0)
-    if strong.any():
-        newest = float(np.min(last_seen[strong]))
-        F[:, col["superseded"]] = np.where(
-            np.isnan(last_seen), 0.0, np.log1p(np.maximum(np.nan_to_num(last_seen) - newest, 0.0)))
     return CandidateSet(clat, clon, radius, [c.origin for c in cands], F, support, windows, last_seen)
