@@ -1,6 +1,7 @@
 """Expected information gain of tracking one more identifier."""
 
 import numpy as np
+import pytest
 
 from fusioncell.infer.plan import expected_information_gain
 
@@ -36,3 +37,21 @@ def test_gain_never_exceeds_prior_entropy() -> None:
         h = -(prior[prior > 0] * np.log2(prior[prior > 0])).sum()
         g = expected_information_gain(prior, float(rng.uniform()), base)
         assert -1e-12 <= g <= h + 1e-9
+
+
+def test_the_roles_a_number_may_stand_in_add_up_as_independent_chances() -> None:
+    from fusioncell.infer.plan import ROLE_LEAD_P, lead_probability
+
+    one = lead_probability({"partner": 0.4}, 1.0, 0.5)
+    both = lead_probability({"partner": 0.4, "meets": 0.6}, 1.0, 0.5)
+    expected = 1 - (1 - ROLE_LEAD_P["partner"] * 0.4) * (1 - ROLE_LEAD_P["meets"] * 0.6)
+    assert both == pytest.approx(expected)
+    assert both > one
+
+
+def test_a_phone_that_is_rarely_on_or_never_roams_leads_less_often() -> None:
+    from fusioncell.infer.plan import lead_probability
+
+    full = lead_probability({"partner": 1.0}, 1.0, 0.5)
+    assert lead_probability({"partner": 1.0}, 0.1, 0.5) == pytest.approx(full * 0.4)
+    assert lead_probability({"partner": 1.0}, 1.0, 0.0) == pytest.approx(full * 0.5)
