@@ -83,7 +83,7 @@ def baseline_best_claim(cs: CaseStore) -> tuple[float, float] | None:
 
 def evaluate(job: tuple[int, str, int]) -> dict[str, Any]:
     seed, diff, rounds = job
-    out: dict[str, Any] = {"seed": seed, "difficulty": diff}
+    out: dict[str, Any] = {"seed_number": seed, "difficulty": diff}  # "seed" holds the seed-lead-only result
     for mode, fn in (("seed", seed_case), ("partner", partner_case)):
         store, truth = fn(seed, diff)
         with CaseStore.open(store) as cs:

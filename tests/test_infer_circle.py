@@ -151,3 +151,28 @@ def test_a_tracked_number_can_still_be_recognised_as_her_phone() -> None:
     m = target_circle(cs, "person-target").members[partner]
     assert m.role == "partner" and m.person == "alias:La Güera"
     assert m.relevance >= ROLE_RELEVANCE["tracked"]
+
+
+def test_nights_away_count_as_remote_only_where_masts_are_few() -> None:
+    from fusioncell.infer.circle import away_night_fraction, remote_night_fraction
+
+    cs = _store()
+    traveller, partner, other = "+523300000011", "+523300000012", "+523300000013"
+    n = 0
+    # a town 60 km away: six masts within 2 km of each other, busy with other people's calls
+    town = [(20.10 + 0.003 * k, -103.80) for k in range(6)]
+    for k, (la, lo) in enumerate(town):
+        n += 1
+        _call(cs, f"t{n}", other, "+523300000099", T0 + timedelta(hours=k), la, lo)
+    for day in range(10):
+        night = T0 + timedelta(days=day, hours=16)  # 22:00 local
+        away = day % 3 == 0  # 4 nights of 10
+        n += 1
+        _call(cs, f"e{n}", traveller, other, night, town[0][0] if away else 20.60, town[0][1] if away else -103.30)
+        n += 1
+        _call(cs, f"e{n}", partner, other, night, 19.40 if away else 20.61, -103.90 if away else -103.31)
+    away = away_night_fraction(cs, [traveller, partner])
+    assert away[traveller] == pytest.approx(0.4) and away[partner] == pytest.approx(0.4)
+    remote = remote_night_fraction(cs, [traveller, partner])
+    assert remote[traveller] == 0.0
+    assert remote[partner] == pytest.approx(0.4)

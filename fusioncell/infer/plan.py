@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fusioncell.infer.choice import ChoiceModel
-from fusioncell.infer.circle import away_night_fraction
+from fusioncell.infer.circle import away_night_fraction, remote_night_fraction
 from fusioncell.infer.evidence import member_positions
 from fusioncell.infer.features import FEATURES
 from fusioncell.infer.locate import analyse, load_model
@@ -89,7 +89,9 @@ def lead_probability(roles: dict[str, float], active_share: float, away_share: f
     each role leads with ``ROLE_LEAD_P`` and the roles combine as independent
     chances (noisy-or). Then times how often the phone is on
     (``active_share`` of days, floored at 0.3) and how much its owner roams
-    (``away_share`` of nights off its usual cell site), capped at 0.95.
+    (``away_share``: ``plan`` passes twice the share of nights spent at a
+    remote cell site away from the usual one, where a man in hiding is
+    visited), capped at 0.95.
 
     >>> round(lead_probability({"partner": 1.0}, 1.0, 0.5), 2)
     0.85
@@ -126,7 +128,9 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
             [sorted(circle.members)],
         ).fetchall()
     }
-    away = away_night_fraction(store, [i for i in circle.members if i.startswith("+")])
+    phones = [i for i in circle.members if i.startswith("+")]
+    away = away_night_fraction(store, phones)
+    remote = remote_night_fraction(store, phones)
     recs = []
     idents = pos.identifier.astype(str) if len(pos) else np.zeros(0, dtype=str)
     for ident, member in circle.members.items():
@@ -134,7 +138,7 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
             continue
         act = float(activity.get(ident, 0.0)) if ident.startswith("+") else 0.5
         roams = float(away.get(ident, 0.25))
-        q = lead_probability(member.roles or {member.role: member.p_identity}, act, roams)
+        q = lead_probability(member.roles or {member.role: member.p_identity}, act, 2.0 * float(remote.get(ident, 0.1)))
         baseline = np.zeros(n + 1)
         sel = (idents == ident) & pos.night if len(pos) else np.zeros(0, dtype=bool)
         if n and np.any(sel):
@@ -148,7 +152,8 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
         why = [f"{member.role} of the target" + (f" ({member.person})" if member.person else "")]
         why.append(f"leads to his place with p≈{q:.2f} if tracked")
         if ident in away:
-            why.append(f"away from its usual cell site on {100 * roams:.0f}% of nights")
+            why.append(f"away from its usual cell site on {100 * roams:.0f}% of nights"
+                       + (f", {100 * remote[ident]:.0f}% at remote sites" if remote.get(ident) else ""))
         if member.reasons:
             why.append(member.reasons[0])
         why.append("not yet tracked")
