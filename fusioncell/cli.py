@@ -232,7 +232,7 @@ def report(
 @app.command()
 def demo(
     out: Path = typer.Option(Path("demo-out"), "--out", help="Where the demo writes its case and report."),
-    seed: int = typer.Option(1001, "--seed"),
+    seed: int = typer.Option(1002, "--seed", help="Simulator seed of the demo world (held-out range, ≥ 1000)."),
     rounds: int = typer.Option(3, "--rounds"),
 ) -> None:
     """Tell the whole story on a simulated case: seed lead -> plan -> track -> locate -> report."""

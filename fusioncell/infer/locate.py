@@ -257,7 +257,8 @@ def render_text(result: dict[str, Any]) -> str:
             f"({estimative(h['probability'])}) — {h['label']}"
         )
         for e in h["evidence"][:4]:
-            lines.append(f"     {e['weight']:+.2f}  {e['summary']}  [{', '.join(e['source_ids'])}]")
+            srcs = f"  [{', '.join(e['source_ids'])}]" if e["source_ids"] else ""
+            lines.append(f"     {e['weight']:+.2f}  {e['summary']}{srcs}")
         if h["windows"]:
             w = h["windows"][-1]
             lines.append(f"     last window: {w['from']} → {w['to']}")
