@@ -171,6 +171,7 @@ def _draw_layers(
     label_places: int,
     zoom: bool,
     unlabelled: tuple[float, float, float, float] | None = None,
+    fill_max_m: float | None = None,
 ) -> list[Any]:
     handles: list[Any] = []
     if towers is not None and len(towers[0]):
@@ -213,8 +214,12 @@ def _draw_layers(
     offsets = ((12, 12), (12, -18), (-60, 12), (-60, -18), (20, 28))
     for k, h in enumerate(hypotheses):
         p = float(h.get("probability") or 0.0)
-        ax.add_patch(_circle(float(h["lat"]), float(h["lon"]), float(h.get("radius_m") or 0.0), lat0,
-                             facecolor=_HYP_COLOUR, alpha=0.18 + 0.4 * p, edgecolor=_HYP_COLOUR, lw=1.5, zorder=7))
+        r = float(h.get("radius_m") or 0.0)
+        # a circle wider than the panel would tint all of it: outline only
+        filled = fill_max_m is None or r <= fill_max_m
+        ax.add_patch(_circle(float(h["lat"]), float(h["lon"]), r, lat0,
+                             facecolor=_HYP_COLOUR if filled else "none", alpha=0.18 + 0.4 * p if filled else 0.8,
+                             edgecolor=_HYP_COLOUR, lw=1.5, ls="-" if filled else "--", zorder=7))
         ax.scatter([h["lon"]], [h["lat"]], marker="*", s=90 if k == 0 else 50, c=_HYP_COLOUR, edgecolors="black",
                    linewidths=0.5, zorder=8)
         if unlabelled is not None and unlabelled[0] <= float(h["lon"]) <= unlabelled[1] \
@@ -334,7 +339,7 @@ def map_figure(
                     bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "black", "pad": 1.5, "ls": ":"})
         zax = axes[1]
         _draw_layers(zax, lat0, hypotheses, places, tracks, labels, towers, areas, sightings,
-                     label_places=6, zoom=True)
+                     label_places=6, zoom=True, fill_max_m=half_m)
         zax.set_xlim(box[0], box[1])
         zax.set_ylim(box[2], box[3])
         zax.set_aspect(aspect)
