@@ -55,3 +55,25 @@ def test_a_phone_that_is_rarely_on_or_never_roams_leads_less_often() -> None:
     full = lead_probability({"partner": 1.0}, 1.0, 0.5)
     assert lead_probability({"partner": 1.0}, 0.1, 0.5) == pytest.approx(full * 0.4)
     assert lead_probability({"partner": 1.0}, 1.0, 0.0) == pytest.approx(full * 0.5)
+
+
+def test_nights_away_from_her_usual_bed_are_never_explained_as_habit() -> None:
+    from fusioncell.infer.plan import habit_baseline
+
+    # candidates: her home town and a remote compound 80 km away
+    cand_lat, cand_lon = np.array([20.60, 19.90]), np.array([-103.30, -103.70])
+    # 6 nights at home, 4 at the compound
+    lat = np.array([20.60] * 6 + [19.90] * 4)
+    lon = np.array([-103.30] * 6 + [-103.70] * 4)
+    b = habit_baseline(cand_lat, cand_lon, lat, lon, np.full(10, 200.0))
+    assert b[1] == 0.0  # the compound: what tracking her is for
+    assert b[0] == pytest.approx(0.6)  # home: 6 of 10 nights
+    assert b.sum() == pytest.approx(1.0)
+
+
+def test_habit_mass_is_capped_so_a_track_can_always_surprise() -> None:
+    from fusioncell.infer.plan import habit_baseline
+
+    b = habit_baseline(np.array([20.60]), np.array([-103.30]), np.full(5, 20.60), np.full(5, -103.30),
+                       np.full(5, 100.0))
+    assert b[0] == pytest.approx(0.8) and b[1] == pytest.approx(0.2)

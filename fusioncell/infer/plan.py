@@ -103,6 +103,38 @@ def lead_probability(roles: dict[str, float], active_share: float, away_share: f
     return float(min(0.95, q))
 
 
+def habit_baseline(cand_lat: FloatArray, cand_lon: FloatArray, night_lat: FloatArray, night_lon: FloatArray,
+                   night_acc_m: FloatArray) -> FloatArray:
+    """Where a track shows a person's own habits, over the n candidates plus "none of them" (last).
+
+    Her habits are where she usually sleeps: the ~1 km cell holding most of
+    her night-time positions, and what lies within ~3 km of it. A candidate
+    place there would show up on her track whether or not he is there, so it
+    is explained by habit; her nights *away* from it are what tracking her is
+    for and never count as habit. At most 0.8 of the mass goes to candidates.
+
+    >>> b = habit_baseline(np.array([20.60, 19.90]), np.array([-103.30, -103.70]),
+    ...                    np.array([20.60, 20.60, 20.60, 19.90]), np.array([-103.30, -103.30, -103.30, -103.70]),
+    ...                    np.array([100.0] * 4))
+    >>> b.round(2).tolist()  # home (3 of 4 nights) is habit; the night away is not
+    [0.75, 0.0, 0.25]
+    """
+    n = cand_lat.shape[0]
+    out = np.zeros(n + 1)
+    if n and night_lat.size:
+        cells = np.stack([np.round(night_lat, 2), np.round(night_lon, 2)], axis=1)
+        uniq, inv, cnt = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
+        hlat, hlon = uniq[int(np.argmax(cnt))]
+        home = np.abs(night_lat - hlat) + np.abs(night_lon - hlon) <= 0.03
+        if home.any():
+            d = haversine_m(cand_lat[:, None], cand_lon[:, None], night_lat[home][None, :], night_lon[home][None, :])
+            counts = (d < np.maximum(night_acc_m[home][None, :], 300.0)).sum(axis=1).astype(float)
+            share = counts / float(night_lat.size)
+            out[:n] = share * min(1.0, 0.8 / max(float(share.sum()), 1e-12))
+    out[n] = 1.0 - out[:n].sum()
+    return out
+
+
 def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: ChoiceModel | None = None) -> dict[str, Any]:
     """Ranked collection recommendations in the CLI contract's JSON shape."""
     info = store.case()
@@ -139,15 +171,9 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
         act = float(activity.get(ident, 0.0)) if ident.startswith("+") else 0.5
         roams = float(away.get(ident, 0.25))
         q = lead_probability(member.roles or {member.role: member.p_identity}, act, 2.0 * float(remote.get(ident, 0.1)))
-        baseline = np.zeros(n + 1)
         sel = (idents == ident) & pos.night if len(pos) else np.zeros(0, dtype=bool)
-        if n and np.any(sel):
-            d = haversine_m(cs.lat[:, None], cs.lon[:, None], pos.lat[sel][None, :], pos.lon[sel][None, :])
-            near = d < np.maximum(pos.acc_m[sel][None, :], 300.0)
-            counts = near.sum(axis=1).astype(float)
-            baseline[:n] = counts / max(1.0, float(sel.sum()))
-            baseline[:n] = baseline[:n] / max(1.0, baseline[:n].sum()) * min(0.8, baseline[:n].sum())
-        baseline[n] = 1.0 - baseline[:n].sum()
+        baseline = habit_baseline(cs.lat, cs.lon, pos.lat[sel], pos.lon[sel], pos.acc_m[sel]) if len(pos) \
+            else np.append(np.zeros(n), 1.0)
         gain = expected_information_gain(prior, q, baseline)
         why = [f"{member.role} of the target" + (f" ({member.person})" if member.person else "")]
         why.append(f"leads to his place with p≈{q:.2f} if tracked")
