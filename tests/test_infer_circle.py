@@ -58,33 +58,13 @@ def test_no_claim_about_the_target_means_an_empty_circle() -> None:
     assert target_circle(cs, "person-target").members == {}
 
 
-def test_alias_without_a_number_is_found_among_her_friends_contacts_by_her_nights_away() -> None:
-    cs = _store()
-    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
-    _claim(cs, "r2", "+523300000001", "associate_of", "alias:La Güera")  # the seed lead
+def _partner_scene(cs: CaseStore, tracked: bool = True) -> tuple[str, str, str]:
+    """A lead (tracked, unless not) who calls two people nightly: a homebody and a woman who often sleeps far away."""
     lead, homebody, partner = "+523300000001", "+523300000002", "+523300000003"
-    n = 0
-    for day in range(20):
-        night = T0 + timedelta(days=day, hours=16)  # 22:00 local (UTC-6)
-        # the homebody calls the lead more often, always from the same cell
-        for k in range(3):
-            n += 1
-            _call(cs, f"e{n}", homebody, lead, night + timedelta(minutes=k), 20.60, -103.30)
-        # the partner spends every other night on a far cell
-        n += 1
-        far = day % 2 == 0
-        _call(cs, f"e{n}", partner, lead, night, 19.90 if far else 20.61, -103.70 if far else -103.31)
-    circle = target_circle(cs, "person-target")
-    assert circle.members[partner].relevance > circle.members[homebody].relevance
-    assert circle.members[partner].person == "alias:La Güera"
-
-
-def _partner_scene(cs: CaseStore) -> tuple[str, str, str]:
-    """A tracked lead who calls two people nightly: a homebody and a woman who often sleeps far away."""
-    lead, homebody, partner = "+523300000001", "+523300000002", "+523300000003"
-    cs.con.execute(
-        "INSERT INTO locations (event_id, source_id, agency, observed, identifier, lat, lon) "
-        "VALUES ('l1', 'h1', 'AG', ?, ?, 20.6, -103.3)", [T0, lead])
+    if tracked:
+        cs.con.execute(
+            "INSERT INTO locations (event_id, source_id, agency, observed, identifier, lat, lon) "
+            "VALUES ('l1', 'h1', 'AG', ?, ?, 20.6, -103.3)", [T0, lead])
     n = 0
     for day in range(20):
         night = T0 + timedelta(days=day, hours=16)  # 22:00 local (UTC-6)
@@ -95,6 +75,18 @@ def _partner_scene(cs: CaseStore) -> tuple[str, str, str]:
         far = day % 2 == 0
         _call(cs, f"e{n}", partner, lead, night, 19.90 if far else 20.61, -103.70 if far else -103.31)
     return lead, homebody, partner
+
+
+def test_alias_without_a_number_is_found_among_her_friends_contacts_by_her_nights_away() -> None:
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    _claim(cs, "r2", "+523300000001", "associate_of", "alias:La Güera")  # the seed lead
+    # the homebody calls the lead more often, always from the same cell; the
+    # partner spends every other night on a far cell
+    _, homebody, partner = _partner_scene(cs, tracked=False)
+    circle = target_circle(cs, "person-target")
+    assert circle.members[partner].relevance > circle.members[homebody].relevance
+    assert circle.members[partner].person == "alias:La Güera"
 
 
 def test_a_weakly_graded_number_yields_to_the_tracked_leads_contact_who_sleeps_away() -> None:

@@ -361,17 +361,10 @@ def _candidate_phones(
     return out
 
 
-def away_night_fraction(store: CaseStore, phones: list[str]) -> dict[str, float]:
-    """Share of each phone's nights spent on cell sites away from its usual one.
-
-    A night is "away" when the phone's night-time (21:00–06:00 local) serving
-    cells are more than ~3 km from the cell it uses on most nights.
-    """
-    if not phones:
-        return {}
-    tz = store.case().timezone
-    rows = store.con.execute(
-        f"""
+def _night_cells_sql(tz: str) -> str:
+    """CTEs ``n`` (the night-time serving cells of each phone in ``$1``, by
+    night) and ``home`` (the cell it uses on most nights) for the night measures."""
+    return f"""
         WITH p AS (
           SELECT caller AS i, caller_lat AS lat, caller_lon AS lon, start FROM comms
           WHERE caller IN (SELECT unnest($1)) AND caller_lat IS NOT NULL
@@ -383,7 +376,20 @@ def away_night_fraction(store: CaseStore, phones: list[str]) -> dict[str, float]
         ), home AS (
           SELECT i, arg_max(lat, k) AS hlat, arg_max(lon, k) AS hlon FROM (
             SELECT i, lat, lon, count(DISTINCT night) AS k FROM n GROUP BY ALL) GROUP BY i
-        )
+        )"""
+
+
+def away_night_fraction(store: CaseStore, phones: list[str]) -> dict[str, float]:
+    """Share of each phone's nights spent on cell sites away from its usual one.
+
+    A night is "away" when the phone's night-time (21:00–06:00 local) serving
+    cells are more than ~3 km from the cell it uses on most nights.
+    """
+    if not phones:
+        return {}
+    tz = store.case().timezone
+    rows = store.con.execute(
+        _night_cells_sql(tz) + """
         SELECT i, count(DISTINCT night) FILTER (WHERE abs(lat - hlat) + abs(lon - hlon) > 0.03)
                   / greatest(1, count(DISTINCT night))
         FROM n JOIN home USING (i) GROUP BY i
@@ -408,19 +414,7 @@ def remote_night_fraction(store: CaseStore, phones: list[str], *, radius_m: floa
     tz = store.case().timezone
     dlat = radius_m / 111_000.0
     rows = store.con.execute(
-        f"""
-        WITH p AS (
-          SELECT caller AS i, caller_lat AS lat, caller_lon AS lon, start FROM comms
-          WHERE caller IN (SELECT unnest($1)) AND caller_lat IS NOT NULL
-          UNION ALL SELECT callee, callee_lat, callee_lon, start FROM comms
-          WHERE callee IN (SELECT unnest($1)) AND callee_lat IS NOT NULL
-        ), n AS (
-          SELECT i, lat, lon, CAST((start AT TIME ZONE '{tz}') - INTERVAL 12 HOUR AS DATE) AS night
-          FROM p WHERE hour(start AT TIME ZONE '{tz}') >= 21 OR hour(start AT TIME ZONE '{tz}') < 6
-        ), home AS (
-          SELECT i, arg_max(lat, k) AS hlat, arg_max(lon, k) AS hlon FROM (
-            SELECT i, lat, lon, count(DISTINCT night) AS k FROM n GROUP BY ALL) GROUP BY i
-        ), away AS (
+        _night_cells_sql(tz) + """, away AS (
           SELECT DISTINCT n.lat, n.lon FROM n JOIN home USING (i)
           WHERE abs(n.lat - hlat) + abs(n.lon - hlon) > 0.03
         ), sites AS (
