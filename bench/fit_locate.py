@@ -40,7 +40,7 @@ def features_of_case(args: tuple[int, str, tuple[str, ...]]) -> list[tuple[np.nd
 def features_of(seed: int, diff: str, mode: str) -> tuple[np.ndarray, int, str]:
     store, truth = (seed_case if mode == "seed" else partner_case)(seed, diff)
     with CaseStore.open(store) as cs:
-        _, _, cand, _ = analyse(cs)
+        cand = analyse(cs).candidates
     tf = truth["target_final"]
     if cand.lat.size == 0:
         return np.zeros((0, len(FEATURES))), -1, f"{diff}-{seed}-{mode}"

@@ -3,7 +3,7 @@
 import numpy as np
 
 from fusioncell.infer.evidence import Claims, Positions, Sightings
-from fusioncell.infer.features import FEATURES, Candidate, _homes, compute_features, generate_candidates
+from fusioncell.infer.features import FEATURES, Candidate, EvidenceContext, _homes, compute_features, generate_candidates
 from fusioncell.spacetime.geo import haversine_m
 
 HOME = (20.60, -103.30)
@@ -28,7 +28,14 @@ def _positions(rng: np.random.Generator) -> Positions:
         lat=np.array(cols[2]), lon=np.array(cols[3]), acc_m=np.array(cols[4]),
         fine=np.array(cols[5]), night=np.array(cols[6]), night_key=np.array(cols[7], dtype=np.int64),
         event_id=np.array(cols[8], dtype=object), source_id=np.array(cols[9], dtype=object),
+        tz_offset_s=np.full(len(rows), -6 * 3600, dtype=np.int64),
     )
+
+
+def _ctx(pos: Positions, rel: dict[str, float], homes, exclude=None, partner: float = 1.0, **kw) -> EvidenceContext:  # type: ignore[no-untyped-def]
+    return EvidenceContext(pos=pos, relevance=rel, partner_share={k: partner for k in rel}, claims=_empty_claims(),
+                           sights=_empty_sightings(), homes=homes, as_of=T_END, tower_lat=np.array([HOME[0]]),
+                           tower_lon=np.array([HOME[1]]), exclude_homes=exclude or [], tz_offset_s=pos.tz_offset_s, **kw)
 
 
 def _empty_claims() -> Claims:
@@ -49,8 +56,7 @@ def _run(exclude_home: bool = False):  # type: ignore[no-untyped-def]
     homes = _homes(pos)
     cands = generate_candidates(pos, rel, _empty_claims(), _empty_sightings(), np.zeros(0), np.zeros(0), homes)
     excl = list(homes.values()) if exclude_home else None
-    cs = compute_features(cands, pos, rel, _empty_claims(), _empty_sightings(), homes, T_END,
-                          np.array([HOME[0]]), np.array([HOME[1]]), excl)
+    cs = compute_features(cands, _ctx(pos, rel, homes, excl))
     return homes, cs
 
 
@@ -62,7 +68,7 @@ def test_home_is_where_most_nights_are_spent() -> None:
 
 def test_nights_away_from_home_make_the_strongest_candidate_and_it_lands_on_the_hideout() -> None:
     _, cs = _run()
-    best = int(np.argmax(cs.features[:, list(FEATURES).index("nights_fine")]))
+    best = int(np.argmax(cs.features[:, list(FEATURES).index("nights_partner")]))
     assert float(haversine_m(cs.lat[best], cs.lon[best], *HIDEOUT)) < 150
 
 
@@ -71,9 +77,8 @@ def test_a_members_own_home_is_not_evidence_for_that_place() -> None:
     rel = {"+52partner": 1.0}
     homes = _homes(pos)
     cands = [Candidate(HOME[0], HOME[1], "test"), Candidate(HOME[0] + 0.006, HOME[1], "test (650 m N)")]
-    cs = compute_features(cands, pos, rel, _empty_claims(), _empty_sightings(), homes, T_END,
-                          np.array([HOME[0]]), np.array([HOME[1]]))
-    nights = cs.features[:, list(FEATURES).index("nights_fine")]
+    cs = compute_features(cands, _ctx(pos, rel, homes))
+    nights = cs.features[:, list(FEATURES).index("nights_partner")]
     assert np.all(nights == 0), "nights at home count neither at home nor just outside its radius"
 
 
@@ -86,3 +91,67 @@ def test_no_evidence_no_candidates() -> None:
     pos = _positions(np.random.default_rng(1)).take(np.zeros(27 * 24, dtype=bool))
     cands = generate_candidates(pos, {}, _empty_claims(), _empty_sightings(), np.zeros(0), np.zeros(0), {})
     assert cands == []
+
+
+def test_an_associates_repeated_nights_count_once_but_a_partners_accumulate() -> None:
+    """Explaining away: a lieutenant who sleeps at a safe house every third night has one reason,
+    not nine; the same nights by the partner (who goes there to see him) keep adding up."""
+    pos = _positions(np.random.default_rng(7))
+    homes = _homes(pos)
+    cand = [Candidate(HIDEOUT[0], HIDEOUT[1], "test")]
+    as_partner = compute_features(cand, _ctx(pos, {"+52partner": 1.0}, homes, partner=1.0))
+    as_other = compute_features(cand, _ctx(pos, {"+52partner": 1.0}, homes, partner=0.0))
+    col = list(FEATURES).index
+    # nine nights, recency-weighted (ages 3-27 days): about 2.6 units, more than the one an associate may add
+    assert as_partner.features[0, col("nights_partner")] > np.log1p(2.0)
+    assert as_partner.features[0, col("nights_others")] == 0.0
+    assert as_other.features[0, col("nights_partner")] == 0.0
+    # capped at one unit for the one associate: log1p(1)
+    assert abs(as_other.features[0, col("nights_others")] - np.log1p(1.0)) < 1e-9
+
+
+def _coverage_without(lat: float, lon: float):  # type: ignore[no-untyped-def]
+    """One cell site at the partner's home serving 5 km: the hideout, 80 km away, is a hole."""
+    from fusioncell.spacetime.coverage import Coverage
+
+    return Coverage(np.array([lat]), np.array([lon]), np.array([5000.0]), np.array([0], dtype=np.int64))
+
+
+def _silent_partner(hole_nights: list[int]) -> Positions:
+    """Partner at home day and night, a fix every 20 min, except on ``hole_nights``: no fix 21:00-07:00 local."""
+    n = 27 * 72
+    t = np.datetime64("2026-02-01T06:00:00", "s") + np.arange(n) * np.timedelta64(1200, "s")  # from 00:00 local
+    local_h = (np.arange(n) * 1200 // 3600) % 24
+    night_key = (np.arange(n) * 1200 - 12 * 3600) // 86400  # evening date (days since the start)
+    silent = np.isin(night_key, hole_nights) & ((local_h >= 21) | (local_h < 7))
+    rng = np.random.default_rng(3)
+    lat = HOME[0] + rng.normal(0, 0.001, n)
+    lon = HOME[1] + rng.normal(0, 0.001, n)
+    pos = Positions(
+        identifier=np.full(n, "+52partner", dtype=object), t=t, lat=lat, lon=lon, acc_m=np.full(n, 200.0),
+        fine=np.ones(n, dtype=bool), night=(local_h >= 21) | (local_h < 6), night_key=night_key.astype(np.int64),
+        event_id=np.array([f"e{i}" for i in range(n)], dtype=object), source_id=np.full(n, "geo-1", dtype=object),
+        tz_offset_s=np.full(n, -6 * 3600, dtype=np.int64))
+    return pos.take(~silent)
+
+
+def test_silent_nights_point_at_a_reachable_place_out_of_coverage() -> None:
+    hole_nights = [3, 9, 15, 21]
+    pos = _silent_partner(hole_nights)
+    homes = _homes(pos)
+    near_hole = (HOME[0] - 0.5, HOME[1] - 0.3)  # ~60 km: reachable overnight, out of coverage
+    far_hole = (HOME[0] + 4.0, HOME[1])  # ~440 km: out of coverage but not reachable and back
+    covered = (HOME[0] + 0.01, HOME[1] + 0.01)  # 1.5 km from the site: covered, so silence is not explained
+    cands = [Candidate(*near_hole, "test"), Candidate(*far_hole, "test"), Candidate(*covered, "test")]
+    cs = compute_features(cands, _ctx(pos, {"+52partner": 1.0}, homes, coverage=_coverage_without(*HOME)))
+    f = cs.features[:, list(FEATURES).index("silent_nights")]
+    assert f[0] > np.log1p(1.0), "several silent nights, one reachable hole: the hole takes them"
+    assert f[1] == 0.0 and f[2] == 0.0
+
+
+def test_a_phone_that_is_never_silent_gives_no_silent_nights() -> None:
+    pos = _silent_partner([])
+    homes = _homes(pos)
+    cands = [Candidate(HOME[0] - 0.5, HOME[1] - 0.3, "test")]
+    cs = compute_features(cands, _ctx(pos, {"+52partner": 1.0}, homes, coverage=_coverage_without(*HOME)))
+    assert cs.features[0, list(FEATURES).index("silent_nights")] == 0.0

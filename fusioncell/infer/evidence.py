@@ -46,6 +46,7 @@ class Positions:
     night_key: npt.NDArray[np.int64]  # local date of the evening a night belongs to (days since epoch)
     event_id: npt.NDArray[np.object_]
     source_id: npt.NDArray[np.object_]
+    tz_offset_s: npt.NDArray[np.int64]  # local time minus UTC at each observation (seconds)
 
     def __len__(self) -> int:
         return int(self.lat.shape[0])
@@ -145,7 +146,7 @@ def member_positions(store: CaseStore, circle: Circle, timezone: str) -> Positio
     SELECT identifier, t, lat, lon, acc, fine,
            hour(tl) >= {NIGHT_FROM_H} OR hour(tl) < {NIGHT_TO_H} AS night,
            CAST(date_diff('day', DATE '1970-01-01', CAST(tl - INTERVAL 12 HOUR AS DATE)) AS BIGINT) AS night_key,
-           event_id, source_id
+           event_id, source_id, CAST(epoch(tl) - epoch(t) AS BIGINT) AS tz_offset_s
     FROM l ORDER BY identifier, t, event_id
     """
     r = con.execute(q).fetchnumpy()
@@ -161,6 +162,7 @@ def member_positions(store: CaseStore, circle: Circle, timezone: str) -> Positio
         night_key=np.asarray(r["night_key"], dtype=np.int64),
         event_id=np.asarray(r["event_id"], dtype=object),
         source_id=np.asarray(r["source_id"], dtype=object),
+        tz_offset_s=np.asarray(r["tz_offset_s"], dtype=np.int64),
     )
 
 

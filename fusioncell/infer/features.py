@@ -19,41 +19,31 @@ import numpy.typing as npt
 
 from fusioncell.infer.circle import Circle
 from fusioncell.infer.evidence import Claims, Positions, Sightings
+from fusioncell.spacetime.coverage import Coverage
 from fusioncell.spacetime.geo import haversine_m
 
 FloatArray = npt.NDArray[np.float64]
 
 #: Feature names, in model order, with what each measures.
 FEATURES: dict[str, str] = {
-    "nights_fine": "nights circle members' handsets were located here, away from their homes (weighted by relevance, recent nights count more)",
-    "nights_coarse": "nights circle members' phones used cell sites covering this place, away from their homes",
+    "nights_partner": "nights his partner's handset was located here, away from her home (recent nights count more)",
+    "nights_partner_coarse": "nights his partner's phone used cell sites covering this place, away from her home",
+    "nights_others": "nights other circle members spent here, each member counting at most once (their own routine explains repeats)",
     "days_fine": "days circle members' handsets were located here away from home by day",
     "days_coarse": "days circle members' phones used cell sites covering this place by day",
     "convergence": "distinct circle members located here by handset fixes (group convergence)",
     "dark": "times a circle member's phone went silent right after being here",
-    "sighting": "sightings of him or of his circle's vehicles here (detector confidence)",
+    "silent_nights": "nights his partner's phone was silent, this place reachable in the gap and out of cell coverage",
+    "sighting_him": "sightings of him here (detector or observer confidence)",
+    "sighting_vehicle": "sightings of vehicles his circle uses here (detector confidence)",
     "claims": "graded informant claims placing him here (log-odds from the Admiralty table)",
-    "isolated_nights": "nights located here when the place is isolated (nights_fine x remote)",
-    "lead_margin": "how far this place's located nights exceed the next best place's",
+    "isolated_nights": "his partner's nights here when the place is isolated (nights_partner x remote)",
+    "lead_margin": "how far his partner's located nights here exceed those at the next best place",
     "home_of_member": "the place is a circle member's own home (relevance-weighted)",
     "remote": "isolated place: at most two cell sites within 3 km",
     "staleness": "days since the latest night-time evidence here, beyond a week (log)",
 }
-NONNEG = {
-    "nights_fine": True,
-    "nights_coarse": True,
-    "days_fine": True,
-    "days_coarse": True,
-    "convergence": True,
-    "dark": True,
-    "sighting": True,
-    "claims": True,
-    "isolated_nights": True,
-    "lead_margin": True,
-    "home_of_member": False,
-    "remote": False,
-    "staleness": False,
-}
+NONNEG = {n: n not in ("home_of_member", "remote", "staleness") for n in FEATURES}
 
 TAU_DAYS = 10.0  # recency: evidence loses half its weight in ~7 days
 FIX_SIGMA_FLOOR_M = 150.0
@@ -178,225 +168,371 @@ def generate_candidates(
     return chosen
 
 
+#: Each non-partner member's nights at one place count at most this much
+#: (a lieutenant who sleeps at a safe house every week has one reason, not ten).
+OTHERS_CAP = 1.0
+#: A silence this long that spans the small hours is a silent night.
+SILENT_MIN_S = 3 * 3600
+SILENT_CORE_H = (1, 4)  # local hours that a silent night must cover
+ROAD_SPEED_MPS = 16.0  # ~58 km/h door to door on rural roads
+MIN_STAY_S = 2 * 3600  # time that must be left to be somewhere in the gap
+
+
+@dataclass(frozen=True)
+class EvidenceContext:
+    """Everything the features are computed from (model-free)."""
+
+    pos: Positions
+    relevance: dict[str, float]
+    partner_share: dict[str, float]  # per identifier: probability it is his partner's (role weight)
+    claims: Claims
+    sights: Sightings
+    homes: dict[str, tuple[float, float, float]]
+    as_of: np.datetime64
+    tower_lat: FloatArray
+    tower_lon: FloatArray
+    exclude_homes: list[tuple[float, float, float]] = field(default_factory=list)
+    coverage: Coverage | None = None
+    tz_offset_s: npt.NDArray[np.int64] | None = None  # per position: local offset, for the small hours
+
+
 def _group_max(k: FloatArray, starts: npt.NDArray[np.int64]) -> FloatArray:
     if k.shape[1] == 0:
         return np.zeros((k.shape[0], 0))
     return np.maximum.reduceat(k, starts, axis=1)
 
 
-def compute_features(
-    cands: list[Candidate], pos: Positions, relevance: dict[str, float], claims: Claims,
-    sights: Sightings, homes: dict[str, tuple[float, float, float]], as_of: np.datetime64,
-    tower_lat: FloatArray, tower_lon: FloatArray,
-    exclude_homes: list[tuple[float, float, float]] | None = None,
-) -> CandidateSet:
-    m = len(cands)
-    exclude_homes = exclude_homes or []
-    clat = np.array([c.lat for c in cands], dtype=float)
-    clon = np.array([c.lon for c in cands], dtype=float)
-    names = list(FEATURES)
-    F = np.zeros((m, len(names)))
-    support: list[dict[str, list[tuple[float, str, list[str], list[str]]]]] = [dict() for _ in range(m)]
-    windows: list[list[tuple[np.datetime64, np.datetime64]]] = [[] for _ in range(m)]
-    last_seen = np.full(m, np.nan)
-    radius = np.array([c.radius_m for c in cands], dtype=float)
-    if m == 0:
-        return CandidateSet(clat, clon, radius, [], F, support, windows, last_seen)
-    col = {n: i for i, n in enumerate(names)}
+def _per_pos(ctx: EvidenceContext, d: dict[str, float], default: float = 0.0) -> FloatArray:
+    idents = ctx.pos.identifier
+    return np.array([d.get(str(i), default) for i in idents], dtype=float) if len(ctx.pos) else np.zeros(0)
 
-    # mean-shift each candidate onto the mode of nearby handset fixes of circle
-    # members away from their own homes (weights: relevance / accuracy^2,
-    # nights twice): many fixes of 100 m-1 km accuracy locate a compound well
-    if len(pos):
-        rel_all = np.array([relevance.get(str(i), 0.0) for i in pos.identifier])
-        hl = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[0] for i in pos.identifier])
-        hn = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[1] for i in pos.identifier])
-        hr = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[2] for i in pos.identifier])
-        away = np.isnan(hl) | (
-            haversine_m(pos.lat, pos.lon, np.nan_to_num(hl), np.nan_to_num(hn)) > hr + AWAY_ACCURACY_FACTOR * pos.acc_m)
-        sel = pos.fine & away & (rel_all > 0)
-        if sel.any():
-            flat, flon = pos.lat[sel], pos.lon[sel]
-            w0 = rel_all[sel] * np.where(pos.night[sel], 2.0, 1.0) / np.maximum(pos.acc_m[sel], 50.0) ** 2
-            near0 = np.count_nonzero(
-                haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :]) < 600.0, axis=1) >= 3
-            for _ in range(8):
-                d = haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :])
-                k = _kernel(d, MEANSHIFT_BANDWIDTH_M) * w0[None, :]
-                ks = k.sum(axis=1)
-                ok = near0 & (ks > 0)
-                nlat = np.where(ok, (k * flat[None, :]).sum(axis=1) / np.where(ks > 0, ks, 1), clat)
-                nlon = np.where(ok, (k * flon[None, :]).sum(axis=1) / np.where(ks > 0, ks, 1), clon)
-                moved = float(np.max(haversine_m(clat, clon, nlat, nlon)))
-                clat, clon = nlat, nlon
-                if moved < 5.0:
-                    break
-            d = haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :])
-            k = _kernel(d, MEANSHIFT_BANDWIDTH_M) * w0[None, :]
-            spread = np.sqrt((k * d**2).sum(axis=1) / np.maximum(k.sum(axis=1), 1e-12))
-            radius = np.where(near0, np.clip(spread, 75.0, 400.0), radius)
-    # refinement can pull several seeds onto one spot: keep the first (strongest) of each
+
+def _home_arrays(ctx: EvidenceContext) -> tuple[FloatArray, FloatArray, FloatArray]:
+    h = ctx.homes
+    ids = [str(i) for i in ctx.pos.identifier]
+    return (np.array([h.get(i, (np.nan, np.nan, 0.0))[0] for i in ids], dtype=float),
+            np.array([h.get(i, (np.nan, np.nan, 0.0))[1] for i in ids], dtype=float),
+            np.array([h.get(i, (np.nan, np.nan, 0.0))[2] for i in ids], dtype=float))
+
+
+def _away_mask(ctx: EvidenceContext) -> npt.NDArray[np.bool_]:
+    """Positions that are clearly not at the member's own home."""
+    pos = ctx.pos
+    hl, hn, hr = _home_arrays(ctx)
+    return np.isnan(hl) | (haversine_m(pos.lat, pos.lon, np.nan_to_num(hl), np.nan_to_num(hn))
+                           > hr + AWAY_ACCURACY_FACTOR * pos.acc_m)
+
+
+def _refine(clat: FloatArray, clon: FloatArray, radius: FloatArray, ctx: EvidenceContext) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Mean-shift each candidate onto the mode of nearby away-from-home handset fixes.
+
+    Weights: relevance / accuracy², nights twice. Many fixes of 100 m–1 km
+    accuracy locate a compound well.
+    """
+    pos = ctx.pos
+    if not len(pos):
+        return clat, clon, radius
+    rel_all = _per_pos(ctx, ctx.relevance)
+    sel = pos.fine & _away_mask(ctx) & (rel_all > 0)
+    if not sel.any():
+        return clat, clon, radius
+    flat, flon = pos.lat[sel], pos.lon[sel]
+    w0 = rel_all[sel] * np.where(pos.night[sel], 2.0, 1.0) / np.maximum(pos.acc_m[sel], 50.0) ** 2
+    near0 = np.count_nonzero(haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :]) < 600.0, axis=1) >= 3
+    for _ in range(8):
+        d = haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :])
+        k = _kernel(d, MEANSHIFT_BANDWIDTH_M) * w0[None, :]
+        ks = k.sum(axis=1)
+        ok = near0 & (ks > 0)
+        nlat = np.where(ok, (k * flat[None, :]).sum(axis=1) / np.where(ks > 0, ks, 1), clat)
+        nlon = np.where(ok, (k * flon[None, :]).sum(axis=1) / np.where(ks > 0, ks, 1), clon)
+        moved = float(np.max(haversine_m(clat, clon, nlat, nlon)))
+        clat, clon = nlat, nlon
+        if moved < 5.0:
+            break
+    d = haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :])
+    k = _kernel(d, MEANSHIFT_BANDWIDTH_M) * w0[None, :]
+    spread = np.sqrt((k * d**2).sum(axis=1) / np.maximum(k.sum(axis=1), 1e-12))
+    return clat, clon, np.where(near0, np.clip(spread, 75.0, 400.0), radius)
+
+
+def _keep_mask(clat: FloatArray, clon: FloatArray, ctx: EvidenceContext) -> npt.NDArray[np.bool_]:
+    """Drop refined candidates that collapsed onto a stronger one, and tracked people's homes."""
+    m = clat.size
     keep = np.ones(m, dtype=bool)
-    for i in range(1, m):
+    for i in range(1, m):  # m ≤ MAX_CANDIDATES
         d = haversine_m(clat[i], clon[i], clat[:i][keep[:i]], clon[:i][keep[:i]])
         if d.size and float(d.min()) < DEDUPE_RADIUS_M:
             keep[i] = False
-    # the homes of the people we track (from their handset fixes) are known
-    # places: he is not hiding in the flat of a person under surveillance
-    for hl, hn, hr in exclude_homes:
+    # he is not hiding in the flat of a person under surveillance
+    for hl, hn, hr in ctx.exclude_homes:
         keep &= haversine_m(clat, clon, hl, hn) >= hr
-    if not keep.all():
-        cands = [c for c, k in zip(cands, keep) if k]
-        clat, clon, radius = clat[keep], clon[keep], radius[keep]
-        m = len(cands)
-        F = F[keep]
-        support = [s for s, k in zip(support, keep) if k]
-        windows = [w for w, k in zip(windows, keep) if k]
-        last_seen = last_seen[keep]
+    return keep
 
-    ident_ids = {str(i) for i in pos.identifier} if len(pos) else set()
-    home_of = np.zeros(m)
-    for ident in ident_ids:
-        if ident in homes:
-            hl, hn, hr = homes[ident]
-            dh = haversine_m(clat, clon, hl, hn)
-            home_of = np.maximum(home_of, relevance.get(ident, 0.0) * (dh < hr))
-    F[:, col["home_of_member"]] = home_of
 
-    if len(pos):
-        age_days = (as_of - pos.t).astype("timedelta64[s]").astype(float) / 86400.0
-        decay = np.exp(-np.maximum(age_days, 0.0) / TAU_DAYS)
-        rel = np.array([relevance.get(str(i), 0.0) for i in pos.identifier])
-        sigma = np.where(pos.fine, np.sqrt(pos.acc_m**2 + FIX_SIGMA_FLOOR_M**2), pos.acc_m)
-        D = haversine_m(clat[:, None], clon[:, None], pos.lat[None, :], pos.lon[None, :])
-        K = _kernel(D, sigma[None, :])
-        # a member's own home does not count as evidence for that place
-        hlat = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[0] for i in pos.identifier])
-        hlon = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[1] for i in pos.identifier])
-        hrad = np.array([homes.get(str(i), (np.nan, np.nan, 0.0))[2] for i in pos.identifier])
-        c_home = haversine_m(clat[:, None], clon[:, None], np.nan_to_num(hlat)[None, :], np.nan_to_num(hlon)[None, :])
-        at_home = (~np.isnan(hlat))[None, :] & (c_home < hrad[None, :])
-        # a fix that may well have been taken at the member's home (within its
-        # accuracy) is not evidence of being anywhere else
-        d_own = haversine_m(pos.lat, pos.lon, np.nan_to_num(hlat), np.nan_to_num(hlon))
-        pos_at_home = ~np.isnan(hlat) & (d_own <= hrad + AWAY_ACCURACY_FACTOR * pos.acc_m)
-        at_home = at_home | pos_at_home[None, :]
-        K = np.where(at_home, 0.0, K)
-        idents = pos.identifier.astype(str)
-        members_here = np.zeros(m)
-        for fine, night, fname in (
-            (True, True, "nights_fine"), (False, True, "nights_coarse"),
-            (True, False, "days_fine"), (False, False, "days_coarse"),
-        ):
-            sel = (pos.fine == fine) & (pos.night == night) & (rel > 0)
-            if not sel.any():
-                continue
-            idx = np.flatnonzero(sel)
-            gkey = np.stack([np.unique(idents[idx], return_inverse=True)[1].ravel(), pos.night_key[idx]])
-            order = np.lexsort((gkey[1], gkey[0]))
-            idx, gkey = idx[order], gkey[:, order]
-            starts = np.flatnonzero(np.r_[True, np.any(np.diff(gkey, axis=1) != 0, axis=0)])
-            Kg = _group_max(K[:, idx], starts)  # presence per member-night
-            grel = rel[idx][starts]
-            gdec = np.maximum.reduceat(decay[idx], starts)
-            contrib = Kg * (grel * gdec)[None, :]
-            F[:, col[fname]] = np.log1p(contrib.sum(axis=1))
-            present = Kg > (0.5 if fine else 0.6)
-            gid = idents[idx][starts]
-            for ci in np.flatnonzero(contrib.sum(axis=1) > 0.05):
-                share = contrib[ci]
-                top = np.argsort(-share)[:6]
-                items = []
-                for g in top:
-                    if share[g] <= 0.01:
-                        break
-                    lo = starts[g]
-                    hi = starts[g + 1] if g + 1 < len(starts) else len(idx)
-                    ev = idx[lo:hi][K[ci, idx[lo:hi]] > 0.3]
-                    items.append((float(share[g]), str(gid[g]), [str(e) for e in pos.event_id[ev][:5]],
-                                  sorted({str(s) for s in pos.source_id[ev]})))
-                support[ci].setdefault(fname, []).extend(items)
-                if night:
-                    for g in np.flatnonzero(present[ci]):
-                        lo = starts[g]
-                        hi = starts[g + 1] if g + 1 < len(starts) else len(idx)
-                        ev = idx[lo:hi][K[ci, idx[lo:hi]] > 0.3]
-                        if ev.size:
-                            windows[ci].append((pos.t[ev].min(), pos.t[ev].max()))
-                            ls = float((as_of - pos.t[ev].max()).astype("timedelta64[s]").astype(float) / 86400.0)
-                            last_seen[ci] = ls if np.isnan(last_seen[ci]) else min(last_seen[ci], ls)
-            for ci in range(m):
-                members_here[ci] = max(members_here[ci], 0)
-        # convergence: distinct members present (fine K>0.5 or coarse K>0.6) anywhere in time
-        # (handset fixes only: in town, everyone's calls share the same few cells)
-        pres = (K > 0.5) & (pos.fine & (rel > 0))[None, :]
-        u, inv = np.unique(idents, return_inverse=True)
-        for ci in range(m):
-            members_here[ci] = np.unique(inv.ravel()[pres[ci]]).size
-        F[:, col["convergence"]] = np.log1p(np.maximum(members_here - 1, 0))
+@dataclass
+class _Acc:
+    """Feature matrix and provenance being filled for one candidate set."""
 
-        # going dark: a long silence right after being here
-        order = np.lexsort((pos.t, idents))
-        t_sorted = pos.t[order].astype("datetime64[s]").astype(np.int64)
-        id_sorted = idents[order]
-        same = id_sorted[1:] == id_sorted[:-1]
-        gaps = np.diff(t_sorted).astype(float)
-        dark_score = np.zeros(m)
-        fine_sorted = pos.fine[order]
-        for ident in np.unique(id_sorted[fine_sorted]):
-            # only handset fixes: a call-record silence overnight is ordinary sleep
-            sel = np.flatnonzero((id_sorted[:-1] == ident) & same & fine_sorted[:-1] & fine_sorted[1:])
-            if sel.size < 10:
-                continue
-            g = gaps[sel]
-            typical = float(np.median(g))
-            long = sel[(g > max(3 * 3600.0, 10 * typical))]
-            if long.size == 0:
-                continue
-            # where it was last seen before the silence and first seen after:
-            # phones are switched off some way before arriving, so a wide kernel
-            last_idx = np.concatenate([order[long], order[long + 1]])
-            dd = haversine_m(clat[:, None], clon[:, None], pos.lat[last_idx][None, :], pos.lon[last_idx][None, :])
-            kk = 0.5 * _kernel(dd, np.maximum(pos.acc_m[last_idx], DARK_SIGMA_M)[None, :])
-            # a silence at the member's own home is sleep with the phone off, not a visit
-            kk = np.where(at_home[:, last_idx], 0.0, kk)
-            dark_score += (kk * relevance.get(ident, 0.0)).sum(axis=1)
-            for ci in np.flatnonzero(kk.max(axis=1) > 0.5):
-                ev = last_idx[kk[ci] > 0.5]
-                support[ci].setdefault("dark", []).append(
-                    (float(kk[ci].sum() * relevance.get(ident, 0.0)), ident, [str(e) for e in pos.event_id[ev][:5]],
-                     sorted({str(s) for s in pos.source_id[ev]})))
-        F[:, col["dark"]] = np.log1p(dark_score)
+    F: FloatArray
+    support: list[dict[str, list[tuple[float, str, list[str], list[str]]]]]
+    windows: list[list[tuple[np.datetime64, np.datetime64]]]
+    last_seen: FloatArray
+    col: dict[str, int]
 
-    if sights.lat.shape[0]:
-        Ds = haversine_m(clat[:, None], clon[:, None], sights.lat[None, :], sights.lon[None, :])
-        Ks = _kernel(Ds, 200.0) * (sights.confidence * np.where(sights.of_target, 3.0, 1.0))[None, :]
-        F[:, col["sighting"]] = np.log1p(Ks.sum(axis=1))
+    def put(self, name: str, values: FloatArray) -> None:
+        self.F[:, self.col[name]] = values
+
+    def cite(self, ci: int, name: str, item: tuple[float, str, list[str], list[str]]) -> None:
+        self.support[ci].setdefault(name, []).append(item)
+
+
+def _at_home(clat: FloatArray, clon: FloatArray, ctx: EvidenceContext) -> npt.NDArray[np.bool_]:
+    """(candidate, position): the candidate is that member's home, or the fix may well be at home."""
+    pos = ctx.pos
+    hlat, hlon, hrad = _home_arrays(ctx)
+    c_home = haversine_m(clat[:, None], clon[:, None], np.nan_to_num(hlat)[None, :], np.nan_to_num(hlon)[None, :])
+    at_home = (~np.isnan(hlat))[None, :] & (c_home < hrad[None, :])
+    d_own = haversine_m(pos.lat, pos.lon, np.nan_to_num(hlat), np.nan_to_num(hlon))
+    pos_at_home = ~np.isnan(hlat) & (d_own <= hrad + AWAY_ACCURACY_FACTOR * pos.acc_m)
+    return at_home | pos_at_home[None, :]
+
+
+def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceContext,
+                       at_home: npt.NDArray[np.bool_]) -> None:
+    """Nights and days of circle members near each candidate, split into partner and others."""
+    pos = ctx.pos
+    m = clat.size
+    age_days = (ctx.as_of - pos.t).astype("timedelta64[s]").astype(float) / 86400.0
+    decay = np.exp(-np.maximum(age_days, 0.0) / TAU_DAYS)
+    rel = _per_pos(ctx, ctx.relevance)
+    pw = np.clip(_per_pos(ctx, ctx.partner_share), 0.0, 1.0)
+    sigma = np.where(pos.fine, np.sqrt(pos.acc_m**2 + FIX_SIGMA_FLOOR_M**2), pos.acc_m)
+    K = _kernel(haversine_m(clat[:, None], clon[:, None], pos.lat[None, :], pos.lon[None, :]), sigma[None, :])
+    K = np.where(at_home, 0.0, K)
+    idents = pos.identifier.astype(str)
+    others_total = np.zeros(m)
+    for fine, night, fname in ((True, True, "nights_partner"), (False, True, "nights_partner_coarse"),
+                               (True, False, "days_fine"), (False, False, "days_coarse")):
+        sel = (pos.fine == fine) & (pos.night == night) & (rel > 0)
+        if not sel.any():
+            continue
+        idx = np.flatnonzero(sel)
+        member = np.unique(idents[idx], return_inverse=True)[1].ravel()
+        gkey = np.stack([member, pos.night_key[idx]])
+        order = np.lexsort((gkey[1], gkey[0]))
+        idx, gkey = idx[order], gkey[:, order]
+        starts = np.flatnonzero(np.r_[True, np.any(np.diff(gkey, axis=1) != 0, axis=0)])
+        Kg = _group_max(K[:, idx], starts)  # presence per member-night
+        base = (rel[idx][starts] * np.maximum.reduceat(decay[idx], starts))[None, :]
+        gpw = pw[idx][starts]
+        share = gpw if night else np.ones_like(gpw)
+        contrib = Kg * base * share[None, :]
+        acc.put(fname, np.log1p(contrib.sum(axis=1)))
+        if night:
+            # others' nights: summed per member, each member capped (routine explains repeats)
+            oc = Kg * base * (1.0 - gpw)[None, :] * (1.0 if fine else 0.5)
+            gm = gkey[0][starts]
+            per_member = np.zeros((m, int(gm.max()) + 1))
+            np.add.at(per_member.T, gm, oc.T)
+            others_total += np.minimum(per_member, OTHERS_CAP).sum(axis=1)
+        _cite_presence(acc, fname, contrib, Kg, K, idx, starts, idents, ctx, night, fine)
+        if night:
+            _cite_presence(acc, "nights_others", Kg * base * (1.0 - gpw)[None, :], Kg, K, idx, starts, idents, ctx,
+                           night, fine, windows=False)
+    acc.put("nights_others", np.log1p(others_total))
+    # convergence: distinct members located here by handset fixes (in town everyone shares cells)
+    pres = (K > 0.5) & (pos.fine & (rel > 0))[None, :]
+    inv = np.unique(idents, return_inverse=True)[1].ravel()
+    n_id = int(inv.max()) + 1 if inv.size else 0
+    members_here = np.zeros(m)
+    for ci in range(m):  # candidates, not records
+        members_here[ci] = np.count_nonzero(np.bincount(inv[pres[ci]], minlength=n_id))
+    acc.put("convergence", np.log1p(np.maximum(members_here - 1, 0)))
+
+
+def _cite_presence(acc: _Acc, fname: str, contrib: FloatArray, Kg: FloatArray, K: FloatArray,
+                   idx: npt.NDArray[np.int64], starts: npt.NDArray[np.int64], idents: npt.NDArray[np.str_],
+                   ctx: EvidenceContext, night: bool, fine: bool, windows: bool = True) -> None:
+    pos = ctx.pos
+    gid = idents[idx][starts]
+    ends = np.r_[starts[1:], len(idx)]
+    present = Kg > (0.5 if fine else 0.6)
+    for ci in np.flatnonzero(contrib.sum(axis=1) > 0.05):
+        share = contrib[ci]
+        for g in np.argsort(-share)[:6]:
+            if share[g] <= 0.01:
+                break
+            ev = idx[starts[g]:ends[g]][K[ci, idx[starts[g]:ends[g]]] > 0.3]
+            acc.cite(int(ci), fname, (float(share[g]), str(gid[g]), [str(e) for e in pos.event_id[ev][:5]],
+                                      sorted({str(s) for s in pos.source_id[ev]})))
+        if night and windows:
+            for g in np.flatnonzero(present[ci]):
+                ev = idx[starts[g]:ends[g]][K[ci, idx[starts[g]:ends[g]]] > 0.3]
+                if ev.size:
+                    acc.windows[ci].append((pos.t[ev].min(), pos.t[ev].max()))
+                    ls = float((ctx.as_of - pos.t[ev].max()).astype("timedelta64[s]").astype(float) / 86400.0)
+                    acc.last_seen[ci] = ls if np.isnan(acc.last_seen[ci]) else min(acc.last_seen[ci], ls)
+
+
+def _silences(ctx: EvidenceContext) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.str_], FloatArray]:
+    """Gaps between consecutive handset fixes: (index before, index after, identifier, gap in seconds)."""
+    pos = ctx.pos
+    idents = pos.identifier.astype(str)
+    order = np.lexsort((pos.t, idents))
+    fine_o = pos.fine[order]
+    order = order[fine_o]  # handset fixes only: call records are silent overnight anyway
+    if order.size < 2:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, np.zeros(0, dtype=str), np.zeros(0)
+    ids_o = idents[order]
+    t_o = pos.t[order].astype("datetime64[s]").astype(np.int64)
+    same = ids_o[1:] == ids_o[:-1]
+    gap = np.diff(t_o)
+    return order[:-1][same], order[1:][same], ids_o[:-1][same], gap[same].astype(float)
+
+
+def _dark_feature(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceContext,
+                  at_home: npt.NDArray[np.bool_]) -> None:
+    """A long silence right after being here (phones are switched off some way before arriving)."""
+    pos = ctx.pos
+    before, after, ids, gap = _silences(ctx)
+    m = clat.size
+    dark_score = np.zeros(m)
+    for ident in np.unique(ids):
+        sel = ids == ident
+        if sel.sum() < 10:
+            continue
+        g = gap[sel]
+        long = (g > max(3 * 3600.0, 10 * float(np.median(g))))
+        if not long.any():
+            continue
+        ends = np.concatenate([before[sel][long], after[sel][long]])
+        dd = haversine_m(clat[:, None], clon[:, None], pos.lat[ends][None, :], pos.lon[ends][None, :])
+        kk = 0.5 * _kernel(dd, np.maximum(pos.acc_m[ends], DARK_SIGMA_M)[None, :])
+        kk = np.where(at_home[:, ends], 0.0, kk)  # a silence at home is sleep with the phone off
+        r = ctx.relevance.get(str(ident), 0.0)
+        dark_score += kk.sum(axis=1) * r
+        for ci in np.flatnonzero(kk.max(axis=1) > 0.5):
+            ev = ends[kk[ci] > 0.5]
+            acc.cite(int(ci), "dark", (float(kk[ci].sum() * r), str(ident), [str(e) for e in pos.event_id[ev][:5]],
+                                       sorted({str(s) for s in pos.source_id[ev]})))
+    acc.put("dark", np.log1p(dark_score))
+
+
+def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceContext) -> None:
+    """Partner's silent nights that a coverage hole explains.
+
+    A tracked handset reports every few minutes; a gap that spans the small
+    hours is a night we could not see. If a candidate lies outside cell
+    coverage and the partner could have driven there and back in the gap
+    (her space-time prism: last fix → place → next fix at road speed, with
+    time left to stay), the silence is what "she spent the night there"
+    predicts. Each silent night's weight is shared among the hole candidates
+    reachable in it, so a silence explained by several places favours none.
+    """
+    pos = ctx.pos
+    m = clat.size
+    if ctx.coverage is None or not ctx.coverage.known or m == 0 or ctx.tz_offset_s is None:
+        acc.put("silent_nights", np.zeros(m))
+        return
+    before, after, ids, gap = _silences(ctx)
+    t0 = pos.t[before].astype("datetime64[s]").astype(np.int64) + ctx.tz_offset_s[before]
+    t1 = pos.t[after].astype("datetime64[s]").astype(np.int64) + ctx.tz_offset_s[after]
+    # the gap covers the small hours of some night: the first 01:00 (local) at or after
+    # the last fix, and 04:00 after it, both fall inside the gap
+    h0, h1 = SILENT_CORE_H[0] * 3600, SILENT_CORE_H[1] * 3600
+    core_start = -((h0 - t0) // 86400) * 86400 + h0
+    covers = core_start + (h1 - h0) <= t1
+    pw = np.array([ctx.partner_share.get(str(i), 0.0) * ctx.relevance.get(str(i), 0.0) for i in ids], dtype=float)
+    sel = covers & (gap >= SILENT_MIN_S) & (pw > 0.05)
+    hole = ~ctx.coverage.covered(clat, clon)
+    if not sel.any() or not hole.any():
+        acc.put("silent_nights", np.zeros(m))
+        return
+    b, a, g, w = before[sel], after[sel], gap[sel].astype(float), pw[sel]
+    d0 = haversine_m(clat[:, None], clon[:, None], pos.lat[b][None, :], pos.lon[b][None, :])
+    d1 = haversine_m(clat[:, None], clon[:, None], pos.lat[a][None, :], pos.lon[a][None, :])
+    reach = ((d0 + d1) / ROAD_SPEED_MPS + MIN_STAY_S <= g[None, :]) & hole[:, None]
+    n_reach = reach.sum(axis=0)
+    age = (ctx.as_of - pos.t[b]).astype("timedelta64[s]").astype(float) / 86400.0
+    wn = w * np.exp(-np.maximum(age, 0.0) / TAU_DAYS) / np.maximum(n_reach, 1)
+    score = (reach * wn[None, :]).sum(axis=1)
+    acc.put("silent_nights", np.log1p(score))
+    for ci in np.flatnonzero(score > 0.05):
+        ev = np.concatenate([b[reach[ci]], a[reach[ci]]])
+        acc.cite(int(ci), "silent_nights", (float(score[ci]), ", ".join(sorted({str(i) for i in ids[sel][reach[ci]]})),
+                                            [str(e) for e in pos.event_id[ev][:6]], sorted({str(s) for s in pos.source_id[ev]})))
+
+
+def _sighting_features(acc: _Acc, clat: FloatArray, clon: FloatArray, sights: Sightings) -> None:
+    if not sights.lat.shape[0]:
+        return
+    Ds = haversine_m(clat[:, None], clon[:, None], sights.lat[None, :], sights.lon[None, :])
+    for fname, mask in (("sighting_him", sights.of_target), ("sighting_vehicle", ~sights.of_target)):
+        Ks = _kernel(Ds, 200.0) * (sights.confidence * mask)[None, :]
+        acc.put(fname, np.log1p(Ks.sum(axis=1)))
         for ci in np.flatnonzero(Ks.sum(axis=1) > 0.05):
             ev = np.flatnonzero(Ks[ci] > 0.05)
-            support[ci].setdefault("sighting", []).append(
-                (float(Ks[ci].sum()), ", ".join(sorted({str(s) for s in sights.subject[ev]})),
-                 [str(e) for e in sights.event_id[ev][:8]], sorted({str(s) for s in sights.source_id[ev]})))
-    if claims.lat.shape[0]:
-        Dc = haversine_m(clat[:, None], clon[:, None], claims.lat[None, :], claims.lon[None, :])
-        Kc = _kernel(Dc, claims.radius_m[None, :]) * claims.weight[None, :]
-        F[:, col["claims"]] = Kc.sum(axis=1)
-        for ci in range(m):
-            for j in np.flatnonzero(np.abs(Kc[ci]) > 0.05):
-                support[ci].setdefault("claims", []).append(
-                    (float(Kc[ci, j]), f"report {claims.report_id[j]} ({claims.grade[j]})", [str(claims.report_id[j])],
-                     [str(claims.source_id[j])]))
-    if tower_lat.shape[0]:
-        Dt = haversine_m(clat[:, None], clon[:, None], tower_lat[None, :], tower_lon[None, :])
-        # isolated: at most two cell sites within 3 km (a town has many)
-        F[:, col["remote"]] = (np.count_nonzero(Dt < 3000.0, axis=1) <= 2).astype(float)
-    nf = F[:, col["nights_fine"]]
-    F[:, col["isolated_nights"]] = nf * F[:, col["remote"]]
-    if m > 1:
+            acc.cite(int(ci), fname, (float(Ks[ci].sum()), ", ".join(sorted({str(s) for s in sights.subject[ev]})),
+                                      [str(e) for e in sights.event_id[ev][:8]], sorted({str(s) for s in sights.source_id[ev]})))
+
+
+def _claim_features(acc: _Acc, clat: FloatArray, clon: FloatArray, claims: Claims) -> None:
+    if not claims.lat.shape[0]:
+        return
+    Kc = _kernel(haversine_m(clat[:, None], clon[:, None], claims.lat[None, :], claims.lon[None, :]),
+                 claims.radius_m[None, :]) * claims.weight[None, :]
+    acc.put("claims", Kc.sum(axis=1))
+    for ci, j in zip(*np.nonzero(np.abs(Kc) > 0.05)):
+        acc.cite(int(ci), "claims", (float(Kc[ci, j]), f"report {claims.report_id[j]} ({claims.grade[j]})",
+                                     [str(claims.report_id[j])], [str(claims.source_id[j])]))
+
+
+def _derived_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceContext) -> None:
+    F, col = acc.F, acc.col
+    if ctx.tower_lat.shape[0]:
+        Dt = haversine_m(clat[:, None], clon[:, None], ctx.tower_lat[None, :], ctx.tower_lon[None, :])
+        acc.put("remote", (np.count_nonzero(Dt < 3000.0, axis=1) <= 2).astype(float))
+    nf = F[:, col["nights_partner"]]
+    acc.put("isolated_nights", nf * F[:, col["remote"]])
+    if clat.size > 1:
         srt = np.sort(nf)
-        F[:, col["lead_margin"]] = np.maximum(nf - np.where(nf >= srt[-1], srt[-2], srt[-1]), 0.0)
+        acc.put("lead_margin", np.maximum(nf - np.where(nf >= srt[-1], srt[-2], srt[-1]), 0.0))
     else:
-        F[:, col["lead_margin"]] = nf
+        acc.put("lead_margin", nf)
     # a partner visits every few days: only a silence longer than ~a week says he may have moved
-    F[:, col["staleness"]] = np.log1p(np.maximum(np.nan_to_num(last_seen, nan=60.0) - STALE_AFTER_DAYS, 0.0))
-    return CandidateSet(clat, clon, radius, [c.origin for c in cands], F, support, windows, last_seen)
+    acc.put("staleness", np.log1p(np.maximum(np.nan_to_num(acc.last_seen, nan=60.0) - STALE_AFTER_DAYS, 0.0)))
+
+
+def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateSet:
+    """One row of ``FEATURES`` per candidate place, with provenance (see the module docstring)."""
+    clat = np.array([c.lat for c in cands], dtype=float)
+    clon = np.array([c.lon for c in cands], dtype=float)
+    radius = np.array([c.radius_m for c in cands], dtype=float)
+    clat, clon, radius = _refine(clat, clon, radius, ctx)
+    keep = _keep_mask(clat, clon, ctx) if clat.size else np.zeros(0, dtype=bool)
+    cands = [c for c, k in zip(cands, keep) if k]
+    clat, clon, radius = clat[keep], clon[keep], radius[keep]
+    m = len(cands)
+    names = list(FEATURES)
+    acc = _Acc(np.zeros((m, len(names))), [dict() for _ in range(m)], [[] for _ in range(m)],
+               np.full(m, np.nan), {n: i for i, n in enumerate(names)})
+    if m == 0:
+        return CandidateSet(clat, clon, radius, [], acc.F, acc.support, acc.windows, acc.last_seen)
+    pos = ctx.pos
+    home_of = np.zeros(m)
+    for ident in ({str(i) for i in pos.identifier} if len(pos) else set()):
+        if ident in ctx.homes:
+            hl, hn, hr = ctx.homes[ident]
+            home_of = np.maximum(home_of, ctx.relevance.get(ident, 0.0) * (haversine_m(clat, clon, hl, hn) < hr))
+    acc.put("home_of_member", home_of)
+    if len(pos):
+        at_home = _at_home(clat, clon, ctx)
+        _presence_features(acc, clat, clon, ctx, at_home)
+        _dark_feature(acc, clat, clon, ctx, at_home)
+        _silent_nights(acc, clat, clon, ctx)
+    _sighting_features(acc, clat, clon, ctx.sights)
+    _claim_features(acc, clat, clon, ctx.claims)
+    _derived_features(acc, clat, clon, ctx)
+    return CandidateSet(clat, clon, radius, [c.origin for c in cands], acc.F, acc.support, acc.windows, acc.last_seen)

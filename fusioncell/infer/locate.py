@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -37,7 +38,17 @@ from fusioncell.infer.evidence import (
     target_claims,
     tower_accuracy,
 )
-from fusioncell.infer.features import FEATURES, NONNEG, CandidateSet, _homes, compute_features, generate_candidates
+from fusioncell.infer.features import (
+    FEATURES,
+    NONNEG,
+    CandidateSet,
+    EvidenceContext,
+    _homes,
+    compute_features,
+    generate_candidates,
+)
+from fusioncell.infer.judgment import SUPPORT_MIN_WEIGHT, CappedProbabilities, Support, apply_caps, areas, cap_for
+from fusioncell.spacetime.coverage import coverage
 from fusioncell.spacetime.geo import haversine_m
 from fusioncell.store import CaseStore
 
@@ -48,18 +59,22 @@ RELEVANCE_FLOOR = 0.3  # a tracked lead with no reported link
 
 #: Used until a model has been fitted (bench/fit_locate.py writes locate_model.json).
 DEFAULT_BETA = {
-    "nights_fine": 1.5, "nights_coarse": 0.6, "days_fine": 0.4, "days_coarse": 0.2,
-    "convergence": 0.5, "dark": 0.5, "sighting": 0.8, "claims": 0.5,
-    "isolated_nights": 0.5, "lead_margin": 0.5, "home_of_member": -2.0, "remote": 0.2, "staleness": -0.3,
+    "nights_partner": 1.5, "nights_partner_coarse": 0.6, "nights_others": 0.3, "days_fine": 0.4,
+    "days_coarse": 0.2, "convergence": 0.5, "dark": 0.5, "silent_nights": 0.5, "sighting_him": 1.5,
+    "sighting_vehicle": 0.6, "claims": 0.5, "isolated_nights": 0.5, "lead_margin": 0.5, "home_of_member": -2.0,
+    "remote": 0.2, "staleness": -0.3,
 }
 
 EVIDENCE_SUMMARY = {
-    "nights_fine": "night(s) located here, away from home",
-    "nights_coarse": "night(s) on cell sites covering this place",
+    "nights_partner": "night(s) located here, away from home",
+    "nights_partner_coarse": "night(s) on cell sites covering this place",
+    "nights_others": "night(s) here (counted once per person: their own routine may explain them)",
     "days_fine": "day visit(s) located here",
     "days_coarse": "day(s) on cell sites covering this place",
     "dark": "phone went silent after being here",
-    "sighting": "sighted here",
+    "silent_nights": "silent night(s) with this place, out of cell coverage, reachable in the gap",
+    "sighting_him": "sighted here",
+    "sighting_vehicle": "sighted here",
     "claims": "informant claim places him here",
 }
 
@@ -107,8 +122,31 @@ def as_of(store: CaseStore) -> datetime:
     return row[0]
 
 
-def analyse(store: CaseStore, target: str | None = None) -> tuple[str, Circle, CandidateSet, datetime]:
-    """Circle, candidates and features for one target (the model-free part)."""
+@dataclass(frozen=True)
+class Analysis:
+    """The model-free part of locate: who, what evidence, which candidate places."""
+
+    target: str
+    circle: Circle
+    candidates: CandidateSet
+    as_of: datetime
+    context: EvidenceContext
+    disciplines: dict[str, str]  # source_id -> discipline
+
+
+def partner_share(circle: Circle) -> dict[str, float]:
+    """Per identifier: the probability that it is his partner's phone (over all roles it may stand in)."""
+    out: dict[str, float] = {}
+    for ident, m in circle.members.items():
+        roles = m.roles or {m.role: m.p_identity}
+        p = roles.get("partner", 0.0)
+        top = max(roles.values(), default=0.0)
+        out[ident] = float(p / top) if top > 0 and p > 0 else 0.0
+    return out
+
+
+def analyse(store: CaseStore, target: str | None = None) -> Analysis:
+    """Circle, evidence, candidates and features for one target (the model-free part)."""
     info = store.case()
     tgt = resolve_target(store, target)
     circle = target_circle(store, tgt)
@@ -127,8 +165,40 @@ def analyse(store: CaseStore, target: str | None = None) -> tuple[str, Circle, C
     as_of_np = np.datetime64(t_end.astimezone(timezone.utc).replace(tzinfo=None), "s")
     cands = generate_candidates(pos, relevance, claims, sights, alat, alon, homes)
     tracked_homes = [h for h in _homes(pos.take(pos.fine)).values()]
-    cs = compute_features(cands, pos, relevance, claims, sights, homes, as_of_np, tl, tn, tracked_homes)
-    return tgt, circle, cs, t_end
+    ctx = EvidenceContext(pos=pos, relevance=relevance, partner_share=partner_share(circle), claims=claims,
+                          sights=sights, homes=homes, as_of=as_of_np, tower_lat=tl, tower_lon=tn,
+                          exclude_homes=tracked_homes, coverage=coverage(store), tz_offset_s=pos.tz_offset_s)
+    cs = compute_features(cands, ctx)
+    disciplines = {str(r[0]): str(r[1]) for r in store.con.execute("SELECT source_id, discipline FROM sources").fetchall()}
+    return Analysis(tgt, circle, cs, t_end, ctx, disciplines)
+
+
+#: Features that come from circle members' movements (their phones).
+PRESENCE_FEATURES = ("nights_partner", "nights_partner_coarse", "nights_others", "days_fine", "days_coarse",
+                     "dark", "silent_nights")
+PARTNER_FEATURES = ("nights_partner", "nights_partner_coarse", "silent_nights")
+
+
+def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
+    """Which independent source types stand behind candidate ``i`` (items of weight ≥ SUPPORT_MIN_WEIGHT)."""
+    names = list(FEATURES)
+    disc: set[str] = set()
+    partner = person = sighted = False
+    for fname, items in an.candidates.support[i].items():
+        c = float(contrib[i, names.index(fname)]) if fname in names else 0.0
+        total = sum(abs(x[0]) for x in items) or 1.0
+        for share, _who, _evs, srcs in items:
+            w = c * abs(share) / total
+            if w < SUPPORT_MIN_WEIGHT:
+                continue
+            disc.update(an.disciplines.get(s, "unknown") for s in srcs)
+            if fname in PRESENCE_FEATURES:
+                person = True
+            if fname in PARTNER_FEATURES:
+                partner = True
+            if fname == "sighting_him":
+                sighted = True
+    return Support(frozenset(disc), sighted, partner, person)
 
 
 def _compass(dlat: float, dlon: float) -> str:
@@ -179,64 +249,90 @@ def _iso(t: np.datetime64 | datetime, tz: ZoneInfo) -> str:
     return t.astimezone(tz).isoformat(timespec="minutes")
 
 
+def posterior(an: Analysis, model: ChoiceModel) -> tuple[np.ndarray, CappedProbabilities, list[Support], np.ndarray]:
+    """Model probabilities, then the support ceilings (:mod:`fusioncell.infer.judgment`).
+
+    Returns (model p, capped result, support per candidate, per-feature contributions).
+    """
+    cs = an.candidates
+    p0, rest0 = model.probabilities(cs.features)
+    contrib = model.contributions(cs.features)
+    supports = [support_of(an, i, contrib) for i in range(cs.lat.size)]
+    return p0, apply_caps(p0, rest0, [cap_for(s) for s in supports]), supports, contrib
+
+
+def _evidence_chain(cs: CandidateSet, i: int, contrib: np.ndarray) -> list[dict[str, Any]]:
+    """The named contributions behind candidate ``i``, strongest first, with event and source ids."""
+    evidence: list[dict[str, Any]] = []
+    for k, fname in enumerate(FEATURES):
+        c = float(contrib[i, k])
+        if abs(c) < 0.05:
+            continue
+        merged: dict[str, tuple[float, list[str], set[str], int]] = {}
+        for share, who, evs, srcs in cs.support[i].get(fname, []):
+            w0, e0, s0, n0 = merged.get(who, (0.0, [], set(), 0))
+            merged[who] = (w0 + share, e0 + [e for e in evs if e not in e0], s0 | set(srcs), n0 + 1)
+        items = [(w, f"{who} ({n}×)" if n > 1 else who, evs[:8], sorted(srcs))
+                 for who, (w, evs, srcs, n) in merged.items()]
+        total = sum(abs(x[0]) for x in items) or 1.0
+        if not items:
+            evidence.append({"kind": fname, "summary": FEATURES[fname], "weight": round(c, 3),
+                             "event_ids": [], "source_ids": []})
+        for share, who, evs, srcs in sorted(items, key=lambda x: -abs(x[0]))[:4]:
+            evidence.append({"kind": fname, "summary": f"{who}: {EVIDENCE_SUMMARY.get(fname, FEATURES[fname])}",
+                             "weight": round(c * abs(share) / total, 3), "event_ids": evs, "source_ids": srcs})
+    evidence.sort(key=lambda e: -abs(e["weight"]))
+    return evidence[:12]
+
+
 def locate(store: CaseStore, target: str | None = None, top: int = 5, model: ChoiceModel | None = None) -> dict[str, Any]:
-    """Ranked location hypotheses for the target, in the CLI contract's JSON shape."""
+    """Ranked location hypotheses for the target, in the CLI contract's JSON shape.
+
+    Beyond the contract: each hypothesis carries ``support`` (source types,
+    whether he was sighted, the ceiling applied and why) and ``would_change``
+    (what evidence would move it); the result carries ``areas`` (overlapping
+    hypotheses read together, see :mod:`fusioncell.infer.judgment`).
+    """
     info = store.case()
     tz = ZoneInfo(info.timezone)
-    tgt, circle, cs, t_end = analyse(store, target)
+    an = analyse(store, target)
+    cs, circle = an.candidates, an.circle
     model = model or load_model()
-    result: dict[str, Any] = {"case": info.case_id, "target": tgt, "as_of": _iso(t_end, tz), "hypotheses": []}
+    result: dict[str, Any] = {"case": info.case_id, "target": an.target, "as_of": _iso(an.as_of, tz),
+                              "hypotheses": []}
     if cs.lat.size == 0:
         result["elsewhere"] = 1.0
+        result["areas"] = []
         return result
-    p, rest = model.probabilities(cs.features)
-    contrib = model.contributions(cs.features)
+    p0, capped, supports, contrib = posterior(an, model)
+    p = capped.p
     order = np.argsort(-p, kind="stable")[:top]
-    homes: dict[str, tuple[float, float, float]] = {}
-    try:
-        pos = member_positions(store, circle, info.timezone)
-        homes = _homes(pos)
-    except Exception:  # pragma: no cover - labels are cosmetic
-        homes = {}
-    names = list(FEATURES)
     for rank, i in enumerate(order, start=1):
-        evidence = []
-        for k, fname in enumerate(names):
-            c = float(contrib[i, k])
-            if abs(c) < 0.05:
-                continue
-            merged: dict[str, tuple[float, list[str], set[str], int]] = {}
-            for share, who, evs, srcs in cs.support[i].get(fname, []):
-                w0, e0, s0, n0 = merged.get(who, (0.0, [], set(), 0))
-                merged[who] = (w0 + share, e0 + [e for e in evs if e not in e0], s0 | set(srcs), n0 + 1)
-            items = [(w, f"{who} ({n}×)" if n > 1 else who, evs[:8], sorted(srcs))
-                     for who, (w, evs, srcs, n) in merged.items()]
-            total = sum(abs(s) for s, *_ in items) or 1.0
-            if items:
-                for share, who, evs, srcs in sorted(items, key=lambda x: -abs(x[0]))[:4]:
-                    evidence.append({
-                        "kind": fname,
-                        "summary": f"{who}: {EVIDENCE_SUMMARY.get(fname, FEATURES[fname])}",
-                        "weight": round(c * abs(share) / total, 3),
-                        "event_ids": evs,
-                        "source_ids": srcs,
-                    })
-            else:
-                evidence.append({"kind": fname, "summary": FEATURES[fname], "weight": round(c, 3),
-                                 "event_ids": [], "source_ids": []})
-        evidence.sort(key=lambda e: -abs(e["weight"]))
         wins = _merge_windows(cs.windows[i])[-5:]
+        sup, cap = supports[i], capped.caps[i]
         result["hypotheses"].append({
             "rank": rank,
             "lat": round(float(cs.lat[i]), 5),
             "lon": round(float(cs.lon[i]), 5),
             "radius_m": int(round(float(cs.radius_m[i]))),
             "probability": round(float(p[i]), 3),
-            "label": _label(cs, int(i), circle, homes),
+            "label": _label(cs, int(i), circle, an.context.homes),
             "windows": [{"from": _iso(a, tz), "to": _iso(b, tz)} for a, b in wins],
-            "evidence": evidence[:12],
+            "evidence": _evidence_chain(cs, int(i), contrib),
+            "support": {"source_types": sorted(sup.disciplines), "sighted_him": sup.sighted_him,
+                        "partner_located": sup.partner_evidence, "ceiling": cap.ceiling,
+                        "model_probability": round(float(p0[i]), 3), "note": cap.reason},
+            "would_change": list(cap.would_change),
         })
-    result["elsewhere"] = round(float(rest + p[np.argsort(-p)[top:]].sum()), 3)
+    result["elsewhere"] = round(float(capped.elsewhere + p[np.argsort(-p)[top:]].sum()), 3)
+    rank_of = {int(i): r for r, i in enumerate(order, start=1)}
+    result["areas"] = [
+        {"rank": k, "lat": round(a.lat, 5), "lon": round(a.lon, 5), "radius_m": int(round(a.radius_m)),
+         "probability": round(a.probability, 3), "places": len(a.members),
+         "hypotheses": sorted(rank_of[j] for j in a.members if j in rank_of)}
+        for k, a in enumerate(areas([(float(cs.lat[j]), float(cs.lon[j]), float(cs.radius_m[j]), float(p[j]))
+                                     for j in range(cs.lat.size)])[:top], start=1)
+    ]
     result["circle"] = [
         {"identifier": m.identifier, "person": m.person, "role": m.role, "relevance": round(m.relevance, 3)}
         for m in sorted(circle.members.values(), key=lambda m: -m.relevance)[:15]

@@ -32,7 +32,7 @@ from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import away_night_fraction, remote_night_fraction
 from fusioncell.infer.evidence import member_positions
 from fusioncell.infer.features import FEATURES
-from fusioncell.infer.locate import analyse, load_model
+from fusioncell.infer.locate import analyse, load_model, posterior
 from fusioncell.spacetime.geo import haversine_m
 from fusioncell.store import CaseStore
 
@@ -138,11 +138,13 @@ def habit_baseline(cand_lat: FloatArray, cand_lon: FloatArray, night_lat: FloatA
 def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: ChoiceModel | None = None) -> dict[str, Any]:
     """Ranked collection recommendations in the CLI contract's JSON shape."""
     info = store.case()
-    tgt, circle, cs, _ = analyse(store, target)
+    an = analyse(store, target)
+    tgt, circle, cs = an.target, an.circle, an.candidates
     model = model or load_model()
     tracked = {r[0] for r in store.con.execute("SELECT DISTINCT identifier FROM locations").fetchall()}
     if cs.lat.size:
-        p, rest = model.probabilities(cs.features)
+        _, capped, _, _ = posterior(an, model)
+        p, rest = capped.p, capped.elsewhere
     else:
         p, rest = np.zeros(0), 1.0
     prior = np.append(p, rest)

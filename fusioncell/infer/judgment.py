@@ -1,0 +1,133 @@
+"""From candidate probabilities to key judgments an analyst may act on.
+
+Two rules sit between the fitted model and the answer:
+
+* **Refuse certainty without support.** A place may be given p ≥ 0.9 only
+  when the evidence for it comes from at least two independent source types
+  (disciplines such as SIGINT, IMINT, HUMINT, GEOINT) or includes a direct
+  sighting of him; and a place that only non-partner members' movements
+  support (lieutenants, couriers, relatives — people with reasons of their
+  own to be there) is held below 0.8. The probability taken away goes to
+  "elsewhere" (we cannot say where), never to another place. The evidence
+  chain says what would lift the cap.
+* **Read areas, not points.** Hypotheses whose centres lie within
+  ``AREA_LINK_M`` of each other (single linkage) are one area: four places
+  within 500 m holding 46% together are one judgment of 46%, not four of
+  ~12%.
+
+>>> a = areas([(19.0, -103.0, 100.0, 0.2), (19.001, -103.0, 100.0, 0.3), (19.5, -103.0, 100.0, 0.1)])
+>>> [(x.members, round(x.probability, 2)) for x in a]
+[((0, 1), 0.5), ((2,), 0.1)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from fusioncell.spacetime.geo import haversine_m
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Hypotheses closer than this (centre to centre) form one area.
+AREA_LINK_M = 500.0
+#: The most a place may get without two independent source types or a sighting of him.
+CAP_SINGLE_TYPE = 0.85
+#: The most a place may get when only non-partner members' movements support it.
+CAP_OTHERS_ONLY = 0.75
+#: Evidence items weaker than this (nats) do not count as support.
+SUPPORT_MIN_WEIGHT = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    """What stands behind one candidate place."""
+
+    disciplines: frozenset[str]
+    sighted_him: bool
+    partner_evidence: bool
+    person_evidence: bool  # any circle member's movements at all
+
+
+@dataclass(frozen=True, slots=True)
+class Cap:
+    """The ceiling a place's probability is held to, and why."""
+
+    ceiling: float
+    reason: str | None
+    would_change: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """Overlapping hypotheses read together."""
+
+    lat: float
+    lon: float
+    radius_m: float
+    probability: float
+    members: tuple[int, ...]  # indices into the hypothesis list given to :func:`areas`
+
+
+@dataclass
+class CappedProbabilities:
+    p: FloatArray
+    elsewhere: float
+    caps: list[Cap] = field(default_factory=list)
+
+
+def cap_for(s: Support) -> Cap:
+    """The ceiling for one place given its support (see the module docstring)."""
+    hints: list[str] = []
+    ceiling = 1.0
+    reason = None
+    if len(s.disciplines) < 2 and not s.sighted_him:
+        ceiling = CAP_SINGLE_TYPE
+        only = next(iter(s.disciplines), "no")
+        reason = f"held below {CAP_SINGLE_TYPE:.2f}: only {only} source type supports it and nobody saw him there"
+        hints.append("an independent source type (imagery of the site, a graded report, or handset fixes) placing him or his partner here")
+        hints.append("a sighting of him at this place")
+    if s.person_evidence and not s.partner_evidence and not s.sighted_him:
+        ceiling = min(ceiling, CAP_OTHERS_ONLY)
+        reason = (f"held below {CAP_OTHERS_ONLY:.2f}: only associates' movements support it (they may have reasons of "
+                  "their own to be here, e.g. a decoy or meeting house); his partner was not located here")
+        hints.insert(0, "his partner located here at night")
+    return Cap(ceiling, reason, tuple(hints))
+
+
+def apply_caps(p: FloatArray, elsewhere: float, caps: list[Cap]) -> CappedProbabilities:
+    """Clip each place at its ceiling; what is clipped goes to *elsewhere*."""
+    ceil = np.array([c.ceiling for c in caps], dtype=float) if caps else np.ones_like(p)
+    q = np.minimum(p, ceil)
+    return CappedProbabilities(q, float(elsewhere + (p - q).sum()), caps)
+
+
+def areas(hyps: list[tuple[float, float, float, float]], link_m: float = AREA_LINK_M) -> list[Area]:
+    """Single-linkage areas of ``(lat, lon, radius_m, probability)`` hypotheses, most probable first."""
+    n = len(hyps)
+    if n == 0:
+        return []
+    lat = np.array([h[0] for h in hyps], dtype=float)
+    lon = np.array([h[1] for h in hyps], dtype=float)
+    rad = np.array([h[2] for h in hyps], dtype=float)
+    p = np.array([h[3] for h in hyps], dtype=float)
+    d = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    label = np.arange(n)
+    changed = True
+    while changed:  # min-label propagation over the link graph (n is a few dozen)
+        nxt = np.where(d <= link_m, label[None, :], n).min(axis=1)
+        nxt = np.minimum(nxt, label)
+        changed = bool((nxt != label).any())
+        label = nxt
+    out: list[Area] = []
+    for g in np.unique(label):
+        idx = np.flatnonzero(label == g)
+        w = p[idx] if p[idx].sum() > 0 else np.ones(idx.size)
+        clat = float((lat[idx] * w).sum() / w.sum())
+        clon = float((lon[idx] * w).sum() / w.sum())
+        reach = float(np.max(haversine_m(clat, clon, lat[idx], lon[idx]) + rad[idx]))
+        out.append(Area(clat, clon, reach, float(p[idx].sum()), tuple(int(i) for i in idx)))
+    out.sort(key=lambda a: (-a.probability, a.members[0]))
+    return out

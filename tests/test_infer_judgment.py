@@ -1,0 +1,49 @@
+"""Key-judgment rules: no certainty without support, and areas read together."""
+
+import numpy as np
+
+from fusioncell.infer.judgment import CAP_OTHERS_ONLY, CAP_SINGLE_TYPE, Support, apply_caps, areas, cap_for
+
+
+def test_one_source_type_and_no_sighting_cannot_reach_090() -> None:
+    cap = cap_for(Support(frozenset({"SIGINT"}), sighted_him=False, partner_evidence=True, person_evidence=True))
+    assert cap.ceiling == CAP_SINGLE_TYPE < 0.9
+    assert cap.would_change, "the chain must say what would lift the cap"
+
+
+def test_two_independent_source_types_or_a_sighting_of_him_lift_the_cap() -> None:
+    two = cap_for(Support(frozenset({"SIGINT", "IMINT"}), False, True, True))
+    seen = cap_for(Support(frozenset({"IMINT"}), True, False, False))
+    assert two.ceiling == 1.0 and seen.ceiling == 1.0
+
+
+def test_a_place_only_lieutenants_support_stays_below_080() -> None:
+    """The decoy failure: associates' nights (and a report) without his partner or a sighting of him."""
+    cap = cap_for(Support(frozenset({"SIGINT", "HUMINT"}), False, partner_evidence=False, person_evidence=True))
+    assert cap.ceiling == CAP_OTHERS_ONLY < 0.8
+    assert "partner" in (cap.reason or "")
+
+
+def test_capped_mass_goes_to_elsewhere_never_to_another_place() -> None:
+    caps = [cap_for(Support(frozenset({"SIGINT"}), False, True, True)), cap_for(Support(frozenset(), False, False, False))]
+    out = apply_caps(np.array([0.97, 0.02]), 0.01, caps)
+    assert out.p[0] == CAP_SINGLE_TYPE
+    assert out.p[1] == 0.02
+    assert abs(out.elsewhere - (0.01 + 0.97 - CAP_SINGLE_TYPE)) < 1e-12
+    assert abs(out.p.sum() + out.elsewhere - 1.0) < 1e-12
+
+
+def test_four_places_within_500_m_are_one_area_holding_their_sum() -> None:
+    # four points about 200 m apart in a row, one 30 km away
+    base = [(19.9400 + k * 0.0018, -103.7500, 150.0, p) for k, p in enumerate((0.14, 0.12, 0.11, 0.09))]
+    far = (20.2100, -103.7500, 150.0, 0.30)
+    out = areas(base + [far])
+    assert out[0].members == (0, 1, 2, 3)
+    assert abs(out[0].probability - 0.46) < 1e-9
+    assert out[1].members == (4,) and abs(out[1].probability - 0.30) < 1e-9
+    assert out[0].radius_m > 300  # spans the row
+
+
+def test_places_farther_than_the_link_stay_apart() -> None:
+    out = areas([(19.0, -103.0, 100.0, 0.2), (19.0, -102.99, 100.0, 0.1)])  # ~1.05 km apart
+    assert [a.members for a in out] == [(0,), (1,)]
