@@ -1,0 +1,157 @@
+"""End-to-end scenes that pin locate's answer (case folder → ingest → locate with the shipped model).
+
+Each scene is built by reasoning about tradecraft, not from the simulator:
+his partner visits him at night; lieutenants sleep at a safe house for
+reasons of their own; a compound out of cell coverage shows up as her silent
+nights. The expected answer is where he is by construction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from casefolder import CaseFolder, at
+from fusioncell.infer.locate import locate
+from fusioncell.spacetime.geo import haversine_m
+from fusioncell.store import open_case
+
+TOWN = (20.670, -103.350)
+HOME_P = (20.680, -103.360)  # the partner's flat
+HOME_S = (20.655, -103.335)  # her sister's (the seed lead)
+COMPOUND = (20.350, -103.600)  # ~44 km SW: where he is
+DECOY = (20.830, -103.080)  # ~33 km NE: the lieutenants' safe house
+RANCH = (20.520, -103.020)  # ~38 km E: an innocent ranch under cell coverage
+P, S = "+523312345678", "+523311112222"
+LTS = ["+523398700001", "+523398700002", "+523398700003"]
+DAYS = 24
+
+
+def _base(compound_covered: bool) -> CaseFolder:
+    c = CaseFolder()
+    for sid, disc, rel in (("geo", "GEOINT", "A"), ("cdr", "SIGINT", "B"), ("imint", "IMINT", "B"),
+                           ("humint", "HUMINT", "B")):
+        c.source(sid, disc, rel)
+    c.person("person-partner", alias=["La Güera"])
+    c.report("humint", at(1, 10), 2, [
+        {"subject": "person-target", "predicate": "partner_of", "object": "alias:La Güera"},
+        {"subject": "alias:La Güera", "predicate": "uses", "object": P},
+        {"subject": S, "predicate": "family_of", "object": "alias:La Güera"},
+    ])
+    # cell sites: a 3 x 3 grid in town, 2 km apart, one by the ranch, one by the decoy,
+    # and (when covered) one by the compound
+    towers = [(TOWN[0] + 0.018 * i, TOWN[1] + 0.019 * j) for i in (-1, 0, 1) for j in (-1, 0, 1)]
+    towers += [(RANCH[0] + 0.01, RANCH[1]), (DECOY[0] + 0.01, DECOY[1])]
+    if compound_covered:
+        towers.append((COMPOUND[0] + 0.012, COMPOUND[1]))
+    tw = np.array(towers)
+
+    def cell(lat: float, lon: float) -> tuple[float, float]:
+        k = int(np.argmin(haversine_m(lat, lon, tw[:, 0], tw[:, 1])))
+        return float(tw[k, 0]), float(tw[k, 1])
+
+    c.cell = cell  # type: ignore[attr-defined]
+    c.towers = towers  # type: ignore[attr-defined]
+    # the sister: at home, tracked, calls her sister every evening
+    for d in range(DAYS):
+        for h in np.arange(0.0, 24.0, 0.5):
+            c.fix(S, at(d, float(h)), HOME_S[0], HOME_S[1], 200.0)
+        c.call(S, P, at(d, 19.5), cell(*HOME_S))
+    # background: every town cell site serves ordinary calls (so the sites are known)
+    for k, t in enumerate(towers):
+        c.call(f"+52331000{k:04d}", f"+52331001{k:04d}", at(k % DAYS, 12.0), (t[0], t[1]))
+    return c
+
+
+def _partner(c: CaseFolder, nights_at: list[int], silent: bool) -> None:
+    """Her phone, a fix every 20 min; on ``nights_at`` she is at the compound 21:00-07:00
+    (located there, or — ``silent`` — nothing at all while she is away)."""
+    for d in range(DAYS):
+        for h in np.arange(0.0, 24.0, 1 / 3):
+            evening_away = d in nights_at and h >= 20.0
+            morning_away = (d - 1) in nights_at and h < 8.0
+            if evening_away or morning_away:
+                if silent:
+                    continue
+                lat, lon = COMPOUND
+            else:
+                lat, lon = HOME_P
+            c.fix(P, at(d, float(h)), lat + 0.0008 * np.sin(7 * h + d), lon + 0.0008 * np.cos(5 * h + d), 250.0)
+        if d not in nights_at:
+            c.call(P, S, at(d, 21.5), c.cell(*HOME_P))  # type: ignore[attr-defined]
+
+
+def _lieutenants_at_the_decoy(c: CaseFolder) -> None:
+    """Three graded lieutenants, tracked, sleeping at the safe house on most nights; a B2 report names it."""
+    for k, ph in enumerate(LTS):
+        c.person(f"person-lt{k}", phone=[ph])
+        c.report("humint", at(2, 9), 2, [{"subject": f"person-lt{k}", "predicate": "works_for", "object": "person-target"}])
+        home = (TOWN[0] - 0.02 * (k + 1), TOWN[1] + 0.015)
+        for d in range(DAYS):
+            at_decoy = (d + k) % 3 != 0
+            for h in np.arange(0.0, 24.0, 1 / 3):
+                night = h >= 21.0 or h < 7.0
+                lat, lon = DECOY if (night and at_decoy) else home
+                c.fix(ph, at(d, float(h)), lat + 0.0007 * np.cos(3 * h + k), lon + 0.0007 * np.sin(2 * h + d), 200.0)
+    c.report("humint", at(10, 9), 2, [{"subject": "person-target", "predicate": "located_near",
+                                       "lat": DECOY[0], "lon": DECOY[1], "radius_m": 500}])
+
+
+def _run(c: CaseFolder, tmp_path: Path) -> dict:  # type: ignore[type-arg]
+    folder = c.write(tmp_path / "case")
+    with open_case(folder) as cs:
+        return locate(cs, top=10)
+
+
+def _p_near(result: dict, place: tuple[float, float], r_m: float = 500.0) -> float:  # type: ignore[type-arg]
+    return sum(h["probability"] for h in result["hypotheses"]
+               if float(haversine_m(h["lat"], h["lon"], *place)) <= r_m)
+
+
+def _dist(h: dict, place: tuple[float, float]) -> float:  # type: ignore[type-arg]
+    return float(haversine_m(h["lat"], h["lon"], *place))
+
+
+NIGHTS = [2, 5, 8, 11, 14, 17, 20, 22]
+
+
+def test_her_nights_away_put_him_at_the_compound(tmp_path: Path) -> None:
+    c = _base(compound_covered=True)
+    _partner(c, NIGHTS, silent=False)
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, top
+    assert r["areas"][0]["probability"] >= top["probability"]
+    # one source type (handset geolocation) and no sighting of him: never "almost certain"
+    assert top["probability"] <= 0.85 + 1e-9
+    assert top["would_change"]
+
+
+def test_a_decoy_built_to_fool_lieutenant_counting_stays_below_half(tmp_path: Path) -> None:
+    """Three graded lieutenants sleep at the safe house on 16 nights each, and a B2 report names it;
+    his partner goes to the compound on 8. The decoy must not carry the answer."""
+    c = _base(compound_covered=True)
+    _partner(c, NIGHTS, silent=False)
+    _lieutenants_at_the_decoy(c)
+    r = _run(c, tmp_path)
+    assert _dist(r["hypotheses"][0], COMPOUND) <= 300, r["hypotheses"][0]
+    assert _p_near(r, DECOY) < 0.5
+    decoys = [h for h in r["hypotheses"] if _dist(h, DECOY) <= 500]
+    assert all(h["probability"] <= 0.75 for h in decoys)
+
+
+def test_a_compound_in_a_coverage_hole_is_found_through_her_silent_nights(tmp_path: Path) -> None:
+    """No cell site near the compound: her nights there are silences. Her car was seen once, weakly,
+    at the compound and once, a little more confidently, at a ranch under coverage; only the
+    compound explains the silences (reachable overnight, out of coverage)."""
+    c = _base(compound_covered=False)
+    _partner(c, NIGHTS, silent=True)
+    c.report("humint", at(1, 11), 2, [{"subject": "alias:La Güera", "predicate": "uses", "object": "plate:JAL-4821-B"}])
+    c.sighting("plate:JAL-4821-B", at(9, 7.5), COMPOUND[0], COMPOUND[1], 0.5, "pickup blanca")
+    c.sighting("plate:JAL-4821-B", at(13, 11.0), RANCH[0], RANCH[1], 0.6, "pickup blanca")
+    r = _run(c, tmp_path)
+    assert _dist(r["hypotheses"][0], COMPOUND) <= 300, r["hypotheses"][:2]
+    assert _p_near(r, COMPOUND) > _p_near(r, RANCH)
+    kinds = {e["kind"] for e in r["hypotheses"][0]["evidence"]}
+    assert "silent_nights" in kinds
