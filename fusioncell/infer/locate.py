@@ -341,12 +341,22 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
 
 
 def render_text(result: dict[str, Any]) -> str:
+    """Key judgments by area first (overlapping places read together), then the places and their evidence."""
     from fusioncell.products.language import estimative
 
     lines = [f"Case {result['case']} — where is {result['target']}? (as of {result['as_of']})"]
     if not result["hypotheses"]:
         lines.append("No usable hypothesis: the case holds no evidence placing the target or his circle.")
         return "\n".join(lines)
+    areas_ = result.get("areas") or []
+    if areas_:
+        lines.append("Key judgments (areas):")
+        for a in areas_[:3]:
+            places = f"{a['places']} places" if a["places"] > 1 else "1 place"
+            lines.append(f"  {a['rank']}. {a['lat']:.5f}, {a['lon']:.5f} within {a['radius_m']} m — "
+                         f"{estimative(a['probability'])} ({100 * a['probability']:.0f}%), {places}"
+                         + (f" (hypotheses {', '.join(str(k) for k in a['hypotheses'])})" if a["hypotheses"] else ""))
+        lines.append("Places:")
     for h in result["hypotheses"]:
         lines.append(
             f"{h['rank']}. {h['lat']:.5f}, {h['lon']:.5f} ±{h['radius_m']} m — p={h['probability']:.2f} "
@@ -358,5 +368,10 @@ def render_text(result: dict[str, Any]) -> str:
         if h["windows"]:
             w = h["windows"][-1]
             lines.append(f"     last window: {w['from']} → {w['to']}")
-    lines.append(f"Elsewhere: p={result.get('elsewhere', 0):.2f}")
+        note = (h.get("support") or {}).get("note")
+        if note and h["rank"] <= 3:
+            lines.append(f"     {note}")
+            if h.get("would_change"):
+                lines.append(f"     would change it: {h['would_change'][0]}")
+    lines.append(f"Elsewhere (somewhere the evidence does not reach): p={result.get('elsewhere', 0):.2f}")
     return "\n".join(lines)

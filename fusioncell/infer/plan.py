@@ -32,13 +32,15 @@ from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import away_night_fraction, remote_night_fraction
 from fusioncell.infer.evidence import member_positions
 from fusioncell.infer.features import FEATURES
-from fusioncell.infer.locate import analyse, load_model, posterior
+from fusioncell.infer.locate import analyse, load_model, partner_share, posterior
 from fusioncell.spacetime.geo import haversine_m
 from fusioncell.store import CaseStore
 
 FloatArray = npt.NDArray[np.float64]
 
 #: Probability that tracking a person with this role leads to the target's place.
+#: How much of an associate's own-habit track goes to decoy-like places (see :func:`decoy_baseline`).
+DECOY_SHARE = 0.5
 ROLE_LEAD_P = {"partner": 0.85, "meets": 0.35, "associate": 0.2, "works_for": 0.4, "family": 0.25, "contact": 0.15}
 
 
@@ -135,6 +137,29 @@ def habit_baseline(cand_lat: FloatArray, cand_lon: FloatArray, night_lat: FloatA
     return out
 
 
+def decoy_baseline(baseline: FloatArray, p: FloatArray, decoyish: npt.NDArray[np.bool_],
+                   share: float = DECOY_SHARE) -> FloatArray:
+    """An associate's track shows the decoy-like places whether or not he is there.
+
+    ``share`` of the track's own-habit mass moves from "none of them" to the
+    places only associates support (in proportion to their probability), so
+    seeing him there again would explain nothing.
+
+    >>> b = decoy_baseline(np.array([0.0, 0.0, 1.0]), np.array([0.6, 0.3]), np.array([True, False]))
+    >>> [round(float(x), 2) for x in b]
+    [0.5, 0.0, 0.5]
+    """
+    n = p.shape[0]
+    out = baseline.copy()
+    w = np.where(decoyish, p, 0.0)
+    if w.sum() <= 0:
+        return out
+    move = min(share, float(out[n]))
+    out[:n] += move * w / w.sum()
+    out[n] -= move
+    return out
+
+
 def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: ChoiceModel | None = None) -> dict[str, Any]:
     """Ranked collection recommendations in the CLI contract's JSON shape."""
     info = store.case()
@@ -143,10 +168,14 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
     model = model or load_model()
     tracked = {r[0] for r in store.con.execute("SELECT DISTINCT identifier FROM locations").fetchall()}
     if cs.lat.size:
-        _, capped, _, _ = posterior(an, model)
+        _, capped, supports, _ = posterior(an, model)
         p, rest = capped.p, capped.elsewhere
+        # places only associates' movements support: where a lieutenant goes whether or not he is there
+        decoyish = np.array([s.person_evidence and not s.partner_evidence and not s.sighted_him for s in supports])
     else:
         p, rest = np.zeros(0), 1.0
+        decoyish = np.zeros(0, dtype=bool)
+    share = partner_share(circle)
     prior = np.append(p, rest)
     n = p.shape[0]
     pos = member_positions(store, circle, info.timezone)
@@ -176,9 +205,15 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
         sel = (idents == ident) & pos.night if len(pos) else np.zeros(0, dtype=bool)
         baseline = habit_baseline(cs.lat, cs.lon, pos.lat[sel], pos.lon[sel], pos.acc_m[sel]) if len(pos) \
             else np.append(np.zeros(n), 1.0)
+        decoy_risk = share.get(ident, 0.0) < 0.5 and bool(decoyish.any()) and float(p[decoyish].sum()) > 0.05
+        if decoy_risk:
+            baseline = decoy_baseline(baseline, p, decoyish)
         gain = expected_information_gain(prior, q, baseline)
         why = [f"{member.role} of the target" + (f" ({member.person})" if member.person else "")]
         why.append(f"leads to his place with p≈{q:.2f} if tracked")
+        if decoy_risk:
+            why.append(f"decoy risk: {100 * float(p[decoyish].sum()):.0f}% of the current estimate rests on places "
+                       "only associates' movements support; tracking an associate may just show those places again")
         if ident in away:
             why.append(f"away from its usual cell site on {100 * roams:.0f}% of nights"
                        + (f", {100 * remote[ident]:.0f}% at remote sites" if remote.get(ident) else ""))
