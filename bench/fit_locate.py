@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _cases import parse_seeds, partner_case, seed_case  # noqa: E402
 
 from fusioncell.infer.choice import fit_choice_model  # noqa: E402
-from fusioncell.infer.features import FEATURES, NONNEG  # noqa: E402
+from fusioncell.infer.features import FEATURES, NONNEG, PRIOR_MEAN  # noqa: E402
 from fusioncell.infer.locate import analyse  # noqa: E402
 from fusioncell.spacetime.geo import haversine_m  # noqa: E402
 from fusioncell.store import CaseStore  # noqa: E402
@@ -68,7 +68,8 @@ def main() -> None:
         rows = [row for rs in ex.map(features_of_case, jobs) for row in rs]
     cases = [(f, c) for f, c, _ in rows]
     covered = sum(c >= 0 for _, c in cases)
-    model = fit_choice_model(cases, list(FEATURES), nonneg=[NONNEG[n] for n in FEATURES], l2=a.l2)
+    model = fit_choice_model(cases, list(FEATURES), nonneg=[NONNEG[n] for n in FEATURES], l2=a.l2,
+                             prior_mean=[PRIOR_MEAN[n] for n in FEATURES])
     model.meta.update({"fitted": True, "seeds": a.seeds, "difficulties": a.difficulties, "modes": a.modes,
                        "cases": len(cases), "true_place_among_candidates": covered, "l2": a.l2})
     Path(a.out).write_text(model.to_json() + "\n", encoding="utf-8")

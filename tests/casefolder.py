@@ -77,9 +77,10 @@ class CaseFolder:
         self.add("sightings.csv", source_id=source_id, observed=t.isoformat(), lat=lat, lon=lon, subject=subject,
                  confidence=confidence, note=note)
 
-    def report(self, source_id: str, reported: datetime, credibility: int, claims: list[dict[str, Any]]) -> None:
+    def report(self, source_id: str, reported: datetime, credibility: int, claims: list[dict[str, Any]],
+               text: str = "test report") -> None:
         self.reports.append({"report_id": self._eid("r"), "source_id": source_id, "reported": reported.isoformat(),
-                             "credibility": credibility, "text": "test report", "claims": claims})
+                             "credibility": credibility, "text": text, "claims": claims})
 
     def person(self, eid: str, **props: list[str]) -> None:
         self.entities.append({"id": eid, "schema": "Person", "properties": {"name": [eid], **props}})

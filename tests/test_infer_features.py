@@ -155,3 +155,34 @@ def test_a_phone_that_is_never_silent_gives_no_silent_nights() -> None:
     cands = [Candidate(HOME[0] - 0.5, HOME[1] - 0.3, "test")]
     cs = compute_features(cands, _ctx(pos, {"+52partner": 1.0}, homes, coverage=_coverage_without(*HOME)))
     assert cs.features[0, list(FEATURES).index("silent_nights")] == 0.0
+
+
+def _claims_at(points: list[tuple[float, float]], sources: list[str], weight: float = 1.4) -> Claims:
+    n = len(points)
+    return Claims(np.array([p[0] for p in points]), np.array([p[1] for p in points]), np.full(n, 500.0),
+                  np.full(n, weight), np.full(n, "B2", dtype=object), np.array([f"r{i}" for i in range(n)], dtype=object),
+                  np.array(sources, dtype=object), np.full(n, "located_near", dtype=object),
+                  np.full(n, np.datetime64("2026-02-10T00:00:00", "s")))
+
+
+def test_a_source_whose_claim_hard_data_contradicts_loses_weight_and_one_it_confirms_keeps_it() -> None:
+    from fusioncell.infer.features import source_track_record
+
+    col = {n: i for i, n in enumerate(FEATURES)}
+    F = np.zeros((2, len(FEATURES)))
+    F[0, col["nights_partner"]] = np.log1p(4.0)  # the hideout: four of her nights
+    clat, clon = np.array([HIDEOUT[0], HOME[0] + 0.3]), np.array([HIDEOUT[1], HOME[1]])
+    claims = _claims_at([(HOME[0] + 0.3, HOME[1]), HIDEOUT], ["planted", "honest"])
+    rec = source_track_record(clat, clon, F, col, claims)
+    assert rec["planted"] == (0, 1, 1.0 / 3.0)
+    assert rec["honest"] == (1, 0, 1.0)
+
+
+def test_without_hard_data_anywhere_no_source_is_judged() -> None:
+    from fusioncell.infer.features import source_track_record
+
+    col = {n: i for i, n in enumerate(FEATURES)}
+    F = np.zeros((2, len(FEATURES)))
+    rec = source_track_record(np.array([19.0, 20.0]), np.array([-103.0, -103.0]), F, col,
+                              _claims_at([(19.0, -103.0)], ["s"]))
+    assert rec["s"] == (0, 0, 1.0)

@@ -155,3 +155,26 @@ def test_a_compound_in_a_coverage_hole_is_found_through_her_silent_nights(tmp_pa
     assert _p_near(r, COMPOUND) > _p_near(r, RANCH)
     kinds = {e["kind"] for e in r["hypotheses"][0]["evidence"]}
     assert "silent_nights" in kinds
+
+
+def test_weak_sightings_of_a_described_vehicle_add_up_at_the_compound(tmp_path: Path) -> None:
+    """Her phone is not tracked. An informant says she drives a white Toyota Hilux; night imagery
+    saw a white pickup (plate unreadable) at the compound three times, and a red sedan at the ranch,
+    which a C3 report names. Each pickup sighting alone is weak; together they outweigh the report."""
+    c = _base(compound_covered=True)
+    c.report("humint", at(3, 10), 2, [{"subject": "person-target", "predicate": "partner_of",
+                                       "object": "alias:La Güera"}],
+             text="La Güera maneja una camioneta blanca, Toyota Hilux, y sale de noche.")
+    for d in (6, 12, 19):
+        c.sighting("plate:UNREADABLE", at(d, 23.0), COMPOUND[0] + 0.0004 * d / 19, COMPOUND[1], 0.45,
+                   "IR: pickup blanca, placa ilegible, posible Hilux")
+    c.sighting("plate:UNREADABLE", at(8, 23.0), RANCH[0], RANCH[1], 0.6, "IR: sedan rojo")
+    # and a fairly reliable source says, possibly true, that he stays at the ranch
+    c.source("humint-c", "HUMINT", "C")
+    c.report("humint-c", at(4, 10), 3, [{"subject": "person-target", "predicate": "located_near",
+                                         "lat": RANCH[0], "lon": RANCH[1], "radius_m": 300}])
+    r = _run(c, tmp_path)
+    assert _dist(r["hypotheses"][0], COMPOUND) <= 300, r["hypotheses"][:2]
+    assert _p_near(r, COMPOUND) > _p_near(r, RANCH)
+    ev = r["hypotheses"][0]["evidence"]
+    assert any("hilux" in e["summary"].lower() for e in ev)

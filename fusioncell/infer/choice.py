@@ -99,6 +99,7 @@ def fit_choice_model(
     nonneg: Sequence[bool] | None = None,
     l2: float = 0.1,
     iters: int = 200,
+    prior_mean: Sequence[float] | None = None,
 ) -> ChoiceModel:
     """Fit by maximum likelihood.
 
@@ -106,16 +107,25 @@ def fit_choice_model(
     the index of the true candidate or ``-1`` for *elsewhere*. Projected
     Newton steps with backtracking; coefficients flagged ``nonneg`` are
     clipped at zero.
+
+    ``prior_mean``: the L2 penalty pulls each coefficient toward this value
+    instead of zero (a Gaussian prior). Evidence that is a likelihood ratio
+    by construction — a graded claim's log-odds, a sighting's confidence —
+    has a documented prior coefficient, so that a simulator in which that
+    evidence happens to be uninformative cannot teach the model to ignore it
+    altogether; the data still move it.
     """
     k = len(names)
     nn = np.array(nonneg if nonneg is not None else [False] * k, dtype=bool)
+    mu = np.array(prior_mean if prior_mean is not None else [0.0] * k, dtype=float)
     theta = np.zeros(k + 1)  # beta..., beta0
+    theta[:k] = mu
 
     def nll_grad_hess(th: FloatArray) -> tuple[float, FloatArray, FloatArray]:
         beta, b0 = th[:k], th[k]
-        nll = 0.5 * l2 * float(beta @ beta)
+        nll = 0.5 * l2 * float((beta - mu) @ (beta - mu))
         g = np.zeros(k + 1)
-        g[:k] = l2 * beta
+        g[:k] = l2 * (beta - mu)
         h = np.zeros((k + 1, k + 1))
         h[:k, :k] = l2 * np.eye(k)
         for feats, chosen in cases:

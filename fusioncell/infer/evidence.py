@@ -15,6 +15,7 @@ better than ``MIN_CELL_ACCURACY_M``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,7 @@ import numpy.typing as npt
 
 from fusioncell.infer.circle import Circle
 from fusioncell.model.grading import grade, weight
+from fusioncell.model.vehicles import Descriptor, describe, p_same
 from fusioncell.spacetime.geo import LocalGrid, haversine_m
 from fusioncell.store import CaseStore
 
@@ -192,8 +194,50 @@ def target_claims(store: CaseStore, circle: Circle) -> Claims:
     )
 
 
+def circle_vehicle_descriptions(store: CaseStore, circle: Circle) -> list[tuple[Descriptor, str]]:
+    """Descriptions of vehicles the target or his circle use, with where each came from.
+
+    From Vehicle entities linked to them (plate, owner or operator), ``uses``
+    claims whose object is a described vehicle rather than an identifier, and
+    the text of reports whose claims name them.
+    """
+    persons = {m.person for m in circle.members.values() if m.person}
+    keys = sorted(set(circle.members) | set(circle.target_keys) | persons)
+    out: list[tuple[Descriptor, str]] = []
+    for eid, props in store.con.execute(
+            "SELECT entity_id, CAST(properties AS VARCHAR) FROM entities WHERE schema = 'Vehicle' ORDER BY entity_id").fetchall():
+        text = props or ""
+        if any(k in text for k in keys):
+            d = describe(" ".join(str(v) for v in json.loads(text).values()) if text else "")
+            if not d.empty:
+                out.append((d, f"vehicle {eid}"))
+    rows = store.con.execute(
+        """
+        SELECT DISTINCT r.report_id, coalesce(r.text, '') || ' ' || coalesce(c.object, '')
+        FROM reports r JOIN claims c USING (report_id)
+        WHERE c.subject IN (SELECT unnest(?)) OR c.object IN (SELECT unnest(?))
+        ORDER BY 1
+        """, [keys, keys]).fetchall()
+    for rid, text in rows:
+        d = describe(text)
+        if not d.empty and (d.kind or d.model):
+            out.append((d, f"report {rid}"))
+    return out
+
+
+#: Below this, a description match is not worth showing.
+MIN_VEHICLE_MATCH = 0.2
+
+
 def relevant_sightings(store: CaseStore, circle: Circle) -> Sightings:
-    """Sightings of the target or of identifiers (plates) his circle uses."""
+    """Sightings of the target or of identifiers (plates) his circle uses.
+
+    Plus sightings of an unidentified vehicle (plate unreadable) whose
+    description matches a vehicle his circle is described as using: their
+    confidence is multiplied by the probability that it is the same vehicle
+    (:func:`fusioncell.model.vehicles.p_same`), so several weak matches at
+    one place add up while one alone stays weak.
+    """
     subjects = sorted(set(circle.members) | set(circle.target_keys))
     rows = store.con.execute(
         """
@@ -202,6 +246,25 @@ def relevant_sightings(store: CaseStore, circle: Circle) -> Sightings:
         """,
         [subjects],
     ).fetchall()
+    described = circle_vehicle_descriptions(store, circle)
+    if described:
+        others = store.con.execute(
+            """
+            SELECT lat, lon, coalesce(confidence, 0.5), subject, event_id, source_id, observed,
+                   coalesce(subject, '') || ' ' || coalesce(note, '') AS text
+            FROM sightings WHERE subject NOT IN (SELECT unnest(?)) ORDER BY observed, event_id
+            """, [subjects]).fetchall()
+        best: dict[str, tuple[float, str]] = {}
+        for text in {r[7] for r in others}:  # distinct descriptions, not rows
+            d = describe(text)
+            if d.empty:
+                continue
+            scored = [(p_same(d, dd), src) for dd, src in described]
+            p, src = max(scored, key=lambda x: x[0])
+            if p >= MIN_VEHICLE_MATCH:
+                best[text] = (p, f"{d} matching {src} (p={p:.2f})")
+        rows = rows + [(r[0], r[1], float(r[2]) * best[r[7]][0], best[r[7]][1], r[4], r[5], r[6])
+                       for r in others if r[7] in best]
     keys = circle.target_keys
     return Sightings(
         lat=np.array([r[0] for r in rows], dtype=float),

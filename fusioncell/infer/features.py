@@ -44,6 +44,15 @@ FEATURES: dict[str, str] = {
     "staleness": "days since the latest night-time evidence here, beyond a week (log)",
 }
 NONNEG = {n: n not in ("home_of_member", "remote", "staleness") for n in FEATURES}
+#: Prior mean of each coefficient (the fit's L2 penalty pulls toward it, see
+#: :func:`fusioncell.infer.choice.fit_choice_model`). Claims enter as log-odds
+#: from the Admiralty table, so their coefficient is 1 by construction; a
+#: sighting of him or of his circle's vehicle counts by its confidence; his
+#: partner's nights are the tradecraft the whole method rests on. Everything
+#: else starts at 0 and must earn its weight from the data.
+PRIOR_MEAN = {n: 0.0 for n in FEATURES} | {
+    "claims": 1.0, "sighting_him": 1.5, "sighting_vehicle": 0.7, "nights_partner": 1.0, "silent_nights": 0.5,
+}
 
 TAU_DAYS = 10.0  # recency: evidence loses half its weight in ~7 days
 FIX_SIGMA_FLOOR_M = 150.0
@@ -478,14 +487,55 @@ def _sighting_features(acc: _Acc, clat: FloatArray, clon: FloatArray, sights: Si
                                       [str(e) for e in sights.event_id[ev][:8]], sorted({str(s) for s in sights.source_id[ev]})))
 
 
+#: A place has hard support when its partner-nights/sighting/silence evidence reaches this (log1p units).
+HARD_SUPPORT = float(np.log1p(1.0))
+#: How far apart a claim and hard evidence must be before they contradict each other.
+CONTRADICT_M = 3000.0
+
+
+def source_track_record(clat: FloatArray, clon: FloatArray, F: FloatArray, col: dict[str, int],
+                        claims: Claims) -> dict[str, tuple[int, int, float]]:
+    """Per source: (claims corroborated, claims contradicted, weight multiplier) within this case.
+
+    A claim is *corroborated* when a place inside its area has hard support
+    (his partner's nights, a sighting of him, her silent nights there); it is
+    *contradicted* when it has none while hard support exists more than
+    ``CONTRADICT_M`` away from it. A source's claims are then weighed by
+    ``(1 + corroborated) / (1 + corroborated + 2 x contradicted)``: a planted
+    report graded B2 that hard data contradicts keeps a third of its weight.
+    Claims with no hard data anywhere in the case are neither.
+    """
+    hard = (F[:, col["nights_partner"]] + 0.5 * F[:, col["nights_partner_coarse"]]
+            + F[:, col["sighting_him"]] + F[:, col["silent_nights"]])
+    strong = hard >= HARD_SUPPORT
+    out: dict[str, tuple[int, int, float]] = {}
+    if not claims.lat.shape[0] or clat.size == 0:
+        return out
+    D = haversine_m(clat[:, None], clon[:, None], claims.lat[None, :], claims.lon[None, :])
+    inside = D <= np.maximum(claims.radius_m, 500.0)[None, :]
+    corroborated = (inside & strong[:, None]).any(axis=0)
+    far = D > np.maximum(claims.radius_m, CONTRADICT_M)[None, :]
+    contradicted = ~corroborated & (far & strong[:, None]).any(axis=0) & (claims.weight > 0)
+    for sid in np.unique(claims.source_id.astype(str)):
+        m = claims.source_id.astype(str) == sid
+        c, x = int(corroborated[m].sum()), int(contradicted[m].sum())
+        out[str(sid)] = (c, x, (1.0 + c) / (1.0 + c + 2.0 * x))
+    return out
+
+
 def _claim_features(acc: _Acc, clat: FloatArray, clon: FloatArray, claims: Claims) -> None:
     if not claims.lat.shape[0]:
         return
+    record = source_track_record(clat, clon, acc.F, acc.col, claims)
+    mult = np.array([record.get(str(sid), (0, 0, 1.0))[2] for sid in claims.source_id], dtype=float)
+    w = np.where(claims.weight > 0, claims.weight * mult, claims.weight)
     Kc = _kernel(haversine_m(clat[:, None], clon[:, None], claims.lat[None, :], claims.lon[None, :]),
-                 claims.radius_m[None, :]) * claims.weight[None, :]
+                 claims.radius_m[None, :]) * w[None, :]
     acc.put("claims", Kc.sum(axis=1))
     for ci, j in zip(*np.nonzero(np.abs(Kc) > 0.05)):
-        acc.cite(int(ci), "claims", (float(Kc[ci, j]), f"report {claims.report_id[j]} ({claims.grade[j]})",
+        c, x, mu = record.get(str(claims.source_id[j]), (0, 0, 1.0))
+        note = f"; its source contradicted by hard data {x}× in this case, weight ×{mu:.2f}" if x else ""
+        acc.cite(int(ci), "claims", (float(Kc[ci, j]), f"report {claims.report_id[j]} ({claims.grade[j]}){note}",
                                      [str(claims.report_id[j])], [str(claims.source_id[j])]))
 
 
