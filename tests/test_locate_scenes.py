@@ -178,3 +178,23 @@ def test_weak_sightings_of_a_described_vehicle_add_up_at_the_compound(tmp_path: 
     assert _p_near(r, COMPOUND) > _p_near(r, RANCH)
     ev = r["hypotheses"][0]["evidence"]
     assert any("hilux" in e["summary"].lower() for e in ev)
+
+
+def test_an_analysts_split_and_merge_change_locate(tmp_path: Path) -> None:
+    """One resolution layer: when the analyst detaches her number from her, her nights stop counting
+    as his partner's; when he gives it back, they count again."""
+    from fusioncell.resolve import override, split
+
+    c = _base(compound_covered=True)
+    _partner(c, NIGHTS, silent=False)
+    folder = c.write(tmp_path / "case")
+    with open_case(folder) as cs:
+        before = locate(cs, top=3)["hypotheses"][0]
+        split(cs, P, analyst="a1", reason="number belongs to her cousin")
+        after_split = locate(cs, top=3)["hypotheses"][0]
+        override(cs, P, "alias:La Güera", analyst="a1", reason="confirmed by intercept")
+        after_merge = locate(cs, top=3)["hypotheses"][0]
+    assert before["support"]["partner_located"] and _dist(before, COMPOUND) <= 300
+    assert not after_split["support"]["partner_located"]
+    assert after_split["probability"] < before["probability"]
+    assert after_merge["support"]["partner_located"] and _dist(after_merge, COMPOUND) <= 300

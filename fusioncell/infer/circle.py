@@ -157,7 +157,35 @@ def _identifiers_of(store: CaseStore, keys: set[str]) -> dict[str, tuple[float, 
             reasons = prev[1] + reasons
             srcs |= prev[2]
         out[ident] = (conf, reasons, srcs)
-    return out
+    return _apply_resolution(store, keys, out)
+
+
+def _apply_resolution(store: CaseStore, keys: set[str],
+                      out: dict[str, tuple[float, list[str], set[str]]]) -> dict[str, tuple[float, list[str], set[str]]]:
+    """Follow the resolve stage: its attributions (burner successors, merged person records, an
+    analyst's merge) add identifiers to the person; an analyst's split or reassignment removes them."""
+    from fusioncell.resolve import analyst_decisions, attributions
+
+    decided = analyst_decisions(store)
+    for a in attributions(store):
+        ident, person = str(a["identifier"]), str(a["person"])
+        if person not in keys or ident.startswith("alias:") or ident in keys:
+            continue
+        prev = out.get(ident)
+        why = f"resolved to {person} ({a['method']}, p={float(a['confidence']):.2f})"
+        if prev is None or float(a["confidence"]) > prev[0] or a["method"] == "analyst":
+            conf = 1.0 if a["method"] == "analyst" else float(a["confidence"])
+            out[ident] = (conf, (prev[1] if prev else []) + [why], prev[2] if prev else set())
+    return _drop_decided(store, keys, out, decided)
+
+
+def _drop_decided(store: CaseStore, keys: set[str], out: dict[str, tuple[float, list[str], set[str]]],
+                  decided: dict[str, str | None] | None = None) -> dict[str, tuple[float, list[str], set[str]]]:
+    """Remove identifiers the analyst has said are not this person's (split, or given to someone else)."""
+    from fusioncell.resolve import analyst_decisions
+
+    decided = analyst_decisions(store) if decided is None else decided
+    return {i: v for i, v in out.items() if i not in decided or decided[i] in keys}
 
 
 def target_circle(store: CaseStore, target: str, *, contact_k: int = 3) -> Circle:
@@ -207,11 +235,13 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3) -> Circl
     members: dict[str, Member] = {}
     for (other, role), items in persons.items():
         p_link = _noisy_or(p for p, _, _, _ in items)
-        idents = _identifiers_of(store, _person_keys(store, other))
+        pkeys = _person_keys(store, other)
+        idents = _identifiers_of(store, pkeys)
         if _noisy_or(p for p, _, _ in idents.values()) < 0.9:
             # a weakly attributed number may not be hers: her real one is then
             # among the frequent contacts of the people close to her
             idents = _candidate_phones(store, other, keys, role, idents)
+            idents = _drop_decided(store, pkeys, idents)
         for ident, (p_use, use_reasons, use_srcs) in idents.items():
             rel = ROLE_RELEVANCE[role] * p_link * p_use
             m = members.get(ident)

@@ -5,6 +5,7 @@ Public API
 :func:`person_of`            identifier → resolved person (entity id or alias)
 :func:`attributions`         every attribution with confidence, method and evidence
 :func:`override`, :func:`split`   analyst decisions (persisted, reversible)
+:func:`analyst_decisions`    the latest decision per identifier (a person, or None for a split)
 :func:`burner_successions`   burner-phone successions with score and evidence
 :func:`merged_persons`       person records judged to be the same person (splink)
 
@@ -13,12 +14,13 @@ All of them read the case store and cache their derived tables in it
 observations or the analyst overrides change.
 """
 
-from fusioncell.resolve.attribution import attributions, build_attributions, override, person_of, split
+from fusioncell.resolve.attribution import analyst_decisions, attributions, build_attributions, override, person_of, split
 from fusioncell.resolve.burner import BurnerParams, burner_successions
 from fusioncell.resolve.dedupe import build_person_canonical, merged_persons
 
 __all__ = [
     "BurnerParams",
+    "analyst_decisions",
     "attributions",
     "build_attributions",
     "build_person_canonical",

@@ -237,3 +237,16 @@ def override(
 def split(store: CaseStore, identifier: str, *, analyst: str = "analyst", reason: str = "wrong merge") -> None:
     """Detach ``identifier`` from whatever person it was merged into (reversible with :func:`override`)."""
     override(store, identifier, None, analyst=analyst, reason=reason)
+
+
+def analyst_decisions(store: CaseStore) -> dict[str, str | None]:
+    """The analyst's latest decision per identifier: the person it was given to, or None (split).
+
+    Every stage that reads who uses an identifier applies these, so one
+    merge or split changes network, pattern and locate alike.
+    """
+    ensure_tables(store)
+    rows = store.con.execute(
+        "SELECT identifier, arg_max(person, decided_at) FROM attribution_overrides GROUP BY identifier ORDER BY 1"
+    ).fetchall()
+    return {str(i): (None if p is None else str(p)) for i, p in rows}
