@@ -34,6 +34,7 @@ FEATURES: dict[str, str] = {
     "convergence": "distinct circle members located here by handset fixes (group convergence)",
     "dark": "times a circle member's phone went silent right after being here",
     "silent_nights": "nights his partner's phone was silent, this place reachable in the gap and out of cell coverage",
+    "silent_reach": "nights his partner's phone was silent with this place (under coverage) reachable in the gap: she switched it off",
     "sighting_him": "sightings of him here (detector or observer confidence)",
     "sighting_vehicle": "sightings of vehicles his circle uses here (detector confidence)",
     "claims": "graded informant claims placing him here (log-odds from the Admiralty table)",
@@ -430,20 +431,22 @@ def _dark_feature(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceCo
 
 
 def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceContext) -> None:
-    """Partner's silent nights that a coverage hole explains.
+    """Partner's silent nights, and the places that explain them.
 
     A tracked handset reports every few minutes; a gap that spans the small
     hours is a night we could not see. If a candidate lies outside cell
     coverage and the partner could have driven there and back in the gap
     (her space-time prism: last fix → place → next fix at road speed, with
     time left to stay), the silence is what "she spent the night there"
-    predicts. Each silent night's weight is shared among the hole candidates
-    reachable in it, so a silence explained by several places favours none.
+    predicts (``silent_nights``). A reachable place under coverage explains
+    it only if she switched her phone off on purpose (``silent_reach``, a
+    separate feature the model weighs on its own). Each silent night's
+    weight is shared among the candidates of its kind reachable in it, so a
+    silence explained by several places favours none.
     """
     pos = ctx.pos
     m = clat.size
-    if ctx.coverage is None or not ctx.coverage.known or m == 0 or ctx.tz_offset_s is None:
-        acc.put("silent_nights", np.zeros(m))
+    if m == 0 or ctx.tz_offset_s is None:
         return
     before, after, ids, gap = _silences(ctx)
     t0 = pos.t[before].astype("datetime64[s]").astype(np.int64) + ctx.tz_offset_s[before]
@@ -455,23 +458,30 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     covers = core_start + (h1 - h0) <= t1
     pw = np.array([ctx.partner_share.get(str(i), 0.0) * ctx.relevance.get(str(i), 0.0) for i in ids], dtype=float)
     sel = covers & (gap >= SILENT_MIN_S) & (pw > 0.05)
-    hole = ~ctx.coverage.covered(clat, clon)
-    if not sel.any() or not hole.any():
-        acc.put("silent_nights", np.zeros(m))
+    if not sel.any():
         return
+    if ctx.coverage is not None and ctx.coverage.known:
+        hole = ~ctx.coverage.covered(clat, clon)
+    else:
+        hole = np.zeros(m, dtype=bool)  # nothing known about coverage: no place explains silence by itself
     b, a, g, w = before[sel], after[sel], gap[sel].astype(float), pw[sel]
     d0 = haversine_m(clat[:, None], clon[:, None], pos.lat[b][None, :], pos.lon[b][None, :])
     d1 = haversine_m(clat[:, None], clon[:, None], pos.lat[a][None, :], pos.lon[a][None, :])
-    reach = ((d0 + d1) / ROAD_SPEED_MPS + MIN_STAY_S <= g[None, :]) & hole[:, None]
-    n_reach = reach.sum(axis=0)
+    reach = (d0 + d1) / ROAD_SPEED_MPS + MIN_STAY_S <= g[None, :]
+    # a silence at her own home is sleep with the phone off, not a trip
+    hl, hn, hr = _home_arrays(ctx)
+    away = ~(np.nan_to_num(haversine_m(clat[:, None], clon[:, None], np.nan_to_num(hl[b])[None, :],
+                                       np.nan_to_num(hn[b])[None, :])) < hr[b][None, :])
+    reach &= away
     age = (ctx.as_of - pos.t[b]).astype("timedelta64[s]").astype(float) / 86400.0
-    wn = w * np.exp(-np.maximum(age, 0.0) / TAU_DAYS) / np.maximum(n_reach, 1)
-    score = (reach * wn[None, :]).sum(axis=1)
-    acc.put("silent_nights", np.log1p(score))
-    for ci in np.flatnonzero(score > 0.05):
-        ev = np.concatenate([b[reach[ci]], a[reach[ci]]])
-        acc.cite(int(ci), "silent_nights", (float(score[ci]), ", ".join(sorted({str(i) for i in ids[sel][reach[ci]]})),
-                                            [str(e) for e in pos.event_id[ev][:6]], sorted({str(s) for s in pos.source_id[ev]})))
+    decay = w * np.exp(-np.maximum(age, 0.0) / TAU_DAYS)
+    for fname, mask in (("silent_nights", reach & hole[:, None]), ("silent_reach", reach & ~hole[:, None])):
+        score = (mask * (decay / np.maximum(mask.sum(axis=0), 1))[None, :]).sum(axis=1)
+        acc.put(fname, np.log1p(score))
+        for ci in np.flatnonzero(score > 0.05):
+            ev = np.concatenate([b[mask[ci]], a[mask[ci]]])
+            acc.cite(int(ci), fname, (float(score[ci]), ", ".join(sorted({str(i) for i in ids[sel][mask[ci]]})),
+                                      [str(e) for e in pos.event_id[ev][:6]], sorted({str(s) for s in pos.source_id[ev]})))
 
 
 def _sighting_features(acc: _Acc, clat: FloatArray, clon: FloatArray, sights: Sightings) -> None:

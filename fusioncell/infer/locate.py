@@ -60,7 +60,7 @@ RELEVANCE_FLOOR = 0.3  # a tracked lead with no reported link
 #: Used until a model has been fitted (bench/fit_locate.py writes locate_model.json).
 DEFAULT_BETA = {
     "nights_partner": 1.5, "nights_partner_coarse": 0.6, "nights_others": 0.3, "days_fine": 0.4,
-    "days_coarse": 0.2, "convergence": 0.5, "dark": 0.5, "silent_nights": 0.5, "sighting_him": 1.5,
+    "days_coarse": 0.2, "convergence": 0.5, "dark": 0.5, "silent_nights": 0.5, "silent_reach": 0.1, "sighting_him": 1.5,
     "sighting_vehicle": 0.6, "claims": 0.5, "isolated_nights": 0.5, "lead_margin": 0.5, "home_of_member": -2.0,
     "remote": 0.2, "staleness": -0.3,
 }
@@ -73,6 +73,7 @@ EVIDENCE_SUMMARY = {
     "days_coarse": "day(s) on cell sites covering this place",
     "dark": "phone went silent after being here",
     "silent_nights": "silent night(s) with this place, out of cell coverage, reachable in the gap",
+    "silent_reach": "silent night(s) with this place reachable in the gap (phone switched off)",
     "sighting_him": "sighted here",
     "sighting_vehicle": "sighted here",
     "claims": "informant claim places him here",
@@ -175,7 +176,7 @@ def analyse(store: CaseStore, target: str | None = None) -> Analysis:
 
 #: Features that come from circle members' movements (their phones).
 PRESENCE_FEATURES = ("nights_partner", "nights_partner_coarse", "nights_others", "days_fine", "days_coarse",
-                     "dark", "silent_nights")
+                     "dark", "silent_nights", "silent_reach")
 PARTNER_FEATURES = ("nights_partner", "nights_partner_coarse", "silent_nights")
 
 
