@@ -198,3 +198,30 @@ def test_an_analysts_split_and_merge_change_locate(tmp_path: Path) -> None:
     assert not after_split["support"]["partner_located"]
     assert after_split["probability"] < before["probability"]
     assert after_merge["support"]["partner_located"] and _dist(after_merge, COMPOUND) <= 300
+
+
+def test_plan_says_how_to_find_the_phone_of_a_partner_known_only_by_alias(tmp_path: Path) -> None:
+    """A report names his partner by alias and says the seed lead is her sister, but gives no number:
+    plan must not pretend a number is hers; it names the candidates and how to confirm one."""
+    from fusioncell.infer.plan import plan
+
+    c = CaseFolder()
+    for sid, disc, rel in (("geo", "GEOINT", "A"), ("cdr", "SIGINT", "B"), ("humint", "HUMINT", "B")):
+        c.source(sid, disc, rel)
+    c.report("humint", at(1, 10), 2, [
+        {"subject": "person-target", "predicate": "partner_of", "object": "alias:La Güera"},
+        {"subject": S, "predicate": "family_of", "object": "alias:La Güera"},
+    ])
+    for d in range(DAYS):
+        for h in np.arange(0.0, 24.0, 1.0):
+            c.fix(S, at(d, float(h)), HOME_S[0], HOME_S[1], 200.0)
+        c.call(S, P, at(d, 19.5), HOME_S)
+        c.call(P, S, at(d, 22.0), (COMPOUND[0] + 0.01, COMPOUND[1]) if d % 3 == 0 else HOME_P)
+        c.call(S, f"+5233555{d % 4:05d}", at(d, 12.0), HOME_S)  # her other, ordinary contacts
+    folder = c.write(tmp_path / "case")
+    with open_case(folder) as cs:
+        r = plan(cs, budget=3)
+    ident = r["identify"]
+    assert ident and ident[0]["person"] == "alias:La Güera"
+    assert ident[0]["candidates"][0]["identifier"] == P
+    assert ident[0]["candidates"][0]["p"] < 0.9  # inferred from behaviour, not attributed

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fusioncell.infer.choice import ChoiceModel
-from fusioncell.infer.circle import away_night_fraction, remote_night_fraction
+from fusioncell.infer.circle import Circle, away_night_fraction, remote_night_fraction
 from fusioncell.infer.evidence import member_positions
 from fusioncell.infer.features import FEATURES
 from fusioncell.infer.locate import analyse, load_model, partner_share, posterior
@@ -39,6 +39,8 @@ from fusioncell.store import CaseStore
 FloatArray = npt.NDArray[np.float64]
 
 #: Probability that tracking a person with this role leads to the target's place.
+#: A partner's number attributed this surely needs no identification step.
+KNOWN_P = 0.9
 #: How much of an associate's own-habit track goes to decoy-like places (see :func:`decoy_baseline`).
 DECOY_SHARE = 0.5
 ROLE_LEAD_P = {"partner": 0.85, "meets": 0.35, "associate": 0.2, "works_for": 0.4, "family": 0.25, "contact": 0.15}
@@ -227,7 +229,37 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
     for rank, r in enumerate(recs[:budget], start=1):
         out.append({"rank": rank, **r})
     return {"case": info.case_id, "target": tgt, "uncertainty_bits": round(_entropy(prior), 3),
-            "recommendations": out}
+            "recommendations": out, "identify": people_to_identify(circle, tracked)}
+
+
+def people_to_identify(circle: Circle, tracked: set[str]) -> list[dict[str, Any]]:
+    """His partner (by alias) whose phone is not known well enough to track: how to find it.
+
+    For each person the circle says may be his partner, if none of the
+    numbers that may be hers is tracked and none is attributed to her with
+    p ≥ ``KNOWN_P`` (a well-graded report or a known entity), the plan names
+    the candidates (frequent contacts of the people close to her
+    who sleep at remote sites, weakly graded "uses" reports) with their
+    probability and what would confirm one.
+    """
+    out: list[dict[str, Any]] = []
+    by_person: dict[str, list[tuple[float, str]]] = {}
+    for ident, m in circle.members.items():
+        p = (m.roles or {}).get("partner", 0.0)
+        if p > 0 and m.person:
+            by_person.setdefault(m.person, []).append((p, ident))
+    for person, cands in sorted(by_person.items()):
+        cands.sort(key=lambda x: (-x[0], x[1]))
+        if any(i in tracked for p, i in cands if p >= 0.3) or cands[0][0] >= KNOWN_P:
+            continue
+        out.append({
+            "person": person, "role": "partner",
+            "candidates": [{"identifier": i, "p": round(p, 3), "tracked": i in tracked} for p, i in cands[:5]],
+            "how": ("her number is not known: confirm one of the candidates (subscriber check, a short intercept, "
+                    "or co-location of the candidate's handset with the seed lead's visits to her) before tracking "
+                    "it; the first candidate is the seed lead's frequent contact most often at remote sites at night"),
+        })
+    return out
 
 
 def render_text(result: dict[str, Any]) -> str:
@@ -237,4 +269,7 @@ def render_text(result: dict[str, Any]) -> str:
         lines.append("No untracked identifier in the target's circle: nothing to recommend.")
     for r in result["recommendations"]:
         lines.append(f"{r['rank']}. {r['identifier']}  gain {r['expected_gain']:.2f} bits — {r['why']}")
+    for x in result.get("identify") or []:
+        cands = ", ".join(f"{c['identifier']} (p={c['p']:.2f})" for c in x["candidates"])
+        lines.append(f"To identify first: the phone of {x['person']} ({x['role']}) — candidates {cands}; {x['how']}.")
     return "\n".join(lines)
