@@ -367,3 +367,21 @@ def test_module_doctests_pass() -> None:
 
     result = doctest.testmod(R)
     assert result.attempted >= 2 and result.failed == 0
+
+
+def test_an_area_of_overlapping_places_is_judged_as_one() -> None:
+    """Four places within 500 m holding 46% together: the key judgments say so, not just "very unlikely 15%"."""
+    hyps = [hyp(k, p, f"place {k}") for k, p in enumerate((0.15, 0.12, 0.11, 0.08), start=1)]
+    ctx = make_ctx(locate={"as_of": "2026-02-21T23:59:00-06:00", "hypotheses": hyps,
+                           "areas": [{"rank": 1, "lat": 19.96, "lon": -103.75, "radius_m": 480, "probability": 0.46,
+                                      "places": 4, "hypotheses": [1, 2, 3, 4]}]})
+    texts = [kj["text"] for kj in R.key_judgments(ctx)]
+    area = [t for t in texts if "within 480 m" in t]
+    assert area and "roughly even chance (46%)" in area[0] and "4 of the places" in area[0]  # ICD 203: 45-55%
+
+
+def test_a_single_place_area_adds_no_judgment() -> None:
+    ctx = make_ctx()
+    ctx["locate"]["areas"] = [{"rank": 1, "lat": 19.95, "lon": -103.75, "radius_m": 150, "probability": 0.81,
+                               "places": 1, "hypotheses": [1]}]
+    assert not [kj for kj in R.key_judgments(ctx) if "an area holding" in kj["text"]]

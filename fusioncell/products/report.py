@@ -155,6 +155,17 @@ def evidence_basis(
     return len(items), len(sids), len(disciplines), len(agencies)
 
 
+def _leading_area(loc: Mapping[str, Any], p1: float) -> Mapping[str, Any] | None:
+    """The most probable area of overlapping places, when it says more than the top place alone."""
+    areas = list(loc.get("areas") or [])
+    if not areas:
+        return None
+    a = areas[0]
+    if int(a.get("places") or 1) < 2 or float(a.get("probability") or 0.0) < p1 + 0.05:
+        return None
+    return a
+
+
 def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
     """The key judgments, most important first, as ``{"kind", "text"}`` items.
 
@@ -175,6 +186,11 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
         where = f"{h1.get('label') or 'an unnamed place'} ({float(h1['lat']):.4f}, {float(h1['lon']):.4f}; within {int(float(h1.get('radius_m') or 0))} m)"
         when = f" as of {as_of} local time" if as_of else ""
         out.append({"kind": "location", "text": judgment(f"{target} is at or near {where}{when}", p1)})
+        area = _leading_area(loc, p1)
+        if area is not None:
+            out.append({"kind": "location", "text": judgment(
+                f"he is within {int(area['radius_m'])} m of {float(area['lat']):.4f}, {float(area['lon']):.4f}, "
+                f"an area holding {area['places']} of the places considered", float(area["probability"]))})
         win = _windows_text(h1.get("windows") or [], tz)
         if win:
             out.append({"kind": "location", "text": f"The evidence places him there mostly in these windows: {win}."})
