@@ -188,6 +188,27 @@ def _drop_decided(store: CaseStore, keys: set[str], out: dict[str, tuple[float, 
     return {i: v for i, v in out.items() if i not in decided or decided[i] in keys}
 
 
+def _ftm_links(store: CaseStore, keys: frozenset[str],
+               persons: dict[tuple[str, str], list[tuple[float, str, str | None, str | None]]]) -> None:
+    """FollowTheMoney Family / Associate entities that name the target add (person, role) links."""
+    import json
+
+    ftm = store.con.execute("SELECT schema, properties FROM entities WHERE schema IN ('Family', 'Associate')").fetchall()
+    for schema, props_json in ftm:
+        props = json.loads(props_json) if isinstance(props_json, str) else (props_json or {})
+        person = props.get("person", [])
+        other_side = props.get("relative" if schema == "Family" else "associate", [])
+        rel_kind = " ".join(props.get("relationship", [])).lower()
+        role = "family" if schema == "Family" else "associate"
+        if any(w in rel_kind for w in ("partner", "novia", "esposa", "wife", "girlfriend", "pareja", "amante")):
+            role = "partner"
+        for a, b in ((person, other_side), (other_side, person)):
+            if any(x in keys for x in a):
+                for o in b:
+                    if o not in keys:
+                        persons.setdefault((o, role), []).append((0.8, f"known {schema} link ({rel_kind or schema})", None, None))
+
+
 def target_circle(store: CaseStore, target: str, *, contact_k: int = 3) -> Circle:
     """Members of the target's circle with relevance weights and reasons."""
     keys = target_keys(store, target)
@@ -202,12 +223,6 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3) -> Circl
         """,
         [klist],
     ).fetchall()
-    # FtM Family / Associate entities naming the target
-    ftm = store.con.execute(
-        """
-        SELECT schema, properties FROM entities WHERE schema IN ('Family', 'Associate')
-        """
-    ).fetchall()
     persons: dict[tuple[str, str], list[tuple[float, str, str | None, str | None]]] = {}
     for other, pred, rel, cred, src, rid in rows:
         if other is None or other in keys:
@@ -216,21 +231,7 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3) -> Circl
         persons.setdefault((other, role), []).append(
             (p_true(rel, cred), f"report {rid} ({grade(rel, cred)}): {pred.replace('_', ' ')} the target", src, rid)
         )
-    import json
-
-    for schema, props_json in ftm:
-        props = json.loads(props_json) if isinstance(props_json, str) else (props_json or {})
-        person = props.get("person", [])
-        other_side = props.get("relative" if schema == "Family" else "associate", [])
-        rel_kind = " ".join(props.get("relationship", [])).lower()
-        role = "family" if schema == "Family" else "associate"
-        if any(w in rel_kind for w in ("partner", "novia", "esposa", "wife", "girlfriend", "pareja", "amante")):
-            role = "partner"
-        for a, b in ((person, other_side), (other_side, person)):
-            if any(x in keys for x in a):
-                for o in b:
-                    if o not in keys:
-                        persons.setdefault((o, role), []).append((0.8, f"known {schema} link ({rel_kind or schema})", None, None))
+    _ftm_links(store, keys, persons)
 
     members: dict[str, Member] = {}
     for (other, role), items in persons.items():
