@@ -60,6 +60,13 @@ def record_command(cs: Any, command: str, **what: Any) -> None:
     record(cs, command, **what)
 
 
+def mask_protected(cs: Any, result: dict[str, Any]) -> Any:
+    """The owner's analysis with protected persons masked (security.minimise.mask_protected)."""
+    from fusioncell.security.minimise import mask_protected as masked
+
+    return masked(cs, result)
+
+
 def mask_listing(cs: Any, result: dict[str, Any], keep: Any = (), files: Any = ()) -> Any:
     """The listing (and files it wrote) with bystanders pseudonymised (security.minimise.mask_listing)."""
     from fusioncell.security.minimise import mask_listing as masked
@@ -188,7 +195,8 @@ def locate(
         result = run_locate(cs, target=target, top=top)
         record_command(cs, "locate", target=result.get("target"), top=top,
                        hypotheses=len(result.get("hypotheses") or []))
-        _emit(result, format, render_text)  # never masked: the analysis is about these people
+        # bystanders are not masked (the analysis is about these people); protected persons are
+        _emit(mask_protected(cs, result), format, render_text)
     if not result.get("hypotheses"):
         raise typer.Exit(1)
 
@@ -208,7 +216,8 @@ def plan(
         result = run_plan(cs, target=target, budget=budget)
         record_command(cs, "plan", target=result.get("target"), budget=budget,
                        recommendations=len(result.get("recommendations") or []))
-        _emit(result, format, render_text)  # never masked: recommended identifiers are pertinent by construction
+        # recommended identifiers are pertinent by construction; protected persons stay masked
+        _emit(mask_protected(cs, result), format, render_text)
     if not result.get("recommendations"):
         raise typer.Exit(1)
 

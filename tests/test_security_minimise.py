@@ -183,3 +183,15 @@ def test_cli_unmask_prints_the_identifier_and_requires_a_reason(tmp_path: Path) 
     assert res.exit_code == 0 and res.stdout.strip() == BYSTANDER
     res = runner.invoke(app, ["audit", str(path)])
     assert "unmask" in res.stdout and "relay of the courier" in res.stdout
+
+
+def test_an_identifier_ending_a_clause_is_masked_too() -> None:
+    """'+52…: nights located here' once slipped through (the colon stuck to the number)."""
+    from fusioncell.security.minimise import Minimiser
+    from fusioncell.store import CaseStore
+
+    cs = CaseStore.memory()
+    m = Minimiser(cs)
+    m.known, m.clear = {"+525511112222"}, set()
+    out = m.mask_text("+525511112222: night(s) here. Seen +525511112222.")
+    assert "525511112222" not in out and out.count("masked:phone-") == 2 and out.endswith(".")

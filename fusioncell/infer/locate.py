@@ -133,6 +133,7 @@ class Analysis:
     as_of: datetime
     context: EvidenceContext
     disciplines: dict[str, str]  # source_id -> discipline
+    protected: frozenset[str] = frozenset()  # identifiers and entity ids of protected persons
 
 
 def partner_share(circle: Circle) -> dict[str, float]:
@@ -171,7 +172,10 @@ def analyse(store: CaseStore, target: str | None = None) -> Analysis:
                           exclude_homes=tracked_homes, coverage=coverage(store), tz_offset_s=pos.tz_offset_s)
     cs = compute_features(cands, ctx)
     disciplines = {str(r[0]): str(r[1]) for r in store.con.execute("SELECT source_id, discipline FROM sources").fetchall()}
-    return Analysis(tgt, circle, cs, t_end, ctx, disciplines)
+    from fusioncell.security.minimise import protected_identifiers
+
+    protected = frozenset(protected_identifiers(store)) - circle.target_keys
+    return Analysis(tgt, circle, cs, t_end, ctx, disciplines, protected)
 
 
 #: Features that come from circle members' movements (their phones).
@@ -207,23 +211,32 @@ def _compass(dlat: float, dlon: float) -> str:
     return ["N", "NE", "E", "SE", "S", "SW", "W", "NW"][int((ang + 22.5) // 45) % 8]
 
 
-def _label(cs: CandidateSet, i: int, circle: Circle, homes: dict[str, tuple[float, float, float]]) -> str:
+def _label(cs: CandidateSet, i: int, circle: Circle, homes: dict[str, tuple[float, float, float]],
+           protected: frozenset[str] = frozenset()) -> str:
+    """A place's description, built from roles, never from identifiers.
+
+    The only reference point is his partner's home (the member most likely
+    to be her phone), and only when that number is not protected: a label
+    such as "19 km N of home of +52…" would publish a person's number and,
+    through it, where she lives.
+    """
     remote = cs.features[i, list(FEATURES).index("remote")]
     kind = "remote site" if remote > 0.5 else "site in a built-up area"
-    ref = None
     best = None
     for ident, (hl, hn, _) in homes.items():
         m = circle.members.get(ident)
-        if m is None or m.relevance < 0.2:
+        share = (m.roles or {}).get("partner", 0.0) if m is not None else 0.0
+        if m is None or share < 0.5 or ident in protected or (m.person or "") in protected:
             continue
-        d = float(haversine_m(cs.lat[i], cs.lon[i], hl, hn))
-        if best is None or m.relevance > best[0]:
-            best = (m.relevance, d, hl, hn, m)
-    if best is not None and best[1] > 500:
-        _, d, hl, hn, m = best
-        who = f"the {m.role}'s home" if m.role in ("partner",) else f"home of {m.identifier}"
-        ref = f"{d / 1000:.1f} km {_compass(cs.lat[i] - hl, (cs.lon[i] - hn) * math.cos(math.radians(hl)))} of {who}"
-    return f"{kind}, {ref}" if ref else kind
+        if best is None or share > best[0]:
+            best = (share, hl, hn)
+    if best is None:
+        return kind
+    _, hl, hn = best
+    d = float(haversine_m(cs.lat[i], cs.lon[i], hl, hn))
+    if d <= 500:
+        return f"{kind}, at his partner's home"
+    return f"{kind}, {d / 1000:.1f} km {_compass(cs.lat[i] - hl, (cs.lon[i] - hn) * math.cos(math.radians(hl)))} of his partner's home"
 
 
 def _merge_windows(windows: list[tuple[np.datetime64, np.datetime64]]) -> list[tuple[np.datetime64, np.datetime64]]:
@@ -262,8 +275,13 @@ def posterior(an: Analysis, model: ChoiceModel) -> tuple[np.ndarray, CappedProba
     return p0, apply_caps(p0, rest0, [cap_for(s) for s in supports]), supports, contrib
 
 
-def _evidence_chain(cs: CandidateSet, i: int, contrib: np.ndarray) -> list[dict[str, Any]]:
-    """The named contributions behind candidate ``i``, strongest first, with event and source ids."""
+def _evidence_chain(cs: CandidateSet, i: int, contrib: np.ndarray, known: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """The named contributions behind candidate ``i``, strongest first, with event and source ids.
+
+    ``subjects`` (beyond the contract) lists the identifiers of the case whose
+    observations an item rests on, so products can withhold a protected
+    person's trace without parsing sentences.
+    """
     evidence: list[dict[str, Any]] = []
     for k, fname in enumerate(FEATURES):
         c = float(contrib[i, k])
@@ -273,15 +291,16 @@ def _evidence_chain(cs: CandidateSet, i: int, contrib: np.ndarray) -> list[dict[
         for share, who, evs, srcs in cs.support[i].get(fname, []):
             w0, e0, s0, n0 = merged.get(who, (0.0, [], set(), 0))
             merged[who] = (w0 + share, e0 + [e for e in evs if e not in e0], s0 | set(srcs), n0 + 1)
-        items = [(w, f"{who} ({n}×)" if n > 1 else who, evs[:8], sorted(srcs))
-                 for who, (w, evs, srcs, n) in merged.items()]
+        items = [(w, who, n, evs[:8], sorted(srcs)) for who, (w, evs, srcs, n) in merged.items()]
         total = sum(abs(x[0]) for x in items) or 1.0
         if not items:
             evidence.append({"kind": fname, "summary": FEATURES[fname], "weight": round(c, 3),
                              "event_ids": [], "source_ids": []})
-        for share, who, evs, srcs in sorted(items, key=lambda x: -abs(x[0]))[:4]:
-            evidence.append({"kind": fname, "summary": f"{who}: {EVIDENCE_SUMMARY.get(fname, FEATURES[fname])}",
-                             "weight": round(c * abs(share) / total, 3), "event_ids": evs, "source_ids": srcs})
+        for share, who, n, evs, srcs in sorted(items, key=lambda x: -abs(x[0]))[:4]:
+            label = f"{who} ({n}×)" if n > 1 else who
+            evidence.append({"kind": fname, "summary": f"{label}: {EVIDENCE_SUMMARY.get(fname, FEATURES[fname])}",
+                             "weight": round(c * abs(share) / total, 3), "event_ids": evs, "source_ids": srcs,
+                             "subjects": sorted(x for x in who.split(", ") if x in known)})
     evidence.sort(key=lambda e: -abs(e["weight"]))
     return evidence[:12]
 
@@ -308,6 +327,7 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
     p0, capped, supports, contrib = posterior(an, model)
     p = capped.p
     order = np.argsort(-p, kind="stable")[:top]
+    known = frozenset(circle.members) | circle.target_keys
     for rank, i in enumerate(order, start=1):
         wins = _merge_windows(cs.windows[i])[-5:]
         sup, cap = supports[i], capped.caps[i]
@@ -317,9 +337,9 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
             "lon": round(float(cs.lon[i]), 5),
             "radius_m": int(round(float(cs.radius_m[i]))),
             "probability": round(float(p[i]), 3),
-            "label": _label(cs, int(i), circle, an.context.homes),
+            "label": _label(cs, int(i), circle, an.context.homes, an.protected),
             "windows": [{"from": _iso(a, tz), "to": _iso(b, tz)} for a, b in wins],
-            "evidence": _evidence_chain(cs, int(i), contrib),
+            "evidence": _evidence_chain(cs, int(i), contrib, known),
             "support": {"source_types": sorted(sup.disciplines), "sighted_him": sup.sighted_him,
                         "partner_located": sup.partner_evidence, "ceiling": cap.ceiling,
                         "model_probability": round(float(p0[i]), 3), "note": cap.reason},

@@ -51,7 +51,7 @@ from fusioncell.model.grading import describe_source
 from fusioncell.model.markings import Marking, combine, tlp_label, tlp_max
 from fusioncell.security import audit
 from fusioncell.security.markings import derive_marking, source_markings
-from fusioncell.security.minimise import Minimiser, case_secret
+from fusioncell.security.minimise import Minimiser, case_secret, protected_identifiers
 from fusioncell.security.releasability import check_agency, view_for, withheld
 from fusioncell.store import CaseStore
 
@@ -241,6 +241,7 @@ def tearline(
         marks = source_markings(store)
         reliability = {r[0]: r[1] for r in store.con.execute("SELECT source_id, reliability FROM sources").fetchall()}
         dropped: list[dict[str, Any]] = []
+        protected = protected_identifiers(store) - set(info.targets) - _target_identifiers(store)
 
         loc: dict[str, Any] = {"hypotheses": []}
         try:
@@ -265,6 +266,10 @@ def tearline(
             for ev in h.get("evidence") or []:
                 ev_ids = [str(e) for e in ev.get("event_ids") or []]
                 src_ids = [str(s) for s in ev.get("source_ids") or []]
+                if protected & set(ev.get("subjects") or []):
+                    # a protected person's movements are her trace: withheld, not masked
+                    dropped.append({"element": "evidence", "kind": ev.get("kind"), "reason": "protected person"})
+                    continue
                 # Evidence citing no source (a feature of the place, a model term) was
                 # computed on the view as a whole: it carries the whole view's marking.
                 m = derive_marking(view, src_ids, ev_ids, markings=marks) if (src_ids or ev_ids) else view_mark
@@ -298,13 +303,17 @@ def tearline(
                 "evidence": ev_out,
             })
 
-        sightings = _sightings(view, sorted(evidence_events), marks, reliability, agency)
+        sightings = [x for x in _sightings(view, sorted(evidence_events), marks, reliability, agency)
+                     if x["subject"] not in protected]
         element_marks += [marks[s["_source"]] for s in sightings]
         for s in sightings:
             del s["_source"]
 
         associates = []
         for c in net.get("close_circle") or []:
+            if {c.get("identifier"), c.get("person")} & protected:
+                dropped.append({"element": "associate", "reason": "protected person"})
+                continue
             associates.append({
                 "identifier": c.get("identifier"),
                 "person": c.get("person"),
@@ -355,6 +364,12 @@ def tearline(
         return product, held
     finally:
         view.close()
+
+
+def _target_identifiers(store: CaseStore) -> set[str]:
+    """Targets are never protected from the product about them."""
+    return {str(r[0]) for r in store.con.execute(
+        "SELECT identifier FROM entity_identifiers WHERE entity_id IN (SELECT entity_id FROM targets)").fetchall()}
 
 
 def _focus_identifier(view: CaseStore, subject: str) -> str | None:

@@ -142,7 +142,29 @@ def protected_identifiers(store: CaseStore) -> set[str]:
         UNION SELECT entity_id FROM entities WHERE try_cast(json_extract(raw, '$.protected') AS BOOLEAN)
         """
     ).fetchall()
-    return {r[0] for r in rows}
+    out = {r[0] for r in rows}
+    if out:
+        # and every identifier resolved to a protected person (a "uses" claim, her plate, a successor phone)
+        from fusioncell.resolve import person_of
+
+        out |= {i for i, person in person_of(store).items() if person in out}
+    return out
+
+
+def mask_protected(store: CaseStore, result: Any) -> Any:
+    """A copy of ``result`` with protected identifiers masked and nothing else.
+
+    For the owner's own analyses (``locate``, ``plan``, ``report``), which
+    show pertinent people in clear: a protected person — a cooperating
+    witness, say — stays a pseudonym there too until someone unmasks her
+    with a recorded reason (:func:`unmask`). Targets are never masked.
+    """
+    m = Minimiser(store)
+    hidden = (protected_identifiers(store) & m.known) - m.clear
+    if not hidden:
+        return result
+    m.clear = m.known - hidden
+    return m.mask_result(result)
 
 
 def protect(store: CaseStore, identifier: str, reason: str | None = None) -> None:
@@ -202,7 +224,16 @@ class Minimiser:
         if text in self.known:
             return self.mask(text)
         parts = _TOKEN_SPLIT.split(text)
-        return "".join(self.mask(p) if p in self.known else p for p in parts)
+        return "".join(self._mask_token(p) for p in parts)
+
+    def _mask_token(self, token: str) -> str:
+        """A token, or its identifier masked when it ends a clause ("+52…:", "+52….")."""
+        if token in self.known:
+            return self.mask(token)
+        core = token.rstrip(":.!?")
+        if core != token and core in self.known:
+            return self.mask(core) + token[len(core):]
+        return token
 
     def mask_result(self, result: Any) -> Any:
         """A copy of a JSON-like result with every non-pertinent identifier masked."""

@@ -184,6 +184,24 @@ def _fill(store: CaseStore, cur: Any, view: CaseStore, agency: str, is_owner: bo
             if ddl:
                 view.con.execute(ddl[0])
                 _copy(cur, view, table, f"SELECT * FROM {table}", [])
+    _carry_protection(store, view)
+
+
+def _carry_protection(store: CaseStore, view: CaseStore) -> None:
+    """Who is protected is decided on the whole case, never on what a view happens to hold.
+
+    A partner's view keeps only the targets' entities, so a ``"protected": true``
+    on a cooperating witness's entity would vanish from it and her number would
+    read as an ordinary pertinent identifier. The owner's full protected set is
+    written into the view's ``minimisation_protected`` table instead.
+    """
+    from fusioncell.security.minimise import ensure_tables, protected_identifiers
+
+    protected = sorted(protected_identifiers(store))
+    ensure_tables(view)
+    if protected:
+        view.con.execute(
+            "INSERT OR REPLACE INTO minimisation_protected SELECT unnest(?), 'protected in the owning case'", [protected])
 
 
 def _rebuild_identifiers(cur: Any, view: CaseStore) -> None:
