@@ -84,25 +84,25 @@ def test_graph_files_are_masked_too(store_file: Path, tmp_path: Path) -> None:
         assert PARTNER_PHONE in body
 
 
-def test_locate_and_plan_are_never_masked(store_file: Path) -> None:
-    """Even identifiers marked protected stay in clear where an analyst tasks collection on them."""
+def test_locate_and_plan_do_not_minimise_bystanders_but_mask_protected_people(store_file: Path) -> None:
+    """Bystanders stay in clear where an analyst tasks collection; a person the owner marked protected does
+    not (issue: a protected person never leaks, not even in the owner's own output, until unmasked)."""
     from fusioncell.security.minimise import protect
     from fusioncell.store import CaseStore
 
-    with CaseStore.open(store_file) as cs:
-        known = {r[0] for r in cs.con.execute("SELECT identifier FROM identifiers").fetchall()}
-        for ident in known:
-            protect(cs, ident, "test: mask everything maskable")
     s = str(store_file)
-    plan = json.loads(_run(["plan", s, "--budget", "2"]))
-    idents = [r["identifier"] for r in plan["recommendations"]]
-    assert idents and all(i in known for i in idents)
-    loc = _run(["locate", s, "--top", "2"])
-    assert any(i in loc for i in known)  # premise: locate names identifiers
-    assert "masked:" not in loc and "masked:" not in json.dumps(plan)
-    # while the network listing masks them (protected beats pertinent, except targets)
+    plan0 = json.loads(_run(["plan", s, "--budget", "2"]))
+    first = plan0["recommendations"][0]["identifier"]
+    assert "masked:" not in json.dumps(plan0)  # nothing protected yet: nothing masked
+    with CaseStore.open(store_file) as cs:
+        protect(cs, first, "test: a cooperating witness")
+    plan = _run(["plan", s, "--budget", "2"])
+    assert first not in plan and PSEUDONYM_RE.search(plan)
+    loc = _run(["locate", s, "--top", "5"])
+    assert first not in loc
+    # while the network listing masks them too (protected beats pertinent, except targets)
     net = _run(["network", s, "--format", "json"])
-    assert PARTNER_PHONE not in net and PSEUDONYM_RE.search(net)
+    assert first not in net
 
 
 # -- pattern and meetings: a protected tracked phone on a small store ----------------
