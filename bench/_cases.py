@@ -39,32 +39,34 @@ def partner_phone(truth: dict[str, Any]) -> str | None:
     return phones[0]["identifier"] if phones else None
 
 
-def case_for(seed: int, difficulty: str, track: list[str] | None, scale: str = "small", tag: str = "seed") -> tuple[Path, dict[str, Any]]:
-    """Simulate (once) and ingest; returns (store path, truth)."""
-    folder = OUT / f"{difficulty}-{seed}-{tag}"
+def case_for(seed: int, difficulty: str, track: list[str] | None, scale: str = "small", tag: str = "seed",
+             family: str = "baseline") -> tuple[Path, dict[str, Any]]:
+    """Simulate (once) and ingest; returns (store path, truth). ``family``: a world family (sim/families.py)."""
+    prefix = "" if family in ("", "baseline") else f"{family}-"
+    folder = OUT / f"{prefix}{difficulty}-{seed}-{tag}"
     store = folder.with_suffix(".duckdb")
     truth_file = folder / "truth.json"
     if not (store.exists() and truth_file.exists()):
         if folder.exists():
             shutil.rmtree(folder)
         store.unlink(missing_ok=True)
-        simulate(folder, seed=seed, scale=scale, days=30, difficulty=difficulty, track=track)
+        simulate(folder, seed=seed, scale=scale, days=30, difficulty=difficulty, track=track, family=family)
         with CaseStore.open(store, folder=folder) as cs:
             ingest_case(folder, cs, quiet=True)
     return store, json.loads(truth_file.read_text(encoding="utf-8"))
 
 
-def seed_case(seed: int, difficulty: str) -> tuple[Path, dict[str, Any]]:
-    return case_for(seed, difficulty, None, tag="seed")
+def seed_case(seed: int, difficulty: str, family: str = "baseline") -> tuple[Path, dict[str, Any]]:
+    return case_for(seed, difficulty, None, tag="seed", family=family)
 
 
-def partner_case(seed: int, difficulty: str) -> tuple[Path, dict[str, Any]]:
-    _, truth = seed_case(seed, difficulty)
+def partner_case(seed: int, difficulty: str, family: str = "baseline") -> tuple[Path, dict[str, Any]]:
+    _, truth = seed_case(seed, difficulty, family)
     track = [truth["seed_lead_identifier"]]
     p = partner_phone(truth)
     if p and p not in track:
         track.append(p)
-    return case_for(seed, difficulty, track, tag="partner")
+    return case_for(seed, difficulty, track, tag="partner", family=family)
 
 
 def parse_seeds(text: str) -> list[int]:

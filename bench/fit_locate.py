@@ -31,14 +31,14 @@ from fusioncell.store import CaseStore  # noqa: E402
 HIT_M = 300.0
 
 
-def features_of_case(args: tuple[int, str, tuple[str, ...]]) -> list[tuple[np.ndarray, int, str]]:
-    """All modes of one (seed, difficulty) in one worker (they share the seed case)."""
-    seed, diff, modes = args
-    return [features_of(seed, diff, m) for m in modes]
+def features_of_case(args: tuple[int, str, tuple[str, ...], str]) -> list[tuple[np.ndarray, int, str]]:
+    """All modes of one (seed, difficulty, family) in one worker (they share the seed case)."""
+    seed, diff, modes, family = args
+    return [features_of(seed, diff, m, family) for m in modes]
 
 
-def features_of(seed: int, diff: str, mode: str) -> tuple[np.ndarray, int, str]:
-    store, truth = (seed_case if mode == "seed" else partner_case)(seed, diff)
+def features_of(seed: int, diff: str, mode: str, family: str = "baseline") -> tuple[np.ndarray, int, str]:
+    store, truth = (seed_case if mode == "seed" else partner_case)(seed, diff, family)
     with CaseStore.open(store) as cs:
         cand = analyse(cs).candidates
     tf = truth["target_final"]
@@ -46,7 +46,7 @@ def features_of(seed: int, diff: str, mode: str) -> tuple[np.ndarray, int, str]:
         return np.zeros((0, len(FEATURES))), -1, f"{diff}-{seed}-{mode}"
     d = haversine_m(cand.lat, cand.lon, tf["lat"], tf["lon"])
     chosen = int(np.argmin(d)) if float(d.min()) <= HIT_M else -1
-    return cand.features, chosen, f"{diff}-{seed}-{mode}"
+    return cand.features, chosen, f"{family}-{diff}-{seed}-{mode}"
 
 
 def main() -> None:
@@ -54,6 +54,8 @@ def main() -> None:
     ap.add_argument("--seeds", default="0-29")
     ap.add_argument("--difficulties", default="easy,normal,hard")
     ap.add_argument("--modes", default="seed,partner")
+    ap.add_argument("--families", default="baseline", help="comma-separated world families, or 'all'")
+    ap.add_argument("--exclude-family", default=None, help="a family held out of fitting entirely")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--l2", type=float, default=0.3)
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "fusioncell" / "infer" / "locate_model.json"))
@@ -62,7 +64,10 @@ def main() -> None:
     if any(s >= 1000 for s in seeds):
         sys.exit("training seeds must be < 1000 (seeds ≥ 1000 are held out)")
     modes = tuple(a.modes.split(","))
-    jobs = [(s, d, modes) for s in seeds for d in a.difficulties.split(",")]
+    from fusioncell.sim.families import FAMILIES
+
+    fams = [f for f in (list(FAMILIES) if a.families == "all" else a.families.split(",")) if f != a.exclude_family]
+    jobs = [(s, d, modes, f) for f in fams for s in seeds for d in a.difficulties.split(",")]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(a.workers) as ex:
         rows = [row for rs in ex.map(features_of_case, jobs) for row in rs]
@@ -71,7 +76,8 @@ def main() -> None:
     model = fit_choice_model(cases, list(FEATURES), nonneg=[NONNEG[n] for n in FEATURES], l2=a.l2,
                              prior_mean=[PRIOR_MEAN[n] for n in FEATURES])
     model.meta.update({"fitted": True, "seeds": a.seeds, "difficulties": a.difficulties, "modes": a.modes,
-                       "cases": len(cases), "true_place_among_candidates": covered, "l2": a.l2})
+                       "cases": len(cases), "true_place_among_candidates": covered, "l2": a.l2,
+                       "families": ",".join(fams), "held_out_family": a.exclude_family})
     Path(a.out).write_text(model.to_json() + "\n", encoding="utf-8")
     print(f"{len(cases)} cases in {time.perf_counter() - t0:.0f} s; true place among candidates in {covered}")
     for n, b in zip(model.names, model.beta):

@@ -113,12 +113,14 @@ def simulate(
     days: int = typer.Option(30, "--days"),
     difficulty: str = typer.Option("normal", "--difficulty", help="easy | normal | hard"),
     track: Optional[str] = typer.Option(None, "--track", help="Comma-separated identifiers to track (default: the seed lead)."),
+    family: str = typer.Option("baseline", "--family", help="World family: baseline | sparse-coverage | phone-discipline | "
+                               "decoy-heavy | deception | late-move | mixed (docs/simulator.md)"),
 ) -> None:
     """Write a synthetic case folder plus truth.json (never read by the analysis)."""
     from fusioncell.sim import simulate as run_sim
 
     tracked = [t.strip() for t in track.split(",") if t.strip()] if track else None
-    summary = run_sim(out_dir, seed=seed, scale=scale, days=days, difficulty=difficulty, track=tracked)
+    summary = run_sim(out_dir, seed=seed, scale=scale, days=days, difficulty=difficulty, track=tracked, family=family)
     typer.echo(summary if isinstance(summary, str) else json.dumps(summary, indent=2, default=str))
 
 

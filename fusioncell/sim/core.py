@@ -21,6 +21,7 @@ from fusioncell.errors import UsageError
 from fusioncell.model.identifiers import IdentifierError, normalize_identifier
 from fusioncell.sim.calls import CH_CALL, CH_MSG, CH_SMS, MESSAGE_TEXTS, CallModel
 from fusioncell.sim.handsets import Handsets
+from fusioncell.sim.families import draw as draw_family
 from fusioncell.sim.intel import Intel, build_intel
 from fusioncell.sim.mobility import Mobility
 from fusioncell.sim.org import DIFFICULTY, Org, build_org
@@ -203,7 +204,8 @@ class Scenario:
         return int(self.hs.number(np.array([p]), np.array([0]), np.array([t]))[0])
 
 
-def build_scenario(*, seed: int, scale: str | int = "small", days: int = 30, difficulty: str = "normal") -> Scenario:
+def build_scenario(*, seed: int, scale: str | int = "small", days: int = 30, difficulty: str = "normal",
+                   family: str | None = None) -> Scenario:
     """Build everything that does not depend on what is collected (no files written)."""
     n_res = population_size(_parse_scale(scale), seed)
     rp = gen(seed, "period")
@@ -213,7 +215,7 @@ def build_scenario(*, seed: int, scale: str | int = "small", days: int = 30, dif
     t_end = t0 + days * 86400
     clock = _Clock(t0, t_end)
     world = build_world(seed, n_res, days)
-    org, ov = build_org(world, seed, days, difficulty, t0)
+    org, ov = build_org(world, seed, days, difficulty, t0, family=draw_family(family, seed))
     _fix_vehicles(world, org)
     mob = Mobility(world, seed, t0, clock.offset_s, start_local.weekday(), ov)
     hs = Handsets(world, org, mob, seed)
@@ -222,7 +224,7 @@ def build_scenario(*, seed: int, scale: str | int = "small", days: int = 30, dif
     srcs = [f"src-{int(rs.integers(0, 16**8)):08x}" for _ in range(5)]
     first_num = hs.number(np.arange(world.n), np.zeros(world.n, np.int64), np.full(world.n, t0))
     main_num = {int(p): world.numbers_e164[int(first_num[p])] for p in np.flatnonzero(first_num >= 0)}
-    intel = build_intel(world, org, seed, DIFFICULTY[difficulty], t0, days, main_num, clock.iso, OWNER, PARTNER)
+    intel = build_intel(world, org, seed, org.cfg, t0, days, main_num, clock.iso, OWNER, PARTNER)
     return Scenario(world, org, hs, intel, clock, t0, t_end, start_local, case_id, srcs[0], srcs[1], srcs[2], srcs[3],
                     srcs[4], rs)
 
@@ -251,7 +253,7 @@ def candidate_sites(sn: Scenario, seed: int) -> list[tuple[FArr, str]]:
 
 
 def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: int = 30,
-             difficulty: str = "normal", track: list[str] | None = None) -> dict[str, Any]:
+             difficulty: str = "normal", track: list[str] | None = None, family: str | None = None) -> dict[str, Any]:
     """Write a synthetic case folder (case-format.md) plus ``truth.json`` into ``out_dir``.
 
     Parameters
@@ -269,6 +271,8 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
     track : list of str, optional
         Identifiers whose handset fixes are collected; default the seed lead.
         ``random:N`` adds N random phones of the world (for benchmarks).
+    family : str, optional
+        A world family (:mod:`fusioncell.sim.families`); default the baseline.
 
     Returns
     -------
@@ -286,8 +290,9 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
     out_dir = Path(out_dir)
     sc = _parse_scale(scale)
     _check(out_dir, seed, days, difficulty)
-    log.info("simulate seed=%s scale=%s days=%s difficulty=%s", seed, sc, days, difficulty)
-    sn = build_scenario(seed=seed, scale=sc, days=days, difficulty=difficulty)
+    draw_family(family, seed)  # an unknown family is a usage error before anything is written
+    log.info("simulate seed=%s scale=%s days=%s difficulty=%s family=%s", seed, sc, days, difficulty, family)
+    sn = build_scenario(seed=seed, scale=sc, days=days, difficulty=difficulty, family=family)
     world, org, hs, intel, clock = sn.world, sn.org, sn.hs, sn.intel, sn.clock
     mob = hs.mob
     t0, t_end, e164, rs = sn.t0, sn.t_end, world.numbers_e164, sn.rs
@@ -416,6 +421,8 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
     truth = build_truth(world, org, intel, clock, case_id=case_id, seed=seed, difficulty=difficulty,
                         scale=str(sc), days=days, t0=t0, t_end=t_end, tracked=[e for e, _ in tracked],
                         lead=e164[lead_num], sources=sources, mob=mob)
+    truth["family"] = {"name": family or "baseline",
+                       "params": {k: v for k, v in draw_family(family, seed).items()}}
     with open(out_dir / "truth.json", "w", encoding="utf-8") as f:
         f.write(json.dumps(truth, ensure_ascii=False))
     seconds = round(time.perf_counter() - t_start, 2)

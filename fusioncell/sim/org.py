@@ -23,7 +23,7 @@ import numpy.typing as npt
 from fusioncell.sim.mobility import SPEED_MPS, Intervals, Overrides, make_overrides
 from fusioncell.sim.names import ALIASES_F, ALIASES_M
 from fusioncell.sim.rng import gen
-from fusioncell.sim.world import K_FAMILY, K_FRIEND, K_LOGISTICS, K_PARTNER, K_WORK, P_DECOY, P_HIDEOUT, World
+from fusioncell.sim.world import COVERAGE_M, K_FAMILY, K_FRIEND, K_LOGISTICS, K_PARTNER, K_WORK, P_DECOY, P_HIDEOUT, World
 
 FArr = npt.NDArray[np.float64]
 IArr = npt.NDArray[np.int64]
@@ -78,6 +78,8 @@ class Org:
     ph_person: IArr = field(default_factory=lambda: np.zeros(0, np.int64))
     ph_slot: IArr = field(default_factory=lambda: np.zeros(0, np.int64))
     ph_num: IArr = field(default_factory=lambda: np.zeros(0, np.int64))
+    #: the configuration the world was built with (difficulty plus family overrides)
+    cfg: dict[str, Any] = field(default_factory=dict)
     ph_from: IArr = field(default_factory=lambda: np.zeros(0, np.int64))
     ph_to: IArr = field(default_factory=lambda: np.zeros(0, np.int64))
     second_sim: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
@@ -94,7 +96,8 @@ def _rng_int(rng: np.random.Generator, lo_hi: tuple[int, int]) -> int:
 
 
 def _remote_site(world: World, rng: np.random.Generator, avoid: list[FArr], min_town_m: float,
-                 mountain: bool) -> FArr:
+                 mountain: bool, hole: bool = False) -> FArr:
+    """A site away from towns; within reach of a cell site, or (``hole``) where none serves."""
     for _ in range(4000):
         xy = np.array([rng.uniform(0.05, 0.95) * world.width_m, rng.uniform(0.05, 0.95) * world.height_m])
         if mountain and not bool(world.is_mountain(xy)):
@@ -103,7 +106,8 @@ def _remote_site(world: World, rng: np.random.Generator, avoid: list[FArr], min_
         if dt.min() < min_town_m:
             continue
         row, col = world.raster_index(xy)
-        if world.raster_d[row, col] > 6000.0:
+        d_tower = float(world.raster_d[row, col])
+        if (not hole and d_tower > 6000.0) or (hole and not 1.05 * COVERAGE_M < d_tower <= 25000.0):
             continue
         if any(np.hypot(*(xy - a)) < 3000 for a in avoid):
             continue
@@ -111,9 +115,14 @@ def _remote_site(world: World, rng: np.random.Generator, avoid: list[FArr], min_
     return np.array([world.width_m * 0.8, world.height_m * 0.5])
 
 
-def build_org(world: World, seed: int, days: int, difficulty: str, t0: int) -> tuple[Org, Overrides]:
-    """Choose members, places and the schedule; adjust the world (homes, ties, rates) accordingly."""
-    cfg = DIFFICULTY[difficulty]
+def build_org(world: World, seed: int, days: int, difficulty: str, t0: int,
+              family: dict[str, Any] | None = None) -> tuple[Org, Overrides]:
+    """Choose members, places and the schedule; adjust the world (homes, ties, rates) accordingly.
+
+    ``family``: overrides of the difficulty's configuration drawn by
+    :func:`fusioncell.sim.families.draw` (empty: the baseline world).
+    """
+    cfg = {**DIFFICULTY[difficulty], **(family or {})}
     rng = gen(seed, "org")
     n_res = world.n_res
     res = np.arange(n_res)
@@ -141,13 +150,17 @@ def build_org(world: World, seed: int, days: int, difficulty: str, t0: int) -> t
     guards = [pick(~world.female[:n_res]) for _ in range(_rng_int(rng, cfg["guards"]))]
 
     # places: hideout(s) in the mountains, decoys in towns and the countryside
-    h1 = _remote_site(world, rng, [], 5000.0, True)
-    second = bool(rng.random() < 0.3)
+    rf = gen(seed, "family-org")  # family decisions draw apart: the baseline stream is untouched
+    in_hole = "hideout_hole_p" in cfg and bool(rf.random() < cfg["hideout_hole_p"])
+    h1 = _remote_site(world, rng, [], 5000.0, True, hole=in_hole)
+    second = bool(rng.random() < 0.3) or "late_move" in cfg
     t_end = t0 + days * 86400
-    move_t = t0 + int(rng.uniform(0.6, 0.85) * days) * 86400 + int(rng.uniform(10, 16) * 3600) if second else t_end
+    move_range = cfg.get("late_move", (0.6, 0.85))
+    move_t = t0 + int(rng.uniform(*move_range) * days) * 86400 + int(rng.uniform(10, 16) * 3600) if second else t_end
     hide_xy = [h1]
     if second:
-        hide_xy.append(_remote_site(world, rng, [h1], 4000.0, bool(rng.random() < 0.7)))
+        hide_xy.append(_remote_site(world, rng, [h1], 4000.0, bool(rng.random() < 0.7),
+                                    hole=in_hole and bool(rf.random() < cfg["hideout_hole_p"])))
     n_dec = _rng_int(rng, cfg["decoys"])
     dec_xy: list[FArr] = []
     dec_kind: list[str] = []
@@ -247,6 +260,7 @@ def build_org(world: World, seed: int, days: int, difficulty: str, t0: int) -> t
         family=family, aliases=aliases, hideouts=hideouts, decoys=decoys, visits=[], meetings=[], dark=[], nocall=[],
         org_ties=ties, has_phone=np.zeros(world.n, bool),
     )
+    org.cfg = cfg
     _schedule(world, org, rng, cfg, t0, days, move_t)
     _phones(world, org, seed, cfg, t0, days)
     ov = _overrides(world, org, t0, t_end, move_t)
@@ -307,12 +321,13 @@ def _schedule(world: World, org: Org, rng: np.random.Generator, cfg: dict[str, A
         d += int(rng.integers(3, 7))
     for p in org.lieutenants:
         # overnight or evening stays at decoys
-        for dd in range(int(rng.integers(0, 3)), days - 1, int(rng.integers(3, 6))):
+        every = cfg.get("lt_stay_every", (3, 5))
+        for dd in range(int(rng.integers(0, 3)), days - 1, int(rng.integers(every[0], every[1] + 1))):
             if not free(p, range(dd, dd + 2)):
                 continue
             place, xy = dec(int(rng.integers(0, len(org.decoys))))
             a = t0 + dd * 86400 + int(rng.uniform(19.0, 22.0) * H)
-            over = rng.random() < 0.4
+            over = rng.random() < cfg.get("lt_overnight_p", 0.4)
             b = a + (int(rng.uniform(8.0, 11.0) * H) if over else int(rng.uniform(1.0, 3.0) * H))
             add(p, place, xy, a, b)
     # couriers: supply runs to the hideout and errands to decoys
@@ -341,6 +356,8 @@ def _schedule(world: World, org: Org, rng: np.random.Generator, cfg: dict[str, A
         b = t0 + (dd + 1) * 86400 + int(rng.uniform(5.5, 8.5) * H)
         if free(org.partner, range(dd, dd + 2)):
             place, xy = _hideout_at(org, a)
+            if cfg.get("partner_decoy_p", 0.0) > 0 and rng.random() < cfg["partner_decoy_p"]:
+                place, xy = dec(int(rng.integers(0, len(org.decoys))))  # her own reasons: a friend at the safe house
             left = bool(rng.random() < cfg["p_left_behind"])
             add(org.partner, place, xy, a, b, phone_with=not left)
             if left:
