@@ -23,7 +23,7 @@ import numpy.typing as npt
 from fusioncell.sim.mobility import SPEED_MPS, Intervals, Overrides, make_overrides
 from fusioncell.sim.names import ALIASES_F, ALIASES_M
 from fusioncell.sim.rng import gen
-from fusioncell.sim.world import COVERAGE_M, K_FAMILY, K_FRIEND, K_LOGISTICS, K_PARTNER, K_WORK, P_DECOY, P_HIDEOUT, World
+from fusioncell.sim.world import COVERAGE_M, K_FAMILY, RASTER_M, K_FRIEND, K_LOGISTICS, K_PARTNER, K_WORK, P_DECOY, P_HIDEOUT, World
 
 FArr = npt.NDArray[np.float64]
 IArr = npt.NDArray[np.int64]
@@ -112,6 +112,12 @@ def _remote_site(world: World, rng: np.random.Generator, avoid: list[FArr], min_
         if any(np.hypot(*(xy - a)) < 3000 for a in avoid):
             continue
         return xy
+    if hole:  # no hole in the mountains: any hole away from towns, else the least served spot
+        if mountain:
+            return _remote_site(world, rng, avoid, min_town_m, False, hole=True)
+        d = np.where(np.isfinite(world.raster_d), world.raster_d, -1.0)
+        row, col = np.unravel_index(int(np.argmax(d)), d.shape)
+        return np.array([col * RASTER_M - 5000.0 + RASTER_M / 2, row * RASTER_M - 5000.0 + RASTER_M / 2])
     return np.array([world.width_m * 0.8, world.height_m * 0.5])
 
 

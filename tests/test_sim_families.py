@@ -1,0 +1,70 @@
+"""World families: the baseline is untouched; each family does what it says; nothing in the case tells which."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fusioncell.errors import UsageError
+from fusioncell.sim import simulate
+from fusioncell.sim.core import build_scenario
+from fusioncell.sim.families import FAMILIES, draw
+
+
+def test_the_baseline_family_writes_exactly_the_world_without_a_family(tmp_path: Path) -> None:
+    simulate(tmp_path / "a", seed=11, scale=300, days=5)
+    simulate(tmp_path / "b", seed=11, scale=300, days=5, family="baseline")
+    for f in sorted((tmp_path / "a").iterdir()):
+        if f.name != "truth.json":
+            assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
+
+
+def test_parameters_are_drawn_per_seed_from_wide_ranges() -> None:
+    lefts = [draw("phone-discipline", s)["p_left_behind"] for s in range(40)]
+    assert 0.15 <= min(lefts) < 0.2 and 0.4 < max(lefts) <= 0.45
+    assert draw("baseline", 3) == {} and draw(None, 3) == {}
+    with pytest.raises(UsageError, match="unknown world family"):
+        draw("nope", 1)
+
+
+def _hideout_covered(family: str, seed: int) -> bool:
+    sn = build_scenario(seed=seed, scale=300, days=10, family=family)
+    return bool(sn.world.covered(np.asarray(sn.org.hideouts[0]["xy"], dtype=float)))
+
+
+def test_sparse_coverage_puts_the_compound_where_no_cell_site_serves_it() -> None:
+    seeds = range(100, 104)
+    assert all(_hideout_covered("baseline", s) for s in seeds)  # the baseline keeps him within reach
+    assert sum(not _hideout_covered("sparse-coverage", s) for s in seeds) >= 2  # p(hole) is 0.6-1.0 per seed
+
+
+def test_decoy_heavy_lieutenants_sleep_at_decoys_and_she_sometimes_does() -> None:
+    def overnight_at_decoys(family: str, role: str) -> int:
+        sn = build_scenario(seed=7, scale=300, days=30, difficulty="normal", family=family)
+        who = set(sn.org.lieutenants) if role == "lt" else {sn.org.partner}
+        return sum(1 for v in sn.org.visits if v.person in who and v.place.startswith("decoy")
+                   and v.t_to - v.t_from > 6 * 3600)
+
+    assert overnight_at_decoys("decoy-heavy", "lt") > 2 * max(1, overnight_at_decoys("baseline", "lt"))
+    assert overnight_at_decoys("baseline", "partner") == 0
+
+
+def test_nothing_in_the_case_folder_names_the_family(tmp_path: Path) -> None:
+    simulate(tmp_path / "c", seed=12, scale=300, days=5, family="deception")
+    truth = json.loads((tmp_path / "c" / "truth.json").read_text())
+    assert truth["family"]["name"] == "deception" and "p_true" in truth["family"]["params"]
+    for f in (tmp_path / "c").iterdir():
+        if f.name != "truth.json":
+            text = f.read_text(encoding="utf-8", errors="replace").lower()
+            assert not any(fam in text for fam in FAMILIES if fam != "mixed"), f.name
+
+
+def test_cli_refuses_an_unknown_family_with_exit_2(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, "-m", "fusioncell.cli", "simulate", str(tmp_path / "x"), "--family", "volcano"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "unknown world family" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists()
