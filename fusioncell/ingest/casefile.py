@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from fusioncell.model.text import visible
 from fusioncell.errors import InvalidCase, PolicyViolation, Problem
 
 FILE = "case.toml"
@@ -93,10 +94,15 @@ def read_case_toml(path: Path) -> CaseToml:
         if not isinstance(val, str):
             problems.append(Problem(FILE, _line_of(text, key), key, f"[case] {key} must be a string"))
             return None
-        return val.strip()
+        val = visible(val)
+        if required and not val:
+            problems.append(Problem(FILE, _line_of(text, key), key,
+                                    f"[case] {key} is empty (only white space or invisible characters)"))
+            return None
+        return val
 
     authority = case.get("legal_authority")
-    if not isinstance(authority, str) or not authority.strip():
+    if not isinstance(authority, str) or not visible(authority):
         raise PolicyViolation(
             f"{FILE}: [case] legal_authority is missing or empty: a case is only ingested under a "
             "recorded legal authority (e.g. legal_authority = \"Federal court order 113/2026\")"
@@ -128,7 +134,7 @@ def read_case_toml(path: Path) -> CaseToml:
     after = 0
     for i, t in enumerate(raw_targets):
         eid = t.get("entity_id") if isinstance(t, dict) else None
-        if not isinstance(eid, str) or not eid.strip():
+        if not isinstance(eid, str) or not visible(eid):
             problems.append(Problem(FILE, None, "entity_id", f"target #{i + 1} has no entity_id"))
             continue
         line = _line_of(text, "entity_id", eid, after) or 0
@@ -141,4 +147,4 @@ def read_case_toml(path: Path) -> CaseToml:
     if problems:
         raise InvalidCase(problems)
     assert case_id is not None and owner is not None  # checked above
-    return CaseToml(case_id, title, owner, authority.strip(), tz, region, tuple(targets), target_lines, text)
+    return CaseToml(case_id, title, owner, visible(authority), tz, region, tuple(targets), target_lines, text)

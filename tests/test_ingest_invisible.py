@@ -1,0 +1,31 @@
+"""An oversight bypass: a legal authority made of invisible characters is no authority."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_example
+
+
+@pytest.mark.parametrize("authority", ["\\u200b", " \\u00a0\\u2003 ", "\\ufeff\\u200d", "\\t"])
+def test_a_legal_authority_of_invisible_characters_is_refused(tmp_path: Path, authority: str) -> None:
+    case = copy_example(tmp_path / "case")
+    toml = case / "case.toml"
+    text = re.sub(r'legal_authority = "[^"]*"', lambda _: f'legal_authority = "{authority}"', toml.read_text(encoding="utf-8"))
+    toml.write_text(text, encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "fusioncell.cli", "ingest", str(case)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "legal_authority" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (case / ".fusioncell" / "case.duckdb").exists()  # nothing half-written
+
+
+def test_an_authority_with_a_stray_zero_width_space_is_kept_visible_and_trimmed() -> None:
+    from fusioncell.model.text import visible
+
+    assert visible("\u200bFederal court order 113/2026\u200b") == "Federal court order 113/2026"
