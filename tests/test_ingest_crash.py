@@ -60,7 +60,7 @@ def test_kill_during_ingest_leaves_the_store_as_before(tmp_path: Path) -> None:
         assert store.con.execute("SELECT count(*) FROM comms WHERE event_id = 'c-9999'").fetchone() == (1,)
 
 
-def test_an_exception_mid_file_rolls_the_file_back() -> None:
+def test_an_exception_mid_file_rolls_the_whole_delivery_back() -> None:
     import pytest
 
     import fusioncell.store.engine as engine
@@ -81,5 +81,5 @@ def test_an_exception_mid_file_rolls_the_file_back() -> None:
     finally:
         engine.DuckDBEngine.insert = orig  # type: ignore[method-assign]
     assert store.count("locations") == 0
-    assert store.count("comms") > 0  # the files before it were committed
-    assert store.con.execute("SELECT count(*) FROM ingest_log WHERE file = 'locations.csv'").fetchone() == (0,)
+    assert store.count("comms") == 0  # the delivery is one transaction: the files before it are gone too
+    assert store.con.execute("SELECT count(*) FROM ingest_log").fetchone() == (0,)

@@ -37,7 +37,12 @@ log = logging.getLogger(__name__)
 MAX_PROBLEMS = 1000
 
 TS_UTC = dt.Timestamp(timezone="UTC")
-_TIME_OK = r"^\s*\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)\s*$"
+#: ISO 8601 with an offset; years 1900-2100, offsets within ±14:00 (what exists on Earth)
+_TIME_OK = (r"^\s*(19\d{2}|20\d{2}|2100)-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?\s*"
+            r"([Zz]|[+-](0\d|1[0-3])(:?[0-5]\d)?|[+-]14(:?00)?)\s*$")
+_TIME_SHAPE = r"^\s*\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)\s*$"
+#: a plain decimal number: no underscores, no inf or nan, no hex
+_NUMBER = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
 _TIME_NAIVE = r"^\s*\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?)?\s*$"
 
 DISCIPLINES = ("SIGINT", "GEOINT", "IMINT", "HUMINT", "OSINT")
@@ -309,13 +314,17 @@ def _checks(spec: CsvSpec, t: ir.Table, header: set[str], known_sources: set[str
         if c.kind == "time":
             naive = v.re_search(_TIME_NAIVE)
             ok = v.re_search(_TIME_OK) & v.try_cast(TS_UTC).notnull()
+            shape = v.re_search(_TIME_SHAPE)
             add(c.name, v.notnull() & ~ok,
                 ibis.ifelse(naive, ibis.literal("time without an offset: ") + shown
                             + " (write e.g. 2026-01-12T18:00:00-06:00 or a trailing Z)",
-                            ibis.literal("not an ISO 8601 time with an offset: ") + shown))
+                            ibis.ifelse(shape, ibis.literal("implausible time (year outside 1900-2100 or offset beyond "
+                                                            "±14:00): ") + shown,
+                                        ibis.literal("not an ISO 8601 time with an offset: ") + shown)))
         elif c.kind in ("float", "nonneg", "lat", "lon", "prob"):
             num = v.try_cast("float64")
-            add(c.name, v.notnull() & num.isnull(), ibis.literal("not a number: ") + shown)
+            add(c.name, v.notnull() & (num.isnull() | ~v.re_search(_NUMBER)),
+                ibis.literal("not a finite decimal number: ") + shown)
             lo, hi, what = {
                 "nonneg": (0.0, None, "must not be negative"),
                 "lat": (-90.0, 90.0, "latitude out of range -90..90"),
@@ -324,7 +333,7 @@ def _checks(spec: CsvSpec, t: ir.Table, header: set[str], known_sources: set[str
                 "float": (None, None, ""),
             }[c.kind]
             if lo is not None or hi is not None:
-                cond = num.isnan()
+                cond = num.isnan() | num.isinf()
                 if lo is not None:
                     cond = cond | (num < lo)
                 if hi is not None:
@@ -342,6 +351,8 @@ def _checks(spec: CsvSpec, t: ir.Table, header: set[str], known_sources: set[str
             m = idmaps[c.name]
             j = t.left_join(m, t[c.name] == m.raw)
             add(c.name, v.notnull() & j["error"].notnull(), j["error"], table=j)
+    if spec.table == "sources":
+        _source_checks(t, header, add)
     for a, b in spec.pairs:
         if a in header and b in header:
             va, vb = _val(t, a, header), _val(t, b, header)
@@ -355,6 +366,29 @@ def _checks(spec: CsvSpec, t: ir.Table, header: set[str], known_sources: set[str
             ibis.literal(f"duplicate {u} ") + ibis.literal("'") + d[u].strip() + "' (first on line {ref})",
             table=d, ref_row=d["_first"])
     return out
+
+
+#: an agency code: capitals, digits, '-' or '_' (no wildcard: "*" is not an agency)
+_AGENCY = r"^[A-Z0-9][A-Z0-9_-]*$"
+_AGENCY_LIST = r"^\s*([A-Z0-9][A-Z0-9_-]*(\s*;\s*[A-Z0-9][A-Z0-9_-]*)*)?\s*$"
+#: TLP 2.0 levels (TLP 1.0 "white" read as clear), with or without the "TLP:" prefix
+_TLP = r"^\s*([Tt][Ll][Pp]:)?\s*([Cc][Ll][Ee][Aa][Rr]|[Ww][Hh][Ii][Tt][Ee]|[Gg][Rr][Ee][Ee][Nn]|[Aa][Mm][Bb][Ee][Rr](\+[Ss][Tt][Rr][Ii][Cc][Tt])?|[Rr][Ee][Dd])\s*$"
+
+
+def _source_checks(t: ir.Table, header: set[str], add: Callable[..., None]) -> None:
+    """sources.csv: agency codes are codes (never a wildcard), TLP levels exist."""
+    if "agency" in header:
+        a = _val(t, "agency", header)
+        add("agency", a.notnull() & ~a.re_search(_AGENCY),
+            ibis.literal("not an agency code (capitals, digits, '-'): '") + t["agency"] + "'")
+    if "releasable_to" in header:
+        r = t["releasable_to"].fill_null("")
+        add("releasable_to", ~r.re_search(_AGENCY_LIST),
+            ibis.literal("releasable_to must be ';'-separated agency codes (no wildcard): '") + r + "'")
+    if "tlp" in header:
+        v = _val(t, "tlp", header)
+        add("tlp", v.notnull() & ~v.re_search(_TLP),
+            ibis.literal("unknown TLP level (clear, green, amber, amber+strict, red): '") + t["tlp"] + "'")
 
 
 def _has_newline(t: ir.Table, names: Sequence[str]) -> ir.BooleanValue:

@@ -88,6 +88,10 @@ class _Batcher:
             self.rows[name] = []
 
 
+#: A report or an entity is a few kilobytes; a line beyond this is not one.
+MAX_JSON_LINE_BYTES = 1 << 20
+
+
 def iter_json_lines(path: Path, file: str, problems: list[Problem]) -> Iterator[tuple[int, str, dict[str, Any]]]:
     """Yield ``(line, text, object)`` per non-blank line; bad lines become problems."""
     with path.open("rb") as fh:
@@ -101,10 +105,25 @@ def iter_json_lines(path: Path, file: str, problems: list[Problem]) -> Iterator[
                 continue
             if not text.strip():
                 continue
+            if len(data) > MAX_JSON_LINE_BYTES:
+                problems.append(Problem(file, lineno, None, f"line of {len(data):,} bytes is longer than the "
+                                        f"{MAX_JSON_LINE_BYTES:,} a report or entity may take"))
+                continue
             try:
                 obj = json.loads(text)
+                json.dumps(obj, ensure_ascii=False).encode("utf-8")  # lone surrogates ("\ud800") fail here
             except json.JSONDecodeError as exc:
                 problems.append(Problem(file, lineno, None, f"broken JSON: {exc.msg} (character {exc.colno})"))
+                continue
+            except RecursionError:
+                problems.append(Problem(file, lineno, None, "JSON nested too deep"))
+                continue
+            except UnicodeEncodeError:
+                problems.append(Problem(file, lineno, None, "a string holds a lone surrogate escape (e.g. \\ud800): "
+                                        "not a character"))
+                continue
+            except ValueError as exc:  # e.g. an integer of thousands of digits
+                problems.append(Problem(file, lineno, None, f"unreadable number: {str(exc)[:80]}"))
                 continue
             if not isinstance(obj, dict):
                 problems.append(Problem(file, lineno, None, "each line must be one JSON object"))
@@ -140,6 +159,20 @@ class EntitiesResult:
 
 
 _IDENT_PROPS = {"phone": "phone", "email": "email", "alias": "alias"}
+
+
+_COORD_RANGE = {"latitude": 90.0, "longitude": 180.0}
+
+
+def _coordinate_problem(key: str, value: str) -> str | None:
+    """Why a latitude or longitude value is unusable (None when it is fine)."""
+    try:
+        x = float(value)
+    except ValueError:
+        return f"{key} {value!r} is not a number"
+    if not math.isfinite(x) or abs(x) > _COORD_RANGE[key] or "_" in value:
+        return f"{key} {value!r} out of range ±{_COORD_RANGE[key]:.0f}"
+    return None
 
 
 def read_entities(path: Path, file: str, region: str | None, sink: Sink) -> EntitiesResult:
@@ -192,6 +225,11 @@ def read_entities(path: Path, file: str, region: str | None, sink: Sink) -> Enti
                 sval = str(val).strip()
                 if not sval:
                     continue
+                if key in _COORD_RANGE:
+                    bad = _coordinate_problem(key, sval)
+                    if bad:
+                        problems.append(Problem(file, lineno, where, bad))
+                        continue
                 if prop.type == registry.phone:
                     try:
                         e164 = normalize_phone(sval, region)

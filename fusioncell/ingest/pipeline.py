@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
+import numpy as np
 import pyarrow as pa
 
 from fusioncell.errors import InvalidCase, Problem, UsageError
@@ -123,22 +125,64 @@ class FileFacts:
     mixed_newlines: bool
     #: Has an empty line somewhere (the CSV reader skips it, shifting line numbers).
     blank_lines: bool
+    #: Bytes in the longest line (a junk line of a million fields is refused before any parser sees it).
+    longest_line: int = 0
+    #: Line ends are a bare ``\r`` (old Mac files): no ``\n`` at all, but ``\r`` present.
+    cr_only: bool = False
+
+
+#: The longest line a case file may hold (a message transcript fits many times over).
+MAX_LINE_BYTES = 1 << 20
 
 
 def file_facts(path: Path) -> FileFacts:
-    """Hash a file and note its line-ending quirks, in one streamed pass."""
+    """Hash a file and note its line-ending quirks and longest line, in one streamed pass (numpy per chunk)."""
     h = hashlib.sha256()
-    crlf = lf = blank = 0
+    crlf = lf = blank = cr = 0
     tail = b""
+    longest = carry = 0
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
             h.update(chunk)
             joined = tail + chunk
             lf += chunk.count(b"\n")
+            cr += chunk.count(b"\r")
             crlf += joined.count(b"\r\n") - tail.count(b"\r\n")
             blank += (joined.count(b"\n\n") + joined.count(b"\n\r\n")) - (tail.count(b"\n\n") + tail.count(b"\n\r\n"))
             tail = joined[-2:]
-    return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0)
+            nl = np.flatnonzero(np.frombuffer(chunk, np.uint8) == 10)
+            if nl.size:
+                longest = max(longest, carry + int(nl[0]), int(np.diff(nl).max()) - 1 if nl.size > 1 else 0)
+                carry = len(chunk) - int(nl[-1]) - 1
+            else:
+                carry += len(chunk)
+    longest = max(longest, carry)
+    return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0)
+
+
+def check_case_files(folder: Path, names: Iterable[str]) -> list[Problem]:
+    """Case files that are not regular files (a directory, a FIFO, a dangling link) are refused, never read."""
+    problems = []
+    for f in names:
+        p = folder / f
+        if os.path.lexists(p) and not p.is_file():
+            kind = ("a directory" if p.is_dir() else "a link to nothing" if p.is_symlink() and not p.exists()
+                    else "a FIFO" if p.is_fifo() else "not a regular file")
+            problems.append(Problem(f, None, None, f"{p} is {kind}; a case file must be a regular file"))
+    return problems
+
+
+def shape_problems(facts: dict[str, FileFacts]) -> list[Problem]:
+    """Line-ending and line-length problems found by :func:`file_facts`."""
+    out = []
+    for f, x in facts.items():
+        if x.cr_only:
+            out.append(Problem(f, 1, None, "lines end with a bare carriage return (CR only); save the file with "
+                                           "LF or CRLF line ends"))
+        if x.longest_line > MAX_LINE_BYTES:
+            out.append(Problem(f, None, None, f"a line of {x.longest_line:,} bytes is longer than the "
+                                              f"{MAX_LINE_BYTES:,} a case file line may take"))
+    return out
 
 
 T = TypeVar("T")
@@ -146,6 +190,8 @@ T = TypeVar("T")
 
 def _transaction(store: "CaseStore", work: Callable[[], T]) -> T:
     con = store.con
+    if getattr(store, "_fc_ingest_tx", False):  # inside the ingest's own transaction: it decides
+        return work()
     con.execute("BEGIN TRANSACTION")
     try:
         result = work()
@@ -201,6 +247,9 @@ def ingest_case(folder: Path | str, store: "CaseStore", quiet: bool = True, engi
     folder = Path(folder)
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a case folder")
+    odd = check_case_files(folder, FILE_TABLES)
+    if odd:
+        raise InvalidCase(odd)
     missing = [f for f in REQUIRED if not (folder / f).is_file()]
     if missing:
         raise InvalidCase([Problem(f, None, None, f"required file {f} is missing from {folder}") for f in missing])
@@ -212,10 +261,30 @@ def ingest_case(folder: Path | str, store: "CaseStore", quiet: bool = True, engi
     old_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
     con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
     try:
-        return _ingest(folder, store, toml, eng, quiet, t0)
+        return _atomic(store, lambda: _ingest(folder, store, toml, eng, quiet, t0))
     finally:
         if old_limit:
             con.execute(f"SET memory_limit = '{old_limit[0]}'")
+
+
+def _atomic(store: "CaseStore", work: Callable[[], T]) -> T:
+    """One ingest, one transaction: any problem in any file leaves the store exactly as it was.
+
+    (Before, each file committed on its own, so a failure in the fourth file
+    left the first three loaded and ``locate`` ran on part of a delivery.)
+    """
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    setattr(store, "_fc_ingest_tx", True)
+    try:
+        result = work()
+    except BaseException:
+        setattr(store, "_fc_ingest_tx", False)
+        con.execute("ROLLBACK")
+        raise
+    setattr(store, "_fc_ingest_tx", False)
+    con.execute("COMMIT")
+    return result
 
 
 def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engine, quiet: bool,
@@ -233,6 +302,9 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
             print(msg, file=sys.stderr)
 
     facts = {f: file_facts(folder / f) for f in FILE_TABLES if (folder / f).is_file()}
+    shape = shape_problems({f: x for f, x in facts.items() if f != "case.toml"})
+    if shape:
+        raise InvalidCase(shape)
     digests = {f: (facts[f].sha256 if f in facts else None) for f in FILE_TABLES}
     need = {f: digests[f] != logged.get(f) for f in FILE_TABLES}
     while True:  # a file is redone when a file it depends on is redone
