@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fusioncell.spacetime.sighted import sighted_meetings
 from fusioncell.errors import NotFound
 from fusioncell.spacetime._sql import one, settle
 from fusioncell.spacetime.analysis import compute
@@ -187,6 +188,11 @@ def render_pattern_text(d: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+#: Meetings listed in the JSON (the count says how many there are) and in the text.
+MEETINGS_SHOWN = 200
+TEXT_SHOWN = 60
+
+
 def meetings_report(store: CaseStore, ids: list[str] | None) -> dict[str, Any]:
     """Meetings between identifiers (default: all tracked identifiers)."""
     settle(store.con)
@@ -198,20 +204,42 @@ def meetings_report(store: CaseStore, ids: list[str] | None) -> dict[str, Any]:
         tracked = store.con.sql("SELECT DISTINCT identifier FROM locations ORDER BY 1").fetchall()
         resolved = [r[0] for r in tracked] if tracked else None
     mt = meetings(store, resolved)
-    mt = mt.sort_by([("p", "descending"), ("start", "ascending")])
-    rows = _rows(mt, tz, limit=200)
+    # meetings seen directly (several subjects in one sighting place and time): only
+    # narrowed when the analyst named identifiers, since subjects need not be tracked
+    st = sighted_meetings(store, [resolve_identifier(store, i) for i in ids] if ids else None)
+    rows = _rows(mt.sort_by([("p", "descending"), ("start", "ascending")]), tz, limit=MEETINGS_SHOWN)
     for r in rows:
+        r["source"] = "cell sites" if r.get("precision") == "coarse" else "handset fixes"
+    seen = _rows(st.sort_by([("p", "descending"), ("start", "ascending")]), tz, limit=MEETINGS_SHOWN)
+    for r in seen:
+        r["source"] = "sighting"
+        r["precision"] = "observed"
+        r["both_seen_s"] = 0.0
+        r["n_hits"] = r.pop("n_sightings")
+    allrows = sorted(rows + seen, key=lambda r: (-float(r["p"]), str(r["start"])))[:MEETINGS_SHOWN]
+    for r in allrows:
         r["event_ids"] = r["event_ids"][:20]
+    total = mt.num_rows + st.num_rows
     return {"case": _case_id(store), "ids": list(resolved) if resolved is not None else None,
-            "n_meetings": mt.num_rows, "meetings": rows}
+            "n_meetings": total, "by_source": {"handset": mt.num_rows, "sighting": st.num_rows},
+            "shown": len(allrows), "meetings": allrows}
 
 
 def render_meetings_text(d: dict[str, Any]) -> str:
     """Plain-text rendering of :func:`meetings_report`."""
     who = ", ".join(d["ids"]) if d["ids"] else "all identifiers"
-    lines = [f"Meetings in case {d['case']} involving {who}: {d['n_meetings']}"]
-    for r in d["meetings"][:60]:
-        lines.append(f"  {r['id_a']} + {r['id_b']}: {r['start']} → {r['end']} "
-                     f"({r['both_seen_s'] / 60:.0f} min both seen) at ({r['lat']:.4f}, {r['lon']:.4f}) "
-                     f"p={r['p']:.2f} [{r['precision']}], {r['n_hits']} hits")
+    by = d.get("by_source") or {}
+    lines = [f"Meetings in case {d['case']} involving {who}: {d['n_meetings']}"
+             + (f" ({by.get('sighting', 0)} seen directly, {by.get('handset', 0)} from handsets)" if by else "")]
+    shown = d["meetings"][:TEXT_SHOWN]
+    for r in shown:
+        if r.get("source") == "sighting":
+            lines.append(f"  {r['id_a']} + {r['id_b']}: seen together {r['start']} at ({r['lat']:.4f}, {r['lon']:.4f}) "
+                         f"p={r['p']:.2f} [sighting], {r['n_hits']} sighting pair(s)")
+        else:
+            lines.append(f"  {r['id_a']} + {r['id_b']}: {r['start']} → {r['end']} "
+                         f"({r['both_seen_s'] / 60:.0f} min both seen) at ({r['lat']:.4f}, {r['lon']:.4f}) "
+                         f"p={r['p']:.2f} [{r.get('source', r['precision'])}], {r['n_hits']} hits")
+    if len(shown) < d["n_meetings"]:
+        lines.append(f"  showing {len(shown)} of {d['n_meetings']} (--format json lists {d.get('shown', len(shown))})")
     return "\n".join(lines)
