@@ -132,13 +132,16 @@ def network(
     format: Fmt = typer.Option(Fmt.text, "--format"),
     graphml: Optional[Path] = typer.Option(None, "--graphml", help="Also write the graph as GraphML (Gephi)."),
     gexf: Optional[Path] = typer.Option(None, "--gexf", help="Also write the graph as GEXF (Gephi)."),
+    layers: Optional[str] = typer.Option(None, "--layers", help="Comma-separated: calls,claims,meetings (default all)."),
     store: Optional[Path] = StoreOpt,
 ) -> None:
     """The network of contacts: close circle, relationships, key players, burner phones."""
+    from fusioncell.network.api import check_layers
     from fusioncell.network.report import network_report, render_text
 
+    chosen = check_layers(layers.split(",")) if layers is not None else None
     with _open(case, store) as cs:
-        result = network_report(cs, focus=focus, hops=hops, graphml=graphml, gexf=gexf)
+        result = network_report(cs, focus=focus, hops=hops, graphml=graphml, gexf=gexf, layers=chosen)
         record_command(cs, "network", focus=focus, hops=hops, key_players=len(result.get("key_players") or []))
         # the focus's close circle is the investigated neighbourhood: pertinent by definition,
         # and so are burner successions touching it (a new number of someone who matters)

@@ -52,3 +52,16 @@ def test_the_cli_lists_sighted_meetings_with_their_source(tmp_path: Path) -> Non
     assert d["n_meetings"] == 3 and {m["source"] for m in d["meetings"]} == {"sighting"}
     text = CliRunner().invoke(app, ["meetings", str(case), "--format", "text"]).stdout
     assert "3 seen directly" in text and "[sighting]" in text
+
+
+def test_observed_meetings_feed_the_network_and_say_so(tmp_path: Path) -> None:
+    """The boss phones nobody, but is seen with two men: the meetings layer makes him a key player,
+    and the calls layer alone does not see him."""
+    case = _court_case(tmp_path)
+    both = json.loads(CliRunner().invoke(app, ["network", str(case), "--format", "json"]).stdout)
+    top = {p["person"] or p["identifier"]: p for p in both["key_players"]}
+    assert "person-boss" in top and "meetings" in top["person-boss"]["layers"]
+    calls = CliRunner().invoke(app, ["network", str(case), "--format", "json", "--layers", "calls"])
+    assert "person-boss" not in calls.stdout
+    bad = CliRunner().invoke(app, ["network", str(case), "--layers", "rumours"])
+    assert bad.exit_code != 0 and "unknown layer" in str(bad.exception or bad.output)

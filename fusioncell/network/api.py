@@ -12,7 +12,7 @@ from typing import Any, Iterable
 import igraph as ig
 import numpy as np
 
-from fusioncell.errors import NotFound
+from fusioncell.errors import NotFound, UsageError
 from fusioncell.model.identifiers import IdentifierError, normalize_identifier
 from fusioncell.network.edges import Level
 from fusioncell.network.graph import communities, from_edges, key_player_measures
@@ -174,22 +174,46 @@ class TieGraph:
         return list(self.graph.vs["name"]) if self.graph.vcount() else []
 
 
-def tie_graph(store: CaseStore, min_strength: float = 0.0, nodes: Iterable[str] | None = None) -> TieGraph:
+#: The layers a tie can come from (docs/network.md).
+LAYERS = ("calls", "claims", "meetings")
+
+
+def check_layers(layers: Iterable[str] | None) -> list[str] | None:
+    """The layers asked for, validated (None: all)."""
+    if layers is None:
+        return None
+    out = [x.strip() for x in layers if x.strip()]
+    bad = [x for x in out if x not in LAYERS]
+    if bad or not out:
+        raise UsageError(f"--layers: unknown layer {', '.join(bad) or '(none)'}; use {', '.join(LAYERS)}")
+    return out
+
+
+def tie_graph(store: CaseStore, min_strength: float = 0.0, nodes: Iterable[str] | None = None,
+              layers: Iterable[str] | None = None) -> TieGraph:
     """The person-level tie graph (igraph), edge weight = tie strength.
 
     With ``nodes``, only the ties among those nodes are read (the selection
     runs on the engine, so a neighbourhood never loads the whole case graph).
+    With ``layers``, only ties fed by at least one of those layers (calls,
+    claims, meetings); each edge carries its ``layers``.
     """
     build_ties(store, "person")
     con = store.con
     where = f"strength > {float(min_strength)}"
+    chosen = check_layers(layers)
+    if chosen:
+        where += " AND list_has_any(layers, [" + ", ".join(f"'{x}'" for x in chosen) + "])"
     if nodes is not None:
         con.execute("CREATE OR REPLACE TEMP TABLE _tg_nodes AS SELECT DISTINCT unnest(?::VARCHAR[]) AS n",
                     [sorted(set(nodes))])
         where += " AND a IN (SELECT n FROM _tg_nodes) AND b IN (SELECT n FROM _tg_nodes)"
-    tbl = arrow(con, f"SELECT a, b, strength FROM net_ties_person WHERE {where} ORDER BY a, b")
+    tbl = arrow(con, f"SELECT a, b, strength, layers FROM net_ties_person WHERE {where} ORDER BY a, b")
     st = np.asarray(tbl.column("strength").to_numpy(zero_copy_only=False), dtype=float) if tbl.num_rows else np.zeros(0)
-    return TieGraph(from_edges(tbl.column("a").to_pylist(), tbl.column("b").to_pylist(), st.tolist()))
+    g = from_edges(tbl.column("a").to_pylist(), tbl.column("b").to_pylist(), st.tolist())
+    if g.ecount() == tbl.num_rows and tbl.num_rows:
+        g.es["layers"] = tbl.column("layers").to_pylist()
+    return TieGraph(g)
 
 
 def neighbourhood(store: CaseStore, seeds: Iterable[str], hops: int = 2) -> list[str]:
@@ -215,7 +239,8 @@ def neighbourhood(store: CaseStore, seeds: Iterable[str], hops: int = 2) -> list
 
 
 def key_players(
-    store: CaseStore, nodes: Iterable[str] | None = None, top: int = 10, k_sets: int = 3, seed: int = 0
+    store: CaseStore, nodes: Iterable[str] | None = None, top: int = 10, k_sets: int = 3, seed: int = 0,
+    layers: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """Key players of the tie graph (or of the subgraph on ``nodes``).
 
@@ -227,9 +252,10 @@ def key_players(
         ``kpp_pos`` / ``kpp_neg``: greedy Borgatti sets (nodes) with their
         reach / fragmentation; ``communities``: list of node lists.
     """
-    g = tie_graph(store, nodes=nodes).graph
+    g = tie_graph(store, nodes=nodes, layers=layers).graph
     names = list(g.vs["name"]) if g.vcount() else []
     mem = communities(g, seed=seed)
+    has_layers = "layers" in g.es.attributes()
     m = key_player_measures(g, mem, k=k_sets)
 
     def norm(x: np.ndarray) -> np.ndarray:
@@ -251,6 +277,7 @@ def key_players(
                 "kpp_pos": v in pos_set,
                 "kpp_neg": v in neg_set,
             },
+            "layers": sorted({x for e in g.incident(v) for x in (g.es[e]["layers"] or [])}) if has_layers else [],
         }
         for v in order
     ]

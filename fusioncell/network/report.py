@@ -23,6 +23,7 @@ def network_report(
     hops: int = 2,
     graphml: Path | None = None,
     gexf: Path | None = None,
+    layers: list[str] | None = None,
 ) -> dict[str, Any]:
     """The ``network`` section of the CLI contract (see docs/network.md).
 
@@ -46,10 +47,10 @@ def network_report(
     def person(n: str) -> str | None:
         return n if n in persons else owner.get(n)
 
-    kp = key_players(store, nodes, top=TOP_PLAYERS)
+    kp = key_players(store, nodes, top=TOP_PLAYERS, layers=layers)
     players = [
         {"rank": i, "identifier": ident(r["node"]), "person": person(r["node"]), "score": r["score"],
-         "measures": r["measures"]}
+         "measures": r["measures"], "layers": r["layers"]}
         for i, r in enumerate(kp["ranked"], 1)
     ]
     hood_ids = None
@@ -79,14 +80,17 @@ def network_report(
         "kpp_neg": [ident(n) for n in kp["kpp_neg"]["nodes"]],
         "burner_successions": bs,
         "communities": comms,
+        "layers": layers or ["calls", "claims", "meetings"],
     }
     if graphml or gexf:
-        g = tie_graph(store, nodes=nodes).graph
+        g = tie_graph(store, nodes=nodes, layers=layers).graph
         if g.vcount():
             g.vs["identifier"] = [ident(n) for n in g.vs["name"]]
             g.vs["person"] = [person(n) or "" for n in g.vs["name"]]
             comm_of = {n: i for i, ms in enumerate(kp["communities"]) for n in ms}
             g.vs["community"] = [comm_of.get(n, -1) for n in g.vs["name"]]
+            if "layers" in g.es.attributes():  # Gephi colours edges by a plain string
+                g.es["layers"] = [",".join(x or []) for x in g.es["layers"]]
         if graphml:
             write_graphml(g, Path(graphml))
         if gexf:

@@ -146,6 +146,27 @@ claim_edges AS (
 )"""
 
 
+#: How much observed meetings add to a tie (noisy-or with calls and claims): two people
+#: seen together a few times are tied whether or not they phone each other.
+MEETING_STRENGTH = 0.8
+
+
+def _meetings_sql(level: Level) -> str:
+    """The meetings layer: subjects sighted together (spacetime.sighted), mapped to nodes of ``level``."""
+    from fusioncell.spacetime.sighted import pairs_sql
+
+    nm = node_map_sql(level)
+    return f"""{pairs_sql()},
+meet_nodes AS (
+    SELECT coalesce(m1.node, id_a) AS u, coalesce(m2.node, id_b) AS v, p, date_trunc('hour', t0) AS episode
+    FROM sighted_pairs LEFT JOIN {nm} m1 ON m1.identifier = id_a LEFT JOIN {nm} m2 ON m2.identifier = id_b
+),
+meet_edges AS (
+    SELECT least(u, v) AS a, greatest(u, v) AS b, count(DISTINCT episode) AS n_meetings, avg(p) AS meet_p
+    FROM meet_nodes WHERE u <> v GROUP BY 1, 2
+)"""
+
+
 def _score_sql(lab: str) -> str:
     terms = [str(COEF[lab].get("bias", 0.0))]
     for f, w in COEF[lab].items():
@@ -168,8 +189,13 @@ def ties_sql(table: str, run_id: str, level: Level) -> str:
     return f"""
 CREATE OR REPLACE TABLE {table} AS
 WITH {_claims_sql(level)},
+{_meetings_sql(level)},
+calls_claims AS (
+    SELECT coalesce(e.a, c.a) AS a, coalesce(e.b, c.b) AS b, e.* EXCLUDE (a, b), c.* EXCLUDE (a, b)
+    FROM _edges_{level} e FULL OUTER JOIN claim_edges c ON c.a = e.a AND c.b = e.b
+),
 joined AS (
-    SELECT coalesce(e.a, c.a) AS a, coalesce(e.b, c.b) AS b,
+    SELECT coalesce(e.a, m.a) AS a, coalesce(e.b, m.b) AS b,
            coalesce(e.n_events, 0) AS n_events, coalesce(e.n_calls, 0) AS n_calls,
            coalesce(e.total_duration_s, 0) AS total_duration_s, coalesce(e.mean_call_s, 0) AS mean_call_s,
            coalesce(e.n_ab, 0) AS n_ab, coalesce(e.n_ba, 0) AS n_ba,
@@ -177,10 +203,11 @@ joined AS (
            coalesce(e.active_days, 0) AS active_days, coalesce(e.rhythm, 0) AS rhythm,
            coalesce(e.burstiness, 0) AS burstiness, e.recency_days, e.first, e.last,
            coalesce(e.identifiers, []::VARCHAR[]) AS identifiers,
-           coalesce(c.claim_kinds, []::VARCHAR[]) AS claim_kinds, coalesce(c.claim_p, 0) AS claim_p,
-           coalesce(c.claim_evidence, []::VARCHAR[]) AS claim_evidence,
-           {", ".join(f"c.cp_{x}" for x in lab_ids[:-1])}
-    FROM _edges_{level} e FULL OUTER JOIN claim_edges c ON c.a = e.a AND c.b = e.b
+           coalesce(e.claim_kinds, []::VARCHAR[]) AS claim_kinds, coalesce(e.claim_p, 0) AS claim_p,
+           coalesce(e.claim_evidence, []::VARCHAR[]) AS claim_evidence,
+           {", ".join(f"e.cp_{x}" for x in lab_ids[:-1])},
+           coalesce(m.n_meetings, 0) AS n_meetings, coalesce(m.meet_p, 0) AS meet_p
+    FROM calls_claims e FULL OUTER JOIN meet_edges m ON m.a = e.a AND m.b = e.b
 ),
 scored AS (
     SELECT *,
@@ -192,10 +219,14 @@ probs AS (
 )
 SELECT '{run_id}' AS run_id, a, b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba, reciprocity,
        night_share, weekend_share, business_share, active_days, rhythm, burstiness, recency_days, first, last,
-       identifiers, claim_kinds, claim_p, claim_evidence,
+       identifiers, claim_kinds, claim_p, claim_evidence, n_meetings, meet_p,
+       list_filter(['calls', 'claims', 'meetings'],
+                   lambda x: (x = 'calls' AND n_events > 0) OR (x = 'claims' AND claim_p > 0)
+                             OR (x = 'meetings' AND n_meetings > 0)) AS layers,
        1 - (1 - CASE WHEN n_events > 0 THEN 1 - exp(-(ln(1 + n_events) + 0.5 * ln(1 + total_duration_s / 60.0)
                                                       + 3 * rhythm + reciprocity) / 6.0) ELSE 0 END)
-         * (1 - {CLAIM_STRENGTH} * claim_p) AS strength,
+         * (1 - {CLAIM_STRENGTH} * claim_p)
+         * (1 - {MEETING_STRENGTH} * (1 - exp(-meet_p * n_meetings))) AS strength,
        {best} AS relationship,
        1.0 / ({z}) AS relationship_p,
        {{ {", ".join(f"'{lab}': exp(s_{x} - mx) / ({z})" for x, lab in zip(lab_ids, LABELS))} }} AS relationship_probs
@@ -214,7 +245,8 @@ def build_ties(store: CaseStore, level: Level = "person") -> str:
         store.con.execute(ties_sql(table, run_id, level))
         store.con.execute(f"DROP TABLE IF EXISTS _edges_{level}")
 
-    params = {"level": level, "tz": tz, "coef": COEF, "bonus": CLAIM_BONUS, "cs": CLAIM_STRENGTH, "v": 1}
+    params = {"level": level, "tz": tz, "coef": COEF, "bonus": CLAIM_BONUS, "cs": CLAIM_STRENGTH,
+              "ms": MEETING_STRENGTH, "v": 2}
     return cached(store, table, params, build, depends=attr_run if level == "person" else "")
 
 

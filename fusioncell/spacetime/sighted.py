@@ -33,6 +33,27 @@ MAX_DT_S = 15 * 60
 MAX_DIST_M = 150.0
 
 
+def pairs_sql(max_dt_s: float = MAX_DT_S, max_dist_m: float = MAX_DIST_M) -> str:
+    """CTEs ending in ``sighted_pairs(id_a, id_b, t0, t1, lat, lon, p, ea, eb, d)``: sightings of two
+    different subjects close in time and space (also used by the network's meetings layer)."""
+    dt = int(max_dt_s)
+    return f"""
+    _s AS (
+      SELECT event_id, subject, observed, lat, lon, coalesce(confidence, 1.0) AS conf FROM sightings
+      WHERE subject IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL
+    ), _sp AS (
+      SELECT a.subject AS id_a, b.subject AS id_b, least(a.observed, b.observed) AS t0,
+             greatest(a.observed, b.observed) AS t1, (a.lat + b.lat) / 2 AS lat, (a.lon + b.lon) / 2 AS lon,
+             a.conf * b.conf AS p, a.event_id AS ea, b.event_id AS eb,
+             2 * {EARTH_RADIUS_M} * asin(sqrt(pow(sin(radians(b.lat - a.lat) / 2), 2)
+               + cos(radians(a.lat)) * cos(radians(b.lat)) * pow(sin(radians(b.lon - a.lon) / 2), 2))) AS d
+      FROM _s a JOIN _s b ON a.subject < b.subject
+       AND b.observed BETWEEN a.observed - INTERVAL {dt} SECOND AND a.observed + INTERVAL {dt} SECOND
+    ), sighted_pairs AS (
+      SELECT * FROM _sp WHERE d <= {float(max_dist_m)}
+    )"""
+
+
 def sighted_meetings(store: CaseStore, ids: Sequence[str] | None = None,
                      max_dt_s: float = MAX_DT_S, max_dist_m: float = MAX_DIST_M) -> pa.Table:
     """Pairs of subjects seen together: ``id_a, id_b, start, end, lat, lon, p, n_sightings, event_ids``.
@@ -40,24 +61,13 @@ def sighted_meetings(store: CaseStore, ids: Sequence[str] | None = None,
     ``ids`` keeps meetings involving at least one of them (default: all subjects).
     """
     filt = ""
-    params: list[object] = [max_dt_s, max_dt_s, max_dist_m]
+    params: list[object] = []
     if ids:
         filt = "WHERE id_a IN (SELECT unnest(?)) OR id_b IN (SELECT unnest(?))"
         params += [list(ids), list(ids)]
     q = f"""
-    WITH s AS (
-      SELECT event_id, subject, observed, lat, lon, coalesce(confidence, 1.0) AS conf FROM sightings
-      WHERE subject IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL
-    ), pairs AS (
-      SELECT a.subject AS id_a, b.subject AS id_b, least(a.observed, b.observed) AS t0,
-             greatest(a.observed, b.observed) AS t1, (a.lat + b.lat) / 2 AS lat, (a.lon + b.lon) / 2 AS lon,
-             a.conf * b.conf AS p, a.event_id AS ea, b.event_id AS eb,
-             2 * {EARTH_RADIUS_M} * asin(sqrt(pow(sin(radians(b.lat - a.lat) / 2), 2)
-               + cos(radians(a.lat)) * cos(radians(b.lat)) * pow(sin(radians(b.lon - a.lon) / 2), 2))) AS d
-      FROM s a JOIN s b ON a.subject < b.subject
-       AND b.observed BETWEEN a.observed - to_seconds(CAST(? AS BIGINT)) AND a.observed + to_seconds(CAST(? AS BIGINT))
-    ), close AS (
-      SELECT * FROM pairs WHERE d <= ?
+    WITH {pairs_sql(max_dt_s, max_dist_m)}, close AS (
+      SELECT * FROM sighted_pairs
     ), grouped AS (
       -- one meeting per pair and hour-long episode (sightings of one encounter are minutes apart)
       SELECT id_a, id_b, min(t0) AS "start", max(t1) AS "end", avg(lat) AS lat, avg(lon) AS lon,
