@@ -81,11 +81,12 @@ def test_swapped_sequence_numbers_fail() -> None:
     assert audit.verify(s).bad_seq == 4
 
 
-def test_truncation_is_detected_only_against_a_noted_head() -> None:
+def test_truncation_is_detected_by_the_anchor_and_against_a_noted_head() -> None:
     s = _logged()
     head = audit.verify(s).head
     s.con.execute("DELETE FROM audit_log WHERE seq = 5")
-    assert audit.verify(s).ok  # the chain alone cannot know
+    v0 = audit.verify(s)  # the chain alone cannot know; the head anchored outside the table does
+    assert not v0.ok and v0.bad_seq == 5 and v0.head == head
     v = audit.verify(s, head=head)
     assert not v.ok and v.bad_seq == 5
 
@@ -133,3 +134,52 @@ def test_cli_audit_verify_exits_1_naming_the_first_bad_entry(tmp_path: Path) -> 
     res = CliRunner().invoke(app, ["audit", str(path), "--verify"])
     assert res.exit_code == 1
     assert "FAILED: entry 2" in res.stdout
+
+
+def _filed_store(tmp_path):  # type: ignore[no-untyped-def]
+    from fusioncell.security import audit
+    from fusioncell.store import CaseStore
+
+    path = tmp_path / "case.duckdb"
+    with CaseStore.open(path) as s:
+        for k in range(3):
+            audit.record(s, "locate", {"k": k}, actor="ana")
+    return path
+
+
+def test_dropping_the_whole_audit_table_is_caught(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fusioncell.security import audit
+    from fusioncell.store import CaseStore
+
+    path = _filed_store(tmp_path)
+    with CaseStore.open(path) as s:
+        s.con.execute("DROP TABLE audit_log")
+        v = audit.verify(s)
+    assert not v.ok and "records 3" in (v.problem or "")
+
+
+def test_dropping_table_and_anchor_table_is_still_caught_by_the_sidecar(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fusioncell.security import audit
+    from fusioncell.store import CaseStore
+
+    path = _filed_store(tmp_path)
+    with CaseStore.open(path) as s:
+        s.con.execute("DELETE FROM audit_log WHERE seq = 3")
+        s.con.execute("DROP TABLE audit_anchor")
+        v = audit.verify(s)
+    assert not v.ok and "case.duckdb.audit-head" in (v.problem or "")
+
+
+def test_an_edited_last_entry_is_caught_and_the_true_head_reported(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fusioncell.security import audit
+    from fusioncell.store import CaseStore
+
+    path = _filed_store(tmp_path)
+    with CaseStore.open(path) as s:
+        true_head = audit.entries(s)[-1].hash
+        # rewrite the last entry consistently (content and its own hash): the chain alone would verify
+        e = audit.entries(s)[-1]
+        h = audit.entry_hash(e.prev_hash, e.seq, e.at, e.actor, "read", e.what, "nothing to see", )
+        s.con.execute("UPDATE audit_log SET action = 'read', why = 'nothing to see', hash = ? WHERE seq = 3", [h])
+        v = audit.verify(s)
+    assert not v.ok and v.head == true_head

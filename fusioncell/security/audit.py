@@ -8,10 +8,15 @@ entry's hash and the entry's own canonical content, so editing, deleting or
 reordering any entry breaks the chain from that entry on, and
 :func:`verify` names the first bad entry.
 
-What the chain cannot detect on its own: removal of the *last* entries
-(truncation) or a wholesale rewrite of the chain by someone who can run this
-code. Keep the head hash that ``fusioncell audit CASE`` prints somewhere else
-(a ticket, a paper log) and pass it back with ``--head`` to detect both.
+The chain alone cannot detect removal of the *last* entries (truncation),
+a dropped table, or a rewritten last entry. So every append also anchors
+the head outside the table it protects: in ``audit_anchor`` (another
+table) and in a sidecar file ``<store>.audit-head`` beside the store file;
+:func:`verify` checks the chain against both, and reports the anchored
+head. A wholesale rewrite of store *and* sidecar by someone who can run
+this code is still possible: keep the head hash that ``fusioncell audit
+CASE`` prints somewhere else (a ticket, a paper log) and pass it back with
+``--head``.
 DuckDB has no triggers, so the table is append-only by convention and
 tamper-*evident*, not tamper-proof.
 
@@ -30,6 +35,7 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from fusioncell.store import CaseStore
@@ -160,11 +166,54 @@ def record(store: CaseStore, action: str, what: Any, why: str | None = None, act
         at = datetime.now(timezone.utc)
         h = entry_hash(prev, seq, at, actor, action, what_text, why)
         con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [seq, at, actor, action, what_text, why, prev, h])
+        con.execute(ANCHOR_DDL)
+        con.execute("INSERT OR REPLACE INTO audit_anchor VALUES ('head', ?, ?)", [seq, h])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+    _write_sidecar(root, seq, h)
     return AuditEntry(seq, at, actor, action, what_text, why, prev, h)
+
+
+#: The chain's head, kept apart from the table it protects: dropping or truncating
+#: ``audit_log`` no longer leaves a shorter chain that verifies.
+ANCHOR_DDL = "CREATE TABLE IF NOT EXISTS audit_anchor (k VARCHAR PRIMARY KEY, entries BIGINT NOT NULL, head VARCHAR NOT NULL)"
+
+
+def sidecar_path(store: CaseStore) -> Path | None:
+    """``<store>.audit-head`` beside a store file (None for an in-memory store)."""
+    p = Path(str(store.path))
+    if str(p) == ":memory:" or not p.parent.exists():
+        return None
+    return p.with_name(p.name + ".audit-head")
+
+
+def _write_sidecar(store: CaseStore, entries_: int, head: str) -> None:
+    p = sidecar_path(store)
+    if p is None:
+        return
+    tmp = p.with_name(p.name + ".tmp")
+    tmp.write_text(json.dumps({"entries": entries_, "head": head}) + "\n", encoding="utf-8")
+    os.replace(tmp, p)
+
+
+def anchors(store: CaseStore) -> list[tuple[str, int, str]]:
+    """Where the chain's head was anchored: (where, entries, head) from the store and the sidecar file."""
+    root = _root(store)
+    out: list[tuple[str, int, str]] = []
+    if root.has_table("audit_anchor"):
+        row = root.con.execute("SELECT entries, head FROM audit_anchor WHERE k = 'head'").fetchone()
+        if row:
+            out.append(("store", int(row[0]), str(row[1])))
+    p = sidecar_path(root)
+    if p is not None and p.is_file():
+        try:
+            d = json.loads(p.read_text(encoding="utf-8"))
+            out.append((p.name, int(d["entries"]), str(d["head"])))
+        except (ValueError, KeyError, TypeError):
+            out.append((p.name, -1, "unreadable"))
+    return out
 
 
 def entries(store: CaseStore) -> list[AuditEntry]:
@@ -203,6 +252,11 @@ def verify(store: CaseStore, head: str | None = None) -> Verification:
         return Verification(
             False, len(rows), prev, len(rows) + 1, f"head {head[:12]}… not in the log: entries were removed from the end"
         )
+    for where, n, anchored in anchors(store):
+        if n != len(rows) or anchored != prev:
+            problem = (f"the log holds {len(rows)} entries but its anchor ({where}) records {n} ending in "
+                       f"{anchored[:12]}…: entries were removed, the table dropped, or the last entry rewritten")
+            return Verification(False, len(rows), anchored, min(len(rows), max(n, 0)) + 1, problem)
     return Verification(True, len(rows), prev)
 
 
