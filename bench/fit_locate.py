@@ -56,6 +56,7 @@ def main() -> None:
     ap.add_argument("--modes", default="seed,partner")
     ap.add_argument("--families", default="baseline", help="comma-separated world families, or 'all'")
     ap.add_argument("--exclude-family", default=None, help="a family held out of fitting entirely")
+    ap.add_argument("--baseline-seeds", default=None, help="seeds for the baseline family (default: --seeds)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--l2", type=float, default=0.3)
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "fusioncell" / "infer" / "locate_model.json"))
@@ -67,7 +68,11 @@ def main() -> None:
     from fusioncell.sim.families import FAMILIES
 
     fams = [f for f in (list(FAMILIES) if a.families == "all" else a.families.split(",")) if f != a.exclude_family]
-    jobs = [(s, d, modes, f) for f in fams for s in seeds for d in a.difficulties.split(",")]
+    base_seeds = parse_seeds(a.baseline_seeds) if a.baseline_seeds else seeds
+    if any(s >= 1000 for s in base_seeds):
+        sys.exit("training seeds must be < 1000 (seeds ≥ 1000 are held out)")
+    jobs = [(s, d, modes, f) for f in fams for s in (base_seeds if f == "baseline" else seeds)
+            for d in a.difficulties.split(",")]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(a.workers) as ex:
         rows = [row for rs in ex.map(features_of_case, jobs) for row in rs]
@@ -77,7 +82,8 @@ def main() -> None:
                              prior_mean=[PRIOR_MEAN[n] for n in FEATURES])
     model.meta.update({"fitted": True, "seeds": a.seeds, "difficulties": a.difficulties, "modes": a.modes,
                        "cases": len(cases), "true_place_among_candidates": covered, "l2": a.l2,
-                       "families": ",".join(fams), "held_out_family": a.exclude_family})
+                       "families": ",".join(fams), "held_out_family": a.exclude_family,
+                       "baseline_seeds": a.baseline_seeds or a.seeds})
     Path(a.out).write_text(model.to_json() + "\n", encoding="utf-8")
     print(f"{len(cases)} cases in {time.perf_counter() - t0:.0f} s; true place among candidates in {covered}")
     for n, b in zip(model.names, model.beta):

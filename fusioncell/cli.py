@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional
 
 import typer
 
-from fusioncell.errors import FusioncellError
+from fusioncell.errors import FusioncellError, UsageError
 
 app = typer.Typer(
     name="fusioncell",
@@ -75,8 +75,14 @@ def mask_listing(cs: Any, result: dict[str, Any], keep: Any = (), files: Any = (
 
 
 @app.command()
-def ingest(case: Path = CaseArg, store: Optional[Path] = StoreOpt) -> None:
-    """Validate a case folder and load it into its case store (all or nothing per file)."""
+def ingest(
+    case: Path = CaseArg,
+    store: Optional[Path] = StoreOpt,
+    quarantine: bool = typer.Option(False, "--quarantine", help="Load every good row; set each bad row aside, "
+                                    "whole and unchanged, in the rejects table (fusioncell rejects)."),
+) -> None:
+    """Validate a case folder and load it into its case store (all or nothing per delivery, or --quarantine)."""
+    from fusioncell.errors import InvalidCase
     from fusioncell.ingest import ingest_case
     from fusioncell.store import CaseStore
     from fusioncell.store.store import _default_store_for
@@ -86,12 +92,43 @@ def ingest(case: Path = CaseArg, store: Optional[Path] = StoreOpt) -> None:
     target = store or _default_store_for(case)
     with CaseStore.open(target, folder=case) as cs:
         try:
-            summary = ingest_case(case, cs, quiet=False)
-        except FusioncellError as exc:  # good files may be committed: the attempt is recorded too
+            summary = ingest_case(case, cs, quiet=False, quarantine=quarantine)
+        except InvalidCase as exc:  # nothing of the delivery was committed; the attempt is recorded
+            record_command(cs, "ingest", folder=case.name, error=type(exc).__name__)
+            rows = [p for p in exc.problems if p.line is not None and p.file.endswith(".csv") and p.file != "sources.csv"]
+            if rows and not quarantine:
+                raise UsageError(
+                    f"{exc} — nothing was loaded; fix the rows, or run `fusioncell ingest {case} --quarantine` to "
+                    "load the good rows and set the bad ones aside") from None
+            raise
+        except FusioncellError as exc:
             record_command(cs, "ingest", folder=case.name, error=type(exc).__name__)
             raise
-        record_command(cs, "ingest", folder=case.name, files=[f.file for f in summary.files if f.status == "ingested"])
+        record_command(cs, "ingest", folder=case.name, files=[f.file for f in summary.files if f.status == "ingested"],
+                       quarantined=summary.quarantined or None)
     typer.echo(str(summary))
+
+
+@app.command()
+def rejects(case: Path = CaseArg, store: Optional[Path] = StoreOpt,
+            format: Fmt = typer.Option(Fmt.text, "--format")) -> None:
+    """Rows set aside by `ingest --quarantine`: file, line, field, the rule broken, the row as delivered."""
+    from fusioncell.ingest.pipeline import rejects as list_rejects
+
+    with _open(case, store) as cs:
+        rows = list_rejects(cs)
+        record_command(cs, "rejects", n=len(rows))
+    result = {"n_rejects": len(rows), "rejects": [{**r, "quarantined_at": str(r["quarantined_at"])} for r in rows]}
+
+    def render(r: dict[str, Any]) -> str:
+        lines = [f"{r['n_rejects']} quarantined row(s)"]
+        for x in r["rejects"][:200]:
+            lines.append(f"  {x['file']}:{x['line']} {x['field'] or ''}: {x['rule']}\n      {x['raw']}")
+        if r["n_rejects"] > 200:
+            lines.append(f"  showing 200 of {r['n_rejects']} (--format json lists all)")
+        return "\n".join(lines)
+
+    _emit(result, format, render)
 
 
 @app.command()

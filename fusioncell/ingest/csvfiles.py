@@ -501,6 +501,8 @@ class CsvResult:
     n_records: int = 0
     #: Cache key of ``rows`` for the engine's compiled-SQL cache.
     key: Hashable | None = None
+    #: With ``quarantine``: the bad rows set aside, one problem each (line, column, rule).
+    quarantined: list[Problem] = field(default_factory=list)
 
 
 def _collapse_rejects(rejects: Sequence[tuple[int, str | None, str]], names: Sequence[str]) -> list[tuple[int, str | None, str]]:
@@ -516,7 +518,7 @@ def _collapse_rejects(rejects: Sequence[tuple[int, str | None, str]], names: Seq
 
 def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNormalizer | None,
                   known_sources: set[str] | None, mixed_newlines: bool = False,
-                  blank_lines: bool = False) -> CsvResult:
+                  blank_lines: bool = False, quarantine: bool = False) -> CsvResult:
     """Stage, check and type one CSV file of the case.
 
     Returns the problems of the file (all of them, up to :data:`MAX_PROBLEMS`)
@@ -590,10 +592,15 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
     has_newlines = bool(counts["_nl"])
     dups = counts.get("_distinct") is not None and counts["_distinct"] < counts["_keys"]
     failing = [k for k, v in counts.items() if k.startswith("c") and v]
+    bad_rows: list[int] = []
+    set_aside: list[Problem] = []
     if failing or dups or bad_idents or rejects:
-        problems = _problems(path, spec, engine, stage(), build, counts, dups, rejects)
-        if problems:
-            return CsvResult(problems, None, n_records)
+        if quarantine:
+            bad_rows, set_aside = _quarantine_rows(path, spec, engine, stage(), build, dups, rejects)
+        else:
+            problems = _problems(path, spec, engine, stage(), build, counts, dups, rejects)
+            if problems:
+                return CsvResult(problems, None, n_records)
 
     line_map: ir.Table | None = None
     if blank_lines:
@@ -615,9 +622,33 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
         else:
             line = t[ROW_COL] + 2
         src = engine.table("sources") if spec.table != "sources" else t
-        return _typed(spec, t, header, names, src, idmaps, line.cast("int64"))
+        out = _typed(spec, t, header, names, src, idmaps, line.cast("int64"))
+        return out.filter(~out["line"].isin(bad_lines)) if bad_lines else out
 
-    return CsvResult([], typed, n_records, key=("typed",) + base_key + (has_newlines, blank_lines))
+    bad_lines = sorted({p.line for p in set_aside if p.line is not None})
+    key = ("typed",) + base_key + (has_newlines, blank_lines, tuple(bad_lines))
+    return CsvResult([], typed, n_records - len(bad_lines), key=key, quarantined=set_aside)
+
+
+def _quarantine_rows(path: Path, spec: CsvSpec, engine: Engine, t: ir.Table,
+                     build: Callable[[ir.Table, bool], list[tuple[Check, ir.Table]]], dups: bool,
+                     rejects: list[tuple[int, str | None, str]]) -> tuple[list[int], list[Problem]]:
+    """Every row that breaks a rule, as a problem on its file line (quarantine: nothing is capped)."""
+    hits: dict[int, tuple[str | None, str, int | None]] = {}
+    for ck, tbl in build(t, dups):
+        bad = tbl.filter(ck.bad)
+        sel = bad.select(_r=bad[ROW_COL], _m=ck.message,
+                         _ref=ck.ref_row if ck.ref_row is not None else ibis.null().cast("int64"))
+        for r in engine.to_arrow(sel.order_by("_r")).to_pylist():
+            hits.setdefault(int(r["_r"]), (ck.column, str(r["_m"]), r["_ref"]))
+    lines = record_lines(path, set(hits) | {int(h[2]) for h in hits.values() if h[2] is not None},
+                         [r[0] for r in rejects]) if hits else {}
+    out = [Problem(spec.file, line, column, message) for line, column, message in rejects]
+    for row, (column, message, ref) in sorted(hits.items()):
+        if ref is not None:
+            message = message.replace("{ref}", str(lines.get(int(ref), int(ref) + 2)))
+        out.append(Problem(spec.file, lines.get(row, row + 2), column, message))
+    return sorted(hits), out
 
 
 def _problems(path: Path, spec: CsvSpec, engine: Engine, t: ir.Table,

@@ -89,6 +89,8 @@ class IngestSummary:
     files: list[FileOutcome]
     seconds: float
     engine: str = "duckdb"
+    #: rows set aside by ``--quarantine`` in this ingest (``fusioncell rejects`` lists them)
+    quarantined: int = 0
 
     @property
     def changed(self) -> bool:
@@ -108,6 +110,9 @@ class IngestSummary:
             text += f"; {len(same)} unchanged"
         if gone:
             text += f"; removed {', '.join(f.file for f in gone)}"
+        if self.quarantined:
+            loaded = sum(f.rows for f in done)
+            text += f"; loaded {loaded:,}, quarantined {self.quarantined:,} (see: fusioncell rejects)"
         return text + f" in {self.seconds:.1f} s -> {self.store}"
 
 
@@ -208,7 +213,8 @@ class _Rollback(Exception):
         self.rows = rows
 
 
-def ingest_case(folder: Path | str, store: "CaseStore", quiet: bool = True, engine: Engine | None = None) -> IngestSummary:
+def ingest_case(folder: Path | str, store: "CaseStore", quiet: bool = True, engine: Engine | None = None,
+                quarantine: bool = False) -> IngestSummary:
     """Validate a case folder and load it into ``store``.
 
     Parameters
@@ -261,7 +267,7 @@ def ingest_case(folder: Path | str, store: "CaseStore", quiet: bool = True, engi
     old_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
     con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
     try:
-        return _atomic(store, lambda: _ingest(folder, store, toml, eng, quiet, t0))
+        return _atomic(store, lambda: _ingest(folder, store, toml, eng, quiet, t0, quarantine))
     finally:
         if old_limit:
             con.execute(f"SET memory_limit = '{old_limit[0]}'")
@@ -288,7 +294,7 @@ def _atomic(store: "CaseStore", work: Callable[[], T]) -> T:
 
 
 def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engine, quiet: bool,
-            t0: float) -> IngestSummary:
+            t0: float, quarantine: bool = False) -> IngestSummary:
     con = store.con
     logged = dict(con.execute(
         "SELECT file, arg_max(sha256, ingested_at) FROM ingest_log GROUP BY file"
@@ -337,7 +343,7 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
 
         def work() -> int:
             _clear(store, file, tables)
-            n = _ingest_file(file, path, toml, store, eng, facts[file])
+            n = _ingest_file(file, path, toml, store, eng, facts[file], quarantine, run_id)
             con.execute(
                 "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?)",
                 [file, digest, n, datetime.now(timezone.utc), run_id],
@@ -360,6 +366,9 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
         _transaction(store, lambda: rebuild_identifiers(store, eng))
         eng.drop_staged()
     summary = IngestSummary(toml.case_id, str(store.path), outcomes, time.perf_counter() - t0, eng.name)
+    if run_id is not None and store.has_table("rejects"):
+        row = con.execute("SELECT count(*) FROM rejects WHERE ingest_run = ?", [run_id]).fetchone()
+        summary.quarantined = int(row[0]) if row else 0
     problems = [p for f in outcomes for p in f.problems]
     if problems:
         raise InvalidCase(problems)
@@ -382,6 +391,8 @@ def _clear(store: "CaseStore", file: str, tables: tuple[str, ...]) -> None:
         where = _OWN_ROWS.get(table, "line IS NOT NULL")
         store.con.execute(f"DELETE FROM {table} WHERE {where}")
     store.con.execute("DELETE FROM ingest_log WHERE file = ?", [file])
+    if store.has_table("rejects"):
+        store.con.execute("DELETE FROM rejects WHERE file = ?", [file])
 
 
 def _entity_ids(store: "CaseStore") -> frozenset[str]:
@@ -389,7 +400,7 @@ def _entity_ids(store: "CaseStore") -> frozenset[str]:
 
 
 def _ingest_file(file: str, path: Path, toml: casefile.CaseToml, store: "CaseStore", eng: Engine,
-                 facts: FileFacts) -> int:
+                 facts: FileFacts, quarantine: bool = False, run_id: str | None = None) -> int:
     """Ingest one file inside the current transaction; raise _Rollback on problems."""
     con = store.con
 
@@ -432,10 +443,43 @@ def _ingest_file(file: str, path: Path, toml: casefile.CaseToml, store: "CaseSto
     spec = _spec(file)
     normalizer = None if spec is SOURCES else IdNormalizer(toml.phone_region, _entity_ids(store))
     known = None if spec is SOURCES else {r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()}
-    result = read_csv_file(path, spec, eng, normalizer, known, facts.mixed_newlines, facts.blank_lines)
+    result = read_csv_file(path, spec, eng, normalizer, known, facts.mixed_newlines, facts.blank_lines,
+                           quarantine=quarantine and spec is not SOURCES)
     if result.problems or result.rows is None:
         raise _Rollback(result.problems, result.n_records)
+    if result.quarantined:
+        store_rejects(store, path, result.quarantined, run_id)
     return eng.insert(con, spec.table, result.rows, key=result.key)
+
+
+REJECTS_DDL = """CREATE TABLE IF NOT EXISTS rejects (
+    file VARCHAR NOT NULL, line BIGINT, field VARCHAR, rule VARCHAR NOT NULL, raw VARCHAR,
+    ingest_run VARCHAR, quarantined_at TIMESTAMPTZ NOT NULL)"""
+
+
+def store_rejects(store: "CaseStore", path: Path, problems: list[Problem], run_id: str | None) -> None:
+    """Keep each quarantined row whole and unchanged (its physical line), with the rule it broke."""
+    want = {p.line for p in problems if p.line is not None}
+    raw: dict[int, str] = {}
+    with path.open("rb") as fh:  # the quarantine path only: one pass to copy the bad lines verbatim
+        for n, data in enumerate(fh, 1):
+            if n in want:
+                raw[n] = data.rstrip(b"\r\n").decode("utf-8", errors="replace")
+    now = datetime.now(timezone.utc)
+    store.con.execute(REJECTS_DDL)
+    store.con.executemany(
+        "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [[p.file, p.line, p.column, p.message, raw.get(p.line) if p.line else None, run_id, now] for p in problems])
+
+
+def rejects(store: "CaseStore") -> list[dict[str, object]]:
+    """The quarantined rows of the case, oldest first."""
+    if not store.has_table("rejects"):
+        return []
+    cur = store.con.execute("SELECT file, line, field, rule, raw, ingest_run, quarantined_at FROM rejects "
+                            "ORDER BY quarantined_at, file, line")
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
 def _spec(file: str) -> CsvSpec:

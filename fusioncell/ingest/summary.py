@@ -91,6 +91,7 @@ def case_summary(store: "CaseStore") -> dict[str, Any]:
         "identifiers": {"total": counts["identifiers"], "by_scheme": schemes},
         "entities": {"total": counts["entities"], "by_schema": schemata},
         "files": files,
+        "quarantined": int(con.execute("SELECT count(*) FROM rejects").fetchone()[0]) if store.has_table("rejects") else 0,
     }
 
 
@@ -123,4 +124,6 @@ def render_summary(d: dict[str, Any]) -> str:
     con.print(f"Identifiers: {ids['total']:,} (" + ", ".join(f"{k} {v:,}" for k, v in ids["by_scheme"].items()) + ")")
     ents = d["entities"]
     con.print(f"Entities: {ents['total']:,} (" + ", ".join(f"{k} {v:,}" for k, v in ents["by_schema"].items()) + ")")
+    if d.get("quarantined"):
+        con.print(f"Quarantined rows: {d['quarantined']:,} (set aside by ingest --quarantine; fusioncell rejects lists them)")
     return buf.getvalue()
