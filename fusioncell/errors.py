@@ -11,7 +11,8 @@ in one place. Anything else escaping is a bug.
      │    └── (carries a list of Problem: file, line, column, message)
      ├── PolicyViolation        legal authority missing, releasability or audit refusal
      ├── NotFound               an unknown case, target, identifier or entity
-     └── UsageError             a bad option combination or argument
+     ├── UsageError             a bad option combination or argument
+     └── StoreBusy              another command holds the case store; try again
 """
 
 from __future__ import annotations
@@ -69,3 +70,7 @@ class NotFound(FusioncellError):
 
 class UsageError(FusioncellError):
     """Bad arguments or options."""
+
+
+class StoreBusy(FusioncellError):
+    """Another fusioncell command (or program) holds the case store's lock."""

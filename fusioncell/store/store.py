@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from fusioncell.errors import NotFound, UsageError
+from fusioncell.errors import NotFound, StoreBusy, UsageError
 from fusioncell.store.schema import ddl
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,33 @@ class CaseInfo:
     targets: tuple[str, ...] = field(default_factory=tuple)
 
 
+#: How long a command waits for another one to release the store (seconds; env FUSIONCELL_STORE_WAIT).
+STORE_WAIT_S = 10.0
+
+
+def _connect_waiting(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open the store; while another process holds it, wait a little, then say so clearly."""
+    import time
+
+    try:
+        wait = float(os.environ.get("FUSIONCELL_STORE_WAIT", STORE_WAIT_S))
+    except ValueError:
+        wait = STORE_WAIT_S
+    deadline = time.monotonic() + max(0.0, wait)
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise StoreBusy(f"{path}: cannot open the case store: {str(exc).splitlines()[0]}") from None
+            if time.monotonic() >= deadline:
+                pid = re.search(r"PID (\d+)", str(exc))
+                who = f" (process {pid.group(1)})" if pid else ""
+                raise StoreBusy(f"{path}: the case store is busy: another command{who} is using it; "
+                                "try again when it has finished") from None
+            time.sleep(0.25)
+
+
 class CaseStore:
     """A case store (a DuckDB database file)."""
 
@@ -59,7 +87,7 @@ class CaseStore:
         if read_only and not path.exists():
             raise NotFound(f"{path}: no case store here")
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = _connect_waiting(path, read_only)
         con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ values come back in UTC on every machine
         store = cls(path, con, folder)
         if not read_only:

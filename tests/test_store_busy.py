@@ -1,0 +1,30 @@
+"""Two commands on one store: the second waits a little, then says the store is busy (exit 2), never a lock traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import copy_example
+
+
+def test_a_second_command_on_a_held_store_says_busy_with_exit_2(tmp_path: Path) -> None:
+    case = copy_example(tmp_path / "case")
+    assert subprocess.run([sys.executable, "-m", "fusioncell.cli", "ingest", str(case)], capture_output=True,
+                          timeout=120).returncode == 0
+    store = case / ".fusioncell" / "case.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,time,sys; c=duckdb.connect({str(store)!r}); "
+                               "print('held', flush=True); time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        env = {**os.environ, "FUSIONCELL_STORE_WAIT": "0.5"}
+        r = subprocess.run([sys.executable, "-m", "fusioncell.cli", "locate", str(case)], capture_output=True,
+                           text=True, timeout=120, env=env)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "busy" in lines[0] and "Traceback" not in r.stderr
