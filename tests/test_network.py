@@ -139,7 +139,9 @@ def test_report_matches_the_cli_contract_shape(tmp_path: Path) -> None:
     assert set(kp) >= {"rank", "identifier", "person", "score", "measures"}
     assert {"degree", "betweenness"} <= set(kp["measures"])
     b = d["burner_successions"][0]
-    assert set(b) == {"old", "new", "score", "handover", "why"} and b["old"] == L_OLD
+    # the contract's keys, extended (never broken) with the switch's group id and probability
+    assert set(b) == {"old", "new", "score", "handover", "why", "group", "p"} and b["old"] == L_OLD
+    assert b["group"] is None and b["p"] == b["score"]  # a one-for-one succession
     assert all(set(c) == {"id", "members"} for c in d["communities"])
     g1 = nx.read_graphml(tmp_path / "g.graphml")
     g2 = nx.read_gexf(tmp_path / "g.gexf")

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from fusioncell.resolve.groups import group_switches
 from fusioncell.errors import UsageError
 from fusioncell.network.api import close_circle, display_identifiers, key_players, neighbourhood, resolve_focus, tie_graph
 from fusioncell.network.export import write_gexf, write_graphml
@@ -58,9 +59,16 @@ def network_report(
         hood = set(nodes)
         hood_ids = hood | {i for i, p in owner.items() if p in hood}
     bs = [
-        {k: b[k] for k in ("old", "new", "score", "handover", "why")}
+        {**{k: b[k] for k in ("old", "new", "score", "handover", "why")}, "group": None, "p": b["score"]}
         for b in burner_successions(store)
         if hood_ids is None or b["old"] in hood_ids or b["new"] in hood_ids
+    ]
+    singles = {(b["old"], b["new"]) for b in bs}
+    bs += [
+        {"old": g["old"], "new": g["new"], "score": g["p"], "handover": g["handover"], "why": g["why"],
+         "group": g["group"], "p": g["p"]}
+        for g in group_switches(store)
+        if (g["old"], g["new"]) not in singles and (hood_ids is None or g["old"] in hood_ids or g["new"] in hood_ids)
     ]
     comms = [
         {"id": i, "members": sorted({ident(n) for n in members})}

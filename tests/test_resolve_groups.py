@@ -1,0 +1,85 @@
+"""A group switch in a small carrier-style file: five phones replaced on one day by five new phones that call
+only each other (one-for-one succession finds none of them: no shared contacts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from casefolder import CaseFolder, at
+from fusioncell.resolve import burner_successions
+from fusioncell.resolve.groups import group_switches
+from fusioncell.store import open_case
+
+N_CIV, DAYS, SWITCH_DAY = 380, 10, 5
+
+
+def _carrier(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    rng = np.random.default_rng(5)
+    c = CaseFolder()
+    c.source("cdr", "SIGINT")
+    civ = [f"+5233{70000000 + i:08d}" for i in range(N_CIV)]
+    home = {p: (20.5 + rng.uniform(0, 0.4), -103.5 + rng.uniform(0, 0.4)) for p in civ}
+    peak = {p: float(rng.uniform(8, 21)) for p in civ}
+    contacts = {p: list(rng.choice(civ, size=int(rng.integers(4, 12)), replace=False)) for p in civ}
+    # the group: a boss and four members, each with a home, calling hours, and a few ordinary contacts
+    old = [f"+52339900000{i}" for i in range(5)]
+    new = [f"+52338800000{k}" for k in (3, 0, 4, 1, 2)]  # not in the order of the old numbers
+    ghome = [(20.6 + 0.05 * i, -103.3 - 0.04 * i) for i in range(5)]
+    gpeak = [9.0, 12.0, 15.0, 18.0, 21.0]
+    for d in range(DAYS):
+        for p in civ:
+            for _ in range(int(rng.poisson(1.5))):
+                q = contacts[p][int(rng.integers(0, len(contacts[p])))]
+                h = float(np.clip(rng.normal(peak[p], 1.5), 0, 23.9))
+                c.call(p, str(q), at(d, h), home[p])
+        ids = old if d < SWITCH_DAY else new
+        for i in range(1, 5):  # the boss calls each member, each member calls the boss
+            for who, to in ((0, i), (i, 0)):
+                h = float(np.clip(rng.normal(gpeak[who], 0.7), 0, 23.9))
+                c.call(ids[who], ids[to], at(d, h), ghome[who])
+            if d < SWITCH_DAY:  # before the switch, members also had ordinary contacts
+                c.call(old[i], civ[i * 7], at(d, float(np.clip(rng.normal(gpeak[i], 0.7), 0, 23.9))), ghome[i])
+        if i and d < SWITCH_DAY and d % 2 == 0:
+            c.call(old[1], old[2], at(d, 13.0), ghome[1])  # two members also talk to each other
+        if d >= SWITCH_DAY and d % 2 == 0:
+            c.call(new[1], new[2], at(d, 13.0), ghome[1])
+    return c.write(tmp_path / "carrier"), dict(zip(old, new))
+
+
+@pytest.fixture(scope="module")
+def carrier(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    return _carrier(tmp_path_factory.mktemp("groups"))
+
+
+def test_the_five_phones_switched_together_are_paired_as_one_group(carrier) -> None:  # type: ignore[no-untyped-def]
+    folder, truth = carrier
+    with open_case(folder) as cs:
+        found = group_switches(cs)
+        singles = burner_successions(cs)
+    pairs = {(x["old"], x["new"]) for x in found}
+    assert len(pairs & set(truth.items())) >= 4  # the issue asks for at least 4 of 5 on real data
+    assert pairs <= set(truth.items()), "no false pair"
+    assert len({x["group"] for x in found}) == 1 and all(x["p"] >= 0.5 for x in found)
+    # one-for-one succession cannot see it: the new phones share no contact with the old ones
+    assert not {(b["old"], b["new"]) for b in singles} & set(truth.items())
+
+
+def test_ordinary_callers_are_never_grouped(carrier) -> None:  # type: ignore[no-untyped-def]
+    folder, truth = carrier
+    with open_case(folder) as cs:
+        found = group_switches(cs)
+    assert {x["old"] for x in found} <= set(truth)
+
+
+def test_network_lists_the_group_switch_with_its_group_id_and_p(carrier) -> None:  # type: ignore[no-untyped-def]
+    from fusioncell.network.report import network_report
+
+    folder, truth = carrier
+    with open_case(folder) as cs:
+        r = network_report(cs)
+    grouped = [b for b in r["burner_successions"] if b["group"]]
+    assert {(b["old"], b["new"]) for b in grouped} == set(truth.items())
+    assert all(0.5 <= b["p"] <= 1 for b in r["burner_successions"])
