@@ -33,6 +33,14 @@ import os  # noqa: E402
 OUT = Path(os.environ.get("FUSIONCELL_BENCH_CASES") or Path(__file__).resolve().parent / "out" / f"cases-{_sim_version()}")
 
 
+def _complete(store: Path) -> bool:
+    try:
+        with CaseStore.open(store, read_only=True) as cs:
+            return bool(cs.con.execute("SELECT count(*) FROM case_info").fetchone()[0])
+    except Exception:  # noqa: BLE001 - any unreadable store is redone
+        return False
+
+
 def partner_phone(truth: dict[str, Any]) -> str | None:
     pid = truth["roles"]["partner"]
     phones = truth["persons"][pid]["phones"]
@@ -46,6 +54,8 @@ def case_for(seed: int, difficulty: str, track: list[str] | None, scale: str = "
     folder = OUT / f"{prefix}{difficulty}-{seed}-{tag}"
     store = folder.with_suffix(".duckdb")
     truth_file = folder / "truth.json"
+    if store.exists() and truth_file.exists() and not _complete(store):
+        store.unlink()  # a run killed mid-ingest leaves an empty store behind: redo it
     if not (store.exists() and truth_file.exists()):
         if folder.exists():
             shutil.rmtree(folder)
