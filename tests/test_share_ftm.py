@@ -62,3 +62,17 @@ def test_comms_export_as_call_entities() -> None:
     assert calls[0].get("caller") == [people[TARGET_PHONE]] and calls[0].get("receiver") == [people[PARTNER_PHONE]]
     assert calls[1].get("callerNumber") == [PARTNER_PHONE] and calls[1].get("duration") == ["60.0"]
     assert len(list(comms_to_ftm(s, limit=1))) == 3  # one call and its two people
+
+
+def test_every_export_words_its_judgments_with_the_one_language_helper() -> None:
+    """'It is almost no chance (2%)' was ungrammatical and '0%' was printed; ICD 203 wording everywhere."""
+    from fusioncell.products.language import judgment
+
+    assert judgment("the subject is here", 0.02) == "There is almost no chance (2%) that the subject is here."
+    assert "0%" not in judgment("the subject is here", 0.001)
+    import inspect
+
+    from fusioncell.products import ftm_export, stix
+
+    for mod in (stix, ftm_export):
+        assert 'f"It is {' not in inspect.getsource(mod)

@@ -28,6 +28,7 @@ from typing import Any, Iterator
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
 
+from fusioncell.products.language import judgment as estimative_sentence
 from fusioncell.store import CaseStore
 
 
@@ -60,7 +61,7 @@ def tearline_to_ftm(product: dict[str, Any]) -> list[dict[str, Any]]:
         addr.add("full", f"{label} ({h['lat']:.5f}, {h['lon']:.5f} ±{h.get('radius_m')} m)")
         addr.add("latitude", str(h["lat"]))
         addr.add("longitude", str(h["lon"]))
-        addr.add("description", f"It is {h.get('likelihood')} ({float(h.get('probability') or 0):.0%}) that the subject is here.")
+        addr.add("description", estimative_sentence("the subject is here", float(h.get("probability") or 0)))
         addr.add("publisher", publisher)
         addr.add("summary", str(h.get("marking")))
         link = _entity("UnknownLink", case, subj["id"], addr.id)

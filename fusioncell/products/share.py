@@ -110,7 +110,7 @@ def _judgment(text: str, p: float) -> str:
 
         return str(judgment(text, p))
     except ImportError:  # pragma: no cover
-        return f"It is {_words(p)} ({p:.0%}) that {text}."
+        return f"It is {_words(p)} ({p:.0%}) that {text}."  # unreachable: language ships with the package
 
 
 def _descriptors(source_ids: Iterable[str], reliability: dict[str, str]) -> list[str]:

@@ -43,6 +43,7 @@ from typing import Any
 
 import stix2
 
+from fusioncell.products.language import judgment as estimative_sentence
 from fusioncell.model.markings import normalize_tlp
 
 TLP2_EXTENSION_ID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
@@ -201,7 +202,7 @@ def tearline_to_stix(product: dict[str, Any]) -> stix2.Bundle:
         elif as_of is not None:
             # A "where is he now" judgment holds at the time of the latest evidence.
             span = {"start_time": as_of - timedelta(seconds=1), "stop_time": as_of}
-        judgment = f"It is {h['likelihood']} ({p:.0%}) that {subj.get('name') or subj['id']} is here."
+        judgment = estimative_sentence(f"{subj.get('name') or subj['id']} is here", p)
         rel = add(stix2.Relationship(
             id=_id("relationship", case, "located-at", subject.id, loc.id),
             relationship_type="located-at", source_ref=subject.id, target_ref=loc.id,
