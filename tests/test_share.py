@@ -318,3 +318,21 @@ def test_no_product_contains_a_value_derived_only_from_withheld_evidence(case: t
         # Sanitised products never carry a method text, withheld or not.
         for f in facts.values():
             assert not any(f["method"] in x for x in strings), (fmt, f["method"])
+
+
+def test_geojson_is_the_sanitised_product_on_a_map() -> None:
+    """Hypotheses and sightings as GeoJSON points ([lon, lat]) with probability and marking, nothing more."""
+    import json
+
+    from fusioncell.products.share import serialise
+
+    product = {"case": "c", "to": "PARTNER-US", "marking": {"tlp": "TLP:AMBER"}, "handling": "h",
+               "hypotheses": [{"rank": 1, "lat": 19.9, "lon": -103.7, "probability": 0.6, "likelihood": "likely",
+                               "radius_m": 150, "label": "remote site", "marking": "TLP:AMBER", "evidence": []}],
+               "sightings": [{"lat": 19.91, "lon": -103.71, "subject": "plate:X", "observed": "t", "confidence": 0.8,
+                              "marking": "TLP:GREEN", "source": "a source"}]}
+    g = json.loads(serialise(product, "geojson"))
+    assert g["type"] == "FeatureCollection" and len(g["features"]) == 2
+    h = g["features"][0]
+    assert h["geometry"]["coordinates"] == [-103.7, 19.9] and h["properties"]["probability"] == 0.6
+    assert "source" not in g["features"][1]["properties"]

@@ -58,7 +58,7 @@ from fusioncell.store import CaseStore
 log = logging.getLogger(__name__)
 
 SCHEMA = "fusioncell.tearline/1"
-FORMATS = ("stix", "ftm", "html", "json")
+FORMATS = ("stix", "ftm", "html", "json", "geojson")
 REDACTED = "[withheld]"
 
 LocateFn = Callable[..., dict[str, Any]]
@@ -468,6 +468,33 @@ table{{border-collapse:collapse}} td,th{{border:1px solid #999;padding:.3em;vert
 """
 
 
+def tearline_to_geojson(product: dict[str, Any]) -> dict[str, Any]:
+    """The sanitised tearline as a GeoJSON FeatureCollection (for QGIS, ArcGIS, a browser map).
+
+    Built from the product after releasability, protection and minimisation
+    were applied, so it carries nothing the other formats would not: each
+    hypothesis a Point with its probability, ICD 203 word, radius, label and
+    marking; each releasable sighting a Point. Coordinates are [lon, lat].
+    """
+    feats: list[dict[str, Any]] = []
+    for h in product.get("hypotheses") or []:
+        if h.get("lat") is None or h.get("lon") is None:
+            continue
+        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [h["lon"], h["lat"]]},
+                      "properties": {"kind": "hypothesis", "rank": h.get("rank"), "probability": h.get("probability"),
+                                     "likelihood": h.get("likelihood"), "radius_m": h.get("radius_m"),
+                                     "label": h.get("label"), "marking": h.get("marking")}})
+    for x in product.get("sightings") or []:
+        if x.get("lat") is None or x.get("lon") is None:
+            continue
+        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [x["lon"], x["lat"]]},
+                      "properties": {"kind": "sighting", "subject": x.get("subject"), "observed": x.get("observed"),
+                                     "confidence": x.get("confidence"), "marking": x.get("marking")}})
+    return {"type": "FeatureCollection", "features": feats,
+            "properties": {"case": product.get("case"), "to": product.get("to"), "marking": product.get("marking"),
+                           "handling": product.get("handling")}}
+
+
 def serialise(product: dict[str, Any], fmt: str) -> str:
     """The product in one of :data:`FORMATS` as text."""
     if fmt == "json":
@@ -478,6 +505,8 @@ def serialise(product: dict[str, Any], fmt: str) -> str:
         from fusioncell.products.stix import tearline_to_stix
 
         return str(tearline_to_stix(product).serialize(pretty=True)) + "\n"
+    if fmt == "geojson":
+        return json.dumps(tearline_to_geojson(product), ensure_ascii=False, indent=1) + "\n"
     if fmt == "ftm":
         from fusioncell.products.ftm_export import tearline_to_ftm
 
