@@ -461,9 +461,9 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     if not sel.any():
         return
     if ctx.coverage is not None and ctx.coverage.known:
-        hole = ~ctx.coverage.covered(clat, clon)
+        blind = ctx.coverage.p_blind(clat, clon)  # soft: the coverage edge is an estimate
     else:
-        hole = np.zeros(m, dtype=bool)  # nothing known about coverage: no place explains silence by itself
+        blind = np.zeros(m)  # nothing known about coverage: no place explains silence by itself
     b, a, g, w = before[sel], after[sel], gap[sel].astype(float), pw[sel]
     d0 = haversine_m(clat[:, None], clon[:, None], pos.lat[b][None, :], pos.lon[b][None, :])
     d1 = haversine_m(clat[:, None], clon[:, None], pos.lat[a][None, :], pos.lon[a][None, :])
@@ -475,12 +475,13 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     reach &= away
     age = (ctx.as_of - pos.t[b]).astype("timedelta64[s]").astype(float) / 86400.0
     decay = w * np.exp(-np.maximum(age, 0.0) / TAU_DAYS)
-    for fname, mask in (("silent_nights", reach & hole[:, None]), ("silent_reach", reach & ~hole[:, None])):
-        score = (mask * (decay / np.maximum(mask.sum(axis=0), 1))[None, :]).sum(axis=1)
+    for fname, share in (("silent_nights", blind), ("silent_reach", 1.0 - blind)):
+        mask = reach * share[:, None]
+        score = (mask * (decay / np.maximum(mask.sum(axis=0), 1.0))[None, :]).sum(axis=1)
         acc.put(fname, np.log1p(score))
         for ci in np.flatnonzero(score > 0.05):
-            ev = np.concatenate([b[mask[ci]], a[mask[ci]]])
-            acc.cite(int(ci), fname, (float(score[ci]), ", ".join(sorted({str(i) for i in ids[sel][mask[ci]]})),
+            ev = np.concatenate([b[mask[ci] > 0.5], a[mask[ci] > 0.5]])
+            acc.cite(int(ci), fname, (float(score[ci]), ", ".join(sorted({str(i) for i in ids[sel][mask[ci] > 0.5]})),
                                       [str(e) for e in pos.event_id[ev][:6]], sorted({str(s) for s in pos.source_id[ev]})))
 
 

@@ -245,7 +245,8 @@ def analyst_decisions(store: CaseStore) -> dict[str, str | None]:
     Every stage that reads who uses an identifier applies these, so one
     merge or split changes network, pattern and locate alike.
     """
-    ensure_tables(store)
+    if not store.has_table("attribution_overrides"):
+        return {}
     rows = store.con.execute(
         "SELECT identifier, arg_max(person, decided_at) FROM attribution_overrides GROUP BY identifier ORDER BY 1"
     ).fetchall()

@@ -11,9 +11,11 @@ positions in the call records. Each site's *range* is read from the data:
   call it made or received through a site, the fix-to-site distance is one
   observation of how far that site serves; a site's range is the 95th
   percentile of its observations (at least ``MIN_OBS`` of them);
-* a site with too few observations takes the case-wide 90th percentile of
-  all observations, but never less than 1.5 x the distance to its nearest
-  neighbouring site (sites are planned so that neighbours overlap);
+* never less than the case-wide 90th percentile of all observations, nor
+  than the distance to the nearest neighbouring site (sites are planned so
+  that neighbours overlap; a rural site no tracked handset used would
+  otherwise get a town site's short reach);
+* the edge is soft (:meth:`Coverage.p_blind`): ranges are estimates;
 * everything is clipped to [``MIN_RANGE_M``, ``MAX_RANGE_M``].
 
 A point is *covered* when some site's range reaches it. When the data hold
@@ -42,7 +44,9 @@ PAIR_WINDOW_S = 300
 MIN_OBS = 5
 MIN_RANGE_M = 1500.0
 MAX_RANGE_M = 35000.0
-NEIGHBOUR_FACTOR = 1.5
+NEIGHBOUR_FACTOR = 1.0
+#: Width of the soft coverage edge (metres).
+SOFT_EDGE_M = 1000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,19 @@ class Coverage:
 
     def covered(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> npt.NDArray[np.bool_]:
         return self.margin_m(lat, lon) >= 0.0
+
+    def p_blind(self, lat: npt.ArrayLike, lon: npt.ArrayLike, soft_m: float | None = None) -> FloatArray:
+        """Probability that no site serves the point: a soft edge, since ranges are estimates.
+
+        ``1 / (1 + exp(margin / soft_m))``: 0.5 on the estimated edge, ~0.12
+        two kilometres inside, ~0.88 two kilometres outside (``soft_m`` = 1 km).
+        With no site known at all, 0 everywhere: silence then explains nothing.
+        """
+        if not self.known:
+            return np.zeros(np.atleast_1d(np.asarray(lat, dtype=float)).shape)
+        s = SOFT_EDGE_M if soft_m is None else soft_m
+        m = np.clip(self.margin_m(lat, lon), -50 * s, 50 * s)
+        return np.asarray(1.0 / (1.0 + np.exp(m / s)), dtype=float)
 
 
 def coverage(store: CaseStore) -> Coverage:
@@ -129,7 +146,8 @@ def coverage(store: CaseStore) -> Coverage:
     n_obs = np.asarray(obs["n"], dtype=np.int64)
     total = int(n_obs.sum())
     global_r = float(np.asarray(obs["q90_all"], dtype=float)[0]) if total >= MIN_OBS else 0.0
-    rng = np.maximum(floor, global_r)
+    # what the data say wins over the neighbour rule, which overstates reach where sites are sparse
+    rng = np.maximum(floor, global_r) if total >= MIN_OBS else floor
     count = np.zeros(n, dtype=np.int64)
     if n_obs.size:
         # sites are sorted by (lat, lon) on both sides: match them exactly
@@ -139,5 +157,5 @@ def coverage(store: CaseStore) -> Coverage:
         site, n_ok, q_ok = site[ok], n_obs[ok], np.asarray(obs["q95"], dtype=float)[ok]
         count[site] = n_ok
         own = n_ok >= MIN_OBS
-        rng[site[own]] = np.maximum(q_ok[own], floor[site[own]])
+        rng[site[own]] = np.maximum(q_ok[own], rng[site[own]])
     return Coverage(lat, lon, np.clip(rng, MIN_RANGE_M, MAX_RANGE_M), count)
