@@ -85,8 +85,11 @@ def cap_for(s: Support) -> Cap:
     reason = None
     if len(s.disciplines) < 2 and not s.sighted_him:
         ceiling = CAP_SINGLE_TYPE
-        only = next(iter(s.disciplines), "no")
-        reason = f"held below {CAP_SINGLE_TYPE:.2f}: only {only} source type supports it and nobody saw him there"
+        if s.disciplines:
+            reason = (f"held below {CAP_SINGLE_TYPE:.2f}: only one source type ({next(iter(s.disciplines))}) "
+                      "supports it and nobody saw him there")
+        else:
+            reason = f"held below {CAP_SINGLE_TYPE:.2f}: no item of evidence here is strong on its own, and nobody saw him"
         hints.append("an independent source type (imagery of the site, a graded report, or handset fixes) placing him or his partner here")
         hints.append("a sighting of him at this place")
     if s.person_evidence and not s.partner_evidence and not s.sighted_him:
