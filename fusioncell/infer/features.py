@@ -479,10 +479,24 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
         mask = reach * share[:, None]
         score = (mask * (decay / np.maximum(mask.sum(axis=0), 1.0))[None, :]).sum(axis=1)
         acc.put(fname, np.log1p(score))
+        if fname == "silent_nights":
+            _silent_windows(acc, mask, pos, b, a, ctx)
         for ci in np.flatnonzero(score > 0.05):
             ev = np.concatenate([b[mask[ci] > 0.5], a[mask[ci] > 0.5]])
             acc.cite(int(ci), fname, (float(score[ci]), ", ".join(sorted({str(i) for i in ids[sel][mask[ci] > 0.5]})),
                                       [str(e) for e in pos.event_id[ev][:6]], sorted({str(s) for s in pos.source_id[ev]})))
+
+
+def _silent_windows(acc: _Acc, mask: FloatArray, pos: Positions, b: npt.NDArray[np.int64],
+                    a: npt.NDArray[np.int64], ctx: EvidenceContext) -> None:
+    """A silent night a place explains (out of coverage, reachable) is a night she was probably there:
+    it counts for recency (``staleness``) and gives a window, like a located night."""
+    for ci in np.flatnonzero((mask > 0.5).any(axis=1)):
+        k = np.flatnonzero(mask[ci] > 0.5)
+        for j in k:
+            acc.windows[ci].append((pos.t[b[j]], pos.t[a[j]]))
+        ls = float((ctx.as_of - pos.t[a[k]].max()).astype("timedelta64[s]").astype(float) / 86400.0)
+        acc.last_seen[ci] = ls if np.isnan(acc.last_seen[ci]) else min(acc.last_seen[ci], ls)
 
 
 def _sighting_features(acc: _Acc, clat: FloatArray, clon: FloatArray, sights: Sightings) -> None:
