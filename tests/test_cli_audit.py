@@ -139,3 +139,15 @@ def test_record_command_leaves_out_unset_options() -> None:
     assert (e.action, json.loads(e.what or "{}"), e.actor) == ("network", {"hops": 2}, "ana")
     assert audit.record_command(cs, "info").what is None
     assert audit.verify(cs).ok and audit.verify(cs).entries == 2
+
+
+def test_version_and_short_help() -> None:
+    from typer.testing import CliRunner
+
+    from fusioncell import __version__
+    from fusioncell.cli import app
+
+    r = CliRunner().invoke(app, ["--version"])
+    assert r.exit_code == 0 and r.stdout.strip() == f"fusioncell {__version__}"
+    h = CliRunner().invoke(app, ["locate", "-h"])
+    assert h.exit_code == 0 and "--target" in h.stdout
