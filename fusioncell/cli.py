@@ -107,7 +107,8 @@ def ingest(
     target = store or _default_store_for(case)
     with CaseStore.open(target, folder=case) as cs:
         try:
-            summary = ingest_case(case, cs, quiet=False, quarantine=quarantine)
+            # progress only for a person at a terminal: a script reads one line on error
+            summary = ingest_case(case, cs, quiet=not sys.stderr.isatty(), quarantine=quarantine)
         except InvalidCase as exc:  # nothing of the delivery was committed; the attempt is recorded
             record_command(cs, "ingest", folder=case.name, error=type(exc).__name__)
             rows = [p for p in exc.problems if p.line is not None and p.file.endswith(".csv") and p.file != "sources.csv"]

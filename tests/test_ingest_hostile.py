@@ -98,3 +98,11 @@ def test_the_cli_answers_hostile_input_with_exit_2_and_one_line(tmp_path: Path) 
     r = subprocess.run([sys.executable, "-m", "fusioncell.cli", "ingest", str(case)], capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 2 and r.stderr.strip().count("\n") == 0 and "FIFO" in r.stderr
+
+
+def test_a_script_gets_exactly_one_error_line(tmp_path: Path) -> None:
+    case = copy_example(tmp_path / "case")
+    _edit("locations.csv", ",900\n", ",inf\n")(case)
+    r = subprocess.run([sys.executable, "-m", "fusioncell.cli", "ingest", str(case)], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "locations.csv:3" in r.stderr
