@@ -28,3 +28,16 @@ def test_a_second_command_on_a_held_store_says_busy_with_exit_2(tmp_path: Path) 
     assert r.returncode == 2, r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "busy" in lines[0] and "Traceback" not in r.stderr
+
+
+def test_the_store_memory_limit_is_bounded_and_configurable(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from fusioncell.errors import UsageError
+    from fusioncell.store import CaseStore
+
+    with CaseStore.open(tmp_path / "a.duckdb") as cs:  # default: 4 GB, not 80 % of the machine
+        assert cs.con.execute("SELECT current_setting('memory_limit')").fetchone()[0].startswith("3.7")
+    monkeypatch.setenv("FUSIONCELL_MEMORY_LIMIT", "lots")
+    with pytest.raises(UsageError, match="FUSIONCELL_MEMORY_LIMIT"):
+        CaseStore.open(tmp_path / "b.duckdb")
