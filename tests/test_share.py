@@ -336,3 +336,20 @@ def test_geojson_is_the_sanitised_product_on_a_map() -> None:
     h = g["features"][0]
     assert h["geometry"]["coordinates"] == [-103.7, 19.9] and h["properties"]["probability"] == 0.6
     assert "source" not in g["features"][1]["properties"]
+
+
+def test_kml_places_the_same_points_and_escapes_text() -> None:
+    import xml.etree.ElementTree as ET
+
+    from fusioncell.products.share import serialise
+
+    product = {"case": "c", "to": "PARTNER-US", "marking": {}, "handling": "",
+               "hypotheses": [{"rank": 1, "lat": 19.9, "lon": -103.7, "probability": 0.6, "likelihood": "likely",
+                               "radius_m": 150, "label": "<script>x</script> & co", "marking": "TLP:AMBER"}],
+               "sightings": []}
+    root = ET.fromstring(serialise(product, "kml"))
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    pm = root.findall(".//k:Placemark", ns)
+    assert len(pm) == 1
+    assert pm[0].find("k:Point/k:coordinates", ns).text == "-103.7,19.9,0"
+    assert "<script>x</script> & co" in pm[0].find("k:description", ns).text  # escaped in the file, intact when read

@@ -58,7 +58,7 @@ from fusioncell.store import CaseStore
 log = logging.getLogger(__name__)
 
 SCHEMA = "fusioncell.tearline/1"
-FORMATS = ("stix", "ftm", "html", "json", "geojson")
+FORMATS = ("stix", "ftm", "html", "json", "geojson", "kml")
 REDACTED = "[withheld]"
 
 LocateFn = Callable[..., dict[str, Any]]
@@ -495,6 +495,27 @@ def tearline_to_geojson(product: dict[str, Any]) -> dict[str, Any]:
                            "handling": product.get("handling")}}
 
 
+def tearline_to_kml(product: dict[str, Any]) -> str:
+    """The sanitised tearline as KML (Google Earth): the GeoJSON features as placemarks, text escaped."""
+    from xml.sax.saxutils import escape
+
+    marks = []
+    for f in tearline_to_geojson(product)["features"]:
+        lon, lat = f["geometry"]["coordinates"]
+        pr = f["properties"]
+        if pr["kind"] == "hypothesis":
+            name = f"{pr.get('rank')}. {pr.get('likelihood')} ({float(pr.get('probability') or 0):.0%})"
+            desc = f"{pr.get('label') or ''}; within {pr.get('radius_m')} m; {pr.get('marking') or ''}"
+        else:
+            name = f"sighting: {pr.get('subject')}"
+            desc = f"{pr.get('observed')}; confidence {pr.get('confidence')}; {pr.get('marking') or ''}"
+        marks.append(f"<Placemark><name>{escape(str(name))}</name><description>{escape(desc)}</description>"
+                     f"<Point><coordinates>{float(lon)},{float(lat)},0</coordinates></Point></Placemark>")
+    title = escape(f"Tearline {product.get('case')} for {product.get('to')}")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+            f"<name>{title}</name>{''.join(marks)}</Document></kml>\n")
+
+
 def serialise(product: dict[str, Any], fmt: str) -> str:
     """The product in one of :data:`FORMATS` as text."""
     if fmt == "json":
@@ -507,6 +528,8 @@ def serialise(product: dict[str, Any], fmt: str) -> str:
         return str(tearline_to_stix(product).serialize(pretty=True)) + "\n"
     if fmt == "geojson":
         return json.dumps(tearline_to_geojson(product), ensure_ascii=False, indent=1) + "\n"
+    if fmt == "kml":
+        return tearline_to_kml(product)
     if fmt == "ftm":
         from fusioncell.products.ftm_export import tearline_to_ftm
 
