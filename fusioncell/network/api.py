@@ -15,7 +15,7 @@ import numpy as np
 from fusioncell.errors import NotFound, UsageError
 from fusioncell.model.identifiers import IdentifierError, normalize_identifier
 from fusioncell.network.edges import Level
-from fusioncell.network.graph import communities, from_edges, key_player_measures
+from fusioncell.network.graph import communities, from_edges, key_player_measures, key_player_rank
 from fusioncell.network.ties import TABLES, build_ties, explain
 from fusioncell.resolve.cache import arrow, dict_rows
 from fusioncell.store import CaseStore
@@ -247,8 +247,9 @@ def key_players(
     Returns
     -------
     dict
-        ``ranked``: list of ``{node, score, measures}`` (score = mean of the
-        max-normalised degree, weighted betweenness and brokerage);
+        ``ranked``: list of ``{node, score, measures, layers}`` in the order of
+        :func:`~fusioncell.network.graph.key_player_rank` (degree, then
+        betweenness, then brokerage);
         ``kpp_pos`` / ``kpp_neg``: greedy Borgatti sets (nodes) with their
         reach / fragmentation; ``communities``: list of node lists.
     """
@@ -258,13 +259,10 @@ def key_players(
     has_layers = "layers" in g.es.attributes()
     m = key_player_measures(g, mem, k=k_sets)
 
-    def norm(x: np.ndarray) -> np.ndarray:
-        return x / x.max() if x.size and x.max() > 0 else np.zeros_like(x)
-
-    score = (norm(m["degree"]) + norm(m["betweenness"]) + norm(m["brokerage"])) / 3.0
+    order, score = key_player_rank(m)
+    order = order[:top]
     pos_set, reach = m["kpp_pos"]
     neg_set, frag = m["kpp_neg"]
-    order = np.argsort(-score, kind="stable")[:top]
     ranked = [
         {
             "node": names[v],
