@@ -34,8 +34,7 @@ from fusioncell.network.api import (
     resolve_focus,
     tie_graph,
 )
-from fusioncell.resolve.attribution import person_of
-from fusioncell.resolve.burner import burner_successions
+from fusioncell.resolve import burner_successions, person_of
 
 __all__ = [
     "burner_successions",

@@ -17,7 +17,8 @@ from fusioncell.model.identifiers import IdentifierError, normalize_identifier
 from fusioncell.network.edges import Level
 from fusioncell.network.graph import communities, from_edges, key_player_measures, key_player_rank
 from fusioncell.network.ties import HUB_MIN_CONTACTS, TABLES, build_ties, explain
-from fusioncell.resolve.cache import arrow, dict_rows
+from fusioncell.resolve import query_arrow as arrow
+from fusioncell.resolve import query_rows as dict_rows
 from fusioncell.store import CaseStore
 
 #: Columns of :func:`contact_ties` besides the pair.

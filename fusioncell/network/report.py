@@ -6,12 +6,10 @@ import io
 from pathlib import Path
 from typing import Any
 
-from fusioncell.resolve.groups import group_switches
 from fusioncell.errors import UsageError
 from fusioncell.network.api import close_circle, display_identifiers, hubs, key_players, neighbourhood, resolve_focus, tie_graph
 from fusioncell.network.export import write_gexf, write_graphml
-from fusioncell.resolve.attribution import person_of
-from fusioncell.resolve.burner import burner_successions
+from fusioncell.resolve import burner_successions, group_switches, person_of
 from fusioncell.store import CaseStore
 
 CIRCLE_K = 20

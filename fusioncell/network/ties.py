@@ -48,8 +48,8 @@ from typing import Any
 
 from fusioncell.model.grading import P_TRUE
 from fusioncell.network.edges import Level, edges_sql, node_map_sql, timezone_of
-from fusioncell.resolve.attribution import build_attributions
-from fusioncell.resolve.cache import cached
+from fusioncell.resolve import build_attributions
+from fusioncell.resolve import derived_table as cached
 from fusioncell.store import CaseStore
 
 #: A hub has at least this many distinct contacts ...
