@@ -18,7 +18,7 @@ Leiden communities, greedy KPP-Pos and KPP-Neg order (position of the leader
 in the greedy set of size 5; "-" when not chosen), and the composite key-player
 score the CLI ranks by. Run::
 
-    .venv/bin/python bench/covert_networks.py
+    .venv/bin/python bench/covert_networks.py [--precision]
 """
 
 from __future__ import annotations
@@ -26,14 +26,18 @@ from __future__ import annotations
 import csv
 import os
 import sys
+import warnings
 from collections import defaultdict
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
-from fusioncell.network.graph import communities, from_edges, key_player_measures
+from fusioncell.network.graph import communities, from_edges, key_player_measures, key_player_rank
 
 K = 5
+#: Cut for leaders' precision.
+TOP = 10
 
 
 def data_root() -> Path:
@@ -59,7 +63,7 @@ def ranks(a: list[str], b: list[str], w: list[float], leader: str) -> dict[str, 
     def norm(x: np.ndarray) -> np.ndarray:
         return x / x.max() if x.max() > 0 else x
 
-    score = (norm(m["degree"]) + norm(m["betweenness"]) + norm(m["brokerage"])) / 3
+    score = key_player_rank(m)[1]
     pos, neg = m["kpp_pos"][0], m["kpp_neg"][0]
     return {
         "n": str(g.vcount()),
@@ -73,21 +77,27 @@ def ranks(a: list[str], b: list[str], w: list[float], leader: str) -> dict[str, 
     }
 
 
+def caviar_edges(root: Path, ph: int) -> tuple[list[str], list[str], list[float]]:
+    path = root / "covert" / "caviar_directed_phases" / f"phase{ph}.csv"
+    with path.open() as fh:
+        rows = list(csv.reader(fh))
+    ids = rows[0][1:]
+    w: dict[tuple[str, str], float] = defaultdict(float)
+    for r in rows[1:]:
+        src = r[0]
+        for dst, x in zip(ids, r[1:]):
+            val = float(x or 0)
+            if val > 0 and src != dst:
+                w[(min(src, dst), max(src, dst))] += val  # undirected: calls either way
+    a, b = zip(*w)
+    return list(a), list(b), list(w.values())
+
+
 def caviar(root: Path) -> list[tuple[str, dict[str, str]]]:
     out = []
     for ph in range(1, 12):
-        path = root / "covert" / "caviar_directed_phases" / f"phase{ph}.csv"
-        with path.open() as fh:
-            rows = list(csv.reader(fh))
-        ids = rows[0][1:]
-        w: dict[tuple[str, str], float] = defaultdict(float)
-        for r in rows[1:]:
-            src = r[0]
-            for dst, x in zip(ids, r[1:]):
-                val = float(x or 0)
-                if val > 0 and src != dst:
-                    w[(min(src, dst), max(src, dst))] += val  # undirected: calls either way
-        a, b = zip(*w)
+        a, b, wl = caviar_edges(root, ph)
+        w = dict(zip(zip(a, b), wl))
         out.append((f"CAVIAR phase {ph} (node 1)", ranks(list(a), list(b), list(w.values()), "1")))
         if ph >= 9:
             out.append((f"CAVIAR phase {ph} (node 12)", ranks(list(a), list(b), list(w.values()), "12")))
@@ -110,10 +120,121 @@ def read_edges(paths: list[Path]) -> tuple[list[str], list[str], list[float]]:
     return list(a), list(b), list(w.values())
 
 
+def expected_hits(values: np.ndarray, leaders: np.ndarray, k: int) -> float:
+    """Expected leaders in the top ``k`` by ``values`` when ties at the cut are broken at random."""
+    if len(values) <= k:
+        return float(leaders.sum())
+    t = np.sort(values)[::-1][k - 1]
+    above, tied = values > t + 1e-12, np.abs(values - t) <= 1e-12
+    slots = k - int(above.sum())
+    return float(leaders[above].sum() + slots * leaders[tied].sum() / max(int(tied.sum()), 1))
+
+
+def rank_desc(x: np.ndarray) -> np.ndarray:
+    """Average rank (1 = largest), ties sharing the mean of their positions."""
+    order = np.argsort(-x, kind="stable")
+    r = np.empty(len(x))
+    r[order] = np.arange(1, len(x) + 1)
+    for val in np.unique(x):  # small graphs: a loop over distinct values is fine in a bench
+        m = x == val
+        r[m] = r[m].mean()
+    return r
+
+
+def precision_at(a: list[str], b: list[str], w: list[float], leaders: set[str], k: int = TOP) -> dict[str, str]:
+    """Leaders' precision at ``k`` (expected hits / min(k, #leaders)) under each measure."""
+    wmax = max(w)
+    g = from_edges(a, b, [x / wmax for x in w])
+    names = g.vs["name"]
+    lead = np.array([nm in leaders for nm in names])
+    if not lead.any():
+        return {"n": str(g.vcount()), "leaders": "0"}
+    mem = communities(g, seed=0)
+    m = key_player_measures(g, mem, k=k, max_candidates=80)
+    with warnings.catch_warnings():  # igraph warns on disconnected graphs; the measure is reported as is
+        warnings.simplefilter("ignore")
+        eig = np.asarray(g.eigenvector_centrality(weights="weight", scale=True), dtype=float)
+    base = {"degree": m["degree"], "w_degree": m["weighted_degree"], "betweenness": m["betweenness"],
+            "eigenvector": eig, "brokerage": m["brokerage"]}
+
+    def norm(x: np.ndarray) -> np.ndarray:
+        return x / x.max() if x.max() > 0 else x
+
+    meas = dict(base)
+    meas["old_score"] = (norm(m["degree"]) + norm(m["betweenness"]) + norm(m["brokerage"])) / 3
+    meas["cli"] = key_player_rank(m)[1]  # what `fusioncell network` ranks by
+    # rank aggregation (Borda): mean rank over degree, weighted degree, betweenness, eigenvector
+    meas["borda"] = -np.mean([rank_desc(base[c]) for c in ("degree", "w_degree", "betweenness", "eigenvector")], axis=0)
+    meas["deg_bt_mean"] = (norm(m["degree"]) + norm(m["betweenness"])) / 2
+    denom = min(k, int(lead.sum()))
+    out = {"n": str(g.vcount()), "leaders": str(int(lead.sum()))}
+    for name, x in meas.items():
+        out[name] = f"{expected_hits(np.asarray(x, dtype=float), lead, k) / denom:.2f}"
+    pos = m["kpp_pos"][0]
+    out["kpp_pos"] = f"{lead[pos].sum() / denom:.2f}" if pos else "-"
+    return out
+
+
+def leaders_from_nodes(path: Path, column: str, keep: Callable[[float], bool]) -> set[str]:
+    """Names of the nodes whose attribute ``column`` satisfies ``keep`` (blank = not a leader)."""
+    out: set[str] = set()
+    with path.open() as fh:
+        for r in csv.DictReader(fh):
+            col = column if column in r else next((c for c in r if c.endswith(column)), column)
+            v = (r.get(col) or "").strip()
+            if v and keep(float(v)):
+                out.add(r["name"])
+    return out
+
+
+def precision_rows(root: Path) -> list[tuple[str, dict[str, str]]]:
+    """Every real network with a known leader set: single leaders and attribute-defined ones."""
+    nd = root / "covert" / "networkdata_csv"
+    rows: list[tuple[str, dict[str, str]]] = []
+    for ph in range(1, 12):
+        a, b, w = caviar_edges(root, ph)
+        lead = {"1", "12"} if ph >= 9 else {"1"}  # node 12 rises to the top in phases 9-11 (Morselli)
+        rows.append((f"CAVIAR phase {ph} ({', '.join(sorted(lead, key=int))})", precision_at(a, b, w, lead)))
+    for label, prefix in (("9/11 associates (Atta)", "covert_2__1__"), ("9/11 prior contacts (Atta)", "covert_2__2__")):
+        rows.append((label, precision_at(*read_edges(edge_files(root, prefix)), {"Mohamed Atta"})))
+    rows.append(("Noordin all layers (Top)",
+                 precision_at(*read_edges(edge_files(root, "covert_34__")), {"Noordin Mohammed Top"})))
+    for f in sorted(nd.glob("covert_38__*.edges.csv")):
+        stem = f.name[: -len(".edges.csv")]
+        lead = leaders_from_nodes(nd / f"{stem}.nodes.csv", "senior", lambda v: v == 1.0)
+        rows.append((f"PIRA {stem.split('__')[2]} (senior)", precision_at(*read_edges([f]), lead)))
+    lead = leaders_from_nodes(nd / "covert_39__RHODESBOMBING.nodes.csv", "Role", lambda v: v == 2.0)
+    rows.append(("17N Rhodes bombing (Role 2)", precision_at(*read_edges(edge_files(root, "covert_39__")), lead)))
+    lead = leaders_from_nodes(nd / "covert_28__LONDON_GANG.nodes.csv", "Ranking", lambda v: v <= 2.0)
+    rows.append(("London gang (Ranking 1-2)", precision_at(*read_edges(edge_files(root, "covert_28__")), lead)))
+    return rows
+
+
+def print_precision(rows: list[tuple[str, dict[str, str]]]) -> None:
+    cols = ["n", "leaders", "degree", "w_degree", "betweenness", "eigenvector", "brokerage", "kpp_pos",
+            "old_score", "borda", "deg_bt_mean", "cli"]
+    print(f"\nLeaders' precision at {TOP} (expected, ties at the cut broken at random)\n")
+    print(f"| network | {' | '.join(cols)} |")
+    print("|---|" + "---|" * len(cols))
+    means = {c: [] for c in cols[2:]}
+    for label, r in rows:
+        print(f"| {label} | " + " | ".join(r.get(c, "") for c in cols) + " |")
+        for c in means:
+            if r.get(c, "-") not in ("-", ""):
+                means[c].append(float(r[c]))
+    print("| **mean** | | | " + " | ".join(f"**{np.mean(v):.2f}**" if v else "" for v in means.values()) + " |")
+    deg = np.array(means["degree"])
+    below = [str(int((np.array(v) < deg - 0.05).sum())) if len(v) == len(deg) else "" for v in means.values()]
+    print("| networks > 0.05 below degree | | | " + " | ".join(below) + " |")
+
+
 def main() -> int:
     root = data_root()
     if not (root / "covert").is_dir():
         print(f"covert network data not found under {root} (set FUSIONCELL_DATA); skipping")
+        return 0
+    if "--precision" in sys.argv:
+        print_precision(precision_rows(root))
         return 0
     rows = caviar(root)
     for label, prefix in (("9/11 associates (Atta)", "covert_2__1__"), ("9/11 prior contacts (Atta)", "covert_2__2__")):

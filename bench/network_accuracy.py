@@ -37,6 +37,7 @@ from typing import Any
 
 from fusioncell.ingest import ingest_case
 from fusioncell.network import burner_successions, close_circle, contact_ties, person_of
+from fusioncell.resolve import group_switches
 from fusioncell.sim import simulate
 from fusioncell.store import CaseStore
 
@@ -73,6 +74,8 @@ def evaluate(store: CaseStore, truth: dict[str, Any]) -> dict[str, Any]:
 
     # burner successions
     found = {(b["old"], b["new"]) for b in burner_successions(store)}
+    # group switches count as successions too, as `fusioncell network` lists them
+    found |= {(g["old"], g["new"]) for g in group_switches(store)}
     true_pairs = {(b["old"], b["new"]): b.get("kind", "burner") for b in truth["burner_successions"]}
     tp = len(found & set(true_pairs))
     res["burner_tp"], res["burner_fp"], res["burner_fn"] = tp, len(found) - tp, len(true_pairs) - tp

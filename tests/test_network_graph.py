@@ -15,6 +15,8 @@ from fusioncell.network.graph import (
     fragmentation,
     from_edges,
     k_hop,
+    key_player_measures,
+    key_player_rank,
     kpp_neg,
     kpp_pos,
     weighted_betweenness,
@@ -156,3 +158,27 @@ def test_leiden_is_reproducible_with_a_seed() -> None:
     g, a, b, w = random_graph(5, n=40, p=0.1)
     ig_g = from_edges(a, b, w)
     assert communities(ig_g, seed=11) == communities(ig_g, seed=11)
+
+
+def test_key_player_rank_is_degree_first_with_betweenness_breaking_ties() -> None:
+    """H (4 neighbours) > C (3) > B (2, the only bridge between H's and C's sides) > the triangle (2 each, no
+    brokerage role), so the order opens H, C, B; leaves (degree 1) come last."""
+    edges = [("H", "l1"), ("H", "l2"), ("H", "l3"), ("H", "B"), ("B", "C"), ("C", "c1"), ("C", "c2"),
+             ("T1", "T2"), ("T2", "T3"), ("T3", "T1")]
+    a, b = zip(*edges)
+    g = from_edges(list(a), list(b), [1.0] * len(edges))
+    m = key_player_measures(g, communities(g, seed=0), k=2)
+    order, score = key_player_rank(m)
+    names = g.vs["name"]
+    ranked = [names[v] for v in order]
+    assert ranked[:3] == ["H", "C", "B"]
+    assert set(ranked[3:6]) == {"T1", "T2", "T3"}
+    assert set(ranked[6:]) == {"l1", "l2", "l3", "c1", "c2"}
+    # the scores shown follow the order, and the top is 1 (degree over the maximum degree)
+    assert all(d <= 0 for d in np.diff(score[order]))
+    assert 1.0 <= score[order[0]] <= 1.001
+
+
+def test_key_player_rank_of_an_empty_graph() -> None:
+    order, score = key_player_rank({"degree": np.zeros(0), "betweenness": np.zeros(0), "brokerage": np.zeros(0)})
+    assert order.size == 0 and score.size == 0

@@ -28,19 +28,20 @@ from fusioncell.network.api import (
     close_circle,
     contact_ties,
     display_identifiers,
+    hubs,
     key_players,
     neighbourhood,
     resolve_focus,
     tie_graph,
 )
-from fusioncell.resolve.attribution import person_of
-from fusioncell.resolve.burner import burner_successions
+from fusioncell.resolve import burner_successions, person_of
 
 __all__ = [
     "burner_successions",
     "close_circle",
     "contact_ties",
     "display_identifiers",
+    "hubs",
     "key_players",
     "neighbourhood",
     "person_of",

@@ -15,9 +15,10 @@ import numpy as np
 from fusioncell.errors import NotFound, UsageError
 from fusioncell.model.identifiers import IdentifierError, normalize_identifier
 from fusioncell.network.edges import Level
-from fusioncell.network.graph import communities, from_edges, key_player_measures
-from fusioncell.network.ties import TABLES, build_ties, explain
-from fusioncell.resolve.cache import arrow, dict_rows
+from fusioncell.network.graph import communities, from_edges, key_player_measures, key_player_rank
+from fusioncell.network.ties import HUB_MIN_CONTACTS, TABLES, build_ties, explain
+from fusioncell.resolve import query_arrow as arrow
+from fusioncell.resolve import query_rows as dict_rows
 from fusioncell.store import CaseStore
 
 #: Columns of :func:`contact_ties` besides the pair.
@@ -25,7 +26,7 @@ TIE_COLUMNS = (
     "strength", "relationship", "relationship_p", "relationship_probs", "n_events", "n_calls",
     "total_duration_s", "mean_call_s", "reciprocity", "night_share", "weekend_share", "business_share",
     "active_days", "rhythm", "burstiness", "recency_days", "first", "last", "identifiers", "claim_kinds",
-    "claim_p", "claim_evidence",
+    "claim_p", "claim_evidence", "hub",
 )
 
 
@@ -57,6 +58,27 @@ def contact_ties(store: CaseStore, level: Level = "person") -> Any:
     build_ties(store, level)
     cols = ", ".join(TIE_COLUMNS)
     return arrow(store.con, f"SELECT a, b, {cols} FROM {TABLES[level]} ORDER BY strength DESC, a, b")
+
+
+def hubs(store: CaseStore, level: Level = "person") -> list[dict[str, Any]]:
+    """Hubs (call centres, voicemail, switchboards) whose ties are down-weighted, most contacts first.
+
+    ``[{node, contacts}]``: a hub has at least ``HUB_MIN_CONTACTS`` distinct
+    call contacts and ``HUB_FACTOR`` times the case's median
+    (:mod:`fusioncell.network.ties`).
+
+    >>> from fusioncell.store import CaseStore
+    >>> hubs(CaseStore.memory())
+    []
+    """
+    build_ties(store, level)
+    t = TABLES[level]
+    return dict_rows(store.con, f"""
+        WITH ends AS (SELECT a AS node, b AS other, hub FROM {t} WHERE n_events > 0
+                      UNION ALL SELECT b, a, hub FROM {t} WHERE n_events > 0),
+             deg AS (SELECT node, count(*) AS contacts, bool_and(hub) AS all_hub FROM ends GROUP BY node)
+        SELECT node, contacts FROM deg WHERE all_hub AND contacts >= {HUB_MIN_CONTACTS}
+        ORDER BY contacts DESC, node""")
 
 
 def display_identifiers(store: CaseStore) -> dict[str, str]:
@@ -247,8 +269,9 @@ def key_players(
     Returns
     -------
     dict
-        ``ranked``: list of ``{node, score, measures}`` (score = mean of the
-        max-normalised degree, weighted betweenness and brokerage);
+        ``ranked``: list of ``{node, score, measures, layers}`` in the order of
+        :func:`~fusioncell.network.graph.key_player_rank` (degree, then
+        betweenness, then brokerage);
         ``kpp_pos`` / ``kpp_neg``: greedy Borgatti sets (nodes) with their
         reach / fragmentation; ``communities``: list of node lists.
     """
@@ -258,13 +281,10 @@ def key_players(
     has_layers = "layers" in g.es.attributes()
     m = key_player_measures(g, mem, k=k_sets)
 
-    def norm(x: np.ndarray) -> np.ndarray:
-        return x / x.max() if x.size and x.max() > 0 else np.zeros_like(x)
-
-    score = (norm(m["degree"]) + norm(m["betweenness"]) + norm(m["brokerage"])) / 3.0
+    order, score = key_player_rank(m)
+    order = order[:top]
     pos_set, reach = m["kpp_pos"]
     neg_set, frag = m["kpp_neg"]
-    order = np.argsort(-score, kind="stable")[:top]
     ranked = [
         {
             "node": names[v],

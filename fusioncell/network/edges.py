@@ -6,6 +6,12 @@ of an identifier when it is attributed (:func:`fusioncell.resolve.person_of`),
 else the identifier itself, so a person with two phones is one node. With
 ``level="identifier"`` the raw identifiers are the nodes.
 
+Junk that real carrier data has does not inflate ties: self-calls (and calls
+between two phones of one person) are dropped, and duplicate records (same
+caller, callee, start, channel and duration under different event ids) count
+once. Hubs (call centres, voicemail) are handled in
+:mod:`fusioncell.network.ties`.
+
 Features per pair (``a < b``), all in the case's local time zone
 (``case_info.timezone``):
 
@@ -75,6 +81,9 @@ ev AS (
     FROM comms c
     LEFT JOIN {nm} m1 ON m1.identifier = c.caller
     LEFT JOIN {nm} m2 ON m2.identifier = c.callee
+    -- one record per call: the same call delivered twice (two agencies, two exports) counts once
+    QUALIFY row_number() OVER (PARTITION BY c.caller, c.callee, c.start, c.channel, c.duration_s
+                               ORDER BY c.event_id) = 1
 ),
 ev2 AS (
     SELECT least(src, dst) AS a, greatest(src, dst) AS b, src, start, duration_s, channel, lt,

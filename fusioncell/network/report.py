@@ -6,12 +6,10 @@ import io
 from pathlib import Path
 from typing import Any
 
-from fusioncell.resolve.groups import group_switches
 from fusioncell.errors import UsageError
-from fusioncell.network.api import close_circle, display_identifiers, key_players, neighbourhood, resolve_focus, tie_graph
+from fusioncell.network.api import close_circle, display_identifiers, hubs, key_players, neighbourhood, resolve_focus, tie_graph
 from fusioncell.network.export import write_gexf, write_graphml
-from fusioncell.resolve.attribution import person_of
-from fusioncell.resolve.burner import burner_successions
+from fusioncell.resolve import burner_successions, group_switches, person_of
 from fusioncell.store import CaseStore
 
 CIRCLE_K = 20
@@ -89,6 +87,9 @@ def network_report(
         "burner_successions": bs,
         "communities": comms,
         "layers": layers or ["calls", "claims", "meetings"],
+        # call centres / voicemail numbers whose ties are down-weighted (docs/network.md, Hubs)
+        "hubs": [{"identifier": ident(h["node"]), "contacts": int(h["contacts"])} for h in hubs(store)
+                 if nodes is None or h["node"] in set(nodes)],
     }
     if graphml or gexf:
         g = tie_graph(store, nodes=nodes, layers=layers).graph
@@ -151,6 +152,9 @@ def render_text(d: dict[str, Any]) -> str:
         for b in d["burner_successions"]:
             t.add_row(b["old"], b["new"], f"{b['score']:.2f}", b["handover"], b["why"])
         con.print(t)
+    if d.get("hubs"):
+        con.print("[bold]Hubs[/bold] (ties down-weighted): "
+                  + ", ".join(f"{h['identifier']} ({h['contacts']} contacts)" for h in d["hubs"][:10]))
     comms = d.get("communities", [])
     if comms:
         con.print(f"[bold]Communities[/bold]: {len(comms)} (largest {len(comms[0]['members'])} members)")

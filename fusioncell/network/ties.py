@@ -30,6 +30,15 @@ Tie strength
 ``s_comm = 1 − exp(−(ln(1+n) + 0.5 ln(1+minutes) + 3·rhythm + reciprocity) / 6)``:
 frequency, duration, regularity and mutuality (Granovetter's ingredients of
 tie strength, as used for call graphs by Onnela et al. 2007).
+
+Hubs
+----
+A node with at least :data:`HUB_MIN_CONTACTS` distinct contacts and
+:data:`HUB_FACTOR` times the case's median is a hub (a call centre, a
+voicemail or switchboard number): its ties keep ``hub = true`` and their call
+strength ``s_comm`` is multiplied by :data:`HUB_WEIGHT`, so thousands of
+one-off calls to a hotline neither make it a key player's close contact nor
+bind its callers together. :func:`fusioncell.network.api.hubs` lists them.
 """
 
 from __future__ import annotations
@@ -39,9 +48,16 @@ from typing import Any
 
 from fusioncell.model.grading import P_TRUE
 from fusioncell.network.edges import Level, edges_sql, node_map_sql, timezone_of
-from fusioncell.resolve.attribution import build_attributions
-from fusioncell.resolve.cache import cached
+from fusioncell.resolve import build_attributions
+from fusioncell.resolve import derived_table as cached
 from fusioncell.store import CaseStore
+
+#: A hub has at least this many distinct contacts ...
+HUB_MIN_CONTACTS = 200
+#: ... and this many times the case's median number of contacts.
+HUB_FACTOR = 20
+#: Multiplier on a hub tie's call strength.
+HUB_WEIGHT = 0.1
 
 LABELS = ("partner", "family", "friend", "work", "logistics", "one-off")
 
@@ -209,21 +225,36 @@ joined AS (
            coalesce(m.n_meetings, 0) AS n_meetings, coalesce(m.meet_p, 0) AS meet_p
     FROM calls_claims e FULL OUTER JOIN meet_edges m ON m.a = e.a AND m.b = e.b
 ),
+_ends AS (
+    SELECT a AS node FROM _edges_{level} UNION ALL SELECT b FROM _edges_{level}
+),
+_deg AS (
+    SELECT node, count(*) AS contacts FROM _ends GROUP BY node
+),
+hub_nodes AS (
+    SELECT node FROM _deg
+    WHERE contacts >= {HUB_MIN_CONTACTS}
+      AND contacts >= {HUB_FACTOR} * (SELECT coalesce(median(contacts), 0) FROM _deg)
+),
+joined_h AS (
+    SELECT j.*, (j.a IN (SELECT node FROM hub_nodes) OR j.b IN (SELECT node FROM hub_nodes)) AS hub
+    FROM joined j
+),
 scored AS (
     SELECT *,
            {score_cols}
-    FROM joined
+    FROM joined_h
 ),
 probs AS (
     SELECT *, {mx} AS mx FROM scored
 )
 SELECT '{run_id}' AS run_id, a, b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba, reciprocity,
        night_share, weekend_share, business_share, active_days, rhythm, burstiness, recency_days, first, last,
-       identifiers, claim_kinds, claim_p, claim_evidence, n_meetings, meet_p,
+       identifiers, claim_kinds, claim_p, claim_evidence, n_meetings, meet_p, hub,
        list_filter(['calls', 'claims', 'meetings'],
                    lambda x: (x = 'calls' AND n_events > 0) OR (x = 'claims' AND claim_p > 0)
                              OR (x = 'meetings' AND n_meetings > 0)) AS layers,
-       1 - (1 - CASE WHEN n_events > 0 THEN 1 - exp(-(ln(1 + n_events) + 0.5 * ln(1 + total_duration_s / 60.0)
+       1 - (1 - CASE WHEN hub THEN {HUB_WEIGHT} ELSE 1.0 END * CASE WHEN n_events > 0 THEN 1 - exp(-(ln(1 + n_events) + 0.5 * ln(1 + total_duration_s / 60.0)
                                                       + 3 * rhythm + reciprocity) / 6.0) ELSE 0 END)
          * (1 - {CLAIM_STRENGTH} * claim_p)
          * (1 - {MEETING_STRENGTH} * (1 - exp(-meet_p * n_meetings))) AS strength,
@@ -246,7 +277,7 @@ def build_ties(store: CaseStore, level: Level = "person") -> str:
         store.con.execute(f"DROP TABLE IF EXISTS _edges_{level}")
 
     params = {"level": level, "tz": tz, "coef": COEF, "bonus": CLAIM_BONUS, "cs": CLAIM_STRENGTH,
-              "ms": MEETING_STRENGTH, "v": 2}
+              "ms": MEETING_STRENGTH, "hub": [HUB_MIN_CONTACTS, HUB_FACTOR, HUB_WEIGHT], "v": 3}
     return cached(store, table, params, build, depends=attr_run if level == "person" else "")
 
 

@@ -8,6 +8,11 @@ Public API
 :func:`analyst_decisions`    the latest decision per identifier (a person, or None for a split)
 :func:`burner_successions`   burner-phone successions with score and evidence
 :func:`merged_persons`       person records judged to be the same person (splink)
+:func:`group_switches`       k phones replaced together, matched old → new with a probability
+:func:`derived_table`        build-or-reuse a derived table keyed on the observations *and*
+                             the analyst's overrides (so a merge or split reaches every
+                             consumer: network ties, meetings, pattern)
+:func:`query_arrow`, :func:`query_rows`   small read helpers over the store's connection
 
 All of them read the case store and cache their derived tables in it
 (``attributions``, ``burner_pairs``, ``person_canonical``), rebuilt when the
@@ -16,7 +21,11 @@ observations or the analyst overrides change.
 
 from fusioncell.resolve.attribution import analyst_decisions, attributions, build_attributions, override, person_of, split
 from fusioncell.resolve.burner import BurnerParams, burner_successions
+from fusioncell.resolve.cache import arrow as query_arrow
+from fusioncell.resolve.cache import cached as derived_table
+from fusioncell.resolve.cache import dict_rows as query_rows
 from fusioncell.resolve.dedupe import build_person_canonical, merged_persons
+from fusioncell.resolve.groups import group_switches
 
 __all__ = [
     "BurnerParams",
@@ -25,8 +34,12 @@ __all__ = [
     "build_attributions",
     "build_person_canonical",
     "burner_successions",
+    "derived_table",
+    "group_switches",
     "merged_persons",
     "override",
     "person_of",
+    "query_arrow",
+    "query_rows",
     "split",
 ]
