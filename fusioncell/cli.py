@@ -401,6 +401,16 @@ def audit(
         raise typer.Exit(1)
 
 
+# --- workbench (issue #16) ---------------------------------------------------------------
+@app.command()
+def serve(case: Path = CaseArg, host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (localhost by default)."),
+          port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port.")) -> None:
+    """Serve the analyst's workbench JSON API (/api/v1, /openapi.json) for a case."""
+    from fusioncell.server.app import serve as run
+
+    run(case, host=host, port=port)
+
+
 def main() -> None:
     """Entry point: user errors become one line and exit code 2."""
     try:

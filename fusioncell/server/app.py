@@ -1,0 +1,175 @@
+"""The workbench's JSON API (FastAPI): case data under ``/api/v1``, one error shape.
+
+Every failure answers ``{"status", "code", "message", "field"}``; every list is
+paginated (``offset``, ``limit``) and says its ``total``. Every read of case data
+is written to the case's hash-chained audit log (:mod:`fusioncell.security.audit`).
+One DuckDB connection serves the app, guarded by a lock (DuckDB connections are
+not shared across threads safely).
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fusioncell.errors import FusioncellError, NotFound
+from fusioncell.store import CaseStore
+
+API = "/api/v1"
+MAX_LIMIT = 1000
+
+
+class ErrorBody(BaseModel):
+    """The one error shape."""
+
+    status: int
+    code: str
+    message: str
+    field: str | None = None
+
+
+class Page(BaseModel):
+    """A page of a list: ``items`` from ``offset``, of ``total``."""
+
+    total: int
+    offset: int
+    limit: int
+    items: list[dict[str, Any]]
+
+
+class CaseOut(BaseModel):
+    case_id: str
+    title: str | None
+    owner_agency: str
+    legal_authority: str
+    timezone: str
+    targets: list[str]
+    counts: dict[str, int]
+
+
+@dataclass
+class StoreAccess:
+    """The store behind the app, one caller at a time; records each read in the audit log."""
+
+    store: CaseStore
+    lock: threading.Lock
+
+    @contextmanager
+    def read(self, what: str, actor: str = "workbench") -> Iterator[CaseStore]:
+        from fusioncell.security import audit
+
+        with self.lock:
+            audit.record(self.store, "read", {"api": what}, actor=actor)
+            yield self.store
+
+
+def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse(ErrorBody(status=status, code=code, message=message, field=field).model_dump(),
+                        status_code=status)
+
+
+def _page(total: int, offset: int, limit: int, items: list[dict[str, Any]]) -> Page:
+    return Page(total=total, offset=offset, limit=limit, items=items)
+
+
+def _rows(store: CaseStore, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = store.con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [{n: (v if isinstance(v, (int, float, str, type(None), bool)) else str(v)) for n, v in zip(names, r)}
+            for r in cur.fetchall()]
+
+
+def create_app(store: CaseStore) -> FastAPI:
+    """The workbench app over an open, ingested case store."""
+    access = StoreAccess(store, threading.Lock())
+    app = FastAPI(title="fusioncell workbench", version="1", openapi_url="/openapi.json",
+                  responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+
+    def get_access() -> StoreAccess:
+        return access
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path")]
+        return _error(422, "invalid", str(first.get("msg", "invalid request")), ".".join(loc) or None)
+
+    @app.exception_handler(NotFound)
+    async def _notfound(_: Request, exc: NotFound) -> JSONResponse:
+        return _error(404, "not_found", str(exc))
+
+    @app.exception_handler(FusioncellError)
+    async def _bad(_: Request, exc: FusioncellError) -> JSONResponse:
+        return _error(400, "bad_request", str(exc))
+
+    @app.get(f"{API}/case", response_model=CaseOut)
+    def case(acc: StoreAccess = Depends(get_access)) -> CaseOut:
+        with acc.read("case") as cs:
+            info = cs.case()
+            counts = {t: cs.count(t) for t in ("comms", "locations", "sightings", "reports", "entities", "identifiers")}
+        return CaseOut(case_id=info.case_id, title=info.title, owner_agency=info.owner_agency,
+                       legal_authority=info.legal_authority, timezone=info.timezone,
+                       targets=list(info.targets), counts=counts)
+
+    @app.get(f"{API}/entities", response_model=Page)
+    def entities(offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=MAX_LIMIT),
+                 acc: StoreAccess = Depends(get_access)) -> Page:
+        with acc.read("entities") as cs:
+            total = cs.count("entities")
+            items = _rows(cs, "SELECT entity_id, schema, caption FROM entities ORDER BY entity_id "
+                              "LIMIT ? OFFSET ?", [limit, offset])
+        return _page(total, offset, limit, items)
+
+    @app.get(f"{API}/identifiers", response_model=Page)
+    def identifiers(offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=MAX_LIMIT),
+                    acc: StoreAccess = Depends(get_access)) -> Page:
+        with acc.read("identifiers") as cs:
+            total = cs.count("identifiers")
+            items = _rows(cs, "SELECT identifier, scheme, n_comms, n_locations FROM identifiers "
+                              "ORDER BY identifier LIMIT ? OFFSET ?", [limit, offset])
+        return _page(total, offset, limit, items)
+
+    @app.get(f"{API}/network/ties", response_model=Page)
+    def ties(min_strength: float = Query(0.0, ge=0.0, le=1.0), offset: int = Query(0, ge=0),
+             limit: int = Query(100, ge=1, le=MAX_LIMIT), acc: StoreAccess = Depends(get_access)) -> Page:
+        from fusioncell.network.api import contact_ties
+
+        with acc.read("network/ties") as cs:
+            table = contact_ties(cs).select(["a", "b", "strength", "relationship", "n_events"])
+            rows = [r for r in table.to_pylist() if r["strength"] >= min_strength]
+        return _page(len(rows), offset, limit, rows[offset:offset + limit])
+
+    @app.get(f"{API}/audit", response_model=Page)
+    def audit_log(offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=MAX_LIMIT),
+                  acc: StoreAccess = Depends(get_access)) -> Page:
+        from fusioncell.security import audit
+
+        with acc.read("audit") as cs:
+            rows = [e.to_dict() for e in audit.entries(cs)]
+        return _page(len(rows), offset, limit, rows[offset:offset + limit])
+
+    return app
+
+
+def serve(store_path: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the app on uvicorn until interrupted (localhost by default)."""
+    import uvicorn
+
+    from fusioncell.store import open_case
+
+    with open_case(store_path) as cs:
+        uvicorn.run(create_app(cs), host=host, port=port, log_level="warning")
