@@ -82,3 +82,42 @@ def test_openapi_describes_every_route(client) -> None:
     paths = set(c.get("/openapi.json").json()["paths"])
     assert {"/api/v1/case", "/api/v1/entities", "/api/v1/identifiers", "/api/v1/network/ties",
             "/api/v1/audit"} <= paths
+
+
+def _cli_json(store_file: Path, *args: str) -> dict:
+    """The CLI's JSON answer for the same question (the independent reference)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from fusioncell.cli import app
+
+    r = CliRunner().invoke(app, [*args, str(store_file), "--format", "json"])
+    assert r.exit_code in (0, 1), r.output
+    return json.loads(r.stdout)
+
+
+@pytest.mark.parametrize("route, args", [("locate", ("locate",)), ("plan", ("plan",))])
+def test_locate_and_plan_answer_as_the_cli_does(client, store_file: Path, route: str, args: tuple[str, ...]) -> None:
+    c, cs = client
+    api = c.get(f"/api/v1/{route}").json()
+    cs.con.execute("CHECKPOINT")
+    cli = _cli_json(store_file, *args)
+    key = "hypotheses" if route == "locate" else "recommendations"
+    assert api["target"] == cli["target"]
+    assert api[key] == cli[key]
+
+
+def test_pattern_of_an_unknown_identifier_is_404_or_400_in_the_error_shape(client) -> None:
+    c, _ = client
+    r = c.get("/api/v1/pattern", params={"id": "+000"})
+    assert r.status_code in (400, 404)
+    assert set(r.json()) == {"status", "code", "message", "field"}
+
+
+def test_network_and_meetings_answer(client) -> None:
+    c, _ = client
+    net = c.get("/api/v1/network").json()
+    assert "key_players" in net
+    m = c.get("/api/v1/meetings").json()
+    assert "meetings" in m

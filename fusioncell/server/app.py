@@ -88,6 +88,13 @@ def _rows(store: CaseStore, sql: str, params: list[Any]) -> list[dict[str, Any]]
             for r in cur.fetchall()]
 
 
+def _jsonable(obj: Any) -> Any:
+    """A result dict made JSON-safe (timestamps and numpy scalars as the CLI prints them)."""
+    import json
+
+    return json.loads(json.dumps(obj, default=str))
+
+
 def create_app(store: CaseStore) -> FastAPI:
     """The workbench app over an open, ingested case store."""
     access = StoreAccess(store, threading.Lock())
@@ -161,6 +168,60 @@ def create_app(store: CaseStore) -> FastAPI:
         with acc.read("audit") as cs:
             rows = [e.to_dict() for e in audit.entries(cs)]
         return _page(len(rows), offset, limit, rows[offset:offset + limit])
+
+    @app.get(f"{API}/network")
+    def network(focus: str | None = Query(None, max_length=200), hops: int = Query(2, ge=1, le=6),
+                acc: StoreAccess = Depends(get_access)) -> dict[str, Any]:
+        """Network report (close circle, key players, burners); bystanders pseudonymised as the CLI does."""
+        from fusioncell.network.report import network_report
+        from fusioncell.security.minimise import mask_listing
+
+        with acc.read(f"network focus={focus}") as cs:
+            result = network_report(cs, focus=focus, hops=hops)
+            circle = {c.get("identifier") for c in result.get("close_circle") or []} | {focus, result.get("focus")}
+            return _jsonable(mask_listing(cs, result, (*circle, result.get("focus_person")), ()))
+
+    @app.get(f"{API}/meetings")
+    def meetings(ids: str | None = Query(None, max_length=2000), acc: StoreAccess = Depends(get_access)) -> dict[str, Any]:
+        """Co-locations and meetings (comma-separated ``ids``, default all tracked)."""
+        from fusioncell.security.minimise import mask_listing
+        from fusioncell.spacetime.report import meetings_report
+
+        idlist = [i.strip() for i in ids.split(",") if i.strip()] if ids else None
+        with acc.read("meetings") as cs:
+            result = meetings_report(cs, idlist)
+            keep = [*idlist, *(result.get("ids") or [])] if idlist else []
+            return _jsonable(mask_listing(cs, result, keep, ()))
+
+    @app.get(f"{API}/pattern")
+    def pattern(id: str = Query(..., min_length=1, max_length=200), acc: StoreAccess = Depends(get_access)) -> dict[str, Any]:
+        """Pattern of life of one identifier."""
+        from fusioncell.security.minimise import mask_listing
+        from fusioncell.spacetime.report import pattern_report
+
+        with acc.read(f"pattern id={id}") as cs:
+            result = pattern_report(cs, id)
+            return _jsonable(mask_listing(cs, result, (id, result.get("identifier")), ()))
+
+    @app.get(f"{API}/locate")
+    def locate(target: str | None = Query(None, max_length=200), top: int = Query(5, ge=1, le=50),
+               acc: StoreAccess = Depends(get_access)) -> dict[str, Any]:
+        """Ranked location hypotheses; each carries its evidence (support) — protected persons masked."""
+        from fusioncell.infer.locate import locate as run
+        from fusioncell.security.minimise import mask_protected
+
+        with acc.read(f"locate target={target}") as cs:
+            return _jsonable(mask_protected(cs, run(cs, target=target, top=top)))
+
+    @app.get(f"{API}/plan")
+    def plan(target: str | None = Query(None, max_length=200), budget: int = Query(3, ge=1, le=50),
+             acc: StoreAccess = Depends(get_access)) -> dict[str, Any]:
+        """Whom to monitor next, ranked by expected information gain — protected persons masked."""
+        from fusioncell.infer.plan import plan as run
+        from fusioncell.security.minimise import mask_protected
+
+        with acc.read(f"plan target={target}") as cs:
+            return _jsonable(mask_protected(cs, run(cs, target=target, budget=budget)))
 
     return app
 
