@@ -121,3 +121,31 @@ def test_network_and_meetings_answer(client) -> None:
     assert "key_players" in net
     m = c.get("/api/v1/meetings").json()
     assert "meetings" in m
+
+
+#: Each API route with query parameters that make a valid call; a new route must be added here.
+VALID_CALLS = {
+    "/api/v1/case": {}, "/api/v1/entities": {"limit": 5}, "/api/v1/identifiers": {"limit": 5},
+    "/api/v1/network/ties": {"limit": 5}, "/api/v1/network": {}, "/api/v1/meetings": {},
+    "/api/v1/pattern": None,  # needs a tracked identifier: see the pattern test
+    "/api/v1/locate": {}, "/api/v1/plan": {}, "/api/v1/audit": {},
+}
+
+
+def test_every_route_in_the_openapi_document_has_a_rule_and_answers(client) -> None:
+    c, _ = client
+    doc = c.get("/openapi.json").json()
+    routes = {p for p in doc["paths"] if p.startswith("/api/v1/")}
+    assert routes == set(VALID_CALLS), "a route without a rule in VALID_CALLS (or a rule without a route)"
+    for path, params in VALID_CALLS.items():
+        assert set(doc["paths"][path]) == {"get"}, path  # read-only API so far
+        if params is not None:
+            assert c.get(path, params=params).status_code == 200, path
+
+
+def test_pattern_of_a_tracked_identifier_answers(client) -> None:
+    c, cs = client
+    ident = cs.con.execute("SELECT identifier FROM locations GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    r = c.get("/api/v1/pattern", params={"id": ident})
+    assert r.status_code == 200
+    assert r.json()["identifier"] == ident
