@@ -401,6 +401,39 @@ def audit(
         raise typer.Exit(1)
 
 
+# --- workbench (issue #16) ---------------------------------------------------------------
+@app.command()
+def serve(case: Path = CaseArg, host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (localhost by default)."),
+          port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port.")) -> None:
+    """Serve the analyst's workbench JSON API (/api/v1, /openapi.json) for a case."""
+    from fusioncell.server.app import serve as run
+
+    run(case, host=host, port=port)
+
+
+users_app = typer.Typer(help="Workbench accounts (fusioncell serve).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(name: str = typer.Argument(..., help="User name."),
+              case: Path = typer.Option(..., "--case", help="Case folder or store the account is for."),
+              role: str = typer.Option(..., "--role", help="analyst, supervisor or liaison."),
+              agency: str = typer.Option(..., "--agency", help="The user's agency."),
+              store: Optional[Path] = StoreOpt) -> None:
+    """Add a workbench user; the password is prompted for (or read from stdin), never an argument."""
+    from fusioncell.server.auth import add_user
+
+    if sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    with _open(case, store) as cs:
+        who = add_user(cs, name, role, agency, password)
+        record_command(cs, "users-add", user=who.name, role=who.role, agency=who.agency)
+    typer.echo(f"user {who.name}: {who.role}, {who.agency}")
+
+
 def main() -> None:
     """Entry point: user errors become one line and exit code 2."""
     try:
