@@ -316,7 +316,7 @@ def share(
     case: Path = CaseArg,
     to: str = typer.Option(..., "--to", help="Recipient agency code (must be named in the case)."),
     out: Path = typer.Option(..., "--out", help="File to write the product to."),
-    format: str = typer.Option("stix", "--format", help="stix | ftm | html | json | geojson"),
+    format: str = typer.Option("stix", "--format", help="stix | ftm | html | json | geojson | kml"),
     target: Optional[str] = typer.Option(None, "--target", help="Entity id of the subject (default: first target)."),
     reason: Optional[str] = typer.Option(None, "--reason", help="Why this is shared (recorded in the audit log)."),
     store: Optional[Path] = StoreOpt,

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from fusioncell.cli import app
 from fusioncell.sim import simulate
 
-FORMATS = ("stix", "ftm", "html", "json", "geojson")
+FORMATS = ("stix", "ftm", "html", "json", "geojson", "kml")
 
 
 def _protect(folder: Path, idents: list[str]) -> list[str]:
