@@ -513,7 +513,7 @@ def pdf_blocks(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
         for h in hyps:
             p = min(1.0, max(0.0, float(h.get("probability") or 0.0)))
             lines.append(f"{h['rank']:>2} {percent(p):>5}  {float(h['lat']):9.5f} {float(h['lon']):10.5f} "
-                         f"{int(float(h.get('radius_m') or 0)):>5} m  {defang(str(h.get('label') or ''))[:60]}")
+                         f"{int(float(h.get('radius_m') or 0)):>5} m  {defang(str(h.get('label') or ''))}")
             win = _windows_text(h.get("windows") or [], tz)
             if win:
                 lines.append(f"{'':>28}windows: {win}")
