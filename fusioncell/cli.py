@@ -303,8 +303,16 @@ def report(
     """Write the intelligence product: a self-contained offline HTML report (PDF if possible)."""
     from fusioncell.products.report import write_report
 
-    with _open(case, store) as cs:
-        paths = write_report(cs, out, target=target)
+    from contextlib import nullcontext
+
+    from rich.console import Console
+
+    err = Console(stderr=True)
+    # progress on stderr, and only at a terminal: stdout carries the paths written, nothing else
+    status = err.status("report: starting") if sys.stderr.isatty() else nullcontext()
+    with status as st, _open(case, store) as cs:
+        paths = write_report(cs, out, target=target,
+                             progress=(lambda stage: st.update(f"report: {stage}")) if st is not None else None)
     for p in paths:
         typer.echo(str(p))
 

@@ -29,3 +29,12 @@ def test_an_explicit_format_wins_and_a_terminal_gets_text(monkeypatch: pytest.Mo
     assert contract_format(None) is Fmt.text
     monkeypatch.setattr("sys.stdout.isatty", lambda: False)
     assert contract_format(None) is Fmt.json
+
+
+def test_report_prints_only_the_paths_on_stdout(tmp_path: Path) -> None:
+    case = tmp_path / "case"
+    shutil.copytree(EXAMPLE, case)
+    res = CliRunner().invoke(app, ["report", str(case), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert lines and all(Path(ln).is_file() for ln in lines)

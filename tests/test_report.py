@@ -222,8 +222,11 @@ def test_tracks_are_thinned_in_time_order(tmp_path: Path) -> None:
 
 def test_write_report_on_a_store_writes_offline_html_and_pdf(tmp_path: Path) -> None:
     with _store_with_case(tmp_path) as cs:
-        paths = R.write_report(cs, tmp_path / "out")
+        stages: list[str] = []
+        paths = R.write_report(cs, tmp_path / "out", progress=stages.append)
     assert [p.name for p in paths] == ["report.html", "report.pdf"]
+    # progress is reported stage by stage (the CLI shows it on stderr only)
+    assert stages == ["running the analyses", "drawing the figures", "writing report.html", "writing report.pdf"]
     html = paths[0].read_text(encoding="utf-8")
     assert not re.search(r"https?://", html)
     assert "Mini case" in html

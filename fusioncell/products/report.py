@@ -561,7 +561,8 @@ def write_pdf(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None], path
 
 # -- gathering from the store --------------------------------------------------------
 
-def write_report(store: Any, out_dir: Path, target: str | None = None) -> list[Path]:
+def write_report(store: Any, out_dir: Path, target: str | None = None,
+                 progress: Callable[[str], None] | None = None) -> list[Path]:
     """Write ``report.html`` (self-contained, offline) and ``report.pdf`` into ``out_dir``.
 
     Parameters
@@ -572,6 +573,9 @@ def write_report(store: Any, out_dir: Path, target: str | None = None) -> list[P
         Folder to write into (created if absent).
     target : str, optional
         Entity id of the target (default: the case's first target).
+    progress : callable, optional
+        Called with the name of each stage as it starts (the CLI shows it on
+        stderr at a terminal; stdout carries only the paths written).
 
     Returns
     -------
@@ -582,13 +586,18 @@ def write_report(store: Any, out_dir: Path, target: str | None = None) -> list[P
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{out_dir}: --out must be a folder")
+    step = progress or (lambda _stage: None)
+    step("running the analyses")
     ctx = gather(store, target)
+    step("drawing the figures")
     figs = build_figures(ctx)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / "report.html"
+    step("writing report.html")
     html_path.write_text(render_report(ctx, figs), encoding="utf-8")
     paths = [html_path]
     try:
+        step("writing report.pdf")
         paths.append(write_pdf(ctx, figs, out_dir / "report.pdf"))
     except (OSError, ValueError, RuntimeError) as exc:
         log.warning("report: PDF not written (%s)", exc)
