@@ -187,3 +187,10 @@ def test_gephi_exports_carry_key_player_ranks_roles_and_edge_types(tmp_path: Pat
     assert all(set(e["relationship"].split(",")) <= {"calls", "claims", "meetings"} for _, _, e in edges)
     gx = nx.read_gexf(tmp_path / "g.gexf")
     assert any(a.get("key_player_rank") == 1 for _, a in gx.nodes(data=True))
+
+
+def test_text_listing_says_showing_n_of_m_when_cut() -> None:
+    d = network_report(scenario().store(), focus=F, hops=2)
+    d["communities"] = [{"id": i, "members": [f"+5233000000{i:02d}{k}" for k in range(12)]} for i in range(7)]
+    text = render_text(d)
+    assert "showing 8 of 12" in text and "showing 5 of 7 communities" in text

@@ -172,6 +172,8 @@ def render_text(d: dict[str, Any]) -> str:
     if comms:
         con.print(f"[bold]Communities[/bold]: {len(comms)} (largest {len(comms[0]['members'])} members)")
         for c in comms[:5]:
-            more = f" … +{len(c['members']) - 8}" if len(c["members"]) > 8 else ""
+            more = f" (showing 8 of {len(c['members'])})" if len(c["members"]) > 8 else ""
             con.print(f"  {c['id']}: " + ", ".join(c["members"][:8]) + more)
+        if len(comms) > 5:
+            con.print(f"  showing 5 of {len(comms)} communities (--format json lists all)")
     return con.export_text()

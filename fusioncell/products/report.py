@@ -524,7 +524,8 @@ def pdf_blocks(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
         lines = [f"#{r['rank']} {r['grade']:<3} {r['weight']:+6.2f} {r['kind'][:12]:<12} {r['agencies'][:14]:<14} {r['summary'][:70]}"
                  for r in rows]
         if more:
-            lines.append(f"... {more} weaker items not listed (fusioncell locate --format json has all).")
+            lines.append(f"showing {len(rows)} of {len(rows) + more} items, strongest first "
+                         "(fusioncell locate --format json has all).")
         blocks.append(("mono", "\n".join(lines)))
     recs = (ctx.get("plan") or {}).get("recommendations") or []
     if recs:
