@@ -55,6 +55,19 @@ def _fail(msg: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+#: --format default rule: text at a terminal. When stdout is not a terminal, the commands whose
+#: JSON is the public contract (locate, plan, network; spec/cli-contract.md) print JSON, so
+#: scripts keep working; the others print text. An explicit --format always wins.
+ContractFmtOpt = typer.Option(None, "--format", help="text | json (default: text at a terminal, json in a pipe).")
+
+
+def contract_format(fmt: Optional[Fmt]) -> Fmt:
+    """The --format of a contract command: as given, else JSON unless stdout is a terminal."""
+    if fmt is not None:
+        return fmt
+    return Fmt.text if sys.stdout.isatty() else Fmt.json
+
+
 def _emit(result: dict[str, Any], fmt: Fmt, render: Callable[[dict[str, Any]], str]) -> None:
     if fmt is Fmt.json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n")
@@ -182,7 +195,7 @@ def network(
     case: Path = CaseArg,
     focus: Optional[str] = typer.Option(None, "--focus", help="Identifier or entity id to centre on."),
     hops: int = typer.Option(2, "--hops", min=1, max=6),
-    format: Fmt = typer.Option(Fmt.text, "--format"),
+    format: Optional[Fmt] = ContractFmtOpt,
     graphml: Optional[Path] = typer.Option(None, "--graphml", help="Also write the graph as GraphML (Gephi)."),
     gexf: Optional[Path] = typer.Option(None, "--gexf", help="Also write the graph as GEXF (Gephi)."),
     layers: Optional[str] = typer.Option(None, "--layers", help="Comma-separated: calls,claims,meetings (default all)."),
@@ -201,7 +214,7 @@ def network(
         circle = {c.get("identifier") for c in result.get("close_circle") or []} | {focus, result.get("focus")}
         burners = [b for b in result.get("burner_successions") or [] if {b.get("old"), b.get("new")} & circle]
         keep = (*circle, result.get("focus_person"), *(b.get(k) for b in burners for k in ("old", "new")))
-        _emit(mask_listing(cs, result, keep, files=(graphml, gexf)), format, render_text)
+        _emit(mask_listing(cs, result, keep, files=(graphml, gexf)), contract_format(format), render_text)
 
 
 @app.command()
@@ -242,7 +255,7 @@ def meetings(
 def locate(
     case: Path = CaseArg,
     target: Optional[str] = typer.Option(None, "--target", help="Entity id of the target (default: the case's first)."),
-    format: Fmt = typer.Option(Fmt.json, "--format"),
+    format: Optional[Fmt] = ContractFmtOpt,
     top: int = typer.Option(5, "--top", min=1),
     store: Optional[Path] = StoreOpt,
 ) -> None:
@@ -254,7 +267,7 @@ def locate(
         record_command(cs, "locate", target=result.get("target"), top=top,
                        hypotheses=len(result.get("hypotheses") or []))
         # bystanders are not masked (the analysis is about these people); protected persons are
-        _emit(mask_protected(cs, result), format, render_text)
+        _emit(mask_protected(cs, result), contract_format(format), render_text)
     if not result.get("hypotheses"):
         raise typer.Exit(1)
 
@@ -264,7 +277,7 @@ def plan(
     case: Path = CaseArg,
     target: Optional[str] = typer.Option(None, "--target"),
     budget: int = typer.Option(3, "--budget", min=1),
-    format: Fmt = typer.Option(Fmt.json, "--format"),
+    format: Optional[Fmt] = ContractFmtOpt,
     store: Optional[Path] = StoreOpt,
 ) -> None:
     """Whom to monitor next: identifiers ranked by expected information gain."""
@@ -275,7 +288,7 @@ def plan(
         record_command(cs, "plan", target=result.get("target"), budget=budget,
                        recommendations=len(result.get("recommendations") or []))
         # recommended identifiers are pertinent by construction; protected persons stay masked
-        _emit(mask_protected(cs, result), format, render_text)
+        _emit(mask_protected(cs, result), contract_format(format), render_text)
     if not result.get("recommendations"):
         raise typer.Exit(1)
 
@@ -290,8 +303,16 @@ def report(
     """Write the intelligence product: a self-contained offline HTML report (PDF if possible)."""
     from fusioncell.products.report import write_report
 
-    with _open(case, store) as cs:
-        paths = write_report(cs, out, target=target)
+    from contextlib import nullcontext
+
+    from rich.console import Console
+
+    err = Console(stderr=True)
+    # progress on stderr, and only at a terminal: stdout carries the paths written, nothing else
+    status = err.status("report: starting") if sys.stderr.isatty() else nullcontext()
+    with status as st, _open(case, store) as cs:
+        paths = write_report(cs, out, target=target,
+                             progress=(lambda stage: st.update(f"report: {stage}")) if st is not None else None)
     for p in paths:
         typer.echo(str(p))
 

@@ -58,7 +58,7 @@ def test_network_masks_the_bystander_keeps_the_close_circle_and_unmask_reveals_i
     assert not any(PSEUDONYM_RE.fullmatch(i) for i in circle)
     # stable: the same pseudonym on a second run (and in the text listing)
     assert set(PSEUDONYM_RE.findall(_run(args))) == pseudonyms
-    text = _run(["network", s, "--focus", "person-target"])
+    text = _run(["network", s, "--focus", "person-target", "--format", "text"])
     assert BYSTANDER not in text and pseudonyms & set(PSEUDONYM_RE.findall(text))
 
     # unmask one pseudonym: it names the bystander (the only other one is +52 33 5555 0101)

@@ -168,3 +168,29 @@ def test_sql_neighbourhood_matches_networkx_ego_graph_on_the_tie_graph() -> None
 def test_report_echoes_the_focus_normalised() -> None:
     d = network_report(scenario().store(), focus="33 1000 0001")  # national format, case region MX
     assert d["focus"] == F and d["focus_person"] == "person-boss"
+
+
+def test_gephi_exports_carry_key_player_ranks_roles_and_edge_types(tmp_path: Path) -> None:
+    s = scenario().store()
+    d = network_report(s, focus=F, hops=2, graphml=tmp_path / "g.graphml", gexf=tmp_path / "g.gexf")
+    g = nx.read_graphml(tmp_path / "g.graphml")
+    by_ident = {a["identifier"]: a for _, a in g.nodes(data=True)}
+    top = d["key_players"][0]
+    assert by_ident[top["identifier"]]["key_player_rank"] == 1
+    assert by_ident[top["identifier"]]["key_player_score"] == pytest.approx(top["score"])
+    ranks = sorted(a["key_player_rank"] for a in by_ident.values() if a["key_player_rank"] > 0)
+    assert ranks == list(range(1, len(ranks) + 1))
+    cc = d["close_circle"][0]
+    assert by_ident[cc["identifier"]]["role"] == (cc["relationship"] or "")
+    edges = list(g.edges(data=True))
+    assert edges and all(e["relationship"] and e["score"] > 0 for _, _, e in edges)
+    assert all(set(e["relationship"].split(",")) <= {"calls", "claims", "meetings"} for _, _, e in edges)
+    gx = nx.read_gexf(tmp_path / "g.gexf")
+    assert any(a.get("key_player_rank") == 1 for _, a in gx.nodes(data=True))
+
+
+def test_text_listing_says_showing_n_of_m_when_cut() -> None:
+    d = network_report(scenario().store(), focus=F, hops=2)
+    d["communities"] = [{"id": i, "members": [f"+5233000000{i:02d}{k}" for k in range(12)]} for i in range(7)]
+    text = render_text(d)
+    assert "showing 8 of 12" in text and "showing 5 of 7 communities" in text

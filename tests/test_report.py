@@ -222,8 +222,11 @@ def test_tracks_are_thinned_in_time_order(tmp_path: Path) -> None:
 
 def test_write_report_on_a_store_writes_offline_html_and_pdf(tmp_path: Path) -> None:
     with _store_with_case(tmp_path) as cs:
-        paths = R.write_report(cs, tmp_path / "out")
+        stages: list[str] = []
+        paths = R.write_report(cs, tmp_path / "out", progress=stages.append)
     assert [p.name for p in paths] == ["report.html", "report.pdf"]
+    # progress is reported stage by stage (the CLI shows it on stderr only)
+    assert stages == ["running the analyses", "drawing the figures", "writing report.html", "writing report.pdf"]
     html = paths[0].read_text(encoding="utf-8")
     assert not re.search(r"https?://", html)
     assert "Mini case" in html
@@ -385,3 +388,10 @@ def test_a_single_place_area_adds_no_judgment() -> None:
     ctx["locate"]["areas"] = [{"rank": 1, "lat": 19.95, "lon": -103.75, "radius_m": 150, "probability": 0.81,
                                "places": 1, "hypotheses": [1]}]
     assert not [kj for kj in R.key_judgments(ctx) if "an area holding" in kj["text"]]
+
+
+def test_pdf_evidence_listing_says_showing_n_of_m(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(R, "evidence_rows", lambda ctx: ([{"rank": 1, "grade": "B2", "weight": 1.0, "kind": "fix",
+                                                           "agencies": "AG", "summary": "s"}], 4))
+    text = "\n".join(t for _, t in R.pdf_blocks(make_ctx()))
+    assert "showing 1 of 5 items" in text

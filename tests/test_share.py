@@ -97,7 +97,7 @@ def _numbers(v: Any) -> Iterable[float]:
 
 
 def _all_formats(product: dict[str, Any]) -> dict[str, str]:
-    return {f: serialise(product, f) for f in ("json", "stix", "ftm", "html")}
+    return {f: serialise(product, f) for f in ("json", "stix", "ftm", "html", "geojson", "kml")}
 
 
 def test_partner_product_rests_only_on_releasable_evidence() -> None:
@@ -338,18 +338,28 @@ def test_geojson_is_the_sanitised_product_on_a_map() -> None:
     assert "source" not in g["features"][1]["properties"]
 
 
-def test_kml_places_the_same_points_and_escapes_text() -> None:
+def test_html_tearline_escapes_markup_and_never_prints_zero_percent() -> None:
+    product, _ = _share(two_agency_case())
+    product["hypotheses"][0]["label"] = '<script>alert("x")</script>'
+    product["hypotheses"][0]["probability"] = 0.001
+    product["hypotheses"][0]["likelihood"] = "almost no chance"
+    html = serialise(product, "html")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "(0%)" not in html and "almost no chance (&lt;1%)" in html
+    assert "()" not in html  # no empty brackets for an unnamed place
+
+
+def test_kml_tearline_is_xml_with_the_hypotheses_as_lon_lat_points() -> None:
     import xml.etree.ElementTree as ET
 
-    from fusioncell.products.share import serialise
-
-    product = {"case": "c", "to": "PARTNER-US", "marking": {}, "handling": "",
-               "hypotheses": [{"rank": 1, "lat": 19.9, "lon": -103.7, "probability": 0.6, "likelihood": "likely",
-                               "radius_m": 150, "label": "<script>x</script> & co", "marking": "TLP:AMBER"}],
-               "sightings": []}
-    root = ET.fromstring(serialise(product, "kml"))
+    product, _ = _share(two_agency_case())
+    product["hypotheses"][0]["label"] = "a <b> & c"
+    root = ET.fromstring(serialise(product, "kml").split("\n", 1)[1])
     ns = {"k": "http://www.opengis.net/kml/2.2"}
-    pm = root.findall(".//k:Placemark", ns)
-    assert len(pm) == 1
-    assert pm[0].find("k:Point/k:coordinates", ns).text == "-103.7,19.9,0"
-    assert "<script>x</script> & co" in pm[0].find("k:description", ns).text  # escaped in the file, intact when read
+    marks = root.findall(".//k:Placemark", ns)
+    hyps = [m for m in marks if m.find("k:ExtendedData/k:Data[@name='kind']/k:value", ns).text == "hypothesis"]
+    assert len(hyps) == len(product["hypotheses"])
+    h1 = product["hypotheses"][0]
+    lon, lat = (float(v) for v in hyps[0].find(".//k:coordinates", ns).text.split(","))
+    assert (lon, lat) == (pytest.approx(h1["lon"]), pytest.approx(h1["lat"]))  # KML is lon,lat
+    assert hyps[0].find("k:name", ns).text == "#1 a <b> & c"

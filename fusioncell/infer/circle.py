@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from fusioncell.model.grading import grade, p_true
+from fusioncell.spacetime.geo import haversine_sql
 from fusioncell.store import CaseStore
 
 log = logging.getLogger(__name__)
@@ -455,8 +456,7 @@ def remote_night_fraction(store: CaseStore, phones: list[str], *, radius_m: floa
           SELECT a.lat, a.lon FROM away a JOIN sites s
             ON s.lat BETWEEN a.lat - $2 AND a.lat + $2
            AND s.lon BETWEEN a.lon - $2 / cos(radians(a.lat)) AND a.lon + $2 / cos(radians(a.lat))
-          WHERE 2 * 6371008.8 * asin(sqrt(pow(sin(radians(s.lat - a.lat) / 2), 2)
-                + cos(radians(a.lat)) * cos(radians(s.lat)) * pow(sin(radians(s.lon - a.lon) / 2), 2))) <= $3
+          WHERE """ + haversine_sql("a.lat", "a.lon", "s.lat", "s.lon") + """ <= $3
           GROUP BY a.lat, a.lon HAVING count(*) <= $4
         )
         SELECT i, count(DISTINCT night) FILTER (WHERE r.lat IS NOT NULL AND abs(n.lat - hlat) + abs(n.lon - hlon) > 0.03)

@@ -18,7 +18,6 @@ The output follows the public JSON shape of the CLI contract (docs/cli.md).
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
@@ -49,7 +48,7 @@ from fusioncell.infer.features import (
 )
 from fusioncell.infer.judgment import SUPPORT_MIN_WEIGHT, CappedProbabilities, Support, apply_caps, areas, cap_for
 from fusioncell.spacetime.coverage import coverage
-from fusioncell.spacetime.geo import haversine_m
+from fusioncell.spacetime.geo import bearing_deg, compass, haversine_m
 from fusioncell.store import CaseStore
 
 log = logging.getLogger(__name__)
@@ -206,11 +205,6 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
     return Support(frozenset(disc), sighted, partner, person)
 
 
-def _compass(dlat: float, dlon: float) -> str:
-    ang = (math.degrees(math.atan2(dlon, dlat)) + 360.0) % 360.0
-    return ["N", "NE", "E", "SE", "S", "SW", "W", "NW"][int((ang + 22.5) // 45) % 8]
-
-
 def _label(cs: CandidateSet, i: int, circle: Circle, homes: dict[str, tuple[float, float, float]],
            protected: frozenset[str] = frozenset()) -> str:
     """A place's description, built from roles, never from identifiers.
@@ -236,7 +230,7 @@ def _label(cs: CandidateSet, i: int, circle: Circle, homes: dict[str, tuple[floa
     d = float(haversine_m(cs.lat[i], cs.lon[i], hl, hn))
     if d <= 500:
         return f"{kind}, at his partner's home"
-    return f"{kind}, {d / 1000:.1f} km {_compass(cs.lat[i] - hl, (cs.lon[i] - hn) * math.cos(math.radians(hl)))} of his partner's home"
+    return f"{kind}, {d / 1000:.1f} km {compass(float(bearing_deg(hl, hn, cs.lat[i], cs.lon[i])))} of his partner's home"
 
 
 def _merge_windows(windows: list[tuple[np.datetime64, np.datetime64]]) -> list[tuple[np.datetime64, np.datetime64]]:

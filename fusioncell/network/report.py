@@ -100,11 +100,28 @@ def network_report(
             g.vs["community"] = [comm_of.get(n, -1) for n in g.vs["name"]]
             if "layers" in g.es.attributes():  # Gephi colours edges by a plain string
                 g.es["layers"] = [",".join(x or []) for x in g.es["layers"]]
+            _annotate(g, kp["ranked"], result, ident, node)
         if graphml:
             write_graphml(g, Path(graphml))
         if gexf:
             write_gexf(g, Path(gexf))
     return result
+
+
+def _annotate(g: Any, ranked: list[dict[str, Any]], result: dict[str, Any], ident: Any, focus: str | None) -> None:
+    """Gephi attributes: nodes carry their key-player rank and score and their role; edges their type and score.
+
+    ``key_player_rank`` is 0 for a node outside the ranked list; ``role`` is
+    "focus", the close-circle relationship (e.g. "partner"), or "".
+    """
+    rank = {r["node"]: (i, float(r["score"])) for i, r in enumerate(ranked, 1)}
+    g.vs["key_player_rank"] = [rank.get(n, (0, 0.0))[0] for n in g.vs["name"]]
+    g.vs["key_player_score"] = [rank.get(n, (0, 0.0))[1] for n in g.vs["name"]]
+    roles = {c["identifier"]: str(c.get("relationship") or "") for c in result.get("close_circle") or []}
+    g.vs["role"] = ["focus" if focus is not None and n == focus else roles.get(ident(n), "") for n in g.vs["name"]]
+    if g.ecount():
+        g.es["relationship"] = list(g.es["layers"]) if "layers" in g.es.attributes() else ["tie"] * g.ecount()
+        g.es["score"] = [float(w) for w in g.es["weight"]] if "weight" in g.es.attributes() else [1.0] * g.ecount()
 
 
 def _normalised(store: CaseStore, text: str) -> str:
@@ -159,6 +176,8 @@ def render_text(d: dict[str, Any]) -> str:
     if comms:
         con.print(f"[bold]Communities[/bold]: {len(comms)} (largest {len(comms[0]['members'])} members)")
         for c in comms[:5]:
-            more = f" … +{len(c['members']) - 8}" if len(c["members"]) > 8 else ""
+            more = f" (showing 8 of {len(c['members'])})" if len(c["members"]) > 8 else ""
             con.print(f"  {c['id']}: " + ", ".join(c["members"][:8]) + more)
+        if len(comms) > 5:
+            con.print(f"  showing 5 of {len(comms)} communities (--format json lists all)")
     return con.export_text()

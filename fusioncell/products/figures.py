@@ -605,6 +605,33 @@ def hypothesis_chart(hypotheses: Sequence[Mapping[str, Any]], *, elsewhere: floa
 _A4 = (8.27, 11.69)
 
 
+#: Usable width of an A4 text page in points (text starts at x=0.07, keeps a 0.05 right margin).
+_TEXT_WIDTH_PT = (1.0 - 0.07 - 0.05) * _A4[0] * 72
+
+
+def _wrap_to_fit(text: str, width: int, size: float, weight: str, family: str) -> list[str]:
+    """Wrap ``text`` at ``width`` characters, narrowing until the widest line, measured in the font, fits the page.
+
+    Long words (identifiers, hashes) are broken; a monospace table keeps its
+    columns and continues an over-long row on an indented line.
+    """
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    measure = TextToPath()
+    prop = FontProperties(family=family, weight=weight, size=size)
+    indent = "    " if family == "monospace" else ""
+    while True:
+        lines: list[str] = []
+        for para in text.split("\n"):
+            lines.extend(textwrap.wrap(para, width=width, subsequent_indent=indent, drop_whitespace=family != "monospace")
+                         or [""])
+        widest = max((measure.get_text_width_height_descent(ln, prop, ismath=False)[0] for ln in lines if ln), default=0.0)
+        if widest <= _TEXT_WIDTH_PT or width <= 20:
+            return lines
+        width = max(20, int(width * min(0.95, _TEXT_WIDTH_PT / widest)))
+
+
 def text_pages(blocks: Sequence[tuple[str, str]], header: str) -> list[Figure]:
     """Lay out (style, text) blocks on A4 pages (for the PDF); style is h1, h2, p or mono.
 
@@ -623,9 +650,8 @@ def text_pages(blocks: Sequence[tuple[str, str]], header: str) -> list[Figure]:
 
     for style, text in blocks:
         size, width, weight = sizes[style]
-        lines: list[str] = []
-        for para in text.split("\n"):
-            lines.extend(textwrap.wrap(para, width=width) or [""])
+        family = "monospace" if style == "mono" else "sans-serif"
+        lines = _wrap_to_fit(text, width, size, weight, family)
         line_h = size / 72 / _A4[1] * 1.35
         needed = line_h * len(lines) + (0.012 if style.startswith("h") else 0.006)
         if fig is None or y - needed < 0.04:
@@ -633,7 +659,6 @@ def text_pages(blocks: Sequence[tuple[str, str]], header: str) -> list[Figure]:
             y = 0.955
         if style.startswith("h"):
             y -= 0.008
-        family = "monospace" if style == "mono" else "sans-serif"
         fig.text(0.07, y, "\n".join(lines), ha="left", va="top", fontsize=size, weight=weight, family=family,
                  linespacing=1.25)
         y -= needed

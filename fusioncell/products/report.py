@@ -513,7 +513,7 @@ def pdf_blocks(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
         for h in hyps:
             p = min(1.0, max(0.0, float(h.get("probability") or 0.0)))
             lines.append(f"{h['rank']:>2} {percent(p):>5}  {float(h['lat']):9.5f} {float(h['lon']):10.5f} "
-                         f"{int(float(h.get('radius_m') or 0)):>5} m  {defang(str(h.get('label') or ''))[:60]}")
+                         f"{int(float(h.get('radius_m') or 0)):>5} m  {defang(str(h.get('label') or ''))}")
             win = _windows_text(h.get("windows") or [], tz)
             if win:
                 lines.append(f"{'':>28}windows: {win}")
@@ -524,7 +524,8 @@ def pdf_blocks(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
         lines = [f"#{r['rank']} {r['grade']:<3} {r['weight']:+6.2f} {r['kind'][:12]:<12} {r['agencies'][:14]:<14} {r['summary'][:70]}"
                  for r in rows]
         if more:
-            lines.append(f"... {more} weaker items not listed (fusioncell locate --format json has all).")
+            lines.append(f"showing {len(rows)} of {len(rows) + more} items, strongest first "
+                         "(fusioncell locate --format json has all).")
         blocks.append(("mono", "\n".join(lines)))
     recs = (ctx.get("plan") or {}).get("recommendations") or []
     if recs:
@@ -561,7 +562,8 @@ def write_pdf(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None], path
 
 # -- gathering from the store --------------------------------------------------------
 
-def write_report(store: Any, out_dir: Path, target: str | None = None) -> list[Path]:
+def write_report(store: Any, out_dir: Path, target: str | None = None,
+                 progress: Callable[[str], None] | None = None) -> list[Path]:
     """Write ``report.html`` (self-contained, offline) and ``report.pdf`` into ``out_dir``.
 
     Parameters
@@ -572,6 +574,9 @@ def write_report(store: Any, out_dir: Path, target: str | None = None) -> list[P
         Folder to write into (created if absent).
     target : str, optional
         Entity id of the target (default: the case's first target).
+    progress : callable, optional
+        Called with the name of each stage as it starts (the CLI shows it on
+        stderr at a terminal; stdout carries only the paths written).
 
     Returns
     -------
@@ -582,13 +587,18 @@ def write_report(store: Any, out_dir: Path, target: str | None = None) -> list[P
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{out_dir}: --out must be a folder")
+    step = progress or (lambda _stage: None)
+    step("running the analyses")
     ctx = gather(store, target)
+    step("drawing the figures")
     figs = build_figures(ctx)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / "report.html"
+    step("writing report.html")
     html_path.write_text(render_report(ctx, figs), encoding="utf-8")
     paths = [html_path]
     try:
+        step("writing report.pdf")
         paths.append(write_pdf(ctx, figs, out_dir / "report.pdf"))
     except (OSError, ValueError, RuntimeError) as exc:
         log.warning("report: PDF not written (%s)", exc)

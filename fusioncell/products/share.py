@@ -38,7 +38,6 @@ The tearline's shape (``schema: fusioncell.tearline/1``)::
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import logging
 import re
@@ -433,39 +432,23 @@ def _sightings(
 # -- writing ---------------------------------------------------------------
 
 def render_html(product: dict[str, Any]) -> str:
-    """A minimal, self-contained HTML tearline."""
-    e = html.escape
-    tlp = product["marking"]["tlp"]
-    rows = []
-    for h in product["hypotheses"]:
-        ev = "".join(
-            f"<li>{e(str(x.get('summary') or x.get('kind') or ''))} — {e('; '.join(x['sources']))}</li>"
-            for x in h["evidence"]
-        )
-        wins = ", ".join(f"{e(str(w.get('from')))} – {e(str(w.get('to')))}" for w in h.get("windows") or [])
-        rows.append(
-            f"<tr><td>{h['rank']}</td><td>{h['lat']}, {h['lon']} (±{h['radius_m']} m)</td>"
-            f"<td>{e(str(h.get('label') or ''))}</td><td>{e(h['likelihood'])} ({h['probability']:.0%})</td>"
-            f"<td>{wins}</td><td><ul>{ev}</ul></td><td>{e(h['marking'])}</td></tr>"
-        )
-    assoc = "".join(
-        f"<tr><td>{e(str(a.get('identifier')))}</td><td>{e(str(a.get('person') or ''))}</td>"
-        f"<td>{e(str(a.get('relationship') or ''))}</td><td>{e(str(a.get('why') or ''))}</td></tr>"
-        for a in product["associates"]
-    )
-    kj = "".join(f"<li>{e(j)}</li>" for j in product["key_judgments"])
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{e(tlp)} tearline — {e(product['case'])}</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}} .tlp{{background:#000;color:#ffc000;padding:.3em .6em;font-weight:bold}}
-table{{border-collapse:collapse}} td,th{{border:1px solid #999;padding:.3em;vertical-align:top}}</style></head>
-<body><p class="tlp">{e(tlp)}</p>
-<h1>Tearline for {e(product['to'])}: {e(product['subject']['name'])}</h1>
-<p>From {e(product['from'])}, {e(product['created'])}.</p>
-<h2>Key judgments</h2><ul>{kj or '<li>No releasable judgment.</li>'}</ul>
-<h2>Where</h2><table><tr><th>#</th><th>position</th><th>place</th><th>likelihood</th><th>when</th><th>basis</th><th>marking</th></tr>{''.join(rows)}</table>
-<h2>Associates</h2><table><tr><th>identifier</th><th>person</th><th>relationship</th><th>why</th></tr>{assoc}</table>
-<p><em>{e(product['handling'])}</em></p><p class="tlp">{e(tlp)}</p></body></html>
-"""
+    """A self-contained HTML tearline from ``templates/share.html.j2`` (autoescaped, like the report).
+
+    Every string in the product is escaped by Jinja2, so a label or summary
+    carrying markup shows as text; probabilities go through
+    :func:`fusioncell.products.language.percent` (never "0%").
+    """
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    from fusioncell.products.language import percent
+
+    hyps = []
+    for h in product.get("hypotheses") or []:
+        p = h.get("probability")
+        hyps.append({**h, "percent": percent(float(p)) if isinstance(p, (int, float)) else ""})
+    env = Environment(loader=PackageLoader("fusioncell.products", "templates"),
+                      autoescape=select_autoescape(["j2", "html"]))
+    return env.get_template("share.html.j2").render(p=product, tlp=product["marking"]["tlp"], hyps=hyps) + "\n"
 
 
 def tearline_to_geojson(product: dict[str, Any]) -> dict[str, Any]:
@@ -496,24 +479,50 @@ def tearline_to_geojson(product: dict[str, Any]) -> dict[str, Any]:
 
 
 def tearline_to_kml(product: dict[str, Any]) -> str:
-    """The sanitised tearline as KML (Google Earth): the GeoJSON features as placemarks, text escaped."""
-    from xml.sax.saxutils import escape
+    """The sanitised tearline as KML 2.2 (Google Earth, QGIS): the same points as :func:`tearline_to_geojson`.
 
-    marks = []
-    for f in tearline_to_geojson(product)["features"]:
-        lon, lat = f["geometry"]["coordinates"]
-        pr = f["properties"]
-        if pr["kind"] == "hypothesis":
-            name = f"{pr.get('rank')}. {pr.get('likelihood')} ({float(pr.get('probability') or 0):.0%})"
-            desc = f"{pr.get('label') or ''}; within {pr.get('radius_m')} m; {pr.get('marking') or ''}"
-        else:
-            name = f"sighting: {pr.get('subject')}"
-            desc = f"{pr.get('observed')}; confidence {pr.get('confidence')}; {pr.get('marking') or ''}"
-        marks.append(f"<Placemark><name>{escape(str(name))}</name><description>{escape(desc)}</description>"
-                     f"<Point><coordinates>{float(lon)},{float(lat)},0</coordinates></Point></Placemark>")
-    title = escape(f"Tearline {product.get('case')} for {product.get('to')}")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
-            f"<name>{title}</name>{''.join(marks)}</Document></kml>\n")
+    Built from the product after releasability, protection and minimisation,
+    so it carries nothing the other formats would not. Text is XML-escaped by
+    ElementTree; coordinates are ``lon,lat``.
+    """
+    import xml.etree.ElementTree as ET
+
+    from fusioncell.products.language import percent
+
+    ns = "http://www.opengis.net/kml/2.2"
+    ET.register_namespace("", ns)
+    root = ET.Element(f"{{{ns}}}kml")
+    doc = ET.SubElement(root, f"{{{ns}}}Document")
+    tlp = str((product.get("marking") or {}).get("tlp") or "")
+    ET.SubElement(doc, f"{{{ns}}}name").text = f"{tlp} tearline for {product.get('to')}: {product.get('case')}"
+    ET.SubElement(doc, f"{{{ns}}}description").text = str(product.get("handling") or "")
+
+    def mark(name: str, desc: str, lon: Any, lat: Any, data: dict[str, Any]) -> None:
+        pm = ET.SubElement(doc, f"{{{ns}}}Placemark")
+        ET.SubElement(pm, f"{{{ns}}}name").text = name
+        ET.SubElement(pm, f"{{{ns}}}description").text = desc
+        ext = ET.SubElement(pm, f"{{{ns}}}ExtendedData")
+        for k, v in data.items():
+            d = ET.SubElement(ext, f"{{{ns}}}Data", name=k)
+            ET.SubElement(d, f"{{{ns}}}value").text = "" if v is None else str(v)
+        pt = ET.SubElement(pm, f"{{{ns}}}Point")
+        ET.SubElement(pt, f"{{{ns}}}coordinates").text = f"{float(lon)!r},{float(lat)!r}"
+
+    for h in product.get("hypotheses") or []:
+        if h.get("lat") is None or h.get("lon") is None:
+            continue
+        p = h.get("probability")
+        pct = f" ({percent(float(p))})" if isinstance(p, (int, float)) else ""
+        mark(f"#{h.get('rank')} {h.get('label') or 'hypothesis'}", f"{h.get('likelihood') or ''}{pct}",
+             h["lon"], h["lat"], {"kind": "hypothesis", "probability": p, "radius_m": h.get("radius_m"),
+                                  "marking": h.get("marking")})
+    for x in product.get("sightings") or []:
+        if x.get("lat") is None or x.get("lon") is None:
+            continue
+        mark(f"sighting of {x.get('subject') or 'subject'}", str(x.get("observed") or ""), x["lon"], x["lat"],
+             {"kind": "sighting", "observed": x.get("observed"), "confidence": x.get("confidence"),
+              "marking": x.get("marking")})
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
 def serialise(product: dict[str, Any], fmt: str) -> str:
@@ -526,6 +535,8 @@ def serialise(product: dict[str, Any], fmt: str) -> str:
         from fusioncell.products.stix import tearline_to_stix
 
         return str(tearline_to_stix(product).serialize(pretty=True)) + "\n"
+    if fmt == "kml":
+        return tearline_to_kml(product)
     if fmt == "geojson":
         return json.dumps(tearline_to_geojson(product), ensure_ascii=False, indent=1) + "\n"
     if fmt == "kml":

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from fusioncell.spacetime.geo import EARTH_RADIUS_M, haversine_m
+from fusioncell.spacetime.geo import haversine_m, haversine_sql
 from fusioncell.store import CaseStore
 
 FloatArray = npt.NDArray[np.float64]
@@ -125,9 +125,7 @@ def coverage(store: CaseStore) -> Coverage:
           FROM c JOIN locations l ON l.identifier = c.identifier
            AND l.observed BETWEEN c.t - INTERVAL {PAIR_WINDOW_S} SECOND AND c.t + INTERVAL {PAIR_WINDOW_S} SECOND
         ), d AS (
-          SELECT slat, slon, 2 * {EARTH_RADIUS_M} * asin(sqrt(
-                   pow(sin(radians(lat - slat) / 2), 2)
-                   + cos(radians(slat)) * cos(radians(lat)) * pow(sin(radians(lon - slon) / 2), 2))) AS dist
+          SELECT slat, slon, {haversine_sql("slat", "slon", "lat", "lon")} AS dist
           FROM j WHERE k = 1
         )
         SELECT slat, slon, count(*) AS n, quantile_cont(dist, 0.95) AS q95,

@@ -39,6 +39,42 @@ def haversine_m(lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, l
     return np.asarray(2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), dtype=np.float64)
 
 
+def haversine_sql(lat1: str, lon1: str, lat2: str, lon2: str) -> str:
+    """The same great-circle distance (metres) as :func:`haversine_m`, as a DuckDB SQL expression.
+
+    The arguments are SQL column expressions; every module that measures a
+    distance in SQL uses this, so the formula and the Earth radius live here.
+
+    >>> haversine_sql("a.lat", "a.lon", "b.lat", "b.lon").startswith("(2 * 6371008.8 * asin(sqrt(least(1.0,")
+    True
+    """
+    return (f"(2 * {EARTH_RADIUS_M!r} * asin(sqrt(least(1.0, pow(sin(radians(({lat2}) - ({lat1})) / 2), 2)"
+            f" + cos(radians({lat1})) * cos(radians({lat2})) * pow(sin(radians(({lon2}) - ({lon1})) / 2), 2)))))")
+
+
+def bearing_deg(lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike) -> FloatArray:
+    """Initial great-circle bearing from point 1 to point 2, degrees clockwise from north in ``[0, 360)``.
+
+    >>> [round(float(bearing_deg(0.0, 0.0, *p))) for p in ((1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0))]
+    [0, 90, 180, 270]
+    """
+    p1 = np.radians(np.asarray(lat1, dtype=np.float64))
+    p2 = np.radians(np.asarray(lat2, dtype=np.float64))
+    dl = np.radians(np.asarray(lon2, dtype=np.float64) - np.asarray(lon1, dtype=np.float64))
+    y = np.sin(dl) * np.cos(p2)
+    x = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dl)
+    return np.asarray((np.degrees(np.arctan2(y, x)) + 360.0) % 360.0, dtype=np.float64)
+
+
+def compass(bearing: float) -> str:
+    """The eight-point compass word for a bearing in degrees.
+
+    >>> [compass(b) for b in (0, 44, 46, 180, 337.6)]
+    ['N', 'NE', 'NE', 'S', 'N']
+    """
+    return ["N", "NE", "E", "SE", "S", "SW", "W", "NW"][int((float(bearing) % 360.0 + 22.5) // 45) % 8]
+
+
 @dataclass(frozen=True, slots=True)
 class LocalGrid:
     """Equirectangular projection around ``(lat0, lon0)`` and a square grid of ``cell_m``.

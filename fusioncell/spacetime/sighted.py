@@ -24,7 +24,7 @@ from typing import Sequence
 
 import pyarrow as pa
 
-from fusioncell.spacetime.geo import EARTH_RADIUS_M
+from fusioncell.spacetime.geo import haversine_sql
 from fusioncell.store import CaseStore
 
 #: Two sightings this close in time ...
@@ -45,8 +45,7 @@ def pairs_sql(max_dt_s: float = MAX_DT_S, max_dist_m: float = MAX_DIST_M) -> str
       SELECT a.subject AS id_a, b.subject AS id_b, least(a.observed, b.observed) AS t0,
              greatest(a.observed, b.observed) AS t1, (a.lat + b.lat) / 2 AS lat, (a.lon + b.lon) / 2 AS lon,
              a.conf * b.conf AS p, a.event_id AS ea, b.event_id AS eb,
-             2 * {EARTH_RADIUS_M} * asin(sqrt(pow(sin(radians(b.lat - a.lat) / 2), 2)
-               + cos(radians(a.lat)) * cos(radians(b.lat)) * pow(sin(radians(b.lon - a.lon) / 2), 2))) AS d
+             {haversine_sql("a.lat", "a.lon", "b.lat", "b.lon")} AS d
       FROM _s a JOIN _s b ON a.subject < b.subject
        AND b.observed BETWEEN a.observed - INTERVAL {dt} SECOND AND a.observed + INTERVAL {dt} SECOND
     ), sighted_pairs AS (

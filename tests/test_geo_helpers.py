@@ -1,0 +1,43 @@
+"""One geodesy helper: distance and bearing are written once, in spacetime/geo.py."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+from fusioncell.spacetime.geo import EARTH_RADIUS_M, bearing_deg, compass, haversine_m, haversine_sql
+
+ROOT = Path(__file__).resolve().parents[1] / "fusioncell"
+
+
+def test_sql_distance_matches_the_numpy_one_and_a_degree_of_the_equator() -> None:
+    rng = np.random.default_rng(3)
+    pts = np.column_stack([rng.uniform(-60, 60, 50), rng.uniform(-179, 179, 50),
+                           rng.uniform(-60, 60, 50), rng.uniform(-179, 179, 50)])
+    con = duckdb.connect()
+    con.execute("CREATE TABLE p (a DOUBLE, b DOUBLE, c DOUBLE, d DOUBLE)")
+    con.executemany("INSERT INTO p VALUES (?, ?, ?, ?)", pts.tolist())
+    got = np.array([r[0] for r in con.execute(f"SELECT {haversine_sql('a', 'b', 'c', 'd')} FROM p").fetchall()])
+    assert got == pytest.approx(haversine_m(pts[:, 0], pts[:, 1], pts[:, 2], pts[:, 3]), rel=1e-9)
+    one_degree = con.execute(f"SELECT {haversine_sql('0.0', '0.0', '0.0', '1.0')}").fetchone()[0]
+    assert one_degree == pytest.approx(2 * np.pi * EARTH_RADIUS_M / 360)  # a degree of a great circle
+    assert con.execute(f"SELECT {haversine_sql('10.0', '20.0', '10.0', '20.0')}").fetchone()[0] == 0.0
+
+
+def test_bearing_and_compass() -> None:
+    # Guadalajara (20.67, -103.35) to a point due north-east of it on a small scale
+    assert compass(float(bearing_deg(20.0, -103.0, 20.1, -103.0))) == "N"
+    assert compass(float(bearing_deg(20.0, -103.0, 20.0, -103.1))) == "W"
+    assert compass(float(bearing_deg(20.0, -103.0, 19.9, -102.9))) == "SE"
+    assert float(bearing_deg(0.0, 0.0, 1.0, 1.0)) == pytest.approx(45.0, abs=0.01)
+
+
+def test_no_module_outside_geo_writes_the_haversine_or_a_bearing_itself() -> None:
+    pattern = re.compile(r"asin\(sqrt|arcsin\(np\.sqrt|atan2\(")
+    offenders = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*.py")
+                 if p.name != "geo.py" and pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
