@@ -539,8 +539,6 @@ def serialise(product: dict[str, Any], fmt: str) -> str:
         return tearline_to_kml(product)
     if fmt == "geojson":
         return json.dumps(tearline_to_geojson(product), ensure_ascii=False, indent=1) + "\n"
-    if fmt == "kml":
-        return tearline_to_kml(product)
     if fmt == "ftm":
         from fusioncell.products.ftm_export import tearline_to_ftm
 
