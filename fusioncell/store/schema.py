@@ -212,4 +212,8 @@ def migrations() -> list[str]:
         out.append(f"UPDATE {t} SET delivery_id = '{file}' WHERE delivery_id IS NULL AND line IS NOT NULL")
     out.append("UPDATE claims SET delivery_id = 'reports.jsonl' WHERE delivery_id IS NULL AND report_id IN "
                "(SELECT report_id FROM reports WHERE delivery_id = 'reports.jsonl')")
+    kinds = "'sources.csv', 'entities.jsonl', 'case.toml', " + ", ".join(f"'{f}'" for f in LEGACY_DELIVERY.values())
+    out.append("INSERT INTO deliveries SELECT file, file, file, arg_max(sha256, ingested_at), "
+               "arg_max(rows, ingested_at), 0, coalesce(arg_max(run_id, ingested_at), ''), max(ingested_at), true "
+               f"FROM ingest_log WHERE file IN ({kinds}) GROUP BY file")
     return out
