@@ -152,7 +152,7 @@ def test_rows_not_from_case_files_survive_a_reingest(tmp_path: Path) -> None:
     store = CaseStore.memory()
     ingest_case(case, store)
     store.con.execute("INSERT INTO sources VALUES ('p-1', 'PARTNER', 'HUMINT', NULL, 'B', [], NULL, NULL, NULL)")
-    store.con.execute("INSERT INTO reports VALUES ('pr-1', 'p-1', 'PARTNER', NULL, 2, 'x', NULL, NULL)")
+    store.con.execute("INSERT INTO reports VALUES ('pr-1', 'p-1', 'PARTNER', NULL, 2, 'x', NULL, NULL, NULL)")
     store.con.execute("INSERT INTO claims (report_id, claim_no, source_id, agency, subject, predicate, object) "
                       "VALUES ('pr-1', 0, 'p-1', 'PARTNER', 'p-target', 'meets', 'p-partner')")
     (case / "reports.jsonl").write_text((case / "reports.jsonl").read_text().replace("Ana usa", "Ana usa ya"))

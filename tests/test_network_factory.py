@@ -64,7 +64,7 @@ class Case:
             for i, (a, b, t, d, ch, lat, lon) in enumerate(self.comms)
         ]
         if rows:
-            con.executemany("INSERT INTO comms VALUES (" + ", ".join(["?"] * 18) + ")", rows)
+            con.executemany("INSERT INTO comms VALUES (" + ", ".join(["?"] * 18) + ", NULL)", rows)
         for eid, schema, props in self.entities:
             con.execute("INSERT INTO entities VALUES (?, ?, ?, ?, NULL, 1)", [eid, schema, eid, json.dumps(props)])
         if self.entity_ids:

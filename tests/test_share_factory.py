@@ -51,7 +51,7 @@ def add_source(
 def add_fix(s: CaseStore, eid: str, sid: str, ident: str, lat: float, lon: float, minutes: int = 0) -> None:
     agency = s.con.execute("SELECT agency FROM sources WHERE source_id = ?", [sid]).fetchone()[0]
     s.con.execute(
-        "INSERT INTO locations VALUES (?, ?, ?, ?, ?, ?, ?, 50.0, ?, NULL, NULL, 1)",
+        "INSERT INTO locations VALUES (?, ?, ?, ?, ?, ?, ?, 50.0, ?, NULL, NULL, 1, NULL)",
         [eid, sid, agency, T0 + timedelta(minutes=minutes), ident, lat, lon, ident],
     )
 
@@ -59,7 +59,7 @@ def add_fix(s: CaseStore, eid: str, sid: str, ident: str, lat: float, lon: float
 def add_call(s: CaseStore, eid: str, sid: str, a: str, b: str, minutes: int = 0, content: str | None = None) -> None:
     agency = s.con.execute("SELECT agency FROM sources WHERE source_id = ?", [sid]).fetchone()[0]
     s.con.execute(
-        "INSERT INTO comms VALUES (?, ?, ?, ?, 60, 'call', ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, NULL, NULL, 1)",
+        "INSERT INTO comms VALUES (?, ?, ?, ?, 60, 'call', ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, NULL, NULL, 1, NULL)",
         [eid, sid, agency, T0 + timedelta(minutes=minutes), a, b, content, a, b],
     )
 
@@ -67,7 +67,7 @@ def add_call(s: CaseStore, eid: str, sid: str, a: str, b: str, minutes: int = 0,
 def add_sighting(s: CaseStore, eid: str, sid: str, subject: str, lat: float, lon: float, note: str | None = None) -> None:
     agency = s.con.execute("SELECT agency FROM sources WHERE source_id = ?", [sid]).fetchone()[0]
     s.con.execute(
-        "INSERT INTO sightings VALUES (?, ?, ?, ?, ?, ?, ?, 0.8, ?, ?, NULL, NULL, 1)",
+        "INSERT INTO sightings VALUES (?, ?, ?, ?, ?, ?, ?, 0.8, ?, ?, NULL, NULL, 1, NULL)",
         [eid, sid, agency, T0, lat, lon, subject, note, subject],
     )
 
@@ -78,10 +78,10 @@ def add_claim(
 ) -> None:
     agency, rel = s.con.execute("SELECT agency, reliability FROM sources WHERE source_id = ?", [sid]).fetchone()
     s.con.execute(
-        "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, NULL, 1)", [rid, sid, agency, T0, credibility, f"report {rid}"]
+        "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, NULL, 1, NULL)", [rid, sid, agency, T0, credibility, f"report {rid}"]
     )
     s.con.execute(
-        "INSERT INTO claims VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, NULL)",
+        "INSERT INTO claims VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, NULL, NULL)",
         [rid, sid, agency, rel, credibility, T0, subject, predicate, obj, lat, lon, radius_m, subject, obj],
     )
 

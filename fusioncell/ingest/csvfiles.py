@@ -539,7 +539,7 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
     except CsvReadError as exc:
         return CsvResult([Problem(spec.file, None, None, str(exc))])
     rejects = _collapse_rejects(staged.rejects, names)
-    base_key = (spec.file, tuple(names))
+    base_key = (spec.table, tuple(names))  # not the file name: deliveries of a kind share compiled SQL
 
     def stage() -> ir.Table:
         # Stripped values computed once, in one projection, for every check and the insert.

@@ -18,14 +18,18 @@ entities can change how its rows read).
 from __future__ import annotations
 
 import hashlib
+import re
 import logging
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
+
+import duckdb
 
 import numpy as np
 import pyarrow as pa
@@ -37,6 +41,7 @@ from fusioncell.ingest.derived import rebuild_identifiers
 from fusioncell.ingest.idnorm import IdNormalizer
 from fusioncell.ingest.jsonl import read_entities, read_reports
 from fusioncell.store.engine import DuckDBEngine, Engine
+from fusioncell.store.schema import DELIVERY_TABLES
 
 if TYPE_CHECKING:  # pragma: no cover
     from fusioncell.store.store import CaseStore
@@ -91,6 +96,8 @@ class IngestSummary:
     engine: str = "duckdb"
     #: rows set aside by ``--quarantine`` in this ingest (``fusioncell rejects`` lists them)
     quarantined: int = 0
+    #: the ``runs`` id of this ingest (None when nothing was loaded); ``deliveries(store, run_id)``
+    run_id: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -300,72 +307,65 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
         "SELECT file, arg_max(sha256, ingested_at) FROM ingest_log GROUP BY file"
     ).fetchall())
     outcomes: list[FileOutcome] = []
-    redone: set[str] = set()
-    failed: set[str] = set()
+    failed: set[str] = set()  # kinds with a failed file
     run_id: str | None = None
+
     def say(msg: str) -> None:
         if not quiet:
             print(msg, file=sys.stderr)
 
-    facts = {f: file_facts(folder / f) for f in FILE_TABLES if (folder / f).is_file()}
+    files = case_files(folder)
+    facts = {f: file_facts(folder / f) for fs in files.values() for f in fs}
     shape = shape_problems({f: x for f, x in facts.items() if f != "case.toml"})
     if shape:
         raise InvalidCase(shape)
-    digests = {f: (facts[f].sha256 if f in facts else None) for f in FILE_TABLES}
-    need = {f: digests[f] != logged.get(f) for f in FILE_TABLES}
-    while True:  # a file is redone when a file it depends on is redone
-        grown = {f: need[f] or any(need[u] for u in UPSTREAM[f]) for f in FILE_TABLES}
-        if grown == need:
-            break
-        need = grown
+    plan = plan_deliveries(files, facts, logged)
+    redone = bool(plan.removed)
+    for kind, tables in FILE_TABLES.items():
+        for file in plan.removed.get(kind, ()):
+            _clear(store, kind, file)
+            outcomes.append(FileOutcome(file, "removed"))
+        if not files[kind] and not plan.removed.get(kind):
+            outcomes.append(FileOutcome(kind, "absent"))
+        for file in files[kind]:
+            t1 = time.perf_counter()
+            if any(u in failed for u in UPSTREAM[kind]):
+                outcomes.append(FileOutcome(file, "skipped"))
+                continue
+            if file not in plan.load:
+                outcomes.append(FileOutcome(file, "unchanged"))
+                continue
+            if run_id is None:
+                run_id = store.new_run("ingest", {"folder": str(folder.resolve()), "engine": eng.name})
+            say(f"ingesting {file} …")
+            digest = facts[file].sha256
+            run = run_id
 
-    for file, tables in FILE_TABLES.items():
-        path = folder / file
-        t1 = time.perf_counter()
-        if any(u in failed for u in UPSTREAM[file]):
-            outcomes.append(FileOutcome(file, "skipped"))
-            continue
-        digest = digests[file]
-        if digest is None:
-            if file in logged:
-                _transaction(store, lambda: _clear(store, file, tables))
-                redone.add(file)
-                outcomes.append(FileOutcome(file, "removed"))
-            else:
-                outcomes.append(FileOutcome(file, "absent"))
-            continue
-        if not need[file]:
-            outcomes.append(FileOutcome(file, "unchanged"))
-            continue
-        if run_id is None:
-            run_id = store.new_run("ingest", {"folder": str(folder.resolve()), "engine": eng.name})
-        say(f"ingesting {file} …")
+            def work() -> int:
+                if file in logged:  # a new delivery has no rows to clear (appends stay proportional to the day)
+                    _clear(store, kind, file)
+                with _row_default(con, tables if kind in MULTI else (), file):
+                    n = _ingest_file(file, folder / file, toml, store, eng, facts[file], quarantine, run, kind)
+                _log_delivery(store, kind, folder / file, digest, n, run, first=logged.get(file) != digest)
+                return n
 
-        def work() -> int:
-            _clear(store, file, tables)
-            n = _ingest_file(file, path, toml, store, eng, facts[file], quarantine, run_id)
-            con.execute(
-                "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?)",
-                [file, digest, n, datetime.now(timezone.utc), run_id],
-            )
-            return n
-
-        try:
-            rows = _transaction(store, work)
-        except _Rollback as rb:
-            failed.add(file)
-            outcomes.append(FileOutcome(file, "failed", rb.rows, time.perf_counter() - t1, rb.problems))
-            continue
-        finally:
-            eng.drop_staged()
-        redone.add(file)
-        outcomes.append(FileOutcome(file, "ingested", rows, time.perf_counter() - t1))
-        say(f"  {file}: {rows:,} rows in {time.perf_counter() - t1:.1f} s")
+            try:
+                rows = _transaction(store, work)
+            except _Rollback as rb:
+                failed.add(kind)
+                outcomes.append(FileOutcome(file, "failed", rb.rows, time.perf_counter() - t1, rb.problems))
+                continue
+            finally:
+                eng.drop_staged()
+            redone = True
+            outcomes.append(FileOutcome(file, "ingested", rows, time.perf_counter() - t1))
+            say(f"  {file}: {rows:,} rows in {time.perf_counter() - t1:.1f} s")
 
     if redone:
         _transaction(store, lambda: rebuild_identifiers(store, eng))
         eng.drop_staged()
-    summary = IngestSummary(toml.case_id, str(store.path), outcomes, time.perf_counter() - t0, eng.name)
+    summary = IngestSummary(toml.case_id, str(store.path), outcomes, time.perf_counter() - t0, eng.name,
+                            run_id=run_id)
     if run_id is not None and store.has_table("rejects"):
         row = con.execute("SELECT count(*) FROM rejects WHERE ingest_run = ?", [run_id]).fetchone()
         summary.quarantined = int(row[0]) if row else 0
@@ -373,6 +373,125 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
     if problems:
         raise InvalidCase(problems)
     return summary
+
+
+#: Kinds of case file that may arrive as several deliveries: ``comms.csv`` and/or
+#: ``comms-LABEL.csv`` (LABEL: a letter or digit, then letters, digits, ``.``, ``_``, ``-``;
+#: typically the delivery date, ``comms-2026-02-01.csv``).
+MULTI = ("comms.csv", "locations.csv", "sightings.csv", "reports.jsonl")
+
+
+def _label_re(kind: str) -> re.Pattern[str]:
+    stem, ext = kind.rsplit(".", 1)
+    return re.compile(rf"{re.escape(stem)}-[A-Za-z0-9][A-Za-z0-9._-]*\.{re.escape(ext)}")
+
+
+_LABELLED = {k: _label_re(k) for k in MULTI}
+
+
+def kind_of(file: str) -> str | None:
+    """The kind of case file a file name is (``comms-2026-02-01.csv`` → ``comms.csv``), or None."""
+    if file in FILE_TABLES:
+        return file
+    return next((k for k, rx in _LABELLED.items() if rx.fullmatch(file)), None)
+
+
+def case_files(folder: Path) -> dict[str, list[str]]:
+    """The case files of a folder by kind: the plain file first, then labelled deliveries by name."""
+    names = sorted(os.listdir(folder))
+    return {kind: ([kind] if kind in names else []) + [n for n in names if kind in _LABELLED
+                                                        and _LABELLED[kind].fullmatch(n)]
+            for kind in FILE_TABLES}
+
+
+@dataclass(frozen=True)
+class DeliveryPlan:
+    """Which files an ingest loads, and which earlier deliveries left the folder."""
+
+    load: frozenset[str]
+    removed: dict[str, list[str]]
+
+
+def plan_deliveries(files: dict[str, list[str]], facts: dict[str, FileFacts],
+                    logged: dict[str, str]) -> DeliveryPlan:
+    """New or changed files load; everything of a kind loads again when a file it depends on does.
+
+    A labelled delivery (``comms-2026-02-01.csv``) is immutable once loaded:
+    changed content is refused, naming the file. The plain file of a kind
+    (``comms.csv``) is the analyst's working copy and is reloaded when it changes.
+    """
+    changed = [Problem(f, None, None, f"{f} was loaded before with other content (sha256 {logged[f][:12]}…, now "
+                                      f"{facts[f].sha256[:12]}…); a delivery is never changed: put corrections "
+                                      "in a new file, or remove it and ingest again")
+               for fs in files.values() for f in fs
+               if f in logged and f != kind_of(f) and logged[f] != facts[f].sha256]
+    if changed:
+        raise InvalidCase(changed)
+    present = {f for fs in files.values() for f in fs}
+    removed = {k: [f for f in sorted(logged) if kind_of(f) == k and f not in present] for k in FILE_TABLES}
+    need = {f: facts[f].sha256 != logged.get(f) for f in present}
+    redo = {k: any(need[f] for f in files[k]) or bool(removed[k]) for k in FILE_TABLES}
+    while True:  # a kind is redone when a kind it depends on is redone
+        grown = {k: redo[k] or any(redo[u] for u in UPSTREAM[k]) for k in FILE_TABLES}
+        if grown == redo:
+            break
+        redo = grown
+    load = {f for k, fs in files.items() for f in fs if need[f] or any(redo[u] for u in UPSTREAM[k])}
+    return DeliveryPlan(frozenset(load), removed)
+
+
+@contextmanager
+def _row_default(con: "duckdb.DuckDBPyConnection", tables: Iterable[str], file: str) -> Iterator[None]:
+    """Rows inserted meanwhile into ``tables`` get ``delivery_id = file`` (a column default: no extra pass)."""
+    tables = [t for t in tables if t in DELIVERY_TABLES]
+    lit = "'" + file.replace("'", "''") + "'"
+    for t in tables:
+        con.execute(f"ALTER TABLE {t} ALTER COLUMN delivery_id SET DEFAULT {lit}")
+    try:
+        yield
+    finally:
+        for t in tables:
+            con.execute(f"ALTER TABLE {t} ALTER COLUMN delivery_id DROP DEFAULT")
+
+
+def _log_delivery(store: "CaseStore", kind: str, path: Path, digest: str, rows: int, run_id: str,
+                  first: bool) -> None:
+    now = datetime.now(timezone.utc)
+    con = store.con
+    con.execute("INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?)", [path.name, digest, rows, now, run_id])
+    quarantined = 0
+    if store.has_table("rejects"):
+        quarantined = int(con.execute("SELECT count(*) FROM rejects WHERE file = ? AND ingest_run = ?",
+                                      [path.name, run_id]).fetchall()[0][0])
+    con.execute("INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [path.name, kind, str(path.resolve()), digest, rows, quarantined, run_id, now, first])
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One loaded case file (a row of the ``deliveries`` table)."""
+
+    delivery_id: str
+    kind: str
+    path: str
+    sha256: str
+    rows: int
+    quarantined: int
+    ingest_run: str
+    loaded_at: datetime
+    #: False when the same content was loaded before and only reloaded because a file it depends on changed.
+    first_load: bool
+
+
+def deliveries(store: "CaseStore", ingest_run: str | None = None) -> list[Delivery]:
+    """The deliveries in the store (those one ingest run loaded, when ``ingest_run`` is given)."""
+    sql = ("SELECT delivery_id, kind, path, sha256, rows, quarantined, ingest_run, loaded_at, first_load "
+           "FROM deliveries")
+    args: list[object] = []
+    if ingest_run is not None:
+        sql += " WHERE ingest_run = ?"
+        args.append(ingest_run)
+    return [Delivery(*r) for r in store.con.execute(sql + " ORDER BY loaded_at, delivery_id", args).fetchall()]
 
 
 #: Rows of these tables that did not come from a case file (``line`` is NULL, e.g.
@@ -385,12 +504,15 @@ _OWN_ROWS = {
 }
 
 
-def _clear(store: "CaseStore", file: str, tables: tuple[str, ...]) -> None:
+def _clear(store: "CaseStore", kind: str, file: str) -> None:
     """Delete what an earlier ingest of ``file`` wrote (only rows from case files)."""
-    for table in tables:
-        where = _OWN_ROWS.get(table, "line IS NOT NULL")
-        store.con.execute(f"DELETE FROM {table} WHERE {where}")
+    for table in FILE_TABLES[kind]:
+        if kind in MULTI:
+            store.con.execute(f"DELETE FROM {table} WHERE delivery_id = ?", [file])
+        else:
+            store.con.execute(f"DELETE FROM {table} WHERE {_OWN_ROWS.get(table, 'line IS NOT NULL')}")
     store.con.execute("DELETE FROM ingest_log WHERE file = ?", [file])
+    store.con.execute("DELETE FROM deliveries WHERE delivery_id = ?", [file])
     if store.has_table("rejects"):
         store.con.execute("DELETE FROM rejects WHERE file = ?", [file])
 
@@ -400,8 +522,20 @@ def _entity_ids(store: "CaseStore") -> frozenset[str]:
 
 
 def _ingest_file(file: str, path: Path, toml: casefile.CaseToml, store: "CaseStore", eng: Engine,
-                 facts: FileFacts, quarantine: bool = False, run_id: str | None = None) -> int:
-    """Ingest one file inside the current transaction; raise _Rollback on problems."""
+                 facts: FileFacts, quarantine: bool = False, run_id: str | None = None,
+                 kind: str | None = None) -> int:
+    """Ingest one file (of ``kind``, default its name) inside the current transaction; raise _Rollback on problems."""
+    con = store.con
+    kind = kind or file
+    try:
+        return _ingest_kind(kind, file, path, toml, store, eng, facts, quarantine, run_id)
+    except duckdb.ConstraintException as exc:  # e.g. a report_id already loaded from another delivery
+        raise _Rollback([Problem(file, None, None, "a row repeats a key already in the store "
+                                                   f"({str(exc).splitlines()[0][:200]})")]) from None
+
+
+def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, store: "CaseStore", eng: Engine,
+                 facts: FileFacts, quarantine: bool, run_id: str | None) -> int:
     con = store.con
 
     def sink(table: str, batch: pa.Table) -> None:
@@ -411,7 +545,7 @@ def _ingest_file(file: str, path: Path, toml: casefile.CaseToml, store: "CaseSto
         finally:
             con.unregister("_fc_batch")
 
-    if file == "case.toml":
+    if kind == "case.toml":
         ids = _entity_ids(store)
         problems = [
             Problem(file, toml.target_lines.get(t) or None, "entity_id",
@@ -428,19 +562,21 @@ def _ingest_file(file: str, path: Path, toml: casefile.CaseToml, store: "CaseSto
         for t in toml.targets:
             con.execute("INSERT INTO targets VALUES (?)", [t])
         return len(toml.targets)
-    if file == "entities.jsonl":
+    if kind == "entities.jsonl":
         res = read_entities(path, file, toml.phone_region, sink)
         if res.problems:
             raise _Rollback(res.problems)
         return res.rows
-    if file == "reports.jsonl":
+    if kind == "reports.jsonl":
         srcs = {r[0]: (r[1], r[2]) for r in con.execute("SELECT source_id, agency, reliability FROM sources").fetchall()}
         norm = IdNormalizer(toml.phone_region, _entity_ids(store))
         rres = read_reports(path, file, srcs, norm, sink)
         if rres.problems:
             raise _Rollback(rres.problems)
         return rres.rows
-    spec = _spec(file)
+    spec = _spec(kind)
+    if file != kind:
+        spec = replace(spec, file=file)
     normalizer = None if spec is SOURCES else IdNormalizer(toml.phone_region, _entity_ids(store))
     known = None if spec is SOURCES else {r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()}
     result = read_csv_file(path, spec, eng, normalizer, known, facts.mixed_newlines, facts.blank_lines,

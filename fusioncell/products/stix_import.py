@@ -309,11 +309,11 @@ def import_bundle(
                              "method": "not disclosed by the partner"})],
             )
         if reports:
-            con.executemany("INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?)", reports)
+            con.executemany("INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)", reports)
         if claims:
-            con.executemany("INSERT INTO claims VALUES (" + ", ".join(["?"] * 18) + ")", claims)
+            con.executemany("INSERT INTO claims VALUES (" + ", ".join(["?"] * 18) + ", NULL)", claims)
         if sightings:
-            con.executemany("INSERT INTO sightings VALUES (" + ", ".join(["?"] * 13) + ")", sightings)
+            con.executemany("INSERT INTO sightings VALUES (" + ", ".join(["?"] * 13) + ", NULL)", sightings)
         _update_identifiers(store, [c[7] for c in claims] + [c[9] for c in claims if c[9]] + [s[6] for s in sightings])
         run_id = store.new_run("import", {"bundle": data.get("id"), "agency": producer, "file": name})
         con.execute(

@@ -57,7 +57,8 @@ TABLES: dict[str, str] = {
         callee_raw VARCHAR,
         start_raw VARCHAR,
         extra JSON,
-        line BIGINT
+        line BIGINT,
+        delivery_id VARCHAR
     """,
     "locations": """
         event_id VARCHAR NOT NULL,
@@ -71,7 +72,8 @@ TABLES: dict[str, str] = {
         identifier_raw VARCHAR,
         observed_raw VARCHAR,
         extra JSON,
-        line BIGINT
+        line BIGINT,
+        delivery_id VARCHAR
     """,
     "sightings": """
         event_id VARCHAR NOT NULL,
@@ -86,7 +88,8 @@ TABLES: dict[str, str] = {
         subject_raw VARCHAR,
         observed_raw VARCHAR,
         extra JSON,
-        line BIGINT
+        line BIGINT,
+        delivery_id VARCHAR
     """,
     "reports": """
         report_id VARCHAR PRIMARY KEY,
@@ -96,7 +99,8 @@ TABLES: dict[str, str] = {
         credibility INTEGER,
         text VARCHAR,
         raw JSON,
-        line BIGINT
+        line BIGINT,
+        delivery_id VARCHAR
     """,
     # One row per claim of a report; grades copied in for convenient weighting.
     "claims": """
@@ -117,7 +121,8 @@ TABLES: dict[str, str] = {
         valid_to TIMESTAMPTZ,
         subject_raw VARCHAR,
         object_raw VARCHAR,
-        raw JSON
+        raw JSON,
+        delivery_id VARCHAR
     """,
     # FollowTheMoney entities as given (validated with followthemoney).
     "entities": """
@@ -154,6 +159,19 @@ TABLES: dict[str, str] = {
         ingested_at TIMESTAMPTZ NOT NULL,
         run_id VARCHAR
     """,
+    # One row per case file loaded (a delivery): its id is the file name in the
+    # case folder; observation rows carry it in ``delivery_id``.
+    "deliveries": """
+        delivery_id VARCHAR PRIMARY KEY,
+        kind VARCHAR NOT NULL,
+        path VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        rows BIGINT NOT NULL,
+        quarantined BIGINT NOT NULL,
+        ingest_run VARCHAR NOT NULL,
+        loaded_at TIMESTAMPTZ NOT NULL,
+        first_load BOOLEAN NOT NULL
+    """,
     "runs": """
         run_id VARCHAR PRIMARY KEY,
         stage VARCHAR NOT NULL,
@@ -171,6 +189,31 @@ OBSERVATION_TIME = {
 }
 
 
+#: Tables whose rows carry the ``delivery_id`` of the case file they came from.
+DELIVERY_TABLES = ("comms", "locations", "sightings", "reports", "claims")
+#: The file each delivery table was filled from before deliveries existed (stores made earlier).
+LEGACY_DELIVERY = {"comms": "comms.csv", "locations": "locations.csv", "sightings": "sightings.csv",
+                   "reports": "reports.jsonl"}
+
+
 def ddl() -> list[str]:
     """``CREATE TABLE IF NOT EXISTS`` statements for every table."""
     return [f"CREATE TABLE IF NOT EXISTS {name} ({cols.strip()})" for name, cols in TABLES.items()]
+
+
+def migrations() -> list[str]:
+    """Bring a store made by an older fusioncell up to this schema (idempotent).
+
+    Stores made before deliveries existed get the ``delivery_id`` column; rows
+    that came from a case file are given the one file of their kind.
+    """
+    out = [f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS delivery_id VARCHAR" for t in DELIVERY_TABLES]
+    for t, file in LEGACY_DELIVERY.items():
+        out.append(f"UPDATE {t} SET delivery_id = '{file}' WHERE delivery_id IS NULL AND line IS NOT NULL")
+    out.append("UPDATE claims SET delivery_id = 'reports.jsonl' WHERE delivery_id IS NULL AND report_id IN "
+               "(SELECT report_id FROM reports WHERE delivery_id = 'reports.jsonl')")
+    kinds = "'sources.csv', 'entities.jsonl', 'case.toml', " + ", ".join(f"'{f}'" for f in LEGACY_DELIVERY.values())
+    out.append("INSERT INTO deliveries SELECT file, file, file, arg_max(sha256, ingested_at), "
+               "arg_max(rows, ingested_at), 0, coalesce(arg_max(run_id, ingested_at), ''), max(ingested_at), true "
+               f"FROM ingest_log WHERE file IN ({kinds}) GROUP BY file")
+    return out

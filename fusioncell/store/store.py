@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from fusioncell.errors import NotFound, StoreBusy, UsageError
-from fusioncell.store.schema import ddl
+from fusioncell.store.schema import ddl, migrations
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +118,15 @@ class CaseStore:
         return store
 
     def init_schema(self) -> None:
+        had_comms = self.has_table("comms")
+        old = had_comms and not self.con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'comms' "
+            "AND column_name = 'delivery_id'").fetchall()[0][0]
         for stmt in ddl():
             self.con.execute(stmt)
+        if old:  # a store made before deliveries existed
+            for stmt in migrations():
+                self.con.execute(stmt)
 
     def close(self) -> None:
         self.con.close()
