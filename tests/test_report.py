@@ -207,7 +207,7 @@ def _store_with_case(tmp_path: Path, n: int = 300) -> CaseStore:
     cs.con.execute(
         """INSERT INTO locations SELECT 'loc-' || i, 'geo-01', 'AG-1',
                   TIMESTAMPTZ '2026-02-01 00:00:00+00' + i * INTERVAL 10 MINUTE, '+523312345678',
-                  19.9 + 0.00001 * i, -103.7, 50.0, NULL, NULL, NULL, i + 2 FROM range(?) t(i)""", [n])
+                  19.9 + 0.00001 * i, -103.7, 50.0, NULL, NULL, NULL, i + 2, NULL FROM range(?) t(i)""", [n])
     return cs
 
 
