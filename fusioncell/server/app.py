@@ -100,6 +100,14 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> JS
                         status_code=status)
 
 
+def _table_page(acc: "View", table: str, sql: str, offset: int, limit: int) -> "Page":
+    """One page of a whole store table (read through the access layer, so audited and filtered)."""
+    with acc.read(table) as cs:
+        total = cs.count(table)
+        items = _rows(cs, f"{sql} LIMIT ? OFFSET ?", [limit, offset])
+    return _page(total, offset, limit, items)
+
+
 def _page(total: int, offset: int, limit: int, items: list[dict[str, Any]]) -> Page:
     return Page(total=total, offset=offset, limit=limit, items=items)
 
@@ -207,20 +215,14 @@ def create_app(store: CaseStore, secret: str | None = None) -> FastAPI:
     @app.get(f"{API}/entities", response_model=Page)
     def entities(offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=MAX_LIMIT),
                  acc: View = Depends(get_access)) -> Page:
-        with acc.read("entities") as cs:
-            total = cs.count("entities")
-            items = _rows(cs, "SELECT entity_id, schema, caption FROM entities ORDER BY entity_id "
-                              "LIMIT ? OFFSET ?", [limit, offset])
-        return _page(total, offset, limit, items)
+        return _table_page(acc, "entities", "SELECT entity_id, schema, caption FROM entities ORDER BY entity_id",
+                           offset, limit)
 
     @app.get(f"{API}/identifiers", response_model=Page)
     def identifiers(offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=MAX_LIMIT),
                     acc: View = Depends(get_access)) -> Page:
-        with acc.read("identifiers") as cs:
-            total = cs.count("identifiers")
-            items = _rows(cs, "SELECT identifier, scheme, n_comms, n_locations FROM identifiers "
-                              "ORDER BY identifier LIMIT ? OFFSET ?", [limit, offset])
-        return _page(total, offset, limit, items)
+        return _table_page(acc, "identifiers", "SELECT identifier, scheme, n_comms, n_locations FROM identifiers "
+                           "ORDER BY identifier", offset, limit)
 
     @app.get(f"{API}/network/ties", response_model=Page)
     def ties(min_strength: float = Query(0.0, ge=0.0, le=1.0), offset: int = Query(0, ge=0),
