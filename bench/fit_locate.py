@@ -57,6 +57,7 @@ def main() -> None:
     ap.add_argument("--families", default="baseline", help="comma-separated world families, or 'all'")
     ap.add_argument("--exclude-family", default=None, help="a family held out of fitting entirely")
     ap.add_argument("--baseline-seeds", default=None, help="seeds for the baseline family (default: --seeds)")
+    ap.add_argument("--more-seeds", default="", help="extra training seeds per family, e.g. 'late-move=6-13;sparse-coverage=6-13'")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--l2", type=float, default=0.3)
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "fusioncell" / "infer" / "locate_model.json"))
@@ -71,7 +72,11 @@ def main() -> None:
     base_seeds = parse_seeds(a.baseline_seeds) if a.baseline_seeds else seeds
     if any(s >= 1000 for s in base_seeds):
         sys.exit("training seeds must be < 1000 (seeds ≥ 1000 are held out)")
-    jobs = [(s, d, modes, f) for f in fams for s in (base_seeds if f == "baseline" else seeds)
+    more = {k: parse_seeds(v) for k, v in (x.split("=") for x in a.more_seeds.split(";") if x)}
+    if any(s >= 1000 for v in more.values() for s in v) or any(k == a.exclude_family for k in more):
+        sys.exit("extra training seeds must be < 1000 and not of the held-out family")
+    jobs = [(s, d, modes, f) for f in fams
+            for s in (base_seeds if f == "baseline" else seeds) + [x for x in more.get(f, []) if x not in seeds]
             for d in a.difficulties.split(",")]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(a.workers) as ex:
@@ -83,7 +88,7 @@ def main() -> None:
     model.meta.update({"fitted": True, "seeds": a.seeds, "difficulties": a.difficulties, "modes": a.modes,
                        "cases": len(cases), "true_place_among_candidates": covered, "l2": a.l2,
                        "families": ",".join(fams), "held_out_family": a.exclude_family,
-                       "baseline_seeds": a.baseline_seeds or a.seeds})
+                       "baseline_seeds": a.baseline_seeds or a.seeds, "more_seeds": a.more_seeds})
     Path(a.out).write_text(model.to_json() + "\n", encoding="utf-8")
     print(f"{len(cases)} cases in {time.perf_counter() - t0:.0f} s; true place among candidates in {covered}")
     for n, b in zip(model.names, model.beta):

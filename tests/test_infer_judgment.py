@@ -47,3 +47,29 @@ def test_four_places_within_500_m_are_one_area_holding_their_sum() -> None:
 def test_places_farther_than_the_link_stay_apart() -> None:
     out = areas([(19.0, -103.0, 100.0, 0.2), (19.0, -102.99, 100.0, 0.1)])  # ~1.05 km apart
     assert [a.members for a in out] == [(0,), (1,)]
+
+
+def test_a_place_she_has_not_slept_at_since_two_nights_elsewhere_is_held_below_six_tenths() -> None:
+    s = Support(frozenset({"SIGINT", "GEOINT"}), False, True, True, superseded_nights=2.0)
+    cap = cap_for(s)
+    assert cap.ceiling == 0.6
+    assert "moved" in (cap.reason or "")
+    # one night elsewhere is a visit, not a move; a sighting of him overrides
+    assert cap_for(Support(frozenset({"SIGINT", "GEOINT"}), False, True, True, superseded_nights=1.0)).ceiling == 1.0
+    assert cap_for(Support(frozenset({"SIGINT", "GEOINT"}), True, True, True, superseded_nights=3.0)).ceiling == 1.0
+
+
+def test_a_place_she_is_overdue_at_is_held_below_seven_tenths() -> None:
+    # she slept here every 2 days over 6 nights; the data end 5 days after the last one
+    late = Support(frozenset({"SIGINT", "HUMINT"}), False, True, True, nights_here=6, usual_interval_days=2.0,
+                   days_since_last=5.0)
+    cap = cap_for(late)
+    assert cap.ceiling == 0.7 and "5.0 days" in (cap.reason or "")
+    # 3 days after a weekly rhythm is on time; two nights are no rhythm; a sighting of him overrides
+    on_time = Support(frozenset({"SIGINT", "HUMINT"}), False, True, True, nights_here=6, usual_interval_days=7.0,
+                      days_since_last=3.0)
+    assert cap_for(on_time).ceiling == 1.0
+    assert cap_for(Support(frozenset({"SIGINT", "HUMINT"}), False, True, True, nights_here=2, usual_interval_days=2.0,
+                           days_since_last=9.0)).ceiling == 1.0
+    assert cap_for(Support(frozenset({"SIGINT", "HUMINT"}), True, True, True, nights_here=6, usual_interval_days=2.0,
+                           days_since_last=5.0)).ceiling == 1.0

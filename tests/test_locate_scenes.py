@@ -225,3 +225,63 @@ def test_plan_says_how_to_find_the_phone_of_a_partner_known_only_by_alias(tmp_pa
     assert ident and ident[0]["person"] == "alias:La Güera"
     assert ident[0]["candidates"][0]["identifier"] == P
     assert ident[0]["candidates"][0]["p"] < 0.9  # inferred from behaviour, not attributed
+
+
+MOTHER = (20.700, -103.340)  # her mother's flat in town, ~3 km from hers
+NEW = (20.400, -102.900)  # ~53 km ESE: a second compound
+
+
+def _partner_path(c: CaseFolder, where) -> None:  # type: ignore[no-untyped-def]
+    """Her phone, a fix every 20 min at ``where(day, hour)`` (``None``: no fix: out of coverage)."""
+    for d in range(DAYS):
+        for h in np.arange(0.0, 24.0, 1 / 3):
+            place = where(d, float(h))
+            if place is not None:
+                c.fix(P, at(d, float(h)), place[0] + 0.0008 * np.sin(7 * h + d), place[1] + 0.0008 * np.cos(5 * h + d),
+                      250.0)
+
+
+def test_evening_visits_on_the_way_to_a_coverage_hole_are_not_nights(tmp_path: Path) -> None:
+    """On her nights away she spends the evening at her mother's (19:00-21:40, located), then drives
+    out of coverage to the compound and is back home at 08:00. The mother's flat sees her at 'night'
+    hours on eight evenings but she never spends the small hours there: the silences belong to the
+    compound, which a weak sighting of her car makes a candidate."""
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        if d in NIGHTS and 19.0 <= h < 21.7:
+            return MOTHER
+        if (d in NIGHTS and h >= 21.7) or ((d - 1) in NIGHTS and h < 8.0):
+            return None
+        return HOME_P
+
+    c = _base(compound_covered=False)
+    _partner_path(c, where)
+    c.report("humint", at(1, 11), 2, [{"subject": "alias:La Güera", "predicate": "uses", "object": "plate:JAL-4821-B"}])
+    c.sighting("plate:JAL-4821-B", at(9, 7.5), COMPOUND[0], COMPOUND[1], 0.5, "pickup blanca")
+    r = _run(c, tmp_path)
+    assert _dist(r["hypotheses"][0], COMPOUND) <= 300, r["hypotheses"][:2]
+    assert _p_near(r, MOTHER) < 0.2
+    kinds = {e["kind"] for h in r["hypotheses"] if _dist(h, MOTHER) <= 500 for e in h["evidence"]}
+    assert "nights_partner" not in kinds
+
+
+def test_after_a_late_move_her_newest_nights_lead(tmp_path: Path) -> None:
+    """She spends nights at the compound every other day until day 15; from day 18 her nights away
+    are at a second compound (he moved). Old nights outnumber new ones three to one; the answer
+    must follow the move, and the old compound must not be held likely."""
+    old, new = [1, 3, 5, 7, 9, 11, 13, 15], [18, 20, 23]
+
+    def where(d: int, h: float) -> tuple[float, float]:
+        for nights, place in ((old, COMPOUND), (new, NEW)):
+            if (d in nights and h >= 20.0) or ((d - 1) in nights and h < 8.0):
+                return place
+        return HOME_P
+
+    c = _base(compound_covered=True)
+    c.towers.append((NEW[0] + 0.012, NEW[1]))  # type: ignore[attr-defined]
+    c.call("+523310009999", "+523310019999", at(3, 12.0), (NEW[0] + 0.012, NEW[1]))
+    _partner_path(c, where)
+    r = _run(c, tmp_path)
+    assert _dist(r["hypotheses"][0], NEW) <= 300, r["hypotheses"][:2]
+    assert _p_near(r, COMPOUND) < 0.5
+    olds = [h for h in r["hypotheses"] if _dist(h, COMPOUND) <= 500]
+    assert olds and any(e["kind"] == "superseded" for e in olds[0]["evidence"])

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fusioncell.infer.circle import Circle
+from fusioncell.infer.nights import stayed_the_night
 from fusioncell.model.grading import grade, weight
 from fusioncell.model.vehicles import Descriptor, describe, p_same
 from fusioncell.spacetime.geo import LocalGrid, haversine_m
@@ -153,7 +154,7 @@ def member_positions(store: CaseStore, circle: Circle, timezone: str) -> Positio
     """
     r = con.execute(q).fetchnumpy()
     n = len(r["lat"])
-    return Positions(
+    pos = Positions(
         identifier=np.asarray(r["identifier"], dtype=object),
         t=np.asarray(r["t"]).astype("datetime64[s]") if n else np.zeros(0, dtype="datetime64[s]"),
         lat=np.asarray(r["lat"], dtype=float),
@@ -166,6 +167,10 @@ def member_positions(store: CaseStore, circle: Circle, timezone: str) -> Positio
         source_id=np.asarray(r["source_id"], dtype=object),
         tz_offset_s=np.asarray(r["tz_offset_s"], dtype=np.int64),
     )
+    # a night is the small hours: an evening visit she left before 01:00 is a visit, not a night
+    pos.night = stayed_the_night(pos.identifier, pos.t, pos.lat, pos.lon, pos.acc_m, pos.fine, pos.night,
+                                 pos.night_key, pos.tz_offset_s)
+    return pos
 
 
 def target_claims(store: CaseStore, circle: Circle) -> Claims:

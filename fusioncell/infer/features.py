@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from fusioncell.infer.circle import Circle
 from fusioncell.infer.evidence import Claims, Positions, Sightings
+from fusioncell.infer.nights import superseded
 from fusioncell.spacetime.coverage import Coverage
 from fusioncell.spacetime.geo import haversine_m
 
@@ -43,8 +44,10 @@ FEATURES: dict[str, str] = {
     "home_of_member": "the place is a circle member's own home (relevance-weighted)",
     "remote": "isolated place: at most two cell sites within 3 km",
     "staleness": "days since the latest night-time evidence here, beyond a week (log)",
+    "superseded": "his partner's away nights at other places since her latest night here (log): he may have moved",
+    "vague": "how vague the place is: log of its radius over 300 m (a point guessed inside a wide area is rarely the spot)",
 }
-NONNEG = {n: n not in ("home_of_member", "remote", "staleness") for n in FEATURES}
+NONNEG = {n: n not in ("home_of_member", "remote", "staleness", "superseded", "vague") for n in FEATURES}
 #: Prior mean of each coefficient (the fit's L2 penalty pulls toward it, see
 #: :func:`fusioncell.infer.choice.fit_choice_model`). Claims enter as log-odds
 #: from the Admiralty table, so their coefficient is 1 by construction; a
@@ -351,6 +354,9 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
             _cite_presence(acc, "nights_others", Kg * base * (1.0 - gpw)[None, :], Kg, K, idx, starts, idents, ctx,
                            night, fine, windows=False)
     acc.put("nights_others", np.log1p(others_total))
+    # her away nights elsewhere since her latest night here (a late move)
+    ps = pos.fine & pos.night & (pw > 0.05) & (rel > 0) & _away_mask(ctx)
+    acc.put("superseded", np.log1p(superseded(K[:, ps], pos.night_key[ps], pw[ps])))
     # convergence: distinct members located here by handset fixes (in town everyone shares cells)
     pres = (K > 0.5) & (pos.fine & (rel > 0))[None, :]
     inv = np.unique(idents, return_inverse=True)[1].ravel()
@@ -442,22 +448,15 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     it only if she switched her phone off on purpose (``silent_reach``, a
     separate feature the model weighs on its own). Each silent night's
     weight is shared among the candidates of its kind reachable in it, so a
-    silence explained by several places favours none.
+    silence explained by several places favours none. (Counting it in full
+    for each was tried: the fit then gave silences no weight at all, since
+    every blind place in reach got the same value.)
     """
     pos = ctx.pos
     m = clat.size
-    if m == 0 or ctx.tz_offset_s is None:
+    if m == 0:
         return
-    before, after, ids, gap = _silences(ctx)
-    t0 = pos.t[before].astype("datetime64[s]").astype(np.int64) + ctx.tz_offset_s[before]
-    t1 = pos.t[after].astype("datetime64[s]").astype(np.int64) + ctx.tz_offset_s[after]
-    # the gap covers the small hours of some night: the first 01:00 (local) at or after
-    # the last fix, and 04:00 after it, both fall inside the gap
-    h0, h1 = SILENT_CORE_H[0] * 3600, SILENT_CORE_H[1] * 3600
-    core_start = -((h0 - t0) // 86400) * 86400 + h0
-    covers = core_start + (h1 - h0) <= t1
-    pw = np.array([ctx.partner_share.get(str(i), 0.0) * ctx.relevance.get(str(i), 0.0) for i in ids], dtype=float)
-    sel = covers & (gap >= SILENT_MIN_S) & (pw > 0.05)
+    sel, ids, pw, before, after, gap = partner_silent_nights(ctx)
     if not sel.any():
         return
     if ctx.coverage is not None and ctx.coverage.known:
@@ -485,6 +484,30 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
             ev = np.concatenate([b[mask[ci] > 0.5], a[mask[ci] > 0.5]])
             acc.cite(int(ci), fname, (float(score[ci]), ", ".join(sorted({str(i) for i in ids[sel][mask[ci] > 0.5]})),
                                       [str(e) for e in pos.event_id[ev][:6]], sorted({str(s) for s in pos.source_id[ev]})))
+
+
+def partner_silent_nights(ctx: EvidenceContext) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.str_], FloatArray,
+                                                         npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray]:
+    """His partner's silent nights among all handset gaps: (selected, identifier, partner weight, before, after, gap s).
+
+    A silent night is a gap of at least ``SILENT_MIN_S`` between two fixes of
+    a handset that is (probably) hers, covering the small hours of some
+    night: the first 01:00 (local) at or after the last fix, and 04:00
+    after it, both fall inside the gap.
+    """
+    pos = ctx.pos
+    before, after, ids, gap = _silences(ctx)
+    if ctx.tz_offset_s is None or before.size == 0:
+        return np.zeros(before.size, dtype=bool), ids, np.zeros(before.size), before, after, gap
+    t0 = pos.t[before].astype("datetime64[s]").astype(np.int64) + ctx.tz_offset_s[before]
+    t1 = pos.t[after].astype("datetime64[s]").astype(np.int64) + ctx.tz_offset_s[after]
+    h0, h1 = SILENT_CORE_H[0] * 3600, SILENT_CORE_H[1] * 3600
+    core_start = -((h0 - t0) // 86400) * 86400 + h0
+    covers = core_start + (h1 - h0) <= t1
+    uniq, inv = np.unique(ids, return_inverse=True)  # per handset, not per gap
+    pw = np.array([ctx.partner_share.get(str(u), 0.0) * ctx.relevance.get(str(u), 0.0) for u in uniq],
+                  dtype=float)[inv.ravel()] if ids.size else np.zeros(0)
+    return covers & (gap >= SILENT_MIN_S) & (pw > 0.05), ids, pw, before, after, gap
 
 
 def _silent_windows(acc: _Acc, mask: FloatArray, pos: Positions, b: npt.NDArray[np.int64],
@@ -610,4 +633,5 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     _sighting_features(acc, clat, clon, ctx.sights)
     _claim_features(acc, clat, clon, ctx.claims)
     _derived_features(acc, clat, clon, ctx)
+    acc.put("vague", np.log(np.maximum(radius, 300.0) / 300.0))
     return CandidateSet(clat, clon, radius, [c.origin for c in cands], acc.F, acc.support, acc.windows, acc.last_seen)

@@ -7,7 +7,9 @@ Two rules sit between the fitted model and the answer:
   (disciplines such as SIGINT, IMINT, HUMINT, GEOINT) or includes a direct
   sighting of him; and a place that only non-partner members' movements
   support (lieutenants, couriers, relatives — people with reasons of their
-  own to be there) is held below 0.8. The probability taken away goes to
+  own to be there) is held below 0.75; and a place his partner has not
+  slept at since she spent two or more away nights elsewhere is held below
+  0.6 (he may have moved). The probability taken away goes to
   "elsewhere" (we cannot say where), never to another place. The evidence
   chain says what would lift the cap.
 * **Read areas, not points.** Hypotheses whose centres lie within
@@ -37,6 +39,11 @@ AREA_LINK_M = 500.0
 CAP_SINGLE_TYPE = 0.85
 #: The most a place may get when only non-partner members' movements support it.
 CAP_OTHERS_ONLY = 0.75
+#: The most a place may get when his partner has since spent this many away nights elsewhere.
+CAP_SUPERSEDED, SUPERSEDED_NIGHTS = 0.6, 1.5
+#: The most a place may get when his partner is overdue there: no night here for ``OVERDUE_FACTOR`` times
+#: her usual interval between nights here (and at least ``OVERDUE_MIN_DAYS``), counted over ≥ 3 nights.
+CAP_OVERDUE, OVERDUE_FACTOR, OVERDUE_MIN_DAYS = 0.7, 2.0, 3.0
 #: Evidence items weaker than this (nats) do not count as support.
 SUPPORT_MIN_WEIGHT = 0.3
 
@@ -49,6 +56,10 @@ class Support:
     sighted_him: bool
     partner_evidence: bool
     person_evidence: bool  # any circle member's movements at all
+    superseded_nights: float = 0.0  # her away nights elsewhere since her latest night here (partner-weighted)
+    nights_here: int = 0  # distinct nights of hers seen (or silent) here
+    usual_interval_days: float = float("nan")  # median days between those nights
+    days_since_last: float = float("nan")  # from her latest night here to the end of the data
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +108,18 @@ def cap_for(s: Support) -> Cap:
         reason = (f"held below {CAP_OTHERS_ONLY:.2f}: only associates' movements support it (they may have reasons of "
                   "their own to be here, e.g. a decoy or meeting house); his partner was not located here")
         hints.insert(0, "his partner located here at night")
+    overdue = (s.nights_here >= 3 and s.days_since_last >= OVERDUE_MIN_DAYS
+               and s.days_since_last >= OVERDUE_FACTOR * s.usual_interval_days)
+    if overdue and not s.sighted_him and ceiling > CAP_OVERDUE:
+        ceiling = CAP_OVERDUE
+        reason = (f"held below {CAP_OVERDUE:.2f}: his partner has not spent a night here for {s.days_since_last:.1f} days, "
+                  f"though she came about every {s.usual_interval_days:.1f} days; he may have moved")
+        hints.insert(0, "a recent night of his partner here, or a sighting of him")
+    if s.superseded_nights >= SUPERSEDED_NIGHTS and not s.sighted_him and ceiling > CAP_SUPERSEDED:
+        ceiling = CAP_SUPERSEDED
+        reason = (f"held below {CAP_SUPERSEDED:.2f}: since her latest night here his partner has spent "
+                  f"{s.superseded_nights:.0f} nights away elsewhere; he may have moved")
+        hints.insert(0, "his partner (or he) seen here again at night")
     return Cap(ceiling, reason, tuple(hints))
 
 

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from fusioncell.errors import NotFound
+from fusioncell.infer.blind import blind_spots
 from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import Circle, target_circle
 from fusioncell.infer.evidence import (
@@ -61,7 +62,7 @@ DEFAULT_BETA = {
     "nights_partner": 1.5, "nights_partner_coarse": 0.6, "nights_others": 0.3, "days_fine": 0.4,
     "days_coarse": 0.2, "convergence": 0.5, "dark": 0.5, "silent_nights": 0.5, "silent_reach": 0.1, "sighting_him": 1.5,
     "sighting_vehicle": 0.6, "claims": 0.5, "isolated_nights": 0.5, "lead_margin": 0.5, "home_of_member": -2.0,
-    "remote": 0.2, "staleness": -0.3,
+    "remote": 0.2, "staleness": -0.3, "superseded": -0.5, "vague": -0.5,
 }
 
 EVIDENCE_SUMMARY = {
@@ -202,7 +203,28 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
                 partner = True
             if fname == "sighting_him":
                 sighted = True
-    return Support(frozenset(disc), sighted, partner, person)
+    moved = float(np.expm1(an.candidates.features[i, names.index("superseded")]))
+    n, usual, since = night_rhythm(an.candidates.windows[i], an.as_of)
+    return Support(frozenset(disc), sighted, partner, person, moved, n, usual, since)
+
+
+def night_rhythm(windows: list[tuple[np.datetime64, np.datetime64]], end: datetime) -> tuple[int, float, float]:
+    """(distinct nights, median days between them, days from the latest to ``end``) of her nights at a place.
+
+    >>> w = [(np.datetime64("2026-07-0%dT03:00" % d), np.datetime64("2026-07-0%dT05:00" % d)) for d in (1, 3, 5)]
+    >>> night_rhythm(w, datetime(2026, 7, 9, 5, 0, tzinfo=timezone.utc))
+    (3, 2.0, 4.0)
+    """
+    if not windows:
+        return 0, float("nan"), float("nan")
+    ends = np.array([w[1] for w in windows], dtype="datetime64[s]").astype(np.int64)
+    # nights: windows ending more than 12 h apart are different nights
+    ends = np.sort(ends)
+    nights = ends[np.r_[True, np.diff(ends) > 12 * 3600]]
+    t_end = (end if end.tzinfo else end.replace(tzinfo=timezone.utc)).timestamp()
+    since = (t_end - float(nights[-1])) / 86400.0
+    usual = float(np.median(np.diff(nights))) / 86400.0 if nights.size >= 2 else float("nan")
+    return int(nights.size), usual, since
 
 
 def _label(cs: CandidateSet, i: int, circle: Circle, homes: dict[str, tuple[float, float, float]],
@@ -348,6 +370,12 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
         for k, a in enumerate(areas([(float(cs.lat[j]), float(cs.lon[j]), float(cs.radius_m[j]), float(p[j]))
                                      for j in range(cs.lat.size)])[:top], start=1)
     ]
+    result["blind_spots"] = [
+        {"lat": round(b.lat, 4), "lon": round(b.lon, 4), "radius_m": int(round(b.radius_m, -2)),
+         "area_km2": round(b.area_km2, 1), "silent_nights": b.nights, "of_silent_nights": b.of_nights,
+         "last_night": _iso(b.last_night, tz)}
+        for b in blind_spots(an.context)
+    ]
     result["circle"] = [
         {"identifier": m.identifier, "person": m.person, "role": m.role, "relevance": round(m.relevance, 3)}
         for m in sorted(circle.members.values(), key=lambda m: -m.relevance)[:15]
@@ -389,4 +417,11 @@ def render_text(result: dict[str, Any]) -> str:
             if h.get("would_change"):
                 lines.append(f"     would change it: {h['would_change'][0]}")
     lines.append(f"Elsewhere (somewhere the evidence does not reach): p={result.get('elsewhere', 0):.2f}")
+    spots = result.get("blind_spots") or []
+    if spots:
+        lines.append("Where her silent nights point (coverage holes no phone can show; an aerial pass would test them):")
+        for k, b in enumerate(spots, start=1):
+            lines.append(f"  {k}. {b['lat']:.4f}, {b['lon']:.4f} within {b['radius_m'] / 1000:.1f} km (~{b['area_km2']:.0f} km²) — "
+                         f"explains {b['silent_nights']} of her {b['of_silent_nights']} silent nights, "
+                         f"the latest ending {b['last_night']}")
     return "\n".join(lines)

@@ -28,11 +28,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from fusioncell.infer.blind import blind_spots
 from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import Circle, away_night_fraction, remote_night_fraction
 from fusioncell.infer.evidence import member_positions
 from fusioncell.infer.features import FEATURES
-from fusioncell.infer.locate import analyse, load_model, partner_share, posterior
+from fusioncell.infer.locate import Analysis, analyse, load_model, partner_share, posterior
 from fusioncell.spacetime.geo import haversine_m
 from fusioncell.store import CaseStore
 
@@ -229,7 +230,25 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
     for rank, r in enumerate(recs[:budget], start=1):
         out.append({"rank": rank, **r})
     return {"case": info.case_id, "target": tgt, "uncertainty_bits": round(_entropy(prior), 3),
-            "recommendations": out, "identify": people_to_identify(circle, tracked)}
+            "recommendations": out, "identify": people_to_identify(circle, tracked),
+            "imagery": imagery_tasks(an)}
+
+
+def imagery_tasks(an: Analysis) -> list[dict[str, Any]]:
+    """Coverage holes her silent nights point into: places no handset can show, for an aerial pass.
+
+    Tracking another phone cannot see inside a hole; imagery can (a vehicle of
+    the circle parked there at night). One task per blind spot of
+    :func:`fusioncell.infer.blind.blind_spots`, most nights first.
+    """
+    return [
+        {"lat": round(b.lat, 4), "lon": round(b.lon, 4), "radius_m": int(round(b.radius_m, -2)),
+         "area_km2": round(b.area_km2, 1),
+         "why": (f"{b.nights} of his partner's {b.of_nights} silent nights are explained by this coverage hole "
+                 "(out of coverage, reachable in the gap); no handset can show it: an aerial pass over it would "
+                 "test it (vehicles of the circle parked there at night)")}
+        for b in blind_spots(an.context)
+    ]
 
 
 def people_to_identify(circle: Circle, tracked: set[str]) -> list[dict[str, Any]]:
@@ -272,4 +291,6 @@ def render_text(result: dict[str, Any]) -> str:
     for x in result.get("identify") or []:
         cands = ", ".join(f"{c['identifier']} (p={c['p']:.2f})" for c in x["candidates"])
         lines.append(f"To identify first: the phone of {x['person']} ({x['role']}) — candidates {cands}; {x['how']}.")
+    for k, x in enumerate(result.get("imagery") or [], start=1):
+        lines.append(f"Imagery {k}: {x['lat']:.4f}, {x['lon']:.4f} within {x['radius_m'] / 1000:.1f} km — {x['why']}.")
     return "\n".join(lines)

@@ -1,0 +1,100 @@
+"""Where a night was spent (fusioncell.infer.nights): the small hours decide; later nights elsewhere supersede.
+
+The expected values come from the definition: a night-time fix counts as a
+night at its place when its owner is still there at 01:00 (evening fixes) or
+was already there at 04:00 (early-morning fixes), as the next or previous
+fix shows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+from fusioncell.infer.nights import stayed_the_night, superseded
+
+TZ = timezone(timedelta(hours=-6))
+HOME = (20.680, -103.360)
+EVENING = (20.700, -103.340)  # ~3 km from home: her mother's flat
+FAR = (20.350, -103.600)  # ~44 km: a compound
+
+
+def _fixes(rows: list[tuple[str, int, float, tuple[float, float]]], acc: float = 100.0) -> dict[str, np.ndarray]:
+    """rows: (identifier, day, local hour, place) -> the arrays stayed_the_night takes."""
+    ts, nk, off, lat, lon, ident = [], [], [], [], [], []
+    for who, day, hour, (la, lo) in rows:
+        local = datetime(2026, 2, 2, tzinfo=TZ) + timedelta(days=day, hours=hour)
+        ts.append(np.datetime64(local.astimezone(timezone.utc).replace(tzinfo=None), "s"))
+        evening_of = (local - timedelta(hours=12)).date()
+        nk.append((evening_of - datetime(1970, 1, 1).date()).days)
+        off.append(-6 * 3600)
+        lat.append(la)
+        lon.append(lo)
+        ident.append(who)
+    hours = np.array([r[2] for r in rows]) % 24
+    return {"identifier": np.array(ident, dtype=object), "t": np.array(ts, dtype="datetime64[s]"),
+            "lat": np.array(lat), "lon": np.array(lon), "acc_m": np.full(len(rows), acc),
+            "fine": np.ones(len(rows), dtype=bool), "night": (hours >= 21) | (hours < 6),
+            "night_key": np.array(nk, dtype=np.int64), "tz_offset_s": np.array(off, dtype=np.int64)}
+
+
+def test_an_evening_visit_she_left_before_one_is_not_a_night() -> None:
+    # 21:00 and 21:40 at her mother's, then nothing until 07:00 at the far compound
+    f = _fixes([("p", 0, 21.0, EVENING), ("p", 0, 21.67, EVENING), ("p", 1, 7.0, FAR)])
+    assert stayed_the_night(**f).tolist() == [False, False, False]
+
+
+def test_an_evening_fix_where_she_still_is_at_two_is_a_night() -> None:
+    f = _fixes([("p", 0, 21.0, EVENING), ("p", 0, 23.0, EVENING), ("p", 1, 2.0, EVENING), ("p", 1, 5.5, EVENING)])
+    assert stayed_the_night(**f).tolist() == [True, True, True, True]
+
+
+def test_moving_on_at_half_past_ten_makes_only_the_second_place_the_night() -> None:
+    f = _fixes([("p", 0, 21.0, EVENING), ("p", 0, 22.5, FAR), ("p", 1, 2.0, FAR), ("p", 1, 5.0, FAR)])
+    assert stayed_the_night(**f).tolist() == [False, True, True, True]
+
+
+def test_leaving_at_five_makes_the_next_morning_fix_not_a_night() -> None:
+    # at the compound through the small hours; at 05:30 she is back near home
+    f = _fixes([("p", 0, 23.0, FAR), ("p", 1, 3.0, FAR), ("p", 1, 5.5, HOME)])
+    assert stayed_the_night(**f).tolist() == [True, True, False]
+
+
+def test_a_silent_night_at_the_same_place_keeps_the_benefit_of_the_doubt() -> None:
+    # phone off from 22:00 to 07:00, seen at the same flat before and after: she slept there
+    f = _fixes([("p", 0, 21.5, EVENING), ("p", 1, 7.0, EVENING)])
+    assert stayed_the_night(**f).tolist() == [True, False]  # 07:00 is not night-time at all
+
+
+def test_the_end_of_the_data_keeps_the_benefit_of_the_doubt_and_people_are_separate() -> None:
+    # p's last fix is an evening one; q's fixes at the far place must not count as p's next fix
+    f = _fixes([("p", 0, 22.0, EVENING), ("q", 1, 2.0, FAR)])
+    assert stayed_the_night(**f).tolist() == [True, True]
+
+
+def test_call_records_are_left_as_they_are() -> None:
+    f = _fixes([("p", 0, 21.0, EVENING), ("p", 1, 7.0, FAR)])
+    f["fine"] = np.array([False, True])
+    assert stayed_the_night(**f).tolist() == [True, False]
+
+
+def test_superseded_counts_nights_elsewhere_after_the_latest_night_here() -> None:
+    # nights 1..6; place A on nights 1, 2, 3; place B on nights 4, 5; night 6 at neither (a third place)
+    nk = np.array([1, 2, 3, 4, 5, 6])
+    K = np.array([[1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 0]], dtype=float)
+    out = superseded(K, nk, np.ones(6))
+    assert out.tolist() == [3.0, 1.0]
+
+
+def test_superseded_weighs_each_night_once_by_how_surely_the_phone_is_hers() -> None:
+    # night 2 has two fixes, one of them at B; every fix is hers with probability 0.5
+    nk = np.array([1, 2, 2, 3])
+    K = np.array([[1, 0, 0, 0], [0, 0.8, 0, 0]], dtype=float)
+    out = superseded(K, nk, np.full(4, 0.5))
+    # A: nights 2 and 3 came after its night 1 (0.5 each); B: night 3 after its night 2
+    assert out.tolist() == [1.0, 0.5]
+
+
+def test_a_place_never_visited_at_night_has_nothing_to_supersede() -> None:
+    assert superseded(np.zeros((1, 3)), np.array([1, 2, 3]), np.ones(3)).tolist() == [0.0]
