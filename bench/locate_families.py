@@ -69,7 +69,9 @@ def evaluate(job: tuple[str, int, str, int]) -> dict[str, Any]:
     out["partner"] = {"top1": bool(errs and errs[0] <= HIT_M), "hit3": bool(any(e <= HIT_M for e in errs[:3])),
                       "p1": hyps[0]["probability"] if hyps else 0.0,
                       "area_p1": (r.get("areas") or [{}])[0].get("probability", 0.0),
-                      "calib": [(h["probability"], e <= HIT_M) for h, e in zip(hyps, errs)]}
+                      "calib": [(h["probability"], e <= HIT_M) for h, e in zip(hyps, errs)],
+                      # the first blind spot (coverage hole her silent nights point into) holds him
+                      "blind": [bool(_err(b["lat"], b["lon"], truth) <= b["radius_m"]) for b in r.get("blind_spots", [])[:1]]}
     sstore, struth = seed_case(seed, diff, family)
     with CaseStore.open(sstore) as cs:
         for name, fn in (("overnight", baseline_overnight), ("best_claim", baseline_best_claim)):
@@ -82,8 +84,8 @@ def evaluate(job: tuple[str, int, str, int]) -> dict[str, Any]:
 def table(res: list[dict[str, Any]], title: str) -> list[str]:
     lines = [f"**{title}**", "",
              "| family | difficulty | n | top-1 | hit@3 | Brier | ECE | confident errors p≥0.8 | p≥0.9 | "
-             "loop solved ≤1 / ≤2 / ≤3 rounds | baselines (overnight / best claim) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "loop solved ≤1 / ≤2 / ≤3 rounds | baselines (overnight / best claim) | blind spot holds him |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     keys = sorted({(r["family"], r["difficulty"]) for r in res})
     for fam, d in keys:
         rs = [r for r in res if r["family"] == fam and r["difficulty"] == d]
@@ -96,7 +98,9 @@ def table(res: list[dict[str, Any]], title: str) -> list[str]:
         solved = " / ".join(f"{np.mean([x is not None and x <= k for x in rounds]):.2f}" for k in (1, 2, 3))
         lines.append(f"| {fam} | {d} | {len(rs)} | {np.mean([r['partner']['top1'] for r in rs]):.2f} | "
                      f"{np.mean([r['partner']['hit3'] for r in rs]):.2f} | {brier:.3f} | {e:.3f} | **{ce8}** | **{ce9}** | "
-                     f"{solved} | {np.mean([r['overnight'] for r in rs]):.2f} / {np.mean([r['best_claim'] for r in rs]):.2f} |")
+                     f"{solved} | {np.mean([r['overnight'] for r in rs]):.2f} / {np.mean([r['best_claim'] for r in rs]):.2f} | "
+                     f"{sum(x for r in rs for x in r['partner'].get('blind', []))} of "
+                     f"{sum(len(r['partner'].get('blind', [])) for r in rs)} |")
     pairs = [pp for r in res for pp in r["partner"]["calib"]]
     e, tab = ece(pairs)
     ce9 = sum(1 for r in res if r["partner"]["p1"] >= 0.9 and not r["partner"]["top1"])
