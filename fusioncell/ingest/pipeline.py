@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
 import duckdb
 
@@ -98,6 +98,8 @@ class IngestSummary:
     quarantined: int = 0
     #: the ``runs`` id of this ingest (None when nothing was loaded); ``deliveries(store, run_id)``
     run_id: str | None = None
+    #: alerts the standing watches raised on this ingest's new deliveries (fusioncell.watch)
+    alerts: list[Any] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -120,6 +122,8 @@ class IngestSummary:
         if self.quarantined:
             loaded = sum(f.rows for f in done)
             text += f"; loaded {loaded:,}, quarantined {self.quarantined:,} (see: fusioncell rejects)"
+        if self.alerts:
+            text += f"; {len(self.alerts)} alert{'s' if len(self.alerts) != 1 else ''} (see: fusioncell alerts)"
         return text + f" in {self.seconds:.1f} s -> {self.store}"
 
 
@@ -364,8 +368,9 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
     if redone:
         _transaction(store, lambda: rebuild_identifiers(store, eng))
         eng.drop_staged()
+    fired = _evaluate_watches(store, run_id) if run_id is not None and not failed else []
     summary = IngestSummary(toml.case_id, str(store.path), outcomes, time.perf_counter() - t0, eng.name,
-                            run_id=run_id)
+                            run_id=run_id, alerts=fired)
     if run_id is not None and store.has_table("rejects"):
         row = con.execute("SELECT count(*) FROM rejects WHERE ingest_run = ?", [run_id]).fetchone()
         summary.quarantined = int(row[0]) if row else 0
@@ -373,6 +378,16 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
     if problems:
         raise InvalidCase(problems)
     return summary
+
+
+def _evaluate_watches(store: "CaseStore", run_id: str) -> list[Any]:
+    """Standing watches on the rows first loaded by this run (inside the ingest's transaction)."""
+    if not store.has_table("watches"):
+        return []
+    from fusioncell.watch.alerts import evaluate_watches
+
+    new = [d.delivery_id for d in deliveries(store, run_id) if d.first_load and d.kind in MULTI]
+    return _transaction(store, lambda: evaluate_watches(store, new, run_id))
 
 
 #: Kinds of case file that may arrive as several deliveries: ``comms.csv`` and/or
