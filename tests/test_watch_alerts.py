@@ -236,3 +236,17 @@ def test_cli_watch_add_place_with_a_negative_longitude_and_a_bad_person(tmp_path
     assert r.stdout.startswith("w-1 place 19.94000,-103.75000 r 500 m")
     r = CliRunner().invoke(app, ["watch", "list", str(store), "--format", "json"])
     assert json.loads(r.stdout)["watches"][0]["radius_m"] == 500
+
+
+def test_cli_ingest_prints_the_alerts_of_the_new_delivery(tmp_path: Path) -> None:
+    c = _base()
+    folder = c.write(tmp_path / "case")
+    store = tmp_path / "s.duckdb"
+    assert CliRunner().invoke(app, ["ingest", str(folder), "--store", str(store)]).exit_code == 0
+    assert CliRunner().invoke(app, ["watch", "add", str(store), "identifier", W]).exit_code == 0
+    c.call(C, W, at(5, 9))
+    c.deliver(folder, "2026-02-07")
+    r = CliRunner().invoke(app, ["ingest", str(folder), "--store", str(store)])
+    assert r.exit_code == 0, r.output
+    assert "1 alert (see: fusioncell alerts)" in r.stdout
+    assert "w-1 identifier in comms-2026-02-07.csv: masked:phone-" in r.stdout and W not in r.stdout
