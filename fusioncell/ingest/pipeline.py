@@ -368,6 +368,10 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
     if redone:
         _transaction(store, lambda: rebuild_identifiers(store, eng))
         eng.drop_staged()
+    if run_id is not None and not failed:
+        from fusioncell.ingest.flags import flag_rows
+
+        _transaction(store, lambda: flag_rows(store, run_id))
     fired = _evaluate_watches(store, run_id) if run_id is not None and not failed else []
     summary = IngestSummary(toml.case_id, str(store.path), outcomes, time.perf_counter() - t0, eng.name,
                             run_id=run_id, alerts=fired)
