@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from fusioncell.ingest.flags import flag_counts
+from fusioncell.ingest.freshness import derived_status, render_status
 
 if TYPE_CHECKING:  # pragma: no cover
     from fusioncell.store.store import CaseStore
@@ -94,6 +95,7 @@ def case_summary(store: "CaseStore") -> dict[str, Any]:
         "entities": {"total": counts["entities"], "by_schema": schemata},
         "files": files,
         "flags": flag_counts(store),
+        "derived": [x.to_dict() for x in derived_status(store)],
         "quarantined": int(con.execute("SELECT count(*) FROM rejects").fetchone()[0]) if store.has_table("rejects") else 0,
     }
 
@@ -130,6 +132,10 @@ def render_summary(d: dict[str, Any]) -> str:
     flags = {k: v for k, v in (d.get("flags") or {}).items() if v}
     if flags:
         con.print("Flagged rows (kept; legal but odd): " + ", ".join(f"{k} {v:,}" for k, v in flags.items()))
+    if d.get("derived"):
+        con.print("Derived results:")
+        for line in render_status(d["derived"]):
+            con.print(line, overflow="fold", markup=False)
     if d.get("quarantined"):
         con.print(f"Quarantined rows: {d['quarantined']:,} (set aside by ingest --quarantine; fusioncell rejects lists them)")
     return buf.getvalue()
