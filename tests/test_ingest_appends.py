@@ -69,3 +69,22 @@ def test_a_bad_second_delivery_leaves_the_store_as_before(tmp_path: Path) -> Non
     assert "comms-2026-02-22.csv" in str(exc.value)
     assert sorted(store.con.execute("SELECT event_id, delivery_id FROM comms").fetchall()) == snapshot
     assert store.con.execute("SELECT count(*) FROM deliveries WHERE delivery_id LIKE 'comms-%'").fetchone() == (0,)
+
+
+def test_an_append_merges_identifiers_equal_to_a_full_rebuild(tmp_path: Path) -> None:
+    """Appends extend ``identifiers`` from the day's rows only; the table must equal a rebuild from everything."""
+    from fusioncell.ingest.derived import rebuild_identifiers
+    from fusioncell.store.engine import DuckDBEngine
+
+    case = _case(tmp_path)
+    store = CaseStore.memory()
+    ingest_case(case, store)
+    # a known number again (counts add, last_seen widens), a new one, a self-call
+    _delivery(case, "comms-2026-02-21.csv", NEW_CALL + NEW_CALL.replace("c-9001", "c-9002").replace(
+        "+52 33 9999 0000", "33 1234 5678"))
+    ingest_case(case, store)
+    sql = "SELECT * FROM identifiers ORDER BY identifier"
+    merged = store.con.execute(sql).fetchall()
+    assert ("+523399990000",) in [(r[0],) for r in merged]
+    rebuild_identifiers(store, DuckDBEngine(store.con))
+    assert merged == store.con.execute(sql).fetchall()

@@ -28,14 +28,21 @@ def scheme_expr(ident: ir.StringValue) -> ir.StringValue:
     return ibis.cases(*branches, else_="entity")
 
 
-def identifiers_expr(eng: Engine) -> ir.Table:
-    """The ``identifiers`` table as an Ibis expression over the store tables."""
+def identifiers_expr(eng: Engine, deliveries: list[str] | None = None) -> ir.Table:
+    """The ``identifiers`` table as an Ibis expression over the store tables.
+
+    With ``deliveries``, only the rows of those deliveries (and no entity
+    declarations): the part an append adds, merged by :func:`extend_identifiers`.
+    """
     ts = "timestamp('UTC')"
     comms = eng.table("comms")
     loc = eng.table("locations")
     sig = eng.table("sightings")
     cl = eng.table("claims")
     ei = eng.table("entity_identifiers")
+    if deliveries is not None:
+        comms, loc, sig, cl = (t.filter(t.delivery_id.isin(deliveries)) for t in (comms, loc, sig, cl))
+        ei = ei.filter(ibis.literal(False))
 
     def part(t: ir.Table, ident: ir.StringValue, when: ir.Value | None, kind: str) -> ir.Table:
         return t.select(
@@ -85,3 +92,25 @@ def rebuild_identifiers(store: "CaseStore", eng: Engine) -> int:
     """Recompute ``identifiers`` from the store (inside the caller's transaction)."""
     store.con.execute("DELETE FROM identifiers")
     return eng.insert(store.con, "identifiers", lambda: identifiers_expr(eng), key=("identifiers",))
+
+
+def extend_identifiers(store: "CaseStore", eng: Engine, deliveries: list[str]) -> int:
+    """Merge the identifiers of new ``deliveries`` into ``identifiers`` (an append: work proportional to the day).
+
+    Counts add up, first/last seen widen; the result equals a full
+    :func:`rebuild_identifiers` when the deliveries only added rows.
+    """
+    new = eng.to_arrow(lambda: identifiers_expr(eng, deliveries))
+    con = store.con
+    con.register("_fc_new_ids", new)
+    try:
+        con.execute("""
+            INSERT OR REPLACE INTO identifiers
+            SELECT n.identifier, n.scheme, coalesce(o.n_comms, 0) + n.n_comms,
+                   coalesce(o.n_locations, 0) + n.n_locations, coalesce(o.n_sightings, 0) + n.n_sightings,
+                   coalesce(o.n_claims, 0) + n.n_claims,
+                   least(o.first_seen, n.first_seen), greatest(o.last_seen, n.last_seen)
+              FROM _fc_new_ids n LEFT JOIN identifiers o USING (identifier)""")
+    finally:
+        con.unregister("_fc_new_ids")
+    return new.num_rows

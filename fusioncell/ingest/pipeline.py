@@ -37,7 +37,7 @@ import pyarrow as pa
 from fusioncell.errors import InvalidCase, Problem, UsageError
 from fusioncell.ingest import casefile
 from fusioncell.ingest.csvfiles import OBSERVATION_SPECS, SOURCES, CsvSpec, read_csv_file
-from fusioncell.ingest.derived import rebuild_identifiers
+from fusioncell.ingest.derived import extend_identifiers, rebuild_identifiers
 from fusioncell.ingest.idnorm import IdNormalizer
 from fusioncell.ingest.jsonl import read_entities, read_reports
 from fusioncell.store.engine import DuckDBEngine, Engine
@@ -324,7 +324,7 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
     if shape:
         raise InvalidCase(shape)
     plan = plan_deliveries(files, facts, logged)
-    redone = bool(plan.removed)
+    redone = any(plan.removed.values())  # (a dict of every kind: bool() of it was always true)
     for kind, tables in FILE_TABLES.items():
         for file in plan.removed.get(kind, ()):
             _clear(store, kind, file)
@@ -366,7 +366,12 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
             say(f"  {file}: {rows:,} rows in {time.perf_counter() - t1:.1f} s")
 
     if redone:
-        _transaction(store, lambda: rebuild_identifiers(store, eng))
+        appended = [f for f in plan.load if f not in logged and kind_of(f) in MULTI]
+        if not any(plan.removed.values()) and len(appended) == len(plan.load) and not failed:
+            # only new deliveries: merge their identifiers (proportional to the day, not the store)
+            _transaction(store, lambda: extend_identifiers(store, eng, sorted(appended)))
+        else:
+            _transaction(store, lambda: rebuild_identifiers(store, eng))
         eng.drop_staged()
     if run_id is not None and not failed:
         from fusioncell.ingest.flags import flag_rows
