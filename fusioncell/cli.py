@@ -516,9 +516,10 @@ def render_alerts(r: dict[str, Any]) -> str:
     lines = [f"{r['n_alerts']} alert(s)"]
     for a in r["alerts"]:
         lines.append(f"  {a['alert_id']}  {a['watch_id']} {a['kind']} in {a['delivery_id']}: {a['summary']}")
+        link = " near " if a["kind"] == "meeting" else " ↔ "  # the other of the pair, or the call's other party
         for e in a["evidence"][:10]:
             lines.append(f"      {e['table']} {e['event_id']} {e['t']} {e['identifier'] or ''}"
-                         + (f" ↔ {e['other']}" if e["other"] else "") + f" [{e['source_id']}]")
+                         + (f"{link}{e['other']}" if e["other"] else "") + f" [{e['source_id']}]")
         if len(a["evidence"]) > 10:
             lines.append(f"      showing 10 of {len(a['evidence'])} rows (--format json lists all)")
     return "\n".join(lines)
