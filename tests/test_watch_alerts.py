@@ -250,3 +250,28 @@ def test_cli_ingest_prints_the_alerts_of_the_new_delivery(tmp_path: Path) -> Non
     assert r.exit_code == 0, r.output
     assert "1 alert (see: fusioncell alerts)" in r.stdout
     assert "w-1 identifier in comms-2026-02-07.csv: masked:phone-" in r.stdout and W not in r.stdout
+
+
+def test_a_place_watch_of_one_identifier_ignores_everyone_else(tmp_path: Path) -> None:
+    c = _base()
+    folder = c.write(tmp_path / "case")
+    store = CaseStore.memory()
+    ingest_case(folder, store)
+    add_watch(store, "place", [str(HOME[0]), str(HOME[1])], radius_m=200, of=P)
+    c.fix(T, at(4, 9), *HOME)               # T at home: not the one watched
+    c.deliver(folder, "a")
+    assert ingest_case(folder, store).alerts == []
+    c.fix(P, at(5, 9), HOME[0] + 0.001, HOME[1])  # P 110 m from home
+    c.deliver(folder, "b")
+    (alert,) = ingest_case(folder, store).alerts
+    assert alert.delivery_id == "locations-b.csv" and [e.identifier for e in alert.evidence] == [P]
+
+
+def test_alerts_since_filters_and_a_bad_time_is_one_line(run) -> None:  # type: ignore[no-untyped-def]
+    _, path, _, _ = run
+    r = CliRunner().invoke(app, ["alerts", str(path), "--since", "2000-01-01T00:00:00+00:00", "--format", "json"])
+    assert json.loads(r.stdout)["n_alerts"] == 8
+    r = CliRunner().invoke(app, ["alerts", str(path), "--since", "2999-01-01T00:00:00+00:00", "--format", "json"])
+    assert json.loads(r.stdout)["n_alerts"] == 0
+    with pytest.raises(UsageError, match="give a UTC offset"):
+        CliRunner().invoke(app, ["alerts", str(path), "--since", "2026-02-01T00:00:00"], catch_exceptions=False)
