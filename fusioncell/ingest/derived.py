@@ -104,13 +104,20 @@ def extend_identifiers(store: "CaseStore", eng: Engine, deliveries: list[str]) -
     con = store.con
     con.register("_fc_new_ids", new)
     try:
+        # an UPDATE in place of the known ones and an INSERT of the new ones: DuckDB's INSERT OR REPLACE
+        # took 13 s for 150k overlapping identifiers, this well under a second
         con.execute("""
-            INSERT OR REPLACE INTO identifiers
-            SELECT n.identifier, n.scheme, coalesce(o.n_comms, 0) + n.n_comms,
-                   coalesce(o.n_locations, 0) + n.n_locations, coalesce(o.n_sightings, 0) + n.n_sightings,
-                   coalesce(o.n_claims, 0) + n.n_claims,
-                   least(o.first_seen, n.first_seen), greatest(o.last_seen, n.last_seen)
-              FROM _fc_new_ids n LEFT JOIN identifiers o USING (identifier)""")
+            UPDATE identifiers SET n_comms = identifiers.n_comms + n.n_comms,
+                   n_locations = identifiers.n_locations + n.n_locations,
+                   n_sightings = identifiers.n_sightings + n.n_sightings,
+                   n_claims = identifiers.n_claims + n.n_claims,
+                   first_seen = least(identifiers.first_seen, n.first_seen),
+                   last_seen = greatest(identifiers.last_seen, n.last_seen)
+              FROM _fc_new_ids n WHERE identifiers.identifier = n.identifier""")
+        con.execute("""
+            INSERT INTO identifiers SELECT n.identifier, n.scheme, n.n_comms, n.n_locations, n.n_sightings,
+                   n.n_claims, n.first_seen, n.last_seen
+              FROM _fc_new_ids n ANTI JOIN identifiers o USING (identifier)""")
     finally:
         con.unregister("_fc_new_ids")
     return new.num_rows
