@@ -95,7 +95,7 @@ def mask_protected(cs: Any, result: dict[str, Any]) -> Any:
     return masked(cs, result)
 
 
-def mask_listing(cs: Any, result: dict[str, Any], keep: Any = (), files: Any = ()) -> Any:
+def mask_listing(cs: Any, result: Any, keep: Any = (), files: Any = ()) -> Any:
     """The listing (and files it wrote) with bystanders pseudonymised (security.minimise.mask_listing)."""
     from fusioncell.security.minimise import mask_listing as masked
 

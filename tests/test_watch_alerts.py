@@ -275,3 +275,15 @@ def test_alerts_since_filters_and_a_bad_time_is_one_line(run) -> None:  # type: 
     assert json.loads(r.stdout)["n_alerts"] == 0
     with pytest.raises(UsageError, match="give a UTC offset"):
         CliRunner().invoke(app, ["alerts", str(path), "--since", "2026-02-01T00:00:00"], catch_exceptions=False)
+
+
+def test_a_removed_watch_id_is_never_reused_while_alerts_point_at_it(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    _, path, _, _ = run
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(path, copy)
+    with CaseStore.open(copy) as store:
+        remove_watch(store, "w-8")  # it raised an alert on d8
+        assert add_watch(store, "identifier", [X]).watch_id == "w-9"
+        assert [a.watch_id for a in list_alerts(store) if a.watch_id == "w-8"] == ["w-8"]  # its alert stays

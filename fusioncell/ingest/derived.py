@@ -120,4 +120,4 @@ def extend_identifiers(store: "CaseStore", eng: Engine, deliveries: list[str]) -
               FROM _fc_new_ids n ANTI JOIN identifiers o USING (identifier)""")
     finally:
         con.unregister("_fc_new_ids")
-    return new.num_rows
+    return int(new.num_rows)

@@ -96,7 +96,7 @@ def case_summary(store: "CaseStore") -> dict[str, Any]:
         "files": files,
         "flags": flag_counts(store),
         "derived": [x.to_dict() for x in derived_status(store)],
-        "quarantined": int(con.execute("SELECT count(*) FROM rejects").fetchone()[0]) if store.has_table("rejects") else 0,
+        "quarantined": int((con.execute("SELECT count(*) FROM rejects").fetchone() or (0,))[0]) if store.has_table("rejects") else 0,
     }
 
 

@@ -257,4 +257,5 @@ def list_alerts(store: "CaseStore", since: datetime | None = None, agency: str |
                 "(SELECT source_id FROM sources WHERE agency = ? OR list_contains(releasable_to, ?)))")
         args += [agency, agency]
     rows = store.con.execute(sql + " ORDER BY fired_at, alert_id", args).fetchall()
-    return [Alert(*r[:10], tuple(Evidence(**e) for e in r[10])) for r in rows]
+    return [Alert(r[0], r[1], r[2], r[3], r[4], r[5], int(r[6]), r[7], r[8], r[9],
+                  tuple(Evidence(**e) for e in r[10])) for r in rows]

@@ -168,7 +168,10 @@ def add_watch(store: "CaseStore", kind: str, args: list[str], *, radius_m: float
     window_s = (window_min if window_min is not None else DEFAULT_WINDOW_MIN) * 60 if kind == "meeting" else None
     gap_s = (gap_h if gap_h is not None else DEFAULT_GAP_H) * 3600 if kind == "dark-return" else None
     ensure_table(store)
-    row = store.con.execute("SELECT max(try_cast(substr(watch_id, 3) AS BIGINT)) FROM watches "
+    used = "SELECT watch_id FROM watches" + (" UNION ALL SELECT watch_id FROM alerts"
+                                             if store.has_table("alerts") else "")
+    # never reuse the id of a removed watch: its past alerts keep pointing at it
+    row = store.con.execute(f"SELECT max(try_cast(substr(watch_id, 3) AS BIGINT)) FROM ({used}) "
                             "WHERE watch_id LIKE 'w-%'").fetchall()
     watch_id = f"w-{int(row[0][0] or 0) + 1}"
     if actor is None:
