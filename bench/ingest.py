@@ -46,8 +46,13 @@ phone_region = "MX"
 SOURCES = "source_id,agency,discipline,method,reliability,releasable_to\nsigint-01,BENCH,SIGINT,CDR,B,\n"
 
 
-def generate(folder: Path, rows: int, n_numbers: int = 200_000, seed: float = 0.42) -> None:
-    """Write the benchmark case folder (DuckDB ``COPY``; no Python loop per row)."""
+def generate(folder: Path, rows: int, n_numbers: int = 200_000, seed: float = 0.42, first: int = 0,
+             name: str = "comms.csv") -> None:
+    """Write the benchmark case folder (DuckDB ``COPY``; no Python loop per row).
+
+    ``first`` and ``name`` write a later delivery: rows ``first .. first + rows``
+    (later times, new event ids) into ``name`` (e.g. ``comms-day2.csv``).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "case.toml").write_text(CASE_TOML, encoding="utf-8")
     (folder / "sources.csv").write_text(SOURCES, encoding="utf-8")
@@ -71,8 +76,8 @@ def generate(folder: Path, rows: int, n_numbers: int = 200_000, seed: float = 0.
                  round(20.6 + random() * 0.2, 5) AS caller_lat, round(-103.4 + random() * 0.2, 5) AS caller_lon,
                  round(20.6 + random() * 0.2, 5) AS callee_lat, round(-103.4 + random() * 0.2, 5) AS callee_lon,
                  '' AS content
-          FROM range({rows}) t(i)
-        ) TO '{folder / "comms.csv"}' (HEADER, DELIMITER ',')
+          FROM range({first}, {first + rows}) t(i)
+        ) TO '{folder / name}' (HEADER, DELIMITER ',')
     """)
     con.close()
 

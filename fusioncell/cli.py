@@ -95,7 +95,7 @@ def mask_protected(cs: Any, result: dict[str, Any]) -> Any:
     return masked(cs, result)
 
 
-def mask_listing(cs: Any, result: dict[str, Any], keep: Any = (), files: Any = ()) -> Any:
+def mask_listing(cs: Any, result: Any, keep: Any = (), files: Any = ()) -> Any:
     """The listing (and files it wrote) with bystanders pseudonymised (security.minimise.mask_listing)."""
     from fusioncell.security.minimise import mask_listing as masked
 
@@ -134,8 +134,12 @@ def ingest(
             record_command(cs, "ingest", folder=case.name, error=type(exc).__name__)
             raise
         record_command(cs, "ingest", folder=case.name, files=[f.file for f in summary.files if f.status == "ingested"],
-                       quarantined=summary.quarantined or None)
+                       quarantined=summary.quarantined or None, alerts=[a.alert_id for a in summary.alerts] or None)
+        fired = mask_listing(cs, [f"  {a.watch_id} {a.kind} in {a.delivery_id}: {a.summary}" for a in summary.alerts],
+                             _watched(cs)) if summary.alerts else []
     typer.echo(str(summary))
+    for line in fired:
+        typer.echo(line)
 
 
 @app.command()
@@ -420,6 +424,105 @@ def audit(
     _emit(result, format, render)
     if check is not None and not check.ok:
         raise typer.Exit(1)
+
+
+# --- standing watches and alerts (issue #14) -------------------------------------------
+watch_app = typer.Typer(help="Standing tripwires on entities, evaluated on each new delivery (docs/ingest.md).",
+                        no_args_is_help=True)
+app.add_typer(watch_app, name="watch")
+
+
+@watch_app.command("add")
+def watch_add(case: Path = CaseArg,
+              kind: str = typer.Argument(..., help="identifier | person | place | new-area | meeting | dark-return "
+                                         "| new-contact"),
+              args: list[str] = typer.Argument(..., help="ID (ENTITY for person; ID ID2 for meeting; LAT,LON for place)."),
+              radius_m: Optional[float] = typer.Option(None, "--radius-m", help="Metres (place; new-area 1000; meeting 250)."),
+              of: Optional[str] = typer.Option(None, "--of", help="place: only positions of this identifier or entity."),
+              window_min: Optional[float] = typer.Option(None, "--window-min", help="meeting: minutes apart (30)."),
+              gap_h: Optional[float] = typer.Option(None, "--gap-h", help="dark-return: hours of silence (48)."),
+              note: Optional[str] = typer.Option(None, "--note", help="Why this watch (kept with it)."),
+              store: Optional[Path] = StoreOpt) -> None:
+    """Add a watch; every later ingest evaluates it on the new delivery's rows."""
+    from fusioncell.watch import add_watch
+
+    if kind == "place" and len(args) == 1 and "," in args[0]:
+        args = [a.strip() for a in args[0].split(",", 1)]
+    with _open(case, store) as cs:
+        w = add_watch(cs, kind, list(args), radius_m=radius_m, of=of, window_min=window_min, gap_h=gap_h, note=note)
+        record_command(cs, "watch-add", watch=w.watch_id, kind=w.kind, subject=w.subject, subject2=w.subject2)
+        typer.echo(mask_listing(cs, f"{w.watch_id} {w.describe()}", _watched(cs)))
+
+
+def _watched(cs: Any) -> set[str]:
+    """Identifiers the analyst chose to watch: shown in clear in listings, unless protected."""
+    from fusioncell.security.minimise import protected_identifiers
+    from fusioncell.watch import list_watches
+
+    subjects = {s for w in list_watches(cs) for s in (w.subject, w.subject2) if s}
+    return subjects - protected_identifiers(cs)
+
+
+@watch_app.command("list")
+def watch_list(case: Path = CaseArg, format: Fmt = typer.Option(Fmt.text, "--format"),
+               store: Optional[Path] = StoreOpt) -> None:
+    """The case's watches."""
+    from fusioncell.watch import list_watches
+
+    with _open(case, store) as cs:
+        result = {"watches": [w.to_dict() for w in list_watches(cs)]}
+        record_command(cs, "watch-list", n=len(result["watches"]))
+        result = mask_listing(cs, result, _watched(cs))
+    _emit(result, format, lambda r: "\n".join(f"{w['watch_id']}  {w['describe']}" for w in r["watches"])
+          or "(no watches)")
+
+
+@watch_app.command("remove")
+def watch_remove(case: Path = CaseArg, watch_id: str = typer.Argument(..., help="A watch id (w-3)."),
+                 store: Optional[Path] = StoreOpt) -> None:
+    """Remove a watch (its past alerts stay)."""
+    from fusioncell.watch import remove_watch
+
+    with _open(case, store) as cs:
+        w = remove_watch(cs, watch_id)
+        record_command(cs, "watch-remove", watch=w.watch_id)
+    typer.echo(f"removed {w.watch_id}")
+
+
+@app.command()
+def alerts(case: Path = CaseArg, since: Optional[str] = typer.Option(None, "--since", help="ISO 8601 time with offset."),
+           format: Fmt = typer.Option(Fmt.text, "--format"), store: Optional[Path] = StoreOpt) -> None:
+    """Alerts raised by the standing watches, oldest first, with the rows that fired them."""
+    from datetime import datetime
+
+    from fusioncell.watch import list_alerts
+
+    when = None
+    if since is not None:
+        try:
+            when = datetime.fromisoformat(since)
+        except ValueError:
+            raise UsageError(f"--since {since!r}: not an ISO 8601 time") from None
+        if when.tzinfo is None:
+            raise UsageError(f"--since {since!r}: give a UTC offset (e.g. {since}-06:00)")
+    with _open(case, store) as cs:
+        rows = [a.to_dict() for a in list_alerts(cs, since=when)]
+        record_command(cs, "alerts", since=since, n=len(rows))
+        result = mask_listing(cs, {"n_alerts": len(rows), "alerts": rows}, _watched(cs))
+    _emit(result, format, render_alerts)
+
+
+def render_alerts(r: dict[str, Any]) -> str:
+    lines = [f"{r['n_alerts']} alert(s)"]
+    for a in r["alerts"]:
+        lines.append(f"  {a['alert_id']}  {a['watch_id']} {a['kind']} in {a['delivery_id']}: {a['summary']}")
+        link = " near " if a["kind"] == "meeting" else " ↔ "  # the other of the pair, or the call's other party
+        for e in a["evidence"][:10]:
+            lines.append(f"      {e['table']} {e['event_id']} {e['t']} {e['identifier'] or ''}"
+                         + (f"{link}{e['other']}" if e["other"] else "") + f" [{e['source_id']}]")
+        if len(a["evidence"]) > 10:
+            lines.append(f"      showing 10 of {len(a['evidence'])} rows (--format json lists all)")
+    return "\n".join(lines)
 
 
 # --- workbench (issue #16) ---------------------------------------------------------------

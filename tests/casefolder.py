@@ -42,6 +42,8 @@ class CaseFolder:
     reports: list[dict[str, Any]] = field(default_factory=list)
     entities: list[dict[str, Any]] = field(default_factory=list)
     _n: int = 0
+    #: rows of each file already written (by ``write`` or ``deliver``): the next delivery starts after them
+    _written: dict[str, int] = field(default_factory=dict)
 
     def _eid(self, prefix: str) -> str:
         self._n += 1
@@ -104,4 +106,29 @@ class CaseFolder:
         (folder / "entities.jsonl").write_text("".join(json.dumps(e) + "\n" for e in ents), encoding="utf-8")
         if self.reports:
             (folder / "reports.jsonl").write_text("".join(json.dumps(r) + "\n" for r in self.reports), encoding="utf-8")
+        self._written = {**{f: len(r) for f, r in self.rows.items()}, "reports.jsonl": len(self.reports)}
         return folder
+
+    def deliver(self, folder: Path, label: str) -> list[str]:
+        """Write the rows added since the last ``write``/``deliver`` as labelled deliveries
+        (``comms-LABEL.csv``, ``locations-LABEL.csv`` ..., docs/case-format.md); return the file names."""
+        out = []
+        for file, rows in self.rows.items():
+            new = rows[self._written.get(file, 0):]
+            if not new or file == "sources.csv":
+                continue
+            required, optional = COLUMNS[file]
+            cols = list(required) + [c for c in optional if any(c in r for r in new)]
+            name = file.replace(".csv", f"-{label}.csv")
+            with open(folder / name, "w", newline="", encoding="utf-8") as fh:
+                w = csv.DictWriter(fh, fieldnames=cols)
+                w.writeheader()
+                w.writerows(new)
+            out.append(name)
+        new_reports = self.reports[self._written.get("reports.jsonl", 0):]
+        if new_reports:
+            name = f"reports-{label}.jsonl"
+            (folder / name).write_text("".join(json.dumps(r) + "\n" for r in new_reports), encoding="utf-8")
+            out.append(name)
+        self._written = {**{f: len(r) for f, r in self.rows.items()}, "reports.jsonl": len(self.reports)}
+        return out

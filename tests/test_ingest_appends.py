@@ -69,3 +69,56 @@ def test_a_bad_second_delivery_leaves_the_store_as_before(tmp_path: Path) -> Non
     assert "comms-2026-02-22.csv" in str(exc.value)
     assert sorted(store.con.execute("SELECT event_id, delivery_id FROM comms").fetchall()) == snapshot
     assert store.con.execute("SELECT count(*) FROM deliveries WHERE delivery_id LIKE 'comms-%'").fetchone() == (0,)
+
+
+def test_an_append_merges_identifiers_equal_to_a_full_rebuild(tmp_path: Path) -> None:
+    """Appends extend ``identifiers`` from the day's rows only; the table must equal a rebuild from everything."""
+    from fusioncell.ingest.derived import rebuild_identifiers
+    from fusioncell.store.engine import DuckDBEngine
+
+    case = _case(tmp_path)
+    store = CaseStore.memory()
+    ingest_case(case, store)
+    # a known number again (counts add, last_seen widens), a new one, a self-call
+    _delivery(case, "comms-2026-02-21.csv", NEW_CALL + NEW_CALL.replace("c-9001", "c-9002").replace(
+        "+52 33 9999 0000", "33 1234 5678"))
+    ingest_case(case, store)
+    sql = "SELECT * FROM identifiers ORDER BY identifier"
+    merged = store.con.execute(sql).fetchall()
+    assert ("+523399990000",) in [(r[0],) for r in merged]
+    rebuild_identifiers(store, DuckDBEngine(store.con))
+    assert merged == store.con.execute(sql).fetchall()
+
+
+def test_an_append_does_not_read_earlier_deliveries_again_but_sees_an_edit(tmp_path: Path) -> None:
+    """Files unchanged since they were hashed (size, mtime, hashed well after the last edit) are not read again."""
+    import os
+
+    from fusioncell.ingest import pipeline
+
+    case = _case(tmp_path)
+    store = CaseStore.memory()
+    old = 1_700_000_000_000_000_000  # the files were last written long before this ingest
+    for f in case.iterdir():
+        os.utime(f, ns=(old, old))
+    ingest_case(case, store)
+    _delivery(case, "comms-2026-02-21.csv", NEW_CALL)
+    read: list[str] = []
+    real = pipeline.file_facts
+
+    def spy(path: Path) -> pipeline.FileFacts:
+        read.append(path.name)
+        return real(path)
+
+    pipeline.file_facts = spy  # type: ignore[assignment]
+    try:
+        ingest_case(case, store)
+        assert read == ["comms-2026-02-21.csv"]
+        # an edit of an old file that keeps its size and even its mtime is still caught when it changes the mtime
+        body = (case / "comms.csv").read_text(encoding="utf-8")
+        (case / "comms.csv").write_text(body.replace(",60,", ",61,", 1), encoding="utf-8")
+        read.clear()
+        ingest_case(case, store)
+        assert "comms.csv" in read
+    finally:
+        pipeline.file_facts = real  # type: ignore[assignment]

@@ -54,3 +54,27 @@ def test_map_values_is_one_row_per_distinct_value() -> None:
     assert table.column("raw").to_pylist() == ["33 1234 5678", "p-target", "plate:jal-1-a"]
     assert table.column("identifier").to_pylist() == ["+523312345678", "p-target", "plate:JAL-1-A"]
     assert table.column("scheme").to_pylist() == ["phone", "entity", "plate"]
+
+
+def test_vectorised_map_agrees_with_one_value_at_a_time() -> None:
+    """map_values keys plain numbers with Arrow kernels; the answer must be normalize()'s, value by value."""
+    import random
+
+    from fusioncell.ingest.idnorm import IdNormalizer
+
+    rng = random.Random(7)
+    raws = ["person-target", " person-target ", "12345", "plate:jal 1234", "alias:El Gordo", "not a number",
+            "+52 (33) 1234-5678", "0052 33 1234 5678", "00+5233", "+0052331234", "１２３４５６７８９０", "33 12",
+            "+1 202 555 0143", "044 33 1234 5678", "01 33 1234 5678", "+52 1 33 1234 5678", "\t3312345678\n"]
+    for _ in range(400):
+        n = f"{rng.randrange(10**9, 10**10)}"
+        raws += [n, f"+52{n}", f"{n[:2]} {n[2:6]} {n[6:]}", f"00 52 {n}", f"({n[:3]}) {n[3:6]}-{n[6:]}",
+                 f"+{rng.randrange(1, 999)}{n}", n[: rng.randrange(3, 10)]]
+    entity_ids = frozenset({"person-target", "12345"})
+    fresh = IdNormalizer("MX", entity_ids)
+    want = {r: fresh.normalize(r) for r in dict.fromkeys(raws)}
+    got = IdNormalizer("MX", entity_ids).map_values(raws).to_pylist()
+    assert len(got) == len(want)
+    for row in got:
+        ident, scheme, err = want[row["raw"]]
+        assert (row["identifier"], row["scheme"], row["error"] is None) == (ident, scheme, err is None), row

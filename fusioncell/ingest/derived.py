@@ -28,14 +28,21 @@ def scheme_expr(ident: ir.StringValue) -> ir.StringValue:
     return ibis.cases(*branches, else_="entity")
 
 
-def identifiers_expr(eng: Engine) -> ir.Table:
-    """The ``identifiers`` table as an Ibis expression over the store tables."""
+def identifiers_expr(eng: Engine, deliveries: list[str] | None = None) -> ir.Table:
+    """The ``identifiers`` table as an Ibis expression over the store tables.
+
+    With ``deliveries``, only the rows of those deliveries (and no entity
+    declarations): the part an append adds, merged by :func:`extend_identifiers`.
+    """
     ts = "timestamp('UTC')"
     comms = eng.table("comms")
     loc = eng.table("locations")
     sig = eng.table("sightings")
     cl = eng.table("claims")
     ei = eng.table("entity_identifiers")
+    if deliveries is not None:
+        comms, loc, sig, cl = (t.filter(t.delivery_id.isin(deliveries)) for t in (comms, loc, sig, cl))
+        ei = ei.filter(ibis.literal(False))
 
     def part(t: ir.Table, ident: ir.StringValue, when: ir.Value | None, kind: str) -> ir.Table:
         return t.select(
@@ -85,3 +92,32 @@ def rebuild_identifiers(store: "CaseStore", eng: Engine) -> int:
     """Recompute ``identifiers`` from the store (inside the caller's transaction)."""
     store.con.execute("DELETE FROM identifiers")
     return eng.insert(store.con, "identifiers", lambda: identifiers_expr(eng), key=("identifiers",))
+
+
+def extend_identifiers(store: "CaseStore", eng: Engine, deliveries: list[str]) -> int:
+    """Merge the identifiers of new ``deliveries`` into ``identifiers`` (an append: work proportional to the day).
+
+    Counts add up, first/last seen widen; the result equals a full
+    :func:`rebuild_identifiers` when the deliveries only added rows.
+    """
+    new = eng.to_arrow(lambda: identifiers_expr(eng, deliveries))
+    con = store.con
+    con.register("_fc_new_ids", new)
+    try:
+        # an UPDATE in place of the known ones and an INSERT of the new ones: DuckDB's INSERT OR REPLACE
+        # took 13 s for 150k overlapping identifiers, this well under a second
+        con.execute("""
+            UPDATE identifiers SET n_comms = identifiers.n_comms + n.n_comms,
+                   n_locations = identifiers.n_locations + n.n_locations,
+                   n_sightings = identifiers.n_sightings + n.n_sightings,
+                   n_claims = identifiers.n_claims + n.n_claims,
+                   first_seen = least(identifiers.first_seen, n.first_seen),
+                   last_seen = greatest(identifiers.last_seen, n.last_seen)
+              FROM _fc_new_ids n WHERE identifiers.identifier = n.identifier""")
+        con.execute("""
+            INSERT INTO identifiers SELECT n.identifier, n.scheme, n.n_comms, n.n_locations, n.n_sightings,
+                   n.n_claims, n.first_seen, n.last_seen
+              FROM _fc_new_ids n ANTI JOIN identifiers o USING (identifier)""")
+    finally:
+        con.unregister("_fc_new_ids")
+    return int(new.num_rows)

@@ -22,6 +22,7 @@ from typing import Iterable
 
 import phonenumbers
 import pyarrow as pa
+import pyarrow.compute as pc
 from phonenumbers.phonemetadata import PhoneMetadata
 
 from fusioncell.model.identifiers import IdentifierError, normalize_identifier
@@ -166,13 +167,48 @@ class IdNormalizer:
         return out
 
     def map_values(self, raws: Iterable[str | None] | pa.Array | pa.ChunkedArray) -> pa.Table:
-        """The mapping table ``(raw, identifier, scheme, error)`` of distinct raw values."""
-        values = raws.to_pylist() if isinstance(raws, (pa.Array, pa.ChunkedArray)) else list(raws)
+        """The mapping table ``(raw, identifier, scheme, error)`` of distinct raw values.
+
+        Plain phone numbers (only digits, ``+`` and the separators
+        ``canonical_phone_key`` drops) are keyed with vectorised Arrow kernels
+        and read once per *key* (the spellings ``33 1234 5678``,
+        ``3312345678`` ... of one number share it); everything else, and every
+        key that does not read as a number, goes through :meth:`normalize` one
+        raw value at a time, exactly as before.
+        """
+        arr = raws if isinstance(raws, (pa.Array, pa.ChunkedArray)) else pa.array(list(raws), pa.string())
+        arr = pc.unique(pc.drop_null(arr))
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        fast = pc.match_substring_regex(arr, r"^[ \t\r\n()\-./+0-9]+$")
+        if self.entity_ids:
+            is_entity = pc.is_in(pc.utf8_trim_whitespace(arr), pa.array(sorted(self.entity_ids), pa.string()))
+            fast = pc.and_(fast, pc.invert(is_entity))
+        key = pc.replace_substring_regex(arr, r"[ \t\r\n()\-./]", "")
+        key = pc.if_else(pc.starts_with(key, "00"), pc.binary_join_element_wise("+", pc.utf8_slice_codeunits(key, 2), ""), key)
+        fast = pc.fill_null(pc.and_(fast, pc.match_substring_regex(key, r"^\+?[0-9]{5,}$")), False)
+        keys = pc.unique(pc.filter(key, fast)).to_pylist()
+        ident_of_key = [self._by_key.get(k) or fast_e164(k, self.region) for k in keys]  # once per number
+        hard = {k for k, e in zip(keys, ident_of_key) if e is None}
+        if hard:  # the full phonenumbers parse, on one spelling per number; an error is redone per spelling below
+            pick = pc.and_(fast, pc.is_in(key, pa.array(sorted(hard), pa.string())))
+            first_raw = dict(zip(pc.filter(key, pick).to_pylist(), pc.filter(arr, pick).to_pylist()))
+            parsed = {k: self.normalize(first_raw[k])[0] for k in hard}
+            ident_of_key = [parsed[k] if e is None else e for k, e in zip(keys, ident_of_key)]
+        self._by_key.update((k, e) for k, e in zip(keys, ident_of_key) if e is not None)
+        idx = pc.index_in(key, pa.array(keys, pa.string()))
+        ident = pc.if_else(fast, pc.take(pa.array(ident_of_key, pa.string()), idx), pa.scalar(None, pa.string()))
+        slow = pc.invert(pc.fill_null(pc.is_valid(ident), False))
         cols: dict[str, list[str | None]] = {"raw": [], "identifier": [], "scheme": [], "error": []}
-        for raw in dict.fromkeys(v for v in values if v is not None):
-            ident, scheme, err = self.normalize(raw)
+        for raw in pc.filter(arr, slow).to_pylist():  # not plainly a number: one at a time
+            i, sch, err = self.normalize(raw)
             cols["raw"].append(raw)
-            cols["identifier"].append(ident)
-            cols["scheme"].append(scheme)
+            cols["identifier"].append(i)
+            cols["scheme"].append(sch)
             cols["error"].append(err)
-        return pa.table(cols, schema=MAP_SCHEMA)
+        keep = pc.invert(slow)
+        n_done = int(pc.sum(keep).as_py() or 0)
+        done = pa.table({"raw": pc.filter(arr, keep), "identifier": pc.filter(ident, keep),
+                         "scheme": pa.repeat(pa.scalar("phone"), n_done), "error": pa.nulls(n_done, pa.string())},
+                        schema=MAP_SCHEMA)
+        return pa.concat_tables([done, pa.table(cols, schema=MAP_SCHEMA)])

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
 import duckdb
 
@@ -37,7 +37,7 @@ import pyarrow as pa
 from fusioncell.errors import InvalidCase, Problem, UsageError
 from fusioncell.ingest import casefile
 from fusioncell.ingest.csvfiles import OBSERVATION_SPECS, SOURCES, CsvSpec, read_csv_file
-from fusioncell.ingest.derived import rebuild_identifiers
+from fusioncell.ingest.derived import extend_identifiers, rebuild_identifiers
 from fusioncell.ingest.idnorm import IdNormalizer
 from fusioncell.ingest.jsonl import read_entities, read_reports
 from fusioncell.store.engine import DuckDBEngine, Engine
@@ -98,6 +98,8 @@ class IngestSummary:
     quarantined: int = 0
     #: the ``runs`` id of this ingest (None when nothing was loaded); ``deliveries(store, run_id)``
     run_id: str | None = None
+    #: alerts the standing watches raised on this ingest's new deliveries (fusioncell.watch)
+    alerts: list[Any] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -120,6 +122,8 @@ class IngestSummary:
         if self.quarantined:
             loaded = sum(f.rows for f in done)
             text += f"; loaded {loaded:,}, quarantined {self.quarantined:,} (see: fusioncell rejects)"
+        if self.alerts:
+            text += f"; {len(self.alerts)} alert{'s' if len(self.alerts) != 1 else ''} (see: fusioncell alerts)"
         return text + f" in {self.seconds:.1f} s -> {self.store}"
 
 
@@ -170,6 +174,37 @@ def file_facts(path: Path) -> FileFacts:
                 carry += len(chunk)
     longest = max(longest, carry)
     return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0)
+
+
+FILE_STATS_DDL = """CREATE TABLE IF NOT EXISTS file_stats (
+    file VARCHAR PRIMARY KEY, size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL, sha256 VARCHAR NOT NULL,
+    mixed_newlines BOOLEAN, blank_lines BOOLEAN, longest_line BIGINT, cr_only BOOLEAN, hashed_ns BIGINT)"""
+#: A file modified less than this before it was hashed is hashed again next time (git's "racy" rule:
+#: an edit in the same mtime tick as the recorded one would otherwise go unseen).
+RACY_NS = 2_000_000_000
+
+
+def _facts(store: "CaseStore", folder: Path, names: list[str]) -> dict[str, FileFacts]:
+    """:func:`file_facts` of each file, reusing what the last ingest found for a file whose size and
+    modification time (ns) are unchanged: an append reads the day's file, not every earlier delivery."""
+    con = store.con
+    con.execute(FILE_STATS_DDL)
+    known = {r[0]: r[1:] for r in con.execute("SELECT * FROM file_stats").fetchall()}
+    out: dict[str, FileFacts] = {}
+    fresh = []
+    for name in names:
+        st = (folder / name).stat()
+        k = known.get(name)
+        if k is not None and k[0] == st.st_size and k[1] == st.st_mtime_ns and st.st_mtime_ns < (k[7] or 0) - RACY_NS:
+            out[name] = FileFacts(k[2], bool(k[3]), bool(k[4]), int(k[5] or 0), bool(k[6]))
+            continue
+        out[name] = file_facts(folder / name)
+        x = out[name]
+        fresh.append([name, st.st_size, st.st_mtime_ns, x.sha256, x.mixed_newlines, x.blank_lines,
+                      x.longest_line, x.cr_only, time.time_ns()])
+    if fresh:
+        con.executemany("INSERT OR REPLACE INTO file_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", fresh)
+    return out
 
 
 def check_case_files(folder: Path, names: Iterable[str]) -> list[Problem]:
@@ -315,12 +350,12 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
             print(msg, file=sys.stderr)
 
     files = case_files(folder)
-    facts = {f: file_facts(folder / f) for fs in files.values() for f in fs}
+    facts = _facts(store, folder, [f for fs in files.values() for f in fs])
     shape = shape_problems({f: x for f, x in facts.items() if f != "case.toml"})
     if shape:
         raise InvalidCase(shape)
     plan = plan_deliveries(files, facts, logged)
-    redone = bool(plan.removed)
+    redone = any(plan.removed.values())  # (a dict of every kind: bool() of it was always true)
     for kind, tables in FILE_TABLES.items():
         for file in plan.removed.get(kind, ()):
             _clear(store, kind, file)
@@ -362,10 +397,20 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
             say(f"  {file}: {rows:,} rows in {time.perf_counter() - t1:.1f} s")
 
     if redone:
-        _transaction(store, lambda: rebuild_identifiers(store, eng))
+        appended = [f for f in plan.load if f not in logged and kind_of(f) in MULTI]
+        if not any(plan.removed.values()) and len(appended) == len(plan.load) and not failed:
+            # only new deliveries: merge their identifiers (proportional to the day, not the store)
+            _transaction(store, lambda: extend_identifiers(store, eng, sorted(appended)))
+        else:
+            _transaction(store, lambda: rebuild_identifiers(store, eng))
         eng.drop_staged()
+    if run_id is not None and not failed:
+        from fusioncell.ingest.flags import flag_rows
+
+        _transaction(store, lambda: flag_rows(store, run_id))
+    fired = _evaluate_watches(store, run_id) if run_id is not None and not failed else []
     summary = IngestSummary(toml.case_id, str(store.path), outcomes, time.perf_counter() - t0, eng.name,
-                            run_id=run_id)
+                            run_id=run_id, alerts=fired)
     if run_id is not None and store.has_table("rejects"):
         row = con.execute("SELECT count(*) FROM rejects WHERE ingest_run = ?", [run_id]).fetchone()
         summary.quarantined = int(row[0]) if row else 0
@@ -373,6 +418,16 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
     if problems:
         raise InvalidCase(problems)
     return summary
+
+
+def _evaluate_watches(store: "CaseStore", run_id: str) -> list[Any]:
+    """Standing watches on the rows first loaded by this run (inside the ingest's transaction)."""
+    if not store.has_table("watches"):
+        return []
+    from fusioncell.watch.alerts import evaluate_watches
+
+    new = [d.delivery_id for d in deliveries(store, run_id) if d.first_load and d.kind in MULTI]
+    return _transaction(store, lambda: evaluate_watches(store, new, run_id))
 
 
 #: Kinds of case file that may arrive as several deliveries: ``comms.csv`` and/or

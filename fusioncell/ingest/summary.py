@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
+from fusioncell.ingest.flags import flag_counts
+from fusioncell.ingest.freshness import derived_status, render_status
+
 if TYPE_CHECKING:  # pragma: no cover
     from fusioncell.store.store import CaseStore
 
@@ -91,7 +94,9 @@ def case_summary(store: "CaseStore") -> dict[str, Any]:
         "identifiers": {"total": counts["identifiers"], "by_scheme": schemes},
         "entities": {"total": counts["entities"], "by_schema": schemata},
         "files": files,
-        "quarantined": int(con.execute("SELECT count(*) FROM rejects").fetchone()[0]) if store.has_table("rejects") else 0,
+        "flags": flag_counts(store),
+        "derived": [x.to_dict() for x in derived_status(store)],
+        "quarantined": int((con.execute("SELECT count(*) FROM rejects").fetchone() or (0,))[0]) if store.has_table("rejects") else 0,
     }
 
 
@@ -124,6 +129,13 @@ def render_summary(d: dict[str, Any]) -> str:
     con.print(f"Identifiers: {ids['total']:,} (" + ", ".join(f"{k} {v:,}" for k, v in ids["by_scheme"].items()) + ")")
     ents = d["entities"]
     con.print(f"Entities: {ents['total']:,} (" + ", ".join(f"{k} {v:,}" for k, v in ents["by_schema"].items()) + ")")
+    flags = {k: v for k, v in (d.get("flags") or {}).items() if v}
+    if flags:
+        con.print("Flagged rows (kept; legal but odd): " + ", ".join(f"{k} {v:,}" for k, v in flags.items()))
+    if d.get("derived"):
+        con.print("Derived results:")
+        for line in render_status(d["derived"]):
+            con.print(line, overflow="fold", markup=False)
     if d.get("quarantined"):
         con.print(f"Quarantined rows: {d['quarantined']:,} (set aside by ingest --quarantine; fusioncell rejects lists them)")
     return buf.getvalue()

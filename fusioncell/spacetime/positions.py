@@ -109,12 +109,14 @@ def positions_sql(
     precision, confidence, event_id, source_id``.
     """
     parts: list[str] = []
+    # a position at exactly 0,0 is a failed fix ("null island"), never a position (ingest flags it)
     if "fix" in kinds:
         parts.append(
             f"""SELECT identifier, observed AS t, lat, lon,
                    coalesce(accuracy_m, {params.default_fix_accuracy_m!r}) AS accuracy_m,
                    'fix' AS kind, 'fine' AS precision, 1.0 AS confidence, event_id, source_id
-                FROM locations WHERE {_in_list('identifier', identifiers)}"""
+                FROM locations WHERE {_in_list('identifier', identifiers)}
+                  AND NOT (lat = 0 AND lon = 0)"""
         )
     if "cell" in kinds:
         acc = tower_accuracy(store, params)
@@ -126,7 +128,8 @@ def positions_sql(
                        'cell' AS kind, 'coarse' AS precision, 1.0 AS confidence, c.event_id, c.source_id
                     FROM comms c LEFT JOIN _fc_tower_acc ta
                       ON ta.tlat = round(c.{side}_lat, 5) AND ta.tlon = round(c.{side}_lon, 5)
-                    WHERE c.{side}_lat IS NOT NULL AND c.{side}_lon IS NOT NULL AND {_in_list('c.' + side, identifiers)}"""
+                    WHERE c.{side}_lat IS NOT NULL AND c.{side}_lon IS NOT NULL AND {_in_list('c.' + side, identifiers)}
+                      AND NOT (c.{side}_lat = 0 AND c.{side}_lon = 0)"""
             )
     if "sighting" in kinds:
         parts.append(
@@ -134,7 +137,7 @@ def positions_sql(
                    {params.sighting_accuracy_m!r} AS accuracy_m,
                    'sighting' AS kind, 'fine' AS precision, coalesce(confidence, 1.0) AS confidence,
                    event_id, source_id
-                FROM sightings WHERE {_in_list('subject', identifiers)}"""
+                FROM sightings WHERE {_in_list('subject', identifiers)} AND NOT (lat = 0 AND lon = 0)"""
         )
     if not parts:
         return (
