@@ -1,4 +1,4 @@
-"""Workbench accounts: every case route refuses the anonymous and (for now) partner liaisons; login, CSRF, throttle."""
+"""Workbench accounts: every case route refuses the anonymous and agencies the case does not name; login, CSRF, throttle."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from fusioncell.store import CaseStore  # noqa: E402
 
 PW = "s3cret-enough"
 ROUTES = ["/api/v1/case", "/api/v1/entities", "/api/v1/identifiers", "/api/v1/network/ties", "/api/v1/audit"]
-#: role → expected status per route (audit is supervisors' only; liaison has no case view yet)
+#: role → expected status per route (audit is supervisors' only; PARTNER-X is named nowhere in the case: refused)
 EXPECTED = {
     None: {r: 401 for r in ROUTES},
     "analyst": {**{r: 200 for r in ROUTES}, "/api/v1/audit": 403},

@@ -1,0 +1,187 @@
+"""Every route × every role × (own agency, partner agency, anonymous), from the OpenAPI document; canaries.
+
+The rule table :data:`RULES` is this test's own statement of who may call
+what (written from issue #16, not read from the code): a route in the OpenAPI
+document without a rule here fails the build, and so does a rule for a route
+that no longer exists. Writes are called with an empty body: an account the
+route admits gets 422 (the body is checked after the account), any other 403.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from tests.server_case import (  # noqa: E402
+    PARTNER, PASSWORD, PROTECTED, USERS, WITHHELD, WITHHELD_PHONE, WITNESS_PHONE, canary_folder)
+
+OWNERS = ("analyst", "supervisor")
+WHO = ("anonymous", "ana", "sue", "lia", "pam", "pete", "lee")  # see tests/server_case.USERS
+
+
+def _rule(owner: tuple[str, ...] = OWNERS, partner: bool = False, write: bool = False) -> dict[str, int]:
+    ok = 422 if write else 200
+    out = {"anonymous": 401}
+    for who, (role, agency) in USERS.items():
+        if agency == PARTNER:
+            out[who] = ok if partner else 403
+        else:
+            out[who] = ok if role in owner else 403
+    return out
+
+
+#: (method, path) → (query parameters of a valid call, expected status per caller)
+RULES: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
+    ("get", "/api/v1/case"): ({}, _rule(partner=True)),
+    ("get", "/api/v1/entities"): ({"limit": 50}, _rule(partner=True)),
+    ("get", "/api/v1/identifiers"): ({"limit": 50}, _rule()),
+    ("get", "/api/v1/network/ties"): ({"limit": 50}, _rule()),
+    ("get", "/api/v1/network"): ({}, _rule(partner=True)),
+    ("get", "/api/v1/meetings"): ({}, _rule()),
+    ("get", "/api/v1/pattern"): ({"id": "+523312345678"}, _rule()),
+    ("get", "/api/v1/locate"): ({"top": 3}, _rule(partner=True)),
+    ("get", "/api/v1/plan"): ({"budget": 2}, _rule()),
+    ("get", "/api/v1/audit"): ({"limit": 5}, _rule(owner=("supervisor",))),
+    ("post", "/api/v1/login"): ({}, {w: 422 for w in WHO}),
+    ("post", "/api/v1/logout"): ({}, {**{w: 403 for w in WHO}, "anonymous": 401}),  # no CSRF header: refused
+}
+
+
+@pytest.fixture(scope="module")
+def canary_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from fusioncell.ingest import ingest_case
+    from fusioncell.server.app import create_app
+    from fusioncell.server.auth import add_user
+    from fusioncell.store import CaseStore
+
+    root = tmp_path_factory.mktemp("canary")
+    folder = canary_folder(root / "case")
+    path = root / "case.duckdb"
+    with CaseStore.open(path, folder=folder) as cs:
+        ingest_case(folder, cs, quiet=True)
+        for name, (role, agency) in USERS.items():
+            add_user(cs, name, role, agency, PASSWORD)
+        yield create_app(cs), cs, path
+
+
+def _client(app: Any, who: str) -> TestClient:
+    c = TestClient(app)
+    if who != "anonymous":
+        r = c.post("/api/v1/login", json={"name": who, "password": PASSWORD})
+        assert r.status_code == 200, r.text  # writes in the matrix carry no X-CSRF-Token
+    return c
+
+
+def _operations(app: Any) -> set[tuple[str, str]]:
+    with TestClient(app) as c:
+        doc = c.get("/openapi.json").json()
+    return {(m, p) for p, ops in doc["paths"].items() for m in ops if p.startswith("/api/")}
+
+
+def test_every_route_in_the_openapi_document_has_a_rule(canary_app) -> None:  # type: ignore[no-untyped-def]
+    app, _, _ = canary_app
+    ops = _operations(app)
+    assert ops - set(RULES) == set(), "a route without a rule in RULES"
+    assert set(RULES) - ops == set(), "a rule for a route that does not exist"
+
+
+def _call(c: TestClient, method: str, path: str, params: dict[str, Any]) -> Any:
+    if method == "get":
+        return c.get(path, params=params)
+    return c.post(path, json={})
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_route_by_role_and_agency_matrix(canary_app, who: str) -> None:  # type: ignore[no-untyped-def]
+    app, _, _ = canary_app
+    with _client(app, who) as c:
+        got = {op: _call(c, *op, params).status_code for op, (params, _) in RULES.items()}
+    assert got == {op: expect[who] for op, (_, expect) in RULES.items()}
+
+
+def _leaks(text: str, canaries: list[str]) -> list[str]:
+    return [k for k in canaries if re.search(re.escape(k), text, re.I)]
+
+
+def _fill(path: str) -> str:
+    """A concrete URL for a templated path (``{rank}`` → 1)."""
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+@pytest.mark.parametrize("who", ["lee", "pam"])
+def test_a_partner_sees_no_canary_on_any_route(canary_app, who: str) -> None:  # type: ignore[no-untyped-def]
+    """Every route the OpenAPI document lists, with its valid call and with canaries as parameters."""
+    app, _, _ = canary_app
+    canaries = PROTECTED + WITHHELD
+    with _client(app, who) as c:
+        ops = _operations(app)
+        seen_ok = 0
+        for method, path in sorted(ops):
+            params = RULES.get((method, path), ({}, {}))[0]
+            url = _fill(path)
+            for p in (params, {k: WITHHELD_PHONE for k in params if isinstance(params[k], str)}):
+                r = _call(c, method, url, p)
+                seen_ok += r.status_code == 200
+                # a parameter the caller sent may be echoed; nothing else of the canaries may appear
+                sent = set(p.values())
+                leaks = [k for k in _leaks(r.text, canaries) if not any(k in str(s) for s in sent)]
+                assert not leaks, (method, url, p, r.status_code, leaks)
+                assert "masked:" not in r.text or WITNESS_PHONE not in r.text
+        assert seen_ok >= 4  # case, entities, network, locate answered
+
+
+def test_a_partner_locate_is_the_tearline_share_would_write(canary_app) -> None:  # type: ignore[no-untyped-def]
+    from fusioncell.products.share import tearline
+
+    app, cs, _ = canary_app
+    with _client(app, "lee") as c:
+        got = c.get("/api/v1/locate", params={"top": 3}).json()
+    product, _ = tearline(cs, PARTNER, top=3)
+    assert got["hypotheses"] == product["hypotheses"]
+    assert got["target"] == product["subject"]["id"] == cs.case().targets[0]
+
+
+def test_a_partner_case_holds_back_the_legal_authority_and_counts(canary_app) -> None:  # type: ignore[no-untyped-def]
+    app, cs, _ = canary_app
+    with _client(app, "lee") as c:
+        body = c.get("/api/v1/case").json()
+        ents = c.get("/api/v1/entities").json()
+    assert body["legal_authority"] != cs.case().legal_authority and body["counts"] == {}
+    assert [e["entity_id"] for e in ents["items"]] == list(cs.case().targets)  # a partner's view: targets only
+
+
+def _cli_json(path: Path, *args: str) -> dict[str, Any]:
+    from typer.testing import CliRunner
+
+    from fusioncell.cli import app
+
+    r = CliRunner().invoke(app, [*args, str(path), "--format", "json"])
+    assert r.exit_code in (0, 1), r.output
+    return json.loads(r.stdout)
+
+
+def test_the_owners_analyst_sees_the_witness_only_as_a_pseudonym_as_the_cli_does(canary_app) -> None:  # type: ignore[no-untyped-def]
+    from fusioncell.security.minimise import case_secret, pseudonym
+
+    app, cs, path = canary_app
+    with _client(app, "ana") as c:
+        answers = {p: c.get(p, params={"limit": 1000} if p in ("/api/v1/entities", "/api/v1/identifiers") else {})
+                   for p in ("/api/v1/network", "/api/v1/locate", "/api/v1/plan", "/api/v1/meetings",
+                             "/api/v1/entities", "/api/v1/identifiers", "/api/v1/network/ties")}
+    for p, r in answers.items():
+        assert r.status_code == 200, p
+        assert not _leaks(r.text, PROTECTED), p
+    net = answers["/api/v1/network"].json()
+    assert pseudonym(case_secret(cs), WITNESS_PHONE) in answers["/api/v1/identifiers"].text
+    cs.con.execute("CHECKPOINT")
+    cli = _cli_json(path, "network")
+    assert net["key_players"] == cli["key_players"]  # masked where (and as) the CLI masks
+    # the owner's analyst does read the owner's own withheld-from-partners sources
+    assert WITHHELD_PHONE in answers["/api/v1/identifiers"].text
