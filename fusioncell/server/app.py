@@ -296,6 +296,11 @@ def create_app(store: CaseStore, secret: str | None = None) -> FastAPI:
         with acc.read(f"plan target={target}") as cs:
             return _jsonable(run(cs, target=target, budget=budget))
 
+    # -- the analyst's overrides, evidence and share previews (their own modules) --
+    from fusioncell.server import overrides
+
+    overrides.register(app, gate)
+
     return app
 
 
