@@ -297,9 +297,10 @@ def create_app(store: CaseStore, secret: str | None = None) -> FastAPI:
             return _jsonable(run(cs, target=target, budget=budget))
 
     # -- the analyst's overrides, evidence and share previews (their own modules) --
-    from fusioncell.server import overrides
+    from fusioncell.server import overrides, share_api
 
     overrides.register(app, gate)
+    share_api.register(app, gate)
 
     return app
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Coroutine, Iterator, Literal
 
 from fastapi import HTTPException, Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from fusioncell.security.minimise import Minimiser, protected_identifiers, pseudonym
@@ -311,11 +312,15 @@ async def release_response(reader: Reader, response: Response) -> Response:
     if body is None:
         raise HTTPException(500, "a case route answered with a body the read filter cannot inspect")
     media = (response.media_type or response.headers.get("content-type", "")).split(";")[0]
-    if media == "application/json":
+    if isinstance(response, JSONResponse):  # a route's JSON answer: every string walked
         released = await run_in_threadpool(reader.release, json.loads(body))
         data = json.dumps(released, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    elif media.startswith("text/") or media.endswith(("+json", "/xml", "+xml")) or media == "application/geo+json":
-        data = (await run_in_threadpool(reader.release, body.decode("utf-8"))).encode("utf-8")
+    elif media.startswith("text/") or media.endswith(("/json", "+json", "/xml", "+xml")):
+        text = body.decode("utf-8")  # a file (an export): masked as text, left byte for byte when nothing is
+        released_text = await run_in_threadpool(reader.release, text)
+        if released_text == text:
+            return response
+        data = released_text.encode("utf-8")
     else:
         raise HTTPException(500, "a case route answered with a body the read filter cannot inspect")
     headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length",)}
