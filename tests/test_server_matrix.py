@@ -197,3 +197,10 @@ def test_the_owners_analyst_sees_the_witness_only_as_a_pseudonym_as_the_cli_does
     assert net["key_players"] == cli["key_players"]  # masked where (and as) the CLI masks
     # the owner's analyst does read the owner's own withheld-from-partners sources
     assert WITHHELD_PHONE in answers["/api/v1/identifiers"].text
+
+
+def test_every_route_is_documented_in_workbench_md(canary_app) -> None:  # type: ignore[no-untyped-def]
+    app, _, _ = canary_app
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "workbench.md").read_text(encoding="utf-8")
+    missing = sorted(p for _, p in _operations(app) if p.removeprefix("/api/v1") not in doc)
+    assert not missing, f"routes missing from docs/workbench.md: {missing}"
