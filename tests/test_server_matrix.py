@@ -160,12 +160,13 @@ def test_a_partner_locate_is_the_tearline_share_would_write(canary_app) -> None:
     assert got["target"] == product["subject"]["id"] == cs.case().targets[0]
 
 
-def test_a_partner_case_holds_back_the_legal_authority_and_counts(canary_app) -> None:  # type: ignore[no-untyped-def]
+def test_a_partner_case_holds_back_title_legal_authority_and_counts(canary_app) -> None:  # type: ignore[no-untyped-def]
     app, cs, _ = canary_app
     with _client(app, "lee") as c:
         body = c.get("/api/v1/case").json()
         ents = c.get("/api/v1/entities").json()
-    assert body["legal_authority"] != cs.case().legal_authority and body["counts"] == {}
+    assert body["legal_authority"] != cs.case().legal_authority and body["counts"] == {} and body["title"] is None
+    assert (body["case_id"], body["targets"]) == (cs.case().case_id, list(cs.case().targets))
     assert [e["entity_id"] for e in ents["items"]] == list(cs.case().targets)  # a partner's view: targets only
 
 

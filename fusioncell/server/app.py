@@ -96,11 +96,12 @@ def _rows(store: CaseStore, sql: str, params: list[Any]) -> list[dict[str, Any]]
             for r in cur.fetchall()]
 
 
-def _jsonable(obj: Any) -> Any:
+def _jsonable(obj: Any) -> dict[str, Any]:
     """A result dict made JSON-safe (timestamps and numpy scalars as the CLI prints them)."""
     import json
 
-    return json.loads(json.dumps(obj, default=str))
+    out: dict[str, Any] = json.loads(json.dumps(obj, default=str))
+    return out
 
 
 def create_app(store: CaseStore, secret: str | None = None) -> FastAPI:
@@ -190,12 +191,13 @@ def create_app(store: CaseStore, secret: str | None = None) -> FastAPI:
 
     @app.get(f"{API}/case", response_model=CaseOut)
     def case(acc: View = Depends(partner_ok)) -> CaseOut:
-        """The case; a partner sees it as its releasability view does (legal authority held, no counts)."""
+        """The case; a partner sees what a tearline names (case id, owner, targets): no title, authority or counts."""
         with acc.read("case") as cs:
             info = cs.case()
             counts = {} if acc.scope.partner else {
                 t: cs.count(t) for t in ("comms", "locations", "sightings", "reports", "entities", "identifiers")}
-        return CaseOut(case_id=info.case_id, title=info.title, owner_agency=info.owner_agency,
+        return CaseOut(case_id=info.case_id, title=None if acc.scope.partner else info.title,
+                       owner_agency=info.owner_agency,
                        legal_authority=info.legal_authority, timezone=info.timezone,
                        targets=list(info.targets), counts=counts)
 

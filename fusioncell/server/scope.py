@@ -220,7 +220,8 @@ class Reader:
                 view.close()
 
     @contextmanager
-    def owner_store(self, what: str, action: str = "read", why: str | None = None) -> Iterator[CaseStore]:
+    def owner_store(self, what: str | dict[str, Any], action: str = "read",
+                    why: str | None = None) -> Iterator[CaseStore]:
         """The whole case for the owning agency's own work (writes, exports); never for a partner."""
         if self.scope.partner:
             raise HTTPException(403, "only the owning agency may do this")
