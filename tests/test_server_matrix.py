@@ -149,6 +149,24 @@ def test_a_partner_sees_no_canary_on_any_route(canary_app, who: str) -> None:  #
         assert seen_ok >= 4  # case, entities, network, locate answered
 
 
+def test_no_generated_request_of_a_partner_finds_a_canary(canary_app) -> None:  # type: ignore[no-untyped-def]
+    """schemathesis' requests (valid and invalid) to every operation, as the partner's liaison."""
+    from tests.test_server_schemathesis import _check, fuzz
+
+    app, _, _ = canary_app
+    canaries = PROTECTED + WITHHELD
+    c = _client(app, "lee")
+
+    def check(case, session):  # type: ignore[no-untyped-def]
+        r = _check(case, session)
+        sent = json.dumps([case.query, case.path_parameters, case.body], default=str)
+        leaks = [k for k in _leaks(r.text, canaries) if not re.search(re.escape(k), sent, re.I)]
+        assert not leaks, (case.method, case.path, case.query, leaks)
+
+    assert len(fuzz(app, {"fc_session": c.cookies["fc_session"]}, c.headers["X-CSRF-Token"], check,
+                    examples=2, heavy=2)) >= 15
+
+
 def test_a_partner_locate_is_the_tearline_share_would_write(canary_app) -> None:  # type: ignore[no-untyped-def]
     from fusioncell.products.share import tearline
 

@@ -9,7 +9,7 @@ token): no answer is a server error, and every error answers the one shape
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -48,23 +48,25 @@ def served(ingested: Path, tmp_path_factory: pytest.TempPathFactory):  # type: i
 HEAVY = ("/api/v1/locate", "/api/v1/network", "/api/v1/meetings", "/api/v1/plan", "/api/v1/share")
 
 
-def _check(case: Any, session: Any) -> None:
+def _check(case: Any, session: Any) -> Any:
     r = case.call(session=session)
     assert r.status_code < 500, (case.method, case.path, r.status_code, r.text[:300])
     if r.status_code >= 400:
         body = r.json()
         assert set(body) == {"status", "code", "message", "field"}, (case.method, case.path, body)
         assert body["status"] == r.status_code and body["message"]
+    return r
 
 
-def test_no_server_error_and_every_error_in_the_one_shape(served: Any) -> None:
-    """Valid and invalid requests (schemathesis' positive and negative modes) for every operation."""
+def fuzz(app: Any, cookies: dict[str, str], csrf: str, check: Callable[[Any, Any], Any],
+         examples: int = EXAMPLES, heavy: int = 2) -> list[str]:
+    """Run ``check(case, session)`` on valid and invalid requests (schemathesis' positive and negative
+    modes) for every operation of the app's OpenAPI document but logout, as the logged-in session."""
     from hypothesis import given
 
     from schemathesis import GenerationMode
     from schemathesis.python.asgi import get_client
 
-    app, cookies, csrf = served
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     seen = []
     with get_client(app) as session:  # one in-process client for every call, logged in
@@ -78,10 +80,15 @@ def test_no_server_error_and_every_error_in_the_one_shape(served: Any) -> None:
             strategy = op.as_strategy(GenerationMode.POSITIVE) | op.as_strategy(GenerationMode.NEGATIVE)
 
             @given(case=strategy)
-            @settings(max_examples=2 if op.path.startswith(HEAVY) else EXAMPLES, deadline=None, derandomize=True,
-                      database=None, suppress_health_check=list(HealthCheck))
+            @settings(max_examples=heavy if op.path.startswith(HEAVY) else examples, deadline=None,
+                      derandomize=True, database=None, suppress_health_check=list(HealthCheck))
             def run(case: Any) -> None:
-                _check(case, session)
+                check(case, session)
 
             run()
-    assert len(seen) >= 15
+    return seen
+
+
+def test_no_server_error_and_every_error_in_the_one_shape(served: Any) -> None:
+    app, cookies, csrf = served
+    assert len(fuzz(app, cookies, csrf, _check)) >= 15
