@@ -223,3 +223,34 @@ def test_every_route_is_documented_in_workbench_md(canary_app) -> None:  # type:
     doc = (Path(__file__).resolve().parents[1] / "docs" / "workbench.md").read_text(encoding="utf-8")
     missing = sorted(p for _, p in _operations(app) if p.removeprefix("/api/v1") not in doc)
     assert not missing, f"routes missing from docs/workbench.md: {missing}"
+
+
+def test_every_api_route_passes_the_read_filter_and_a_stray_one_fails_closed(canary_app) -> None:  # type: ignore[no-untyped-def]
+    from fastapi import APIRouter, Depends, FastAPI
+    from fastapi.routing import APIRoute
+
+    from fusioncell.server.scope import Gate, Rule, ScopedRoute, StoreAccess
+
+    app, cs, _ = canary_app
+    api = [r for r in app.routes if isinstance(r, APIRoute) and r.path.startswith("/api/")]
+    assert api and all(isinstance(r, ScopedRoute) for r in api)
+    # a route included from a plain APIRouter is not wrapped: its reader refuses to serve it
+    import threading
+
+    stray, router = FastAPI(), APIRouter()
+    gate = Gate(StoreAccess(cs, threading.Lock()), lambda: _principal("ana"), lambda: _principal("ana"))
+
+    @router.get("/api/v1/stray")
+    def _stray(acc=Depends(gate.reader(Rule()))):  # type: ignore[no-untyped-def]
+        return {"identifier": WITNESS_PHONE}
+
+    stray.include_router(router)
+    r = TestClient(stray, raise_server_exceptions=False).get("/api/v1/stray")
+    assert r.status_code == 500 and WITNESS_PHONE not in r.text
+
+
+def _principal(name: str):  # type: ignore[no-untyped-def]
+    from fusioncell.server.auth import Principal
+
+    role, agency = USERS[name]
+    return Principal(name, role, agency)

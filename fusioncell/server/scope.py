@@ -347,6 +347,8 @@ class Gate:
         who = self.csrf if write else self.principal
 
         def dependency(request: Request, p: Any = Depends(who)) -> Reader:
+            if not isinstance(request.scope.get("route"), ScopedRoute):  # fail closed, never answer unfiltered
+                raise HTTPException(500, "this route bypasses the read filter (register it on the app itself)")
             with self.access.lock:
                 scope = scope_of(self.access.store, p.name, p.role, p.agency)
             check_rule(scope, rule)
