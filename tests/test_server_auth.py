@@ -123,3 +123,12 @@ def test_users_add_reads_the_password_from_stdin_and_rejects_a_bad_role(store_fi
     bad = CliRunner().invoke(app, ["users", "add", "kim", "--case", str(store_file), "--role", "admin",
                                    "--agency", "A1"], input=PW + "\n")
     assert bad.exit_code != 0
+
+
+def test_a_store_without_legal_authority_serves_nothing(app_store) -> None:
+    app, cs = app_store
+    cs.con.execute("UPDATE case_info SET legal_authority = '  '")
+    with TestClient(app) as c:
+        assert c.post("/api/v1/login", json={"name": "sue", "password": PW}).status_code == 200
+        got = {r: c.get(r).status_code for r in ROUTES}
+    assert got == {r: 403 for r in ROUTES}

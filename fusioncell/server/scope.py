@@ -268,11 +268,13 @@ class Reader:
 
 
 def scope_of(store: CaseStore, name: str, role: str, agency: str) -> ReadScope:
-    """The caller's scope, or 403 when the account has none on this case."""
+    """The caller's scope, or 403 when the account has none on this case (or the case has no legal authority)."""
     from fusioncell.security.releasability import known_agencies
 
-    owner = store.case().owner_agency
-    scope = ReadScope(name, role, agency, owner)
+    info = store.case()
+    if not (info.legal_authority or "").strip():  # ingest refuses such a case; a store made otherwise serves nothing
+        raise HTTPException(403, "the case records no legal authority: nothing is served")
+    scope = ReadScope(name, role, agency, info.owner_agency)
     if role == "liaison" and not scope.partner:
         raise HTTPException(403, "a liaison account belongs to a partner agency, not to the case owner")
     if scope.partner and agency not in known_agencies(store):
