@@ -1,4 +1,4 @@
-"""Workbench accounts: every case route refuses the anonymous and (for now) partner liaisons; login, CSRF, throttle."""
+"""Workbench accounts: every case route refuses the anonymous and agencies the case does not name; login, CSRF, throttle."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from fusioncell.store import CaseStore  # noqa: E402
 
 PW = "s3cret-enough"
 ROUTES = ["/api/v1/case", "/api/v1/entities", "/api/v1/identifiers", "/api/v1/network/ties", "/api/v1/audit"]
-#: role → expected status per route (audit is supervisors' only; liaison has no case view yet)
+#: role → expected status per route (audit is supervisors' only; PARTNER-X is named nowhere in the case: refused)
 EXPECTED = {
     None: {r: 401 for r in ROUTES},
     "analyst": {**{r: 200 for r in ROUTES}, "/api/v1/audit": 403},
@@ -123,3 +123,12 @@ def test_users_add_reads_the_password_from_stdin_and_rejects_a_bad_role(store_fi
     bad = CliRunner().invoke(app, ["users", "add", "kim", "--case", str(store_file), "--role", "admin",
                                    "--agency", "A1"], input=PW + "\n")
     assert bad.exit_code != 0
+
+
+def test_a_store_without_legal_authority_serves_nothing(app_store) -> None:
+    app, cs = app_store
+    cs.con.execute("UPDATE case_info SET legal_authority = '  '")
+    with TestClient(app) as c:
+        assert c.post("/api/v1/login", json={"name": "sue", "password": PW}).status_code == 200
+        got = {r: c.get(r).status_code for r in ROUTES}
+    assert got == {r: 403 for r in ROUTES}

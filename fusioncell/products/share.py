@@ -183,6 +183,19 @@ class _Scrubber:
         return value
 
 
+def scrub(store: CaseStore, value: Any) -> Any:
+    """``value`` (a JSON-like answer) with the case's source ids, event ids and method texts removed.
+
+    The same scrubber every tearline passes; raises ``PolicyViolation`` if one
+    would survive. The workbench applies it to every answer for a partner.
+    """
+    scrubber = _Scrubber(store, value)
+    out = scrubber.walk(value)
+    if any(scrubber.leaks(s) for s in _strings(out)):
+        raise PolicyViolation("the answer would reveal a source, event or method")
+    return out
+
+
 def _strings(value: Any) -> Iterable[str]:
     if isinstance(value, str):
         yield value

@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import secrets
 import threading
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fusioncell.errors import FusioncellError, NotFound
+from fusioncell.errors import FusioncellError, NotFound, PolicyViolation
 from fusioncell.server import auth
+from fusioncell.server.scope import Gate, Reader, Rule, ScopedRoute, StoreAccess
 from fusioncell.store import CaseStore
 
 API = "/api/v1"
@@ -59,31 +59,8 @@ class CaseOut(BaseModel):
     counts: dict[str, int]
 
 
-@dataclass
-class StoreAccess:  # noqa: D101 — see below
-    """The store behind the app, one caller at a time; records each read in the audit log."""
-
-    store: CaseStore
-    lock: threading.Lock
-
-    @contextmanager
-    def read(self, what: str, actor: str) -> Iterator[CaseStore]:
-        from fusioncell.security import audit
-
-        with self.lock:
-            audit.record(self.store, "read", {"api": what}, actor=actor)
-            yield self.store
-
-
-@dataclass
-class View:
-    """The store as one principal may read it: every route reads through this (the one filter)."""
-
-    access: StoreAccess
-    principal: Any
-
-    def read(self, what: str) -> Any:
-        return self.access.read(what, actor=f"{self.principal.name}@{self.principal.agency}")
+#: A route's reader (the one filter): see :mod:`fusioncell.server.scope`.
+View = Reader
 
 
 class Login(BaseModel):
@@ -119,11 +96,12 @@ def _rows(store: CaseStore, sql: str, params: list[Any]) -> list[dict[str, Any]]
             for r in cur.fetchall()]
 
 
-def _jsonable(obj: Any) -> Any:
+def _jsonable(obj: Any) -> dict[str, Any]:
     """A result dict made JSON-safe (timestamps and numpy scalars as the CLI prints them)."""
     import json
 
-    return json.loads(json.dumps(obj, default=str))
+    out: dict[str, Any] = json.loads(json.dumps(obj, default=str))
+    return out
 
 
 def create_app(store: CaseStore, secret: str | None = None) -> FastAPI:
@@ -137,6 +115,7 @@ def create_app(store: CaseStore, secret: str | None = None) -> FastAPI:
     app = FastAPI(title="fusioncell workbench", version="1", openapi_url="/openapi.json",
                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody},
                              422: {"model": ErrorBody}})
+    app.router.route_class = ScopedRoute  # every answer of a case route passes the read filter
 
     def get_principal(request: Request) -> auth.Principal:
         token = request.cookies.get(COOKIE)
@@ -148,15 +127,14 @@ def create_app(store: CaseStore, secret: str | None = None) -> FastAPI:
             raise HTTPException(401, "log in first")
         return auth.Principal(data["name"], data["role"], data["agency"], data["csrf"])
 
-    def get_access(principal: auth.Principal = Depends(get_principal)) -> View:
-        if principal.role == "liaison":  # the releasable view is not wired yet: refuse, never leak
-            raise HTTPException(403, "partner-agency accounts have no case view yet")
-        return View(access, principal)
-
     def csrf(request: Request, principal: auth.Principal = Depends(get_principal)) -> auth.Principal:
         if not secrets.compare_digest(request.headers.get("x-csrf-token", ""), principal.csrf):
             raise HTTPException(403, "missing or wrong X-CSRF-Token header")
         return principal
+
+    gate = Gate(access, get_principal, csrf)
+    partner_ok = gate.reader(Rule(partner=True))
+    owner_only = gate.reader(Rule())
 
     @app.post(f"{API}/login")
     def login(body: Login, request: Request, response: Response) -> dict[str, str]:
@@ -195,38 +173,55 @@ def create_app(store: CaseStore, secret: str | None = None) -> FastAPI:
         loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path")]
         return _error(422, "invalid", str(first.get("msg", "invalid request")), ".".join(loc) or None)
 
+    def _released(request: Request, message: str) -> str:
+        reader = getattr(request.state, "reader", None)  # an error message passes the read filter too
+        if reader is None:
+            return message
+        try:
+            return str(reader.release(message))
+        except PolicyViolation:
+            return "the answer was withheld by the read filter"
+
     @app.exception_handler(NotFound)
-    async def _notfound(_: Request, exc: NotFound) -> JSONResponse:
-        return _error(404, "not_found", str(exc))
+    async def _notfound(request: Request, exc: NotFound) -> JSONResponse:
+        return _error(404, "not_found", await run_in_threadpool(_released, request, str(exc)))
+
+    @app.exception_handler(PolicyViolation)
+    async def _policy(request: Request, exc: PolicyViolation) -> JSONResponse:
+        return _error(403, "policy", await run_in_threadpool(_released, request, str(exc)))
 
     @app.exception_handler(FusioncellError)
-    async def _bad(_: Request, exc: FusioncellError) -> JSONResponse:
-        return _error(400, "bad_request", str(exc))
+    async def _bad(request: Request, exc: FusioncellError) -> JSONResponse:
+        return _error(400, "bad_request", await run_in_threadpool(_released, request, str(exc)))
 
     @app.get(f"{API}/case", response_model=CaseOut)
-    def case(acc: View = Depends(get_access)) -> CaseOut:
+    def case(acc: View = Depends(partner_ok)) -> CaseOut:
+        """The case; a partner sees what a tearline names (case id, owner, targets): no title, authority or counts."""
         with acc.read("case") as cs:
             info = cs.case()
-            counts = {t: cs.count(t) for t in ("comms", "locations", "sightings", "reports", "entities", "identifiers")}
-        return CaseOut(case_id=info.case_id, title=info.title, owner_agency=info.owner_agency,
+            counts = {} if acc.scope.partner else {
+                t: cs.count(t) for t in ("comms", "locations", "sightings", "reports", "entities", "identifiers")}
+        return CaseOut(case_id=info.case_id, title=None if acc.scope.partner else info.title,
+                       owner_agency=info.owner_agency,
                        legal_authority=info.legal_authority, timezone=info.timezone,
                        targets=list(info.targets), counts=counts)
 
     @app.get(f"{API}/entities", response_model=Page)
     def entities(offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=MAX_LIMIT),
-                 acc: View = Depends(get_access)) -> Page:
+                 acc: View = Depends(partner_ok)) -> Page:
+        """Reference entities (a partner's view holds only the case's targets)."""
         return _table_page(acc, "entities", "SELECT entity_id, schema, caption FROM entities ORDER BY entity_id",
                            offset, limit)
 
     @app.get(f"{API}/identifiers", response_model=Page)
     def identifiers(offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=MAX_LIMIT),
-                    acc: View = Depends(get_access)) -> Page:
+                    acc: View = Depends(owner_only)) -> Page:
         return _table_page(acc, "identifiers", "SELECT identifier, scheme, n_comms, n_locations FROM identifiers "
                            "ORDER BY identifier", offset, limit)
 
     @app.get(f"{API}/network/ties", response_model=Page)
     def ties(min_strength: float = Query(0.0, ge=0.0, le=1.0), offset: int = Query(0, ge=0),
-             limit: int = Query(100, ge=1, le=MAX_LIMIT), acc: View = Depends(get_access)) -> Page:
+             limit: int = Query(100, ge=1, le=MAX_LIMIT), acc: View = Depends(owner_only)) -> Page:
         from fusioncell.network.api import contact_ties
 
         with acc.read("network/ties") as cs:
@@ -236,68 +231,83 @@ def create_app(store: CaseStore, secret: str | None = None) -> FastAPI:
 
     @app.get(f"{API}/audit", response_model=Page)
     def audit_log(offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=MAX_LIMIT),
-                  acc: View = Depends(get_access)) -> Page:
+                  acc: View = Depends(gate.reader(Rule(owner=("supervisor",))))) -> Page:
+        """The hash-chained audit log (supervisors)."""
         from fusioncell.security import audit
 
-        if acc.principal.role != "supervisor":
-            raise HTTPException(403, "the audit log is for supervisors")
         with acc.read("audit") as cs:
             rows = [e.to_dict() for e in audit.entries(cs)]
         return _page(len(rows), offset, limit, rows[offset:offset + limit])
 
     @app.get(f"{API}/network")
     def network(focus: str | None = Query(None, max_length=200), hops: int = Query(2, ge=1, le=6),
-                acc: View = Depends(get_access)) -> dict[str, Any]:
-        """Network report (close circle, key players, burners); bystanders pseudonymised as the CLI does."""
-        from fusioncell.network.report import network_report
-        from fusioncell.security.minimise import mask_listing
+                acc: View = Depends(partner_ok)) -> dict[str, Any]:
+        """Network report (close circle, key players, burners); bystanders pseudonymised as the CLI does.
 
+        A partner gets the associates of the tearline about the case's first target instead.
+        """
+        from fusioncell.network.report import network_report
+        from fusioncell.server import liaison
+
+        if acc.scope.partner:
+            return liaison.network(acc, hops=hops)
         with acc.read(f"network focus={focus}") as cs:
             result = network_report(cs, focus=focus, hops=hops)
-            circle = {c.get("identifier") for c in result.get("close_circle") or []} | {focus, result.get("focus")}
-            return _jsonable(mask_listing(cs, result, (*circle, result.get("focus_person")), ()))
+        circle = {c.get("identifier") for c in result.get("close_circle") or []}
+        acc.keep |= {k for k in (*circle, focus, result.get("focus"), result.get("focus_person")) if k}
+        return _jsonable(result)
 
     @app.get(f"{API}/meetings")
-    def meetings(ids: str | None = Query(None, max_length=2000), acc: View = Depends(get_access)) -> dict[str, Any]:
+    def meetings(ids: str | None = Query(None, max_length=2000), acc: View = Depends(owner_only)) -> dict[str, Any]:
         """Co-locations and meetings (comma-separated ``ids``, default all tracked)."""
-        from fusioncell.security.minimise import mask_listing
         from fusioncell.spacetime.report import meetings_report
 
         idlist = [i.strip() for i in ids.split(",") if i.strip()] if ids else None
         with acc.read("meetings") as cs:
             result = meetings_report(cs, idlist)
-            keep = [*idlist, *(result.get("ids") or [])] if idlist else []
-            return _jsonable(mask_listing(cs, result, keep, ()))
+        if idlist:
+            acc.keep |= {k for k in (*idlist, *(result.get("ids") or [])) if k}
+        return _jsonable(result)
 
     @app.get(f"{API}/pattern")
-    def pattern(id: str = Query(..., min_length=1, max_length=200), acc: View = Depends(get_access)) -> dict[str, Any]:
+    def pattern(id: str = Query(..., min_length=1, max_length=200), acc: View = Depends(owner_only)) -> dict[str, Any]:
         """Pattern of life of one identifier."""
-        from fusioncell.security.minimise import mask_listing
         from fusioncell.spacetime.report import pattern_report
 
         with acc.read(f"pattern id={id}") as cs:
             result = pattern_report(cs, id)
-            return _jsonable(mask_listing(cs, result, (id, result.get("identifier")), ()))
+        acc.keep |= {k for k in (id, result.get("identifier")) if k}
+        return _jsonable(result)
 
     @app.get(f"{API}/locate")
     def locate(target: str | None = Query(None, max_length=200), top: int = Query(5, ge=1, le=50),
-               acc: View = Depends(get_access)) -> dict[str, Any]:
-        """Ranked location hypotheses; each carries its evidence (support) — protected persons masked."""
-        from fusioncell.infer.locate import locate as run
-        from fusioncell.security.minimise import mask_protected
+               acc: View = Depends(gate.reader(Rule(partner=True, minimise="protected")))) -> dict[str, Any]:
+        """Ranked location hypotheses; each carries its evidence (support) — protected persons masked.
 
+        A partner gets the hypotheses of its tearline (what ``share --to`` would release).
+        """
+        from fusioncell.infer.locate import locate as run
+        from fusioncell.server import liaison
+
+        if acc.scope.partner:
+            return liaison.locate(acc, target=target, top=top)
         with acc.read(f"locate target={target}") as cs:
-            return _jsonable(mask_protected(cs, run(cs, target=target, top=top)))
+            return _jsonable(run(cs, target=target, top=top))
 
     @app.get(f"{API}/plan")
     def plan(target: str | None = Query(None, max_length=200), budget: int = Query(3, ge=1, le=50),
-             acc: View = Depends(get_access)) -> dict[str, Any]:
+             acc: View = Depends(gate.reader(Rule(minimise="protected")))) -> dict[str, Any]:
         """Whom to monitor next, ranked by expected information gain — protected persons masked."""
         from fusioncell.infer.plan import plan as run
-        from fusioncell.security.minimise import mask_protected
 
         with acc.read(f"plan target={target}") as cs:
-            return _jsonable(mask_protected(cs, run(cs, target=target, budget=budget)))
+            return _jsonable(run(cs, target=target, budget=budget))
+
+    # -- the analyst's overrides, evidence and share previews (their own modules) --
+    from fusioncell.server import overrides, share_api
+
+    overrides.register(app, gate)
+    share_api.register(app, gate)
 
     return app
 

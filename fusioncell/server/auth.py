@@ -1,9 +1,9 @@
 """Workbench accounts: argon2 password hashes in the case store, signed session cookies, CSRF, login throttle.
 
 Roles: ``analyst`` (reads and works the case), ``supervisor`` (also reads the
-audit log), ``liaison`` (a partner agency's user). Until the liaison view is
-wired to :func:`fusioncell.security.releasability.view_for`, a liaison is
-refused every case route (403): safe by default.
+audit log and unmasks), ``liaison`` (a partner agency's user). What each may
+read is decided by :mod:`fusioncell.server.scope` (a partner agency's account
+sees only what ``share`` would release to it).
 """
 
 from __future__ import annotations
