@@ -43,8 +43,8 @@ def _nodes(c: TestClient) -> set[str]:
 
 def _answers(c: TestClient) -> tuple[list, list]:  # type: ignore[type-arg]
     ties = c.get("/api/v1/network/ties", params={"limit": 1000}).json()["items"]
-    hyps = c.get("/api/v1/locate", params={"top": 5}).json()["hypotheses"]
-    return ties, hyps
+    loc = c.get("/api/v1/locate", params={"top": 5}).json()
+    return ties, {"hypotheses": loc["hypotheses"], "circle": loc["circle"]}
 
 
 def test_a_merge_changes_network_and_locate_and_undo_restores_both(analyst) -> None:  # type: ignore[no-untyped-def]
@@ -59,8 +59,11 @@ def test_a_merge_changes_network_and_locate_and_undo_restores_both(analyst) -> N
     # the phone is now the target's: it is no longer a node of its own, and the target gains its ties
     assert UNATTRIBUTED not in _nodes(c)
     assert after[0] != before[0]
-    # his pickup sighted near the ranch now reads as a sighting of him: the hypotheses move
+    # locate follows the same resolution: the pickup is no longer the courier's in his circle
     assert after[1] != before[1]
+    courier_plate = [m for m in before[1]["circle"] if m["identifier"] == PLATE]
+    assert courier_plate and courier_plate[0]["person"] == "person-courier"
+    assert all(m["person"] != "person-courier" for m in after[1]["circle"] if m["identifier"] == PLATE)
     u = c.post("/api/v1/persons/undo", json={"reason": "wrong merge"})
     assert u.status_code == 200 and sorted(u.json()["identifiers"]) == sorted([UNATTRIBUTED, PLATE])
     assert _answers(c) == before
