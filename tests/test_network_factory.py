@@ -33,6 +33,7 @@ class Case:
     entity_ids: list[tuple[str, str, str]] = field(default_factory=list)
     claims: list[dict[str, Any]] = field(default_factory=list)
     locations: list[tuple[str, datetime, float, float]] = field(default_factory=list)
+    sightings: list[tuple[str, datetime, float, float, float]] = field(default_factory=list)
 
     def call(self, a: str, b: str, t: datetime, dur_s: float = 60.0, channel: str = "call",
              lat: float | None = None, lon: float | None = None) -> None:
@@ -49,6 +50,12 @@ class Case:
             self.entity_ids.append((eid, ph, "phone"))
         for al in aliases:
             self.entity_ids.append((eid, al, "alias"))
+
+    def sight(self, subject: str, t: datetime, lat: float, lon: float, confidence: float = 1.0) -> None:
+        self.sightings.append((subject, t, lat, lon, confidence))
+
+    def fix(self, ident: str, t: datetime, lat: float, lon: float) -> None:
+        self.locations.append((ident, t, lat, lon))
 
     def claim(self, subject: str, predicate: str, obj: str, rel: str = "B", cred: int = 2) -> None:
         self.claims.append({"subject": subject, "predicate": predicate, "object": obj, "rel": rel, "cred": cred})
@@ -80,6 +87,10 @@ class Case:
             con.execute(
                 "INSERT INTO locations (event_id, source_id, agency, observed, identifier, lat, lon)"
                 " VALUES (?, 'src', 'AG', ?, ?, ?, ?)", [f"l{n}", t.astimezone(timezone.utc), ident, lat, lon])
+        for n, (subj, t, lat, lon, conf) in enumerate(self.sightings):
+            con.execute(
+                "INSERT INTO sightings (event_id, source_id, agency, observed, lat, lon, subject, confidence)"
+                " VALUES (?, 'src', 'AG', ?, ?, ?, ?, ?)", [f"s{n}", t.astimezone(timezone.utc), lat, lon, subj, conf])
         return s
 
 

@@ -26,7 +26,8 @@ TIE_COLUMNS = (
     "strength", "relationship", "relationship_p", "relationship_probs", "n_events", "n_calls",
     "total_duration_s", "mean_call_s", "reciprocity", "night_share", "weekend_share", "business_share",
     "active_days", "rhythm", "burstiness", "recency_days", "first", "last", "identifiers", "claim_kinds",
-    "claim_p", "claim_evidence", "hub",
+    "claim_p", "claim_evidence", "n_meetings", "meet_p", "n_vehicles", "veh_p", "n_places", "place_p", "hub",
+    "layers", "provenance",
 )
 
 
@@ -46,8 +47,10 @@ def contact_ties(store: CaseStore, level: Level = "person") -> Any:
     pyarrow.Table
         ``a``, ``b`` (``a < b``) and :data:`TIE_COLUMNS`: tie ``strength``
         (0–1), ``relationship`` (partner, family, friend, work, logistics,
-        one-off), ``relationship_p``, the per-label ``relationship_probs`` and
-        the behavioural features and claims that drove them.
+        one-off), ``relationship_p``, the per-label ``relationship_probs``,
+        the behavioural features and claims that drove them, the ``layers``
+        that feed the tie and the ``provenance`` of its non-call evidence
+        (``{layer, source, ref, agency, grade, p}``, docs/network.md).
 
     Examples
     --------
@@ -197,7 +200,7 @@ class TieGraph:
 
 
 #: The layers a tie can come from (docs/network.md).
-LAYERS = ("calls", "claims", "meetings")
+LAYERS = ("calls", "claims", "meetings", "vehicles", "places")
 
 
 def check_layers(layers: Iterable[str] | None) -> list[str] | None:
