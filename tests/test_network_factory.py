@@ -36,8 +36,10 @@ class Case:
     sightings: list[tuple[str, datetime, float, float, float]] = field(default_factory=list)
 
     def call(self, a: str, b: str, t: datetime, dur_s: float = 60.0, channel: str = "call",
-             lat: float | None = None, lon: float | None = None) -> None:
-        self.comms.append((a, b, t, dur_s, channel, lat, lon))
+             lat: float | None = None, lon: float | None = None,
+             callee_cell: tuple[float, float] | None = None) -> None:
+        """A call; ``lat``/``lon`` is the caller's serving cell, and the callee's unless ``callee_cell`` says."""
+        self.comms.append((a, b, t, dur_s, channel, lat, lon, *(callee_cell or (lat, lon))))
 
     def person(self, eid: str, phones: tuple[str, ...] = (), aliases: tuple[str, ...] = (),
                name: str | None = None, schema: str = "Person", **props: Any) -> None:
@@ -66,9 +68,9 @@ class Case:
         con.execute("INSERT INTO case_info VALUES ('test-case', 't', 'AG', 'order 1', ?, 'MX', NULL)", [tz])
         con.execute("INSERT INTO sources VALUES ('src', 'AG', 'SIGINT', 'm', 'B', ['AG'], NULL, NULL, 1)")
         rows = [
-            (f"e{i}", "src", "AG", t.astimezone(timezone.utc), float(d), ch, a, b, lat, lon, lat, lon,
+            (f"e{i}", "src", "AG", t.astimezone(timezone.utc), float(d), ch, a, b, lat, lon, lat2, lon2,
              None, a, b, t.isoformat(), None, i + 2)
-            for i, (a, b, t, d, ch, lat, lon) in enumerate(self.comms)
+            for i, (a, b, t, d, ch, lat, lon, lat2, lon2) in enumerate(self.comms)
         ]
         if rows:
             con.executemany("INSERT INTO comms VALUES (" + ", ".join(["?"] * 18) + ", NULL)", rows)

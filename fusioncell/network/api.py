@@ -27,6 +27,7 @@ TIE_COLUMNS = (
     "total_duration_s", "mean_call_s", "reciprocity", "night_share", "weekend_share", "business_share",
     "active_days", "rhythm", "burstiness", "recency_days", "first", "last", "identifiers", "claim_kinds",
     "claim_p", "claim_evidence", "n_meetings", "meet_p", "n_vehicles", "veh_p", "n_places", "place_p", "hub",
+    "coloc_share", "coloc_day_share", "same_home", "same_work", "tie_share",
     "layers", "provenance",
 )
 

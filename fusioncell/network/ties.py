@@ -51,7 +51,9 @@ bind its callers together. :func:`fusioncell.network.api.hubs` lists them.
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 from typing import Any
 
 from fusioncell.network.edges import Level, edges_sql, node_map_sql, timezone_of
@@ -81,20 +83,47 @@ FEATURES: dict[str, str] = {
     "short": "CASE WHEN n_calls > 0 THEN exp(-mean_call_s / 60.0) ELSE 0.0 END",
     "volume": "ln(1 + n_events)",
     "few": "CASE WHEN n_events BETWEEN 1 AND 2 THEN 1.0 ELSE 0.0 END",
+    # evidence of place (network/edges.py): together when they talk, a shared home, a shared work place
+    "coloc": "coloc_share",
+    "coloc_day": "coloc_day_share",
+    "home": "same_home",
+    "workplace": "same_work",
+    "share": "tie_share",
+    "top": "top_tie",
+    # a single call or message and no other evidence at all: a one-off
+    "single": "CASE WHEN n_events = 1 AND claim_p = 0 AND n_meetings = 0 AND veh_p = 0 AND place_p = 0 "
+              "THEN 1.0 ELSE 0.0 END",
 }
 
-#: Coefficients of the relationship model: label -> feature -> weight (plus "bias").
-COEF: dict[str, dict[str, float]] = {
+#: The literature coefficients of the relationship model (tradecraft slopes): label -> feature -> weight
+#: (plus "bias"). The fitted model (:data:`MODEL_PATH`) starts from these and is pulled back towards them.
+PRIOR_COEF: dict[str, dict[str, float]] = {
     "partner": {"bias": -3.5, "night": 8.0, "long": 1.0, "rhythm": 3.0, "reciprocity": 0.5, "business": -1.0,
-                "volume": 0.3},
+                "volume": 0.3, "home": 2.0, "share": 2.0, "top": 1.0},
     "family": {"bias": -2.0, "weekend": 2.0, "long": 1.0, "rhythm": 2.5, "reciprocity": 0.5, "night": -1.0,
-               "business": -0.5},
+               "business": -0.5, "home": 2.0},
     "friend": {"bias": 0.3, "weekend": 1.0, "night": 1.0, "long": 0.3, "reciprocity": 0.3, "rhythm": -0.5},
-    "work": {"bias": -0.3, "business": 1.5, "weekend": -2.0, "night": -2.0, "long": -0.2, "reciprocity": 1.0},
+    "work": {"bias": -0.3, "business": 1.5, "weekend": -2.0, "night": -2.0, "long": -0.2, "reciprocity": 1.0,
+             "workplace": 2.0, "coloc_day": 1.0},
     "logistics": {"bias": -0.5, "long": -1.5, "short": 2.0, "burst": 2.5, "business": 1.5, "night": -0.5,
                   "reciprocity": -1.0},
-    "one-off": {"bias": -1.0, "few": 4.5, "volume": -1.0},
+    "one-off": {"bias": -30.0, "single": 60.0},
 }
+
+#: Coefficients fitted on simulated world families by bench/relationship_labels.py (held-out report in
+#: docs/benchmarks.md); labels it does not fit (one-off) keep their literature coefficients.
+MODEL_PATH = Path(__file__).with_name("relationship_model.json")
+
+
+def _load_coef() -> dict[str, dict[str, float]]:
+    fitted: dict[str, dict[str, float]] = {}
+    if MODEL_PATH.exists():
+        fitted = json.loads(MODEL_PATH.read_text(encoding="utf-8")).get("coef", {})
+    return {lab: {k: float(v) for k, v in (fitted.get(lab) or PRIOR_COEF[lab]).items()} for lab in PRIOR_COEF}
+
+
+#: Coefficients in use: label -> feature -> weight (plus "bias").
+COEF: dict[str, dict[str, float]] = _load_coef()
 
 #: Which claim predicates / FtM relation schemata support which labels.
 CLAIM_LABELS: dict[str, tuple[str, ...]] = {
@@ -252,6 +281,8 @@ joined AS (
            coalesce(e.active_days, 0) AS active_days, coalesce(e.rhythm, 0) AS rhythm,
            coalesce(e.burstiness, 0) AS burstiness, e.recency_days, e.first, e.last,
            coalesce(e.identifiers, []::VARCHAR[]) AS identifiers,
+           e.coloc_share, e.coloc_day_share, e.same_home, e.same_work, coalesce(e.tie_share, 0) AS tie_share,
+           coalesce(e.top_tie, 0) AS top_tie,
            coalesce(o.claim_kinds, []::VARCHAR[]) AS claim_kinds, coalesce(o.claim_p, 0) AS claim_p,
            coalesce(o.claim_evidence, []::VARCHAR[]) AS claim_evidence,
            {", ".join(f"o.cp_{x}" for x in lab_ids[:-1])},
@@ -286,6 +317,8 @@ probs AS (
 )
 SELECT '{run_id}' AS run_id, a, b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba, reciprocity,
        night_share, weekend_share, business_share, active_days, rhythm, burstiness, recency_days, first, last,
+       coloc_share, coloc_day_share, same_home, same_work, tie_share, top_tie,
+       {", ".join(f"cp_{x}" for x in lab_ids[:-1])},
        identifiers, claim_kinds, claim_p, claim_evidence, n_meetings, meet_p, n_vehicles, veh_p, n_places, place_p,
        hub,
        list_filter(['calls', 'claims', 'meetings', 'vehicles', 'places'],
