@@ -53,3 +53,13 @@ def test_every_label_scores_with_known_features_only() -> None:
     assert set(COEF) == set(LABELS)
     for lab, c in COEF.items():
         assert set(c) <= set(FEATURES) | {"bias"}, lab
+
+
+@pytest.mark.parametrize("last_day", [40, 100])
+def test_active_days_are_the_same_whether_counted_by_mask_or_distinct(last_day: int) -> None:
+    """Within 64 local days active days come from a 64-bit day mask, beyond from count(DISTINCT day)."""
+    c = Case()
+    for d, h in ((0, 9.0), (0, 23.5), (20, 12.0), (last_day, 8.0)):
+        c.call(X, Y, at(d, h))
+    (t,) = contact_ties(c.store(), "identifier").to_pylist()
+    assert t["active_days"] == 3

@@ -71,9 +71,34 @@ def node_map_sql(level: Level) -> str:
     return "(SELECT identifier, person AS node FROM attributions)"
 
 
-def edges_sql(table: str, run_id: str, tz: str, level: Level) -> str:
-    """``CREATE OR REPLACE TABLE table`` aggregating ``comms`` into pair features."""
+def local_day0(store: CaseStore, tz: str) -> str | None:
+    """The first local date of the calls when they span at most 64 local days (else None).
+
+    Within 64 days a pair's active days are counted with a 64-bit mask
+    (``bit_count(bit_or(1 << day))``), three times cheaper than
+    ``count(DISTINCT day)``; longer cases use the distinct count.
+    """
+    store.con.execute("SELECT 1").fetchall()
+    row = store.con.execute(
+        f"SELECT CAST(min(start AT TIME ZONE '{tz}') AS DATE), CAST(max(start AT TIME ZONE '{tz}') AS DATE) FROM comms"
+    ).fetchall()[0]
+    if row[0] is None or (row[1] - row[0]).days > 63:
+        return None
+    return str(row[0])
+
+
+def edges_sql(table: str, run_id: str, tz: str, level: Level, day0: str | None = None) -> str:
+    """``CREATE OR REPLACE TEMP TABLE table`` aggregating ``comms`` into pair features.
+
+    A temporary table (in memory, spilled only under memory pressure): it is
+    an intermediate of the ties table and never needs the store's disk format.
+    """
     nm = node_map_sql(level)
+    if day0:  # all days within 64 of day0: a bit mask per pair (see local_day0)
+        days = (f"bit_count(bit_or(1::UBIGINT << CAST(date_diff('day', DATE '{day0}', CAST(lt AS DATE)) AS INTEGER)))"
+                " AS active_days")
+    else:
+        days = "count(DISTINCT CAST(lt AS DATE)) AS active_days"
     if level == "person":  # which identifiers of the two persons were used
         ids_agg = "list(DISTINCT caller) AS ids_caller, list(DISTINCT callee) AS ids_callee"
         ids_out = "list_distinct(list_concat(ids_caller, ids_callee))"
@@ -81,7 +106,7 @@ def edges_sql(table: str, run_id: str, tz: str, level: Level) -> str:
         ids_agg = "NULL AS ids_caller"
         ids_out = "[agg.a, agg.b]"
     return f"""
-CREATE OR REPLACE TABLE {table} AS
+CREATE OR REPLACE TEMP TABLE {table} AS
 WITH span AS (
     SELECT min(start) AS t0, max(start) AS t1,
            greatest(1.0, ceil((epoch(max(start)) - epoch(min(start))) / 86400.0)) AS span_days
@@ -108,8 +133,11 @@ ev2 AS (
            CASE WHEN caller_lat IS NOT NULL AND callee_lat IS NOT NULL THEN
                 CASE WHEN {haversine_sql("caller_lat", "caller_lon", "callee_lat", "callee_lon")} <= {COLOC_M}
                      THEN 1.0 ELSE 0.0 END END AS coloc,
-           epoch(start) - lag(epoch(start)) OVER (PARTITION BY least(src, dst), greatest(src, dst) ORDER BY start) AS gap_s
-    FROM ev WHERE src <> dst
+           -- gaps between a pair's events: partitioned by a 64-bit hash of the pair and ordered by an integer
+           -- time (4-5x cheaper than partitioning on the two strings; two pairs would have to collide in 64 bits
+           -- to mix their gaps)
+           (e_us - lag(e_us) OVER (PARTITION BY h ORDER BY e_us)) / 1e6 AS gap_s
+    FROM (SELECT *, hash(least(src, dst), greatest(src, dst)) AS h, epoch_us(start) AS e_us FROM ev WHERE src <> dst)
 ),
 agg AS (
     SELECT a, b,
@@ -123,7 +151,7 @@ agg AS (
            avg(CASE WHEN dayofweek(lt) IN (0, 6) THEN 1.0 ELSE 0.0 END) AS weekend_share,
            avg(CASE WHEN dayofweek(lt) BETWEEN 1 AND 5 AND hour(lt) >= 9 AND hour(lt) < 18 THEN 1.0 ELSE 0.0 END)
                AS business_share,
-           count(DISTINCT CAST(lt AS DATE)) AS active_days,
+           {days},
            avg(gap_s) AS gap_mean_s, stddev_pop(gap_s) AS gap_sd_s,
            min(start) AS first, max(start) AS last,
            avg(coloc) AS coloc_share,

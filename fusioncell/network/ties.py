@@ -56,7 +56,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from fusioncell.network.edges import Level, edges_sql, node_map_sql, timezone_of
+from fusioncell.network.edges import Level, edges_sql, local_day0, node_map_sql, timezone_of
 from fusioncell.network.layers import PROV, empty_prov, grades_values, places_sql, register_visits, vehicles_sql
 from fusioncell.resolve import build_attributions
 from fusioncell.resolve import derived_table as cached
@@ -346,7 +346,7 @@ def build_ties(store: CaseStore, level: Level = "person") -> str:
 
     def build(run_id: str) -> None:
         register_visits(store)
-        store.con.execute(edges_sql(f"_edges_{level}", run_id, tz, level))
+        store.con.execute(edges_sql(f"_edges_{level}", run_id, tz, level, local_day0(store, tz)))
         store.con.execute(ties_sql(table, run_id, level))
         store.con.execute(f"DROP TABLE IF EXISTS _edges_{level}")
 
