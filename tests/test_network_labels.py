@@ -63,3 +63,19 @@ def test_active_days_are_the_same_whether_counted_by_mask_or_distinct(last_day: 
         c.call(X, Y, at(d, h))
     (t,) = contact_ties(c.store(), "identifier").to_pylist()
     assert t["active_days"] == 3
+
+
+def test_close_circles_of_several_foci_in_one_plan_equal_the_single_circles() -> None:
+    from test_network_factory import F, P, scenario
+
+    from fusioncell.network import close_circles, resolve_focus
+
+    s = scenario().store()
+    both = close_circles(s, [F, P], k=5)
+    for focus in (F, P):  # reference: a plain scan of the ties table for the focus, strongest first
+        node = resolve_focus(s, focus)
+        ref = s.con.execute("SELECT CASE WHEN a = ? THEN b ELSE a END AS o, strength FROM net_ties_person "
+                            "WHERE a = ? OR b = ? ORDER BY strength DESC, o LIMIT 5", [node, node, node]).fetchall()
+        assert [r["node"] for r in both[focus]] == [o for o, _ in ref]
+        assert [r["rank"] for r in both[focus]] == list(range(1, len(ref) + 1))
+    assert both[F][0]["identifier"] == P  # the partner first

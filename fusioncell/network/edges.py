@@ -80,7 +80,8 @@ def local_day0(store: CaseStore, tz: str) -> str | None:
     """
     store.con.execute("SELECT 1").fetchall()
     row = store.con.execute(
-        f"SELECT CAST(min(start AT TIME ZONE '{tz}') AS DATE), CAST(max(start AT TIME ZONE '{tz}') AS DATE) FROM comms"
+        f"SELECT CAST(t0 AT TIME ZONE '{tz}' AS DATE), CAST(t1 AT TIME ZONE '{tz}' AS DATE)"
+        " FROM (SELECT min(start) AS t0, max(start) AS t1 FROM comms)"
     ).fetchall()[0]
     if row[0] is None or (row[1] - row[0]).days > 63:
         return None
