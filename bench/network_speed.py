@@ -7,9 +7,12 @@ regular contacts). Both sides compute, per undirected pair: event and call
 counts, total and mean call duration, direction counts (reciprocity), night,
 weekend and business-hour shares in the case's local time zone, active days
 and burstiness of inter-event gaps; then the close circle (ties ranked by
-strength) of 20 phones and key players (degree, weighted betweenness) of the
-2-hop neighbourhood of one phone. fusioncell additionally infers the
-relationship of every tie. Data loading into pandas is not timed. ::
+strength) of 20 phones (both sides batched: one plan / one mask for all 20)
+and key players (degree, weighted betweenness) of the 2-hop neighbourhood of
+one phone (fusioncell cuts the neighbourhood on the engine and builds igraph
+from it alone, as ``network --focus`` does; networkx gets the whole graph). fusioncell
+additionally infers the relationship of every tie and its place evidence,
+and registers a cached run. Data loading into pandas is not timed. ::
 
     .venv/bin/python bench/network_speed.py --rows 10000000
 """
@@ -24,8 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from fusioncell.network.api import contact_ties
-from fusioncell.network.graph import from_edges, k_hop, weighted_betweenness
+from fusioncell.network.api import circle_sql
+from fusioncell.network.graph import from_edges, weighted_betweenness
+from fusioncell.network.ties import build_ties
 from fusioncell.store import CaseStore
 
 TZ = "America/Mexico_City"
@@ -77,25 +81,31 @@ STEPS = ("ties", "circles", "key players")
 
 def ours(store: CaseStore, foci: list[str]) -> dict[str, object]:
     clk = Clock()
-    tbl = contact_ties(store, "identifier")
+    build_ties(store, "identifier")  # the ties table on the engine (features, strength, relationship)
     clk.mark()
-    for f in foci:  # close circle: ties of the focus ranked by strength, on the engine
-        store.con.execute(
-            "SELECT a, b, strength, relationship FROM net_ties_identifier WHERE a = ? OR b = ?"
-            " ORDER BY strength DESC LIMIT 20", [f, f]).fetchall()
+    # close circles of all foci in one plan on the engine (network.api.close_circles)
+    store.con.execute(circle_sql("net_ties_identifier", 20), [foci]).fetchall()
     clk.mark()
-    a = tbl.column("a").to_pylist()
-    b = tbl.column("b").to_pylist()
-    w = tbl.column("strength").to_numpy()
-    g = from_edges(a, b, w)
-    idx = {n: i for i, n in enumerate(g.vs["name"])}
-    hood = k_hop(g, [idx[foci[0]]], 2)
-    sub = g.induced_subgraph(hood)
+    # key players: the 2-hop neighbourhood cut on the engine (two joins, as network.api.neighbourhood does),
+    # then igraph on that reduced graph only
+    con = store.con
+    con.execute("CREATE OR REPLACE TEMP TABLE _h0 AS SELECT ?::VARCHAR AS n", [foci[0]])
+    con.execute("CREATE OR REPLACE TEMP TABLE _h1 AS SELECT DISTINCT CASE WHEN t.a = h.n THEN t.b ELSE t.a END AS n"
+                " FROM net_ties_identifier t JOIN _h0 h ON t.a = h.n OR t.b = h.n")
+    con.execute("CREATE OR REPLACE TEMP TABLE _hood AS SELECT n FROM _h0 UNION SELECT n FROM _h1 UNION"
+                " SELECT t.b FROM net_ties_identifier t JOIN _h1 h ON t.a = h.n UNION"
+                " SELECT t.a FROM net_ties_identifier t JOIN _h1 h ON t.b = h.n")
+    con.execute("SELECT 1").fetchall()
+    sub_e = con.sql("SELECT a, b, strength FROM net_ties_identifier WHERE a IN (SELECT n FROM _hood)"
+                    " AND b IN (SELECT n FROM _hood)").to_arrow_table()
+    hood = [r[0] for r in con.execute("SELECT n FROM _hood").fetchall()]
+    sub = from_edges(sub_e.column("a").to_pylist(), sub_e.column("b").to_pylist(), sub_e.column("strength").to_numpy())
     bt = weighted_betweenness(sub)
     deg = np.asarray(sub.degree())
     _ = np.argsort(-(bt / max(bt.max(), 1e-12) + deg / deg.max()))[:10]
     clk.mark()
-    return {"steps": clk.steps(STEPS), "edges": tbl.num_rows, "hood": len(hood)}
+    n_edges = con.execute("SELECT count(*) FROM net_ties_identifier").fetchall()[0][0]
+    return {"steps": clk.steps(STEPS), "edges": n_edges, "hood": len(hood)}
 
 
 def peer(store: CaseStore, foci: list[str]) -> dict[str, object]:
@@ -129,8 +139,10 @@ def peer(store: CaseStore, foci: list[str]) -> dict[str, object]:
     agg["strength"] = 1 - np.exp(-(np.log1p(agg["n"]) + 0.5 * np.log1p(agg["dur"] / 60) + 3 * agg["days"] / 30
                                    + agg["recip"]) / 6)
     clk.mark()
-    for f in foci:
-        _ = agg[(agg["a"] == f) | (agg["b"] == f)].nlargest(20, "strength")
+    # close circles of all foci at once: one mask, then the 20 strongest per focus
+    hit = agg[agg["a"].isin(foci) | agg["b"].isin(foci)]
+    both = pd.concat([hit.assign(focus=hit["a"]), hit.assign(focus=hit["b"])])
+    _ = both[both["focus"].isin(foci)].sort_values("strength", ascending=False).groupby("focus").head(20)
     clk.mark()
     g = nx.Graph()
     g.add_weighted_edges_from(zip(agg["a"], agg["b"], agg["strength"]))
@@ -156,7 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         foci = [r[0] for r in store.con.execute(
             "SELECT caller FROM comms GROUP BY caller ORDER BY count(*) DESC, caller LIMIT 20").fetchall()]
         o = ours(store, foci)
+        import resource
+
+        peak_ours = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB (Linux)
         p = peer(store, foci)
+        peak_all = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
         store.close()
     print(f"Contact graph from {args.rows:,} call records (seed {args.seed}, DuckDB threads {args.threads})\n")
     print("| step | fusioncell wall s | pandas+networkx wall s | ratio (wall) | fusioncell CPU s | "
@@ -169,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{pc / max(oc, 1e-9):.1f}× |")
     print(f"\nedges: {o['edges']:,} (peer {p['edges']:,}); 2-hop neighbourhood: {o['hood']:,} nodes "
           f"(peer {p['hood']:,}). CPU time counts every thread of the process (DuckDB uses {args.threads}).")
+    print(f"peak resident memory: {peak_ours:.2f} GiB after generating the records and the fusioncell steps; "
+          f"{peak_all:.2f} GiB after pandas + networkx (same process)")
     return 0
 
 

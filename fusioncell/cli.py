@@ -202,7 +202,7 @@ def network(
     format: Optional[Fmt] = ContractFmtOpt,
     graphml: Optional[Path] = typer.Option(None, "--graphml", help="Also write the graph as GraphML (Gephi)."),
     gexf: Optional[Path] = typer.Option(None, "--gexf", help="Also write the graph as GEXF (Gephi)."),
-    layers: Optional[str] = typer.Option(None, "--layers", help="Comma-separated: calls,claims,meetings (default all)."),
+    layers: Optional[str] = typer.Option(None, "--layers", help="Comma-separated: calls,claims,meetings,vehicles,places (default all)."),
     store: Optional[Path] = StoreOpt,
 ) -> None:
     """The network of contacts: close circle, relationships, key players, burner phones."""

@@ -33,10 +33,13 @@ class Case:
     entity_ids: list[tuple[str, str, str]] = field(default_factory=list)
     claims: list[dict[str, Any]] = field(default_factory=list)
     locations: list[tuple[str, datetime, float, float]] = field(default_factory=list)
+    sightings: list[tuple[str, datetime, float, float, float]] = field(default_factory=list)
 
     def call(self, a: str, b: str, t: datetime, dur_s: float = 60.0, channel: str = "call",
-             lat: float | None = None, lon: float | None = None) -> None:
-        self.comms.append((a, b, t, dur_s, channel, lat, lon))
+             lat: float | None = None, lon: float | None = None,
+             callee_cell: tuple[float, float] | None = None) -> None:
+        """A call; ``lat``/``lon`` is the caller's serving cell, and the callee's unless ``callee_cell`` says."""
+        self.comms.append((a, b, t, dur_s, channel, lat, lon, *(callee_cell or (lat, lon))))
 
     def person(self, eid: str, phones: tuple[str, ...] = (), aliases: tuple[str, ...] = (),
                name: str | None = None, schema: str = "Person", **props: Any) -> None:
@@ -50,6 +53,12 @@ class Case:
         for al in aliases:
             self.entity_ids.append((eid, al, "alias"))
 
+    def sight(self, subject: str, t: datetime, lat: float, lon: float, confidence: float = 1.0) -> None:
+        self.sightings.append((subject, t, lat, lon, confidence))
+
+    def fix(self, ident: str, t: datetime, lat: float, lon: float) -> None:
+        self.locations.append((ident, t, lat, lon))
+
     def claim(self, subject: str, predicate: str, obj: str, rel: str = "B", cred: int = 2) -> None:
         self.claims.append({"subject": subject, "predicate": predicate, "object": obj, "rel": rel, "cred": cred})
 
@@ -59,9 +68,9 @@ class Case:
         con.execute("INSERT INTO case_info VALUES ('test-case', 't', 'AG', 'order 1', ?, 'MX', NULL)", [tz])
         con.execute("INSERT INTO sources VALUES ('src', 'AG', 'SIGINT', 'm', 'B', ['AG'], NULL, NULL, 1)")
         rows = [
-            (f"e{i}", "src", "AG", t.astimezone(timezone.utc), float(d), ch, a, b, lat, lon, lat, lon,
+            (f"e{i}", "src", "AG", t.astimezone(timezone.utc), float(d), ch, a, b, lat, lon, lat2, lon2,
              None, a, b, t.isoformat(), None, i + 2)
-            for i, (a, b, t, d, ch, lat, lon) in enumerate(self.comms)
+            for i, (a, b, t, d, ch, lat, lon, lat2, lon2) in enumerate(self.comms)
         ]
         if rows:
             con.executemany("INSERT INTO comms VALUES (" + ", ".join(["?"] * 18) + ", NULL)", rows)
@@ -80,6 +89,10 @@ class Case:
             con.execute(
                 "INSERT INTO locations (event_id, source_id, agency, observed, identifier, lat, lon)"
                 " VALUES (?, 'src', 'AG', ?, ?, ?, ?)", [f"l{n}", t.astimezone(timezone.utc), ident, lat, lon])
+        for n, (subj, t, lat, lon, conf) in enumerate(self.sightings):
+            con.execute(
+                "INSERT INTO sightings (event_id, source_id, agency, observed, lat, lon, subject, confidence)"
+                " VALUES (?, 'src', 'AG', ?, ?, ?, ?, ?)", [f"s{n}", t.astimezone(timezone.utc), lat, lon, subj, conf])
         return s
 
 

@@ -16,10 +16,12 @@ from fusioncell.store import open_case
 N_CIV, DAYS, SWITCH_DAY = 380, 10, 5
 
 
-def _carrier(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+def _carrier(tmp_path: Path, boss_known: bool = False) -> tuple[Path, dict[str, str]]:
     rng = np.random.default_rng(5)
     c = CaseFolder()
     c.source("cdr", "SIGINT")
+    if boss_known:  # the case already knows the boss's old phone
+        c.person("person-boss", phone=["+523399000000"])
     civ = [f"+5233{70000000 + i:08d}" for i in range(N_CIV)]
     home = {p: (20.5 + rng.uniform(0, 0.4), -103.5 + rng.uniform(0, 0.4)) for p in civ}
     peak = {p: float(rng.uniform(8, 21)) for p in civ}
@@ -83,3 +85,49 @@ def test_network_lists_the_group_switch_with_its_group_id_and_p(carrier) -> None
     grouped = [b for b in r["burner_successions"] if b["group"]]
     assert {(b["old"], b["new"]) for b in grouped} == set(truth.items())
     assert all(0.5 <= b["p"] <= 1 for b in r["burner_successions"])
+
+
+@pytest.fixture(scope="module")
+def carrier_with_boss(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The same carrier file, where the case already knows the boss's old phone (a Person entity)."""
+    return _carrier(tmp_path_factory.mktemp("groups-boss"), boss_known=True)
+
+
+def test_group_successors_inherit_the_persons_of_the_old_phones(carrier_with_boss) -> None:  # type: ignore[no-untyped-def]
+    from fusioncell.resolve import attributions
+
+    folder, truth = carrier_with_boss
+    with open_case(folder) as cs:
+        found = {x["new"]: x for x in group_switches(cs)}
+        by_id = {a["identifier"]: a for a in attributions(cs)}
+    boss_new = truth["+523399000000"]
+    # the boss's new phone is his: confidence = entity confidence (0.9) × the pair's probability
+    a = by_id[boss_new]
+    assert a["person"] == "person-boss" and a["method"] == "group"
+    assert a["confidence"] == pytest.approx(0.9 * found[boss_new]["p"], abs=1e-6)
+    assert any("group switch" in e and "+523399000000" in e for e in a["evidence"])
+    # members nobody knew: each new phone is attributed to its old phone, so the two are one node
+    for old, new in truth.items():
+        if old != "+523399000000":
+            assert by_id[new]["person"] == old and by_id[new]["confidence"] == pytest.approx(found[new]["p"])
+
+
+def test_network_counts_old_and_new_phones_of_a_switched_member_as_one_node(carrier_with_boss) -> None:  # type: ignore[no-untyped-def]
+    from fusioncell.network import contact_ties
+
+    folder, truth = carrier_with_boss
+    with open_case(folder) as cs:
+        ties = contact_ties(cs, "person").to_pylist()
+    nodes = {t["a"] for t in ties} | {t["b"] for t in ties}
+    assert not set(truth.values()) & nodes, "no new phone is a node of its own"
+    # the boss's tie to member 1 adds up the calls of both handset generations (10 days, 2 calls a day)
+    boss1 = next(t for t in ties if {t["a"], t["b"]} == {"person-boss", "+523399000001"})
+    assert boss1["n_events"] == 2 * DAYS
+
+
+def test_phones_that_only_receive_calls_are_never_a_switched_group() -> None:
+    """A civilian changing SIM while calling four new friends instead of four old ones: the friends' phones
+    only receive calls (no cell sites, no calling hours of their own), so nothing says they switched."""
+    from test_network_factory import scenario
+
+    assert group_switches(scenario().store()) == []

@@ -9,6 +9,8 @@ cached in the store and rebuilt when the observations change)
 :func:`close_circle(store, focus, k=20)`
     ranked, explained list of dicts (``rank, identifier, person, strength,
     relationship, relationship_p, why`` + ``node, identifiers, features``).
+:func:`close_circles(store, foci, k=20)`
+    ``{focus: close circle}`` for many foci in one plan on the engine.
 :func:`person_of(store)`
     identifier → resolved person (from :mod:`fusioncell.resolve`).
 :func:`burner_successions(store)`
@@ -26,6 +28,7 @@ Example
 
 from fusioncell.network.api import (
     close_circle,
+    close_circles,
     contact_ties,
     display_identifiers,
     hubs,
@@ -39,6 +42,7 @@ from fusioncell.resolve import burner_successions, person_of
 __all__ = [
     "burner_successions",
     "close_circle",
+    "close_circles",
     "contact_ties",
     "display_identifiers",
     "hubs",

@@ -26,7 +26,9 @@ TIE_COLUMNS = (
     "strength", "relationship", "relationship_p", "relationship_probs", "n_events", "n_calls",
     "total_duration_s", "mean_call_s", "reciprocity", "night_share", "weekend_share", "business_share",
     "active_days", "rhythm", "burstiness", "recency_days", "first", "last", "identifiers", "claim_kinds",
-    "claim_p", "claim_evidence", "hub",
+    "claim_p", "claim_evidence", "n_meetings", "meet_p", "n_vehicles", "veh_p", "n_places", "place_p", "hub",
+    "coloc_share", "coloc_day_share", "same_home", "same_work", "tie_share",
+    "layers", "provenance",
 )
 
 
@@ -46,8 +48,10 @@ def contact_ties(store: CaseStore, level: Level = "person") -> Any:
     pyarrow.Table
         ``a``, ``b`` (``a < b``) and :data:`TIE_COLUMNS`: tie ``strength``
         (0–1), ``relationship`` (partner, family, friend, work, logistics,
-        one-off), ``relationship_p``, the per-label ``relationship_probs`` and
-        the behavioural features and claims that drove them.
+        one-off), ``relationship_p``, the per-label ``relationship_probs``,
+        the behavioural features and claims that drove them, the ``layers``
+        that feed the tie and the ``provenance`` of its non-call evidence
+        (``{layer, source, ref, agency, grade, p}``, docs/network.md).
 
     Examples
     --------
@@ -135,6 +139,62 @@ def _person_or_none(node: str, persons: set[str]) -> str | None:
     return node if node in persons else None
 
 
+def circle_sql(table: str, k: int) -> str:
+    """One relational plan for the close circles of many foci: the ``k`` strongest ties of each node in the
+    parameter list. The top-k is chosen on the pair and strength columns only (two hash joins of the ties
+    table with the foci); only the chosen rows are joined back for their features and explanations."""
+    return f"""
+WITH f AS (SELECT DISTINCT unnest(?::VARCHAR[]) AS focus_node),
+hits AS (
+    SELECT f.focus_node, t.b AS other, t.a, t.b, t.strength FROM {table} t JOIN f ON t.a = f.focus_node
+    UNION ALL
+    SELECT f.focus_node, t.a AS other, t.a, t.b, t.strength FROM {table} t JOIN f ON t.b = f.focus_node
+),
+top AS (
+    SELECT focus_node, other, a, b FROM hits
+    QUALIFY row_number() OVER (PARTITION BY focus_node ORDER BY strength DESC, other) <= {int(k)}
+)
+SELECT top.focus_node, top.other, t.* FROM top JOIN {table} t ON t.a = top.a AND t.b = top.b
+ORDER BY top.focus_node, t.strength DESC, top.other"""
+
+
+def close_circles(store: CaseStore, foci: Iterable[str], k: int = 20) -> dict[str, list[dict[str, Any]]]:
+    """Close circles of several foci in one plan on the engine: ``{focus: close_circle(store, focus, k)}``."""
+    foci = list(foci)
+    nodes = {f: resolve_focus(store, f) for f in foci}
+    build_ties(store, "person")
+    rows = dict_rows(store.con, circle_sql("net_ties_person", k), [sorted(set(nodes.values()))])
+    by_node: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_node.setdefault(r["focus_node"], []).append(r)
+    shown = display_identifiers(store)
+    persons = set(shown) | {r[0] for r in store.con.execute("SELECT DISTINCT person FROM attributions").fetchall()}
+    return {f: [_circle_entry(i, r, shown, persons) for i, r in enumerate(by_node.get(n, []), 1)]
+            for f, n in nodes.items()}
+
+
+def _circle_entry(i: int, r: dict[str, Any], shown: dict[str, str], persons: set[str]) -> dict[str, Any]:
+    other = r["other"]
+    return {
+        "rank": i,
+        "identifier": shown.get(other, other),
+        "person": _person_or_none(other, persons),
+        "strength": round(float(r["strength"]), 3),
+        "relationship": r["relationship"],
+        "relationship_p": round(float(r["relationship_p"]), 3),
+        "why": explain(r),
+        "node": other,
+        "identifiers": list(r["identifiers"]),
+        "relationship_probs": {kk: round(float(v), 3) for kk, v in r["relationship_probs"].items()},
+        "features": {
+            f: (float(r[f]) if r[f] is not None else None)
+            for f in ("n_events", "total_duration_s", "mean_call_s", "reciprocity", "night_share",
+                      "weekend_share", "business_share", "active_days", "rhythm", "burstiness",
+                      "recency_days")
+        },
+    }
+
+
 def close_circle(store: CaseStore, focus: str, k: int = 20) -> list[dict[str, Any]]:
     """The ``k`` people closest to ``focus``, ranked by tie strength, each explained.
 
@@ -149,40 +209,7 @@ def close_circle(store: CaseStore, focus: str, k: int = 20) -> list[dict[str, An
         ``why``, and ``node``, ``identifiers`` (identifiers in the tie),
         ``relationship_probs``, ``features``.
     """
-    node = resolve_focus(store, focus)
-    build_ties(store, "person")
-    rows = dict_rows(
-        store.con,
-        "SELECT CASE WHEN a = ? THEN b ELSE a END AS other, * FROM net_ties_person"
-        " WHERE a = ? OR b = ? ORDER BY strength DESC, other LIMIT ?",
-        [node, node, node, int(k)],
-    )
-    shown = display_identifiers(store)
-    persons = set(shown) | {r[0] for r in store.con.execute("SELECT DISTINCT person FROM attributions").fetchall()}
-    out = []
-    for i, r in enumerate(rows, 1):
-        other = r["other"]
-        out.append(
-            {
-                "rank": i,
-                "identifier": shown.get(other, other),
-                "person": _person_or_none(other, persons),
-                "strength": round(float(r["strength"]), 3),
-                "relationship": r["relationship"],
-                "relationship_p": round(float(r["relationship_p"]), 3),
-                "why": explain(r),
-                "node": other,
-                "identifiers": list(r["identifiers"]),
-                "relationship_probs": {kk: round(float(v), 3) for kk, v in r["relationship_probs"].items()},
-                "features": {
-                    f: (float(r[f]) if r[f] is not None else None)
-                    for f in ("n_events", "total_duration_s", "mean_call_s", "reciprocity", "night_share",
-                              "weekend_share", "business_share", "active_days", "rhythm", "burstiness",
-                              "recency_days")
-                },
-            }
-        )
-    return out
+    return close_circles(store, [focus], k)[focus]
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +224,7 @@ class TieGraph:
 
 
 #: The layers a tie can come from (docs/network.md).
-LAYERS = ("calls", "claims", "meetings")
+LAYERS = ("calls", "claims", "meetings", "vehicles", "places")
 
 
 def check_layers(layers: Iterable[str] | None) -> list[str] | None:

@@ -86,7 +86,7 @@ def network_report(
         "kpp_neg": [ident(n) for n in kp["kpp_neg"]["nodes"]],
         "burner_successions": bs,
         "communities": comms,
-        "layers": layers or ["calls", "claims", "meetings"],
+        "layers": layers or ["calls", "claims", "meetings", "vehicles", "places"],
         # call centres / voicemail numbers whose ties are down-weighted (docs/network.md, Hubs)
         "hubs": [{"identifier": ident(h["node"]), "contacts": int(h["contacts"])} for h in hubs(store)
                  if nodes is None or h["node"] in set(nodes)],

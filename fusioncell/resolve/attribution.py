@@ -10,7 +10,12 @@ Evidence, weakest link first:
   grades become numbers; a claim whose subject is an alias is read through
   the alias's person;
 * behaviour: a burner successor inherits its predecessor's person
-  (confidence = predecessor confidence × succession score);
+  (confidence = predecessor confidence × succession score); so does each
+  new phone of a group switch (:mod:`fusioncell.resolve.groups`,
+  confidence = predecessor confidence × the pair's ``p``); a group
+  successor whose predecessor nobody is attributed to is attributed to the
+  old phone itself (``method = 'group'``), so old and new phone are one node
+  of the network;
 * person dedupe (:mod:`fusioncell.resolve.dedupe`): entity ids judged to be
   the same person are folded onto one canonical id.
 
@@ -27,6 +32,7 @@ method, evidence`` (JSON list of strings).
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from fusioncell.errors import UsageError
@@ -34,6 +40,7 @@ from fusioncell.model.grading import P_TRUE
 from fusioncell.resolve.burner import TABLE as BURNER_TABLE
 from fusioncell.resolve.burner import BurnerParams, build_burner_pairs
 from fusioncell.resolve.cache import arrow, cached, ensure_tables
+from fusioncell.resolve.groups import GroupParams, group_switches
 from fusioncell.store import CaseStore
 
 TABLE = "attributions"
@@ -52,8 +59,18 @@ def _grades_values() -> str:
     return "(VALUES " + ", ".join(rows) + ") AS g(reliability, credibility, p)"
 
 
+def _group_pairs(store: CaseStore) -> None:
+    """Register the group switches as ``_group_pairs(old, new, p, grp)`` (tens of rows, from igraph matching)."""
+    rows = group_switches(store)
+    store.con.execute("CREATE OR REPLACE TEMP TABLE _group_pairs (old VARCHAR, new VARCHAR, p DOUBLE, grp VARCHAR)")
+    if rows:
+        store.con.executemany("INSERT INTO _group_pairs VALUES (?, ?, ?, ?)",
+                              [[r["old"], r["new"], float(r["p"]), r["group"]] for r in rows])
+
+
 def _build(store: CaseStore, run_id: str, dedupe_run: str | None) -> None:
     con = store.con
+    _group_pairs(store)
     canon = "person_canonical" if dedupe_run and store.has_table("person_canonical") else None
     canon_join = (
         f"LEFT JOIN {canon} pc ON pc.entity_id = x.person" if canon else "LEFT JOIN (SELECT NULL::VARCHAR entity_id, NULL::VARCHAR canonical) pc ON false"
@@ -130,21 +147,36 @@ WHERE r.r = 1 AND r.p >= {MIN_P}
 """
     )
     # Behaviour: burner successors inherit the person of their predecessor (both directions, chains).
+    # A group switch's new phone inherits its old phone's person the same way.
+    succ = (f"(SELECT old, new, score, 'burner' AS method, 'burner' AS what FROM {BURNER_TABLE}"
+            " UNION ALL SELECT old, new, p, 'group', 'group switch (' || grp || ')' FROM _group_pairs)")
     for _ in range(3):
         con.execute(
             f"""
 INSERT INTO _attr_direct
-SELECT b.new, a.person, a.confidence * b.score, 'burner',
-       ['burner successor of ' || b.old || ' (score ' || round(b.score, 2) || ')']
-FROM {BURNER_TABLE} b JOIN _attr_direct a ON a.identifier = b.old
+SELECT b.new, a.person, a.confidence * b.score, b.method,
+       [b.what || ' successor of ' || b.old || ' (' || CASE WHEN b.method = 'group' THEN 'p ' ELSE 'score ' END
+        || round(b.score, 2) || ')']
+FROM {succ} b JOIN _attr_direct a ON a.identifier = b.old
 WHERE b.new NOT IN (SELECT identifier FROM _attr_direct) AND a.confidence * b.score >= {MIN_P}
 UNION ALL
-SELECT b.old, a.person, a.confidence * b.score, 'burner',
-       ['burner predecessor of ' || b.new || ' (score ' || round(b.score, 2) || ')']
-FROM {BURNER_TABLE} b JOIN _attr_direct a ON a.identifier = b.new
+SELECT b.old, a.person, a.confidence * b.score, b.method,
+       [b.what || ' predecessor of ' || b.new || ' (' || CASE WHEN b.method = 'group' THEN 'p ' ELSE 'score ' END
+        || round(b.score, 2) || ')']
+FROM {succ} b JOIN _attr_direct a ON a.identifier = b.new
 WHERE b.old NOT IN (SELECT identifier FROM _attr_direct) AND a.confidence * b.score >= {MIN_P}
 """
         )
+    # A group successor of a phone nobody is attributed to: the old phone stands for the person.
+    con.execute(
+        f"""
+INSERT INTO _attr_direct
+SELECT g.new, g.old, g.p, 'group', ['group switch (' || g.grp || ') successor of ' || g.old || ' (p ' || round(g.p, 2) || ')']
+FROM _group_pairs g
+WHERE g.new NOT IN (SELECT identifier FROM _attr_direct) AND g.old NOT IN (SELECT identifier FROM _attr_direct)
+  AND g.p >= {MIN_P}
+"""
+    )
     merged = (
         f"""UNION ALL
 SELECT '{run_id}', pc.entity_id, pc.canonical, pc.match_p, 'dedupe',
@@ -173,6 +205,7 @@ FROM last_override o WHERE o.person IS NOT NULL
     )
     con.execute("DROP TABLE IF EXISTS _attr_evidence")
     con.execute("DROP TABLE IF EXISTS _attr_direct")
+    con.execute("DROP TABLE IF EXISTS _group_pairs")
 
 
 def build_attributions(store: CaseStore, burner: BurnerParams | None = None) -> str:
@@ -185,7 +218,7 @@ def build_attributions(store: CaseStore, burner: BurnerParams | None = None) -> 
     return cached(
         store,
         TABLE,
-        {"entity_p": ENTITY_P, "owner_p": OWNER_P, "min_p": MIN_P},
+        {"entity_p": ENTITY_P, "owner_p": OWNER_P, "min_p": MIN_P, "groups": asdict(GroupParams())},
         lambda run_id: _build(store, run_id, dedupe_run),
         depends=f"{burner_run}/{dedupe_run}",
     )

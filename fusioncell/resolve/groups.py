@@ -59,16 +59,18 @@ def _profiles(store: CaseStore, p: GroupParams) -> tuple[list[str], dict[str, An
     tzname = str(tz[0]).replace("'", "") if tz else "UTC"
     q = f"""
     WITH ev AS (
-        SELECT caller AS ident, callee AS other, start, caller_lat AS lat, caller_lon AS lon FROM comms WHERE caller <> callee
-        UNION ALL SELECT callee, caller, start, callee_lat, callee_lon FROM comms WHERE caller <> callee
+        SELECT caller AS ident, callee AS other, start, caller_lat AS lat, caller_lon AS lon, 1 AS out
+        FROM comms WHERE caller <> callee
+        UNION ALL SELECT callee, caller, start, callee_lat, callee_lon, 0 FROM comms WHERE caller <> callee
     ), span AS (SELECT min(start) AS t0, max(start) AS t1 FROM comms),
     act AS (
-        SELECT ident, min(start) AS first_seen, max(start) AS last_seen, count(*) AS n FROM ev GROUP BY ident
+        SELECT ident, min(start) AS first_seen, max(start) AS last_seen, count(*) AS n, sum(out) AS n_out
+        FROM ev GROUP BY ident
     ), cand AS (
         SELECT a.ident,
                CASE WHEN a.last_seen <= s.t1 - INTERVAL 1 DAY THEN CAST(timezone('{tzname}', a.last_seen) AS DATE) END AS end_day,
                CASE WHEN a.first_seen >= s.t0 + INTERVAL 1 DAY THEN CAST(timezone('{tzname}', a.first_seen) AS DATE) END AS start_day
-        FROM act a, span s WHERE a.n >= {p.min_events}
+        FROM act a, span s WHERE a.n >= {p.min_events} AND a.n_out >= 1  -- a phone that only receives has no habits of its own
     ), c2 AS (SELECT * FROM cand WHERE end_day IS NOT NULL OR start_day IS NOT NULL),
     inner_old AS (  -- ties among phones that fell silent on the same day
         SELECT DISTINCT e.ident, e.other, 'old' AS side FROM ev e JOIN c2 a ON a.ident = e.ident JOIN c2 b ON b.ident = e.other

@@ -34,17 +34,17 @@ MAX_DIST_M = 150.0
 
 
 def pairs_sql(max_dt_s: float = MAX_DT_S, max_dist_m: float = MAX_DIST_M) -> str:
-    """CTEs ending in ``sighted_pairs(id_a, id_b, t0, t1, lat, lon, p, ea, eb, d)``: sightings of two
+    """CTEs ending in ``sighted_pairs(id_a, id_b, t0, t1, lat, lon, p, ea, eb, ag_a, ag_b, d)``: sightings of two
     different subjects close in time and space (also used by the network's meetings layer)."""
     dt = int(max_dt_s)
     return f"""
     _s AS (
-      SELECT event_id, subject, observed, lat, lon, coalesce(confidence, 1.0) AS conf FROM sightings
+      SELECT event_id, subject, observed, lat, lon, coalesce(confidence, 1.0) AS conf, agency FROM sightings
       WHERE subject IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL
     ), _sp AS (
       SELECT a.subject AS id_a, b.subject AS id_b, least(a.observed, b.observed) AS t0,
              greatest(a.observed, b.observed) AS t1, (a.lat + b.lat) / 2 AS lat, (a.lon + b.lon) / 2 AS lon,
-             a.conf * b.conf AS p, a.event_id AS ea, b.event_id AS eb,
+             a.conf * b.conf AS p, a.event_id AS ea, b.event_id AS eb, a.agency AS ag_a, b.agency AS ag_b,
              {haversine_sql("a.lat", "a.lon", "b.lat", "b.lon")} AS d
       FROM _s a JOIN _s b ON a.subject < b.subject
        AND b.observed BETWEEN a.observed - INTERVAL {dt} SECOND AND a.observed + INTERVAL {dt} SECOND
