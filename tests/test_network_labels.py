@@ -79,3 +79,24 @@ def test_close_circles_of_several_foci_in_one_plan_equal_the_single_circles() ->
         assert [r["node"] for r in both[focus]] == [o for o, _ in ref]
         assert [r["rank"] for r in both[focus]] == list(range(1, len(ref) + 1))
     assert both[F][0]["identifier"] == P  # the partner first
+
+
+def test_a_home_tie_between_two_cells_and_duplicate_copies_give_one_answer_every_run() -> None:
+    """X calls from cell A and from cell B equally often at night (a tie for 'home'), and one call arrives
+    twice with different cell positions: the home and the call's cell must not depend on the order the
+    engine's threads read rows in (they did: arg_max and first() picked either, and labels flipped)."""
+    B = (20.640, -103.380)
+    answers = set()
+    for order in (1, -1):
+        c = Case()
+        # X sleeps at HOME or at B, two nights each (a tie); Y is always at HOME
+        calls = [(X, Y, at(0, 22.0), HOME), (X, Y, at(1, 22.0), B), (X, Y, at(2, 22.0), HOME), (X, Y, at(3, 22.0), B)]
+        for a, b, t, (la, lo) in calls[::order]:
+            c.call(a, b, t, lat=la, lon=lo, callee_cell=HOME)
+        copies = [WORK, Z_HOME][::order]  # one call in two exports, X's cell differing between them
+        for la, lo in copies:
+            c.call(X, Z, at(4, 10.0), lat=la, lon=lo, callee_cell=WORK)
+        with c.store() as cs:
+            rows = contact_ties(cs, "identifier").to_pylist()
+        answers.add(tuple(sorted((r["a"], r["b"], r["same_home"], r["coloc_share"]) for r in rows)))
+    assert len(answers) == 1

@@ -114,15 +114,17 @@ WITH span AS (
     FROM comms
 ),
 calls1 AS (   -- one record per call: the same call delivered twice (two agencies, two exports) counts once
+    -- (the copies' cell positions: the smallest, lat and lon from the same copy, so the answer never
+    -- depends on the order DuckDB's threads read the rows in)
     SELECT caller, callee, start, channel, duration_s,
-           first(caller_lat) AS caller_lat, first(caller_lon) AS caller_lon,
-           first(callee_lat) AS callee_lat, first(callee_lon) AS callee_lon
+           min(struct_pack(lat := caller_lat, lon := caller_lon)) AS cpos,
+           min(struct_pack(lat := callee_lat, lon := callee_lon)) AS epos
     FROM comms GROUP BY caller, callee, start, channel, duration_s
 ),
 ev AS (
     SELECT coalesce(m1.node, c.caller) AS src, coalesce(m2.node, c.callee) AS dst,
            c.caller, c.callee, c.start, c.duration_s, c.channel,
-           c.caller_lat, c.caller_lon, c.callee_lat, c.callee_lon,
+           c.cpos.lat AS caller_lat, c.cpos.lon AS caller_lon, c.epos.lat AS callee_lat, c.epos.lon AS callee_lon,
            (c.start AT TIME ZONE '{tz}') AS lt
     FROM calls1 c
     LEFT JOIN {nm} m1 ON m1.identifier = c.caller
@@ -172,11 +174,18 @@ node_cells AS (
            count(*) FILTER (WHERE dayofweek(lt) BETWEEN 1 AND 5 AND hour(lt) >= 9 AND hour(lt) < 17) AS n_work
     FROM own WHERE lat IS NOT NULL GROUP BY ALL
 ),
+node_home AS (   -- the cell seen most in the evening and night; ties broken by position, never by thread order
+    SELECT node, glat AS home_lat, glon AS home_lon FROM node_cells WHERE n_home > 0
+    QUALIFY row_number() OVER (PARTITION BY node ORDER BY n_home DESC, glat, glon) = 1
+),
+node_work AS (
+    SELECT node, glat AS work_lat, glon AS work_lon FROM node_cells WHERE n_work > 0
+    QUALIFY row_number() OVER (PARTITION BY node ORDER BY n_work DESC, glat, glon) = 1
+),
 node_place AS (
-    SELECT node,
-           arg_max(glat, n_home) FILTER (WHERE n_home > 0) AS home_lat, arg_max(glon, n_home) FILTER (WHERE n_home > 0) AS home_lon,
-           arg_max(glat, n_work) FILTER (WHERE n_work > 0) AS work_lat, arg_max(glon, n_work) FILTER (WHERE n_work > 0) AS work_lon
-    FROM node_cells GROUP BY node
+    SELECT n.node, h.home_lat, h.home_lon, w.work_lat, w.work_lon
+    FROM (SELECT DISTINCT node FROM node_cells) n
+    LEFT JOIN node_home h ON h.node = n.node LEFT JOIN node_work w ON w.node = n.node
 )
 SELECT '{run_id}' AS run_id, agg.a, agg.b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba,
        2.0 * least(n_ab, n_ba) / n_events AS reciprocity,

@@ -127,8 +127,9 @@ pv AS (
 ),
 pv_public AS (SELECT place_id FROM pv GROUP BY place_id HAVING count(DISTINCT u) > {PLACE_MAX_VISITORS}),
 pv_node AS (
-    SELECT u, place_id, count(DISTINCT day) AS days, any_value(lat) AS lat, any_value(lon) AS lon,
-           flatten(list(event_ids)) AS event_ids, any_value(agency) AS agency
+    SELECT u, place_id, count(DISTINCT day) AS days, min(struct_pack(lat := lat, lon := lon)).lat AS lat,
+           min(struct_pack(lat := lat, lon := lon)).lon AS lon,
+           flatten(list(event_ids ORDER BY event_ids)) AS event_ids, min(agency) AS agency
     FROM pv WHERE place_id NOT IN (SELECT place_id FROM pv_public) GROUP BY u, place_id
 ),
 place_edges AS (
@@ -172,7 +173,7 @@ def register_visits(store: CaseStore) -> None:
             SELECT v.identifier, v.place_id, CAST(timezone('{tzname}', v.start) AS DATE), v.event_ids,
                    l.agency, v.lat, v.lon
             FROM _net_vis_arrow v
-            LEFT JOIN (SELECT event_id, any_value(agency) AS agency FROM locations GROUP BY 1) l
+            LEFT JOIN (SELECT event_id, min(agency) AS agency FROM locations GROUP BY 1) l
               ON l.event_id = v.event_ids[1]
             WHERE v.precision = 'fine' AND v.place_id IS NOT NULL""")
     finally:
