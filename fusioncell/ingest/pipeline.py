@@ -141,35 +141,68 @@ class FileFacts:
     longest_line: int = 0
     #: Line ends are a bare ``\r`` (old Mac files): no ``\n`` at all, but ``\r`` present.
     cr_only: bool = False
+    #: 1-based number of the longest line.
+    longest_line_no: int = 1
+    #: Most commas on one physical line, and that line's number (a CSV junk line of 500,000 fields took
+    #: DuckDB's reader minutes: refused before it is staged).
+    most_commas: int = 0
+    most_commas_line_no: int = 1
 
 
 #: The longest line a case file may hold (a message transcript fits many times over).
 MAX_LINE_BYTES = 1 << 20
+#: Most commas one physical line of a CSV file may hold (quoted text included): a record of the case format
+#: has a dozen fields; a line beyond this is junk, and DuckDB's reader is quadratic in it.
+MAX_CSV_COMMAS = 4096
 
 
 def file_facts(path: Path) -> FileFacts:
-    """Hash a file and note its line-ending quirks and longest line, in one streamed pass (numpy per chunk)."""
+    """Hash a file and note its line-ending quirks, longest and most comma-laden line, in one streamed pass.
+
+    Everything is counted with numpy per 4 MiB chunk (no Python loop over lines).
+    """
     h = hashlib.sha256()
     crlf = lf = blank = cr = 0
     tail = b""
     longest = carry = 0
+    longest_at = 1
+    commas = carry_commas = 0
+    commas_at = 1
+    lines_before = 0  # complete lines before this chunk
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 22), b""):
             h.update(chunk)
             joined = tail + chunk
-            lf += chunk.count(b"\n")
             cr += chunk.count(b"\r")
             crlf += joined.count(b"\r\n") - tail.count(b"\r\n")
             blank += (joined.count(b"\n\n") + joined.count(b"\n\r\n")) - (tail.count(b"\n\n") + tail.count(b"\n\r\n"))
             tail = joined[-2:]
-            nl = np.flatnonzero(np.frombuffer(chunk, np.uint8) == 10)
+            arr = np.frombuffer(chunk, np.uint8)
+            nl = np.flatnonzero(arr == 10)
+            lf += int(nl.size)
+            per_line = np.bincount(np.searchsorted(nl, np.flatnonzero(arr == 44)), minlength=nl.size + 1)
+            per_line[0] += carry_commas
             if nl.size:
-                longest = max(longest, carry + int(nl[0]), int(np.diff(nl).max()) - 1 if nl.size > 1 else 0)
+                lengths = np.diff(np.concatenate(([-1], nl))) - 1
+                lengths[0] += carry
+                i = int(lengths.argmax())
+                if lengths[i] > longest:
+                    longest, longest_at = int(lengths[i]), lines_before + i + 1
+                j = int(per_line[:-1].argmax())
+                if per_line[j] > commas:
+                    commas, commas_at = int(per_line[j]), lines_before + j + 1
                 carry = len(chunk) - int(nl[-1]) - 1
+                carry_commas = int(per_line[-1])
+                lines_before += int(nl.size)
             else:
                 carry += len(chunk)
-    longest = max(longest, carry)
-    return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0)
+                carry_commas = int(per_line[0])
+    if carry > longest:
+        longest, longest_at = carry, lines_before + 1
+    if carry_commas > commas:
+        commas, commas_at = carry_commas, lines_before + 1
+    return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0, longest_at, commas,
+                     commas_at)
 
 
 def check_case_files(folder: Path, names: Iterable[str]) -> list[Problem]:
@@ -192,8 +225,12 @@ def shape_problems(facts: dict[str, FileFacts]) -> list[Problem]:
             out.append(Problem(f, 1, None, "lines end with a bare carriage return (CR only); save the file with "
                                            "LF or CRLF line ends"))
         if x.longest_line > MAX_LINE_BYTES:
-            out.append(Problem(f, None, None, f"a line of {x.longest_line:,} bytes is longer than the "
-                                              f"{MAX_LINE_BYTES:,} a case file line may take"))
+            out.append(Problem(f, x.longest_line_no, None, f"a line of {x.longest_line:,} bytes is longer than "
+                                                           f"the {MAX_LINE_BYTES:,} a case file line may take"))
+        elif f.endswith(".csv") and x.most_commas > MAX_CSV_COMMAS:
+            out.append(Problem(f, x.most_commas_line_no, None, f"a line of {x.most_commas + 1:,} fields (commas) is "
+                                                               f"more than the {MAX_CSV_COMMAS:,} a case file line "
+                                                               "may take"))
     return out
 
 
@@ -552,6 +589,8 @@ def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, stor
                     f"target {t!r} is not an entity in entities.jsonl")
             for t in toml.targets if t not in ids
         ]
+        if toml.agencies is not None:  # a case.toml that now declares agencies re-checks the loaded sources
+            problems += undeclared_agencies(store, toml.agencies)
         if problems:
             raise _Rollback(problems)
         con.execute(
@@ -585,7 +624,31 @@ def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, stor
         raise _Rollback(result.problems, result.n_records)
     if result.quarantined:
         store_rejects(store, path, result.quarantined, run_id)
-    return eng.insert(con, spec.table, result.rows, key=result.key)
+    n = eng.insert(con, spec.table, result.rows, key=result.key)
+    if spec.table == "sources" and toml.agencies is not None:
+        undeclared = undeclared_agencies(store, toml.agencies, file)
+        if undeclared:
+            raise _Rollback(undeclared, n)
+    return n
+
+
+def undeclared_agencies(store: "CaseStore", declared: Iterable[str], file: str = "sources.csv") -> list[Problem]:
+    """Agency codes in sources.csv (``agency``, ``releasable_to``) that case.toml's ``agencies`` does not list.
+
+    A typo ("PARTNR-US") would otherwise make a source releasable to an agency that does not exist, and
+    ``share --to PARTNR-US`` would find it.
+    """
+    names = sorted(set(declared))
+    rows = store.con.execute(
+        """
+        SELECT line, 'agency' AS col, agency AS code FROM sources WHERE NOT list_contains($d, agency)
+        UNION ALL
+        SELECT line, 'releasable_to', code FROM (SELECT line, unnest(releasable_to) AS code FROM sources)
+        WHERE NOT list_contains($d, code)
+        ORDER BY line, col
+        """, {"d": names}).fetchall()
+    return [Problem(file, line, col, f"agency {code!r} is not among the agencies case.toml declares "
+                                     f"([case] agencies: {', '.join(names)})") for line, col, code in rows]
 
 
 REJECTS_DDL = """CREATE TABLE IF NOT EXISTS rejects (
