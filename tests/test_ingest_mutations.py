@@ -1,0 +1,54 @@
+"""Property: a valid case with one file mutated (bytes, lines, hostile field values, encodings) either
+ingests cleanly or is refused with exit 2, one line, and the store exactly as it was — never a traceback,
+never a half-written store, never a hang. ``bench/fuzz_ingest.py`` runs the same law for longer."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from mutations import Mutation, build_case, mutations, run_cli, run_mutation, violations
+
+#: Small by default so `make test` stays fast; FUSIONCELL_FUZZ_EXAMPLES raises it.
+EXAMPLES = int(os.environ.get("FUSIONCELL_FUZZ_EXAMPLES", "8"))
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("fuzz")
+    case = build_case(root / "case")
+    store = root / "case.duckdb"
+    code, _out, err = run_cli(["ingest", str(case), "--store", str(store)])
+    assert code == 0, err
+    return case, store
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(m=mutations)
+def test_a_mutated_case_loads_or_is_refused_cleanly(base: tuple[Path, Path], m: Mutation) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        outcome = run_mutation(m, *base, Path(tmp))
+    assert not violations(outcome), f"{m.describe()}: {violations(outcome)}"
+
+
+# Mutations that once broke the law, replayed on every run.
+KNOWN = [
+    Mutation("locations.csv", "field", 3, 0, "\u200b"),  # an invisible event_id was loaded
+    Mutation("reports.jsonl", "field", 0, 0, "\ud800"),  # lone surrogate in a report id
+    Mutation("sources.csv", "cr_only", 0, 0, ""),
+    Mutation("case.toml", "flip", 5, 0, ""),  # a NUL byte in case.toml
+    Mutation("entities.jsonl", "deep_json", 100_000, 0, ""),
+    Mutation("comms.csv", "utf16", 0, 0, ""),
+]
+
+
+@pytest.mark.parametrize("m", KNOWN, ids=lambda m: m.describe()[:60])
+def test_known_mutations_load_or_are_refused_cleanly(base: tuple[Path, Path], m: Mutation, tmp_path: Path) -> None:
+    outcome = run_mutation(m, *base, tmp_path)
+    assert not violations(outcome), f"{m.describe()}: {violations(outcome)}"
+    assert outcome.code == 2  # each of these is invalid
