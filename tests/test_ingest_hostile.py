@@ -86,6 +86,8 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
                              "longer than 40"),
     "accuracy of 1e308 m": (_edit("locations.csv", ",900\n", ",1e308\n"), "locations.csv:3", "out of range"),
     "call of 1e20 s": (_edit("comms.csv", "-06:00,124,call", "-06:00,1e20,call"), "comms.csv:2", "out of range"),
+    "a bare CR inside a CRLF file": (_write("locations.csv", (EXAMPLE / "locations.csv").read_bytes()  # CRLF
+                                            .replace(b"900\r\n", b"900\r!", 1)), "locations.csv:3", "carriage return"),
     "zero-width event_id": (_edit("locations.csv", "l-0002,", "\u200b\u200d,"), "locations.csv:3", "invisible"),
     "zero-width report_id": (_edit("reports.jsonl", '"r-017"', '"\\u200b"'), "reports.jsonl:1", "report_id"),
     "a key twice in a JSON object": (_write("reports.jsonl", REPORT.replace('"r1",', '"r1","report_id":"r2",') % 2),

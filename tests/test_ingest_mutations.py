@@ -44,6 +44,8 @@ KNOWN = [
     Mutation("case.toml", "flip", 5, 0, ""),  # a NUL byte in case.toml
     Mutation("entities.jsonl", "deep_json", 100_000, 0, ""),
     Mutation("comms.csv", "utf16", 0, 0, ""),
+    # a CRLF line end flipped to CR + '!': DuckDB's reader aborted the transaction, then a traceback
+    Mutation("locations.csv", "flip", 3370, 1313, ""),
 ]
 
 

@@ -147,6 +147,8 @@ class FileFacts:
     #: DuckDB's reader minutes: refused before it is staged).
     most_commas: int = 0
     most_commas_line_no: int = 1
+    #: A carriage return not followed by a line feed, in a file with LF or CRLF line ends.
+    lone_cr: bool = False
 
 
 #: The longest line a case file may hold (a message transcript fits many times over).
@@ -202,7 +204,25 @@ def file_facts(path: Path) -> FileFacts:
     if carry_commas > commas:
         commas, commas_at = carry_commas, lines_before + 1
     return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0, longest_at, commas,
-                     commas_at)
+                     commas_at, cr > crlf)
+
+
+def first_lone_cr_line(path: Path) -> int | None:
+    """The 1-based line holding the first carriage return not followed by a line feed (error path only)."""
+    line, prev_cr = 1, False
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            if prev_cr and not chunk.startswith(b"\n"):
+                return line
+            arr = np.frombuffer(chunk, np.uint8)
+            crs = np.flatnonzero(arr == 13)
+            nxt = np.append(arr, 10)[crs + 1]  # a CR at the chunk's end is judged with the next chunk
+            lone = crs[(nxt != 10) & (crs + 1 < len(arr))]
+            if lone.size:
+                return line + int(np.count_nonzero(arr[: int(lone[0])] == 10))
+            prev_cr = bool(len(arr)) and arr[-1] == 13
+            line += int(np.count_nonzero(arr == 10))
+    return line if prev_cr else None
 
 
 def check_case_files(folder: Path, names: Iterable[str]) -> list[Problem]:
@@ -217,13 +237,17 @@ def check_case_files(folder: Path, names: Iterable[str]) -> list[Problem]:
     return problems
 
 
-def shape_problems(facts: dict[str, FileFacts]) -> list[Problem]:
+def shape_problems(facts: dict[str, FileFacts], folder: Path | None = None) -> list[Problem]:
     """Line-ending and line-length problems found by :func:`file_facts`."""
     out = []
     for f, x in facts.items():
         if x.cr_only:
             out.append(Problem(f, 1, None, "lines end with a bare carriage return (CR only); save the file with "
                                            "LF or CRLF line ends"))
+        elif x.lone_cr and f.endswith(".csv"):  # DuckDB's reader fails on it, aborting the transaction
+            line = first_lone_cr_line(folder / f) if folder is not None else None
+            out.append(Problem(f, line, None, "a bare carriage return (CR) not followed by a line feed; save the "
+                                              "file with LF or CRLF line ends"))
         if x.longest_line > MAX_LINE_BYTES:
             out.append(Problem(f, x.longest_line_no, None, f"a line of {x.longest_line:,} bytes is longer than "
                                                            f"the {MAX_LINE_BYTES:,} a case file line may take"))
@@ -353,7 +377,7 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
 
     files = case_files(folder)
     facts = {f: file_facts(folder / f) for fs in files.values() for f in fs}
-    shape = shape_problems({f: x for f, x in facts.items() if f != "case.toml"})
+    shape = shape_problems({f: x for f, x in facts.items() if f != "case.toml"}, folder)
     if shape:
         raise InvalidCase(shape)
     plan = plan_deliveries(files, facts, logged)
@@ -391,6 +415,8 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
             except _Rollback as rb:
                 failed.add(kind)
                 outcomes.append(FileOutcome(file, "failed", rb.rows, time.perf_counter() - t1, rb.problems))
+                if _aborted(con):  # a DuckDB error aborted the ingest's transaction: nothing more can run
+                    raise InvalidCase(rb.problems) from None
                 continue
             finally:
                 eng.drop_staged()
@@ -477,6 +503,15 @@ def plan_deliveries(files: dict[str, list[str]], facts: dict[str, FileFacts],
     return DeliveryPlan(frozenset(load), removed)
 
 
+def _aborted(con: "duckdb.DuckDBPyConnection") -> bool:
+    """True when the open transaction was aborted by an error (every statement now fails)."""
+    try:
+        con.execute("SELECT 1").fetchone()
+    except duckdb.Error:
+        return True
+    return False
+
+
 @contextmanager
 def _row_default(con: "duckdb.DuckDBPyConnection", tables: Iterable[str], file: str) -> Iterator[None]:
     """Rows inserted meanwhile into ``tables`` get ``delivery_id = file`` (a column default: no extra pass)."""
@@ -486,9 +521,15 @@ def _row_default(con: "duckdb.DuckDBPyConnection", tables: Iterable[str], file: 
         con.execute(f"ALTER TABLE {t} ALTER COLUMN delivery_id SET DEFAULT {lit}")
     try:
         yield
-    finally:
-        for t in tables:
-            con.execute(f"ALTER TABLE {t} ALTER COLUMN delivery_id DROP DEFAULT")
+    except BaseException:
+        for t in tables:  # the transaction may be aborted (a DuckDB error): the rollback undoes the default
+            try:
+                con.execute(f"ALTER TABLE {t} ALTER COLUMN delivery_id DROP DEFAULT")
+            except duckdb.Error:
+                break
+        raise
+    for t in tables:
+        con.execute(f"ALTER TABLE {t} ALTER COLUMN delivery_id DROP DEFAULT")
 
 
 def _log_delivery(store: "CaseStore", kind: str, path: Path, digest: str, rows: int, run_id: str,
