@@ -51,7 +51,9 @@ StoreOpt = typer.Option(None, "--store", help="Case store file to use for a case
 
 
 def _fail(msg: str, code: int = 2) -> None:
-    typer.echo(f"fusioncell: error: {msg}", err=True)
+    from fusioncell.model.text import one_line
+
+    typer.echo(f"fusioncell: error: {one_line(msg)}", err=True)
     raise typer.Exit(code)
 
 
@@ -460,7 +462,9 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except FusioncellError as exc:
-        typer.echo(f"fusioncell: error: {exc}", err=True)
+        from fusioncell.model.text import one_line  # a quoted value must not split the line or drive the terminal
+
+        typer.echo(f"fusioncell: error: {one_line(str(exc))}", err=True)
         sys.exit(2)
 
 

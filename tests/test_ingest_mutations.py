@@ -46,6 +46,8 @@ KNOWN = [
     Mutation("comms.csv", "utf16", 0, 0, ""),
     # a CRLF line end flipped to CR + '!': DuckDB's reader aborted the transaction, then a traceback
     Mutation("locations.csv", "flip", 3370, 1313, ""),
+    # a NEL (U+0085) quoted in the error message split it in two lines for str.splitlines()
+    Mutation("locations.csv", "field", 12, 774, "\x85"),
 ]
 
 

@@ -61,3 +61,23 @@ def meaningful(text: str) -> bool:
     if core.casefold() in PLACEHOLDERS:
         return False
     return any(unicodedata.category(c)[0] in "LN" and not _invisible(c) for c in core)
+
+
+def one_line(text: str) -> str:
+    """``text`` safe to print as one line: line breaks and control characters shown as escapes.
+
+    Error messages quote the user's data; a value holding a new line, a NEL
+    (U+0085, a line break to ``str.splitlines``) or a terminal escape must
+    neither split the message nor drive the terminal.
+
+    >>> one_line("bad value 'a\\x85b\\nc\\x1b[31m'")
+    "bad value 'a\\\\x85b\\\\nc\\\\x1b[31m'"
+    """
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if ch == "\t" or not (o < 0x20 or 0x7F <= o <= 0x9F or ch in "\u2028\u2029"):
+            out.append(ch)
+        else:
+            out.append({"\n": "\\n", "\r": "\\r"}.get(ch) or (f"\\x{o:02x}" if o <= 0xFF else f"\\u{o:04x}"))
+    return "".join(out)
