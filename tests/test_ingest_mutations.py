@@ -56,3 +56,10 @@ def test_known_mutations_load_or_are_refused_cleanly(base: tuple[Path, Path], m:
     outcome = run_mutation(m, *base, tmp_path)
     assert not violations(outcome), f"{m.describe()}: {violations(outcome)}"
     assert outcome.code == 2  # each of these is invalid
+
+
+def test_quarantine_is_only_suggested_for_rows_it_can_set_aside(base: tuple[Path, Path], tmp_path: Path) -> None:
+    shape = run_mutation(Mutation("locations.csv", "flip", 3370, 1313, ""), *base, tmp_path / "a")  # a bare CR
+    row = run_mutation(Mutation("locations.csv", "field", 2, 4, "999"), *base, tmp_path / "b")  # latitude 999
+    assert shape.code == 2 and "--quarantine" not in shape.stderr, shape.stderr
+    assert row.code == 2 and "latitude" in row.stderr and "--quarantine" in row.stderr, row.stderr
