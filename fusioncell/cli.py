@@ -51,7 +51,9 @@ StoreOpt = typer.Option(None, "--store", help="Case store file to use for a case
 
 
 def _fail(msg: str, code: int = 2) -> None:
-    typer.echo(f"fusioncell: error: {msg}", err=True)
+    from fusioncell.model.text import one_line
+
+    typer.echo(f"fusioncell: error: {one_line(msg)}", err=True)
     raise typer.Exit(code)
 
 
@@ -124,7 +126,9 @@ def ingest(
             summary = ingest_case(case, cs, quiet=not sys.stderr.isatty(), quarantine=quarantine)
         except InvalidCase as exc:  # nothing of the delivery was committed; the attempt is recorded
             record_command(cs, "ingest", folder=case.name, error=type(exc).__name__)
-            rows = [p for p in exc.problems if p.line is not None and p.file.endswith(".csv") and p.file != "sources.csv"]
+            # only row problems can be set aside; a header or a file's shape (line ends, a junk line) cannot
+            rows = [p for p in exc.problems if p.line is not None and p.line > 1 and p.column is not None
+                    and p.file.endswith(".csv") and p.file != "sources.csv"]
             if rows and not quarantine:
                 raise UsageError(
                     f"{exc} — nothing was loaded; fix the rows, or run `fusioncell ingest {case} --quarantine` to "
@@ -563,7 +567,9 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except FusioncellError as exc:
-        typer.echo(f"fusioncell: error: {exc}", err=True)
+        from fusioncell.model.text import one_line  # a quoted value must not split the line or drive the terminal
+
+        typer.echo(f"fusioncell: error: {one_line(str(exc))}", err=True)
         sys.exit(2)
 
 

@@ -70,6 +70,40 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "latitude 999 on an entity": (_write("entities.jsonl", (EXAMPLE / "entities.jsonl").read_text() + json.dumps(
         {"id": "addr-x", "schema": "Address", "properties": {"full": ["x"], "latitude": ["999"]}}) + "\n"),
         "entities.jsonl", "out of range"),
+    # found by the second round (issue #15): each crashed, hung or was accepted before
+    "TOML nested 100,000 deep": (_write("case.toml", (EXAMPLE / "case.toml").read_text() + "x = " + "[" * 100_000
+                                       + "]" * 100_000 + "\n"), "case.toml", "nested too deep"),
+    "TOML 5,000-digit integer": (_edit("case.toml", "[[targets]]", "x = " + "9" * 5000 + "\n[[targets]]"), "case.toml",
+                                 "digits"),
+    "wildcard owner agency": (_edit("case.toml", 'owner_agency = "SEDENA-INT"', 'owner_agency = "*"'), "case.toml:6",
+                              "not an agency code"),
+    "junk line of 500,000 one-letter fields": (_write("locations.csv", (EXAMPLE / "locations.csv").read_text()
+                                                      + "x," * 500_000 + "\n"), "locations.csv:36", "fields"),
+    "header of 1M empty columns": (_write("locations.csv", "," * 999_999 + "\n"), "locations.csv:1", "fields"),
+    "header of 300 columns": (_edit("locations.csv", "accuracy_m\n", "accuracy_m," + ",".join(f"c{i}" for i in range(293))
+                                    + "\n"), "locations.csv:1", "more than the 256"),
+    "5,000-digit accuracy": (_edit("locations.csv", ",900\n", "," + "9" * 5000 + "\n"), "locations.csv:3",
+                             "longer than 40"),
+    "accuracy of 1e308 m": (_edit("locations.csv", ",900\n", ",1e308\n"), "locations.csv:3", "out of range"),
+    "call of 1e20 s": (_edit("comms.csv", "-06:00,124,call", "-06:00,1e20,call"), "comms.csv:2", "out of range"),
+    "a bare CR inside a CRLF file": (_write("locations.csv", (EXAMPLE / "locations.csv").read_bytes()  # CRLF
+                                            .replace(b"900\r\n", b"900\r!", 1)), "locations.csv:3", "carriage return"),
+    "zero-width event_id": (_edit("locations.csv", "l-0002,", "\u200b\u200d,"), "locations.csv:3", "invisible"),
+    "zero-width report_id": (_edit("reports.jsonl", '"r-017"', '"\\u200b"'), "reports.jsonl:1", "report_id"),
+    "a key twice in a JSON object": (_write("reports.jsonl", REPORT.replace('"r1",', '"r1","report_id":"r2",') % 2),
+                                     "reports.jsonl:1", "appears twice"),
+    "NaN in JSON": (_write("reports.jsonl", REPORT % "NaN"), "reports.jsonl:1", "NaN"),
+    "claim valid in year 9999": (_write("reports.jsonl", REPORT.replace("}\n", ',"claims":[{"subject":"person-target",'
+                                        '"predicate":"partner_of","object":"alias:x","valid_from":"9999-01-01T00:00:00Z"}]}\n') % 2),
+                                 "reports.jsonl:1", "implausible"),
+    "claim radius of 1e9 m": (_write("reports.jsonl", REPORT.replace("}\n", ',"claims":[{"subject":"person-target",'
+                                     '"predicate":"located_near","lat":19.9,"lon":-103.7,"radius_m":1e9}]}\n') % 2),
+                              "reports.jsonl:1", "radius_m"),
+    "protected as a string": (_write("entities.jsonl", (EXAMPLE / "entities.jsonl").read_text() + json.dumps(
+        {"id": "p-x", "schema": "Person", "protected": "yes", "properties": {"name": ["x"]}}) + "\n"),
+        "entities.jsonl:13", "true or false"),
+    "zero-width entity id": (_write("entities.jsonl", (EXAMPLE / "entities.jsonl").read_text() + json.dumps(
+        {"id": "\u200b", "schema": "Person", "properties": {"name": ["x"]}}) + "\n"), "entities.jsonl:13", "'id'"),
 }
 
 
@@ -106,3 +140,50 @@ def test_a_script_gets_exactly_one_error_line(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "fusioncell.cli", "ingest", str(case)], capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "locations.csv:3" in r.stderr
+
+
+def _declare(case: Path, agencies: str) -> None:
+    toml = case / "case.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[[targets]]", f"agencies = {agencies}\n\n[[targets]]"),
+                    encoding="utf-8")
+
+
+def test_a_case_that_declares_its_agencies_loads_when_sources_name_only_those(tmp_path: Path) -> None:
+    case = copy_example(tmp_path / "case")
+    _declare(case, '["PARTNER-US"]')  # the owner (SEDENA-INT) is declared by owner_agency
+    with CaseStore.open(tmp_path / "s.duckdb", folder=case) as cs:
+        assert ingest_case(case, cs, quiet=True).rows("sources.csv") == 9
+
+
+def test_an_agency_the_case_does_not_declare_is_refused_naming_line_and_field(tmp_path: Path) -> None:
+    case = copy_example(tmp_path / "case")
+    _declare(case, '["SEDENA-INT", "PARTNER-US"]')
+    _edit("sources.csv", "imint-01,SEDENA-INT,IMINT,UAV electro-optical low-altitude daytime passes,B,PARTNER-US",
+          "imint-01,SEDENA-INT,IMINT,UAV electro-optical low-altitude daytime passes,B,PARTNR-US")(case)
+    with CaseStore.open(tmp_path / "s.duckdb", folder=case) as cs:
+        with pytest.raises(FusioncellError) as err:
+            ingest_case(case, cs, quiet=True)
+        assert str(err.value).startswith("sources.csv:5: column 'releasable_to': agency 'PARTNR-US' is not among")
+        assert cs.con.execute("SELECT count(*) FROM sources").fetchone() == (0,)
+
+
+def test_declaring_agencies_later_rechecks_the_sources_already_loaded(tmp_path: Path) -> None:
+    case = copy_example(tmp_path / "case")
+    with CaseStore.open(tmp_path / "s.duckdb", folder=case) as cs:
+        ingest_case(case, cs, quiet=True)
+        before = cs.con.execute("SELECT count(*), max(title) FROM case_info").fetchone()
+        _declare(case, '["SEDENA-INT"]')  # PARTNER-US owns partner-01 (line 9) and receives others
+        with pytest.raises(FusioncellError) as err:
+            ingest_case(case, cs, quiet=True)
+        problems = err.value.problems  # type: ignore[attr-defined]
+        assert ("sources.csv", 9, "agency") in {(p.file, p.line, p.column) for p in problems}
+        assert cs.con.execute("SELECT count(*), max(title) FROM case_info").fetchone() == before
+        assert "agencies" not in cs.con.execute("SELECT raw_toml FROM case_info").fetchone()[0]
+
+
+def test_a_declared_agency_list_with_a_wildcard_is_refused(tmp_path: Path) -> None:
+    case = copy_example(tmp_path / "case")
+    _declare(case, '["SEDENA-INT", "*"]')
+    with CaseStore.open(tmp_path / "s.duckdb", folder=case) as cs:
+        with pytest.raises(FusioncellError, match=r"case.toml:\d+: column 'agencies': not an agency code"):
+            ingest_case(case, cs, quiet=True)

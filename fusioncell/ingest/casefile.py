@@ -16,11 +16,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
-from fusioncell.model.text import visible
+from fusioncell.model.text import meaningful, visible
 from fusioncell.errors import InvalidCase, PolicyViolation, Problem
 
 FILE = "case.toml"
 _CASE_ID = re.compile(r"^[a-z0-9-]+$")
+#: An agency code, as in sources.csv: capitals, digits, '-' or '_' (no wildcard).
+_AGENCY = re.compile(r"^[A-Z0-9][A-Z0-9_-]*$")
+#: case.toml holds a few settings; a bigger file is not one.
+MAX_TOML_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,9 @@ class CaseToml:
     #: Line of each target's ``entity_id`` in the file (for later problems).
     target_lines: dict[str, int]
     raw_toml: str
+    #: ``[case] agencies``: every agency code the case may name (the owner included); None when the case
+    #: declares none (then any well-formed code is accepted, as the shared format allows).
+    agencies: tuple[str, ...] | None = None
 
 
 def _line_of(text: str, key: str, value: str | None = None, after: int = 0) -> int | None:
@@ -65,6 +72,9 @@ def read_case_toml(path: Path) -> CaseToml:
     InvalidCase
         Anything else wrong, every problem with its line and key.
     """
+    if path.stat().st_size > MAX_TOML_BYTES:
+        raise InvalidCase([Problem(FILE, None, None, f"the file is larger than {MAX_TOML_BYTES:,} bytes; "
+                                                     "case.toml holds a few settings")])
     data = path.read_bytes()
     if not data.strip():
         raise InvalidCase([Problem(FILE, None, None, "the file is empty; expected a [case] table")])
@@ -78,6 +88,10 @@ def read_case_toml(path: Path) -> CaseToml:
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise InvalidCase([Problem(FILE, int(m.group(1)) if m else None, None, f"not valid TOML: {exc}")]) from None
+    except RecursionError:
+        raise InvalidCase([Problem(FILE, None, None, "not valid TOML: arrays or tables nested too deep")]) from None
+    except ValueError as exc:  # an integer of thousands of digits (Python's int-string limit)
+        raise InvalidCase([Problem(FILE, None, None, f"not valid TOML: {str(exc).split(':')[0]}")]) from None
 
     problems: list[Problem] = []
     case: Any = doc.get("case")
@@ -102,9 +116,10 @@ def read_case_toml(path: Path) -> CaseToml:
         return val
 
     authority = case.get("legal_authority")
-    if not isinstance(authority, str) or not visible(authority):
+    if not isinstance(authority, str) or not meaningful(authority):
         raise PolicyViolation(
-            f"{FILE}: [case] legal_authority is missing or empty: a case is only ingested under a "
+            f"{FILE}: [case] legal_authority is missing, empty or a placeholder (no letter or digit, or 'n/a', "
+            "'TBD', 'none'): a case is only ingested under a "
             "recorded legal authority (e.g. legal_authority = \"Federal court order 113/2026\")"
         )
     case_id = get("id", True)
@@ -114,6 +129,10 @@ def read_case_toml(path: Path) -> CaseToml:
     owner = get("owner_agency", True)
     if owner == "":
         problems.append(Problem(FILE, _line_of(text, "owner_agency"), "owner_agency", "[case] owner_agency is empty"))
+    elif owner is not None and not _AGENCY.match(owner):
+        problems.append(Problem(FILE, _line_of(text, "owner_agency"), "owner_agency",
+                                f"not an agency code (capitals, digits, '-', no wildcard): {owner!r}"))
+    agencies = _agencies(case.get("agencies"), owner, text, problems)
     tz = get("timezone", False) or "UTC"
     try:
         ZoneInfo(tz)
@@ -147,4 +166,23 @@ def read_case_toml(path: Path) -> CaseToml:
     if problems:
         raise InvalidCase(problems)
     assert case_id is not None and owner is not None  # checked above
-    return CaseToml(case_id, title, owner, visible(authority), tz, region, tuple(targets), target_lines, text)
+    return CaseToml(case_id, title, owner, visible(authority), tz, region, tuple(targets), target_lines, text,
+                    agencies)
+
+
+def _agencies(raw: Any, owner: str | None, text: str, problems: list[Problem]) -> tuple[str, ...] | None:
+    """``[case] agencies = ["SEDENA-INT", "PARTNER-US"]``: the agencies this case may name (the owner added)."""
+    if raw is None:
+        return None
+    line = _line_of(text, "agencies")
+    if not isinstance(raw, list) or not all(isinstance(a, str) for a in raw):
+        problems.append(Problem(FILE, line, "agencies", "[case] agencies must be a list of agency codes"))
+        return None
+    out = [visible(a) for a in raw]
+    for a in out:
+        if not _AGENCY.match(a):
+            problems.append(Problem(FILE, line, "agencies",
+                                    f"not an agency code (capitals, digits, '-', no wildcard): {a!r}"))
+    if owner and owner not in out:
+        out.insert(0, owner)
+    return tuple(dict.fromkeys(out))

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 #: At most this many problems are listed per file; the rest are counted.
 MAX_PROBLEMS = 1000
+#: At most this many columns in a CSV header (the format has a dozen; unknown ones are kept in ``extra``).
+MAX_COLUMNS = 256
 
 TS_UTC = dt.Timestamp(timezone="UTC")
 #: ISO 8601 with an offset; years 1900-2100, offsets within ±14:00 (what exists on Earth)
@@ -44,6 +46,15 @@ _TIME_SHAPE = r"^\s*\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?\s*([Zz]
 #: a plain decimal number: no underscores, no inf or nan, no hex
 _NUMBER = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
 _TIME_NAIVE = r"^\s*\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?)?\s*$"
+
+#: a number longer than this is not a measurement (5,000 digits once read as infinity)
+MAX_NUMBER_CHARS = 40
+#: a radius or accuracy beyond half the Earth's circumference says nothing
+MAX_RADIUS_M = 20_037_509.0
+#: a call or session longer than a leap year is not one
+MAX_DURATION_S = 366 * 86_400.0
+#: a value with something visible in it (not only white space, controls or format characters such as U+200B)
+_VISIBLE = r"[^\s\p{Z}\p{Cc}\p{Cf}]"
 
 DISCIPLINES = ("SIGINT", "GEOINT", "IMINT", "HUMINT", "OSINT")
 RELIABILITIES = ("A", "B", "C", "D", "E", "F")
@@ -65,6 +76,8 @@ class Col:
     header: bool = True
     value: bool = True
     choices: tuple[str, ...] = ()
+    #: upper bound of a ``nonneg`` number (what is physically possible)
+    hi: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +118,7 @@ COMMS = CsvSpec(
         Col("event_id", "id"),
         Col("source_id", "source"),
         Col("start", "time"),
-        Col("duration_s", "nonneg"),
+        Col("duration_s", "nonneg", hi=MAX_DURATION_S),
         Col("channel", "enum", choices=CHANNELS),
         Col("caller", "ident"),
         Col("callee", "ident"),
@@ -127,7 +140,7 @@ LOCATIONS = CsvSpec(
         Col("identifier", "ident"),
         Col("lat", "lat"),
         Col("lon", "lon"),
-        Col("accuracy_m", "nonneg", header=False, value=False),
+        Col("accuracy_m", "nonneg", header=False, value=False, hi=MAX_RADIUS_M),
     ),
 )
 SIGHTINGS = CsvSpec(
@@ -162,6 +175,9 @@ def read_header(path: Path, spec: CsvSpec) -> tuple[list[str], list[Problem]]:
     except UnicodeDecodeError as exc:
         return [], [Problem(spec.file, 1, None, f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8")]
     names = [n.strip() for n in next(csv.reader([text.rstrip("\r\n")]))]
+    if len(names) > MAX_COLUMNS:
+        return [], [Problem(spec.file, 1, None, f"the header has {len(names):,} columns, more than the "
+                                                f"{MAX_COLUMNS:,} a case file may have")]
     seen: set[str] = set()
     for n in names:
         if not n:
@@ -272,10 +288,7 @@ def extra_json(t: ir.Table, names: Sequence[str]) -> ir.StringValue:
     for i, n in enumerate(names):
         key = ('{' if i == 0 else ',') + '"' + n.replace("\\", "\\\\").replace('"', '\\"') + '":'
         parts.append(ibis.literal(key) + _json_str(t[n]))
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + p
-    return out + "}"
+    return _balanced(parts, lambda a, b: a + b) + "}"  # type: ignore[operator]
 
 
 @dataclass
@@ -311,6 +324,9 @@ def _checks(spec: CsvSpec, t: ir.Table, header: set[str], known_sources: set[str
         shown = ibis.literal("'") + t[c.name] + "'"
         if c.value:
             add(c.name, v.isnull(), f"'{c.name}' is empty")
+            if c.kind in ("id", "text"):
+                add(c.name, v.notnull() & ~v.re_search(_VISIBLE),
+                    f"'{c.name}' holds only invisible characters (white space, controls, zero-width)")
         if c.kind == "time":
             naive = v.re_search(_TIME_NAIVE)
             ok = v.re_search(_TIME_OK) & v.try_cast(TS_UTC).notnull()
@@ -323,10 +339,12 @@ def _checks(spec: CsvSpec, t: ir.Table, header: set[str], known_sources: set[str
                                         ibis.literal("not an ISO 8601 time with an offset: ") + shown)))
         elif c.kind in ("float", "nonneg", "lat", "lon", "prob"):
             num = v.try_cast("float64")
-            add(c.name, v.notnull() & (num.isnull() | ~v.re_search(_NUMBER)),
-                ibis.literal("not a finite decimal number: ") + shown)
+            too_long = v.length() > MAX_NUMBER_CHARS
+            add(c.name, v.notnull() & (num.isnull() | ~v.re_search(_NUMBER) | too_long),
+                ibis.ifelse(too_long, ibis.literal(f"number longer than {MAX_NUMBER_CHARS} characters: '")
+                            + v.substr(0, 20) + "…'", ibis.literal("not a finite decimal number: ") + shown))
             lo, hi, what = {
-                "nonneg": (0.0, None, "must not be negative"),
+                "nonneg": (0.0, c.hi, "must not be negative" if c.hi is None else f"out of range 0..{c.hi:,.0f}"),
                 "lat": (-90.0, 90.0, "latitude out of range -90..90"),
                 "lon": (-180.0, 180.0, "longitude out of range -180..180"),
                 "prob": (0.0, 1.0, "must be between 0 and 1"),
@@ -338,7 +356,9 @@ def _checks(spec: CsvSpec, t: ir.Table, header: set[str], known_sources: set[str
                     cond = cond | (num < lo)
                 if hi is not None:
                     cond = cond | (num > hi)
-                add(c.name, num.notnull() & cond, ibis.literal(what + ": ") + t[c.name].strip())
+                label = ibis.ifelse(num < 0, ibis.literal("must not be negative"), ibis.literal(what)) \
+                    if c.kind == "nonneg" else ibis.literal(what)
+                add(c.name, num.notnull() & cond & ~too_long, label + ": " + t[c.name].strip())
         elif c.kind == "enum":
             canon = v.upper() if c.choices[0].isupper() else v.lower()
             add(c.name, v.notnull() & ~canon.isin(list(c.choices)),
@@ -391,19 +411,26 @@ def _source_checks(t: ir.Table, header: set[str], add: Callable[..., None]) -> N
             ibis.literal("unknown TLP level (clear, green, amber, amber+strict, red): '") + t["tlp"] + "'")
 
 
+def _balanced(parts: list[ir.Value], op: Callable[[ir.Value, ir.Value], ir.Value]) -> ir.Value:
+    """``parts`` combined pairwise: depth log2(n), where a left fold of hundreds of columns overflows
+    DuckDB's expression depth limit (1000) and Python's stack."""
+    while len(parts) > 1:
+        parts = [op(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
+    return parts[0]
+
+
 def _has_newline(t: ir.Table, names: Sequence[str]) -> ir.BooleanValue:
-    out: ir.BooleanValue = ibis.literal(False)
-    for n in names:
-        out = out | t[n].contains("\n").fill_null(False)
-    return out
+    if not names:
+        return ibis.literal(False)
+    out = _balanced([t[n].contains("\n").fill_null(False) for n in names], lambda a, b: a | b)
+    return out  # type: ignore[return-value]
 
 
 def _newline_count(t: ir.Table, names: Sequence[str]) -> ir.IntegerValue:
-    total: ir.IntegerValue = ibis.literal(0)
-    for n in names:
-        col = t[n].fill_null("")
-        total = total + (col.length() - col.replace("\n", "").length())
-    return total
+    if not names:
+        return ibis.literal(0)
+    counts = [t[n].fill_null("").length() - t[n].fill_null("").replace("\n", "").length() for n in names]
+    return _balanced(counts, lambda a, b: a + b)  # type: ignore[return-value]
 
 
 def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], sources: ir.Table,

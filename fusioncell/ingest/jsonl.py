@@ -33,8 +33,11 @@ from followthemoney.types import registry
 from fusioncell.errors import Problem
 from fusioncell.ingest.idnorm import IdNormalizer
 from fusioncell.model.identifiers import IdentifierError, normalize_identifier, normalize_phone
+from fusioncell.model.text import visible
 
 BATCH_ROWS = 50_000
+#: as in the CSV files: a radius beyond half the Earth's circumference says nothing
+MAX_RADIUS_M = 20_037_509.0
 Sink = Callable[[str, pa.Table], None]
 
 PREDICATES_WITH_OBJECT = ("partner_of", "family_of", "associate_of", "works_for", "uses", "meets")
@@ -92,6 +95,27 @@ class _Batcher:
 MAX_JSON_LINE_BYTES = 1 << 20
 
 
+class _JsonRefused(ValueError):
+    """Valid for Python's json module, not for a case file."""
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:  # json.loads would keep the last silently: which one did the sender mean?
+            raise _JsonRefused(f"key {k!r} appears twice in one object")
+        out[k] = v
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise _JsonRefused(f"{name} is not a JSON number (write a finite number)")
+
+
+#: Years a case time may fall in (as in the CSV files): year 0000 or 9999 is a typo, not a time.
+YEARS = (1900, 2100)
+
+
 def iter_json_lines(path: Path, file: str, problems: list[Problem]) -> Iterator[tuple[int, str, dict[str, Any]]]:
     """Yield ``(line, text, object)`` per non-blank line; bad lines become problems."""
     with path.open("rb") as fh:
@@ -110,8 +134,11 @@ def iter_json_lines(path: Path, file: str, problems: list[Problem]) -> Iterator[
                                         f"{MAX_JSON_LINE_BYTES:,} a report or entity may take"))
                 continue
             try:
-                obj = json.loads(text)
+                obj = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
                 json.dumps(obj, ensure_ascii=False).encode("utf-8")  # lone surrogates ("\ud800") fail here
+            except _JsonRefused as exc:
+                problems.append(Problem(file, lineno, None, str(exc)))
+                continue
             except json.JSONDecodeError as exc:
                 problems.append(Problem(file, lineno, None, f"broken JSON: {exc.msg} (character {exc.colno})"))
                 continue
@@ -141,12 +168,20 @@ def parse_time(value: Any) -> datetime | None:
         return None
     if t.tzinfo is None:  # pragma: no cover - the regex requires an offset
         return None
+    if not YEARS[0] <= t.year <= YEARS[1]:
+        return None
     return t.astimezone(timezone.utc)
 
 
 def _time_problem(value: Any) -> str:
     if isinstance(value, str) and re.match(r"^\s*\d{4}-\d{2}-\d{2}([Tt ][\d:.]+)?\s*$", value):
         return f"time without an offset: {value!r} (write e.g. 2026-01-12T18:00:00-06:00 or a trailing Z)"
+    if isinstance(value, str) and _OFFSET.search(value.strip()):
+        try:
+            datetime.fromisoformat(value.strip().replace("z", "Z"))
+            return f"implausible time (year outside {YEARS[0]}-{YEARS[1]}): {value!r}"
+        except ValueError:
+            pass
     return f"not an ISO 8601 time with an offset: {value!r}"
 
 
@@ -188,10 +223,14 @@ def read_entities(path: Path, file: str, region: str | None, sink: Sink) -> Enti
     out = _Batcher(sink, {"entities": ENTITY_SCHEMA, "entity_identifiers": ENTITY_ID_SCHEMA})
     for lineno, text, obj in iter_json_lines(path, file, problems):
         eid = obj.get("id")
-        if not isinstance(eid, str) or not eid.strip():
-            problems.append(Problem(file, lineno, "id", "entity has no 'id' (a non-empty string)"))
+        if not isinstance(eid, str) or not visible(eid):
+            problems.append(Problem(file, lineno, "id", "entity has no 'id' (a string with something visible)"))
             continue
         eid = eid.strip()
+        if "protected" in obj and not isinstance(obj["protected"], bool):
+            problems.append(Problem(file, lineno, "protected", f"'protected' must be true or false, not "
+                                                               f"{obj['protected']!r}"))
+            continue
         if eid in ids:
             problems.append(Problem(file, lineno, "id", f"duplicate entity id {eid!r} (first on line {ids[eid]})"))
             continue
@@ -219,7 +258,7 @@ def read_entities(path: Path, file: str, region: str | None, sink: Sink) -> Enti
             for val in values:
                 if val is None:
                     continue
-                if isinstance(val, (dict, list)):
+                if isinstance(val, (dict, list, bool)):
                     problems.append(Problem(file, lineno, where, f"value {val!r} is not a string"))
                     continue
                 sval = str(val).strip()
@@ -300,8 +339,9 @@ def read_reports(path: Path, file: str, sources: dict[str, tuple[str, str]], nor
     for lineno, text, obj in iter_json_lines(path, file, problems):
         bad = len(problems)
         rid = obj.get("report_id")
-        if not isinstance(rid, str) or not rid.strip():
-            problems.append(Problem(file, lineno, "report_id", "report has no 'report_id' (a non-empty string)"))
+        if not isinstance(rid, str) or not visible(rid):
+            problems.append(Problem(file, lineno, "report_id", "report has no 'report_id' (a string with something "
+                                                               "visible)"))
             rid = None
         else:
             rid = rid.strip()
@@ -379,12 +419,13 @@ def _claim(c: dict[str, Any], where: str, file: str, lineno: int, normalizer: Id
         problems.append(Problem(file, lineno, f"{where}.predicate", f"unknown predicate {pred!r} (one of {', '.join(PREDICATES)})"))
     row["predicate"] = pred
     row["object"] = ident("object") if pred in PREDICATES_WITH_OBJECT else None
-    for key, lo, hi in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0), ("radius_m", 0.0, math.inf)):
+    for key, lo, hi in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0), ("radius_m", 0.0, MAX_RADIUS_M)):
         present = c.get(key) is not None
         num = _number(c, key)
         needed = pred in PREDICATES_WITH_PLACE and (key != "radius_m" or pred == "located_near")
         if present and (num is None or not lo <= num <= hi):
-            problems.append(Problem(file, lineno, f"{where}.{key}", f"{key} must be a number in {lo:g}..{hi:g}, not {c.get(key)!r}"))
+            problems.append(Problem(file, lineno, f"{where}.{key}", f"{key} must be a number in {lo:,.0f}..{hi:,.0f}, "
+                                                                   f"not {c.get(key)!r}"))
         elif needed and not present:
             problems.append(Problem(file, lineno, f"{where}.{key}", f"a {pred} claim needs '{key}'"))
         row[key] = num

@@ -145,40 +145,94 @@ class FileFacts:
     longest_line: int = 0
     #: Line ends are a bare ``\r`` (old Mac files): no ``\n`` at all, but ``\r`` present.
     cr_only: bool = False
+    #: 1-based number of the longest line.
+    longest_line_no: int = 1
+    #: Most commas on one physical line, and that line's number (a CSV junk line of 500,000 fields took
+    #: DuckDB's reader minutes: refused before it is staged).
+    most_commas: int = 0
+    most_commas_line_no: int = 1
+    #: A carriage return not followed by a line feed, in a file with LF or CRLF line ends.
+    lone_cr: bool = False
 
 
 #: The longest line a case file may hold (a message transcript fits many times over).
 MAX_LINE_BYTES = 1 << 20
+#: Most commas one physical line of a CSV file may hold (quoted text included): a record of the case format
+#: has a dozen fields; a line beyond this is junk, and DuckDB's reader is quadratic in it.
+MAX_CSV_COMMAS = 4096
 
 
 def file_facts(path: Path) -> FileFacts:
-    """Hash a file and note its line-ending quirks and longest line, in one streamed pass (numpy per chunk)."""
+    """Hash a file and note its line-ending quirks, longest and most comma-laden line, in one streamed pass.
+
+    Everything is counted with numpy per 4 MiB chunk (no Python loop over lines).
+    """
     h = hashlib.sha256()
     crlf = lf = blank = cr = 0
     tail = b""
     longest = carry = 0
+    longest_at = 1
+    commas = carry_commas = 0
+    commas_at = 1
+    lines_before = 0  # complete lines before this chunk
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 22), b""):
             h.update(chunk)
             joined = tail + chunk
-            lf += chunk.count(b"\n")
             cr += chunk.count(b"\r")
             crlf += joined.count(b"\r\n") - tail.count(b"\r\n")
             blank += (joined.count(b"\n\n") + joined.count(b"\n\r\n")) - (tail.count(b"\n\n") + tail.count(b"\n\r\n"))
             tail = joined[-2:]
-            nl = np.flatnonzero(np.frombuffer(chunk, np.uint8) == 10)
+            arr = np.frombuffer(chunk, np.uint8)
+            nl = np.flatnonzero(arr == 10)
+            lf += int(nl.size)
+            per_line = np.bincount(np.searchsorted(nl, np.flatnonzero(arr == 44)), minlength=nl.size + 1)
+            per_line[0] += carry_commas
             if nl.size:
-                longest = max(longest, carry + int(nl[0]), int(np.diff(nl).max()) - 1 if nl.size > 1 else 0)
+                lengths = np.diff(np.concatenate(([-1], nl))) - 1
+                lengths[0] += carry
+                i = int(lengths.argmax())
+                if lengths[i] > longest:
+                    longest, longest_at = int(lengths[i]), lines_before + i + 1
+                j = int(per_line[:-1].argmax())
+                if per_line[j] > commas:
+                    commas, commas_at = int(per_line[j]), lines_before + j + 1
                 carry = len(chunk) - int(nl[-1]) - 1
+                carry_commas = int(per_line[-1])
+                lines_before += int(nl.size)
             else:
                 carry += len(chunk)
-    longest = max(longest, carry)
-    return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0)
+                carry_commas = int(per_line[0])
+    if carry > longest:
+        longest, longest_at = carry, lines_before + 1
+    if carry_commas > commas:
+        commas, commas_at = carry_commas, lines_before + 1
+    return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0, longest_at, commas,
+                     commas_at, cr > crlf)
+
+
+def first_lone_cr_line(path: Path) -> int | None:
+    """The 1-based line holding the first carriage return not followed by a line feed (error path only)."""
+    line, prev_cr = 1, False
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            if prev_cr and not chunk.startswith(b"\n"):
+                return line
+            arr = np.frombuffer(chunk, np.uint8)
+            crs = np.flatnonzero(arr == 13)
+            nxt = np.append(arr, 10)[crs + 1]  # a CR at the chunk's end is judged with the next chunk
+            lone = crs[(nxt != 10) & (crs + 1 < len(arr))]
+            if lone.size:
+                return line + int(np.count_nonzero(arr[: int(lone[0])] == 10))
+            prev_cr = bool(len(arr)) and arr[-1] == 13
+            line += int(np.count_nonzero(arr == 10))
+    return line if prev_cr else None
 
 
 FILE_STATS_DDL = """CREATE TABLE IF NOT EXISTS file_stats (
     file VARCHAR PRIMARY KEY, size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL, sha256 VARCHAR NOT NULL,
-    mixed_newlines BOOLEAN, blank_lines BOOLEAN, longest_line BIGINT, cr_only BOOLEAN, hashed_ns BIGINT)"""
+    mixed_newlines BOOLEAN, blank_lines BOOLEAN, longest_line BIGINT, cr_only BOOLEAN, hashed_ns BIGINT,
+    longest_line_no BIGINT, most_commas BIGINT, most_commas_line_no BIGINT, lone_cr BOOLEAN)"""
 #: A file modified less than this before it was hashed is hashed again next time (git's "racy" rule:
 #: an edit in the same mtime tick as the recorded one would otherwise go unseen).
 RACY_NS = 2_000_000_000
@@ -196,14 +250,16 @@ def _facts(store: "CaseStore", folder: Path, names: list[str]) -> dict[str, File
         st = (folder / name).stat()
         k = known.get(name)
         if k is not None and k[0] == st.st_size and k[1] == st.st_mtime_ns and st.st_mtime_ns < (k[7] or 0) - RACY_NS:
-            out[name] = FileFacts(k[2], bool(k[3]), bool(k[4]), int(k[5] or 0), bool(k[6]))
+            out[name] = FileFacts(k[2], bool(k[3]), bool(k[4]), int(k[5] or 0), bool(k[6]), int(k[8] or 1),
+                                  int(k[9] or 0), int(k[10] or 1), bool(k[11]))
             continue
         out[name] = file_facts(folder / name)
         x = out[name]
         fresh.append([name, st.st_size, st.st_mtime_ns, x.sha256, x.mixed_newlines, x.blank_lines,
-                      x.longest_line, x.cr_only, time.time_ns()])
+                      x.longest_line, x.cr_only, time.time_ns(), x.longest_line_no, x.most_commas,
+                      x.most_commas_line_no, x.lone_cr])
     if fresh:
-        con.executemany("INSERT OR REPLACE INTO file_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", fresh)
+        con.executemany("INSERT OR REPLACE INTO file_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", fresh)
     return out
 
 
@@ -219,16 +275,24 @@ def check_case_files(folder: Path, names: Iterable[str]) -> list[Problem]:
     return problems
 
 
-def shape_problems(facts: dict[str, FileFacts]) -> list[Problem]:
+def shape_problems(facts: dict[str, FileFacts], folder: Path | None = None) -> list[Problem]:
     """Line-ending and line-length problems found by :func:`file_facts`."""
     out = []
     for f, x in facts.items():
         if x.cr_only:
             out.append(Problem(f, 1, None, "lines end with a bare carriage return (CR only); save the file with "
                                            "LF or CRLF line ends"))
+        elif x.lone_cr and f.endswith(".csv"):  # DuckDB's reader fails on it, aborting the transaction
+            line = first_lone_cr_line(folder / f) if folder is not None else None
+            out.append(Problem(f, line, None, "a bare carriage return (CR) not followed by a line feed; save the "
+                                              "file with LF or CRLF line ends"))
         if x.longest_line > MAX_LINE_BYTES:
-            out.append(Problem(f, None, None, f"a line of {x.longest_line:,} bytes is longer than the "
-                                              f"{MAX_LINE_BYTES:,} a case file line may take"))
+            out.append(Problem(f, x.longest_line_no, None, f"a line of {x.longest_line:,} bytes is longer than "
+                                                           f"the {MAX_LINE_BYTES:,} a case file line may take"))
+        elif f.endswith(".csv") and x.most_commas > MAX_CSV_COMMAS:
+            out.append(Problem(f, x.most_commas_line_no, None, f"a line of {x.most_commas + 1:,} fields (commas) is "
+                                                               f"more than the {MAX_CSV_COMMAS:,} a case file line "
+                                                               "may take"))
     return out
 
 
@@ -351,7 +415,7 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
 
     files = case_files(folder)
     facts = _facts(store, folder, [f for fs in files.values() for f in fs])
-    shape = shape_problems({f: x for f, x in facts.items() if f != "case.toml"})
+    shape = shape_problems({f: x for f, x in facts.items() if f != "case.toml"}, folder)
     if shape:
         raise InvalidCase(shape)
     plan = plan_deliveries(files, facts, logged)
@@ -389,6 +453,8 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
             except _Rollback as rb:
                 failed.add(kind)
                 outcomes.append(FileOutcome(file, "failed", rb.rows, time.perf_counter() - t1, rb.problems))
+                if _aborted(con):  # a DuckDB error aborted the ingest's transaction: nothing more can run
+                    raise InvalidCase(rb.problems) from None
                 continue
             finally:
                 eng.drop_staged()
@@ -495,6 +561,15 @@ def plan_deliveries(files: dict[str, list[str]], facts: dict[str, FileFacts],
     return DeliveryPlan(frozenset(load), removed)
 
 
+def _aborted(con: "duckdb.DuckDBPyConnection") -> bool:
+    """True when the open transaction was aborted by an error (every statement now fails)."""
+    try:
+        con.execute("SELECT 1").fetchone()
+    except duckdb.Error:
+        return True
+    return False
+
+
 @contextmanager
 def _row_default(con: "duckdb.DuckDBPyConnection", tables: Iterable[str], file: str) -> Iterator[None]:
     """Rows inserted meanwhile into ``tables`` get ``delivery_id = file`` (a column default: no extra pass)."""
@@ -504,9 +579,15 @@ def _row_default(con: "duckdb.DuckDBPyConnection", tables: Iterable[str], file: 
         con.execute(f"ALTER TABLE {t} ALTER COLUMN delivery_id SET DEFAULT {lit}")
     try:
         yield
-    finally:
-        for t in tables:
-            con.execute(f"ALTER TABLE {t} ALTER COLUMN delivery_id DROP DEFAULT")
+    except BaseException:
+        for t in tables:  # the transaction may be aborted (a DuckDB error): the rollback undoes the default
+            try:
+                con.execute(f"ALTER TABLE {t} ALTER COLUMN delivery_id DROP DEFAULT")
+            except duckdb.Error:
+                break
+        raise
+    for t in tables:
+        con.execute(f"ALTER TABLE {t} ALTER COLUMN delivery_id DROP DEFAULT")
 
 
 def _log_delivery(store: "CaseStore", kind: str, path: Path, digest: str, rows: int, run_id: str,
@@ -607,6 +688,8 @@ def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, stor
                     f"target {t!r} is not an entity in entities.jsonl")
             for t in toml.targets if t not in ids
         ]
+        if toml.agencies is not None:  # a case.toml that now declares agencies re-checks the loaded sources
+            problems += undeclared_agencies(store, toml.agencies)
         if problems:
             raise _Rollback(problems)
         con.execute(
@@ -640,7 +723,31 @@ def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, stor
         raise _Rollback(result.problems, result.n_records)
     if result.quarantined:
         store_rejects(store, path, result.quarantined, run_id)
-    return eng.insert(con, spec.table, result.rows, key=result.key)
+    n = eng.insert(con, spec.table, result.rows, key=result.key)
+    if spec.table == "sources" and toml.agencies is not None:
+        undeclared = undeclared_agencies(store, toml.agencies, file)
+        if undeclared:
+            raise _Rollback(undeclared, n)
+    return n
+
+
+def undeclared_agencies(store: "CaseStore", declared: Iterable[str], file: str = "sources.csv") -> list[Problem]:
+    """Agency codes in sources.csv (``agency``, ``releasable_to``) that case.toml's ``agencies`` does not list.
+
+    A typo ("PARTNR-US") would otherwise make a source releasable to an agency that does not exist, and
+    ``share --to PARTNR-US`` would find it.
+    """
+    names = sorted(set(declared))
+    rows = store.con.execute(
+        """
+        SELECT line, 'agency' AS col, agency AS code FROM sources WHERE NOT list_contains($d, agency)
+        UNION ALL
+        SELECT line, 'releasable_to', code FROM (SELECT line, unnest(releasable_to) AS code FROM sources)
+        WHERE NOT list_contains($d, code)
+        ORDER BY line, col
+        """, {"d": names}).fetchall()
+    return [Problem(file, line, col, f"agency {code!r} is not among the agencies case.toml declares "
+                                     f"([case] agencies: {', '.join(names)})") for line, col, code in rows]
 
 
 REJECTS_DDL = """CREATE TABLE IF NOT EXISTS rejects (

@@ -243,3 +243,76 @@ def mixes_likelihood_and_confidence(text: str) -> list[str]:
     ['We are highly confident he is likely there.']
     """
     return [s for s in sentences(text) if _LIKELIHOOD_RE.search(s) and _CONFIDENCE_RE.search(s)]
+
+
+#: What each kind of location evidence says, in a partner's words: who did it is named separately (by role),
+#: never by an identifier; model terms ("(log)", "x remote") stay out of the product.
+EVIDENCE_WORDS: dict[str, str] = {
+    "nights_partner": "spent nights here, away from home",
+    "nights_partner_coarse": "spent nights on cell sites covering this place",
+    "nights_others": "spent nights here",
+    "days_fine": "visited here by day",
+    "days_coarse": "spent days on cell sites covering this place",
+    "convergence": "several of the subject's circle were located here",
+    "dark": "phone went silent after being here",
+    "silent_nights": "phone was silent on nights when this place, out of cell coverage, was within reach",
+    "silent_reach": "phone was switched off on nights when this place was within reach",
+    "sighting_him": "sighted here",
+    "sighting_vehicle": "sighted here",
+    "claims": "an informant places the subject here",
+    "isolated_nights": "spent nights here, and the place is isolated",
+    "lead_margin": "located here on more nights than at any other place",
+    "home_of_member": "the place is the home of someone in the subject's circle",
+    "remote": "isolated place: at most two cell sites within 3 km",
+    "staleness": "no night-time evidence here for more than a week",
+}
+
+
+def evidence_line(kind: str | None, subjects: list[str] | tuple[str, ...], subject: str,
+                  summary: str | None = None) -> str | None:
+    """One evidence line for a shared product: who by role ("the subject", "an associate"), then what.
+
+    A kind this table does not know keeps its ``summary`` (which the product scrubs like any free text).
+
+    Parameters
+    ----------
+    kind
+        The evidence kind (a locate feature name).
+    subjects
+        Entity ids or identifiers the evidence rests on (may be empty).
+    subject
+        The product's subject (the target's entity id).
+    summary
+        The analysis's own line, used for a kind not in :data:`EVIDENCE_WORDS`.
+
+    >>> evidence_line("days_fine", ["+523312345678"], "person-target")
+    'An associate: visited here by day'
+    >>> evidence_line("sighting_him", ["person-target"], "person-target")
+    'The subject: sighted here'
+    >>> evidence_line("sighting_him", [], "person-target")
+    'Sighted here'
+    >>> evidence_line("staleness", [], "person-target")
+    'No night-time evidence here for more than a week'
+    """
+    if kind not in EVIDENCE_WORDS:
+        return summary
+    what = EVIDENCE_WORDS[kind]
+    others = [s for s in subjects if s != subject]
+    who = []
+    if subject in subjects:
+        who.append("the subject")
+    if others:
+        who.append("an associate" if len(others) == 1 else f"{len(others)} associates")
+    text = f"{' and '.join(who)}: {what}" if who else what
+    return text[:1].upper() + text[1:]
+
+
+def with_sources(line: str, sources: list[str] | tuple[str, ...]) -> str:
+    """``line`` followed by its source descriptions in brackets, or alone when there are none (never "()").
+
+    >>> with_sources("Sighted here", [])
+    'Sighted here'
+    >>> with_sources("Sighted here", ["a usually reliable source (B)"])
+    'Sighted here (a usually reliable source (B))'
+    """
+    return f"{line} ({'; '.join(sources)})" if sources else line

@@ -48,6 +48,7 @@ from typing import Any, Callable, Iterable
 from fusioncell.errors import NotFound, PolicyViolation, UsageError
 from fusioncell.model.grading import describe_source
 from fusioncell.model.markings import Marking, combine, tlp_label, tlp_max
+from fusioncell.products.language import evidence_line
 from fusioncell.security import audit
 from fusioncell.security.markings import derive_marking, source_markings
 from fusioncell.security.minimise import Minimiser, case_secret, protected_identifiers
@@ -293,7 +294,8 @@ def tearline(
                 srcs = (set(src_ids) | set(m.source_ids)) if (src_ids or ev_ids) else set()
                 ev_out.append({
                     "kind": ev.get("kind"),
-                    "summary": ev.get("summary"),
+                    "summary": evidence_line(ev.get("kind"), list(ev.get("subjects") or []), subject,
+                                             ev.get("summary")),
                     "weight": ev.get("weight"),
                     "sources": _descriptors(srcs, reliability),
                     "n_events": len(ev_ids),

@@ -44,6 +44,7 @@ from typing import Any
 import stix2
 
 from fusioncell.products.language import judgment as estimative_sentence
+from fusioncell.products.language import with_sources
 from fusioncell.model.markings import normalize_tlp
 
 TLP2_EXTENSION_ID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
@@ -209,7 +210,7 @@ def tearline_to_stix(product: dict[str, Any]) -> stix2.Bundle:
             confidence=_pct(p), description=judgment, **span, **common(level),
         ), level)
         basis = "\n".join(
-            f"- {ev.get('summary') or ev.get('kind')} ({'; '.join(ev.get('sources') or [])})"
+            f"- {with_sources(str(ev.get('summary') or ev.get('kind')), list(ev.get('sources') or []))}"
             for ev in h.get("evidence") or []
         )
         confs = [ev["confidence"] for ev in h.get("evidence") or [] if ev.get("confidence") is not None]

@@ -1,0 +1,62 @@
+"""A partner's product reads right (issue #15, newcomer review): evidence lines name people by role, never by a
+raw identifier; no empty "who:" prefix, no model jargon ("(log)"), no empty "()" or dangling "—" in any format."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fusioncell.products.share import serialise, tearline
+from fusioncell.store import CaseStore
+from test_share_factory import PARTNER_PHONE, TARGET, TARGET_PHONE, add_fix, make_case, refresh_identifiers, \
+    stub_network
+
+
+def _case() -> CaseStore:
+    s = make_case([("geo-01", "SEDENA-INT", "GEOINT", "carrier geolocation", ["PARTNER-US"])])
+    add_fix(s, "loc-1", "geo-01", TARGET_PHONE, 19.94, -103.75)
+    add_fix(s, "loc-2", "geo-01", PARTNER_PHONE, 19.9401, -103.7501)
+    refresh_identifiers(s)
+    return s
+
+
+def _locate_like(store: CaseStore, target: str | None = None, top: int = 5) -> dict[str, Any]:
+    """The shapes infer.locate gives: "<who>: <what>" lines, an empty who, a model term without sources."""
+    ev = [
+        {"kind": "days_fine", "summary": f"{PARTNER_PHONE}: day visit(s) located here", "weight": 0.4,
+         "event_ids": ["loc-2"], "source_ids": ["geo-01"], "subjects": [PARTNER_PHONE]},
+        {"kind": "sighting_him", "summary": ": sighted here", "weight": 0.3, "event_ids": ["loc-1"],
+         "source_ids": ["geo-01"], "subjects": []},
+        {"kind": "staleness", "summary": "days since the latest night-time evidence here, beyond a week (log)",
+         "weight": -1.1, "event_ids": [], "source_ids": []},
+    ]
+    return {"case": "c", "target": TARGET, "hypotheses": [
+        {"rank": 1, "lat": 19.94, "lon": -103.75, "radius_m": 200.0, "probability": 0.02, "label": "",
+         "windows": [], "evidence": ev}]}
+
+
+def _product() -> dict[str, Any]:
+    product, _ = tearline(_case(), "PARTNER-US", locate_fn=_locate_like, network_fn=stub_network)
+    return product
+
+
+def test_evidence_lines_name_people_by_role_not_by_identifier() -> None:
+    lines = [e["summary"] for e in _product()["hypotheses"][0]["evidence"]]
+    assert lines == ["An associate: visited here by day", "Sighted here",
+                     "No night-time evidence here for more than a week"]
+
+
+def test_no_format_has_an_empty_bracket_a_dangling_dash_or_a_model_term() -> None:
+    product = _product()
+    for fmt in ("json", "stix", "ftm", "html", "geojson", "kml"):
+        text = serialise(product, fmt)
+        assert "()" not in text and "(log)" not in text, fmt
+        assert PARTNER_PHONE not in text and PARTNER_PHONE[3:] not in text, fmt
+        assert not re.search(r"—\s*(<|\\n|$)", text), fmt
+        assert not re.search(r"(^|[\s>\"]): (?!null|true|false)[a-z]", text), fmt  # an empty "who:" prefix
+
+
+def test_a_small_probability_reads_as_icd_203_there_is_almost_no_chance() -> None:
+    product = _product()
+    assert product["key_judgments"][0].startswith("There is almost no chance (2%) that ")
+    assert "It is almost no chance" not in serialise(product, "stix")
