@@ -138,6 +138,9 @@ VALID_CALLS = {
     "/api/v1/network/ties": {"limit": 5}, "/api/v1/network": {}, "/api/v1/meetings": {},
     "/api/v1/pattern": None,  # needs a tracked identifier: see the pattern test
     "/api/v1/locate": {}, "/api/v1/plan": {}, "/api/v1/audit": {},
+    # the workbench's views (tests/test_server_views.py)
+    "/api/v1/views/graph": {}, "/api/v1/views/scene": {},
+    "/api/v1/views/graph/neighbours": None,  # needs a node of the graph: see test_server_views
 }
 
 

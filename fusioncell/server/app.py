@@ -24,7 +24,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fusioncell.errors import FusioncellError, NotFound
-from fusioncell.server import auth
+from fusioncell.server import auth, views
 from fusioncell.store import CaseStore
 
 API = "/api/v1"
@@ -299,7 +299,27 @@ def create_app(store: CaseStore, secret: str | None = None) -> FastAPI:
         with acc.read(f"plan target={target}") as cs:
             return _jsonable(mask_protected(cs, run(cs, target=target, budget=budget)))
 
+    views.register(app, get_access, API)
+    _serve_workbench(app)
     return app
+
+
+#: The built browser workbench (frontend/, `make frontend`), shipped inside the package.
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _serve_workbench(app: FastAPI) -> None:
+    """Serve the built front end: ``/`` is its page, ``/static/...`` its assets (nothing from outside)."""
+    from fastapi.responses import FileResponse
+    from fastapi.staticfiles import StaticFiles
+
+    if not (STATIC / "index.html").is_file():
+        return
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
 
 def serve(store_path: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
