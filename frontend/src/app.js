@@ -133,7 +133,7 @@ function idsOf(sel) {
 function select(sel) {
   fc.selection = sel;
   fc.events.push(sel ? sel.source : "clear");
-  const hyp = sel?.hypothesis || sel?.item?.hyp || (sel?.feature?.kind === "hypothesis" ? sel.feature.id : null);
+  const hyp = sel?.hypothesis || sel?.item?.hyps?.[0] || (sel?.feature?.kind === "hypothesis" ? sel.feature.id : null);
   if (hyp) { openHypothesis(hyp); return; }
   const { ids, nodes } = idsOf(sel);
   const hit = fc.graph.highlight(ids, nodes);

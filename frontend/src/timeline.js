@@ -15,7 +15,7 @@ export class TimelinePane {
     this.window = null;
     this.tl = new Timeline(el, this.items, this.groups, {
       stack: true, maxHeight: "100%", height: "100%", zoomKey: "ctrlKey", horizontalScroll: true,
-      orientation: { axis: "top" }, margin: { item: 2 }, selectable: true, multiselect: true,
+      orientation: { axis: "top", item: "top" }, margin: { item: 2 }, selectable: true, multiselect: true,
       tooltip: { followMouse: true, overflowMethod: "cap" }, showCurrentTime: false, verticalScroll: true,
       groupHeightMode: "fixed",
     });
@@ -48,13 +48,20 @@ export class TimelinePane {
     }
     for (const g of scene.sightings) {
       items.push({ id: `sighting:${g.id}`, group: "sightings", start: g.observed, type: "point", ids: [g.subject],
-        className: "sighting", content: esc(g.subject), title: `${esc(g.subject)} seen (${esc(g.note || "")})`, lon: g.lon, lat: g.lat });
+        className: "sighting", content: "", title: `${esc(g.subject)} seen (${esc(g.note || "")})`, lon: g.lon, lat: g.lat });
     }
+    // one item per distinct window, naming every hypothesis it supports (they often share the partner's nights)
+    const windows = new Map();
     for (const h of scene.hypotheses) {
-      (h.windows || []).forEach((w, i) => items.push({ id: `hyp:${h.id}:${i}`, group: "locate", start: w.from, end: w.to, ids: [],
-        hyp: h.id, className: "hyp", content: `H${h.rank}`, title: `Hypothesis ${h.rank} (${h.label}): a window when he was there`,
-        lon: h.lon, lat: h.lat }));
+      for (const w of h.windows || []) {
+        const key = `${w.from}|${w.to}`;
+        if (!windows.has(key)) windows.set(key, { w, hyps: [] });
+        windows.get(key).hyps.push(h);
+      }
     }
+    [...windows.values()].forEach(({ w, hyps }, i) => items.push({ id: `hyp:${i}`, group: "locate", start: w.from, end: w.to,
+      ids: [], hyps: hyps.map((h) => h.id), className: "hyp", content: hyps.map((h) => `H${h.rank}`).join(" "),
+      title: `A window when he was at ${hyps.map((h) => `H${h.rank}`).join(", ")}`, lon: hyps[0].lon, lat: hyps[0].lat }));
     this.groups.clear(); this.groups.add(groups.filter((g) => g.id === "locate" || g.id === "meetings" || g.id === "sightings"
       || items.some((it) => it.group === g.id)));
     this.items.clear(); this.items.add(items);
@@ -65,7 +72,7 @@ export class TimelinePane {
   /** Mark the items of `ids` (identifiers) or of hypothesis `hyp`; returns how many are marked. */
   highlight(ids, hyp = null) {
     const want = new Set(ids);
-    const hits = this.items.get({ filter: (it) => (hyp && it.hyp === hyp) || (it.ids || []).some((i) => want.has(i)) });
+    const hits = this.items.get({ filter: (it) => (hyp && (it.hyps || []).includes(hyp)) || (it.ids || []).some((i) => want.has(i)) });
     const updates = this.items.get().map((it) => {
       const base = (it.className || "").replace(/\s*fc-hl/g, "");
       const on = hits.some((h) => h.id === it.id);
