@@ -149,3 +149,20 @@ def test_the_page_is_served_at_root_without_login(client) -> None:
     r = c.get("/")
     assert r.status_code == 200 and "fusioncell workbench" in r.text
     assert c.get("/static/app.js").status_code == 200
+
+
+def test_warm_up_answers_the_first_graph_from_memory_and_new_data_invalidates_it(client, monkeypatch) -> None:
+    from fusioncell.server import views
+
+    c, cs = client
+    plain = c.get("/api/v1/views/graph").json()
+    app = c.app
+    app.state.warm()  # what `fusioncell serve` runs at start
+    calls = []
+    real = views.graph_view
+    monkeypatch.setattr(views, "graph_view", lambda *a, **k: calls.append(a) or real(*a, **k))
+    assert c.get("/api/v1/views/graph").json() == plain and calls == []
+    # a change of the data (here: one more comms row) changes the observation key: recomputed
+    cs.con.execute("INSERT INTO comms SELECT * REPLACE ('zz-new' AS event_id) FROM comms LIMIT 1")
+    c.get("/api/v1/views/graph")
+    assert len(calls) == 1

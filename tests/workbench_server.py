@@ -29,8 +29,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_workbench(store_path: Path) -> Iterator[str]:
-    """Serve the case store at ``http://127.0.0.1:PORT`` until the block ends."""
+def running_workbench(store_path: Path, warm: bool = False) -> Iterator[str]:
+    """Serve the case store at ``http://127.0.0.1:PORT`` until the block ends (``warm``: as ``serve`` does)."""
     import uvicorn
 
     from fusioncell.server.app import create_app
@@ -42,7 +42,10 @@ def running_workbench(store_path: Path) -> Iterator[str]:
         for role, (name, agency) in ACCOUNTS.items():
             add_user(cs, name, role, agency or owner, PASSWORD)
         port = free_port()
-        server = uvicorn.Server(uvicorn.Config(create_app(cs), host="127.0.0.1", port=port, log_level="warning"))
+        app = create_app(cs)
+        if warm:
+            app.state.warm()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         deadline = time.monotonic() + 20

@@ -63,6 +63,7 @@ async function start() {
   mountViews();
   const t0 = performance.now();
   const graphP = api.get("/views/graph").then((g) => {
+    fc.graphFetchMs = performance.now() - t0;
     fc.graphView = g;
     fc.graph.load(g);
     fc.graphReadyMs = performance.now();

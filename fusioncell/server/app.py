@@ -301,6 +301,17 @@ def create_app(store: CaseStore, secret: str | None = None) -> FastAPI:
 
     views.register(app, get_access, API)
     _serve_workbench(app)
+
+    def warm() -> None:  # the first analyst's graph, computed while the server starts (serve() runs it)
+        import logging
+
+        try:
+            with access.lock:
+                app.state.warm_views(store, store.case().owner_agency)
+        except Exception:  # noqa: BLE001 — a failed warm-up only means the first request computes it
+            logging.getLogger(__name__).warning("workbench warm-up failed", exc_info=True)
+
+    app.state.warm = warm
     return app
 
 
@@ -329,4 +340,6 @@ def serve(store_path: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     from fusioncell.store import open_case
 
     with open_case(store_path) as cs:
-        uvicorn.run(create_app(cs), host=host, port=port, log_level="warning")
+        app = create_app(cs)
+        threading.Thread(target=app.state.warm, name="warm-views", daemon=True).start()
+        uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from fastapi import Depends, FastAPI, Query
+from fastapi import Depends, FastAPI, Query, Response
 
 #: Most nodes a first graph view holds (the strongest by summed tie strength, plus the seeds).
 MAX_NODES = 1500
@@ -387,36 +387,45 @@ def register(app: FastAPI, get_access: Callable[..., Any], api: str) -> None:
 
     memo = Memo()
 
-    def masked(cs: Any, view: Any, keep: Sequence[str | None] = ()) -> dict[str, Any]:
+    def masked(cs: Any, view: Any, keep: Sequence[str | None] = ()) -> Response:
+        """The view masked and serialised once (remembered as bytes: no re-encoding per request)."""
         import json
 
-        return dict(mask_listing(cs, json.loads(json.dumps(asdict(view), default=str)), keep))
+        body = mask_listing(cs, json.loads(json.dumps(asdict(view), default=str)), keep)
+        return Response(json.dumps(body, separators=(",", ":")).encode(), media_type="application/json")
+
+    def warm(cs: Any, agency: str) -> None:
+        """Compute the first graph and scene of ``agency``'s view ahead of the first request."""
+        memo.get(cs, "graph", (agency, None, 2, MAX_NODES, 0.0), lambda: masked(cs, graph_view(cs), [None]))
+        view = scene_view(cs)
+        memo.get(cs, "scene", (agency, (), 5), lambda: masked(cs, view, view.subjects))
+
+    app.state.warm_views = warm
 
     @app.get(f"{api}/views/graph")
     def graph(focus: str | None = Query(None, max_length=200), hops: int = Query(2, ge=1, le=4),
               max_nodes: int = Query(MAX_NODES, ge=10, le=6000), min_strength: float = Query(0.0, ge=0.0, le=1.0),
-              acc: Any = Depends(get_access)) -> dict[str, Any]:
+              acc: Any = Depends(get_access)) -> Response:
         """The tie graph for the workbench: nodes (laid out), edges with layers, key players, close circle."""
         with acc.read(f"views/graph focus={focus}") as cs:
-            who = (acc.principal.role, acc.principal.agency)
-            return memo.get(cs, "graph", (who, focus, hops, max_nodes, min_strength), lambda: masked(
+            return memo.get(cs, "graph", (acc.principal.agency, focus, hops, max_nodes, min_strength), lambda: masked(
                 cs, graph_view(cs, focus, hops, max_nodes, min_strength), [focus]))
 
     @app.get(f"{api}/views/graph/neighbours")
     def graph_neighbours(node: str = Query(..., min_length=1, max_length=200),
-                         acc: Any = Depends(get_access)) -> dict[str, Any]:
+                         acc: Any = Depends(get_access)) -> Response:
         """One node's strongest ties (the workbench's "expand")."""
         with acc.read(f"views/graph/neighbours node={node}") as cs:
             return masked(cs, neighbours_view(cs, node))
 
     @app.get(f"{api}/views/scene")
     def scene(ids: str | None = Query(None, max_length=4000), top: int = Query(5, ge=1, le=20),
-              acc: Any = Depends(get_access)) -> dict[str, Any]:
+              acc: Any = Depends(get_access)) -> Response:
         """Places, stays, tracks, sightings, meetings, dark intervals, hypotheses with evidence, coverage."""
         idlist = [i.strip() for i in (ids or "").split(",") if i.strip()]
         with acc.read(f"views/scene ids={ids}") as cs:
-            def make() -> dict[str, Any]:
+            def make() -> Response:
                 view = scene_view(cs, idlist, top)
                 return masked(cs, view, view.subjects)
 
-            return memo.get(cs, "scene", ((acc.principal.role, acc.principal.agency), tuple(idlist), top), make)
+            return memo.get(cs, "scene", (acc.principal.agency, tuple(idlist), top), make)
