@@ -65,15 +65,16 @@ export class GraphPane {
 
   load(view) {
     this.total = { nodes: view.total_nodes, edges: view.total_edges };
+    const deg = new Map();
+    for (const e of view.edges) for (const end of [e.source, e.target]) deg.set(end, (deg.get(end) || 0) + 1);
+    const circle = new Set(view.close_circle || []);
     this.cy.startBatch();
     this.cy.elements().remove();
-    this.cy.add(view.nodes.map((n) => nodeElement(n)));
-    this.cy.add(view.edges.map(edgeElement));
-    this.cy.nodes().forEach((n) => n.data("deg", n.degree()));
-    for (const id of view.close_circle || []) this.cy.getElementById(id).addClass("circle");
+    this.cy.add([...view.nodes.map((n) => nodeElement({ ...n, deg: deg.get(n.id) || 0, circle: n.circle || circle.has(n.id) })),
+      ...view.edges.map(edgeElement)]);
     this.cy.endBatch();
     this.cy.fit(undefined, 20);
-    this.applyWindow(this.window);
+    if (this.window) this.applyWindow(this.window);
   }
 
   /** Add a node's neighbours around it (from /views/graph/neighbours). */
