@@ -187,7 +187,7 @@ def test_a_time_window_filters_graph_and_map(analyst: Session) -> None:
     expected = sum(1 for e in g["edges"] if e["first"] is None or (_iso_ms(e["first"]) <= b and _iso_ms(e["last"]) >= a))
     assert 0 < expected < len(g["edges"])
     assert int(s.page.get_attribute("#graph", "data-visible-edges")) == expected
-    assert s.js("fc.cy.edges(':visible').length") == expected
+    assert s.js("fc.cy.edges().filter(e => e.visible()).length") == expected
     stays = sum(1 for v in s.js("fc.scene.stays") if _iso_ms(v["start"]) <= b and _iso_ms(v["end"]) >= a)
     assert s.js("fc.map.visibleCounts().stays") == stays < len(s.js("fc.scene.stays"))
     s.page.click("#win-clear")

@@ -62,7 +62,7 @@ async function start() {
   $("marking-top").textContent = $("marking-bottom").textContent = marking;
   mountViews();
   const t0 = performance.now();
-  const graphP = api.get("/views/graph").then((g) => {
+  const graphP = api.get(`/views/graph?max_nodes=${$("graph-size").value}`).then((g) => {
     fc.graphFetchMs = performance.now() - t0;
     fc.graphView = g;
     fc.graph.load(g);
@@ -258,6 +258,14 @@ $("win-visible").addEventListener("click", () => applyWindow(fc.timeline.visible
 $("win-clear").addEventListener("click", () => applyWindow(null));
 $("target-btn").addEventListener("click", () => { const id = $("target-btn").dataset.node; if (id) select({ source: "bar", node: id }); });
 $("plan-btn").addEventListener("click", openPlan);
+$("graph-size").addEventListener("change", async () => {
+  $("graph-status").textContent = "loading…";
+  const g = await api.get(`/views/graph?max_nodes=${$("graph-size").value}`);
+  fc.graphView = g;
+  fc.graph.load(g);
+  updateGraphStatus();
+  fillFind(g);
+});
 $("help-btn").addEventListener("click", () => $("help").showModal());
 $("find").addEventListener("keydown", (ev) => {
   if (ev.key !== "Enter") return;

@@ -104,6 +104,7 @@ export class GraphPane {
       this.cy.nodes().filter((n) => !n.hasClass("target") && n.connectedEdges().not(".outside").empty()).addClass("outside");
     }
     this.cy.endBatch();
+    this.cy.elements().updateStyle(); // class changes in a batch can leave haystack edges' display stale
     return this.counts();
   }
 

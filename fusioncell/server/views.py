@@ -28,8 +28,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from fastapi import Depends, FastAPI, Query, Response
 
-#: Most nodes a first graph view holds (the strongest by summed tie strength, plus the seeds).
-MAX_NODES = 1500
+#: Most nodes a first graph view holds (the strongest by summed tie strength, plus the seeds):
+#: enough to see the organisation, few enough to read (the page offers 250 to 3,000).
+MAX_NODES = 500
 #: Most ties "expand" adds for one node.
 MAX_NEIGHBOURS = 60
 #: Most track points sent per identifier (evenly thinned beyond).
