@@ -106,9 +106,12 @@ def test_scene_evidence_names_its_sources_with_their_reliability(client) -> None
     rel = dict(cs.con.execute("SELECT source_id, reliability FROM sources").fetchall())
     items = [e for h in s["hypotheses"] for e in h["evidence"] if e["source_ids"]]
     assert items
+    grade = {r: f"{rel[s]}{c}" for r, s, c in cs.con.execute("SELECT report_id, source_id, credibility FROM reports "
+                                                           "WHERE credibility IS NOT NULL").fetchall()}
     for e in items:
         assert [x["source_id"] for x in e["sources"]] == [i for i in e["source_ids"] if i in rel]
         assert all(x["reliability"] == rel[x["source_id"]] for x in e["sources"])
+        assert e["grades"] == [grade[i] for i in e["event_ids"] if i in grade][:10]
 
 
 def test_scene_never_sends_a_bystanders_trace(client) -> None:

@@ -300,13 +300,13 @@ def _subjects(cs: Any, ids: Sequence[str]) -> list[str]:
 def _evidence_sources(cs: Any, hyps: list[dict[str, Any]]) -> None:
     """Give each evidence item its sources (agency, discipline, reliability) and report grades, in place."""
     src = {r["source_id"]: r for r in _dicts(cs.con, "SELECT source_id, agency, discipline, reliability FROM sources")}
-    rep = {r[0]: r[1] for r in cs.con.execute("SELECT report_id, credibility FROM reports").fetchall()}
+    rep = {r[0]: (r[1], r[2]) for r in cs.con.execute("SELECT report_id, source_id, credibility FROM reports").fetchall()}
     for h in hyps:
         for ev in h.get("evidence") or []:
             ev["sources"] = [src[s] for s in ev.get("source_ids") or [] if s in src]
-            ev["grades"] = [f"{src.get(s, {}).get('reliability', '?')}{rep[e]}"
-                            for e in ev.get("event_ids") or [] if e in rep
-                            for s in ev.get("source_ids") or []][:10]
+            # a report's Admiralty grade: its source's reliability (A-F) and its own credibility (1-6)
+            ev["grades"] = [f"{src.get(rep[e][0], {}).get('reliability', '?')}{rep[e][1] if rep[e][1] is not None else '?'}"
+                            for e in ev.get("event_ids") or [] if e in rep][:10]
 
 
 def _places(cs: Any, subjects: list[str]) -> list[dict[str, Any]]:
