@@ -169,3 +169,18 @@ def test_warm_up_answers_the_first_graph_from_memory_and_new_data_invalidates_it
     cs.con.execute("INSERT INTO comms SELECT * REPLACE ('zz-new' AS event_id) FROM comms LIMIT 1")
     c.get("/api/v1/views/graph")
     assert len(calls) == 1
+
+
+def test_a_focused_graph_is_the_focus_neighbourhood_and_connected(client) -> None:
+    from fusioncell.network.api import neighbourhood
+
+    c, cs = client
+    full = c.get("/api/v1/views/graph").json()
+    focus = next(n["id"] for n in full["nodes"] if not n["id"].startswith("masked:") and not n["target"])
+    g = c.get("/api/v1/views/graph", params={"focus": focus, "hops": 1}).json()
+    assert {n["id"] for n in g["nodes"]} <= set(neighbourhood(cs, [focus], 1)) | {
+        n["id"] for n in g["nodes"] if n["id"].startswith("masked:")}
+    assert g["focus"] == focus
+    cut = c.get("/api/v1/views/graph", params={"max_nodes": 12}).json()
+    joined = {e["source"] for e in cut["edges"]} | {e["target"] for e in cut["edges"]}
+    assert all(n["id"] in joined for n in cut["nodes"])  # no isolated node in a cut of the first graph

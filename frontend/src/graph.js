@@ -73,6 +73,7 @@ export class GraphPane {
     this.cy.add([...view.nodes.map((n) => nodeElement({ ...n, deg: deg.get(n.id) || 0, circle: n.circle || circle.has(n.id) })),
       ...view.edges.map(edgeElement)]);
     this.cy.endBatch();
+    this.cy.resize();
     this.cy.fit(undefined, 20);
     if (this.window) this.applyWindow(this.window);
   }

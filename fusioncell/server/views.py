@@ -145,16 +145,35 @@ def _seeds(cs: Any) -> list[str]:
     return out
 
 
-def _chosen_nodes(cs: Any, seeds: list[str], hood: list[str] | None, max_nodes: int) -> list[str]:
-    """Seeds first, then (within ``hood`` if given) the nodes with the largest summed tie strength."""
+def _chosen_nodes(cs: Any, seeds: list[str], max_hops: int, max_nodes: int, fill: bool = True) -> list[str]:
+    """The ``max_nodes`` nodes nearest the seeds: breadth-first, nearer hops first, then larger summed strength.
+
+    Every node after the seeds has a tie to a node chosen before it, so the
+    first graph is the connected network around the investigation, not a
+    scatter of the case's busiest phones. Without seeds: the busiest nodes.
+    With ``fill``, room left after ``max_hops`` goes to the rest of the case.
+    """
     con = cs.con
-    con.execute("CREATE OR REPLACE TEMP TABLE _gv_pool AS SELECT DISTINCT unnest(?::VARCHAR[]) AS n",
-                [hood or []])
-    pool = "AND n IN (SELECT n FROM _gv_pool)" if hood is not None else ""
+    con.execute("CREATE OR REPLACE TEMP TABLE _gv_hood AS SELECT unnest(?::VARCHAR[]) AS n, 0 AS hop", [seeds])
+    for h in range(1, max_hops + 1):
+        if con.execute("SELECT count(*) FROM _gv_hood").fetchone()[0] >= max_nodes:
+            break
+        con.execute(f"""
+            INSERT INTO _gv_hood SELECT DISTINCT x, {h} FROM (
+                SELECT t.b AS x FROM net_ties_person t JOIN _gv_hood f ON f.hop = {h - 1} AND t.a = f.n
+                UNION ALL SELECT t.a FROM net_ties_person t JOIN _gv_hood f ON f.hop = {h - 1} AND t.b = f.n
+            ) WHERE x NOT IN (SELECT n FROM _gv_hood)""")
+    pool = "JOIN _gv_hood h USING (n)" if seeds else "CROSS JOIN (SELECT 0 AS hop) h"
     ranked = [r[0] for r in con.execute(
         f"""SELECT n FROM (SELECT a AS n, strength FROM net_ties_person UNION ALL
-                          SELECT b, strength FROM net_ties_person)
-            WHERE true {pool} GROUP BY n ORDER BY sum(strength) DESC, n LIMIT ?""", [max_nodes]).fetchall()]
+                          SELECT b, strength FROM net_ties_person) {pool}
+            GROUP BY n, h.hop ORDER BY h.hop, sum(strength) DESC, n LIMIT ?""", [max_nodes]).fetchall()]
+    if fill and seeds and len(ranked) < max_nodes:  # room left: the rest of the case, busiest first
+        ranked += [r[0] for r in con.execute(
+            """SELECT n FROM (SELECT a AS n, strength FROM net_ties_person UNION ALL
+                              SELECT b, strength FROM net_ties_person)
+               WHERE n NOT IN (SELECT n FROM _gv_hood) GROUP BY n ORDER BY sum(strength) DESC, n LIMIT ?""",
+            [max_nodes - len(ranked)]).fetchall()]
     keep = list(dict.fromkeys([*seeds, *ranked]))
     return keep[:max(max_nodes, len(seeds))]
 
@@ -230,7 +249,7 @@ def _layout(nodes: list[str], edges: list[dict[str, Any]], seed: int = 0) -> np.
 def graph_view(cs: Any, focus: str | None = None, hops: int = 2, max_nodes: int = MAX_NODES,
                min_strength: float = 0.0) -> GraphView:
     """The first graph of the workbench (see module docs); ``focus`` narrows it to a neighbourhood."""
-    from fusioncell.network.api import close_circle, key_players, neighbourhood, resolve_focus
+    from fusioncell.network.api import close_circle, key_players, resolve_focus
     from fusioncell.network.ties import build_ties
 
     build_ties(cs, "person")
@@ -239,8 +258,7 @@ def graph_view(cs: Any, focus: str | None = None, hops: int = 2, max_nodes: int 
     total_nodes = con.execute("SELECT count(*) FROM (SELECT a FROM net_ties_person UNION "
                               "SELECT b FROM net_ties_person)").fetchone()[0]
     seeds = [resolve_focus(cs, focus)] if focus else _seeds(cs)
-    hood = neighbourhood(cs, [focus], hops) if focus else None
-    nodes = _chosen_nodes(cs, seeds, hood, max_nodes)
+    nodes = _chosen_nodes(cs, seeds, hops if focus else 6, max_nodes, fill=not focus)
     edges = _edge_rows(cs, nodes, min_strength)
     xy = _layout(nodes, edges)
     kp = [r["node"] for r in key_players(cs, nodes, top=10)["ranked"]] if edges else []
