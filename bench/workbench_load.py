@@ -55,6 +55,7 @@ def _screenshots(page, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     page.evaluate("fc.cy.$(':selected').unselect()")
     page.keyboard.press("Escape")
+    page.evaluate("fc.cy.fit(undefined, 20)")
     page.wait_for_timeout(800)
     page.screenshot(path=out / "workbench.png")
     tracked = page.evaluate("fc.scene.subjects[0]")
