@@ -66,6 +66,14 @@ def _screenshots(page, out: Path) -> None:
     page.locator("#graph-pane").screenshot(path=out / "graph.png")
     page.locator("#map-pane").screenshot(path=out / "map.png")
     page.locator(".timeline-pane").screenshot(path=out / "timeline.png")
+    page.keyboard.press("Escape")
+    page.evaluate("(() => { const s = Date.parse(fc.scene.period.start); "
+                  "document.querySelector('#win-from').value = new Date(s + 2 * 864e5).toISOString().slice(0, 16); "
+                  "document.querySelector('#win-to').value = new Date(s + 2.5 * 864e5).toISOString().slice(0, 16); })()")
+    page.click("#win-apply")
+    page.wait_for_timeout(1200)
+    page.screenshot(path=out / "window.png")
+    page.click("#win-clear")
     page.locator(".hyp-btn").first.click()
     page.wait_for_timeout(1200)
     page.screenshot(path=out / "evidence.png")
