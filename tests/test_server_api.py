@@ -144,6 +144,9 @@ VALID_CALLS = {
     "/api/v1/locate/{rank}/evidence": None,  # tests/test_server_share.py
     "/api/v1/share/preview": {"to": "PARTNER-US"}, "/api/v1/share/export": {"to": "PARTNER-US"},
     "/api/v1/persons/overrides": {},
+    # the workbench's views (tests/test_server_views.py)
+    "/api/v1/views/graph": {}, "/api/v1/views/scene": {},
+    "/api/v1/views/graph/neighbours": None,  # needs a node of the graph: see test_server_views
 }
 #: Routes that write (tests/test_server_overrides.py, test_server_share.py; every role in test_server_matrix.py).
 WRITES = {"/api/v1/persons/merge", "/api/v1/persons/split", "/api/v1/persons/undo", "/api/v1/unmask"}

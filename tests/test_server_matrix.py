@@ -55,6 +55,10 @@ RULES: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("get", "/api/v1/share/export"): ({"to": PARTNER, "format": "json"}, _rule()),
     ("post", "/api/v1/unmask"): ({}, _rule(owner=("supervisor",), write=True)),
     ("get", "/api/v1/persons/overrides"): ({}, _rule()),
+    # the browser's own views: the owning agency only (a partner's workbench would read share's tearline)
+    ("get", "/api/v1/views/graph"): ({"max_nodes": 50}, _rule()),
+    ("get", "/api/v1/views/graph/neighbours"): ({"node": "person-partner"}, _rule()),
+    ("get", "/api/v1/views/scene"): ({}, _rule()),
     ("post", "/api/v1/persons/merge"): ({}, _rule(write=True)),
     ("post", "/api/v1/persons/split"): ({}, _rule(write=True)),
     ("post", "/api/v1/persons/undo"): ({}, _rule(write=True)),

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fusioncell.errors import FusioncellError, NotFound, PolicyViolation
-from fusioncell.server import auth
+from fusioncell.server import auth, views
 from fusioncell.server.scope import Gate, Reader, Rule, ScopedRoute, StoreAccess
 from fusioncell.store import CaseStore
 
@@ -309,7 +309,39 @@ def create_app(store: CaseStore, secret: str | None = None) -> FastAPI:
     overrides.register(app, gate)
     share_api.register(app, gate)
 
+    # the workbench's views: the owning agency's analysts and supervisors (a liaison reads share's tearline)
+    views.register(app, gate.reader(Rule()), API)
+    _serve_workbench(app)
+
+    def warm() -> None:  # the first analyst's graph, computed while the server starts (serve() runs it)
+        import logging
+
+        try:
+            with access.lock:
+                app.state.warm_views(store, store.case().owner_agency)
+        except Exception:  # noqa: BLE001 — a failed warm-up only means the first request computes it
+            logging.getLogger(__name__).warning("workbench warm-up failed", exc_info=True)
+
+    app.state.warm = warm
     return app
+
+
+#: The built browser workbench (frontend/, `make frontend`), shipped inside the package.
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _serve_workbench(app: FastAPI) -> None:
+    """Serve the built front end: ``/`` is its page, ``/static/...`` its assets (nothing from outside)."""
+    from fastapi.responses import FileResponse
+    from fastapi.staticfiles import StaticFiles
+
+    if not (STATIC / "index.html").is_file():
+        return
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
 
 def serve(store_path: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
@@ -319,4 +351,6 @@ def serve(store_path: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     from fusioncell.store import open_case
 
     with open_case(store_path) as cs:
-        uvicorn.run(create_app(cs), host=host, port=port, log_level="warning")
+        app = create_app(cs)
+        threading.Thread(target=app.state.warm, name="warm-views", daemon=True).start()
+        uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,291 @@
+// The workbench: log in, then three linked views (graph, map, timeline) and a details column.
+import "./style.css";
+import { api, ApiError } from "./api.js";
+import { GraphPane } from "./graph.js";
+import { MapPane } from "./map.js";
+import { TimelinePane } from "./timeline.js";
+
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const pct = (p) => `${Math.round(p * 100)}%`;
+const fmt = (t) => (t ? new Date(t).toISOString().slice(0, 16).replace("T", " ") + " UTC" : "");
+const toLocalInput = (ms) => new Date(ms).toISOString().slice(0, 16);
+const fromLocalInput = (s) => Date.parse(`${s}:00Z`);
+
+const fc = { selection: null, window: null, events: [] };
+window.fc = fc; // for the browser tests and the curious analyst's console
+
+function showLogin(message = "") {
+  $("app").hidden = true;
+  $("login").hidden = false;
+  $("login-error").textContent = message;
+  $("login-name").focus();
+}
+
+$("login-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  try {
+    await api.login($("login-name").value, $("login-password").value);
+    $("login-password").value = "";
+    await start();
+  } catch (err) {
+    $("login-error").textContent = err instanceof ApiError && err.status === 429 ? err.message : "Wrong name or password.";
+  }
+});
+
+$("logout-btn").addEventListener("click", async () => { await api.logout().catch(() => {}); location.reload(); });
+
+async function start() {
+  const who = api.who();
+  if (!who) { showLogin(); return; }
+  let info;
+  try {
+    info = await api.get("/case");
+  } catch (err) {
+    if (err.status === 401) { showLogin(); return; }
+    $("login").hidden = true;
+    $("app").hidden = false;
+    $("who").textContent = who ? `${who.name} · ${who.role} · ${who.agency}` : "";
+    $("marking-top").textContent = $("marking-bottom").textContent = "NO CASE VIEW";
+    $("detail-body").innerHTML = `<p class="error">${esc(err.message)}</p>`;
+    fc.error = err.message;
+    return;
+  }
+  $("login").hidden = true;
+  $("app").hidden = false;
+  fc.case = info;
+  $("case-title").textContent = `${info.title || info.case_id}`;
+  $("case-title").title = `${info.case_id} · timezone ${info.timezone}`;
+  $("who").textContent = `${who.name} · ${who.role} · ${who.agency}`;
+  const marking = `${info.owner_agency} CASE ${info.case_id} · authority: ${info.legal_authority} · `
+    + `bystanders masked · viewing as ${who.role} (${who.agency})`;
+  $("marking-top").textContent = $("marking-bottom").textContent = marking;
+  mountViews();
+  const t0 = performance.now();
+  const graphP = api.get(`/views/graph?max_nodes=${$("graph-size").value}`).then((g) => {
+    fc.graphFetchMs = performance.now() - t0;
+    fc.graphView = g;
+    fc.graph.load(g);
+    fc.graphReadyMs = performance.now();
+    fc.graphLoadMs = performance.now() - t0;
+    $("graph").dataset.ready = "1";
+    updateGraphStatus();
+    fillFind(g);
+    const target = g.nodes.find((n) => n.target);
+    $("target-btn").textContent = target ? `Target: ${target.caption || target.label}` : "Target";
+    $("target-btn").dataset.node = target ? target.id : "";
+  });
+  // the map and timeline are fetched once the graph is up (the server answers one request at a time)
+  const sceneP = graphP.then(() => loadScene([]));
+  await Promise.all([graphP, sceneP]).catch((err) => { $("detail-body").innerHTML = `<p class="error">${esc(err.message)}</p>`; });
+  $("app").dataset.ready = "1";
+}
+
+async function loadScene(extraIds) {
+  const q = extraIds.length ? `?ids=${encodeURIComponent(extraIds.join(","))}` : "";
+  const s = await api.get(`/views/scene${q}`);
+  fc.scene = s;
+  fc.timeline.load(s);
+  await fc.map.load(s);
+  renderHypotheses(s);
+  $("timeline").dataset.ready = "1";
+  $("map").dataset.ready = "1";
+  $("map-status").textContent = `${s.places.length} places · ${s.stays.length} stays · ${s.sightings.length} sightings · `
+    + `${s.coverage.length} cell sites`;
+  if (fc.window) applyWindow(fc.window);
+}
+
+function mountViews() {
+  if (fc.graph) return;
+  fc.graph = new GraphPane($("graph"), select);
+  fc.map = new MapPane($("map"), select);
+  fc.timeline = new TimelinePane($("timeline"), select, (w) => applyWindow(w, false));
+  fc.cy = fc.graph.cy;
+}
+
+function updateGraphStatus() {
+  const c = fc.graph.counts();
+  const t = fc.graph.total || {};
+  $("graph-status").textContent = `${c.nodes}/${t.nodes ?? c.loadedNodes} nodes · ${c.edges}/${t.edges ?? c.loadedEdges} ties`
+    + (fc.window ? " in window" : "");
+  $("graph-status").title = "shown / in the case; a time window hides ties with no contact inside it";
+  $("graph").dataset.visibleEdges = String(c.edges);
+  $("graph").dataset.visibleNodes = String(c.nodes);
+}
+
+function fillFind(g) {
+  $("find-list").innerHTML = g.nodes.slice(0, 500).map((n) => `<option value="${esc(n.caption || n.label)}">`).join("");
+}
+
+// ----------------------------------------------------------------------------- selection
+
+function idsOf(sel) {
+  if (!sel) return { ids: [], nodes: [] };
+  if (sel.node) { const n = fc.graph.nodeById(sel.node); return { ids: n ? n.identifiers : [], nodes: [sel.node] }; }
+  if (sel.feature) {
+    const f = sel.feature;
+    const ids = typeof f.ids === "string" ? JSON.parse(f.ids) : f.ids || [];
+    return { ids, nodes: [] };
+  }
+  if (sel.item) return { ids: sel.item.ids || [], nodes: [] };
+  return { ids: [], nodes: [] };
+}
+
+function select(sel) {
+  fc.selection = sel;
+  fc.events.push(sel ? sel.source : "clear");
+  const hyp = sel?.hypothesis || sel?.item?.hyps?.[0] || (sel?.feature?.kind === "hypothesis" ? sel.feature.id : null);
+  if (hyp) { openHypothesis(hyp); return; }
+  const { ids, nodes } = idsOf(sel);
+  const hit = fc.graph.highlight(ids, nodes);
+  if (sel?.source !== "graph") { fc.cy.$(":selected").unselect(); if (hit.length === 1) hit.select(); }
+  const onMap = fc.map.highlight(ids);
+  const onTl = fc.timeline.highlight(ids);
+  fc.highlighted = { graph: hit.length, map: onMap, timeline: onTl };
+  if (!sel) { $("detail-body").innerHTML = `<p class="muted">Select a node, a place or a hypothesis.</p>`; return; }
+  if (sel.node) showNode(fc.graph.nodeById(sel.node));
+  else if (sel.feature) showFeature(sel.feature, ids);
+  else if (sel.item) showItem(sel.item);
+  if (sel.source !== "map" && sel.item?.lon) fc.map.flyTo(sel.item.lon, sel.item.lat);
+}
+
+function showNode(n) {
+  if (!n) return;
+  const flags = [n.target && "target", n.key_rank && `key player #${n.key_rank}`, n.circle && "close circle",
+    n.label.startsWith("masked:") && "masked bystander"].filter(Boolean);
+  const edges = fc.cy.getElementById(n.id).connectedEdges().map((e) => e.data())
+    .sort((a, b) => b.strength - a.strength).slice(0, 8);
+  const other = (e) => { const o = fc.graph.nodeById(e.source === n.id ? e.target : e.source); return o ? (o.caption || o.label) : ""; };
+  $("detail-body").innerHTML = `
+    <h3>${esc(n.caption || n.label)}</h3>
+    <p class="muted">${esc(n.kind)}${flags.length ? " · " + esc(flags.join(" · ")) : ""}</p>
+    <p>Identifiers: ${n.identifiers.map((i) => `<code>${esc(i)}</code>`).join(" ")}</p>
+    <div class="actions"><button id="act-expand">Expand neighbours (e)</button>
+      ${n.target ? '<button id="act-plan">Collection plan (p)</button>' : ""}
+      ${n.label.startsWith("masked:") ? "" : '<button id="act-scene">Show movements on map</button>'}</div>
+    <h4>Strongest ties</h4>
+    <table class="ties"><tr><th>with</th><th>strength</th><th>relationship</th><th>layers</th></tr>
+    ${edges.map((e) => `<tr><td>${esc(other(e))}</td><td>${e.strength.toFixed(2)}</td><td>${esc(e.relationship)}</td><td>${esc((e.layers || []).join(", "))}</td></tr>`).join("")}</table>`;
+  $("act-expand").onclick = () => expand(n.id);
+  if ($("act-plan")) $("act-plan").onclick = openPlan;
+  if ($("act-scene")) $("act-scene").onclick = async () => {
+    await loadScene([...new Set([...(fc.scene?.subjects || []), ...n.identifiers])]);
+    select({ source: "graph", node: n.id });
+  };
+}
+
+function showFeature(f, ids) {
+  const what = { place: `Place ${f.id} (${f.label}${f.remote ? ", remote" : ""}), ${f.n} visit(s)`,
+    stay: `Stay of ${f.identifier}`, sighting: `Sighting of ${f.identifier}`, meeting: `Meeting: ${f.identifier} and ${f.other} (p ${f.p})`,
+    area: `Area ${f.id}: p ${f.p}` }[f.kind] || f.kind;
+  $("detail-body").innerHTML = `<h3>${esc(what)}</h3>
+    ${f.t0 ? `<p>${esc(fmt(Number(f.t0)))} – ${esc(fmt(Number(f.t1)))}</p>` : ""}
+    <p>Identifiers: ${ids.map((i) => `<code>${esc(i)}</code>`).join(" ") || "none"}</p>`;
+}
+
+function showItem(it) {
+  $("detail-body").innerHTML = `<h3>${esc(it.title)}</h3><p>${esc(fmt(it.start))}${it.end ? " – " + esc(fmt(it.end)) : ""}</p>
+    <p>Identifiers: ${(it.ids || []).map((i) => `<code>${esc(i)}</code>`).join(" ")}</p>`;
+}
+
+async function expand(nodeId) {
+  const view = await api.get(`/views/graph/neighbours?node=${encodeURIComponent(nodeId)}`);
+  const added = fc.graph.expand(view);
+  updateGraphStatus();
+  $("graph-status").textContent += ` · +${added} from expand`;
+  select({ source: "graph", node: nodeId });
+}
+
+// ----------------------------------------------------------------------------- hypotheses, evidence, plan
+
+function renderHypotheses(s) {
+  $("hyp-list").innerHTML = s.hypotheses.map((h) => `<li><button class="hyp-btn" data-hyp="${esc(h.id)}">
+    <b>H${h.rank}</b> ${esc(h.label)} · <b>${pct(h.probability)}</b> · ±${(h.radius_m / 1000).toFixed(1)} km</button></li>`).join("")
+    || `<li class="muted">No hypothesis (no target or no evidence).</li>`;
+  for (const b of document.querySelectorAll(".hyp-btn")) b.onclick = () => select({ source: "list", hypothesis: b.dataset.hyp });
+}
+
+function openHypothesis(id) {
+  const h = fc.scene.hypotheses.find((x) => x.id === id);
+  if (!h) return;
+  fc.graph.highlight([]);
+  fc.map.highlight([]);
+  fc.timeline.highlight([], id);
+  fc.map.flyTo(h.lon, h.lat, 11);
+  const ev = (h.evidence || []).map((e) => `<li><b>${esc(e.kind)}</b> (weight ${e.weight}): ${esc(e.summary)}
+      ${(e.sources || []).length ? `<div class="src">sources: ${e.sources.map((s) => `<span class="grade" title="${esc(s.discipline)}">${esc(s.agency)} ${esc(s.discipline)} · reliability ${esc(s.reliability)}</span>`).join(" ")}</div>` : ""}
+      ${(e.grades || []).length ? `<div class="src">grades: ${e.grades.map((g) => `<span class="grade">${esc(g)}</span>`).join(" ")}</div>` : ""}
+      ${(e.event_ids || []).length ? `<div class="muted small">events: ${e.event_ids.slice(0, 8).map(esc).join(", ")}${e.event_ids.length > 8 ? " …" : ""}</div>` : ""}</li>`).join("");
+  $("detail-body").innerHTML = `<h3 id="evidence-title">Hypothesis ${h.rank}: ${esc(h.label)} — ${pct(h.probability)}</h3>
+    <p>${h.lat.toFixed(4)}, ${h.lon.toFixed(4)} ± ${h.radius_m} m</p>
+    <p class="muted">${esc(h.support?.note || "")}</p>
+    <h4>Evidence chain</h4><ol class="evidence">${ev}</ol>
+    ${(h.would_change || []).length ? `<h4>What would change it</h4><ul>${h.would_change.map((w) => `<li>${esc(w)}</li>`).join("")}</ul>` : ""}`;
+}
+
+async function openPlan() {
+  $("detail-body").innerHTML = `<p class="muted">Planning…</p>`;
+  const p = await api.get("/plan");
+  const recs = p.recommendations.map((r) => `<li><button class="plan-id" data-id="${esc(r.identifier)}">${esc(r.identifier)}</button>
+    ${esc(r.role || "")} · gain ${r.expected_gain} bits<div class="small">${esc(r.why)}</div></li>`).join("");
+  $("detail-body").innerHTML = `<h3 id="plan-title">Collection plan: whom to watch next</h3>
+    <p class="muted">Uncertainty about where he is: ${p.uncertainty_bits} bits. Ranked by expected information gain.</p>
+    <ol class="plan">${recs || "<li>nothing to recommend</li>"}</ol>`;
+  for (const b of document.querySelectorAll(".plan-id")) {
+    b.onclick = () => { const n = fc.graph.findNodes(b.dataset.id).first(); if (n.nonempty()) select({ source: "plan", node: n.id() }); };
+  }
+}
+
+// ----------------------------------------------------------------------------- time window
+
+function applyWindow(win, moveBars = true) {
+  fc.window = win;
+  if (moveBars) fc.timeline.setWindow(win, false);
+  fc.graph.applyWindow(win);
+  fc.map.setWindow(win);
+  updateGraphStatus();
+  const v = fc.map.visibleCounts();
+  $("window-status").textContent = win ? `${fmt(win[0])} – ${fmt(win[1])}: ${v.stays} stays, ${v.meetings} meetings on the map` : "";
+  if (win) { $("win-from").value = toLocalInput(win[0]); $("win-to").value = toLocalInput(win[1]); }
+}
+
+$("window-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const a = fromLocalInput($("win-from").value), b = fromLocalInput($("win-to").value);
+  if (Number.isFinite(a) && Number.isFinite(b) && a < b) applyWindow([a, b]);
+});
+$("win-visible").addEventListener("click", () => applyWindow(fc.timeline.visibleRange()));
+$("win-clear").addEventListener("click", () => applyWindow(null));
+$("target-btn").addEventListener("click", () => { const id = $("target-btn").dataset.node; if (id) select({ source: "bar", node: id }); });
+$("plan-btn").addEventListener("click", openPlan);
+$("graph-size").addEventListener("change", async () => {
+  $("graph-status").textContent = "loading…";
+  const g = await api.get(`/views/graph?max_nodes=${$("graph-size").value}`);
+  fc.graphView = g;
+  fc.graph.load(g);
+  updateGraphStatus();
+  fillFind(g);
+});
+$("help-btn").addEventListener("click", () => $("help").showModal());
+$("find").addEventListener("keydown", (ev) => {
+  if (ev.key !== "Enter") return;
+  const n = fc.graph.findNodes($("find").value).first();
+  if (n.nonempty()) select({ source: "find", node: n.id() });
+});
+$("pmtiles").addEventListener("change", async (ev) => {
+  const f = ev.target.files[0];
+  if (f) { const h = await fc.map.addPmtiles(f); $("map-status").textContent += ` · basemap ${f.name} (${h.tileType === 1 ? "vector" : "raster"})`; }
+});
+
+document.addEventListener("keydown", (ev) => {
+  if (ev.target.closest("input, textarea, select, dialog") || ev.ctrlKey || ev.metaKey || ev.altKey || $("app").hidden) return;
+  const keys = {
+    "/": () => $("find").focus(), t: () => $("target-btn").click(), p: openPlan, "?": () => $("help").showModal(),
+    e: () => { const n = fc.selection?.node; if (n) expand(n); }, w: () => $("win-visible").click(), c: () => $("win-clear").click(),
+    Escape: () => select(null), g: () => $("graph").focus(), m: () => $("map").focus(), l: () => $("timeline").focus(),
+  };
+  if (keys[ev.key]) { ev.preventDefault(); keys[ev.key](); return; }
+  if (/^[1-9]$/.test(ev.key) && fc.scene?.hypotheses[Number(ev.key) - 1]) select({ source: "key", hypothesis: `h${ev.key}` });
+});
+
+start().catch((err) => showLogin(err.message));

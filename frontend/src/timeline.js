@@ -1,0 +1,109 @@
+// Timeline pane (vis-timeline): stays, dark intervals, meetings, sightings, locate's time windows.
+// A time window (the two draggable bars, or the form above) filters the graph and the map.
+import { DataSet, Timeline } from "vis-timeline/standalone";
+import "../node_modules/vis-timeline/styles/vis-timeline-graph2d.min.css";
+
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export class TimelinePane {
+  constructor(el, onSelect, onWindow) {
+    this.el = el;
+    this.onSelect = onSelect;
+    this.onWindow = onWindow;
+    this.items = new DataSet();
+    this.groups = new DataSet();
+    this.window = null;
+    this.tl = new Timeline(el, this.items, this.groups, {
+      stack: true, maxHeight: "100%", height: "100%", zoomKey: "ctrlKey", horizontalScroll: true,
+      orientation: { axis: "top", item: "top" }, margin: { item: 2 }, selectable: true, multiselect: true,
+      tooltip: { followMouse: true, overflowMethod: "cap" }, showCurrentTime: false, verticalScroll: true,
+      groupHeightMode: "fixed",
+    });
+    this.tl.on("select", ({ items }) => {
+      if (!items.length) { this.onSelect(null); return; }
+      const it = this.items.get(items[0]);
+      this.onSelect({ source: "timeline", item: it });
+    });
+    this.tl.on("timechanged", () => this.emitWindow());
+  }
+
+  load(scene) {
+    const items = [];
+    const groups = [];
+    for (const id of scene.subjects) groups.push({ id, content: esc(id), order: 10 });
+    groups.push({ id: "meetings", content: "meetings", order: 1 }, { id: "sightings", content: "sightings", order: 2 },
+      { id: "locate", content: "where is he", order: 0 });
+    for (const v of scene.stays) {
+      items.push({ id: `stay:${v.id}`, group: v.identifier, start: v.start, end: v.end, ids: [v.identifier],
+        className: `stay${v.overnight ? " night" : ""}${v.anomaly ? " anomaly" : ""}`, content: "",
+        title: `${esc(v.identifier)} at ${esc(v.place_id || "a stay")}${v.overnight ? " (overnight)" : ""}`, lon: v.lon, lat: v.lat });
+    }
+    for (const d of scene.dark) {
+      items.push({ id: `dark:${d.id}`, group: d.identifier, start: d.start, end: d.end, ids: [d.identifier], className: "dark",
+        content: "", title: `${esc(d.identifier)} dark for ${Math.round(d.duration_s / 3600)} h`, lon: d.lon, lat: d.lat });
+    }
+    for (const g of scene.meetings) {
+      items.push({ id: `meeting:${g.id}`, group: "meetings", start: g.start, end: g.end, ids: [g.id_a, g.id_b], className: "meeting",
+        content: "", title: `${esc(g.id_a)} met ${esc(g.id_b)} (p ${g.p}, ${esc(g.source)})`, lon: g.lon, lat: g.lat });
+    }
+    for (const g of scene.sightings) {
+      items.push({ id: `sighting:${g.id}`, group: "sightings", start: g.observed, type: "point", ids: [g.subject],
+        className: "sighting", content: "", title: `${esc(g.subject)} seen (${esc(g.note || "")})`, lon: g.lon, lat: g.lat });
+    }
+    // one item per distinct window, naming every hypothesis it supports (they often share the partner's nights)
+    const windows = new Map();
+    for (const h of scene.hypotheses) {
+      for (const w of h.windows || []) {
+        const key = `${w.from}|${w.to}`;
+        if (!windows.has(key)) windows.set(key, { w, hyps: [] });
+        windows.get(key).hyps.push(h);
+      }
+    }
+    [...windows.values()].forEach(({ w, hyps }, i) => items.push({ id: `hyp:${i}`, group: "locate", start: w.from, end: w.to,
+      ids: [], hyps: hyps.map((h) => h.id), className: "hyp", content: hyps.map((h) => `H${h.rank}`).join(" "),
+      title: `A window when he was at ${hyps.map((h) => `H${h.rank}`).join(", ")}`, lon: hyps[0].lon, lat: hyps[0].lat }));
+    this.groups.clear(); this.groups.add(groups.filter((g) => g.id === "locate" || g.id === "meetings" || g.id === "sightings"
+      || items.some((it) => it.group === g.id)));
+    this.items.clear(); this.items.add(items);
+    this.period = [Date.parse(scene.period.start), Date.parse(scene.period.end)];
+    if (this.period.every(Number.isFinite)) this.tl.setWindow(this.period[0], this.period[1], { animation: false });
+  }
+
+  /** Mark the items of `ids` (identifiers) or of hypothesis `hyp`; returns how many are marked. */
+  highlight(ids, hyp = null) {
+    const want = new Set(ids);
+    const hits = this.items.get({ filter: (it) => (hyp && (it.hyps || []).includes(hyp)) || (it.ids || []).some((i) => want.has(i)) });
+    const updates = this.items.get().map((it) => {
+      const base = (it.className || "").replace(/\s*fc-hl/g, "");
+      const on = hits.some((h) => h.id === it.id);
+      return { id: it.id, className: on ? `${base} fc-hl` : base };
+    });
+    this.items.update(updates);
+    this.tl.setSelection(hits.map((h) => h.id));
+    this.el.dataset.highlighted = String(hits.length);
+    return hits.length;
+  }
+
+  /** Set (or clear with null) the time window [t0, t1] in ms; shows it as two draggable bars. */
+  setWindow(win, emit = true) {
+    for (const id of ["win-from", "win-to"]) { try { this.tl.removeCustomTime(id); } catch { /* not shown */ } }
+    this.window = win;
+    if (win) {
+      this.tl.addCustomTime(new Date(win[0]), "win-from");
+      this.tl.addCustomTime(new Date(win[1]), "win-to");
+      this.tl.setCustomTimeMarker("from", "win-from");
+      this.tl.setCustomTimeMarker("to", "win-to");
+    }
+    if (emit) this.onWindow(win);
+  }
+
+  emitWindow() {
+    const a = this.tl.getCustomTime("win-from").getTime(), b = this.tl.getCustomTime("win-to").getTime();
+    this.window = [Math.min(a, b), Math.max(a, b)];
+    this.onWindow(this.window);
+  }
+
+  visibleRange() { const w = this.tl.getWindow(); return [w.start.getTime(), w.end.getTime()]; }
+
+  focusItem(id) { this.tl.focus(id, { animation: false }); }
+}

@@ -1,0 +1,276 @@
+"""The workbench in a real browser: Debian's chromium driven by Playwright, against the real server.
+
+A small simulated case (300 people, 7 days) is served by uvicorn on a free
+localhost port. The tests log in per role and check that the three views
+render and link, that a time window filters the graph and the map, that a
+hypothesis opens its evidence chain, that the plan is one click away, that the
+keyboard works, and that nothing is requested from anywhere but localhost.
+Chromium missing is a failure, not a skip: CI installs it (.ci/run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlparse
+
+import pytest
+
+from workbench_server import ACCOUNTS, CHROMIUM, CHROMIUM_ARGS, PASSWORD, running_workbench
+
+os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+# a plain import: without Playwright (a test extra) these tests fail rather than skip
+import playwright.sync_api as playwright_api  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def case_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small simulated case, ingested, its derived tables built once (so page loads take seconds)."""
+    from fusioncell.ingest import ingest_case
+    from fusioncell.server import views
+    from fusioncell.sim import simulate
+    from fusioncell.store import CaseStore
+
+    root = tmp_path_factory.mktemp("wb")
+    folder = root / "case"
+    simulate(folder, seed=3, scale=300, days=7, difficulty="normal", track=None)
+    (folder / "truth.json").unlink()
+    path = root / "case.duckdb"
+    with CaseStore.open(path, folder=folder) as cs:
+        ingest_case(folder, cs, quiet=True)
+        views.graph_view(cs)
+        views.scene_view(cs)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(case_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    path = tmp_path_factory.mktemp("srv") / "case.duckdb"
+    shutil.copy(case_store, path)
+    with running_workbench(path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install it with apt-get install -y chromium (.ci/run does)")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Session:
+    """One logged-in page, with every request and API answer it made."""
+
+    def __init__(self, browser, url: str, role: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1366, "height": 768})
+        self.requests: list[str] = []
+        self.api_bodies: list[str] = []
+        self.errors: list[str] = []
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.context.on("response", self._keep)
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(url)
+        self.page.fill("#login-name", ACCOUNTS[role][0])
+        self.page.fill("#login-password", PASSWORD)
+        self.page.click("#login-form button[type=submit]")
+
+    def _keep(self, r) -> None:
+        if "/api/v1/" in r.url:
+            try:
+                self.api_bodies.append(r.text())
+            except Exception:  # noqa: BLE001 — a body gone with a closed page
+                pass
+
+    def ready(self) -> "Session":
+        self.page.wait_for_selector("#app[data-ready='1']", timeout=60_000)
+        return self
+
+    def js(self, expr: str):
+        return self.page.evaluate(expr)
+
+    def wait(self, expr: str, timeout_s: float = 10.0) -> None:
+        """Poll ``expr`` until truthy (from outside: the page's CSP forbids eval, so no wait_for_function)."""
+        deadline = time.monotonic() + timeout_s
+        while not self.page.evaluate(expr):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {expr}")
+            self.page.wait_for_timeout(50)
+
+    def api(self, path: str):
+        return self.page.evaluate(f"fetch('/api/v1{path}').then(r => r.json())")
+
+
+@pytest.fixture()
+def analyst(browser, server):
+    s = Session(browser, server, "analyst").ready()
+    yield s
+    s.context.close()
+
+
+def test_three_views_render_and_fit_1366x768(analyst: Session) -> None:
+    s = analyst
+    assert s.js("fc.cy.nodes().length") > 10
+    assert s.js("fc.cy.edges().length") > 10
+    assert s.js("fc.map.map && fc.map.map.getLayer('stays') !== undefined")
+    assert s.page.locator("#timeline .vis-item").count() > 0
+    assert s.page.locator(".hyp-btn").count() >= 1
+    boxes = {sel: s.page.locator(sel).bounding_box() for sel in ("#graph", "#map", "#timeline", "#details")}
+    for sel, b in boxes.items():
+        assert b and b["width"] > 250 and b["height"] > 120, sel
+        assert b["x"] >= 0 and b["y"] >= 0 and b["x"] + b["width"] <= 1366 and b["y"] + b["height"] <= 768, sel
+    assert boxes["#graph"]["x"] + boxes["#graph"]["width"] <= boxes["#map"]["x"] + 1
+    assert boxes["#map"]["y"] + boxes["#map"]["height"] <= boxes["#timeline"]["y"]
+    assert s.errors == []
+
+
+def _click_node(s: Session, node_id: str) -> None:
+    pos = s.js(f"(() => {{ const n = fc.cy.getElementById({node_id!r}); fc.cy.center(n); return n.renderedPosition(); }})()")
+    box = s.page.locator("#graph").bounding_box()
+    s.page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+
+
+def test_selecting_on_the_graph_highlights_on_map_and_timeline(analyst: Session) -> None:
+    s = analyst
+    scene = s.js("fc.scene")
+    tracked = scene["subjects"][0]
+    node = s.js(f"fc.graphView.nodes.find(n => n.identifiers.includes({tracked!r})).id")
+    _click_node(s, node)
+    s.wait("fc.selection && fc.selection.node", 5)
+    assert s.js("fc.selection.node") == node
+    ids = set(s.js(f"fc.graph.nodeById({node!r}).identifiers"))
+    # expected from the scene itself: that person's stays, meetings, sightings and track
+    on_map = (sum(v["identifier"] in ids for v in scene["stays"])
+              + sum(bool({m["id_a"], m["id_b"]} & ids) for m in scene["meetings"])
+              + sum(g["subject"] in ids for g in scene["sightings"]) + sum(t["identifier"] in ids for t in scene["tracks"]))
+    assert on_map > 0
+    assert s.page.get_attribute("#map", "data-highlighted") == str(on_map)
+    on_timeline = (sum(v["identifier"] in ids for v in scene["stays"]) + sum(d["identifier"] in ids for d in scene["dark"])
+                   + sum(bool({m["id_a"], m["id_b"]} & ids) for m in scene["meetings"])
+                   + sum(g["subject"] in ids for g in scene["sightings"]))
+    assert s.page.get_attribute("#timeline", "data-highlighted") == str(on_timeline)
+    assert s.page.locator("#timeline .vis-item.fc-hl").count() > 0
+    assert s.page.locator("#detail-body h3").inner_text()
+
+
+def test_selecting_on_the_timeline_selects_on_the_graph(analyst: Session) -> None:
+    s = analyst
+    s.page.locator("#timeline .vis-item.stay").first.click()
+    s.wait("fc.selection && fc.selection.source === 'timeline'", 5)
+    ident = s.js("fc.selection.item.ids[0]")
+    assert s.js("fc.cy.nodes('.hl').map(n => n.data('identifiers')).flat()").count(ident) == 1
+    assert int(s.page.get_attribute("#map", "data-highlighted")) > 0
+
+
+def _iso_ms(t: str) -> float:
+    return datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp() * 1000
+
+
+def test_a_time_window_filters_graph_and_map(analyst: Session) -> None:
+    s = analyst
+    g = s.js("fc.graphView")
+    start, end = (_iso_ms(t) for t in (s.js("fc.scene.period.start"), s.js("fc.scene.period.end")))
+    a = start + 2 * 86_400_000
+    b = a + 6 * 3_600_000  # a six-hour window on the third day
+    s.page.fill("#win-from", datetime.fromtimestamp(a / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M"))
+    s.page.fill("#win-to", datetime.fromtimestamp(b / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M"))
+    s.page.press("#win-to", "Enter")
+    s.wait("fc.window !== null", 5)
+    a, b = (a // 60_000) * 60_000, (b // 60_000) * 60_000
+    # a tie is kept when its first..last contact overlaps the window; a tie with no time (a claim) always is
+    expected = sum(1 for e in g["edges"] if e["first"] is None or (_iso_ms(e["first"]) <= b and _iso_ms(e["last"]) >= a))
+    assert 0 < expected < len(g["edges"])
+    assert int(s.page.get_attribute("#graph", "data-visible-edges")) == expected
+    assert s.js("fc.cy.edges().filter(e => e.visible()).length") == expected
+    stays = sum(1 for v in s.js("fc.scene.stays") if _iso_ms(v["start"]) <= b and _iso_ms(v["end"]) >= a)
+    assert s.js("fc.map.visibleCounts().stays") == stays < len(s.js("fc.scene.stays"))
+    s.page.click("#win-clear")
+    assert int(s.page.get_attribute("#graph", "data-visible-edges")) == len(g["edges"])
+
+
+def test_a_hypothesis_opens_its_evidence_chain_with_sources_and_grades(analyst: Session) -> None:
+    s = analyst
+    s.page.locator(".hyp-btn").first.click()
+    title = s.page.locator("#evidence-title").inner_text()
+    h = s.js("fc.scene.hypotheses[0]")
+    assert title.startswith(f"Hypothesis {h['rank']}") and f"{round(h['probability'] * 100)}%" in title
+    items = s.page.locator("ol.evidence > li")
+    assert items.count() == len(h["evidence"])
+    with_sources = [e for e in h["evidence"] if e["sources"]]
+    assert with_sources and s.page.locator("ol.evidence .grade").count() >= len(with_sources)
+    assert f"reliability {with_sources[0]['sources'][0]['reliability']}" in s.page.locator("ol.evidence").inner_text()
+
+
+def test_the_plan_is_one_click_from_the_target(analyst: Session) -> None:
+    s = analyst
+    s.page.click("#plan-btn")
+    s.page.wait_for_selector("#plan-title", timeout=30_000)
+    plan = s.api("/plan")
+    assert s.page.locator("ol.plan > li").count() == len(plan["recommendations"]) > 0
+    assert plan["recommendations"][0]["identifier"] in s.page.locator("ol.plan").inner_text()
+
+
+def test_keyboard_find_expand_and_escape(analyst: Session) -> None:
+    s = analyst
+    tracked = s.js("fc.scene.subjects[0]")
+    s.page.locator("body").press("/")
+    assert s.js("document.activeElement.id") == "find"
+    s.page.keyboard.type(tracked)
+    s.page.keyboard.press("Enter")
+    s.wait("fc.selection && fc.selection.node", 5)
+    node = s.js("fc.selection.node")
+    before = s.js("fc.cy.nodes().length")
+    s.page.locator("#graph").focus()
+    s.page.keyboard.press("e")
+    s.wait("document.querySelector('#graph-status').textContent.includes('from expand')", 10)
+    assert s.js("fc.cy.nodes().length") >= before
+    assert s.js(f"fc.cy.getElementById({node!r}).degree() > 0")
+    s.page.keyboard.press("Escape")
+    assert s.js("fc.selection") is None and s.page.get_attribute("#map", "data-highlighted") == "0"
+
+
+def test_no_request_leaves_localhost(analyst: Session) -> None:
+    s = analyst
+    s.page.locator(".hyp-btn").first.click()
+    s.page.click("#plan-btn")
+    s.page.wait_for_selector("#plan-title", timeout=30_000)
+    s.page.mouse.wheel(0, -300)
+    s.page.wait_for_timeout(500)
+    hosts = {urlparse(u).hostname for u in s.requests if urlparse(u).scheme in ("http", "https", "ws", "wss")}
+    assert hosts == {"127.0.0.1"}, hosts
+
+
+def test_supervisor_works_the_same_case(browser, server) -> None:
+    s = Session(browser, server, "supervisor").ready()
+    try:
+        assert "supervisor" in s.page.locator("#who").inner_text()
+        assert s.js("fc.cy.nodes().length") > 10
+        assert s.page.locator("#marking-top").inner_text().startswith(s.js("fc.case.owner_agency"))
+    finally:
+        s.context.close()
+
+
+def test_a_liaison_sees_no_case_string_in_the_page_or_its_api_answers(browser, server, case_store: Path) -> None:
+    from fusioncell.store import CaseStore
+
+    with CaseStore.open(case_store, read_only=True) as cs:
+        info = cs.case()
+        canaries = [info.title, info.legal_authority,
+                    *[r[0] for r in cs.con.execute("SELECT caption FROM entities WHERE caption IS NOT NULL").fetchall()],
+                    *[r[0] for r in cs.con.execute("SELECT DISTINCT identifier FROM locations").fetchall()]]
+    s = Session(browser, server, "liaison")
+    try:
+        s.page.wait_for_selector("#detail-body .error", timeout=30_000)
+        page_text = s.page.content()
+        leaked = [c for c in canaries if c and (c in page_text or any(c in b for b in s.api_bodies))]
+        assert leaked == []
+        assert "NO CASE VIEW" in s.page.locator("#marking-top").inner_text()
+    finally:
+        s.context.close()
