@@ -120,6 +120,7 @@ def test_three_views_render_and_fit_1366x768(analyst: Session) -> None:
     assert s.js("fc.cy.nodes().length") > 10
     assert s.js("fc.cy.edges().length") > 10
     assert s.js("fc.map.map && fc.map.map.getLayer('stays') !== undefined")
+    s.wait("document.querySelectorAll('#timeline .vis-item').length > 0", 30)  # vis-timeline draws asynchronously
     assert s.page.locator("#timeline .vis-item").count() > 0
     assert s.page.locator(".hyp-btn").count() >= 1
     boxes = {sel: s.page.locator(sel).bounding_box() for sel in ("#graph", "#map", "#timeline", "#details")}
@@ -188,6 +189,8 @@ def test_a_time_window_filters_graph_and_map(analyst: Session) -> None:
     expected = sum(1 for e in g["edges"] if e["first"] is None or (_iso_ms(e["first"]) <= b and _iso_ms(e["last"]) >= a))
     assert 0 < expected < len(g["edges"])
     assert int(s.page.get_attribute("#graph", "data-visible-edges")) == expected
+    # cytoscape applies the style on its next frame: wait for it (a loaded machine delays frames), then pin it
+    s.wait(f"fc.cy.edges().filter(e => e.visible()).length === {expected}", 30)
     assert s.js("fc.cy.edges().filter(e => e.visible()).length") == expected
     stays = sum(1 for v in s.js("fc.scene.stays") if _iso_ms(v["start"]) <= b and _iso_ms(v["end"]) >= a)
     assert s.js("fc.map.visibleCounts().stays") == stays < len(s.js("fc.scene.stays"))
