@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Protocol, Sequence, Union
 
@@ -43,6 +45,8 @@ import duckdb
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+
+from fusioncell.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import SparkSession
@@ -99,6 +103,39 @@ Lazy = Union[ir.Expr, Callable[[], ir.Expr]]
 
 def _build(expr: Lazy) -> ir.Expr:
     return expr() if callable(expr) and not isinstance(expr, ir.Expr) else expr
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    """Which engine a command's relational steps run on (``fusioncell --engine``).
+
+    ``master`` is Spark's master URL: ``local[N]`` (default ``local[2]``),
+    ``spark://HOST:PORT`` (standalone, e.g. ``scripts/spark-cluster.sh``),
+    ``yarn`` or ``k8s://https://HOST:PORT``.
+    """
+
+    name: str = "duckdb"
+    master: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.name not in ENGINES:
+            raise UsageError(f"--engine {self.name}: unknown engine; use {' or '.join(ENGINES)}")
+        if self.master is not None:
+            if self.name != "spark":
+                raise UsageError("--spark-master needs --engine spark")
+            if not _MASTER_RE.fullmatch(self.master):
+                raise UsageError(f"--spark-master {self.master}: not a Spark master URL "
+                                 "(spark://HOST:PORT, local[N], yarn or k8s://https://HOST:PORT)")
+
+    def make(self, store_con: duckdb.DuckDBPyConnection) -> "Engine":
+        """The engine over a store's connection."""
+        if self.name == "spark":
+            return SparkEngine.connect(store_con, self.master or "local[2]")
+        return DuckDBEngine(store_con)
+
+
+ENGINES = ("duckdb", "spark")
+_MASTER_RE = re.compile(r"spark://[\w.\-]+:\d{1,5}(,[\w.\-]+:\d{1,5})*|local(\[(\d+|\*)\])?|yarn|k8s://\S+")
 
 
 class CsvReadError(Exception):
@@ -243,20 +280,13 @@ class SparkEngine:
     @classmethod
     def local(cls, store_con: duckdb.DuckDBPyConnection, cores: int = 2) -> "SparkEngine":
         """A Spark local-mode engine (``local[cores]``, UTC session time zone)."""
-        from pyspark.sql import SparkSession
+        return cls(spark_session(f"local[{cores}]", shuffle_partitions=max(2, cores)), store_con)
 
-        session = (
-            SparkSession.builder.master(f"local[{cores}]")
-            .appName("fusioncell")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", str(max(2, cores)))
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-            .getOrCreate()
-        )
-        session.sparkContext.setLogLevel("ERROR")
-        return cls(session, store_con)
+    @classmethod
+    def connect(cls, store_con: duckdb.DuckDBPyConnection, master: str) -> "SparkEngine":
+        """An engine on a Spark cluster: ``spark://HOST:PORT`` (standalone), ``yarn``,
+        ``k8s://…`` or ``local[N]`` (see docs/store.md)."""
+        return cls(spark_session(master), store_con)
 
     def table(self, name: str) -> ir.Table:
         if name.startswith("_fc_"):
@@ -325,6 +355,45 @@ class SparkEngine:
         for view in self._staged:
             self.session.catalog.dropTempView(view)
         self._staged.clear()
+
+
+#: Executor memory asked of a cluster (env FUSIONCELL_SPARK_EXECUTOR_MEMORY).
+SPARK_EXECUTOR_MEMORY = "512m"
+
+
+def spark_session(master: str, shuffle_partitions: int = 4) -> "SparkSession":
+    """The process's Spark session on ``master`` (created once; UTC session time zone).
+
+    A cluster master gets small executors (``FUSIONCELL_SPARK_EXECUTOR_MEMORY``,
+    default 512m) and at most ``FUSIONCELL_SPARK_CORES`` cores (default 2);
+    on a real cluster set them, or pass ``spark.*`` settings through
+    ``PYSPARK_SUBMIT_ARGS`` as for any pyspark program.
+    """
+    from pyspark.sql import SparkSession
+
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("fusioncell")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+    )
+    if not master.startswith("local"):
+        builder = (builder
+                   .config("spark.executor.memory", os.environ.get("FUSIONCELL_SPARK_EXECUTOR_MEMORY",
+                                                                   SPARK_EXECUTOR_MEMORY))
+                   .config("spark.cores.max", os.environ.get("FUSIONCELL_SPARK_CORES", "2")))
+        # executors must reach the driver: on a cluster of this machine that is the loopback
+        driver_host = os.environ.get("FUSIONCELL_SPARK_DRIVER_HOST")
+        if driver_host is None and ("//127.0.0.1:" in master or "//localhost:" in master):
+            driver_host = "127.0.0.1"
+        if driver_host:
+            builder = builder.config("spark.driver.host", driver_host)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def _spark_schema(schema: pa.Schema) -> Any:
