@@ -19,7 +19,7 @@ from fusioncell.network.graph import communities, from_edges, key_player_measure
 from fusioncell.network.ties import HUB_MIN_CONTACTS, TABLES, build_ties, explain
 from fusioncell.resolve import query_arrow as arrow
 from fusioncell.resolve import query_rows as dict_rows
-from fusioncell.store import CaseStore
+from fusioncell.store import CaseStore, plans
 
 #: Columns of :func:`contact_ties` besides the pair.
 TIE_COLUMNS = (
@@ -82,22 +82,11 @@ def hubs(store: CaseStore, level: Level = "person") -> list[dict[str, Any]]:
 
 
 def display_identifiers(store: CaseStore) -> dict[str, str]:
-    """Node → the identifier to show for it (the person's most active identifier)."""
+    """Node → the identifier to show for it (the person's most active identifier; plan
+    ``network.shown_identifiers`` on the store's engine)."""
     build_ties(store, "person")
-    rows = store.con.execute(
-        """
-        WITH act AS (
-            SELECT ident, count(*) AS n FROM (
-                SELECT caller AS ident FROM comms UNION ALL SELECT callee FROM comms) GROUP BY ident
-        )
-        SELECT a.person, arg_max(a.identifier, coalesce(act.n, 0) * 10 + a.confidence
-                                 + CASE WHEN a.identifier LIKE '+%' THEN 1 ELSE 0 END)
-        FROM attributions a LEFT JOIN act ON act.ident = a.identifier
-        WHERE a.identifier NOT LIKE 'alias:%'
-        GROUP BY a.person
-        """
-    ).fetchall()
-    return {str(p): str(i) for p, i in rows}
+    rows = plans.run(store, "network.shown_identifiers").to_pylist()
+    return {str(r["person"]): str(r["identifier"]) for r in rows}
 
 
 def resolve_focus(store: CaseStore, focus: str) -> str:
@@ -151,12 +140,7 @@ def close_circle(store: CaseStore, focus: str, k: int = 20) -> list[dict[str, An
     """
     node = resolve_focus(store, focus)
     build_ties(store, "person")
-    rows = dict_rows(
-        store.con,
-        "SELECT CASE WHEN a = ? THEN b ELSE a END AS other, * FROM net_ties_person"
-        " WHERE a = ? OR b = ? ORDER BY strength DESC, other LIMIT ?",
-        [node, node, node, int(k)],
-    )
+    rows = plans.run(store, "network.circle", node=node, k=int(k)).to_pylist()
     shown = display_identifiers(store)
     persons = set(shown) | {r[0] for r in store.con.execute("SELECT DISTINCT person FROM attributions").fetchall()}
     out = []

@@ -1,7 +1,8 @@
 """Contact edges aggregated on the engine: one row per pair of nodes.
 
-Call records become undirected weighted edges in one relational pass (DuckDB
-SQL; nothing loops over records in Python). A *node* is the resolved person
+Call records become undirected weighted edges in one relational pass (plan
+``network.edges`` of :mod:`fusioncell.store.plans.network`, on DuckDB or
+Spark; nothing loops over records in Python). A *node* is the resolved person
 of an identifier when it is attributed (:func:`fusioncell.resolve.person_of`),
 else the identifier itself, so a person with two phones is one node. With
 ``level="identifier"`` the raw identifiers are the nodes.
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from fusioncell.errors import NotFound
 from fusioncell.store import CaseStore
 
 Level = Literal["person", "identifier"]
@@ -46,77 +48,8 @@ NIGHT_TO_H = 6
 
 def timezone_of(store: CaseStore) -> str:
     """The case's IANA time zone (UTC when the store holds no case info)."""
-    rows = store.con.execute("SELECT timezone FROM case_info LIMIT 1").fetchall()
-    tz = rows[0][0] if rows and rows[0][0] else "UTC"
+    try:
+        tz = store.case().timezone or "UTC"
+    except NotFound:
+        tz = "UTC"
     return str(tz).replace("'", "")
-
-
-def node_map_sql(level: Level) -> str:
-    """SQL of a relation ``(identifier, node)`` mapping identifiers to graph nodes."""
-    if level == "identifier":
-        return "(SELECT NULL::VARCHAR AS identifier, NULL::VARCHAR AS node WHERE false)"
-    return "(SELECT identifier, person AS node FROM attributions)"
-
-
-def edges_sql(table: str, run_id: str, tz: str, level: Level) -> str:
-    """``CREATE OR REPLACE TABLE table`` aggregating ``comms`` into pair features."""
-    nm = node_map_sql(level)
-    if level == "person":  # which identifiers of the two persons were used
-        ids_agg = "list(DISTINCT caller) AS ids_caller, list(DISTINCT callee) AS ids_callee"
-        ids_out = "list_distinct(list_concat(ids_caller, ids_callee))"
-    else:  # the nodes are the identifiers
-        ids_agg = "NULL AS ids_caller"
-        ids_out = "[agg.a, agg.b]"
-    return f"""
-CREATE OR REPLACE TABLE {table} AS
-WITH span AS (
-    SELECT min(start) AS t0, max(start) AS t1,
-           greatest(1.0, ceil((epoch(max(start)) - epoch(min(start))) / 86400.0)) AS span_days
-    FROM comms
-),
-ev AS (
-    SELECT coalesce(m1.node, c.caller) AS src, coalesce(m2.node, c.callee) AS dst,
-           c.caller, c.callee, c.start, c.duration_s, c.channel, c.event_id,
-           (c.start AT TIME ZONE '{tz}') AS lt
-    FROM comms c
-    LEFT JOIN {nm} m1 ON m1.identifier = c.caller
-    LEFT JOIN {nm} m2 ON m2.identifier = c.callee
-    -- one record per call: the same call delivered twice (two agencies, two exports) counts once
-    QUALIFY row_number() OVER (PARTITION BY c.caller, c.callee, c.start, c.channel, c.duration_s
-                               ORDER BY c.event_id) = 1
-),
-ev2 AS (
-    SELECT least(src, dst) AS a, greatest(src, dst) AS b, src, start, duration_s, channel, lt,
-           caller, callee,
-           epoch(start) - lag(epoch(start)) OVER (PARTITION BY least(src, dst), greatest(src, dst) ORDER BY start) AS gap_s
-    FROM ev WHERE src <> dst
-),
-agg AS (
-    SELECT a, b,
-           count(*) AS n_events,
-           count(*) FILTER (WHERE channel = 'call') AS n_calls,
-           coalesce(sum(duration_s) FILTER (WHERE channel = 'call'), 0) AS total_duration_s,
-           coalesce(avg(duration_s) FILTER (WHERE channel = 'call'), 0) AS mean_call_s,
-           count(*) FILTER (WHERE src = a) AS n_ab,
-           count(*) FILTER (WHERE src = b) AS n_ba,
-           avg(CASE WHEN hour(lt) >= {NIGHT_FROM_H} OR hour(lt) < {NIGHT_TO_H} THEN 1.0 ELSE 0.0 END) AS night_share,
-           avg(CASE WHEN dayofweek(lt) IN (0, 6) THEN 1.0 ELSE 0.0 END) AS weekend_share,
-           avg(CASE WHEN dayofweek(lt) BETWEEN 1 AND 5 AND hour(lt) >= 9 AND hour(lt) < 18 THEN 1.0 ELSE 0.0 END)
-               AS business_share,
-           count(DISTINCT CAST(lt AS DATE)) AS active_days,
-           avg(gap_s) AS gap_mean_s, stddev_pop(gap_s) AS gap_sd_s,
-           min(start) AS first, max(start) AS last,
-           {ids_agg}
-    FROM ev2 GROUP BY a, b
-)
-SELECT '{run_id}' AS run_id, agg.a, agg.b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba,
-       2.0 * least(n_ab, n_ba) / n_events AS reciprocity,
-       night_share, weekend_share, business_share, active_days,
-       least(1.0, active_days / span.span_days) AS rhythm,
-       CASE WHEN n_events >= 3 AND gap_mean_s + gap_sd_s > 0
-            THEN (gap_sd_s - gap_mean_s) / (gap_sd_s + gap_mean_s) ELSE 0.0 END AS burstiness,
-       (epoch(span.t1) - epoch(last)) / 86400.0 AS recency_days,
-       first, last,
-       {ids_out} AS identifiers
-FROM agg, span
-"""

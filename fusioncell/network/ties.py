@@ -47,10 +47,12 @@ import math
 from typing import Any
 
 from fusioncell.model.grading import P_TRUE
-from fusioncell.network.edges import Level, edges_sql, node_map_sql, timezone_of
+from fusioncell.network.edges import NIGHT_FROM_H, NIGHT_TO_H, Level, timezone_of
 from fusioncell.resolve import build_attributions
 from fusioncell.resolve import derived_table as cached
-from fusioncell.store import CaseStore
+from fusioncell.spacetime.sighted import MAX_DIST_M as SIGHTED_DIST_M
+from fusioncell.spacetime.sighted import MAX_DT_S as SIGHTED_DT_S
+from fusioncell.store import CaseStore, plans
 
 #: A hub has at least this many distinct contacts ...
 HUB_MIN_CONTACTS = 200
@@ -116,168 +118,38 @@ FTM_P = 0.9
 TABLES = {"person": "net_ties_person", "identifier": "net_ties_identifier"}
 
 
-def _grades_values() -> str:
-    rows = [f"('{r}', {c}, {p})" for r, cs in P_TRUE.items() for c, p in cs.items()]
-    return "(VALUES " + ", ".join(rows) + ") AS g(reliability, credibility, p)"
-
-
-def _claims_sql(level: Level) -> str:
-    """Typed claim edges ``(a, b, kind, p, evidence)`` mapped to nodes of ``level``."""
-    nm = node_map_sql(level)
-    preds = ", ".join(f"'{k}'" for k in CLAIM_LABELS if k[0].islower())
-    return f"""
-raw_claims AS (
-    SELECT c.subject AS x, c.object AS y, c.predicate AS kind, g.p,
-           'report ' || c.report_id || ' (' || coalesce(upper(c.reliability), 'F')
-             || coalesce(CAST(c.credibility AS VARCHAR), '6') || '): ' || c.subject || ' ' || c.predicate || ' ' || c.object
-             AS evidence
-    FROM claims c JOIN {_grades_values()}
-      ON g.reliability = CASE WHEN upper(c.reliability) IN ('A','B','C','D','E','F') THEN upper(c.reliability) ELSE 'F' END
-     AND g.credibility = CASE WHEN c.credibility BETWEEN 1 AND 6 THEN c.credibility ELSE 6 END
-    WHERE c.predicate IN ({preds}) AND c.object IS NOT NULL
-    UNION ALL
-    SELECT json_extract_string(properties, '$.person[0]'),
-           coalesce(json_extract_string(properties, '$.relative[0]'), json_extract_string(properties, '$.associate[0]')),
-           CASE {" ".join(f"WHEN regexp_matches(lower(coalesce(json_extract_string(properties, '$.relationship[0]'), '')), '{w}') THEN '{k}'" for k, w in RELATION_WORDS.items())}
-                ELSE schema END,
-           {FTM_P},
-           'entities.jsonl: ' || schema || ' ' || entity_id
-             || coalesce(' (' || json_extract_string(properties, '$.relationship[0]') || ')', '')
-    FROM entities WHERE schema IN ('Family', 'Associate')
-),
-claim_nodes AS (
-    SELECT coalesce(m1.node, x) AS u, coalesce(m2.node, y) AS v, kind, p, evidence
-    FROM raw_claims
-    LEFT JOIN {nm} m1 ON m1.identifier = x
-    LEFT JOIN {nm} m2 ON m2.identifier = y
-    WHERE x IS NOT NULL AND y IS NOT NULL
-),
-claim_edges AS (
-    SELECT least(u, v) AS a, greatest(u, v) AS b,
-           list(DISTINCT kind) AS claim_kinds,
-           1 - product(1 - p) AS claim_p,
-           {", ".join(f"max(CASE {' '.join(f'WHEN kind = {k!r} THEN {CLAIM_BONUS[k]} * p' for k, ls in CLAIM_LABELS.items() if lab in ls)} ELSE 0 END) AS cp_{lab.replace('-', '_')}" for lab in LABELS[:-1])},
-           list(evidence ORDER BY p DESC, evidence) AS claim_evidence
-    FROM claim_nodes WHERE u <> v GROUP BY 1, 2
-)"""
-
-
 #: How much observed meetings add to a tie (noisy-or with calls and claims): two people
 #: seen together a few times are tied whether or not they phone each other.
 MEETING_STRENGTH = 0.8
 
 
-def _meetings_sql(level: Level) -> str:
-    """The meetings layer: subjects sighted together (spacetime.sighted), mapped to nodes of ``level``."""
-    from fusioncell.spacetime.sighted import pairs_sql
+def build_ties(store: CaseStore, level: Level = "person", *, salt: int = 1) -> str:
+    """Compute (or reuse) the ties table of ``level``; return its run id.
 
-    nm = node_map_sql(level)
-    return f"""{pairs_sql()},
-meet_nodes AS (
-    SELECT coalesce(m1.node, id_a) AS u, coalesce(m2.node, id_b) AS v, p, date_trunc('hour', t0) AS episode
-    FROM sighted_pairs LEFT JOIN {nm} m1 ON m1.identifier = id_a LEFT JOIN {nm} m2 ON m2.identifier = id_b
-),
-meet_edges AS (
-    SELECT least(u, v) AS a, greatest(u, v) AS b, count(DISTINCT episode) AS n_meetings, avg(p) AS meet_p
-    FROM meet_nodes WHERE u <> v GROUP BY 1, 2
-)"""
-
-
-def _score_sql(lab: str) -> str:
-    terms = [str(COEF[lab].get("bias", 0.0))]
-    for f, w in COEF[lab].items():
-        if f != "bias":
-            terms.append(f"({w}) * coalesce({FEATURES[f]}, 0)")
-    if lab != "one-off":
-        col = "cp_" + lab.replace("-", "_")
-        terms.append(f"coalesce({col}, 0)")
-    return " + ".join(terms)
-
-
-def ties_sql(table: str, run_id: str, level: Level) -> str:
-    """SQL that builds the ties table from the edge table ``_edges_<level>`` and the claims."""
-    sc = {lab: _score_sql(lab) for lab in LABELS}
-    score_cols = ",\n           ".join(f"{sc[lab]} AS s_{lab.replace('-', '_')}" for lab in LABELS)
-    lab_ids = [lab.replace("-", "_") for lab in LABELS]
-    mx = "greatest(" + ", ".join(f"s_{x}" for x in lab_ids) + ")"
-    z = " + ".join(f"exp(s_{x} - mx)" for x in lab_ids)
-    best = "CASE " + " ".join(f"WHEN s_{x} = mx THEN '{lab}'" for x, lab in zip(lab_ids, LABELS)) + " END"
-    return f"""
-CREATE OR REPLACE TABLE {table} AS
-WITH {_claims_sql(level)},
-{_meetings_sql(level)},
-calls_claims AS (
-    SELECT coalesce(e.a, c.a) AS a, coalesce(e.b, c.b) AS b, e.* EXCLUDE (a, b), c.* EXCLUDE (a, b)
-    FROM _edges_{level} e FULL OUTER JOIN claim_edges c ON c.a = e.a AND c.b = e.b
-),
-joined AS (
-    SELECT coalesce(e.a, m.a) AS a, coalesce(e.b, m.b) AS b,
-           coalesce(e.n_events, 0) AS n_events, coalesce(e.n_calls, 0) AS n_calls,
-           coalesce(e.total_duration_s, 0) AS total_duration_s, coalesce(e.mean_call_s, 0) AS mean_call_s,
-           coalesce(e.n_ab, 0) AS n_ab, coalesce(e.n_ba, 0) AS n_ba,
-           coalesce(e.reciprocity, 0) AS reciprocity, e.night_share, e.weekend_share, e.business_share,
-           coalesce(e.active_days, 0) AS active_days, coalesce(e.rhythm, 0) AS rhythm,
-           coalesce(e.burstiness, 0) AS burstiness, e.recency_days, e.first, e.last,
-           coalesce(e.identifiers, []::VARCHAR[]) AS identifiers,
-           coalesce(e.claim_kinds, []::VARCHAR[]) AS claim_kinds, coalesce(e.claim_p, 0) AS claim_p,
-           coalesce(e.claim_evidence, []::VARCHAR[]) AS claim_evidence,
-           {", ".join(f"e.cp_{x}" for x in lab_ids[:-1])},
-           coalesce(m.n_meetings, 0) AS n_meetings, coalesce(m.meet_p, 0) AS meet_p
-    FROM calls_claims e FULL OUTER JOIN meet_edges m ON m.a = e.a AND m.b = e.b
-),
-_ends AS (
-    SELECT a AS node FROM _edges_{level} UNION ALL SELECT b FROM _edges_{level}
-),
-_deg AS (
-    SELECT node, count(*) AS contacts FROM _ends GROUP BY node
-),
-hub_nodes AS (
-    SELECT node FROM _deg
-    WHERE contacts >= {HUB_MIN_CONTACTS}
-      AND contacts >= {HUB_FACTOR} * (SELECT coalesce(median(contacts), 0) FROM _deg)
-),
-joined_h AS (
-    SELECT j.*, (j.a IN (SELECT node FROM hub_nodes) OR j.b IN (SELECT node FROM hub_nodes)) AS hub
-    FROM joined j
-),
-scored AS (
-    SELECT *,
-           {score_cols}
-    FROM joined_h
-),
-probs AS (
-    SELECT *, {mx} AS mx FROM scored
-)
-SELECT '{run_id}' AS run_id, a, b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba, reciprocity,
-       night_share, weekend_share, business_share, active_days, rhythm, burstiness, recency_days, first, last,
-       identifiers, claim_kinds, claim_p, claim_evidence, n_meetings, meet_p, hub,
-       list_filter(['calls', 'claims', 'meetings'],
-                   lambda x: (x = 'calls' AND n_events > 0) OR (x = 'claims' AND claim_p > 0)
-                             OR (x = 'meetings' AND n_meetings > 0)) AS layers,
-       1 - (1 - CASE WHEN hub THEN {HUB_WEIGHT} ELSE 1.0 END * CASE WHEN n_events > 0 THEN 1 - exp(-(ln(1 + n_events) + 0.5 * ln(1 + total_duration_s / 60.0)
-                                                      + 3 * rhythm + reciprocity) / 6.0) ELSE 0 END)
-         * (1 - {CLAIM_STRENGTH} * claim_p)
-         * (1 - {MEETING_STRENGTH} * (1 - exp(-meet_p * n_meetings))) AS strength,
-       {best} AS relationship,
-       1.0 / ({z}) AS relationship_p,
-       {{ {", ".join(f"'{lab}': exp(s_{x} - mx) / ({z})" for x, lab in zip(lab_ids, LABELS))} }} AS relationship_probs
-FROM probs
-"""
-
-
-def build_ties(store: CaseStore, level: Level = "person") -> str:
-    """Compute (or reuse) the ties table of ``level``; return its run id."""
+    Plans ``network.edges`` and ``network.ties`` (:mod:`fusioncell.store.plans.network`)
+    run on the store's engine (``fusioncell --engine``). ``salt > 1`` spreads
+    each identifier's call records over that many buckets in the node-map join
+    (hubs on Spark; the same rows, docs/store.md).
+    """
     attr_run = build_attributions(store) if level == "person" else ""
     tz = timezone_of(store)
     table = TABLES[level]
 
     def build(run_id: str) -> None:
-        store.con.execute(edges_sql(f"_edges_{level}", run_id, tz, level))
-        store.con.execute(ties_sql(table, run_id, level))
-        store.con.execute(f"DROP TABLE IF EXISTS _edges_{level}")
+        edges = f"_edges_{level}"
+        plans.materialise(store, edges, "network.edges", run_id=run_id, tz=tz, level=level,
+                          night_from_h=NIGHT_FROM_H, night_to_h=NIGHT_TO_H, salt=salt)
+        plans.materialise(store, table, "network.ties", run_id=run_id, level=level, edges=edges, labels=LABELS,
+                          coef=COEF, features=FEATURES, grades=P_TRUE, claim_labels=CLAIM_LABELS,
+                          bonus=CLAIM_BONUS, words=RELATION_WORDS, ftm_p=FTM_P, claim_strength=CLAIM_STRENGTH,
+                          meeting_strength=MEETING_STRENGTH, hub_min_contacts=HUB_MIN_CONTACTS,
+                          hub_factor=HUB_FACTOR, hub_weight=HUB_WEIGHT, meet_dt_s=SIGHTED_DT_S,
+                          meet_dist_m=SIGHTED_DIST_M)
+        store.con.execute(f"DROP TABLE IF EXISTS {edges}")
 
+    # v4: identifiers and claim kinds are sorted lists (the same on DuckDB and Spark)
     params = {"level": level, "tz": tz, "coef": COEF, "bonus": CLAIM_BONUS, "cs": CLAIM_STRENGTH,
-              "ms": MEETING_STRENGTH, "hub": [HUB_MIN_CONTACTS, HUB_FACTOR, HUB_WEIGHT], "v": 3}
+              "ms": MEETING_STRENGTH, "hub": [HUB_MIN_CONTACTS, HUB_FACTOR, HUB_WEIGHT], "v": 4}
     return cached(store, table, params, build, depends=attr_run if level == "person" else "")
 
 

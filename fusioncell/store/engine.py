@@ -166,6 +166,12 @@ class DuckDBEngine:
         self.con = con
         self._staged: list[str] = []
         self._files: list[Path] = []
+        self._registered: list[str] = []
+        #: Plans run by :meth:`run_sql` (the query layer's count, for tests and logs).
+        self.queries = 0
+        #: Store tables read from a Parquet lake instead: table -> folder (``lake/comms``, holding
+        #: ``day=YYYY-MM-DD/part-*.parquet``).
+        self.lake: dict[str, str] = {}
 
     def table(self, name: str) -> ir.Table:
         """An unbound Ibis table with the columns of a DuckDB table or view.
@@ -248,6 +254,31 @@ class DuckDBEngine:
         store_con.execute(f"INSERT INTO {table} BY NAME {self.sql(expr, key)}")
         return _count(store_con, table) - before
 
+    # -- the query layer (fusioncell.store.plans) ---------------------------
+    def store_table(self, name: str) -> str:
+        """The name of a store table in SQL run by :meth:`run_sql` (itself: same connection),
+        or a Parquet scan when :attr:`lake` maps the table to files."""
+        if name in self.lake:
+            return f"read_parquet({_sql_str(self.lake[name] + '/**/*.parquet')}, hive_partitioning = true)"
+        return name
+
+    def register_arrow(self, table: pa.Table, prefix: str = "in") -> str:
+        """Make an Arrow table readable by :meth:`run_sql` until :meth:`drop_registered`."""
+        name = _tmp_name(prefix)
+        self.con.register(name, table)
+        self._registered.append(name)
+        return name
+
+    def run_sql(self, sql: str) -> pa.Table:
+        """Run a query rendered for DuckDB and fetch its result."""
+        self.queries += 1
+        return self.con.sql(sql).to_arrow_table()
+
+    def drop_registered(self) -> None:
+        for name in self._registered:
+            self.con.unregister(name)
+        self._registered.clear()
+
     def drop_staged(self) -> None:
         for item in reversed(self._staged):
             kind, name = item.split(" ", 1)
@@ -276,6 +307,9 @@ class SparkEngine:
         self.store_con = store_con
         self.backend: Any = ibis.pyspark.connect(session)
         self._staged: list[str] = []
+        self._registered: list[str] = []
+        self.queries = 0
+        self.lake: dict[str, str] = {}
 
     @classmethod
     def local(cls, store_con: duckdb.DuckDBPyConnection, cores: int = 2) -> "SparkEngine":
@@ -351,6 +385,37 @@ class SparkEngine:
                key: Hashable | None = None) -> int:
         return _insert_arrow(store_con, table, self.to_arrow(expr))
 
+    # -- the query layer (fusioncell.store.plans) ---------------------------
+    def store_table(self, name: str) -> str:
+        """A temporary view holding a copy of the store table ``name`` (a case's tables are small),
+        or over the Parquet files :attr:`lake` maps it to (read by the executors, never the driver)."""
+        view = _tmp_name("st_" + name)
+        if name in self.lake:
+            self.session.read.parquet(self.lake[name]).createOrReplaceTempView(view)
+            self._registered.append(view)
+            return view
+        self._register(view, self.store_con.sql(f"SELECT * FROM {name}").to_arrow_table())
+        self._staged.remove(view)
+        self._registered.append(view)
+        return view
+
+    def register_arrow(self, table: pa.Table, prefix: str = "in") -> str:
+        name = _tmp_name(prefix)
+        self._register(name, table)
+        self._staged.remove(name)
+        self._registered.append(name)
+        return name
+
+    def run_sql(self, sql: str) -> pa.Table:
+        """Run a query rendered for Spark SQL and fetch its result as Arrow (UTC instants)."""
+        self.queries += 1
+        return _utc(self.session.sql(sql).toArrow())
+
+    def drop_registered(self) -> None:
+        for view in self._registered:
+            self.session.catalog.dropTempView(view)
+        self._registered.clear()
+
     def drop_staged(self) -> None:
         for view in self._staged:
             self.session.catalog.dropTempView(view)
@@ -414,9 +479,28 @@ def _spark_schema(schema: pa.Schema) -> Any:
             return T.TimestampType()
         if pa.types.is_list(t) or pa.types.is_large_list(t):
             return T.ArrayType(conv(t.value_type))
+        if pa.types.is_struct(t):
+            return T.StructType([T.StructField(t.field(i).name, conv(t.field(i).type), True)
+                                 for i in range(t.num_fields)])
         return T.StringType()
 
     return T.StructType([T.StructField(f.name, conv(f.type), True) for f in schema])
+
+
+def _utc(table: pa.Table) -> pa.Table:
+    """A Spark result shaped as DuckDB gives it: timestamps as UTC instants
+    (``timestamp[us, tz=UTC]``) and every field nullable."""
+
+    def conv(t: pa.DataType) -> pa.DataType:
+        if pa.types.is_timestamp(t):
+            return pa.timestamp("us", tz="UTC")
+        if pa.types.is_list(t) or pa.types.is_large_list(t):
+            return pa.list_(pa.field("element", conv(t.value_type)))
+        if pa.types.is_struct(t):
+            return pa.struct([pa.field(t.field(i).name, conv(t.field(i).type)) for i in range(t.num_fields)])
+        return t
+
+    return table.cast(pa.schema([pa.field(f.name, conv(f.type)) for f in table.schema]))
 
 
 def _insert_arrow(store_con: duckdb.DuckDBPyConnection, table: str, arrow: pa.Table) -> int:
