@@ -191,3 +191,18 @@ def test_close_circle_is_the_same_on_both_engines(sim_stores: tuple[CaseStore, C
     assert len(want) > 0
     assert close_circle(spark, focus, 10) == want
     assert display_identifiers(spark) == display_identifiers(duck)
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_salting_the_node_map_join_changes_no_edge(sim_stores: tuple[CaseStore, CaseStore], engine: str) -> None:
+    duck, spark = sim_stores
+    store = duck if engine == "duckdb" else spark
+    args = {"run_id": "r", "tz": "America/Mexico_City", "level": "person", "night_from_h": 22, "night_to_h": 6}
+    from fusioncell.network.ties import build_ties
+
+    build_ties(store, "person")  # attributions exist
+    plain = plans.run(store, "network.edges", **args, salt=1).sort_by([("a", "ascending"), ("b", "ascending")])
+    salted = plans.run(store, "network.edges", **args, salt=7).sort_by([("a", "ascending"), ("b", "ascending")])
+    assert plain.num_rows > 50
+    same_rows(plain, salted)
