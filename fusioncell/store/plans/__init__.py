@@ -256,11 +256,12 @@ def materialise(store: Any, table: str, name: str, *, engine: Any = None,
     """
     from fusioncell.spacetime._sql import settle
 
-    settle(store.con)
+    con: duckdb.DuckDBPyConnection = store.con
+    settle(con)
     eng, sql = _prepare(store, name, engine, inputs, params)
     try:
-        if dialect_of(eng) is DUCKDB and getattr(eng, "con", None) is store.con:
-            store.con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
+        if dialect_of(eng) is DUCKDB and getattr(eng, "con", None) is con:
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
         else:
             arrow = eng.run_sql(sql)
             tmp = f"_fc_mat_{table}"
