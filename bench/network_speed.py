@@ -27,10 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from fusioncell.network.api import circle_sql
+import pyarrow as pa
+
 from fusioncell.network.graph import from_edges, weighted_betweenness
 from fusioncell.network.ties import build_ties
-from fusioncell.store import CaseStore
+from fusioncell.store import CaseStore, plans
 
 TZ = "America/Mexico_City"
 
@@ -84,7 +85,8 @@ def ours(store: CaseStore, foci: list[str]) -> dict[str, object]:
     build_ties(store, "identifier")  # the ties table on the engine (features, strength, relationship)
     clk.mark()
     # close circles of all foci in one plan on the engine (network.api.close_circles)
-    store.con.execute(circle_sql("net_ties_identifier", 20), [foci]).fetchall()
+    plans.run(store, "network.circles", inputs={"foci": pa.table({"focus_node": pa.array(foci, pa.string())})},
+              k=20, ties_table="net_ties_identifier")
     clk.mark()
     # key players: the 2-hop neighbourhood cut on the engine (two joins, as network.api.neighbourhood does),
     # then igraph on that reduced graph only

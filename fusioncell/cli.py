@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextvars import ContextVar
 from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -37,8 +38,25 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="Print the version and exit.")) -> None:
+                                       help="Print the version and exit."),
+          engine: str = typer.Option("duckdb", "--engine", help="Where relational steps run: duckdb | spark "
+                                     "(docs/store.md)."),
+          spark_master: Optional[str] = typer.Option(None, "--spark-master", help="Spark master URL for --engine "
+                                                     "spark: spark://HOST:PORT, local[N] (default local[2]), yarn, "
+                                                     "k8s://...")) -> None:
     """All-source intelligence fusion: where is he, whom to watch next, what may we share."""
+    from fusioncell.store.engine import EngineSettings
+
+    _ENGINE.set(EngineSettings(engine, spark_master))  # a bad engine or URL: UsageError, exit 2
+
+
+#: The --engine / --spark-master of the command line being run (set by the root callback).
+_ENGINE: ContextVar[Any] = ContextVar("fusioncell_engine", default=None)
+
+
+def _engine_settings() -> Any:
+    """The --engine / --spark-master of this command line (None: DuckDB)."""
+    return _ENGINE.get()
 
 
 class Fmt(str, Enum):
@@ -80,7 +98,7 @@ def _emit(result: dict[str, Any], fmt: Fmt, render: Callable[[dict[str, Any]], s
 def _open(case: Path, store: Optional[Path]) -> Any:
     from fusioncell.store import open_case
 
-    return open_case(case, store)
+    return open_case(case, store, engine=_engine_settings())
 
 
 def record_command(cs: Any, command: str, **what: Any) -> None:
@@ -120,10 +138,12 @@ def ingest(
     if not case.is_dir():
         _fail(f"{case}: not a case folder")
     target = store or _default_store_for(case)
-    with CaseStore.open(target, folder=case) as cs:
+    with CaseStore.open(target, folder=case).use_engine(_engine_settings()) as cs:
+        spark = cs.engine_settings is not None and cs.engine_settings.name == "spark"
         try:
             # progress only for a person at a terminal: a script reads one line on error
-            summary = ingest_case(case, cs, quiet=not sys.stderr.isatty(), quarantine=quarantine)
+            summary = ingest_case(case, cs, quiet=not sys.stderr.isatty(), quarantine=quarantine,
+                                  engine=cs.engine() if spark else None)
         except InvalidCase as exc:  # nothing of the delivery was committed; the attempt is recorded
             record_command(cs, "ingest", folder=case.name, error=type(exc).__name__)
             # only row problems can be set aside; a header or a file's shape (line ends, a junk line) cannot

@@ -11,6 +11,7 @@ from typing import Any, Iterable
 
 import igraph as ig
 import numpy as np
+import pyarrow as pa
 
 from fusioncell.errors import NotFound, UsageError
 from fusioncell.model.identifiers import IdentifierError, normalize_identifier
@@ -19,7 +20,7 @@ from fusioncell.network.graph import communities, from_edges, key_player_measure
 from fusioncell.network.ties import HUB_MIN_CONTACTS, TABLES, build_ties, explain
 from fusioncell.resolve import query_arrow as arrow
 from fusioncell.resolve import query_rows as dict_rows
-from fusioncell.store import CaseStore
+from fusioncell.store import CaseStore, plans
 
 #: Columns of :func:`contact_ties` besides the pair.
 TIE_COLUMNS = (
@@ -86,22 +87,11 @@ def hubs(store: CaseStore, level: Level = "person") -> list[dict[str, Any]]:
 
 
 def display_identifiers(store: CaseStore) -> dict[str, str]:
-    """Node → the identifier to show for it (the person's most active identifier)."""
+    """Node → the identifier to show for it (the person's most active identifier; plan
+    ``network.shown_identifiers`` on the store's engine)."""
     build_ties(store, "person")
-    rows = store.con.execute(
-        """
-        WITH act AS (
-            SELECT ident, count(*) AS n FROM (
-                SELECT caller AS ident FROM comms UNION ALL SELECT callee FROM comms) GROUP BY ident
-        )
-        SELECT a.person, arg_max(a.identifier, coalesce(act.n, 0) * 10 + a.confidence
-                                 + CASE WHEN a.identifier LIKE '+%' THEN 1 ELSE 0 END)
-        FROM attributions a LEFT JOIN act ON act.ident = a.identifier
-        WHERE a.identifier NOT LIKE 'alias:%'
-        GROUP BY a.person
-        """
-    ).fetchall()
-    return {str(p): str(i) for p, i in rows}
+    rows = plans.run(store, "network.shown_identifiers").to_pylist()
+    return {str(r["person"]): str(r["identifier"]) for r in rows}
 
 
 def resolve_focus(store: CaseStore, focus: str) -> str:
@@ -139,31 +129,18 @@ def _person_or_none(node: str, persons: set[str]) -> str | None:
     return node if node in persons else None
 
 
-def circle_sql(table: str, k: int) -> str:
-    """One relational plan for the close circles of many foci: the ``k`` strongest ties of each node in the
-    parameter list. The top-k is chosen on the pair and strength columns only (two hash joins of the ties
-    table with the foci); only the chosen rows are joined back for their features and explanations."""
-    return f"""
-WITH f AS (SELECT DISTINCT unnest(?::VARCHAR[]) AS focus_node),
-hits AS (
-    SELECT f.focus_node, t.b AS other, t.a, t.b, t.strength FROM {table} t JOIN f ON t.a = f.focus_node
-    UNION ALL
-    SELECT f.focus_node, t.a AS other, t.a, t.b, t.strength FROM {table} t JOIN f ON t.b = f.focus_node
-),
-top AS (
-    SELECT focus_node, other, a, b FROM hits
-    QUALIFY row_number() OVER (PARTITION BY focus_node ORDER BY strength DESC, other) <= {int(k)}
-)
-SELECT top.focus_node, top.other, t.* FROM top JOIN {table} t ON t.a = top.a AND t.b = top.b
-ORDER BY top.focus_node, t.strength DESC, top.other"""
-
-
 def close_circles(store: CaseStore, foci: Iterable[str], k: int = 20) -> dict[str, list[dict[str, Any]]]:
-    """Close circles of several foci in one plan on the engine: ``{focus: close_circle(store, focus, k)}``."""
+    """Close circles of several foci in one plan on the engine: ``{focus: close_circle(store, focus, k)}``.
+
+    Plan ``network.circles`` (:mod:`fusioncell.store.plans.network`): the top
+    ``k`` of every focus chosen on the pair and strength columns, then only
+    the chosen rows joined back for their features.
+    """
     foci = list(foci)
     nodes = {f: resolve_focus(store, f) for f in foci}
     build_ties(store, "person")
-    rows = dict_rows(store.con, circle_sql("net_ties_person", k), [sorted(set(nodes.values()))])
+    focus_nodes = pa.table({"focus_node": pa.array(sorted(set(nodes.values())), pa.string())})
+    rows = plans.run(store, "network.circles", inputs={"foci": focus_nodes}, k=int(k)).to_pylist()
     by_node: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_node.setdefault(r["focus_node"], []).append(r)

@@ -56,11 +56,14 @@ import math
 from pathlib import Path
 from typing import Any
 
-from fusioncell.network.edges import Level, edges_sql, local_day0, node_map_sql, timezone_of
-from fusioncell.network.layers import PROV, empty_prov, grades_values, places_sql, register_visits, vehicles_sql
+from fusioncell.model.grading import P_TRUE
+from fusioncell.network.edges import COLOC_M, NIGHT_FROM_H, NIGHT_TO_H, Level, local_day0, timezone_of
+from fusioncell.network.layers import OWNER_P, PLACE_DAYS, PLACE_MAX_VISITORS, VEHICLE_MAX_USERS, place_visits
 from fusioncell.resolve import build_attributions
 from fusioncell.resolve import derived_table as cached
-from fusioncell.store import CaseStore
+from fusioncell.spacetime.sighted import MAX_DIST_M as SIGHTED_DIST_M
+from fusioncell.spacetime.sighted import MAX_DT_S as SIGHTED_DT_S
+from fusioncell.store import CaseStore, plans
 
 #: A hub has at least this many distinct contacts ...
 HUB_MIN_CONTACTS = 200
@@ -153,57 +156,6 @@ FTM_P = 0.9
 TABLES = {"person": "net_ties_person", "identifier": "net_ties_identifier"}
 
 
-def _grades_values() -> str:
-    return grades_values()
-
-
-def _claims_sql(level: Level) -> str:
-    """Typed claim edges ``(a, b, kind, p, evidence)`` mapped to nodes of ``level``."""
-    nm = node_map_sql(level)
-    preds = ", ".join(f"'{k}'" for k in CLAIM_LABELS if k[0].islower())
-    return f"""
-raw_claims AS (
-    SELECT c.subject AS x, c.object AS y, c.predicate AS kind, g.p,
-           'report ' || c.report_id || ' (' || coalesce(upper(c.reliability), 'F')
-             || coalesce(CAST(c.credibility AS VARCHAR), '6') || '): ' || c.subject || ' ' || c.predicate || ' ' || c.object
-             AS evidence,
-           {{'layer': 'claims', 'source': 'claims', 'ref': c.report_id || '#' || c.claim_no, 'agency': c.agency,
-             'grade': coalesce(upper(c.reliability), 'F') || coalesce(CAST(c.credibility AS VARCHAR), '6'),
-             'p': g.p}}::{PROV} AS prov
-    FROM claims c JOIN {_grades_values()}
-      ON g.reliability = CASE WHEN upper(c.reliability) IN ('A','B','C','D','E','F') THEN upper(c.reliability) ELSE 'F' END
-     AND g.credibility = CASE WHEN c.credibility BETWEEN 1 AND 6 THEN c.credibility ELSE 6 END
-    WHERE c.predicate IN ({preds}) AND c.object IS NOT NULL
-    UNION ALL
-    SELECT json_extract_string(properties, '$.person[0]'),
-           coalesce(json_extract_string(properties, '$.relative[0]'), json_extract_string(properties, '$.associate[0]')),
-           CASE {" ".join(f"WHEN regexp_matches(lower(coalesce(json_extract_string(properties, '$.relationship[0]'), '')), '{w}') THEN '{k}'" for k, w in RELATION_WORDS.items())}
-                ELSE schema END,
-           {FTM_P},
-           'entities.jsonl: ' || schema || ' ' || entity_id
-             || coalesce(' (' || json_extract_string(properties, '$.relationship[0]') || ')', ''),
-           {{'layer': 'claims', 'source': 'entities', 'ref': entity_id, 'agency': NULL, 'grade': NULL,
-             'p': {FTM_P}}}::{PROV}
-    FROM entities WHERE schema IN ('Family', 'Associate')
-),
-claim_nodes AS (
-    SELECT coalesce(m1.node, x) AS u, coalesce(m2.node, y) AS v, kind, p, evidence, prov
-    FROM raw_claims
-    LEFT JOIN {nm} m1 ON m1.identifier = x
-    LEFT JOIN {nm} m2 ON m2.identifier = y
-    WHERE x IS NOT NULL AND y IS NOT NULL
-),
-claim_edges AS (
-    SELECT least(u, v) AS a, greatest(u, v) AS b,
-           list(DISTINCT kind) AS claim_kinds,
-           1 - product(1 - p) AS claim_p,
-           {", ".join(f"max(CASE {' '.join(f'WHEN kind = {k!r} THEN {CLAIM_BONUS[k]} * p' for k, ls in CLAIM_LABELS.items() if lab in ls)} ELSE 0 END) AS cp_{lab.replace('-', '_')}" for lab in LABELS[:-1])},
-           list(evidence ORDER BY p DESC, evidence) AS claim_evidence,
-           list(prov ORDER BY p DESC, evidence) AS claim_prov
-    FROM claim_nodes WHERE u <> v GROUP BY 1, 2
-)"""
-
-
 #: How much observed meetings add to a tie (noisy-or with calls and claims): two people
 #: seen together a few times are tied whether or not they phone each other.
 MEETING_STRENGTH = 0.8
@@ -213,145 +165,42 @@ VEHICLE_STRENGTH = 0.5
 PLACE_STRENGTH = 0.5
 
 
-def _meetings_sql(level: Level) -> str:
-    """The meetings layer: subjects sighted together (spacetime.sighted), mapped to nodes of ``level``."""
-    from fusioncell.spacetime.sighted import pairs_sql
+def build_ties(store: CaseStore, level: Level = "person", *, salt: int = 1) -> str:
+    """Compute (or reuse) the ties table of ``level``; return its run id.
 
-    nm = node_map_sql(level)
-    return f"""{pairs_sql()},
-meet_nodes AS (
-    SELECT coalesce(m1.node, id_a) AS u, coalesce(m2.node, id_b) AS v, p, date_trunc('hour', t0) AS episode,
-           {{'layer': 'meetings', 'source': 'sightings', 'ref': ea || '+' || eb, 'agency': ag_a, 'grade': NULL,
-             'p': p}}::{PROV} AS prov
-    FROM sighted_pairs LEFT JOIN {nm} m1 ON m1.identifier = id_a LEFT JOIN {nm} m2 ON m2.identifier = id_b
-),
-meet_edges AS (
-    SELECT least(u, v) AS a, greatest(u, v) AS b, count(DISTINCT episode) AS n_meetings, avg(p) AS meet_p,
-           list(prov ORDER BY prov.ref) AS meet_prov
-    FROM meet_nodes WHERE u <> v GROUP BY 1, 2
-)"""
-
-
-def _score_sql(lab: str) -> str:
-    terms = [str(COEF[lab].get("bias", 0.0))]
-    for f, w in COEF[lab].items():
-        if f != "bias":
-            terms.append(f"({w}) * coalesce({FEATURES[f]}, 0)")
-    if lab != "one-off":
-        col = "cp_" + lab.replace("-", "_")
-        terms.append(f"coalesce({col}, 0)")
-    return " + ".join(terms)
-
-
-def ties_sql(table: str, run_id: str, level: Level) -> str:
-    """SQL that builds the ties table from the edge table ``_edges_<level>`` and the claims."""
-    sc = {lab: _score_sql(lab) for lab in LABELS}
-    score_cols = ",\n           ".join(f"{sc[lab]} AS s_{lab.replace('-', '_')}" for lab in LABELS)
-    lab_ids = [lab.replace("-", "_") for lab in LABELS]
-    mx = "greatest(" + ", ".join(f"s_{x}" for x in lab_ids) + ")"
-    z = " + ".join(f"exp(s_{x} - mx)" for x in lab_ids)
-    best = "CASE " + " ".join(f"WHEN s_{x} = mx THEN '{lab}'" for x, lab in zip(lab_ids, LABELS)) + " END"
-    return f"""
-CREATE OR REPLACE TABLE {table} AS
-WITH {_claims_sql(level)},
-{_meetings_sql(level)},
-{vehicles_sql(level)},
-{places_sql(level)},
-other_keys AS (   -- pairs the small layers speak of (claims, meetings, vehicles, places)
-    SELECT a, b FROM claim_edges UNION SELECT a, b FROM meet_edges
-    UNION SELECT a, b FROM veh_edges UNION SELECT a, b FROM place_edges
-),
-other_edges AS (
-    SELECT k.a, k.b, c.* EXCLUDE (a, b, claim_prov), m.n_meetings, m.meet_p, v.n_vehicles, v.veh_p,
-           pl.n_places, pl.place_p,
-           list_concat(coalesce(c.claim_prov, {empty_prov()}), coalesce(m.meet_prov, {empty_prov()}),
-                       coalesce(v.veh_prov, {empty_prov()}), coalesce(pl.place_prov, {empty_prov()})) AS provenance
-    FROM other_keys k
-    LEFT JOIN claim_edges c ON c.a = k.a AND c.b = k.b
-    LEFT JOIN meet_edges m ON m.a = k.a AND m.b = k.b
-    LEFT JOIN veh_edges v ON v.a = k.a AND v.b = k.b
-    LEFT JOIN place_edges pl ON pl.a = k.a AND pl.b = k.b
-),
-joined AS (
-    SELECT coalesce(e.a, o.a) AS a, coalesce(e.b, o.b) AS b,
-           coalesce(e.n_events, 0) AS n_events, coalesce(e.n_calls, 0) AS n_calls,
-           coalesce(e.total_duration_s, 0) AS total_duration_s, coalesce(e.mean_call_s, 0) AS mean_call_s,
-           coalesce(e.n_ab, 0) AS n_ab, coalesce(e.n_ba, 0) AS n_ba,
-           coalesce(e.reciprocity, 0) AS reciprocity, e.night_share, e.weekend_share, e.business_share,
-           coalesce(e.active_days, 0) AS active_days, coalesce(e.rhythm, 0) AS rhythm,
-           coalesce(e.burstiness, 0) AS burstiness, e.recency_days, e.first, e.last,
-           coalesce(e.identifiers, []::VARCHAR[]) AS identifiers,
-           e.coloc_share, e.coloc_day_share, e.same_home, e.same_work, coalesce(e.tie_share, 0) AS tie_share,
-           coalesce(e.top_tie, 0) AS top_tie,
-           coalesce(o.claim_kinds, []::VARCHAR[]) AS claim_kinds, coalesce(o.claim_p, 0) AS claim_p,
-           coalesce(o.claim_evidence, []::VARCHAR[]) AS claim_evidence,
-           {", ".join(f"o.cp_{x}" for x in lab_ids[:-1])},
-           coalesce(o.n_meetings, 0) AS n_meetings, coalesce(o.meet_p, 0) AS meet_p,
-           coalesce(o.n_vehicles, 0) AS n_vehicles, coalesce(o.veh_p, 0) AS veh_p,
-           coalesce(o.n_places, 0) AS n_places, coalesce(o.place_p, 0) AS place_p,
-           coalesce(o.provenance, {empty_prov()}) AS provenance
-    FROM _edges_{level} e FULL OUTER JOIN other_edges o ON o.a = e.a AND o.b = e.b
-),
-_ends AS (
-    SELECT a AS node FROM _edges_{level} UNION ALL SELECT b FROM _edges_{level}
-),
-_deg AS (
-    SELECT node, count(*) AS contacts FROM _ends GROUP BY node
-),
-hub_nodes AS (
-    SELECT node FROM _deg
-    WHERE contacts >= {HUB_MIN_CONTACTS}
-      AND contacts >= {HUB_FACTOR} * (SELECT coalesce(median(contacts), 0) FROM _deg)
-),
-joined_h AS (
-    SELECT j.*, (j.a IN (SELECT node FROM hub_nodes) OR j.b IN (SELECT node FROM hub_nodes)) AS hub
-    FROM joined j
-),
-scored AS (
-    SELECT *,
-           {score_cols}
-    FROM joined_h
-),
-probs AS (
-    SELECT *, {mx} AS mx FROM scored
-)
-SELECT '{run_id}' AS run_id, a, b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba, reciprocity,
-       night_share, weekend_share, business_share, active_days, rhythm, burstiness, recency_days, first, last,
-       coloc_share, coloc_day_share, same_home, same_work, tie_share, top_tie,
-       {", ".join(f"cp_{x}" for x in lab_ids[:-1])},
-       identifiers, claim_kinds, claim_p, claim_evidence, n_meetings, meet_p, n_vehicles, veh_p, n_places, place_p,
-       hub,
-       list_filter(['calls', 'claims', 'meetings', 'vehicles', 'places'],
-                   lambda x: (x = 'calls' AND n_events > 0) OR (x = 'claims' AND claim_p > 0)
-                             OR (x = 'meetings' AND n_meetings > 0) OR (x = 'vehicles' AND veh_p > 0)
-                             OR (x = 'places' AND place_p > 0)) AS layers,
-       provenance,
-       1 - (1 - CASE WHEN hub THEN {HUB_WEIGHT} ELSE 1.0 END * CASE WHEN n_events > 0 THEN 1 - exp(-(ln(1 + n_events) + 0.5 * ln(1 + total_duration_s / 60.0)
-                                                      + 3 * rhythm + reciprocity) / 6.0) ELSE 0 END)
-         * (1 - {CLAIM_STRENGTH} * claim_p)
-         * (1 - {MEETING_STRENGTH} * (1 - exp(-meet_p * n_meetings)))
-         * (1 - {VEHICLE_STRENGTH} * veh_p) * (1 - {PLACE_STRENGTH} * place_p) AS strength,
-       {best} AS relationship,
-       1.0 / ({z}) AS relationship_p,
-       {{ {", ".join(f"'{lab}': exp(s_{x} - mx) / ({z})" for x, lab in zip(lab_ids, LABELS))} }} AS relationship_probs
-FROM probs
-"""
-
-
-def build_ties(store: CaseStore, level: Level = "person") -> str:
-    """Compute (or reuse) the ties table of ``level``; return its run id."""
+    Plans ``network.edges`` (into a temporary table) and ``network.ties``
+    (:mod:`fusioncell.store.plans.network`) run on the store's engine
+    (``fusioncell --engine``); the places layer reads the stays of
+    :func:`fusioncell.network.layers.place_visits`. ``salt > 1`` spreads each
+    identifier's call records over that many buckets in the node-map join
+    (hubs on Spark; the same rows, docs/store.md).
+    """
     attr_run = build_attributions(store) if level == "person" else ""
     tz = timezone_of(store)
     table = TABLES[level]
 
     def build(run_id: str) -> None:
-        register_visits(store)
-        store.con.execute(edges_sql(f"_edges_{level}", run_id, tz, level, local_day0(store, tz)))
-        store.con.execute(ties_sql(table, run_id, level))
-        store.con.execute(f"DROP TABLE IF EXISTS _edges_{level}")
+        edges = f"_edges_{level}"
+        visits = place_visits(store)
+        plans.materialise(store, edges, "network.edges", temp=True, run_id=run_id, tz=tz, level=level,
+                          night_from_h=NIGHT_FROM_H, night_to_h=NIGHT_TO_H, salt=salt,
+                          day0=local_day0(store, tz), coloc_m=COLOC_M)
+        plans.materialise(store, table, "network.ties", inputs={"visits": visits}, run_id=run_id, level=level,
+                          tz=tz, edges=edges, labels=LABELS, coef=COEF, features=FEATURES, grades=P_TRUE,
+                          claim_labels=CLAIM_LABELS, bonus=CLAIM_BONUS, words=RELATION_WORDS, ftm_p=FTM_P,
+                          claim_strength=CLAIM_STRENGTH, meeting_strength=MEETING_STRENGTH,
+                          vehicle_strength=VEHICLE_STRENGTH, place_strength=PLACE_STRENGTH,
+                          hub_min_contacts=HUB_MIN_CONTACTS, hub_factor=HUB_FACTOR, hub_weight=HUB_WEIGHT,
+                          meet_dt_s=SIGHTED_DT_S, meet_dist_m=SIGHTED_DIST_M, owner_p=OWNER_P,
+                          vehicle_max_users=VEHICLE_MAX_USERS, place_max_visitors=PLACE_MAX_VISITORS,
+                          place_days=PLACE_DAYS)
+        store.con.execute(f"DROP TABLE IF EXISTS {edges}")
 
+    # v5: the layers of network3 on the query layer (identifiers, claim kinds and provenance in one order
+    # on DuckDB and Spark)
     params = {"level": level, "tz": tz, "coef": COEF, "bonus": CLAIM_BONUS, "cs": CLAIM_STRENGTH,
-              "ms": MEETING_STRENGTH, "vs": VEHICLE_STRENGTH, "ps": PLACE_STRENGTH, "hub": [HUB_MIN_CONTACTS, HUB_FACTOR, HUB_WEIGHT], "v": 4}
+              "ms": MEETING_STRENGTH, "vs": VEHICLE_STRENGTH, "ps": PLACE_STRENGTH,
+              "hub": [HUB_MIN_CONTACTS, HUB_FACTOR, HUB_WEIGHT], "v": 5}
     return cached(store, table, params, build, depends=attr_run if level == "person" else "")
 
 

@@ -163,11 +163,8 @@ def offsets_table() -> pa.Table:
 
 
 def _engine(store: CaseStore, engine: Any | None) -> Any:
-    if engine is not None:
-        return engine
-    from fusioncell.store.engine import DuckDBEngine
-
-    return DuckDBEngine(store.con)
+    """``engine``, else the store's (DuckDB unless ``fusioncell --engine spark``)."""
+    return engine if engine is not None else store.engine()
 
 
 def colocations(store: CaseStore, ids: Sequence[str] | None = None, params: ColocationParams = ColocationParams(),
@@ -190,11 +187,11 @@ def colocations(store: CaseStore, ids: Sequence[str] | None = None, params: Colo
         distance_m, dt_s, acc_a, acc_b, p`` sorted by pair and time.
     """
     settle(store.con)
-    if pos is None:
-        pos = positions(store, None, params.kinds, position_params)
-    grid = case_grid(store, params.max_dist_m)
-    prep = prepare_positions(pos, grid, params.max_dt_s)
     eng = _engine(store, engine)
+    if pos is None:
+        pos = positions(store, None, params.kinds, position_params, engine=eng)
+    grid = case_grid(store, params.max_dist_m, engine=eng)
+    prep = prepare_positions(pos, grid, params.max_dt_s)
     p_tbl = eng.from_arrow(prep, "copos")
     o_tbl = eng.from_arrow(offsets_table(), "cooff")
     expr = colocation_expr(p_tbl, o_tbl, params.max_dist_m, params.max_dt_s, params.coarse_pairs)

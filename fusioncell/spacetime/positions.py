@@ -22,14 +22,14 @@ clipped to ``[cell_accuracy_min_m, cell_accuracy_max_m]``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pyarrow as pa
 
 from fusioncell.spacetime.geo import LocalGrid, grid_for, haversine_m
-from fusioncell.spacetime._sql import arrow, numpy, one, settle
-from fusioncell.store import CaseStore
+from fusioncell.store import CaseStore, plans
+from fusioncell.store.engine import DuckDBEngine
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,32 +47,22 @@ class PositionParams:
 
 
 def _in_list(col: str, ids: Sequence[str] | None) -> str:
-    if ids is None:
-        return "TRUE"
-    if not ids:
-        return "FALSE"
-    quoted = ",".join("'" + i.replace("'", "''") + "'" for i in ids)
-    return f"{col} IN ({quoted})"
+    """``col IN (...)`` in DuckDB SQL (TRUE for None); see :meth:`fusioncell.store.plans.Dialect.in_list`."""
+    from fusioncell.store.plans import DUCKDB
+
+    return DUCKDB.in_list(col, ids)
 
 
-def tower_accuracy(store: CaseStore, params: PositionParams = PositionParams()) -> pa.Table:
+def tower_accuracy(store: CaseStore, params: PositionParams = PositionParams(), *, engine: Any = None) -> pa.Table:
     """Estimated 68 % radius of every distinct cell-site position in ``comms``.
 
     Returns a table ``(tlat, tlon, accuracy_m)``; towers are matched by their
-    coordinates rounded to 1e-5 degrees (about 1 m).
+    coordinates rounded to 1e-5 degrees (about 1 m). Plan ``positions.towers``
+    (:mod:`fusioncell.store.plans`) on the store's engine or ``engine``.
     """
-    settle(store.con)
-    towers = store.con.execute(
-        """
-        SELECT DISTINCT round(lat, 5) AS tlat, round(lon, 5) AS tlon FROM (
-            SELECT caller_lat AS lat, caller_lon AS lon FROM comms WHERE caller_lat IS NOT NULL AND caller_lon IS NOT NULL
-            UNION ALL
-            SELECT callee_lat, callee_lon FROM comms WHERE callee_lat IS NOT NULL AND callee_lon IS NOT NULL)
-        ORDER BY 1, 2
-        """
-    ).fetchnumpy()
-    lat = np.asarray(towers["tlat"], dtype=np.float64)
-    lon = np.asarray(towers["tlon"], dtype=np.float64)
+    towers = plans.run(store, "positions.towers", engine=engine)
+    lat = towers.column("tlat").to_numpy(zero_copy_only=False).astype(np.float64)
+    lon = towers.column("tlon").to_numpy(zero_copy_only=False).astype(np.float64)
     n = lat.size
     if params.cell_accuracy_m is not None or n < 2:
         acc = np.full(n, params.cell_accuracy_m or 1500.0)
@@ -103,49 +93,21 @@ def positions_sql(
     kinds: Sequence[str] = ("fix", "cell", "sighting"),
     params: PositionParams = PositionParams(),
 ) -> str:
-    """Register the tower accuracy table and return SQL selecting all positions.
+    """Register the tower accuracy table and return DuckDB SQL selecting all positions
+    (plan ``positions.all``, for DuckDB-only callers that embed it in a larger query).
 
     Columns: ``identifier, t (TIMESTAMPTZ), lat, lon, accuracy_m, kind,
     precision, confidence, event_id, source_id``.
     """
-    parts: list[str] = []
-    # a position at exactly 0,0 is a failed fix ("null island"), never a position (ingest flags it)
-    if "fix" in kinds:
-        parts.append(
-            f"""SELECT identifier, observed AS t, lat, lon,
-                   coalesce(accuracy_m, {params.default_fix_accuracy_m!r}) AS accuracy_m,
-                   'fix' AS kind, 'fine' AS precision, 1.0 AS confidence, event_id, source_id
-                FROM locations WHERE {_in_list('identifier', identifiers)}
-                  AND NOT (lat = 0 AND lon = 0)"""
-        )
-    if "cell" in kinds:
-        acc = tower_accuracy(store, params)
-        store.con.register("_fc_tower_acc", acc)
-        for side in ("caller", "callee"):
-            parts.append(
-                f"""SELECT c.{side} AS identifier, c.start AS t, c.{side}_lat AS lat, c.{side}_lon AS lon,
-                       coalesce(ta.accuracy_m, 1500.0) AS accuracy_m,
-                       'cell' AS kind, 'coarse' AS precision, 1.0 AS confidence, c.event_id, c.source_id
-                    FROM comms c LEFT JOIN _fc_tower_acc ta
-                      ON ta.tlat = round(c.{side}_lat, 5) AND ta.tlon = round(c.{side}_lon, 5)
-                    WHERE c.{side}_lat IS NOT NULL AND c.{side}_lon IS NOT NULL AND {_in_list('c.' + side, identifiers)}
-                      AND NOT (c.{side}_lat = 0 AND c.{side}_lon = 0)"""
-            )
-    if "sighting" in kinds:
-        parts.append(
-            f"""SELECT subject AS identifier, observed AS t, lat, lon,
-                   {params.sighting_accuracy_m!r} AS accuracy_m,
-                   'sighting' AS kind, 'fine' AS precision, coalesce(confidence, 1.0) AS confidence,
-                   event_id, source_id
-                FROM sightings WHERE {_in_list('subject', identifiers)} AND NOT (lat = 0 AND lon = 0)"""
-        )
-    if not parts:
-        return (
-            "SELECT NULL::VARCHAR AS identifier, NULL::TIMESTAMPTZ AS t, NULL::DOUBLE AS lat, NULL::DOUBLE AS lon, "
-            "NULL::DOUBLE AS accuracy_m, NULL::VARCHAR AS kind, NULL::VARCHAR AS precision, NULL::DOUBLE AS confidence, "
-            "NULL::VARCHAR AS event_id, NULL::VARCHAR AS source_id WHERE FALSE"
-        )
-    return "\nUNION ALL\n".join(parts)
+    inputs = {"towers": tower_accuracy(store, params, engine=DuckDBEngine(store.con))} if "cell" in kinds else {}
+    return plans.duckdb_sql("positions.all", store.con, inputs, **_plan_params(identifiers, kinds, params),
+                            ordered=False)
+
+
+def _plan_params(identifiers: Sequence[str] | None, kinds: Sequence[str], params: PositionParams) -> dict[str, Any]:
+    return {"identifiers": None if identifiers is None else list(identifiers), "kinds": tuple(kinds),
+            "default_fix_accuracy_m": params.default_fix_accuracy_m,
+            "sighting_accuracy_m": params.sighting_accuracy_m}
 
 
 def positions(
@@ -153,8 +115,12 @@ def positions(
     identifiers: Sequence[str] | None = None,
     kinds: Sequence[str] = ("fix", "cell", "sighting"),
     params: PositionParams = PositionParams(),
+    *,
+    engine: Any = None,
 ) -> pa.Table:
-    """All positional observations as one Arrow table, sorted by identifier and time.
+    """All positional observations as one Arrow table, sorted by identifier, time and event id.
+
+    Plan ``positions.all`` on the store's engine (``fusioncell --engine``) or ``engine``.
 
     Examples
     --------
@@ -162,22 +128,17 @@ def positions(
     >>> positions(CaseStore.memory()).num_rows
     0
     """
-    sql = positions_sql(store, identifiers, kinds, params)
-    return arrow(store.con, f"SELECT * FROM ({sql}) ORDER BY identifier, t, event_id")
+    inputs = {"towers": tower_accuracy(store, params, engine=engine)} if "cell" in kinds else {}
+    return plans.run(store, "positions.all", engine=engine, inputs=inputs,
+                     **_plan_params(identifiers, kinds, params))
 
 
-def case_grid(store: CaseStore, cell_m: float) -> LocalGrid:
-    """A metric grid centred on the median of the case's fixes and cell sites."""
-    settle(store.con)
-    row = store.con.execute(
-        """SELECT median(lat), median(lon) FROM (
-             SELECT lat, lon FROM locations
-             UNION ALL SELECT caller_lat, caller_lon FROM comms WHERE caller_lat IS NOT NULL
-             UNION ALL SELECT lat, lon FROM sightings)"""
-    ).fetchall()[0]
-    if row is None or row[0] is None:
+def case_grid(store: CaseStore, cell_m: float, *, engine: Any = None) -> LocalGrid:
+    """A metric grid centred on the median of the case's fixes and cell sites (plan ``positions.centre``)."""
+    row = plans.run(store, "positions.centre", engine=engine).to_pylist()
+    if not row or row[0]["lat"] is None:
         return LocalGrid(0.0, 0.0, cell_m)
-    return LocalGrid(float(row[0]), float(row[1]), cell_m)
+    return LocalGrid(float(row[0]["lat"]), float(row[0]["lon"]), cell_m)
 
 
 __all__ = ["PositionParams", "positions", "positions_sql", "tower_accuracy", "case_grid", "haversine_m"]

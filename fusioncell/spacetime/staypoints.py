@@ -31,17 +31,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from fusioncell.errors import UsageError
-from fusioncell.spacetime._sql import settle
 from fusioncell.spacetime.geo import EARTH_RADIUS_M, haversine_m
 from fusioncell.spacetime.positions import PositionParams, positions
-from fusioncell.store import CaseStore
+from fusioncell.store import CaseStore, plans
 
 _US = 1_000_000
 
@@ -386,7 +385,8 @@ def _ranges(first: np.ndarray, last: np.ndarray) -> np.ndarray:
 
 
 def stay_points(store: CaseStore, identifiers: Sequence[str] | None = None, params: StayParams = StayParams(),
-                *, coarse: bool = True, position_params: PositionParams = PositionParams()) -> pa.Table:
+                *, coarse: bool = True, position_params: PositionParams = PositionParams(),
+                engine: Any = None) -> pa.Table:
     """Stay points of identifiers in the case store.
 
     Fine stays come from ``locations`` fixes; with ``coarse=True``, coarse
@@ -402,6 +402,8 @@ def stay_points(store: CaseStore, identifiers: Sequence[str] | None = None, para
     identifiers : restrict to these identifiers (default: all)
     params : thresholds, see :class:`StayParams`
     coarse : include cell-site stays
+    engine : where the relational steps run (default: the store's engine,
+        ``fusioncell --engine``); detection itself is numpy on the case's tracks
 
     Returns
     -------
@@ -411,36 +413,29 @@ def stay_points(store: CaseStore, identifiers: Sequence[str] | None = None, para
 
     Examples
     --------
-    >>> from fusioncell.store import CaseStore
+    >>> from fusioncell.store import CaseStore, plans
     >>> stay_points(CaseStore.memory()).num_rows
     0
     """
-    fine = stay_points_from_positions(positions(store, identifiers, ("fix",), position_params), params)
+    fine = stay_points_from_positions(positions(store, identifiers, ("fix",), position_params, engine=engine), params)
     if not coarse:
         return fine
-    cst = stay_points_from_positions(positions(store, identifiers, ("cell",), position_params), params)
+    cst = stay_points_from_positions(positions(store, identifiers, ("cell",), position_params, engine=engine), params)
     if cst.num_rows and fine.num_rows:
-        cst = _drop_covered(store, cst, fine)
+        cst = _drop_covered(store, cst, fine, engine)
     out = pa.concat_tables([fine, cst])
     if out.num_rows:
         out = out.sort_by([("identifier", "ascending"), ("start", "ascending"), ("precision", "descending")])
     return out
 
 
-def _drop_covered(store: CaseStore, coarse: pa.Table, fine: pa.Table) -> pa.Table:
-    """Coarse stays of an identifier that overlap one of its fine stays add nothing: drop them."""
-    con = store.con
-    settle(con)
-    con.register("_fc_cst", coarse.append_column("_row", pa.array(np.arange(coarse.num_rows), pa.int64())))
-    con.register("_fc_fst", fine.select(["identifier", "start", "end"]))
-    try:
-        rows = con.sql("""
-            SELECT DISTINCT c._row FROM _fc_cst c JOIN _fc_fst f
-              ON f.identifier = c.identifier AND f.start < c."end" AND c.start < f."end"
-        """).fetchnumpy()["_row"]
-    finally:
-        con.unregister("_fc_cst")
-        con.unregister("_fc_fst")
+def _drop_covered(store: CaseStore, coarse: pa.Table, fine: pa.Table, engine: Any = None) -> pa.Table:
+    """Coarse stays of an identifier that overlap one of its fine stays add nothing: drop them (plan ``stays.covered``)."""
+    rows = plans.run(store, "stays.covered", engine=engine, inputs={
+        "coarse": coarse.select(["identifier", "start", "end"]).append_column(
+            "_row", pa.array(np.arange(coarse.num_rows), pa.int64())),
+        "fine": fine.select(["identifier", "start", "end"]),
+    }).column("_row").to_numpy(zero_copy_only=False)
     keep = np.ones(coarse.num_rows, dtype=bool)
     keep[np.asarray(rows, dtype=np.int64)] = False
     return coarse.filter(pa.array(keep))

@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Protocol, Sequence, Union
 
@@ -43,6 +45,8 @@ import duckdb
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+
+from fusioncell.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import SparkSession
@@ -101,6 +105,39 @@ def _build(expr: Lazy) -> ir.Expr:
     return expr() if callable(expr) and not isinstance(expr, ir.Expr) else expr
 
 
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    """Which engine a command's relational steps run on (``fusioncell --engine``).
+
+    ``master`` is Spark's master URL: ``local[N]`` (default ``local[2]``),
+    ``spark://HOST:PORT`` (standalone, e.g. ``scripts/spark-cluster.sh``),
+    ``yarn`` or ``k8s://https://HOST:PORT``.
+    """
+
+    name: str = "duckdb"
+    master: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.name not in ENGINES:
+            raise UsageError(f"--engine {self.name}: unknown engine; use {' or '.join(ENGINES)}")
+        if self.master is not None:
+            if self.name != "spark":
+                raise UsageError("--spark-master needs --engine spark")
+            if not _MASTER_RE.fullmatch(self.master):
+                raise UsageError(f"--spark-master {self.master}: not a Spark master URL "
+                                 "(spark://HOST:PORT, local[N], yarn or k8s://https://HOST:PORT)")
+
+    def make(self, store_con: duckdb.DuckDBPyConnection) -> "Engine":
+        """The engine over a store's connection."""
+        if self.name == "spark":
+            return SparkEngine.connect(store_con, self.master or "local[2]")
+        return DuckDBEngine(store_con)
+
+
+ENGINES = ("duckdb", "spark")
+_MASTER_RE = re.compile(r"spark://[\w.\-]+:\d{1,5}(,[\w.\-]+:\d{1,5})*|local(\[(\d+|\*)\])?|yarn|k8s://\S+")
+
+
 class CsvReadError(Exception):
     """The CSV reader could not read a file at all (the message is for the user)."""
 
@@ -129,6 +166,12 @@ class DuckDBEngine:
         self.con = con
         self._staged: list[str] = []
         self._files: list[Path] = []
+        self._registered: list[str] = []
+        #: Plans run by :meth:`run_sql` (the query layer's count, for tests and logs).
+        self.queries = 0
+        #: Store tables read from a Parquet lake instead: table -> folder (``lake/comms``, holding
+        #: ``day=YYYY-MM-DD/part-*.parquet``).
+        self.lake: dict[str, str] = {}
 
     def table(self, name: str) -> ir.Table:
         """An unbound Ibis table with the columns of a DuckDB table or view.
@@ -211,6 +254,31 @@ class DuckDBEngine:
         store_con.execute(f"INSERT INTO {table} BY NAME {self.sql(expr, key)}")
         return _count(store_con, table) - before
 
+    # -- the query layer (fusioncell.store.plans) ---------------------------
+    def store_table(self, name: str) -> str:
+        """The name of a store table in SQL run by :meth:`run_sql` (itself: same connection),
+        or a Parquet scan when :attr:`lake` maps the table to files."""
+        if name in self.lake:
+            return f"read_parquet({_sql_str(self.lake[name] + '/**/*.parquet')}, hive_partitioning = true)"
+        return name
+
+    def register_arrow(self, table: pa.Table, prefix: str = "in") -> str:
+        """Make an Arrow table readable by :meth:`run_sql` until :meth:`drop_registered`."""
+        name = _tmp_name(prefix)
+        self.con.register(name, table)
+        self._registered.append(name)
+        return name
+
+    def run_sql(self, sql: str) -> pa.Table:
+        """Run a query rendered for DuckDB and fetch its result."""
+        self.queries += 1
+        return self.con.sql(sql).to_arrow_table()
+
+    def drop_registered(self) -> None:
+        for name in self._registered:
+            self.con.unregister(name)
+        self._registered.clear()
+
     def drop_staged(self) -> None:
         for item in reversed(self._staged):
             kind, name = item.split(" ", 1)
@@ -239,24 +307,20 @@ class SparkEngine:
         self.store_con = store_con
         self.backend: Any = ibis.pyspark.connect(session)
         self._staged: list[str] = []
+        self._registered: list[str] = []
+        self.queries = 0
+        self.lake: dict[str, str] = {}
 
     @classmethod
     def local(cls, store_con: duckdb.DuckDBPyConnection, cores: int = 2) -> "SparkEngine":
         """A Spark local-mode engine (``local[cores]``, UTC session time zone)."""
-        from pyspark.sql import SparkSession
+        return cls(spark_session(f"local[{cores}]", shuffle_partitions=max(2, cores)), store_con)
 
-        session = (
-            SparkSession.builder.master(f"local[{cores}]")
-            .appName("fusioncell")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", str(max(2, cores)))
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-            .getOrCreate()
-        )
-        session.sparkContext.setLogLevel("ERROR")
-        return cls(session, store_con)
+    @classmethod
+    def connect(cls, store_con: duckdb.DuckDBPyConnection, master: str) -> "SparkEngine":
+        """An engine on a Spark cluster: ``spark://HOST:PORT`` (standalone), ``yarn``,
+        ``k8s://…`` or ``local[N]`` (see docs/store.md)."""
+        return cls(spark_session(master), store_con)
 
     def table(self, name: str) -> ir.Table:
         if name.startswith("_fc_"):
@@ -321,10 +385,80 @@ class SparkEngine:
                key: Hashable | None = None) -> int:
         return _insert_arrow(store_con, table, self.to_arrow(expr))
 
+    # -- the query layer (fusioncell.store.plans) ---------------------------
+    def store_table(self, name: str) -> str:
+        """A temporary view holding a copy of the store table ``name`` (a case's tables are small),
+        or over the Parquet files :attr:`lake` maps it to (read by the executors, never the driver)."""
+        view = _tmp_name("st_" + name)
+        if name in self.lake:
+            self.session.read.parquet(self.lake[name]).createOrReplaceTempView(view)
+            self._registered.append(view)
+            return view
+        self._register(view, self.store_con.sql(f"SELECT * FROM {name}").to_arrow_table())
+        self._staged.remove(view)
+        self._registered.append(view)
+        return view
+
+    def register_arrow(self, table: pa.Table, prefix: str = "in") -> str:
+        name = _tmp_name(prefix)
+        self._register(name, table)
+        self._staged.remove(name)
+        self._registered.append(name)
+        return name
+
+    def run_sql(self, sql: str) -> pa.Table:
+        """Run a query rendered for Spark SQL and fetch its result as Arrow (UTC instants)."""
+        self.queries += 1
+        return _utc(self.session.sql(sql).toArrow())
+
+    def drop_registered(self) -> None:
+        for view in self._registered:
+            self.session.catalog.dropTempView(view)
+        self._registered.clear()
+
     def drop_staged(self) -> None:
         for view in self._staged:
             self.session.catalog.dropTempView(view)
         self._staged.clear()
+
+
+#: Executor memory asked of a cluster (env FUSIONCELL_SPARK_EXECUTOR_MEMORY).
+SPARK_EXECUTOR_MEMORY = "512m"
+
+
+def spark_session(master: str, shuffle_partitions: int = 4) -> "SparkSession":
+    """The process's Spark session on ``master`` (created once; UTC session time zone).
+
+    A cluster master gets small executors (``FUSIONCELL_SPARK_EXECUTOR_MEMORY``,
+    default 512m) and at most ``FUSIONCELL_SPARK_CORES`` cores (default 2);
+    on a real cluster set them, or pass ``spark.*`` settings through
+    ``PYSPARK_SUBMIT_ARGS`` as for any pyspark program.
+    """
+    from pyspark.sql import SparkSession
+
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("fusioncell")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+    )
+    if not master.startswith("local"):
+        builder = (builder
+                   .config("spark.executor.memory", os.environ.get("FUSIONCELL_SPARK_EXECUTOR_MEMORY",
+                                                                   SPARK_EXECUTOR_MEMORY))
+                   .config("spark.cores.max", os.environ.get("FUSIONCELL_SPARK_CORES", "2")))
+        # executors must reach the driver: on a cluster of this machine that is the loopback
+        driver_host = os.environ.get("FUSIONCELL_SPARK_DRIVER_HOST")
+        if driver_host is None and ("//127.0.0.1:" in master or "//localhost:" in master):
+            driver_host = "127.0.0.1"
+        if driver_host:
+            builder = builder.config("spark.driver.host", driver_host)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def _spark_schema(schema: pa.Schema) -> Any:
@@ -345,9 +479,28 @@ def _spark_schema(schema: pa.Schema) -> Any:
             return T.TimestampType()
         if pa.types.is_list(t) or pa.types.is_large_list(t):
             return T.ArrayType(conv(t.value_type))
+        if pa.types.is_struct(t):
+            return T.StructType([T.StructField(t.field(i).name, conv(t.field(i).type), True)
+                                 for i in range(t.num_fields)])
         return T.StringType()
 
     return T.StructType([T.StructField(f.name, conv(f.type), True) for f in schema])
+
+
+def _utc(table: pa.Table) -> pa.Table:
+    """A Spark result shaped as DuckDB gives it: timestamps as UTC instants
+    (``timestamp[us, tz=UTC]``) and every field nullable."""
+
+    def conv(t: pa.DataType) -> pa.DataType:
+        if pa.types.is_timestamp(t):
+            return pa.timestamp("us", tz="UTC")
+        if pa.types.is_list(t) or pa.types.is_large_list(t):
+            return pa.list_(pa.field("element", conv(t.value_type)))
+        if pa.types.is_struct(t):
+            return pa.struct([pa.field(t.field(i).name, conv(t.field(i).type)) for i in range(t.num_fields)])
+        return t
+
+    return table.cast(pa.schema([pa.field(f.name, conv(f.type)) for f in table.schema]))
 
 
 def _insert_arrow(store_con: duckdb.DuckDBPyConnection, table: str, arrow: pa.Table) -> int:

@@ -91,6 +91,9 @@ class CaseStore:
         self.con = con
         #: The case folder this store was ingested from, when known.
         self.folder = folder
+        #: Where relational steps run (``fusioncell --engine``); DuckDB by default.
+        self.engine_settings: Any = None
+        self._engine: Any = None
 
     @classmethod
     def open(cls, path: Path | str, *, read_only: bool = False, folder: Path | None = None) -> "CaseStore":
@@ -175,15 +178,28 @@ class CaseStore:
         return ibis.duckdb.from_connection(self.con)
 
     def engine(self) -> Any:
-        """The default engine over this store (:class:`fusioncell.store.engine.DuckDBEngine`).
+        """The engine of this store: DuckDB in this connection (default), or the Spark
+        engine that :attr:`engine_settings` names (``fusioncell --engine spark``).
 
         ``eng.table("comms")`` gives an Ibis table; ``eng.to_arrow(expr)`` runs
-        an expression in this store's connection; the same expression runs on
-        Spark with :class:`fusioncell.store.engine.SparkEngine`.
+        an expression; the same expression runs on DuckDB and on Spark
+        (:mod:`fusioncell.store.engine`); named plans run through
+        :func:`fusioncell.store.plans.run`.
         """
         from fusioncell.store.engine import DuckDBEngine
 
-        return DuckDBEngine(self.con)
+        if self.engine_settings is None or self.engine_settings.name == "duckdb":
+            return DuckDBEngine(self.con)
+        if self._engine is None:
+            self._engine = self.engine_settings.make(self.con)
+        return self._engine
+
+    def use_engine(self, settings: Any) -> "CaseStore":
+        """Run this store's relational steps on the engine ``settings`` names
+        (a :class:`fusioncell.store.engine.EngineSettings`, or None for DuckDB)."""
+        self.engine_settings = settings
+        self._engine = None
+        return self
 
     # -- derived results ---------------------------------------------------
     def new_run(self, stage: str, params: dict[str, Any] | None = None) -> str:
@@ -218,24 +234,28 @@ def _default_store_for(folder: Path) -> Path:
     return cache / f"{folder.name}-{key}{STORE_SUFFIX}"
 
 
-def open_case(case: Path | str, store: Path | str | None = None, *, quiet: bool = True) -> CaseStore:
+def open_case(case: Path | str, store: Path | str | None = None, *, quiet: bool = True,
+              engine: Any = None) -> CaseStore:
     """Open the case a CLI argument names, ingesting a folder if needed.
 
     ``case`` is a case folder (with ``case.toml``) or a store file. A folder
     is (re-)ingested into ``store`` or its cached store; ingest is idempotent
     per file (content hash), so an unchanged folder costs a hash check.
+    ``engine`` (:class:`fusioncell.store.engine.EngineSettings`) says where the
+    relational steps run, ingest included.
     """
     path = Path(case)
     if path.is_file() and path.suffix == STORE_SUFFIX:
-        return CaseStore.open(path)
+        return CaseStore.open(path).use_engine(engine)
     if path.is_dir():
         if not (path / "case.toml").is_file():
             raise UsageError(f"{path}: not a case folder (no case.toml) and not a case store")
         from fusioncell.ingest import ingest_case
 
         target = Path(store) if store else _default_store_for(path)
-        cs = CaseStore.open(target, folder=path)
-        ingest_case(path, cs, quiet=quiet)
+        cs = CaseStore.open(target, folder=path).use_engine(engine)
+        spark = engine is not None and engine.name != "duckdb"
+        ingest_case(path, cs, quiet=quiet, engine=cs.engine() if spark else None)
         return cs
     if not path.exists():
         raise NotFound(f"{path}: no such case folder or store")
