@@ -145,6 +145,12 @@ def test_built_assets_exist_and_name_no_outside_host_but_references() -> None:
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", css)
     html = (STATIC / "index.html").read_text(encoding="utf-8")
     assert not re.search(r"(src|href)=\"(https?:)?//", html)
+    # the libraries are split into chunks: no built file is too big to keep in git (2 MiB)
+    big = {f.name: f.stat().st_size for f in STATIC.iterdir() if f.stat().st_size > 2 * 1024 * 1024}
+    assert not big, big
+    # every chunk app.js imports is there
+    imports = set(re.findall(r'from"\./([^"]+)"', (STATIC / "app.js").read_text(encoding="utf-8")))
+    assert imports and imports <= {p.name for p in STATIC.iterdir()}, imports
 
 
 def test_the_page_is_served_at_root_without_login(client) -> None:

@@ -1,0 +1,1 @@
+import{a as e}from"./chunk-FHHYFLQY.js";export{e as default};

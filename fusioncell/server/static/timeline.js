@@ -1,0 +1,1 @@
+import{a as o,b as r,c as e,d as f,e as m,f as p,g as t,h as x,i as a,j as b,k as c}from"./chunk-MGEBSKKY.js";export{p as DOMutil,f as DataSet,m as DataView,a as Graph2d,t as Hammer,e as Queue,b as Timeline,o as keycharm,x as moment,c as timeline,r as util};
