@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from fusioncell.infer.nights import stayed_the_night, superseded
+from fusioncell.infer.nights import latest_night, stayed_the_night, superseded
 
 TZ = timezone(timedelta(hours=-6))
 HOME = (20.680, -103.360)
@@ -98,3 +98,47 @@ def test_superseded_weighs_each_night_once_by_how_surely_the_phone_is_hers() -> 
 
 def test_a_place_never_visited_at_night_has_nothing_to_supersede() -> None:
     assert superseded(np.zeros((1, 3)), np.array([1, 2, 3]), np.ones(3)).tolist() == [0.0]
+
+
+def test_latest_night_is_where_she_slept_last_not_where_she_slept_most() -> None:
+    # place A on nights 1..5, place B only on night 6: B holds her latest night, A none of it
+    nk = np.array([1, 2, 3, 4, 5, 6])
+    K = np.array([[1, 1, 1, 1, 1, 0], [0, 0, 0, 0, 0, 1]], dtype=float)
+    assert latest_night(K, nk, np.ones(6)).tolist() == [0.0, 1.0]
+
+
+def test_latest_night_takes_the_best_fix_of_that_night_weighted_by_whose_phone() -> None:
+    # night 2 has two fixes: one 0.4 at A on a phone surely hers, one 0.9 at B on a phone hers with p 0.5
+    nk = np.array([1, 2, 2])
+    K = np.array([[1.0, 0.4, 0.0], [0.0, 0.0, 0.9]])
+    out = latest_night(K, nk, np.array([1.0, 1.0, 0.5]))
+    assert np.allclose(out, [0.4, 0.45])
+    assert latest_night(np.zeros((2, 0)), np.zeros(0, dtype=np.int64), np.zeros(0)).tolist() == [0.0, 0.0]
+
+
+def _every_20_min(who: str, day: int, h0: float, h1: float, place: tuple[float, float]) -> list:
+    return [(who, day, h0 + k / 3.0, place) for k in range(int((h1 - h0) * 3) + 1)]
+
+
+def test_a_densely_tracked_phone_silent_through_the_small_hours_went_dark_and_slept_nowhere_known() -> None:
+    # fixes every 20 minutes all day; at 22:00 she is at the road junction, then nothing until 06:40
+    # back at the junction: she switched off on the way to somewhere (the compound is not the junction)
+    rows = _every_20_min("p", 0, 12.0, 22.0, EVENING) + _every_20_min("p", 1, 6.67, 12.0, EVENING)
+    f = _fixes(rows)
+    out = stayed_the_night(**f)
+    evening_rows = [i for i, r in enumerate(rows) if r[1] == 0 and r[2] >= 21.0]
+    assert evening_rows and not out[evening_rows].any()
+
+
+def test_a_densely_tracked_phone_reporting_through_the_small_hours_slept_there() -> None:
+    rows = _every_20_min("p", 0, 12.0, 23.99, EVENING) + _every_20_min("p", 1, 0.0, 12.0, EVENING)
+    f = _fixes(rows)
+    out = stayed_the_night(**f)
+    evening_rows = [i for i, r in enumerate(rows) if r[1] == 0 and r[2] >= 21.0]
+    assert out[evening_rows].all()
+
+
+def test_a_sparse_phone_keeps_the_benefit_of_the_doubt_across_a_quiet_night() -> None:
+    # a handful of fixes a day: a quiet night is what such a phone does, not a sign of going dark
+    rows = [("p", 0, 9.0, EVENING), ("p", 0, 15.0, EVENING), ("p", 0, 22.0, EVENING), ("p", 1, 7.0, EVENING)]
+    assert stayed_the_night(**_fixes(rows)).tolist()[2] is True

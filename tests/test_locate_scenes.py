@@ -285,3 +285,29 @@ def test_after_a_late_move_her_newest_nights_lead(tmp_path: Path) -> None:
     assert _p_near(r, COMPOUND) < 0.5
     olds = [h for h in r["hypotheses"] if _dist(h, COMPOUND) <= 500]
     assert olds and any(e["kind"] == "superseded" for e in olds[0]["evidence"])
+
+
+JUNCTION = (20.375, -103.590)  # ~3 km NE of the compound, on the road in from town
+
+
+def test_a_phone_switched_off_at_the_same_junction_each_visit_does_not_make_the_junction_his_house(
+        tmp_path: Path) -> None:
+    """Her phone reports every 20 minutes. On the first visit she leaves it on and is located at the
+    compound all night. On every later visit she switches it off at a road junction 3 km short of the
+    compound at 21:40 and on again there at 06:40: seven nights with nothing between. The junction is
+    where the phone went dark, not where she slept; the only located night is at the compound."""
+    first, later = NIGHTS[0], NIGHTS[1:]
+
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        if (d == first and h >= 20.0) or (d - 1 == first and h < 8.0):
+            return COMPOUND
+        if any((d == n and h >= 20.0) or (d - 1 == n and h < 8.0) for n in later):
+            return JUNCTION if (h < 21.7 and h >= 20.0) or (6.6 <= h < 8.0) else None
+        return HOME_P
+
+    c = _base(compound_covered=True)
+    _partner_path(c, where)
+    r = _run(c, tmp_path)
+    kinds = {e["kind"] for h in r["hypotheses"] if _dist(h, JUNCTION) <= 500 for e in h["evidence"]}
+    assert "nights_partner" not in kinds, kinds
+    assert _dist(r["hypotheses"][0], COMPOUND) <= 300, [(_dist(h, COMPOUND), h["probability"]) for h in r["hypotheses"][:3]]

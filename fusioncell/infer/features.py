@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from fusioncell.infer.circle import Circle
 from fusioncell.infer.evidence import Claims, Positions, Sightings
-from fusioncell.infer.nights import superseded
+from fusioncell.infer.nights import latest_night, superseded
 from fusioncell.spacetime.coverage import Coverage
 from fusioncell.spacetime.geo import haversine_m
 
@@ -45,6 +45,7 @@ FEATURES: dict[str, str] = {
     "remote": "isolated place: at most two cell sites within 3 km",
     "staleness": "days since the latest night-time evidence here, beyond a week (log)",
     "superseded": "his partner's away nights at other places since her latest night here (log): he may have moved",
+    "latest": "his partner's most recent away night was here (0-1): the freshest trace of where he is now",
     "vague": "how vague the place is: log of its radius over 300 m (a point guessed inside a wide area is rarely the spot)",
 }
 NONNEG = {n: n not in ("home_of_member", "remote", "staleness", "superseded", "vague") for n in FEATURES}
@@ -357,6 +358,9 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
     # her away nights elsewhere since her latest night here (a late move)
     ps = pos.fine & pos.night & (pw > 0.05) & (rel > 0) & _away_mask(ctx)
     acc.put("superseded", np.log1p(superseded(K[:, ps], pos.night_key[ps], pw[ps])))
+    latest = latest_night(K[:, ps], pos.night_key[ps], pw[ps])
+    acc.put("latest", latest)
+    _cite_latest(acc, latest, K, np.flatnonzero(ps), pos)
     # convergence: distinct members located here by handset fixes (in town everyone shares cells)
     pres = (K > 0.5) & (pos.fine & (rel > 0))[None, :]
     inv = np.unique(idents, return_inverse=True)[1].ravel()
@@ -365,6 +369,18 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
     for ci in range(m):  # candidates, not records
         members_here[ci] = np.count_nonzero(np.bincount(inv[pres[ci]], minlength=n_id))
     acc.put("convergence", np.log1p(np.maximum(members_here - 1, 0)))
+
+
+def _cite_latest(acc: _Acc, latest: FloatArray, K: FloatArray, ps: npt.NDArray[np.int64], pos: Positions) -> None:
+    """Name the phone and the fixes of her latest away night at the candidates it supports."""
+    if ps.size == 0:
+        return
+    last = ps[pos.night_key[ps] == pos.night_key[ps].max()]
+    for ci in np.flatnonzero(latest > 0.05):  # candidates, not records
+        ev = last[K[ci, last] > 0.3]
+        if ev.size:
+            acc.cite(int(ci), "latest", (1.0, str(pos.identifier[ev[0]]), [str(e) for e in pos.event_id[ev][:5]],
+                                         sorted({str(s) for s in pos.source_id[ev]})))
 
 
 def _cite_presence(acc: _Acc, fname: str, contrib: FloatArray, Kg: FloatArray, K: FloatArray,

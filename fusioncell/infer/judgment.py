@@ -9,7 +9,9 @@ Two rules sit between the fitted model and the answer:
   support (lieutenants, couriers, relatives — people with reasons of their
   own to be there) is held below 0.75; and a place his partner has not
   slept at since she spent two or more away nights elsewhere is held below
-  0.6 (he may have moved). The probability taken away goes to
+  0.6 (he may have moved); and every place dated by her nights is
+  discounted by the chance he has moved since her latest night there
+  (``exp(-days / TAU_MOVE_DAYS)``, one move a month assumed). The probability taken away goes to
   "elsewhere" (we cannot say where), never to another place. The evidence
   chain says what would lift the cap.
 * **Read areas, not points.** Hypotheses whose centres lie within
@@ -44,6 +46,11 @@ CAP_SUPERSEDED, SUPERSEDED_NIGHTS = 0.6, 1.5
 #: The most a place may get when his partner is overdue there: no night here for ``OVERDUE_FACTOR`` times
 #: her usual interval between nights here (and at least ``OVERDUE_MIN_DAYS``), counted over ≥ 3 nights.
 CAP_OVERDUE, OVERDUE_FACTOR, OVERDUE_MIN_DAYS = 0.7, 2.0, 3.0
+#: A man in hiding changes house about once a month (tradecraft, not fitted): the evidence says where he was at
+#: her latest night here; the chance he is still there ``d`` days later is ``exp(-d / TAU_MOVE_DAYS)``.
+TAU_MOVE_DAYS = 30.0
+#: A discount smaller than this is not worth a sentence.
+MOVE_NOTE_MIN = 0.03
 #: Evidence items weaker than this (nats) do not count as support.
 SUPPORT_MIN_WEIGHT = 0.3
 
@@ -69,6 +76,7 @@ class Cap:
     ceiling: float
     reason: str | None
     would_change: tuple[str, ...] = ()
+    still_there: float = 1.0  # chance he has not moved since the latest night here (multiplies p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,13 +128,30 @@ def cap_for(s: Support) -> Cap:
         reason = (f"held below {CAP_SUPERSEDED:.2f}: since her latest night here his partner has spent "
                   f"{s.superseded_nights:.0f} nights away elsewhere; he may have moved")
         hints.insert(0, "his partner (or he) seen here again at night")
-    return Cap(ceiling, reason, tuple(hints))
+    still = still_there(s)
+    if reason is None and 1.0 - still >= MOVE_NOTE_MIN:
+        reason = (f"discounted by {100 * (1 - still):.0f}%: his partner's latest night here was "
+                  f"{s.days_since_last:.1f} days before the end of the data, and he may have moved since")
+        hints.insert(0, "a recent night of his partner here, or a sighting of him")
+    return Cap(ceiling, reason, tuple(hints), still)
+
+
+def still_there(s: Support) -> float:
+    """Chance he has not moved since her latest night here (1 when a sighting or no night dates the place).
+
+    >>> round(still_there(Support(frozenset(), False, True, True, nights_here=4, days_since_last=3.0)), 3)
+    0.905
+    """
+    if s.sighted_him or s.nights_here < 1 or not np.isfinite(s.days_since_last):
+        return 1.0
+    return float(np.exp(-max(s.days_since_last, 0.0) / TAU_MOVE_DAYS))
 
 
 def apply_caps(p: FloatArray, elsewhere: float, caps: list[Cap]) -> CappedProbabilities:
-    """Clip each place at its ceiling; what is clipped goes to *elsewhere*."""
+    """Discount each place by the chance he has moved since, clip it at its ceiling; what is taken goes to *elsewhere*."""
     ceil = np.array([c.ceiling for c in caps], dtype=float) if caps else np.ones_like(p)
-    q = np.minimum(p, ceil)
+    still = np.array([c.still_there for c in caps], dtype=float) if caps else np.ones_like(p)
+    q = np.minimum(p * still, ceil)
     return CappedProbabilities(q, float(elsewhere + (p - q).sum()), caps)
 
 

@@ -62,7 +62,7 @@ DEFAULT_BETA = {
     "nights_partner": 1.5, "nights_partner_coarse": 0.6, "nights_others": 0.3, "days_fine": 0.4,
     "days_coarse": 0.2, "convergence": 0.5, "dark": 0.5, "silent_nights": 0.5, "silent_reach": 0.1, "sighting_him": 1.5,
     "sighting_vehicle": 0.6, "claims": 0.5, "isolated_nights": 0.5, "lead_margin": 0.5, "home_of_member": -2.0,
-    "remote": 0.2, "staleness": -0.3, "superseded": -0.5, "vague": -0.5,
+    "remote": 0.2, "staleness": -0.3, "superseded": -0.5, "latest": 0.5, "vague": -0.5,
 }
 
 EVIDENCE_SUMMARY = {
@@ -77,6 +77,7 @@ EVIDENCE_SUMMARY = {
     "sighting_him": "sighted here",
     "sighting_vehicle": "sighted here",
     "claims": "informant claim places him here",
+    "latest": "her most recent night away from home was spent here",
 }
 
 
@@ -180,8 +181,8 @@ def analyse(store: CaseStore, target: str | None = None) -> Analysis:
 
 #: Features that come from circle members' movements (their phones).
 PRESENCE_FEATURES = ("nights_partner", "nights_partner_coarse", "nights_others", "days_fine", "days_coarse",
-                     "dark", "silent_nights", "silent_reach")
-PARTNER_FEATURES = ("nights_partner", "nights_partner_coarse", "silent_nights")
+                     "dark", "silent_nights", "silent_reach", "latest")
+PARTNER_FEATURES = ("nights_partner", "nights_partner_coarse", "silent_nights", "latest")
 
 
 def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:

@@ -10,7 +10,11 @@ local — as far as the fixes show: the fix is inside the core, or the first
 fix at or after 01:00 (for an evening fix), or the last fix at or before
 04:00 (for an early-morning fix), lies at the same place. A fix that no
 later or earlier fix contradicts (the end of the data) keeps the benefit of
-the doubt. Fixes that fail the test are evening or early-morning *visits*:
+the doubt — unless the handset is tracked densely (a fix at least hourly as a
+rule) and is silent through the whole core: such a phone went dark (switched
+off en route, or out of coverage), and where it was last seen is where it
+went dark, not where she slept; the silence is read by the silent-night
+features instead. Fixes that fail the test are evening or early-morning *visits*:
 they stay in the data as day-time presence. Only handset fixes are tested;
 call records are too sparse at night to say where someone slept.
 
@@ -36,6 +40,33 @@ FloatArray = npt.NDArray[np.float64]
 CORE_FROM_H, CORE_TO_H = 1, 4
 #: Two fixes this close (or within twice their combined accuracy) are one place.
 SAME_PLACE_M = 1000.0
+#: A handset tracked at least this often (median seconds between fixes) is expected to report through the night:
+#: silence through the whole core of a night is then a dark night, not a night at the last place seen.
+DENSE_CADENCE_S = 3600.0
+
+
+def median_gap_s(ids: npt.NDArray[np.int64], ts: npt.NDArray[np.int64]) -> FloatArray:
+    """Per identifier code (``ids`` sorted, then ``ts``): the median seconds between its consecutive rows.
+
+    >>> import numpy as np
+    >>> median_gap_s(np.array([0, 0, 0, 1, 1]), np.array([0, 10, 40, 5, 105])).tolist()
+    [20.0, 100.0]
+    """
+    n_id = int(ids.max()) + 1 if ids.size else 0
+    out = np.full(n_id, np.inf)
+    same = ids[1:] == ids[:-1]
+    gap, gid = np.diff(ts)[same].astype(np.float64), ids[1:][same]
+    if gap.size == 0:
+        return out
+    order = np.lexsort((gap, gid))
+    gap, gid = gap[order], gid[order]
+    counts = np.bincount(gid, minlength=n_id)
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    has = counts > 0
+    lo = gap[starts[has] + (counts[has] - 1) // 2]
+    hi = gap[starts[has] + counts[has] // 2]
+    out[has] = (lo + hi) / 2.0
+    return out
 
 
 def stayed_the_night(identifier: npt.NDArray[np.object_], t: npt.NDArray[np.datetime64], lat: FloatArray,
@@ -73,8 +104,12 @@ def stayed_the_night(identifier: npt.NDArray[np.object_], t: npt.NDArray[np.date
     valid &= ids[refc] == ids
     d = haversine_m(lat[sel], lon[sel], lat[sel][refc], lon[sel][refc])
     tol = np.maximum(SAME_PLACE_M, 2.0 * np.hypot(acc_m[sel], acc_m[sel][refc]))
+    # a phone that reports every few minutes and says nothing through the whole core went dark:
+    # where it was at 22:00 is where it was switched off (or left coverage), not where she slept
+    dense = median_gap_s(ids, ts)[ids] <= DENSE_CADENCE_S
+    silent_core = np.where(evening, ts[refc] > core_to, np.where(morning, ts[refc] < core_from, False))
     # no fix to test against (the end of the data, or nothing before): benefit of the doubt
-    keep = ~(evening | morning) | ~valid | (d <= tol)
+    keep = ~(evening | morning) | ~valid | ((d <= tol) & ~(dense & silent_core))
     out[sel] = is_night & keep
     assert out.shape[0] == n
     return out
@@ -110,3 +145,23 @@ def superseded(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArr
     after = np.arange(nights.size)[None, :] > last_here[:, None]
     away = (here < elsewhere_threshold) & after & (last_here >= 0)[:, None]
     return (away * w[None, :]).sum(axis=1)
+
+
+def latest_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray) -> FloatArray:
+    """Per candidate: presence at his partner's most recent away night (0–1, times how surely it is her phone).
+
+    Where she slept last is the freshest trace of where he is *now*: after a
+    move the new compound has one or two nights against many at the old one,
+    and this is the evidence that says so. ``K``, ``night_key`` and
+    ``weight`` are as in :func:`superseded`.
+
+    >>> import numpy as np
+    >>> K = np.array([[1.0, 0.0, 0.2], [0.0, 1.0, 0.9]])  # nights 1, 2, 2
+    >>> latest_night(K, np.array([1, 2, 2]), np.array([1.0, 0.5, 1.0])).tolist()
+    [0.2, 0.9]
+    """
+    m = K.shape[0]
+    if K.shape[1] == 0 or m == 0:
+        return np.zeros(m)
+    last = night_key == night_key.max()
+    return np.max(K[:, last] * np.clip(weight[last], 0.0, 1.0)[None, :], axis=1)
