@@ -101,7 +101,10 @@ def _lieutenants_at_the_decoy(c: CaseFolder) -> None:
 def _run(c: CaseFolder, tmp_path: Path) -> dict:  # type: ignore[type-arg]
     folder = c.write(tmp_path / "case")
     with open_case(folder) as cs:
-        return locate(cs, top=10)
+        r = locate(cs, top=10)
+    # every evidence item names whose observation it rests on (never an empty label before the colon)
+    assert not [e["summary"] for h in r["hypotheses"] for e in h["evidence"] if e["summary"][:1] in (":", ",")]
+    return r
 
 
 def _p_near(result: dict, place: tuple[float, float], r_m: float = 500.0) -> float:  # type: ignore[type-arg]

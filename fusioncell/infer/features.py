@@ -497,8 +497,10 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
         if fname == "silent_nights":
             _silent_windows(acc, mask, pos, b, a, ctx)
         for ci in np.flatnonzero(score > 0.05):
-            ev = np.concatenate([b[mask[ci] > 0.5], a[mask[ci] > 0.5]])
-            acc.cite(int(ci), fname, (float(score[ci]), ", ".join(sorted({str(i) for i in ids[sel][mask[ci] > 0.5]})),
+            # the nights that explain it most (a place half out of coverage still names its phone)
+            on = mask[ci] > (0.5 if (mask[ci] > 0.5).any() else 0.0)
+            ev = np.concatenate([b[on], a[on]])
+            acc.cite(int(ci), fname, (float(score[ci]), ", ".join(sorted({str(i) for i in ids[sel][on]})),
                                       [str(e) for e in pos.event_id[ev][:6]], sorted({str(s) for s in pos.source_id[ev]})))
 
 
