@@ -68,6 +68,32 @@ def baseline_overnight(cs: CaseStore) -> tuple[float, float] | None:
     return (float(rows[1]), float(rows[2])) if rows else None
 
 
+def baseline_partner_nights(cs: CaseStore, phone: str, latest: bool = False) -> tuple[float, float] | None:
+    """A plain analyst's answer with the partner tracked: the ~300 m cell, 1.5 km or more from the cell she
+    sleeps in most (her home), where her phone spent the most small hours (01:00-04:00) — or, ``latest``,
+    where it spent the most recent ones."""
+    tz = cs.case().timezone
+    rows = cs.con.execute(
+        f"""
+        WITH n AS (
+          SELECT round(lat / 0.0027) AS gx, round(lon / 0.0029) AS gy, lat, lon,
+                 CAST((observed AT TIME ZONE '{tz}') - INTERVAL 12 HOUR AS DATE) AS night
+          FROM locations
+          WHERE identifier = ? AND hour(observed AT TIME ZONE '{tz}') >= 1 AND hour(observed AT TIME ZONE '{tz}') < 4
+        )
+        SELECT count(DISTINCT night) AS k, max(night) AS last, avg(lat), avg(lon) FROM n GROUP BY gx, gy
+        ORDER BY k DESC, last DESC, 3, 4
+        """, [phone]).fetchall()
+    if not rows:
+        return None
+    home = rows[0]
+    rest = [r for r in rows if float(haversine_m(r[2], r[3], home[2], home[3])) > 1500.0]
+    if not rest:
+        return None
+    best = max(rest, key=(lambda r: (r[1], r[0])) if latest else (lambda r: (r[0], r[1])))
+    return float(best[2]), float(best[3])
+
+
 def baseline_best_claim(cs: CaseStore) -> tuple[float, float] | None:
     targets = cs.case().targets
     rows = cs.con.execute(

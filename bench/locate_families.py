@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _cases import case_for, parse_seeds, partner_case, seed_case  # noqa: E402
-from accuracy import HIT_M, _err, baseline_best_claim, baseline_overnight, ece  # noqa: E402
+from _cases import case_for, parse_seeds, partner_case, partner_phone, seed_case  # noqa: E402
+from accuracy import HIT_M, _err, baseline_best_claim, baseline_overnight, baseline_partner_nights, ece  # noqa: E402
 
 from fusioncell.infer.locate import load_model, locate  # noqa: E402
 from fusioncell.infer.plan import plan  # noqa: E402
@@ -64,6 +64,10 @@ def evaluate(job: tuple[str, int, str, int]) -> dict[str, Any]:
     store, truth = partner_case(seed, diff, family)
     with CaseStore.open(store) as cs:
         r = locate(cs, top=5, model=load_model(MODEL))
+        phone = partner_phone(truth)
+        for name, latest in (("plain_most", False), ("plain_latest", True)):
+            b = baseline_partner_nights(cs, phone, latest) if phone else None
+            out[name] = bool(b and _err(b[0], b[1], truth) <= HIT_M)
     hyps = r["hypotheses"]
     errs = [_err(h["lat"], h["lon"], truth) for h in hyps]
     out["partner"] = {"top1": bool(errs and errs[0] <= HIT_M), "hit3": bool(any(e <= HIT_M for e in errs[:3])),
@@ -84,8 +88,9 @@ def evaluate(job: tuple[str, int, str, int]) -> dict[str, Any]:
 def table(res: list[dict[str, Any]], title: str) -> list[str]:
     lines = [f"**{title}**", "",
              "| family | difficulty | n | top-1 | hit@3 | Brier | ECE | confident errors p≥0.8 | p≥0.9 | "
-             "loop solved ≤1 / ≤2 / ≤3 rounds | baselines (overnight / best claim) | blind spot holds him |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "loop solved ≤1 / ≤2 / ≤3 rounds | baselines (overnight / best claim) | plain solver, partner tracked "
+             "(most / latest nights) | blind spot holds him |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     keys = sorted({(r["family"], r["difficulty"]) for r in res})
     for fam, d in keys:
         rs = [r for r in res if r["family"] == fam and r["difficulty"] == d]
@@ -99,6 +104,8 @@ def table(res: list[dict[str, Any]], title: str) -> list[str]:
         lines.append(f"| {fam} | {d} | {len(rs)} | {np.mean([r['partner']['top1'] for r in rs]):.2f} | "
                      f"{np.mean([r['partner']['hit3'] for r in rs]):.2f} | {brier:.3f} | {e:.3f} | **{ce8}** | **{ce9}** | "
                      f"{solved} | {np.mean([r['overnight'] for r in rs]):.2f} / {np.mean([r['best_claim'] for r in rs]):.2f} | "
+                     f"{np.mean([r.get('plain_most', False) for r in rs]):.2f} / "
+                     f"{np.mean([r.get('plain_latest', False) for r in rs]):.2f} | "
                      f"{sum(x for r in rs for x in r['partner'].get('blind', []))} of "
                      f"{sum(len(r['partner'].get('blind', [])) for r in rs)} |")
     pairs = [pp for r in res for pp in r["partner"]["calib"]]
