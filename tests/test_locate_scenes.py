@@ -104,6 +104,10 @@ def _run(c: CaseFolder, tmp_path: Path) -> dict:  # type: ignore[type-arg]
         r = locate(cs, top=10)
     # every evidence item names whose observation it rests on (never an empty label before the colon)
     assert not [e["summary"] for h in r["hypotheses"] for e in h["evidence"] if e["summary"][:1] in (":", ",")]
+    # the vicinity of an area holds at least the area and every listed place within 2 km of its centre
+    for a in r["areas"]:
+        near = sum(h["probability"] for h in r["hypotheses"] if float(haversine_m(h["lat"], h["lon"], a["lat"], a["lon"])) <= 2000)
+        assert a["vicinity_probability"] >= max(a["probability"], near) - 2e-3
     return r
 
 

@@ -55,6 +55,8 @@ from fusioncell.store import CaseStore
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "locate_model.json"
+#: Places this close to an area's centre are summed as its vicinity (one imagery pass covers them).
+VICINITY_M = 2000.0
 RELEVANCE_FLOOR = 0.3  # a tracked lead with no reported link
 
 #: Used until a model has been fitted (bench/fit_locate.py writes locate_model.json).
@@ -367,7 +369,9 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
     result["areas"] = [
         {"rank": k, "lat": round(a.lat, 5), "lon": round(a.lon, 5), "radius_m": int(round(a.radius_m)),
          "probability": round(a.probability, 3), "places": len(a.members),
-         "hypotheses": sorted(rank_of[j] for j in a.members if j in rank_of)}
+         "hypotheses": sorted(rank_of[j] for j in a.members if j in rank_of),
+         # every place within VICINITY_M of the area's centre: what an imagery pass over it would test
+         "vicinity_probability": round(float(p[haversine_m(a.lat, a.lon, cs.lat, cs.lon) <= VICINITY_M].sum()), 3)}
         for k, a in enumerate(areas([(float(cs.lat[j]), float(cs.lon[j]), float(cs.radius_m[j]), float(p[j]))
                                      for j in range(cs.lat.size)])[:top], start=1)
     ]
@@ -397,9 +401,12 @@ def render_text(result: dict[str, Any]) -> str:
         lines.append("Key judgments (areas):")
         for a in areas_[:3]:
             places = f"{a['places']} places" if a["places"] > 1 else "1 place"
+            near = a.get("vicinity_probability", a["probability"])
             lines.append(f"  {a['rank']}. {a['lat']:.5f}, {a['lon']:.5f} within {a['radius_m']} m — "
                          f"{estimative(a['probability'])} ({100 * a['probability']:.0f}%), {places}"
-                         + (f" (hypotheses {', '.join(str(k) for k in a['hypotheses'])})" if a["hypotheses"] else ""))
+                         + (f" (hypotheses {', '.join(str(k) for k in a['hypotheses'])})" if a["hypotheses"] else "")
+                         + (f"; {100 * near:.0f}% within {VICINITY_M / 1000:.0f} km of it"
+                            if near >= a["probability"] + 0.1 else ""))
         lines.append("Places:")
     for h in result["hypotheses"]:
         lines.append(
