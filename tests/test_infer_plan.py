@@ -77,3 +77,29 @@ def test_habit_mass_is_capped_so_a_track_can_always_surprise() -> None:
     b = habit_baseline(np.array([20.60]), np.array([-103.30]), np.full(5, 20.60), np.full(5, -103.30),
                        np.full(5, 100.0))
     assert b[0] == pytest.approx(0.8) and b[1] == pytest.approx(0.2)
+
+
+def test_an_alias_only_partner_is_valued_as_her_not_as_one_of_five_phones() -> None:
+    """Five candidate phones for his partner (0.20, 0.17, 0.14, 0.04, 0.04: 59% that one is hers) against a
+    lieutenant worth 0.34 bits. Tracking her is worth 1.5 bits were her phone known; the likeliest candidate
+    is worth 0.59 x 1.5 = 0.885 bits (confirm, then track), and goes first; the others keep their own value."""
+    import numpy as np
+
+    from fusioncell.infer.plan import _value_the_person
+
+    recs = [{"identifier": "+lt", "expected_gain": 0.34, "why": "associate"},
+            {"identifier": "+a", "expected_gain": 0.30, "why": "partner?"},
+            {"identifier": "+b", "expected_gain": 0.26, "why": "partner?"}]
+    ident = [{"person": "alias:La Güera", "role": "partner", "candidates": [
+        {"identifier": i, "p": p, "tracked": False}
+        for i, p in (("+a", 0.20), ("+b", 0.17), ("+c", 0.14), ("+d", 0.04), ("+e", 0.04))]}]
+    _value_the_person(recs, ident, np.array([0.5, 0.5]), lambda i: 1.5)
+    by = {r["identifier"]: r for r in recs}
+    assert abs(by["+a"]["expected_gain"] - 0.885) < 1e-9
+    assert "confirm it first" in by["+a"]["why"]
+    assert by["+b"]["expected_gain"] == 0.26 and by["+lt"]["expected_gain"] == 0.34
+    # a candidate already tracked is not the one to confirm: the next one is
+    ident[0]["candidates"][0]["tracked"] = True
+    recs2 = [{"identifier": "+b", "expected_gain": 0.26, "why": "partner?"}]
+    _value_the_person(recs2, ident, np.array([0.5, 0.5]), lambda i: 1.0)
+    assert abs(recs2[0]["expected_gain"] - 0.39) < 1e-9  # (0.17 + 0.14 + 0.04 + 0.04) x 1.0

@@ -225,6 +225,8 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
         why.append("not yet tracked")
         recs.append({"identifier": ident, "person": member.person, "expected_gain": round(gain, 3),
                      "why": "; ".join(why), "role": member.role})
+    _value_the_person(recs, people_to_identify(circle, tracked), prior, lambda ident: _track_gain(
+        ident, {"partner": 1.0}, activity, remote, idents, pos, cs, n, prior))
     recs.sort(key=lambda r: (-r["expected_gain"], r["identifier"]))
     out = []
     for rank, r in enumerate(recs[:budget], start=1):
@@ -232,6 +234,39 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
     return {"case": info.case_id, "target": tgt, "uncertainty_bits": round(_entropy(prior), 3),
             "recommendations": out, "identify": people_to_identify(circle, tracked),
             "imagery": imagery_tasks(an)}
+
+
+def _track_gain(ident: str, roles: dict[str, float], activity: dict[str, float], remote: dict[str, float],
+                idents: npt.NDArray[np.str_], pos: Any, cs: Any, n: int, prior: FloatArray) -> float:
+    """Expected gain of tracking ``ident`` were its owner known to stand in ``roles``."""
+    q = lead_probability(roles, float(activity.get(ident, 0.0)), 2.0 * float(remote.get(ident, 0.1)))
+    sel = (idents == ident) & pos.night if len(pos) else np.zeros(0, dtype=bool)
+    baseline = habit_baseline(cs.lat, cs.lon, pos.lat[sel], pos.lon[sel], pos.acc_m[sel]) if len(pos) \
+        else np.append(np.zeros(n), 1.0)
+    return expected_information_gain(prior, q, baseline)
+
+
+def _value_the_person(recs: list[dict[str, Any]], to_identify: list[dict[str, Any]], prior: FloatArray,
+                      gain_if_hers: Any) -> None:
+    """His partner known by alias only: value her most likely phone as *her*, times the chance her phone is
+    among the candidates at all — confirming a candidate (a subscriber check, a short intercept) is cheap
+    beside tracking, and a wrong one is ruled out by the next round. Without this, five candidates at
+    p 0.2 each are each worth less than a lieutenant named in a weak report, and ``plan`` never tracks her
+    (issue #12, failure 6)."""
+    by_ident = {r["identifier"]: r for r in recs}
+    for person in to_identify:
+        cands = [c for c in person["candidates"] if not c["tracked"] and c["identifier"] in by_ident]
+        if not cands:
+            continue
+        top = cands[0]
+        found = min(1.0, sum(c["p"] for c in person["candidates"] if not c["tracked"]))
+        value = found * gain_if_hers(top["identifier"])
+        r = by_ident[top["identifier"]]
+        if value > r["expected_gain"]:
+            r["expected_gain"] = round(value, 3)
+            r["why"] = (f"the likeliest phone of {person['person']} (his partner, known by alias only): p={top['p']:.2f} "
+                        f"hers, {100 * found:.0f}% that one of the {len(person['candidates'])} candidates is; confirm it "
+                        f"first (subscriber check or a short intercept), then track it — valued as tracking her; " + r["why"])
 
 
 def imagery_tasks(an: Analysis) -> list[dict[str, Any]]:
