@@ -41,6 +41,8 @@ class CaseFolder:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {k: [] for k in COLUMNS})
     reports: list[dict[str, Any]] = field(default_factory=list)
     entities: list[dict[str, Any]] = field(default_factory=list)
+    #: extra FtM properties of the target entity (e.g. ``{"phone": [...]}``: a phone attributed to him)
+    target_props: dict[str, list[str]] = field(default_factory=dict)
     _n: int = 0
     #: rows of each file already written (by ``write`` or ``deliver``): the next delivery starts after them
     _written: dict[str, int] = field(default_factory=dict)
@@ -102,7 +104,8 @@ class CaseFolder:
                 w = csv.DictWriter(fh, fieldnames=cols)
                 w.writeheader()
                 w.writerows(rows)
-        ents = [{"id": self.target, "schema": "Person", "properties": {"name": ["Target"]}}] + self.entities
+        ents = [{"id": self.target, "schema": "Person", "properties": {"name": ["Target"], **self.target_props}}]
+        ents += self.entities
         (folder / "entities.jsonl").write_text("".join(json.dumps(e) + "\n" for e in ents), encoding="utf-8")
         if self.reports:
             (folder / "reports.jsonl").write_text("".join(json.dumps(r) + "\n" for r in self.reports), encoding="utf-8")

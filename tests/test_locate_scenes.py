@@ -318,3 +318,19 @@ def test_a_phone_switched_off_at_the_same_junction_each_visit_does_not_make_the_
     kinds = {e["kind"] for h in r["hypotheses"] if _dist(h, JUNCTION) <= 500 for e in h["evidence"]}
     assert "nights_partner" not in kinds, kinds
     assert _dist(r["hypotheses"][0], COMPOUND) <= 300, [(_dist(h, COMPOUND), h["probability"]) for h in r["hypotheses"][:3]]
+
+
+def test_his_own_tracked_phone_sleeping_at_the_compound_puts_him_there(tmp_path: Path) -> None:
+    """A phone attributed to him (an old number an informant gave) is tracked: it spends every night at the
+    compound and days on the road. His partner's phone is not known. Where his own phone sleeps is where
+    he sleeps, not a 'home' to explain away: the compound must lead."""
+    mine = "+523319998877"
+    c = _base(compound_covered=True)
+    c.target_props = {"phone": [mine]}
+    for d in range(DAYS):
+        for h in np.arange(0.0, 24.0, 0.5):
+            lat, lon = COMPOUND if (h >= 19.0 or h < 9.0) else RANCH
+            c.fix(mine, at(d, float(h)), lat + 0.0006 * np.sin(3 * h + d), lon + 0.0006 * np.cos(2 * h + d), 150.0)
+    r = _run(c, tmp_path)
+    assert r["hypotheses"], r
+    assert _dist(r["hypotheses"][0], COMPOUND) <= 300, [(_dist(h, COMPOUND), h["probability"]) for h in r["hypotheses"][:3]]

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 #: How much a member's movements tell about the target's location, by role.
 ROLE_RELEVANCE: dict[str, float] = {
+    "self": 1.0,  # a phone attributed to the target himself: where it sleeps, he may
     "partner": 1.0,
     "meets": 0.6,
     "associate": 0.5,
@@ -268,6 +269,12 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3) -> Circl
         elif m.relevance < ROLE_RELEVANCE["tracked"]:
             m.relevance = ROLE_RELEVANCE["tracked"]
             m.reasons.append("tracked by the investigation (a lead)")
+
+    # his own phones (attributed to the target entity): rare for a man in hiding, decisive when there
+    for ident in sorted(keys):
+        if ident.startswith("+") and ident not in members:
+            members[ident] = Member(ident, target, "self", ROLE_RELEVANCE["self"], 1.0,
+                                    ["his own phone (attributed to the target)"], roles={"self": 1.0})
 
     # behaviour: strongest contacts of the strongest members
     core = [m for m in members.values() if m.relevance >= 0.3 and m.identifier.startswith("+")]

@@ -144,7 +144,8 @@ def partner_share(circle: Circle) -> dict[str, float]:
     out: dict[str, float] = {}
     for ident, m in circle.members.items():
         roles = m.roles or {m.role: m.p_identity}
-        p = roles.get("partner", 0.0)
+        # his own phone counts as hers does: a handset that spends its nights where he sleeps
+        p = max(roles.get("partner", 0.0), roles.get("self", 0.0))
         top = max(roles.values(), default=0.0)
         out[ident] = float(p / top) if top > 0 and p > 0 else 0.0
     return out
@@ -165,11 +166,13 @@ def analyse(store: CaseStore, target: str | None = None) -> Analysis:
     # doubtfully graded links stays weak
     top_rel = max(max((m.relevance for m in circle.members.values()), default=0.0), RELEVANCE_FLOOR)
     relevance = {i: min(1.0, m.relevance / top_rel) for i, m in circle.members.items()}
-    homes = _homes(pos)
+    # his own phone has no "home" to discount: where it sleeps is the answer, not a place to explain away
+    own = {i for i, m in circle.members.items() if m.role == "self"}
+    homes = {k: v for k, v in _homes(pos).items() if k not in own}
     t_end = as_of(store)
     as_of_np = np.datetime64(t_end.astimezone(timezone.utc).replace(tzinfo=None), "s")
     cands = generate_candidates(pos, relevance, claims, sights, alat, alon, homes)
-    tracked_homes = [h for h in _homes(pos.take(pos.fine)).values()]
+    tracked_homes = [h for k, h in _homes(pos.take(pos.fine)).items() if k not in own]
     ctx = EvidenceContext(pos=pos, relevance=relevance, partner_share=partner_share(circle), claims=claims,
                           sights=sights, homes=homes, as_of=as_of_np, tower_lat=tl, tower_lon=tn,
                           exclude_homes=tracked_homes, coverage=coverage(store), tz_offset_s=pos.tz_offset_s)

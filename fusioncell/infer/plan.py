@@ -44,7 +44,7 @@ FloatArray = npt.NDArray[np.float64]
 KNOWN_P = 0.9
 #: How much of an associate's own-habit track goes to decoy-like places (see :func:`decoy_baseline`).
 DECOY_SHARE = 0.5
-ROLE_LEAD_P = {"partner": 0.85, "meets": 0.35, "associate": 0.2, "works_for": 0.4, "family": 0.25, "contact": 0.15}
+ROLE_LEAD_P = {"self": 0.95, "partner": 0.85, "meets": 0.35, "associate": 0.2, "works_for": 0.4, "family": 0.25, "contact": 0.15}
 
 
 def _entropy(p: FloatArray) -> float:
@@ -212,7 +212,8 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
         if decoy_risk:
             baseline = decoy_baseline(baseline, p, decoyish)
         gain = expected_information_gain(prior, q, baseline)
-        why = [f"{member.role} of the target" + (f" ({member.person})" if member.person else "")]
+        why = ["his own phone" if member.role == "self" else
+               f"{member.role} of the target" + (f" ({member.person})" if member.person else "")]
         why.append(f"leads to his place with p≈{q:.2f} if tracked")
         if decoy_risk:
             why.append(f"decoy risk: {100 * float(p[decoyish].sum()):.0f}% of the current estimate rests on places "
