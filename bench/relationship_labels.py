@@ -135,6 +135,11 @@ def fit(rows: list[dict[str, Any]], lam: float = 20.0, steps: int = 4000, lr: fl
 
 
 def predict(rows: list[dict[str, Any]], coef: dict[str, dict[str, float]], unknown: bool = True) -> list[str]:
+    return [lab for lab, _ in predict_p(rows, coef, unknown)]
+
+
+def predict_p(rows: list[dict[str, Any]], coef: dict[str, dict[str, float]],
+              unknown: bool = True) -> list[tuple[str, float]]:
     """The label the SQL model gives, recomputed from the features: the argmax over all labels incl.
     one-off, or "unknown" by the rule of ``ties.UNKNOWN_P`` / ``ties.THIN_EVENTS`` (with ``unknown``)."""
     out = []
@@ -155,8 +160,19 @@ def predict(rows: list[dict[str, Any]], coef: dict[str, dict[str, float]], unkno
         if unknown and arg != "one-off" and (
                 p_best < UNKNOWN_P or (int(r["n_events"]) < THIN_EVENTS and not r.get("other_ev"))):
             arg = "unknown"
-        out.append(arg)
+        out.append((arg, p_best))
     return out
+
+
+def calibration(rows: list[dict[str, Any]], coef: dict[str, dict[str, float]]) -> str:
+    """How often the label is right by its probability (ties given one of the five labels)."""
+    lines = ["| relationship_p | ties | right |", "|---|---|---|"]
+    pred = predict_p(rows, coef)
+    for lo, hi in ((0.0, 0.4), (0.4, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)):
+        sel = [(r["truth"], lab) for r, (lab, p) in zip(rows, pred) if lab in KINDS and lo <= p < hi]
+        if sel:
+            lines.append(f"| {lo:.1f}–{min(hi, 1.0):.1f} | {len(sel)} | {sum(t == lab for t, lab in sel) / len(sel):.2f} |")
+    return "\n".join(lines)
 
 
 def report(rows: list[dict[str, Any]], pred: list[str], majority: str, title: str) -> str:
@@ -283,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report(test, predict(test, coef, unknown=False), majority,
                  "Fitted model, held-out, without the unknown rule (always a label)"))
+    print("\nHeld-out ties by the label's probability (calibration):\n")
+    print(calibration(test, coef))
     if acq_test:
         pa = predict(acq_test, coef)
         print(f"\nacquaintances (weak ties, not scored above): {len(acq_test)}, labelled one-off "
