@@ -16,11 +16,15 @@ tradecraft meaning) on the training families and writes
 ``fusioncell/network/relationship_model.json``. The report is on the
 held-out families and seeds only: accuracy, precision and recall per label,
 the confusion matrix, and the majority-label baseline (always the most
-frequent label of the training set)::
+frequent label of the training set), the calibration by ``relationship_p``,
+and with ``--lofo`` each family held out in turn (fit on the others)::
 
-    nice .venv/bin/python bench/relationship_labels.py --fit \\
+    nice .venv/bin/python bench/relationship_labels.py --fit --lofo \\
         --train baseline,sparse-coverage,decoy-heavy,deception --train-seeds 0-5 \\
-        --test phone-discipline,late-move,mixed --test-seeds 1000-1005 --lam 20
+        --test phone-discipline,late-move,mixed --test-seeds 1000-1005 --lam 20 --cache /tmp/labels_cache.json
+
+``--style-scale 0.5`` scores on cases whose ties differ only half as much by
+kind as the simulator's (a stand-in for a foreign simulator with other habits).
 """
 
 from __future__ import annotations
@@ -57,10 +61,35 @@ def parse_seeds(text: str) -> list[int]:
     return out
 
 
+#: How pronounced each kind's behaviour is in the simulated cases (1: the simulator's own; see --style-scale).
+STYLE_SCALE = 1.0
+
+
+def _scaled_style(seed: int) -> Any:
+    """The simulator's tie style pulled towards "every kind calls alike" by 1 - STYLE_SCALE."""
+    import dataclasses
+
+    from fusioncell.sim.families import tie_style
+
+    st = tie_style(seed)
+    k = STYLE_SCALE
+
+    def pull(x: Any, to: Any) -> Any:
+        return to + k * (x - to)
+
+    return dataclasses.replace(st, mix=st.mix * k, keep_weekday=pull(st.keep_weekday, 1.0),
+                               keep_weekend=pull(st.keep_weekend, 1.0), median_s=pull(st.median_s, 75.0),
+                               op_days=pull(st.op_days, 1.0), follow_p=st.follow_p * k)
+
+
 def case_rows(family: str, seed: int, workdir: Path) -> list[dict[str, Any]]:
     """Feature rows of the true ties of one simulated case (with their truth kind)."""
     case = workdir / f"case-{family}-{seed}"
     shutil.rmtree(case, ignore_errors=True)
+    if STYLE_SCALE != 1.0:  # a foreign simulator whose ties differ less by kind (bench only)
+        import fusioncell.sim.calls as sim_calls
+
+        sim_calls.tie_style = _scaled_style  # type: ignore[assignment]
     simulate(case, seed=seed, difficulty="normal", family=family)
     truth = json.loads((case / "truth.json").read_text())
     db = workdir / f"case-{family}-{seed}.duckdb"
@@ -208,7 +237,7 @@ def collect(families: list[str], seeds: list[int], workdir: Path, cache: dict[st
     rows: list[dict[str, Any]] = []
     for fam in families:
         for s in seeds:
-            key = f"{fam}:{s}"
+            key = f"{fam}:{s}" + (f":style{STYLE_SCALE:g}" if STYLE_SCALE != 1.0 else "")
             if key not in cache:
                 try:
                     cache[key] = case_rows(fam, s, workdir)
@@ -267,15 +296,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, help="JSON file to keep/reuse the collected feature rows")
     ap.add_argument("--lam", type=float, default=20.0,
                     help="pull towards the literature coefficients (L2; larger keeps the tradecraft slopes)")
+    ap.add_argument("--style-scale", type=float, default=1.0,
+                    help="score on cases whose ties differ less by kind: each kind's behaviour pulled towards "
+                         "everyone's by 1 - this (0: all kinds call alike); the training cases stay as simulated")
     args = ap.parse_args(argv)
     cache: dict[str, Any] = {}
     if args.cache and args.cache.exists():
         cache = json.loads(args.cache.read_text())
     tr_f, te_f = args.train.split(","), args.test.split(",")
     tr_s, te_s = parse_seeds(args.train_seeds), parse_seeds(args.test_seeds)
+    global STYLE_SCALE
     with tempfile.TemporaryDirectory(prefix="fc-rel-") as tmp:
         train = collect(tr_f, tr_s, Path(tmp), cache)
+        STYLE_SCALE = args.style_scale
         test = collect(te_f, te_s, Path(tmp), cache)
+        STYLE_SCALE = 1.0
         lofo = leave_one_family_out([*tr_f, *te_f], tr_s, te_s, Path(tmp), cache, args.lam) if args.lofo else ""
     if args.cache:
         args.cache.write_text(json.dumps(cache, default=str))
