@@ -16,11 +16,15 @@ tradecraft meaning) on the training families and writes
 ``fusioncell/network/relationship_model.json``. The report is on the
 held-out families and seeds only: accuracy, precision and recall per label,
 the confusion matrix, and the majority-label baseline (always the most
-frequent label of the training set)::
+frequent label of the training set), the calibration by ``relationship_p``,
+and with ``--lofo`` each family held out in turn (fit on the others)::
 
-    nice .venv/bin/python bench/relationship_labels.py --fit \\
+    nice .venv/bin/python bench/relationship_labels.py --fit --lofo \\
         --train baseline,sparse-coverage,decoy-heavy,deception --train-seeds 0-5 \\
-        --test phone-discipline,late-move,mixed --test-seeds 1000-1005 --lam 20
+        --test phone-discipline,late-move,mixed --test-seeds 1000-1005 --lam 20 --cache /tmp/labels_cache.json
+
+``--style-scale 0.5`` scores on cases whose ties differ only half as much by
+kind as the simulator's (a stand-in for a foreign simulator with other habits).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import numpy as np
 
 from fusioncell.ingest import ingest_case
 from fusioncell.network import person_of
-from fusioncell.network.ties import COEF, FEATURES, LABELS, MODEL_PATH, PRIOR_COEF, build_ties
+from fusioncell.network.ties import COEF, FEATURES, LABELS, MODEL_PATH, PRIOR_COEF, THIN_EVENTS, UNKNOWN_P, build_ties
 from fusioncell.sim import simulate
 from fusioncell.store import CaseStore
 
@@ -57,10 +61,35 @@ def parse_seeds(text: str) -> list[int]:
     return out
 
 
+#: How pronounced each kind's behaviour is in the simulated cases (1: the simulator's own; see --style-scale).
+STYLE_SCALE = 1.0
+
+
+def _scaled_style(seed: int) -> Any:
+    """The simulator's tie style pulled towards "every kind calls alike" by 1 - STYLE_SCALE."""
+    import dataclasses
+
+    from fusioncell.sim.families import tie_style
+
+    st = tie_style(seed)
+    k = STYLE_SCALE
+
+    def pull(x: Any, to: Any) -> Any:
+        return to + k * (x - to)
+
+    return dataclasses.replace(st, mix=st.mix * k, keep_weekday=pull(st.keep_weekday, 1.0),
+                               keep_weekend=pull(st.keep_weekend, 1.0), median_s=pull(st.median_s, 75.0),
+                               op_days=pull(st.op_days, 1.0), follow_p=st.follow_p * k)
+
+
 def case_rows(family: str, seed: int, workdir: Path) -> list[dict[str, Any]]:
     """Feature rows of the true ties of one simulated case (with their truth kind)."""
     case = workdir / f"case-{family}-{seed}"
     shutil.rmtree(case, ignore_errors=True)
+    if STYLE_SCALE != 1.0:  # a foreign simulator whose ties differ less by kind (bench only)
+        import fusioncell.sim.calls as sim_calls
+
+        sim_calls.tie_style = _scaled_style  # type: ignore[assignment]
     simulate(case, seed=seed, difficulty="normal", family=family)
     truth = json.loads((case / "truth.json").read_text())
     db = workdir / f"case-{family}-{seed}.duckdb"
@@ -78,7 +107,9 @@ def case_rows(family: str, seed: int, workdir: Path) -> list[dict[str, Any]]:
         feats = ", ".join(f"coalesce({expr}, 0) AS f_{k}" for k, expr in FEATURES.items())
         cps = ", ".join(f"coalesce(cp_{lab.replace('-', '_')}, 0) AS cp_{lab.replace('-', '_')}" for lab in KINDS)
         tbl = store.con.execute(
-            f"SELECT a, b, n_events, relationship, {feats}, {cps} FROM net_ties_person WHERE n_events > 0").fetchall()
+            f"SELECT a, b, n_events, relationship, {feats}, {cps}, "
+            f"(claim_p > 0 OR n_meetings > 0 OR veh_p > 0 OR place_p > 0) AS other_ev "
+            f"FROM net_ties_person WHERE n_events > 0").fetchall()
         cols = [d[0] for d in store.con.description or []]
     finally:
         store.close()
@@ -132,22 +163,45 @@ def fit(rows: list[dict[str, Any]], lam: float = 20.0, steps: int = 4000, lr: fl
             for j, lab in enumerate(KINDS)}
 
 
-def predict(rows: list[dict[str, Any]], coef: dict[str, dict[str, float]]) -> list[str]:
-    """The label the SQL model gives (argmax over all labels incl. one-off), recomputed from the features."""
+def predict(rows: list[dict[str, Any]], coef: dict[str, dict[str, float]], unknown: bool = True) -> list[str]:
+    return [lab for lab, _ in predict_p(rows, coef, unknown)]
+
+
+def predict_p(rows: list[dict[str, Any]], coef: dict[str, dict[str, float]],
+              unknown: bool = True) -> list[tuple[str, float]]:
+    """The label the SQL model gives, recomputed from the features: the argmax over all labels incl.
+    one-off, or "unknown" by the rule of ``ties.UNKNOWN_P`` / ``ties.THIN_EVENTS`` (with ``unknown``)."""
     out = []
     for r in rows:
         if "f_single" not in r:  # rows collected before the feature existed: one event, no claim
             r["f_single"] = float(round(np.expm1(float(r["f_volume"]))) == 1 and not any(
                 float(r.get(f"cp_{k}", 0)) for k in KINDS))
-        best, arg = -np.inf, ""
+        scores = []
         for lab in LABELS:
             c = coef[lab]
             s = c.get("bias", 0.0) + sum(w * float(r[f"f_{k}"]) for k, w in c.items() if k != "bias")
             s += float(r.get(f"cp_{lab}", 0.0)) if lab != "one-off" else 0.0
-            if s > best:
-                best, arg = s, lab
-        out.append(arg)
+            scores.append(s)
+        sc = np.array(scores)
+        i = int(np.argmax(sc))
+        p_best = 1.0 / float(np.exp(sc - sc[i]).sum())
+        arg = LABELS[i]
+        if unknown and arg != "one-off" and (
+                p_best < UNKNOWN_P or (int(r["n_events"]) < THIN_EVENTS and not r.get("other_ev"))):
+            arg = "unknown"
+        out.append((arg, p_best))
     return out
+
+
+def calibration(rows: list[dict[str, Any]], coef: dict[str, dict[str, float]]) -> str:
+    """How often the label is right by its probability (ties given one of the five labels)."""
+    lines = ["| relationship_p | ties | right |", "|---|---|---|"]
+    pred = predict_p(rows, coef)
+    for lo, hi in ((0.0, 0.4), (0.4, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)):
+        sel = [(r["truth"], lab) for r, (lab, p) in zip(rows, pred) if lab in KINDS and lo <= p < hi]
+        if sel:
+            lines.append(f"| {lo:.1f}–{min(hi, 1.0):.1f} | {len(sel)} | {sum(t == lab for t, lab in sel) / len(sel):.2f} |")
+    return "\n".join(lines)
 
 
 def report(rows: list[dict[str, Any]], pred: list[str], majority: str, title: str) -> str:
@@ -155,7 +209,7 @@ def report(rows: list[dict[str, Any]], pred: list[str], majority: str, title: st
     n = len(rows)
     acc = sum(a == b for a, b in zip(truth, pred)) / n
     base = sum(t == majority for t in truth) / n
-    labs = [*KINDS, "one-off"]
+    labs = [*KINDS, "one-off", "unknown"]
     lines = [f"**{title}** ({n} true ties with communications)\n",
              f"accuracy **{acc:.2f}**; majority-label baseline (always `{majority}`) {base:.2f}\n",
              "| label | truth n | predicted n | precision | recall |", "|---|---|---|---|---|"]
@@ -171,18 +225,63 @@ def report(rows: list[dict[str, Any]], pred: list[str], majority: str, title: st
               "| truth \\ predicted | " + " | ".join(labs) + " |", "|---|" + "---|" * len(labs)]
     for t in KINDS:
         lines.append(f"| {t} | " + " | ".join(str(conf.get((t, p), 0)) for p in labs) + " |")
+    kept = [(t, p) for t, p in zip(truth, pred) if p in KINDS]
+    if kept:
+        lines.append(f"\nwhen the model gives one of the five labels ({len(kept)} of {n} ties, "
+                     f"{len(kept) / n:.0%}): accuracy {sum(t == p for t, p in kept) / len(kept):.2f}")
     return "\n".join(lines)
 
 
-def collect(families: list[str], seeds: list[int], workdir: Path) -> list[dict[str, Any]]:
+def collect(families: list[str], seeds: list[int], workdir: Path, cache: dict[str, Any]) -> list[dict[str, Any]]:
+    """Feature rows of every (family, seed); ``cache`` (key ``family:seed``) keeps the rows already collected."""
     rows: list[dict[str, Any]] = []
     for fam in families:
         for s in seeds:
-            try:
-                rows += case_rows(fam, s, workdir)
-            except Exception as exc:  # a simulator failure must not hide the other cases
-                print(f"{fam} seed {s}: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            key = f"{fam}:{s}" + (f":style{STYLE_SCALE:g}" if STYLE_SCALE != 1.0 else "")
+            if key not in cache:
+                try:
+                    cache[key] = case_rows(fam, s, workdir)
+                except Exception as exc:  # a simulator failure must not hide the other cases
+                    print(f"{fam} seed {s}: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+                    continue
+            rows += cache[key]
     return rows
+
+
+def _fit_coef(train: list[dict[str, Any]], lam: float) -> dict[str, dict[str, float]]:
+    return {**fit(train, lam=lam), "one-off": PRIOR_COEF["one-off"]}
+
+
+def _scored(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in rows if r["truth"] != "acquaintance"]
+
+
+def leave_one_family_out(families: list[str], train_seeds: list[int], test_seeds: list[int], workdir: Path,
+                         cache: dict[str, Any], lam: float) -> str:
+    """Fit on every family but one (training seeds), score on the one left out (test seeds)."""
+    lines = ["| family held out | ties | accuracy | majority baseline | labelled | accuracy when labelled |",
+             "|---|---|---|---|---|---|"]
+    truth_all: list[str] = []
+    pred_all: list[str] = []
+    for held in families:
+        train = _scored(collect([f for f in families if f != held], train_seeds, workdir, cache))
+        test = _scored(collect([held], test_seeds, workdir, cache))
+        if not train or not test:
+            continue
+        majority = Counter(r["truth"] for r in train).most_common(1)[0][0]
+        pred = predict(test, _fit_coef(train, lam))
+        truth = [r["truth"] for r in test]
+        truth_all += truth
+        pred_all += pred
+        acc = sum(t == p for t, p in zip(truth, pred)) / len(test)
+        base = sum(t == majority for t in truth) / len(test)
+        kept = [(t, p) for t, p in zip(truth, pred) if p in KINDS]
+        acc_k = sum(t == p for t, p in kept) / len(kept) if kept else float("nan")
+        lines.append(f"| {held} | {len(test)} | {acc:.2f} | {base:.2f} | {len(kept) / len(test):.0%} | {acc_k:.2f} |")
+    if truth_all:
+        acc = sum(t == p for t, p in zip(truth_all, pred_all)) / len(truth_all)
+        lines.append(f"| **all** | {len(truth_all)} | **{acc:.2f}** | | | |")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,21 +291,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test", default="phone-discipline,late-move,mixed")
     ap.add_argument("--test-seeds", default="1000-1005")
     ap.add_argument("--fit", action="store_true", help="refit and write the model file")
+    ap.add_argument("--lofo", action="store_true",
+                    help="also leave one family out: fit on the others, score on it (every family in turn)")
     ap.add_argument("--cache", type=Path, help="JSON file to keep/reuse the collected feature rows")
     ap.add_argument("--lam", type=float, default=20.0,
                     help="pull towards the literature coefficients (L2; larger keeps the tradecraft slopes)")
+    ap.add_argument("--style-scale", type=float, default=1.0,
+                    help="score on cases whose ties differ less by kind: each kind's behaviour pulled towards "
+                         "everyone's by 1 - this (0: all kinds call alike); the training cases stay as simulated")
     args = ap.parse_args(argv)
-    cached: dict[str, Any] = {}
+    cache: dict[str, Any] = {}
     if args.cache and args.cache.exists():
-        cached = json.loads(args.cache.read_text())
+        cache = json.loads(args.cache.read_text())
+    tr_f, te_f = args.train.split(","), args.test.split(",")
+    tr_s, te_s = parse_seeds(args.train_seeds), parse_seeds(args.test_seeds)
+    global STYLE_SCALE
     with tempfile.TemporaryDirectory(prefix="fc-rel-") as tmp:
-        train = cached.get("train") or collect(args.train.split(","), parse_seeds(args.train_seeds), Path(tmp))
-        test = cached.get("test") or collect(args.test.split(","), parse_seeds(args.test_seeds), Path(tmp))
+        train = collect(tr_f, tr_s, Path(tmp), cache)
+        STYLE_SCALE = args.style_scale
+        test = collect(te_f, te_s, Path(tmp), cache)
+        STYLE_SCALE = 1.0
+        lofo = leave_one_family_out([*tr_f, *te_f], tr_s, te_s, Path(tmp), cache, args.lam) if args.lofo else ""
     if args.cache:
-        args.cache.write_text(json.dumps({"train": train, "test": test}, default=str))
+        args.cache.write_text(json.dumps(cache, default=str))
     acq_test = [r for r in test if r["truth"] == "acquaintance"]
-    train = [r for r in train if r["truth"] != "acquaintance"]
-    test = [r for r in test if r["truth"] != "acquaintance"]
+    train, test = _scored(train), _scored(test)
     majority = Counter(r["truth"] for r in train).most_common(1)[0][0]
     print(f"train: {args.train} seeds {args.train_seeds}; held out: {args.test} seeds {args.test_seeds}\n")
     print(report(test, predict(test, {lab: PRIOR_COEF[lab] for lab in LABELS}), majority,
@@ -222,16 +331,20 @@ def main(argv: list[str] | None = None) -> int:
     print(report(train, predict(train, coef), majority, "Fitted model, training cases"))
     print()
     print(report(test, predict(test, coef), majority, "Fitted model, held-out families and seeds"))
-    pred = predict(test, coef)
-    kept = [(r, p) for r, p in zip(test, pred) if p != "one-off"]
-    if kept:
-        acc = sum(r["truth"] == p for r, p in kept) / len(kept)
-        print(f"\nwhen the model gives one of the five labels (not one-off: {len(kept)} of {len(test)} ties): "
-              f"accuracy {acc:.2f}")
+    print()
+    print(report(test, predict(test, coef, unknown=False), majority,
+                 "Fitted model, held-out, without the unknown rule (always a label)"))
+    print("\nHeld-out ties by the label's probability (calibration):\n")
+    print(calibration(test, coef))
     if acq_test:
         pa = predict(acq_test, coef)
-        print(f"acquaintances (weak ties, not scored above): {len(acq_test)}, labelled one-off "
-              f"{sum(p == 'one-off' for p in pa) / len(pa):.0%}, friend {sum(p == 'friend' for p in pa) / len(pa):.0%}")
+        print(f"\nacquaintances (weak ties, not scored above): {len(acq_test)}, labelled one-off "
+              f"{sum(p == 'one-off' for p in pa) / len(pa):.0%}, unknown {sum(p == 'unknown' for p in pa) / len(pa):.0%}, "
+              f"friend {sum(p == 'friend' for p in pa) / len(pa):.0%}")
+    if lofo:
+        print(f"\nLeave one family out (fit on the other families' seeds {args.train_seeds}, "
+              f"score on the held-out family's seeds {args.test_seeds}):\n")
+        print(lofo)
     return 0
 
 

@@ -29,6 +29,7 @@ TIE_COLUMNS = (
     "active_days", "rhythm", "burstiness", "recency_days", "first", "last", "identifiers", "claim_kinds",
     "claim_p", "claim_evidence", "n_meetings", "meet_p", "n_vehicles", "veh_p", "n_places", "place_p", "hub",
     "coloc_share", "coloc_day_share", "same_home", "same_work", "tie_share",
+    "evening_share", "short_share", "quick_share", "first_frac", "tie_share_max", "named_ends",
     "layers", "provenance",
 )
 
@@ -49,7 +50,7 @@ def contact_ties(store: CaseStore, level: Level = "person") -> Any:
     pyarrow.Table
         ``a``, ``b`` (``a < b``) and :data:`TIE_COLUMNS`: tie ``strength``
         (0–1), ``relationship`` (partner, family, friend, work, logistics,
-        one-off), ``relationship_p``, the per-label ``relationship_probs``,
+        one-off, or unknown when the evidence is thin), ``relationship_p``, the per-label ``relationship_probs``,
         the behavioural features and claims that drove them, the ``layers``
         that feed the tie and the ``provenance`` of its non-call evidence
         (``{layer, source, ref, agency, grade, p}``, docs/network.md).

@@ -23,10 +23,15 @@ Features per pair (``a < b``), all in the case's local time zone
 ``mean_call_s``         mean call length
 ``reciprocity``         2·min(a→b, b→a) / n — 1 when both call equally, 0 one-way
 ``night_share``         share of events 22:00–06:00 local
+``evening_share``       share of events 18:00–22:00 local
 ``weekend_share``       share on Saturday/Sunday local
 ``business_share``      share Mon–Fri 09:00–18:00 local
+``short_share``         share of the voice calls shorter than 60 s
+``quick_share``         share of events within 30 min of the pair's previous event
 ``active_days``         distinct local days with contact
 ``rhythm``              active_days / days the case spans (1 = daily)
+``first_frac``          when the pair's first contact falls in the case: days since the case's
+                        first event / days the case spans (0 at the start)
 ``burstiness``          (σ−μ)/(σ+μ) of inter-event gaps (Goh & Barabási): −1 regular, 0 random, →1 bursty
 ``recency_days``        days from the pair's last contact to the case's last event
 ``first`` / ``last``    first and last contact
@@ -39,6 +44,7 @@ Features per pair (``a < b``), all in the case's local time zone
                         when it is not the shared home
 ``tie_share``           n_events / the smaller of the two nodes' event totals (1: all the
                         quieter one's traffic goes to this tie)
+``tie_share_max``       n_events / the larger of the two totals (the busier end's share)
 ``top_tie``             1 when this is the busiest tie of both ends, 0.5 of one, 0 of neither
 =====================  =========================================================
 

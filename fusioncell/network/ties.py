@@ -22,7 +22,11 @@ matching label (``partner_of`` → partner, ``family_of``/FtM Family → family,
 and logistics, ``meets`` → logistics and friend); an FtM relation whose
 ``relationship`` text names a partner, relative or role (``pareja``,
 ``hermana``, ``lugarteniente`` … :data:`RELATION_WORDS`) counts as that
-specific claim. Probabilities are the softmax of the scores.
+specific claim. Probabilities are the softmax of the scores. The label is
+``unknown`` (the probabilities still given) when the tie rests on fewer than
+:data:`THIN_EVENTS` calls and messages and nothing else, or when the best
+label's probability is below :data:`UNKNOWN_P`; a single event with nothing
+else is ``one-off``.
 
 Tie strength
 ------------
@@ -94,6 +98,14 @@ FEATURES: dict[str, str] = {
     "share": "tie_share",
     "top": "top_tie",
     # a single call or message and no other evidence at all: a one-off
+    # behaviour by kind of tie (docs/network.md): evenings, the share of short calls, calls in quick
+    # succession, the tie's share of the busier end's traffic. (The table also has first_frac, a tie that
+    # starts late, and named_ends, ends an informant names: shown to the analyst, not in the model; neither
+    # moved held-out accuracy, bench/relationship_labels.py.)
+    "evening": "evening_share",
+    "shortcalls": "short_share",
+    "quick": "quick_share",
+    "share_max": "tie_share_max",
     "single": "CASE WHEN n_events = 1 AND claim_p = 0 AND n_meetings = 0 AND veh_p = 0 AND place_p = 0 "
               "THEN 1.0 ELSE 0.0 END",
 }
@@ -102,14 +114,15 @@ FEATURES: dict[str, str] = {
 #: (plus "bias"). The fitted model (:data:`MODEL_PATH`) starts from these and is pulled back towards them.
 PRIOR_COEF: dict[str, dict[str, float]] = {
     "partner": {"bias": -3.5, "night": 8.0, "long": 1.0, "rhythm": 3.0, "reciprocity": 0.5, "business": -1.0,
-                "volume": 0.3, "home": 2.0, "share": 2.0, "top": 1.0},
+                "volume": 0.3, "home": 2.0, "share": 2.0, "top": 1.0, "share_max": 2.0},
     "family": {"bias": -2.0, "weekend": 2.0, "long": 1.0, "rhythm": 2.5, "reciprocity": 0.5, "night": -1.0,
                "business": -0.5, "home": 2.0},
-    "friend": {"bias": 0.3, "weekend": 1.0, "night": 1.0, "long": 0.3, "reciprocity": 0.3, "rhythm": -0.5},
+    "friend": {"bias": 0.3, "weekend": 1.0, "night": 1.0, "evening": 1.5, "long": 0.3, "reciprocity": 0.3,
+               "rhythm": -0.5},
     "work": {"bias": -0.3, "business": 1.5, "weekend": -2.0, "night": -2.0, "long": -0.2, "reciprocity": 1.0,
              "workplace": 2.0, "coloc_day": 1.0},
     "logistics": {"bias": -0.5, "long": -1.5, "short": 2.0, "burst": 2.5, "business": 1.5, "night": -0.5,
-                  "reciprocity": -1.0},
+                  "reciprocity": -1.0, "shortcalls": 2.0, "quick": 3.0},
     "one-off": {"bias": -30.0, "single": 60.0},
 }
 
@@ -127,6 +140,14 @@ def _load_coef() -> dict[str, dict[str, float]]:
 
 #: Coefficients in use: label -> feature -> weight (plus "bias").
 COEF: dict[str, dict[str, float]] = _load_coef()
+
+#: A tie's label is "unknown" when the best label's probability is below this: on held-out simulated
+#: families such labels were right 29% of the time, those at 0.4-0.5 55% (docs/benchmarks.md) ...
+UNKNOWN_P = 0.4
+#: ... or when it rests on fewer calls and messages than this and nothing else (no claim, meeting,
+#: vehicle or place). 2: a single event with nothing else is "one-off" (its own label); two events are
+#: not thin by themselves (labels on two-event ties were right 70% of the time).
+THIN_EVENTS = 2
 
 #: Which claim predicates / FtM relation schemata support which labels.
 CLAIM_LABELS: dict[str, tuple[str, ...]] = {
@@ -193,14 +214,14 @@ def build_ties(store: CaseStore, level: Level = "person", *, salt: int = 1) -> s
                           hub_min_contacts=HUB_MIN_CONTACTS, hub_factor=HUB_FACTOR, hub_weight=HUB_WEIGHT,
                           meet_dt_s=SIGHTED_DT_S, meet_dist_m=SIGHTED_DIST_M, owner_p=OWNER_P,
                           vehicle_max_users=VEHICLE_MAX_USERS, place_max_visitors=PLACE_MAX_VISITORS,
-                          place_days=PLACE_DAYS)
+                          place_days=PLACE_DAYS, unknown_p=UNKNOWN_P, thin_events=THIN_EVENTS)
         store.con.execute(f"DROP TABLE IF EXISTS {edges}")
 
     # v5: the layers of network3 on the query layer (identifiers, claim kinds and provenance in one order
     # on DuckDB and Spark)
     params = {"level": level, "tz": tz, "coef": COEF, "bonus": CLAIM_BONUS, "cs": CLAIM_STRENGTH,
               "ms": MEETING_STRENGTH, "vs": VEHICLE_STRENGTH, "ps": PLACE_STRENGTH,
-              "hub": [HUB_MIN_CONTACTS, HUB_FACTOR, HUB_WEIGHT], "v": 5}
+              "hub": [HUB_MIN_CONTACTS, HUB_FACTOR, HUB_WEIGHT], "unknown": [UNKNOWN_P, THIN_EVENTS], "v": 6}
     return cached(store, table, params, build, depends=attr_run if level == "person" else "")
 
 
@@ -216,6 +237,9 @@ def explain(row: dict[str, Any]) -> str:
         night = row.get("night_share")
         if night is not None and night >= 0.3:
             bits.append(f"{night:.0%} late-night")
+        eve = row.get("evening_share")
+        if eve is not None and eve >= 0.4:
+            bits.append(f"{eve:.0%} in the evening")
         bus = row.get("business_share")
         if bus is not None and bus >= 0.6:
             bits.append(f"{bus:.0%} in business hours")
@@ -229,10 +253,15 @@ def explain(row: dict[str, Any]) -> str:
         bits.append(f"{rec:.0%} reciprocal")
         if float(row.get("burstiness") or 0) >= 0.3:
             bits.append("bursty")
+        quick = row.get("quick_share")
+        if quick is not None and quick >= 0.3:
+            bits.append(f"{quick:.0%} within 30 min of the previous")
     else:
         bits.append("no communications seen")
     for ev in (row.get("claim_evidence") or [])[:2]:
         bits.append(ev)
+    if row.get("relationship") == "unknown":
+        bits.append("too little evidence to label")
     return "; ".join(bits)
 
 

@@ -2,7 +2,12 @@
 
 Each person places calls at her own rate (lognormal across people, bursty
 across days, quieter on Sundays) to contacts chosen in proportion to tie
-strength. A call needs both handsets on, with their owners and in coverage;
+strength. When and how long a call is depends on the kind of tie
+(:func:`fusioncell.sim.families.tie_style`, drawn per seed): partners call
+late at night and long, work calls keep to weekday business hours, friends
+call in the evening and at weekends, family calls are long and spread over
+the day, logistics calls are short, in the day, and come in bursts (a few
+quick calls within minutes, on the days something moves). A call needs both handsets on, with their owners and in coverage;
 its serving cells come from where the phones are. The partner agency's
 messaging-app selectors turn part of its targets' traffic into ``message``
 events that only it reports, without cell sites.
@@ -16,11 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from fusioncell.sim.families import tie_style
 from fusioncell.sim.handsets import Handsets
 from fusioncell.sim.names import MESSAGES_ERRAND, MESSAGES_EVERYDAY
 
 MESSAGE_TEXTS = MESSAGES_EVERYDAY + MESSAGES_ERRAND
-from fusioncell.sim.rng import gen, hash_normal, stream
+from fusioncell.sim.rng import gen, hash_normal, hash_u, stream
+from fusioncell.sim.world import K_LOGISTICS
 
 FArr = npt.NDArray[np.float64]
 IArr = npt.NDArray[np.int64]
@@ -64,12 +71,13 @@ class CallModel:
         a = np.concatenate([w.tie_a, w.tie_b])
         b = np.concatenate([w.tie_b, w.tie_a])
         wt = np.concatenate([w.tie_w, w.tie_w])
+        kind = np.concatenate([w.tie_kind, w.tie_kind]).astype(np.int64)
         ok = has[a] & has[b] & (wt > 0)
-        a, b, wt = a[ok], b[ok], wt[ok]
+        a, b, wt, kind = a[ok], b[ok], wt[ok], kind[ok]
         # quiet people are called less, too
         wt = wt * np.clip(w.rate_per_day[b] / np.median(w.rate_per_day), 0.03, 5.0)
         order = np.lexsort((b, a))
-        a, b, wt = a[order], b[order], wt[order]
+        a, b, wt, kind = a[order], b[order], wt[order], kind[order]
         n = w.n
         tot = np.bincount(a, weights=wt, minlength=n)
         cum = np.cumsum(wt)
@@ -78,6 +86,11 @@ class CallModel:
         within = (cum - before[a]) / tot[a]
         self.gcum = a.astype(np.float64) + within
         self.nb = b
+        self.kind = kind  # tie kind of each (caller, contact) entry, world.TIE_KINDS
+        self.style = tie_style(seed)
+        st = self.style
+        self.hour_cdf = np.cumsum(st.profile / st.profile.sum(axis=1, keepdims=True), axis=1)
+        self.k_ops = stream(seed, "logistics-days")
         self.rate = np.where(has & (tot > 0), w.rate_per_day, 0.0)
         self.selector = np.zeros(n, bool)
         self.selector[selectors] = True
@@ -103,9 +116,14 @@ class CallModel:
         j = np.searchsorted(self.gcum, caller_p + u, "right")
         j = np.minimum(j, len(self.nb) - 1)
         callee_p = self.nb[j]
+        caller_p, callee_p, kind, k = self._thin(rng, d, dow, caller_p, callee_p, self.kind[j])
         hour = rng.choice(24, size=k, p=_DIURNAL / _DIURNAL.sum())
-        sec = hour * 3600 + rng.integers(0, 3600, k)
+        own = rng.random(k) < self.style.mix[kind]
+        hour = np.where(own, (self.hour_cdf[kind] < rng.random(k)[:, None]).sum(axis=1), hour)
+        sec = np.minimum(hour, 23) * 3600 + rng.integers(0, 3600, k)
         t = mob.t0 + d * 86400 + sec
+        caller_p, callee_p, kind, t = self._bursts(rng, caller_p, callee_p, kind, t)
+        k = len(t)
         # which SIM each side uses
         slot_a = (hs.org.second_sim[caller_p] & (rng.random(k) < 0.3)).astype(np.int64)
         slot_b = (hs.org.second_sim[callee_p] & (rng.random(k) < 0.3)).astype(np.int64)
@@ -115,7 +133,8 @@ class CallModel:
         keep &= hs.switched_on(caller_p, t) & hs.switched_on(callee_p, t)
         keep &= hs.can_call(caller_p, t) & hs.can_call(callee_p, t)
         idx = np.flatnonzero(keep)
-        caller_p, callee_p, t, num_a, num_b = caller_p[idx], callee_p[idx], t[idx], num_a[idx], num_b[idx]
+        caller_p, callee_p, t, num_a, num_b, kind = (caller_p[idx], callee_p[idx], t[idx], num_a[idx], num_b[idx],
+                                                     kind[idx])
         xa = mob.position(caller_p, t, phone=True)
         xb = mob.position(callee_p, t, phone=True)
         ext = w.ext
@@ -123,8 +142,8 @@ class CallModel:
         away_b = np.isnan(xb[:, 0]) & ~ext[callee_p]
         ok = ~away_a & ~away_b & w.covered(xa) & w.covered(xb)
         idx = np.flatnonzero(ok)
-        caller_p, callee_p, t, num_a, num_b, xa, xb = (
-            caller_p[idx], callee_p[idx], t[idx], num_a[idx], num_b[idx], xa[idx], xb[idx]
+        caller_p, callee_p, t, num_a, num_b, xa, xb, kind = (
+            caller_p[idx], callee_p[idx], t[idx], num_a[idx], num_b[idx], xa[idx], xb[idx], kind[idx]
         )
         m = len(t)
         key = rng.integers(0, 2**62, m)
@@ -140,7 +159,9 @@ class CallModel:
         text = np.where(sel, text, -1)
         ch[sel] = CH_MSG
         short = rng.random(m) < 0.15
-        dur = np.where(short, rng.integers(1, 10, m), np.minimum(rng.lognormal(np.log(75.0), 1.0, m), 7200).astype(np.int64) + 10)
+        st = self.style
+        long_s = np.exp(np.log(st.median_s[kind]) + st.sigma[kind] * rng.standard_normal(m))
+        dur = np.where(short, rng.integers(1, 10, m), np.minimum(long_s, 7200).astype(np.int64) + 10)
         dur = np.where(ch == CH_CALL, dur, 0)
         for arr in (la, loa, lb, lob):
             arr[sel] = np.nan
@@ -151,6 +172,39 @@ class CallModel:
             caller_lon=loa[order], callee_lat=lb[order], callee_lon=lob[order], partner_src=sel[order],
             content=text[order],
         )
+
+    def _thin(self, rng: np.random.Generator, d: int, dow: int, caller_p: IArr, callee_p: IArr,
+              kind: IArr) -> tuple[IArr, IArr, IArr, int]:
+        """Drop calls by the kind's day-of-week keep rate; a logistics tie is busy on its operation days only."""
+        st = self.style
+        keep_p = (st.keep_weekend if dow >= 5 else st.keep_weekday)[kind]
+        logi = kind == K_LOGISTICS
+        if logi.any():
+            op = hash_u(self.k_ops, np.minimum(caller_p, callee_p), np.maximum(caller_p, callee_p), d) < st.op_days
+            keep_p = np.where(logi & ~op, keep_p * st.off_keep, keep_p)
+        keep = rng.random(len(kind)) < keep_p
+        return caller_p[keep], callee_p[keep], kind[keep], int(keep.sum())
+
+    def _bursts(self, rng: np.random.Generator, caller_p: IArr, callee_p: IArr, kind: IArr,
+                t: IArr) -> tuple[IArr, IArr, IArr, IArr]:
+        """Logistics calls come in bursts: 1-3 quick follow-ups within minutes, either side calling."""
+        st = self.style
+        k = len(t)
+        n_f = np.where((kind == K_LOGISTICS) & (rng.random(k) < st.follow_p), rng.integers(1, 4, k), 0)
+        src = np.repeat(np.arange(k), n_f)
+        if not len(src):
+            return caller_p, callee_p, kind, t
+        lo, hi = st.follow_gap_s
+        step = rng.integers(lo, hi, len(src))
+        rank = np.arange(len(src)) - np.repeat(np.cumsum(n_f) - n_f, n_f)  # 0, 1, 2 within one burst
+        flip = rng.random(len(src)) < 0.5
+        fa = np.where(flip, callee_p[src], caller_p[src])
+        fb = np.where(flip, caller_p[src], callee_p[src])
+        tf = t[src] + step * (rank + 1)
+        day_end = t[src] - (t[src] - self.hs.mob.t0) % 86400 + 86399
+        tf = np.minimum(tf, day_end)
+        return (np.concatenate([caller_p, fa]), np.concatenate([callee_p, fb]), np.concatenate([kind, kind[src]]),
+                np.concatenate([t, tf]))
 
     def days(self, n_days: int) -> Iterator[CallChunk]:
         """Chunks for days 0..n_days-1."""

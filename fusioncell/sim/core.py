@@ -423,6 +423,7 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
                         lead=e164[lead_num], sources=sources, mob=mob)
     truth["family"] = {"name": family or "baseline",
                        "params": {k: v for k, v in draw_family(family, seed).items()}}
+    truth["tie_style"] = calls.style.as_dict()  # how each kind of tie calls (sim/families.py: tie_style)
     with open(out_dir / "truth.json", "w", encoding="utf-8") as f:
         f.write(json.dumps(truth, ensure_ascii=False))
     seconds = round(time.perf_counter() - t_start, 2)

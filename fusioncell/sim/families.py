@@ -24,9 +24,11 @@ truth.json does.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
+import numpy.typing as npt
 
 from fusioncell.errors import UsageError
 from fusioncell.sim.rng import gen
@@ -78,3 +80,79 @@ def draw(family: str | None, seed: int) -> dict[str, Any]:
             out |= _MECHANISMS[name](r)
         return out
     return _MECHANISMS[family](r)
+
+
+# ---- how each kind of tie behaves (every world, every family) ------------------------------------------------
+#
+# The spec's CLI contract explains a partner tie as "daily late-night calls, 92% reciprocal"; the
+# tradecraft of call analysis (and the mobile-phone literature: Eagle, Pentland & Lazer 2009 on friends'
+# evening and weekend calls; Min et al. 2013 on family, work and social calls) adds that work calls
+# keep to weekday business hours, family calls are longer and spread over the day and the weekend,
+# friends call in the evening and at weekends, and logistics (couriers, lookouts) is short, in the
+# day, and comes in bursts on the days something moves. Each behaviour is drawn per seed from a wide
+# range, so a model fitted on some seeds cannot learn one simulator's fixed numbers.
+
+#: Hour-of-day profiles (local hours 0..23, relative weights) a tie kind's calls are drawn from.
+HOURS_LATE = np.array([2.0, 1.2, 0.5, 0.2, 0.1, 0.1, 0.1, 0.2, 0.3, 0.3, 0.3, 0.3, 0.4, 0.4, 0.3, 0.3, 0.3,
+                       0.4, 0.6, 0.8, 1.2, 2.0, 3.0, 3.0])
+HOURS_EVENING = np.array([0.3, 0.1, 0.05, 0.02, 0.02, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 0.7, 0.6, 0.6,
+                          0.8, 1.2, 1.8, 2.2, 2.4, 2.2, 1.6, 0.8])
+HOURS_DAY = np.array([0.02, 0.01, 0.01, 0.01, 0.01, 0.02, 0.1, 0.4, 0.8, 1.2, 1.5, 1.6, 1.8, 1.8, 1.6, 1.4, 1.3,
+                      1.4, 1.6, 1.7, 1.5, 1.0, 0.5, 0.1])
+HOURS_BUSINESS = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.01, 0.05, 0.4, 1.5, 2.2, 2.4, 2.4, 2.0, 1.8, 2.2, 2.3, 2.2,
+                           1.6, 0.6, 0.2, 0.1, 0.05, 0.02, 0.0])
+
+
+@dataclass(frozen=True)
+class TieStyle:
+    """Per-kind call behaviour of one world (arrays indexed by ``world.TIE_KINDS``).
+
+    ``profile`` (kinds × 24) is the kind's hour profile, ``mix`` the share of its
+    calls drawn from it (the rest follow everyone's daily rhythm),
+    ``keep_weekday``/``keep_weekend`` thin its calls by day of the week,
+    ``median_s``/``sigma`` its call length (lognormal), and the logistics
+    burst: ``op_days`` share of days a logistics tie is active, ``off_keep`` its
+    calls kept on the other days, ``follow_p`` the chance a call is followed by
+    1–3 quick calls within ``follow_gap_s``.
+    """
+
+    profile: npt.NDArray[np.float64]
+    mix: npt.NDArray[np.float64]
+    keep_weekday: npt.NDArray[np.float64]
+    keep_weekend: npt.NDArray[np.float64]
+    median_s: npt.NDArray[np.float64]
+    sigma: npt.NDArray[np.float64]
+    op_days: float
+    off_keep: float
+    follow_p: float
+    follow_gap_s: tuple[int, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The drawn numbers (truth.json)."""
+        return {"mix": [round(float(x), 3) for x in self.mix],
+                "keep_weekday": [round(float(x), 3) for x in self.keep_weekday],
+                "keep_weekend": [round(float(x), 3) for x in self.keep_weekend],
+                "median_s": [round(float(x), 1) for x in self.median_s],
+                "op_days": round(self.op_days, 3), "off_keep": round(self.off_keep, 3),
+                "follow_p": round(self.follow_p, 3)}
+
+
+def tie_style(seed: int) -> TieStyle:
+    """The tie behaviour of the world of ``seed`` (its own random stream; same for every family).
+
+    Kinds: partner, family, friend, work, logistics, acquaintance (the last
+    follows everyone's rhythm: ``mix`` 0).
+    """
+    r = gen(seed, "tie-style")
+    u = r.uniform
+    base = np.ones(24)
+    profile = np.stack([HOURS_LATE, HOURS_DAY, HOURS_EVENING, HOURS_BUSINESS, HOURS_BUSINESS + 0.3 * HOURS_DAY, base])
+    mix = np.array([u(0.35, 0.75), u(0.3, 0.7), u(0.3, 0.7), u(0.5, 0.9), u(0.5, 0.9), 0.0])
+    keep_weekday = np.array([1.0, u(0.7, 1.0), u(0.55, 0.9), 1.0, 1.0, 1.0])
+    keep_weekend = np.array([1.0, 1.0, 1.0, u(0.1, 0.45), u(0.4, 1.0), 1.0])
+    median_s = np.array([u(150, 420), u(110, 300), u(70, 180), u(45, 120), u(15, 45), 75.0])
+    sigma = np.array([1.0, 1.0, 1.0, 0.9, 0.7, 1.0])
+    lo = int(r.integers(60, 300))
+    return TieStyle(profile=profile, mix=mix, keep_weekday=keep_weekday, keep_weekend=keep_weekend,
+                    median_s=median_s, sigma=sigma, op_days=float(u(0.25, 0.6)), off_keep=float(u(0.05, 0.3)),
+                    follow_p=float(u(0.3, 0.7)), follow_gap_s=(lo, lo + int(r.integers(300, 1200))))

@@ -128,7 +128,10 @@ agg AS (
            count(*) FILTER (WHERE src = a) AS n_ab,
            count(*) FILTER (WHERE src = b) AS n_ba,
            avg(CASE WHEN hour(lt) >= {int(night_from_h)} OR hour(lt) < {int(night_to_h)} THEN {one} ELSE {zero} END) AS night_share,
+           avg(CASE WHEN hour(lt) >= 18 AND hour(lt) < {int(night_from_h)} THEN {one} ELSE {zero} END) AS evening_share,
            avg(CASE WHEN {d.dow0('lt')} IN (0, 6) THEN {one} ELSE {zero} END) AS weekend_share,
+           avg(CASE WHEN duration_s < 60 THEN {one} ELSE {zero} END) FILTER (WHERE channel = 'call') AS short_share,
+           avg(CASE WHEN gap_s < 1800 THEN {one} ELSE {zero} END) AS quick_share,
            avg(CASE WHEN {wkday} AND {biz} THEN {one} ELSE {zero} END) AS business_share,
            {days},
            avg(gap_s) AS gap_mean_s, stddev_pop(gap_s) AS gap_sd_s,
@@ -166,8 +169,9 @@ node_place AS (
 )
 SELECT {d.lit(run_id)} AS run_id, agg.a, agg.b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba,
        2.0 * least(n_ab, n_ba) / n_events AS reciprocity,
-       night_share, weekend_share, business_share, active_days,
+       night_share, evening_share, weekend_share, business_share, short_share, quick_share, active_days,
        least({one}, active_days / span.span_days) AS rhythm,
+       least({one}, ({d.epoch_s(fi)} - {d.epoch_s('span.t0')}) / 86400.0 / span.span_days) AS first_frac,
        CASE WHEN n_events >= 3 AND gap_mean_s + gap_sd_s > 0
             THEN (gap_sd_s - gap_mean_s) / (gap_sd_s + gap_mean_s) ELSE {zero} END AS burstiness,
        ({d.epoch_s('span.t1')} - {d.epoch_s(la)}) / 86400.0 AS recency_days,
@@ -182,6 +186,7 @@ SELECT {d.lit(run_id)} AS run_id, agg.a, agg.b, n_events, n_calls, total_duratio
                   AND NOT coalesce({_near(d, 'pa.home_lat', 'pa.home_lon', 'pb.home_lat', 'pb.home_lon', coloc_m)}, FALSE)
                  THEN {one} ELSE {zero} END END AS same_work,
        CAST(n_events AS DOUBLE) / least(ta.n_tot, tb.n_tot) AS tie_share,
+       CAST(n_events AS DOUBLE) / greatest(ta.n_tot, tb.n_tot) AS tie_share_max,
        (CASE WHEN n_events >= ta.n_top THEN {one} ELSE {zero} END
         + CASE WHEN n_events >= tb.n_top THEN {one} ELSE {zero} END) / {d.f(2.0)} AS top_tie
 FROM agg CROSS JOIN span
@@ -405,9 +410,14 @@ def ties(q: Query, *, run_id: str, level: str, tz: str, edges: str, labels: tupl
          bonus: Mapping[str, float], words: Mapping[str, str], ftm_p: float, claim_strength: float,
          meeting_strength: float, vehicle_strength: float, place_strength: float,
          hub_min_contacts: int, hub_factor: float, hub_weight: float, meet_dt_s: float, meet_dist_m: float,
-         owner_p: float, vehicle_max_users: int, place_max_visitors: int, place_days: float) -> str:
+         owner_p: float, vehicle_max_users: int, place_max_visitors: int, place_days: float,
+         unknown_p: float = 0.0, thin_events: int = 0) -> str:
     """The ties table: edges (store table ``edges``) + the claims, meetings, vehicles and places layers
-    (with provenance; places from the input ``visits``), hubs, strength, relationship."""
+    (with provenance; places from the input ``visits``), hubs, strength, relationship.
+
+    The relationship is ``unknown`` (its probabilities still given) when the best label is not
+    ``one-off`` and either its probability is below ``unknown_p`` or the tie rests on fewer than
+    ``thin_events`` calls and messages with no claim, meeting, vehicle or place behind it."""
     d = q.d
     fs = dict(features)
     ids = [lab.replace("-", "_") for lab in labels]
@@ -432,6 +442,11 @@ WITH {_grades(q, grades)},
 {_meetings(q, level, meet_dt_s, meet_dist_m)},
 {_vehicles(q, level, owner_p, vehicle_max_users)},
 {_places(q, level, tz, place_max_visitors, place_days)},
+named AS (   -- nodes an informant report speaks of (subject or object of any claim)
+    SELECT DISTINCT coalesce(m.node, x.ident) AS node
+    FROM (SELECT subject AS ident FROM {q.t('claims')} UNION SELECT object FROM {q.t('claims')}) x
+    LEFT JOIN {node_map(q, level)} m ON m.identifier = x.ident WHERE x.ident IS NOT NULL
+),
 other_keys AS (   -- pairs the small layers speak of (claims, meetings, vehicles, places)
     SELECT a, b FROM claim_edges UNION SELECT a, b FROM meet_edges
     UNION SELECT a, b FROM veh_edges UNION SELECT a, b FROM place_edges
@@ -452,6 +467,7 @@ joined AS (
            coalesce(e.total_duration_s, {zero}) AS total_duration_s, coalesce(e.mean_call_s, {zero}) AS mean_call_s,
            coalesce(e.n_ab, 0) AS n_ab, coalesce(e.n_ba, 0) AS n_ba,
            coalesce(e.reciprocity, {zero}) AS reciprocity, e.night_share, e.weekend_share, e.business_share,
+           e.evening_share, e.short_share, e.quick_share, e.first_frac, coalesce(e.tie_share_max, {zero}) AS tie_share_max,
            coalesce(e.active_days, 0) AS active_days, coalesce(e.rhythm, {zero}) AS rhythm,
            coalesce(e.burstiness, {zero}) AS burstiness, e.recency_days, e.{fi}, e.{la},
            coalesce(e.identifiers, {d.empty_list()}) AS identifiers,
@@ -474,14 +490,18 @@ hub_nodes AS (
     WHERE contacts >= {int(hub_min_contacts)} AND contacts >= {d.f(hub_factor)} * med
 ),
 joined_h AS (
-    SELECT j.*, (ha.node IS NOT NULL OR hb.node IS NOT NULL) AS hub
+    SELECT j.*, (ha.node IS NOT NULL OR hb.node IS NOT NULL) AS hub,
+           ((CASE WHEN na.node IS NOT NULL THEN {one} ELSE {zero} END)
+            + (CASE WHEN nb.node IS NOT NULL THEN {one} ELSE {zero} END)) / {d.f(2.0)} AS named_ends
     FROM joined j LEFT JOIN hub_nodes ha ON ha.node = j.a LEFT JOIN hub_nodes hb ON hb.node = j.b
+    LEFT JOIN named na ON na.node = j.a LEFT JOIN named nb ON nb.node = j.b
 ),
 scored AS (SELECT *, {score_cols} FROM joined_h),
 probs AS (SELECT *, {mx} AS mx FROM scored)
 SELECT {d.lit(run_id)} AS run_id, a, b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba, reciprocity,
        night_share, weekend_share, business_share, active_days, rhythm, burstiness, recency_days, {fi}, {la},
        coloc_share, coloc_day_share, same_home, same_work, tie_share, top_tie,
+       evening_share, short_share, quick_share, first_frac, tie_share_max, named_ends,
        {", ".join(cp)},
        identifiers, claim_kinds, claim_p, claim_evidence, n_meetings, meet_p, n_vehicles, veh_p, n_places, place_p,
        hub,
@@ -493,7 +513,9 @@ SELECT {d.lit(run_id)} AS run_id, a, b, n_events, n_calls, total_duration_s, mea
          * (1 - {d.f(claim_strength)} * claim_p)
          * (1 - {d.f(meeting_strength)} * (1 - exp(-meet_p * n_meetings)))
          * (1 - {d.f(vehicle_strength)} * veh_p) * (1 - {d.f(place_strength)} * place_p) AS strength,
-       {best} AS relationship,
+       CASE WHEN {best} <> 'one-off' AND ({one} / ({z}) < {d.f(unknown_p)}
+                 OR (n_events < {int(thin_events)} AND claim_p = 0 AND n_meetings = 0 AND veh_p = 0 AND place_p = 0))
+            THEN 'unknown' ELSE {best} END AS relationship,
        {one} / ({z}) AS relationship_p,
        {probs} AS relationship_probs
 FROM probs
