@@ -590,7 +590,7 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
             return u.distinct()
 
         distinct = engine.to_arrow(distinct_raws, key=("distinct",) + base_key)
-        mapped = normalizer.map_values(distinct.column("raw"))
+        mapped = normalizer.map_values(distinct.column("raw"), distinct=True)
         mapping = engine.from_arrow(mapped, name=f"_fc_idmap_{spec.table}")
         has_errors = mapped.column("error").null_count < mapped.num_rows
         for c in ident_cols:
