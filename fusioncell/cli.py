@@ -459,7 +459,7 @@ app.add_typer(watch_app, name="watch")
 @watch_app.command("add")
 def watch_add(case: Path = CaseArg,
               kind: str = typer.Argument(..., help="identifier | person | place | new-area | meeting | dark-return "
-                                         "| new-contact"),
+                                         "| new-contact | burner"),
               args: list[str] = typer.Argument(..., help="ID (ENTITY for person; ID ID2 for meeting; LAT,LON for place)."),
               radius_m: Optional[float] = typer.Option(None, "--radius-m", help="Metres (place; new-area 1000; meeting 250)."),
               of: Optional[str] = typer.Option(None, "--of", help="place: only positions of this identifier or entity."),

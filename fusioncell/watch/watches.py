@@ -18,6 +18,9 @@ kind            arguments                                    fires on a new row 
                                                              ``gap-h`` hours of silence
 ``new-contact`` ID                                           is a call or message between ID and a
                                                              party never in contact with ID before
+``burner``      ID                                           is a row of the successor phone of a burner
+                                                             succession touching ID's chain, not known
+                                                             before (:mod:`fusioncell.watch.analytic`)
 ==============  ===========================================  ==========================================
 
 ID is an identifier as written anywhere in the case (normalised like the case
@@ -37,7 +40,7 @@ from fusioncell.errors import NotFound, UsageError
 if TYPE_CHECKING:  # pragma: no cover
     from fusioncell.store.store import CaseStore
 
-KINDS = ("identifier", "person", "place", "new-area", "meeting", "dark-return", "new-contact")
+KINDS = ("identifier", "person", "place", "new-area", "meeting", "dark-return", "new-contact", "burner")
 
 WATCHES_DDL = """CREATE TABLE IF NOT EXISTS watches (
     watch_id VARCHAR PRIMARY KEY,
@@ -90,6 +93,8 @@ class Watch:
                     f"{(self.window_s or 0) / 60:g} min")
         if k == "dark-return":
             return f"dark-return {self.subject}: active again after {(self.gap_s or 0) / 3600:g} h or more of silence"
+        if k == "burner":
+            return f"burner {self.subject}: a new burner succession touching it (or a phone it passed to)"
         return f"new-contact {self.subject}: a party never in contact with it before"
 
     def to_dict(self) -> dict[str, object]:
@@ -183,6 +188,10 @@ def add_watch(store: "CaseStore", kind: str, args: list[str], *, radius_m: float
     store.con.execute("INSERT INTO watches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       [w.watch_id, w.kind, w.subject, w.subject2, w.lat, w.lon, w.radius_m, w.window_s, w.gap_s,
                        w.note, w.created_by, w.created_at])
+    if kind == "burner" and store.is_ingested():
+        from fusioncell.watch.analytic import note_baseline
+
+        note_baseline(store, w.watch_id)  # the successions known now are the past: never alerted
     return w
 
 
