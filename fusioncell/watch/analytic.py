@@ -1,4 +1,4 @@
-"""Watches on results of an analysis, not on rows: a new burner succession touching a watched phone.
+"""Watches on results of an analysis, not on rows: a new burner succession, locate's top area.
 
 ``burner ID`` (an identifier or an entity, which stands for the identifiers it
 declares) fires when a burner-phone succession (``fusioncell.resolve``'s
@@ -19,6 +19,7 @@ only when a ``burner`` watch exists.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -114,3 +115,104 @@ def note_alerted(store: "CaseStore") -> None:
          WHERE EXISTS (SELECT 1 FROM _fc_hits h WHERE h.watch_id = p.watch_id AND h.identifier = p.new
                          AND h.other = p.old)""")
     con.execute("DROP TABLE IF EXISTS _fc_bnew")
+
+
+# -- locate: the focus's top area ------------------------------------------------
+LOCATE_DDL = """CREATE TABLE IF NOT EXISTS watch_locate (
+    watch_id VARCHAR NOT NULL, lat DOUBLE, lon DOUBLE, radius_m DOUBLE, probability DOUBLE NOT NULL,
+    noted_at TIMESTAMPTZ NOT NULL)"""
+
+
+@dataclass(frozen=True, slots=True)
+class TopArea:
+    """Locate's top area of a target (none: locate has no candidate place yet, probability 0)."""
+
+    lat: float | None
+    lon: float | None
+    radius_m: float | None
+    probability: float
+
+    def text(self) -> str:
+        if self.lat is None:
+            return "none"
+        return f"{self.lat:.5f},{self.lon:.5f} r {self.radius_m:.0f} m p {self.probability:.2f}"
+
+
+def top_area(store: "CaseStore", target: str) -> TopArea:
+    """Locate's top area for ``target`` now (the full analysis, :func:`fusioncell.infer.locate.locate`)."""
+    from fusioncell.infer.locate import locate
+
+    areas = locate(store, target, top=1).get("areas") or []
+    if not areas:
+        return TopArea(None, None, None, 0.0)
+    a = areas[0]
+    return TopArea(float(a["lat"]), float(a["lon"]), float(a["radius_m"]), float(a["probability"]))
+
+
+def note_top(store: "CaseStore", watch_id: str, top: TopArea) -> None:
+    store.con.execute(LOCATE_DDL)
+    store.con.execute("INSERT INTO watch_locate VALUES (?, ?, ?, ?, ?, now())",
+                      [watch_id, top.lat, top.lon, top.radius_m, top.probability])
+
+
+def _last_top(store: "CaseStore", watch_id: str) -> TopArea | None:
+    store.con.execute(LOCATE_DDL)
+    row = store.con.execute("SELECT lat, lon, radius_m, probability FROM watch_locate WHERE watch_id = ? "
+                            "ORDER BY noted_at DESC LIMIT 1", [watch_id]).fetchall()
+    return TopArea(*row[0]) if row else None
+
+
+def change(before: TopArea | None, now: TopArea, threshold: float | None) -> str | None:
+    """Why the top area is news (appeared, vanished, moved beyond either area's radius, or crossed
+    ``threshold``), or None."""
+    from fusioncell.spacetime.geo import haversine_m
+
+    was = before.probability if before is not None else 0.0
+    had = before is not None and before.lat is not None
+    if had != (now.lat is not None):
+        return f"now {now.text()} (was {before.text() if before else 'none'})"
+    if before is not None and before.lat is not None and now.lat is not None:
+        d = float(haversine_m(before.lat, before.lon, now.lat, now.lon))
+        if d > max(before.radius_m or 0.0, now.radius_m or 0.0):
+            return f"moved {d / 1000:.1f} km to {now.text()} (was {before.text()})"
+    if threshold is not None and (was < threshold) != (now.probability < threshold):
+        way = "rose above" if now.probability >= threshold else "fell below"
+        return f"{way} {threshold:g}: {now.text()} (was {before.text() if before else 'none'})"
+    return None
+
+
+def locate_hits(store: "CaseStore", new: list[str]) -> None:
+    """Add to ``_fc_hits`` one hit per locate watch whose target's top area changed with the new deliveries.
+
+    Evidence: the new rows placed inside the new top area (what moved it), or, when none is, one row
+    ``locate`` naming the area. The new top area is noted either way (the next delivery compares with it).
+    """
+    from fusioncell.errors import FusioncellError
+
+    con = store.con
+    watches = con.execute("SELECT watch_id, subject, threshold FROM watches WHERE kind = 'locate' "
+                          "ORDER BY watch_id").fetchall()
+    for watch_id, subject, threshold in watches:
+        try:
+            now = top_area(store, subject)
+        except FusioncellError:  # e.g. the target is no longer in the case: nothing to compare
+            continue
+        why = change(_last_top(store, watch_id), now, threshold)
+        note_top(store, watch_id, now)
+        if why is None:
+            continue
+        args: list[Any] = [watch_id, subject, why]
+        inside = "FALSE"
+        if now.lat is not None:
+            from fusioncell.spacetime.geo import haversine_sql
+
+            inside = f"lat IS NOT NULL AND {haversine_sql('lat', 'lon', str(now.lat), str(now.lon))} <= {now.radius_m}"
+        from fusioncell.watch.alerts import _events_sql
+
+        newrows = "delivery_id IN (SELECT delivery_id FROM _fc_new)"
+        return_rows = con.execute(f"""INSERT INTO _fc_hits
+            SELECT DISTINCT ?, delivery_id, tbl, event_id, source_id, t, identifier, ? || ': ' || ?, {now.probability}
+              FROM ({_events_sql('', newrows)}) WHERE {inside}""", args).fetchall()[0][0]
+        if not return_rows:
+            con.execute("INSERT INTO _fc_hits VALUES (?, ?, 'locate', 'top-area', NULL, now(), ?, ? || ': ' || ?, ?)",
+                        [watch_id, sorted(new)[0], subject, subject, why, now.probability])
