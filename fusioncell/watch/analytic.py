@@ -171,7 +171,8 @@ def change(before: TopArea | None, now: TopArea, threshold: float | None) -> str
     had = before is not None and before.lat is not None
     if had != (now.lat is not None):
         return f"now {now.text()} (was {before.text() if before else 'none'})"
-    if before is not None and before.lat is not None and now.lat is not None:
+    if (before is not None and before.lat is not None and before.lon is not None and now.lat is not None
+            and now.lon is not None):
         d = float(haversine_m(before.lat, before.lon, now.lat, now.lon))
         if d > max(before.radius_m or 0.0, now.radius_m or 0.0):
             return f"moved {d / 1000:.1f} km to {now.text()} (was {before.text()})"

@@ -208,7 +208,7 @@ def add_watch(store: "CaseStore", kind: str, args: list[str], *, radius_m: float
     if kind == "locate" and store.is_ingested():
         from fusioncell.watch.analytic import note_top, top_area
 
-        note_top(store, w.watch_id, top_area(store, subject))  # the top area now: the next delivery compares with it
+        note_top(store, w.watch_id, top_area(store, str(subject)))  # the top area now: the next delivery compares with it
     return w
 
 
