@@ -120,3 +120,19 @@ def test_a_threshold_must_be_a_probability_of_a_locate_watch(tmp_path: Path) -> 
         add_watch(store, "locate", ["person-target"], threshold=1.5)
     with pytest.raises(UsageError, match="locate watch only"):
         add_watch(store, "identifier", [T], threshold=0.5)
+
+
+def test_cli_adds_a_locate_watch_and_refuses_a_bad_threshold(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from fusioncell.cli import app
+
+    folder = _base().write(tmp_path / "case")
+    store = tmp_path / "s.duckdb"
+    assert CliRunner().invoke(app, ["ingest", str(folder), "--store", str(store)]).exit_code == 0
+    r = CliRunner().invoke(app, ["watch", "add", str(store), "locate", "person-target", "--threshold", "0.6"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("w-1 locate person-target: its top area moves, or its probability crosses 0.6")
+    with pytest.raises(UsageError, match="between 0 and 1"):  # the entry point turns it into one line, exit 2
+        CliRunner().invoke(app, ["watch", "add", str(store), "locate", "person-target", "--threshold", "2"],
+                           catch_exceptions=False)
