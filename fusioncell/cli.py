@@ -459,12 +459,14 @@ app.add_typer(watch_app, name="watch")
 @watch_app.command("add")
 def watch_add(case: Path = CaseArg,
               kind: str = typer.Argument(..., help="identifier | person | place | new-area | meeting | dark-return "
-                                         "| new-contact"),
+                                         "| new-contact | burner | locate"),
               args: list[str] = typer.Argument(..., help="ID (ENTITY for person; ID ID2 for meeting; LAT,LON for place)."),
               radius_m: Optional[float] = typer.Option(None, "--radius-m", help="Metres (place; new-area 1000; meeting 250)."),
               of: Optional[str] = typer.Option(None, "--of", help="place: only positions of this identifier or entity."),
               window_min: Optional[float] = typer.Option(None, "--window-min", help="meeting: minutes apart (30)."),
               gap_h: Optional[float] = typer.Option(None, "--gap-h", help="dark-return: hours of silence (48)."),
+              threshold: Optional[float] = typer.Option(None, "--threshold",
+                                                        help="locate: fire when the top area's probability crosses it."),
               note: Optional[str] = typer.Option(None, "--note", help="Why this watch (kept with it)."),
               store: Optional[Path] = StoreOpt) -> None:
     """Add a watch; every later ingest evaluates it on the new delivery's rows."""
@@ -473,7 +475,8 @@ def watch_add(case: Path = CaseArg,
     if kind == "place" and len(args) == 1 and "," in args[0]:
         args = [a.strip() for a in args[0].split(",", 1)]
     with _open(case, store) as cs:
-        w = add_watch(cs, kind, list(args), radius_m=radius_m, of=of, window_min=window_min, gap_h=gap_h, note=note)
+        w = add_watch(cs, kind, list(args), radius_m=radius_m, of=of, window_min=window_min, gap_h=gap_h, note=note,
+                      threshold=threshold)
         record_command(cs, "watch-add", watch=w.watch_id, kind=w.kind, subject=w.subject, subject2=w.subject2)
         typer.echo(mask_listing(cs, f"{w.watch_id} {w.describe()}", _watched(cs)))
 

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fusioncell.ingest.idnorm import IdNormalizer, canonical_phone_key, fast_e164
+import pyarrow as pa
+
+from fusioncell.ingest.idnorm import IdNormalizer, canonical_phone_key, fast_e164, fast_e164_arrow
 from fusioncell.model.identifiers import IdentifierError, normalize_phone
 
 REGIONS = ["MX", "US", "GB", "CO", "ES", "DE", "AR", "IT", "BR", "FR", "IN", "RU", "CA", None]
@@ -29,6 +31,16 @@ def test_fast_path_equals_phonenumbers(region: str | None, prefix: str, digits: 
     except IdentifierError:
         slow = None
     assert fast == slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(region=st.sampled_from(REGIONS),
+       raws=st.lists(st.tuples(st.sampled_from(PREFIXES), st.text(alphabet="0123456789", min_size=4, max_size=14)),
+                     min_size=1, max_size=30))
+def test_vectorised_fast_path_equals_the_scalar_one(region: str | None, raws: list[tuple[str, str]]) -> None:
+    """fast_e164_arrow (Arrow kernels, Python once per country code) answers fast_e164's answer, key by key."""
+    keys = [k for k in (canonical_phone_key(p + d) for p, d in raws) if k]
+    assert fast_e164_arrow(pa.array(keys, pa.string()), region).to_pylist() == [fast_e164(k, region) for k in keys]
 
 
 def test_spellings_of_one_number_normalise_alike() -> None:

@@ -103,6 +103,60 @@ def fast_e164(key: str, region: str | None) -> str | None:
         return None
     return "+" + cc_text + key if _plain_national(key, meta, main) else None
 
+def _plain_national_arrow(national: pa.Array, parse_meta: PhoneMetadata, main_meta: PhoneMetadata) -> pa.Array:
+    """:func:`_plain_national` of every value of ``national`` (Arrow kernels; the metadata's patterns are
+    written for RE2 too: libphonenumber's C++ build runs them on RE2)."""
+    desc = main_meta.general_desc
+    lengths = sorted(desc.possible_length or ()) if desc is not None else []
+    ok = pc.and_(pc.greater(pc.utf8_length(national), 0),
+                 pc.invert(pc.starts_with(national, "0")))
+    ok = pc.and_(ok, pc.is_in(pc.utf8_length(national), pa.array(lengths or [-1], pa.int32())))
+    nppp = parse_meta.national_prefix_for_parsing
+    if nppp:  # re.match: anchored at the start only
+        ok = pc.and_(ok, pc.invert(pc.match_substring_regex(national, f"^(?:{nppp})")))
+    return pc.fill_null(ok, False)
+
+
+def fast_e164_arrow(keys: pa.Array, region: str | None) -> pa.Array:
+    """:func:`fast_e164` of every canonical key in ``keys`` (null where it answers None), with Arrow kernels:
+    Python runs once per country code present, not once per number."""
+    none = pa.nulls(len(keys), pa.string())
+    if len(keys) == 0:
+        return none
+    out = none
+    intl = pc.fill_null(pc.starts_with(keys, "+"), False)
+    digits = pc.utf8_slice_codeunits(keys, 1)
+    valid = pa.array(sorted(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE), pa.string())
+    intl = pc.and_(intl, pc.invert(pc.starts_with(digits, "0")))
+    taken = pc.invert(intl)
+    for n in (1, 2, 3):  # country codes are prefix-free: the first length that is one is the one
+        head = pc.utf8_slice_codeunits(digits, 0, n)
+        hit = pc.and_(pc.invert(taken), pc.is_in(head, valid))
+        taken = pc.or_(taken, hit)
+        if not pc.any(hit).as_py():
+            continue
+        for cc_text in pc.unique(pc.filter(head, hit)).to_pylist():
+            main = _main_meta(int(cc_text))
+            if main is None:
+                continue
+            mine = pc.and_(hit, pc.equal(head, cc_text))
+            ok = pc.and_(mine, _plain_national_arrow(pc.utf8_slice_codeunits(digits, n), main, main))
+            out = pc.if_else(ok, keys, out)
+    meta = _meta(region) if region else None
+    if meta is None or meta.country_code is None:
+        return out
+    main = _main_meta(meta.country_code)
+    if main is None:
+        return out
+    cc_text = str(meta.country_code)
+    national = pc.and_(pc.invert(pc.fill_null(pc.starts_with(keys, "+"), False)),
+                       pc.invert(pc.starts_with(keys, cc_text)))
+    if meta.international_prefix:
+        national = pc.and_(national, pc.invert(pc.match_substring_regex(keys, f"^(?:{meta.international_prefix})")))
+    ok = pc.and_(pc.fill_null(national, False), _plain_national_arrow(keys, meta, main))
+    return pc.if_else(ok, pc.binary_join_element_wise(pa.scalar("+" + cc_text), keys, ""), out)
+
+
 MAP_SCHEMA = pa.schema(
     [
         pa.field("raw", pa.string()),
@@ -166,7 +220,7 @@ class IdNormalizer:
         self._cache[raw] = out
         return out
 
-    def map_values(self, raws: Iterable[str | None] | pa.Array | pa.ChunkedArray) -> pa.Table:
+    def map_values(self, raws: Iterable[str | None] | pa.Array | pa.ChunkedArray, distinct: bool = False) -> pa.Table:
         """The mapping table ``(raw, identifier, scheme, error)`` of distinct raw values.
 
         Plain phone numbers (only digits, ``+`` and the separators
@@ -174,10 +228,12 @@ class IdNormalizer:
         and read once per *key* (the spellings ``33 1234 5678``,
         ``3312345678`` ... of one number share it); everything else, and every
         key that does not read as a number, goes through :meth:`normalize` one
-        raw value at a time, exactly as before.
+        raw value at a time, exactly as before. ``distinct``: the caller's
+        values are already distinct and not null (a ``SELECT DISTINCT``).
         """
         arr = raws if isinstance(raws, (pa.Array, pa.ChunkedArray)) else pa.array(list(raws), pa.string())
-        arr = pc.unique(pc.drop_null(arr))
+        if not distinct:
+            arr = pc.unique(pc.drop_null(arr))
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
         fast = pc.match_substring_regex(arr, r"^[ \t\r\n()\-./+0-9]+$")
@@ -185,19 +241,27 @@ class IdNormalizer:
             is_entity = pc.is_in(pc.utf8_trim_whitespace(arr), pa.array(sorted(self.entity_ids), pa.string()))
             fast = pc.and_(fast, pc.invert(is_entity))
         key = pc.replace_substring_regex(arr, r"[ \t\r\n()\-./]", "")
-        key = pc.if_else(pc.starts_with(key, "00"), pc.binary_join_element_wise("+", pc.utf8_slice_codeunits(key, 2), ""), key)
+        zeros = pc.starts_with(key, "00")
+        if pc.any(zeros).as_py():
+            key = pc.if_else(zeros, pc.binary_join_element_wise("+", pc.utf8_slice_codeunits(key, 2), ""), key)
         fast = pc.fill_null(pc.and_(fast, pc.match_substring_regex(key, r"^\+?[0-9]{5,}$")), False)
-        keys = pc.unique(pc.filter(key, fast)).to_pylist()
-        ident_of_key = [self._by_key.get(k) or fast_e164(k, self.region) for k in keys]  # once per number
-        hard = {k for k, e in zip(keys, ident_of_key) if e is None}
-        if hard:  # the full phonenumbers parse, on one spelling per number; an error is redone per spelling below
-            pick = pc.and_(fast, pc.is_in(key, pa.array(sorted(hard), pa.string())))
-            first_raw = dict(zip(pc.filter(key, pick).to_pylist(), pc.filter(arr, pick).to_pylist()))
-            parsed = {k: self.normalize(first_raw[k])[0] for k in hard}
-            ident_of_key = [parsed[k] if e is None else e for k, e in zip(keys, ident_of_key)]
-        self._by_key.update((k, e) for k, e in zip(keys, ident_of_key) if e is not None)
-        idx = pc.index_in(key, pa.array(keys, pa.string()))
-        ident = pc.if_else(fast, pc.take(pa.array(ident_of_key, pa.string()), idx), pa.scalar(None, pa.string()))
+        # the distinct keys and, per value, its key's index (null where not plainly a number): one hash pass
+        enc = pc.dictionary_encode(pc.if_else(fast, key, pa.scalar(None, pa.string())))
+        if isinstance(enc, pa.ChunkedArray):
+            enc = enc.combine_chunks()
+        keys_arr = enc.dictionary
+        ident_arr = fast_e164_arrow(keys_arr, self.region)  # vectorised: Python once per country code
+        if pc.any(pc.is_null(ident_arr)).as_py():
+            keys = keys_arr.to_pylist()
+            ident_of_key = [e if e is not None else self._by_key.get(k) for k, e in zip(keys, ident_arr.to_pylist())]
+            hard = {k for k, e in zip(keys, ident_of_key) if e is None}
+            if hard:  # the full phonenumbers parse, on one spelling per number; an error is redone per spelling below
+                pick = pc.and_(fast, pc.is_in(key, pa.array(sorted(hard), pa.string())))
+                first_raw = dict(zip(pc.filter(key, pick).to_pylist(), pc.filter(arr, pick).to_pylist()))
+                parsed = {k: self.normalize(first_raw[k])[0] for k in hard}
+                ident_of_key = [parsed[k] if e is None else e for k, e in zip(keys, ident_of_key)]
+            ident_arr = pa.array(ident_of_key, pa.string())
+        ident = pc.take(ident_arr, enc.indices)
         slow = pc.invert(pc.fill_null(pc.is_valid(ident), False))
         cols: dict[str, list[str | None]] = {"raw": [], "identifier": [], "scheme": [], "error": []}
         for raw in pc.filter(arr, slow).to_pylist():  # not plainly a number: one at a time

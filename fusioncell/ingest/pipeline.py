@@ -153,6 +153,9 @@ class FileFacts:
     most_commas_line_no: int = 1
     #: A carriage return not followed by a line feed, in a file with LF or CRLF line ends.
     lone_cr: bool = False
+    #: Some field may start or end with a space or tab: a space or tab next to a comma, a quote, a line end
+    #: or the file's ends. False proves no field is padded, so ingest skips trimming (a fifth of its time).
+    padded: bool = True
 
 
 #: The longest line a case file may hold (a message transcript fits many times over).
@@ -162,6 +165,10 @@ MAX_LINE_BYTES = 1 << 20
 MAX_CSV_COMMAS = 4096
 
 
+#: Bytes :func:`file_facts` reads at a time (tests shrink it to cross chunk boundaries).
+FACTS_CHUNK = 1 << 22
+
+
 def file_facts(path: Path) -> FileFacts:
     """Hash a file and note its line-ending quirks, longest and most comma-laden line, in one streamed pass.
 
@@ -169,24 +176,35 @@ def file_facts(path: Path) -> FileFacts:
     """
     h = hashlib.sha256()
     crlf = lf = blank = cr = 0
-    tail = b""
+    b1 = b2 = 0  # the two bytes before the chunk (none at the file's start)
     longest = carry = 0
     longest_at = 1
     commas = carry_commas = 0
     commas_at = 1
     lines_before = 0  # complete lines before this chunk
+    padded = False
+    last = 10  # the byte before the chunk, for padding (the file's start reads as a line start)
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
+        for chunk in iter(lambda: fh.read(FACTS_CHUNK), b""):
             h.update(chunk)
-            joined = tail + chunk
             cr += chunk.count(b"\r")
-            crlf += joined.count(b"\r\n") - tail.count(b"\r\n")
-            blank += (joined.count(b"\n\n") + joined.count(b"\n\r\n")) - (tail.count(b"\n\n") + tail.count(b"\n\r\n"))
-            tail = joined[-2:]
             arr = np.frombuffer(chunk, np.uint8)
             nl = np.flatnonzero(arr == 10)
             lf += int(nl.size)
-            per_line = np.bincount(np.searchsorted(nl, np.flatnonzero(arr == 44)), minlength=nl.size + 1)
+            # the byte before each line feed, and the one before that (from the last chunk near its start):
+            # "\r\n" is a CRLF end, "\n\n" and "\n\r\n" a blank line
+            one = np.where(nl >= 1, arr[np.maximum(nl - 1, 0)], b1)
+            two = np.where(nl >= 2, arr[np.maximum(nl - 2, 0)], np.where(nl == 1, b1, b2))
+            crlf += int(np.count_nonzero(one == 13))
+            blank += int(np.count_nonzero((one == 10) | ((one == 13) & (two == 10))))
+            b2, b1 = (int(arr[-2]), int(arr[-1])) if arr.size >= 2 else (b1, int(arr[-1]))
+            if not padded:  # a space or tab that ended the last chunk is judged by this one's first byte
+                padded = (last in (32, 9) and int(arr[0]) in (44, 10, 13, 34)) or _padded(arr, last)
+            last = int(arr[-1])
+            comma_pos = np.flatnonzero(arr == 44)
+            # commas per line: those before each line feed, differenced; the last entry is the unfinished line
+            upto = np.append(np.searchsorted(comma_pos, nl), comma_pos.size)
+            per_line = np.diff(upto, prepend=0)
             per_line[0] += carry_commas
             if nl.size:
                 lengths = np.diff(np.concatenate(([-1], nl))) - 1
@@ -203,12 +221,36 @@ def file_facts(path: Path) -> FileFacts:
             else:
                 carry += len(chunk)
                 carry_commas = int(per_line[0])
+    padded = padded or last in (32, 9)  # the file ends with a space or tab
     if carry > longest:
         longest, longest_at = carry, lines_before + 1
     if carry_commas > commas:
         commas, commas_at = carry_commas, lines_before + 1
     return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0, longest_at, commas,
-                     commas_at, cr > crlf)
+                     commas_at, cr > crlf, padded)
+
+
+#: Bytes a field starts after (comma, line feed, quote) and ends before (the same, or a carriage return).
+_FIELD_START = np.array([44, 10, 34], np.uint8)
+_FIELD_END = np.array([44, 10, 13, 34], np.uint8)
+
+
+def _padded(arr: "np.ndarray[Any, Any]", before: int) -> bool:
+    """Whether a space or tab in ``arr`` touches a field's start or end (``before``: the byte before ``arr``).
+
+    Conservative: a space after a quote inside a quoted text counts too. A space or tab at the chunk's
+    end is judged by the caller with the next chunk's first byte (as ``before``) or the file's end.
+    """
+    ws = np.flatnonzero((arr == 32) | (arr == 9))
+    if not ws.size:
+        return False
+    prev = arr[ws - 1] if ws[0] > 0 else np.concatenate(([before], arr[ws[1:] - 1])).astype(np.uint8)
+    if np.isin(prev, _FIELD_START).any():
+        return True
+    inner = ws[ws + 1 < arr.size]
+    if np.isin(arr[inner + 1], _FIELD_END).any():
+        return True
+    return False
 
 
 def first_lone_cr_line(path: Path) -> int | None:
@@ -243,6 +285,7 @@ def _facts(store: "CaseStore", folder: Path, names: list[str]) -> dict[str, File
     modification time (ns) are unchanged: an append reads the day's file, not every earlier delivery."""
     con = store.con
     con.execute(FILE_STATS_DDL)
+    con.execute("ALTER TABLE file_stats ADD COLUMN IF NOT EXISTS padded BOOLEAN")  # stores made before it: NULL
     known = {r[0]: r[1:] for r in con.execute("SELECT * FROM file_stats").fetchall()}
     out: dict[str, FileFacts] = {}
     fresh = []
@@ -251,15 +294,15 @@ def _facts(store: "CaseStore", folder: Path, names: list[str]) -> dict[str, File
         k = known.get(name)
         if k is not None and k[0] == st.st_size and k[1] == st.st_mtime_ns and st.st_mtime_ns < (k[7] or 0) - RACY_NS:
             out[name] = FileFacts(k[2], bool(k[3]), bool(k[4]), int(k[5] or 0), bool(k[6]), int(k[8] or 1),
-                                  int(k[9] or 0), int(k[10] or 1), bool(k[11]))
+                                  int(k[9] or 0), int(k[10] or 1), bool(k[11]), k[12] is not False)
             continue
         out[name] = file_facts(folder / name)
         x = out[name]
         fresh.append([name, st.st_size, st.st_mtime_ns, x.sha256, x.mixed_newlines, x.blank_lines,
                       x.longest_line, x.cr_only, time.time_ns(), x.longest_line_no, x.most_commas,
-                      x.most_commas_line_no, x.lone_cr])
+                      x.most_commas_line_no, x.lone_cr, x.padded])
     if fresh:
-        con.executemany("INSERT OR REPLACE INTO file_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", fresh)
+        con.executemany("INSERT OR REPLACE INTO file_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", fresh)
     return out
 
 
@@ -718,7 +761,7 @@ def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, stor
     normalizer = None if spec is SOURCES else IdNormalizer(toml.phone_region, _entity_ids(store))
     known = None if spec is SOURCES else {r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()}
     result = read_csv_file(path, spec, eng, normalizer, known, facts.mixed_newlines, facts.blank_lines,
-                           quarantine=quarantine and spec is not SOURCES)
+                           quarantine=quarantine and spec is not SOURCES, padded=facts.padded)
     if result.problems or result.rows is None:
         raise _Rollback(result.problems, result.n_records)
     if result.quarantined:

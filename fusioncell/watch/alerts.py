@@ -184,6 +184,9 @@ _SUMMARY = """CASE k.kind
                       || CAST(round(k.window_s / 60) AS BIGINT) || ' min of each other (' || n || ' row(s))'
     WHEN 'dark-return' THEN k.subject || ' active again after ' || round(max_detail / 3600, 1)
                       || ' h of silence (' || ids || ')'
+    WHEN 'locate' THEN 'top area of ' || others
+    WHEN 'burner' THEN 'new burner succession touching ' || k.subject || ': ' || others || ' -> ' || ids
+                      || ' (score ' || round(max_detail, 2) || '; ' || n || ' new row(s) of the successor)'
     ELSE k.subject || ' in contact with ' || others || ' for the first time'
   END"""
 
@@ -221,6 +224,10 @@ def evaluate_watches(store: "CaseStore", new_deliveries: Iterable[str], ingest_r
     _prepare(con, new)
     hits = " UNION ALL ".join(f"SELECT * FROM ({q}) AS r{i}({_HIT})" for i, q in enumerate(_rules().values()))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _fc_hits AS SELECT DISTINCT * FROM ({hits})")
+    from fusioncell.watch.analytic import burner_hits, locate_hits, note_alerted
+
+    burner_hits(store)  # successions: an analysis of the whole store, run only when a burner watch exists
+    locate_hits(store, new)  # a full locate of each watched target, only when a locate watch exists
     run = ingest_run or ""
     con.execute(f"""
         INSERT INTO alerts
@@ -235,6 +242,7 @@ def evaluate_watches(store: "CaseStore", new_deliveries: Iterable[str], ingest_r
                   FROM _fc_hits GROUP BY watch_id, delivery_id) g(watch_id, delivery_id, n, first_t, last_t,
                                                                   max_detail, ids, others, evidence)
           JOIN watches k USING (watch_id)""", [run, ingest_run])
+    note_alerted(store)
     for t in ("_fc_hits", "_fc_newpos", "_fc_ev", "_fc_wid", "_fc_new"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return [a for a in list_alerts(store) if a.ingest_run == ingest_run] if ingest_run else []

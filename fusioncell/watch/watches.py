@@ -18,6 +18,11 @@ kind            arguments                                    fires on a new row 
                                                              ``gap-h`` hours of silence
 ``new-contact`` ID                                           is a call or message between ID and a
                                                              party never in contact with ID before
+``locate``      ENTITY [``--threshold`` P]                    moves locate's top area for the target beyond
+                                                             its radius, or its probability across P
+``burner``      ID                                           is a row of the successor phone of a burner
+                                                             succession touching ID's chain, not known
+                                                             before (:mod:`fusioncell.watch.analytic`)
 ==============  ===========================================  ==========================================
 
 ID is an identifier as written anywhere in the case (normalised like the case
@@ -37,7 +42,7 @@ from fusioncell.errors import NotFound, UsageError
 if TYPE_CHECKING:  # pragma: no cover
     from fusioncell.store.store import CaseStore
 
-KINDS = ("identifier", "person", "place", "new-area", "meeting", "dark-return", "new-contact")
+KINDS = ("identifier", "person", "place", "new-area", "meeting", "dark-return", "new-contact", "burner", "locate")
 
 WATCHES_DDL = """CREATE TABLE IF NOT EXISTS watches (
     watch_id VARCHAR PRIMARY KEY,
@@ -74,6 +79,8 @@ class Watch:
     note: str | None
     created_by: str | None
     created_at: datetime
+    #: locate: the probability whose crossing fires (None: only a move of the top area fires)
+    threshold: float | None = None
 
     def describe(self) -> str:
         """One line an analyst reads: what the watch fires on."""
@@ -90,17 +97,23 @@ class Watch:
                     f"{(self.window_s or 0) / 60:g} min")
         if k == "dark-return":
             return f"dark-return {self.subject}: active again after {(self.gap_s or 0) / 3600:g} h or more of silence"
+        if k == "locate":
+            cross = f", or its probability crosses {self.threshold:g}" if self.threshold is not None else ""
+            return f"locate {self.subject}: its top area moves{cross}"
+        if k == "burner":
+            return f"burner {self.subject}: a new burner succession touching it (or a phone it passed to)"
         return f"new-contact {self.subject}: a party never in contact with it before"
 
     def to_dict(self) -> dict[str, object]:
         return {"watch_id": self.watch_id, "kind": self.kind, "subject": self.subject, "subject2": self.subject2,
                 "lat": self.lat, "lon": self.lon, "radius_m": self.radius_m, "window_s": self.window_s,
-                "gap_s": self.gap_s, "note": self.note, "created_by": self.created_by,
+                "gap_s": self.gap_s, "threshold": self.threshold, "note": self.note, "created_by": self.created_by,
                 "created_at": self.created_at.isoformat(), "describe": self.describe()}
 
 
 def ensure_table(store: "CaseStore") -> None:
     store.con.execute(WATCHES_DDL)
+    store.con.execute("ALTER TABLE watches ADD COLUMN IF NOT EXISTS threshold DOUBLE")  # locate (added later)
 
 
 def normalise_subject(store: "CaseStore", raw: str, *, entity: bool = False) -> str:
@@ -127,7 +140,7 @@ def _positive(name: str, value: float | None) -> None:
 
 def add_watch(store: "CaseStore", kind: str, args: list[str], *, radius_m: float | None = None,
               of: str | None = None, window_min: float | None = None, gap_h: float | None = None,
-              note: str | None = None, actor: str | None = None) -> Watch:
+              note: str | None = None, actor: str | None = None, threshold: float | None = None) -> Watch:
     """Add a watch (see the module docstring for kinds and arguments) and return it.
 
     Raises
@@ -142,10 +155,15 @@ def add_watch(store: "CaseStore", kind: str, args: list[str], *, radius_m: float
         raise UsageError(f"unknown watch kind {kind!r}; one of: {', '.join(KINDS)}")
     want = {"place": 2, "meeting": 2}.get(kind, 1)
     if len(args) != want:
-        usage = {"place": "LAT LON --radius-m R", "meeting": "ID ID2"}.get(kind, "ENTITY" if kind == "person" else "ID")
+        usage = {"place": "LAT LON --radius-m R", "meeting": "ID ID2"}.get(kind, "ENTITY" if kind in ("person", "locate")
+                                                                             else "ID")
         raise UsageError(f"watch {kind} takes {usage} ({len(args)} argument(s) given)")
     for name, value in (("radius-m", radius_m), ("window-min", window_min), ("gap-h", gap_h)):
         _positive(name, value)
+    if threshold is not None and not 0 < threshold < 1:
+        raise UsageError(f"--threshold is a probability between 0 and 1 (exclusive), got {threshold:g}")
+    if threshold is not None and kind != "locate":
+        raise UsageError("--threshold applies to a locate watch only")
     subject = subject2 = None
     lat = lon = None
     if kind == "place":
@@ -159,7 +177,7 @@ def add_watch(store: "CaseStore", kind: str, args: list[str], *, radius_m: float
             raise UsageError("watch place needs --radius-m (metres)")
         subject = normalise_subject(store, of) if of else None
     else:
-        subject = normalise_subject(store, args[0], entity=kind == "person")
+        subject = normalise_subject(store, args[0], entity=kind in ("person", "locate"))
         if kind == "meeting":
             subject2 = normalise_subject(store, args[1])
             if subject2 == subject:
@@ -179,10 +197,18 @@ def add_watch(store: "CaseStore", kind: str, args: list[str], *, radius_m: float
 
         actor = current_actor()
     w = Watch(watch_id, kind, subject, subject2, lat, lon, radius if kind in ("place", "new-area", "meeting") else None,
-              window_s, gap_s, note, actor, datetime.now(timezone.utc))
-    store.con.execute("INSERT INTO watches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              window_s, gap_s, note, actor, datetime.now(timezone.utc), threshold)
+    store.con.execute("INSERT INTO watches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       [w.watch_id, w.kind, w.subject, w.subject2, w.lat, w.lon, w.radius_m, w.window_s, w.gap_s,
-                       w.note, w.created_by, w.created_at])
+                       w.note, w.created_by, w.created_at, w.threshold])
+    if kind == "burner" and store.is_ingested():
+        from fusioncell.watch.analytic import note_baseline
+
+        note_baseline(store, w.watch_id)  # the successions known now are the past: never alerted
+    if kind == "locate" and store.is_ingested():
+        from fusioncell.watch.analytic import note_top, top_area
+
+        note_top(store, w.watch_id, top_area(store, str(subject)))  # the top area now: the next delivery compares with it
     return w
 
 
@@ -190,7 +216,9 @@ def list_watches(store: "CaseStore") -> list[Watch]:
     """The case's watches, oldest first."""
     if not store.has_table("watches"):
         return []
-    rows = store.con.execute("SELECT * FROM watches ORDER BY created_at, watch_id").fetchall()
+    cols = {c[0] for c in store.con.execute("DESCRIBE watches").fetchall()}
+    more = "" if "threshold" in cols else ", NULL"  # a store from before locate watches (read-only: no ALTER)
+    rows = store.con.execute(f"SELECT *{more} FROM watches ORDER BY created_at, watch_id").fetchall()
     return [Watch(*r) for r in rows]
 
 
