@@ -297,3 +297,22 @@ def test_routine_anomalies_are_the_same_on_both_engines() -> None:
     for flag in ("new_place", "overnight_away", "outside_routine"):
         assert any(want.column(flag).to_pylist()), flag
     same_rows(want, flag_visits(b.store.use_engine(EngineSettings("spark", "local[2]")), raw))
+
+
+def test_a_plan_written_as_parquet_holds_the_rows_run_returns(tmp_path: Path) -> None:
+    # national scale: plans.to_parquet writes a plan's rows without fetching them (DuckDB COPY, Spark write)
+    from datetime import datetime, timedelta
+
+    import pyarrow.parquet as pq
+
+    from fusioncell.spacetime.synth import UTC, StoreBuilder
+
+    b = StoreBuilder(tz="UTC")
+    b.dwell("+a", datetime(2026, 1, 1, tzinfo=UTC), 2, 20.0, -103.0)
+    b.dwell("+b", datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=1), 1, 20.1, -103.1)
+    args = {"identifiers": None, "kinds": ("fix",), "default_fix_accuracy_m": 100.0, "sighting_accuracy_m": 50.0}
+    want = plans.run(b.store, "positions.all", **args)
+    assert want.num_rows == 13 + 7  # every 10 minutes, both ends included
+    plans.to_parquet(b.store, str(tmp_path / "pos"), "positions.all", **args)
+    got = pq.read_table(tmp_path / "pos").sort_by([("identifier", "ascending"), ("t", "ascending")])
+    same_rows(want, got)
