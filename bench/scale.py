@@ -239,10 +239,13 @@ def measure(a: argparse.Namespace, stage: str) -> StageResult:
     peak = {"disk": 0, "jvm": 0}
     done = threading.Event()
 
+    spark = a.engine == "spark" and stage in ("edges", "dark")
+
     def sample() -> None:
         while not done.wait(2.0):
             peak["disk"] = max(peak["disk"], _du(a.data))
-            peak["jvm"] = max(peak["jvm"], _jvm_rss())
+            if spark:  # executors of other Spark programs on this machine would count too: only on Spark runs
+                peak["jvm"] = max(peak["jvm"], _jvm_rss())
 
     th = threading.Thread(target=sample, daemon=True)
     t = time.perf_counter()
