@@ -134,3 +134,16 @@ def test_spark_finds_the_same_co_location_pairs_as_duckdb() -> None:
     assert sorted(zip(*[duck.column(k).to_pylist() for k in key])) == \
         sorted(zip(*[spark.column(k).to_pylist() for k in key]))
     assert duck.num_rows > 10
+
+
+def test_going_dark_takes_the_last_fix_before_and_the_first_after_by_event_id_at_one_instant() -> None:
+    b = StoreBuilder()
+    d0 = datetime(2026, 1, 5, tzinfo=UTC)
+    b.dwell("+a", d0, 72, 20.0, -103.0, every_min=15)  # loc-1 .. loc-289, the last at d0 + 72 h
+    b.fixes("+a", [d0 + timedelta(hours=72)], np.array([20.01]), np.array([-103.0]))  # loc-290, same instant
+    b.fixes("+a", [d0 + timedelta(hours=78)], np.array([20.02]), np.array([-103.0]))  # loc-291
+    b.dwell("+a", d0 + timedelta(hours=78), 72, 20.0, -103.0, every_min=15)  # from loc-292, same instant
+    dk = dark_intervals(b.store).to_pylist()
+    assert len(dk) == 1
+    assert (dk[0]["last_event_id"], dk[0]["last_lat"]) == ("loc-290", 20.01)  # loc-290 > loc-289
+    assert (dk[0]["next_event_id"], dk[0]["next_lat"]) == ("loc-291", 20.02)  # loc-291 < loc-292

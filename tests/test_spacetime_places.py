@@ -112,3 +112,18 @@ def test_derived_tables_are_cached_with_a_run_id() -> None:
     b.dwell("+a", D0 + timedelta(days=9), 2, *WORK)  # the case changed: recompute
     compute(b.store)
     assert b.store.con.execute("SELECT count(*) FROM runs WHERE stage = 'spacetime'").fetchall()[0][0] == 2
+
+
+def test_weekly_profile_breaks_a_tie_between_places_by_place_id() -> None:
+    import pyarrow as pa
+
+    b = StoreBuilder(tz="UTC")
+    mon1, mon2 = datetime(2026, 1, 5, 10, tzinfo=UTC), datetime(2026, 1, 12, 10, tzinfo=UTC)
+    vis = pa.table({"visit_no": [0, 1], "identifier": ["+a", "+a"], "place_id": ["pl-0002", "pl-0001"],
+                    "start": pa.array([mon1, mon2], pa.timestamp("us", tz="UTC")),
+                    "end": pa.array([mon1 + timedelta(hours=2), mon2 + timedelta(hours=2)],
+                                    pa.timestamp("us", tz="UTC"))})
+    prof = weekly_profile(b.store, vis, "+a").to_pylist()
+    # Monday 10:00 and 11:00 (12:00 has no second of presence): one week at each place, the lesser id wins
+    assert [(r["ldow"], r["lhour"], r["place_id"], r["share"]) for r in prof] == [
+        (1, 10, "pl-0001", 0.5), (1, 11, "pl-0001", 0.5)]

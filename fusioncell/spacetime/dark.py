@@ -18,8 +18,10 @@ identifier's other dark intervals that began within ``repeat_radius_m`` (or
 the combined accuracy) of this one, and ``n_ids_nearby`` the distinct
 identifiers that went dark there.
 
-All of it is SQL on DuckDB over the store tables; the small result is
-post-processed in numpy.
+The relational part is the plan ``pattern.dark`` (:mod:`fusioncell.store.plans.pattern`, DuckDB or
+Spark); the small result is post-processed in numpy. Of several positions at
+the same instant, the last by event id is the one before and the first the
+one after.
 """
 
 from __future__ import annotations
@@ -31,11 +33,10 @@ from typing import Sequence
 import numpy as np
 import pyarrow as pa
 
-from fusioncell.spacetime._sql import arrow
 from fusioncell.spacetime.geo import haversine_m
 from fusioncell.spacetime.places import timezone_of
-from fusioncell.spacetime.positions import PositionParams, _in_list, positions_sql
-from fusioncell.store import CaseStore
+from fusioncell.spacetime.positions import PositionParams, tower_accuracy
+from fusioncell.store import CaseStore, plans
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,48 +68,13 @@ def dark_intervals(store: CaseStore, ids: Sequence[str] | None = None, params: D
     >>> dark_intervals(CaseStore.memory()).num_rows
     0
     """
-    con = store.con
-    tz = timezone_of(store).replace("'", "''")
-    pos_sql = positions_sql(store, ids, ("fix", "cell", "sighting"), position_params)
-    min_gap_s = params.min_gap.total_seconds()
-    filt_caller = _in_list("caller", ids)
-    filt_callee = _in_list("callee", ids)
-    tbl = arrow(con, f"""
-        WITH ev AS (
-            SELECT caller AS identifier, start AS t FROM comms WHERE {filt_caller}
-            UNION ALL SELECT callee, start FROM comms WHERE {filt_callee}
-            UNION ALL SELECT identifier, t FROM ({pos_sql}) WHERE kind <> 'cell'),
-        span AS (SELECT identifier, min(t) AS t0, max(t) AS t1, count(*) AS n,
-                        greatest(1.0, (epoch(max(t)) - epoch(min(t))) / 86400.0) AS days
-                 FROM ev GROUP BY identifier HAVING count(*) >= {int(params.min_events)}),
-        rate AS (SELECT e.identifier, hour(timezone('{tz}', e.t)) AS h, count(*) / any_value(s.days) AS per_hour
-                 FROM ev e JOIN span s USING (identifier) GROUP BY ALL),
-        gaps AS (SELECT identifier, t AS start, lead(t) OVER (PARTITION BY identifier ORDER BY t) AS "end"
-                 FROM ev WHERE identifier IN (SELECT identifier FROM span)),
-        dg AS (SELECT * FROM gaps WHERE "end" IS NOT NULL AND epoch("end") - epoch(start) >= {min_gap_s!r}),
-        hrs AS (SELECT identifier, start, "end",
-                       unnest(generate_series(CAST(floor(epoch(start) / 3600) AS BIGINT),
-                                              CAST(floor(epoch("end") / 3600) AS BIGINT))) AS hno
-                FROM dg),
-        expct AS (SELECT h.identifier, h.start, h."end",
-                         sum(coalesce(r.per_hour, 0) *
-                             greatest(0, least(epoch(h."end"), (h.hno + 1) * 3600.0)
-                                         - greatest(epoch(h.start), h.hno * 3600.0)) / 3600.0) AS expected_events
-                  FROM hrs h LEFT JOIN rate r
-                    ON r.identifier = h.identifier AND r.h = hour(timezone('{tz}', to_timestamp(h.hno * 3600)))
-                  GROUP BY ALL HAVING expected_events >= {params.min_expected!r}),
-        pos AS (SELECT identifier, t, lat, lon, accuracy_m, kind, event_id FROM ({pos_sql}))
-        SELECT x.identifier, x.start, x."end", epoch(x."end") - epoch(x.start) AS duration_s,
-               x.expected_events, exp(-x.expected_events) AS p_chance,
-               lp.t AS last_t, lp.lat AS last_lat, lp.lon AS last_lon, lp.accuracy_m AS last_accuracy_m,
-               lp.kind AS last_kind, lp.event_id AS last_event_id,
-               np.t AS next_t, np.lat AS next_lat, np.lon AS next_lon, np.accuracy_m AS next_accuracy_m,
-               np.kind AS next_kind, np.event_id AS next_event_id
-        FROM expct x
-        ASOF LEFT JOIN pos lp ON lp.identifier = x.identifier AND x.start >= lp.t
-        ASOF LEFT JOIN pos np ON np.identifier = x.identifier AND x."end" <= np.t
-        ORDER BY x.identifier, x.start
-    """)
+    inputs = {"towers": tower_accuracy(store, position_params)}
+    tbl = plans.run(store, "pattern.dark", inputs=inputs, ids=None if ids is None else list(ids),
+                    tz=timezone_of(store), kinds=("fix", "cell", "sighting"),
+                    min_gap_s=params.min_gap.total_seconds(), min_events=int(params.min_events),
+                    min_expected=params.min_expected,
+                    default_fix_accuracy_m=position_params.default_fix_accuracy_m,
+                    sighting_accuracy_m=position_params.sighting_accuracy_m)
     n = tbl.num_rows
     lat = np.asarray(tbl.column("last_lat").to_numpy(zero_copy_only=False), dtype=float) if n else np.zeros(0)
     lon = np.asarray(tbl.column("last_lon").to_numpy(zero_copy_only=False), dtype=float) if n else np.zeros(0)

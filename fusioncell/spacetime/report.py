@@ -17,7 +17,7 @@ from fusioncell.spacetime.colocation import meetings
 from fusioncell.spacetime.dark import dark_intervals
 from fusioncell.spacetime.places import timezone_of
 from fusioncell.spacetime.routines import weekly_profile
-from fusioncell.store import CaseStore
+from fusioncell.store import CaseStore, plans
 
 MAX_ROWS = 50
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -74,29 +74,12 @@ def pattern_report(store: CaseStore, identifier: str) -> dict[str, Any]:
     tz = ZoneInfo(timezone_of(store))
     stays, places_, vis = compute(store)
     mine = vis.filter(pc.equal(vis.column("identifier"), ident))
-    counts = one(store.con, """SELECT (SELECT count(*) FROM locations WHERE identifier = $1),
-                                      (SELECT count(*) FROM comms WHERE caller = $1 OR callee = $1),
-                                      (SELECT count(*) FROM sightings WHERE subject = $1)""", [ident]) or (0, 0, 0)
+    c = plans.run(store, "pattern.counts", identifier=ident).to_pylist()
+    counts = (c[0]["fixes"], c[0]["comms"], c[0]["sightings"]) if c else (0, 0, 0)
     # per place summary of this identifier
     pl_rows: list[dict[str, Any]] = []
     if mine.num_rows:
-        store.con.register("_fc_mine", mine)
-        store.con.register("_fc_pl", places_)
-        try:
-            per = store.con.sql("""
-                SELECT m.place_id, any_value(m.role) AS role, count(*) AS n_visits,
-                       round(sum(m.duration_s) / 3600.0, 1) AS hours,
-                       count(*) FILTER (WHERE m.overnight) AS n_overnight,
-                       min(m.start) AS first_visit, max(m."end") AS last_visit,
-                       any_value(p.lat) AS lat, any_value(p.lon) AS lon, any_value(p.radius_m) AS radius_m,
-                       any_value(p.precision) AS precision, any_value(p.label) AS place_label,
-                       any_value(p.n_visitors) AS n_visitors, any_value(p.remote) AS remote,
-                       any_value(p.distance_to_town_m) AS distance_to_town_m
-                FROM _fc_mine m JOIN _fc_pl p USING (place_id)
-                GROUP BY m.place_id ORDER BY hours DESC""").to_arrow_table()
-        finally:
-            store.con.unregister("_fc_mine")
-            store.con.unregister("_fc_pl")
+        per = plans.run(store, "pattern.places", inputs={"mine": mine, "places": places_})
         pl_rows = _rows(per, tz)
         for r in pl_rows:
             if r.get("distance_to_town_m") is not None and r["distance_to_town_m"] == float("inf"):

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fusioncell.spacetime._sql import arrow, settle
-from fusioncell.spacetime.places import _stay_hours_sql, timezone_of
-from fusioncell.store import CaseStore
+from fusioncell.spacetime._sql import settle
+from fusioncell.spacetime.places import timezone_of
+from fusioncell.store import CaseStore, plans
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,51 +51,14 @@ class RoutineParams:
 
 
 def flag_visits(store: CaseStore, visits: pa.Table, params: RoutineParams = RoutineParams()) -> pa.Table:
-    """Add ``new_place, overnight_away, outside_routine, routine_share, anomaly`` to a visits table."""
-    con = store.con
-    settle(con)
-    tz = timezone_of(store)
-    tzq = tz.replace("'", "''")
-    con.register("_fc_v", visits)
-    try:
-        out = arrow(con, f"""
-            WITH vh AS ({_stay_hours_sql(tz)}),
-            slots AS (
-                SELECT visit_no, identifier, place_id, lhour, (ldow >= 6) AS weekend, lday
-                FROM vh WHERE secs >= {params.slot_min_s!r}),
-            days AS (SELECT identifier, weekend, count(DISTINCT lday) AS n_days FROM slots GROUP BY ALL),
-            pres AS (SELECT DISTINCT identifier, place_id, weekend, lhour, lday FROM slots),
-            cnt AS (SELECT identifier, place_id, weekend, lhour, count(*) AS k FROM pres GROUP BY ALL),
-            vs AS (
-                SELECT s.visit_no, s.identifier, s.weekend,
-                       (c.k - 1) AS other_days
-                FROM (SELECT DISTINCT visit_no, identifier, place_id, weekend, lhour, lday FROM slots) s
-                JOIN cnt c USING (identifier, place_id, weekend, lhour)),
-            share AS (
-                SELECT vs.visit_no, avg(vs.other_days / greatest(d.n_days - 1, 1)) AS routine_share,
-                       min(d.n_days) AS n_days
-                FROM vs JOIN days d USING (identifier, weekend) GROUP BY vs.visit_no),
-            firsts AS (SELECT identifier, min(start) AS first_seen FROM _fc_v GROUP BY identifier),
-            firstvisit AS (SELECT identifier, place_id, min(start) AS first_visit FROM _fc_v GROUP BY ALL),
-            homes AS (SELECT DISTINCT identifier FROM _fc_v WHERE role = 'home')
-            SELECT v.*,
-                   (v.start = fv.first_visit
-                    AND epoch(v.start) - epoch(f.first_seen) >= {params.baseline_days * 86400.0!r}) AS new_place,
-                   (v.overnight AND v.role <> 'home' AND h.identifier IS NOT NULL) AS overnight_away,
-                   sh.routine_share,
-                   coalesce(sh.n_days >= {int(params.min_days)} AND sh.routine_share < {params.routine_min_share!r},
-                            FALSE) AS outside_routine
-            FROM _fc_v v
-            JOIN firsts f USING (identifier)
-            JOIN firstvisit fv USING (identifier, place_id)
-            LEFT JOIN homes h USING (identifier)
-            LEFT JOIN share sh USING (visit_no)
-            ORDER BY v.visit_no
-        """)
-    finally:
-        con.unregister("_fc_v")
+    """Add ``new_place, overnight_away, outside_routine, routine_share, anomaly`` to a visits table.
 
-
+    Plan ``pattern.visit_flags`` (:mod:`fusioncell.store.plans.pattern`) on the store's engine.
+    """
+    settle(store.con)
+    out = plans.run(store, "pattern.visit_flags", inputs={"visits": visits}, tz=timezone_of(store),
+                    baseline_days=params.baseline_days, routine_min_share=params.routine_min_share,
+                    min_days=params.min_days, slot_min_s=params.slot_min_s)
     any_flag = pc.or_(pc.or_(out.column("new_place"), out.column("overnight_away")), out.column("outside_routine"))
     return out.append_column("anomaly", any_flag)
 
@@ -106,23 +69,9 @@ def weekly_profile(store: CaseStore, visits: pa.Table, identifier: str,
 
     Returns ``ldow, lhour, place_id, share`` (share of the identifier's
     observed weeks in which it was at that place in that slot), the most
-    frequent place per slot, sorted by weekday and hour.
+    frequent place per slot (ties to the least place id), sorted by weekday
+    and hour. Plan ``pattern.weekly`` on the store's engine.
     """
-    con = store.con
-    tz = timezone_of(store)
-    tzq = tz.replace("'", "''")
-    ident = identifier.replace("'", "''")
-    con.register("_fc_v", visits.filter(pc.equal(visits.column("identifier"), identifier)))
-    try:
-        return arrow(con, f"""
-            WITH vh AS ({_stay_hours_sql(tz)}),
-            slots AS (SELECT DISTINCT place_id, ldow, lhour,
-                             CAST(date_trunc('week', timezone('{tzq}', to_timestamp(hno * 3600))) AS DATE) AS wk
-                      FROM vh WHERE secs >= {params.slot_min_s!r} AND identifier = '{ident}'),
-            nw AS (SELECT greatest(count(DISTINCT wk), 1) AS n FROM slots),
-            c AS (SELECT ldow, lhour, place_id, count(*) AS k FROM slots GROUP BY ALL)
-            SELECT ldow, lhour, arg_max(place_id, k) AS place_id, max(k) / any_value(nw.n) AS share
-            FROM c, nw GROUP BY ldow, lhour ORDER BY ldow, lhour
-        """)
-    finally:
-        con.unregister("_fc_v")
+    mine = visits.filter(pc.equal(visits.column("identifier"), identifier))
+    return plans.run(store, "pattern.weekly", inputs={"visits": mine}, tz=timezone_of(store),
+                     identifier=identifier, slot_min_s=params.slot_min_s)

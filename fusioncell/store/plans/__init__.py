@@ -261,6 +261,32 @@ class Dialect:
             return f"CAST(array() AS ARRAY<{self.struct_type(fields)}>)"
         return f"CAST([] AS {self.struct_type(fields)}[])"
 
+    # -- pattern of life (see fusioncell.store.plans.pattern) ----------------------------------------
+    def hour_series(self, lo: str, hi: str) -> str:
+        """Select-list generator: one row per integer ``lo..hi`` (both included)."""
+        return f"explode(sequence({lo}, {hi}))" if self.spark else f"unnest(generate_series({lo}, {hi}))"
+
+    def from_epoch_s(self, x: str) -> str:
+        """The instant ``x`` seconds after the epoch."""
+        return f"timestamp_seconds({x})" if self.spark else f"to_timestamp({x})"
+
+    def isodow(self, ts: str) -> str:
+        """ISO day of week, 1 = Monday … 7 = Sunday."""
+        return f"(weekday({ts}) + 1)" if self.spark else f"isodow({ts})"
+
+    def last_non_null(self, x: str) -> str:
+        """Window function: the last non-null ``x`` of the frame."""
+        return f"last({x}, true)" if self.spark else f"last_value({x} IGNORE NULLS)"
+
+    def first_non_null(self, x: str) -> str:
+        """Window function: the first non-null ``x`` of the frame."""
+        return f"first({x}, true)" if self.spark else f"first_value({x} IGNORE NULLS)"
+
+    def ts_type(self) -> str:
+        """The type of an instant (Spark's TIMESTAMP is one, read in the session's UTC)."""
+        return "TIMESTAMP" if self.spark else "TIMESTAMPTZ"
+
+
 DUCKDB = Dialect("duckdb")
 SPARK = Dialect("spark")
 
@@ -350,9 +376,34 @@ def materialise(store: Any, table: str, name: str, *, engine: Any = None,
     return int(rows[0][0])
 
 
+def to_parquet(store: Any, path: str, name: str, *, engine: Any = None,
+               inputs: Mapping[str, pa.Table] | None = None, **params: Any) -> None:
+    """Write the rows of plan ``name`` as Parquet under the folder ``path`` (national scale).
+
+    The rows never reach this process: DuckDB ``COPY``s them (spilling under
+    its ``memory_limit``), Spark writes them from the executors. Read the
+    result back with ``engine.lake`` or any Parquet reader.
+    """
+    from fusioncell.spacetime._sql import settle
+
+    settle(store.con)
+    eng, sql = _prepare(store, name, engine, inputs, params)
+    try:
+        if dialect_of(eng) is SPARK:
+            eng.session.sql(sql).write.mode("overwrite").parquet(path)
+        else:
+            from pathlib import Path
+
+            Path(path).mkdir(parents=True, exist_ok=True)
+            target = str(Path(path) / "part-0.parquet").replace("'", "''")
+            eng.con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)")
+    finally:
+        eng.drop_registered()
+
+
 def _load() -> None:
     """Import the modules that register plans (once)."""
-    from fusioncell.store.plans import network, spacetime  # noqa: F401
+    from fusioncell.store.plans import network, pattern, spacetime  # noqa: F401
 
 
 def names() -> list[str]:
