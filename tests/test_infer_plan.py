@@ -65,7 +65,7 @@ def test_nights_away_from_her_usual_bed_are_never_explained_as_habit() -> None:
     # 6 nights at home, 4 at the compound
     lat = np.array([20.60] * 6 + [19.90] * 4)
     lon = np.array([-103.30] * 6 + [-103.70] * 4)
-    b = habit_baseline(cand_lat, cand_lon, lat, lon, np.full(10, 200.0))
+    b = habit_baseline(cand_lat, cand_lon, lat, lon, np.full(10, 200.0), (20.60, -103.30, 600.0))  # her home
     assert b[1] == 0.0  # the compound: what tracking her is for
     assert b[0] == pytest.approx(0.6)  # home: 6 of 10 nights
     assert b.sum() == pytest.approx(1.0)
@@ -75,5 +75,13 @@ def test_habit_mass_is_capped_so_a_track_can_always_surprise() -> None:
     from fusioncell.infer.plan import habit_baseline
 
     b = habit_baseline(np.array([20.60]), np.array([-103.30]), np.full(5, 20.60), np.full(5, -103.30),
-                       np.full(5, 100.0))
+                       np.full(5, 100.0), (20.60, -103.30, 600.0))
     assert b[0] == pytest.approx(0.8) and b[1] == pytest.approx(0.2)
+
+
+def test_without_a_known_home_nothing_is_habit() -> None:
+    from fusioncell.infer.plan import habit_baseline
+
+    b = habit_baseline(np.array([20.60]), np.array([-103.30]), np.full(5, 20.60), np.full(5, -103.30),
+                       np.full(5, 100.0), None)
+    assert b.tolist() == [0.0, 1.0]

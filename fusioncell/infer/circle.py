@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple
 
 from fusioncell.model.grading import grade, p_true
+from fusioncell.model.night import NIGHT
 from fusioncell.resolve import Persons
 from fusioncell.resolve import persons as resolved_persons
 from fusioncell.spacetime.geo import haversine_sql
@@ -432,8 +433,8 @@ def _night_cells_sql(tz: str) -> str:
           UNION ALL SELECT callee, callee_lat, callee_lon, start FROM comms
           WHERE callee IN (SELECT unnest($1)) AND callee_lat IS NOT NULL
         ), n AS (
-          SELECT i, lat, lon, CAST((start AT TIME ZONE '{tz}') - INTERVAL 12 HOUR AS DATE) AS night
-          FROM p WHERE hour(start AT TIME ZONE '{tz}') >= 21 OR hour(start AT TIME ZONE '{tz}') < 6
+          SELECT i, lat, lon, {NIGHT.night_of_sql(f"(start AT TIME ZONE '{tz}')")} AS night
+          FROM p WHERE {NIGHT.sql(f"(start AT TIME ZONE '{tz}')")}
         ), home AS (
           SELECT i, arg_max(lat, k) AS hlat, arg_max(lon, k) AS hlon FROM (
             SELECT i, lat, lon, count(DISTINCT night) AS k FROM n GROUP BY ALL) GROUP BY i
@@ -443,7 +444,7 @@ def _night_cells_sql(tz: str) -> str:
 def away_night_fraction(store: CaseStore, phones: list[str]) -> dict[str, float]:
     """Share of each phone's nights spent on cell sites away from its usual one.
 
-    A night is "away" when the phone's night-time (21:00–06:00 local) serving
+    A night is "away" when the phone's night-time (:data:`fusioncell.model.night.NIGHT`, 21:00–06:00 local) serving
     cells are more than ~3 km from the cell it uses on most nights.
     """
     if not phones:

@@ -31,7 +31,6 @@ import numpy.typing as npt
 from fusioncell.infer.blind import blind_spots
 from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import Circle, away_night_fraction, remote_night_fraction
-from fusioncell.infer.evidence import member_positions
 from fusioncell.infer.features import FEATURES
 from fusioncell.infer.locate import Analysis, analyse, load_model, partner_share, posterior
 from fusioncell.spacetime.geo import haversine_m
@@ -44,6 +43,8 @@ FloatArray = npt.NDArray[np.float64]
 KNOWN_P = 0.9
 #: How much of an associate's own-habit track goes to decoy-like places (see :func:`decoy_baseline`).
 DECOY_SHARE = 0.5
+#: How far (L1, degrees, ~3 km) from her home her night-time positions still count as her habit.
+HABIT_DEG = 0.03
 ROLE_LEAD_P = {"partner": 0.85, "meets": 0.35, "associate": 0.2, "works_for": 0.4, "family": 0.25, "contact": 0.15}
 
 
@@ -109,31 +110,32 @@ def lead_probability(roles: dict[str, float], active_share: float, away_share: f
 
 
 def habit_baseline(cand_lat: FloatArray, cand_lon: FloatArray, night_lat: FloatArray, night_lon: FloatArray,
-                   night_acc_m: FloatArray) -> FloatArray:
+                   night_acc_m: FloatArray, home: tuple[float, float, float] | None) -> FloatArray:
     """Where a track shows a person's own habits, over the n candidates plus "none of them" (last).
 
-    Her habits are where she usually sleeps: the ~1 km cell holding most of
-    her night-time positions, and what lies within ~3 km of it. A candidate
-    place there would show up on her track whether or not he is there, so it
-    is explained by habit; her nights *away* from it are what tracking her is
-    for and never count as habit. At most 0.8 of the mass goes to candidates.
+    Her habits are where she usually sleeps: her ``home`` (the one definition,
+    :func:`fusioncell.spacetime.home.night_homes`, as locate reads it) and what
+    lies within ~3 km of it (``HABIT_DEG``). A candidate place near her
+    night-time positions there would show up on her track whether or not he is
+    there, so it is explained by habit; her nights *away* from it are what
+    tracking her is for and never count as habit. At most 0.8 of the mass goes
+    to candidates. Without a known home nothing is habit.
 
     >>> b = habit_baseline(np.array([20.60, 19.90]), np.array([-103.30, -103.70]),
     ...                    np.array([20.60, 20.60, 20.60, 19.90]), np.array([-103.30, -103.30, -103.30, -103.70]),
-    ...                    np.array([100.0] * 4))
+    ...                    np.array([100.0] * 4), (20.60, -103.30, 600.0))
     >>> b.round(2).tolist()  # home (3 of 4 nights) is habit; the night away is not
     [0.75, 0.0, 0.25]
     """
     n = cand_lat.shape[0]
     out = np.zeros(n + 1)
-    if n and night_lat.size:
-        cells = np.stack([np.round(night_lat, 2), np.round(night_lon, 2)], axis=1)
-        uniq, inv, cnt = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
-        hlat, hlon = uniq[int(np.argmax(cnt))]
-        home = np.abs(night_lat - hlat) + np.abs(night_lon - hlon) <= 0.03
-        if home.any():
-            d = haversine_m(cand_lat[:, None], cand_lon[:, None], night_lat[home][None, :], night_lon[home][None, :])
-            counts = (d < np.maximum(night_acc_m[home][None, :], 300.0)).sum(axis=1).astype(float)
+    if n and night_lat.size and home is not None:
+        hlat, hlon = home[0], home[1]
+        at_home = np.abs(night_lat - hlat) + np.abs(night_lon - hlon) <= HABIT_DEG
+        if at_home.any():
+            d = haversine_m(cand_lat[:, None], cand_lon[:, None], night_lat[at_home][None, :],
+                            night_lon[at_home][None, :])
+            counts = (d < np.maximum(night_acc_m[at_home][None, :], 300.0)).sum(axis=1).astype(float)
             share = counts / float(night_lat.size)
             out[:n] = share * min(1.0, 0.8 / max(float(share.sum()), 1e-12))
     out[n] = 1.0 - out[:n].sum()
@@ -181,7 +183,7 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
     share = partner_share(circle)
     prior = np.append(p, rest)
     n = p.shape[0]
-    pos = member_positions(store, circle, info.timezone)
+    pos, homes = an.context.pos, an.context.homes  # the circle's positions and homes, as locate read them
     activity = {
         r[0]: r[1]
         for r in store.con.execute(
@@ -206,8 +208,8 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
         roams = float(away.get(ident, 0.25))
         q = lead_probability(member.roles or {member.role: member.p_identity}, act, 2.0 * float(remote.get(ident, 0.1)))
         sel = (idents == ident) & pos.night if len(pos) else np.zeros(0, dtype=bool)
-        baseline = habit_baseline(cs.lat, cs.lon, pos.lat[sel], pos.lon[sel], pos.acc_m[sel]) if len(pos) \
-            else np.append(np.zeros(n), 1.0)
+        baseline = habit_baseline(cs.lat, cs.lon, pos.lat[sel], pos.lon[sel], pos.acc_m[sel],
+                                  homes.get(ident)) if len(pos) else np.append(np.zeros(n), 1.0)
         decoy_risk = share.get(ident, 0.0) < 0.5 and bool(decoyish.any()) and float(p[decoyish].sum()) > 0.05
         if decoy_risk:
             baseline = decoy_baseline(baseline, p, decoyish)
