@@ -85,3 +85,16 @@ def test_without_a_known_home_nothing_is_habit() -> None:
     b = habit_baseline(np.array([20.60]), np.array([-103.30]), np.full(5, 20.60), np.full(5, -103.30),
                        np.full(5, 100.0), None)
     assert b.tolist() == [0.0, 1.0]
+
+
+def test_plan_results_are_typed_and_keep_the_contract_shape() -> None:
+    from fusioncell.infer.plan import PhoneToFind, Recommendation
+
+    r = Recommendation("+523312345678", "alias:La Güera", 0.74, "probable partner of target; not yet tracked", "partner")
+    # spec/cli-contract.md: rank, identifier, person, expected_gain, why (role is an extension)
+    assert r.as_json(1) == {"rank": 1, "identifier": "+523312345678", "person": "alias:La Güera",
+                            "expected_gain": 0.74, "why": "probable partner of target; not yet tracked",
+                            "role": "partner"}
+    f = PhoneToFind("alias:La Güera", (("+523312345678", 0.41234, False),), "confirm it")
+    assert f.as_json() == {"person": "alias:La Güera", "role": "partner", "how": "confirm it",
+                           "candidates": [{"identifier": "+523312345678", "p": 0.412, "tracked": False}]}

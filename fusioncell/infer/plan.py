@@ -23,6 +23,7 @@ tracked in locations.csv are never recommended.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,22 @@ DECOY_SHARE = 0.5
 #: How far (L1, degrees, ~3 km) from her home her night-time positions still count as her habit.
 HABIT_DEG = 0.03
 ROLE_LEAD_P = {"partner": 0.85, "meets": 0.35, "associate": 0.2, "works_for": 0.4, "family": 0.25, "contact": 0.15}
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """One identifier worth tracking: expected information gain (bits) and the reasons an analyst reads."""
+
+    identifier: str
+    person: str | None
+    expected_gain: float
+    why: str
+    role: str
+
+    def as_json(self, rank: int) -> dict[str, Any]:
+        """The CLI contract's shape (``rank``, ``identifier``, ``person``, ``expected_gain``, ``why``; ``role`` added)."""
+        return {"rank": rank, "identifier": self.identifier, "person": self.person,
+                "expected_gain": self.expected_gain, "why": self.why, "role": self.role}
 
 
 def _entropy(p: FloatArray) -> float:
@@ -225,12 +242,9 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
         if member.reasons:
             why.append(member.reasons[0])
         why.append("not yet tracked")
-        recs.append({"identifier": ident, "person": member.person, "expected_gain": round(gain, 3),
-                     "why": "; ".join(why), "role": member.role})
-    recs.sort(key=lambda r: (-r["expected_gain"], r["identifier"]))
-    out = []
-    for rank, r in enumerate(recs[:budget], start=1):
-        out.append({"rank": rank, **r})
+        recs.append(Recommendation(ident, member.person, round(gain, 3), "; ".join(why), member.role))
+    recs.sort(key=lambda r: (-r.expected_gain, r.identifier))
+    out = [r.as_json(rank) for rank, r in enumerate(recs[:budget], start=1)]
     return {"case": info.case_id, "target": tgt, "uncertainty_bits": round(_entropy(prior), 3),
             "recommendations": out, "identify": people_to_identify(circle, tracked),
             "imagery": imagery_tasks(an)}
@@ -253,6 +267,26 @@ def imagery_tasks(an: Analysis) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class PhoneToFind:
+    """A partner known by name or alias whose phone must first be found: the candidate numbers and how."""
+
+    person: str
+    candidates: tuple[tuple[str, float, bool], ...]  # (identifier, p, tracked), most likely first
+    how: str
+    role: str = "partner"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"person": self.person, "role": self.role,
+                "candidates": [{"identifier": i, "p": round(p, 3), "tracked": t} for i, p, t in self.candidates],
+                "how": self.how}
+
+
+HOW_TO_FIND = ("her number is not known: confirm one of the candidates (subscriber check, a short intercept, "
+               "or co-location of the candidate's handset with the seed lead's visits to her) before tracking "
+               "it; the first candidate is the seed lead's frequent contact most often at remote sites at night")
+
+
 def people_to_identify(circle: Circle, tracked: set[str]) -> list[dict[str, Any]]:
     """His partner (by alias) whose phone is not known well enough to track: how to find it.
 
@@ -261,9 +295,9 @@ def people_to_identify(circle: Circle, tracked: set[str]) -> list[dict[str, Any]
     p ≥ ``KNOWN_P`` (a well-graded report or a known entity), the plan names
     the candidates (frequent contacts of the people close to her
     who sleep at remote sites, weakly graded "uses" reports) with their
-    probability and what would confirm one.
+    probability and what would confirm one (:class:`PhoneToFind`, as JSON).
     """
-    out: list[dict[str, Any]] = []
+    out: list[PhoneToFind] = []
     by_person: dict[str, list[tuple[float, str]]] = {}
     for ident, m in circle.members.items():
         p = (m.roles or {}).get("partner", 0.0)
@@ -273,14 +307,8 @@ def people_to_identify(circle: Circle, tracked: set[str]) -> list[dict[str, Any]
         cands.sort(key=lambda x: (-x[0], x[1]))
         if any(i in tracked for p, i in cands if p >= 0.3) or cands[0][0] >= KNOWN_P:
             continue
-        out.append({
-            "person": person, "role": "partner",
-            "candidates": [{"identifier": i, "p": round(p, 3), "tracked": i in tracked} for p, i in cands[:5]],
-            "how": ("her number is not known: confirm one of the candidates (subscriber check, a short intercept, "
-                    "or co-location of the candidate's handset with the seed lead's visits to her) before tracking "
-                    "it; the first candidate is the seed lead's frequent contact most often at remote sites at night"),
-        })
-    return out
+        out.append(PhoneToFind(person, tuple((i, p, i in tracked) for p, i in cands[:5]), HOW_TO_FIND))
+    return [x.as_json() for x in out]
 
 
 def render_text(result: dict[str, Any]) -> str:
