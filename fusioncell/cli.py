@@ -552,6 +552,74 @@ def render_alerts(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# --- analyst overrides: who uses which identifier (issues #12, #13) -------------------------
+override_app = typer.Typer(help="Merge, split or undo who uses which identifier; every answer follows "
+                           "(docs/resolve.md).", no_args_is_help=True)
+app.add_typer(override_app, name="override")
+ReasonOpt = typer.Option(..., "--reason", help="Why (kept with the decision and in the audit log).")
+
+
+def _print_decision(verb: str, d: Any) -> None:
+    to = f" → {d.person}" if d.person else " → nobody"
+    typer.echo(f"{verb} {d.decided_at}: {', '.join(d.identifiers)}{to}" + (f" ({d.reason})" if d.reason else ""))
+
+
+@override_app.command("merge")
+def override_merge(case: Path = CaseArg,
+                   members: list[str] = typer.Argument(..., help="Identifiers or persons (a person brings every "
+                                                       "identifier attributed to it)."),
+                   into: str = typer.Option(..., "--into", help="The person (entity id or alias) they belong to."),
+                   reason: str = ReasonOpt, store: Optional[Path] = StoreOpt) -> None:
+    """Give identifiers (or a whole person) to a person."""
+    from fusioncell.resolve.decisions import merge
+    from fusioncell.security.audit import current_actor
+
+    with _open(case, store) as cs:
+        d = merge(cs, list(members), into, analyst=current_actor(), reason=reason)
+        record_command(cs, "override-merge", why=reason, identifiers=list(d.identifiers), person=d.person)
+        _print_decision("merged", d)  # what the analyst named, and what the named person used: in clear
+
+
+@override_app.command("split")
+def override_split(case: Path = CaseArg, identifier: str = typer.Argument(..., help="The identifier to detach."),
+                   reason: str = ReasonOpt, store: Optional[Path] = StoreOpt) -> None:
+    """Detach an identifier from whatever person it was attributed to."""
+    from fusioncell.resolve.decisions import split_off
+    from fusioncell.security.audit import current_actor
+
+    with _open(case, store) as cs:
+        d = split_off(cs, identifier, analyst=current_actor(), reason=reason)
+        record_command(cs, "override-split", why=reason, identifiers=list(d.identifiers))
+        _print_decision("split", d)
+
+
+@override_app.command("undo")
+def override_undo(case: Path = CaseArg, reason: str = ReasonOpt, store: Optional[Path] = StoreOpt) -> None:
+    """Remove the newest decision: every answer is again what it was before it."""
+    from fusioncell.resolve.decisions import undo
+
+    with _open(case, store) as cs:
+        d = undo(cs)
+        record_command(cs, "override-undo", why=reason, identifiers=list(d.identifiers), person=d.person)
+        _print_decision("undone", d)
+
+
+@override_app.command("list")
+def override_list(case: Path = CaseArg, format: Fmt = typer.Option(Fmt.text, "--format"),
+                  store: Optional[Path] = StoreOpt) -> None:
+    """The decisions in force, newest first."""
+    from dataclasses import asdict
+
+    from fusioncell.resolve.decisions import decisions
+
+    with _open(case, store) as cs:
+        rows = [asdict(d) for d in decisions(cs)]
+        record_command(cs, "override-list", n=len(rows))
+    _emit({"n_decisions": len(rows), "decisions": rows}, format, lambda r: "\n".join(
+        f"{d['decided_at']}  {', '.join(d['identifiers'])} → {d['person'] or 'nobody'}  by {d['analyst']}: {d['reason']}"
+        for d in r["decisions"]) or "(no analyst decisions)")
+
+
 # --- workbench (issue #16) ---------------------------------------------------------------
 @app.command()
 def serve(case: Path = CaseArg, host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (localhost by default)."),

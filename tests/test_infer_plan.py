@@ -65,7 +65,7 @@ def test_nights_away_from_her_usual_bed_are_never_explained_as_habit() -> None:
     # 6 nights at home, 4 at the compound
     lat = np.array([20.60] * 6 + [19.90] * 4)
     lon = np.array([-103.30] * 6 + [-103.70] * 4)
-    b = habit_baseline(cand_lat, cand_lon, lat, lon, np.full(10, 200.0))
+    b = habit_baseline(cand_lat, cand_lon, lat, lon, np.full(10, 200.0), (20.60, -103.30, 600.0))  # her home
     assert b[1] == 0.0  # the compound: what tracking her is for
     assert b[0] == pytest.approx(0.6)  # home: 6 of 10 nights
     assert b.sum() == pytest.approx(1.0)
@@ -75,31 +75,49 @@ def test_habit_mass_is_capped_so_a_track_can_always_surprise() -> None:
     from fusioncell.infer.plan import habit_baseline
 
     b = habit_baseline(np.array([20.60]), np.array([-103.30]), np.full(5, 20.60), np.full(5, -103.30),
-                       np.full(5, 100.0))
+                       np.full(5, 100.0), (20.60, -103.30, 600.0))
     assert b[0] == pytest.approx(0.8) and b[1] == pytest.approx(0.2)
+
+
+def test_without_a_known_home_nothing_is_habit() -> None:
+    from fusioncell.infer.plan import habit_baseline
+
+    b = habit_baseline(np.array([20.60]), np.array([-103.30]), np.full(5, 20.60), np.full(5, -103.30),
+                       np.full(5, 100.0), None)
+    assert b.tolist() == [0.0, 1.0]
+
+
+def test_plan_results_are_typed_and_keep_the_contract_shape() -> None:
+    from fusioncell.infer.plan import PhoneToFind, Recommendation
+
+    r = Recommendation("+523312345678", "alias:La Güera", 0.74, "probable partner of target; not yet tracked", "partner")
+    # spec/cli-contract.md: rank, identifier, person, expected_gain, why (role is an extension)
+    assert r.as_json(1) == {"rank": 1, "identifier": "+523312345678", "person": "alias:La Güera",
+                            "expected_gain": 0.74, "why": "probable partner of target; not yet tracked",
+                            "role": "partner"}
+    f = PhoneToFind("alias:La Güera", (("+523312345678", 0.41234, False),), "confirm it")
+    assert f.as_json() == {"person": "alias:La Güera", "role": "partner", "how": "confirm it",
+                           "candidates": [{"identifier": "+523312345678", "p": 0.412, "tracked": False}]}
 
 
 def test_an_alias_only_partner_is_valued_as_her_not_as_one_of_five_phones() -> None:
     """Five candidate phones for his partner (0.20, 0.17, 0.14, 0.04, 0.04: 59% that one is hers) against a
     lieutenant worth 0.34 bits. Tracking her is worth 1.5 bits were her phone known; the likeliest candidate
     is worth 0.59 x 1.5 = 0.885 bits (confirm, then track), and goes first; the others keep their own value."""
-    import numpy as np
+    from fusioncell.infer.plan import Recommendation, _value_the_person
 
-    from fusioncell.infer.plan import _value_the_person
-
-    recs = [{"identifier": "+lt", "expected_gain": 0.34, "why": "associate"},
-            {"identifier": "+a", "expected_gain": 0.30, "why": "partner?"},
-            {"identifier": "+b", "expected_gain": 0.26, "why": "partner?"}]
+    recs = [Recommendation("+lt", None, 0.34, "associate", "associate"),
+            Recommendation("+a", "alias:La Güera", 0.30, "partner?", "partner"),
+            Recommendation("+b", "alias:La Güera", 0.26, "partner?", "partner")]
     ident = [{"person": "alias:La Güera", "role": "partner", "candidates": [
         {"identifier": i, "p": p, "tracked": False}
         for i, p in (("+a", 0.20), ("+b", 0.17), ("+c", 0.14), ("+d", 0.04), ("+e", 0.04))]}]
-    _value_the_person(recs, ident, np.array([0.5, 0.5]), lambda i: 1.5)
-    by = {r["identifier"]: r for r in recs}
-    assert abs(by["+a"]["expected_gain"] - 0.885) < 1e-9
-    assert "confirm it first" in by["+a"]["why"]
-    assert by["+b"]["expected_gain"] == 0.26 and by["+lt"]["expected_gain"] == 0.34
+    by = {r.identifier: r for r in _value_the_person(recs, ident, lambda i: 1.5)}
+    assert abs(by["+a"].expected_gain - 0.885) < 1e-9
+    assert "confirm it first" in by["+a"].why
+    assert by["+b"].expected_gain == 0.26 and by["+lt"].expected_gain == 0.34
     # a candidate already tracked is not the one to confirm: the next one is
     ident[0]["candidates"][0]["tracked"] = True
-    recs2 = [{"identifier": "+b", "expected_gain": 0.26, "why": "partner?"}]
-    _value_the_person(recs2, ident, np.array([0.5, 0.5]), lambda i: 1.0)
-    assert abs(recs2[0]["expected_gain"] - 0.39) < 1e-9  # (0.17 + 0.14 + 0.04 + 0.04) x 1.0
+    recs2 = _value_the_person([Recommendation("+b", "alias:La Güera", 0.26, "partner?", "partner")], ident,
+                              lambda i: 1.0)
+    assert abs(recs2[0].expected_gain - 0.39) < 1e-9  # (0.17 + 0.14 + 0.04 + 0.04) x 1.0

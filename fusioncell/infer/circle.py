@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from fusioncell.model.grading import grade, p_true
+from fusioncell.model.night import NIGHT
+from fusioncell.resolve import Persons
+from fusioncell.resolve import persons as resolved_persons
 from fusioncell.spacetime.geo import haversine_sql
 from fusioncell.store import CaseStore
 
@@ -52,6 +55,23 @@ _PREDICATE_ROLE = {
     "works_for": "works_for",
     "meets": "meets",
 }
+
+
+class Use(NamedTuple):
+    """Evidence that a person uses an identifier: probability, the reasons an analyst reads, source ids."""
+
+    p: float
+    reasons: list[str]
+    sources: set[str]
+
+
+class Link(NamedTuple):
+    """Evidence that a person stands in a role to the target: probability, reason, source and report ids."""
+
+    p: float
+    reason: str
+    source_id: str | None
+    report_id: str | None
 
 
 @dataclass
@@ -108,38 +128,48 @@ def target_keys(store: CaseStore, target: str) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _person_keys(store: CaseStore, key: str) -> set[str]:
-    """Entity ids and aliases that designate the same person as ``key``."""
+def _person_keys(store: CaseStore, key: str, who: Persons) -> set[str]:
+    """Entity ids and aliases that designate the same person as ``key``.
+
+    From the case's entities, and from the resolve stage (:func:`fusioncell.resolve.persons`:
+    merged person records, an alias the analyst merged into a person); a name the
+    analyst split off or gave to someone else is not hers.
+    """
     keys = {key}
     if key.startswith("alias:"):
         rows = store.con.execute(
             "SELECT DISTINCT entity_id FROM entity_identifiers WHERE identifier = ?", [key]
         ).fetchall()
-        keys.update(r[0] for r in rows)
+        keys.update(r[0] for r in rows if who.allows(key, {r[0]}))
     rows = store.con.execute(
         "SELECT identifier FROM entity_identifiers WHERE entity_id = ? AND identifier LIKE 'alias:%'",
         [key],
     ).fetchall()
-    keys.update(r[0] for r in rows)
+    keys.update(r[0] for r in rows if who.allows(r[0], {key}))
+    owner = who.person_of(key)
+    if owner is not None:
+        keys.add(owner)
+    keys.update(a.identifier for a in who.identifiers_of(keys) if a.identifier.startswith("alias:")
+                or a.method == "dedupe")
     return keys
 
 
-def _identifiers_of(store: CaseStore, keys: set[str]) -> dict[str, tuple[float, list[str], set[str]]]:
+def _identifiers_of(store: CaseStore, keys: set[str], who: Persons) -> dict[str, Use]:
     """Identifiers (phones, plates) used by a person designated by ``keys``.
 
     Returns identifier -> (confidence, reasons, source_ids).
     """
-    out: dict[str, tuple[float, list[str], set[str]]] = {}
+    out: dict[str, Use] = {}
     klist = sorted(keys)
     for k in klist:  # a claim may name the identifier itself ("+52… associate_of …")
         if k.startswith("+") or k.startswith(("plate:", "imei:", "imsi:")):
-            out[k] = (1.0, ["named directly in a claim"], set())
+            out[k] = Use(1.0, ["named directly in a claim"], set())
     for ident, ent, prop in store.con.execute(
         "SELECT identifier, entity_id, prop FROM entity_identifiers "
         "WHERE entity_id IN (SELECT unnest(?)) AND identifier NOT LIKE 'alias:%'",
         [klist],
     ).fetchall():
-        out[ident] = (0.9, [f"{prop} of {ent} in the case's known entities"], set())
+        out[ident] = Use(0.9, [f"{prop} of {ent} in the case's known entities"], set())
     rows = store.con.execute(
         "SELECT object, subject, reliability, credibility, source_id, report_id FROM claims "
         "WHERE predicate = 'uses' AND subject IN (SELECT unnest(?)) AND object IS NOT NULL "
@@ -155,43 +185,36 @@ def _identifiers_of(store: CaseStore, keys: set[str]) -> dict[str, tuple[float, 
         reasons = [r for _, r, _ in items]
         srcs = {s for _, _, s in items}
         if prev:
-            conf = _noisy_or([prev[0], conf])
-            reasons = prev[1] + reasons
-            srcs |= prev[2]
-        out[ident] = (conf, reasons, srcs)
-    return _apply_resolution(store, keys, out)
+            conf = _noisy_or([prev.p, conf])
+            reasons = prev.reasons + reasons
+            srcs |= prev.sources
+        out[ident] = Use(conf, reasons, srcs)
+    return _apply_resolution(keys, out, who)
 
 
-def _apply_resolution(store: CaseStore, keys: set[str],
-                      out: dict[str, tuple[float, list[str], set[str]]]) -> dict[str, tuple[float, list[str], set[str]]]:
+def _apply_resolution(keys: set[str], out: dict[str, Use],
+                      who: Persons) -> dict[str, Use]:
     """Follow the resolve stage: its attributions (burner successors, merged person records, an
     analyst's merge) add identifiers to the person; an analyst's split or reassignment removes them."""
-    from fusioncell.resolve import analyst_decisions, attributions
-
-    decided = analyst_decisions(store)
-    for a in attributions(store):
-        ident, person = str(a["identifier"]), str(a["person"])
-        if person not in keys or ident.startswith("alias:") or ident in keys:
+    for a in who.identifiers_of(keys):
+        if a.identifier.startswith("alias:") or a.identifier in keys:
             continue
-        prev = out.get(ident)
-        why = f"resolved to {person} ({a['method']}, p={float(a['confidence']):.2f})"
-        if prev is None or float(a["confidence"]) > prev[0] or a["method"] == "analyst":
-            conf = 1.0 if a["method"] == "analyst" else float(a["confidence"])
-            out[ident] = (conf, (prev[1] if prev else []) + [why], prev[2] if prev else set())
-    return _drop_decided(store, keys, out, decided)
+        prev = out.get(a.identifier)
+        why = f"resolved to {a.person} ({a.method}, p={a.confidence:.2f})"
+        if prev is None or a.confidence > prev.p or a.method == "analyst":
+            conf = 1.0 if a.method == "analyst" else a.confidence
+            out[a.identifier] = Use(conf, (prev.reasons if prev else []) + [why], prev.sources if prev else set())
+    return _drop_decided(keys, out, who)
 
 
-def _drop_decided(store: CaseStore, keys: set[str], out: dict[str, tuple[float, list[str], set[str]]],
-                  decided: dict[str, str | None] | None = None) -> dict[str, tuple[float, list[str], set[str]]]:
+def _drop_decided(keys: set[str], out: dict[str, Use],
+                  who: Persons) -> dict[str, Use]:
     """Remove identifiers the analyst has said are not this person's (split, or given to someone else)."""
-    from fusioncell.resolve import analyst_decisions
-
-    decided = analyst_decisions(store) if decided is None else decided
-    return {i: v for i, v in out.items() if i not in decided or decided[i] in keys}
+    return {i: v for i, v in out.items() if who.allows(i, keys)}
 
 
 def _ftm_links(store: CaseStore, keys: frozenset[str],
-               persons: dict[tuple[str, str], list[tuple[float, str, str | None, str | None]]]) -> None:
+               persons: dict[tuple[str, str], list[Link]]) -> None:
     """FollowTheMoney Family / Associate entities that name the target add (person, role) links."""
     import json
 
@@ -208,11 +231,17 @@ def _ftm_links(store: CaseStore, keys: frozenset[str],
             if any(x in keys for x in a):
                 for o in b:
                     if o not in keys:
-                        persons.setdefault((o, role), []).append((0.8, f"known {schema} link ({rel_kind or schema})", None, None))
+                        persons.setdefault((o, role), []).append(Link(0.8, f"known {schema} link ({rel_kind or schema})", None, None))
 
 
-def target_circle(store: CaseStore, target: str, *, contact_k: int = 3) -> Circle:
-    """Members of the target's circle with relevance weights and reasons."""
+def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Persons | None = None) -> Circle:
+    """Members of the target's circle with relevance weights and reasons.
+
+    Who uses which identifier comes from the resolve stage (``who``, default
+    :func:`fusioncell.resolve.persons`), so an analyst's merge, split or undo
+    changes the circle, and through it locate and plan.
+    """
+    who = resolved_persons(store) if who is None else who
     keys = target_keys(store, target)
     klist = sorted(keys)
     rows = store.con.execute(
@@ -225,26 +254,26 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3) -> Circl
         """,
         [klist],
     ).fetchall()
-    persons: dict[tuple[str, str], list[tuple[float, str, str | None, str | None]]] = {}
+    persons: dict[tuple[str, str], list[Link]] = {}
     for other, pred, rel, cred, src, rid in rows:
         if other is None or other in keys:
             continue
         role = _PREDICATE_ROLE[pred]
         persons.setdefault((other, role), []).append(
-            (p_true(rel, cred), f"report {rid} ({grade(rel, cred)}): {pred.replace('_', ' ')} the target", src, rid)
+            Link(p_true(rel, cred), f"report {rid} ({grade(rel, cred)}): {pred.replace('_', ' ')} the target", src, rid)
         )
     _ftm_links(store, keys, persons)
 
     members: dict[str, Member] = {}
     for (other, role), items in persons.items():
         p_link = _noisy_or(p for p, _, _, _ in items)
-        pkeys = _person_keys(store, other)
-        idents = _identifiers_of(store, pkeys)
+        pkeys = _person_keys(store, other, who)
+        idents = _identifiers_of(store, pkeys, who)
         if _noisy_or(p for p, _, _ in idents.values()) < 0.9:
             # a weakly attributed number may not be hers: her real one is then
             # among the frequent contacts of the people close to her
-            idents = _candidate_phones(store, other, keys, role, idents)
-            idents = _drop_decided(store, pkeys, idents)
+            idents = _candidate_phones(store, other, keys, role, idents, who)
+            idents = _drop_decided(pkeys, idents, who)
         for ident, (p_use, use_reasons, use_srcs) in idents.items():
             rel = ROLE_RELEVANCE[role] * p_link * p_use
             m = members.get(ident)
@@ -303,8 +332,8 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3) -> Circl
 
 def _candidate_phones(
     store: CaseStore, person: str, exclude: frozenset[str], role: str = "partner",
-    claimed: dict[str, tuple[float, list[str], set[str]]] | None = None,
-) -> dict[str, tuple[float, list[str], set[str]]]:
+    claimed: dict[str, Use] | None = None, who: Persons | None = None,
+) -> dict[str, Use]:
     """Phones that may belong to a person known by name or alias, weakly attributed.
 
     Informants often name the partner ("La Güerita") without her number, or
@@ -333,7 +362,8 @@ def _candidate_phones(
     call count alone.)
     """
     claimed = claimed or {}
-    pkeys = _person_keys(store, person)
+    who = resolved_persons(store) if who is None else who
+    pkeys = _person_keys(store, person, who)
     anchors = store.con.execute(
         """
         SELECT DISTINCT CASE WHEN object IN (SELECT unnest($1)) THEN subject ELSE object END
@@ -347,7 +377,7 @@ def _candidate_phones(
     for (a,) in anchors:
         if a is None or a in exclude or a in pkeys:
             continue
-        anchor_ids.update(i for i in _identifiers_of(store, _person_keys(store, a)) if i.startswith("+"))
+        anchor_ids.update(i for i in _identifiers_of(store, _person_keys(store, a, who), who) if i.startswith("+"))
     # the investigation's own leads (the identifiers it chose to track): for
     # the partner always, for anyone else when no report names a friend
     if role == "partner" or not anchor_ids:
@@ -380,19 +410,19 @@ def _candidate_phones(
     away = remote_night_fraction(store, phones)
     weight: dict[str, float] = {}
     for b in phones:
-        p_claim = min(claimed[b][0], 0.99) if b in claimed else 0.5
+        p_claim = min(claimed[b].p, 0.99) if b in claimed else 0.5
         weight[b] = p_claim / (1.0 - p_claim) * (share.get(b, 0.0) + 0.05) * (0.1 + float(away.get(b, 0.0)))
     z = sum(weight.values()) or 1.0
-    out: dict[str, tuple[float, list[str], set[str]]] = {}
+    out: dict[str, Use] = {}
     for b in phones:
-        why = [] if b not in claimed else list(claimed[b][1])
-        srcs = set() if b not in claimed else set(claimed[b][2])
+        why = [] if b not in claimed else list(claimed[b].reasons)
+        srcs = set() if b not in claimed else set(claimed[b].sources)
         callers = sorted(a for a, bb, _ in rows if bb == b)
         why.append(
             f"may be {person}'s phone: "
             + (f"frequent contact of {', '.join(callers)}" if callers else "not a frequent contact of anyone close to her")
             + f", at a remote cell site away from its usual one on {100 * float(away.get(b, 0.0)):.0f}% of nights")
-        out[b] = (0.8 * weight[b] / z, why, srcs)
+        out[b] = Use(0.8 * weight[b] / z, why, srcs)
     # identifiers that are not phones (plates) keep their claimed confidence
     for c, v in claimed.items():
         if c not in out:
@@ -410,8 +440,8 @@ def _night_cells_sql(tz: str) -> str:
           UNION ALL SELECT callee, callee_lat, callee_lon, start FROM comms
           WHERE callee IN (SELECT unnest($1)) AND callee_lat IS NOT NULL
         ), n AS (
-          SELECT i, lat, lon, CAST((start AT TIME ZONE '{tz}') - INTERVAL 12 HOUR AS DATE) AS night
-          FROM p WHERE hour(start AT TIME ZONE '{tz}') >= 21 OR hour(start AT TIME ZONE '{tz}') < 6
+          SELECT i, lat, lon, {NIGHT.night_of_sql(f"(start AT TIME ZONE '{tz}')")} AS night
+          FROM p WHERE {NIGHT.sql(f"(start AT TIME ZONE '{tz}')")}
         ), home AS (
           SELECT i, arg_max(lat, k) AS hlat, arg_max(lon, k) AS hlon FROM (
             SELECT i, lat, lon, count(DISTINCT night) AS k FROM n GROUP BY ALL) GROUP BY i
@@ -421,7 +451,7 @@ def _night_cells_sql(tz: str) -> str:
 def away_night_fraction(store: CaseStore, phones: list[str]) -> dict[str, float]:
     """Share of each phone's nights spent on cell sites away from its usual one.
 
-    A night is "away" when the phone's night-time (21:00–06:00 local) serving
+    A night is "away" when the phone's night-time (:data:`fusioncell.model.night.NIGHT`, 21:00–06:00 local) serving
     cells are more than ~3 km from the cell it uses on most nights.
     """
     if not phones:

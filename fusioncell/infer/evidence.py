@@ -9,8 +9,9 @@ be traced back to the rows that produced it.
 
 Coarse positions: a serving cell is the nearest site only part of the time,
 and rural sites are kilometres apart, so a cell position's accuracy is taken
-as the distance to the neighbouring sites (``tower_accuracy_m``), never
-better than ``MIN_CELL_ACCURACY_M``.
+as the distance to the neighbouring sites, never better than
+``MIN_CELL_ACCURACY_M`` (the one definition:
+:func:`fusioncell.spacetime.positions.cell_accuracy_m`).
 """
 
 from __future__ import annotations
@@ -24,15 +25,16 @@ import numpy.typing as npt
 from fusioncell.infer.circle import Circle
 from fusioncell.infer.nights import stayed_the_night
 from fusioncell.model.grading import grade, weight
+from fusioncell.model.night import NIGHT
 from fusioncell.model.vehicles import Descriptor, describe, p_same
-from fusioncell.spacetime.geo import LocalGrid, haversine_m
+from fusioncell.spacetime.geo import LocalGrid
+from fusioncell.spacetime.positions import cell_accuracy_m
 from fusioncell.store import CaseStore
 
 FloatArray = npt.NDArray[np.float64]
 
-MIN_CELL_ACCURACY_M = 800.0
 DEFAULT_FIX_ACCURACY_M = 300.0
-NIGHT_FROM_H, NIGHT_TO_H = 21, 6  # local hours: at or after 21:00, before 06:00
+NIGHT_FROM_H, NIGHT_TO_H = NIGHT.from_h, NIGHT.to_h  # the one night (fusioncell.model.night)
 
 
 @dataclass
@@ -90,9 +92,8 @@ def _arr(rows: list[tuple[object, ...]], i: int, dtype: object = object) -> npt.
 def tower_accuracy(store: CaseStore) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Distinct serving-cell positions and the accuracy to assume for each (metres).
 
-    Accuracy is the distance to the second-nearest other site: a handset is
-    served by its nearest site only part of the time, so it may be anywhere
-    in the area the neighbouring sites would also serve.
+    Accuracy is the one definition, :func:`fusioncell.spacetime.positions.cell_accuracy_m`
+    (the distance to the second-nearest other site, at least 800 m).
     """
     rows = store.con.execute(
         """
@@ -105,19 +106,7 @@ def tower_accuracy(store: CaseStore) -> tuple[FloatArray, FloatArray, FloatArray
     ).fetchnumpy()
     lat = np.asarray(rows["lat"], dtype=float)
     lon = np.asarray(rows["lon"], dtype=float)
-    n = lat.shape[0]
-    if n == 0:
-        return lat, lon, np.zeros(0)
-    if n == 1:
-        return lat, lon, np.array([5000.0])
-    acc = np.empty(n)
-    step = 2048
-    for s in range(0, n, step):  # blocks of sites, vectorised within
-        d = haversine_m(lat[s : s + step, None], lon[s : s + step, None], lat[None, :], lon[None, :])
-        d[d < 1.0] = np.inf
-        k = min(2, n - 1)
-        acc[s : s + step] = np.partition(d, k - 1, axis=1)[:, k - 1]
-    return lat, lon, np.maximum(acc, MIN_CELL_ACCURACY_M)
+    return lat, lon, cell_accuracy_m(lat, lon)
 
 
 def member_positions(store: CaseStore, circle: Circle, timezone: str) -> Positions:
@@ -147,8 +136,8 @@ def member_positions(store: CaseStore, circle: Circle, timezone: str) -> Positio
       SELECT *, (t AT TIME ZONE '{timezone}') AS tl FROM p
     )
     SELECT identifier, t, lat, lon, acc, fine,
-           hour(tl) >= {NIGHT_FROM_H} OR hour(tl) < {NIGHT_TO_H} AS night,
-           CAST(date_diff('day', DATE '1970-01-01', CAST(tl - INTERVAL 12 HOUR AS DATE)) AS BIGINT) AS night_key,
+           {NIGHT.sql('tl')} AS night,
+           CAST(date_diff('day', DATE '1970-01-01', {NIGHT.night_of_sql('tl')}) AS BIGINT) AS night_key,
            event_id, source_id, CAST(epoch(tl) - epoch(t) AS BIGINT) AS tz_offset_s
     FROM l ORDER BY identifier, t, event_id
     """

@@ -20,8 +20,10 @@ import numpy.typing as npt
 from fusioncell.infer.circle import Circle
 from fusioncell.infer.evidence import Claims, Positions, Sightings
 from fusioncell.infer.nights import latest_night, superseded
+from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.coverage import Coverage
 from fusioncell.spacetime.geo import haversine_m
+from fusioncell.spacetime.home import Home, night_homes
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -95,37 +97,9 @@ def _kernel(d: FloatArray, sigma: FloatArray | float) -> FloatArray:
     return np.exp(-0.5 * (d / sigma) ** 2)
 
 
-def _homes(pos: Positions) -> dict[str, tuple[float, float, float]]:
-    """Each member's home: the night-time spot seen on the most distinct nights."""
-    homes: dict[str, tuple[float, float, float]] = {}
-    night = pos.take(pos.night)
-    if len(night) == 0:
-        return homes
-    # ~400 m bins; fine fixes preferred, coarse cells otherwise
-    for fine in (True, False):
-        sub = night.take(night.fine == fine)
-        if len(sub) == 0:
-            continue
-        bx = np.round(sub.lat / 0.0036).astype(np.int64)
-        by = np.round(sub.lon / 0.0038).astype(np.int64)
-        ids, inv = np.unique(sub.identifier.astype(str), return_inverse=True)
-        key = np.stack([inv, bx, by, sub.night_key])
-        uniq = np.unique(key, axis=1)  # distinct (member, bin, night)
-        spot, counts = np.unique(uniq[:3], axis=1, return_counts=True)
-        order = np.lexsort((-counts, spot[0]))
-        spot, counts = spot[:, order], counts[order]
-        first = np.unique(spot[0], return_index=True)[1]
-        for j in first:
-            ident = str(ids[spot[0, j]])
-            if ident in homes:
-                continue
-            m = (inv == spot[0, j]) & (bx == spot[1, j]) & (by == spot[2, j])
-            homes[ident] = (
-                float(np.median(sub.lat[m])),
-                float(np.median(sub.lon[m])),
-                float(max(600.0, np.median(sub.acc_m[m]))),
-            )
-    return homes
+def _homes(pos: Positions) -> dict[str, Home]:
+    """Each member's home: the one definition, :func:`fusioncell.spacetime.home.night_homes`."""
+    return night_homes(pos.identifier, pos.lat, pos.lon, pos.acc_m, pos.fine, pos.night, pos.night_key)
 
 
 def generate_candidates(
@@ -187,7 +161,7 @@ def generate_candidates(
 OTHERS_CAP = 1.0
 #: A silence this long that spans the small hours is a silent night.
 SILENT_MIN_S = 3 * 3600
-SILENT_CORE_H = (1, 4)  # local hours that a silent night must cover
+SILENT_CORE_H = (NIGHT.core_from_h, NIGHT.core_to_h)  # local hours a silent night must cover (fusioncell.model.night)
 ROAD_SPEED_MPS = 16.0  # ~58 km/h door to door on rural roads
 MIN_STAY_S = 2 * 3600  # time that must be left to be somewhere in the gap
 

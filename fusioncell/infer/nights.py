@@ -32,12 +32,13 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.geo import haversine_m
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Local hours that make a night: a night spent at a place covers them.
-CORE_FROM_H, CORE_TO_H = 1, 4
+#: Local hours that make a night: a night spent at a place covers them (the one night, fusioncell.model.night).
+CORE_FROM_H, CORE_TO_H = NIGHT.core_from_h, NIGHT.core_to_h
 #: Two fixes this close (or within twice their combined accuracy) are one place.
 SAME_PLACE_M = 1000.0
 #: A handset tracked at least this often (median seconds between fixes) is expected to report through the night:

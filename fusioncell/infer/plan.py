@@ -23,6 +23,7 @@ tracked in locations.csv are never recommended.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,6 @@ import numpy.typing as npt
 from fusioncell.infer.blind import blind_spots
 from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import Circle, away_night_fraction, remote_night_fraction
-from fusioncell.infer.evidence import member_positions
 from fusioncell.infer.features import FEATURES
 from fusioncell.infer.locate import Analysis, analyse, load_model, partner_share, posterior
 from fusioncell.spacetime.geo import haversine_m
@@ -44,7 +44,25 @@ FloatArray = npt.NDArray[np.float64]
 KNOWN_P = 0.9
 #: How much of an associate's own-habit track goes to decoy-like places (see :func:`decoy_baseline`).
 DECOY_SHARE = 0.5
+#: How far (L1, degrees, ~3 km) from her home her night-time positions still count as her habit.
+HABIT_DEG = 0.03
 ROLE_LEAD_P = {"self": 0.95, "partner": 0.85, "meets": 0.35, "associate": 0.2, "works_for": 0.4, "family": 0.25, "contact": 0.15}
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """One identifier worth tracking: expected information gain (bits) and the reasons an analyst reads."""
+
+    identifier: str
+    person: str | None
+    expected_gain: float
+    why: str
+    role: str
+
+    def as_json(self, rank: int) -> dict[str, Any]:
+        """The CLI contract's shape (``rank``, ``identifier``, ``person``, ``expected_gain``, ``why``; ``role`` added)."""
+        return {"rank": rank, "identifier": self.identifier, "person": self.person,
+                "expected_gain": self.expected_gain, "why": self.why, "role": self.role}
 
 
 def _entropy(p: FloatArray) -> float:
@@ -109,31 +127,32 @@ def lead_probability(roles: dict[str, float], active_share: float, away_share: f
 
 
 def habit_baseline(cand_lat: FloatArray, cand_lon: FloatArray, night_lat: FloatArray, night_lon: FloatArray,
-                   night_acc_m: FloatArray) -> FloatArray:
+                   night_acc_m: FloatArray, home: tuple[float, float, float] | None) -> FloatArray:
     """Where a track shows a person's own habits, over the n candidates plus "none of them" (last).
 
-    Her habits are where she usually sleeps: the ~1 km cell holding most of
-    her night-time positions, and what lies within ~3 km of it. A candidate
-    place there would show up on her track whether or not he is there, so it
-    is explained by habit; her nights *away* from it are what tracking her is
-    for and never count as habit. At most 0.8 of the mass goes to candidates.
+    Her habits are where she usually sleeps: her ``home`` (the one definition,
+    :func:`fusioncell.spacetime.home.night_homes`, as locate reads it) and what
+    lies within ~3 km of it (``HABIT_DEG``). A candidate place near her
+    night-time positions there would show up on her track whether or not he is
+    there, so it is explained by habit; her nights *away* from it are what
+    tracking her is for and never count as habit. At most 0.8 of the mass goes
+    to candidates. Without a known home nothing is habit.
 
     >>> b = habit_baseline(np.array([20.60, 19.90]), np.array([-103.30, -103.70]),
     ...                    np.array([20.60, 20.60, 20.60, 19.90]), np.array([-103.30, -103.30, -103.30, -103.70]),
-    ...                    np.array([100.0] * 4))
+    ...                    np.array([100.0] * 4), (20.60, -103.30, 600.0))
     >>> b.round(2).tolist()  # home (3 of 4 nights) is habit; the night away is not
     [0.75, 0.0, 0.25]
     """
     n = cand_lat.shape[0]
     out = np.zeros(n + 1)
-    if n and night_lat.size:
-        cells = np.stack([np.round(night_lat, 2), np.round(night_lon, 2)], axis=1)
-        uniq, inv, cnt = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
-        hlat, hlon = uniq[int(np.argmax(cnt))]
-        home = np.abs(night_lat - hlat) + np.abs(night_lon - hlon) <= 0.03
-        if home.any():
-            d = haversine_m(cand_lat[:, None], cand_lon[:, None], night_lat[home][None, :], night_lon[home][None, :])
-            counts = (d < np.maximum(night_acc_m[home][None, :], 300.0)).sum(axis=1).astype(float)
+    if n and night_lat.size and home is not None:
+        hlat, hlon = home[0], home[1]
+        at_home = np.abs(night_lat - hlat) + np.abs(night_lon - hlon) <= HABIT_DEG
+        if at_home.any():
+            d = haversine_m(cand_lat[:, None], cand_lon[:, None], night_lat[at_home][None, :],
+                            night_lon[at_home][None, :])
+            counts = (d < np.maximum(night_acc_m[at_home][None, :], 300.0)).sum(axis=1).astype(float)
             share = counts / float(night_lat.size)
             out[:n] = share * min(1.0, 0.8 / max(float(share.sum()), 1e-12))
     out[n] = 1.0 - out[:n].sum()
@@ -181,7 +200,7 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
     share = partner_share(circle)
     prior = np.append(p, rest)
     n = p.shape[0]
-    pos = member_positions(store, circle, info.timezone)
+    pos, homes = an.context.pos, an.context.homes  # the circle's positions and homes, as locate read them
     activity = {
         r[0]: r[1]
         for r in store.con.execute(
@@ -206,8 +225,8 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
         roams = float(away.get(ident, 0.25))
         q = lead_probability(member.roles or {member.role: member.p_identity}, act, 2.0 * float(remote.get(ident, 0.1)))
         sel = (idents == ident) & pos.night if len(pos) else np.zeros(0, dtype=bool)
-        baseline = habit_baseline(cs.lat, cs.lon, pos.lat[sel], pos.lon[sel], pos.acc_m[sel]) if len(pos) \
-            else np.append(np.zeros(n), 1.0)
+        baseline = habit_baseline(cs.lat, cs.lon, pos.lat[sel], pos.lon[sel], pos.acc_m[sel],
+                                  homes.get(ident)) if len(pos) else np.append(np.zeros(n), 1.0)
         decoy_risk = share.get(ident, 0.0) < 0.5 and bool(decoyish.any()) and float(p[decoyish].sum()) > 0.05
         if decoy_risk:
             baseline = decoy_baseline(baseline, p, decoyish)
@@ -224,37 +243,36 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
         if member.reasons:
             why.append(member.reasons[0])
         why.append("not yet tracked")
-        recs.append({"identifier": ident, "person": member.person, "expected_gain": round(gain, 3),
-                     "why": "; ".join(why), "role": member.role})
-    _value_the_person(recs, people_to_identify(circle, tracked), prior, lambda ident: _track_gain(
-        ident, {"partner": 1.0}, activity, remote, idents, pos, cs, n, prior))
-    recs.sort(key=lambda r: (-r["expected_gain"], r["identifier"]))
-    out = []
-    for rank, r in enumerate(recs[:budget], start=1):
-        out.append({"rank": rank, **r})
+        recs.append(Recommendation(ident, member.person, round(gain, 3), "; ".join(why), member.role))
+    recs = _value_the_person(recs, people_to_identify(circle, tracked), lambda ident: _track_gain(
+        ident, {"partner": 1.0}, activity, remote, idents, pos, cs, n, prior, homes.get(ident)))
+    recs.sort(key=lambda r: (-r.expected_gain, r.identifier))
+    out = [r.as_json(rank) for rank, r in enumerate(recs[:budget], start=1)]
     return {"case": info.case_id, "target": tgt, "uncertainty_bits": round(_entropy(prior), 3),
             "recommendations": out, "identify": people_to_identify(circle, tracked),
             "imagery": imagery_tasks(an)}
 
 
 def _track_gain(ident: str, roles: dict[str, float], activity: dict[str, float], remote: dict[str, float],
-                idents: npt.NDArray[np.str_], pos: Any, cs: Any, n: int, prior: FloatArray) -> float:
+                idents: npt.NDArray[np.str_], pos: Any, cs: Any, n: int, prior: FloatArray,
+                home: tuple[float, float, float] | None) -> float:
     """Expected gain of tracking ``ident`` were its owner known to stand in ``roles``."""
     q = lead_probability(roles, float(activity.get(ident, 0.0)), 2.0 * float(remote.get(ident, 0.1)))
     sel = (idents == ident) & pos.night if len(pos) else np.zeros(0, dtype=bool)
-    baseline = habit_baseline(cs.lat, cs.lon, pos.lat[sel], pos.lon[sel], pos.acc_m[sel]) if len(pos) \
+    baseline = habit_baseline(cs.lat, cs.lon, pos.lat[sel], pos.lon[sel], pos.acc_m[sel], home) if len(pos) \
         else np.append(np.zeros(n), 1.0)
     return expected_information_gain(prior, q, baseline)
 
 
-def _value_the_person(recs: list[dict[str, Any]], to_identify: list[dict[str, Any]], prior: FloatArray,
-                      gain_if_hers: Any) -> None:
+def _value_the_person(recs: list[Recommendation], to_identify: list[dict[str, Any]],
+                      gain_if_hers: Any) -> list[Recommendation]:
     """His partner known by alias only: value her most likely phone as *her*, times the chance her phone is
     among the candidates at all — confirming a candidate (a subscriber check, a short intercept) is cheap
     beside tracking, and a wrong one is ruled out by the next round. Without this, five candidates at
     p 0.2 each are each worth less than a lieutenant named in a weak report, and ``plan`` never tracks her
     (issue #12, failure 6)."""
-    by_ident = {r["identifier"]: r for r in recs}
+    by_ident = {r.identifier: k for k, r in enumerate(recs)}
+    out = list(recs)
     for person in to_identify:
         cands = [c for c in person["candidates"] if not c["tracked"] and c["identifier"] in by_ident]
         if not cands:
@@ -262,12 +280,14 @@ def _value_the_person(recs: list[dict[str, Any]], to_identify: list[dict[str, An
         top = cands[0]
         found = min(1.0, sum(c["p"] for c in person["candidates"] if not c["tracked"]))
         value = found * gain_if_hers(top["identifier"])
-        r = by_ident[top["identifier"]]
-        if value > r["expected_gain"]:
-            r["expected_gain"] = round(value, 3)
-            r["why"] = (f"the likeliest phone of {person['person']} (his partner, known by alias only): p={top['p']:.2f} "
-                        f"hers, {100 * found:.0f}% that one of the {len(person['candidates'])} candidates is; confirm it "
-                        f"first (subscriber check or a short intercept), then track it — valued as tracking her; " + r["why"])
+        k = by_ident[top["identifier"]]
+        r = out[k]
+        if value > r.expected_gain:
+            out[k] = replace(r, expected_gain=round(value, 3), why=(
+                f"the likeliest phone of {person['person']} (his partner, known by alias only): p={top['p']:.2f} "
+                f"hers, {100 * found:.0f}% that one of the {len(person['candidates'])} candidates is; confirm it "
+                f"first (subscriber check or a short intercept), then track it — valued as tracking her; " + r.why))
+    return out
 
 
 def imagery_tasks(an: Analysis) -> list[dict[str, Any]]:
@@ -287,6 +307,26 @@ def imagery_tasks(an: Analysis) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class PhoneToFind:
+    """A partner known by name or alias whose phone must first be found: the candidate numbers and how."""
+
+    person: str
+    candidates: tuple[tuple[str, float, bool], ...]  # (identifier, p, tracked), most likely first
+    how: str
+    role: str = "partner"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"person": self.person, "role": self.role,
+                "candidates": [{"identifier": i, "p": round(p, 3), "tracked": t} for i, p, t in self.candidates],
+                "how": self.how}
+
+
+HOW_TO_FIND = ("her number is not known: confirm one of the candidates (subscriber check, a short intercept, "
+               "or co-location of the candidate's handset with the seed lead's visits to her) before tracking "
+               "it; the first candidate is the seed lead's frequent contact most often at remote sites at night")
+
+
 def people_to_identify(circle: Circle, tracked: set[str]) -> list[dict[str, Any]]:
     """His partner (by alias) whose phone is not known well enough to track: how to find it.
 
@@ -295,9 +335,9 @@ def people_to_identify(circle: Circle, tracked: set[str]) -> list[dict[str, Any]
     p ≥ ``KNOWN_P`` (a well-graded report or a known entity), the plan names
     the candidates (frequent contacts of the people close to her
     who sleep at remote sites, weakly graded "uses" reports) with their
-    probability and what would confirm one.
+    probability and what would confirm one (:class:`PhoneToFind`, as JSON).
     """
-    out: list[dict[str, Any]] = []
+    out: list[PhoneToFind] = []
     by_person: dict[str, list[tuple[float, str]]] = {}
     for ident, m in circle.members.items():
         p = (m.roles or {}).get("partner", 0.0)
@@ -307,14 +347,8 @@ def people_to_identify(circle: Circle, tracked: set[str]) -> list[dict[str, Any]
         cands.sort(key=lambda x: (-x[0], x[1]))
         if any(i in tracked for p, i in cands if p >= 0.3) or cands[0][0] >= KNOWN_P:
             continue
-        out.append({
-            "person": person, "role": "partner",
-            "candidates": [{"identifier": i, "p": round(p, 3), "tracked": i in tracked} for p, i in cands[:5]],
-            "how": ("her number is not known: confirm one of the candidates (subscriber check, a short intercept, "
-                    "or co-location of the candidate's handset with the seed lead's visits to her) before tracking "
-                    "it; the first candidate is the seed lead's frequent contact most often at remote sites at night"),
-        })
-    return out
+        out.append(PhoneToFind(person, tuple((i, p, i in tracked) for p, i in cands[:5]), HOW_TO_FIND))
+    return [x.as_json() for x in out]
 
 
 def render_text(result: dict[str, Any]) -> str:

@@ -1,6 +1,6 @@
 """Which derived results are current after an append, and from which deliveries they were built.
 
-Derived tables are never served stale: each cache key (``resolve.cache``,
+Derived tables are never served stale: each cache key (``store.derived``,
 ``spacetime.analysis``) includes the content hashes of every loaded
 delivery, so the first command that needs a table after an append rebuilds
 it. Until then the stored copy *is* out of date, and ``fusioncell info``

@@ -18,8 +18,8 @@ from fusioncell.model.identifiers import IdentifierError, normalize_identifier
 from fusioncell.network.edges import Level
 from fusioncell.network.graph import communities, from_edges, key_player_measures, key_player_rank
 from fusioncell.network.ties import HUB_MIN_CONTACTS, TABLES, build_ties, explain
-from fusioncell.resolve import query_arrow as arrow
-from fusioncell.resolve import query_rows as dict_rows
+from fusioncell.resolve import persons_table
+from fusioncell.store.derived import arrow, dict_rows
 from fusioncell.store import CaseStore, plans
 
 #: Columns of :func:`contact_ties` besides the pair.
@@ -107,8 +107,9 @@ def resolve_focus(store: CaseStore, focus: str) -> str:
             candidates.append(norm)
     except IdentifierError:
         pass
+    who = persons_table(store).name
     for c in candidates:
-        rows = con.execute("SELECT person FROM attributions WHERE identifier = ?", [c]).fetchall()
+        rows = con.execute(f"SELECT person FROM {who} WHERE identifier = ?", [c]).fetchall()
         if rows:
             return str(rows[0][0])
         rows = con.execute(
@@ -117,7 +118,7 @@ def resolve_focus(store: CaseStore, focus: str) -> str:
         if rows:
             return c
         rows = con.execute(
-            "SELECT 1 FROM entities WHERE entity_id = ? UNION ALL SELECT 1 FROM attributions WHERE person = ?"
+            f"SELECT 1 FROM entities WHERE entity_id = ? UNION ALL SELECT 1 FROM {who} WHERE person = ?"
             " UNION ALL SELECT 1 FROM identifiers WHERE identifier = ?",
             [c, c, c],
         ).fetchall()
@@ -146,7 +147,8 @@ def close_circles(store: CaseStore, foci: Iterable[str], k: int = 20) -> dict[st
     for r in rows:
         by_node.setdefault(r["focus_node"], []).append(r)
     shown = display_identifiers(store)
-    persons = set(shown) | {r[0] for r in store.con.execute("SELECT DISTINCT person FROM attributions").fetchall()}
+    persons = set(shown) | {r[0] for r in store.con.execute(
+        f"SELECT DISTINCT person FROM {persons_table(store).name}").fetchall()}
     return {f: [_circle_entry(i, r, shown, persons) for i, r in enumerate(by_node.get(n, []), 1)]
             for f, n in nodes.items()}
 

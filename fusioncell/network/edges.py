@@ -22,8 +22,8 @@ Features per pair (``a < b``), all in the case's local time zone
 ``total_duration_s``    seconds of calls
 ``mean_call_s``         mean call length
 ``reciprocity``         2·min(a→b, b→a) / n — 1 when both call equally, 0 one-way
-``night_share``         share of events 22:00–06:00 local
-``evening_share``       share of events 18:00–22:00 local
+``night_share``         share of events at night-time (21:00–06:00 local, ``fusioncell.model.night``)
+``evening_share``       share of events from 18:00 to night-time (21:00) local
 ``weekend_share``       share on Saturday/Sunday local
 ``business_share``      share Mon–Fri 09:00–18:00 local
 ``short_share``         share of the voice calls shorter than 60 s
@@ -58,12 +58,13 @@ from __future__ import annotations
 from typing import Literal
 
 from fusioncell.errors import NotFound
+from fusioncell.model.night import NIGHT
 from fusioncell.store import CaseStore, plans
 
 Level = Literal["person", "identifier"]
 
-NIGHT_FROM_H = 22
-NIGHT_TO_H = 6
+#: Night-time for ``night_share`` and the home cell: the one night (fusioncell.model.night).
+NIGHT_FROM_H, NIGHT_TO_H = NIGHT.from_h, NIGHT.to_h
 #: Two handsets whose serving cells (or homes, work places) are this close count as together.
 COLOC_M = 1500.0
 

@@ -63,8 +63,8 @@ from typing import Any
 from fusioncell.model.grading import P_TRUE
 from fusioncell.network.edges import COLOC_M, NIGHT_FROM_H, NIGHT_TO_H, Level, local_day0, timezone_of
 from fusioncell.network.layers import OWNER_P, PLACE_DAYS, PLACE_MAX_VISITORS, VEHICLE_MAX_USERS, place_visits
-from fusioncell.resolve import build_attributions
-from fusioncell.resolve import derived_table as cached
+from fusioncell.resolve import persons_table
+from fusioncell.store.derived import cached
 from fusioncell.spacetime.sighted import MAX_DIST_M as SIGHTED_DIST_M
 from fusioncell.spacetime.sighted import MAX_DT_S as SIGHTED_DT_S
 from fusioncell.store import CaseStore, plans
@@ -196,7 +196,7 @@ def build_ties(store: CaseStore, level: Level = "person", *, salt: int = 1) -> s
     identifier's call records over that many buckets in the node-map join
     (hubs on Spark; the same rows, docs/store.md).
     """
-    attr_run = build_attributions(store) if level == "person" else ""
+    attr_run = persons_table(store).run_id if level == "person" else ""
     tz = timezone_of(store)
     table = TABLES[level]
 
@@ -221,7 +221,8 @@ def build_ties(store: CaseStore, level: Level = "person", *, salt: int = 1) -> s
     # on DuckDB and Spark)
     params = {"level": level, "tz": tz, "coef": COEF, "bonus": CLAIM_BONUS, "cs": CLAIM_STRENGTH,
               "ms": MEETING_STRENGTH, "vs": VEHICLE_STRENGTH, "ps": PLACE_STRENGTH,
-              "hub": [HUB_MIN_CONTACTS, HUB_FACTOR, HUB_WEIGHT], "unknown": [UNKNOWN_P, THIN_EVENTS], "v": 6}
+              "hub": [HUB_MIN_CONTACTS, HUB_FACTOR, HUB_WEIGHT], "unknown": [UNKNOWN_P, THIN_EVENTS], "v": 6,
+              "night": [NIGHT_FROM_H, NIGHT_TO_H]}
     return cached(store, table, params, build, depends=attr_run if level == "person" else "")
 
 

@@ -2,8 +2,12 @@
 
 Public API
 ----------
-:func:`person_of`            identifier → resolved person (entity id or alias)
-:func:`attributions`         every attribution with confidence, method and evidence
+:func:`persons`              **the** answer to "which identifiers belong to which person now",
+                             the analyst's merges, splits and undos applied in order
+                             (a :class:`Persons`); every stage reads persons through it
+:func:`persons_table`        the same answer as a store relation, for SQL stages (network)
+:func:`person_of`            identifier → resolved person (entity id or alias), from :func:`persons`
+:func:`attributions`         every attribution with confidence, method and evidence, from :func:`persons`
 :func:`override`, :func:`split`   analyst decisions (persisted, reversible)
 :func:`analyst_decisions`    the latest decision per identifier (a person, or None for a split)
 :func:`burner_successions`   burner-phone successions with score and evidence
@@ -19,16 +23,20 @@ All of them read the case store and cache their derived tables in it
 observations or the analyst overrides change.
 """
 
-from fusioncell.resolve.attribution import analyst_decisions, attributions, build_attributions, override, person_of, split
+from fusioncell.resolve.attribution import analyst_decisions, build_attributions, override, split
 from fusioncell.resolve.burner import BurnerParams, burner_successions
-from fusioncell.resolve.cache import arrow as query_arrow
-from fusioncell.resolve.cache import cached as derived_table
-from fusioncell.resolve.cache import dict_rows as query_rows
+from fusioncell.store.derived import arrow as query_arrow
+from fusioncell.store.derived import cached as derived_table
+from fusioncell.store.derived import dict_rows as query_rows
 from fusioncell.resolve.dedupe import build_person_canonical, merged_persons
 from fusioncell.resolve.groups import group_switches
+from fusioncell.resolve.persons import Attribution, Persons, PersonsTable, attributions, person_of, persons, persons_table
 
 __all__ = [
+    "Attribution",
     "BurnerParams",
+    "Persons",
+    "PersonsTable",
     "analyst_decisions",
     "attributions",
     "build_attributions",
@@ -39,6 +47,8 @@ __all__ = [
     "merged_persons",
     "override",
     "person_of",
+    "persons",
+    "persons_table",
     "query_arrow",
     "query_rows",
     "split",

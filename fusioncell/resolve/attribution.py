@@ -31,15 +31,13 @@ method, evidence`` (JSON list of strings).
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
-from typing import Any
 
 from fusioncell.errors import UsageError
 from fusioncell.model.grading import P_TRUE
 from fusioncell.resolve.burner import TABLE as BURNER_TABLE
 from fusioncell.resolve.burner import BurnerParams, build_burner_pairs
-from fusioncell.resolve.cache import arrow, cached, ensure_tables
+from fusioncell.store.derived import cached, ensure_tables
 from fusioncell.resolve.groups import GroupParams, group_switches
 from fusioncell.store import CaseStore
 
@@ -222,32 +220,6 @@ def build_attributions(store: CaseStore, burner: BurnerParams | None = None) -> 
         lambda run_id: _build(store, run_id, dedupe_run),
         depends=f"{burner_run}/{dedupe_run}",
     )
-
-
-def attributions(store: CaseStore) -> list[dict[str, Any]]:
-    """Every attribution: ``identifier``, ``person``, ``confidence``, ``method``, ``evidence`` (list)."""
-    build_attributions(store)
-    rows: list[dict[str, Any]] = arrow(
-        store.con, f"SELECT * FROM {TABLE} ORDER BY person, confidence DESC, identifier"
-    ).to_pylist()
-    for r in rows:
-        r["evidence"] = json.loads(r["evidence"])
-        r.pop("run_id", None)
-    return rows
-
-
-def person_of(store: CaseStore) -> dict[str, str]:
-    """Map every attributed identifier to its resolved person (entity id or alias).
-
-    Examples
-    --------
-    >>> from fusioncell.store import CaseStore
-    >>> person_of(CaseStore.memory())
-    {}
-    """
-    build_attributions(store)
-    rows = store.con.execute(f"SELECT identifier, person FROM {TABLE}").fetchall()
-    return {str(i): str(p) for i, p in rows}
 
 
 def override(

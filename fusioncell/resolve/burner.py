@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fusioncell.resolve.cache import arrow, cached
+from fusioncell.store.derived import arrow, cached
 from fusioncell.store import CaseStore
 
 TABLE = "burner_pairs"

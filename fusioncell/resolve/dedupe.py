@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 
-from fusioncell.resolve.cache import cached, one
+from fusioncell.store.derived import cached, one
 from fusioncell.store import CaseStore
 
 log = logging.getLogger(__name__)

@@ -35,7 +35,7 @@ from typing import Any
 import igraph as ig
 import numpy as np
 
-from fusioncell.resolve.cache import arrow
+from fusioncell.store.derived import arrow
 from fusioncell.store import CaseStore
 
 

@@ -109,7 +109,7 @@ class StoreAccess:
 
     def state_key(self) -> str:
         """Changes whenever anything a sanitised answer depends on changes (call under the lock)."""
-        from fusioncell.resolve.cache import observation_key
+        from fusioncell.store.derived import observation_key
         from fusioncell.security.minimise import ensure_tables
 
         ensure_tables(self.store)

@@ -94,7 +94,7 @@ def _dicts(con: Any, sql: str, params: Sequence[Any] = (), tbl: Any = None) -> l
 class Memo:
     """Per-app memory of view results, keyed by the store's observation key.
 
-    The key (:func:`fusioncell.resolve.cache.observation_key`) changes when
+    The key (:func:`fusioncell.store.derived.observation_key`) changes when
     anything is ingested and when an analyst merges or splits identifiers, so a
     remembered view is never stale; the store itself is not written.
     """
@@ -104,7 +104,7 @@ class Memo:
         self._items: dict[tuple[Any, ...], Any] = {}
 
     def get(self, cs: Any, name: str, args: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-        from fusioncell.resolve.cache import observation_key
+        from fusioncell.store.derived import observation_key
 
         key = (name, args, observation_key(cs), _masking_key(cs))
         if key not in self._items:
@@ -181,13 +181,15 @@ def _chosen_nodes(cs: Any, seeds: list[str], max_hops: int, max_nodes: int, fill
 def _node_rows(cs: Any, nodes: list[str]) -> list[dict[str, Any]]:
     """One row per node: label, person, caption, identifiers, kind."""
     from fusioncell.network.api import display_identifiers
+    from fusioncell.resolve import persons_table
 
     shown = display_identifiers(cs)
+    who = persons_table(cs).name
     con = cs.con
     con.execute("CREATE OR REPLACE TEMP TABLE _gv_nodes AS SELECT unnest(?::VARCHAR[]) AS n", [nodes])
     ids = dict(con.execute(
-        """SELECT g.n, list(DISTINCT a.identifier ORDER BY a.identifier) FILTER (WHERE a.identifier IS NOT NULL)
-           FROM _gv_nodes g LEFT JOIN attributions a ON a.person = g.n GROUP BY g.n""").fetchall())
+        f"""SELECT g.n, list(DISTINCT a.identifier ORDER BY a.identifier) FILTER (WHERE a.identifier IS NOT NULL)
+           FROM _gv_nodes g LEFT JOIN {who} a ON a.person = g.n GROUP BY g.n""").fetchall())
     caption = dict(con.execute(
         "SELECT e.entity_id, e.caption FROM entities e JOIN _gv_nodes g ON g.n = e.entity_id").fetchall())
     targets = {r[0] for r in con.execute("SELECT entity_id FROM targets").fetchall()}

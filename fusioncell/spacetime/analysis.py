@@ -22,7 +22,8 @@ import pyarrow.compute as pc
 
 from fusioncell.spacetime._sql import arrow, has_table, one, settle
 from fusioncell.spacetime.places import PlaceParams, build_places
-from fusioncell.spacetime.positions import PositionParams
+from fusioncell.model.night import NIGHT
+from fusioncell.spacetime.positions import MIN_CELL_ACCURACY_M, PositionParams
 from fusioncell.spacetime.routines import RoutineParams, flag_visits
 from fusioncell.spacetime.staypoints import StayParams, stay_points
 from fusioncell.store import CaseStore
@@ -49,7 +50,8 @@ def _fingerprint(store: CaseStore, params: SpacetimeParams) -> str:
                (SELECT count(*) FROM sightings), (SELECT max(observed) FROM sightings),
                (SELECT string_agg(sha256, ',' ORDER BY sha256) FROM ingest_log),
                (SELECT any_value(timezone) FROM case_info)""")
-    blob = json.dumps([list(row or ()), asdict(params)], default=str, sort_keys=True)
+    # the one night and cell accuracy (model/night.py, positions.cell_accuracy_m) are part of the key too
+    blob = json.dumps([list(row or ()), asdict(params), asdict(NIGHT), MIN_CELL_ACCURACY_M], default=str, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

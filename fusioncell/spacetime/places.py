@@ -31,19 +31,25 @@ cell qualifies: ``remote`` is null (unknown) and the distance infinite.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import igraph as ig
 import numpy as np
 import pyarrow as pa
 
+from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.geo import LocalGrid, grid_for, haversine_m
 from fusioncell.spacetime._sql import arrow, numpy, one, settle
 from fusioncell.store import CaseStore
 
-#: Local hours counted as night and as working day.
-NIGHT_HOURS = (22, 23, 0, 1, 2, 3, 4, 5)
+#: Local hours counted as night for a place's home role and the town cells: the one night
+#: (fusioncell.model.night) from 22:00. A stay point runs until the next place's first fix, so a
+#: day at work last seen at 16:00 and next seen at home at 23:00 "stays" at work until 23:00; from
+#: 21:00 that is two night hours and work becomes home (tests/test_spacetime_places.py). The
+#: right rule is locate's: the small hours decide (NIGHT.core_*); until then the evening starts later here.
+PLACES_NIGHT = replace(NIGHT, from_h=22)
+NIGHT_HOURS = PLACES_NIGHT.hours()
 WORK_HOURS = tuple(range(9, 17))
 
 

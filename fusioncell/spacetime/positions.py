@@ -14,9 +14,9 @@ sighting   ``sightings`` (a plate or person seen)        ``sighting_accuracy_m``
 sites, so that every output keeps high-resolution and coarse evidence apart.
 
 A serving cell is the nearest tower only part of the time and rural towers
-are km apart, so a cell-site position's 68 % radius is estimated as the
-distance from its tower to the nearest *other* tower seen in the case,
-clipped to ``[cell_accuracy_min_m, cell_accuracy_max_m]``.
+are km apart, so a cell-site position's radius is the one definition of
+:func:`cell_accuracy_m` (the distance to the second-nearest other site, never
+under ``MIN_CELL_ACCURACY_M``), which locate uses too.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 import pyarrow as pa
 
-from fusioncell.spacetime.geo import LocalGrid, grid_for, haversine_m
+from fusioncell.spacetime.geo import LocalGrid, haversine_m
 from fusioncell.store import CaseStore, plans
 from fusioncell.store.engine import DuckDBEngine
 
@@ -40,10 +40,8 @@ class PositionParams:
     default_fix_accuracy_m: float = 100.0
     #: Accuracy of a sighting (imagery geolocation of a vehicle or person).
     sighting_accuracy_m: float = 50.0
-    #: Fixed cell-site accuracy; ``None`` estimates it from tower spacing.
+    #: Fixed cell-site accuracy; ``None``: :func:`cell_accuracy_m` from the tower spacing.
     cell_accuracy_m: float | None = None
-    cell_accuracy_min_m: float = 500.0
-    cell_accuracy_max_m: float = 5000.0
 
 
 def _in_list(col: str, ids: Sequence[str] | None) -> str:
@@ -64,27 +62,44 @@ def tower_accuracy(store: CaseStore, params: PositionParams = PositionParams(), 
     lat = towers.column("tlat").to_numpy(zero_copy_only=False).astype(np.float64)
     lon = towers.column("tlon").to_numpy(zero_copy_only=False).astype(np.float64)
     n = lat.size
-    if params.cell_accuracy_m is not None or n < 2:
-        acc = np.full(n, params.cell_accuracy_m or 1500.0)
-    else:
-        nn = nearest_other_m(lat, lon)
-        acc = np.clip(nn, params.cell_accuracy_min_m, params.cell_accuracy_max_m)
+    acc = np.full(n, params.cell_accuracy_m) if params.cell_accuracy_m is not None else cell_accuracy_m(lat, lon)
     return pa.table({"tlat": lat, "tlon": lon, "accuracy_m": acc})
 
 
-def nearest_other_m(lat: np.ndarray, lon: np.ndarray, chunk: int = 2048) -> np.ndarray:
-    """Distance in metres from each point to the nearest other point (chunked brute force on a local grid)."""
-    grid = grid_for(lat, lon, 1.0)
-    x, y = grid.xy(lat, lon)
-    out = np.empty(lat.size)
-    for s in range(0, lat.size, chunk):  # loop over chunks of towers, not records
-        dx = x[s : s + chunk, None] - x[None, :]
-        dy = y[s : s + chunk, None] - y[None, :]
-        d2 = dx * dx + dy * dy
-        idx = np.arange(s, min(s + chunk, lat.size))
-        d2[idx - s, idx] = np.inf
-        out[s : s + chunk] = np.sqrt(d2.min(axis=1))
-    return out
+#: A cell-site position is never assumed better than this (metres).
+MIN_CELL_ACCURACY_M = 800.0
+#: The accuracy of the only cell site of a case (no spacing to read).
+LONE_CELL_ACCURACY_M = 5000.0
+
+
+def cell_accuracy_m(lat: np.ndarray, lon: np.ndarray, chunk: int = 2048) -> np.ndarray:
+    """The radius (metres) to assume for a position given by each cell site: the one definition.
+
+    A handset is served by its nearest site only part of the time, so it may
+    be anywhere the neighbouring sites would also serve: the radius is the
+    distance to the *second*-nearest other site (sites under 1 m apart are
+    one site), never under ``MIN_CELL_ACCURACY_M``; a lone site gets
+    ``LONE_CELL_ACCURACY_M``. Used by every stage that reads a position from
+    a serving cell (pattern, meetings, network's places layer, locate, plan).
+
+    Three sites on the 20th parallel, 0.02° and 0.03° of longitude apart
+    (111.19 km x cos 20° = 104.5 km a degree: 2.09, 3.13 and 5.22 km):
+
+    >>> import numpy as np
+    >>> cell_accuracy_m(np.array([20.0, 20.0, 20.0]), np.array([-103.0, -102.98, -102.95])).round(-1).tolist()
+    [5220.0, 3130.0, 5220.0]
+    """
+    lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+    n = lat.size
+    if n <= 1:
+        return np.full(n, LONE_CELL_ACCURACY_M)
+    acc = np.empty(n)
+    k = min(2, n - 1)
+    for s in range(0, n, chunk):  # blocks of sites, vectorised within
+        d = haversine_m(lat[s : s + chunk, None], lon[s : s + chunk, None], lat[None, :], lon[None, :])
+        d[d < 1.0] = np.inf
+        acc[s : s + chunk] = np.partition(d, k - 1, axis=1)[:, k - 1]
+    return np.maximum(acc, MIN_CELL_ACCURACY_M)
 
 
 def positions_sql(
@@ -141,4 +156,5 @@ def case_grid(store: CaseStore, cell_m: float, *, engine: Any = None) -> LocalGr
     return LocalGrid(float(row[0]["lat"]), float(row[0]["lon"]), cell_m)
 
 
-__all__ = ["PositionParams", "positions", "positions_sql", "tower_accuracy", "case_grid", "haversine_m"]
+__all__ = ["PositionParams", "cell_accuracy_m", "positions", "positions_sql", "tower_accuracy", "case_grid",
+           "haversine_m"]

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from fusioncell.spacetime.sighted import sighted_meetings
 from fusioncell.errors import NotFound
+from fusioncell.resolve import persons
 from fusioncell.spacetime._sql import one, settle
 from fusioncell.spacetime.analysis import compute
 from fusioncell.spacetime.colocation import meetings
@@ -97,16 +98,23 @@ def pattern_report(store: CaseStore, identifier: str) -> dict[str, Any]:
     dark_rows = _rows(dk.drop_columns(["identifier"]), tz)
     mt = meetings(store, [ident])
     mt = mt.sort_by([("p", "descending"), ("start", "ascending")])
+    who = persons(store)
+    person = who.person_of(ident)
     meet_rows = []
     for r in _rows(mt, tz):
         other = r["id_b"] if r["id_a"] == ident else r["id_a"]
-        meet_rows.append({"with": other, **{k: v for k, v in r.items() if k not in ("id_a", "id_b", "event_ids")},
+        meet_rows.append({"with": other, "with_person": who.person_of(other),
+                          **{k: v for k, v in r.items() if k not in ("id_a", "id_b", "event_ids")},
                           "event_ids": r["event_ids"][:20]})
     home = next((r for r in pl_rows if r.get("role") == "home"), None)
     work = next((r for r in pl_rows if r.get("role") == "work"), None)
     return {
         "case": _case_id(store),
         "identifier": ident,
+        # who uses it now (resolve, with the analyst's merges and splits) and what else that person uses
+        "person": person,
+        "person_identifiers": [a.identifier for a in who.identifiers_of(person) if a.identifier != ident]
+        if person else [],
         "timezone": str(tz),
         "observations": {"fixes": int(counts[0]), "comms": int(counts[1]), "sightings": int(counts[2])},
         "tracked": int(counts[0]) > 0,
@@ -134,7 +142,10 @@ def _fmt_place(r: dict[str, Any] | None) -> str:
 def render_pattern_text(d: dict[str, Any]) -> str:
     """Plain-text rendering of :func:`pattern_report`."""
     obs = d["observations"]
+    also = d.get("person_identifiers") or []
     lines = [f"Pattern of life of {d['identifier']} (case {d['case']}, local time {d['timezone']})",
+             *([f"  used by {d['person']}" + (f", who also uses {', '.join(also[:6])}" if also else "")]
+               if d.get("person") else []),
              f"  observations: {obs['fixes']} fixes, {obs['comms']} call records, {obs['sightings']} sightings"
              + ("" if d["tracked"] else " — not tracked: places come from coarse cell sites only"),
              f"  home: {_fmt_place(d['home'])}",
@@ -194,6 +205,7 @@ def meetings_report(store: CaseStore, ids: list[str] | None) -> dict[str, Any]:
     for r in rows:
         r["source"] = "cell sites" if r.get("precision") == "coarse" else "handset fixes"
     seen = _rows(st.sort_by([("p", "descending"), ("start", "ascending")]), tz, limit=MEETINGS_SHOWN)
+    who = persons(store)
     for r in seen:
         r["source"] = "sighting"
         r["precision"] = "observed"
@@ -202,6 +214,10 @@ def meetings_report(store: CaseStore, ids: list[str] | None) -> dict[str, Any]:
     allrows = sorted(rows + seen, key=lambda r: (-float(r["p"]), str(r["start"])))[:MEETINGS_SHOWN]
     for r in allrows:
         r["event_ids"] = r["event_ids"][:20]
+        # who each side is now (resolve, with the analyst's decisions); two identifiers of one person
+        # together are that person's own devices, not a meeting of two people
+        r["person_a"], r["person_b"] = who.person_of(str(r["id_a"])), who.person_of(str(r["id_b"]))
+        r["same_person"] = r["person_a"] is not None and r["person_a"] == r["person_b"]
     total = mt.num_rows + st.num_rows
     return {"case": _case_id(store), "ids": list(resolved) if resolved is not None else None,
             "n_meetings": total, "by_source": {"handset": mt.num_rows, "sighting": st.num_rows},
@@ -216,13 +232,14 @@ def render_meetings_text(d: dict[str, Any]) -> str:
              + (f" ({by.get('sighting', 0)} seen directly, {by.get('handset', 0)} from handsets)" if by else "")]
     shown = d["meetings"][:TEXT_SHOWN]
     for r in shown:
+        own = f" — both used by {r['person_a']}" if r.get("same_person") else ""
         if r.get("source") == "sighting":
             lines.append(f"  {r['id_a']} + {r['id_b']}: seen together {r['start']} at ({r['lat']:.4f}, {r['lon']:.4f}) "
-                         f"p={r['p']:.2f} [sighting], {r['n_hits']} sighting pair(s)")
+                         f"p={r['p']:.2f} [sighting], {r['n_hits']} sighting pair(s){own}")
         else:
             lines.append(f"  {r['id_a']} + {r['id_b']}: {r['start']} → {r['end']} "
                          f"({r['both_seen_s'] / 60:.0f} min both seen) at ({r['lat']:.4f}, {r['lon']:.4f}) "
-                         f"p={r['p']:.2f} [{r.get('source', r['precision'])}], {r['n_hits']} hits")
+                         f"p={r['p']:.2f} [{r.get('source', r['precision'])}], {r['n_hits']} hits{own}")
     if len(shown) < d["n_meetings"]:
         lines.append(f"  showing {len(shown)} of {d['n_meetings']} (--format json lists {d.get('shown', len(shown))})")
     return "\n".join(lines)

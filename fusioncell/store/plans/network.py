@@ -149,7 +149,7 @@ ends AS (SELECT a AS node, n_events FROM agg UNION ALL SELECT b, n_events FROM a
 node_tot AS (SELECT node, sum(n_events) AS n_tot, max(n_events) AS n_top FROM ends GROUP BY node),
 node_cells AS (
     SELECT node, {d.round_to('lat', 3)} AS glat, {d.round_to('lon', 3)} AS glon,
-           count(*) FILTER (WHERE hour(lt) >= 20 OR hour(lt) < 7) AS n_home,
+           count(*) FILTER (WHERE hour(lt) >= {int(night_from_h)} OR hour(lt) < {int(night_to_h)}) AS n_home,
            count(*) FILTER (WHERE {wkday} AND hour(lt) >= 9 AND hour(lt) < 17) AS n_work
     FROM own WHERE lat IS NOT NULL GROUP BY node, {d.round_to('lat', 3)}, {d.round_to('lon', 3)}
 ),

@@ -1,0 +1,135 @@
+"""Derived-table cache of the store, shared by resolve/ and network/ (was ``resolve/cache.py``).
+
+A derived table (attributions, burner pairs, ties) is rebuilt only when what
+it is derived from changes. The *observation key* is a hash over the ingest
+log (file content hashes), row counts of the observation tables and the
+analyst overrides; a derived table remembers the key and parameters it was
+built with in ``derived_cache`` and is reused while they match.
+
+Every derived table carries the ``run_id`` of the run that built it
+(:meth:`fusioncell.store.CaseStore.new_run`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any, Callable
+
+import duckdb
+
+from fusioncell.store.store import CaseStore
+
+log = logging.getLogger(__name__)
+
+CACHE_DDL = """
+CREATE TABLE IF NOT EXISTS derived_cache (
+    name VARCHAR PRIMARY KEY,
+    key VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL
+)
+"""
+
+#: Analyst decisions on attribution (persisted, never derived): an identifier
+#: is forced onto ``person`` or, with ``person`` NULL, detached from anyone.
+OVERRIDES_DDL = """
+CREATE TABLE IF NOT EXISTS attribution_overrides (
+    identifier VARCHAR NOT NULL,
+    person VARCHAR,
+    analyst VARCHAR,
+    reason VARCHAR,
+    decided_at TIMESTAMPTZ NOT NULL DEFAULT now()
+)
+"""
+
+_OBSERVED = ("comms", "locations", "claims", "entities", "entity_identifiers")
+
+
+def ensure_tables(store: CaseStore) -> None:
+    """Create the cache bookkeeping and override tables if missing."""
+    store.con.execute(CACHE_DDL)
+    store.con.execute(OVERRIDES_DDL)
+
+
+def observation_key(store: CaseStore) -> str:
+    """A hash that changes whenever an input of the derived tables changes."""
+    ensure_tables(store)
+    con = store.con
+    parts: list[Any] = []
+    row = one(con, "SELECT coalesce(string_agg(file || ':' || sha256, ',' ORDER BY file, sha256), '') FROM ingest_log")
+    parts.append(row[0] if row else "")
+    for t in _OBSERVED:
+        parts.append(store.count(t))
+    row = one(con, "SELECT CAST(max(start) AS VARCHAR), CAST(sum(duration_s) AS VARCHAR) FROM comms")
+    parts.append(list(row) if row else None)
+    row = one(
+        con,
+        "SELECT coalesce(string_agg(identifier || '>' || coalesce(person, '-'), ',' ORDER BY decided_at, identifier), '')"
+        " FROM attribution_overrides",
+    )
+    parts.append(row[0] if row else "")
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:20]
+
+
+def cached(
+    store: CaseStore,
+    name: str,
+    params: dict[str, Any],
+    build: Callable[[str], None],
+    *,
+    depends: str = "",
+) -> str:
+    """Make sure derived table ``name`` is fresh; return its ``run_id``.
+
+    Parameters
+    ----------
+    store
+        The case store.
+    name
+        Name of the derived table; ``build`` must ``CREATE OR REPLACE`` it.
+    params
+        Parameters the table depends on (part of the cache key).
+    build
+        Called with a fresh ``run_id`` when the table is stale or missing.
+    depends
+        Extra key material (e.g. the run ids of upstream derived tables).
+    """
+    ensure_tables(store)
+    key = hashlib.sha256(
+        json.dumps([observation_key(store), params, depends], sort_keys=True, default=str).encode()
+    ).hexdigest()[:24]
+    row = one(store.con, "SELECT key, run_id FROM derived_cache WHERE name = ?", [name])
+    if row and row[0] == key and store.has_table(name):
+        return str(row[1])
+    run_id = store.new_run(name, params)
+    log.debug("building %s (run %s)", name, run_id)
+    build(run_id)
+    store.con.execute("DELETE FROM derived_cache WHERE name = ?", [name])
+    store.con.execute("INSERT INTO derived_cache VALUES (?, ?, ?)", [name, key, run_id])
+    return run_id
+
+
+def arrow(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    """Run ``sql`` and return a pyarrow Table (no DB-API copy).
+
+    DuckDB ≥ 2 refuses ``con.sql`` while an ``execute`` result is unfinished
+    (e.g. after a ``fetchone``); a trivial fully fetched statement first
+    finishes any such result.
+    """
+    con.execute("SELECT 1").fetchall()
+    return con.sql(sql).to_arrow_table()
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
+    """First row of ``sql`` (or None), fetching the result completely."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def dict_rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """Rows of ``sql`` as dicts (small results only)."""
+    cur = con.execute(sql, params or [])
+    rows = cur.fetchall()
+    names = [d[0] for d in cur.description or []]
+    return [dict(zip(names, r)) for r in rows]
