@@ -118,7 +118,11 @@ def test_behaviour_features_by_hand(ties: dict[str, dict]) -> None:
     assert c["short_share"] == pytest.approx(1.0)       # 25, 32, 39 s: all under a minute
     assert c["named_ends"] == pytest.approx(0.5)        # C is named by an informant, X is not
     r = ties[R]
-    assert r["evening_share"] == pytest.approx(1.0)     # 20:30 and 21:00, inside 18:00-22:00
+    # evening is 18:00 until night-time begins (21:00, fusioncell.model.night): each week R calls at 20:30
+    # on two days (evening) and at 21:00 on one (night)
+    n_evening = sum(_weekday(d) in (4, 5) for d in range(DAYS))
+    n_night = sum(_weekday(d) == 2 for d in range(DAYS))
+    assert r["evening_share"] == pytest.approx(n_evening / (n_evening + n_night))
     assert ties[P]["evening_share"] == pytest.approx(0.0)  # 22:30 is night, not evening
     # the case runs from K's call on day 0 at 11:00 to P's on day 29 at 22:30: ceil(29 d 11.5 h) = 30 days;
     # T's first call is on day 20 at 11:30, 20 d 0.5 h after the start
