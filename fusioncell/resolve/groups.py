@@ -72,12 +72,19 @@ def _profiles(store: CaseStore, p: GroupParams) -> tuple[list[str], dict[str, An
                CASE WHEN a.first_seen >= s.t0 + INTERVAL 1 DAY THEN CAST(timezone('{tzname}', a.first_seen) AS DATE) END AS start_day
         FROM act a, span s WHERE a.n >= {p.min_events} AND a.n_out >= 1  -- a phone that only receives has no habits of its own
     ), c2 AS (SELECT * FROM cand WHERE end_day IS NOT NULL OR start_day IS NOT NULL),
+    -- Distinct correspondents among the candidates first, with the caller's days, both
+    -- materialised so that the optimiser cannot start from c2 x c2 on the day: every two
+    -- phones sharing a last (first) day, 1.7 M rows on a medium case, 7 s of the 9 s.
+    talk AS MATERIALIZED (
+        SELECT DISTINCT e.ident, e.other FROM ev e
+        WHERE e.ident IN (SELECT ident FROM c2) AND e.other IN (SELECT ident FROM c2)
+    ), talk_day AS MATERIALIZED (
+        SELECT t.ident, t.other, a.end_day, a.start_day FROM talk t JOIN c2 a ON a.ident = t.ident
+    ),
     inner_old AS (  -- ties among phones that fell silent on the same day
-        SELECT DISTINCT e.ident, e.other, 'old' AS side FROM ev e JOIN c2 a ON a.ident = e.ident JOIN c2 b ON b.ident = e.other
-        WHERE a.end_day = b.end_day
+        SELECT t.ident, t.other, 'old' AS side FROM talk_day t JOIN c2 b ON b.ident = t.other AND b.end_day = t.end_day
     ), inner_new AS (
-        SELECT DISTINCT e.ident, e.other, 'new' AS side FROM ev e JOIN c2 a ON a.ident = e.ident JOIN c2 b ON b.ident = e.other
-        WHERE a.start_day = b.start_day
+        SELECT t.ident, t.other, 'new' AS side FROM talk_day t JOIN c2 b ON b.ident = t.other AND b.start_day = t.start_day
     ), ties AS (SELECT * FROM inner_old UNION ALL SELECT * FROM inner_new),
     members AS (SELECT DISTINCT ident FROM ties),
     hours AS (

@@ -53,6 +53,11 @@ STORE_WAIT_S = 10.0
 MEMORY_LIMIT = "4GB"
 
 
+#: DuckDB draws a progress bar on *stdout* for any query over 2 s, also into a pipe: a first
+#: `locate --format json` on a medium case began with 20 kB of bars before the JSON.
+QUIET = "SET enable_progress_bar = false"
+
+
 def _memory_limit() -> str:
     value = os.environ.get("FUSIONCELL_MEMORY_LIMIT", MEMORY_LIMIT).strip()
     if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE):
@@ -106,6 +111,7 @@ class CaseStore:
         # DuckDB's default (80 % of RAM) let burner-pair detection on a medium case reach 17 GB;
         # bounded, it spills to disk instead (41 s, 3 GB).
         con.execute(f"SET memory_limit = '{_memory_limit()}'")
+        con.execute(QUIET)
         store = cls(path, con, folder)
         if not read_only:
             store.init_schema()
@@ -116,6 +122,7 @@ class CaseStore:
         """An in-memory store (tests, pure analysis)."""
         con = duckdb.connect(":memory:")
         con.execute("SET TimeZone = 'UTC'")
+        con.execute(QUIET)
         store = cls(Path(":memory:"), con)
         store.init_schema()
         return store
