@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import typer
 
@@ -99,6 +100,26 @@ def _open(case: Path, store: Optional[Path]) -> Any:
     from fusioncell.store import open_case
 
     return open_case(case, store, engine=_engine_settings())
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+@contextmanager
+def working(label: str) -> Iterator[None]:
+    """A spinner on stderr (rich) while a command that can take seconds runs — only at a terminal.
+
+    stdout carries the answer alone, and a script reading stderr gets no
+    spinner frames: away from a terminal this does nothing.
+    """
+    if not _stderr_is_terminal():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(label):
+        yield
 
 
 def record_command(cs: Any, command: str, **what: Any) -> None:
@@ -235,7 +256,8 @@ def network(
 
     chosen = check_layers(layers.split(",")) if layers is not None else None
     with _open(case, store) as cs:
-        result = network_report(cs, focus=focus, hops=hops, graphml=graphml, gexf=gexf, layers=chosen)
+        with working("network: building the contact graph"):
+            result = network_report(cs, focus=focus, hops=hops, graphml=graphml, gexf=gexf, layers=chosen)
         record_command(cs, "network", focus=focus, hops=hops, key_players=len(result.get("key_players") or []))
         # the focus's close circle is the investigated neighbourhood: pertinent by definition,
         # and so are burner successions touching it (a new number of someone who matters)
@@ -256,7 +278,8 @@ def pattern(
     from fusioncell.spacetime.report import pattern_report, render_pattern_text
 
     with _open(case, store) as cs:
-        result = pattern_report(cs, id)
+        with working("pattern: reading places, routine and dark spells"):
+            result = pattern_report(cs, id)
         record_command(cs, "pattern", id=id)
         _emit(mask_listing(cs, result, (id, result.get("identifier"))), format, render_pattern_text)
 
@@ -273,7 +296,8 @@ def meetings(
 
     idlist = [i.strip() for i in ids.split(",") if i.strip()] if ids else None
     with _open(case, store) as cs:
-        result = meetings_report(cs, idlist)
+        with working("meetings: joining positions in space and time"):
+            result = meetings_report(cs, idlist)
         record_command(cs, "meetings", ids=idlist, meetings=len(result.get("meetings") or []))
         keep = [*idlist, *(result.get("ids") or [])] if idlist else []  # as typed and as normalised
         _emit(mask_listing(cs, result, keep), format, render_meetings_text)
@@ -286,16 +310,23 @@ def locate(
     format: Optional[Fmt] = ContractFmtOpt,
     top: int = typer.Option(5, "--top", min=1),
     store: Optional[Path] = StoreOpt,
+    geojson: Optional[Path] = typer.Option(None, "--geojson", help="Also write hypotheses, areas and tracks as "
+                                           "GeoJSON (QGIS, ArcGIS)."),
+    kml: Optional[Path] = typer.Option(None, "--kml", help="Also write them as KML (Google Earth)."),
 ) -> None:
     """Where is the target now, and where does he stay? Calibrated hypotheses with evidence."""
     from fusioncell.infer.locate import locate as run_locate, render_text
+    from fusioncell.products.geo_export import write_locate_maps
 
     with _open(case, store) as cs:
-        result = run_locate(cs, target=target, top=top)
+        with working("locate: weighing the places"):
+            result = run_locate(cs, target=target, top=top)
         record_command(cs, "locate", target=result.get("target"), top=top,
                        hypotheses=len(result.get("hypotheses") or []))
         # bystanders are not masked (the analysis is about these people); protected persons are
-        _emit(mask_protected(cs, result), contract_format(format), render_text)
+        shown = mask_protected(cs, result)
+        write_locate_maps(cs, shown, geojson, kml)  # the same masking; a protected person's track left out
+        _emit(shown, contract_format(format), render_text)
     if not result.get("hypotheses"):
         raise typer.Exit(1)
 
@@ -312,7 +343,8 @@ def plan(
     from fusioncell.infer.plan import plan as run_plan, render_text
 
     with _open(case, store) as cs:
-        result = run_plan(cs, target=target, budget=budget)
+        with working("plan: scoring who to watch next"):
+            result = run_plan(cs, target=target, budget=budget)
         record_command(cs, "plan", target=result.get("target"), budget=budget,
                        recommendations=len(result.get("recommendations") or []))
         # recommended identifiers are pertinent by construction; protected persons stay masked
@@ -372,9 +404,14 @@ def share(
 ) -> None:
     """Write a sanitised tearline for a partner agency; list what was withheld for the owner only."""
     from fusioncell.products.share import write_share
+    from fusioncell.security.agencies import check_recipient
 
     with _open(case, store) as cs:
-        res = write_share(cs, to, out, format, target=target, why=reason)
+        warnings = check_recipient(cs, to)  # a typo-looking recipient: exit 2 (docs/security.md, Agencies)
+        with working(f"share: sanitising the product for {to}"):
+            res = write_share(cs, to, out, format, target=target, why=reason)
+    for w in warnings:
+        typer.echo(f"warning: {w}", err=True)
     typer.echo(f"wrote {res['out']} ({res['format']}, {res['tlp']}) for {res['to']}: {res['hypotheses']} hypotheses")
     typer.echo(
         f"withheld {len(res['withheld_sources'])} source(s) — owner only, do not send: {res['withheld']}", err=True

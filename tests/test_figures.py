@@ -13,6 +13,7 @@ from matplotlib import image as mpimg
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from fusioncell.products import figures as F
+from fusioncell.spacetime.geo import haversine_m
 
 T0 = datetime(2026, 2, 1, tzinfo=timezone.utc)
 HYPS = [
@@ -51,10 +52,11 @@ def test_map_scale_bar_length_matches_its_label() -> None:
         bars = [ln for ln in ax.lines if ln.get_linewidth() == 3]
         (x0, x1) = bars[0].get_xdata()
         lat0 = float(np.median(np.concatenate([[h["lat"] for h in HYPS], np.quantile(_track()[0], [0.01, 0.99])])))
-        drawn_m = abs(x1 - x0) * 111_320.0 * math.cos(math.radians(lat0))
-        assert drawn_m == pytest.approx(metres, rel=1e-6)
+        # the bar's length on the ground, by the one geodesy helper (a parallel at lat0: within 1e-6 for km bars)
+        drawn_m = float(haversine_m(lat0, x0, lat0, x1))
+        assert drawn_m == pytest.approx(metres, rel=1e-5)
         # a fifth of the panel or less, but not a speck
-        width_m = (ax.get_xlim()[1] - ax.get_xlim()[0]) * 111_320.0 * math.cos(math.radians(lat0))
+        width_m = float(haversine_m(lat0, ax.get_xlim()[0], lat0, ax.get_xlim()[1]))
         assert width_m / 12.5 <= metres <= width_m / 5 + 1e-6
 
 

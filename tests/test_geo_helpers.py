@@ -41,3 +41,25 @@ def test_no_module_outside_geo_writes_the_haversine_or_a_bearing_itself() -> Non
     offenders = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*.py")
                  if p.name != "geo.py" and pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_metres_per_degree_is_the_haversine_of_one_degree() -> None:
+    from fusioncell.spacetime.geo import metres_per_degree
+
+    lat_m, lon_m = metres_per_degree(40.0)
+    assert lat_m == pytest.approx(float(haversine_m(40.0, 10.0, 41.0, 10.0)), rel=1e-9)  # along a meridian
+    # along a parallel, a degree is the great circle's length for a small step, scaled up
+    assert lon_m == pytest.approx(float(haversine_m(40.0, 10.0, 40.0, 10.001)) * 1000, rel=1e-6)
+
+
+#: Modules allowed their own flat-Earth constant: the simulator draws its worlds on a plane (changing it would
+#: change every seeded world), and the spacetime test builder's jitter.
+FLAT_WORLDS = {"sim/world.py", "spacetime/synth.py"}
+
+
+def test_no_module_outside_geo_writes_metres_per_degree_or_the_earth_radius_itself() -> None:
+    pattern = re.compile(r"\b111_?[0-9]{3}(?:\.0)?\b|\b6_?371_?0")  # 111 km a degree, the Earth's radius
+    offenders = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*.py")
+                 if p.name != "geo.py" and str(p.relative_to(ROOT)) not in FLAT_WORLDS
+                 and pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []

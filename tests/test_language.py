@@ -82,6 +82,13 @@ def test_percent_never_claims_certainty() -> None:
     assert percent(0.5) == "50%"
 
 
+@given(st.floats(min_value=0.0, max_value=1.0))
+def test_percent_never_prints_zero_or_a_hundred(p: float) -> None:
+    # 0.005 once printed "0%" and 0.995 "100%" (round-half-to-even)
+    assert percent(p) not in ("0%", "100%")
+    assert percent(0.005) == "<1%" and percent(0.995) == ">99%" and percent(0.015) == "2%"
+
+
 def test_judgment_sentence_is_grammatical_for_every_band() -> None:
     assert judgment("he is there", 0.9) == "It is very likely (90%) that he is there."
     assert judgment("he is there", 0.5) == "There is a roughly even chance (50%) that he is there."

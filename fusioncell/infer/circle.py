@@ -31,7 +31,7 @@ from fusioncell.model.grading import grade, p_true
 from fusioncell.model.night import NIGHT
 from fusioncell.resolve import Persons
 from fusioncell.resolve import persons as resolved_persons
-from fusioncell.spacetime.geo import haversine_sql
+from fusioncell.spacetime.geo import haversine_sql, metres_per_degree
 from fusioncell.store import CaseStore
 
 log = logging.getLogger(__name__)
@@ -481,7 +481,7 @@ def remote_night_fraction(store: CaseStore, phones: list[str], *, radius_m: floa
     if not phones:
         return {}
     tz = store.case().timezone
-    dlat = radius_m / 111_000.0
+    dlat = radius_m / metres_per_degree(0.0)[0]  # a box around the circle; haversine_sql decides
     rows = store.con.execute(
         _night_cells_sql(tz) + """, away AS (
           SELECT DISTINCT n.lat, n.lon FROM n JOIN home USING (i)

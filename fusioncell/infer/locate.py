@@ -393,7 +393,7 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
 
 def render_text(result: dict[str, Any]) -> str:
     """Key judgments by area first (overlapping places read together), then the places and their evidence."""
-    from fusioncell.products.language import estimative
+    from fusioncell.products.language import estimative, percent
 
     lines = [f"Case {result['case']} — where is {result['target']}? (as of {result['as_of']})"]
     if not result["hypotheses"]:
@@ -406,19 +406,23 @@ def render_text(result: dict[str, Any]) -> str:
             places = f"{a['places']} places" if a["places"] > 1 else "1 place"
             near = a.get("vicinity_probability", a["probability"])
             lines.append(f"  {a['rank']}. {a['lat']:.5f}, {a['lon']:.5f} within {a['radius_m']} m — "
-                         f"{estimative(a['probability'])} ({100 * a['probability']:.0f}%), {places}"
+                         f"{estimative(a['probability'])} ({percent(a['probability'])}), {places}"
                          + (f" (hypotheses {', '.join(str(k) for k in a['hypotheses'])})" if a["hypotheses"] else "")
-                         + (f"; {100 * near:.0f}% within {VICINITY_M / 1000:.0f} km of it"
+                         + (f"; {percent(near)} within {VICINITY_M / 1000:.0f} km of it"
                             if near >= a["probability"] + 0.1 else ""))
+        if len(areas_) > 3:
+            lines.append(f"  showing 3 of {len(areas_)} areas (--format json lists all)")
         lines.append("Places:")
     for h in result["hypotheses"]:
         lines.append(
-            f"{h['rank']}. {h['lat']:.5f}, {h['lon']:.5f} ±{h['radius_m']} m — p={h['probability']:.2f} "
+            f"{h['rank']}. {h['lat']:.5f}, {h['lon']:.5f} ±{h['radius_m']} m — {percent(h['probability'])} "
             f"({estimative(h['probability'])}) — {h['label']}"
         )
         for e in h["evidence"][:4]:
             srcs = f"  [{', '.join(e['source_ids'])}]" if e["source_ids"] else ""
             lines.append(f"     {e['weight']:+.2f}  {e['summary']}{srcs}")
+        if len(h["evidence"]) > 4:
+            lines.append(f"     showing 4 of {len(h['evidence'])} items of evidence (--format json lists all)")
         if h["windows"]:
             w = h["windows"][-1]
             lines.append(f"     last window: {w['from']} → {w['to']}")
@@ -427,7 +431,7 @@ def render_text(result: dict[str, Any]) -> str:
             lines.append(f"     {note}")
             if h.get("would_change"):
                 lines.append(f"     would change it: {h['would_change'][0]}")
-    lines.append(f"Elsewhere (somewhere the evidence does not reach): p={result.get('elsewhere', 0):.2f}")
+    lines.append(f"Elsewhere (somewhere the evidence does not reach): {percent(result.get('elsewhere', 0))}")
     spots = result.get("blind_spots") or []
     if spots:
         lines.append("Where her silent nights point (coverage holes no phone can show; an aerial pass would test them):")

@@ -171,7 +171,8 @@ def render_text(d: dict[str, Any]) -> str:
         con.print(t)
     if d.get("hubs"):
         con.print("[bold]Hubs[/bold] (ties down-weighted): "
-                  + ", ".join(f"{h['identifier']} ({h['contacts']} contacts)" for h in d["hubs"][:10]))
+                  + ", ".join(f"{h['identifier']} ({h['contacts']} contacts)" for h in d["hubs"][:10])
+                  + (f" (showing 10 of {len(d['hubs'])})" if len(d["hubs"]) > 10 else ""))
     comms = d.get("communities", [])
     if comms:
         con.print(f"[bold]Communities[/bold]: {len(comms)} (largest {len(comms[0]['members'])} members)")

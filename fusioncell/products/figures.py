@@ -32,11 +32,13 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse, Patch, Rectangle
 from matplotlib.text import Annotation
 
+from fusioncell.spacetime.geo import metres_per_degree
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-#: Metres per degree of latitude (WGS84 mean); longitude scales with cos(lat).
-M_PER_DEG_LAT = 110_574.0
-M_PER_DEG_LON_EQ = 111_320.0
+#: Metres per degree of latitude, and of longitude at the equator (scales with cos(lat)): the one geodesy
+#: helper's spherical Earth (spacetime/geo.py), so a scale bar agrees with every distance the analysis prints.
+M_PER_DEG_LAT, M_PER_DEG_LON_EQ = metres_per_degree(0.0)
 
 #: Colours of inferred relationships (network chart and legend).
 RELATIONSHIP_COLOURS: dict[str, str] = {

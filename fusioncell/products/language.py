@@ -153,15 +153,16 @@ def band(p: float) -> tuple[float, float]:
 def percent(p: float) -> str:
     """``p`` as a whole percentage for display, never "0%" or "100%".
 
-    >>> percent(0.814), percent(0.0001), percent(0.99999)
-    ('81%', '<1%', '>99%')
+    >>> percent(0.814), percent(0.0001), percent(0.99999), percent(0.005), percent(0.995)
+    ('81%', '<1%', '>99%', '<1%', '>99%')
     """
     value = _check_probability(p)
-    if value < 0.005:
+    whole = round(value * 100)  # banker's rounding: 0.5 -> 0, 99.5 -> 100, hence the checks on the result
+    if whole < 1:
         return "<1%"
-    if value > 0.995:
+    if whole > 99:
         return ">99%"
-    return f"{round(value * 100):d}%"
+    return f"{whole:d}%"
 
 
 def judgment(proposition: str, p: float, *, show_number: bool = True) -> str:

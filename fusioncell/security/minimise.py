@@ -16,7 +16,10 @@ neighbourhood:
 An identifier is **protected** when it is listed in
 ``minimisation_protected`` (see :func:`protect`) or declared by an entity
 whose raw JSON carries ``"protected": true``. Protected identifiers are
-masked even when pertinent — except targets, which are never masked.
+masked even when pertinent, and even when the analyst names them on the
+command line — except targets, which are never masked. In free text a
+protected person is also caught in other spellings of her numbers, by her
+bare alias and by her names (:mod:`fusioncell.security.spellings`).
 
 Everything else that is a known identifier of the case is replaced in
 products and listings by a stable keyed pseudonym,
@@ -49,10 +52,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from fusioncell.errors import NotFound, UsageError
+from fusioncell.security.spellings import Spellings
 from fusioncell.store import CaseStore
 
 PSEUDONYM_RE = re.compile(r"masked:[a-z]+-[0-9a-f]{12}")
-_TOKEN_SPLIT = re.compile(r"([\s,;()\[\]{}\"'<>]+)")
+_TOKEN_SPLIT = re.compile(r"([\s,;|=&()\[\]{}\"'<>]+)")  # "a|b" edge ids, "k=v" pairs split too
 
 _DDL = (
     "CREATE TABLE IF NOT EXISTS minimisation_secret (k VARCHAR PRIMARY KEY, secret BLOB NOT NULL)",
@@ -160,7 +164,7 @@ def mask_protected(store: CaseStore, result: Any) -> Any:
     with a recorded reason (:func:`unmask`). Targets are never masked.
     """
     m = Minimiser(store)
-    hidden = (protected_identifiers(store) & m.known) - m.clear
+    hidden = (m.protected & m.known) - m.clear
     if not hidden:
         return result
     m.clear = m.known - hidden
@@ -205,9 +209,29 @@ class Minimiser:
             "SELECT entity_id FROM targets UNION SELECT identifier FROM entity_identifiers "
             "WHERE entity_id IN (SELECT entity_id FROM targets)"
         ).fetchall()}
-        self.clear = (pertinent_identifiers(store, min_contacts) - protected_identifiers(store)) | targets
-        self.clear |= unmasked_identifiers(store)
+        self.targets = targets
+        self.protected = protected_identifiers(store) - targets
+        self.unmasked = unmasked_identifiers(store)
         self.known = known_identifiers(store)
+        self.clear = (pertinent_identifiers(store, min_contacts) - self.protected) | targets | self.unmasked
+
+    @property
+    def clear(self) -> set[str]:
+        """Known identifiers shown in clear (setting it drops the compiled spellings)."""
+        return self._clear
+
+    @clear.setter
+    def clear(self, value: set[str]) -> None:
+        self._clear = set(value)
+        self._spelled: Spellings | None = None
+
+    def keep(self, values: Iterable[str | None]) -> None:
+        """Show ``values`` in clear too (what the analyst asked about) — but never a protected person.
+
+        A protected identifier stays masked even when typed on the command
+        line; only :func:`unmask` (with a recorded reason) shows it.
+        """
+        self.clear = self.clear | ({v for v in values if v} - (self.protected - self.unmasked))
 
     def is_masked(self, value: str) -> bool:
         """Would ``value`` be masked? (Only known identifiers of the case are.)"""
@@ -219,10 +243,24 @@ class Minimiser:
             return pseudonym(self.key, value)
         return value
 
+    def spellings(self) -> "Spellings":
+        """The hidden values tokens cannot catch (compiled once per ``clear``)."""
+        if self._spelled is None:
+            self._spelled = Spellings.build(self)
+        return self._spelled
+
     def mask_text(self, text: str) -> str:
-        """Mask identifiers appearing as tokens inside free text."""
+        """Mask identifiers inside free text.
+
+        Whole tokens (split on white space, quotes, brackets, ``<>``) that are
+        hidden identifiers become pseudonyms; so do hidden identifiers with a
+        space in them ("alias:La Güera"), and for a protected person also
+        every spelling of her numbers ("33 1234-5678", "+52 1 33…"), her
+        bare aliases and her names (:class:`Spellings`).
+        """
         if text in self.known:
             return self.mask(text)
+        text = self.spellings().sub(text)
         parts = _TOKEN_SPLIT.split(text)
         return "".join(self._mask_token(p) for p in parts)
 
@@ -312,7 +350,7 @@ def unmask(store: CaseStore, pseudonym_or_id: str, reason: str, actor: str | Non
 
 def _listing_minimiser(store: CaseStore, keep: Iterable[str | None]) -> Minimiser:
     m = Minimiser(store)
-    m.clear = m.clear | {k for k in keep if k}
+    m.keep(keep)
     return m
 
 
@@ -332,7 +370,9 @@ def mask_listing(store: CaseStore, result: Any, keep: Iterable[str | None] = (),
     protected) becomes its pseudonym, in every string of ``result`` —
     identifiers, ``members`` lists and free text such as ``why``. Targets,
     unmasked identifiers and the values in ``keep`` (what the analyst asked
-    about: the focus, ``--id``, ``--ids``) stay in clear. The pertinence
+    about: the focus, ``--id``, ``--ids``) stay in clear — except a
+    protected person, who stays a pseudonym even when typed, until
+    :func:`unmask`. The pertinence
     sets are computed once for the result and the files.
 
     Parameters
@@ -362,7 +402,8 @@ def mask_listing(store: CaseStore, result: Any, keep: Iterable[str | None] = (),
 def mask_file(store: CaseStore, path: str | os.PathLike[str], keep: Iterable[str | None] = ()) -> None:
     """Mask bystanders in a text file written by a command (GraphML, GEXF), in place.
 
-    Identifiers are matched as whole tokens (split on white space, quotes,
-    brackets and ``<>``), as in :meth:`Minimiser.mask_text`.
+    Identifiers are matched as in :meth:`Minimiser.mask_text`: whole tokens
+    (split on white space, quotes, brackets, ``<>``, ``|``, ``=``, ``&``), plus
+    the spellings of :mod:`fusioncell.security.spellings`.
     """
     _mask_file_with(_listing_minimiser(store, keep), path)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -41,7 +40,7 @@ from fastapi import HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from fusioncell.security.minimise import Minimiser, protected_identifiers, pseudonym
+from fusioncell.security.minimise import Minimiser
 from fusioncell.store import CaseStore
 
 OWNER_ROLES: tuple[str, ...] = ("analyst", "supervisor")
@@ -120,55 +119,24 @@ class StoreAccess:
         return hashlib.sha256(json.dumps([observation_key(self.store), rows], default=str).encode()).hexdigest()[:24]
 
 
-def protected_names(store: CaseStore, hidden: set[str]) -> dict[str, str]:
-    """Names (caption, ``name`` and ``alias`` properties) of hidden person entities → the entity's pseudonym."""
-    if not hidden:
-        return {}
-    from fusioncell.security.minimise import case_secret
-
-    key = case_secret(store)
-    rows = store.con.execute(
-        "SELECT entity_id, caption, properties FROM entities WHERE entity_id IN (SELECT unnest(?))",
-        [sorted(hidden)]).fetchall()
-    out: dict[str, str] = {}
-    for entity_id, caption, props in rows:
-        names = [caption] if caption else []
-        try:
-            p = json.loads(props) if isinstance(props, str) else (props or {})
-            names += [n for k in ("name", "alias") for n in p.get(k) or []]
-        except (TypeError, ValueError):
-            pass
-        for n in names:
-            if isinstance(n, str) and len(n.strip()) >= 4:
-                out[n.strip()] = pseudonym(key, entity_id)
-    return out
-
-
 class Releaser:
     """The masking an answer gets on its way out (built once per response)."""
 
     def __init__(self, store: CaseStore, scope: ReadScope, minimise: Minimise, keep: set[str],
                  partner_clear: set[str] | None = None) -> None:
         m = Minimiser(store)
-        protected = protected_identifiers(store)
         if partner_clear is not None:  # a partner: pertinent as the tearline judges it, on the view
             m.clear = set(partner_clear)
-        elif minimise == "protected":
-            hidden = (protected & m.known) - m.clear - keep
+        elif minimise == "protected":  # protected persons only; what the caller sent never unmasks them
+            hidden = (m.protected & m.known) - m.clear
             m.clear = m.known - hidden
         else:
-            m.clear = m.clear | keep
+            m.keep(keep)
+        # identifiers, other spellings of a protected number, protected names (security.spellings)
         self.minimiser = m
-        self.names = protected_names(store, (protected - m.clear) & _entity_ids(store))
-        self._names_re = (re.compile("|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True)),
-                                     re.I) if self.names else None)
-        self._lower = {n.lower(): p for n, p in self.names.items()}
 
     def text(self, s: str) -> str:
-        s = self.minimiser.mask_text(s)
-        if self._names_re is not None:
-            s = self._names_re.sub(lambda mt: self._lower.get(mt.group(0).lower(), "masked:person"), s)
-        return s
+        return self.minimiser.mask_text(s)
 
     def walk(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -178,10 +146,6 @@ class Releaser:
         if isinstance(value, (list, tuple)):
             return [self.walk(v) for v in value]
         return value
-
-
-def _entity_ids(store: CaseStore) -> set[str]:
-    return {r[0] for r in store.con.execute("SELECT entity_id FROM entities").fetchall()}
 
 
 class Reader:

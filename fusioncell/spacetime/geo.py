@@ -66,6 +66,19 @@ def bearing_deg(lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, l
     return np.asarray((np.degrees(np.arctan2(y, x)) + 360.0) % 360.0, dtype=np.float64)
 
 
+def metres_per_degree(lat0: float) -> tuple[float, float]:
+    """Metres per degree of latitude and of longitude at latitude ``lat0`` (spherical Earth, as :func:`haversine_m`).
+
+    For local drawings and bounding boxes; distances between points use
+    :func:`haversine_m` / :func:`haversine_sql`.
+
+    >>> [round(m) for m in metres_per_degree(0.0)], round(metres_per_degree(60.0)[1])
+    ([111195, 111195], 55597)
+    """
+    per_deg = float(np.radians(1.0) * EARTH_RADIUS_M)
+    return per_deg, per_deg * float(np.cos(np.radians(lat0)))
+
+
 def compass(bearing: float) -> str:
     """The eight-point compass word for a bearing in degrees.
 

@@ -39,7 +39,7 @@ import numpy as np
 import pyarrow as pa
 
 from fusioncell.model.night import NIGHT
-from fusioncell.spacetime.geo import LocalGrid, grid_for, haversine_m
+from fusioncell.spacetime.geo import LocalGrid, grid_for, haversine_m, metres_per_degree
 from fusioncell.spacetime._sql import arrow, numpy, one, settle
 from fusioncell.store import CaseStore
 
@@ -332,9 +332,8 @@ def town_cells(store: CaseStore, params: PlaceParams = PlaceParams()) -> pa.Tabl
         c AS (SELECT * FROM c0 WHERE n_ids >= greatest({params.town_min_ids},
                                                       {params.town_rel!r} * (SELECT max(n_ids) FROM c0))),
         own AS (SELECT DISTINCT ix, iy FROM p)
-        SELECT {grid.lat0!r} + (c.iy + 0.5) * {grid.cell_m!r} / {float(np.radians(1.0) * 6_371_008.8)!r} AS lat,
-               {grid.lon0!r} + (c.ix + 0.5) * {grid.cell_m!r}
-                   / {float(np.radians(1.0) * 6_371_008.8 * np.cos(np.radians(grid.lat0)))!r} AS lon,
+        SELECT {grid.lat0!r} + (c.iy + 0.5) * {grid.cell_m!r} / {metres_per_degree(grid.lat0)[0]!r} AS lat,
+               {grid.lon0!r} + (c.ix + 0.5) * {grid.cell_m!r} / {metres_per_degree(grid.lat0)[1]!r} AS lon,
                c.n_ids
         FROM c JOIN own USING (ix, iy)
         ORDER BY 1, 2

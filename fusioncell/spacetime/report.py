@@ -150,9 +150,10 @@ def render_pattern_text(d: dict[str, Any]) -> str:
              + ("" if d["tracked"] else " — not tracked: places come from coarse cell sites only"),
              f"  home: {_fmt_place(d['home'])}",
              f"  work: {_fmt_place(d['work'])}", "", "Places (most time first):"]
-    for r in d["places"][:15]:
+    for r in d["places"][:TEXT_ROWS]:
         lines.append(f"  {r['role']:<5} {_fmt_place(r)}: {r['n_visits']} visits, {r['hours']} h, "
                      f"{r['n_overnight']} overnight, shared with {r['n_visitors'] - 1} other(s)")
+    lines += _showing(d["places"], "places")
     if d["routine"]:
         lines += ["", "Routine (most frequent place by local hour, weekdays / weekend):"]
         for wk, days in (("weekdays", DAYS[:5]), ("weekend", DAYS[5:])):
@@ -164,22 +165,36 @@ def render_pattern_text(d: dict[str, Any]) -> str:
             cells = [f"{h:02d}h {max(c, key=c.get)}" for h, c in sorted(by_hour.items())]
             lines.append(f"  {wk}: " + (", ".join(cells[::3]) if cells else "no data"))
     lines += ["", f"Anomalies ({len(d['anomalies'])}):"]
-    for r in d["anomalies"][:15]:
+    for r in d["anomalies"][:TEXT_ROWS]:
         why = [w for w, f in (("new place", r["new_place"]), ("overnight away from home", r["overnight_away"]),
                               ("outside routine", r["outside_routine"])) if f]
         lines.append(f"  {r['start']} → {r['end']} at {r['place_id']} [{r['precision']}]: {', '.join(why)}")
+    lines += _showing(d["anomalies"], "anomalies")
     lines += ["", f"Going dark ({len(d['dark'])}):"]
-    for r in d["dark"][:15]:
+    for r in d["dark"][:TEXT_ROWS]:
         last = (f"last seen ({r['last_lat']:.4f}, {r['last_lon']:.4f}) by {r['last_kind']}"
                 if r.get("last_lat") is not None else "no position before")
         lines.append(f"  {r['start']} → {r['end']} ({r['duration_s'] / 3600:.1f} h, "
                      f"{r['expected_events']:.0f} events expected); {last}; "
                      f"{r['n_repeat']} other dark spell(s) nearby")
+    lines += _showing(d["dark"], "dark spells")
     lines += ["", f"Meetings ({len(d['meetings'])}):"]
-    for r in d["meetings"][:15]:
+    for r in d["meetings"][:TEXT_ROWS]:
         lines.append(f"  with {r['with']}: {r['start']} → {r['end']} at ({r['lat']:.4f}, {r['lon']:.4f}), "
                      f"p={r['p']:.2f} [{r['precision']}], {r['n_hits']} co-located observations")
+    lines += _showing(d["meetings"], "meetings")
     return "\n".join(lines)
+
+
+#: Rows of each list the pattern text shows (the JSON has them all).
+TEXT_ROWS = 15
+
+
+def _showing(rows: list[Any], what: str) -> list[str]:
+    """The line a cut listing ends with: "showing 15 of 40 places (--format json lists all)"."""
+    if len(rows) <= TEXT_ROWS:
+        return []
+    return [f"  showing {TEXT_ROWS} of {len(rows)} {what} (--format json lists all)"]
 
 
 #: Meetings listed in the JSON (the count says how many there are) and in the text.

@@ -1,0 +1,59 @@
+"""What token masking missed (issue #15): a protected person written in free text — an alias with a space, her number
+in other spellings, her names — and an identifier glued to another ("a|b" edge ids). Fast, on an in-memory case."""
+
+from __future__ import annotations
+
+import re
+
+from fusioncell.security.minimise import Minimiser, mask_protected, pseudonym, unmask
+from fusioncell.store import CaseStore
+from test_share_factory import TARGET, TARGET_PHONE, add_call, add_claim, add_fix, make_case, refresh_identifiers
+
+WITNESS = "person-witness"
+WITNESS_PHONE = "+523399990001"
+ALIAS = "alias:La Güera"
+
+
+def _case() -> CaseStore:
+    s = make_case([("geo-01", "SEDENA-INT", "GEOINT", "m", ["PARTNER-US"])])
+    s.con.execute("INSERT INTO entities VALUES (?, 'Person', 'Zacarías Canario', ?, ?, 1)",
+                  [WITNESS, '{"name": ["Zacarías Canario"], "alias": ["La Güera"]}',
+                   '{"id": "person-witness", "protected": true}'])
+    s.con.execute("INSERT INTO entity_identifiers VALUES (?, ?, ?, 'phone')", [WITNESS, WITNESS_PHONE, WITNESS_PHONE])
+    s.con.execute("INSERT INTO entity_identifiers VALUES (?, ?, ?, 'alias')", [WITNESS, ALIAS, "La Güera"])
+    add_fix(s, "l1", "geo-01", WITNESS_PHONE, 19.0, -103.0)
+    add_call(s, "c1", "geo-01", TARGET_PHONE, WITNESS_PHONE)
+    add_claim(s, "r1", "geo-01", TARGET, "partner_of", ALIAS)
+    refresh_identifiers(s)
+    return s
+
+
+def test_every_way_of_writing_her_is_masked_for_the_owner() -> None:
+    s = _case()
+    key = Minimiser(s).key
+    text = ("partner of the target (alias:La Güera); la güera contesta en el 33 9999 0001, "
+            "o al +52 1 33-9999-0001; Zacarías Canario fue visto; edge +523300000001|+523399990001")
+    got = mask_protected(s, {"why": text})["why"]
+    for raw in ("Güera", "güera", "9999", "Zacarías", "Canario", WITNESS_PHONE):
+        assert raw not in got, (raw, got)
+    assert got.count(pseudonym(key, ALIAS)) == 2 and got.count(pseudonym(key, WITNESS_PHONE)) == 3
+    assert pseudonym(key, WITNESS) in got  # her name becomes her entity's pseudonym
+    assert TARGET_PHONE in got  # the target is never masked
+    assert re.search(r"\+523300000001\|masked:phone-[0-9a-f]{12}", got)
+
+
+def test_other_numbers_and_words_are_left_alone() -> None:
+    s = _case()
+    text = "33 9999 0002 and 9933999900011 and Güeras and la güerita"  # a neighbour number, a longer one, other words
+    assert mask_protected(s, {"t": text})["t"] == text
+
+
+def test_a_typed_protected_identifier_stays_masked_until_unmasked() -> None:
+    from fusioncell.security.minimise import mask_listing
+
+    s = _case()
+    assert WITNESS_PHONE not in mask_listing(s, {"id": WITNESS_PHONE}, keep=[WITNESS_PHONE])["id"]
+    unmask(s, WITNESS_PHONE, "the prosecutor asked", actor="sup")
+    assert mask_listing(s, {"id": WITNESS_PHONE}, keep=[WITNESS_PHONE])["id"] == WITNESS_PHONE
+    assert "33 9999 0001" in mask_protected(s, {"t": "el 33 9999 0001"})["t"]  # unmasked: every spelling in clear
+    assert "La Güera" not in mask_protected(s, {"t": "La Güera"})["t"]  # her alias was not unmasked
