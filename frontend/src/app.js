@@ -164,6 +164,7 @@ function idsOf(sel) {
 
 function select(sel) {
   fc.selection = sel;
+  $("details").scrollTop = 0; // what was selected is shown at the top of the details column
   fc.events.push(sel ? sel.source : "clear");
   const hyp = sel?.hypothesis || sel?.item?.hyps?.[0] || (sel?.feature?.kind === "hypothesis" ? sel.feature.id : null);
   if (hyp) { openHypothesis(hyp); return; }
@@ -237,7 +238,7 @@ async function expand(nodeId) {
 
 function renderHypotheses(s) {
   $("hyp-list").innerHTML = s.hypotheses.map((h) => `<li><button class="hyp-btn" data-hyp="${esc(h.id)}">
-    <b>H${h.rank}</b> ${esc(h.label)} · <b>${pct(h.probability)}</b> · ±${(h.radius_m / 1000).toFixed(1)} km</button></li>`).join("")
+    <b>H${h.rank}</b> ${esc(h.label)} · <b>${pct(h.probability)}</b> · ±${h.radius_m < 1000 ? `${Math.round(h.radius_m)} m` : `${(h.radius_m / 1000).toFixed(1)} km`}</button></li>`).join("")
     || `<li class="muted">No hypothesis (no target or no evidence).</li>`;
   for (const b of document.querySelectorAll(".hyp-btn")) b.onclick = () => select({ source: "list", hypothesis: b.dataset.hyp });
 }
@@ -261,6 +262,7 @@ function openHypothesis(id) {
 }
 
 async function openPlan() {
+  $("details").scrollTop = 0;
   $("detail-body").innerHTML = `<p class="muted">Planning…</p>`;
   const p = await api.get("/plan");
   const recs = p.recommendations.map((r) => `<li><button class="plan-id" data-id="${esc(r.identifier)}">${esc(r.identifier)}</button>
@@ -387,6 +389,7 @@ async function openShare(to) {
   const partners = fc.case?.partners || [];
   if (!partners.length) { $("detail-body").innerHTML = `<p class="muted">This case names no partner agency.</p>`; return; }
   const agency = to || partners[0];
+  $("details").scrollTop = 0;
   $("detail-body").innerHTML = `<p class="muted">Building the tearline for ${esc(agency)}…</p>`;
   const { product, withheld } = await api.get(`/share/preview?to=${encodeURIComponent(agency)}`);
   fc.sharePreview = { to: agency, product, withheld };

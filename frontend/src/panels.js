@@ -48,11 +48,14 @@ export function productScene(p) {
     evidence: (h.evidence || []).map((e) => ({ ...e, sources: (e.sources || []).map((s) => ({ agency: s, discipline: "", reliability: "" })) })) }));
   const sightings = (p.sightings || []).map((x, i) => ({ id: `s${i}`, subject: x.subject, observed: x.observed, lat: x.lat,
     lon: x.lon, confidence: x.confidence, note: x.source }));
-  const times = sightings.map((x) => Date.parse(x.observed)).filter(Number.isFinite);
+  // the timeline spans the released sightings and windows, or the week before the product's "as of"
+  const times = [...sightings.map((x) => x.observed), ...hyps.flatMap((h) => (h.windows || []).flatMap((w) => [w.from, w.to])),
+    ...(sightings.length ? [] : [p.as_of])].map((t) => Date.parse(t)).filter(Number.isFinite);
   const iso = (ms) => new Date(ms).toISOString();
   return { subjects: [], places: [], stays: [], tracks: [], meetings: [], dark: [], areas: [], coverage: [],
     hypotheses: hyps, sightings, target: p.subject?.id,
-    period: times.length ? { start: iso(Math.min(...times) - 86_400_000), end: iso(Math.max(...times) + 86_400_000) } : { start: null, end: null } };
+    period: times.length ? { start: iso(Math.min(...times) - (sightings.length ? 1 : 7) * 86_400_000),
+      end: iso(Math.max(...times) + 86_400_000) } : { start: null, end: null } };
 }
 
 // ----------------------------------------------------------------------------- alerts
@@ -67,14 +70,14 @@ export function renderAlerts(items) {
 }
 
 export function renderAlert(a) {
-  const ev = a.evidence.slice(0, 50).map((e) => `<tr><td>${esc(e.table)}</td><td>${esc(fmt(e.t))}</td><td>${esc(e.identifier)}</td>
-    <td>${esc(e.other)}</td><td><code>${esc(e.source_id)}</code></td></tr>`).join("");
+  const ev = a.evidence.slice(0, 50).map((e) => `<tr><td class="t">${esc(fmt(e.t).replace(" UTC", ""))}</td>
+    <td>${esc(e.table)}: ${esc(e.identifier)}${e.other ? ` ↔ ${esc(e.other)}` : ""}</td><td class="small">${esc(e.source_id)}</td></tr>`).join("");
   return `<h3 id="alert-title">Alert ${esc(a.alert_id)}: ${esc(a.summary)}</h3>
     <p><b>What:</b> ${esc(a.kind)} watch ${esc(a.watch_id)} fired on delivery <code>${esc(a.delivery_id)}</code></p>
     <p><b>Why:</b> ${esc(a.why || "its watch was removed since")}</p>
     <p><b>When:</b> fired ${esc(fmt(a.fired_at))}; the rows span ${esc(fmt(a.first_t))} – ${esc(fmt(a.last_t))}</p>
     <h4>Evidence (${a.evidence.length} row(s)${a.evidence.length > 50 ? ", first 50" : ""})</h4>
-    <table class="ties alert-evidence"><tr><th>table</th><th>time</th><th>identifier</th><th>other</th><th>source</th></tr>${ev}</table>`;
+    <table class="ties alert-evidence"><tr><th>time (UTC)</th><th>row</th><th>source</th></tr>${ev}</table>`;
 }
 
 /** Identifiers an alert's evidence names (what it selects in the graph, map and timeline). */
