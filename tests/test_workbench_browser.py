@@ -294,6 +294,18 @@ def test_a_liaison_sees_no_case_string_in_the_page_or_its_api_answers(browser, s
         s.context.close()
 
 
+def _select_node(s: Session, node_id: str) -> None:
+    """Click a node until it is selected (a click can land while a loaded browser is still drawing)."""
+    for _ in range(5):
+        _click_node(s, node_id)
+        try:
+            s.wait(f"fc.selection && fc.selection.node === {node_id!r}", 3)
+            return
+        except AssertionError:
+            s.page.wait_for_timeout(500)
+    raise AssertionError(f"could not select {node_id} by clicking it")
+
+
 def _graph_ids(s: Session) -> tuple[list[str], list[str]]:
     return sorted(s.js("fc.cy.nodes().map(n => n.id())")), sorted(s.js("fc.cy.edges().map(e => e.id())"))
 
@@ -322,8 +334,7 @@ def test_merge_and_split_show_everywhere_and_undo_restores_the_graph(analyst: Se
     scenes0 = scenes()
     # mark both (x on the selected node), give a reason, merge the phone into the person
     for node in (phone, person):
-        _click_node(s, node)
-        s.wait(f"fc.selection && fc.selection.node === {node!r}", 5)
+        _select_node(s, node)
         s.page.locator("#graph").press("x")
     assert s.js("fc.marked") == [phone, person] and s.page.input_value("#ovr-into") == person
     s.page.fill("#ovr-reason", "same handset seen at his house")
@@ -337,6 +348,9 @@ def test_merge_and_split_show_everywhere_and_undo_restores_the_graph(analyst: Se
     assert phone in s.js(f"fc.graph.nodeById({person!r}).identifiers")
     assert scenes() > scenes0 and s.js("fc.decisions.length") == 1  # map and timeline fetched again, decision listed
     assert "same handset" in s.page.locator("#ovr-list").inner_text()
+    # the merged person's details offer Undo, not a split, for the phone the analyst gave it (docs: known limit)
+    assert s.js("fc.selection.node") == person and "(your merge: Undo)" in s.page.locator("#detail-body").inner_text()
+    assert s.page.locator(f".split-id[data-id='{phone}']").count() == 0
     # undo: the graph is exactly what it was (nodes, ties, strengths)
     s.page.click("#ovr-undo")
     _decided(s, 2)
@@ -347,8 +361,7 @@ def test_merge_and_split_show_everywhere_and_undo_restores_the_graph(analyst: Se
     other = next(n for n in sorted(plain, key=lambda n: n["id"]) if n["kind"] == "person" and n["id"] != person
                  and adj[n["id"]] and len(n["identifiers"]) == 1 and n["identifiers"][0] != n["id"])
     ident = other["identifiers"][0]
-    _click_node(s, other["id"])
-    s.wait(f"fc.selection && fc.selection.node === {other['id']!r}", 5)
+    _select_node(s, other["id"])
     s.page.locator(f".split-id[data-id='{ident}']").click()
     _decided(s, 3)
     nodes3 = set(_graph_ids(s)[0])

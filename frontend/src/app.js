@@ -194,7 +194,9 @@ function showNode(n) {
   $("detail-body").innerHTML = `
     <h3>${esc(n.caption || n.label)}</h3>
     <p class="muted">${esc(n.kind)}${flags.length ? " · " + esc(flags.join(" · ")) : ""}</p>
-    <p>Identifiers: ${n.identifiers.map((i) => `<code>${esc(i)}</code>${splittable(n) ? ` <button class="split-id" data-id="${esc(i)}" title="This identifier belongs to nobody (its own node)">split</button>` : ""}`).join(" ")}</p>
+    <p>Identifiers: ${n.identifiers.map((i) => `<code>${esc(i)}</code>${!splittable(n) ? "" : mergedByAnalyst(i)
+    ? ' <span class="small muted" title="A split after your own merge is not honoured yet: undo the merge">(your merge: Undo)</span>'
+    : ` <button class="split-id" data-id="${esc(i)}" title="This identifier belongs to nobody (its own node)">split</button>`}`).join(" ")}</p>
     <div class="actions"><button id="act-expand">Expand neighbours (e)</button>
       <button id="act-mark">${fc.marked.includes(n.id) ? "Unmark" : "Mark for merge"} (x)</button>
       ${n.target ? '<button id="act-plan">Collection plan (p)</button>' : ""}
@@ -279,6 +281,8 @@ async function openPlan() {
 
 /** A node whose identifiers can be split off: a person with identifiers attributed to it. */
 const splittable = (n) => n.kind === "person" && n.identifiers.some((i) => i !== n.id);
+/** An identifier the analysts gave to a person: take that back with Undo (see docs/workbench.md, known limit). */
+const mergedByAnalyst = (i) => fc.decisions.some((d) => d.person && d.identifiers.includes(i));
 
 function toggleMark(id) {
   fc.marked = fc.marked.includes(id) ? fc.marked.filter((m) => m !== id) : [...fc.marked, id];
