@@ -13,8 +13,11 @@ second visit it reports:
   clickable (``fc.graphLoadMs``: the /views/graph request + Cytoscape);
 * ``open_ms``: from the login click to the graph drawn, as the analyst sees it.
 
-With ``--screenshots DIR`` it also saves the workbench, each view and the
-evidence and plan panels as PNG files.
+With ``--screenshots DIR`` it also saves the workbench, each view, the
+evidence and plan panels, a merge, an alert, a share preview and a partner's
+tearline view as PNG files (the copy then also gets a standing watch on the
+first tracked phone, evaluated on the case's deliveries, and a liaison of
+the first partner agency).
 """
 
 from __future__ import annotations
@@ -80,6 +83,59 @@ def _screenshots(page, out: Path) -> None:
     page.click("#plan-btn")
     page.wait_for_selector("#plan-title", timeout=120_000)
     page.screenshot(path=out / "plan.png")
+    _more_screenshots(page, out)
+
+
+def _more_screenshots(page, out: Path) -> None:
+    """Merge (two nodes marked), an alert selected, the owner's share preview."""
+    ids = page.evaluate("fc.graphView.nodes.filter(n => n.kind === 'person' && !n.target && !n.label.startsWith('masked:'))"
+                        ".slice(0, 2).map(n => n.id)")
+    for node in ids:
+        page.evaluate(f"fc.graph.onSelect({{source: 'bench', node: {node!r}}})")
+        page.locator("#graph").press("x")
+    page.fill("#ovr-reason", "one man, two handsets (seen together at his house)")
+    page.evaluate("document.querySelector('#ovr').scrollIntoView()")
+    page.wait_for_timeout(800)
+    page.screenshot(path=out / "merge.png")
+    page.click("#ovr-clear")
+    if page.locator(".alert-btn").count():
+        page.locator(".alert-btn").first.click()
+        page.wait_for_timeout(1200)
+        page.screenshot(path=out / "alert.png")
+    page.keyboard.press("Escape")
+    page.click("#share-btn")
+    page.wait_for_selector("#share-title", timeout=120_000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=out / "share.png")
+
+
+def _liaison_screenshot(browser, url: str, out: Path) -> None:
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    page.goto(url)
+    page.fill("#login-name", "bench-liaison")
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#app[data-ready='1']", timeout=600_000)
+    page.wait_for_timeout(1200)
+    page.screenshot(path=out / "liaison.png")
+    ctx.close()
+
+
+def _prepare_screenshots(cs) -> None:  # type: ignore[no-untyped-def]
+    """A watch with alerts and a partner's liaison on the copy (for the alert and liaison screenshots)."""
+    from fusioncell.security.releasability import known_agencies
+    from fusioncell.server.auth import add_user
+    from fusioncell.watch import add_watch, evaluate_watches
+
+    phone = cs.con.execute("SELECT min(identifier) FROM locations").fetchone()[0]
+    add_watch(cs, "identifier", [phone], note="the tracked lead's handset")
+    deliveries = [r[0] for r in cs.con.execute("SELECT delivery_id FROM comms UNION SELECT delivery_id FROM locations "
+                                               "UNION SELECT delivery_id FROM sightings").fetchall()]
+    evaluate_watches(cs, deliveries, "bench-screenshots")
+    partners = sorted(known_agencies(cs) - {cs.case().owner_agency})
+    if partners:
+        add_user(cs, "bench-liaison", "liaison", partners[0], PASSWORD)
 
 
 def main() -> None:
@@ -99,6 +155,8 @@ def main() -> None:
         with CaseStore.open(path) as cs:  # derived tables, as after the first CLI command
             views.graph_view(cs, max_nodes=10)
             views.scene_view(cs)
+            if args.screenshots:
+                _prepare_screenshots(cs)
         print(f"derived tables built in {time.perf_counter() - t:.1f} s (not timed below)")
         t = time.perf_counter()
         with running_workbench(path, warm=True) as url, sync_playwright() as p:
@@ -110,6 +168,8 @@ def main() -> None:
                 if args.screenshots and label == "second visit":
                     _screenshots(page, args.screenshots)
                 ctx.close()
+            if args.screenshots:
+                _liaison_screenshot(browser, url, args.screenshots)
             browser.close()
 
 

@@ -143,7 +143,7 @@ VALID_CALLS = {
     "/api/v1/locate": {}, "/api/v1/plan": {}, "/api/v1/audit": {},
     "/api/v1/locate/{rank}/evidence": None,  # tests/test_server_share.py
     "/api/v1/share/preview": {"to": "PARTNER-US"}, "/api/v1/share/export": {"to": "PARTNER-US"},
-    "/api/v1/persons/overrides": {},
+    "/api/v1/persons/overrides": {}, "/api/v1/alerts": {},  # alerts: tests/test_server_alerts.py
     # the workbench's views (tests/test_server_views.py)
     "/api/v1/views/graph": {}, "/api/v1/views/scene": {},
     "/api/v1/views/graph/neighbours": None,  # needs a node of the graph: see test_server_views

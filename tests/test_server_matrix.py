@@ -55,6 +55,7 @@ RULES: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("get", "/api/v1/share/export"): ({"to": PARTNER, "format": "json"}, _rule()),
     ("post", "/api/v1/unmask"): ({}, _rule(owner=("supervisor",), write=True)),
     ("get", "/api/v1/persons/overrides"): ({}, _rule()),
+    ("get", "/api/v1/alerts"): ({"limit": 10}, _rule()),  # the owner's evidence rows and sources
     # the browser's own views: the owning agency only (a partner's workbench would read share's tearline)
     ("get", "/api/v1/views/graph"): ({"max_nodes": 50}, _rule()),
     ("get", "/api/v1/views/graph/neighbours"): ({"node": "person-partner"}, _rule()),
@@ -209,7 +210,8 @@ def test_the_owners_analyst_sees_the_witness_only_as_a_pseudonym_as_the_cli_does
     with _client(app, "ana") as c:
         answers = {p: c.get(p, params={"limit": 1000} if p in ("/api/v1/entities", "/api/v1/identifiers") else {})
                    for p in ("/api/v1/network", "/api/v1/locate", "/api/v1/plan", "/api/v1/meetings",
-                             "/api/v1/entities", "/api/v1/identifiers", "/api/v1/network/ties")}
+                             "/api/v1/entities", "/api/v1/identifiers", "/api/v1/network/ties",
+                             "/api/v1/views/graph", "/api/v1/views/scene", "/api/v1/alerts")}
     for p, r in answers.items():
         assert r.status_code == 200, p
         assert not _leaks(r.text, PROTECTED), p

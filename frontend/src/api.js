@@ -18,6 +18,7 @@ async function call(method, path, body) {
 
 export const api = {
   get: (path) => call("GET", path),
+  post: (path, body) => call("POST", path, body),
   async login(name, password) {
     const who = await call("POST", "/login", { name, password });
     csrf = who.csrf; sessionStorage.setItem("fc-csrf", csrf); sessionStorage.setItem("fc-who", JSON.stringify(who));

@@ -4,15 +4,14 @@ import { api, ApiError } from "./api.js";
 import { GraphPane } from "./graph.js";
 import { MapPane } from "./map.js";
 import { TimelinePane } from "./timeline.js";
+import { alertIds, esc, fmt, productScene, renderAlert, renderAlerts, renderDecisions, renderProduct, renderWithheld } from "./panels.js";
 
 const $ = (id) => document.getElementById(id);
-const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (p) => `${Math.round(p * 100)}%`;
-const fmt = (t) => (t ? new Date(t).toISOString().slice(0, 16).replace("T", " ") + " UTC" : "");
 const toLocalInput = (ms) => new Date(ms).toISOString().slice(0, 16);
 const fromLocalInput = (s) => Date.parse(`${s}:00Z`);
 
-const fc = { selection: null, window: null, events: [] };
+const fc = { selection: null, window: null, events: [], marked: [], alerts: [], decisions: [], extraIds: [] };
 window.fc = fc; // for the browser tests and the curious analyst's console
 
 function showLogin(message = "") {
@@ -54,6 +53,7 @@ async function start() {
   $("login").hidden = true;
   $("app").hidden = false;
   fc.case = info;
+  if (info.owner_agency !== who.agency) { await startPartner(info, who); return; }
   $("case-title").textContent = `${info.title || info.case_id}`;
   $("case-title").title = `${info.case_id} · timezone ${info.timezone}`;
   $("who").textContent = `${who.name} · ${who.role} · ${who.agency}`;
@@ -78,10 +78,40 @@ async function start() {
   // the map and timeline are fetched once the graph is up (the server answers one request at a time)
   const sceneP = graphP.then(() => loadScene([]));
   await Promise.all([graphP, sceneP]).catch((err) => { $("detail-body").innerHTML = `<p class="error">${esc(err.message)}</p>`; });
+  await Promise.all([loadAlerts(), loadDecisions()]).catch((err) => { $("ovr-status").textContent = err.message; });
+  $("app").dataset.ready = "1";
+}
+
+// ----------------------------------------------------------------------------- a partner agency's view
+
+/** A partner's account sees only the tearline `fusioncell share --to ITS-AGENCY` would write. */
+async function startPartner(info, who) {
+  document.body.classList.add("partner");
+  $("graph-pane").hidden = true;
+  $("tearline-pane").hidden = false;
+  $("case-title").textContent = `${info.case_id} (tearline)`;
+  $("who").textContent = `${who.name} · ${who.role} · ${who.agency}`;
+  const { product } = await api.get(`/share/preview?to=${encodeURIComponent(who.agency)}`);
+  fc.product = product;
+  const marking = `${product.marking?.tlp || ""} · TEARLINE ${product.case} from ${product.from} to ${product.to} · `
+    + `sources described generically, methods withheld · viewing as ${who.role} (${who.agency})`;
+  $("marking-top").textContent = $("marking-bottom").textContent = marking;
+  $("tearline").innerHTML = renderProduct(product);
+  $("tearline-status").textContent = `${(product.hypotheses || []).length} hypotheses · ${(product.sightings || []).length} sightings · as of ${fmt(product.as_of)}`;
+  fc.map = new MapPane($("map"), select);
+  fc.timeline = new TimelinePane($("timeline"), select, () => {});
+  const scene = productScene(product);
+  fc.scene = scene;
+  fc.timeline.load(scene);
+  await fc.map.load(scene);
+  renderHypotheses(scene);
+  for (const b of document.querySelectorAll("#tearline .hyp-btn")) b.onclick = () => select({ source: "list", hypothesis: b.dataset.hyp });
+  $("map-status").textContent = `what the product carries: ${scene.hypotheses.length} hypotheses, ${scene.sightings.length} sightings`;
   $("app").dataset.ready = "1";
 }
 
 async function loadScene(extraIds) {
+  fc.extraIds = extraIds;
   const q = extraIds.length ? `?ids=${encodeURIComponent(extraIds.join(","))}` : "";
   const s = await api.get(`/views/scene${q}`);
   fc.scene = s;
@@ -97,7 +127,7 @@ async function loadScene(extraIds) {
 
 function mountViews() {
   if (fc.graph) return;
-  fc.graph = new GraphPane($("graph"), select);
+  fc.graph = new GraphPane($("graph"), select, toggleMark);
   fc.map = new MapPane($("map"), select);
   fc.timeline = new TimelinePane($("timeline"), select, (w) => applyWindow(w, false));
   fc.cy = fc.graph.cy;
@@ -128,21 +158,26 @@ function idsOf(sel) {
     return { ids, nodes: [] };
   }
   if (sel.item) return { ids: sel.item.ids || [], nodes: [] };
+  if (sel.alert) return { ids: alertIds(sel.alert), nodes: [] };
   return { ids: [], nodes: [] };
 }
 
 function select(sel) {
   fc.selection = sel;
+  $("details").scrollTop = 0; // what was selected is shown at the top of the details column
   fc.events.push(sel ? sel.source : "clear");
   const hyp = sel?.hypothesis || sel?.item?.hyps?.[0] || (sel?.feature?.kind === "hypothesis" ? sel.feature.id : null);
   if (hyp) { openHypothesis(hyp); return; }
   const { ids, nodes } = idsOf(sel);
-  const hit = fc.graph.highlight(ids, nodes);
-  if (sel?.source !== "graph") { fc.cy.$(":selected").unselect(); if (hit.length === 1) hit.select(); }
+  const alertId = sel?.alert?.alert_id || sel?.item?.alert || null;
+  if (sel?.item?.alert && !sel.alert) { sel.alert = fc.alerts.find((a) => a.alert_id === alertId); return select(sel); }
+  const hit = fc.graph ? fc.graph.highlight(ids, nodes) : [];
+  if (fc.graph && sel?.source !== "graph") { fc.cy.$(":selected").unselect(); if (hit.length === 1) hit.select(); }
   const onMap = fc.map.highlight(ids);
-  const onTl = fc.timeline.highlight(ids);
+  const onTl = fc.timeline.highlight(ids, null, alertId);
   fc.highlighted = { graph: hit.length, map: onMap, timeline: onTl };
   if (!sel) { $("detail-body").innerHTML = `<p class="muted">Select a node, a place or a hypothesis.</p>`; return; }
+  if (sel.alert) { showAlert(sel.alert); return; }
   if (sel.node) showNode(fc.graph.nodeById(sel.node));
   else if (sel.feature) showFeature(sel.feature, ids);
   else if (sel.item) showItem(sel.item);
@@ -159,14 +194,19 @@ function showNode(n) {
   $("detail-body").innerHTML = `
     <h3>${esc(n.caption || n.label)}</h3>
     <p class="muted">${esc(n.kind)}${flags.length ? " · " + esc(flags.join(" · ")) : ""}</p>
-    <p>Identifiers: ${n.identifiers.map((i) => `<code>${esc(i)}</code>`).join(" ")}</p>
+    <p>Identifiers: ${n.identifiers.map((i) => `<code>${esc(i)}</code>${!splittable(n) ? "" : mergedByAnalyst(i)
+    ? ' <span class="small muted" title="A split after your own merge is not honoured yet: undo the merge">(your merge: Undo)</span>'
+    : ` <button class="split-id" data-id="${esc(i)}" title="This identifier belongs to nobody (its own node)">split</button>`}`).join(" ")}</p>
     <div class="actions"><button id="act-expand">Expand neighbours (e)</button>
+      <button id="act-mark">${fc.marked.includes(n.id) ? "Unmark" : "Mark for merge"} (x)</button>
       ${n.target ? '<button id="act-plan">Collection plan (p)</button>' : ""}
       ${n.label.startsWith("masked:") ? "" : '<button id="act-scene">Show movements on map</button>'}</div>
     <h4>Strongest ties</h4>
     <table class="ties"><tr><th>with</th><th>strength</th><th>relationship</th><th>layers</th></tr>
     ${edges.map((e) => `<tr><td>${esc(other(e))}</td><td>${e.strength.toFixed(2)}</td><td>${esc(e.relationship)}</td><td>${esc((e.layers || []).join(", "))}</td></tr>`).join("")}</table>`;
   $("act-expand").onclick = () => expand(n.id);
+  $("act-mark").onclick = () => { toggleMark(n.id); showNode(fc.graph.nodeById(n.id)); };
+  for (const b of document.querySelectorAll(".split-id")) b.onclick = () => splitIdentifier(b.dataset.id);
   if ($("act-plan")) $("act-plan").onclick = openPlan;
   if ($("act-scene")) $("act-scene").onclick = async () => {
     await loadScene([...new Set([...(fc.scene?.subjects || []), ...n.identifiers])]);
@@ -184,7 +224,7 @@ function showFeature(f, ids) {
 }
 
 function showItem(it) {
-  $("detail-body").innerHTML = `<h3>${esc(it.title)}</h3><p>${esc(fmt(it.start))}${it.end ? " – " + esc(fmt(it.end)) : ""}</p>
+  $("detail-body").innerHTML = `<h3>${esc(it.label || it.title)}</h3><p>${esc(fmt(it.start))}${it.end ? " – " + esc(fmt(it.end)) : ""}</p>
     <p>Identifiers: ${(it.ids || []).map((i) => `<code>${esc(i)}</code>`).join(" ")}</p>`;
 }
 
@@ -200,7 +240,7 @@ async function expand(nodeId) {
 
 function renderHypotheses(s) {
   $("hyp-list").innerHTML = s.hypotheses.map((h) => `<li><button class="hyp-btn" data-hyp="${esc(h.id)}">
-    <b>H${h.rank}</b> ${esc(h.label)} · <b>${pct(h.probability)}</b> · ±${(h.radius_m / 1000).toFixed(1)} km</button></li>`).join("")
+    <b>H${h.rank}</b> ${esc(h.label)} · <b>${pct(h.probability)}</b> · ±${h.radius_m < 1000 ? `${Math.round(h.radius_m)} m` : `${(h.radius_m / 1000).toFixed(1)} km`}</button></li>`).join("")
     || `<li class="muted">No hypothesis (no target or no evidence).</li>`;
   for (const b of document.querySelectorAll(".hyp-btn")) b.onclick = () => select({ source: "list", hypothesis: b.dataset.hyp });
 }
@@ -208,22 +248,23 @@ function renderHypotheses(s) {
 function openHypothesis(id) {
   const h = fc.scene.hypotheses.find((x) => x.id === id);
   if (!h) return;
-  fc.graph.highlight([]);
+  if (fc.graph) fc.graph.highlight([]);
   fc.map.highlight([]);
   fc.timeline.highlight([], id);
   fc.map.flyTo(h.lon, h.lat, 11);
   const ev = (h.evidence || []).map((e) => `<li><b>${esc(e.kind)}</b> (weight ${e.weight}): ${esc(e.summary)}
-      ${(e.sources || []).length ? `<div class="src">sources: ${e.sources.map((s) => `<span class="grade" title="${esc(s.discipline)}">${esc(s.agency)} ${esc(s.discipline)} · reliability ${esc(s.reliability)}</span>`).join(" ")}</div>` : ""}
+      ${(e.sources || []).length ? `<div class="src">sources: ${e.sources.map((s) => `<span class="grade" title="${esc(s.discipline)}">${esc(s.agency)} ${esc(s.discipline)}${s.reliability ? ` · reliability ${esc(s.reliability)}` : ""}</span>`).join(" ")}</div>` : ""}
       ${(e.grades || []).length ? `<div class="src">grades: ${e.grades.map((g) => `<span class="grade">${esc(g)}</span>`).join(" ")}</div>` : ""}
       ${(e.event_ids || []).length ? `<div class="muted small">events: ${e.event_ids.slice(0, 8).map(esc).join(", ")}${e.event_ids.length > 8 ? " …" : ""}</div>` : ""}</li>`).join("");
   $("detail-body").innerHTML = `<h3 id="evidence-title">Hypothesis ${h.rank}: ${esc(h.label)} — ${pct(h.probability)}</h3>
-    <p>${h.lat.toFixed(4)}, ${h.lon.toFixed(4)} ± ${h.radius_m} m</p>
+    <p>${h.lat.toFixed(4)}, ${h.lon.toFixed(4)} ± ${h.radius_m} m${(h.windows || []).length ? ` · ${h.windows.length} time window(s), first ${esc(fmt(h.windows[0].from))} – ${esc(fmt(h.windows[0].to))}` : ""}</p>
     <p class="muted">${esc(h.support?.note || "")}</p>
     <h4>Evidence chain</h4><ol class="evidence">${ev}</ol>
     ${(h.would_change || []).length ? `<h4>What would change it</h4><ul>${h.would_change.map((w) => `<li>${esc(w)}</li>`).join("")}</ul>` : ""}`;
 }
 
 async function openPlan() {
+  $("details").scrollTop = 0;
   $("detail-body").innerHTML = `<p class="muted">Planning…</p>`;
   const p = await api.get("/plan");
   const recs = p.recommendations.map((r) => `<li><button class="plan-id" data-id="${esc(r.identifier)}">${esc(r.identifier)}</button>
@@ -234,6 +275,134 @@ async function openPlan() {
   for (const b of document.querySelectorAll(".plan-id")) {
     b.onclick = () => { const n = fc.graph.findNodes(b.dataset.id).first(); if (n.nonempty()) select({ source: "plan", node: n.id() }); };
   }
+}
+
+// ----------------------------------------------------------------------------- merge, split, undo
+
+/** A node whose identifiers can be split off: a person with identifiers attributed to it. */
+const splittable = (n) => n.kind === "person" && n.identifiers.some((i) => i !== n.id);
+/** An identifier the analysts gave to a person: take that back with Undo (see docs/workbench.md, known limit). */
+const mergedByAnalyst = (i) => fc.decisions.some((d) => d.person && d.identifiers.includes(i));
+
+function toggleMark(id) {
+  fc.marked = fc.marked.includes(id) ? fc.marked.filter((m) => m !== id) : [...fc.marked, id];
+  renderMarks();
+}
+
+function renderMarks() {
+  fc.marked = fc.marked.filter((id) => fc.graph.nodeById(id));
+  fc.graph.mark(fc.marked);
+  const name = (id) => { const n = fc.graph.nodeById(id); return n ? (n.caption || n.label) : id; };
+  $("ovr-marked").innerHTML = fc.marked.length
+    ? `Marked: ${fc.marked.map((id) => `<code>${esc(name(id))}</code>`).join(" ")}`
+    : "Mark nodes with <b>x</b> or Shift+click, then merge them.";
+  // merge into a person if one is marked (the others' identifiers join it), else into the first marked
+  const into = fc.marked.find((id) => fc.graph.nodeById(id)?.kind === "person") || fc.marked[0];
+  $("ovr-into").innerHTML = fc.marked.map((id) => `<option value="${esc(id)}"${id === into ? " selected" : ""}>${esc(name(id))}</option>`).join("");
+  $("ovr-merge").disabled = fc.marked.length < 2;
+}
+
+function reason() {
+  const r = $("ovr-reason").value.trim();
+  if (!r) { $("ovr-status").textContent = "Give a reason: every decision is audited with it."; $("ovr-reason").focus(); }
+  return r;
+}
+
+async function decide(path, body, done) {
+  $("ovr-status").textContent = "working…";
+  $("app").dataset.ready = "0";
+  try {
+    const d = await api.post(path, body);
+    fc.lastDecision = d;
+    await refreshCase();
+    $("ovr-status").textContent = done(d);
+  } catch (err) {
+    $("ovr-status").textContent = err.message;
+  } finally {
+    $("app").dataset.ready = "1";
+  }
+}
+
+async function mergeMarked() {
+  const why = reason();
+  if (!why || fc.marked.length < 2) return;
+  const into = $("ovr-into").value;
+  const members = fc.marked.filter((m) => m !== into);
+  await decide("/persons/merge", { members, into, reason: why }, (d) => {
+    fc.marked = [];
+    renderMarks();
+    select({ source: "merge", node: fc.graph.nodeById(into) ? into : null });
+    return `Merged ${d.identifiers.length} identifier(s) into ${d.person}.`;
+  });
+}
+
+async function splitIdentifier(identifier) {
+  const why = reason();
+  if (!why) return;
+  await decide("/persons/split", { identifier, reason: why }, () => `Split ${identifier}: it is its own node now.`);
+}
+
+async function undoLast() {
+  const why = reason();
+  if (!why) return;
+  await decide("/persons/undo", { reason: why }, (d) => `Undone: ${d.person ? `merge into ${d.person}` : "split"} of ${d.identifiers.join(", ")}.`);
+}
+
+/** After a decision every view is fetched again: graph, map and timeline, the hypotheses, the decisions. */
+async function refreshCase() {
+  const g = await api.get(`/views/graph?max_nodes=${$("graph-size").value}`);
+  fc.graphView = g;
+  fc.graph.load(g);
+  updateGraphStatus();
+  fillFind(g);
+  renderMarks();
+  await loadScene(fc.extraIds);
+  await loadDecisions();
+  fc.decisionsApplied = (fc.decisionsApplied || 0) + 1;
+}
+
+async function loadDecisions() {
+  const d = await api.get("/persons/overrides?limit=50");
+  fc.decisions = d.items;
+  $("ovr-list").innerHTML = renderDecisions(d.items);
+  $("ovr-undo").disabled = d.items.length === 0;
+}
+
+// ----------------------------------------------------------------------------- alerts
+
+async function loadAlerts() {
+  const a = await api.get("/alerts?limit=1000");
+  fc.alerts = a.items;
+  $("alert-count").textContent = `(${a.total})`;
+  $("alert-list").innerHTML = renderAlerts(a.items);
+  for (const b of document.querySelectorAll(".alert-btn")) {
+    b.onclick = () => select({ source: "alerts", alert: fc.alerts.find((x) => x.alert_id === b.dataset.alert) });
+  }
+  fc.timeline.addAlerts(a.items);
+}
+
+function showAlert(a) {
+  $("detail-body").innerHTML = renderAlert(a);
+  const t0 = Date.parse(a.first_t), t1 = Date.parse(a.last_t);
+  if (Number.isFinite(t0) && Number.isFinite(t1)) fc.timeline.show(t0, t1);
+}
+
+// ----------------------------------------------------------------------------- share preview (owner)
+
+async function openShare(to) {
+  const partners = fc.case?.partners || [];
+  if (!partners.length) { $("detail-body").innerHTML = `<p class="muted">This case names no partner agency.</p>`; return; }
+  const agency = to || partners[0];
+  $("details").scrollTop = 0;
+  $("detail-body").innerHTML = `<p class="muted">Building the tearline for ${esc(agency)}…</p>`;
+  const { product, withheld } = await api.get(`/share/preview?to=${encodeURIComponent(agency)}`);
+  fc.sharePreview = { to: agency, product, withheld };
+  const formats = ["html", "stix", "json", "ftm", "geojson", "kml"];
+  $("detail-body").innerHTML = `<h3 id="share-title">Share to <select id="share-to">${partners.map((p) => `<option${p === agency ? " selected" : ""}>${esc(p)}</option>`).join("")}</select></h3>
+    <p class="small muted">Exactly what <code>fusioncell share --to ${esc(agency)}</code> would send. Export (audited):
+      ${formats.map((f) => `<a href="/api/v1/share/export?to=${encodeURIComponent(agency)}&format=${f}" download>${f}</a>`).join(" · ")}</p>
+    <div class="product">${renderProduct(product)}</div>${renderWithheld(withheld)}`;
+  $("share-to").onchange = () => openShare($("share-to").value);
 }
 
 // ----------------------------------------------------------------------------- time window
@@ -258,6 +427,10 @@ $("win-visible").addEventListener("click", () => applyWindow(fc.timeline.visible
 $("win-clear").addEventListener("click", () => applyWindow(null));
 $("target-btn").addEventListener("click", () => { const id = $("target-btn").dataset.node; if (id) select({ source: "bar", node: id }); });
 $("plan-btn").addEventListener("click", openPlan);
+$("share-btn").addEventListener("click", () => openShare());
+$("ovr-merge").addEventListener("click", mergeMarked);
+$("ovr-undo").addEventListener("click", undoLast);
+$("ovr-clear").addEventListener("click", () => { fc.marked = []; renderMarks(); });
 $("graph-size").addEventListener("change", async () => {
   $("graph-status").textContent = "loading…";
   const g = await api.get(`/views/graph?max_nodes=${$("graph-size").value}`);
@@ -265,6 +438,7 @@ $("graph-size").addEventListener("change", async () => {
   fc.graph.load(g);
   updateGraphStatus();
   fillFind(g);
+  renderMarks();
 });
 $("help-btn").addEventListener("click", () => $("help").showModal());
 $("find").addEventListener("keydown", (ev) => {
@@ -279,9 +453,11 @@ $("pmtiles").addEventListener("change", async (ev) => {
 
 document.addEventListener("keydown", (ev) => {
   if (ev.target.closest("input, textarea, select, dialog") || ev.ctrlKey || ev.metaKey || ev.altKey || $("app").hidden) return;
+  if (document.body.classList.contains("partner") && !/^[1-9]$|^Escape$|^[?ml]$/.test(ev.key)) return;
   const keys = {
     "/": () => $("find").focus(), t: () => $("target-btn").click(), p: openPlan, "?": () => $("help").showModal(),
     e: () => { const n = fc.selection?.node; if (n) expand(n); }, w: () => $("win-visible").click(), c: () => $("win-clear").click(),
+    x: () => { const n = fc.selection?.node; if (n) { toggleMark(n); showNode(fc.graph.nodeById(n)); } }, u: undoLast, s: () => openShare(),
     Escape: () => select(null), g: () => $("graph").focus(), m: () => $("map").focus(), l: () => $("timeline").focus(),
   };
   if (keys[ev.key]) { ev.preventDefault(); keys[ev.key](); return; }

@@ -48,18 +48,21 @@ const STYLE = [
   { selector: ".outside", style: { display: "none" } },
   { selector: "node:selected, node.hl", style: { "border-width": 4, "border-color": "#fcc419", label: "data(name)", "z-index": 10 } },
   { selector: "edge.hl", style: { opacity: 1, "z-index": 9 } },
+  { selector: "node.marked", style: { "border-width": 4, "border-color": "#ae3ec9", "border-style": "double", label: "data(name)", "z-index": 11 } },
 ];
 
 export class GraphPane {
-  constructor(el, onSelect) {
+  constructor(el, onSelect, onMark = () => {}) {
     this.onSelect = onSelect;
+    this.onMark = onMark;
     this.window = null;
     this.cy = cytoscape({
       container: el, style: STYLE, elements: [], layout: { name: "preset" },
       hideEdgesOnViewport: true, textureOnViewport: false, pixelRatio: 1, minZoom: 0.05, maxZoom: 6,
       selectionType: "single", boxSelectionEnabled: false,
     });
-    this.cy.on("tap", "node", (ev) => this.onSelect({ source: "graph", node: ev.target.id() }));
+    this.cy.on("tap", "node", (ev) => (ev.originalEvent?.shiftKey ? this.onMark(ev.target.id())
+      : this.onSelect({ source: "graph", node: ev.target.id() })));
     this.cy.on("tap", (ev) => { if (ev.target === this.cy) this.onSelect(null); });
   }
 
@@ -128,6 +131,12 @@ export class GraphPane {
     this.cy.endBatch();
     if (hit.nonempty() && hit.length < 30) this.cy.animate({ center: { eles: hit }, duration: 250 });
     return hit;
+  }
+
+  /** Ring the nodes marked for a merge. */
+  mark(ids) {
+    this.cy.nodes(".marked").removeClass("marked");
+    for (const id of ids) this.cy.getElementById(id).addClass("marked");
   }
 
   nodeById(id) { const n = this.cy.getElementById(id); return n.nonempty() ? n.data() : null; }

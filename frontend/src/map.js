@@ -156,7 +156,7 @@ export class MapPane {
     if (!pts.length) return;
     const lons = pts.map((p) => p.lon), lats = pts.map((p) => p.lat);
     this.map.fitBounds([[Math.min(...lons), Math.min(...lats)], [Math.max(...lons), Math.max(...lats)]],
-      { padding: 30, animate: false, maxZoom: 13 });
+      { padding: { top: 60, bottom: 40, left: 40, right: 60 }, animate: false, maxZoom: 13 }); // clear of legend and zoom
   }
 
   /** Highlight what belongs to any of `ids` (identifiers); returns how many features are highlighted. */

@@ -1,9 +1,11 @@
 // Timeline pane (vis-timeline): stays, dark intervals, meetings, sightings, locate's time windows.
 // A time window (the two draggable bars, or the form above) filters the graph and the map.
-import { DataSet, Timeline } from "vis-timeline/standalone";
+import { DataSet, Timeline, moment } from "vis-timeline/standalone";
 import "../node_modules/vis-timeline/styles/vis-timeline-graph2d.min.css";
 
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const utc = (t) => (t ? new Date(t).toISOString().slice(0, 16).replace("T", " ") + " UTC" : "");
+const span = (a, b) => (b && b !== a ? `${utc(a)} – ${utc(b)}` : utc(a));
 
 export class TimelinePane {
   constructor(el, onSelect, onWindow) {
@@ -18,6 +20,7 @@ export class TimelinePane {
       orientation: { axis: "top", item: "top" }, margin: { item: 2 }, selectable: true, multiselect: true,
       tooltip: { followMouse: true, overflowMethod: "cap" }, showCurrentTime: false, verticalScroll: true,
       groupHeightMode: "fixed",
+      moment: (d) => moment(d).utc(), // the axis and every label in UTC, as the rest of the page
     });
     this.tl.on("select", ({ items }) => {
       if (!items.length) { this.onSelect(null); return; }
@@ -36,19 +39,22 @@ export class TimelinePane {
     for (const v of scene.stays) {
       items.push({ id: `stay:${v.id}`, group: v.identifier, start: v.start, end: v.end, ids: [v.identifier],
         className: `stay${v.overnight ? " night" : ""}${v.anomaly ? " anomaly" : ""}`, content: "",
-        title: `${esc(v.identifier)} at ${esc(v.place_id || "a stay")}${v.overnight ? " (overnight)" : ""}`, lon: v.lon, lat: v.lat });
+        label: `${v.identifier} at ${v.place_id || "a stay"}${v.overnight ? " (overnight)" : ""}`,
+        title: `${esc(v.identifier)} at ${esc(v.place_id || "a stay")}${v.overnight ? " (overnight)" : ""}, ${span(v.start, v.end)}`, lon: v.lon, lat: v.lat });
     }
     for (const d of scene.dark) {
       items.push({ id: `dark:${d.id}`, group: d.identifier, start: d.start, end: d.end, ids: [d.identifier], className: "dark",
-        content: "", title: `${esc(d.identifier)} dark for ${Math.round(d.duration_s / 3600)} h`, lon: d.lon, lat: d.lat });
+        label: `${d.identifier} dark (off or out of coverage) for ${Math.round(d.duration_s / 3600)} h`,
+        content: "", title: `${esc(d.identifier)} dark (off or out of coverage) for ${Math.round(d.duration_s / 3600)} h, ${span(d.start, d.end)}`, lon: d.lon, lat: d.lat });
     }
     for (const g of scene.meetings) {
       items.push({ id: `meeting:${g.id}`, group: "meetings", start: g.start, end: g.end, ids: [g.id_a, g.id_b], className: "meeting",
-        content: "", title: `${esc(g.id_a)} met ${esc(g.id_b)} (p ${g.p}, ${esc(g.source)})`, lon: g.lon, lat: g.lat });
+        label: `${g.id_a} met ${g.id_b} (p ${g.p})`,
+        content: "", title: `${esc(g.id_a)} met ${esc(g.id_b)} (p ${g.p}, ${esc(g.source)}), ${span(g.start, g.end)}`, lon: g.lon, lat: g.lat });
     }
     for (const g of scene.sightings) {
-      items.push({ id: `sighting:${g.id}`, group: "sightings", start: g.observed, type: "point", ids: [g.subject],
-        className: "sighting", content: "", title: `${esc(g.subject)} seen (${esc(g.note || "")})`, lon: g.lon, lat: g.lat });
+      items.push({ id: `sighting:${g.id}`, group: "sightings", start: g.observed, type: "point", ids: [g.subject], label: `${g.subject} seen`,
+        className: "sighting", content: "", title: `${esc(g.subject)} seen (${esc(g.note || "")}), ${utc(g.observed)}`, lon: g.lon, lat: g.lat });
     }
     // one item per distinct window, naming every hypothesis it supports (they often share the partner's nights)
     const windows = new Map();
@@ -61,18 +67,43 @@ export class TimelinePane {
     }
     [...windows.values()].forEach(({ w, hyps }, i) => items.push({ id: `hyp:${i}`, group: "locate", start: w.from, end: w.to,
       ids: [], hyps: hyps.map((h) => h.id), className: "hyp", content: hyps.map((h) => `H${h.rank}`).join(" "),
-      title: `A window when he was at ${hyps.map((h) => `H${h.rank}`).join(", ")}`, lon: hyps[0].lon, lat: hyps[0].lat }));
+      title: `A window when he was at ${hyps.map((h) => `H${h.rank}`).join(", ")}, ${span(w.from, w.to)}`, lon: hyps[0].lon, lat: hyps[0].lat }));
+    if (this.alerts) groups.push({ id: "alerts", content: "alerts", order: 20 });
     this.groups.clear(); this.groups.add(groups.filter((g) => g.id === "locate" || g.id === "meetings" || g.id === "sightings"
-      || items.some((it) => it.group === g.id)));
-    this.items.clear(); this.items.add(items);
+      || g.id === "alerts" || items.some((it) => it.group === g.id)));
+    this.items.clear(); this.items.add([...items, ...this.alertItems()]);
     this.period = [Date.parse(scene.period.start), Date.parse(scene.period.end)];
     if (this.period.every(Number.isFinite)) this.tl.setWindow(this.period[0], this.period[1], { animation: false });
   }
 
-  /** Mark the items of `ids` (identifiers) or of hypothesis `hyp`; returns how many are marked. */
-  highlight(ids, hyp = null) {
+  /** The standing watches' alerts as a row of their own (each spans the rows that fired it). */
+  addAlerts(alerts) {
+    this.alerts = alerts;
+    this.items.remove(this.items.getIds({ filter: (it) => it.group === "alerts" }));
+    if (!this.groups.get("alerts")) this.groups.add({ id: "alerts", content: "alerts", order: 20 });
+    this.items.add(this.alertItems());
+  }
+
+  alertItems() {
+    return (this.alerts || []).map((a) => {
+      const point = !a.last_t || a.last_t === a.first_t;
+      return { id: `alert:${a.alert_id}`, group: "alerts", start: a.first_t || a.fired_at, end: point ? undefined : a.last_t,
+        type: point ? "point" : "range", alert: a.alert_id, ids: [], className: "alert", content: esc(a.kind),
+        label: `Alert ${a.alert_id}: ${a.summary}`, title: `${esc(a.summary)}, ${span(a.first_t, a.last_t)}` };
+    });
+  }
+
+  /** Show [t0, t1] (ms) with a margin. */
+  show(t0, t1) {
+    const pad = Math.max((t1 - t0) * 0.1, 3_600_000);
+    this.tl.setWindow(t0 - pad, t1 + pad, { animation: false });
+  }
+
+  /** Mark the items of `ids` (identifiers), of hypothesis `hyp` or of alert `alert`; returns how many are marked. */
+  highlight(ids, hyp = null, alert = null) {
     const want = new Set(ids);
-    const hits = this.items.get({ filter: (it) => (hyp && (it.hyps || []).includes(hyp)) || (it.ids || []).some((i) => want.has(i)) });
+    const hits = this.items.get({ filter: (it) => (hyp && (it.hyps || []).includes(hyp)) || (alert && it.alert === alert)
+      || (it.ids || []).some((i) => want.has(i)) });
     const updates = this.items.get().map((it) => {
       const base = (it.className || "").replace(/\s*fc-hl/g, "");
       const on = hits.some((h) => h.id === it.id);

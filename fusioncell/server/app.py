@@ -57,6 +57,8 @@ class CaseOut(BaseModel):
     timezone: str
     targets: list[str]
     counts: dict[str, int]
+    #: the agencies a share may go to (owner scope only; a partner sees an empty list)
+    partners: list[str] = []
 
 
 #: A route's reader (the one filter): see :mod:`fusioncell.server.scope`.
@@ -197,14 +199,17 @@ def create_app(store: CaseStore, secret: str | None = None) -> FastAPI:
     @app.get(f"{API}/case", response_model=CaseOut)
     def case(acc: View = Depends(partner_ok)) -> CaseOut:
         """The case; a partner sees what a tearline names (case id, owner, targets): no title, authority or counts."""
+        from fusioncell.security.releasability import known_agencies
+
         with acc.read("case") as cs:
             info = cs.case()
             counts = {} if acc.scope.partner else {
                 t: cs.count(t) for t in ("comms", "locations", "sightings", "reports", "entities", "identifiers")}
+            partners = [] if acc.scope.partner else sorted(known_agencies(cs) - {info.owner_agency})
         return CaseOut(case_id=info.case_id, title=None if acc.scope.partner else info.title,
                        owner_agency=info.owner_agency,
                        legal_authority=info.legal_authority, timezone=info.timezone,
-                       targets=list(info.targets), counts=counts)
+                       targets=list(info.targets), counts=counts, partners=partners)
 
     @app.get(f"{API}/entities", response_model=Page)
     def entities(offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=MAX_LIMIT),
@@ -304,10 +309,11 @@ def create_app(store: CaseStore, secret: str | None = None) -> FastAPI:
             return _jsonable(run(cs, target=target, budget=budget))
 
     # -- the analyst's overrides, evidence and share previews (their own modules) --
-    from fusioncell.server import overrides, share_api
+    from fusioncell.server import alerts_api, overrides, share_api
 
     overrides.register(app, gate)
     share_api.register(app, gate)
+    alerts_api.register(app, gate)
 
     # the workbench's views: the owning agency's analysts and supervisors (a liaison reads share's tearline)
     views.register(app, gate.reader(Rule()), API)

@@ -402,6 +402,23 @@ def scene_view(cs: Any, ids: Sequence[str] = (), top: int = 5) -> SceneView:
 
 # ----------------------------------------------------------------------------- routes
 
+def _masked_graph(body: dict[str, Any]) -> dict[str, Any]:
+    """A masked graph view made consistent: a masked node carries no name, an edge's id names its masked ends.
+
+    ``mask_listing`` replaces whole identifiers; an edge id (``a|b``) and a
+    person's caption are not identifiers, so they are rebuilt from what was
+    masked rather than left to carry the person in clear.
+    """
+    for n in body.get("nodes") or []:
+        if str(n.get("id", "")).startswith("masked:"):
+            n["caption"] = None
+    for e in body.get("edges") or []:
+        if "source" in e and "target" in e:
+            e["id"] = f"{e['source']}|{e['target']}"
+    return body
+
+
+
 def register(app: FastAPI, get_access: Callable[..., Any], api: str) -> None:
     """Add the view routes to ``app`` (reads go through ``get_access``'s View: audited, role-checked)."""
     from fusioncell.security.minimise import mask_listing
@@ -412,8 +429,10 @@ def register(app: FastAPI, get_access: Callable[..., Any], api: str) -> None:
         """The view masked and serialised once (remembered as bytes: no re-encoding per request)."""
         import json
 
-        body = mask_listing(cs, json.loads(json.dumps(asdict(view), default=str)), keep)
-        return Response(json.dumps(body, separators=(",", ":")).encode(), media_type="application/json")
+        body = _masked_graph(mask_listing(cs, json.loads(json.dumps(asdict(view), default=str)), keep))
+        # UTF-8, not \u escapes: the read filter then finds protected persons' names as written
+        return Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8"),
+                        media_type="application/json")
 
     def warm(cs: Any, agency: str) -> None:
         """Compute the first graph and scene of ``agency``'s view ahead of the first request."""
