@@ -64,6 +64,20 @@ def test_persons_applies_the_decisions_in_order_and_undo_pops_the_newest() -> No
     assert persons(s).by_identifier == before.by_identifier  # back to the derived attribution
 
 
+def test_a_split_after_a_merge_of_the_same_phone_wins() -> None:
+    """The newest decision wins even when it is a split (person NULL): DuckDB's arg_max skips NULLs, so
+    the older merge used to stay in force."""
+    c = Case()
+    c.person("person-a", phones=("+523300000001",))
+    c.person("person-b", phones=("+523300000002",))
+    s = c.store()
+    merge(s, ["+523300000002"], "person-a", analyst="a", reason="same handset")
+    assert persons(s).person_of("+523300000002") == "person-a"
+    split_off(s, "+523300000002", analyst="a", reason="not hers after all")
+    assert persons(s).person_of("+523300000002") is None
+    assert not persons(s).allows("+523300000002", {"person-a"})
+
+
 def test_splitting_her_phone_off_her_loses_the_partner_nights_and_undo_restores_every_answer(folder: Path) -> None:
     with open_case(folder) as cs:
         loc0, plan0, pat0 = locate(cs, top=5), plan(cs, budget=3), pattern_report(cs, P)

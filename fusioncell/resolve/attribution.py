@@ -188,7 +188,9 @@ FROM {canon} pc WHERE pc.entity_id <> pc.canonical
         f"""
 CREATE OR REPLACE TABLE {TABLE} AS
 WITH last_override AS (
-    SELECT identifier, arg_max(person, decided_at) AS person, arg_max(coalesce(analyst, '?'), decided_at) AS analyst,
+    -- a split stores person NULL; arg_max skips NULLs, so the newest decision is taken by its row, not its value
+    SELECT identifier, NULLIF(arg_max(coalesce(person, ''), decided_at), '') AS person,
+           arg_max(coalesce(analyst, '?'), decided_at) AS analyst,
            arg_max(coalesce(reason, ''), decided_at) AS reason
     FROM attribution_overrides GROUP BY identifier
 )
@@ -253,6 +255,7 @@ def analyst_decisions(store: CaseStore) -> dict[str, str | None]:
     if not store.has_table("attribution_overrides"):
         return {}
     rows = store.con.execute(
-        "SELECT identifier, arg_max(person, decided_at) FROM attribution_overrides GROUP BY identifier ORDER BY 1"
+        "SELECT identifier, NULLIF(arg_max(coalesce(person, ''), decided_at), '') FROM attribution_overrides "
+        "GROUP BY identifier ORDER BY 1"
     ).fetchall()
     return {str(i): (None if p is None else str(p)) for i, p in rows}
