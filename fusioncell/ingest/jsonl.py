@@ -27,8 +27,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pyarrow as pa
-from followthemoney import model
-from followthemoney.types import registry
 
 from fusioncell.errors import Problem
 from fusioncell.ingest.idnorm import IdNormalizer
@@ -217,6 +215,10 @@ def read_entities(path: Path, file: str, region: str | None, sink: Sink) -> Enti
     FtM would silently drop is a problem, and so is a reference to an entity
     id that is not in the file.
     """
+    # FollowTheMoney takes seconds to import: only a delivery that holds entities pays for it
+    from followthemoney import model
+    from followthemoney.types import registry
+
     problems: list[Problem] = []
     ids: dict[str, int] = {}
     refs: list[tuple[int, str, str]] = []
