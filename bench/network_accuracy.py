@@ -35,7 +35,10 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from fusioncell.ingest import ingest_case
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _cases import parse_seeds  # noqa: E402
+
+from fusioncell.ingest import ingest_case  # noqa: E402
 from fusioncell.network import burner_successions, close_circle, contact_ties, person_of
 from fusioncell.resolve import group_switches
 from fusioncell.sim import simulate
@@ -44,17 +47,6 @@ from fusioncell.store import CaseStore
 ORG_EXCLUDE = {"civilian", "family"}
 KINDS = ("partner", "family", "logistics", "work", "friend")
 MIN_OBS = 5
-
-
-def parse_seeds(text: str) -> list[int]:
-    out: list[int] = []
-    for part in text.split(","):
-        if "-" in part:
-            a, b = part.split("-")
-            out.extend(range(int(a), int(b) + 1))
-        elif part:
-            out.append(int(part))
-    return out
 
 
 def evaluate(store: CaseStore, truth: dict[str, Any]) -> dict[str, Any]:

@@ -40,6 +40,9 @@ from typing import Any
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _cases import parse_seeds  # noqa: E402
+
 from fusioncell.ingest import ingest_case
 from fusioncell.network import person_of
 from fusioncell.network.ties import COEF, FEATURES, LABELS, MODEL_PATH, PRIOR_COEF, THIN_EVENTS, UNKNOWN_P, build_ties
@@ -48,17 +51,6 @@ from fusioncell.store import CaseStore
 
 KINDS = ("partner", "family", "friend", "work", "logistics")
 FEATS = tuple(k for k in FEATURES if k != "single")  # "single" is the one-off rule, not fitted
-
-
-def parse_seeds(text: str) -> list[int]:
-    out: list[int] = []
-    for part in text.split(","):
-        if "-" in part:
-            a, b = part.split("-")
-            out.extend(range(int(a), int(b) + 1))
-        elif part:
-            out.append(int(part))
-    return out
 
 
 #: How pronounced each kind's behaviour is in the simulated cases (1: the simulator's own; see --style-scale).
