@@ -73,3 +73,19 @@ def test_a_place_she_is_overdue_at_is_held_below_seven_tenths() -> None:
                            days_since_last=9.0)).ceiling == 1.0
     assert cap_for(Support(frozenset({"SIGINT", "HUMINT"}), True, True, True, nights_here=6, usual_interval_days=2.0,
                            days_since_last=5.0)).ceiling == 1.0
+
+
+def test_a_place_dated_three_days_back_is_discounted_by_the_chance_he_moved_since() -> None:
+    # two source types, her nights here, the latest 3 days before the end: no ceiling, but a move may have
+    # happened since — exp(-3/30) = 0.905 of the model's 0.8 stays, the rest goes to elsewhere
+    s = Support(frozenset({"GEOINT", "HUMINT"}), False, True, True, nights_here=4, usual_interval_days=2.0,
+                days_since_last=3.0)
+    cap = cap_for(s)
+    assert cap.ceiling == 1.0 and abs(cap.still_there - float(np.exp(-0.1))) < 1e-12
+    assert cap.reason and "he may have moved since" in cap.reason
+    out = apply_caps(np.array([0.8]), 0.2, [cap])
+    assert abs(out.p[0] - 0.8 * float(np.exp(-0.1))) < 1e-12
+    assert abs(out.elsewhere - (1.0 - out.p[0])) < 1e-12
+    # a sighting of him is not discounted
+    seen = Support(frozenset({"GEOINT", "IMINT"}), True, True, True, nights_here=4, days_since_last=3.0)
+    assert cap_for(seen).still_there == 1.0
