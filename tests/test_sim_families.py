@@ -68,3 +68,35 @@ def test_cli_refuses_an_unknown_family_with_exit_2(tmp_path: Path) -> None:
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "unknown world family" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
+
+
+def _in_town(family: str, seed: int) -> bool:
+    sn = build_scenario(seed=seed, scale=300, days=10, family=family)
+    xy = np.asarray(sn.org.hideouts[0]["xy"], dtype=float)
+    # inside a town's radius (a town site is drawn at normal(0, r/2) from the centre: ~86% fall within r)
+    return bool(np.min(np.hypot(*(sn.world.towns_xy - xy).T) - 1.5 * sn.world.towns_r) < 0.0)
+
+
+def test_town_hideout_puts_his_house_in_a_town_and_the_baseline_never_does() -> None:
+    seeds = range(100, 106)
+    assert not any(_in_town("baseline", s) for s in seeds)  # the baseline's compound is >= 5 km from any town
+    assert sum(_in_town("town-hideout", s) for s in seeds) >= 3  # p(town) is 0.6-1.0 per seed
+
+
+def test_the_hideout_address_is_worded_like_any_other_building(tmp_path: Path) -> None:
+    # the hideout's address once alone read "camino de terracería": a string match found him
+    wordings: dict[str, set[str]] = {"hideout": set(), "other": set()}
+    for seed in range(20, 32):
+        sn_dir = tmp_path / f"c{seed}"
+        simulate(sn_dir, seed=seed, scale=300, days=3)
+        truth = json.loads((sn_dir / "truth.json").read_text())
+        hide = truth["hideouts"][0]
+        for line in (sn_dir / "entities.jsonl").read_text(encoding="utf-8").splitlines():
+            e = json.loads(line)
+            if e["schema"] != "Address":
+                continue
+            what = e["properties"]["full"][0].rsplit(",", 2)[0]
+            near = abs(float(e["properties"]["latitude"][0]) - hide["lat"]) + abs(float(e["properties"]["longitude"][0]) - hide["lon"]) < 1e-3
+            wordings["hideout" if near else "other"].add(what)
+    assert wordings["hideout"], "no hideout address in 12 seeds (each has p 0.35)"
+    assert wordings["hideout"] <= wordings["other"]

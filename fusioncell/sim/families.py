@@ -14,6 +14,7 @@ some families, report on a family held out entirely (bench/locate_families.py).
 | ``decoy-heavy`` | 4–7 decoys; lieutenants sleep at them often (overnight share 0.6–0.95, every 2–4 days); his partner spends 5–25% of her away nights at a decoy |
 | ``deception`` | informants are right only 30–50% of the time; well-graded sources plant reports at decoys |
 | ``late-move`` | he always moves to a second compound, late (80–93% of the period) |
+| ``town-hideout`` | his house is in a town or on its edge, not a remote ranch, with probability 0.6–1.0 (El Chapo was taken in a Mazatlán condo and a Los Mochis house): covered, among homes |
 | ``mixed`` | each mechanism above on or off at random |
 
 Drawing uses its own random stream (``gen(seed, "family")``), so the
@@ -55,13 +56,17 @@ def _deception(r: np.random.Generator) -> dict[str, Any]:
     return {"p_true": float(r.uniform(0.3, 0.5))}
 
 
+def _town(r: np.random.Generator) -> dict[str, Any]:
+    return {"hideout_town_p": float(r.uniform(0.6, 1.0))}
+
+
 def _late(r: np.random.Generator) -> dict[str, Any]:
     return {"late_move": (float(r.uniform(0.80, 0.88)), float(r.uniform(0.88, 0.93)))}
 
 
 _MECHANISMS: dict[str, Callable[[np.random.Generator], dict[str, Any]]] = {
     "sparse-coverage": _sparse, "phone-discipline": _phones, "decoy-heavy": _decoys, "deception": _deception,
-    "late-move": _late,
+    "late-move": _late, "town-hideout": _town,
 }
 FAMILIES: tuple[str, ...] = ("baseline", *_MECHANISMS, "mixed")
 

@@ -95,14 +95,20 @@ def build_intel(world: World, org: Org, seed: int, cfg: dict[str, Any], t0: int,
                                     "type": [_VEHICLE_TYPES[int(rng.integers(0, 4))]]}})
     # addresses: the hideout (sometimes), decoys, innocent places
     addr: list[tuple[np.ndarray, str]] = []
+    # one wording per kind of building, never per role (the hideout's address once read "camino de
+    # terracería" and no other did: a giveaway)
+    def building(xy: np.ndarray) -> str:
+        town = float(np.min(np.hypot(*(world.towns_xy - np.asarray(xy)).T) - world.towns_r)) < 0.0
+        return "Casa" if town else ("Rancho, camino de terracería" if rng.random() < 0.4 else "Rancho")
+
     if rng.random() < 0.35:
-        addr.append((org.hideouts[0]["xy"], "Rancho, camino de terracería"))
+        addr.append((org.hideouts[0]["xy"], building(org.hideouts[0]["xy"])))
     for dcy in org.decoys:
         if rng.random() < 0.6:
-            addr.append((dcy["xy"], "Casa" if dcy["kind"] == "safe house" else "Rancho"))
+            addr.append((dcy["xy"], "Casa" if dcy["kind"] == "safe house" else building(dcy["xy"])))
     ranch = np.flatnonzero(world.place_kind == 1)
     for i in rng.choice(len(ranch), size=min(int(rng.integers(2, 5)), len(ranch)), replace=False):
-        addr.append((world.places_xy[ranch[int(i)]], "Rancho"))
+        addr.append((world.places_xy[ranch[int(i)]], building(world.places_xy[ranch[int(i)]])))
     order = rng.permutation(len(addr))
     for i in order:
         xy, what = addr[int(i)]

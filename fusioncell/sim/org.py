@@ -121,6 +121,17 @@ def _remote_site(world: World, rng: np.random.Generator, avoid: list[FArr], min_
     return np.array([world.width_m * 0.8, world.height_m * 0.5])
 
 
+def _town_site(world: World, rf: np.random.Generator, avoid: list[FArr] | None = None) -> FArr:
+    """A house in a town or on its edge (real leaders were taken in town houses and condos as often as
+    at remote ranches): near a town centre, within its radius, away from ``avoid``."""
+    for _ in range(200):
+        tw = int(rf.integers(0, len(world.towns_xy)))
+        xy = world.towns_xy[tw] + rf.normal(0, world.towns_r[tw] / 2.0, 2)
+        if not any(np.hypot(*(xy - a)) < 3000 for a in (avoid or [])):
+            return np.asarray(xy, dtype=np.float64)
+    return np.asarray(xy, dtype=np.float64)
+
+
 def build_org(world: World, seed: int, days: int, difficulty: str, t0: int,
               family: dict[str, Any] | None = None) -> tuple[Org, Overrides]:
     """Choose members, places and the schedule; adjust the world (homes, ties, rates) accordingly.
@@ -158,15 +169,18 @@ def build_org(world: World, seed: int, days: int, difficulty: str, t0: int,
     # places: hideout(s) in the mountains, decoys in towns and the countryside
     rf = gen(seed, "family-org")  # family decisions draw apart: the baseline stream is untouched
     in_hole = "hideout_hole_p" in cfg and bool(rf.random() < cfg["hideout_hole_p"])
-    h1 = _remote_site(world, rng, [], 5000.0, True, hole=in_hole)
+    in_town = "hideout_town_p" in cfg and not in_hole and bool(rf.random() < cfg["hideout_town_p"])
+    h1 = _town_site(world, rf) if in_town else _remote_site(world, rng, [], 5000.0, True, hole=in_hole)
     second = bool(rng.random() < 0.3) or "late_move" in cfg
     t_end = t0 + days * 86400
     move_range = cfg.get("late_move", (0.6, 0.85))
     move_t = t0 + int(rng.uniform(*move_range) * days) * 86400 + int(rng.uniform(10, 16) * 3600) if second else t_end
     hide_xy = [h1]
     if second:
-        hide_xy.append(_remote_site(world, rng, [h1], 4000.0, bool(rng.random() < 0.7),
-                                    hole=in_hole and bool(rf.random() < cfg["hideout_hole_p"])))
+        again_town = "hideout_town_p" in cfg and bool(rf.random() < cfg["hideout_town_p"])
+        remote2 = _remote_site(world, rng, [h1], 4000.0, bool(rng.random() < 0.7),
+                               hole=in_hole and bool(rf.random() < cfg["hideout_hole_p"]))
+        hide_xy.append(_town_site(world, rf, avoid=[h1]) if again_town else remote2)
     n_dec = _rng_int(rng, cfg["decoys"])
     dec_xy: list[FArr] = []
     dec_kind: list[str] = []
