@@ -60,6 +60,9 @@ def main() -> None:
     ap.add_argument("--more-seeds", default="", help="extra training seeds per family, e.g. 'late-move=6-13;sparse-coverage=6-13'")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--l2", type=float, default=0.3)
+    ap.add_argument("--drop", default="", help="comma-separated features left out of the fit (coefficient 0)")
+    ap.add_argument("--rows", default=None, help="a pickle of the cases' feature rows: read when it exists, else "
+                    "written (refits on the same cases without recomputing their features)")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "fusioncell" / "infer" / "locate_model.json"))
     a = ap.parse_args()
     seeds = parse_seeds(a.seeds)
@@ -79,13 +82,25 @@ def main() -> None:
             for s in (base_seeds if f == "baseline" else seeds) + [x for x in more.get(f, []) if x not in seeds]
             for d in a.difficulties.split(",")]
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(a.workers) as ex:
-        rows = [row for rs in ex.map(features_of_case, jobs) for row in rs]
+    import pickle
+
+    if a.rows and Path(a.rows).exists():
+        rows = pickle.loads(Path(a.rows).read_bytes())
+    else:
+        with ProcessPoolExecutor(a.workers) as ex:
+            rows = [row for rs in ex.map(features_of_case, jobs) for row in rs]
+        if a.rows:
+            Path(a.rows).write_bytes(pickle.dumps(rows))
+    dropped = [list(FEATURES).index(n) for n in a.drop.split(",") if n]
     cases = [(f, c) for f, c, _ in rows]
+    for f, _ in cases:
+        f[:, dropped] = 0.0  # a column of zeros: its coefficient stays at the prior mean, and is then set to 0
+
     covered = sum(c >= 0 for _, c in cases)
     model = fit_choice_model(cases, list(FEATURES), nonneg=[NONNEG[n] for n in FEATURES], l2=a.l2,
                              prior_mean=[PRIOR_MEAN[n] for n in FEATURES])
-    model.meta.update({"fitted": True, "seeds": a.seeds, "difficulties": a.difficulties, "modes": a.modes,
+    model.beta[dropped] = 0.0
+    model.meta.update({"dropped": a.drop, "fitted": True, "seeds": a.seeds, "difficulties": a.difficulties, "modes": a.modes,
                        "cases": len(cases), "true_place_among_candidates": covered, "l2": a.l2,
                        "families": ",".join(fams), "held_out_family": a.exclude_family,
                        "baseline_seeds": a.baseline_seeds or a.seeds, "more_seeds": a.more_seeds})

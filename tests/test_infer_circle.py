@@ -168,3 +168,26 @@ def test_nights_away_count_as_remote_only_where_masts_are_few() -> None:
     remote = remote_night_fraction(cs, [traveller, partner])
     assert remote[traveller] == 0.0
     assert remote[partner] == pytest.approx(0.4)
+
+
+def test_a_far_mast_answering_at_home_is_not_a_night_away() -> None:
+    """In the countryside masts stand ~5 km apart and the nearest serves only part of the time: a farmhand
+    who never leaves his house is served by three of them. His nights are home; the partner's nights
+    40 km away are not (a fixed 3 km radius called two thirds of his nights "away")."""
+    from fusioncell.infer.circle import away_night_fraction
+
+    cs = _store()
+    farmhand, partner, other = "+523300000021", "+523300000022", "+523300000023"
+    masts = [(20.60, -103.30), (20.645, -103.30), (20.60, -103.348)]  # ~5 km apart
+    n = 0
+    for day in range(12):
+        night = T0 + timedelta(days=day, hours=16)  # 22:00 local
+        n += 1
+        la, lo = masts[0] if day % 2 == 0 else masts[1 + (day // 2) % 2]  # the nearest on half the nights
+        _call(cs, f"f{n}", farmhand, other, night, la, lo)
+        away = day % 4 == 0  # 3 nights of 12
+        n += 1
+        _call(cs, f"p{n}", partner, other, night, 19.90 if away else 21.00, -103.60 if away else -103.00)
+    frac = away_night_fraction(cs, [farmhand, partner])
+    assert frac[farmhand] == 0.0
+    assert frac[partner] == pytest.approx(0.25)
