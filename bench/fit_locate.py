@@ -12,6 +12,7 @@ conditional-logit model by maximum likelihood and writes
 from __future__ import annotations
 
 import argparse
+import pickle
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -82,8 +83,6 @@ def main() -> None:
             for s in (base_seeds if f == "baseline" else seeds) + [x for x in more.get(f, []) if x not in seeds]
             for d in a.difficulties.split(",")]
     t0 = time.perf_counter()
-    import pickle
-
     if a.rows and Path(a.rows).exists():
         rows = pickle.loads(Path(a.rows).read_bytes())
     else:

@@ -178,6 +178,7 @@ def build_org(world: World, seed: int, days: int, difficulty: str, t0: int,
     hide_xy = [h1]
     if second:
         again_town = "hideout_town_p" in cfg and bool(rf.random() < cfg["hideout_town_p"])
+        # the remote site is drawn either way, so the main stream (and with it the rest of the world) is the same
         remote2 = _remote_site(world, rng, [h1], 4000.0, bool(rng.random() < 0.7),
                                hole=in_hole and bool(rf.random() < cfg["hideout_hole_p"]))
         hide_xy.append(_town_site(world, rf, avoid=[h1]) if again_town else remote2)
