@@ -32,7 +32,6 @@ cell qualifies: ``remote`` is null (unknown) and the distance infinite.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 import igraph as ig
 import numpy as np
@@ -41,7 +40,6 @@ import pyarrow.compute as pc
 
 from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.geo import LocalGrid, grid_for, haversine_m, metres_per_degree
-from fusioncell.spacetime._sql import arrow, numpy, one, settle
 from fusioncell.store import CaseStore, plans
 
 #: Local hours counted as night for a place's home role and the town cells: the one night
@@ -72,8 +70,12 @@ class PlaceParams:
 
 def timezone_of(store: CaseStore) -> str:
     """The case's IANA time zone (UTC when no case is ingested)."""
-    row = one(store.con, "SELECT timezone FROM case_info LIMIT 1")
-    return str(row[0]) if row and row[0] else "UTC"
+    from fusioncell.errors import NotFound
+
+    try:
+        return store.case().timezone or "UTC"
+    except NotFound:
+        return "UTC"
 
 
 def cluster_points(lat: np.ndarray, lon: np.ndarray, acc: np.ndarray, link_m: float, max_link_m: float,
@@ -88,8 +90,8 @@ def cluster_points(lat: np.ndarray, lon: np.ndarray, acc: np.ndarray, link_m: fl
     iy = np.floor(y / max_link_m).astype(np.int64)
     tbl = pa.table({"i": np.arange(n, dtype=np.int64), "ix": ix, "iy": iy, "x": x, "y": y,
                     "acc": np.nan_to_num(acc, nan=0.0)})
-    pairs = plans.run(store, "places.links", inputs={"pts": tbl}, link_m=link_m, max_link_m=max_link_m)
-    pairs = {c: pairs.column(c).to_numpy() for c in ("i", "j")}
+    links = plans.run(store, "places.links", inputs={"pts": tbl}, link_m=link_m, max_link_m=max_link_m)
+    pairs = {c: links.column(c).to_numpy() for c in ("i", "j")}
     g = ig.Graph(n=n, edges=np.column_stack([pairs["i"], pairs["j"]]).tolist() if pairs["i"].size else [])
     return np.asarray(g.connected_components().membership, dtype=np.int64)
 
