@@ -483,7 +483,7 @@ def _to_parquet_bucketed(eng: Any, name: str, path: str, n: int, params: dict[st
 
 def _load() -> None:
     """Import the modules that register plans (once)."""
-    from fusioncell.store.plans import network, pattern, places, spacetime  # noqa: F401
+    from fusioncell.store.plans import network, pattern, places, resolve, spacetime  # noqa: F401
 
 
 def names() -> list[str]:
