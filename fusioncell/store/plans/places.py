@@ -35,25 +35,10 @@ ORDER BY i, j"""
 
 
 def _visit_hours(q: Query, tz: str) -> str:
-    """CTE ``vh``: per visit and clock hour it covers, the seconds present and the local hour, ISO weekday,
-    night (the local date 12 h earlier) and local date."""
-    d = q.d
-    e = d.ident("end")
-    h0 = f"CAST(floor({d.epoch_s('start')} / 3600) AS BIGINT)"
-    h1 = f"CAST(floor({d.epoch_s(e)} / 3600) AS BIGINT)"
-    at = d.local(d.from_epoch_s("hno * 3600"), tz)
-    return f"""h AS (
-    SELECT visit_no, identifier, place_id, start, {e}, {d.hour_series(h0, h1)} AS hno FROM {q.i('visits')}
-),
-vh AS (
-    SELECT visit_no, identifier, place_id, hno,
-           greatest({d.f(0.0)}, least({d.epoch_s(e)}, (hno + 1) * {d.f(3600.0)})
-                                - greatest({d.epoch_s('start')}, hno * {d.f(3600.0)})) AS secs,
-           hour({at}) AS lhour, {d.isodow(at)} AS ldow,
-           CAST({d.local(d.from_epoch_s('hno * 3600 - 43200'), tz)} AS DATE) AS night_of,
-           CAST({at} AS DATE) AS lday
-    FROM h
-)"""
+    """CTE ``vh``: :func:`fusioncell.store.plans.pattern.stay_hours` over the input ``visits``."""
+    from fusioncell.store.plans.pattern import stay_hours
+
+    return f"vh AS ({stay_hours(q, q.i('visits'), tz)})"
 
 
 def _hours(hours: Sequence[int]) -> str:
