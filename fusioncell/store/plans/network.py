@@ -231,7 +231,7 @@ node_place AS (
     FROM node_ranked GROUP BY node
 )
 SELECT {d.lit(run_id)} AS run_id, agg.a, agg.b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba,
-       2.0 * least(n_ab, n_ba) / n_events AS reciprocity,
+       {d.f(2.0)} * least(n_ab, n_ba) / n_events AS reciprocity,
        night_share, evening_share, weekend_share, business_share, short_share, quick_share, active_days,
        least({one}, active_days / span.span_days) AS rhythm,
        least({one}, ({d.epoch_s(fi)} - {d.epoch_s('span.t0')}) / 86400.0 / span.span_days) AS first_frac,
