@@ -9,7 +9,9 @@ Stages (each in its own process, so its peak memory is its own):
 * ``fixes``   ``--fixes`` location fixes into ``DATA/lake/locations/day=…/`` (``--fixes / 100``
   tracked identifiers around their homes);
 * ``edges``   the plan ``network.edges`` (person level; the heaviest relational step of ties) over the
-  lake, written as Parquet (``plans.to_parquet``: the rows never come to Python);
+  lake, written as Parquet (``plans.to_parquet``: the rows never come to Python; on DuckDB in buckets of
+  the pair hash, as many as ``plans.buckets_for`` picks from the records and ``--memory-limit``, or
+  ``--buckets``);
 * ``dark``    the plan ``pattern.dark`` (going dark, over call records and fixes) the same way.
 
 Each stage prints and appends to ``DATA/results.jsonl``: engine, wall seconds, peak RSS of the stage's
@@ -176,7 +178,8 @@ def _plan_stage(a: argparse.Namespace, stage: str) -> int:
     eng.lake = {"comms": str(lake / "comms"), "attributions": str(lake / "attributions"),
                 "locations": str(lake / "locations")}
     if stage == "edges":
-        plans.to_parquet(store, str(out), "network.edges", engine=eng, run_id="bench", tz="America/Mexico_City",
+        plans.to_parquet(store, str(out), "network.edges", engine=eng, buckets=a.buckets or None,
+                         run_id="bench", tz="America/Mexico_City",
                          level="person", night_from_h=22, night_to_h=6, salt=1, day0="2025-12-31")
     else:
         plans.to_parquet(store, str(out), "pattern.dark", engine=eng, ids=None, tz="America/Mexico_City",
@@ -235,7 +238,7 @@ def measure(a: argparse.Namespace, stage: str) -> StageResult:
             "--people", str(a.people), "--hub-share", str(a.hub_share), "--days", str(a.days),
             "--chunk", str(a.chunk), "--data", str(a.data), "--memory-limit", a.memory_limit,
             "--engine", a.engine, "--spark-master", a.spark_master,
-            "--shuffle-partitions", str(a.shuffle_partitions)]
+            "--shuffle-partitions", str(a.shuffle_partitions), "--buckets", str(a.buckets)]
     peak = {"disk": 0, "jvm": 0}
     done = threading.Event()
 
@@ -284,6 +287,7 @@ def main() -> None:
     ap.add_argument("--spark-master", default="local[2]")
     ap.add_argument("--shuffle-partitions", type=int, default=64)
     ap.add_argument("--memory-limit", default="12GB")
+    ap.add_argument("--buckets", type=int, default=0, help="DuckDB buckets of network.edges (0: the plan decides)")
     ap.add_argument("--one-stage", help=argparse.SUPPRESS)
     a = ap.parse_args()
     a.people = a.people or max(1000, a.rows // 5)

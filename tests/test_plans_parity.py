@@ -50,7 +50,8 @@ def _close(u: Any, v: Any) -> bool:
 @pytest.mark.parametrize("name", plans.names())
 def test_every_plan_renders_for_spark_without_duckdb_only_syntax(name: str) -> None:
     params = _render_params(name)
-    inputs = {"towers": "t", "coarse": "c", "fine": "f", "visits": "v", "foci": "fo", "mine": "mi", "places": "pl"}
+    inputs = {"towers": "t", "coarse": "c", "fine": "f", "visits": "v", "foci": "fo", "mine": "mi", "places": "pl",
+              "pts": "pt", "roles": "ro"}
     spark = plans.render(name, plans.SPARK, inputs=inputs, **params)
     duck = plans.render(name, plans.DUCKDB, inputs=inputs, **params)
     for duckdb_only in ("::", r"\bQUALIFY\b", r"\bEXCLUDE\b", r"\bepoch\(", r"\blist\(", r"\blambda\b",
@@ -89,13 +90,31 @@ def _render_params(name: str) -> dict[str, Any]:
                          "min_gap_s": 2700.0, "min_events": 20, "min_expected": 4.0,
                          "default_fix_accuracy_m": 100.0, "sighting_accuracy_m": 50.0},
         "pattern.counts": {"identifier": "+5213"},
+        "resolve.burner_pairs": {"run_id": "r", "p": _burner_params()},
+        # places (scale5)
+        "places.links": {"link_m": 100.0, "max_link_m": 400.0},
+        "places.per_visit": {"tz": "America/Mexico_City", "night_hours": (22, 23, 0), "work_hours": (9, 10)},
+        "places.roles": {"tz": "America/Mexico_City", "night_hours": (22, 23, 0), "work_hours": (9, 10),
+                         "min_home_nights": 2, "min_work_days": 3},
+        "places.towns": {"tz": "America/Mexico_City", "night_hours": (22, 23), "lat0": 20.0, "lon0": -103.0,
+                         "kx": 104000.0, "ky": 111000.0, "cell_m": 2000.0, "m_lat": 111000.0, "m_lon": 104000.0,
+                         "town_min_ids": 10, "town_rel": 0.25,
+                         "positions": {"identifiers": None, "kinds": ("fix", "cell", "sighting"),
+                                       "default_fix_accuracy_m": 100.0, "sighting_accuracy_m": 50.0}},
     }
     return common.get(name, {})
 
 
+def _burner_params() -> Any:
+    from fusioncell.resolve.burner import BurnerParams
+
+    return BurnerParams()
+
+
 def test_moved_stages_hold_no_sql_of_their_own() -> None:
     # the stages ask for plans by name; their SQL lives in fusioncell/store/plans/
-    for mod in ("spacetime/staypoints.py", "spacetime/sighted.py", "network/ties.py", "network/edges.py"):
+    for mod in ("spacetime/staypoints.py", "spacetime/sighted.py", "network/ties.py", "network/edges.py",
+                "spacetime/places.py"):
         text = (ROOT / mod).read_text(encoding="utf-8")
         assert not re.search(r"\bSELECT\b", text), mod
 

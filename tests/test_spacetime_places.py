@@ -78,8 +78,9 @@ def test_weekly_profile_puts_nights_at_home() -> None:
 
 
 def test_single_linkage_matches_a_networkx_reference() -> None:
-    import duckdb
     import networkx as nx
+
+    from fusioncell.store import CaseStore
 
     from fusioncell.spacetime.geo import haversine_m
 
@@ -87,7 +88,7 @@ def test_single_linkage_matches_a_networkx_reference() -> None:
     lat = 19.9 + rng.uniform(0, 0.02, 300)
     lon = -103.7 + rng.uniform(0, 0.02, 300)
     acc = rng.uniform(0, 60, 300)
-    labels = cluster_points(lat, lon, acc, 100.0, 250.0, duckdb.connect())
+    labels = cluster_points(lat, lon, acc, 100.0, 250.0, CaseStore.memory())
     g = nx.Graph()
     g.add_nodes_from(range(300))
     d = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])

@@ -32,16 +32,15 @@ cell qualifies: ``remote`` is null (unknown) and the distance infinite.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 import igraph as ig
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.geo import LocalGrid, grid_for, haversine_m, metres_per_degree
-from fusioncell.spacetime._sql import arrow, numpy, one, settle
-from fusioncell.store import CaseStore
+from fusioncell.store import CaseStore, plans
 
 #: Local hours counted as night for a place's home role and the town cells: the one night
 #: (fusioncell.model.night) from 22:00. A stay point runs until the next place's first fix, so a
@@ -71,13 +70,17 @@ class PlaceParams:
 
 def timezone_of(store: CaseStore) -> str:
     """The case's IANA time zone (UTC when no case is ingested)."""
-    row = one(store.con, "SELECT timezone FROM case_info LIMIT 1")
-    return str(row[0]) if row and row[0] else "UTC"
+    from fusioncell.errors import NotFound
+
+    try:
+        return store.case().timezone or "UTC"
+    except NotFound:
+        return "UTC"
 
 
 def cluster_points(lat: np.ndarray, lon: np.ndarray, acc: np.ndarray, link_m: float, max_link_m: float,
-                   con: Any) -> np.ndarray:
-    """Single-linkage cluster labels of points (grid join on DuckDB + igraph components)."""
+                   store: CaseStore) -> np.ndarray:
+    """Single-linkage cluster labels of points (grid join, plan ``places.links``, + igraph components)."""
     n = lat.size
     if n == 0:
         return np.zeros(0, dtype=np.int64)
@@ -87,20 +90,8 @@ def cluster_points(lat: np.ndarray, lon: np.ndarray, acc: np.ndarray, link_m: fl
     iy = np.floor(y / max_link_m).astype(np.int64)
     tbl = pa.table({"i": np.arange(n, dtype=np.int64), "ix": ix, "iy": iy, "x": x, "y": y,
                     "acc": np.nan_to_num(acc, nan=0.0)})
-    con.register("_fc_pts", tbl)
-    try:
-        pairs = con.execute(
-            f"""
-            WITH nb AS (SELECT dx, dy FROM range(-1, 2) a(dx), (SELECT range AS dy FROM range(-1, 2)))
-            SELECT a.i AS i, b.i AS j FROM _fc_pts a, nb
-            JOIN _fc_pts b ON b.ix = a.ix + nb.dx AND b.iy = a.iy + nb.dy
-            WHERE a.i < b.i
-              AND sqrt((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y))
-                  <= least({link_m!r} + sqrt(a.acc * a.acc + b.acc * b.acc), {max_link_m!r})
-            """
-        ).fetchnumpy()
-    finally:
-        con.unregister("_fc_pts")
+    links = plans.run(store, "places.links", inputs={"pts": tbl}, link_m=link_m, max_link_m=max_link_m)
+    pairs = {c: links.column(c).to_numpy() for c in ("i", "j")}
     g = ig.Graph(n=n, edges=np.column_stack([pairs["i"], pairs["j"]]).tolist() if pairs["i"].size else [])
     return np.asarray(g.connected_components().membership, dtype=np.int64)
 
@@ -131,25 +122,6 @@ def snap_to_towers(store: CaseStore, lat: np.ndarray, lon: np.ndarray, chunk: in
     return np.asarray(np.unique(near, return_inverse=True)[1], dtype=np.int64)
 
 
-def _stay_hours_sql(tz: str) -> str:
-    """SQL over registered ``_fc_v`` (visit_no, identifier, place_id, start, end) giving per-hour presence."""
-    tzq = tz.replace("'", "''")
-    return f"""
-        WITH h AS (
-            SELECT visit_no, identifier, place_id, start, "end",
-                   unnest(generate_series(CAST(floor(epoch(start) / 3600) AS BIGINT),
-                                          CAST(floor(epoch("end") / 3600) AS BIGINT))) AS hno
-            FROM _fc_v)
-        SELECT visit_no, identifier, place_id, hno,
-               greatest(0, least(epoch("end"), (hno + 1) * 3600.0) - greatest(epoch(start), hno * 3600.0)) AS secs,
-               hour(timezone('{tzq}', to_timestamp(hno * 3600))) AS lhour,
-               isodow(timezone('{tzq}', to_timestamp(hno * 3600))) AS ldow,
-               CAST(timezone('{tzq}', to_timestamp(hno * 3600) - INTERVAL 12 HOUR) AS DATE) AS night_of,
-               CAST(timezone('{tzq}', to_timestamp(hno * 3600)) AS DATE) AS lday
-        FROM h
-    """
-
-
 def build_places(store: CaseStore, stays: pa.Table, params: PlaceParams = PlaceParams()) -> tuple[pa.Table, pa.Table]:
     """Cluster stays into places; return ``(places, visits)``.
 
@@ -158,8 +130,6 @@ def build_places(store: CaseStore, stays: pa.Table, params: PlaceParams = PlaceP
     ``night_s``, ``workday_s``, ``overnight`` and the identifier's ``role``
     of that place (home / work / other).
     """
-    con = store.con
-    settle(con)
     n = stays.num_rows
     lat = stays.column("lat").to_numpy(zero_copy_only=False) if n else np.zeros(0)
     lon = stays.column("lon").to_numpy(zero_copy_only=False) if n else np.zeros(0)
@@ -167,7 +137,7 @@ def build_places(store: CaseStore, stays: pa.Table, params: PlaceParams = PlaceP
     prec = np.asarray(stays.column("precision").to_pylist() if n else [], dtype=object)
     fine = prec == "fine"
     label = np.full(n, -1, dtype=np.int64)
-    lf = cluster_points(lat[fine], lon[fine], acc[fine], params.link_m, params.max_link_m, con)
+    lf = cluster_points(lat[fine], lon[fine], acc[fine], params.link_m, params.max_link_m, store)
     lc = snap_to_towers(store, lat[~fine], lon[~fine])
     label[fine] = lf
     label[~fine] = lc + (lf.max() + 1 if lf.size else 0)
@@ -197,85 +167,23 @@ def build_places(store: CaseStore, stays: pa.Table, params: PlaceParams = PlaceP
         "event_ids": stays.column("event_ids") if n else pa.array([], pa.list_(pa.string())),
     })
     tz = timezone_of(store)
-    con.register("_fc_v", visits)
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _fc_vh AS {_stay_hours_sql(tz)}")
-        night = ",".join(str(h) for h in NIGHT_HOURS)
-        work = ",".join(str(h) for h in WORK_HOURS)
-        per_visit = con.execute(
-            f"""SELECT v.visit_no,
-                   coalesce(sum(secs) FILTER (WHERE lhour IN ({night})), 0) AS night_s,
-                   coalesce(sum(secs) FILTER (WHERE lhour IN ({work}) AND ldow <= 5), 0) AS workday_s,
-                   coalesce(sum(secs) FILTER (WHERE lhour BETWEEN 0 AND 4), 0) AS small_hours_s
-                FROM _fc_v v LEFT JOIN _fc_vh h USING (visit_no) GROUP BY v.visit_no ORDER BY v.visit_no"""
-        ).fetchnumpy()
-        # per identifier and place: nights and workdays present (>= 2 h of a night / 2 h of a workday)
-        roles = con.sql(
-            f"""
-            WITH n AS (SELECT identifier, place_id, night_of, sum(secs) s FROM _fc_vh
-                       WHERE lhour IN ({night}) GROUP BY ALL HAVING sum(secs) >= 7200),
-                 w AS (SELECT identifier, place_id, lday, sum(secs) s FROM _fc_vh
-                       WHERE lhour IN ({work}) AND ldow <= 5 GROUP BY ALL HAVING sum(secs) >= 7200),
-                 ip AS (SELECT identifier, place_id FROM _fc_v GROUP BY ALL),
-                 nc AS (SELECT identifier, place_id, count(*) AS nights FROM n GROUP BY ALL),
-                 wc AS (SELECT identifier, place_id, count(*) AS workdays FROM w GROUP BY ALL),
-                 agg AS (
-                   SELECT ip.identifier, ip.place_id, coalesce(nc.nights, 0) AS nights,
-                          coalesce(wc.workdays, 0) AS workdays
-                   FROM ip LEFT JOIN nc USING (identifier, place_id) LEFT JOIN wc USING (identifier, place_id)),
-                 home AS (SELECT identifier, arg_max(place_id, nights) AS place_id, max(nights) AS nights
-                          FROM agg GROUP BY identifier HAVING max(nights) >= {params.min_home_nights}),
-                 work AS (SELECT a.identifier, arg_max(a.place_id, a.workdays) AS place_id, max(a.workdays) AS wd
-                          FROM agg a LEFT JOIN home h ON h.identifier = a.identifier AND h.place_id = a.place_id
-                          WHERE h.place_id IS NULL GROUP BY a.identifier HAVING max(a.workdays) >= {params.min_work_days})
-            SELECT a.identifier, a.place_id, a.nights, a.workdays,
-                   CASE WHEN h.place_id IS NOT NULL THEN 'home' WHEN w.place_id IS NOT NULL THEN 'work' ELSE 'other' END AS role
-            FROM agg a
-            LEFT JOIN home h ON h.identifier = a.identifier AND h.place_id = a.place_id
-            LEFT JOIN work w ON w.identifier = a.identifier AND w.place_id = a.place_id
-            ORDER BY 1, 2
-            """
-        ).to_arrow_table()
-    finally:
-        con.unregister("_fc_v")
-    visits = visits.append_column("night_s", pa.array(per_visit["night_s"], pa.float64()))
-    visits = visits.append_column("workday_s", pa.array(per_visit["workday_s"], pa.float64()))
-    visits = visits.append_column("overnight", pa.array(per_visit["small_hours_s"] >= 3600.0))
-    con.register("_fc_roles", roles)
-    con.register("_fc_v2", visits)
-    try:
-        visits = con.sql(
-            """SELECT v.*, coalesce(r.role, 'other') AS role FROM _fc_v2 v
-               LEFT JOIN _fc_roles r USING (identifier, place_id) ORDER BY v.visit_no"""
-        ).to_arrow_table()
-    finally:
-        con.unregister("_fc_v2")
+    hours = {"tz": tz, "night_hours": NIGHT_HOURS, "work_hours": WORK_HOURS}
+    slim = visits.select(["visit_no", "identifier", "place_id", "start", "end"])
+    per_visit = plans.run(store, "places.per_visit", inputs={"visits": slim}, **hours)
+    # per identifier and place: nights and workdays present (>= 2 h of a night / 2 h of a workday)
+    roles = plans.run(store, "places.roles", inputs={"visits": slim}, **hours,
+                      min_home_nights=params.min_home_nights, min_work_days=params.min_work_days)
+    visits = visits.append_column("night_s", pa.array(per_visit.column("night_s"), pa.float64()))
+    visits = visits.append_column("workday_s", pa.array(per_visit.column("workday_s"), pa.float64()))
+    visits = visits.append_column("overnight", pc.greater_equal(per_visit.column("small_hours_s"), 3600.0))
+    role = roles.select(["identifier", "place_id", "role"])
+    # (Arrow joins carry no list columns: the role is joined to the visit numbers, then appended)
+    vrole = slim.select(["visit_no", "identifier", "place_id"]).join(role, ["identifier", "place_id"],
+                                                                    join_type="left outer").sort_by("visit_no")
+    visits = visits.append_column("role", pc.fill_null(vrole.column("role"), "other"))
     towns = town_cells(store, params)
-    con.register("_fc_v", visits)
-    try:
-        pl = con.sql(
-            """
-            SELECT place_id,
-                   count(*) AS n_visits,
-                   count(DISTINCT identifier) AS n_visitors,
-                   list(DISTINCT identifier ORDER BY identifier) AS visitors,
-                   min(start) AS first_seen, max("end") AS last_seen,
-                   sum(duration_s) AS total_s, sum(night_s) AS night_s, sum(workday_s) AS workday_s,
-                   count(*) FILTER (WHERE overnight) AS n_overnight,
-                   any_value(precision) AS precision,
-                   quantile_cont(dist_to_place_m, 0.9) AS p90_m,
-                   max(accuracy_m) AS max_acc_m
-            FROM _fc_v GROUP BY place_id ORDER BY place_id"""
-        ).to_arrow_table()
-        lab = con.sql(
-            """SELECT place_id, CASE WHEN bool_or(role = 'home') THEN 'home'
-                                    WHEN bool_or(role = 'work') THEN 'work' ELSE 'other' END AS label,
-                      list(identifier ORDER BY identifier) FILTER (WHERE role = 'home') AS home_of
-               FROM _fc_roles GROUP BY place_id ORDER BY place_id"""
-        ).to_arrow_table()
-    finally:
-        con.unregister("_fc_v")
-        con.unregister("_fc_roles")
+    pl = plans.run(store, "places.summary", inputs={"visits": visits.drop_columns(["event_ids"])})
+    lab = plans.run(store, "places.labels", inputs={"roles": role})
     order_ids = pl.column("place_id").to_pylist()
     idx_of = {p: i for i, p in enumerate(place_ids.tolist())}
     ordinal = np.array([idx_of[p] for p in order_ids], dtype=np.int64)  # per place, not per record
@@ -316,29 +224,18 @@ def build_places(store: CaseStore, stays: pa.Table, params: PlaceParams = PlaceP
 
 def town_cells(store: CaseStore, params: PlaceParams = PlaceParams()) -> pa.Table:
     """Populated cells: ``(lat, lon, n_ids)`` of grid cells where many identifiers are seen at night."""
-    from fusioncell.spacetime.positions import case_grid, positions_sql
+    from fusioncell.spacetime.positions import PositionParams, case_grid, tower_accuracy
 
     grid: LocalGrid = case_grid(store, params.town_cell_m)
-    tz = timezone_of(store).replace("'", "''")
-    night = ",".join(str(h) for h in NIGHT_HOURS)
-    sql = positions_sql(store)
-    return store.con.sql(
-        f"""
-        WITH p AS (SELECT DISTINCT identifier, {grid.sql_ix('lon')} AS ix, {grid.sql_iy('lat')} AS iy
-                   FROM ({sql}) WHERE hour(timezone('{tz}', t)) IN ({night})),
-        nb AS (SELECT a.range AS dx, b.range AS dy FROM range(-1, 2) a, range(-1, 2) b),
-        c0 AS (SELECT p.ix + nb.dx AS ix, p.iy + nb.dy AS iy, count(DISTINCT p.identifier) AS n_ids
-               FROM p, nb GROUP BY ALL),
-        c AS (SELECT * FROM c0 WHERE n_ids >= greatest({params.town_min_ids},
-                                                      {params.town_rel!r} * (SELECT max(n_ids) FROM c0))),
-        own AS (SELECT DISTINCT ix, iy FROM p)
-        SELECT {grid.lat0!r} + (c.iy + 0.5) * {grid.cell_m!r} / {metres_per_degree(grid.lat0)[0]!r} AS lat,
-               {grid.lon0!r} + (c.ix + 0.5) * {grid.cell_m!r} / {metres_per_degree(grid.lat0)[1]!r} AS lon,
-               c.n_ids
-        FROM c JOIN own USING (ix, iy)
-        ORDER BY 1, 2
-        """
-    ).to_arrow_table()
+    pos = PositionParams()
+    inputs = {"towers": tower_accuracy(store, pos)}
+    m_lat, m_lon = metres_per_degree(grid.lat0)
+    return plans.run(store, "places.towns", inputs=inputs, tz=timezone_of(store), night_hours=NIGHT_HOURS,
+                     lat0=grid.lat0, lon0=grid.lon0, kx=grid._kx, ky=grid._ky, cell_m=grid.cell_m,
+                     m_lat=m_lat, m_lon=m_lon, town_min_ids=params.town_min_ids, town_rel=params.town_rel,
+                     positions={"identifiers": None, "kinds": ("fix", "cell", "sighting"),
+                                "default_fix_accuracy_m": pos.default_fix_accuracy_m,
+                                "sighting_accuracy_m": pos.sighting_accuracy_m})
 
 
 def distance_to_towns(lat: np.ndarray, lon: np.ndarray, towns: pa.Table) -> np.ndarray:

@@ -377,18 +377,29 @@ def materialise(store: Any, table: str, name: str, *, engine: Any = None,
 
 
 def to_parquet(store: Any, path: str, name: str, *, engine: Any = None,
-               inputs: Mapping[str, pa.Table] | None = None, **params: Any) -> None:
+               inputs: Mapping[str, pa.Table] | None = None, buckets: int | None = None, **params: Any) -> None:
     """Write the rows of plan ``name`` as Parquet under the folder ``path`` (national scale).
 
     The rows never reach this process: DuckDB ``COPY``s them (spilling under
     its ``memory_limit``), Spark writes them from the executors. Read the
     result back with ``engine.lake`` or any Parquet reader.
+
+    A plan in :data:`BUCKETED` runs on DuckDB in ``buckets`` buckets (default
+    :func:`buckets_for`: from the record count and the ``memory_limit``), each
+    aggregated within memory, so its time grows with the records instead of
+    spilling one hash table; the rows are those of the one-statement plan.
+    Spark runs the one statement (its shuffle partitions are its buckets).
     """
     from fusioncell.spacetime._sql import settle
 
     settle(store.con)
     eng, sql = _prepare(store, name, engine, inputs, params)
     try:
+        if dialect_of(eng) is DUCKDB and name in BUCKETED and not inputs:
+            n = buckets if buckets is not None else buckets_for(eng)
+            if n > 1:
+                _to_parquet_bucketed(eng, name, path, n, params)
+                return
         if dialect_of(eng) is SPARK:
             eng.session.sql(sql).write.mode("overwrite").parquet(path)
         else:
@@ -401,9 +412,78 @@ def to_parquet(store: Any, path: str, name: str, *, engine: Any = None,
         eng.drop_registered()
 
 
+#: Plans that run bucketed past memory on DuckDB: name -> the parts run once per bucket. The plan takes
+#: ``part`` ("ev": its input records with a ``_bucket`` column; each per-bucket part over the input ``ev``;
+#: "finish": over the per-bucket parts' rows as inputs of the same names) and ``buckets``.
+BUCKETED: dict[str, tuple[str, ...]] = {"network.edges": ("pairs", "cells")}
+
+#: Memory a bucket may take per input record (bytes): network.edges peaked at ~600 B per call record
+#: in memory (10 M records, 6.1 GB); a bucket aims at a third of ``memory_limit``.
+BUCKET_BYTES_PER_RECORD = 1800
+
+
+def _duck_bytes(text: str) -> float:
+    """Bytes of a DuckDB size setting (``11.1 GiB``, ``12GB``, ``512.0 MiB``)."""
+    import re
+
+    m = re.fullmatch(r"\s*([0-9.]+)\s*([KMGT]?)(i?)B\s*", text, flags=re.I)
+    if not m:
+        raise ValueError(f"memory_limit {text!r} not understood")
+    k = 1024.0 if m.group(3) else 1000.0
+    return float(m.group(1)) * k ** "_KMGT".index(m.group(2).upper() or "_")
+
+
+def buckets_for(eng: Any, table: str = "comms") -> int:
+    """How many buckets a DuckDB run of a bucketed plan over ``table`` needs: records x
+    :data:`BUCKET_BYTES_PER_RECORD` over a third of the ``memory_limit`` (1 = run it in one statement)."""
+    rows = int(eng.con.execute(f"SELECT count(*) FROM {eng.store_table(table)}").fetchall()[0][0])
+    return bucket_count(rows, _duck_bytes(eng.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]))
+
+
+def bucket_count(records: int, memory_bytes: float) -> int:
+    """Buckets for ``records`` input records under a ``memory_bytes`` limit (at least 1)."""
+    return max(1, -(-int(records) * BUCKET_BYTES_PER_RECORD // int(memory_bytes / 3)))
+
+
+def _copy(con: Any, sql: str, target: Any, extra: str = "") -> None:
+    t = str(target).replace("'", "''")
+    con.execute(f"COPY ({sql}) TO '{t}' (FORMAT parquet{extra})")
+
+
+def _scan(folder: Any) -> str:
+    return f"read_parquet('{str(folder).replace(chr(39), chr(39) * 2)}/*.parquet', hive_partitioning = false)"
+
+
+def _to_parquet_bucketed(eng: Any, name: str, path: str, n: int, params: dict[str, Any]) -> None:
+    """DuckDB: plan ``name`` in ``n`` buckets, each within memory; the parts go through ``path.parts``."""
+    import shutil
+    from pathlib import Path
+
+    work = Path(f"{path}.parts")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+
+    def sql(part: str, inputs: Mapping[str, str]) -> str:
+        return render(name, DUCKDB, inputs, eng.store_table, **params, part=part, buckets=n)
+
+    ev_sql = sql("ev", {})
+    # one pass over the records: each to its bucket's folder (ev/_bucket=k/)
+    _copy(eng.con, ev_sql, work / "ev", ", PARTITION_BY (_bucket)")
+    for k in range(n):
+        src = work / "ev" / f"_bucket={k}"
+        ev = _scan(src) if src.exists() else f"(SELECT * FROM ({ev_sql}) e WHERE FALSE)"
+        for part in BUCKETED[name]:
+            (work / part).mkdir(exist_ok=True)
+            _copy(eng.con, sql(part, {"ev": ev}), work / part / f"part-{k}.parquet")
+        shutil.rmtree(src, ignore_errors=True)  # disk back as the buckets are done
+    Path(path).mkdir(parents=True, exist_ok=True)
+    _copy(eng.con, sql("finish", {p: _scan(work / p) for p in BUCKETED[name]}), Path(path) / "part-0.parquet")
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def _load() -> None:
     """Import the modules that register plans (once)."""
-    from fusioncell.store.plans import network, pattern, spacetime  # noqa: F401
+    from fusioncell.store.plans import network, pattern, places, resolve, spacetime  # noqa: F401
 
 
 def names() -> list[str]:

@@ -7,6 +7,7 @@ functions only say how to compute with them, for either dialect.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from fusioncell.spacetime.geo import haversine_sql
@@ -50,7 +51,7 @@ def _near(d: Any, lat1: str, lon1: str, lat2: str, lon2: str, dist_m: float) -> 
 
 @plan("network.edges")
 def edges(q: Query, *, run_id: str, tz: str, level: str, night_from_h: int, night_to_h: int, salt: int = 1,
-          day0: str | None = None, coloc_m: float = 1500.0) -> str:
+          day0: str | None = None, coloc_m: float = 1500.0, part: str = "all", buckets: int = 1) -> str:
     """Pair features of the contact graph (see :mod:`fusioncell.network.edges`).
 
     Speed (network3, kept on both engines): duplicate records are merged by a
@@ -59,65 +60,114 @@ def edges(q: Query, *, run_id: str, tz: str, level: str, night_from_h: int, nigh
     with ``day0`` (every call within 64 local days of it) active days are the
     popcount of a 64-bit day mask (:meth:`Dialect.bitmask_count`) instead of a
     distinct count.
+
+    Past memory (scale5) the plan comes in parts that :func:`fusioncell.store.plans.run_bucketed`
+    chains: ``part="ev"`` (the records with their nodes, the pair hash ``h`` and
+    ``_bucket`` = ``h`` mod ``buckets``), then per bucket ``"pairs"`` and
+    ``"cells"`` over the input ``ev`` (one bucket's records; every record of a
+    pair, and of a de-duplication group, is in one bucket), then ``"finish"``
+    over the inputs ``pairs`` and ``cells`` (all buckets). ``part="all"`` is
+    the same chain in one statement.
+    """
+    d = q.d
+    if part not in ("all", "ev", "pairs", "cells", "finish"):
+        raise ValueError(f"network.edges: no part {part!r}")
+    p = _EdgeParams(tz, level, night_from_h, night_to_h, day0, coloc_m)
+    span = f"""span AS (
+    SELECT min(start) AS t0, max(start) AS t1,
+           greatest({d.f(1.0)}, CAST(ceil(({d.epoch_s('max(start)')} - {d.epoch_s('min(start)')}) / 86400.0) AS DOUBLE))
+             AS span_days
+    FROM {q.t('comms')}
+)"""
+    if part == "ev":
+        return f"SELECT *, {_bucket_of(d, 'h', buckets)} AS _bucket FROM ({_edge_records(q, level, salt)}) r"
+    if part in ("pairs", "cells"):
+        ctes = _pair_ctes(q, p, q.i("ev"))
+        return f"WITH {ctes}\nSELECT * FROM {'agg' if part == 'pairs' else 'cells0'}"
+    if part == "finish":
+        return f"""WITH {span},
+agg AS (SELECT * FROM {q.i('pairs')}),
+cells0 AS (SELECT * FROM {q.i('cells')}),
+{_finish(q, p, run_id)}"""
+    return f"""WITH {span},
+ev AS ({_edge_records(q, level, salt)}),
+{_pair_ctes(q, p, 'ev')},
+{_finish(q, p, run_id)}"""
+
+
+@dataclass(frozen=True)
+class _EdgeParams:
+    tz: str
+    level: str
+    night_from_h: int
+    night_to_h: int
+    day0: str | None
+    coloc_m: float
+
+
+def _bucket_of(d: Any, h: str, n: int) -> str:
+    """A bucket ``0..n-1`` of the 64-bit pair hash ``h``."""
+    return f"pmod({h}, {int(n)})" if d.spark else f"CAST({h} % {int(n)} AS BIGINT)"
+
+
+def _edge_records(q: Query, level: str, salt: int) -> str:
+    """Every call record between two different nodes, with its nodes (``src``, ``dst``) and pair hash ``h``.
+
+    The node map is joined before duplicates are merged: two records of one
+    call have the same identifiers, so the same nodes, and the merge (in
+    :func:`_pair_ctes`) groups by the nodes too, so the rows are those of
+    merging first. Salted by a hash of the start (equal for duplicates).
     """
     d = q.d
     nm = node_map(q, level)
     salt_on = _salt_on(level, salt)
     if salt_on:
         nm = f"(SELECT m.*, s._salt FROM {nm} m CROSS JOIN {d.salt_values(salt)} s)"
-    if level == "person":
+    calls = f"(SELECT *, {d.salt('start', salt)} AS _salt FROM {q.t('comms')})" if salt_on else q.t('comms')
+    return f"""SELECT src, dst, caller, callee, start, channel, duration_s, caller_lat, caller_lon, callee_lat,
+           callee_lon, {d.pair_hash('least(src, dst)', 'greatest(src, dst)')} AS h
+    FROM (SELECT coalesce(m1.node, c.caller) AS src, coalesce(m2.node, c.callee) AS dst,
+                 c.caller, c.callee, c.start, c.channel, c.duration_s,
+                 c.caller_lat, c.caller_lon, c.callee_lat, c.callee_lon
+          FROM {calls} c
+          LEFT JOIN {nm} m1 ON m1.identifier = c.caller{salt_on.format(m='m1')}
+          LEFT JOIN {nm} m2 ON m2.identifier = c.callee{salt_on.format(m='m2')}) j
+    WHERE src <> dst"""
+
+
+def _pair_ctes(q: Query, p: _EdgeParams, ev: str) -> str:
+    """CTEs ``calls1 … agg`` (one row per pair) and ``cells0`` (each node's cells, counted) over records ``ev``."""
+    d = q.d
+    if p.level == "person":
         ids_agg = f"{d.sorted_set('caller')} AS ids_caller, {d.sorted_set('callee')} AS ids_callee"
-        ids_out = d.list_cat_sorted_set("ids_caller", "ids_callee")
     else:
         ids_agg = f"{d.null('VARCHAR')} AS ids_caller"
-        ids_out = d.array("agg.a", "agg.b")
-    if day0:
-        days = f"{d.bitmask_count(d.day_index(day0, 'CAST(lt AS DATE)'))} AS active_days"
+    if p.day0:
+        days = f"{d.bitmask_count(d.day_index(p.day0, 'CAST(lt AS DATE)'))} AS active_days"
     else:
         days = "count(DISTINCT CAST(lt AS DATE)) AS active_days"
-    lt = d.local("c.start", tz)
     one, zero = d.f(1.0), d.f(0.0)
     fi, la = d.ident("first"), d.ident("last")
+    nf, nt = int(p.night_from_h), int(p.night_to_h)
     biz = "hour(lt) >= 9 AND hour(lt) < 18"
     wkday = f"{d.dow0('lt')} BETWEEN 1 AND 5"
-    # salted after the de-duplication (two records of one call have different event ids, so different salts)
-    calls = f"(SELECT *, {d.salt('start', salt)} AS _salt FROM calls1)" if salt_on else "calls1"
-    return f"""
-WITH span AS (
-    SELECT min(start) AS t0, max(start) AS t1,
-           greatest({one}, CAST(ceil(({d.epoch_s('max(start)')} - {d.epoch_s('min(start)')}) / 86400.0) AS DOUBLE))
-             AS span_days
-    FROM {q.t('comms')}
-),
-calls1 AS (   -- one record per call: the same call delivered twice (two agencies, two exports) counts once
-    SELECT caller, callee, start, channel, duration_s,
+    return f"""calls1 AS (   -- one record per call: the same call delivered twice (two agencies, two exports) counts once
+    SELECT src, dst, caller, callee, start, channel, duration_s, h,
            min(caller_lat) AS caller_lat, min(caller_lon) AS caller_lon,
            min(callee_lat) AS callee_lat, min(callee_lon) AS callee_lon
-    FROM {q.t('comms')} GROUP BY caller, callee, start, channel, duration_s
-),
-ev AS (
-    SELECT coalesce(m1.node, c.caller) AS src, coalesce(m2.node, c.callee) AS dst,
-           c.caller, c.callee, c.start, c.duration_s, c.channel,
-           c.caller_lat, c.caller_lon, c.callee_lat, c.callee_lon, {lt} AS lt
-    FROM {calls} c
-    LEFT JOIN {nm} m1 ON m1.identifier = c.caller{salt_on.format(m='m1')}
-    LEFT JOIN {nm} m2 ON m2.identifier = c.callee{salt_on.format(m='m2')}
-),
-ev1 AS (
-    SELECT *, {d.pair_hash('least(src, dst)', 'greatest(src, dst)')} AS h, {d.epoch_us('start')} AS e_us
-    FROM ev WHERE src <> dst
+    FROM {ev} GROUP BY src, dst, caller, callee, start, channel, duration_s, h
 ),
 ev2 AS (
     SELECT least(src, dst) AS a, greatest(src, dst) AS b, src, dst, start, duration_s, channel, lt,
            caller, callee, caller_lat, caller_lon, callee_lat, callee_lon,
            CASE WHEN caller_lat IS NOT NULL AND callee_lat IS NOT NULL THEN
-                CASE WHEN {_near(d, 'caller_lat', 'caller_lon', 'callee_lat', 'callee_lon', coloc_m)}
+                CASE WHEN {_near(d, 'caller_lat', 'caller_lon', 'callee_lat', 'callee_lon', p.coloc_m)}
                      THEN {one} ELSE {zero} END END AS coloc,
            -- gaps between a pair's events: partitioned by a 64-bit hash of the pair and ordered by an integer
            -- time (4-5x cheaper than partitioning on the two strings; two pairs would have to collide in 64 bits
-           -- to mix their gaps)
+           -- to mix their gaps, and colliding pairs share a bucket)
            (e_us - lag(e_us) OVER (PARTITION BY h ORDER BY e_us)) / 1e6 AS gap_s
-    FROM ev1
+    FROM (SELECT *, {d.local('start', p.tz)} AS lt, {d.epoch_us('start')} AS e_us FROM calls1) ev1
 ),
 agg AS (
     SELECT a, b,
@@ -127,8 +177,8 @@ agg AS (
            coalesce(CAST(avg(duration_s) FILTER (WHERE channel = 'call') AS DOUBLE), {zero}) AS mean_call_s,
            count(*) FILTER (WHERE src = a) AS n_ab,
            count(*) FILTER (WHERE src = b) AS n_ba,
-           avg(CASE WHEN hour(lt) >= {int(night_from_h)} OR hour(lt) < {int(night_to_h)} THEN {one} ELSE {zero} END) AS night_share,
-           avg(CASE WHEN hour(lt) >= 18 AND hour(lt) < {int(night_from_h)} THEN {one} ELSE {zero} END) AS evening_share,
+           avg(CASE WHEN hour(lt) >= {nf} OR hour(lt) < {nt} THEN {one} ELSE {zero} END) AS night_share,
+           avg(CASE WHEN hour(lt) >= 18 AND hour(lt) < {nf} THEN {one} ELSE {zero} END) AS evening_share,
            avg(CASE WHEN {d.dow0('lt')} IN (0, 6) THEN {one} ELSE {zero} END) AS weekend_share,
            avg(CASE WHEN duration_s < 60 THEN {one} ELSE {zero} END) FILTER (WHERE channel = 'call') AS short_share,
            avg(CASE WHEN gap_s < 1800 THEN {one} ELSE {zero} END) AS quick_share,
@@ -145,13 +195,26 @@ own AS (   -- each node's own side of its events with a known cell: its serving 
     SELECT src AS node, caller_lat AS lat, caller_lon AS lon, lt FROM ev2 WHERE caller_lat IS NOT NULL
     UNION ALL SELECT dst, callee_lat, callee_lon, lt FROM ev2 WHERE callee_lat IS NOT NULL
 ),
-ends AS (SELECT a AS node, n_events FROM agg UNION ALL SELECT b, n_events FROM agg),
-node_tot AS (SELECT node, sum(n_events) AS n_tot, max(n_events) AS n_top FROM ends GROUP BY node),
-node_cells AS (
+cells0 AS (   -- counts: additive over buckets (a node's events fall in several)
     SELECT node, {d.round_to('lat', 3)} AS glat, {d.round_to('lon', 3)} AS glon,
-           count(*) FILTER (WHERE hour(lt) >= {int(night_from_h)} OR hour(lt) < {int(night_to_h)}) AS n_home,
+           count(*) FILTER (WHERE hour(lt) >= {nf} OR hour(lt) < {nt}) AS n_home,
            count(*) FILTER (WHERE {wkday} AND hour(lt) >= 9 AND hour(lt) < 17) AS n_work
     FROM own WHERE lat IS NOT NULL GROUP BY node, {d.round_to('lat', 3)}, {d.round_to('lon', 3)}
+)"""
+
+
+def _finish(q: Query, p: _EdgeParams, run_id: str) -> str:
+    """CTEs over ``span``, ``agg`` (all pairs) and ``cells0`` (bucket counts), then the edge rows."""
+    d = q.d
+    one, zero = d.f(1.0), d.f(0.0)
+    fi, la = d.ident("first"), d.ident("last")
+    ids_out = d.list_cat_sorted_set("ids_caller", "ids_callee") if p.level == "person" else d.array("agg.a", "agg.b")
+    home = _near(d, 'pa.home_lat', 'pa.home_lon', 'pb.home_lat', 'pb.home_lon', p.coloc_m)
+    return f"""ends AS (SELECT a AS node, n_events FROM agg UNION ALL SELECT b, n_events FROM agg),
+node_tot AS (SELECT node, sum(n_events) AS n_tot, max(n_events) AS n_top FROM ends GROUP BY node),
+node_cells AS (
+    SELECT node, glat, glon, CAST(sum(n_home) AS BIGINT) AS n_home, CAST(sum(n_work) AS BIGINT) AS n_work
+    FROM cells0 GROUP BY node, glat, glon
 ),
 node_ranked AS (   -- each node's modal home and work cell (ties broken by position, the same on every engine)
     SELECT node, glat, glon, n_home, n_work,
@@ -168,7 +231,7 @@ node_place AS (
     FROM node_ranked GROUP BY node
 )
 SELECT {d.lit(run_id)} AS run_id, agg.a, agg.b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba,
-       2.0 * least(n_ab, n_ba) / n_events AS reciprocity,
+       {d.f(2.0)} * least(n_ab, n_ba) / n_events AS reciprocity,
        night_share, evening_share, weekend_share, business_share, short_share, quick_share, active_days,
        least({one}, active_days / span.span_days) AS rhythm,
        least({one}, ({d.epoch_s(fi)} - {d.epoch_s('span.t0')}) / 86400.0 / span.span_days) AS first_frac,
@@ -179,11 +242,10 @@ SELECT {d.lit(run_id)} AS run_id, agg.a, agg.b, n_events, n_calls, total_duratio
        {ids_out} AS identifiers,
        coloc_share, coloc_day_share,
        CASE WHEN pa.home_lat IS NOT NULL AND pb.home_lat IS NOT NULL THEN
-            CASE WHEN {_near(d, 'pa.home_lat', 'pa.home_lon', 'pb.home_lat', 'pb.home_lon', coloc_m)}
-                 THEN {one} ELSE {zero} END END AS same_home,
+            CASE WHEN {home} THEN {one} ELSE {zero} END END AS same_home,
        CASE WHEN pa.work_lat IS NOT NULL AND pb.work_lat IS NOT NULL THEN
-            CASE WHEN {_near(d, 'pa.work_lat', 'pa.work_lon', 'pb.work_lat', 'pb.work_lon', coloc_m)}
-                  AND NOT coalesce({_near(d, 'pa.home_lat', 'pa.home_lon', 'pb.home_lat', 'pb.home_lon', coloc_m)}, FALSE)
+            CASE WHEN {_near(d, 'pa.work_lat', 'pa.work_lon', 'pb.work_lat', 'pb.work_lon', p.coloc_m)}
+                  AND NOT coalesce({home}, FALSE)
                  THEN {one} ELSE {zero} END END AS same_work,
        CAST(n_events AS DOUBLE) / least(ta.n_tot, tb.n_tot) AS tie_share,
        CAST(n_events AS DOUBLE) / greatest(ta.n_tot, tb.n_tot) AS tie_share_max,

@@ -1,0 +1,132 @@
+"""Plans of the resolve stage: burner-phone succession (:mod:`fusioncell.resolve.burner`).
+
+The thresholds and weights are the stage's (:class:`fusioncell.resolve.burner.BurnerParams`, passed as
+``p``); this says how to compute with them on either engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fusioncell.store.plans import Query, plan
+
+
+@plan("resolve.burner_pairs")
+def burner_pairs(q: Query, *, run_id: str, p: Any) -> str:
+    """Successions ``old -> new`` kept: each the other's best match with a score >= ``p.min_score``."""
+    d = q.d
+    f = d.f
+    us = d.epoch_us
+
+    def secs(x: float) -> str:  # whole microseconds: the comparisons stay exact on both engines
+        return str(int(round(x * 1e6)))
+
+    mat = "" if d.spark else "MATERIALIZED "
+    comms = q.t("comms")
+    cell = (f"CAST(floor(lat / {f(p.cell_deg)}) AS BIGINT) * 100000 + "
+            f"CAST(floor(lon / {f(p.cell_deg)}) AS BIGINT)")
+    return f"""
+WITH dir AS (  -- one row per (caller, callee), not per record: every per-identifier figure below is a sum of these
+    SELECT caller, callee, min(start) AS t_first, max(start) AS t_last, count(*) AS n
+    FROM {comms} WHERE caller <> callee GROUP BY caller, callee
+),
+ev AS (
+    SELECT caller AS ident, callee AS other, t_first, t_last, n FROM dir
+    UNION ALL
+    SELECT callee, caller, t_first, t_last, n FROM dir
+),
+span AS (SELECT min(start) AS t0, max(start) AS t1 FROM {comms}),
+act AS (
+    SELECT ident, min(t_first) AS first_seen, max(t_last) AS last_seen, sum(n) AS n_events,
+           count(DISTINCT other) AS n_contacts
+    FROM ev GROUP BY ident
+),
+cw AS (
+    SELECT ident, other, CAST(sum(n) AS DOUBLE) / sum(sum(n)) OVER (PARTITION BY ident) AS w
+    FROM ev GROUP BY ident, other
+),
+pos AS (
+    SELECT caller AS ident, caller_lat AS lat, caller_lon AS lon FROM {comms}
+    WHERE caller <> callee AND caller_lat IS NOT NULL AND caller_lon IS NOT NULL
+    UNION ALL
+    SELECT callee, callee_lat, callee_lon FROM {comms}
+    WHERE caller <> callee AND callee_lat IS NOT NULL AND callee_lon IS NOT NULL
+    UNION ALL
+    SELECT identifier, lat, lon FROM {q.t('locations')}
+),
+cells AS (
+    SELECT ident, {cell} AS cell, CAST(count(*) AS DOUBLE) / sum(count(*)) OVER (PARTITION BY ident) AS w
+    FROM pos GROUP BY ident, {cell}
+),
+olds AS (
+    SELECT a.* FROM act a CROSS JOIN span
+    WHERE a.n_events >= {int(p.min_events)}
+      AND {us('a.last_seen')} <= {us('span.t1')} - {secs(p.min_silence_days * 86400.0)}
+),
+news AS (
+    SELECT a.* FROM act a CROSS JOIN span
+    WHERE a.n_events >= {int(p.min_events)}
+      AND {us('a.first_seen')} >= {us('span.t0')} + {secs(p.min_silence_days * 86400.0)}
+),
+cdeg AS (SELECT other, count(*) AS d FROM cw GROUP BY other),
+cand AS (
+    SELECT o.ident AS old, n.ident AS new, sum(least(co.w, cn.w)) AS wmin, count(*) AS n_shared,
+           sum(cn.w) AS contain_new,
+           min(o.first_seen) AS old_first, min(o.last_seen) AS old_last,
+           min(n.first_seen) AS new_first, min(n.last_seen) AS new_last,
+           min(o.n_contacts) AS old_contacts, min(n.n_contacts) AS new_contacts
+    FROM olds o
+    JOIN cw co ON co.ident = o.ident
+    JOIN cdeg ON cdeg.other = co.other AND cdeg.d <= {int(p.max_contact_degree)}
+    JOIN cw cn ON cn.other = co.other AND cn.ident <> o.ident
+    JOIN news n ON n.ident = cn.ident
+    WHERE {us('n.first_seen')} >= {us('o.last_seen')} - {secs(p.max_overlap_days * 86400.0)}
+      AND {us('n.first_seen')} <= {us('o.last_seen')} + {secs(p.max_gap_days * 86400.0)}
+      AND n.first_seen > o.first_seen
+    GROUP BY o.ident, n.ident
+    HAVING count(*) >= {int(p.min_shared)}
+),
+-- The old handset's cells per candidate pair, materialised first on DuckDB: left to itself the
+-- optimiser joins cells to cells on the grid cell alone (every two handsets sharing a
+-- cell: 175 M rows on a medium case, spilled to disk) before restricting to the pairs.
+cand_cells AS {mat}(
+    SELECT c.old, c.new, a.cell, a.w FROM cand c JOIN cells a ON a.ident = c.old
+),
+coloc AS (
+    SELECT o.old, o.new, sum(least(o.w, b.w)) AS cmin
+    FROM cand_cells o JOIN cells b ON b.ident = o.new AND b.cell = o.cell
+    GROUP BY o.old, o.new
+),
+haspos AS (SELECT DISTINCT ident FROM cells),
+direct AS (SELECT DISTINCT ident, other FROM cw),
+feat AS (
+    SELECT c.*,
+           c.wmin / ({f(2.0)} - c.wmin) AS jaccard,
+           CASE WHEN hp1.ident IS NOT NULL AND hp2.ident IS NOT NULL
+                THEN coalesce(cl.cmin, {f(0.0)}) / ({f(2.0)} - coalesce(cl.cmin, {f(0.0)})) END AS coloc,
+           greatest({d.epoch_s('c.new_first')} - {d.epoch_s('c.old_last')}, {f(0.0)}) / {f(86400.0)} AS gap_days,
+           (d.ident IS NOT NULL) AS contacted
+    FROM cand c
+    LEFT JOIN coloc cl ON cl.old = c.old AND cl.new = c.new
+    LEFT JOIN haspos hp1 ON hp1.ident = c.old
+    LEFT JOIN haspos hp2 ON hp2.ident = c.new
+    LEFT JOIN direct d ON d.ident = c.old AND d.other = c.new
+),
+scored AS (
+    SELECT *, {f(1.0)} / ({f(1.0)} + exp(-(
+            {f(p.b0)} + {f(p.bj)} * jaccard + {f(p.bk)} * contain_new + {f(p.bs)} * ln(n_shared)
+            + {f(p.bc)} * coalesce(coloc, {f(0.3)})
+            - {f(p.bg)} * gap_days - {f(p.bx)} * CAST(contacted AS INTEGER)))) AS score
+    FROM feat
+),
+ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY old ORDER BY score DESC, new) AS r_old,
+              row_number() OVER (PARTITION BY new ORDER BY score DESC, old) AS r_new
+    FROM scored
+)
+SELECT {d.lit(run_id)} AS run_id, old, new, score, jaccard, contain_new, n_shared, old_contacts, new_contacts,
+       coloc, gap_days, contacted, old_first, old_last, new_first, new_last,
+       new_first AS handover
+FROM ranked
+WHERE r_old = 1 AND r_new = 1 AND score >= {f(p.min_score)}
+ORDER BY score DESC, old"""
