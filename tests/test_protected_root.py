@@ -165,3 +165,20 @@ def test_an_alert_names_a_protected_subject_by_handle() -> None:
     assert w.describe().startswith("dark-return +523312345678:")
     said = w.describe(lambda s: namer(s))
     assert "3312345678" not in said and said.startswith(f"dark-return phone {namer.handle('+523312345678')}:")
+
+
+def test_with_the_exit_masking_off_the_report_names_her_number_only_in_identifier_cells(  # type: ignore[no-untyped-def]
+        protected_world, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report's HTML: every text run that carries her number is a cell of identifiers, never a sentence."""
+    from fusioncell.security.minimise import Minimiser
+
+    folder, canaries = protected_world
+    monkeypatch.setattr(Minimiser, "mask_text", lambda self, text: text)
+    rxs = [_digits_rx(d) for d in canaries["phones"]]
+    r = CliRunner().invoke(app, ["report", str(folder), "--out", str(tmp_path / "rep")])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
+    runs = [t.strip() for t in re.split(r"<[^>]*>", html) if t.strip()]
+    carrying = [t for t in runs if any(x.search(t) for x in rxs)]
+    ids = re.compile(r"^\+\d{6,15}(, \+\d{6,15})*$")
+    assert [t for t in carrying if not ids.match(t)] == []
