@@ -29,7 +29,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fusioncell.cli import app
-from tests.protected_world import SHARE_FORMATS, WORLDS, _spelled, leaks
+from tests.protected_world import SHARE_FORMATS, WORLDS, _spelled, leaks, one_tearline_per_agency
 
 
 @pytest.fixture(scope="module", params=WORLDS, ids=lambda w: f"seed{w[0]}")
@@ -91,18 +91,19 @@ def test_no_partner_product_in_any_format_carries_her(world, tmp_path: Path) -> 
     folder, canaries = world
     runner = CliRunner()
     assert canaries["agencies"]
-    for agency in canaries["agencies"]:
-        for fmt in SHARE_FORMATS:
-            out = tmp_path / f"{agency}-{fmt}" / "product"
-            out.parent.mkdir()
-            r = runner.invoke(app, ["share", str(folder), "--to", agency, "--format", fmt, "--out", str(out)])
-            assert r.exit_code in (0, 1) and r.stdout.startswith("wrote"), r.output
-            assert not leaks(r.stdout, canaries)
-            for f in out.parent.iterdir():
-                if "OWNER-ONLY" in f.name:
-                    continue  # the owner's own list of what was withheld
-                assert not leaks(f.name, canaries)
-                assert not leaks(f.read_text(encoding="utf-8", errors="replace"), canaries), (agency, fmt, f.name)
+    with one_tearline_per_agency():  # one product per agency, every format through the CLI
+        for agency in canaries["agencies"]:
+            for fmt in SHARE_FORMATS:
+                out = tmp_path / f"{agency}-{fmt}" / "product"
+                out.parent.mkdir()
+                r = runner.invoke(app, ["share", str(folder), "--to", agency, "--format", fmt, "--out", str(out)])
+                assert r.exit_code in (0, 1) and r.stdout.startswith("wrote"), r.output
+                assert not leaks(r.stdout, canaries)
+                for f in out.parent.iterdir():
+                    if "OWNER-ONLY" in f.name:
+                        continue  # the owner's own list of what was withheld
+                    assert not leaks(f.name, canaries)
+                    assert not leaks(f.read_text(encoding="utf-8", errors="replace"), canaries), (agency, fmt, f.name)
 
 
 def test_no_api_route_answers_the_owners_analyst_with_her(world) -> None:  # type: ignore[no-untyped-def]

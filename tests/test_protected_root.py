@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from fusioncell.cli import app
+from tests.protected_world import one_tearline_per_agency
 from fusioncell.security.naming import ROLE, Namer
 
 SEPS = ("", " ", "-", ".", "/", "- ", " -")
@@ -134,24 +135,25 @@ def test_with_the_exit_masking_off_no_sentence_carries_her_number(protected_worl
         assert _sentences_with(doc, rxs) == [], cmd
         bare_seen += sum(1 for _, s in _strings(doc) if any(x.search(s) for x in rxs))
     assert bare_seen  # masking is off: her number is there, but only in identifier fields
-    for agency in canaries["agencies"]:
-        for fmt in ("json", "stix", "ftm", "geojson", "kml", "html"):
-            out = tmp_path / f"{agency}-{fmt}" / "product"
-            out.parent.mkdir()
-            r = runner.invoke(app, ["share", str(folder), "--to", agency, "--format", fmt, "--out", str(out)])
-            assert r.exit_code in (0, 1) and r.stdout.startswith("wrote"), r.output
-            for f in out.parent.iterdir():
-                if "OWNER-ONLY" in f.name:
-                    continue
-                assert not any(x.search(f.name) for x in rxs)
-                text = f.read_text(encoding="utf-8", errors="replace")
-                try:
-                    doc: Any = json.loads(text)
-                except ValueError:
-                    doc = [ln for ln in text.splitlines()]  # FtM lines, KML, HTML: every line is text
-                    if fmt == "ftm":
-                        doc = [json.loads(ln) for ln in doc if ln.strip()]
-                assert _sentences_with(doc, rxs) == [], (agency, fmt, f.name)
+    with one_tearline_per_agency():  # one product per agency, every format through the CLI
+        for agency in canaries["agencies"]:
+            for fmt in ("json", "stix", "ftm", "geojson", "kml", "html"):
+                out = tmp_path / f"{agency}-{fmt}" / "product"
+                out.parent.mkdir()
+                r = runner.invoke(app, ["share", str(folder), "--to", agency, "--format", fmt, "--out", str(out)])
+                assert r.exit_code in (0, 1) and r.stdout.startswith("wrote"), r.output
+                for f in out.parent.iterdir():
+                    if "OWNER-ONLY" in f.name:
+                        continue
+                    assert not any(x.search(f.name) for x in rxs)
+                    text = f.read_text(encoding="utf-8", errors="replace")
+                    try:
+                        doc: Any = json.loads(text)
+                    except ValueError:
+                        doc = [ln for ln in text.splitlines()]  # FtM lines, KML, HTML: every line is text
+                        if fmt == "ftm":
+                            doc = [json.loads(ln) for ln in doc if ln.strip()]
+                    assert _sentences_with(doc, rxs) == [], (agency, fmt, f.name)
 
 
 def test_an_alert_names_a_protected_subject_by_handle() -> None:
@@ -182,3 +184,14 @@ def test_with_the_exit_masking_off_the_report_names_her_number_only_in_identifie
     carrying = [t for t in runs if any(x.search(t) for x in rxs)]
     ids = re.compile(r"^\+\d{6,15}(, \+\d{6,15})*$")
     assert [t for t in carrying if not ids.match(t)] == []
+
+
+def test_the_reports_place_labels_name_owners_by_handle() -> None:
+    from fusioncell.products.gather import _place_label
+
+    namer = Namer(b"k")
+    home = {"label": "home", "home_of": ["+523312345678", "plate:JAL-123-A", "+525511112222"]}
+    said = _place_label(home, namer)
+    assert said == f"home of phone {namer.handle('+523312345678')}, vehicle {namer.handle('plate:JAL-123-A')} …"
+    assert _place_label({"label": "work", "home_of": "+523312345678"}, namer) == "work of phone P-8e02d3"
+    assert _place_label({"label": "other", "remote": True}, namer) == "other (remote)"
