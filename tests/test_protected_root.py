@@ -70,6 +70,8 @@ def test_a_name_never_spells_the_identifier(nsn: str, scheme: str, role: str | N
     assert re.search(r"\d{7,}", name) is None  # a handle has six hex digits at most
     assert name == Namer(key)(ident, role)  # stable: the same identifier reads the same in every product
     assert namer.handle(ident) in name
+    said = namer.sentence(f"report r-1 (B2), seen with {ident}; pickup blanca")  # an identifier inside a phrase
+    assert value not in said and said == f"report r-1 (B2), seen with {namer(ident)}; pickup blanca"
 
 
 @pytest.fixture(scope="module")

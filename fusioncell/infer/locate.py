@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from fusioncell.errors import NotFound
-from fusioncell.security.naming import Namer
+from fusioncell.security.naming import IDENT_RX, Namer
 from fusioncell.infer.blind import blind_spots
 from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import Circle, target_circle
@@ -299,7 +299,7 @@ def posterior(an: Analysis, model: ChoiceModel) -> tuple[np.ndarray, CappedProba
 
 
 def _evidence_chain(cs: CandidateSet, i: int, contrib: np.ndarray, known: frozenset[str] = frozenset(),
-                    name: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
+                    name: Namer | None = None) -> list[dict[str, Any]]:
     """The named contributions behind candidate ``i``, strongest first, with event and source ids.
 
     ``subjects`` (beyond the contract) lists the identifiers of the case whose
@@ -324,8 +324,8 @@ def _evidence_chain(cs: CandidateSet, i: int, contrib: np.ndarray, known: frozen
             evidence.append({"kind": fname, "summary": FEATURES[fname], "weight": round(c, 3),
                              "event_ids": [], "source_ids": []})
         for share, who, n, evs, srcs in sorted(items, key=lambda x: -abs(x[0]))[:4]:
-            idents = [x for x in who.split(", ") if x]
-            named = ", ".join(name(x) for x in idents)
+            idents = [x for x in who.split(", ") if x in known or IDENT_RX.fullmatch(x)]
+            named = name.sentence(who, known)
             label = f"{named} ({n}×)" if n > 1 else named
             evidence.append({"kind": fname, "summary": f"{label}: {EVIDENCE_SUMMARY.get(fname, FEATURES[fname])}",
                              "weight": round(c * abs(share) / total, 3), "event_ids": evs, "source_ids": srcs,

@@ -25,7 +25,8 @@ False
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from fusioncell.security.minimise import _scheme, pseudonym
@@ -43,6 +44,9 @@ KIND: dict[str, tuple[str, str]] = {
     "account": ("account", "A"),
     "alias": ("alias", "N"),
 }
+
+#: an identifier standing in a phrase: an E.164 number or scheme:value of a scheme above
+IDENT_RX = re.compile(r"(?<![\w+])\+\d{6,15}(?!\w)|(?<![\w:])(?:" + "|".join(KIND) + r"):[^\s,;()\[\]]+", re.IGNORECASE)
 
 #: a role of the target's circle as a possessive
 ROLE: dict[str, str] = {
@@ -91,6 +95,17 @@ class Namer:
         role = role or self.roles.get(identifier)
         owner = ROLE.get(role or "", f"a {role}'s" if role else "")
         return f"{owner} {kind} {self.handle(identifier)}".strip()
+
+    def sentence(self, text: str, known: Iterable[str] = ()) -> str:
+        """``text`` with every identifier in it named: the known ones (also with spaces) and any that looks like one.
+
+        >>> Namer(b"k").sentence("report r-1 (B2), pickup seen with +523312345678")
+        'report r-1 (B2), pickup seen with phone P-8e02d3'
+        """
+        spaced = sorted((k for k in known if " " in k and k in text), key=len, reverse=True)
+        for k in spaced:
+            text = text.replace(k, self(k))
+        return IDENT_RX.sub(lambda m: self(m.group(0)), text)
 
     def many(self, identifiers: str | list[str], sep: str = ", ") -> str:
         """Several identifiers (a list, or one string joined by ``sep``) named and joined."""
