@@ -30,8 +30,8 @@ from typing import Iterable, NamedTuple
 from fusioncell.model.grading import grade, p_true
 from fusioncell.model.night import NIGHT
 from fusioncell.resolve import Persons
-from fusioncell.security.naming import Namer
 from fusioncell.resolve import persons as resolved_persons
+from fusioncell.security.naming import Namer
 from fusioncell.spacetime.geo import haversine_sql, metres_per_degree
 from fusioncell.store import CaseStore
 

@@ -28,7 +28,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from fusioncell.errors import NotFound
-from fusioncell.security.naming import IDENT_RX, Namer
 from fusioncell.infer.blind import blind_spots
 from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import Circle, target_circle
@@ -49,6 +48,7 @@ from fusioncell.infer.features import (
     generate_candidates,
 )
 from fusioncell.infer.judgment import SUPPORT_MIN_WEIGHT, CappedProbabilities, Support, apply_caps, areas, cap_for
+from fusioncell.security.naming import IDENT_RX, Namer
 from fusioncell.spacetime.coverage import coverage
 from fusioncell.spacetime.geo import bearing_deg, compass, haversine_m
 from fusioncell.store import CaseStore
