@@ -36,3 +36,30 @@ def store_file(ingested: Path, tmp_path: Path) -> Path:
     dest = tmp_path / "case.duckdb"
     shutil.copy(ingested, dest)
     return dest
+
+
+@pytest.fixture(scope="session")
+def protected_worlds(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """``build((seed, difficulty, roles))``: a simulated world with protected people, built once a session.
+
+    See tests/protected_world.py. Users must not write to it (copy it first).
+    """
+    from tests.protected_world import _protect_world
+
+    built: dict[tuple, tuple] = {}
+
+    def build(spec: tuple) -> tuple:
+        if spec not in built:
+            seed, difficulty, roles = spec
+            built[spec] = _protect_world(tmp_path_factory.mktemp(f"protected-{seed}"), seed, difficulty, roles)
+        return built[spec]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def protected_world(protected_worlds):  # type: ignore[no-untyped-def]
+    """The first world of tests/protected_world.py (the seed lead and the partner protected)."""
+    from tests.protected_world import WORLDS
+
+    return protected_worlds(WORLDS[0])

@@ -20,9 +20,8 @@ and lands in the audit log with the reason.
 
 from __future__ import annotations
 
-import csv
-import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -30,97 +29,12 @@ import pytest
 from typer.testing import CliRunner
 
 from fusioncell.cli import app
-from fusioncell.sim import simulate
-from tests.casefolder import CaseFolder
-
-#: (seed, difficulty, roles protected)
-WORLDS = [(1003, "normal", ("seed_lead", "partner")), (1004, "hard", ("partner",))]
-SHARE_FORMATS = ("stix", "ftm", "html", "json", "geojson", "kml")
-
-
-def _spelled(digits: str) -> str:
-    """Her national number with spaces, as an informant writes it: '342 575 9401'."""
-    return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
-
-
-def _protect_world(root: Path, seed: int, difficulty: str, roles: tuple[str, ...]) -> tuple[Path, dict[str, Any]]:
-    """Simulate a world, track the seed lead and the partner, protect ``roles``; return folder and canaries."""
-    probe = root / "probe"
-    simulate(probe, seed=seed, scale="small", days=20, difficulty=difficulty)
-    truth = json.loads((probe / "truth.json").read_text(encoding="utf-8"))
-    partner = truth["persons"][truth["roles"]["partner"]]
-    track = [truth["seed_lead_identifier"]] + [p["identifier"] for p in partner["phones"][:1]]
-    folder = root / "case"
-    simulate(folder, seed=seed, scale="small", days=20, difficulty=difficulty, track=track)
-    (folder / "truth.json").unlink()  # nothing a product could read
-    people = [truth["persons"][truth["roles"][r]] for r in roles]
-    canaries: set[str] = set()
-    phones: list[str] = []
-    entities = [json.loads(ln) for ln in (folder / "entities.jsonl").read_text(encoding="utf-8").splitlines()]
-    by_id = {e["id"]: e for e in entities}
-    for p in people:
-        numbers = [x["identifier"] for x in p["phones"]]
-        e = by_id.get(p["entity_id"] or "")
-        if e is None:  # the case holds no entity for her yet: the analyst writes one
-            p["entity_id"] = p["entity_id"] or f"person-protected-{numbers[0][-4:]}"
-            e = {"id": p["entity_id"], "schema": "Person", "properties": {"name": [p["name"]]}}
-            entities.append(e)
-        e["protected"] = True  # the analyst marks her own entity and writes down her numbers
-        e["properties"]["phone"] = sorted(set(e["properties"].get("phone", [])) | set(numbers))
-        canaries |= {e["id"], *e["properties"].get("name", []), *e["properties"].get("alias", [])}
-        canaries |= {f"alias:{a}" for a in e["properties"].get("alias", [])}
-        phones += [n[3:] for n in numbers]
-    (folder / "entities.jsonl").write_text(
-        "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entities), encoding="utf-8")
-    # a graded report about her in free text, from a source partners may see
-    with open(folder / "sources.csv", newline="", encoding="utf-8") as fh:
-        sources = list(csv.DictReader(fh))
-    src = next((s for s in sources if s["releasable_to"]), sources[0])
-    first = people[0]
-    words = [first["name"], *([first["alias"]] if first.get("alias") else [])]
-    extra = CaseFolder()
-    extra.report(src["source_id"], _case_time(folder), 2,
-                 text=f"{' alias '.join(words)} contesta en el {_spelled(first['phones'][0]['identifier'][3:])}"
-                 if first["phones"] else " / ".join(words),
-                 claims=[{"subject": _target(folder), "predicate": "associate_of", "object": first["entity_id"]}])
-    with open(folder / "reports.jsonl", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(extra.reports[-1], ensure_ascii=False) + "\n")
-    return folder, {"words": sorted(c for c in canaries if isinstance(c, str) and len(c) >= 4), "phones": sorted(phones),
-                    "agencies": _partners(sources), "phone_e164": "+52" + phones[0] if phones else None}
-
-
-def _target(folder: Path) -> str:
-    text = (folder / "case.toml").read_text(encoding="utf-8")
-    return re.search(r'entity_id\s*=\s*"([^"]+)"', text).group(1)  # type: ignore[union-attr]
-
-
-def _case_time(folder: Path) -> Any:
-    from datetime import datetime
-
-    with open(folder / "comms.csv", newline="", encoding="utf-8") as fh:
-        first = next(csv.DictReader(fh))
-    return datetime.fromisoformat(first["start"])
-
-
-def _partners(sources: list[dict[str, str]]) -> list[str]:
-    owner = "SEDENA-INT"
-    named = {s["agency"] for s in sources} | {a for s in sources for a in s["releasable_to"].split(";") if a}
-    return sorted(named - {owner})
-
-
-def leaks(text: str, canaries: dict[str, Any]) -> list[str]:
-    """Canaries found in ``text``: words case-insensitively, numbers in any grouping of their digits."""
-    found = [w for w in canaries["words"] if re.search(re.escape(w), text, re.I)]
-    for digits in canaries["phones"]:
-        if re.search(r"[\s.()/-]{0,2}".join(digits), text):
-            found.append(digits)
-    return found
+from tests.protected_world import SHARE_FORMATS, WORLDS, _spelled, leaks, one_tearline_per_agency
 
 
 @pytest.fixture(scope="module", params=WORLDS, ids=lambda w: f"seed{w[0]}")
-def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    seed, difficulty, roles = request.param
-    return _protect_world(tmp_path_factory.mktemp(f"owner-{seed}"), seed, difficulty, roles)
+def world(request: pytest.FixtureRequest, protected_worlds: Any) -> tuple[Path, dict[str, Any]]:
+    return protected_worlds(request.param)  # built once a session, shared with test_protected_root.py
 
 
 def test_the_canary_check_itself_finds_every_spelling() -> None:
@@ -177,18 +91,19 @@ def test_no_partner_product_in_any_format_carries_her(world, tmp_path: Path) -> 
     folder, canaries = world
     runner = CliRunner()
     assert canaries["agencies"]
-    for agency in canaries["agencies"]:
-        for fmt in SHARE_FORMATS:
-            out = tmp_path / f"{agency}-{fmt}" / "product"
-            out.parent.mkdir()
-            r = runner.invoke(app, ["share", str(folder), "--to", agency, "--format", fmt, "--out", str(out)])
-            assert r.exit_code in (0, 1) and r.stdout.startswith("wrote"), r.output
-            assert not leaks(r.stdout, canaries)
-            for f in out.parent.iterdir():
-                if "OWNER-ONLY" in f.name:
-                    continue  # the owner's own list of what was withheld
-                assert not leaks(f.name, canaries)
-                assert not leaks(f.read_text(encoding="utf-8", errors="replace"), canaries), (agency, fmt, f.name)
+    with one_tearline_per_agency():  # one product per agency, every format through the CLI
+        for agency in canaries["agencies"]:
+            for fmt in SHARE_FORMATS:
+                out = tmp_path / f"{agency}-{fmt}" / "product"
+                out.parent.mkdir()
+                r = runner.invoke(app, ["share", str(folder), "--to", agency, "--format", fmt, "--out", str(out)])
+                assert r.exit_code in (0, 1) and r.stdout.startswith("wrote"), r.output
+                assert not leaks(r.stdout, canaries)
+                for f in out.parent.iterdir():
+                    if "OWNER-ONLY" in f.name:
+                        continue  # the owner's own list of what was withheld
+                    assert not leaks(f.name, canaries)
+                    assert not leaks(f.read_text(encoding="utf-8", errors="replace"), canaries), (agency, fmt, f.name)
 
 
 def test_no_api_route_answers_the_owners_analyst_with_her(world) -> None:  # type: ignore[no-untyped-def]
@@ -222,11 +137,12 @@ def test_no_api_route_answers_the_owners_analyst_with_her(world) -> None:  # typ
             assert answered >= len(gets) - 3, answered  # nearly every route answered, not refused
 
 
-def test_unmasking_with_a_reason_shows_her_number_and_is_audited(world) -> None:  # type: ignore[no-untyped-def]
+def test_unmasking_with_a_reason_shows_her_number_and_is_audited(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from fusioncell.security.minimise import mask_protected
     from fusioncell.store import open_case
 
-    folder, canaries = world
+    shared, canaries = world
+    folder = shutil.copytree(shared, tmp_path / "case")  # unmasking writes: the shared world stays as built
     phone = canaries["phone_e164"]
     runner = CliRunner()
     reason = "the prosecutor needs the witness's calls"

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from fusioncell.cli import app
 from fusioncell.sim import simulate
+from tests.protected_world import one_tearline_per_agency
 
 FORMATS = ("stix", "ftm", "html", "json", "geojson", "kml")
 
@@ -75,17 +76,18 @@ def test_no_product_for_any_partner_in_any_format_carries_a_protected_canary(pro
     agencies = {r["agency"] for r in rows} | {a for r in rows for a in r["releasable_to"].split(";") if a}
     partners = sorted(a for a in agencies if a != "SEDENA-INT")
     assert partners
-    for agency in partners:
-        for fmt in FORMATS:
-            out = tmp_path / f"{agency}-{fmt}" / "product"
-            out.parent.mkdir()
-            r = runner.invoke(app, ["share", str(folder), "--to", agency, "--format", fmt, "--out", str(out)])
-            assert r.exit_code == 0, r.output
-            for f in out.parent.iterdir():
-                if "OWNER-ONLY" in f.name:
-                    continue  # the owner's own list of what was withheld
-                assert not _leaks(f.name, canaries)
-                assert not _leaks(f.read_text(encoding="utf-8", errors="replace"), canaries), (agency, fmt, f.name)
+    with one_tearline_per_agency():  # one product per agency, every format through the CLI
+        for agency in partners:
+            for fmt in FORMATS:
+                out = tmp_path / f"{agency}-{fmt}" / "product"
+                out.parent.mkdir()
+                r = runner.invoke(app, ["share", str(folder), "--to", agency, "--format", fmt, "--out", str(out)])
+                assert r.exit_code == 0, r.output
+                for f in out.parent.iterdir():
+                    if "OWNER-ONLY" in f.name:
+                        continue  # the owner's own list of what was withheld
+                    assert not _leaks(f.name, canaries)
+                    assert not _leaks(f.read_text(encoding="utf-8", errors="replace"), canaries), (agency, fmt, f.name)
 
 
 def test_the_owners_locate_and_plan_show_a_protected_person_only_as_a_pseudonym(protected_case) -> None:  # type: ignore[no-untyped-def]

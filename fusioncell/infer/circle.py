@@ -31,6 +31,7 @@ from fusioncell.model.grading import grade, p_true
 from fusioncell.model.night import NIGHT
 from fusioncell.resolve import Persons
 from fusioncell.resolve import persons as resolved_persons
+from fusioncell.security.naming import Namer
 from fusioncell.spacetime.geo import haversine_sql, metres_per_degree
 from fusioncell.store import CaseStore
 
@@ -307,6 +308,7 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
 
     # behaviour: strongest contacts of the strongest members
     core = [m for m in members.values() if m.relevance >= 0.3 and m.identifier.startswith("+")]
+    name = Namer.of(store)  # reasons name phones by role and handle, never by number
     for m in core:
         rows = store.con.execute(
             """
@@ -325,7 +327,7 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
             rel = ROLE_RELEVANCE["contact"] * m.relevance
             members[other] = Member(
                 other, None, "contact", rel, m.p_identity,
-                [f"frequent contact of {m.identifier} ({n} calls/messages)"],
+                [f"frequent contact of {name(m.identifier, m.role)} ({n} calls/messages)"],
             )
     return Circle(target, keys, members)
 
@@ -414,13 +416,14 @@ def _candidate_phones(
         weight[b] = p_claim / (1.0 - p_claim) * (share.get(b, 0.0) + 0.05) * (0.1 + float(away.get(b, 0.0)))
     z = sum(weight.values()) or 1.0
     out: dict[str, Use] = {}
+    name = Namer.of(store)  # callers named by handle, never by number
     for b in phones:
         why = [] if b not in claimed else list(claimed[b].reasons)
         srcs = set() if b not in claimed else set(claimed[b].sources)
         callers = sorted(a for a, bb, _ in rows if bb == b)
         why.append(
             f"may be {person}'s phone: "
-            + (f"frequent contact of {', '.join(callers)}" if callers else "not a frequent contact of anyone close to her")
+            + (f"frequent contact of {name.many(callers)}" if callers else "not a frequent contact of anyone close to her")
             + f", at a remote cell site away from its usual one on {100 * float(away.get(b, 0.0)):.0f}% of nights")
         out[b] = Use(0.8 * weight[b] / z, why, srcs)
     # identifiers that are not phones (plates) keep their claimed confidence

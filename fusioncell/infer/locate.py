@@ -48,6 +48,7 @@ from fusioncell.infer.features import (
     generate_candidates,
 )
 from fusioncell.infer.judgment import SUPPORT_MIN_WEIGHT, CappedProbabilities, Support, apply_caps, areas, cap_for
+from fusioncell.security.naming import IDENT_RX, Namer
 from fusioncell.spacetime.coverage import coverage
 from fusioncell.spacetime.geo import bearing_deg, compass, haversine_m
 from fusioncell.store import CaseStore
@@ -297,13 +298,17 @@ def posterior(an: Analysis, model: ChoiceModel) -> tuple[np.ndarray, CappedProba
     return p0, apply_caps(p0, rest0, [cap_for(s) for s in supports]), supports, contrib
 
 
-def _evidence_chain(cs: CandidateSet, i: int, contrib: np.ndarray, known: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+def _evidence_chain(cs: CandidateSet, i: int, contrib: np.ndarray, known: frozenset[str] = frozenset(),
+                    name: Namer | None = None) -> list[dict[str, Any]]:
     """The named contributions behind candidate ``i``, strongest first, with event and source ids.
 
     ``subjects`` (beyond the contract) lists the identifiers of the case whose
     observations an item rests on, so products can withhold a protected
-    person's trace without parsing sentences.
+    person's trace without parsing sentences. The summary names them with
+    ``name`` (:class:`fusioncell.security.naming.Namer`: "the partner's phone
+    P-7f3a9c"); the identifiers themselves are only in ``identifiers``.
     """
+    name = name or Namer(b"")
     evidence: list[dict[str, Any]] = []
     for k, fname in enumerate(FEATURES):
         c = float(contrib[i, k])
@@ -319,10 +324,12 @@ def _evidence_chain(cs: CandidateSet, i: int, contrib: np.ndarray, known: frozen
             evidence.append({"kind": fname, "summary": FEATURES[fname], "weight": round(c, 3),
                              "event_ids": [], "source_ids": []})
         for share, who, n, evs, srcs in sorted(items, key=lambda x: -abs(x[0]))[:4]:
-            label = f"{who} ({n}×)" if n > 1 else who
+            idents = [x for x in who.split(", ") if x in known or IDENT_RX.fullmatch(x)]
+            named = name.sentence(who, known)
+            label = f"{named} ({n}×)" if n > 1 else named
             evidence.append({"kind": fname, "summary": f"{label}: {EVIDENCE_SUMMARY.get(fname, FEATURES[fname])}",
                              "weight": round(c * abs(share) / total, 3), "event_ids": evs, "source_ids": srcs,
-                             "subjects": sorted(x for x in who.split(", ") if x in known)})
+                             "subjects": sorted(x for x in idents if x in known), "identifiers": idents})
     evidence.sort(key=lambda e: -abs(e["weight"]))
     return evidence[:12]
 
@@ -350,6 +357,7 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
     p = capped.p
     order = np.argsort(-p, kind="stable")[:top]
     known = frozenset(circle.members) | circle.target_keys
+    namer = Namer.of(store, {**{k: m.role for k, m in circle.members.items()}, **{k: "self" for k in circle.target_keys}})
     for rank, i in enumerate(order, start=1):
         wins = _merge_windows(cs.windows[i])[-5:]
         sup, cap = supports[i], capped.caps[i]
@@ -361,7 +369,7 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
             "probability": round(float(p[i]), 3),
             "label": _label(cs, int(i), circle, an.context.homes, an.protected),
             "windows": [{"from": _iso(a, tz), "to": _iso(b, tz)} for a, b in wins],
-            "evidence": _evidence_chain(cs, int(i), contrib, known),
+            "evidence": _evidence_chain(cs, int(i), contrib, known, namer),
             "support": {"source_types": sorted(sup.disciplines), "sighted_him": sup.sighted_him,
                         "partner_located": sup.partner_evidence, "ceiling": cap.ceiling,
                         "model_probability": round(float(p0[i]), 3), "note": cap.reason},
@@ -420,7 +428,8 @@ def render_text(result: dict[str, Any]) -> str:
         )
         for e in h["evidence"][:4]:
             srcs = f"  [{', '.join(e['source_ids'])}]" if e["source_ids"] else ""
-            lines.append(f"     {e['weight']:+.2f}  {e['summary']}{srcs}")
+            ids = f"  {{{', '.join(e['identifiers'])}}}" if e.get("identifiers") else ""
+            lines.append(f"     {e['weight']:+.2f}  {e['summary']}{ids}{srcs}")
         if len(h["evidence"]) > 4:
             lines.append(f"     showing 4 of {len(h['evidence'])} items of evidence (--format json lists all)")
         if h["windows"]:

@@ -52,16 +52,28 @@ def _timeline_ids(ctx: Mapping[str, Any], tracked: Sequence[str]) -> list[str]:
     return rows
 
 
-def _place_label(place: Mapping[str, Any]) -> str:
+def _place_label(place: Mapping[str, Any], name: Callable[[str], str] = str) -> str:
+    """A place's words: "home of phone P-7f3a9c" — its owners named by ``name``, never by number."""
     label = str(place.get("label") or "")
     owner = place.get("home_of")
     if isinstance(owner, (list, tuple)):
-        owner = ", ".join(str(o) for o in owner[:2]) + (" …" if len(owner) > 2 else "")
+        owner = ", ".join(name(str(o)) for o in owner[:2]) + (" …" if len(owner) > 2 else "")
+    elif owner:
+        owner = name(str(owner))
     if label in ("home", "work") and owner:
         return f"{label} of {owner}"
     if place.get("remote"):
         return f"{label or 'place'} (remote)"
     return "" if label == "other" else label
+
+
+def _place_namer(store: Any) -> Callable[[str], str]:
+    """Names for the owners of places (security/naming.py); the identity without the security stage."""
+    try:
+        from fusioncell.security.naming import Namer
+    except ImportError:
+        return str
+    return Namer.of(store)
 
 
 def _normalise_tie(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -250,7 +262,8 @@ def gather(store: Any, target: str | None = None, *, section_budget_s: float = 1
 
     places = attempt("places", lambda: spacetime("places")) or []
     fine = [p for p in places if p.get("precision") in (None, "fine")]
-    ctx["places"] = [dict(p, label=_place_label(p)) for p in (fine or places)]
+    namer = _place_namer(store)
+    ctx["places"] = [dict(p, label=_place_label(p, namer)) for p in (fine or places)]
     remote = {str(p.get("place_id")): bool(p.get("remote")) for p in places}
     visits = attempt("visits", lambda: spacetime("visits", ids=tracked or None))
     ctx["visits"] = [dict(v, remote=bool(v.get("remote", remote.get(str(v.get("place_id")), False))))

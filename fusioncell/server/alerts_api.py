@@ -27,16 +27,23 @@ API = "/api/v1"
 def alert_rows(cs: Any, since: datetime | None = None) -> tuple[list[dict[str, Any]], set[str]]:
     """The case's alerts as dicts (with ``why``), and the watched identifiers a listing shows in clear."""
     from fusioncell.security.minimise import protected_identifiers
+    from fusioncell.security.naming import Namer
     from fusioncell.watch import list_alerts, list_watches
+
+    hidden = protected_identifiers(cs)
+    namer = Namer.of(cs)
+
+    def name(s: str) -> str:  # a protected person is named by handle in the sentence, not by number
+        return namer(s) if s in hidden else s
 
     watches = {w.watch_id: w for w in list_watches(cs)}
     rows = []
     for a in list_alerts(cs, since=since):  # one row per alert (a handful per delivery), not per record
         w = watches.get(a.watch_id)
-        why = None if w is None else w.describe() + (f" — {w.note}" if w.note else "")
+        why = None if w is None else w.describe(name) + (f" — {w.note}" if w.note else "")
         rows.append({**a.to_dict(), "why": why})
     watched = {s for w in watches.values() for s in (w.subject, w.subject2) if s}
-    return rows, watched - protected_identifiers(cs)
+    return rows, watched - hidden
 
 
 def register(app: FastAPI, gate: Gate) -> None:

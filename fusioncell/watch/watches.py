@@ -33,9 +33,9 @@ id; an entity stands for itself and every identifier it declares.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from fusioncell.errors import NotFound, UsageError
 
@@ -82,9 +82,17 @@ class Watch:
     #: locate: the probability whose crossing fires (None: only a move of the top area fires)
     threshold: float | None = None
 
-    def describe(self) -> str:
-        """One line an analyst reads: what the watch fires on."""
+    def describe(self, name: Callable[[str], str] | None = None) -> str:
+        """One line an analyst reads: what the watch fires on.
+
+        ``name`` turns a subject into the words of the sentence (a protected
+        person's number becomes "phone P-7f3a9c", :mod:`fusioncell.security.naming`);
+        by default the subject itself.
+        """
         k = self.kind
+        if name is not None:
+            return replace(self, subject=name(self.subject) if self.subject else self.subject,
+                           subject2=name(self.subject2) if self.subject2 else self.subject2).describe()
         if k in ("identifier", "person"):
             return f"{k} {self.subject}: any new row that names it"
         if k == "place":
