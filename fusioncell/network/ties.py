@@ -142,7 +142,8 @@ def _load_coef() -> dict[str, dict[str, float]]:
 COEF: dict[str, dict[str, float]] = _load_coef()
 
 #: A tie's label is "unknown" when the best label's probability is below this: on held-out simulated
-#: families such labels were right 29% of the time, those at 0.4-0.5 55% (docs/benchmarks.md) ...
+#: families such labels were right 44% of the time, those at 0.4-0.5 50% (refit of 2026-12-04,
+#: docs/benchmarks.md) ...
 UNKNOWN_P = 0.4
 #: ... or when it rests on fewer calls and messages than this and nothing else (no claim, meeting,
 #: vehicle or place). 2: a single event with nothing else is "one-off" (its own label); two events are
