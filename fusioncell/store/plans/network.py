@@ -423,24 +423,19 @@ def ties(q: Query, *, run_id: str, level: str, tz: str, edges: str, labels: tupl
     ids = [lab.replace("-", "_") for lab in labels]
     score_cols = ",\n           ".join(f"{_score(q, lab, coef, fs)} AS s_{x}" for lab, x in zip(labels, ids))
     mx = "greatest(" + ", ".join(f"s_{x}" for x in ids) + ")"
-    z = "z"   # the softmax denominator, its terms e_<label> computed once per row (CTE ``probs``)
-    exps = ", ".join(f"exp(s_{x} - mx) AS e_{x}" for x in ids)
-    z_sum = " + ".join(f"e_{x}" for x in ids)
+    z = " + ".join(f"exp(s_{x} - mx)" for x in ids)
     best = "CASE " + " ".join(f"WHEN s_{x} = mx THEN {d.lit(lab)}" for x, lab in zip(ids, labels)) + " END"
     cp = [f"cp_{x}" for x in ids[:-1]]
     one, zero = d.f(1.0), d.f(0.0)
     edges_t = q.t(edges)
     fi, la = d.ident("first"), d.ident("last")
     no_prov = d.empty_struct_list(PROV_FIELDS)
-    # most ties rest on calls alone: their layers are a constant, the list filter only for the others
-    layers = ("CASE WHEN claim_p = 0 AND n_meetings = 0 AND veh_p = 0 AND place_p = 0 THEN "
-              f"CASE WHEN n_events > 0 THEN {d.array(d.lit('calls'))} ELSE {d.empty_list()} END ELSE "
-              + d.non_null("CASE WHEN n_events > 0 THEN 'calls' END", "CASE WHEN claim_p > 0 THEN 'claims' END",
-                           "CASE WHEN n_meetings > 0 THEN 'meetings' END", "CASE WHEN veh_p > 0 THEN 'vehicles' END",
-                           "CASE WHEN place_p > 0 THEN 'places' END") + " END")
+    layers = d.non_null("CASE WHEN n_events > 0 THEN 'calls' END", "CASE WHEN claim_p > 0 THEN 'claims' END",
+                        "CASE WHEN n_meetings > 0 THEN 'meetings' END", "CASE WHEN veh_p > 0 THEN 'vehicles' END",
+                        "CASE WHEN place_p > 0 THEN 'places' END")
     provenance = d.list_cat(d.list_cat(f"coalesce(c.claim_prov, {no_prov})", f"coalesce(m.meet_prov, {no_prov})"),
                             d.list_cat(f"coalesce(v.veh_prov, {no_prov})", f"coalesce(pl.place_prov, {no_prov})"))
-    probs = d.struct([(lab, f"e_{x} / z") for x, lab in zip(ids, labels)])
+    probs = d.struct([(lab, f"exp(s_{x} - mx) / ({z})") for x, lab in zip(ids, labels)])
     return f"""
 WITH {_grades(q, grades)},
 {_claims(q, level, claim_labels, bonus, words, ftm_p, labels)},
@@ -502,9 +497,7 @@ joined_h AS (
     LEFT JOIN named na ON na.node = j.a LEFT JOIN named nb ON nb.node = j.b
 ),
 scored AS (SELECT *, {score_cols} FROM joined_h),
-maxed AS (SELECT *, {mx} AS mx FROM scored),
-exps AS (SELECT *, {exps} FROM maxed),
-probs AS (SELECT *, {z_sum} AS z FROM exps)
+probs AS (SELECT *, {mx} AS mx FROM scored)
 SELECT {d.lit(run_id)} AS run_id, a, b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba, reciprocity,
        night_share, weekend_share, business_share, active_days, rhythm, burstiness, recency_days, {fi}, {la},
        coloc_share, coloc_day_share, same_home, same_work, tie_share, top_tie,
