@@ -177,6 +177,10 @@ FTM_P = 0.9
 
 TABLES = {"person": "net_ties_person", "identifier": "net_ties_identifier"}
 
+#: The identifier-level table does not store ``identifiers`` (always its two ends, or none for a tie
+#: without calls); readers derive them with this expression over the row (DuckDB).
+IDENTIFIERS_ON_READ = "CASE WHEN n_events > 0 THEN [a, b] ELSE []::VARCHAR[] END"
+
 
 #: How much observed meetings add to a tie (noisy-or with calls and claims): two people
 #: seen together a few times are tied whether or not they phone each other.
@@ -219,10 +223,10 @@ def build_ties(store: CaseStore, level: Level = "person", *, salt: int = 1) -> s
         store.con.execute(f"DROP TABLE IF EXISTS {edges}")
 
     # v5: the layers of network3 on the query layer (identifiers, claim kinds and provenance in one order
-    # on DuckDB and Spark)
+    # on DuckDB and Spark); v7: the identifier-level table without its identifiers (IDENTIFIERS_ON_READ)
     params = {"level": level, "tz": tz, "coef": COEF, "bonus": CLAIM_BONUS, "cs": CLAIM_STRENGTH,
               "ms": MEETING_STRENGTH, "vs": VEHICLE_STRENGTH, "ps": PLACE_STRENGTH,
-              "hub": [HUB_MIN_CONTACTS, HUB_FACTOR, HUB_WEIGHT], "unknown": [UNKNOWN_P, THIN_EVENTS], "v": 6,
+              "hub": [HUB_MIN_CONTACTS, HUB_FACTOR, HUB_WEIGHT], "unknown": [UNKNOWN_P, THIN_EVENTS], "v": 7,
               "night": [NIGHT_FROM_H, NIGHT_TO_H]}
     return cached(store, table, params, build, depends=attr_run if level == "person" else "")
 
