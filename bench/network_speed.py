@@ -29,6 +29,7 @@ import numpy as np
 
 import pyarrow as pa
 
+from fusioncell.model.night import NIGHT
 from fusioncell.network.graph import from_edges, weighted_betweenness
 from fusioncell.network.ties import build_ties
 from fusioncell.store import CaseStore, plans
@@ -125,7 +126,7 @@ def peer(store: CaseStore, foci: list[str]) -> dict[str, object]:
     x = pd.DataFrame({
         "a": a, "b": b, "t": df["start"].astype("int64") // 10**9, "dur": df["duration_s"].where(call),
         "call": call, "ab": (df["caller"].to_numpy() == a),
-        "night": (hour >= 22) | (hour < 6), "weekend": dow >= 5,
+        "night": (hour >= NIGHT.from_h) | (hour < NIGHT.to_h), "weekend": dow >= 5,
         "business": (dow < 5) & (hour >= 9) & (hour < 18), "day": lt.dt.floor("D"),
     })
     x = x.sort_values(["a", "b", "t"])

@@ -17,11 +17,15 @@ tradecraft meaning) on the training families and writes
 held-out families and seeds only: accuracy, precision and recall per label,
 the confusion matrix, and the majority-label baseline (always the most
 frequent label of the training set), the calibration by ``relationship_p``,
-and with ``--lofo`` each family held out in turn (fit on the others)::
+the work and logistics ties split by the truth roles of their ends (the
+issue's lieutenant / business / driver labels, :data:`ROLE_GROUPS`), and with
+``--lofo`` each family held out in turn (fit on the others). The cache keeps
+each case's rows as soon as it is collected; it is keyed by family and seed
+only, so start a new cache file when the simulator or the features change::
 
     nice .venv/bin/python bench/relationship_labels.py --fit --lofo \\
-        --train baseline,sparse-coverage,decoy-heavy,deception --train-seeds 0-5 \\
-        --test phone-discipline,late-move,mixed --test-seeds 1000-1005 --lam 20 --cache /tmp/labels_cache.json
+        --train baseline,sparse-coverage,decoy-heavy,deception --train-seeds 0-9 \\
+        --test phone-discipline,late-move,mixed --test-seeds 1000-1009 --lam 20 --cache /work/wt/net6-cases/labels.json
 
 ``--style-scale 0.5`` scores on cases whose ties differ only half as much by
 kind as the simulator's (a stand-in for a foreign simulator with other habits).
@@ -34,6 +38,7 @@ import json
 import shutil
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -52,6 +57,9 @@ from fusioncell.store import CaseStore
 KINDS = ("partner", "family", "friend", "work", "logistics")
 FEATS = tuple(k for k in FEATURES if k != "single")  # "single" is the one-off rule, not fitted
 
+
+#: Where collect() keeps its cache after every new case (--cache).
+CACHE_PATH: Path | None = None
 
 #: How pronounced each kind's behaviour is in the simulated cases (1: the simulator's own; see --style-scale).
 STYLE_SCALE = 1.0
@@ -121,8 +129,50 @@ def case_rows(family: str, seed: int, workdir: Path) -> list[dict[str, Any]]:
             continue
         r = by_pair.get((min(t["a"], t["b"]), max(t["a"], t["b"])))
         if r is not None:  # weak ties (acquaintances) are kept aside: truth "acquaintance"
-            out.append({**r, "truth": "acquaintance" if t.get("weak") else t["kind"], "family": family, "seed": seed})
+            roles = sorted(truth["persons"][x]["role"] for x in (t["a"], t["b"]))
+            out.append({**r, "truth": "acquaintance" if t.get("weak") else t["kind"], "family": family, "seed": seed,
+                        "roles": roles})
     return out
+
+
+#: The issue's finer organisational labels, read off the truth roles of a tie's two ends (first match wins).
+#: The simulator's kinds are the five of KINDS and its ties call by kind (``sim/families.tie_style``): two
+#: lieutenants' tie and a lieutenant's tie with a civilian colleague are both "work", a courier's and a
+#: bodyguard's (driver's) org ties both "logistics".
+ROLE_GROUPS = (("lieutenant (two lieutenants)", "work", lambda rs: rs == ["lieutenant", "lieutenant"]),
+               ("business (work with a civilian)", "work", lambda rs: "civilian" in rs),
+               ("driver/bodyguard", "logistics", lambda rs: "bodyguard" in rs),
+               ("courier", "logistics", lambda rs: "courier" in rs))
+
+
+def role_group(r: dict[str, Any]) -> str | None:
+    """The finer label of a true work/logistics tie by its ends' roles, or None."""
+    roles = list(r.get("roles") or [])
+    for name, kind, match in ROLE_GROUPS:
+        if r["truth"] == kind and match(roles):
+            return name
+    return None
+
+
+def role_table(rows: list[dict[str, Any]], pred: list[str]) -> str:
+    """Predicted labels of the work and logistics ties split by the roles of their ends: would the evidence
+    separate the issue's lieutenant / driver / business labels?"""
+    labs = [*KINDS, "one-off", "unknown"]
+    lines = ["| true tie (ends' roles) | ties | " + " | ".join(labs) + " |", "|---|---|" + "---|" * len(labs)]
+    for name, _, _ in ROLE_GROUPS:
+        got = [p for r, p in zip(rows, pred) if role_group(r) == name]
+        if got:
+            c = Counter(got)
+            lines.append(f"| {name} | {len(got)} | " + " | ".join(str(c.get(lab, 0)) for lab in labs) + " |")
+    feats = ("business", "long", "shortcalls", "quick", "coloc_day", "workplace", "volume")
+    lines += ["", "Mean features of those ties:", "", "| true tie | " + " | ".join(feats) + " |",
+              "|---|" + "---|" * len(feats)]
+    for name, _, _ in ROLE_GROUPS:
+        sel = [r for r in rows if role_group(r) == name]
+        if sel:
+            lines.append(f"| {name} | " + " | ".join(f"{np.mean([float(r[f'f_{k}']) for r in sel]):.2f}"
+                                                    for k in feats) + " |")
+    return "\n".join(lines)
 
 
 def matrices(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -231,11 +281,15 @@ def collect(families: list[str], seeds: list[int], workdir: Path, cache: dict[st
         for s in seeds:
             key = f"{fam}:{s}" + (f":style{STYLE_SCALE:g}" if STYLE_SCALE != 1.0 else "")
             if key not in cache:
+                t0 = time.perf_counter()
                 try:
                     cache[key] = case_rows(fam, s, workdir)
                 except Exception as exc:  # a simulator failure must not hide the other cases
                     print(f"{fam} seed {s}: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
                     continue
+                print(f"{key}: {len(cache[key])} ties, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+                if CACHE_PATH is not None:  # kept case by case: a bounded run that is stopped loses nothing
+                    CACHE_PATH.write_text(json.dumps(cache, default=str))
             rows += cache[key]
     return rows
 
@@ -297,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
         cache = json.loads(args.cache.read_text())
     tr_f, te_f = args.train.split(","), args.test.split(",")
     tr_s, te_s = parse_seeds(args.train_seeds), parse_seeds(args.test_seeds)
-    global STYLE_SCALE
+    global STYLE_SCALE, CACHE_PATH
+    CACHE_PATH = args.cache
     with tempfile.TemporaryDirectory(prefix="fc-rel-") as tmp:
         train = collect(tr_f, tr_s, Path(tmp), cache)
         STYLE_SCALE = args.style_scale
@@ -333,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nacquaintances (weak ties, not scored above): {len(acq_test)}, labelled one-off "
               f"{sum(p == 'one-off' for p in pa) / len(pa):.0%}, unknown {sum(p == 'unknown' for p in pa) / len(pa):.0%}, "
               f"friend {sum(p == 'friend' for p in pa) / len(pa):.0%}")
+    if any("roles" in r for r in test):
+        print("\nHeld-out work and logistics ties by the roles of their ends (the issue's finer labels):\n")
+        print(role_table(test, predict(test, coef)))
     if lofo:
         print(f"\nLeave one family out (fit on the other families' seeds {args.train_seeds}, "
               f"score on the held-out family's seeds {args.test_seeds}):\n")

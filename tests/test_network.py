@@ -47,6 +47,21 @@ def test_edge_features_by_hand() -> None:
     assert t["burstiness"] == pytest.approx((sd - mu) / (sd + mu))
 
 
+def test_identifier_level_identifiers_are_the_two_ends_derived_on_read() -> None:
+    # the lean identifier-level table stores no identifiers list; contact_ties derives it: the two ends of
+    # a tie with calls, none for a tie that rests on a claim alone
+    c = Case()
+    x, y, z, w = "+523310000102", "+523310000101", "+523310000103", "+523310000104"
+    c.call(x, y, at(0, 10.0), 60)
+    c.claim(z, "partner_of", w)
+    s = c.store()
+    tbl = contact_ties(s, "identifier")
+    assert _tie(tbl, x, y)["identifiers"] == [y, x]  # a < b
+    assert _tie(tbl, z, w)["identifiers"] == [] and _tie(tbl, z, w)["n_events"] == 0
+    cols = {r[0] for r in s.con.execute("DESCRIBE net_ties_identifier").fetchall()}
+    assert "identifiers" not in cols and "strength" in cols
+
+
 def test_night_share_uses_the_case_timezone() -> None:
     c = Case()
     x, y = "+523310000101", "+523310000102"

@@ -15,7 +15,8 @@ come from behaviour and place alone.
 * logistics C — Tuesday and Thursday 10:00, three calls of 25–40 s within
   12 minutes, mostly X calling: short, in business hours, in bursts;
 * mixed U — five calls, as much family-like (Saturday lunch, 12 min) as
-  friend-like (Friday evening, 4 min), plus a work-hours call, a plain
+  friend-like (Friday at 21:30, 4 min: a late evening, night-time since night
+  starts at 21:00, where friends call), plus a work-hours call, a plain
   afternoon one and a short one: no label is likely (each below one half),
   so with the threshold at one half it is "unknown"; one-off O — a single
   call: "one-off";
@@ -68,7 +69,7 @@ def _case() -> Case:
     c.call(T, X, at(20, 11.5), 300, lat=R_HOME[0], lon=R_HOME[1], callee_cell=WORK)
     c.call(X, T, at(24, 16.0), 200, lat=WORK[0], lon=WORK[1], callee_cell=R_HOME)
     c.call(O, X, at(12, 15.0), 20)
-    for d, h, dur in ((7, 11.0, 90), (9, 16.0, 300), (11, 20.5, 240), (12, 13.0, 720), (14, 10.0, 30)):
+    for d, h, dur in ((7, 11.0, 90), (9, 16.0, 300), (11, 21.5, 240), (12, 13.0, 720), (14, 10.0, 30)):
         c.call(U, X, at(d, h), dur, lat=C_CELL[0], lon=C_CELL[1], callee_cell=WORK if h < 12 else HOME)
     c.claim("alias:El Flaco", "uses", C, "C", 3)  # an informant names C's phone, nothing about X
     return c

@@ -17,7 +17,7 @@ from fusioncell.errors import NotFound, UsageError
 from fusioncell.model.identifiers import IdentifierError, normalize_identifier
 from fusioncell.network.edges import Level
 from fusioncell.network.graph import communities, from_edges, key_player_measures, key_player_rank
-from fusioncell.network.ties import HUB_MIN_CONTACTS, TABLES, build_ties, explain
+from fusioncell.network.ties import HUB_MIN_CONTACTS, IDENTIFIERS_ON_READ, TABLES, build_ties, explain
 from fusioncell.resolve import persons_table
 from fusioncell.store.derived import arrow, dict_rows
 from fusioncell.store import CaseStore, plans
@@ -62,7 +62,8 @@ def contact_ties(store: CaseStore, level: Level = "person") -> Any:
     0
     """
     build_ties(store, level)
-    cols = ", ".join(TIE_COLUMNS)
+    cols = ", ".join(f"{IDENTIFIERS_ON_READ} AS identifiers" if c == "identifiers" and level == "identifier" else c
+                     for c in TIE_COLUMNS)
     return arrow(store.con, f"SELECT a, b, {cols} FROM {TABLES[level]} ORDER BY strength DESC, a, b")
 
 

@@ -142,7 +142,8 @@ def _load_coef() -> dict[str, dict[str, float]]:
 COEF: dict[str, dict[str, float]] = _load_coef()
 
 #: A tie's label is "unknown" when the best label's probability is below this: on held-out simulated
-#: families such labels were right 29% of the time, those at 0.4-0.5 55% (docs/benchmarks.md) ...
+#: families such labels were right 44% of the time, those at 0.4-0.5 50% (refit of 2026-12-04,
+#: docs/benchmarks.md) ...
 UNKNOWN_P = 0.4
 #: ... or when it rests on fewer calls and messages than this and nothing else (no claim, meeting,
 #: vehicle or place). 2: a single event with nothing else is "one-off" (its own label); two events are
@@ -175,6 +176,10 @@ CLAIM_STRENGTH = 0.6
 FTM_P = 0.9
 
 TABLES = {"person": "net_ties_person", "identifier": "net_ties_identifier"}
+
+#: The identifier-level table does not store ``identifiers`` (always its two ends, or none for a tie
+#: without calls); readers derive them with this expression over the row (DuckDB).
+IDENTIFIERS_ON_READ = "CASE WHEN n_events > 0 THEN [a, b] ELSE []::VARCHAR[] END"
 
 
 #: How much observed meetings add to a tie (noisy-or with calls and claims): two people
@@ -218,10 +223,10 @@ def build_ties(store: CaseStore, level: Level = "person", *, salt: int = 1) -> s
         store.con.execute(f"DROP TABLE IF EXISTS {edges}")
 
     # v5: the layers of network3 on the query layer (identifiers, claim kinds and provenance in one order
-    # on DuckDB and Spark)
+    # on DuckDB and Spark); v7: the identifier-level table without its identifiers (IDENTIFIERS_ON_READ)
     params = {"level": level, "tz": tz, "coef": COEF, "bonus": CLAIM_BONUS, "cs": CLAIM_STRENGTH,
               "ms": MEETING_STRENGTH, "vs": VEHICLE_STRENGTH, "ps": PLACE_STRENGTH,
-              "hub": [HUB_MIN_CONTACTS, HUB_FACTOR, HUB_WEIGHT], "unknown": [UNKNOWN_P, THIN_EVENTS], "v": 6,
+              "hub": [HUB_MIN_CONTACTS, HUB_FACTOR, HUB_WEIGHT], "unknown": [UNKNOWN_P, THIN_EVENTS], "v": 7,
               "night": [NIGHT_FROM_H, NIGHT_TO_H]}
     return cached(store, table, params, build, depends=attr_run if level == "person" else "")
 

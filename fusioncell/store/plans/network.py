@@ -208,7 +208,8 @@ def _finish(q: Query, p: _EdgeParams, run_id: str) -> str:
     d = q.d
     one, zero = d.f(1.0), d.f(0.0)
     fi, la = d.ident("first"), d.ident("last")
-    ids_out = d.list_cat_sorted_set("ids_caller", "ids_callee") if p.level == "person" else d.array("agg.a", "agg.b")
+    # an identifier-level tie's identifiers are its two ends: derived on read (IDENTIFIERS_ON_READ)
+    ids_out = f"{d.list_cat_sorted_set('ids_caller', 'ids_callee')} AS identifiers," if p.level == "person" else ""
     home = _near(d, 'pa.home_lat', 'pa.home_lon', 'pb.home_lat', 'pb.home_lon', p.coloc_m)
     return f"""ends AS (SELECT a AS node, n_events FROM agg UNION ALL SELECT b, n_events FROM agg),
 node_tot AS (SELECT node, sum(n_events) AS n_tot, max(n_events) AS n_top FROM ends GROUP BY node),
@@ -239,7 +240,7 @@ SELECT {d.lit(run_id)} AS run_id, agg.a, agg.b, n_events, n_calls, total_duratio
             THEN (gap_sd_s - gap_mean_s) / (gap_sd_s + gap_mean_s) ELSE {zero} END AS burstiness,
        ({d.epoch_s('span.t1')} - {d.epoch_s(la)}) / 86400.0 AS recency_days,
        {fi}, {la},
-       {ids_out} AS identifiers,
+       {ids_out}
        coloc_share, coloc_day_share,
        CASE WHEN pa.home_lat IS NOT NULL AND pb.home_lat IS NOT NULL THEN
             CASE WHEN {home} THEN {one} ELSE {zero} END END AS same_home,
@@ -479,7 +480,12 @@ def ties(q: Query, *, run_id: str, level: str, tz: str, edges: str, labels: tupl
 
     The relationship is ``unknown`` (its probabilities still given) when the best label is not
     ``one-off`` and either its probability is below ``unknown_p`` or the tie rests on fewer than
-    ``thin_events`` calls and messages with no claim, meeting, vehicle or place behind it."""
+    ``thin_events`` calls and messages with no claim, meeting, vehicle or place behind it.
+
+    At ``level="identifier"`` the table has no ``identifiers`` column: a tie's
+    identifiers are its two ends, derived on read
+    (:data:`fusioncell.network.ties.IDENTIFIERS_ON_READ`), which keeps the
+    cached table lean (writing the list was a fifth of writing the table)."""
     d = q.d
     fs = dict(features)
     ids = [lab.replace("-", "_") for lab in labels]
@@ -492,6 +498,9 @@ def ties(q: Query, *, run_id: str, level: str, tz: str, edges: str, labels: tupl
     edges_t = q.t(edges)
     fi, la = d.ident("first"), d.ident("last")
     no_prov = d.empty_struct_list(PROV_FIELDS)
+    # lean identifier-level table: its identifiers are always its two ends (a, b), derived on read
+    ids_join = f"coalesce(e.identifiers, {d.empty_list()}) AS identifiers," if level == "person" else ""
+    ids_sel = "identifiers, " if level == "person" else ""
     layers = d.non_null("CASE WHEN n_events > 0 THEN 'calls' END", "CASE WHEN claim_p > 0 THEN 'claims' END",
                         "CASE WHEN n_meetings > 0 THEN 'meetings' END", "CASE WHEN veh_p > 0 THEN 'vehicles' END",
                         "CASE WHEN place_p > 0 THEN 'places' END")
@@ -532,7 +541,7 @@ joined AS (
            e.evening_share, e.short_share, e.quick_share, e.first_frac, coalesce(e.tie_share_max, {zero}) AS tie_share_max,
            coalesce(e.active_days, 0) AS active_days, coalesce(e.rhythm, {zero}) AS rhythm,
            coalesce(e.burstiness, {zero}) AS burstiness, e.recency_days, e.{fi}, e.{la},
-           coalesce(e.identifiers, {d.empty_list()}) AS identifiers,
+           {ids_join}
            e.coloc_share, e.coloc_day_share, e.same_home, e.same_work, coalesce(e.tie_share, {zero}) AS tie_share,
            coalesce(e.top_tie, {zero}) AS top_tie,
            coalesce(o.claim_kinds, {d.empty_list()}) AS claim_kinds, coalesce(o.claim_p, {zero}) AS claim_p,
@@ -565,7 +574,7 @@ SELECT {d.lit(run_id)} AS run_id, a, b, n_events, n_calls, total_duration_s, mea
        coloc_share, coloc_day_share, same_home, same_work, tie_share, top_tie,
        evening_share, short_share, quick_share, first_frac, tie_share_max, named_ends,
        {", ".join(cp)},
-       identifiers, claim_kinds, claim_p, claim_evidence, n_meetings, meet_p, n_vehicles, veh_p, n_places, place_p,
+       {ids_sel}claim_kinds, claim_p, claim_evidence, n_meetings, meet_p, n_vehicles, veh_p, n_places, place_p,
        hub,
        {layers} AS layers,
        provenance,
