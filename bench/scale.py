@@ -253,7 +253,12 @@ def measure(a: argparse.Namespace, stage: str) -> StageResult:
     th = threading.Thread(target=sample, daemon=True)
     t = time.perf_counter()
     th.start()
-    proc = subprocess.run(args, capture_output=True, text=True)
+    env = dict(os.environ)
+    if spark and a.spark_events:
+        a.spark_events.mkdir(parents=True, exist_ok=True)
+        env["PYSPARK_SUBMIT_ARGS"] = (f"--conf spark.eventLog.enabled=true --conf spark.eventLog.dir={a.spark_events} --conf spark.eventLog.compress=false "
+                                      + env.get("PYSPARK_SUBMIT_ARGS", "pyspark-shell"))
+    proc = subprocess.run(args, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t
     done.set()
     th.join()
@@ -268,12 +273,41 @@ def measure(a: argparse.Namespace, stage: str) -> StageResult:
                       int(n), round(_du(out) / 2**20, 1) if out.exists() else 0.0)
     with open(a.data / "results.jsonl", "a") as fh:
         fh.write(json.dumps({**asdict(res), "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}) + "\n")
+    if spark and a.spark_events:
+        spark_stages(a.spark_events)
     print(f"{stage:<7} {res.engine:<7} {wall:8.1f} s  peak RSS {res.peak_rss_mb:7.0f} MB  JVMs "
           f"{res.peak_jvm_mb:6.0f} MB  disk peak {res.peak_disk_mb:8.0f} MB  {res.out_rows:>12,} rows", flush=True)
     return res
 
 
+def spark_stages(folder: Path) -> None:
+    """Print the stages of the newest Spark event log in ``folder``: wall, tasks, the longest task, spill, shuffle."""
+    logs = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)
+    if not logs:
+        return
+    files = sorted(logs[-1].iterdir()) if logs[-1].is_dir() else [logs[-1]]  # Spark 4: eventlog_v2_APP/events_N_APP
+    tasks: dict[int, list[float]] = {}
+    for raw in (line for f in files if f.name.startswith("events") or f == logs[-1] for line in f.open()):
+        ev = json.loads(raw)
+        if ev.get("Event") == "SparkListenerTaskEnd":
+            ti = ev["Task Info"]
+            tasks.setdefault(ev["Stage ID"], []).append((ti["Finish Time"] - ti["Launch Time"]) / 1000)
+        elif ev.get("Event") == "SparkListenerStageCompleted":
+            si = ev["Stage Info"]
+            acc = {x["Name"]: x.get("Value", 0) for x in si.get("Accumulables", [])}
+            ts = sorted(tasks.get(si["Stage ID"], [0.0]))
+            print(f"  stage {si['Stage ID']:>3} {(si['Completion Time'] - si['Submission Time']) / 1000:7.1f} s "
+                  f"{si['Number of Tasks']:>4} tasks, longest {ts[-1]:6.1f} s, median {ts[len(ts) // 2]:6.1f} s, "
+                  f"spill {int(acc.get('internal.metrics.diskBytesSpilled', 0)) / 2**20:7.0f} MB, "
+                  f"shuffle write {int(acc.get('internal.metrics.shuffle.write.bytesWritten', 0)) / 2**20:6.0f} MB, "
+                  f"GC {int(acc.get('internal.metrics.jvmGCTime', 0)) / 1000:6.1f} s  {si['Stage Name'][:40]}",
+                  flush=True)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--stages-of"]:  # bench/scale.py --stages-of EVENT_LOG_FOLDER
+        spark_stages(Path(sys.argv[2]))
+        return
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000, help="call records")
     ap.add_argument("--fixes", type=int, default=1_000_000, help="location fixes")
@@ -288,6 +322,7 @@ def main() -> None:
     ap.add_argument("--shuffle-partitions", type=int, default=64)
     ap.add_argument("--memory-limit", default="12GB")
     ap.add_argument("--buckets", type=int, default=0, help="DuckDB buckets of network.edges (0: the plan decides)")
+    ap.add_argument("--spark-events", type=Path, help="Spark event log folder: print each stage's times after")
     ap.add_argument("--one-stage", help=argparse.SUPPRESS)
     a = ap.parse_args()
     a.people = a.people or max(1000, a.rows // 5)

@@ -415,7 +415,7 @@ def to_parquet(store: Any, path: str, name: str, *, engine: Any = None,
 #: Plans that run bucketed past memory on DuckDB: name -> the parts run once per bucket. The plan takes
 #: ``part`` ("ev": its input records with a ``_bucket`` column; each per-bucket part over the input ``ev``;
 #: "finish": over the per-bucket parts' rows as inputs of the same names) and ``buckets``.
-BUCKETED: dict[str, tuple[str, ...]] = {"network.edges": ("pairs", "cells")}
+BUCKETED: dict[str, tuple[str, ...]] = {"network.edges": ("pairs", "cells"), "pattern.dark": ("dark",)}
 
 #: Memory a bucket may take per input record (bytes): network.edges peaked at ~600 B per call record
 #: in memory (10 M records, 6.1 GB); a bucket aims at a third of ``memory_limit``.

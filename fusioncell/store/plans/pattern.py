@@ -100,7 +100,8 @@ _POS_FIELDS = ("t", "lat", "lon", "accuracy_m", "kind", "event_id")
 
 @plan("pattern.dark")
 def dark(q: Query, *, ids: Sequence[str] | None, tz: str, kinds: Sequence[str], min_gap_s: float, min_events: int,
-         min_expected: float, default_fix_accuracy_m: float, sighting_accuracy_m: float) -> str:
+         min_expected: float, default_fix_accuracy_m: float, sighting_accuracy_m: float, part: str = "all",
+         buckets: int = 1) -> str:
     """Dark intervals (see :mod:`fusioncell.spacetime.dark`): ``identifier, start, end, duration_s,
     expected_events, p_chance, last_*`` and ``next_*`` positions, by identifier and start.
 
@@ -109,12 +110,49 @@ def dark(q: Query, *, ids: Sequence[str] | None, tz: str, kinds: Sequence[str], 
     The last position at or before the start and the first at or after the end come from one window
     over the identifier's positions and the interval's two ends (the engines share no ASOF join);
     of positions at the same instant the last by ``event_id`` is taken before and the first after.
+
+    Past memory (scale6) the plan comes in parts that :func:`fusioncell.store.plans.to_parquet` chains on
+    DuckDB: ``part="ev"`` (every event and position of an identifier, one row each, with ``_bucket``, a
+    hash of the identifier mod ``buckets``), then per bucket ``"dark"`` over the input ``ev`` (one
+    bucket's rows: everything the plan computes is per identifier, so a bucket's intervals are exactly
+    its identifiers' intervals), then ``"finish"`` (the input ``dark``: every bucket's rows, in order).
+    ``part="all"`` is the one statement.
     """
     d = q.d
-    s, e = d.ident("start"), d.ident("end")
+    if part not in ("all", "ev", "dark", "finish"):
+        raise ValueError(f"pattern.dark: no part {part!r}")
+    if part == "finish":
+        return f"SELECT * FROM {q.i('dark')} ORDER BY identifier, {d.ident('start')}"
+    if part == "dark":  # one bucket's rows, from part "ev"
+        b = q.i("ev")
+        pos = f"SELECT identifier, t, lat, lon, accuracy_m, kind, event_id FROM {b} WHERE kind <> '{_CALL}'"
+        ev = f"SELECT identifier, t FROM {b} WHERE kind <> 'cell'"
+        return _dark(q, pos, ev, tz=tz, min_gap_s=min_gap_s, min_events=min_events, min_expected=min_expected)
     pos = positions(q, identifiers=ids, kinds=kinds, default_fix_accuracy_m=default_fix_accuracy_m,
                     sighting_accuracy_m=sighting_accuracy_m, ordered=False)
     comms = q.t("comms")
+    if part == "ev":
+        x, v = d.null("DOUBLE"), d.null("VARCHAR")
+        rows = f"""SELECT caller AS identifier, start AS t, {x} AS lat, {x} AS lon, {x} AS accuracy_m,
+               '{_CALL}' AS kind, {v} AS event_id FROM {comms} WHERE {d.in_list('caller', ids)}
+        UNION ALL SELECT callee, start, {x}, {x}, {x}, '{_CALL}', {v} FROM {comms} WHERE {d.in_list('callee', ids)}
+        UNION ALL SELECT identifier, t, lat, lon, accuracy_m, kind, event_id FROM ({pos}) p"""
+        return f"SELECT *, {d.salt('identifier', buckets)} AS _bucket FROM ({rows}) r"
+    ev = f"""SELECT caller AS identifier, start AS t FROM {comms} WHERE {d.in_list('caller', ids)}
+        UNION ALL SELECT callee AS identifier, start AS t FROM {comms} WHERE {d.in_list('callee', ids)}
+        UNION ALL SELECT identifier, t FROM pos0 WHERE kind <> 'cell'"""
+    return _dark(q, pos, ev, tz=tz, min_gap_s=min_gap_s, min_events=min_events, min_expected=min_expected)
+
+
+#: The ``kind`` of a call record among an identifier's rows (part ``ev`` of ``pattern.dark``).
+_CALL = "_call"
+
+
+def _dark(q: Query, pos: str, ev: str, *, tz: str, min_gap_s: float, min_events: int, min_expected: float) -> str:
+    """The dark intervals over ``pos`` (positions: ``identifier, t, lat, lon, accuracy_m, kind, event_id``)
+    and ``ev`` (events: ``identifier, t``, may name ``pos0``, the positions)."""
+    d = q.d
+    s, e = d.ident("start"), d.ident("end")
     h = d.f(3600.0)
     lo = f"CAST(floor({d.epoch_s(s)} / 3600) AS BIGINT)"
     hi = f"CAST(floor({d.epoch_s(e)} / 3600) AS BIGINT)"
@@ -131,10 +169,7 @@ def dark(q: Query, *, ids: Sequence[str] | None, tz: str, kinds: Sequence[str], 
         out += [f"{alias}.p.{k} AS {side}_{k}" for k in _POS_FIELDS]
     return f"""
     WITH pos0 AS ({pos}),
-    ev AS (
-        SELECT caller AS identifier, start AS t FROM {comms} WHERE {d.in_list('caller', ids)}
-        UNION ALL SELECT callee AS identifier, start AS t FROM {comms} WHERE {d.in_list('callee', ids)}
-        UNION ALL SELECT identifier, t FROM pos0 WHERE kind <> 'cell'),
+    ev AS ({ev}),
     span AS (SELECT identifier, count(*) AS n,
                     greatest({d.f(1.0)}, ({d.epoch_s('max(t)')} - {d.epoch_s('min(t)')}) / {d.f(86400.0)}) AS days
              FROM ev GROUP BY identifier HAVING count(*) >= {int(min_events)}),
