@@ -126,3 +126,17 @@ def test_spark_edges_are_the_bucketed_duckdb_edges(tmp_path: Path) -> None:
     # Spark runs the one statement (plans.run gives its rows shaped as DuckDB's: UTC instants, doubles)
     spark = store.use_engine(EngineSettings("spark", "local[2]"))
     same_rows(want, plans.run(spark, "network.edges", **ARGS).sort_by(KEY))
+
+
+@pytest.mark.spark
+def test_spark_writes_edges_as_its_chain_of_parts(tmp_path: Path) -> None:
+    pytest.importorskip("pyspark")
+    from fusioncell.store.engine import _utc
+
+    store = ready(busy_case())
+    want = plans.run(store, "network.edges", **ARGS).sort_by(KEY)
+    spark = store.use_engine(EngineSettings("spark", "local[2]"))
+    out = tmp_path / "spark"
+    plans.to_parquet(spark, str(out), "network.edges", **ARGS)  # ev, pairs, cells, finish: each written by Spark
+    assert not Path(f"{out}.parts").exists()
+    same_rows(want, _utc(pq.read_table(out)).sort_by(KEY))

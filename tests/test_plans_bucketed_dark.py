@@ -121,3 +121,20 @@ def test_spark_dark_is_the_bucketed_duckdb_dark(tmp_path: Path) -> None:
     assert want.num_rows == n
     spark = b.store.use_engine(EngineSettings("spark", "local[2]"))
     same_rows(want, plans.run(spark, "pattern.dark", **ARGS).sort_by(KEY))
+
+
+@pytest.mark.spark
+def test_spark_writes_dark_as_its_chain_of_parts(tmp_path: Path) -> None:
+    pytest.importorskip("pyspark")
+    from fusioncell.store.engine import _utc
+
+    b, n = spells_case()
+    want = plans.run(b.store, "pattern.dark", **ARGS).sort_by(KEY)
+    spark = b.store.use_engine(EngineSettings("spark", "local[2]"))
+    out = tmp_path / "spark"
+    plans.to_parquet(spark, str(out), "pattern.dark", **ARGS)  # ev, dark, finish: each written by Spark
+    assert not Path(f"{out}.parts").exists()
+    got = pq.read_table(out)
+    assert got.num_rows == n
+    same_rows(want, _utc(got).sort_by(KEY))
+

@@ -388,7 +388,10 @@ def to_parquet(store: Any, path: str, name: str, *, engine: Any = None,
     :func:`buckets_for`: from the record count and the ``memory_limit``), each
     aggregated within memory, so its time grows with the records instead of
     spilling one hash table; the rows are those of the one-statement plan.
-    Spark runs the one statement (its shuffle partitions are its buckets).
+    On Spark such a plan runs as the same chain of parts, each written as Parquet
+    next to ``path`` by the executors and read back by the next (its shuffle
+    partitions are its buckets): a Spark SQL statement recomputes a CTE at each
+    use, so the one statement would read and join the records once per use.
     """
     from fusioncell.spacetime._sql import settle
 
@@ -400,7 +403,9 @@ def to_parquet(store: Any, path: str, name: str, *, engine: Any = None,
             if n > 1:
                 _to_parquet_bucketed(eng, name, path, n, params)
                 return
-        if dialect_of(eng) is SPARK:
+        if dialect_of(eng) is SPARK and name in BUCKETED and not inputs:
+            _to_parquet_parts_spark(eng, name, path, params)
+        elif dialect_of(eng) is SPARK:
             eng.session.sql(sql).write.mode("overwrite").parquet(path)
         else:
             from pathlib import Path
@@ -479,6 +484,40 @@ def _to_parquet_bucketed(eng: Any, name: str, path: str, n: int, params: dict[st
     Path(path).mkdir(parents=True, exist_ok=True)
     _copy(eng.con, sql("finish", {p: _scan(work / p) for p in BUCKETED[name]}), Path(path) / "part-0.parquet")
     shutil.rmtree(work, ignore_errors=True)
+
+
+def _to_parquet_parts_spark(eng: Any, name: str, path: str, params: dict[str, Any]) -> None:
+    """Spark: plan ``name`` as its chain of parts (one bucket), each part's rows written under ``path.parts``
+    by the executors and read back as the next part's input; ``path.parts`` is deleted after (any file system)."""
+    work = f"{path.rstrip('/')}.parts"
+    views: dict[str, str] = {}
+
+    def write(part: str, target: str) -> None:
+        sql = render(name, SPARK, views, eng.store_table, **params, part=part, buckets=1)
+        eng.session.sql(sql).write.mode("overwrite").parquet(target)
+
+    def stage(part: str) -> None:
+        write(part, f"{work}/{part}")
+        view = _tmp_view(part)
+        eng.session.read.parquet(f"{work}/{part}").createOrReplaceTempView(view)
+        eng._registered.append(view)
+        views[part] = view
+
+    try:
+        stage("ev")
+        for part in BUCKETED[name]:
+            stage(part)
+        del views["ev"]
+        write("finish", path)
+    finally:
+        jvm_path = eng.session._jvm.org.apache.hadoop.fs.Path(work)
+        jvm_path.getFileSystem(eng.session._jsc.hadoopConfiguration()).delete(jvm_path, True)
+
+
+def _tmp_view(part: str) -> str:
+    import uuid
+
+    return f"_fc_part_{part}_{uuid.uuid4().hex[:8]}"
 
 
 def _load() -> None:
