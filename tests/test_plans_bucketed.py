@@ -140,3 +140,18 @@ def test_spark_writes_edges_as_its_chain_of_parts(tmp_path: Path) -> None:
     plans.to_parquet(spark, str(out), "network.edges", **ARGS)  # ev, pairs, cells, finish: each written by Spark
     assert not Path(f"{out}.parts").exists()
     same_rows(want, _utc(pq.read_table(out)).sort_by(KEY))
+
+
+def test_the_finish_is_bucketed_by_node_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = ready(busy_case())
+    written: list[str] = []
+    real = plans._copy
+    monkeypatch.setattr(plans, "_copy", lambda con, sql, target, extra="": (
+        written.append(str(target)), real(con, sql, target, extra)))
+    want = plans.run(store, "network.edges", **ARGS).sort_by(KEY)
+    same_rows(want, bucketed(store, tmp_path / "e", 3))
+    # the pairs' ends and cells went to node buckets, each bucket's node figures were written, then the finish
+    parts = [w.replace(str(tmp_path / "e.parts") + "/", "") for w in written]
+    assert parts[-6:-1] == ["ends", "node_cells", "nodes/part-0.parquet", "nodes/part-1.parquet",
+                            "nodes/part-2.parquet"]
+    assert written[-1] == str(tmp_path / "e" / "part-0.parquet")

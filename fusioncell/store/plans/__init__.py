@@ -422,6 +422,11 @@ def to_parquet(store: Any, path: str, name: str, *, engine: Any = None,
 #: "finish": over the per-bucket parts' rows as inputs of the same names) and ``buckets``.
 BUCKETED: dict[str, tuple[str, ...]] = {"network.edges": ("pairs", "cells"), "pattern.dark": ("dark",)}
 
+#: Bucketed plans whose finish is bucketed again, by another key: name -> (the parts that write the first
+#: parts' rows with a ``_bucket`` of that key, over the first parts as inputs; the part run per such bucket over
+#: those as inputs, whose rows are the finish's input of its name).
+REBUCKETED: dict[str, tuple[tuple[str, ...], str]] = {"network.edges": (("ends", "node_cells"), "nodes")}
+
 #: Memory a bucket may take per input record (bytes): network.edges peaked at ~600 B per call record
 #: in memory (10 M records, 6.1 GB); a bucket aims at a third of ``memory_limit``.
 BUCKET_BYTES_PER_RECORD = 1800
@@ -481,8 +486,21 @@ def _to_parquet_bucketed(eng: Any, name: str, path: str, n: int, params: dict[st
             (work / part).mkdir(exist_ok=True)
             _copy(eng.con, sql(part, {"ev": ev}), work / part / f"part-{k}.parquet")
         shutil.rmtree(src, ignore_errors=True)  # disk back as the buckets are done
+    inputs = {p: _scan(work / p) for p in BUCKETED[name]}
+    if name in REBUCKETED:  # the finish's own aggregates, bucketed by their key
+        keyed, per = REBUCKETED[name]
+        for kp in keyed:
+            _copy(eng.con, sql(kp, inputs), work / kp, ", PARTITION_BY (_bucket)")
+        (work / per).mkdir()
+        for k in range(n):
+            ins = {kp: _scan(work / kp / f"_bucket={k}") if (work / kp / f"_bucket={k}").exists()
+                   else f"(SELECT * EXCLUDE (_bucket) FROM ({sql(kp, inputs)}) e WHERE FALSE)" for kp in keyed}
+            _copy(eng.con, sql(per, ins), work / per / f"part-{k}.parquet")
+            for kp in keyed:
+                shutil.rmtree(work / kp / f"_bucket={k}", ignore_errors=True)
+        inputs = {**inputs, per: _scan(work / per)}
     Path(path).mkdir(parents=True, exist_ok=True)
-    _copy(eng.con, sql("finish", {p: _scan(work / p) for p in BUCKETED[name]}), Path(path) / "part-0.parquet")
+    _copy(eng.con, sql("finish", inputs), Path(path) / "part-0.parquet")
     shutil.rmtree(work, ignore_errors=True)
 
 

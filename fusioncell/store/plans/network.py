@@ -68,9 +68,16 @@ def edges(q: Query, *, run_id: str, tz: str, level: str, night_from_h: int, nigh
     pair, and of a de-duplication group, is in one bucket), then ``"finish"``
     over the inputs ``pairs`` and ``cells`` (all buckets). ``part="all"`` is
     the same chain in one statement.
+
+    The finish can be bucketed too, by node (scale6): ``"ends"`` (each pair's two
+    ends, ``node, n_events``) and ``"node_cells"`` (the cells) over the inputs
+    ``pairs`` and ``cells``, with ``_bucket`` a hash of the node mod ``buckets``;
+    per node bucket ``"nodes"`` over the inputs ``ends`` and ``node_cells`` (each
+    node's totals and modal home and work cells); then ``"finish"`` given the
+    input ``nodes`` joins them to the pairs instead of computing them.
     """
     d = q.d
-    if part not in ("all", "ev", "pairs", "cells", "finish"):
+    if part not in ("all", "ev", "pairs", "cells", "ends", "node_cells", "nodes", "finish"):
         raise ValueError(f"network.edges: no part {part!r}")
     p = _EdgeParams(tz, level, night_from_h, night_to_h, day0, coloc_m)
     span = f"""span AS (
@@ -84,15 +91,19 @@ def edges(q: Query, *, run_id: str, tz: str, level: str, night_from_h: int, nigh
     if part in ("pairs", "cells"):
         ctes = _pair_ctes(q, p, q.i("ev"))
         return f"WITH {ctes}\nSELECT * FROM {'agg' if part == 'pairs' else 'cells0'}"
+    if part in ("ends", "node_cells"):  # the pairs' ends and the cells, with a bucket of the node
+        rel = (f"SELECT a AS node, n_events FROM {q.i('pairs')} UNION ALL SELECT b, n_events FROM {q.i('pairs')}"
+               if part == "ends" else f"SELECT * FROM {q.i('cells')}")
+        return f"SELECT *, {d.salt('node', buckets)} AS _bucket FROM ({rel}) r"
+    if part == "nodes":  # one node bucket's ends and cells
+        ends = f"SELECT * FROM {q.i('ends')}"
+        return f"WITH {_node_ctes(q, '', q.i('node_cells'), ends=ends)}\nSELECT * FROM nodes"
     if part == "finish":
-        return f"""WITH {span},
-agg AS (SELECT * FROM {q.i('pairs')}),
-cells0 AS (SELECT * FROM {q.i('cells')}),
-{_finish(q, p, run_id)}"""
-    return f"""WITH {span},
-ev AS ({_edge_records(q, level, salt)}),
-{_pair_ctes(q, p, 'ev')},
-{_finish(q, p, run_id)}"""
+        ctes = [span, f"agg AS (SELECT * FROM {q.i('pairs')})"]
+        if "nodes" not in q.inputs:
+            ctes.append(f"cells0 AS (SELECT * FROM {q.i('cells')})")
+        return _finish(q, p, run_id, ctes)
+    return _finish(q, p, run_id, [span, f"ev AS ({_edge_records(q, level, salt)})", _pair_ctes(q, p, "ev")])
 
 
 @dataclass(frozen=True)
@@ -203,19 +214,16 @@ cells0 AS (   -- counts: additive over buckets (a node's events fall in several)
 )"""
 
 
-def _finish(q: Query, p: _EdgeParams, run_id: str) -> str:
-    """CTEs over ``span``, ``agg`` (all pairs) and ``cells0`` (bucket counts), then the edge rows."""
-    d = q.d
-    one, zero = d.f(1.0), d.f(0.0)
-    fi, la = d.ident("first"), d.ident("last")
-    # an identifier-level tie's identifiers are its two ends: derived on read (IDENTIFIERS_ON_READ)
-    ids_out = f"{d.list_cat_sorted_set('ids_caller', 'ids_callee')} AS identifiers," if p.level == "person" else ""
-    home = _near(d, 'pa.home_lat', 'pa.home_lon', 'pb.home_lat', 'pb.home_lon', p.coloc_m)
-    return f"""ends AS (SELECT a AS node, n_events FROM agg UNION ALL SELECT b, n_events FROM agg),
+def _node_ctes(q: Query, agg: str, cells: str, ends: str | None = None) -> str:
+    """CTEs ending in ``nodes(node, n_tot, n_top, home_lat, home_lon, work_lat, work_lon)``: each node's
+    events over all its pairs (``agg``, or its ``ends`` rows ``node, n_events`` when given) and its modal
+    home and work cells (``cells``: counts per node and cell, summed here)."""
+    ends_sql = ends or f"SELECT a AS node, n_events FROM {agg} UNION ALL SELECT b, n_events FROM {agg}"
+    return f"""ends AS ({ends_sql}),
 node_tot AS (SELECT node, sum(n_events) AS n_tot, max(n_events) AS n_top FROM ends GROUP BY node),
 node_cells AS (
     SELECT node, glat, glon, CAST(sum(n_home) AS BIGINT) AS n_home, CAST(sum(n_work) AS BIGINT) AS n_work
-    FROM cells0 GROUP BY node, glat, glon
+    FROM {cells} GROUP BY node, glat, glon
 ),
 node_ranked AS (   -- each node's modal home and work cell (ties broken by position, the same on every engine)
     SELECT node, glat, glon, n_home, n_work,
@@ -230,7 +238,26 @@ node_place AS (
            max(CASE WHEN r_work = 1 AND n_work > 0 THEN glat END) AS work_lat,
            max(CASE WHEN r_work = 1 AND n_work > 0 THEN glon END) AS work_lon
     FROM node_ranked GROUP BY node
-)
+),
+nodes AS (
+    SELECT coalesce(t.node, pl.node) AS node, t.n_tot, t.n_top, pl.home_lat, pl.home_lon, pl.work_lat, pl.work_lon
+    FROM node_tot t FULL OUTER JOIN node_place pl ON pl.node = t.node
+)"""
+
+
+def _finish(q: Query, p: _EdgeParams, run_id: str, ctes: list[str]) -> str:
+    """The edge rows: ``ctes`` (defining ``span``, ``agg``, all pairs, and ``cells0``, the bucket counts, unless
+    the input ``nodes`` gives each node's totals and cells), then each node's figures, joined to both ends."""
+    d = q.d
+    one, zero = d.f(1.0), d.f(0.0)
+    fi, la = d.ident("first"), d.ident("last")
+    # an identifier-level tie's identifiers are its two ends: derived on read (IDENTIFIERS_ON_READ)
+    ids_out = f"{d.list_cat_sorted_set('ids_caller', 'ids_callee')} AS identifiers," if p.level == "person" else ""
+    home = _near(d, 'pa.home_lat', 'pa.home_lon', 'pb.home_lat', 'pb.home_lon', p.coloc_m)
+    nodes = q.i("nodes") if "nodes" in q.inputs else "nodes"
+    if "nodes" not in q.inputs:
+        ctes = [*ctes, _node_ctes(q, "agg", "cells0")]
+    return "WITH " + ",\n".join(ctes) + f"""
 SELECT {d.lit(run_id)} AS run_id, agg.a, agg.b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba,
        {d.f(2.0)} * least(n_ab, n_ba) / n_events AS reciprocity,
        night_share, evening_share, weekend_share, business_share, short_share, quick_share, active_days,
@@ -248,13 +275,12 @@ SELECT {d.lit(run_id)} AS run_id, agg.a, agg.b, n_events, n_calls, total_duratio
             CASE WHEN {_near(d, 'pa.work_lat', 'pa.work_lon', 'pb.work_lat', 'pb.work_lon', p.coloc_m)}
                   AND NOT coalesce({home}, FALSE)
                  THEN {one} ELSE {zero} END END AS same_work,
-       CAST(n_events AS DOUBLE) / least(ta.n_tot, tb.n_tot) AS tie_share,
-       CAST(n_events AS DOUBLE) / greatest(ta.n_tot, tb.n_tot) AS tie_share_max,
-       (CASE WHEN n_events >= ta.n_top THEN {one} ELSE {zero} END
-        + CASE WHEN n_events >= tb.n_top THEN {one} ELSE {zero} END) / {d.f(2.0)} AS top_tie
+       CAST(n_events AS DOUBLE) / least(pa.n_tot, pb.n_tot) AS tie_share,
+       CAST(n_events AS DOUBLE) / greatest(pa.n_tot, pb.n_tot) AS tie_share_max,
+       (CASE WHEN n_events >= pa.n_top THEN {one} ELSE {zero} END
+        + CASE WHEN n_events >= pb.n_top THEN {one} ELSE {zero} END) / {d.f(2.0)} AS top_tie
 FROM agg CROSS JOIN span
-LEFT JOIN node_place pa ON pa.node = agg.a LEFT JOIN node_place pb ON pb.node = agg.b
-LEFT JOIN node_tot ta ON ta.node = agg.a LEFT JOIN node_tot tb ON tb.node = agg.b
+LEFT JOIN {nodes} pa ON pa.node = agg.a LEFT JOIN {nodes} pb ON pb.node = agg.b
 """
 
 
