@@ -12,7 +12,8 @@ Stages (each in its own process, so its peak memory is its own):
   lake, written as Parquet (``plans.to_parquet``: the rows never come to Python; on DuckDB in buckets of
   the pair hash, as many as ``plans.buckets_for`` picks from the records and ``--memory-limit``, or
   ``--buckets``);
-* ``dark``    the plan ``pattern.dark`` (going dark, over call records and fixes) the same way.
+* ``dark``    the plan ``pattern.dark`` (going dark, over call records and fixes) the same way (on DuckDB in
+  buckets of the identifier).
 
 Each stage prints and appends to ``DATA/results.jsonl``: engine, wall seconds, peak RSS of the stage's
 process (DuckDB's memory is inside it; for Spark, the peak summed RSS of the executor JVMs too), the
@@ -182,7 +183,8 @@ def _plan_stage(a: argparse.Namespace, stage: str) -> int:
                          run_id="bench", tz="America/Mexico_City",
                          level="person", night_from_h=22, night_to_h=6, salt=1, day0="2025-12-31")
     else:
-        plans.to_parquet(store, str(out), "pattern.dark", engine=eng, ids=None, tz="America/Mexico_City",
+        plans.to_parquet(store, str(out), "pattern.dark", engine=eng, buckets=a.buckets or None, ids=None,
+                         tz="America/Mexico_City",
                          kinds=("fix",), min_gap_s=2700.0, min_events=20, min_expected=4.0,
                          default_fix_accuracy_m=100.0, sighting_accuracy_m=50.0)
     import duckdb
@@ -198,6 +200,10 @@ def run_stage(a: argparse.Namespace) -> None:
     elif a.one_stage == "fixes":
         n = write_fixes(_duck(a.data, a.memory_limit), lake, a.fixes, a.people, a.days, a.chunk)
     else:
+        import logging
+
+        logging.basicConfig(stream=sys.stdout, format="PHASE %(message)s")  # the bucketed plans' phase times
+        logging.getLogger("fusioncell.store.plans").setLevel(logging.INFO)
         n = _plan_stage(a, a.one_stage)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"RESULT {n} {peak:.0f}", flush=True)
@@ -273,6 +279,9 @@ def measure(a: argparse.Namespace, stage: str) -> StageResult:
                       int(n), round(_du(out) / 2**20, 1) if out.exists() else 0.0)
     with open(a.data / "results.jsonl", "a") as fh:
         fh.write(json.dumps({**asdict(res), "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}) + "\n")
+    for x in proc.stdout.splitlines():
+        if x.startswith("PHASE "):
+            print(" ", x[6:], flush=True)
     if spark and a.spark_events:
         spark_stages(a.spark_events)
     print(f"{stage:<7} {res.engine:<7} {wall:8.1f} s  peak RSS {res.peak_rss_mb:7.0f} MB  JVMs "
@@ -321,7 +330,8 @@ def main() -> None:
     ap.add_argument("--spark-master", default="local[2]")
     ap.add_argument("--shuffle-partitions", type=int, default=64)
     ap.add_argument("--memory-limit", default="12GB")
-    ap.add_argument("--buckets", type=int, default=0, help="DuckDB buckets of network.edges (0: the plan decides)")
+    ap.add_argument("--buckets", type=int, default=0,
+                    help="DuckDB buckets of network.edges and pattern.dark (0: the plan decides; 1: one statement)")
     ap.add_argument("--spark-events", type=Path, help="Spark event log folder: print each stage's times after")
     ap.add_argument("--one-stage", help=argparse.SUPPRESS)
     a = ap.parse_args()

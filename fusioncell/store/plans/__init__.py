@@ -466,8 +466,17 @@ def _scan(folder: Any) -> str:
 
 def _to_parquet_bucketed(eng: Any, name: str, path: str, n: int, params: dict[str, Any]) -> None:
     """DuckDB: plan ``name`` in ``n`` buckets, each within memory; the parts go through ``path.parts``."""
+    import logging
     import shutil
+    import time
     from pathlib import Path
+
+    log, t0 = logging.getLogger(__name__), time.perf_counter()
+
+    def phase(what: str) -> None:
+        nonlocal t0
+        log.info("%s %s: %.1f s", name, what, time.perf_counter() - t0)
+        t0 = time.perf_counter()
 
     work = Path(f"{path}.parts")
     shutil.rmtree(work, ignore_errors=True)
@@ -479,6 +488,7 @@ def _to_parquet_bucketed(eng: Any, name: str, path: str, n: int, params: dict[st
     ev_sql = sql("ev", {})
     # one pass over the records: each to its bucket's folder (ev/_bucket=k/)
     _copy(eng.con, ev_sql, work / "ev", ", PARTITION_BY (_bucket)")
+    phase(f"records into {n} buckets")
     for k in range(n):
         src = work / "ev" / f"_bucket={k}"
         ev = _scan(src) if src.exists() else f"(SELECT * FROM ({ev_sql}) e WHERE FALSE)"
@@ -486,6 +496,7 @@ def _to_parquet_bucketed(eng: Any, name: str, path: str, n: int, params: dict[st
             (work / part).mkdir(exist_ok=True)
             _copy(eng.con, sql(part, {"ev": ev}), work / part / f"part-{k}.parquet")
         shutil.rmtree(src, ignore_errors=True)  # disk back as the buckets are done
+    phase(f"{n} buckets")
     inputs = {p: _scan(work / p) for p in BUCKETED[name]}
     if name in REBUCKETED:  # the finish's own aggregates, bucketed by their key
         keyed, per = REBUCKETED[name]
@@ -499,8 +510,10 @@ def _to_parquet_bucketed(eng: Any, name: str, path: str, n: int, params: dict[st
             for kp in keyed:
                 shutil.rmtree(work / kp / f"_bucket={k}", ignore_errors=True)
         inputs = {**inputs, per: _scan(work / per)}
+        phase(f"{per} in {n} buckets")
     Path(path).mkdir(parents=True, exist_ok=True)
     _copy(eng.con, sql("finish", inputs), Path(path) / "part-0.parquet")
+    phase("finish")
     shutil.rmtree(work, ignore_errors=True)
 
 
