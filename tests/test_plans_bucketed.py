@@ -155,3 +155,11 @@ def test_the_finish_is_bucketed_by_node_too(tmp_path: Path, monkeypatch: pytest.
     assert parts[-6:-1] == ["ends", "node_cells", "nodes/part-0.parquet", "nodes/part-1.parquet",
                             "nodes/part-2.parquet"]
     assert written[-1] == str(tmp_path / "e" / "part-0.parquet")
+
+
+def test_going_dark_runs_whole_until_its_own_peak_would_reach_the_memory_limit() -> None:
+    # measured: ~330 B per record in one statement (30 M records, 9.84 GB); the edges' 1,800 B would
+    # split 30 M records into 14 buckets, which made going dark 2.4x slower than whole
+    assert plans.bucket_count(30_000_000, 12e9, plans.BUCKET_BYTES_OF_PLAN["pattern.dark"]) == 1
+    assert plans.bucket_count(100_000_000, 12e9, plans.BUCKET_BYTES_OF_PLAN["pattern.dark"]) == 3
+    assert plans.bucket_count(30_000_000, 12e9) == 14  # network.edges

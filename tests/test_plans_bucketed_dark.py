@@ -102,8 +102,9 @@ def test_dark_is_bucketed_by_default_past_memory(tmp_path: Path, monkeypatch: py
     rows = b.store.con.sql("SELECT count(*) FROM comms").fetchall()[0][0]
     b.store.con.execute("SET memory_limit = '3GB'")
     # as if the records took 2.5 x a third of 3 GB (which DuckDB reports as 2.7 GiB): 3 buckets
-    monkeypatch.setattr(plans, "BUCKET_BYTES_PER_RECORD", int(2.5e9 / rows))
-    assert plans.buckets_for(b.store.engine()) == 3
+    monkeypatch.setitem(plans.BUCKET_BYTES_OF_PLAN, "pattern.dark", int(2.5e9 / rows))
+    assert plans.buckets_for(b.store.engine(), plan="pattern.dark") == 3
+    assert plans.buckets_for(b.store.engine()) == 1  # the edges' figure: a few hundred records fit
     seen: list[int] = []
     real = plans._to_parquet_bucketed
     monkeypatch.setattr(plans, "_to_parquet_bucketed", lambda eng, name, path, k, params: (

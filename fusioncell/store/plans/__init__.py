@@ -399,7 +399,7 @@ def to_parquet(store: Any, path: str, name: str, *, engine: Any = None,
     eng, sql = _prepare(store, name, engine, inputs, params)
     try:
         if dialect_of(eng) is DUCKDB and name in BUCKETED and not inputs:
-            n = buckets if buckets is not None else buckets_for(eng)
+            n = buckets if buckets is not None else buckets_for(eng, plan=name)
             if n > 1:
                 _to_parquet_bucketed(eng, name, path, n, params)
                 return
@@ -430,6 +430,10 @@ REBUCKETED: dict[str, tuple[tuple[str, ...], str]] = {"network.edges": (("ends",
 #: Memory a bucket may take per input record (bytes): network.edges peaked at ~600 B per call record
 #: in memory (10 M records, 6.1 GB); a bucket aims at a third of ``memory_limit``.
 BUCKET_BYTES_PER_RECORD = 1800
+#: ... unless a plan needs less: going dark peaked at ~330 B per record in one statement (30 M records,
+#: 9.84 GB), so it runs whole until its measured peak would reach the ``memory_limit`` (bucketed at 30 M it
+#: was 2.4x slower than whole, with the edges' figure)
+BUCKET_BYTES_OF_PLAN: dict[str, int] = {"pattern.dark": 110}
 
 
 def _duck_bytes(text: str) -> float:
@@ -443,16 +447,19 @@ def _duck_bytes(text: str) -> float:
     return float(m.group(1)) * k ** "_KMGT".index(m.group(2).upper() or "_")
 
 
-def buckets_for(eng: Any, table: str = "comms") -> int:
+def buckets_for(eng: Any, table: str = "comms", plan: str | None = None) -> int:
     """How many buckets a DuckDB run of a bucketed plan over ``table`` needs: records x
-    :data:`BUCKET_BYTES_PER_RECORD` over a third of the ``memory_limit`` (1 = run it in one statement)."""
+    :data:`BUCKET_BYTES_PER_RECORD` (or the plan's :data:`BUCKET_BYTES_OF_PLAN`) over a third of the
+    ``memory_limit`` (1 = run it in one statement)."""
     rows = int(eng.con.execute(f"SELECT count(*) FROM {eng.store_table(table)}").fetchall()[0][0])
-    return bucket_count(rows, _duck_bytes(eng.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]))
+    return bucket_count(rows, _duck_bytes(eng.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]),
+                        BUCKET_BYTES_OF_PLAN.get(plan or "", BUCKET_BYTES_PER_RECORD))
 
 
-def bucket_count(records: int, memory_bytes: float) -> int:
+def bucket_count(records: int, memory_bytes: float, bytes_per_record: int | None = None) -> int:
     """Buckets for ``records`` input records under a ``memory_bytes`` limit (at least 1)."""
-    return max(1, -(-int(records) * BUCKET_BYTES_PER_RECORD // int(memory_bytes / 3)))
+    per = BUCKET_BYTES_PER_RECORD if bytes_per_record is None else bytes_per_record
+    return max(1, -(-int(records) * per // int(memory_bytes / 3)))
 
 
 def _copy(con: Any, sql: str, target: Any, extra: str = "") -> None:
