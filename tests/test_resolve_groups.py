@@ -180,3 +180,18 @@ def test_group_ties_equal_a_record_by_record_reference(carrier) -> None:  # type
     assert set(idents) == set(want)
     got = {i: (set(prof[i]["old_ties"] or []), set(prof[i]["new_ties"] or [])) for i in idents}
     assert got == want
+
+
+
+def test_a_group_id_carries_no_digits_of_its_phones(carrier) -> None:  # type: ignore[no-untyped-def]
+    """A group's id is shown in products and the workbench; the last four digits of a phone (a protected
+    person's, perhaps) are a trace of it. No run of four digits of any phone of the group is in its id."""
+    folder, truth = carrier
+    with open_case(folder) as cs:
+        found = group_switches(cs)
+    assert found
+    gid = found[0]["group"]
+    digits = "".join(ch for ch in gid.split("-", 4)[-1] if ch.isdigit())
+    for phone in list(truth) + list(truth.values()):
+        assert phone[-4:] not in gid.split("-", 4)[-1], (gid, phone)
+    assert len(digits) < 4 or all(digits not in ph for ph in list(truth) + list(truth.values()))

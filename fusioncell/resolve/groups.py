@@ -27,6 +27,7 @@ Everything per record runs in SQL; Python sees only the candidate groups
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -187,7 +188,9 @@ def group_switches(store: CaseStore, params: GroupParams | None = None) -> list[
                     if sum(x[2] for x in pairs) > sum(x[2] for x in best):
                         best = pairs
             if len(best) >= p.min_group:
-                gid = f"g-{day.isoformat()}-{min(olds)[-4:]}"
+                # never a piece of a number: the group's phones (a protected person's among them) must not be
+                # readable from its id, which products and the workbench show
+                gid = f"g-{day.isoformat()}-{hashlib.sha256('|'.join(sorted(olds)).encode()).hexdigest()[:6]}"
                 for o, n, prob in best:
                     out.append({"old": o, "new": n, "p": round(prob, 3), "group": gid, "handover": str(day),
                                 "why": f"switched with {len(best) - 1} other phones of one group on {day}: "
