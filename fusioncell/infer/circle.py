@@ -409,7 +409,9 @@ def _candidate_phones(
     for a, b, n in rows:
         share[b] = share.get(b, 0.0) + float(n) / per_anchor[a] / len(per_anchor)
     phones = sorted(set(share) | {c for c in claimed if c.startswith("+")})
-    away = remote_night_fraction(store, phones)
+    # a tracked phone's own fixes say where it slept; for the others, remote masts away from its usual one
+    fixed = fix_away_night_fraction(store, phones)
+    away = {**remote_night_fraction(store, phones), **fixed}
     weight: dict[str, float] = {}
     for b in phones:
         p_claim = min(claimed[b].p, 0.99) if b in claimed else 0.5
@@ -424,7 +426,9 @@ def _candidate_phones(
         why.append(
             f"may be {person}'s phone: "
             + (f"frequent contact of {name.many(callers)}" if callers else "not a frequent contact of anyone close to her")
-            + f", at a remote cell site away from its usual one on {100 * float(away.get(b, 0.0)):.0f}% of nights")
+            + (f", located away from where it usually sleeps on {100 * float(away.get(b, 0.0)):.0f}% of nights"
+               if b in fixed else
+               f", at a remote cell site away from its usual one on {100 * float(away.get(b, 0.0)):.0f}% of nights"))
         out[b] = Use(0.8 * weight[b] / z, why, srcs)
     # identifiers that are not phones (plates) keep their claimed confidence
     for c, v in claimed.items():
@@ -501,6 +505,49 @@ def away_night_fraction(store: CaseStore, phones: list[str]) -> dict[str, float]
         FROM na GROUP BY i
         """,
         [sorted(phones)],
+    ).fetchall()
+    return {str(i): float(f) for i, f in rows}
+
+
+#: A tracked handset's night is away when at least half its night fixes lie farther than this from where it
+#: usually spends the night, or than twice the fix's accuracy if that is farther (metres): a house across town
+#: is another house, which serving cells (a few km apart) cannot tell
+FIX_AWAY_M = 1500.0
+
+
+def fix_away_night_fraction(store: CaseStore, phones: list[str]) -> dict[str, float]:
+    """Share of each tracked phone's nights spent away from its usual night place, read from its handset fixes.
+
+    Cell records place a phone within a mast's reach, so a night at a house
+    in the next quarter of town, or a few kilometres away, looks like home
+    (:func:`away_night_fraction`). A tracked phone's fixes (100 m-1 km) show
+    it. "Home" is the ~500 m cell holding the phone's fixes on most nights; a
+    night is away when most of its fixes are beyond :data:`FIX_AWAY_M` (or
+    twice their accuracy) from it. Phones without night fixes are absent.
+    """
+    if not phones:
+        return {}
+    tz = store.case().timezone
+    lt = f"(observed AT TIME ZONE '{tz}')"
+    rows = store.con.execute(
+        f"""
+        WITH f AS (
+          SELECT identifier AS i, lat, lon, coalesce(accuracy_m, 0.0) AS acc, {NIGHT.night_of_sql(lt)} AS night
+          FROM locations WHERE identifier IN (SELECT unnest($1)) AND {NIGHT.sql(lt)}
+        ), g AS (
+          SELECT i, round(lat / 0.005) AS glat, round(lon / 0.005) AS glon, count(DISTINCT night) AS k
+          FROM f GROUP BY ALL
+        ), home AS (
+          SELECT i, arg_max(glat, k) * 0.005 AS hlat, arg_max(glon, k) * 0.005 AS hlon FROM g GROUP BY i
+        ), fn AS (
+          SELECT f.i, f.night,
+                 avg(CASE WHEN {haversine_sql("f.lat", "f.lon", "h.hlat", "h.hlon")} > greatest($2, 2.0 * f.acc)
+                          THEN 1.0 ELSE 0.0 END) >= 0.5 AS away
+          FROM f JOIN home h USING (i) GROUP BY f.i, f.night
+        )
+        SELECT i, avg(CASE WHEN away THEN 1.0 ELSE 0.0 END) FROM fn GROUP BY i
+        """,
+        [sorted(phones), FIX_AWAY_M],
     ).fetchall()
     return {str(i): float(f) for i, f in rows}
 
