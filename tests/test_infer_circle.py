@@ -246,3 +246,24 @@ def test_of_two_tracked_friends_the_one_who_sleeps_across_town_is_more_likely_he
     members = target_circle(cs, "person-target").members
     assert members[her].roles["partner"] > members[friend].roles["partner"]
     assert "away from where it usually sleeps on 30% of nights" in " ".join(members[her].reasons)
+
+
+def test_a_far_mast_answering_one_call_of_a_busy_night_is_not_a_night_at_a_remote_site() -> None:
+    """A farmhand makes four calls a night from home; now and then one is answered by a remote mast 40 km
+    away. The partner's one call of a night from that remote place is her night there."""
+    from fusioncell.infer.circle import remote_night_fraction
+
+    cs = _store()
+    farmhand, partner, other = "+523300000051", "+523300000052", "+523300000053"
+    home, far = (20.60, -103.30), (20.25, -103.45)  # ~41 km apart, each mast alone in its country
+    n = 0
+    for day in range(10):
+        night = T0 + timedelta(days=day, hours=16)  # 22:00 local
+        for k in range(4):
+            n += 1
+            _call(cs, f"f{n}", farmhand, other, night + timedelta(minutes=20 * k), *(far if k == 0 else home))
+        n += 1
+        _call(cs, f"p{n}", partner, other, night, *(far if day % 5 == 0 else home))  # 2 nights of 10
+    frac = remote_night_fraction(cs, [farmhand, partner])
+    assert frac[farmhand] == 0.0
+    assert frac[partner] == pytest.approx(0.2)
