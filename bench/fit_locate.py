@@ -85,6 +85,8 @@ def main() -> None:
     t0 = time.perf_counter()
     if a.rows and Path(a.rows).exists():
         rows = pickle.loads(Path(a.rows).read_bytes())
+        # the families asked for (a pickle may hold more): refit on a subset without recomputing
+        rows = [r for r in rows if any(r[2].startswith(f + "-") for f in fams)]
     else:
         with ProcessPoolExecutor(a.workers) as ex:
             rows = [row for rs in ex.map(features_of_case, jobs) for row in rs]

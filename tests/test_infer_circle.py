@@ -191,3 +191,80 @@ def test_a_far_mast_answering_at_home_is_not_a_night_away() -> None:
     frac = away_night_fraction(cs, [farmhand, partner])
     assert frac[farmhand] == 0.0
     assert frac[partner] == pytest.approx(0.25)
+
+
+def _fix(cs: CaseStore, eid: str, ident: str, t: datetime, lat: float, lon: float, acc: float = 300.0) -> None:
+    cs.con.execute(
+        "INSERT INTO locations (event_id, source_id, agency, observed, identifier, lat, lon, accuracy_m) "
+        "VALUES (?, 'h1', 'AG', ?, ?, ?, ?, ?)", [eid, t, ident, lat, lon, acc])
+
+
+def test_a_tracked_phones_nights_across_town_are_away_by_its_fixes() -> None:
+    """Her nights at a house 4 km from hers are served by her own mast (cell records say "home"); her
+    fixes say otherwise. An evening out that ends at home is not a night away."""
+    from fusioncell.infer.circle import away_night_fraction, fix_away_night_fraction
+
+    cs = _store()
+    her, homebody, late, other = "+523300000031", "+523300000032", "+523300000033", "+523300000034"
+    home, house = (20.600, -103.300), (20.636, -103.300)  # 4.0 km apart
+    n = 0
+    for day in range(10):
+        night = T0 + timedelta(days=day, hours=16)  # 22:00 local (UTC-6)
+        away = day in (1, 4, 7)  # 3 nights of 10
+        for ident in (her, homebody, late):
+            n += 1
+            _call(cs, f"c{n}", ident, other, night, *home)  # one mast serves both houses
+        for h, ident in ((0, her), (4, her), (0, homebody), (4, homebody), (0, late), (4, late), (6, late)):
+            n += 1
+            at = house if (ident == her and away) or (ident == late and away and h == 0) else home
+            _fix(cs, f"f{n}", ident, night + timedelta(hours=h), *at)
+    assert away_night_fraction(cs, [her, homebody])[her] == 0.0  # the masts cannot tell
+    frac = fix_away_night_fraction(cs, [her, homebody, late, other])
+    assert frac[her] == pytest.approx(0.3)
+    assert frac[homebody] == 0.0
+    assert frac[late] == 0.0  # away at 22:00, home at 02:00 and 04:00: most of the night at home
+    assert other not in frac  # no fixes: nothing to say
+
+
+def test_of_two_tracked_friends_the_one_who_sleeps_across_town_is_more_likely_her() -> None:
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    lead, her, friend = "+523300000041", "+523300000042", "+523300000043"
+    home, house = (20.600, -103.300), (20.636, -103.300)
+    n = 0
+    for day in range(10):
+        night = T0 + timedelta(days=day, hours=16)
+        away = day in (1, 4, 7)
+        for ident in (her, friend):
+            n += 1
+            _call(cs, f"c{n}", ident, lead, night, *home)  # the lead calls both alike, from one mast
+            for h in (0, 4):
+                n += 1
+                _fix(cs, f"f{n}", ident, night + timedelta(hours=h), *(house if ident == her and away else home))
+        n += 1
+        _fix(cs, f"f{n}", lead, night, *home)
+    members = target_circle(cs, "person-target").members
+    assert members[her].roles["partner"] > members[friend].roles["partner"]
+    assert "away from where it usually sleeps on 30% of nights" in " ".join(members[her].reasons)
+
+
+def test_a_far_mast_answering_one_call_of_a_busy_night_is_not_a_night_at_a_remote_site() -> None:
+    """A farmhand makes four calls a night from home; now and then one is answered by a remote mast 40 km
+    away. The partner's one call of a night from that remote place is her night there."""
+    from fusioncell.infer.circle import remote_night_fraction
+
+    cs = _store()
+    farmhand, partner, other = "+523300000051", "+523300000052", "+523300000053"
+    home, far = (20.60, -103.30), (20.25, -103.45)  # ~41 km apart, each mast alone in its country
+    n = 0
+    for day in range(10):
+        night = T0 + timedelta(days=day, hours=16)  # 22:00 local
+        for k in range(4):
+            n += 1
+            _call(cs, f"f{n}", farmhand, other, night + timedelta(minutes=20 * k),
+                  *(far if k == 0 and day % 3 == 0 else home))  # 4 nights of 10, one call of four
+        n += 1
+        _call(cs, f"p{n}", partner, other, night, *(far if day % 5 == 0 else home))  # 2 nights of 10
+    frac = remote_night_fraction(cs, [farmhand, partner])
+    assert frac[farmhand] == 0.0
+    assert frac[partner] == pytest.approx(0.2)
