@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -433,9 +434,31 @@ def _newline_count(t: ir.Table, names: Sequence[str]) -> ir.IntegerValue:
     return _balanced(counts, lambda a, b: a + b)  # type: ignore[return-value]
 
 
+def canonical_time(raw: ir.StringValue, offset: str | None) -> ir.BooleanValue:
+    """Whether a *valid* time is spelled exactly ``YYYY-MM-DDTHH:MM:SS`` + ``offset``.
+
+    Such a spelling is what :func:`fusioncell.ingest.provenance` renders back
+    from the typed time and the delivery's offset, so it is stored as NULL. The
+    time already passed the checks (digits in place, a real date), so one LIKE
+    pattern decides it; hour 24 (read as the next day's 00) is not canonical.
+    """
+    if offset is None:
+        return ibis.literal(False)
+    return raw.like(f"____-__-__T__:__:__{offset}") & (raw.substr(11, 2) != "24")
+
+
+def _raw_time(t: ir.Table, name: str, offset: str | None) -> ir.StringValue:
+    return ibis.ifelse(canonical_time(t[name], offset), ibis.null().cast("string"), t[name])
+
+
 def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], sources: ir.Table,
-           idmaps: dict[str, ir.Table], line: ir.IntegerValue) -> ir.Table:
-    """The typed rows of a valid file, ready for the store table."""
+           idmaps: dict[str, ir.Table], line: ir.IntegerValue, time_offset: str | None = None) -> ir.Table:
+    """The typed rows of a valid file, ready for the store table.
+
+    Raw spellings: an identifier whose map carries ``raw_id`` (the store's
+    ``spellings`` dictionary) is kept as that id and ``*_raw`` is NULL; a time
+    in the delivery's canonical spelling (:func:`canonical_time`) is NULL.
+    """
     def v(n: str) -> ir.StringValue:
         return _val(t, n, header)
 
@@ -458,10 +481,18 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
     src = sources.select(_sid=sources.source_id, _agency=sources.agency)
     j = base.left_join(src, v("source_id") == src["_sid"])
     maps: dict[str, ir.Table] = {}
+    has_rid = {}
     for col, m in idmaps.items():
-        mm = m.select(**{f"_raw_{col}": m.raw, f"_id_{col}": m.identifier})
+        has_rid[col] = "raw_id" in m.columns
+        rid = m.raw_id if has_rid[col] else ibis.null().cast("int32")
+        mm = m.select(**{f"_raw_{col}": m.raw, f"_id_{col}": m.identifier, f"_rid_{col}": rid})
         j = j.left_join(mm, j[col] == mm[f"_raw_{col}"])
         maps[col] = mm
+
+    def raw_ident(col: str) -> dict[str, ir.Value]:
+        if has_rid.get(col):
+            return {f"{col}_raw": ibis.null().cast("string"), f"{col}_raw_id": j[f"_rid_{col}"].cast("int32")}
+        return {f"{col}_raw": t[col], f"{col}_raw_id": ibis.null().cast("int32")}
     def num(n: str) -> ir.FloatingValue:
         return v(n).cast("float64")
 
@@ -482,9 +513,9 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
             callee_lat=num("callee_lat"),
             callee_lon=num("callee_lon"),
             content=t["content"] if "content" in header else ibis.null().cast("string"),
-            caller_raw=t["caller"],
-            callee_raw=t["callee"],
-            start_raw=t["start"],
+            **raw_ident("caller"),
+            **raw_ident("callee"),
+            start_raw=_raw_time(t, "start", time_offset),
             extra=j["_extra"],
             line=j["_line"],
         )
@@ -496,8 +527,8 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
             lat=num("lat"),
             lon=num("lon"),
             accuracy_m=num("accuracy_m"),
-            identifier_raw=t["identifier"],
-            observed_raw=t["observed"],
+            **raw_ident("identifier"),
+            observed_raw=_raw_time(t, "observed", time_offset),
             extra=j["_extra"],
             line=j["_line"],
         )
@@ -510,8 +541,8 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
             subject=j["_id_subject"],
             confidence=num("confidence"),
             note=t["note"] if "note" in header else ibis.null().cast("string"),
-            subject_raw=t["subject"],
-            observed_raw=t["observed"],
+            **raw_ident("subject"),
+            observed_raw=_raw_time(t, "observed", time_offset),
             extra=j["_extra"],
             line=j["_line"],
         )
@@ -530,6 +561,8 @@ class CsvResult:
     key: Hashable | None = None
     #: With ``quarantine``: the bad rows set aside, one problem each (line, column, rule).
     quarantined: list[Problem] = field(default_factory=list)
+    #: The UTC offset (``-06:00``) whose canonical time spellings are stored as NULL (see ``canonical_time``).
+    time_offset: str | None = None
 
 
 def _collapse_rejects(rejects: Sequence[tuple[int, str | None, str]], names: Sequence[str]) -> list[tuple[int, str | None, str]]:
@@ -545,7 +578,8 @@ def _collapse_rejects(rejects: Sequence[tuple[int, str | None, str]], names: Seq
 
 def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNormalizer | None,
                   known_sources: set[str] | None, mixed_newlines: bool = False,
-                  blank_lines: bool = False, quarantine: bool = False, padded: bool = True) -> CsvResult:
+                  blank_lines: bool = False, quarantine: bool = False, padded: bool = True,
+                  spellings: Callable[[pa.Table], pa.Table] | None = None) -> CsvResult:
     """Stage, check and type one CSV file of the case.
 
     Returns the problems of the file (all of them, up to :data:`MAX_PROBLEMS`)
@@ -591,6 +625,8 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
 
         distinct = engine.to_arrow(distinct_raws, key=("distinct",) + base_key)
         mapped = normalizer.map_values(distinct.column("raw"), distinct=True)
+        if spellings is not None:
+            mapped = spellings(mapped)
         mapping = engine.from_arrow(mapped, name=f"_fc_idmap_{spec.table}")
         has_errors = mapped.column("error").null_count < mapped.num_rows
         for c in ident_cols:
@@ -632,6 +668,8 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
             if problems:
                 return CsvResult(problems, None, n_records)
 
+    time_offset = _time_offset(engine, staged.table, [c.name for c in spec.cols if c.kind == "time" and c.name in header],
+                               base_key)
     line_map: ir.Table | None = None
     if blank_lines:
         # The reader skipped blank lines: only re-reading the file gives exact lines.
@@ -652,12 +690,28 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
         else:
             line = t[ROW_COL] + 2
         src = engine.table("sources") if spec.table != "sources" else t
-        out = _typed(spec, t, header, names, src, idmaps, line.cast("int64"))
+        out = _typed(spec, t, header, names, src, idmaps, line.cast("int64"), time_offset)
         return out.filter(~out["line"].isin(bad_lines)) if bad_lines else out
 
     bad_lines = sorted({p.line for p in set_aside if p.line is not None})
-    key = ("typed",) + base_key + (has_newlines, blank_lines, tuple(bad_lines))
-    return CsvResult([], typed, n_records - len(bad_lines), key=key, quarantined=set_aside)
+    key = ("typed",) + base_key + (has_newlines, blank_lines, tuple(bad_lines), time_offset, spellings is not None)
+    return CsvResult([], typed, n_records - len(bad_lines), key=key, quarantined=set_aside, time_offset=time_offset)
+
+
+#: an offset as canonical time spellings write it
+_OFFSET = re.compile(r"[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00")
+
+
+def _time_offset(engine: Engine, t: ir.Table, time_cols: list[str], base_key: tuple[object, ...]) -> str | None:
+    """The offset of the first record's time when it is spelled canonically (one row read), else None."""
+    if len(time_cols) != 1:
+        return None
+    col = time_cols[0]
+    first = engine.to_arrow(lambda: t.select(x=t[col]).limit(1), key=("first-time",) + base_key).column("x").to_pylist()
+    raw = first[0] if first else None
+    if not isinstance(raw, str) or len(raw) != 25 or raw[10] != "T" or not _OFFSET.fullmatch(raw[19:]):
+        return None
+    return raw[19:]
 
 
 def _quarantine_rows(path: Path, spec: CsvSpec, engine: Engine, t: ir.Table,

@@ -40,6 +40,7 @@ from fusioncell.ingest.csvfiles import OBSERVATION_SPECS, SOURCES, CsvSpec, read
 from fusioncell.ingest.derived import extend_identifiers, rebuild_identifiers
 from fusioncell.ingest.idnorm import IdNormalizer
 from fusioncell.ingest.jsonl import read_entities, read_reports
+from fusioncell.ingest.provenance import assign_spellings, note_time_offset
 from fusioncell.store.engine import DuckDBEngine, Engine
 from fusioncell.store.schema import DELIVERY_TABLES
 
@@ -692,6 +693,7 @@ def _clear(store: "CaseStore", kind: str, file: str) -> None:
             store.con.execute(f"DELETE FROM {table} WHERE {_OWN_ROWS.get(table, 'line IS NOT NULL')}")
     store.con.execute("DELETE FROM ingest_log WHERE file = ?", [file])
     store.con.execute("DELETE FROM deliveries WHERE delivery_id = ?", [file])
+    store.con.execute("DELETE FROM raw_time_offsets WHERE delivery_id = ?", [file])
     if store.has_table("rejects"):
         store.con.execute("DELETE FROM rejects WHERE file = ?", [file])
 
@@ -760,12 +762,15 @@ def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, stor
         spec = replace(spec, file=file)
     normalizer = None if spec is SOURCES else IdNormalizer(toml.phone_region, _entity_ids(store))
     known = None if spec is SOURCES else {r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()}
+    spell = (lambda m: assign_spellings(con, m)) if spec is not SOURCES else None  # noqa: E731
     result = read_csv_file(path, spec, eng, normalizer, known, facts.mixed_newlines, facts.blank_lines,
-                           quarantine=quarantine and spec is not SOURCES, padded=facts.padded)
+                           quarantine=quarantine and spec is not SOURCES, padded=facts.padded, spellings=spell)
     if result.problems or result.rows is None:
         raise _Rollback(result.problems, result.n_records)
     if result.quarantined:
         store_rejects(store, path, result.quarantined, run_id)
+    if spec is not SOURCES:
+        note_time_offset(con, file, result.time_offset)
     n = eng.insert(con, spec.table, result.rows, key=result.key)
     if spec.table == "sources" and toml.agencies is not None:
         undeclared = undeclared_agencies(store, toml.agencies, file)

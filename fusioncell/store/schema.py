@@ -58,7 +58,9 @@ TABLES: dict[str, str] = {
         start_raw VARCHAR,
         extra JSON,
         line BIGINT,
-        delivery_id VARCHAR
+        delivery_id VARCHAR,
+        caller_raw_id INTEGER,
+        callee_raw_id INTEGER
     """,
     "locations": """
         event_id VARCHAR NOT NULL,
@@ -73,7 +75,8 @@ TABLES: dict[str, str] = {
         observed_raw VARCHAR,
         extra JSON,
         line BIGINT,
-        delivery_id VARCHAR
+        delivery_id VARCHAR,
+        identifier_raw_id INTEGER
     """,
     "sightings": """
         event_id VARCHAR NOT NULL,
@@ -89,7 +92,8 @@ TABLES: dict[str, str] = {
         observed_raw VARCHAR,
         extra JSON,
         line BIGINT,
-        delivery_id VARCHAR
+        delivery_id VARCHAR,
+        subject_raw_id INTEGER
     """,
     "reports": """
         report_id VARCHAR PRIMARY KEY,
@@ -172,6 +176,26 @@ TABLES: dict[str, str] = {
         loaded_at TIMESTAMPTZ NOT NULL,
         first_load BOOLEAN NOT NULL
     """,
+    # Raw spellings of identifiers as delivered, once per distinct spelling (schema 2): an
+    # observation row keeps ``caller_raw_id`` etc. instead of a string per row (writing those
+    # strings was half of an ingest). Read them back with fusioncell.ingest.provenance.
+    "spellings": """
+        spelling_id INTEGER NOT NULL,
+        raw VARCHAR NOT NULL
+    """,
+    # The one UTC offset most times of a delivery are written in (schema 2): a time spelled
+    # exactly YYYY-MM-DDTHH:MM:SS+HH:MM in it is stored as NULL in ``start_raw`` /
+    # ``observed_raw`` and rendered back from the typed time on read.
+    "raw_time_offsets": """
+        delivery_id VARCHAR PRIMARY KEY,
+        time_offset VARCHAR NOT NULL,
+        minutes INTEGER NOT NULL
+    """,
+    # What made the store: ``schema_version`` (see SCHEMA_VERSION).
+    "store_meta": """
+        key VARCHAR PRIMARY KEY,
+        value VARCHAR NOT NULL
+    """,
     "runs": """
         run_id VARCHAR PRIMARY KEY,
         stage VARCHAR NOT NULL,
@@ -196,6 +220,15 @@ LEGACY_DELIVERY = {"comms": "comms.csv", "locations": "locations.csv", "sighting
                    "reports": "reports.jsonl"}
 
 
+#: Version of this schema. 1: before ``store_meta`` existed (raw spellings one string per row);
+#: 2: raw spellings in ``spellings`` / ``raw_time_offsets`` (an older store is migrated on open:
+#: columns added, nothing rewritten; its rows keep their strings and read back unchanged).
+SCHEMA_VERSION = 2
+#: Columns added in schema 2 (ALTER TABLE ... ADD COLUMN IF NOT EXISTS on an older store).
+RAW_ID_COLUMNS = {"comms": ("caller_raw_id", "callee_raw_id"), "locations": ("identifier_raw_id",),
+                  "sightings": ("subject_raw_id",)}
+
+
 def ddl() -> list[str]:
     """``CREATE TABLE IF NOT EXISTS`` statements for every table."""
     return [f"CREATE TABLE IF NOT EXISTS {name} ({cols.strip()})" for name, cols in TABLES.items()]
@@ -213,7 +246,13 @@ def migrations() -> list[str]:
     out.append("UPDATE claims SET delivery_id = 'reports.jsonl' WHERE delivery_id IS NULL AND report_id IN "
                "(SELECT report_id FROM reports WHERE delivery_id = 'reports.jsonl')")
     kinds = "'sources.csv', 'entities.jsonl', 'case.toml', " + ", ".join(f"'{f}'" for f in LEGACY_DELIVERY.values())
-    out.append("INSERT INTO deliveries SELECT file, file, file, arg_max(sha256, ingested_at), "
+    out.append("INSERT INTO deliveries (delivery_id, kind, path, sha256, rows, quarantined, ingest_run, loaded_at, "
+               "first_load) SELECT file, file, file, arg_max(sha256, ingested_at), "
                "arg_max(rows, ingested_at), 0, coalesce(arg_max(run_id, ingested_at), ''), max(ingested_at), true "
                f"FROM ingest_log WHERE file IN ({kinds}) GROUP BY file")
     return out
+
+
+def raw_id_migrations() -> list[str]:
+    """Schema 1 -> 2: the raw-spelling id columns (idempotent; existing rows keep their strings)."""
+    return [f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {c} INTEGER" for t, cols in RAW_ID_COLUMNS.items() for c in cols]
