@@ -292,6 +292,18 @@ def extra_json(t: ir.Table, names: Sequence[str]) -> ir.StringValue:
     return _balanced(parts, lambda a, b: a + b) + "}"  # type: ignore[operator]
 
 
+def visible(v: ir.StringValue) -> ir.BooleanValue:
+    """Whether a value holds a visible character (``_VISIBLE``).
+
+    A value that starts with a printable ASCII character (``!`` .. ``~``)
+    holds one; only the others reach the Unicode regular expression (a CASE:
+    the regex runs on those rows alone). Measured: 0.15 s against 0.4-0.6 s
+    per 2M event ids.
+    """
+    code = v.ascii_str()
+    return ibis.ifelse((code >= 33) & (code <= 126), ibis.literal(True), v.re_search(_VISIBLE))
+
+
 @dataclass
 class Check:
     """A per-row check: rows where ``bad`` holds are problems."""
@@ -326,7 +338,7 @@ def _checks(spec: CsvSpec, t: ir.Table, header: set[str], known_sources: set[str
         if c.value:
             add(c.name, v.isnull(), f"'{c.name}' is empty")
             if c.kind in ("id", "text"):
-                add(c.name, v.notnull() & ~v.re_search(_VISIBLE),
+                add(c.name, v.notnull() & ~visible(v),
                     f"'{c.name}' holds only invisible characters (white space, controls, zero-width)")
         if c.kind == "time":
             naive = v.re_search(_TIME_NAIVE)
