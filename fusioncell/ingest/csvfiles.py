@@ -591,7 +591,7 @@ def _collapse_rejects(rejects: Sequence[tuple[int, str | None, str]], names: Seq
 def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNormalizer | None,
                   known_sources: set[str] | None, mixed_newlines: bool = False,
                   blank_lines: bool = False, quarantine: bool = False, padded: bool = True,
-                  spellings: Callable[[pa.Table], pa.Table] | None = None) -> CsvResult:
+                  spellings: Callable[[pa.Table], pa.Table] | None = None, quoted: bool = True) -> CsvResult:
     """Stage, check and type one CSV file of the case.
 
     Returns the problems of the file (all of them, up to :data:`MAX_PROBLEMS`)
@@ -658,16 +658,18 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
         checks = build(t, False)
         aggs = {f"c{i}": ck.bad.cast("int64").sum() for i, (ck, tbl) in enumerate(checks) if tbl is t}
         aggs["_n"] = t.count()
-        aggs["_nl"] = _has_newline(t, names).cast("int64").sum()
+        if quoted:
+            aggs["_nl"] = _has_newline(t, names).cast("int64").sum()
         if spec.unique and spec.unique in header:
             key = _val(t, spec.unique, header)
             aggs["_keys"] = key.count()
             aggs["_distinct"] = key.nunique()
         return t.aggregate(**aggs)
 
-    counts = engine.to_arrow(aggregate, key=("agg",) + base_key + (known_key, tuple(sorted(bad_idents)))).to_pylist()[0]
+    counts = engine.to_arrow(aggregate, key=("agg",) + base_key + (known_key, tuple(sorted(bad_idents)), quoted)
+                             ).to_pylist()[0]
     n_records = int(counts["_n"] or 0)
-    has_newlines = bool(counts["_nl"])
+    has_newlines = bool(counts.get("_nl"))
     dups = counts.get("_distinct") is not None and counts["_distinct"] < counts["_keys"]
     failing = [k for k, v in counts.items() if k.startswith("c") and v]
     bad_rows: list[int] = []

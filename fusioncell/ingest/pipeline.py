@@ -157,6 +157,9 @@ class FileFacts:
     #: Some field may start or end with a space or tab: a space or tab next to a comma, a quote, a line end
     #: or the file's ends. False proves no field is padded, so ingest skips trimming (a fifth of its time).
     padded: bool = True
+    #: Some byte is a double quote. False proves no field spans lines (only a quoted field may hold a line
+    #: feed), so the checks skip looking for line feeds in every value. True when restored from the cache.
+    quoted: bool = True
 
 
 #: The longest line a case file may hold (a message transcript fits many times over).
@@ -176,7 +179,7 @@ def file_facts(path: Path) -> FileFacts:
     Everything is counted with numpy per 4 MiB chunk (no Python loop over lines).
     """
     h = hashlib.sha256()
-    crlf = lf = blank = cr = 0
+    crlf = lf = blank = cr = quotes = 0
     b1 = b2 = 0  # the two bytes before the chunk (none at the file's start)
     longest = carry = 0
     longest_at = 1
@@ -189,6 +192,7 @@ def file_facts(path: Path) -> FileFacts:
         for chunk in iter(lambda: fh.read(FACTS_CHUNK), b""):
             h.update(chunk)
             cr += chunk.count(b"\r")
+            quotes += chunk.count(b'"')
             arr = np.frombuffer(chunk, np.uint8)
             nl = np.flatnonzero(arr == 10)
             lf += int(nl.size)
@@ -228,7 +232,7 @@ def file_facts(path: Path) -> FileFacts:
     if carry_commas > commas:
         commas, commas_at = carry_commas, lines_before + 1
     return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0, longest_at, commas,
-                     commas_at, cr > crlf, padded)
+                     commas_at, cr > crlf, padded, quotes > 0)
 
 
 #: Bytes a field starts after (comma, line feed, quote) and ends before (the same, or a carriage return).
@@ -764,7 +768,8 @@ def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, stor
     known = None if spec is SOURCES else {r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()}
     spell = (lambda m: assign_spellings(con, m)) if spec is not SOURCES else None  # noqa: E731
     result = read_csv_file(path, spec, eng, normalizer, known, facts.mixed_newlines, facts.blank_lines,
-                           quarantine=quarantine and spec is not SOURCES, padded=facts.padded, spellings=spell)
+                           quarantine=quarantine and spec is not SOURCES, padded=facts.padded, spellings=spell,
+                           quoted=facts.quoted)
     if result.problems or result.rows is None:
         raise _Rollback(result.problems, result.n_records)
     if result.quarantined:
