@@ -49,6 +49,15 @@ def test_the_documented_walkthrough_raises_exactly_its_four_alerts(tmp_path: Pat
     assert "person-partner in contact with masked:phone-" in out  # a one-off number stays pseudonymised
     listed = _run("alerts", str(case))
     assert listed.startswith("4 alert(s)")
+    # the ingest's audit entry lists the ids of the alerts it raised
+    from fusioncell.security import audit
+    from fusioncell.store import CaseStore
+    from fusioncell.watch import list_alerts
+
+    with CaseStore.open(case / ".fusioncell" / "case.duckdb", read_only=True) as cs:
+        ids = sorted(a.alert_id for a in list_alerts(cs))
+        last_ingest = [e for e in audit.entries(cs) if "ingest" in (e.what or "") + e.action][-1]
+    assert len(ids) == 4 and all(i in (last_ingest.what or "") for i in ids), last_ingest
     # the same folder again: nothing new, nothing fires
     again = _run("ingest", str(case))
     assert "alert" not in again
