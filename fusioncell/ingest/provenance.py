@@ -7,7 +7,8 @@ speed, round 3"), so since store schema 2:
 
 * an identifier's spelling (``caller``, ``callee``, ``identifier``,
   ``subject``) is an integer ``*_raw_id`` into ``spellings`` (one row per
-  distinct spelling of the store);
+  distinct spelling of the store), or NULL when it is spelled exactly as
+  the normalised identifier (``+523115550101``);
 * a time spelled exactly ``YYYY-MM-DDTHH:MM:SS+HH:MM`` in its delivery's
   offset (``raw_time_offsets``) is NULL in ``start_raw`` / ``observed_raw``
   and rendered back from the typed time; any other spelling is kept as is.
@@ -44,8 +45,10 @@ def raw_sql(table: str, alias: str, schema2: bool = True) -> dict[str, str]:
         return {f"{c}_raw": f"{alias}.{c}_raw" for c in RAW_IDENTS[table] + (RAW_TIME[table],)}
     out: dict[str, str] = {}
     for col in RAW_IDENTS[table]:
+        # no id: spelled as its identifier (a row from a case file; other rows, e.g. imported, have no spelling)
         out[f"{col}_raw"] = (f"coalesce({alias}.{col}_raw, (SELECT sp.raw FROM spellings sp "
-                             f"WHERE sp.spelling_id = {alias}.{col}_raw_id LIMIT 1))")
+                             f"WHERE sp.spelling_id = {alias}.{col}_raw_id LIMIT 1), CASE WHEN {alias}.{col}_raw_id "
+                             f"IS NULL AND {alias}.line IS NOT NULL THEN {alias}.{col} END)")
     tcol = RAW_TIME[table]
     out[f"{tcol}_raw"] = (
         f"coalesce({alias}.{tcol}_raw, (SELECT strftime(({alias}.{tcol} AT TIME ZONE 'UTC') + to_minutes(o.minutes), "
@@ -78,7 +81,9 @@ def raw_rows(store: "CaseStore", table: str, event_ids: list[str]) -> list[RawRo
 def assign_spellings(con: "duckdb.DuckDBPyConnection", mapped: pa.Table) -> pa.Table:
     """``mapped`` (distinct ``raw`` spellings and what they normalise to) with ``raw_id`` added.
 
-    New spellings are appended to ``spellings`` (inside the ingest's
+    A spelling equal to its identifier (``+523115550101`` as delivered) needs
+    no entry: its ``raw_id`` is NULL and the reader gives the identifier back.
+    Other spellings are appended to ``spellings`` (inside the ingest's
     transaction: a failed ingest leaves none); known ones keep their id.
     Work is proportional to the delivery's distinct spellings plus one scan of
     the dictionary.
@@ -88,11 +93,12 @@ def assign_spellings(con: "duckdb.DuckDBPyConnection", mapped: pa.Table) -> pa.T
         top = con.execute("SELECT coalesce(max(spelling_id), 0) FROM spellings").fetchall()[0][0]
         con.execute(f"""
             INSERT INTO spellings
-            SELECT {int(top)} + row_number() OVER (ORDER BY n.raw), n.raw
-            FROM (SELECT DISTINCT raw FROM _fc_sp_in WHERE raw IS NOT NULL) n ANTI JOIN spellings s ON s.raw = n.raw
+            SELECT {int(top)} + row_number() OVER (), n.raw
+            FROM (SELECT DISTINCT raw FROM _fc_sp_in WHERE raw IS NOT NULL AND raw IS DISTINCT FROM identifier) n
+            ANTI JOIN spellings s ON s.raw = n.raw
         """)
         return con.sql("SELECT m.*, s.spelling_id AS raw_id FROM _fc_sp_in m "
-                       "LEFT JOIN spellings s ON s.raw = m.raw").to_arrow_table()
+                       "LEFT JOIN spellings s ON s.raw = m.raw AND m.raw IS DISTINCT FROM m.identifier").to_arrow_table()
     finally:
         con.unregister("_fc_sp_in")
 
