@@ -2,8 +2,9 @@
 
 An observation row keeps its normalised values (``caller`` in E.164, ``start``
 as a UTC instant) and, for provenance, how the file spelled them. Writing one
-string per row for that was half of an ingest (docs/benchmarks.md, "Ingest
-speed, round 3"), so since store schema 2:
+string per row for that was a quarter of the store and, under load, up to
+half of the insert (docs/benchmarks.md, "Ingest speed", rounds 2 and 3), so
+since store schema 2:
 
 * an identifier's spelling (``caller``, ``callee``, ``identifier``,
   ``subject``) is an integer ``*_raw_id`` into ``spellings`` (one row per

@@ -178,7 +178,7 @@ TABLES: dict[str, str] = {
     """,
     # Raw spellings of identifiers as delivered, once per distinct spelling (schema 2): an
     # observation row keeps ``caller_raw_id`` etc. instead of a string per row (writing those
-    # strings was half of an ingest). Read them back with fusioncell.ingest.provenance.
+    # strings was a quarter of the store). Read them back with fusioncell.ingest.provenance.
     "spellings": """
         spelling_id INTEGER NOT NULL,
         raw VARCHAR NOT NULL
