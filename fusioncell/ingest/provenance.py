@@ -94,7 +94,7 @@ def assign_spellings(con: "duckdb.DuckDBPyConnection", mapped: pa.Table) -> pa.T
         top = con.execute("SELECT coalesce(max(spelling_id), 0) FROM spellings").fetchall()[0][0]
         con.execute(f"""
             INSERT INTO spellings
-            SELECT {int(top)} + row_number() OVER (), n.raw
+            SELECT {int(top)} + row_number() OVER (ORDER BY n.raw), n.raw  -- the same ids on every engine and run
             FROM (SELECT DISTINCT raw FROM _fc_sp_in WHERE raw IS NOT NULL AND raw IS DISTINCT FROM identifier) n
             ANTI JOIN spellings s ON s.raw = n.raw
         """)
