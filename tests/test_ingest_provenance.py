@@ -1,7 +1,7 @@
-"""Raw spellings survive ingest although they are not written one string per row (store schema 2).
+"""Raw spellings survive ingest although the common ones are not written (store schema 2).
 
-Numbers are stored once per distinct spelling (``spellings``); a time spelled
-exactly ``YYYY-MM-DDTHH:MM:SS`` + the delivery's offset is stored as NULL and
+A number spelled as its E.164 form, and a time spelled exactly
+``YYYY-MM-DDTHH:MM:SS`` + the delivery's offset, are stored as NULL and
 rendered back. Whatever the storage, the provenance reader must give back the
 spelling as delivered, character for character.
 """
@@ -66,15 +66,11 @@ def test_raw_spellings_are_not_written_one_string_per_row(tmp_path: Path) -> Non
     store = CaseStore.open(tmp_path / "s.duckdb")
     ingest_case(case, store)
     con = store.con
-    # numbers: never a string per row; an id into the dictionary, none when spelled as the E.164 identifier
-    assert con.execute("SELECT count(*) FROM comms WHERE caller_raw IS NOT NULL OR callee_raw IS NOT NULL"
-                       ).fetchone()[0] == 0
-    no_id = [i + 1 for i, (caller, _, _) in enumerate(CALLS) if caller == "+523115550101"]
+    # numbers: NULL exactly when spelled as the E.164 identifier (+523115550101), else as delivered
+    e164 = [i + 1 for i, (caller, _, _) in enumerate(CALLS) if caller == "+523115550101"]
     assert con.execute("SELECT list(CAST(substr(event_id, 5) AS INTEGER) ORDER BY event_id) FROM comms "
-                       "WHERE caller_raw_id IS NULL").fetchone()[0] == no_id == [1, 4, 5, 7]
-    assert con.execute("SELECT count(*) FROM comms WHERE callee_raw_id IS NULL").fetchone()[0] == 0
-    # one dictionary row per distinct other spelling: 2 of ...0101 and 4 of ...0102 in comms, none new in locations
-    assert con.execute("SELECT count(*), count(DISTINCT raw) FROM spellings").fetchone() == (6, 6)
+                       "WHERE caller_raw IS NULL").fetchone()[0] == e164 == [1, 4, 5, 7]
+    assert con.execute("SELECT count(*) FROM comms WHERE callee_raw IS NULL").fetchone()[0] == 0
     # times: only the two rows spelled canonically in the first row's offset (-06:00) are NULL
     assert con.execute("SELECT list(event_id ORDER BY event_id) FROM comms WHERE start_raw IS NULL").fetchone()[0] == \
         ["com-000001", "com-000007"]
@@ -82,7 +78,7 @@ def test_raw_spellings_are_not_written_one_string_per_row(tmp_path: Path) -> Non
         == ("-06:00", -360)
 
 
-def test_an_append_reuses_known_spellings_and_has_its_own_offset(tmp_path: Path) -> None:
+def test_an_append_has_its_own_offset(tmp_path: Path) -> None:
     cf, case = _case(tmp_path)
     store = CaseStore.open(tmp_path / "s.duckdb")
     ingest_case(case, store)
@@ -93,8 +89,6 @@ def test_an_append_reuses_known_spellings_and_has_its_own_offset(tmp_path: Path)
            caller="5512345678", callee="(311) 555-0101")
     cf.deliver(case, "2026-02-07")
     ingest_case(case, store)
-    # one new spelling (5512345678); (311) 555-0101 keeps its id
-    assert store.con.execute("SELECT count(*) FROM spellings").fetchone()[0] == 7
     assert store.con.execute("SELECT time_offset FROM raw_time_offsets WHERE delivery_id = 'comms-2026-02-07.csv'"
                              ).fetchone() == ("+00:00",)
     got = {r.event_id: r.raw for r in raw_rows(store, "comms", ["com-000010", "com-000011"])}
@@ -105,13 +99,12 @@ def test_an_append_reuses_known_spellings_and_has_its_own_offset(tmp_path: Path)
 
 
 def _old_store(path: Path) -> None:
-    """A store as fusioncell wrote it before schema 2: no store_meta, no id columns, strings per row."""
+    """A store as fusioncell wrote it before schema 2: no store_meta, no raw_time_offsets, strings per row."""
     con = duckdb.connect(str(path))
     for name, cols in TABLES.items():
-        if name in ("spellings", "raw_time_offsets", "store_meta"):
+        if name in ("raw_time_offsets", "store_meta"):
             continue
-        kept = ",".join(c for c in cols.strip().rstrip().split(",\n") if "_raw_id" not in c)
-        con.execute(f"CREATE TABLE {name} ({kept})")
+        con.execute(f"CREATE TABLE {name} ({cols})")
     con.execute("INSERT INTO comms (event_id, source_id, agency, start, duration_s, channel, caller, callee, "
                 "caller_raw, callee_raw, start_raw, line, delivery_id) VALUES ('c-1', 's', 'A', "
                 "TIMESTAMPTZ '2026-02-01 16:00:00+00', 30, 'call', '+523115550101', '+523115550102', "

@@ -467,9 +467,9 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
            idmaps: dict[str, ir.Table], line: ir.IntegerValue, time_offset: str | None = None) -> ir.Table:
     """The typed rows of a valid file, ready for the store table.
 
-    Raw spellings: an identifier whose map carries ``raw_id`` (the store's
-    ``spellings`` dictionary) is kept as that id and ``*_raw`` is NULL; a time
-    in the delivery's canonical spelling (:func:`canonical_time`) is NULL.
+    Raw spellings: an identifier spelled exactly as its normalised form, and
+    a time in the delivery's canonical spelling (:func:`canonical_time`), are
+    NULL in ``*_raw`` (:mod:`fusioncell.ingest.provenance` renders them back).
     """
     def v(n: str) -> ir.StringValue:
         return _val(t, n, header)
@@ -493,18 +493,14 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
     src = sources.select(_sid=sources.source_id, _agency=sources.agency)
     j = base.left_join(src, v("source_id") == src["_sid"])
     maps: dict[str, ir.Table] = {}
-    has_rid = {}
     for col, m in idmaps.items():
-        has_rid[col] = "raw_id" in m.columns
-        rid = m.raw_id if has_rid[col] else ibis.null().cast("int32")
-        mm = m.select(**{f"_raw_{col}": m.raw, f"_id_{col}": m.identifier, f"_rid_{col}": rid})
+        mm = m.select(**{f"_raw_{col}": m.raw, f"_id_{col}": m.identifier})
         j = j.left_join(mm, j[col] == mm[f"_raw_{col}"])
         maps[col] = mm
 
     def raw_ident(col: str) -> dict[str, ir.Value]:
-        if has_rid.get(col):
-            return {f"{col}_raw": ibis.null().cast("string"), f"{col}_raw_id": j[f"_rid_{col}"].cast("int32")}
-        return {f"{col}_raw": t[col], f"{col}_raw_id": ibis.null().cast("int32")}
+        # spelled exactly as its normalised form (+523115550101): NULL, read back as the identifier
+        return {f"{col}_raw": ibis.ifelse(t[col] == j[f"_id_{col}"], ibis.null().cast("string"), t[col])}
     def num(n: str) -> ir.FloatingValue:
         return v(n).cast("float64")
 
@@ -591,7 +587,7 @@ def _collapse_rejects(rejects: Sequence[tuple[int, str | None, str]], names: Seq
 def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNormalizer | None,
                   known_sources: set[str] | None, mixed_newlines: bool = False,
                   blank_lines: bool = False, quarantine: bool = False, padded: bool = True,
-                  spellings: Callable[[pa.Table], pa.Table] | None = None, quoted: bool = True) -> CsvResult:
+                  quoted: bool = True) -> CsvResult:
     """Stage, check and type one CSV file of the case.
 
     Returns the problems of the file (all of them, up to :data:`MAX_PROBLEMS`)
@@ -601,6 +597,8 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
     building and compiling it. ``padded=False`` (``pipeline.file_facts`` proved
     that no field starts or ends with a space or tab) skips trimming: the
     stripped value is the value, and trimming cost a fifth of an ingest.
+    ``quoted=False`` (the file holds no double quote, so no field spans
+    lines) skips looking for line feeds in every value.
     """
     if path.stat().st_size == 0:
         return CsvResult([Problem(spec.file, None, None, "the file is empty; expected a header line with the column names")])
@@ -637,8 +635,6 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
 
         distinct = engine.to_arrow(distinct_raws, key=("distinct",) + base_key)
         mapped = normalizer.map_values(distinct.column("raw"), distinct=True)
-        if spellings is not None:
-            mapped = spellings(mapped)
         mapping = engine.from_arrow(mapped, name=f"_fc_idmap_{spec.table}")
         has_errors = mapped.column("error").null_count < mapped.num_rows
         for c in ident_cols:
@@ -708,7 +704,7 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
         return out.filter(~out["line"].isin(bad_lines)) if bad_lines else out
 
     bad_lines = sorted({p.line for p in set_aside if p.line is not None})
-    key = ("typed",) + base_key + (has_newlines, blank_lines, tuple(bad_lines), time_offset, spellings is not None)
+    key = ("typed",) + base_key + (has_newlines, blank_lines, tuple(bad_lines), time_offset)
     return CsvResult([], typed, n_records - len(bad_lines), key=key, quarantined=set_aside, time_offset=time_offset)
 
 

@@ -40,7 +40,7 @@ from fusioncell.ingest.csvfiles import OBSERVATION_SPECS, SOURCES, CsvSpec, read
 from fusioncell.ingest.derived import extend_identifiers, rebuild_identifiers
 from fusioncell.ingest.idnorm import IdNormalizer
 from fusioncell.ingest.jsonl import read_entities, read_reports
-from fusioncell.ingest.provenance import assign_spellings, note_time_offset
+from fusioncell.ingest.provenance import note_time_offset
 from fusioncell.store.engine import DuckDBEngine, Engine
 from fusioncell.store.schema import DELIVERY_TABLES
 
@@ -766,9 +766,8 @@ def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, stor
         spec = replace(spec, file=file)
     normalizer = None if spec is SOURCES else IdNormalizer(toml.phone_region, _entity_ids(store))
     known = None if spec is SOURCES else {r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()}
-    spell = (lambda m: assign_spellings(con, m)) if spec is not SOURCES else None  # noqa: E731
     result = read_csv_file(path, spec, eng, normalizer, known, facts.mixed_newlines, facts.blank_lines,
-                           quarantine=quarantine and spec is not SOURCES, padded=facts.padded, spellings=spell,
+                           quarantine=quarantine and spec is not SOURCES, padded=facts.padded,
                            quoted=facts.quoted)
     if result.problems or result.rows is None:
         raise _Rollback(result.problems, result.n_records)

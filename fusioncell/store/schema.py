@@ -58,9 +58,7 @@ TABLES: dict[str, str] = {
         start_raw VARCHAR,
         extra JSON,
         line BIGINT,
-        delivery_id VARCHAR,
-        caller_raw_id INTEGER,
-        callee_raw_id INTEGER
+        delivery_id VARCHAR
     """,
     "locations": """
         event_id VARCHAR NOT NULL,
@@ -75,8 +73,7 @@ TABLES: dict[str, str] = {
         observed_raw VARCHAR,
         extra JSON,
         line BIGINT,
-        delivery_id VARCHAR,
-        identifier_raw_id INTEGER
+        delivery_id VARCHAR
     """,
     "sightings": """
         event_id VARCHAR NOT NULL,
@@ -92,8 +89,7 @@ TABLES: dict[str, str] = {
         observed_raw VARCHAR,
         extra JSON,
         line BIGINT,
-        delivery_id VARCHAR,
-        subject_raw_id INTEGER
+        delivery_id VARCHAR
     """,
     "reports": """
         report_id VARCHAR PRIMARY KEY,
@@ -176,13 +172,6 @@ TABLES: dict[str, str] = {
         loaded_at TIMESTAMPTZ NOT NULL,
         first_load BOOLEAN NOT NULL
     """,
-    # Raw spellings of identifiers as delivered, once per distinct spelling (schema 2): an
-    # observation row keeps ``caller_raw_id`` etc. instead of a string per row (writing those
-    # strings was a quarter of the store). Read them back with fusioncell.ingest.provenance.
-    "spellings": """
-        spelling_id INTEGER NOT NULL,
-        raw VARCHAR NOT NULL
-    """,
     # The one UTC offset most times of a delivery are written in (schema 2): a time spelled
     # exactly YYYY-MM-DDTHH:MM:SS+HH:MM in it is stored as NULL in ``start_raw`` /
     # ``observed_raw`` and rendered back from the typed time on read.
@@ -220,13 +209,11 @@ LEGACY_DELIVERY = {"comms": "comms.csv", "locations": "locations.csv", "sighting
                    "reports": "reports.jsonl"}
 
 
-#: Version of this schema. 1: before ``store_meta`` existed (raw spellings one string per row);
-#: 2: raw spellings in ``spellings`` / ``raw_time_offsets`` (an older store is migrated on open:
-#: columns added, nothing rewritten; its rows keep their strings and read back unchanged).
+#: Version of this schema. 1: before ``store_meta`` existed (every raw spelling a string per row);
+#: 2: a raw spelling equal to its canonical rendering is NULL (an identifier spelled as its
+#: normalised form; a time spelled as in ``raw_time_offsets``). An older store is migrated on open:
+#: tables added, nothing rewritten; its rows keep their strings and read back unchanged.
 SCHEMA_VERSION = 2
-#: Columns added in schema 2 (ALTER TABLE ... ADD COLUMN IF NOT EXISTS on an older store).
-RAW_ID_COLUMNS = {"comms": ("caller_raw_id", "callee_raw_id"), "locations": ("identifier_raw_id",),
-                  "sightings": ("subject_raw_id",)}
 
 
 def ddl() -> list[str]:
@@ -252,7 +239,3 @@ def migrations() -> list[str]:
                f"FROM ingest_log WHERE file IN ({kinds}) GROUP BY file")
     return out
 
-
-def raw_id_migrations() -> list[str]:
-    """Schema 1 -> 2: the raw-spelling id columns (idempotent; existing rows keep their strings)."""
-    return [f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {c} INTEGER" for t, cols in RAW_ID_COLUMNS.items() for c in cols]

@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from fusioncell.errors import NotFound, StoreBusy, UsageError
-from fusioncell.store.schema import SCHEMA_VERSION, ddl, migrations, raw_id_migrations
+from fusioncell.store.schema import SCHEMA_VERSION, ddl, migrations
 
 log = logging.getLogger(__name__)
 
@@ -157,9 +157,6 @@ class CaseStore:
             self.con.execute(stmt)
         if old:  # a store made before deliveries existed
             for stmt in migrations():
-                self.con.execute(stmt)
-        if version is not None and version < 2:  # raw spellings one string per row: add the id columns
-            for stmt in raw_id_migrations():
                 self.con.execute(stmt)
         if version != SCHEMA_VERSION:
             self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
