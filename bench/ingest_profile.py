@@ -8,7 +8,8 @@ timing wrappers around its stages (nothing in fusioncell is changed):
 * ``facts``: the streamed hash / line-shape pass over each file;
 * ``stage``: DuckDB's ``read_csv`` of the file into a staged table (all VARCHAR);
 * ``distinct`` / ``normalise``: the distinct raw identifiers fetched, and read
-  into E.164 (``IdNormalizer.map_values``);
+  into E.164 (``IdNormalizer.map_values``); ``spellings dictionary``: their
+  ids in the store's ``spellings`` (store schema 2);
 * ``checks``: the one aggregate pass of every row check;
 * ``insert``: the typed ``INSERT … SELECT`` into the store table;
 * ``identifiers``, ``flags``, ``watches``: the derived tables after the files;
@@ -67,6 +68,8 @@ def instrument() -> None:
     _wrap(engine.DuckDBEngine, "to_arrow", _to_arrow_label)
     _wrap(engine.DuckDBEngine, "insert", lambda self, con, table, *a, **k: f"insert {table}")
     _wrap(idnorm.IdNormalizer, "map_values", "normalise")
+    if hasattr(pipeline, "assign_spellings"):  # store schema 2: the spellings dictionary
+        _wrap(pipeline, "assign_spellings", "spellings dictionary")
     _wrap(pipeline, "extend_identifiers", "identifiers")
     _wrap(pipeline, "rebuild_identifiers", "identifiers")
     _wrap(flags, "flag_rows", "flags")

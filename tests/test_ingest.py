@@ -39,9 +39,12 @@ def test_every_table_is_filled_with_one_row_per_record(store: CaseStore) -> None
 
 
 def test_phone_numbers_in_national_formats_become_one_e164(store: CaseStore) -> None:
-    raws = {r[0] for r in store.con.execute(
-        "SELECT caller_raw FROM comms WHERE caller = '+523312345678' UNION SELECT callee_raw FROM comms WHERE callee = '+523312345678'"
-    ).fetchall()}
+    from fusioncell.ingest.provenance import raw_rows
+
+    ids = [r[0] for r in store.con.execute("SELECT event_id FROM comms").fetchall()]
+    cols = dict(store.con.execute("SELECT event_id, [caller, callee] FROM comms").fetchall())
+    raws = {row.raw[c] for row in raw_rows(store, "comms", ids) for c, ident in zip(("caller", "callee"), cols[row.event_id])
+            if ident == "+523312345678"}
     # the example writes the partner's number in several formats; all read as one number
     assert {"33 1234 5678", "3312345678"} <= raws
     assert store.con.execute("SELECT count(*) FROM comms WHERE caller NOT LIKE '+52%' OR callee NOT LIKE '+52%'").fetchone()[0] == 0

@@ -37,6 +37,7 @@ def reference(data: bytes) -> dict[str, object]:
         "cr_only": b"\r" in data and lf == 0,
         "lone_cr": data.count(b"\r") > crlf,
         "padded": padded,
+        "quoted": b'"' in data,
     }
 
 

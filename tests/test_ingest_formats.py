@@ -162,3 +162,14 @@ def test_rows_not_from_case_files_survive_a_reingest(tmp_path: Path) -> None:
     assert store.con.execute("SELECT report_id, count(*) FROM claims GROUP BY 1 ORDER BY 1").fetchall() == [
         ("pr-1", 1), ("r1", 1)]
     assert store.con.execute("SELECT count(*) FROM sources").fetchone() == (5,)
+
+
+def test_a_file_without_quotes_is_not_searched_for_line_feeds_and_keeps_its_lines(tmp_path: Path) -> None:
+    """No double quote in the file: no field can span lines, so line numbers are record + 2 without the search."""
+    from fusioncell.ingest.pipeline import file_facts
+
+    plain = tmp_path / "plain.csv"
+    plain.write_text(HEADER + "\nc1,s,2026-01-10T20:00:00Z,60,call,1,2,,,,,\n", encoding="utf-8")
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text(HEADER + '\nc1,s,2026-01-10T20:00:00Z,60,call,1,2,,,,,"x"\n', encoding="utf-8")
+    assert (file_facts(plain).quoted, file_facts(quoted).quoted) == (False, True)

@@ -40,6 +40,7 @@ from fusioncell.ingest.csvfiles import OBSERVATION_SPECS, SOURCES, CsvSpec, read
 from fusioncell.ingest.derived import extend_identifiers, rebuild_identifiers
 from fusioncell.ingest.idnorm import IdNormalizer
 from fusioncell.ingest.jsonl import read_entities, read_reports
+from fusioncell.ingest.provenance import note_time_offset
 from fusioncell.store.engine import DuckDBEngine, Engine
 from fusioncell.store.schema import DELIVERY_TABLES
 
@@ -156,6 +157,9 @@ class FileFacts:
     #: Some field may start or end with a space or tab: a space or tab next to a comma, a quote, a line end
     #: or the file's ends. False proves no field is padded, so ingest skips trimming (a fifth of its time).
     padded: bool = True
+    #: Some byte is a double quote. False proves no field spans lines (only a quoted field may hold a line
+    #: feed), so the checks skip looking for line feeds in every value. True when restored from the cache.
+    quoted: bool = True
 
 
 #: The longest line a case file may hold (a message transcript fits many times over).
@@ -175,7 +179,7 @@ def file_facts(path: Path) -> FileFacts:
     Everything is counted with numpy per 4 MiB chunk (no Python loop over lines).
     """
     h = hashlib.sha256()
-    crlf = lf = blank = cr = 0
+    crlf = lf = blank = cr = quotes = 0
     b1 = b2 = 0  # the two bytes before the chunk (none at the file's start)
     longest = carry = 0
     longest_at = 1
@@ -188,6 +192,7 @@ def file_facts(path: Path) -> FileFacts:
         for chunk in iter(lambda: fh.read(FACTS_CHUNK), b""):
             h.update(chunk)
             cr += chunk.count(b"\r")
+            quotes += chunk.count(b'"')
             arr = np.frombuffer(chunk, np.uint8)
             nl = np.flatnonzero(arr == 10)
             lf += int(nl.size)
@@ -227,7 +232,7 @@ def file_facts(path: Path) -> FileFacts:
     if carry_commas > commas:
         commas, commas_at = carry_commas, lines_before + 1
     return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0, longest_at, commas,
-                     commas_at, cr > crlf, padded)
+                     commas_at, cr > crlf, padded, quotes > 0)
 
 
 #: Bytes a field starts after (comma, line feed, quote) and ends before (the same, or a carriage return).
@@ -692,6 +697,7 @@ def _clear(store: "CaseStore", kind: str, file: str) -> None:
             store.con.execute(f"DELETE FROM {table} WHERE {_OWN_ROWS.get(table, 'line IS NOT NULL')}")
     store.con.execute("DELETE FROM ingest_log WHERE file = ?", [file])
     store.con.execute("DELETE FROM deliveries WHERE delivery_id = ?", [file])
+    store.con.execute("DELETE FROM raw_time_offsets WHERE delivery_id = ?", [file])
     if store.has_table("rejects"):
         store.con.execute("DELETE FROM rejects WHERE file = ?", [file])
 
@@ -761,11 +767,14 @@ def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, stor
     normalizer = None if spec is SOURCES else IdNormalizer(toml.phone_region, _entity_ids(store))
     known = None if spec is SOURCES else {r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()}
     result = read_csv_file(path, spec, eng, normalizer, known, facts.mixed_newlines, facts.blank_lines,
-                           quarantine=quarantine and spec is not SOURCES, padded=facts.padded)
+                           quarantine=quarantine and spec is not SOURCES, padded=facts.padded,
+                           quoted=facts.quoted)
     if result.problems or result.rows is None:
         raise _Rollback(result.problems, result.n_records)
     if result.quarantined:
         store_rejects(store, path, result.quarantined, run_id)
+    if spec is not SOURCES:
+        note_time_offset(con, file, result.time_offset)
     n = eng.insert(con, spec.table, result.rows, key=result.key)
     if spec.table == "sources" and toml.agencies is not None:
         undeclared = undeclared_agencies(store, toml.agencies, file)

@@ -172,6 +172,19 @@ TABLES: dict[str, str] = {
         loaded_at TIMESTAMPTZ NOT NULL,
         first_load BOOLEAN NOT NULL
     """,
+    # The one UTC offset most times of a delivery are written in (schema 2): a time spelled
+    # exactly YYYY-MM-DDTHH:MM:SS+HH:MM in it is stored as NULL in ``start_raw`` /
+    # ``observed_raw`` and rendered back from the typed time on read.
+    "raw_time_offsets": """
+        delivery_id VARCHAR PRIMARY KEY,
+        time_offset VARCHAR NOT NULL,
+        minutes INTEGER NOT NULL
+    """,
+    # What made the store: ``schema_version`` (see SCHEMA_VERSION).
+    "store_meta": """
+        key VARCHAR PRIMARY KEY,
+        value VARCHAR NOT NULL
+    """,
     "runs": """
         run_id VARCHAR PRIMARY KEY,
         stage VARCHAR NOT NULL,
@@ -196,6 +209,13 @@ LEGACY_DELIVERY = {"comms": "comms.csv", "locations": "locations.csv", "sighting
                    "reports": "reports.jsonl"}
 
 
+#: Version of this schema. 1: before ``store_meta`` existed (every raw spelling a string per row);
+#: 2: a raw spelling equal to its canonical rendering is NULL (an identifier spelled as its
+#: normalised form; a time spelled as in ``raw_time_offsets``). An older store is migrated on open:
+#: tables added, nothing rewritten; its rows keep their strings and read back unchanged.
+SCHEMA_VERSION = 2
+
+
 def ddl() -> list[str]:
     """``CREATE TABLE IF NOT EXISTS`` statements for every table."""
     return [f"CREATE TABLE IF NOT EXISTS {name} ({cols.strip()})" for name, cols in TABLES.items()]
@@ -213,7 +233,9 @@ def migrations() -> list[str]:
     out.append("UPDATE claims SET delivery_id = 'reports.jsonl' WHERE delivery_id IS NULL AND report_id IN "
                "(SELECT report_id FROM reports WHERE delivery_id = 'reports.jsonl')")
     kinds = "'sources.csv', 'entities.jsonl', 'case.toml', " + ", ".join(f"'{f}'" for f in LEGACY_DELIVERY.values())
-    out.append("INSERT INTO deliveries SELECT file, file, file, arg_max(sha256, ingested_at), "
+    out.append("INSERT INTO deliveries (delivery_id, kind, path, sha256, rows, quarantined, ingest_run, loaded_at, "
+               "first_load) SELECT file, file, file, arg_max(sha256, ingested_at), "
                "arg_max(rows, ingested_at), 0, coalesce(arg_max(run_id, ingested_at), ''), max(ingested_at), true "
                f"FROM ingest_log WHERE file IN ({kinds}) GROUP BY file")
     return out
+

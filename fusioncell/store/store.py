@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from fusioncell.errors import NotFound, StoreBusy, UsageError
-from fusioncell.store.schema import ddl, migrations
+from fusioncell.store.schema import SCHEMA_VERSION, ddl, migrations
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +113,14 @@ class CaseStore:
         con.execute(f"SET memory_limit = '{_memory_limit()}'")
         con.execute(QUIET)
         store = cls(path, con, folder)
-        if not read_only:
-            store.init_schema()
+        try:
+            if not read_only:
+                store.init_schema()
+            else:
+                store.schema_version()
+        except BaseException:
+            con.close()
+            raise
         return store
 
     @classmethod
@@ -127,7 +133,22 @@ class CaseStore:
         store.init_schema()
         return store
 
+    def schema_version(self) -> int | None:
+        """The store's schema version (None: an empty file); refuses one made by a newer fusioncell."""
+        version: int | None = None
+        if self.has_table("store_meta"):
+            row = self.con.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchall()
+            version = int(row[0][0]) if row and str(row[0][0]).isdigit() else None
+        if version is None and self.has_table("comms"):
+            version = 1
+        if version is not None and version > SCHEMA_VERSION:
+            raise UsageError(f"{self.path}: this case store was made by a newer fusioncell (store schema {version}; "
+                             f"this version reads up to {SCHEMA_VERSION}); upgrade fusioncell, or ingest the case "
+                             "folder into a new store with --store")
+        return version
+
     def init_schema(self) -> None:
+        version = self.schema_version()
         had_comms = self.has_table("comms")
         old = had_comms and not self.con.execute(
             "SELECT count(*) FROM information_schema.columns WHERE table_name = 'comms' "
@@ -137,6 +158,8 @@ class CaseStore:
         if old:  # a store made before deliveries existed
             for stmt in migrations():
                 self.con.execute(stmt)
+        if version != SCHEMA_VERSION:
+            self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
     def close(self) -> None:
         self.con.close()
