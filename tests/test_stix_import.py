@@ -221,3 +221,16 @@ def test_cli_share_then_import(tmp_path: Path) -> None:
     assert json.loads(res.stdout)["agency"] == "SEDENA-INT"
     res = runner.invoke(app, ["audit", str(src), "--verify"])
     assert res.exit_code == 0 and "share" in res.stdout and "req 12" in res.stdout
+
+
+def test_import_fills_named_columns_so_a_column_added_to_the_store_shifts_nothing() -> None:
+    # a later schema may add columns (raw-spelling ids, flags) anywhere; the import names what it fills
+    r = _receiver()
+    for table in ("sources", "reports", "claims", "sightings"):
+        r.con.execute(f"ALTER TABLE {table} ADD COLUMN later_col VARCHAR")
+    _, text = _bundle()
+    import_bundle(r, text, name="b.json")
+    row = r.con.execute("SELECT subject, agency, later_col FROM sightings").fetchone()
+    assert row == (TARGET, "SEDENA-INT", None)
+    assert r.con.execute("SELECT count(*) FROM claims WHERE subject = ? AND later_col IS NULL",
+                         [TARGET]).fetchone()[0] >= 2

@@ -68,6 +68,14 @@ PREDICATES = {
 }
 
 
+#: the columns each imported claim and sighting tuple fills, in its order (named: a column added to the
+#: store's tables must not shift them)
+_CLAIM_COLS = ("report_id", "claim_no", "source_id", "agency", "reliability", "credibility", "reported", "subject",
+               "predicate", "object", "lat", "lon", "radius_m", "valid_from", "valid_to", "subject_raw", "object_raw",
+               "raw")
+_SIGHTING_COLS = ("event_id", "source_id", "agency", "observed", "lat", "lon", "subject", "confidence", "note",
+                  "subject_raw", "observed_raw", "extra", "line")
+
 def _ts(value: Any) -> datetime | None:
     if value is None:
         return None
@@ -303,21 +311,24 @@ def import_bundle(
             if sid in known_sources:
                 continue
             con.execute(
-                "INSERT INTO sources VALUES (?, ?, 'HUMINT', NULL, ?, ?, ?, ?, NULL)",
+                "INSERT INTO sources (source_id, agency, discipline, method, reliability, releasable_to, tlp, extra) "
+                "VALUES (?, ?, 'HUMINT', NULL, ?, ?, ?, ?)",
                 [sid, producer, rel, [receiving] if receiving != producer else [], level,
                  json.dumps({"stix_bundle": data.get("id"), "producer_identity": producer_id, "imported_from": name,
                              "method": "not disclosed by the partner"})],
             )
         if reports:
-            con.executemany("INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)", reports)
+            con.executemany("INSERT INTO reports (report_id, source_id, agency, reported, credibility, text, raw, line) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", reports)
         if claims:
-            con.executemany("INSERT INTO claims VALUES (" + ", ".join(["?"] * 18) + ", NULL)", claims)
+            con.executemany("INSERT INTO claims (" + ", ".join(_CLAIM_COLS) + ") VALUES (" + ", ".join(["?"] * len(_CLAIM_COLS)) + ")", claims)
         if sightings:
-            con.executemany("INSERT INTO sightings VALUES (" + ", ".join(["?"] * 13) + ", NULL)", sightings)
+            con.executemany("INSERT INTO sightings (" + ", ".join(_SIGHTING_COLS) + ") VALUES ("
+                            + ", ".join(["?"] * len(_SIGHTING_COLS)) + ")", sightings)
         _update_identifiers(store, [c[7] for c in claims] + [c[9] for c in claims if c[9]] + [s[6] for s in sightings])
         run_id = store.new_run("import", {"bundle": data.get("id"), "agency": producer, "file": name})
         con.execute(
-            "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO ingest_log (file, sha256, rows, ingested_at, run_id) VALUES (?, ?, ?, ?, ?)",
             [f"stix:{name}", sha, len(reports) + len(sightings), datetime.now(timezone.utc), run_id],
         )
         con.execute("COMMIT")
