@@ -89,3 +89,15 @@ def test_a_place_dated_three_days_back_is_discounted_by_the_chance_he_moved_sinc
     # a sighting of him is not discounted
     seen = Support(frozenset({"GEOINT", "IMINT"}), True, True, True, nights_here=4, days_since_last=3.0)
     assert cap_for(seen).still_there == 1.0
+
+
+def test_the_hint_names_only_source_types_the_place_lacks() -> None:
+    # her handset fixes (GEOINT) alone hold a place below the ceiling: asking for "handset fixes" would be asking
+    # for what is already there
+    cap = cap_for(Support(frozenset({"GEOINT"}), sighted_him=False, partner_evidence=True, person_evidence=True))
+    hint = next(h for h in cap.would_change if h.startswith("an independent source type"))
+    assert "handset fixes" not in hint
+    assert "imagery of the site" in hint and "a graded report" in hint
+    imagery = cap_for(Support(frozenset({"IMINT"}), False, True, True))
+    hint = next(h for h in imagery.would_change if h.startswith("an independent source type"))
+    assert "imagery" not in hint and "handset fixes" in hint

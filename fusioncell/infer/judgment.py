@@ -97,6 +97,12 @@ class CappedProbabilities:
     caps: list[Cap] = field(default_factory=list)
 
 
+#: What each source type (the case format's disciplines) would add, for the "would change it" hint: only the
+#: types not already supporting the place are named
+_TYPE_EXAMPLES = {"IMINT": "imagery of the site", "HUMINT": "a graded report", "GEOINT": "handset fixes",
+                  "SIGINT": "calls on the masts that serve it", "OSINT": "open sources"}
+
+
 def cap_for(s: Support) -> Cap:
     """The ceiling for one place given its support (see the module docstring)."""
     hints: list[str] = []
@@ -109,7 +115,8 @@ def cap_for(s: Support) -> Cap:
                       "supports it and nobody saw him there")
         else:
             reason = f"held below {CAP_SINGLE_TYPE:.2f}: no item of evidence here is strong on its own, and nobody saw him"
-        hints.append("an independent source type (imagery of the site, a graded report, or handset fixes) placing him or his partner here")
+        others = [v for k, v in _TYPE_EXAMPLES.items() if k not in s.disciplines]
+        hints.append(f"an independent source type ({', '.join(others[:-1])}, or {others[-1]}) placing him or his partner here")
         hints.append("a sighting of him at this place")
     if s.person_evidence and not s.partner_evidence and not s.sighted_him:
         ceiling = min(ceiling, CAP_OTHERS_ONLY)
