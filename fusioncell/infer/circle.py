@@ -27,12 +27,15 @@ import logging
 from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple
 
+import numpy as np
+
 from fusioncell.model.grading import grade, p_true
 from fusioncell.model.night import NIGHT
 from fusioncell.resolve import Persons
 from fusioncell.resolve import persons as resolved_persons
 from fusioncell.security.naming import Namer
-from fusioncell.spacetime.geo import haversine_sql, metres_per_degree
+from fusioncell.spacetime.geo import haversine_m, haversine_sql, metres_per_degree
+from fusioncell.spacetime.home import night_homes
 from fusioncell.store import CaseStore
 
 log = logging.getLogger(__name__)
@@ -516,40 +519,44 @@ FIX_AWAY_M = 1500.0
 
 
 def fix_away_night_fraction(store: CaseStore, phones: list[str]) -> dict[str, float]:
-    """Share of each tracked phone's nights spent away from its usual night place, read from its handset fixes.
+    """Share of each tracked phone's nights spent away from its home, read from its handset fixes.
 
     Cell records place a phone within a mast's reach, so a night at a house
     in the next quarter of town, or a few kilometres away, looks like home
     (:func:`away_night_fraction`). A tracked phone's fixes (100 m-1 km) show
-    it. "Home" is the ~500 m cell holding the phone's fixes on most nights; a
-    night is away when most of its fixes are beyond :data:`FIX_AWAY_M` (or
+    it. Home is the one definition, :func:`fusioncell.spacetime.home.night_homes`
+    on the phone's night fixes (the ~400 m spot holding them on most nights);
+    a night is away when most of its fixes are beyond :data:`FIX_AWAY_M` (or
     twice their accuracy) from it. Phones without night fixes are absent.
     """
     if not phones:
         return {}
     tz = store.case().timezone
     lt = f"(observed AT TIME ZONE '{tz}')"
-    rows = store.con.execute(
+    f = store.con.execute(
         f"""
-        WITH f AS (
-          SELECT identifier AS i, lat, lon, coalesce(accuracy_m, 0.0) AS acc, {NIGHT.night_of_sql(lt)} AS night
-          FROM locations WHERE identifier IN (SELECT unnest($1)) AND {NIGHT.sql(lt)}
-        ), g AS (
-          SELECT i, round(lat / 0.005) AS glat, round(lon / 0.005) AS glon, count(DISTINCT night) AS k
-          FROM f GROUP BY ALL
-        ), home AS (
-          SELECT i, arg_max(glat, k) * 0.005 AS hlat, arg_max(glon, k) * 0.005 AS hlon FROM g GROUP BY i
-        ), fn AS (
-          SELECT f.i, f.night,
-                 avg(CASE WHEN {haversine_sql("f.lat", "f.lon", "h.hlat", "h.hlon")} > greatest($2, 2.0 * f.acc)
-                          THEN 1.0 ELSE 0.0 END) >= 0.5 AS away
-          FROM f JOIN home h USING (i) GROUP BY f.i, f.night
-        )
-        SELECT i, avg(CASE WHEN away THEN 1.0 ELSE 0.0 END) FROM fn GROUP BY i
+        SELECT identifier, lat, lon, coalesce(accuracy_m, 0.0) AS acc, {NIGHT.night_of_sql(lt)} AS night
+        FROM locations WHERE identifier IN (SELECT unnest($1)) AND {NIGHT.sql(lt)}
         """,
-        [sorted(phones), FIX_AWAY_M],
-    ).fetchall()
-    return {str(i): float(f) for i, f in rows}
+        [sorted(phones)],
+    ).fetchnumpy()
+    ident = np.asarray(f["identifier"], dtype=object)
+    if not len(ident):
+        return {}
+    lat, lon, acc = (np.asarray(f[k], dtype=np.float64) for k in ("lat", "lon", "acc"))
+    night = np.asarray(f["night"]).astype("datetime64[D]").astype(np.int64)
+    every = np.ones(len(ident), dtype=bool)
+    homes = night_homes(ident, lat, lon, acc, every, every, night)
+    names = sorted(homes)
+    ids = np.searchsorted(names, ident.astype(str))
+    hlat = np.array([homes[n].lat for n in names])[ids]
+    hlon = np.array([homes[n].lon for n in names])[ids]
+    beyond = haversine_m(lat, lon, hlat, hlon) > np.maximum(FIX_AWAY_M, 2.0 * acc)
+    pn, inv = np.unique(np.stack([ids, night]), axis=1, return_inverse=True)  # (phone, night)
+    inv = inv.ravel()
+    away = np.bincount(inv, weights=beyond) / np.bincount(inv) >= 0.5
+    frac = np.bincount(pn[0], weights=away) / np.bincount(pn[0])
+    return {names[k]: float(frac[k]) for k in np.unique(pn[0])}
 
 
 def remote_night_fraction(store: CaseStore, phones: list[str], *, radius_m: float = 3000.0, max_sites: int = 3) -> dict[str, float]:

@@ -9,7 +9,8 @@ of the rows in its bin, its radius the median accuracy, never under
 
 The same rule in SQL over call records only (serving cells, no bins: the cell
 used on most distinct nights) is ``infer/circle.py``'s ``_night_cells_sql``;
-``spacetime/places.py`` gives a *place* (a clustered stay) the role ``home``
+``infer/circle.py``'s ``fix_away_night_fraction`` calls :func:`night_homes` on a
+tracked phone's night fixes to count its nights away; ``spacetime/places.py`` gives a *place* (a clustered stay) the role ``home``
 by the same rule (most nights, at least two) on its own clusters.
 
 Examples
