@@ -335,6 +335,52 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
     return Circle(target, keys, members)
 
 
+def _anchor_phones(store: CaseStore, person: str, exclude: frozenset[str], role: str, who: Persons) -> set[str]:
+    """The phones of the people close to ``person`` (reports link them), and the investigation's leads.
+
+    The identifiers the investigation tracks count for the partner always, for
+    anyone else only when no report names a friend.
+    """
+    pkeys = _person_keys(store, person, who)
+    anchors = store.con.execute(
+        """
+        SELECT DISTINCT CASE WHEN object IN (SELECT unnest($1)) THEN subject ELSE object END
+        FROM claims
+        WHERE predicate IN ('associate_of', 'family_of', 'meets', 'works_for', 'partner_of')
+          AND (subject IN (SELECT unnest($1)) OR object IN (SELECT unnest($1)))
+        """,
+        [sorted(pkeys)],
+    ).fetchall()
+    anchor_ids: set[str] = set()
+    for (a,) in anchors:
+        if a is None or a in exclude or a in pkeys:
+            continue
+        anchor_ids.update(i for i in _identifiers_of(store, _person_keys(store, a, who), who) if i.startswith("+"))
+    if role == "partner" or not anchor_ids:
+        anchor_ids.update(r[0] for r in store.con.execute(
+            "SELECT DISTINCT identifier FROM locations WHERE identifier LIKE '+%'").fetchall())
+    return anchor_ids - exclude
+
+
+def _frequent_contacts(store: CaseStore, anchor_ids: set[str]) -> list[tuple[str, str, int]]:
+    """(anchor, contact, events) for each anchor's six most frequent contacts (one plan on the engine)."""
+    if not anchor_ids:
+        return []
+    return [(str(a), str(b), int(n)) for a, b, n in store.con.execute(
+        """
+        WITH e AS (
+          SELECT caller AS a, callee AS b FROM comms WHERE caller IN (SELECT unnest($1))
+          UNION ALL SELECT callee, caller FROM comms WHERE callee IN (SELECT unnest($1))
+        ), c AS (
+          SELECT a, b, count(*) AS n, row_number() OVER (PARTITION BY a ORDER BY count(*) DESC, b) AS rk
+          FROM e WHERE b <> a GROUP BY a, b
+        )
+        SELECT a, b, n FROM c WHERE rk <= 6
+        """,
+        [sorted(anchor_ids)],
+    ).fetchall()]
+
+
 def _candidate_phones(
     store: CaseStore, person: str, exclude: frozenset[str], role: str = "partner",
     claimed: dict[str, Use] | None = None, who: Persons | None = None,
@@ -368,40 +414,8 @@ def _candidate_phones(
     """
     claimed = claimed or {}
     who = resolved_persons(store) if who is None else who
-    pkeys = _person_keys(store, person, who)
-    anchors = store.con.execute(
-        """
-        SELECT DISTINCT CASE WHEN object IN (SELECT unnest($1)) THEN subject ELSE object END
-        FROM claims
-        WHERE predicate IN ('associate_of', 'family_of', 'meets', 'works_for', 'partner_of')
-          AND (subject IN (SELECT unnest($1)) OR object IN (SELECT unnest($1)))
-        """,
-        [sorted(pkeys)],
-    ).fetchall()
-    anchor_ids: set[str] = set()
-    for (a,) in anchors:
-        if a is None or a in exclude or a in pkeys:
-            continue
-        anchor_ids.update(i for i in _identifiers_of(store, _person_keys(store, a, who), who) if i.startswith("+"))
-    # the investigation's own leads (the identifiers it chose to track): for
-    # the partner always, for anyone else when no report names a friend
-    if role == "partner" or not anchor_ids:
-        anchor_ids.update(r[0] for r in store.con.execute(
-            "SELECT DISTINCT identifier FROM locations WHERE identifier LIKE '+%'").fetchall())
-    anchor_ids -= exclude
-    rows = store.con.execute(
-        """
-        WITH e AS (
-          SELECT caller AS a, callee AS b FROM comms WHERE caller IN (SELECT unnest($1))
-          UNION ALL SELECT callee, caller FROM comms WHERE callee IN (SELECT unnest($1))
-        ), c AS (
-          SELECT a, b, count(*) AS n, row_number() OVER (PARTITION BY a ORDER BY count(*) DESC, b) AS rk
-          FROM e WHERE b <> a GROUP BY a, b
-        )
-        SELECT a, b, n FROM c WHERE rk <= 6
-        """,
-        [sorted(anchor_ids)],
-    ).fetchall() if anchor_ids else []
+    anchor_ids = _anchor_phones(store, person, exclude, role, who)
+    rows = _frequent_contacts(store, anchor_ids)
     rows = [(a, b, n) for a, b, n in rows if b not in exclude]
     if not rows:
         return dict(claimed)

@@ -45,6 +45,7 @@ FEATURES: dict[str, str] = {
     "lead_margin": "how far his partner's located nights here exceed those at the next best place",
     "home_of_member": "the place is a circle member's own home (relevance-weighted)",
     "remote": "isolated place: at most two cell sites within 3 km",
+    "isolated_presence": "the place is isolated AND his circle spends nights or is seen here (remote x (1 - exp(-3 x presence))): isolation amplifies evidence, never replaces it",
     "staleness": "days since the latest night-time evidence here, beyond a week (log)",
     "superseded": "his partner's away nights at other places since her latest night here (log): he may have moved",
     "latest": "his partner's most recent away night was here (0-1): the freshest trace of where he is now",
@@ -60,6 +61,15 @@ NONNEG = {n: n not in ("home_of_member", "remote", "staleness", "superseded", "v
 PRIOR_MEAN = {n: 0.0 for n in FEATURES} | {
     "claims": 1.0, "sighting_him": 1.5, "sighting_vehicle": 0.7, "nights_partner": 1.0, "silent_nights": 0.5,
 }
+
+#: How fast a place's presence evidence (nights, silent nights, sightings) opens the isolation
+#: prior (``isolated_presence``): at 0.23 (about a night of hers in four weeks) half of it.
+PRESENCE_GATE = 3.0
+#: The features that say someone of his circle (or he) spent the night at the place, or was seen
+#: there. Day visits are left out: a phone switched off at a junction on the way, a supply run or a
+#: meeting place draw day fixes for reasons of their own; he is where the nights are.
+PRESENCE = ("nights_partner", "nights_partner_coarse", "nights_others", "silent_nights",
+            "sighting_him", "sighting_vehicle")
 
 TAU_DAYS = 10.0  # recency: evidence loses half its weight in ~7 days
 FIX_SIGMA_FLOOR_M = 150.0
@@ -579,6 +589,22 @@ def _claim_features(acc: _Acc, clat: FloatArray, clon: FloatArray, claims: Claim
                                      [str(claims.report_id[j])], [str(claims.source_id[j])]))
 
 
+def isolated_presence(F: FloatArray) -> FloatArray:
+    """``remote`` opened by the place's presence evidence, for rows of ``FEATURES`` (see ``PRESENCE_GATE``).
+
+    An isolated place where nobody of his circle was ever seen is not more
+    likely for being isolated; one where his partner sleeps is.
+
+    >>> F = np.zeros((2, len(FEATURES))); F[:, list(FEATURES).index("remote")] = 1.0
+    >>> F[1, list(FEATURES).index("nights_partner")] = 1.0
+    >>> isolated_presence(F).round(2).tolist()
+    [0.0, 0.95]
+    """
+    col = {n: i for i, n in enumerate(FEATURES)}
+    presence = F[:, [col[n] for n in PRESENCE]].sum(axis=1)
+    return np.asarray(F[:, col["remote"]] * (1.0 - np.exp(-PRESENCE_GATE * presence)), dtype=np.float64)
+
+
 def _derived_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceContext) -> None:
     F, col = acc.F, acc.col
     if ctx.tower_lat.shape[0]:
@@ -586,6 +612,7 @@ def _derived_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Eviden
         acc.put("remote", (np.count_nonzero(Dt < 3000.0, axis=1) <= 2).astype(float))
     nf = F[:, col["nights_partner"]]
     acc.put("isolated_nights", nf * F[:, col["remote"]])
+    acc.put("isolated_presence", isolated_presence(F))
     if clat.size > 1:
         srt = np.sort(nf)
         acc.put("lead_margin", np.maximum(nf - np.where(nf >= srt[-1], srt[-2], srt[-1]), 0.0))

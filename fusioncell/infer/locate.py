@@ -65,7 +65,7 @@ DEFAULT_BETA = {
     "nights_partner": 1.5, "nights_partner_coarse": 0.6, "nights_others": 0.3, "days_fine": 0.4,
     "days_coarse": 0.2, "convergence": 0.5, "dark": 0.5, "silent_nights": 0.5, "silent_reach": 0.1, "sighting_him": 1.5,
     "sighting_vehicle": 0.6, "claims": 0.5, "isolated_nights": 0.5, "lead_margin": 0.5, "home_of_member": -2.0,
-    "remote": 0.2, "staleness": -0.3, "superseded": -0.5, "latest": 0.5, "vague": -0.5,
+    "remote": 0.0, "isolated_presence": 1.0, "staleness": -0.3, "superseded": -0.5, "latest": 0.5, "vague": -0.5,
 }
 
 EVIDENCE_SUMMARY = {

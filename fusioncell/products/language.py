@@ -265,6 +265,7 @@ EVIDENCE_WORDS: dict[str, str] = {
     "lead_margin": "located here on more nights than at any other place",
     "home_of_member": "the place is the home of someone in the subject's circle",
     "remote": "isolated place: at most two cell sites within 3 km",
+    "isolated_presence": "the subject's circle spends nights or is seen here, and the place is isolated",
     "staleness": "no night-time evidence here for more than a week",
 }
 
