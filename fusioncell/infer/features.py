@@ -45,7 +45,7 @@ FEATURES: dict[str, str] = {
     "lead_margin": "how far his partner's located nights here exceed those at the next best place",
     "home_of_member": "the place is a circle member's own home (relevance-weighted)",
     "remote": "isolated place: at most two cell sites within 3 km",
-    "isolated_presence": "the place is isolated AND his circle spends nights or is seen here (remote x (1 - exp(-3 x presence))): isolation amplifies evidence, never replaces it",
+    "isolated_presence": "isolated place, and his circle spends nights or is seen here (isolation adds weight to that evidence, never replaces it)",
     "staleness": "days since the latest night-time evidence here, beyond a week (log)",
     "superseded": "his partner's away nights at other places since her latest night here (log): he may have moved",
     "latest": "his partner's most recent away night was here (0-1): the freshest trace of where he is now",
