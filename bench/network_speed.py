@@ -40,7 +40,8 @@ TZ = "America/Mexico_City"
 def make_store(path: Path, rows: int, seed: int) -> CaseStore:
     s = CaseStore.open(path)
     n_ph = max(100, rows // 50)
-    s.con.execute("INSERT INTO case_info VALUES ('speed', 'speed', 'AG', 'bench', ?, 'MX', NULL)", [TZ])
+    s.con.execute("INSERT INTO case_info (case_id, title, owner_agency, legal_authority, timezone, phone_region)"
+                  " VALUES ('speed', 'speed', 'AG', 'bench', ?, 'MX')", [TZ])
     s.con.execute(f"SELECT setseed({(seed % 1000) / 1000.0})")
     s.con.execute(
         f"""

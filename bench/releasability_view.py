@@ -32,27 +32,29 @@ from fusioncell.store import CaseStore
 
 def build(n_rows: int) -> CaseStore:
     s = CaseStore.memory()
-    s.con.execute("INSERT INTO case_info VALUES ('bench', NULL, 'OWNER', 'order', 'UTC', NULL, NULL)")
+    s.con.execute("INSERT INTO case_info (case_id, owner_agency, legal_authority, timezone)"
+                  " VALUES ('bench', 'OWNER', 'order', 'UTC')")
     for i in range(10):
         rel = ["PARTNER"] if i % 2 == 0 else []
-        s.con.execute("INSERT INTO sources VALUES (?, 'OWNER', 'SIGINT', 'm', 'B', ?, NULL, NULL, ?)", [f"s{i}", rel, i])
+        s.con.execute("INSERT INTO sources (source_id, agency, discipline, method, reliability, releasable_to, line)"
+                      " VALUES (?, 'OWNER', 'SIGINT', 'm', 'B', ?, ?)", [f"s{i}", rel, i])
     t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
     s.con.execute(
         """
-        INSERT INTO comms
+        INSERT INTO comms (event_id, source_id, agency, start, duration_s, channel, caller, callee, caller_lat,
+                           caller_lon, line)
         SELECT 'c' || i, 's' || (i % 10), 'OWNER', ?::TIMESTAMPTZ + to_seconds(i), 60, 'call',
                '+5233' || lpad(((i * 7919) % 50000)::VARCHAR, 8, '0'), '+5233' || lpad(((i * 104729) % 50000)::VARCHAR, 8, '0'),
-               19.0 + (i % 1000) / 1e4, -103.0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, i
+               19.0 + (i % 1000) / 1e4, -103.0, i
         FROM range(?) t(i)
         """,
         [t0, n_rows],
     )
     s.con.execute(
         """
-        INSERT INTO locations
+        INSERT INTO locations (event_id, source_id, agency, observed, identifier, lat, lon, accuracy_m, line)
         SELECT 'l' || i, 's' || (i % 10), 'OWNER', ?::TIMESTAMPTZ + to_seconds(i),
-               '+5233' || lpad((i % 500)::VARCHAR, 8, '0'), 19.0 + (i % 997) / 1e4, -103.0 - (i % 991) / 1e4, 50,
-               NULL, NULL, NULL, i
+               '+5233' || lpad((i % 500)::VARCHAR, 8, '0'), 19.0 + (i % 997) / 1e4, -103.0 - (i % 991) / 1e4, 50, i
         FROM range(?) t(i)
         """,
         [t0 + timedelta(days=1), n_rows],

@@ -12,6 +12,7 @@ from fusioncell.cli import app
 from fusioncell.security import audit
 from fusioncell.security.releasability import view_for
 from fusioncell.store import CaseStore
+from tests.rows import put
 from test_share_factory import make_case
 
 
@@ -66,11 +67,13 @@ def test_deleted_entry_with_renumbering_still_fails() -> None:
 
 def test_reordered_entries_fail_at_the_first_moved_one() -> None:
     s = _logged()
-    rows = s.con.execute("SELECT * FROM audit_log ORDER BY seq").fetchall()
+    cur = s.con.execute("SELECT * FROM audit_log ORDER BY seq")
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, r)) for r in cur.fetchall()]
     s.con.execute("DELETE FROM audit_log")
     order = [0, 1, 3, 2, 4]  # swap entries 3 and 4
     for i in order:
-        s.con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(rows[i]))
+        put(s.con, "audit_log", **rows[i])
     v = audit.verify(s)
     assert not v.ok and v.bad_seq == 3
 
@@ -110,7 +113,7 @@ def test_records_made_on_a_view_land_in_the_case() -> None:
 def _store_file(tmp_path: Path) -> Path:
     path = tmp_path / "case.duckdb"
     s = CaseStore.open(path)
-    s.con.execute("INSERT INTO case_info VALUES ('op-x', NULL, 'SEDENA-INT', 'order', 'UTC', NULL, NULL)")
+    put(s.con, "case_info", case_id="op-x", owner_agency="SEDENA-INT", legal_authority="order", timezone="UTC")
     for i in range(1, 4):
         audit.record(s, "report", {"n": i}, actor="ana")
     s.close()

@@ -7,20 +7,20 @@ import pytest
 from fusioncell.infer.circle import ROLE_RELEVANCE, target_circle
 from fusioncell.model.grading import p_true
 from fusioncell.store import CaseStore
+from tests.rows import put
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
 
 
 def _store() -> CaseStore:
     cs = CaseStore.memory()
-    cs.con.execute(
-        "INSERT INTO case_info VALUES ('c', 't', 'AG', 'order 1', 'America/Mexico_City', 'MX', '')"
-    )
-    cs.con.execute("INSERT INTO targets VALUES ('person-target')")
-    cs.con.execute(
-        "INSERT INTO sources VALUES ('h1', 'AG', 'HUMINT', 'informant', 'B', [], NULL, NULL, 1)"
-    )
-    cs.con.execute("INSERT INTO entities VALUES ('person-target', 'Person', 'X', '{}', '{}', 1)")
+    put(cs.con, "case_info", case_id="c", title="t", owner_agency="AG", legal_authority="order 1",
+        timezone="America/Mexico_City", phone_region="MX", raw_toml="")
+    put(cs.con, "targets", entity_id="person-target")
+    put(cs.con, "sources", source_id="h1", agency="AG", discipline="HUMINT", method="informant", reliability="B",
+        releasable_to=[], line=1)
+    put(cs.con, "entities", entity_id="person-target", schema="Person", caption="X", properties="{}", raw="{}",
+        line=1)
     return cs
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from fusioncell.ingest import ingest_case
 from fusioncell.store import CaseStore
+from tests.rows import put
 
 BASE = Path(__file__).parent / "fixtures" / "cases" / "minimal"
 HEADER = "event_id,source_id,start,duration_s,channel,caller,callee,caller_lat,caller_lon,callee_lat,callee_lon,content"
@@ -151,8 +152,9 @@ def test_rows_not_from_case_files_survive_a_reingest(tmp_path: Path) -> None:
     case = case_with(tmp_path)
     store = CaseStore.memory()
     ingest_case(case, store)
-    store.con.execute("INSERT INTO sources VALUES ('p-1', 'PARTNER', 'HUMINT', NULL, 'B', [], NULL, NULL, NULL)")
-    store.con.execute("INSERT INTO reports VALUES ('pr-1', 'p-1', 'PARTNER', NULL, 2, 'x', NULL, NULL, NULL)")
+    put(store.con, "sources", source_id="p-1", agency="PARTNER", discipline="HUMINT", reliability="B",
+        releasable_to=[])
+    put(store.con, "reports", report_id="pr-1", source_id="p-1", agency="PARTNER", credibility=2, text="x")
     store.con.execute("INSERT INTO claims (report_id, claim_no, source_id, agency, subject, predicate, object) "
                       "VALUES ('pr-1', 0, 'p-1', 'PARTNER', 'p-target', 'meets', 'p-partner')")
     (case / "reports.jsonl").write_text((case / "reports.jsonl").read_text().replace("Ana usa", "Ana usa ya"))

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fusioncell.store import CaseStore
+from tests.rows import put, put_many
 
 TZ = ZoneInfo("America/Mexico_City")
 T0 = datetime(2026, 1, 5, 0, 0, tzinfo=TZ)  # a Monday
@@ -65,34 +66,30 @@ class Case:
     def store(self, tz: str = "America/Mexico_City") -> CaseStore:
         s = CaseStore.memory()
         con = s.con
-        con.execute("INSERT INTO case_info VALUES ('test-case', 't', 'AG', 'order 1', ?, 'MX', NULL)", [tz])
-        con.execute("INSERT INTO sources VALUES ('src', 'AG', 'SIGINT', 'm', 'B', ['AG'], NULL, NULL, 1)")
-        rows = [
-            (f"e{i}", "src", "AG", t.astimezone(timezone.utc), float(d), ch, a, b, lat, lon, lat2, lon2,
-             None, a, b, t.isoformat(), None, i + 2)
+        put(con, "case_info", case_id="test-case", title="t", owner_agency="AG", legal_authority="order 1",
+            timezone=tz, phone_region="MX")
+        put(con, "sources", source_id="src", agency="AG", discipline="SIGINT", method="m", reliability="B",
+            releasable_to=["AG"], line=1)
+        put_many(con, "comms", [
+            {"event_id": f"e{i}", "source_id": "src", "agency": "AG", "start": t.astimezone(timezone.utc),
+             "duration_s": float(d), "channel": ch, "caller": a, "callee": b, "caller_lat": lat, "caller_lon": lon,
+             "callee_lat": lat2, "callee_lon": lon2, "caller_raw": a, "callee_raw": b, "start_raw": t.isoformat(),
+             "line": i + 2}
             for i, (a, b, t, d, ch, lat, lon, lat2, lon2) in enumerate(self.comms)
-        ]
-        if rows:
-            con.executemany("INSERT INTO comms VALUES (" + ", ".join(["?"] * 18) + ", NULL)", rows)
+        ])
         for eid, schema, props in self.entities:
-            con.execute("INSERT INTO entities VALUES (?, ?, ?, ?, NULL, 1)", [eid, schema, eid, json.dumps(props)])
-        if self.entity_ids:
-            con.executemany("INSERT INTO entity_identifiers VALUES (?, ?, ?, ?)",
-                            [(e, i, i, p) for e, i, p in self.entity_ids])
+            put(con, "entities", entity_id=eid, schema=schema, caption=eid, properties=json.dumps(props), line=1)
+        put_many(con, "entity_identifiers",
+                 [{"entity_id": e, "identifier": i, "identifier_raw": i, "prop": p} for e, i, p in self.entity_ids])
         for n, c in enumerate(self.claims):
-            con.execute(
-                "INSERT INTO claims (report_id, claim_no, source_id, agency, reliability, credibility, subject,"
-                " predicate, object) VALUES (?, 0, 'src', 'AG', ?, ?, ?, ?, ?)",
-                [f"r-{n}", c["rel"], c["cred"], c["subject"], c["predicate"], c["object"]],
-            )
+            put(con, "claims", report_id=f"r-{n}", claim_no=0, source_id="src", agency="AG", reliability=c["rel"],
+                credibility=c["cred"], subject=c["subject"], predicate=c["predicate"], object=c["object"])
         for n, (ident, t, lat, lon) in enumerate(self.locations):
-            con.execute(
-                "INSERT INTO locations (event_id, source_id, agency, observed, identifier, lat, lon)"
-                " VALUES (?, 'src', 'AG', ?, ?, ?, ?)", [f"l{n}", t.astimezone(timezone.utc), ident, lat, lon])
+            put(con, "locations", event_id=f"l{n}", source_id="src", agency="AG", observed=t.astimezone(timezone.utc),
+                identifier=ident, lat=lat, lon=lon)
         for n, (subj, t, lat, lon, conf) in enumerate(self.sightings):
-            con.execute(
-                "INSERT INTO sightings (event_id, source_id, agency, observed, lat, lon, subject, confidence)"
-                " VALUES (?, 'src', 'AG', ?, ?, ?, ?, ?)", [f"s{n}", t.astimezone(timezone.utc), lat, lon, subj, conf])
+            put(con, "sightings", event_id=f"s{n}", source_id="src", agency="AG", observed=t.astimezone(timezone.utc),
+                lat=lat, lon=lon, subject=subj, confidence=conf)
         return s
 
 

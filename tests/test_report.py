@@ -15,6 +15,7 @@ from fusioncell.errors import NotFound, UsageError
 from fusioncell.products import report as R
 from fusioncell.products.language import mixes_likelihood_and_confidence
 from fusioncell.store import CaseStore
+from tests.rows import case_store, put_select
 
 T0 = datetime(2026, 2, 1, tzinfo=timezone.utc)
 
@@ -201,13 +202,14 @@ def test_identifiers_are_shown_through_the_display_names() -> None:
 
 def _store_with_case(tmp_path: Path, n: int = 300) -> CaseStore:
     cs = CaseStore.open(tmp_path / "case.duckdb")
-    cs.con.execute("INSERT INTO case_info VALUES ('op-mini', 'Mini case', 'AG-1', 'order 7', 'America/Mexico_City', 'MX', '')")
-    cs.con.execute("INSERT INTO targets VALUES ('person-target')")
-    cs.con.execute("INSERT INTO sources VALUES ('geo-01', 'AG-1', 'GEOINT', 'carrier', 'A', [], NULL, NULL, 2)")
-    cs.con.execute(
-        """INSERT INTO locations SELECT 'loc-' || i, 'geo-01', 'AG-1',
-                  TIMESTAMPTZ '2026-02-01 00:00:00+00' + i * INTERVAL 10 MINUTE, '+523312345678',
-                  19.9 + 0.00001 * i, -103.7, 50.0, NULL, NULL, NULL, i + 2, NULL FROM range(?) t(i)""", [n])
+    case_store("op-mini", owner="AG-1", store=cs, title="Mini case", legal_authority="order 7", phone_region="MX",
+               raw_toml="", sources=[{"source_id": "geo-01", "discipline": "GEOINT", "method": "carrier",
+                                      "reliability": "A", "line": 2}])
+    put_select(cs.con, "locations",
+               """SELECT 'loc-' || i AS event_id, 'geo-01' AS source_id, 'AG-1' AS agency,
+                         TIMESTAMPTZ '2026-02-01 00:00:00+00' + i * INTERVAL 10 MINUTE AS observed,
+                         '+523312345678' AS identifier, 19.9 + 0.00001 * i AS lat, -103.7 AS lon, 50.0 AS accuracy_m,
+                         i + 2 AS line FROM range(?) t(i)""", [n])
     return cs
 
 

@@ -28,6 +28,7 @@ from fusioncell.security.minimise import (
 )
 from fusioncell.security.releasability import view_for
 from fusioncell.store import CaseStore
+from tests.rows import put
 from test_share_factory import (
     PARTNER_PHONE,
     TARGET,
@@ -89,8 +90,9 @@ def test_protected_identifier_is_masked_even_when_pertinent_but_targets_never() 
 
 def test_entity_flagged_protected_in_raw_json_is_masked() -> None:
     s = _case()
-    s.con.execute("INSERT INTO entities VALUES ('person-kid', 'Person', 'K', '{}', '{\"protected\": true}', 3)")
-    s.con.execute("INSERT INTO entity_identifiers VALUES ('person-kid', ?, ?, 'phone')", [COURIER, COURIER])
+    put(s.con, "entities", entity_id="person-kid", schema="Person", caption="K", properties="{}",
+        raw='{"protected": true}', line=3)
+    put(s.con, "entity_identifiers", entity_id="person-kid", identifier=COURIER, identifier_raw=COURIER, prop="phone")
     assert Minimiser(s).mask(COURIER) != COURIER
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from fusioncell.errors import NotFound, PolicyViolation
 from fusioncell.security.releasability import known_agencies, require_owner, view_for, withheld
+from tests.rows import put
 from test_share_factory import (
     PARTNER_PHONE,
     TARGET,
@@ -26,7 +27,8 @@ def _case():  # type: ignore[no-untyped-def]
         ("us-01", "PARTNER-US", "HUMINT", "asset CARDINAL", ["SEDENA-INT"]),
         ("x-01", "THIRD", "OSINT", "third method", ["SEDENA-INT"]),
     ])
-    s.con.execute("INSERT INTO entities VALUES ('person-bystander', 'Person', 'B', '{}', '{}', 2)")
+    put(s.con, "entities", entity_id="person-bystander", schema="Person", caption="B", properties="{}", raw="{}",
+        line=2)
     add_fix(s, "l1", "geo-01", TARGET_PHONE, 19.0, -103.0)
     add_fix(s, "l2", "sig-07", TARGET_PHONE, 19.5, -103.5)
     add_call(s, "c1", "geo-01", TARGET_PHONE, PARTNER_PHONE)

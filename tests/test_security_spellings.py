@@ -7,6 +7,7 @@ import re
 
 from fusioncell.security.minimise import Minimiser, mask_protected, pseudonym, unmask
 from fusioncell.store import CaseStore
+from tests.rows import put
 from test_share_factory import TARGET, TARGET_PHONE, add_call, add_claim, add_fix, make_case, refresh_identifiers
 
 WITNESS = "person-witness"
@@ -16,11 +17,12 @@ ALIAS = "alias:La Güera"
 
 def _case() -> CaseStore:
     s = make_case([("geo-01", "SEDENA-INT", "GEOINT", "m", ["PARTNER-US"])])
-    s.con.execute("INSERT INTO entities VALUES (?, 'Person', 'Zacarías Canario', ?, ?, 1)",
-                  [WITNESS, '{"name": ["Zacarías Canario"], "alias": ["La Güera"]}',
-                   '{"id": "person-witness", "protected": true}'])
-    s.con.execute("INSERT INTO entity_identifiers VALUES (?, ?, ?, 'phone')", [WITNESS, WITNESS_PHONE, WITNESS_PHONE])
-    s.con.execute("INSERT INTO entity_identifiers VALUES (?, ?, ?, 'alias')", [WITNESS, ALIAS, "La Güera"])
+    put(s.con, "entities", entity_id=WITNESS, schema="Person", caption="Zacarías Canario",
+        properties='{"name": ["Zacarías Canario"], "alias": ["La Güera"]}',
+        raw='{"id": "person-witness", "protected": true}', line=1)
+    put(s.con, "entity_identifiers", entity_id=WITNESS, identifier=WITNESS_PHONE, identifier_raw=WITNESS_PHONE,
+        prop="phone")
+    put(s.con, "entity_identifiers", entity_id=WITNESS, identifier=ALIAS, identifier_raw="La Güera", prop="alias")
     add_fix(s, "l1", "geo-01", WITNESS_PHONE, 19.0, -103.0)
     add_call(s, "c1", "geo-01", TARGET_PHONE, WITNESS_PHONE)
     add_claim(s, "r1", "geo-01", TARGET, "partner_of", ALIAS)

@@ -26,6 +26,7 @@ from fusioncell.products.stix import TLP2_EXTENSION_ID, TLP2_IDS
 from fusioncell.security import audit
 from fusioncell.security.minimise import mask, unmask
 from fusioncell.store import CaseStore
+from tests.rows import put
 from test_share_factory import (
     PARTNER_PHONE,
     TARGET,
@@ -252,7 +253,8 @@ AGENCIES = ["OWNER", "PARTNER", "THIRD"]
 def random_cases(draw: st.DrawFn) -> tuple[CaseStore, dict[str, Any]]:
     n_src = draw(st.integers(1, 5))
     s = make_case(owner="OWNER")
-    s.con.execute("INSERT INTO sources VALUES ('anchor', 'OWNER', 'OSINT', NULL, 'C', ['PARTNER'], NULL, NULL, 0)")
+    put(s.con, "sources", source_id="anchor", agency="OWNER", discipline="OSINT", reliability="C",
+        releasable_to=["PARTNER"], line=0)
     facts: dict[str, dict[str, Any]] = {}
     serial = 0
     for i in range(n_src):
@@ -260,8 +262,8 @@ def random_cases(draw: st.DrawFn) -> tuple[CaseStore, dict[str, Any]]:
         agency = draw(st.sampled_from(AGENCIES))
         rel = draw(st.lists(st.sampled_from(AGENCIES), unique=True, max_size=3))
         method = f"method-{draw(st.integers(10**6, 10**7))}-secret"
-        s.con.execute("INSERT INTO sources VALUES (?, ?, 'SIGINT', ?, ?, ?, NULL, NULL, ?)",
-                      [sid, agency, method, draw(st.sampled_from("ABCDEF")), rel, i + 1])
+        put(s.con, "sources", source_id=sid, agency=agency, discipline="SIGINT", method=method,
+            reliability=draw(st.sampled_from("ABCDEF")), releasable_to=rel, line=i + 1)
         f: dict[str, Any] = {"method": method, "events": [], "numbers": [], "strings": [sid, method]}
         for _ in range(draw(st.integers(0, 3))):
             serial += 1

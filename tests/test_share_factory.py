@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Sequence
 
 from fusioncell.store import CaseStore
+from tests.rows import put
 
 T0 = datetime(2026, 2, 1, 12, 0, tzinfo=timezone.utc)
 TARGET = "person-target"
@@ -24,16 +25,12 @@ def make_case(
 ) -> CaseStore:
     """An in-memory case: ``sources`` = (source_id, agency, discipline, method, releasable_to)."""
     s = CaseStore.memory()
-    s.con.execute(
-        "INSERT INTO case_info VALUES ('op-test', 'Test', ?, 'court order 1/2026', 'America/Mexico_City', 'MX', NULL)",
-        [owner],
-    )
-    s.con.execute("INSERT INTO targets VALUES (?)", [TARGET])
-    s.con.execute(
-        "INSERT INTO entities VALUES (?, 'Person', 'EL OBJETIVO', ?, ?, 1)",
-        [TARGET, '{"name": ["EL OBJETIVO"]}', '{"id": "person-target"}'],
-    )
-    s.con.execute("INSERT INTO entity_identifiers VALUES (?, ?, ?, 'phone')", [TARGET, TARGET_PHONE, TARGET_PHONE])
+    put(s.con, "case_info", case_id="op-test", title="Test", owner_agency=owner,
+        legal_authority="court order 1/2026", timezone="America/Mexico_City", phone_region="MX")
+    put(s.con, "targets", entity_id=TARGET)
+    put(s.con, "entities", entity_id=TARGET, schema="Person", caption="EL OBJETIVO",
+        properties='{"name": ["EL OBJETIVO"]}', raw='{"id": "person-target"}', line=1)
+    put(s.con, "entity_identifiers", entity_id=TARGET, identifier=TARGET_PHONE, identifier_raw=TARGET_PHONE, prop="phone")
     for i, (sid, agency, disc, method, rel) in enumerate(sources or [], start=1):
         add_source(s, sid, agency, disc, method, rel, line=i)
     return s
@@ -43,33 +40,26 @@ def add_source(
     s: CaseStore, sid: str, agency: str, disc: str, method: str, rel: list[str],
     reliability: str = "B", tlp: str | None = None, line: int = 1,
 ) -> None:
-    s.con.execute(
-        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)", [sid, agency, disc, method, reliability, rel, tlp, line]
-    )
+    put(s.con, "sources", source_id=sid, agency=agency, discipline=disc, method=method, reliability=reliability,
+        releasable_to=rel, tlp=tlp, line=line)
 
 
 def add_fix(s: CaseStore, eid: str, sid: str, ident: str, lat: float, lon: float, minutes: int = 0) -> None:
     agency = s.con.execute("SELECT agency FROM sources WHERE source_id = ?", [sid]).fetchone()[0]
-    s.con.execute(
-        "INSERT INTO locations VALUES (?, ?, ?, ?, ?, ?, ?, 50.0, ?, NULL, NULL, 1, NULL)",
-        [eid, sid, agency, T0 + timedelta(minutes=minutes), ident, lat, lon, ident],
-    )
+    put(s.con, "locations", event_id=eid, source_id=sid, agency=agency, observed=T0 + timedelta(minutes=minutes),
+        identifier=ident, lat=lat, lon=lon, accuracy_m=50.0, identifier_raw=ident, line=1)
 
 
 def add_call(s: CaseStore, eid: str, sid: str, a: str, b: str, minutes: int = 0, content: str | None = None) -> None:
     agency = s.con.execute("SELECT agency FROM sources WHERE source_id = ?", [sid]).fetchone()[0]
-    s.con.execute(
-        "INSERT INTO comms VALUES (?, ?, ?, ?, 60, 'call', ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, NULL, NULL, 1, NULL)",
-        [eid, sid, agency, T0 + timedelta(minutes=minutes), a, b, content, a, b],
-    )
+    put(s.con, "comms", event_id=eid, source_id=sid, agency=agency, start=T0 + timedelta(minutes=minutes),
+        duration_s=60, channel="call", caller=a, callee=b, content=content, caller_raw=a, callee_raw=b, line=1)
 
 
 def add_sighting(s: CaseStore, eid: str, sid: str, subject: str, lat: float, lon: float, note: str | None = None) -> None:
     agency = s.con.execute("SELECT agency FROM sources WHERE source_id = ?", [sid]).fetchone()[0]
-    s.con.execute(
-        "INSERT INTO sightings VALUES (?, ?, ?, ?, ?, ?, ?, 0.8, ?, ?, NULL, NULL, 1, NULL)",
-        [eid, sid, agency, T0, lat, lon, subject, note, subject],
-    )
+    put(s.con, "sightings", event_id=eid, source_id=sid, agency=agency, observed=T0, lat=lat, lon=lon,
+        subject=subject, confidence=0.8, note=note, subject_raw=subject, line=1)
 
 
 def add_claim(
@@ -77,13 +67,11 @@ def add_claim(
     lat: float | None = None, lon: float | None = None, radius_m: float | None = None, credibility: int = 2,
 ) -> None:
     agency, rel = s.con.execute("SELECT agency, reliability FROM sources WHERE source_id = ?", [sid]).fetchone()
-    s.con.execute(
-        "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, NULL, 1, NULL)", [rid, sid, agency, T0, credibility, f"report {rid}"]
-    )
-    s.con.execute(
-        "INSERT INTO claims VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, NULL, NULL)",
-        [rid, sid, agency, rel, credibility, T0, subject, predicate, obj, lat, lon, radius_m, subject, obj],
-    )
+    put(s.con, "reports", report_id=rid, source_id=sid, agency=agency, reported=T0, credibility=credibility,
+        text=f"report {rid}", line=1)
+    put(s.con, "claims", report_id=rid, claim_no=0, source_id=sid, agency=agency, reliability=rel,
+        credibility=credibility, reported=T0, subject=subject, predicate=predicate, object=obj, lat=lat, lon=lon,
+        radius_m=radius_m, subject_raw=subject, object_raw=obj)
 
 
 def refresh_identifiers(s: CaseStore) -> None:

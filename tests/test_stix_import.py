@@ -17,6 +17,7 @@ from fusioncell.products.stix_import import import_bundle
 from fusioncell.security import audit
 from fusioncell.security.releasability import view_for
 from fusioncell.store import CaseStore
+from tests.rows import put, put_many
 from test_share import two_agency_case
 from test_share_factory import TARGET, TARGET_PHONE, make_case, refresh_identifiers, stub_locate, stub_network
 
@@ -195,10 +196,11 @@ def test_cli_share_then_import(tmp_path: Path) -> None:
     mem = two_agency_case()
     for t in ("case_info", "targets", "sources", "comms", "locations", "sightings", "reports", "claims",
               "entities", "entity_identifiers", "identifiers"):
-        rows = mem.con.execute(f"SELECT * FROM {t}").fetchall()
-        if rows:
-            s.con.executemany(f"INSERT INTO {t} VALUES ({', '.join(['?'] * len(rows[0]))})", rows)
-    s.con.execute("INSERT INTO sources VALUES ('x-01', 'THIRD', 'OSINT', 'm', 'C', [], NULL, NULL, 9)")
+        cur = mem.con.execute(f"SELECT * FROM {t}")
+        names = [d[0] for d in cur.description]
+        put_many(s.con, t, [dict(zip(names, r)) for r in cur.fetchall()])
+    put(s.con, "sources", source_id="x-01", agency="THIRD", discipline="OSINT", method="m", reliability="C",
+        releasable_to=[], line=9)
     s.close()
     out = tmp_path / "tl.stix.json"
     runner = CliRunner()
@@ -213,8 +215,8 @@ def test_cli_share_then_import(tmp_path: Path) -> None:
         assert leak not in text, leak
     dst = tmp_path / "partner.duckdb"
     d = CaseStore.open(dst)
-    d.con.execute("INSERT INTO case_info VALUES ('op-p', NULL, 'PARTNER-US', 'warrant', 'UTC', NULL, NULL)")
-    d.con.execute("INSERT INTO targets VALUES (?)", [TARGET])
+    put(d.con, "case_info", case_id="op-p", owner_agency="PARTNER-US", legal_authority="warrant", timezone="UTC")
+    put(d.con, "targets", entity_id=TARGET)
     d.close()
     res = runner.invoke(app, ["import", str(dst), str(out), "--reliability", "B"])
     assert res.exit_code == 0, res.output

@@ -350,7 +350,8 @@ def _update_identifiers(store: CaseStore, idents: list[str]) -> None:
         return
     store.con.execute(
         """
-        INSERT OR REPLACE INTO identifiers
+        INSERT OR REPLACE INTO identifiers (identifier, scheme, n_comms, n_locations, n_sightings, n_claims,
+                                            first_seen, last_seen)
         WITH t AS (SELECT unnest($ids) AS identifier),
         seen AS (
             SELECT caller AS identifier, 'c' AS k, start AS ts FROM comms WHERE caller IN (SELECT identifier FROM t)

@@ -165,9 +165,10 @@ def record(store: CaseStore, action: str, what: Any, why: str | None = None, act
         prev = str(last[1]) if last else GENESIS
         at = datetime.now(timezone.utc)
         h = entry_hash(prev, seq, at, actor, action, what_text, why)
-        con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [seq, at, actor, action, what_text, why, prev, h])
+        con.execute("INSERT INTO audit_log (seq, recorded_at, actor, action, what, why, prev_hash, hash)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [seq, at, actor, action, what_text, why, prev, h])
         con.execute(ANCHOR_DDL)
-        con.execute("INSERT OR REPLACE INTO audit_anchor VALUES ('head', ?, ?)", [seq, h])
+        con.execute("INSERT OR REPLACE INTO audit_anchor (k, entries, head) VALUES ('head', ?, ?)", [seq, h])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -90,7 +90,7 @@ def case_secret(store: CaseStore) -> bytes:
         return bytes(row[0])
     root = _root(store)
     key = case_secret(root) if root is not store else secrets.token_bytes(32)
-    store.con.execute("INSERT INTO minimisation_secret VALUES ('hmac', ?)", [key])
+    store.con.execute("INSERT INTO minimisation_secret (k, secret) VALUES ('hmac', ?)", [key])
     return key
 
 
@@ -174,7 +174,7 @@ def mask_protected(store: CaseStore, result: Any) -> Any:
 def protect(store: CaseStore, identifier: str, reason: str | None = None) -> None:
     """Mark an identifier protected: masked in every product even when pertinent."""
     ensure_tables(store)
-    store.con.execute("INSERT OR REPLACE INTO minimisation_protected VALUES (?, ?)", [identifier, reason])
+    store.con.execute("INSERT OR REPLACE INTO minimisation_protected (identifier, reason) VALUES (?, ?)", [identifier, reason])
 
 
 def unmasked_identifiers(store: CaseStore) -> set[str]:
@@ -340,7 +340,7 @@ def unmask(store: CaseStore, pseudonym_or_id: str, reason: str, actor: str | Non
         raise NotFound(f"{target}: not a pseudonym or identifier of this case")
     actor = actor or audit.current_actor()
     root.con.execute(
-        "INSERT INTO minimisation_unmasked VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO minimisation_unmasked (identifier, pseudonym, actor, reason, recorded_at) VALUES (?, ?, ?, ?, ?)",
         [identifier, pseudonym(key, identifier), actor, reason.strip(), datetime.now(timezone.utc)],
     )
     audit.record(root, "unmask", {"pseudonym": pseudonym(key, identifier)}, why=reason.strip(), actor=actor)

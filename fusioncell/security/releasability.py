@@ -25,9 +25,10 @@ The legal authority and the raw ``case.toml`` stay with the owner.
 
 >>> from fusioncell.store import CaseStore
 >>> s = CaseStore.memory()
->>> _ = s.con.execute("INSERT INTO case_info VALUES ('c', NULL, 'A', 'order 1', 'UTC', NULL, NULL)")
->>> _ = s.con.execute("INSERT INTO sources VALUES ('s1', 'A', 'HUMINT', 'secret', 'B', ['B'], NULL, NULL, 1),"
-...                   " ('s2', 'A', 'HUMINT', 'secret', 'B', [], NULL, NULL, 2)")
+>>> _ = s.con.execute("INSERT INTO case_info (case_id, owner_agency, legal_authority, timezone)"
+...                   " VALUES ('c', 'A', 'order 1', 'UTC')")
+>>> _ = s.con.execute("INSERT INTO sources (source_id, agency, discipline, method, reliability, releasable_to, line)"
+...                   " VALUES ('s1', 'A', 'HUMINT', 'secret', 'B', ['B'], 1), ('s2', 'A', 'HUMINT', 'secret', 'B', [], 2)")
 >>> v = view_for(s, "B")
 >>> v.con.execute("SELECT source_id, method FROM sources").fetchall()
 [('s1', None)]
@@ -201,7 +202,7 @@ def _carry_protection(store: CaseStore, view: CaseStore) -> None:
     ensure_tables(view)
     if protected:
         view.con.execute(
-            "INSERT OR REPLACE INTO minimisation_protected SELECT unnest(?), 'protected in the owning case'", [protected])
+            "INSERT OR REPLACE INTO minimisation_protected (identifier, reason) SELECT unnest(?), 'protected in the owning case'", [protected])
 
 
 def _rebuild_identifiers(cur: Any, view: CaseStore) -> None:

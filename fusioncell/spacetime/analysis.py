@@ -88,7 +88,7 @@ def _write_cache(store: CaseStore, key: str, params: SpacetimeParams, tables: tu
             finally:
                 store.con.unregister("_fc_cache")
         store.con.execute("DELETE FROM st_cache")
-        store.con.execute("INSERT INTO st_cache VALUES (?, ?, now())", [key, run_id])
+        store.con.execute("INSERT INTO st_cache (key, run_id, created) VALUES (?, ?, now())", [key, run_id])
     except (duckdb.Error, OSError) as exc:  # read-only store, schema drift: recompute next time
         log.info("spacetime cache not written: %s", exc)
 

@@ -33,10 +33,12 @@ class StoreBuilder:
         self.store = CaseStore.open(path) if path is not None else CaseStore.memory()
         self._ids = count(1)
         self.store.con.execute(
-            "INSERT INTO case_info VALUES ('test-case', 'test', 'AG', 'court order', ?, 'MX', NULL)", [tz]
+            "INSERT INTO case_info (case_id, title, owner_agency, legal_authority, timezone, phone_region)"
+            " VALUES ('test-case', 'test', 'AG', 'court order', ?, 'MX')", [tz]
         )
         self.store.con.execute(
-            "INSERT INTO sources VALUES (?, 'AG', 'GEOINT', 'tracker', 'B', ['AG'], NULL, NULL, 1)", [source_id]
+            "INSERT INTO sources (source_id, agency, discipline, method, reliability, releasable_to, line)"
+            " VALUES (?, 'AG', 'GEOINT', 'tracker', 'B', ['AG'], 1)", [source_id]
         )
         self.source_id = source_id
 

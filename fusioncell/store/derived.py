@@ -106,7 +106,7 @@ def cached(
     log.debug("building %s (run %s)", name, run_id)
     build(run_id)
     store.con.execute("DELETE FROM derived_cache WHERE name = ?", [name])
-    store.con.execute("INSERT INTO derived_cache VALUES (?, ?, ?)", [name, key, run_id])
+    store.con.execute("INSERT INTO derived_cache (name, key, run_id) VALUES (?, ?, ?)", [name, key, run_id])
     return run_id
 
 

@@ -159,7 +159,7 @@ class CaseStore:
             for stmt in migrations():
                 self.con.execute(stmt)
         if version != SCHEMA_VERSION:
-            self.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+            self.con.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
     def close(self) -> None:
         self.con.close()
@@ -236,7 +236,7 @@ class CaseStore:
         """Register an analysis run; derived tables carry its ``run_id``."""
         run_id = f"{stage}-{uuid.uuid4().hex[:12]}"
         self.con.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?)",
+            "INSERT INTO runs (run_id, stage, started, params) VALUES (?, ?, ?, ?)",
             [run_id, stage, datetime.now(timezone.utc), json.dumps(params or {}, default=str)],
         )
         return run_id

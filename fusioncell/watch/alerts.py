@@ -230,7 +230,8 @@ def evaluate_watches(store: "CaseStore", new_deliveries: Iterable[str], ingest_r
     locate_hits(store, new)  # a full locate of each watched target, only when a locate watch exists
     run = ingest_run or ""
     con.execute(f"""
-        INSERT INTO alerts
+        INSERT INTO alerts (alert_id, watch_id, kind, delivery_id, ingest_run, fired_at, n_rows, first_t, last_t,
+                            summary, evidence)
         SELECT 'alert-' || substr(md5(g.watch_id || '|' || g.delivery_id || '|' || ?), 1, 12), g.watch_id, k.kind,
                g.delivery_id, ?, now(), n, first_t, last_t, {_SUMMARY}, evidence
           FROM (SELECT watch_id, delivery_id, count(DISTINCT (tbl, event_id)) AS n, min(t) AS first_t,

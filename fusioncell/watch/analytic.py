@@ -68,7 +68,7 @@ def note_baseline(store: "CaseStore", watch_id: str) -> int:
         _watched_ids(con, f"watch_id = '{watch_id}'")
         n = 0
         while True:  # grow the chain until no succession touches it that is not known yet
-            added = con.execute(f"""INSERT INTO watch_state
+            added = con.execute(f"""INSERT INTO watch_state (watch_id, old, new, score, noted_at)
                 SELECT DISTINCT c.watch_id, b.old, b.new, b.score, now() FROM ({_CHAIN}) c
                   JOIN _fc_burner b ON c.identifier IN (b.old, b.new)
                  WHERE NOT EXISTS (SELECT 1 FROM watch_state s WHERE s.watch_id = c.watch_id
@@ -110,7 +110,7 @@ def note_alerted(store: "CaseStore") -> None:
     con = store.con
     if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_fc_bnew'").fetchall()[0][0]:
         return
-    con.execute("""INSERT INTO watch_state
+    con.execute("""INSERT INTO watch_state (watch_id, old, new, score, noted_at)
         SELECT DISTINCT p.watch_id, p.old, p.new, p.score, now() FROM _fc_bnew p
          WHERE EXISTS (SELECT 1 FROM _fc_hits h WHERE h.watch_id = p.watch_id AND h.identifier = p.new
                          AND h.other = p.old)""")
@@ -151,7 +151,8 @@ def top_area(store: "CaseStore", target: str) -> TopArea:
 
 def note_top(store: "CaseStore", watch_id: str, top: TopArea) -> None:
     store.con.execute(LOCATE_DDL)
-    store.con.execute("INSERT INTO watch_locate VALUES (?, ?, ?, ?, ?, now())",
+    store.con.execute("INSERT INTO watch_locate (watch_id, lat, lon, radius_m, probability, noted_at)"
+                      " VALUES (?, ?, ?, ?, ?, now())",
                       [watch_id, top.lat, top.lon, top.radius_m, top.probability])
 
 

@@ -206,7 +206,8 @@ def add_watch(store: "CaseStore", kind: str, args: list[str], *, radius_m: float
         actor = current_actor()
     w = Watch(watch_id, kind, subject, subject2, lat, lon, radius if kind in ("place", "new-area", "meeting") else None,
               window_s, gap_s, note, actor, datetime.now(timezone.utc), threshold)
-    store.con.execute("INSERT INTO watches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    store.con.execute("INSERT INTO watches (watch_id, kind, subject, subject2, lat, lon, radius_m, window_s, gap_s, note,"
+                      " created_by, created_at, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       [w.watch_id, w.kind, w.subject, w.subject2, w.lat, w.lon, w.radius_m, w.window_s, w.gap_s,
                        w.note, w.created_by, w.created_at, w.threshold])
     if kind == "burner" and store.is_ingested():
