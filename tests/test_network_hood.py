@@ -17,7 +17,8 @@ def _rows(store: CaseStore, sql: str) -> list[tuple]:
     return sorted(store.con.execute(sql).fetchall(), key=repr)
 
 
-def _whole_cut(store: CaseStore, level: str, seeds: list[str], hops: int) -> tuple[list[str], list[tuple]]:
+def _whole_cut(store: CaseStore, level: str, seeds: list[str] | dict[str, int],
+               hops: int) -> tuple[list[str], list[tuple]]:
     """The reference: the whole-graph table, breadth-first from the seeds in Python, cut to the nodes reached."""
     T.build_ties(store, level)
     table = T.TABLES[level]
@@ -26,10 +27,14 @@ def _whole_cut(store: CaseStore, level: str, seeds: list[str], hops: int) -> tup
     for a, b in pairs:
         adj.setdefault(a, set()).add(b)
         adj.setdefault(b, set()).add(a)
-    seen, frontier = set(seeds), set(seeds)
-    for _ in range(hops):
-        frontier = {y for x in frontier for y in adj.get(x, ())} - seen
-        seen |= frontier
+    want = dict(seeds) if isinstance(seeds, dict) else {f: hops for f in seeds}
+    seen: set[str] = set()
+    for f, k in want.items():  # each focus on its own: the union of the balls
+        ball, frontier = {f}, {f}
+        for _ in range(k):
+            frontier = {y for x in frontier for y in adj.get(x, ())} - ball
+            ball |= frontier
+        seen |= ball
     cols = [r[0] for r in store.con.execute(f"DESCRIBE {table}").fetchall() if r[0] != "run_id"]
     nodes = sorted(seen)
     rows = _rows(store, f"SELECT {', '.join(cols)} FROM {table} WHERE a IN (SELECT unnest(?::VARCHAR[])) "
@@ -37,7 +42,7 @@ def _whole_cut(store: CaseStore, level: str, seeds: list[str], hops: int) -> tup
     return nodes, rows
 
 
-def _same(store: CaseStore, level: str, seeds: list[str], hops: int) -> int:
+def _same(store: CaseStore, level: str, seeds: list[str] | dict[str, int], hops: int = 0) -> int:
     nodes, want = _whole_cut(store, level, seeds, hops)
     h = ties_around(store, seeds, hops=hops, level=level)
     cols = [r[0] for r in store.con.execute(f"DESCRIBE {h.table}").fetchall() if r[0] != "run_id"]
@@ -90,6 +95,10 @@ def test_a_claim_widens_the_neighbourhood() -> None:
     s = c.store()
     assert _same(s, "identifier", [x], 2) == 3
     assert ties_around(s, [x], hops=2).nodes == sorted([x, y, v, u])
+    # foci with their own hops: two around x and one around t (u, t); none around t (t alone)
+    _same(s, "identifier", {x: 2, t: 1})
+    assert ties_around(s, {x: 2, t: 1}).nodes == sorted([x, y, v, u, t])
+    assert ties_around(s, {x: 1, t: 0}).nodes == sorted([x, y, v, t])
 
 
 def test_person_level_scenario_identical_to_whole_graph() -> None:

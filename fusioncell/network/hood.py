@@ -31,7 +31,7 @@ rounds do not settle, it answers from :func:`build_ties` (the whole graph).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from fusioncell.model.grading import P_TRUE
 from fusioncell.network import ties as T
@@ -58,22 +58,29 @@ class HoodTies:
     whole_graph: bool
 
 
-def _ids_sql(level: str) -> str:
-    """SQL: the identifiers of the nodes in temp table ``_hd_nodes`` (every identifier of a person)."""
+def _ids_sql(att: str | None) -> str:
+    """SQL: the identifiers of the nodes in temp table ``_hd_nodes`` (every identifier of a person, by the
+    attributions table ``att`` of :func:`persons_table`; None at identifier level)."""
     own = "SELECT n AS identifier FROM _hd_nodes"
-    if level == "identifier":
+    if att is None:
         return own
-    return f"{own} UNION SELECT a.identifier FROM attributions a JOIN _hd_nodes h ON a.person = h.n"
+    return f"{own} UNION SELECT a.identifier FROM {att} a JOIN _hd_nodes h ON a.person = h.n"
 
 
-def _expand_by_calls(store: CaseStore, level: str, hops: int) -> None:
+def _nm(att: str | None) -> str:
+    """SQL: the node map ``(identifier, node)`` (empty at identifier level)."""
+    if att is None:
+        return "(SELECT NULL::VARCHAR AS identifier, NULL::VARCHAR AS node WHERE FALSE)"
+    return f"(SELECT identifier, person AS node FROM {att})"
+
+
+def _expand_by_calls(store: CaseStore, att: str | None, hops: int) -> None:
     """Add to ``_hd_nodes(n, hop)`` the nodes within ``hops`` calls of its hop-0 nodes (one scan per hop)."""
     con = store.con
-    nm = ("(SELECT NULL::VARCHAR AS identifier, NULL::VARCHAR AS node WHERE FALSE)" if level == "identifier"
-          else "(SELECT identifier, person AS node FROM attributions)")
+    nm = _nm(att)
     for h in range(1, hops + 1):
-        ids = _ids_sql(level).replace("FROM _hd_nodes", f"FROM _hd_nodes WHERE hop = {h - 1}", 1)
-        if level != "identifier":
+        ids = _ids_sql(att).replace("FROM _hd_nodes", f"FROM _hd_nodes WHERE hop = {h - 1}", 1)
+        if att is not None:
             ids = ids.replace("JOIN _hd_nodes h ON", f"JOIN _hd_nodes h ON h.hop = {h - 1} AND", 1)
         con.execute(f"""
             INSERT INTO _hd_nodes
@@ -84,12 +91,18 @@ def _expand_by_calls(store: CaseStore, level: str, hops: int) -> None:
                      LEFT JOIN {nm} m1 ON m1.identifier = x.caller LEFT JOIN {nm} m2 ON m2.identifier = x.callee)
             SELECT DISTINCT y, {h} FROM (SELECT t AS y FROM ends WHERE s <> t UNION ALL SELECT s FROM ends WHERE s <> t)
             WHERE y NOT IN (SELECT n FROM _hd_nodes)""")
+        _add_seeds(store, "_hd_nodes", h)
 
 
-def _hub_median(store: CaseStore, level: str) -> float:
+def _add_seeds(store: CaseStore, table: str, h: int) -> None:
+    """Add the foci that enter the breadth-first search at hop ``h`` (``_hd_seeds``) unless already reached."""
+    store.con.execute(f"INSERT INTO {table} SELECT n, hop FROM _hd_seeds WHERE hop = {h} "
+                      f"AND n NOT IN (SELECT n FROM {table})")
+
+
+def _hub_median(store: CaseStore, att: str | None) -> float:
     """The case's median number of contacts over all call pairs (as ``network.ties`` computes it)."""
-    nm = ("(SELECT NULL::VARCHAR AS identifier, NULL::VARCHAR AS node WHERE FALSE)" if level == "identifier"
-          else "(SELECT identifier, person AS node FROM attributions)")
+    nm = _nm(att)
     row = store.con.execute(f"""
         WITH e AS (SELECT DISTINCT least(s, t) AS a, greatest(s, t) AS b FROM (
                    SELECT coalesce(m1.node, c.caller) AS s, coalesce(m2.node, c.callee) AS t FROM comms c
@@ -100,11 +113,11 @@ def _hub_median(store: CaseStore, level: str) -> float:
     return float(row[0]) if row else 0.0
 
 
-def _build(store: CaseStore, level: Level, tz: str, day0: str | None, out: str) -> None:
+def _build(store: CaseStore, level: Level, att: str | None, tz: str, day0: str | None, out: str) -> None:
     """The ties plans on the calls of the nodes in ``_hd_nodes`` (into temp table ``out``, every row)."""
     con = store.con
     con.execute(f"CREATE OR REPLACE TEMP TABLE _hd_comms AS SELECT * FROM comms "
-                f"WHERE caller IN ({_ids_sql(level)}) OR callee IN ({_ids_sql(level)})")
+                f"WHERE caller IN ({_ids_sql(att)}) OR callee IN ({_ids_sql(att)})")
     edges = "_hd_edges"
     plans.materialise(store, edges, "network.edges", temp=True, run_id="hood", tz=tz, level=level,
                       night_from_h=NIGHT_FROM_H, night_to_h=NIGHT_TO_H, day0=day0, coloc_m=COLOC_M,
@@ -112,7 +125,7 @@ def _build(store: CaseStore, level: Level, tz: str, day0: str | None, out: str) 
     top = con.execute(f"""SELECT coalesce(max(c), 0) FROM (SELECT n, count(*) AS c FROM (
                             SELECT a AS n FROM {edges} UNION ALL SELECT b FROM {edges}) GROUP BY n) d
                           WHERE n IN (SELECT n FROM _hd_nodes)""").fetchone()
-    hub_med = _hub_median(store, level) if top and top[0] >= T.HUB_MIN_CONTACTS else 0.0
+    hub_med = _hub_median(store, att) if top and top[0] >= T.HUB_MIN_CONTACTS else 0.0
     plans.materialise(store, out, "network.ties", temp=True, inputs={"visits": place_visits(store)}, run_id="hood",
                       level=level, tz=tz, edges=edges, labels=T.LABELS, coef=T.COEF, features=T.FEATURES,
                       grades=P_TRUE, claim_labels=T.CLAIM_LABELS, bonus=T.CLAIM_BONUS, words=T.RELATION_WORDS,
@@ -127,36 +140,43 @@ def _build(store: CaseStore, level: Level, tz: str, day0: str | None, out: str) 
 
 
 def _bfs(store: CaseStore, ties: str, hops: int) -> None:
-    """``_hd_reach(n, hop)``: the nodes within ``hops`` ties (of table ``ties``) of the hop-0 nodes of ``_hd_nodes``."""
+    """``_hd_reach(n, hop)``: the nodes within ``hops`` ties (of table ``ties``) of the foci (``_hd_seeds``)."""
     con = store.con
-    con.execute("CREATE OR REPLACE TEMP TABLE _hd_reach AS SELECT n, 0 AS hop FROM _hd_nodes WHERE hop = 0")
+    con.execute("CREATE OR REPLACE TEMP TABLE _hd_reach AS SELECT n, hop FROM _hd_seeds WHERE hop = 0")
     for h in range(1, hops + 1):
         con.execute(f"""INSERT INTO _hd_reach SELECT DISTINCT x, {h} FROM (
                           SELECT t.b AS x FROM {ties} t JOIN _hd_reach f ON f.hop = {h - 1} AND t.a = f.n
                           UNION ALL SELECT t.a FROM {ties} t JOIN _hd_reach f ON f.hop = {h - 1} AND t.b = f.n)
                         WHERE x NOT IN (SELECT n FROM _hd_reach)""")
+        _add_seeds(store, "_hd_reach", h)
 
 
-def ties_around(store: CaseStore, foci: Iterable[str], hops: int = 2, level: Level = "identifier",
-                table: str = "_net_ties_hood") -> HoodTies:
+def ties_around(store: CaseStore, foci: Iterable[str] | Mapping[str, int], hops: int = 2,
+                level: Level = "identifier", table: str = "_net_ties_hood") -> HoodTies:
     """The ties among the nodes within ``hops`` ties of ``foci`` (nodes of ``level``), into temp ``table``.
 
     The rows are those of ``build_ties(store, level)`` restricted to ties whose
     two ends are in the neighbourhood (``run_id`` aside: ``"hood"``). ``hops=1``
     gives every tie of the foci (their close circles) and the ties among their contacts.
+    ``foci`` may map each focus to its own number of hops (``hops`` is then their
+    maximum): one pass serves, say, the circles of twenty phones (1) and the key
+    players around one of them (2).
     """
     con = store.con
     tz = timezone_of(store)
-    if level == "person":
-        persons_table(store)  # the attributions the node map reads (cached)
-    seeds = sorted({str(f) for f in foci})
-    con.execute("CREATE OR REPLACE TEMP TABLE _hd_nodes AS SELECT unnest(?::VARCHAR[]) AS n, 0 AS hop", [seeds])
+    att = persons_table(store).name if level == "person" else None  # the node map's attributions (cached)
+    want = {str(f): int(h) for f, h in foci.items()} if isinstance(foci, Mapping) else {str(f): hops for f in foci}
+    hops = max(want.values(), default=0)
+    seeds = sorted(want)
+    con.execute("CREATE OR REPLACE TEMP TABLE _hd_seeds AS SELECT n, min(hop) AS hop FROM (SELECT "
+                "unnest(?::VARCHAR[]) AS n, unnest(?::INTEGER[]) AS hop) GROUP BY n", [seeds, [hops - want[f] for f in seeds]])
+    con.execute("CREATE OR REPLACE TEMP TABLE _hd_nodes AS SELECT n, hop FROM _hd_seeds WHERE hop = 0")
     if store.engine_settings is not None and store.engine_settings.name != "duckdb":
         return _whole(store, level, hops, table)  # the hop passes are DuckDB SQL on the store
-    _expand_by_calls(store, level, hops)
+    _expand_by_calls(store, att, hops)
     day0 = local_day0(store, tz)
     for r in range(1, MAX_ROUNDS + 1):
-        _build(store, level, tz, day0, "_hd_all")
+        _build(store, level, att, tz, day0, "_hd_all")
         _bfs(store, "_hd_all", hops)
         # exact when every node short of the last hop had all its calls taken (its ties are all in _hd_all)
         # and every node reached had too (the features of the ties among them are whole)
@@ -174,7 +194,7 @@ def ties_around(store: CaseStore, foci: Iterable[str], hops: int = 2, level: Lev
 
 
 def _whole(store: CaseStore, level: Level, hops: int, table: str) -> HoodTies:
-    """The fallback: the whole-graph ties table (cached), cut to the neighbourhood of ``_hd_nodes``' hop 0."""
+    """The fallback: the whole-graph ties table (cached), cut to the neighbourhood of the foci (``_hd_seeds``)."""
     T.build_ties(store, level)
     src = T.TABLES[level]
     con = store.con
