@@ -124,3 +124,21 @@ def test_simulated_case_identical_to_whole_graph(tmp_path: Path) -> None:
     persons_table(s)
     persons = [r[0] for r in s.con.execute("SELECT DISTINCT person FROM attributions ORDER BY 1 LIMIT 2").fetchall()]
     _same(s, "person", persons, 2)
+
+
+def test_rounds_that_do_not_settle_fall_back_to_the_whole_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the claim case needs three rounds; allowed one, the answer comes from the whole-graph table, cut the same
+    import fusioncell.network.hood as hood
+
+    c = Case()
+    x, y, v, u, t = (f"+52331000010{i}" for i in range(5))
+    for d in range(3):
+        c.call(x, y, at(d, 20.0), 120)
+        c.call(v, u, at(d, 21.0), 200)
+        c.call(u, t, at(d, 9.0), 40)
+    c.claim(x, "partner_of", v)
+    s = c.store()
+    monkeypatch.setattr(hood, "MAX_ROUNDS", 1)
+    h = ties_around(s, [x], hops=2)
+    assert h.whole_graph and h.nodes == sorted([x, y, v, u])
+    _same(s, "identifier", [x], 2)
