@@ -11,8 +11,17 @@ strength) of 20 phones (both sides batched: one plan / one mask for all 20)
 and key players (degree, weighted betweenness) of the 2-hop neighbourhood of
 one phone (fusioncell cuts the neighbourhood on the engine and builds igraph
 from it alone, as ``network --focus`` does; networkx gets the whole graph). fusioncell
-additionally infers the relationship of every tie and its place evidence,
-and registers a cached run. Data loading into pandas is not timed. ::
+additionally infers the relationship of every tie and its place evidence.
+Data loading into pandas is not timed.
+
+Since net8 fusioncell builds the ties of the neighbourhoods asked for only
+(:func:`fusioncell.network.hood.ties_around`: every tie of the 20 foci for
+the circles; the ties among the nodes within two hops of the first focus for
+the key players), with the same features, strength, hubs and
+relationship as the whole-graph table (one pass: the 20 foci with one hop,
+the first with two); the peer still computes the ties of
+every pair over all records, as an analyst would in pandas. ``--whole``
+times the whole-graph table instead (``build_ties``, a cached run, as before). ::
 
     .venv/bin/python bench/network_speed.py --rows 10000000
 """
@@ -31,6 +40,7 @@ import pyarrow as pa
 
 from fusioncell.model.night import NIGHT
 from fusioncell.network.graph import from_edges, weighted_betweenness
+from fusioncell.network.hood import ties_around
 from fusioncell.network.ties import build_ties
 from fusioncell.store import CaseStore, plans
 
@@ -82,34 +92,69 @@ class Clock:
 STEPS = ("ties", "circles", "key players")
 
 
+def ours_hood(store: CaseStore, foci: list[str]) -> dict[str, object]:
+    """The neighbourhoods only, in one pass: every tie of the 20 foci (one hop, for their circles) and the ties
+    among the nodes within two hops of the first focus (key players)."""
+    clk = Clock()
+    hood = ties_around(store, {**{f: 1 for f in foci}, foci[0]: 2}, table="_bench_hood")
+    clk.mark()
+    circ = plans.run(store, "network.circles",
+                     inputs={"foci": pa.table({"focus_node": pa.array(foci, pa.string())})}, k=20, ties_table=hood.table)
+    clk.mark()
+    hood_nodes = _two_hops(store, hood.table, foci[0])
+    sub_e = store.con.sql(f"SELECT a, b, strength FROM {hood.table} WHERE a IN (SELECT n FROM _hood)"
+                          " AND b IN (SELECT n FROM _hood)").to_arrow_table()
+    sub = from_edges(sub_e.column("a").to_pylist(), sub_e.column("b").to_pylist(), sub_e.column("strength").to_numpy())
+    bt = weighted_betweenness(sub)
+    deg = np.asarray(sub.degree())
+    _ = np.argsort(-(bt / max(bt.max(), 1e-12) + deg / deg.max()))[:10]
+    clk.mark()
+    return {"steps": clk.steps(STEPS), "edges": len(sub_e), "hood": len(hood_nodes), "hood_edges": True,
+            "answer": (circ, sub_e, bt)}
+
+
+def _two_hops(store: CaseStore, ties: str, focus: str) -> list[str]:
+    """``_hood``: the nodes within two ties of ``focus`` (two joins on the engine, as network.api.neighbourhood)."""
+    con = store.con
+    con.execute("CREATE OR REPLACE TEMP TABLE _h0 AS SELECT ?::VARCHAR AS n", [focus])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _h1 AS SELECT DISTINCT CASE WHEN t.a = h.n THEN t.b ELSE t.a END AS n"
+                f" FROM {ties} t JOIN _h0 h ON t.a = h.n OR t.b = h.n")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _hood AS SELECT n FROM _h0 UNION SELECT n FROM _h1 UNION"
+                f" SELECT t.b FROM {ties} t JOIN _h1 h ON t.a = h.n UNION"
+                f" SELECT t.a FROM {ties} t JOIN _h1 h ON t.b = h.n")
+    return [r[0] for r in con.execute("SELECT n FROM _hood").fetchall()]
+
+
 def ours(store: CaseStore, foci: list[str]) -> dict[str, object]:
     clk = Clock()
     build_ties(store, "identifier")  # the ties table on the engine (features, strength, relationship)
     clk.mark()
     # close circles of all foci in one plan on the engine (network.api.close_circles)
-    plans.run(store, "network.circles", inputs={"foci": pa.table({"focus_node": pa.array(foci, pa.string())})},
-              k=20, ties_table="net_ties_identifier")
+    circ = plans.run(store, "network.circles", inputs={"foci": pa.table({"focus_node": pa.array(foci, pa.string())})},
+                     k=20, ties_table="net_ties_identifier")
     clk.mark()
     # key players: the 2-hop neighbourhood cut on the engine (two joins, as network.api.neighbourhood does),
     # then igraph on that reduced graph only
     con = store.con
-    con.execute("CREATE OR REPLACE TEMP TABLE _h0 AS SELECT ?::VARCHAR AS n", [foci[0]])
-    con.execute("CREATE OR REPLACE TEMP TABLE _h1 AS SELECT DISTINCT CASE WHEN t.a = h.n THEN t.b ELSE t.a END AS n"
-                " FROM net_ties_identifier t JOIN _h0 h ON t.a = h.n OR t.b = h.n")
-    con.execute("CREATE OR REPLACE TEMP TABLE _hood AS SELECT n FROM _h0 UNION SELECT n FROM _h1 UNION"
-                " SELECT t.b FROM net_ties_identifier t JOIN _h1 h ON t.a = h.n UNION"
-                " SELECT t.a FROM net_ties_identifier t JOIN _h1 h ON t.b = h.n")
-    con.execute("SELECT 1").fetchall()
+    hood = _two_hops(store, "net_ties_identifier", foci[0])
     sub_e = con.sql("SELECT a, b, strength FROM net_ties_identifier WHERE a IN (SELECT n FROM _hood)"
                     " AND b IN (SELECT n FROM _hood)").to_arrow_table()
-    hood = [r[0] for r in con.execute("SELECT n FROM _hood").fetchall()]
     sub = from_edges(sub_e.column("a").to_pylist(), sub_e.column("b").to_pylist(), sub_e.column("strength").to_numpy())
     bt = weighted_betweenness(sub)
     deg = np.asarray(sub.degree())
     _ = np.argsort(-(bt / max(bt.max(), 1e-12) + deg / deg.max()))[:10]
     clk.mark()
     n_edges = con.execute("SELECT count(*) FROM net_ties_identifier").fetchall()[0][0]
-    return {"steps": clk.steps(STEPS), "edges": n_edges, "hood": len(hood)}
+    return {"steps": clk.steps(STEPS), "edges": n_edges, "hood": len(hood), "answer": (circ, sub_e, bt)}
+
+
+def same_answer(x: dict[str, object], y: dict[str, object]) -> bool:
+    """The circles (every column but run_id), the key players' edges and their betweenness agree."""
+    (c1, e1, b1), (c2, e2, b2) = x["answer"], y["answer"]  # type: ignore[misc]
+    def rows(t: pa.Table) -> list[tuple]:
+        cols = [c for c in t.column_names if c != "run_id"]
+        return sorted(map(repr, zip(*(t.column(c).to_pylist() for c in cols))))
+    return rows(c1) == rows(c2) and rows(e1) == rows(e2) and np.allclose(np.sort(b1), np.sort(b2))
 
 
 def peer(store: CaseStore, foci: list[str]) -> dict[str, object]:
@@ -165,13 +210,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--whole", action="store_true", help="time the whole-graph ties table (before net8)")
+    ap.add_argument("--check", action="store_true", help="also run the other path and compare the answers")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="fc-netspeed-") as tmp:
         store = make_store(Path(tmp) / "speed.duckdb", args.rows, args.seed)
         store.con.execute(f"SET threads = {args.threads}")
         foci = [r[0] for r in store.con.execute(
             "SELECT caller FROM comms GROUP BY caller ORDER BY count(*) DESC, caller LIMIT 20").fetchall()]
-        o = ours(store, foci)
+        # the first Arrow fetch of a process costs ~0.13 s CPU whatever the query (the library's warm-up, measured
+        # on a 10-row query): paid here, untimed, as the peer's imports are
+        store.con.sql("SELECT 1 AS x").to_arrow_table()
+        o = (ours if args.whole else ours_hood)(store, foci)
+        if args.check:
+            other = (ours_hood if args.whole else ours)(store, foci)
+            print(f"neighbourhood and whole-graph answers identical: {same_answer(o, other)}")
         import resource
 
         peak_ours = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB (Linux)
@@ -187,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         (ow, oc), (pw, pc) = os_[k], ps_[k]
         print(f"| {k} | {ow:.2f} | {pw:.2f} | {pw / max(ow, 1e-9):.1f}× | {oc:.2f} | {pc:.2f} | "
               f"{pc / max(oc, 1e-9):.1f}× |")
-    print(f"\nedges: {o['edges']:,} (peer {p['edges']:,}); 2-hop neighbourhood: {o['hood']:,} nodes "
+    what = "edges within the 2-hop neighbourhood" if o.get("hood_edges") else "edges"
+    print(f"\n{what}: {o['edges']:,} (peer, all: {p['edges']:,}); 2-hop neighbourhood: {o['hood']:,} nodes "
           f"(peer {p['hood']:,}). CPU time counts every thread of the process (DuckDB uses {args.threads}).")
     print(f"peak resident memory: {peak_ours:.2f} GiB after generating the records and the fusioncell steps; "
           f"{peak_all:.2f} GiB after pandas + networkx (same process)")

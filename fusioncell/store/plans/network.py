@@ -51,7 +51,8 @@ def _near(d: Any, lat1: str, lon1: str, lat2: str, lon2: str, dist_m: float) -> 
 
 @plan("network.edges")
 def edges(q: Query, *, run_id: str, tz: str, level: str, night_from_h: int, night_to_h: int, salt: int = 1,
-          day0: str | None = None, coloc_m: float = 1500.0, part: str = "all", buckets: int = 1) -> str:
+          day0: str | None = None, coloc_m: float = 1500.0, part: str = "all", buckets: int = 1,
+          records: str = "comms") -> str:
     """Pair features of the contact graph (see :mod:`fusioncell.network.edges`).
 
     Speed (network3, kept on both engines): duplicate records are merged by a
@@ -75,6 +76,11 @@ def edges(q: Query, *, run_id: str, tz: str, level: str, night_from_h: int, nigh
     per node bucket ``"nodes"`` over the inputs ``ends`` and ``node_cells`` (each
     node's totals and modal home and work cells); then ``"finish"`` given the
     input ``nodes`` joins them to the pairs instead of computing them.
+
+    ``records`` (net8): the table the call records are read from; the span of
+    the case (``first_frac``, ``rhythm``, ``recency_days``) is still that of
+    ``comms``. :mod:`fusioncell.network.hood` passes the calls of a
+    neighbourhood's nodes, whose pairs among themselves come out as on all calls.
     """
     d = q.d
     if part not in ("all", "ev", "pairs", "cells", "ends", "node_cells", "nodes", "finish"):
@@ -87,7 +93,7 @@ def edges(q: Query, *, run_id: str, tz: str, level: str, night_from_h: int, nigh
     FROM {q.t('comms')}
 )"""
     if part == "ev":
-        return f"SELECT *, {_bucket_of(d, 'h', buckets)} AS _bucket FROM ({_edge_records(q, level, salt)}) r"
+        return f"SELECT *, {_bucket_of(d, 'h', buckets)} AS _bucket FROM ({_edge_records(q, level, salt, records)}) r"
     if part in ("pairs", "cells"):
         ctes = _pair_ctes(q, p, q.i("ev"))
         return f"WITH {ctes}\nSELECT * FROM {'agg' if part == 'pairs' else 'cells0'}"
@@ -103,7 +109,7 @@ def edges(q: Query, *, run_id: str, tz: str, level: str, night_from_h: int, nigh
         if "nodes" not in q.inputs:
             ctes.append(f"cells0 AS (SELECT * FROM {q.i('cells')})")
         return _finish(q, p, run_id, ctes)
-    return _finish(q, p, run_id, [span, f"ev AS ({_edge_records(q, level, salt)})", _pair_ctes(q, p, "ev")])
+    return _finish(q, p, run_id, [span, f"ev AS ({_edge_records(q, level, salt, records)})", _pair_ctes(q, p, "ev")])
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,7 @@ def _bucket_of(d: Any, h: str, n: int) -> str:
     return f"pmod({h}, {int(n)})" if d.spark else f"CAST({h} % {int(n)} AS BIGINT)"
 
 
-def _edge_records(q: Query, level: str, salt: int) -> str:
+def _edge_records(q: Query, level: str, salt: int, records: str = "comms") -> str:
     """Every call record between two different nodes, with its nodes (``src``, ``dst``) and pair hash ``h``.
 
     The node map is joined before duplicates are merged: two records of one
@@ -134,7 +140,7 @@ def _edge_records(q: Query, level: str, salt: int) -> str:
     salt_on = _salt_on(level, salt)
     if salt_on:
         nm = f"(SELECT m.*, s._salt FROM {nm} m CROSS JOIN {d.salt_values(salt)} s)"
-    calls = f"(SELECT *, {d.salt('start', salt)} AS _salt FROM {q.t('comms')})" if salt_on else q.t('comms')
+    calls = f"(SELECT *, {d.salt('start', salt)} AS _salt FROM {q.t(records)})" if salt_on else q.t(records)
     return f"""SELECT src, dst, caller, callee, start, channel, duration_s, caller_lat, caller_lon, callee_lat,
            callee_lon, {d.pair_hash('least(src, dst)', 'greatest(src, dst)')} AS h
     FROM (SELECT coalesce(m1.node, c.caller) AS src, coalesce(m2.node, c.callee) AS dst,
@@ -500,7 +506,7 @@ def ties(q: Query, *, run_id: str, level: str, tz: str, edges: str, labels: tupl
          meeting_strength: float, vehicle_strength: float, place_strength: float,
          hub_min_contacts: int, hub_factor: float, hub_weight: float, meet_dt_s: float, meet_dist_m: float,
          owner_p: float, vehicle_max_users: int, place_max_visitors: int, place_days: float,
-         unknown_p: float = 0.0, thin_events: int = 0) -> str:
+         unknown_p: float = 0.0, thin_events: int = 0, hub_med: float | None = None) -> str:
     """The ties table: edges (store table ``edges``) + the claims, meetings, vehicles and places layers
     (with provenance; places from the input ``visits``), hubs, strength, relationship.
 
@@ -511,7 +517,11 @@ def ties(q: Query, *, run_id: str, level: str, tz: str, edges: str, labels: tupl
     At ``level="identifier"`` the table has no ``identifiers`` column: a tie's
     identifiers are its two ends, derived on read
     (:data:`fusioncell.network.ties.IDENTIFIERS_ON_READ`), which keeps the
-    cached table lean (writing the list was a fifth of writing the table)."""
+    cached table lean (writing the list was a fifth of writing the table).
+
+    ``hub_med`` (net8): the case's median number of contacts, when ``edges`` holds
+    only a neighbourhood's pairs (:mod:`fusioncell.network.hood`); else the
+    median of ``edges``."""
     d = q.d
     fs = dict(features)
     ids = [lab.replace("-", "_") for lab in labels]
@@ -581,7 +591,8 @@ joined AS (
 ),
 _ends AS (SELECT a AS node FROM {edges_t} UNION ALL SELECT b FROM {edges_t}),
 _deg AS (SELECT node, count(*) AS contacts FROM _ends GROUP BY node),
-_med AS (SELECT coalesce(median(contacts), 0) AS med FROM _deg),
+_med AS ({"SELECT coalesce(median(contacts), 0) AS med FROM _deg" if hub_med is None
+          else f"SELECT {d.f(float(hub_med))} AS med"}),
 hub_nodes AS (
     SELECT node FROM _deg CROSS JOIN _med
     WHERE contacts >= {int(hub_min_contacts)} AND contacts >= {d.f(hub_factor)} * med
