@@ -263,29 +263,7 @@ def build_world(seed: int, n_res: int, days: int) -> World:
     first_of = np.searchsorted(hh_of, hh_of, "left")
     female[:n_res] = np.where(pos_in_hh == 1, ~female[first_of], female[:n_res])
 
-    # work
-    employed = rp.random(n_res) < 0.62
-    wt_order = np.argsort(w_town, kind="stable")
-    wt_sorted = w_town[wt_order]
-    ws = np.searchsorted(wt_sorted, np.arange(n_towns), "left")
-    we = np.searchsorted(wt_sorted, np.arange(n_towns), "right")
-    tt = town[:n_res]
-    local_w = wt_order[np.minimum(ws[tt] + (rp.random(n_res) * np.maximum(we[tt] - ws[tt], 1)).astype(np.int64), n_work - 1)]
-    any_w = rp.integers(0, n_work, n_res)
-    wsel = np.where(rp.random(n_res) < 0.78, local_w, any_w) + w0
-    farm = rural[:n_res] & (rp.random(n_res) < 0.5)
-    work = np.full(n, -1, np.int64)
-    work[:n_res] = np.where(employed, np.where(farm, home[:n_res], wsel), -1)
-
-    # leisure: two in own town, one anywhere; slot 2 later becomes a friend's home
-    lt_order = np.argsort(l_town, kind="stable")
-    lt_sorted = l_town[lt_order]
-    ls = np.searchsorted(lt_sorted, np.arange(n_towns), "left")
-    le = np.searchsorted(lt_sorted, np.arange(n_towns), "right")
-    leisure = np.full((n, 3), -1, np.int64)
-    for k in range(2):
-        leisure[:n_res, k] = l0 + lt_order[np.minimum(ls[tt] + (rp.random(n_res) * np.maximum(le[tt] - ls[tt], 1)).astype(np.int64), n_leis - 1)]
-    leisure[:n_res, 2] = l0 + rp.integers(0, n_leis, n_res)
+    work, leisure = _work_and_leisure(rp, n, n_res, n_towns, n_work, n_leis, w0, l0, w_town, l_town, town, rural, home)
 
     work_start_s = rp.uniform(6.5, 9.5, n) * 3600.0
     work_len_s = rp.uniform(6.5, 10.0, n) * 3600.0
@@ -316,6 +294,35 @@ def build_world(seed: int, n_res: int, days: int) -> World:
         tie_a=tie_a, tie_b=tie_b, tie_w=tie_w, tie_kind=tie_kind, veh_owner=veh_owner, plates=plates,
         numbers_e164=e164, numbers_nat=nat, area_codes=town_code,
     )
+
+
+def _work_and_leisure(rp: np.random.Generator, n: int, n_res: int, n_towns: int, n_work: int, n_leis: int, w0: int,
+                      l0: int, w_town: Any, l_town: Any, town: Any, rural: Any, home: Any) -> tuple[Any, Any]:
+    """Workplaces (mostly in one's own town; half the rural people farm at home) and three leisure places."""
+    # work
+    employed = rp.random(n_res) < 0.62
+    wt_order = np.argsort(w_town, kind="stable")
+    wt_sorted = w_town[wt_order]
+    ws = np.searchsorted(wt_sorted, np.arange(n_towns), "left")
+    we = np.searchsorted(wt_sorted, np.arange(n_towns), "right")
+    tt = town[:n_res]
+    local_w = wt_order[np.minimum(ws[tt] + (rp.random(n_res) * np.maximum(we[tt] - ws[tt], 1)).astype(np.int64), n_work - 1)]
+    any_w = rp.integers(0, n_work, n_res)
+    wsel = np.where(rp.random(n_res) < 0.78, local_w, any_w) + w0
+    farm = rural[:n_res] & (rp.random(n_res) < 0.5)
+    work = np.full(n, -1, np.int64)
+    work[:n_res] = np.where(employed, np.where(farm, home[:n_res], wsel), -1)
+
+    # leisure: two in own town, one anywhere; slot 2 later becomes a friend's home
+    lt_order = np.argsort(l_town, kind="stable")
+    lt_sorted = l_town[lt_order]
+    ls = np.searchsorted(lt_sorted, np.arange(n_towns), "left")
+    le = np.searchsorted(lt_sorted, np.arange(n_towns), "right")
+    leisure = np.full((n, 3), -1, np.int64)
+    for k in range(2):
+        leisure[:n_res, k] = l0 + lt_order[np.minimum(ls[tt] + (rp.random(n_res) * np.maximum(le[tt] - ls[tt], 1)).astype(np.int64), n_leis - 1)]
+    leisure[:n_res, 2] = l0 + rp.integers(0, n_leis, n_res)
+    return work, leisure
 
 
 def _geography(seed: int, n_res: int) -> tuple[float, float, float, float, float, FArr, FArr, FArr, FArr, Any, Any]:
