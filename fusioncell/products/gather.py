@@ -195,34 +195,9 @@ def gather(store: Any, target: str | None = None, *, section_budget_s: float = 1
     fusioncell.errors.UsageError
         If no target is given and the case names none.
     """
-    info = store.case()
-    tgt = target or (info.targets[0] if info.targets else None)
-    if not tgt:
-        raise UsageError("the case names no target; pass --target ENTITY_ID")
-    known = store.con.execute(
-        "SELECT count(*) FROM (SELECT entity_id FROM targets UNION SELECT entity_id FROM entities "
-        "UNION SELECT identifier FROM identifiers) WHERE entity_id = ?", [tgt]).fetchone()
-    if not known or not known[0]:
-        raise NotFound(f"target {tgt!r} is not a target, entity or identifier of case {info.case_id}")
+    info, tgt = _target_of(store, target)
     missing: dict[str, str] = {}
-
-    def attempt(section: str, fn: Callable[[], Any]) -> Any:
-        started = time.perf_counter()
-        try:
-            return fn()
-        except ImportError as exc:
-            missing[section] = f"stage not installed ({exc.name or exc})"
-        except _OverBudget as exc:
-            log.warning("report: section %s skipped, %s", section, exc)
-            missing[section] = f"skipped: {exc}"
-        except FusioncellError as exc:
-            missing[section] = str(exc)
-        except Exception as exc:  # a failing stage must not sink the whole product
-            log.warning("report: section %s failed", section, exc_info=True)
-            missing[section] = f"stage failed ({type(exc).__name__}: {exc})"
-        finally:
-            log.info("report: section %s took %.1f s", section, time.perf_counter() - started)
-        return None
+    attempt = _attempter(missing)
 
     def run_locate() -> Any:
         from fusioncell.infer.locate import locate
@@ -251,6 +226,65 @@ def gather(store: Any, target: str | None = None, *, section_budget_s: float = 1
     if ctx["network"]:
         ctx["ties"] = attempt("ties", lambda: _ties(store, ctx["network"]))
 
+    _pattern_of_life(store, ctx, attempt, tracked, section_budget_s)
+    ctx["towers"] = attempt("towers", lambda: _towers(store))
+    ctx["areas"] = attempt("areas", lambda: _rows(store, """
+        SELECT lat, lon, radius_m, reliability, credibility, subject FROM claims
+        WHERE predicate = 'located_near' AND lat IS NOT NULL AND lon IS NOT NULL LIMIT 100"""))
+    ctx["sightings"] = attempt("sightings", lambda: _rows(store, """
+        SELECT lat, lon, subject FROM sightings ORDER BY coalesce(confidence, 0) DESC LIMIT 500"""))
+    src_rows = _rows(store, "SELECT source_id, agency, discipline, reliability FROM sources")
+    ctx["sources"] = {str(r["source_id"]): r for r in src_rows}
+    ctx["credibility"] = {str(r["report_id"]): r["credibility"] for r in _rows(
+        store, "SELECT report_id, credibility FROM reports WHERE credibility IS NOT NULL")}
+    ctx["masked"] = attempt("minimisation", lambda: _minimise(store, ctx))
+    ctx["names"] = attempt("captions", lambda: _captions(store)) or {}
+    ctx["marking"] = attempt("marking", lambda: _report_marking(store, [str(r["source_id"]) for r in src_rows]))
+    missing.pop("marking", None)
+    return ctx
+
+
+def _target_of(store: Any, target: str | None) -> tuple[Any, str]:
+    """The case info and the report's target (given, else the case's first); unknown ones are refused."""
+    info = store.case()
+    tgt = target or (info.targets[0] if info.targets else None)
+    if not tgt:
+        raise UsageError("the case names no target; pass --target ENTITY_ID")
+    known = store.con.execute(
+        "SELECT count(*) FROM (SELECT entity_id FROM targets UNION SELECT entity_id FROM entities "
+        "UNION SELECT identifier FROM identifiers) WHERE entity_id = ?", [tgt]).fetchone()
+    if not known or not known[0]:
+        raise NotFound(f"target {tgt!r} is not a target, entity or identifier of case {info.case_id}")
+    return info, tgt
+
+
+def _attempter(missing: dict[str, str]) -> Callable[[str, Callable[[], Any]], Any]:
+    """``attempt(section, fn)``: ``fn()``, or None with the reason it is not available noted in ``missing``."""
+
+    def attempt(section: str, fn: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            return fn()
+        except ImportError as exc:
+            missing[section] = f"stage not installed ({exc.name or exc})"
+        except _OverBudget as exc:
+            log.warning("report: section %s skipped, %s", section, exc)
+            missing[section] = f"skipped: {exc}"
+        except FusioncellError as exc:
+            missing[section] = str(exc)
+        except Exception as exc:  # a failing stage must not sink the whole product
+            log.warning("report: section %s failed", section, exc_info=True)
+            missing[section] = f"stage failed ({type(exc).__name__}: {exc})"
+        finally:
+            log.info("report: section %s took %.1f s", section, time.perf_counter() - started)
+        return None
+
+    return attempt
+
+
+def _pattern_of_life(store: Any, ctx: dict[str, Any], attempt: Callable[[str, Callable[[], Any]], Any],
+                     tracked: list[str], section_budget_s: float) -> None:
+    """Places, visits, meetings and dark intervals into ``ctx``, each within ``section_budget_s`` seconds."""
     def spacetime(fn_name: str, **kw: Any) -> list[dict[str, Any]]:
         import fusioncell.spacetime as st
 
@@ -274,21 +308,6 @@ def gather(store: Any, target: str | None = None, *, section_budget_s: float = 1
     rows = _timeline_ids(ctx, tracked)
     ctx["timeline_ids"] = rows
     ctx["dark"] = attempt("dark", lambda: spacetime("dark_intervals", ids=rows or None))
-    ctx["towers"] = attempt("towers", lambda: _towers(store))
-    ctx["areas"] = attempt("areas", lambda: _rows(store, """
-        SELECT lat, lon, radius_m, reliability, credibility, subject FROM claims
-        WHERE predicate = 'located_near' AND lat IS NOT NULL AND lon IS NOT NULL LIMIT 100"""))
-    ctx["sightings"] = attempt("sightings", lambda: _rows(store, """
-        SELECT lat, lon, subject FROM sightings ORDER BY coalesce(confidence, 0) DESC LIMIT 500"""))
-    src_rows = _rows(store, "SELECT source_id, agency, discipline, reliability FROM sources")
-    ctx["sources"] = {str(r["source_id"]): r for r in src_rows}
-    ctx["credibility"] = {str(r["report_id"]): r["credibility"] for r in _rows(
-        store, "SELECT report_id, credibility FROM reports WHERE credibility IS NOT NULL")}
-    ctx["masked"] = attempt("minimisation", lambda: _minimise(store, ctx))
-    ctx["names"] = attempt("captions", lambda: _captions(store)) or {}
-    ctx["marking"] = attempt("marking", lambda: _report_marking(store, [str(r["source_id"]) for r in src_rows]))
-    missing.pop("marking", None)
-    return ctx
 
 
 def _ties(store: Any, net: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -135,130 +135,145 @@ def _level(label: str | None) -> str:
     return normalize_tlp(label) or "amber"
 
 
-def tearline_to_stix(product: dict[str, Any]) -> stix2.Bundle:
-    """The tearline as a STIX 2.1 bundle that ``stix2.parse(..., allow_custom=False)`` accepts."""
-    case = str(product["case"])
-    created = _ts(product.get("created")) or datetime.now(timezone.utc)
-    levels: set[str] = {_level(product["marking"]["tlp"])}
-    objects: list[Any] = []
-    marks_of: dict[str, str] = {}
+class _Bundler:
+    """Collects the STIX objects of one tearline, each with the TLP level it is marked with."""
 
-    def add(obj: Any, level: str) -> Any:
-        levels.add(level)
-        marks_of[obj.id] = level
-        objects.append(obj)
+    def __init__(self, product: dict[str, Any]) -> None:
+        self.case = str(product["case"])
+        self.created = _ts(product.get("created")) or datetime.now(timezone.utc)
+        self.level = _level(product["marking"]["tlp"])
+        self.levels: set[str] = {self.level}
+        self.objects: list[Any] = []
+        self.marks_of: dict[str, str] = {}
+        self.producer = self.add(stix2.Identity(
+            id=_id("identity", self.case, "org", product["from"]), name=product["from"],
+            identity_class="organization", created=self.created, modified=self.created,
+            object_marking_refs=[TLP2_IDS[self.level]],
+        ), self.level)
+        subj = product["subject"]
+        refs = [{"source_name": "fusioncell", "external_id": str(subj["id"])}]
+        refs += [{"source_name": "fusioncell-identifier", "external_id": str(i)} for i in subj.get("identifiers") or []]
+        self.subject = self.add(stix2.Identity(
+            id=_id("identity", self.case, "subject", subj["id"]), name=str(subj.get("name") or subj["id"]),
+            identity_class="individual", external_references=refs, **self.common(self.level),
+        ), self.level)
+        self.identities: dict[str, str] = {str(subj["id"]): self.subject.id}
+
+    def add(self, obj: Any, level: str) -> Any:
+        self.levels.add(level)
+        self.marks_of[obj.id] = level
+        self.objects.append(obj)
         return obj
 
-    product_level = _level(product["marking"]["tlp"])
-    producer = add(stix2.Identity(
-        id=_id("identity", case, "org", product["from"]), name=product["from"], identity_class="organization",
-        created=created, modified=created, object_marking_refs=[TLP2_IDS[product_level]],
-    ), product_level)
-    by = producer.id
+    def common(self, level: str) -> dict[str, Any]:
+        return {"created_by_ref": self.producer.id, "created": self.created, "modified": self.created,
+                "object_marking_refs": [TLP2_IDS[level]]}
 
-    def common(level: str) -> dict[str, Any]:
-        return {"created_by_ref": by, "created": created, "modified": created, "object_marking_refs": [TLP2_IDS[level]]}
-
-    subj = product["subject"]
-    refs = [{"source_name": "fusioncell", "external_id": str(subj["id"])}]
-    refs += [{"source_name": "fusioncell-identifier", "external_id": str(i)} for i in subj.get("identifiers") or []]
-    subject = add(stix2.Identity(
-        id=_id("identity", case, "subject", subj["id"]), name=str(subj.get("name") or subj["id"]),
-        identity_class="individual", external_references=refs, **common(product_level),
-    ), product_level)
-
-    identities: dict[str, str] = {str(subj["id"]): subject.id}
-
-    def identity_for(ident: str, person: str | None, level: str) -> str:
+    def identity_for(self, ident: str, person: str | None, level: str) -> str:
         key = person or ident
-        if key in identities:
-            return identities[key]
+        if key in self.identities:
+            return self.identities[key]
         scheme = ident.split(":", 1)[0] if ":" in ident and not ident.startswith("+") else "phone"
         cls = "individual" if scheme in ("phone", "alias", "person", "masked", "email", "handle") or person else "unknown"
         erefs = [{"source_name": "fusioncell-identifier", "external_id": ident}]
         if person and person != ident:
             erefs.insert(0, {"source_name": "fusioncell", "external_id": person})
-        obj = add(stix2.Identity(
-            id=_id("identity", case, "person", key), name=str(person or ident), identity_class=cls,
-            external_references=erefs, **common(level),
+        obj = self.add(stix2.Identity(
+            id=_id("identity", self.case, "person", key), name=str(person or ident), identity_class=cls,
+            external_references=erefs, **self.common(level),
         ), level)
-        identities[key] = obj.id
+        self.identities[key] = obj.id
         return str(obj.id)
 
-    for h in product.get("hypotheses") or []:
-        level = _level(h.get("marking"))
+    def hypothesis(self, h: dict[str, Any], subj: dict[str, Any], as_of: datetime | None) -> None:
+        """A place hypothesis: its location, the located-at judgment and a note with its basis."""
+        case, subject, level = self.case, self.subject, _level(h.get("marking"))
         p = float(h.get("probability") or 0.0)
-        loc = add(stix2.Location(
+        loc = self.add(stix2.Location(
             id=_id("location", case, "hyp", h["lat"], h["lon"], h.get("radius_m")),
             latitude=float(h["lat"]), longitude=float(h["lon"]),
             precision=float(h["radius_m"]) if h.get("radius_m") is not None else None,
-            name=str(h.get("label") or f"hypothesis {h['rank']}"), **common(level),
+            name=str(h.get("label") or f"hypothesis {h['rank']}"), **self.common(level),
         ), level)
         starts = [t for t in (_ts(w.get("from")) for w in h.get("windows") or []) if t]
         stops = [t for t in (_ts(w.get("to")) for w in h.get("windows") or []) if t]
         span: dict[str, Any] = {}
-        as_of = _ts(product.get("as_of"))
         if starts and stops and max(stops) > min(starts):
             span = {"start_time": min(starts), "stop_time": max(stops)}
         elif as_of is not None:
             # A "where is he now" judgment holds at the time of the latest evidence.
             span = {"start_time": as_of - timedelta(seconds=1), "stop_time": as_of}
         judgment = estimative_sentence(f"{subj.get('name') or subj['id']} is here", p)
-        rel = add(stix2.Relationship(
+        rel = self.add(stix2.Relationship(
             id=_id("relationship", case, "located-at", subject.id, loc.id),
             relationship_type="located-at", source_ref=subject.id, target_ref=loc.id,
-            confidence=_pct(p), description=judgment, **span, **common(level),
+            confidence=_pct(p), description=judgment, **span, **self.common(level),
         ), level)
         basis = "\n".join(
             f"- {with_sources(str(ev.get('summary') or ev.get('kind')), list(ev.get('sources') or []))}"
             for ev in h.get("evidence") or []
         )
         confs = [ev["confidence"] for ev in h.get("evidence") or [] if ev.get("confidence") is not None]
-        add(stix2.Note(
+        self.add(stix2.Note(
             id=_id("note", case, "basis", rel.id), abstract=f"Key judgment {h['rank']}",
             content=f"{judgment}\nBasis:\n{basis}" if basis else judgment,
-            object_refs=[rel.id, loc.id], confidence=max(confs) if confs else None, **common(level),
+            object_refs=[rel.id, loc.id], confidence=max(confs) if confs else None, **self.common(level),
         ), level)
 
-    for s in product.get("sightings") or []:
-        level = _level(s.get("marking"))
+    def sighting(self, s: dict[str, Any]) -> None:
+        case, level = self.case, _level(s.get("marking"))
         seen = _ts(s.get("observed"))
         if seen is None:
-            continue
-        who = identities.get(str(s["subject"])) or identity_for(str(s["subject"]), None, level)
-        where = add(stix2.Location(
+            return
+        who = self.identities.get(str(s["subject"])) or self.identity_for(str(s["subject"]), None, level)
+        where = self.add(stix2.Location(
             id=_id("location", case, "seen", s["lat"], s["lon"]),
-            latitude=float(s["lat"]), longitude=float(s["lon"]), **common(level),
-        ), level) if _id("location", case, "seen", s["lat"], s["lon"]) not in marks_of else None
+            latitude=float(s["lat"]), longitude=float(s["lon"]), **self.common(level),
+        ), level) if _id("location", case, "seen", s["lat"], s["lon"]) not in self.marks_of else None
         where_id = where.id if where is not None else _id("location", case, "seen", s["lat"], s["lon"])
-        add(stix2.Sighting(
+        self.add(stix2.Sighting(
             id=_id("sighting", case, s["subject"], s["observed"], s["lat"], s["lon"]),
             sighting_of_ref=who, where_sighted_refs=[where_id], first_seen=seen, last_seen=seen, count=1,
-            confidence=_pct(s.get("confidence")), description=str(s.get("source") or ""), **common(level),
+            confidence=_pct(s.get("confidence")), description=str(s.get("source") or ""), **self.common(level),
         ), level)
 
-    for a in product.get("associates") or []:
+    def associate(self, a: dict[str, Any]) -> None:
         level = _level(a.get("marking"))
-        ident = str(a["identifier"])
-        who = identity_for(ident, a.get("person"), level)
+        who = self.identity_for(str(a["identifier"]), a.get("person"), level)
         rtype = RELATIONSHIP_TYPES.get(str(a.get("relationship") or ""), "related-to")
-        add(stix2.Relationship(
-            id=_id("relationship", case, rtype, subject.id, who),
-            relationship_type=rtype, source_ref=subject.id, target_ref=who,
-            confidence=_assoc_confidence(a), description=str(a.get("why") or ""), **common(level),
+        self.add(stix2.Relationship(
+            id=_id("relationship", self.case, rtype, self.subject.id, who),
+            relationship_type=rtype, source_ref=self.subject.id, target_ref=who,
+            confidence=_assoc_confidence(a), description=str(a.get("why") or ""), **self.common(level),
         ), level)
 
-    report_refs = [o.id for o in objects if o.id != producer.id]
-    granular: dict[str, list[str]] = {}
-    for i, ref in enumerate(report_refs):
-        granular.setdefault(marks_of[ref], []).append(f"object_refs.[{i}]")
-    report = stix2.Report(
-        id=_id("report", case, product["to"], product.get("created")),
-        name=f"Tearline for {product['to']}: {subj.get('name') or subj['id']}",
-        description="\n".join(product.get("key_judgments") or []) + "\n\n" + str(product.get("handling") or ""),
-        published=created, report_types=["identity"], object_refs=report_refs or [subject.id],
-        granular_markings=[{"marking_ref": TLP2_IDS[lv], "selectors": sel} for lv, sel in sorted(granular.items())],
-        **common(product_level),
-    )
-    markings = [tlp2_marking(lv) for lv in sorted(levels)]
-    return stix2.Bundle(objects=[*markings, *objects, report], allow_custom=False)
+    def report(self, product: dict[str, Any], subj: dict[str, Any]) -> Any:
+        """The report over every object but the producer, each object_ref marked at its own level."""
+        report_refs = [o.id for o in self.objects if o.id != self.producer.id]
+        granular: dict[str, list[str]] = {}
+        for i, ref in enumerate(report_refs):
+            granular.setdefault(self.marks_of[ref], []).append(f"object_refs.[{i}]")
+        return stix2.Report(
+            id=_id("report", self.case, product["to"], product.get("created")),
+            name=f"Tearline for {product['to']}: {subj.get('name') or subj['id']}",
+            description="\n".join(product.get("key_judgments") or []) + "\n\n" + str(product.get("handling") or ""),
+            published=self.created, report_types=["identity"], object_refs=report_refs or [self.subject.id],
+            granular_markings=[{"marking_ref": TLP2_IDS[lv], "selectors": sel} for lv, sel in sorted(granular.items())],
+            **self.common(self.level),
+        )
+
+
+def tearline_to_stix(product: dict[str, Any]) -> stix2.Bundle:
+    """The tearline as a STIX 2.1 bundle that ``stix2.parse(..., allow_custom=False)`` accepts."""
+    b = _Bundler(product)
+    subj = product["subject"]
+    as_of = _ts(product.get("as_of"))
+    for h in product.get("hypotheses") or []:
+        b.hypothesis(h, subj, as_of)
+    for s in product.get("sightings") or []:
+        b.sighting(s)
+    for a in product.get("associates") or []:
+        b.associate(a)
+    report = b.report(product, subj)
+    markings = [tlp2_marking(lv) for lv in sorted(b.levels)]
+    return stix2.Bundle(objects=[*markings, *b.objects, report], allow_custom=False)

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+import duckdb
+
 from fusioncell.errors import UsageError
 from fusioncell.model.grading import P_TRUE
 from fusioncell.resolve.burner import TABLE as BURNER_TABLE
@@ -67,9 +69,19 @@ def _group_pairs(store: CaseStore) -> None:
 
 
 def _build(store: CaseStore, run_id: str, dedupe_run: str | None) -> None:
-    con = store.con
+    """Evidence per (identifier, person), the best person per identifier, successors, then the table."""
     _group_pairs(store)
     canon = "person_canonical" if dedupe_run and store.has_table("person_canonical") else None
+    _evidence(store.con, canon)
+    _direct(store.con)
+    _inherit(store.con)
+    _write(store.con, run_id, canon)
+    for t in ("_attr_evidence", "_attr_direct", "_group_pairs"):
+        store.con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _evidence(con: duckdb.DuckDBPyConnection, canon: str | None) -> None:
+    """``_attr_evidence(identifier, person, p, method, evidence)``: every reason to tie an identifier to a person."""
     canon_join = (
         f"LEFT JOIN {canon} pc ON pc.entity_id = x.person" if canon else "LEFT JOIN (SELECT NULL::VARCHAR entity_id, NULL::VARCHAR canonical) pc ON false"
     )
@@ -118,8 +130,13 @@ FROM ev x {canon_join}
 WHERE x.person IS NOT NULL AND x.identifier IS NOT NULL
 """
     )
-    # Names (aliases, entity ids) resolve to persons too, so an alias-only person
-    # and a later entity are one node.
+
+
+def _direct(con: duckdb.DuckDBPyConnection) -> None:
+    """``_attr_direct``: the evidence combined per (identifier, person); the likeliest person of each identifier.
+
+    Names (aliases, entity ids) resolve to persons too, so an alias-only person and a later entity are one node.
+    """
     con.execute(
         f"""
 CREATE OR REPLACE TEMP TABLE _attr_direct AS
@@ -144,8 +161,13 @@ FROM ranked r LEFT JOIN alts a USING (identifier)
 WHERE r.r = 1 AND r.p >= {MIN_P}
 """
     )
-    # Behaviour: burner successors inherit the person of their predecessor (both directions, chains).
-    # A group switch's new phone inherits its old phone's person the same way.
+
+
+def _inherit(con: duckdb.DuckDBPyConnection) -> None:
+    """Burner successors inherit the person of their predecessor (both directions, chains of up to 3).
+
+    A group switch's new phone inherits its old phone's person the same way.
+    """
     succ = (f"(SELECT old, new, score, 'burner' AS method, 'burner' AS what FROM {BURNER_TABLE}"
             " UNION ALL SELECT old, new, p, 'group', 'group switch (' || grp || ')' FROM _group_pairs)")
     for _ in range(3):
@@ -175,6 +197,10 @@ WHERE g.new NOT IN (SELECT identifier FROM _attr_direct) AND g.old NOT IN (SELEC
   AND g.p >= {MIN_P}
 """
     )
+
+
+def _write(con: duckdb.DuckDBPyConnection, run_id: str, canon: str | None) -> None:
+    """The attributions table: the analyst's last decisions override; merged person records point to one."""
     merged = (
         f"""UNION ALL
 SELECT '{run_id}', pc.entity_id, pc.canonical, pc.match_p, 'dedupe',
@@ -203,9 +229,6 @@ FROM last_override o WHERE o.person IS NOT NULL
 {merged}
 """
     )
-    con.execute("DROP TABLE IF EXISTS _attr_evidence")
-    con.execute("DROP TABLE IF EXISTS _attr_direct")
-    con.execute("DROP TABLE IF EXISTS _group_pairs")
 
 
 def build_attributions(store: CaseStore, burner: BurnerParams | None = None) -> str:

@@ -295,15 +295,43 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
     sn = build_scenario(seed=seed, scale=sc, days=days, difficulty=difficulty, family=family)
     world, org, hs, intel, clock = sn.world, sn.org, sn.hs, sn.intel, sn.clock
     mob = hs.mob
-    t0, t_end, e164, rs = sn.t0, sn.t_end, world.numbers_e164, sn.rs
+    t0, t_end, e164 = sn.t0, sn.t_end, world.numbers_e164
     case_id = sn.case_id
-    src_cdr, src_geo, src_uav, src_partner = sn.src_cdr, sn.src_geo, sn.src_uav, sn.src_partner
     e164_index = {e: i for i, e in enumerate(e164)}
     lead_num = sn.number_at(org.seed_lead, t0)
     ent_ids = frozenset(e["id"] for e in intel.entities)
     tracked = _tracked_numbers(track, e164_index, hs, seed, lead_num, ent_ids)  # bad --track fails before writing
     out_dir.mkdir(parents=True, exist_ok=True)
 
+    sources = _write_sources(sn, out_dir)
+    cw, n_by_channel, calls = _write_comms(sn, seed, days, out_dir)
+    lw = _write_locations(sn, seed, days, tracked, out_dir)
+    sw = _write_sightings(sn, seed, days, out_dir)
+    _write_case(sn, out_dir)
+
+    # ---- truth.json
+    from fusioncell.sim.truth import build_truth
+
+    truth = build_truth(world, org, intel, clock, case_id=case_id, seed=seed, difficulty=difficulty,
+                        scale=str(sc), days=days, t0=t0, t_end=t_end, tracked=[e for e, _ in tracked],
+                        lead=e164[lead_num], sources=sources, mob=mob)
+    truth["family"] = {"name": family or "baseline",
+                       "params": {k: v for k, v in draw_family(family, seed).items()}}
+    truth["tie_style"] = calls.style.as_dict()  # how each kind of tie calls (sim/families.py: tie_style)
+    with open(out_dir / "truth.json", "w", encoding="utf-8") as f:
+        f.write(json.dumps(truth, ensure_ascii=False))
+    seconds = round(time.perf_counter() - t_start, 2)
+    return {
+        "case_dir": str(out_dir), "case_id": case_id, "people": world.n_res,
+        "counts": {"comms": cw.rows, **{f"comms_{k}": v for k, v in n_by_channel.items()}, "locations": lw.rows,
+                   "sightings": sw.rows, "reports": len(intel.reports), "entities": len(intel.entities)},
+        "tracked": [e for e, _ in tracked], "seconds": seconds,
+    }
+
+
+def _write_sources(sn: Scenario, out_dir: Path) -> list[dict[str, str]]:
+    """sources.csv: the technical sources and the HUMINT ones, shuffled."""
+    intel, rs, src_cdr, src_geo, src_uav, src_partner = sn.intel, sn.rs, sn.src_cdr, sn.src_geo, sn.src_uav, sn.src_partner
     # ---- sources.csv
     sources = [
         {"source_id": src_cdr, "agency": OWNER, "discipline": "SIGINT", "method": "carrier call detail records with serving cell",
@@ -325,7 +353,13 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
     cols = ["source_id", "agency", "discipline", "method", "reliability", "releasable_to"]
     pacsv.write_csv(pa.table({c: pa.array([s[c] for s in sources]) for c in cols}), str(out_dir / "sources.csv"),
                     write_options=pacsv.WriteOptions(quoting_style="needed"))
+    return sources
 
+
+def _write_comms(sn: Scenario, seed: int, days: int, out_dir: Path) -> tuple[Any, dict[str, int], Any]:
+    """comms.csv, one day at a time: (the writer, counts per channel, the call model)."""
+    world, org, hs, clock, e164 = sn.world, sn.org, sn.hs, sn.clock, sn.world.numbers_e164
+    src_cdr, src_partner = sn.src_cdr, sn.src_partner
     # ---- comms.csv, one day at a time
     selectors = np.array([*org.lieutenants, *org.couriers, *org.bodyguards], np.int64)
     civ = gen(seed, "selectors").choice(world.n_res, size=min(world.n_res, 3 * len(selectors)), replace=False)
@@ -360,7 +394,12 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
             n_by_channel[name] += int((ch.channel == code).sum())
         _ = pair_counts
     cw.close()
+    return cw, n_by_channel, calls
 
+
+def _write_locations(sn: Scenario, seed: int, days: int, tracked: list[tuple[str, int]], out_dir: Path) -> Any:
+    """locations.csv: the fixes of the tracked handsets and vehicles."""
+    world, hs, clock, src_geo = sn.world, sn.hs, sn.clock, sn.src_geo
     # ---- locations.csv for tracked identifiers
     loc_cols = ["event_id", "source_id", "observed", "identifier", "lat", "lon", "accuracy_m"]
     lw = _CsvOut(out_dir / "locations.csv", _schema(loc_cols, floats=("lat", "lon", "accuracy_m")))
@@ -376,7 +415,12 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
               "observed": clock.iso_array(fx.t), "identifier": idents.take(pa.array(which)),
               "lat": _coord(fx.lat), "lon": _coord(fx.lon), "accuracy_m": pa.array(fx.accuracy_m)})
     lw.close()
+    return lw
 
+
+def _write_sightings(sn: Scenario, seed: int, days: int, out_dir: Path) -> Any:
+    """sightings.csv: aerial passes over candidate sites chosen without regard to the truth."""
+    world, hs, clock, src_uav = sn.world, sn.hs, sn.clock, sn.src_uav
     # ---- sightings.csv: candidate sites chosen without regard to the truth
     ra = gen(seed, "sightings-order")
     sites = candidate_sites(sn, seed)
@@ -392,7 +436,12 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
               "subject": plates.take(pa.array(sg.plate[order])), "confidence": pa.array(sg.confidence[order]),
               "note": pa.array([sg.note[int(i)] for i in order], pa.string())})
     sw.close()
+    return sw
 
+
+def _write_case(sn: Scenario, out_dir: Path) -> None:
+    """reports.jsonl, entities.jsonl and case.toml."""
+    world, org, intel, rs, case_id = sn.world, sn.org, sn.intel, sn.rs, sn.case_id
     # ---- reports.jsonl, entities.jsonl, case.toml
     with open(out_dir / "reports.jsonl", "w", encoding="utf-8") as f:
         for r in intel.reports:
@@ -414,25 +463,6 @@ def simulate(out_dir: Path, *, seed: int = 0, scale: str | int = "small", days: 
         f'entity_id = "{intel.entity_of[org.target]}"\n',
         encoding="utf-8",
     )
-
-    # ---- truth.json
-    from fusioncell.sim.truth import build_truth
-
-    truth = build_truth(world, org, intel, clock, case_id=case_id, seed=seed, difficulty=difficulty,
-                        scale=str(sc), days=days, t0=t0, t_end=t_end, tracked=[e for e, _ in tracked],
-                        lead=e164[lead_num], sources=sources, mob=mob)
-    truth["family"] = {"name": family or "baseline",
-                       "params": {k: v for k, v in draw_family(family, seed).items()}}
-    truth["tie_style"] = calls.style.as_dict()  # how each kind of tie calls (sim/families.py: tie_style)
-    with open(out_dir / "truth.json", "w", encoding="utf-8") as f:
-        f.write(json.dumps(truth, ensure_ascii=False))
-    seconds = round(time.perf_counter() - t_start, 2)
-    return {
-        "case_dir": str(out_dir), "case_id": case_id, "people": world.n_res,
-        "counts": {"comms": cw.rows, **{f"comms_{k}": v for k, v in n_by_channel.items()}, "locations": lw.rows,
-                   "sightings": sw.rows, "reports": len(intel.reports), "entities": len(intel.entities)},
-        "tracked": [e for e, _ in tracked], "seconds": seconds,
-    }
 
 
 _ = TIE_KINDS

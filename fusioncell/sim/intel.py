@@ -43,6 +43,16 @@ def build_intel(world: World, org: Org, seed: int, cfg: dict[str, Any], t0: int,
     """Draw the reports and the entities. ``number_at[p]`` is p's main number (E.164) at the start."""
     rng = gen(seed, "intel")
     out = Intel()
+    ids, innocents, ranch = _entities(world, org, rng, cfg, number_at, out)
+    true_pool, false_pool = _claim_pools(world, org, rng, cfg, t0, days, number_at, iso, ids, innocents, ranch,
+                                         out.entity_of)
+    _reports(world, org, rng, cfg, t0, days, iso, owner, partner_agency, ids, true_pool, false_pool, out)
+    return out
+
+
+def _entities(world: World, org: Org, rng: np.random.Generator, cfg: dict[str, Any], number_at: dict[int, str],
+              out: Intel) -> tuple[dict[int, str], list[int], np.ndarray]:
+    """``out.entities`` (persons, relations, vehicles, addresses); returns (entity ids, innocents, ranches)."""
     # ---- entities
     ids: dict[int, str] = {}
     for p in org.members + list(rng.choice(world.n_res, size=6, replace=False)):
@@ -117,7 +127,13 @@ def build_intel(world: World, org: Org, seed: int, cfg: dict[str, Any], t0: int,
                      "properties": {"full": [f"{what}, {float(lat):.4f}, {float(lon):.4f}"],
                                     "latitude": [f"{float(lat):.5f}"], "longitude": [f"{float(lon):.5f}"]}})
     out.entities = [ents[int(i)] for i in rng.permutation(len(ents))]
+    return ids, innocents, ranch
 
+
+def _claim_pools(world: World, org: Org, rng: np.random.Generator, cfg: dict[str, Any], t0: int, days: int,
+                 number_at: dict[int, str], iso: Any, ids: dict[int, str], innocents: list[int],
+                 ranch: np.ndarray, entity_of: dict[int, str]) -> tuple[list[list[dict[str, Any]]], list[list[dict[str, Any]]]]:
+    """The claim sets a report may carry: (true ones, false and misleading ones)."""
     # ---- claims
     tgt = ids[org.target]
     p_alias = f"alias:{org.aliases[org.partner]}"
@@ -156,7 +172,7 @@ def build_intel(world: World, org: Org, seed: int, cfg: dict[str, Any], t0: int,
         c_lat, c_lon, r = loc(hide)
         true_pool.append([{"subject": f"alias:{org.aliases[c]}", "predicate": "visits", "lat": c_lat, "lon": c_lon, **when()}])
     for lt in org.lieutenants:
-        subj = ids[lt] if lt in out.entity_of else f"alias:{org.aliases[lt]}"
+        subj = ids[lt] if lt in entity_of else f"alias:{org.aliases[lt]}"
         true_pool.append([{"subject": subj, "predicate": "associate_of", "object": tgt}])
         true_pool.append([{"subject": subj, "predicate": "meets", "object": tgt}])
     # false and misleading
@@ -174,7 +190,13 @@ def build_intel(world: World, org: Org, seed: int, cfg: dict[str, Any], t0: int,
         dcy = org.decoys[int(rng.integers(0, len(org.decoys)))]
         c_lat, c_lon, r = loc(dcy["xy"])
         false_pool.append([{"subject": f"alias:{org.aliases[lt]}", "predicate": "visits", "lat": c_lat, "lon": c_lon, **when()}])
+    return true_pool, false_pool
 
+
+def _reports(world: World, org: Org, rng: np.random.Generator, cfg: dict[str, Any], t0: int, days: int, iso: Any,
+             owner: str, partner_agency: str, ids: dict[int, str], true_pool: list[list[dict[str, Any]]],
+             false_pool: list[list[dict[str, Any]]], out: Intel) -> None:
+    """HUMINT sources (shuffled grades, one of the partner agency) and their reports, into ``out``."""
     # ---- sources: shuffled grades, a partner-agency source among them
     n_src = int(rng.integers(4, 7))
     for i in range(n_src):
@@ -213,7 +235,6 @@ def build_intel(world: World, org: Org, seed: int, cfg: dict[str, Any], t0: int,
         for c in rep.get("claims", []):
             if "lat" in c:
                 out.lead_sites.append((c["lat"], c["lon"]))
-    return out
 
 
 def _text(c: dict[str, Any], es: bool, org: Org, world: World, ids: dict[int, str]) -> str:

@@ -166,6 +166,34 @@ def build_org(world: World, seed: int, days: int, difficulty: str, t0: int,
     couriers = [pick(~world.female[:n_res]) for _ in range(_rng_int(rng, cfg["couriers"]))]
     guards = [pick(~world.female[:n_res]) for _ in range(_rng_int(rng, cfg["guards"]))]
 
+    hideouts, decoys, hide_place, move_t, t_end = _places(world, rng, seed, cfg, t0, days)
+
+    _fit_lives(world, rng, target, partner, seed_lead, lts, couriers, guards, hide_place[0])
+
+    ties = _org_ties(world, rng, target, partner, seed_lead, sister, lts, couriers, guards)
+
+    family = [int(x) for x in world.tie_b[(world.tie_a == partner) & (world.tie_kind == K_FAMILY)]] + [
+        int(x) for x in world.tie_a[(world.tie_b == partner) & (world.tie_kind == K_FAMILY)]
+    ]
+    family = sorted(set(family) - {seed_lead, *lts, *couriers, *guards, target})
+
+    aliases = _aliases(world, rng, target, partner, lts, couriers, guards)
+
+    org = Org(
+        target=target, partner=partner, seed_lead=seed_lead, lieutenants=lts, couriers=couriers, bodyguards=guards,
+        family=family, aliases=aliases, hideouts=hideouts, decoys=decoys, visits=[], meetings=[], dark=[], nocall=[],
+        org_ties=ties, has_phone=np.zeros(world.n, bool),
+    )
+    org.cfg = cfg
+    _schedule(world, org, rng, cfg, t0, days, move_t)
+    _phones(world, org, seed, cfg, t0, days)
+    ov = _overrides(world, org, t0, t_end, move_t)
+    return org, ov
+
+
+def _places(world: World, rng: np.random.Generator, seed: int, cfg: dict[str, Any], t0: int,
+            days: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[int], int, int]:
+    """The hideout(s) and decoys, added to the world's places: (hideouts, decoys, hideout places, move time, end)."""
     # places: hideout(s) in the mountains, decoys in towns and the countryside
     rf = gen(seed, "family-org")  # family decisions draw apart: the baseline stream is untouched
     in_hole = "hideout_hole_p" in cfg and bool(rf.random() < cfg["hideout_hole_p"])
@@ -203,10 +231,15 @@ def build_org(world: World, seed: int, days: int, difficulty: str, t0: int,
     if second:
         hideouts.append({"xy": hide_xy[1], "from": move_t, "to": t_end, "place": hide_place[1]})
     decoys = [{"xy": dec_xy[i], "kind": dec_kind[i], "place": base + len(hide_xy) + i} for i in range(n_dec)]
+    return hideouts, decoys, hide_place, move_t, t_end
 
+
+def _fit_lives(world: World, rng: np.random.Generator, target: int, partner: int, seed_lead: int, lts: list[int],
+               couriers: list[int], guards: list[int], hideout: int) -> None:
+    """Homes, outings and call rates of the members (the target and bodyguards live at the hideout)."""
     # the target and bodyguards live at the hideout; the target has no phone
     for p in [target, *guards]:
-        world.home[p] = hide_place[0]
+        world.home[p] = hideout
         world.work[p] = -1
         world.outing_scale[p] = 0.0 if p == target else 0.08
         world.away_from[p] = -1
@@ -228,6 +261,10 @@ def build_org(world: World, seed: int, days: int, difficulty: str, t0: int,
     for p in guards:
         world.rate_per_day[p] = rng.uniform(25.0, 50.0)  # squeezed into short on-windows
 
+
+def _org_ties(world: World, rng: np.random.Generator, target: int, partner: int, seed_lead: int, sister: bool,
+              lts: list[int], couriers: list[int], guards: list[int]) -> list[tuple[int, int, str]]:
+    """The organisation's ties, added to the contact graph (the target's exist in truth only)."""
     # ties of the organisation (added to the contact graph; the target's exist in truth only)
     ties: list[tuple[int, int, str]] = [(target, partner, "partner")]
     ties.append((partner, seed_lead, "family" if sister else "friend"))
@@ -262,12 +299,11 @@ def build_org(world: World, seed: int, days: int, difficulty: str, t0: int,
     # the partner lives alone: no spouse among her civilian ties
     sp = (world.tie_kind == K_PARTNER) & ((world.tie_a == partner) | (world.tie_b == partner))
     world.tie_kind[sp] = K_FAMILY
+    return ties
 
-    family = [int(x) for x in world.tie_b[(world.tie_a == partner) & (world.tie_kind == K_FAMILY)]] + [
-        int(x) for x in world.tie_a[(world.tie_b == partner) & (world.tie_kind == K_FAMILY)]
-    ]
-    family = sorted(set(family) - {seed_lead, *lts, *couriers, *guards, target})
 
+def _aliases(world: World, rng: np.random.Generator, target: int, partner: int, lts: list[int],
+             couriers: list[int], guards: list[int]) -> dict[int, str]:
     aliases: dict[int, str] = {}
     fa = rng.permutation(len(ALIASES_F))
     ma = rng.permutation(len(ALIASES_M))
@@ -275,17 +311,7 @@ def build_org(world: World, seed: int, days: int, difficulty: str, t0: int,
     aliases[target] = ALIASES_M[int(ma[0])]
     for i, p in enumerate([*lts, *couriers, *guards]):
         aliases[p] = ALIASES_M[int(ma[1 + i])] if not world.female[p] else ALIASES_F[int(fa[1 + i])]
-
-    org = Org(
-        target=target, partner=partner, seed_lead=seed_lead, lieutenants=lts, couriers=couriers, bodyguards=guards,
-        family=family, aliases=aliases, hideouts=hideouts, decoys=decoys, visits=[], meetings=[], dark=[], nocall=[],
-        org_ties=ties, has_phone=np.zeros(world.n, bool),
-    )
-    org.cfg = cfg
-    _schedule(world, org, rng, cfg, t0, days, move_t)
-    _phones(world, org, seed, cfg, t0, days)
-    ov = _overrides(world, org, t0, t_end, move_t)
-    return org, ov
+    return aliases
 
 
 def _hideout_at(org: Org, t: int) -> tuple[str, tuple[float, float]]:

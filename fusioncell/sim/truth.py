@@ -28,6 +28,60 @@ def build_truth(world: World, org: Org, intel: Intel, clock: Any, *, case_id: st
         lat, lon = world.to_latlon(np.asarray(xy, dtype=np.float64))
         return round(float(lat), 6), round(float(lon), 6)
 
+    persons = _persons(world, org, intel, iso, t0, t_end)
+
+    hideouts = []
+    for h in org.hideouts:
+        lat, lon = ll(h["xy"])
+        hideouts.append({"lat": lat, "lon": lon, "from": iso(h["from"]), "to": iso(h["to"])})
+    decoys = []
+    for dcy in org.decoys:
+        lat, lon = ll(dcy["xy"])
+        decoys.append({"lat": lat, "lon": lon, "kind": dcy["kind"]})
+
+    ties = _ties(world, org)
+
+    visits = []
+    for v in sorted(org.visits, key=lambda v: (v.t_from, v.person)):
+        lat, lon = ll(v.xy)
+        mid_night = ((v.t_to - t0) // 86400) * 86400 + t0 + 3 * 3600
+        overnight = v.t_from <= mid_night < v.t_to or v.t_from <= mid_night - 86400 < v.t_to
+        visits.append({"person_id": pid(v.person), "place": v.place, "lat": lat, "lon": lon, "from": iso(v.t_from),
+                       "to": iso(v.t_to), "overnight": bool(overnight), "phone_with": v.phone_with})
+    meetings = _meetings(org, ll, iso)
+
+    dark = _dark(org, mob, ll, iso, e164, t0, t_end)
+    succ = [{"person_id": pid(s["person"]), "old": e164[s["old"]], "new": e164[s["new"]], "handover": iso(s["handover"]),
+             "kind": s["kind"]} for s in org.successions]
+    last = org.hideouts[-1]
+    fl, fo = ll(last["xy"])
+    return {
+        "case_id": case_id, "seed": seed, "difficulty": difficulty, "scale": scale, "days": days,
+        "start": iso(t0), "end": iso(t_end), "timezone": "America/Mexico_City",
+        "target": {"person_id": pid(org.target), "entity_id": intel.entity_of[org.target]},
+        "hideouts": hideouts,
+        "target_final": {"lat": fl, "lon": fo},
+        "decoys": decoys,
+        "persons": persons,
+        "roles": {"target": pid(org.target), "partner": pid(org.partner), "seed_lead": pid(org.seed_lead),
+                  "lieutenants": [pid(p) for p in org.lieutenants], "couriers": [pid(p) for p in org.couriers],
+                  "bodyguards": [pid(p) for p in org.bodyguards], "family": [pid(p) for p in org.family]},
+        "seed_lead_identifier": lead,
+        "tracked": tracked,
+        "burner_successions": succ,
+        "ties": ties,
+        "reports": intel.report_truth,
+        "visits": visits,
+        "meetings": meetings,
+        "dark_intervals": dark,
+        "sources": {s["source_id"]: {"agency": s["agency"], "discipline": s["discipline"]} for s in sources},
+        "aliases": {pid(p): a for p, a in org.aliases.items()},
+    }
+
+
+def _persons(world: World, org: Org, intel: Intel, iso: Any, t0: int, t_end: int) -> dict[str, Any]:
+    """Every person: role, entity id, name, alias, phones (with their periods) and plates."""
+    e164 = world.numbers_e164
     role: dict[int, str] = {org.target: "target", org.partner: "partner", org.seed_lead: "seed_lead"}
     for p in org.lieutenants:
         role[p] = "lieutenant"
@@ -56,16 +110,11 @@ def build_truth(world: World, org: Org, intel: Intel, clock: Any, *, case_id: st
             "phones": phones.get(p, []),
             "plates": plates.get(p, []),
         }
+    return persons
 
-    hideouts = []
-    for h in org.hideouts:
-        lat, lon = ll(h["xy"])
-        hideouts.append({"lat": lat, "lon": lon, "from": iso(h["from"]), "to": iso(h["to"])})
-    decoys = []
-    for dcy in org.decoys:
-        lat, lon = ll(dcy["xy"])
-        decoys.append({"lat": lat, "lon": lon, "kind": dcy["kind"]})
 
+def _ties(world: World, org: Org) -> list[dict[str, Any]]:
+    """The organisation's ties, then every other tie touching its circle (acquaintances as weak friends)."""
     members = set(org.members)
     circle = members | set(org.family)
     ties: list[dict[str, Any]] = [{"a": pid(a), "b": pid(b), "kind": k} for a, b, k in org.org_ties]
@@ -77,14 +126,11 @@ def build_truth(world: World, org: Org, intel: Intel, clock: Any, *, case_id: st
         seen.add((a, b))
         kind = "friend" if k == K_ACQ else TIE_KINDS[k]
         ties.append({"a": pid(a), "b": pid(b), "kind": kind, **({"weak": True} if k == K_ACQ else {})})
+    return ties
 
-    visits = []
-    for v in sorted(org.visits, key=lambda v: (v.t_from, v.person)):
-        lat, lon = ll(v.xy)
-        mid_night = ((v.t_to - t0) // 86400) * 86400 + t0 + 3 * 3600
-        overnight = v.t_from <= mid_night < v.t_to or v.t_from <= mid_night - 86400 < v.t_to
-        visits.append({"person_id": pid(v.person), "place": v.place, "lat": lat, "lon": lon, "from": iso(v.t_from),
-                       "to": iso(v.t_to), "overnight": bool(overnight), "phone_with": v.phone_with})
+
+def _meetings(org: Org, ll: Any, iso: Any) -> list[dict[str, Any]]:
+    """Planned meetings plus the target's hideout visits by non-lieutenants, by start time."""
     meetings = []
     for m in org.meetings:
         lat, lon = ll(m["xy"])
@@ -96,7 +142,11 @@ def build_truth(world: World, org: Org, intel: Intel, clock: Any, *, case_id: st
             meetings.append({"place": v.place, "lat": lat, "lon": lon, "from": iso(v.t_from), "to": iso(v.t_to),
                              "person_ids": [pid(v.person), pid(org.target), *[pid(g) for g in org.bodyguards]]})
     meetings.sort(key=lambda m: m["from"])
+    return meetings
 
+
+def _dark(org: Org, mob: Mobility, ll: Any, iso: Any, e164: Any, t0: int, t_end: int) -> list[dict[str, Any]]:
+    """Intervals a person's phone was off, clipped to the case period, with where he was."""
     def num_at(p: int, t: int) -> str | None:
         r = np.flatnonzero((org.ph_person == p) & (org.ph_slot == 0) & (org.ph_from <= t) & (org.ph_to > t))
         return e164[int(org.ph_num[r[0]])] if len(r) else None
@@ -110,29 +160,4 @@ def build_truth(world: World, org: Org, intel: Intel, clock: Any, *, case_id: st
         lat, lon = ll(xy)
         dark.append({"person_id": pid(x["person"]), "identifier": num_at(x["person"], a), "from": iso(a), "to": iso(b),
                      "lat": lat, "lon": lon, "why": x["why"]})
-    succ = [{"person_id": pid(s["person"]), "old": e164[s["old"]], "new": e164[s["new"]], "handover": iso(s["handover"]),
-             "kind": s["kind"]} for s in org.successions]
-    last = org.hideouts[-1]
-    fl, fo = ll(last["xy"])
-    return {
-        "case_id": case_id, "seed": seed, "difficulty": difficulty, "scale": scale, "days": days,
-        "start": iso(t0), "end": iso(t_end), "timezone": "America/Mexico_City",
-        "target": {"person_id": pid(org.target), "entity_id": intel.entity_of[org.target]},
-        "hideouts": hideouts,
-        "target_final": {"lat": fl, "lon": fo},
-        "decoys": decoys,
-        "persons": persons,
-        "roles": {"target": pid(org.target), "partner": pid(org.partner), "seed_lead": pid(org.seed_lead),
-                  "lieutenants": [pid(p) for p in org.lieutenants], "couriers": [pid(p) for p in org.couriers],
-                  "bodyguards": [pid(p) for p in org.bodyguards], "family": [pid(p) for p in org.family]},
-        "seed_lead_identifier": lead,
-        "tracked": tracked,
-        "burner_successions": succ,
-        "ties": ties,
-        "reports": intel.report_truth,
-        "visits": visits,
-        "meetings": meetings,
-        "dark_intervals": dark,
-        "sources": {s["source_id"]: {"agency": s["agency"], "discipline": s["discipline"]} for s in sources},
-        "aliases": {pid(p): a for p, a in org.aliases.items()},
-    }
+    return dark

@@ -12,6 +12,7 @@ converts at output time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -211,42 +212,9 @@ def population_size(scale: str | int, seed: int) -> int:
 
 def build_world(seed: int, n_res: int, days: int) -> World:
     """Build towns, cell sites, places, residents, ties, vehicles and the number pool."""
-    rng = gen(seed, "geo")
-    lat0 = float(19.3 + rng.random() * 1.0)
-    lon0 = float(-104.4 + rng.random() * 1.2)
-    width = float(rng.uniform(50_000, 70_000))
-    height = float(rng.uniform(40_000, 60_000))
-    phase = float(rng.uniform(0, 2 * np.pi))
-
-    n_towns = _town_count(n_res, rng)
-    tw = rng.dirichlet(np.full(n_towns, 1.2))
-    tw = np.sort(tw)[::-1]
-    towns_xy = np.stack([rng.uniform(0.06, 0.5, n_towns) * width, rng.uniform(0.1, 0.9, n_towns) * height], axis=1)
-    # keep towns apart
-    for i in range(1, n_towns):
-        for _ in range(30):
-            d = np.hypot(*(towns_xy[:i] - towns_xy[i]).T)
-            if d.min() > 9000:
-                break
-            towns_xy[i] = [rng.uniform(0.06, 0.52) * width, rng.uniform(0.08, 0.92) * height]
-    # town radius from a notional real population (independent of the simulated sample)
-    real_pop = tw * rng.uniform(30_000, 120_000)
-    towns_r = 400.0 + 14.0 * np.sqrt(real_pop)
+    lat0, lon0, width, height, phase, towns_xy, towns_r, tw, towers, near, dist = _geography(seed, n_res)
+    n_towns = len(towns_xy)
     town_names = [f"T{i}" for i in range(n_towns)]
-
-    # cell sites: dense in towns, a sparse jittered grid elsewhere, sparser in the mountains
-    t_parts = []
-    for i in range(n_towns):
-        k = int(3 + (towns_r[i] / 650.0) ** 2)
-        t_parts.append(towns_xy[i] + rng.normal(0, towns_r[i] / 1.6, (k, 2)))
-    gx, gy = np.meshgrid(np.arange(-2000, width + 4000, 6500.0), np.arange(-2000, height + 4000, 6500.0))
-    grid = np.stack([gx.ravel(), gy.ravel()], axis=1) + rng.normal(0, 1500, (gx.size, 2))
-    tmp = World.__new__(World)
-    tmp.width_m, tmp.height_m, tmp.mountain_phase = width, height, phase
-    mnt = tmp.is_mountain(grid)
-    keep = ~mnt | (rng.random(len(grid)) < 0.45)
-    towers = np.concatenate(t_parts + [grid[keep]])
-    near, dist = _raster(width, height, towers)
 
     # households
     rp = gen(seed, "people")
@@ -295,6 +263,42 @@ def build_world(seed: int, n_res: int, days: int) -> World:
     first_of = np.searchsorted(hh_of, hh_of, "left")
     female[:n_res] = np.where(pos_in_hh == 1, ~female[first_of], female[:n_res])
 
+    work, leisure = _work_and_leisure(rp, n, n_res, n_towns, n_work, n_leis, w0, l0, w_town, l_town, town, rural, home)
+
+    work_start_s = rp.uniform(6.5, 9.5, n) * 3600.0
+    work_len_s = rp.uniform(6.5, 10.0, n) * 3600.0
+    sigma = 1.3
+    rate = rp.lognormal(np.log(5.5) - sigma**2 / 2, sigma, n)
+    rate = np.where(rp.random(n) < 0.15, rate * 0.08, rate)  # light users: a call every few days
+    outing = np.ones(n)
+    nightoff = rp.random(n) < 0.08
+    # out-of-region trips: silent for days
+    away = rp.random(n) < 0.10 * days / 30.0
+    a_len = rp.integers(2, 9, n) * 86400
+    a_from = (rp.random(n) * max(1, days * 86400 - 2 * 86400)).astype(np.int64)
+    away_from = np.where(away, a_from, -1)
+    away_to = np.where(away, a_from + a_len, -1)
+
+    first, last = _names(rp, n, n_res, female, first_of)
+
+    tie_a, tie_b, tie_kind, tie_w = _ties(seed, n_res, n, n_ext, n_towns, hh_of, pos_in_hh, town, work, home, leisure)
+
+    veh_owner, plates, town_code, e164, nat = _vehicles_and_numbers(seed, n, n_hh, n_towns, hh_of, hh_rural)
+    return World(
+        seed=seed, lat0=lat0, lon0=lon0, width_m=width, height_m=height, towns_xy=towns_xy, towns_r=towns_r,
+        town_names=town_names, mountain_phase=phase, towers_xy=towers, raster_near=near, raster_d=dist,
+        places_xy=places_xy, place_kind=place_kind, n_res=n_res, n_ext=n_ext, home=home, work=work,
+        leisure=leisure, town=town, rural=rural, female=female, household=household,
+        work_start_s=work_start_s, work_len_s=work_len_s, rate_per_day=rate, outing_scale=outing,
+        nightoff=nightoff, away_from=away_from, away_to=away_to, first=first, last=last,
+        tie_a=tie_a, tie_b=tie_b, tie_w=tie_w, tie_kind=tie_kind, veh_owner=veh_owner, plates=plates,
+        numbers_e164=e164, numbers_nat=nat, area_codes=town_code,
+    )
+
+
+def _work_and_leisure(rp: np.random.Generator, n: int, n_res: int, n_towns: int, n_work: int, n_leis: int, w0: int,
+                      l0: int, w_town: Any, l_town: Any, town: Any, rural: Any, home: Any) -> tuple[Any, Any]:
+    """Workplaces (mostly in one's own town; half the rural people farm at home) and three leisure places."""
     # work
     employed = rp.random(n_res) < 0.62
     wt_order = np.argsort(w_town, kind="stable")
@@ -318,30 +322,63 @@ def build_world(seed: int, n_res: int, days: int) -> World:
     for k in range(2):
         leisure[:n_res, k] = l0 + lt_order[np.minimum(ls[tt] + (rp.random(n_res) * np.maximum(le[tt] - ls[tt], 1)).astype(np.int64), n_leis - 1)]
     leisure[:n_res, 2] = l0 + rp.integers(0, n_leis, n_res)
+    return work, leisure
 
-    work_start_s = rp.uniform(6.5, 9.5, n) * 3600.0
-    work_len_s = rp.uniform(6.5, 10.0, n) * 3600.0
-    sigma = 1.3
-    rate = rp.lognormal(np.log(5.5) - sigma**2 / 2, sigma, n)
-    rate = np.where(rp.random(n) < 0.15, rate * 0.08, rate)  # light users: a call every few days
-    outing = np.ones(n)
-    nightoff = rp.random(n) < 0.08
-    # out-of-region trips: silent for days
-    away = rp.random(n) < 0.10 * days / 30.0
-    a_len = rp.integers(2, 9, n) * 86400
-    a_from = (rp.random(n) * max(1, days * 86400 - 2 * 86400)).astype(np.int64)
-    away_from = np.where(away, a_from, -1)
-    away_to = np.where(away, a_from + a_len, -1)
 
-    # names
+def _geography(seed: int, n_res: int) -> tuple[float, float, float, float, float, FArr, FArr, FArr, FArr, Any, Any]:
+    """Origin, extent, towns (positions, radii, population weights) and cell sites with their raster."""
+    rng = gen(seed, "geo")
+    lat0 = float(19.3 + rng.random() * 1.0)
+    lon0 = float(-104.4 + rng.random() * 1.2)
+    width = float(rng.uniform(50_000, 70_000))
+    height = float(rng.uniform(40_000, 60_000))
+    phase = float(rng.uniform(0, 2 * np.pi))
+
+    n_towns = _town_count(n_res, rng)
+    tw = rng.dirichlet(np.full(n_towns, 1.2))
+    tw = np.sort(tw)[::-1]
+    towns_xy = np.stack([rng.uniform(0.06, 0.5, n_towns) * width, rng.uniform(0.1, 0.9, n_towns) * height], axis=1)
+    # keep towns apart
+    for i in range(1, n_towns):
+        for _ in range(30):
+            d = np.hypot(*(towns_xy[:i] - towns_xy[i]).T)
+            if d.min() > 9000:
+                break
+            towns_xy[i] = [rng.uniform(0.06, 0.52) * width, rng.uniform(0.08, 0.92) * height]
+    # town radius from a notional real population (independent of the simulated sample)
+    real_pop = tw * rng.uniform(30_000, 120_000)
+    towns_r = 400.0 + 14.0 * np.sqrt(real_pop)
+
+    # cell sites: dense in towns, a sparse jittered grid elsewhere, sparser in the mountains
+    t_parts = []
+    for i in range(n_towns):
+        k = int(3 + (towns_r[i] / 650.0) ** 2)
+        t_parts.append(towns_xy[i] + rng.normal(0, towns_r[i] / 1.6, (k, 2)))
+    gx, gy = np.meshgrid(np.arange(-2000, width + 4000, 6500.0), np.arange(-2000, height + 4000, 6500.0))
+    grid = np.stack([gx.ravel(), gy.ravel()], axis=1) + rng.normal(0, 1500, (gx.size, 2))
+    tmp = World.__new__(World)
+    tmp.width_m, tmp.height_m, tmp.mountain_phase = width, height, phase
+    mnt = tmp.is_mountain(grid)
+    keep = ~mnt | (rng.random(len(grid)) < 0.45)
+    towers = np.concatenate(t_parts + [grid[keep]])
+    near, dist = _raster(width, height, towers)
+    return lat0, lon0, width, height, phase, towns_xy, towns_r, tw, towers, near, dist
+
+
+def _names(rp: np.random.Generator, n: int, n_res: int, female: Any, first_of: Any) -> tuple[list[str], list[str]]:
+    """First names by sex; household members share the first surname."""
     fi = rp.integers(0, 10**9, n)
     first = [FEMALE[i % len(FEMALE)] if f else MALE[i % len(MALE)] for i, f in zip(fi.tolist(), female.tolist())]
     s1 = rp.integers(0, len(SURNAMES), n)
     s1[:n_res] = s1[first_of]
     s2 = rp.integers(0, len(SURNAMES), n)
     last = [f"{SURNAMES[a]} {SURNAMES[b]}" for a, b in zip(s1.tolist(), s2.tolist())]
+    return first, last
 
-    # ties
+
+def _ties(seed: int, n_res: int, n: int, n_ext: int, n_towns: int, hh_of: Any, pos_in_hh: Any, town: Any,
+          work: Any, home: Any, leisure: Any) -> tuple[Any, Any, Any, Any]:
+    """The contact graph (family, coworkers, friends, acquaintances, out-of-area); sets leisure slot 2."""
     rt = gen(seed, "ties")
     members = np.arange(n_res, dtype=np.int64)
     ha, hb = _pairs_within_groups(members, hh_of, 4)
@@ -418,7 +455,12 @@ def build_world(seed: int, n_res: int, days: int) -> World:
     pick_a[cb_[sel]] = np.where(pick_a[cb_[sel]] < 0, home[ca_[sel]], pick_a[cb_[sel]])
     has = (pick_a >= 0) & (pick_a != home)
     leisure[:, 2] = np.where(has, pick_a, leisure[:, 2])
+    return tie_a, tie_b, tie_kind, tie_w
 
+
+def _vehicles_and_numbers(seed: int, n: int, n_hh: int, n_towns: int, hh_of: Any,
+                          hh_rural: Any) -> tuple[Any, list[str], list[str], Any, Any]:
+    """Vehicles (owners, plates) and the number pool (area code by town)."""
     # vehicles: about half the households, more in the countryside
     rv = gen(seed, "vehicles")
     has_car = rv.random(n_hh) < np.where(hh_rural, 0.75, 0.45)
@@ -431,16 +473,7 @@ def build_world(seed: int, n_res: int, days: int) -> World:
     town_code = [str(c) for c in rn.choice(np.array(_LOCAL_CODES3), size=n_towns, replace=False)]
     n_pool = int(n * 1.6) + 400
     e164, nat = _numbers(rn, n_pool, town_code)
-    return World(
-        seed=seed, lat0=lat0, lon0=lon0, width_m=width, height_m=height, towns_xy=towns_xy, towns_r=towns_r,
-        town_names=town_names, mountain_phase=phase, towers_xy=towers, raster_near=near, raster_d=dist,
-        places_xy=places_xy, place_kind=place_kind, n_res=n_res, n_ext=n_ext, home=home, work=work,
-        leisure=leisure, town=town, rural=rural, female=female, household=household,
-        work_start_s=work_start_s, work_len_s=work_len_s, rate_per_day=rate, outing_scale=outing,
-        nightoff=nightoff, away_from=away_from, away_to=away_to, first=first, last=last,
-        tie_a=tie_a, tie_b=tie_b, tie_w=tie_w, tie_kind=tie_kind, veh_owner=veh_owner, plates=plates,
-        numbers_e164=e164, numbers_nat=nat, area_codes=town_code,
-    )
+    return veh_owner, plates, town_code, e164, nat
 
 
 _LETTERS = np.array(list("ABCDEFGHJKLMNPRSTUVWXYZ"))

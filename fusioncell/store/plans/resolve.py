@@ -14,19 +14,21 @@ from fusioncell.store.plans import Query, plan
 @plan("resolve.burner_pairs")
 def burner_pairs(q: Query, *, run_id: str, p: Any) -> str:
     """Successions ``old -> new`` kept: each the other's best match with a score >= ``p.min_score``."""
-    d = q.d
-    f = d.f
-    us = d.epoch_us
+    return "\nWITH " + _activity(q, p) + _candidates(q, p) + _scored(q, run_id, p)
 
-    def secs(x: float) -> str:  # whole microseconds: the comparisons stay exact on both engines
-        return str(int(round(x * 1e6)))
 
-    mat = "" if d.spark else "MATERIALIZED "
+def _secs(x: float) -> str:
+    """Whole microseconds: the comparisons stay exact on both engines."""
+    return str(int(round(x * 1e6)))
+
+
+def _activity(q: Query, p: Any) -> str:
+    """CTEs dir .. cells: each identifier's activity span, contact weights and grid cells."""
+    f = q.d.f
     comms = q.t("comms")
     cell = (f"CAST(floor(lat / {f(p.cell_deg)}) AS BIGINT) * 100000 + "
             f"CAST(floor(lon / {f(p.cell_deg)}) AS BIGINT)")
-    return f"""
-WITH dir AS (  -- one row per (caller, callee), not per record: every per-identifier figure below is a sum of these
+    return f"""dir AS (  -- one row per (caller, callee), not per record: every per-identifier figure below is a sum of these
     SELECT caller, callee, min(start) AS t_first, max(start) AS t_last, count(*) AS n
     FROM {comms} WHERE caller <> callee GROUP BY caller, callee
 ),
@@ -58,7 +60,15 @@ cells AS (
     SELECT ident, {cell} AS cell, CAST(count(*) AS DOUBLE) / sum(count(*)) OVER (PARTITION BY ident) AS w
     FROM pos GROUP BY ident, {cell}
 ),
-olds AS (
+"""
+
+
+def _candidates(q: Query, p: Any) -> str:
+    """CTEs olds .. coloc: silent-then-new pairs sharing contacts, and their co-location."""
+    d = q.d
+    us, secs = d.epoch_us, _secs
+    mat = "" if d.spark else "MATERIALIZED "
+    return f"""olds AS (
     SELECT a.* FROM act a CROSS JOIN span
     WHERE a.n_events >= {int(p.min_events)}
       AND {us('a.last_seen')} <= {us('span.t1')} - {secs(p.min_silence_days * 86400.0)}
@@ -97,7 +107,14 @@ coloc AS (
     FROM cand_cells o JOIN cells b ON b.ident = o.new AND b.cell = o.cell
     GROUP BY o.old, o.new
 ),
-haspos AS (SELECT DISTINCT ident FROM cells),
+"""
+
+
+def _scored(q: Query, run_id: str, p: Any) -> str:
+    """CTEs haspos .. ranked and the final SELECT: features, logistic score, mutual best matches."""
+    d = q.d
+    f = d.f
+    return f"""haspos AS (SELECT DISTINCT ident FROM cells),
 direct AS (SELECT DISTINCT ident, other FROM cw),
 feat AS (
     SELECT c.*,
