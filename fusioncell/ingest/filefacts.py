@@ -9,7 +9,6 @@ readable refusals.
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,15 +63,6 @@ MAX_LINE_BYTES = 1 << 20
 MAX_CSV_COMMAS = 4096
 
 
-def _sha256_file(path: Path) -> str:
-    """The SHA-256 of a file, read 4 MiB at a time."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 #: Bytes :func:`file_facts` reads at a time (tests shrink it to cross chunk boundaries).
 FACTS_CHUNK = 1 << 22
 
@@ -80,14 +70,9 @@ FACTS_CHUNK = 1 << 22
 def file_facts(path: Path) -> FileFacts:
     """Hash a file and note its line-ending quirks, longest and most comma-laden line, in one streamed pass.
 
-    Everything is counted with numpy per 4 MiB chunk (no Python loop over lines); the hash is computed
-    alongside, in a thread that reads the file on its own.
+    Everything is counted with numpy per 4 MiB chunk (no Python loop over lines).
     """
-    digest: list[str] = []
-    # the hash in a thread of its own, reading the file itself: hashlib releases the GIL on large
-    # updates, so it overlaps the numpy counting below instead of following it
-    hasher = threading.Thread(target=lambda: digest.append(_sha256_file(path)), daemon=True)
-    hasher.start()
+    h = hashlib.sha256()
     crlf = lf = blank = cr = quotes = 0
     b1 = b2 = 0  # the two bytes before the chunk (none at the file's start)
     longest = carry = 0
@@ -99,6 +84,7 @@ def file_facts(path: Path) -> FileFacts:
     last = 10  # the byte before the chunk, for padding (the file's start reads as a line start)
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(FACTS_CHUNK), b""):
+            h.update(chunk)
             cr += chunk.count(b"\r")
             quotes += chunk.count(b'"')
             arr = np.frombuffer(chunk, np.uint8)
@@ -139,9 +125,7 @@ def file_facts(path: Path) -> FileFacts:
         longest, longest_at = carry, lines_before + 1
     if carry_commas > commas:
         commas, commas_at = carry_commas, lines_before + 1
-    hasher.join()
-    sha = digest[0] if digest else _sha256_file(path)  # the thread failed: hash here, raising what it met
-    return FileFacts(sha, 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0, longest_at, commas,
+    return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0, longest_at, commas,
                      commas_at, cr > crlf, padded, quotes > 0)
 
 
