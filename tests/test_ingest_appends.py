@@ -94,7 +94,7 @@ def test_an_append_does_not_read_earlier_deliveries_again_but_sees_an_edit(tmp_p
     """Files unchanged since they were hashed (size, mtime, hashed well after the last edit) are not read again."""
     import os
 
-    from fusioncell.ingest import pipeline
+    from fusioncell.ingest import filefacts as pipeline  # where the facts are read (and cached)
 
     case = _case(tmp_path)
     store = CaseStore.memory()

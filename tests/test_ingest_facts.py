@@ -1,4 +1,4 @@
-"""``pipeline.file_facts``: the one streamed numpy pass over a case file, against a plain-Python reading.
+"""``filefacts.file_facts``: the one streamed numpy pass over a case file, against a plain-Python reading.
 
 The reference below reads the whole file at once, line by line, the obvious
 way; ``file_facts`` reads it in chunks (shrunk here to a few bytes so that
@@ -7,13 +7,14 @@ every quirk straddles a chunk boundary) and must say the same.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fusioncell.ingest import pipeline
+from fusioncell.ingest import filefacts, pipeline
 
 WS, START, END = b" \t", b",\n\"", b",\n\r\""
 
@@ -28,6 +29,7 @@ def reference(data: bytes) -> dict[str, object]:
     padded = any((i == 0 or data[i - 1] in START) or (i + 1 == len(data) or data[i + 1] in END)
                  for i, b in enumerate(data) if b in WS)
     return {
+        "sha256": hashlib.sha256(data).hexdigest(),  # computed in a thread beside the counting
         "mixed_newlines": 0 < crlf < lf,
         "blank_lines": data.count(b"\n\n") + data.count(b"\n\r\n") > 0,
         "longest_line": max(lengths),
@@ -47,12 +49,12 @@ def reference(data: bytes) -> dict[str, object]:
 def test_facts_agree_with_a_plain_reading(tmp_path_factory: pytest.TempPathFactory, data: bytes, chunk: int) -> None:
     path = tmp_path_factory.mktemp("facts") / "f.csv"
     path.write_bytes(data)
-    old = pipeline.FACTS_CHUNK
-    pipeline.FACTS_CHUNK = chunk
+    old = filefacts.FACTS_CHUNK
+    filefacts.FACTS_CHUNK = chunk
     try:
-        got = pipeline.file_facts(path)
+        got = filefacts.file_facts(path)
     finally:
-        pipeline.FACTS_CHUNK = old
+        filefacts.FACTS_CHUNK = old
     want = reference(data)
     assert {k: getattr(got, k) for k in want} == want
 

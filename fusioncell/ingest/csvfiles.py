@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import logging
 import re
-from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Hashable, Iterable, Sequence
@@ -29,6 +28,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from fusioncell.errors import Problem
+from fusioncell.ingest.csvlines import all_record_lines, record_lines  # noqa: F401  (re-exported)
 from fusioncell.ingest.idnorm import IdNormalizer
 from fusioncell.store.engine import ROW_COL, CsvReadError, Engine, Lazy
 
@@ -194,60 +194,6 @@ def read_header(path: Path, spec: CsvSpec) -> tuple[list[str], list[Problem]]:
             missing = b if a in seen else a
             problems.append(Problem(spec.file, 1, missing, f"column '{missing}' is missing (give {a} and {b} together)"))
     return names, problems
-
-
-def record_lines(path: Path, rows: Iterable[int], rejected_lines: Iterable[int] = ()) -> dict[int, int]:
-    """Exact 1-based line numbers of staged records (by 0-based record index).
-
-    The staged record index counts the records the CSV reader accepted (blank
-    lines and refused records do not count; a quoted field may span lines), so
-    the only exact way back to a line is to re-read the file. This runs on the
-    error path only and streams the file.
-    """
-    wanted = set(rows)
-    rejected = set(rejected_lines)
-    if not wanted:
-        return {}
-    out: dict[int, int] = {}
-    top = max(wanted)
-    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
-        reader = csv.reader(fh)
-        start = 1
-        index = -1
-        header_done = False
-        for rec in reader:
-            line = start
-            start = reader.line_num + 1
-            if not header_done:
-                header_done = True
-                continue
-            if not rec or line in rejected:
-                continue
-            index += 1
-            if index in wanted:
-                out[index] = line
-                if index >= top:
-                    break
-    return out
-
-
-def all_record_lines(path: Path, rejected_lines: Iterable[int] = ()) -> "array[int]":
-    """The start line of every accepted record, in order (8 bytes a record, streamed)."""
-    rejected = set(rejected_lines)
-    out: array[int] = array("q")
-    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
-        reader = csv.reader(fh)
-        start = 1
-        first = True
-        for rec in reader:
-            line = start
-            start = reader.line_num + 1
-            if first:
-                first = False
-                continue
-            if rec and line not in rejected:
-                out.append(line)
-    return out
 
 
 # -- expressions ---------------------------------------------------------------
@@ -584,6 +530,66 @@ def _collapse_rejects(rejects: Sequence[tuple[int, str | None, str]], names: Seq
     return [out[k] for k in sorted(out)]
 
 
+def _map_identifiers(spec: CsvSpec, t: ir.Table, header: set[str], engine: Engine,
+                     normalizer: IdNormalizer | None,
+                     base_key: tuple[object, ...]) -> tuple[dict[str, ir.Table], set[str]]:
+    """Normalise the distinct spellings of the identifier columns once: the mapping table each column
+    joins to, and the columns holding a spelling that does not normalise."""
+    idmaps: dict[str, ir.Table] = {}
+    bad_idents: set[str] = set()
+    ident_cols = [c.name for c in spec.cols if c.kind == "ident" and c.name in header] if normalizer else []
+    if normalizer is None or not ident_cols:
+        return idmaps, bad_idents
+
+    def distinct_raws() -> ir.Expr:
+        parts = [t.select(raw=t[c]).filter(t[c].notnull()) for c in ident_cols]
+        u = parts[0]
+        for p in parts[1:]:
+            u = u.union(p)
+        return u.distinct()
+
+    distinct = engine.to_arrow(distinct_raws, key=("distinct",) + base_key)
+    mapped = normalizer.map_values(distinct.column("raw"), distinct=True)
+    mapping = engine.from_arrow(mapped, name=f"_fc_idmap_{spec.table}")
+    has_errors = mapped.column("error").null_count < mapped.num_rows
+    for c in ident_cols:
+        idmaps[c] = mapping
+        if has_errors:
+            bad_idents.add(c)
+    return idmaps, bad_idents
+
+
+def _typed_rows(path: Path, spec: CsvSpec, engine: Engine, stage: Callable[[], ir.Table], header: set[str],
+                names: list[str], idmaps: dict[str, ir.Table], time_offset: str | None,
+                rejects: Sequence[tuple[int, str | None, str]], bad_lines: list[int], blank_lines: bool,
+                has_newlines: bool) -> Lazy:
+    """The (lazy) typed rows of a checked file, each with its physical line, the set-aside lines left out."""
+    line_map: ir.Table | None = None
+    if blank_lines:
+        # The reader skipped blank lines: only re-reading the file gives exact lines.
+        exact = all_record_lines(path, [r[0] for r in rejects])
+        arrow = pa.table({"_lr": pa.array(range(len(exact)), pa.int64()),
+                          "_exact_line": pa.array(exact, pa.int64())})
+        line_map = engine.from_arrow(arrow, name=f"_fc_lines_{spec.table}")
+
+    def typed() -> ir.Expr:
+        t = stage()
+        if line_map is not None:
+            t = t.left_join(line_map, t[ROW_COL] == line_map["_lr"]).drop("_lr")
+            line = t["_exact_line"]
+        elif has_newlines:
+            nl = _newline_count(t, names)
+            before = nl.sum().over(ibis.window(order_by=t[ROW_COL], preceding=None, following=0)) - nl
+            line = t[ROW_COL] + 2 + before
+        else:
+            line = t[ROW_COL] + 2
+        src = engine.table("sources") if spec.table != "sources" else t
+        out = _typed(spec, t, header, names, src, idmaps, line.cast("int64"), time_offset)
+        return out.filter(~out["line"].isin(bad_lines)) if bad_lines else out
+
+    return typed
+
+
 def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNormalizer | None,
                   known_sources: set[str] | None, mixed_newlines: bool = False,
                   blank_lines: bool = False, quarantine: bool = False, padded: bool = True,
@@ -620,27 +626,7 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
         return t.mutate(**{f"_v_{n}": _strip(t[n]) if padded else t[n].nullif("")
                            for n in names if n in spec.col_map})
 
-    idmaps: dict[str, ir.Table] = {}
-    bad_idents: set[str] = set()
-    ident_cols = [c.name for c in spec.cols if c.kind == "ident" and c.name in header] if normalizer else []
-    if normalizer is not None and ident_cols:
-
-        def distinct_raws() -> ir.Expr:
-            t = staged.table
-            parts = [t.select(raw=t[c]).filter(t[c].notnull()) for c in ident_cols]
-            u = parts[0]
-            for p in parts[1:]:
-                u = u.union(p)
-            return u.distinct()
-
-        distinct = engine.to_arrow(distinct_raws, key=("distinct",) + base_key)
-        mapped = normalizer.map_values(distinct.column("raw"), distinct=True)
-        mapping = engine.from_arrow(mapped, name=f"_fc_idmap_{spec.table}")
-        has_errors = mapped.column("error").null_count < mapped.num_rows
-        for c in ident_cols:
-            idmaps[c] = mapping
-            if has_errors:
-                bad_idents.add(c)
+    idmaps, bad_idents = _map_identifiers(spec, staged.table, header, engine, normalizer, base_key)
 
     known_key = tuple(sorted(known_sources)) if known_sources is not None else None
 
@@ -680,30 +666,9 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
 
     time_offset = _time_offset(engine, staged.table, [c.name for c in spec.cols if c.kind == "time" and c.name in header],
                                base_key)
-    line_map: ir.Table | None = None
-    if blank_lines:
-        # The reader skipped blank lines: only re-reading the file gives exact lines.
-        exact = all_record_lines(path, [r[0] for r in rejects])
-        arrow = pa.table({"_lr": pa.array(range(len(exact)), pa.int64()),
-                          "_exact_line": pa.array(exact, pa.int64())})
-        line_map = engine.from_arrow(arrow, name=f"_fc_lines_{spec.table}")
-
-    def typed() -> ir.Expr:
-        t = stage()
-        if line_map is not None:
-            t = t.left_join(line_map, t[ROW_COL] == line_map["_lr"]).drop("_lr")
-            line = t["_exact_line"]
-        elif has_newlines:
-            nl = _newline_count(t, names)
-            before = nl.sum().over(ibis.window(order_by=t[ROW_COL], preceding=None, following=0)) - nl
-            line = t[ROW_COL] + 2 + before
-        else:
-            line = t[ROW_COL] + 2
-        src = engine.table("sources") if spec.table != "sources" else t
-        out = _typed(spec, t, header, names, src, idmaps, line.cast("int64"), time_offset)
-        return out.filter(~out["line"].isin(bad_lines)) if bad_lines else out
-
     bad_lines = sorted({p.line for p in set_aside if p.line is not None})
+    typed = _typed_rows(path, spec, engine, stage, header, names, idmaps, time_offset, rejects, bad_lines,
+                        blank_lines, has_newlines)
     key = ("typed",) + base_key + (has_newlines, blank_lines, tuple(bad_lines), time_offset)
     return CsvResult([], typed, n_records - len(bad_lines), key=key, quarantined=set_aside, time_offset=time_offset)
 

@@ -115,7 +115,9 @@ def extend_identifiers(store: "CaseStore", eng: Engine, deliveries: list[str]) -
                    last_seen = greatest(identifiers.last_seen, n.last_seen)
               FROM _fc_new_ids n WHERE identifiers.identifier = n.identifier""")
         con.execute("""
-            INSERT INTO identifiers SELECT n.identifier, n.scheme, n.n_comms, n.n_locations, n.n_sightings,
+            INSERT INTO identifiers (identifier, scheme, n_comms, n_locations, n_sightings, n_claims,
+                                     first_seen, last_seen)
+            SELECT n.identifier, n.scheme, n.n_comms, n.n_locations, n.n_sightings,
                    n.n_claims, n.first_seen, n.last_seen
               FROM _fc_new_ids n ANTI JOIN identifiers o USING (identifier)""")
     finally:

@@ -89,7 +89,7 @@ def _simple_sql(table: str, rules: list[tuple[str, str]]) -> str:
     flags = ", ".join(f"CASE WHEN ({c}) THEN {i} END" for i, (_, c) in enumerate(rules))
     names = ", ".join(f"'{f}'" for f, _ in rules)
     return f"""
-        INSERT INTO row_flags
+        INSERT INTO row_flags (tbl, event_id, delivery_id, line, flag)
         SELECT '{table}', event_id, delivery_id, line, [{names}][f + 1] FROM (
             SELECT event_id, delivery_id, line, rowid AS r, unnest(list_filter([{flags}], lambda x: x IS NOT NULL)) AS f
               FROM {table} WHERE delivery_id IN (SELECT delivery_id FROM _fc_flag_new) AND ({conds}))
@@ -107,7 +107,8 @@ def flag_rows(store: "CaseStore", ingest_run: str) -> None:
                 "OR delivery_id NOT IN (SELECT delivery_id FROM deliveries)")
     for table, rules in _SIMPLE.items():
         con.execute(_simple_sql(table, rules))
-        con.execute(f"INSERT INTO row_flags SELECT DISTINCT * FROM ({_duplicates_sql(table)})")
+        con.execute("INSERT INTO row_flags (tbl, event_id, delivery_id, line, flag) "
+                    f"SELECT DISTINCT * FROM ({_duplicates_sql(table)})")
     con.execute("DROP TABLE IF EXISTS _fc_flag_new")
 
 

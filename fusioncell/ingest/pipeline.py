@@ -17,7 +17,6 @@ entities can change how its rows read).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import logging
 import os
@@ -31,12 +30,14 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
 import duckdb
 
-import numpy as np
 import pyarrow as pa
 
 from fusioncell.errors import InvalidCase, Problem, UsageError
 from fusioncell.ingest import casefile
 from fusioncell.ingest.csvfiles import OBSERVATION_SPECS, SOURCES, CsvSpec, read_csv_file
+from fusioncell.ingest.filefacts import (  # noqa: F401  (re-exported)
+    FACTS_CHUNK, FILE_STATS_DDL, MAX_CSV_COMMAS, MAX_LINE_BYTES, RACY_NS, FileFacts, _facts, file_facts,
+    first_lone_cr_line, sha256_of, shape_problems)
 from fusioncell.ingest.derived import extend_identifiers, rebuild_identifiers
 from fusioncell.ingest.idnorm import IdNormalizer
 from fusioncell.ingest.jsonl import read_entities, read_reports
@@ -128,189 +129,6 @@ class IngestSummary:
         return text + f" in {self.seconds:.1f} s -> {self.store}"
 
 
-def sha256_of(path: Path) -> str:
-    """Content hash of a file, streamed."""
-    return file_facts(path).sha256
-
-
-@dataclass(frozen=True, slots=True)
-class FileFacts:
-    """What one streamed pass over a file tells: hash and line-ending quirks."""
-
-    sha256: str
-    #: Mixes ``\\r\\n`` and ``\\n`` line ends (DuckDB's reader refuses that).
-    mixed_newlines: bool
-    #: Has an empty line somewhere (the CSV reader skips it, shifting line numbers).
-    blank_lines: bool
-    #: Bytes in the longest line (a junk line of a million fields is refused before any parser sees it).
-    longest_line: int = 0
-    #: Line ends are a bare ``\r`` (old Mac files): no ``\n`` at all, but ``\r`` present.
-    cr_only: bool = False
-    #: 1-based number of the longest line.
-    longest_line_no: int = 1
-    #: Most commas on one physical line, and that line's number (a CSV junk line of 500,000 fields took
-    #: DuckDB's reader minutes: refused before it is staged).
-    most_commas: int = 0
-    most_commas_line_no: int = 1
-    #: A carriage return not followed by a line feed, in a file with LF or CRLF line ends.
-    lone_cr: bool = False
-    #: Some field may start or end with a space or tab: a space or tab next to a comma, a quote, a line end
-    #: or the file's ends. False proves no field is padded, so ingest skips trimming (a fifth of its time).
-    padded: bool = True
-    #: Some byte is a double quote. False proves no field spans lines (only a quoted field may hold a line
-    #: feed), so the checks skip looking for line feeds in every value. True when restored from the cache.
-    quoted: bool = True
-
-
-#: The longest line a case file may hold (a message transcript fits many times over).
-MAX_LINE_BYTES = 1 << 20
-#: Most commas one physical line of a CSV file may hold (quoted text included): a record of the case format
-#: has a dozen fields; a line beyond this is junk, and DuckDB's reader is quadratic in it.
-MAX_CSV_COMMAS = 4096
-
-
-#: Bytes :func:`file_facts` reads at a time (tests shrink it to cross chunk boundaries).
-FACTS_CHUNK = 1 << 22
-
-
-def file_facts(path: Path) -> FileFacts:
-    """Hash a file and note its line-ending quirks, longest and most comma-laden line, in one streamed pass.
-
-    Everything is counted with numpy per 4 MiB chunk (no Python loop over lines).
-    """
-    h = hashlib.sha256()
-    crlf = lf = blank = cr = quotes = 0
-    b1 = b2 = 0  # the two bytes before the chunk (none at the file's start)
-    longest = carry = 0
-    longest_at = 1
-    commas = carry_commas = 0
-    commas_at = 1
-    lines_before = 0  # complete lines before this chunk
-    padded = False
-    last = 10  # the byte before the chunk, for padding (the file's start reads as a line start)
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(FACTS_CHUNK), b""):
-            h.update(chunk)
-            cr += chunk.count(b"\r")
-            quotes += chunk.count(b'"')
-            arr = np.frombuffer(chunk, np.uint8)
-            nl = np.flatnonzero(arr == 10)
-            lf += int(nl.size)
-            # the byte before each line feed, and the one before that (from the last chunk near its start):
-            # "\r\n" is a CRLF end, "\n\n" and "\n\r\n" a blank line
-            one = np.where(nl >= 1, arr[np.maximum(nl - 1, 0)], b1)
-            two = np.where(nl >= 2, arr[np.maximum(nl - 2, 0)], np.where(nl == 1, b1, b2))
-            crlf += int(np.count_nonzero(one == 13))
-            blank += int(np.count_nonzero((one == 10) | ((one == 13) & (two == 10))))
-            b2, b1 = (int(arr[-2]), int(arr[-1])) if arr.size >= 2 else (b1, int(arr[-1]))
-            if not padded:  # a space or tab that ended the last chunk is judged by this one's first byte
-                padded = (last in (32, 9) and int(arr[0]) in (44, 10, 13, 34)) or _padded(arr, last)
-            last = int(arr[-1])
-            comma_pos = np.flatnonzero(arr == 44)
-            # commas per line: those before each line feed, differenced; the last entry is the unfinished line
-            upto = np.append(np.searchsorted(comma_pos, nl), comma_pos.size)
-            per_line = np.diff(upto, prepend=0)
-            per_line[0] += carry_commas
-            if nl.size:
-                lengths = np.diff(np.concatenate(([-1], nl))) - 1
-                lengths[0] += carry
-                i = int(lengths.argmax())
-                if lengths[i] > longest:
-                    longest, longest_at = int(lengths[i]), lines_before + i + 1
-                j = int(per_line[:-1].argmax())
-                if per_line[j] > commas:
-                    commas, commas_at = int(per_line[j]), lines_before + j + 1
-                carry = len(chunk) - int(nl[-1]) - 1
-                carry_commas = int(per_line[-1])
-                lines_before += int(nl.size)
-            else:
-                carry += len(chunk)
-                carry_commas = int(per_line[0])
-    padded = padded or last in (32, 9)  # the file ends with a space or tab
-    if carry > longest:
-        longest, longest_at = carry, lines_before + 1
-    if carry_commas > commas:
-        commas, commas_at = carry_commas, lines_before + 1
-    return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0, longest_at, commas,
-                     commas_at, cr > crlf, padded, quotes > 0)
-
-
-#: Bytes a field starts after (comma, line feed, quote) and ends before (the same, or a carriage return).
-_FIELD_START = np.array([44, 10, 34], np.uint8)
-_FIELD_END = np.array([44, 10, 13, 34], np.uint8)
-
-
-def _padded(arr: "np.ndarray[Any, Any]", before: int) -> bool:
-    """Whether a space or tab in ``arr`` touches a field's start or end (``before``: the byte before ``arr``).
-
-    Conservative: a space after a quote inside a quoted text counts too. A space or tab at the chunk's
-    end is judged by the caller with the next chunk's first byte (as ``before``) or the file's end.
-    """
-    ws = np.flatnonzero((arr == 32) | (arr == 9))
-    if not ws.size:
-        return False
-    prev = arr[ws - 1] if ws[0] > 0 else np.concatenate(([before], arr[ws[1:] - 1])).astype(np.uint8)
-    if np.isin(prev, _FIELD_START).any():
-        return True
-    inner = ws[ws + 1 < arr.size]
-    if np.isin(arr[inner + 1], _FIELD_END).any():
-        return True
-    return False
-
-
-def first_lone_cr_line(path: Path) -> int | None:
-    """The 1-based line holding the first carriage return not followed by a line feed (error path only)."""
-    line, prev_cr = 1, False
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            if prev_cr and not chunk.startswith(b"\n"):
-                return line
-            arr = np.frombuffer(chunk, np.uint8)
-            crs = np.flatnonzero(arr == 13)
-            nxt = np.append(arr, 10)[crs + 1]  # a CR at the chunk's end is judged with the next chunk
-            lone = crs[(nxt != 10) & (crs + 1 < len(arr))]
-            if lone.size:
-                return line + int(np.count_nonzero(arr[: int(lone[0])] == 10))
-            prev_cr = bool(len(arr)) and arr[-1] == 13
-            line += int(np.count_nonzero(arr == 10))
-    return line if prev_cr else None
-
-
-FILE_STATS_DDL = """CREATE TABLE IF NOT EXISTS file_stats (
-    file VARCHAR PRIMARY KEY, size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL, sha256 VARCHAR NOT NULL,
-    mixed_newlines BOOLEAN, blank_lines BOOLEAN, longest_line BIGINT, cr_only BOOLEAN, hashed_ns BIGINT,
-    longest_line_no BIGINT, most_commas BIGINT, most_commas_line_no BIGINT, lone_cr BOOLEAN)"""
-#: A file modified less than this before it was hashed is hashed again next time (git's "racy" rule:
-#: an edit in the same mtime tick as the recorded one would otherwise go unseen).
-RACY_NS = 2_000_000_000
-
-
-def _facts(store: "CaseStore", folder: Path, names: list[str]) -> dict[str, FileFacts]:
-    """:func:`file_facts` of each file, reusing what the last ingest found for a file whose size and
-    modification time (ns) are unchanged: an append reads the day's file, not every earlier delivery."""
-    con = store.con
-    con.execute(FILE_STATS_DDL)
-    con.execute("ALTER TABLE file_stats ADD COLUMN IF NOT EXISTS padded BOOLEAN")  # stores made before it: NULL
-    known = {r[0]: r[1:] for r in con.execute("SELECT * FROM file_stats").fetchall()}
-    out: dict[str, FileFacts] = {}
-    fresh = []
-    for name in names:
-        st = (folder / name).stat()
-        k = known.get(name)
-        if k is not None and k[0] == st.st_size and k[1] == st.st_mtime_ns and st.st_mtime_ns < (k[7] or 0) - RACY_NS:
-            out[name] = FileFacts(k[2], bool(k[3]), bool(k[4]), int(k[5] or 0), bool(k[6]), int(k[8] or 1),
-                                  int(k[9] or 0), int(k[10] or 1), bool(k[11]), k[12] is not False)
-            continue
-        out[name] = file_facts(folder / name)
-        x = out[name]
-        fresh.append([name, st.st_size, st.st_mtime_ns, x.sha256, x.mixed_newlines, x.blank_lines,
-                      x.longest_line, x.cr_only, time.time_ns(), x.longest_line_no, x.most_commas,
-                      x.most_commas_line_no, x.lone_cr, x.padded])
-    if fresh:
-        con.executemany("INSERT OR REPLACE INTO file_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", fresh)
-    return out
-
-
 def check_case_files(folder: Path, names: Iterable[str]) -> list[Problem]:
     """Case files that are not regular files (a directory, a FIFO, a dangling link) are refused, never read."""
     problems = []
@@ -321,27 +139,6 @@ def check_case_files(folder: Path, names: Iterable[str]) -> list[Problem]:
                     else "a FIFO" if p.is_fifo() else "not a regular file")
             problems.append(Problem(f, None, None, f"{p} is {kind}; a case file must be a regular file"))
     return problems
-
-
-def shape_problems(facts: dict[str, FileFacts], folder: Path | None = None) -> list[Problem]:
-    """Line-ending and line-length problems found by :func:`file_facts`."""
-    out = []
-    for f, x in facts.items():
-        if x.cr_only:
-            out.append(Problem(f, 1, None, "lines end with a bare carriage return (CR only); save the file with "
-                                           "LF or CRLF line ends"))
-        elif x.lone_cr and f.endswith(".csv"):  # DuckDB's reader fails on it, aborting the transaction
-            line = first_lone_cr_line(folder / f) if folder is not None else None
-            out.append(Problem(f, line, None, "a bare carriage return (CR) not followed by a line feed; save the "
-                                              "file with LF or CRLF line ends"))
-        if x.longest_line > MAX_LINE_BYTES:
-            out.append(Problem(f, x.longest_line_no, None, f"a line of {x.longest_line:,} bytes is longer than "
-                                                           f"the {MAX_LINE_BYTES:,} a case file line may take"))
-        elif f.endswith(".csv") and x.most_commas > MAX_CSV_COMMAS:
-            out.append(Problem(f, x.most_commas_line_no, None, f"a line of {x.most_commas + 1:,} fields (commas) is "
-                                                               f"more than the {MAX_CSV_COMMAS:,} a case file line "
-                                                               "may take"))
-    return out
 
 
 T = TypeVar("T")
@@ -642,12 +439,13 @@ def _log_delivery(store: "CaseStore", kind: str, path: Path, digest: str, rows: 
                   first: bool) -> None:
     now = datetime.now(timezone.utc)
     con = store.con
-    con.execute("INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?)", [path.name, digest, rows, now, run_id])
+    con.execute("INSERT INTO ingest_log (file, sha256, rows, ingested_at, run_id) VALUES (?, ?, ?, ?, ?)", [path.name, digest, rows, now, run_id])
     quarantined = 0
     if store.has_table("rejects"):
         quarantined = int(con.execute("SELECT count(*) FROM rejects WHERE file = ? AND ingest_run = ?",
                                       [path.name, run_id]).fetchall()[0][0])
-    con.execute("INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO deliveries (delivery_id, kind, path, sha256, rows, quarantined, ingest_run, "
+                "loaded_at, first_load) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [path.name, kind, str(path.resolve()), digest, rows, quarantined, run_id, now, first])
 
 
@@ -742,12 +540,13 @@ def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, stor
         if problems:
             raise _Rollback(problems)
         con.execute(
-            "INSERT INTO case_info VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO case_info (case_id, title, owner_agency, legal_authority, timezone, phone_region, raw_toml) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [toml.case_id, toml.title, toml.owner_agency, toml.legal_authority, toml.timezone,
              toml.phone_region, toml.raw_toml],
         )
         for t in toml.targets:
-            con.execute("INSERT INTO targets VALUES (?)", [t])
+            con.execute("INSERT INTO targets (entity_id) VALUES (?)", [t])
         return len(toml.targets)
     if kind == "entities.jsonl":
         res = read_entities(path, file, toml.phone_region, sink)
@@ -818,7 +617,7 @@ def store_rejects(store: "CaseStore", path: Path, problems: list[Problem], run_i
     now = datetime.now(timezone.utc)
     store.con.execute(REJECTS_DDL)
     store.con.executemany(
-        "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO rejects (file, line, field, rule, raw, ingest_run, quarantined_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [[p.file, p.line, p.column, p.message, raw.get(p.line) if p.line else None, run_id, now] for p in problems])
 
 

@@ -78,4 +78,4 @@ def note_time_offset(con: "duckdb.DuckDBPyConnection", delivery_id: str, offset:
     if offset is None:
         return
     minutes = (1 if offset[0] == "+" else -1) * (int(offset[1:3]) * 60 + int(offset[4:6]))
-    con.execute("INSERT INTO raw_time_offsets VALUES (?, ?, ?)", [delivery_id, offset, minutes])
+    con.execute("INSERT INTO raw_time_offsets (delivery_id, time_offset, minutes) VALUES (?, ?, ?)", [delivery_id, offset, minutes])
