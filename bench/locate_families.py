@@ -38,9 +38,12 @@ from fusioncell.store import CaseStore  # noqa: E402
 MODEL: Path | None = None
 
 
-def _loop(seed: int, diff: str, family: str, rounds: int) -> int | None:
+def _loop(seed: int, diff: str, family: str, rounds: int) -> tuple[int | None, float]:
+    """Rounds until the first answer is right (None: not within ``rounds``), and the highest probability
+    of a wrong first answer on the way (an analyst may act on any round)."""
     _, truth = seed_case(seed, diff, family)
     tracked = [truth["seed_lead_identifier"]]
+    worst = 0.0
     for rnd in range(rounds + 1):
         tag = "seed" if rnd == 0 else f"loop{rnd}-" + "-".join(t[-4:] for t in tracked)
         store, truth = case_for(seed, diff, None if rnd == 0 else tracked, tag=tag, family=family)
@@ -48,14 +51,15 @@ def _loop(seed: int, diff: str, family: str, rounds: int) -> int | None:
             model = load_model(MODEL)
             r = locate(cs, top=1, model=model)
             if r["hypotheses"] and _err(r["hypotheses"][0]["lat"], r["hypotheses"][0]["lon"], truth) <= HIT_M:
-                return rnd
+                return rnd, worst
+            worst = max(worst, float(r["hypotheses"][0]["probability"]) if r["hypotheses"] else 0.0)
             if rnd == rounds:
-                return None
+                return None, worst
             recs = plan(cs, budget=1, model=model)["recommendations"]
         if not recs:
-            return None
+            return None, worst
         tracked = tracked + [recs[0]["identifier"]]
-    return None
+    return None, worst
 
 
 def evaluate(job: tuple[str, int, str, int]) -> dict[str, Any]:
@@ -81,7 +85,7 @@ def evaluate(job: tuple[str, int, str, int]) -> dict[str, Any]:
         for name, fn in (("overnight", baseline_overnight), ("best_claim", baseline_best_claim)):
             b = fn(cs)
             out[name] = bool(b and _err(b[0], b[1], struth) <= HIT_M)
-    out["rounds"] = _loop(seed, diff, family, rounds) if rounds >= 0 else None
+    out["rounds"], out["loop_wrong_p"] = _loop(seed, diff, family, rounds) if rounds >= 0 else (None, 0.0)
     return out
 
 
@@ -101,6 +105,7 @@ def table(res: list[dict[str, Any]], title: str) -> list[str]:
         ce9 = sum(1 for r in rs if r["partner"]["p1"] >= 0.9 and not r["partner"]["top1"])
         rounds = [r["rounds"] for r in rs]
         solved = " / ".join(f"{np.mean([x is not None and x <= k for x in rounds]):.2f}" for k in (1, 2, 3))
+        solved += f" (wrong at p≥0.8 on the way: {sum(r.get('loop_wrong_p', 0.0) >= 0.8 for r in rs)})"
         lines.append(f"| {fam} | {d} | {len(rs)} | {np.mean([r['partner']['top1'] for r in rs]):.2f} | "
                      f"{np.mean([r['partner']['hit3'] for r in rs]):.2f} | {brier:.3f} | {e:.3f} | **{ce8}** | **{ce9}** | "
                      f"{solved} | {np.mean([r['overnight'] for r in rs]):.2f} / {np.mean([r['best_claim'] for r in rs]):.2f} | "
