@@ -294,6 +294,36 @@ class _Release:
         return associates
 
 
+def _product(info: Any, agency: str, subject: str, name: str, idents: list[str], loc: dict[str, Any],
+             hyps: list[dict[str, Any]], sightings: list[dict[str, Any]], associates: list[dict[str, Any]],
+             element_marks: list[Marking]) -> dict[str, Any]:
+    """The ``fusioncell.tearline/1`` document, marked with the highest marking of its elements."""
+    product_tlp = tlp_max([m.tlp for m in element_marks]) if element_marks else "amber"
+    judgments = [
+        _judgment(f"{name} is within {h['radius_m']:.0f} m of {h['lat']:.4f}, {h['lon']:.4f}"
+                  + (f" ({h['label']})" if h.get("label") else ""), h["probability"])
+        for h in hyps if h.get("lat") is not None and h.get("radius_m") is not None
+    ]
+    return {
+        "schema": SCHEMA,
+        "case": info.case_id,
+        "from": info.owner_agency,
+        "to": agency,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "as_of": loc.get("as_of"),
+        "marking": {"tlp": tlp_label(product_tlp), "releasable_to": [agency]},
+        "subject": {"id": subject, "name": name, "identifiers": idents},
+        "key_judgments": judgments,
+        "hypotheses": hyps,
+        "sightings": sightings,
+        "associates": associates,
+        "handling": (
+            f"{tlp_label(product_tlp)}. Prepared for {agency} by {info.owner_agency}. "
+            "Sources are described generically; collection methods are not included."
+        ),
+    }
+
+
 def tearline(
     store: CaseStore,
     to: str,
@@ -369,30 +399,7 @@ def tearline(
             element_marks.append(view_mark)
 
         name, idents = _subject(view, subject)
-        product_tlp = tlp_max([m.tlp for m in element_marks]) if element_marks else "amber"
-        judgments = [
-            _judgment(f"{name} is within {h['radius_m']:.0f} m of {h['lat']:.4f}, {h['lon']:.4f}"
-                      + (f" ({h['label']})" if h.get("label") else ""), h["probability"])
-            for h in hyps if h.get("lat") is not None and h.get("radius_m") is not None
-        ]
-        product: dict[str, Any] = {
-            "schema": SCHEMA,
-            "case": info.case_id,
-            "from": info.owner_agency,
-            "to": agency,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "as_of": loc.get("as_of"),
-            "marking": {"tlp": tlp_label(product_tlp), "releasable_to": [agency]},
-            "subject": {"id": subject, "name": name, "identifiers": idents},
-            "key_judgments": judgments,
-            "hypotheses": hyps,
-            "sightings": sightings,
-            "associates": associates,
-            "handling": (
-                f"{tlp_label(product_tlp)}. Prepared for {agency} by {info.owner_agency}. "
-                "Sources are described generically; collection methods are not included."
-            ),
-        }
+        product = _product(info, agency, subject, name, idents, loc, hyps, sightings, associates, element_marks)
         product = Minimiser(view).mask_result(product)
         scrub = _Scrubber(store, product)
         product = scrub.walk(product)
