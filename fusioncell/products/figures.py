@@ -239,6 +239,53 @@ def _draw_layers(
     return handles
 
 
+def _positions(hypotheses: Sequence[Mapping[str, Any]], places: Sequence[Mapping[str, Any]],
+               tracks: Mapping[str, tuple[np.ndarray, np.ndarray]], areas: Sequence[Mapping[str, Any]],
+               sightings: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """Every position the map must show (tracks by their 1-99 % quantiles)."""
+    lat_parts = [np.asarray([float(h["lat"]) for h in hypotheses] + [float(p["lat"]) for p in places]
+                            + [float(a["lat"]) for a in areas] + [float(s["lat"]) for s in sightings])]
+    lon_parts = [np.asarray([float(h["lon"]) for h in hypotheses] + [float(p["lon"]) for p in places]
+                            + [float(a["lon"]) for a in areas] + [float(s["lon"]) for s in sightings])]
+    for lat, lon in tracks.values():
+        if len(lat):
+            # Robust bounds: a few stray fixes must not shrink everything else.
+            lat_parts.append(np.quantile(np.asarray(lat, dtype=float), [0.01, 0.99]))
+            lon_parts.append(np.quantile(np.asarray(lon, dtype=float), [0.01, 0.99]))
+    all_lat = np.concatenate(lat_parts) if lat_parts else np.array([])
+    all_lon = np.concatenate(lon_parts) if lon_parts else np.array([])
+    return all_lat, all_lon
+
+
+def _zoom_box(hypotheses: Sequence[Mapping[str, Any]], zoom_m: float, m_per_deg_lon: float,
+              region_dlat: float) -> tuple[tuple[float, float, float, float] | None, float]:
+    """(lon0, lon1, lat0, lat1) of the zoom around hypothesis #1, or None when it would show most of the region;
+    and its half side in metres."""
+    half_m = 0.0
+    box: tuple[float, float, float, float] | None = None
+    if len(hypotheses):
+        top = hypotheses[0]
+        half_m = max(zoom_m, 4.0 * float(top.get("radius_m") or 0.0)) / 2
+        dla = half_m / M_PER_DEG_LAT
+        dlo = half_m / m_per_deg_lon
+        # A zoom only helps when it shows much less than the region.
+        if 2 * dla < 0.5 * region_dlat:
+            box = (float(top["lon"]) - dlo, float(top["lon"]) + dlo, float(top["lat"]) - dla, float(top["lat"]) + dla)
+    return box, half_m
+
+
+def _mark_zoom(ax: Any, box: tuple[float, float, float, float], hypotheses: Sequence[Mapping[str, Any]]) -> None:
+    """The zoom's outline on the region panel, labelled with the hypotheses inside it."""
+    inside = [str(h.get("rank", i + 1)) for i, h in enumerate(hypotheses)
+              if box[0] <= float(h["lon"]) <= box[1] and box[2] <= float(h["lat"]) <= box[3]]
+    ax.add_patch(Rectangle((box[0], box[2]), box[1] - box[0], box[3] - box[2], fill=False, ec="black", lw=0.9,
+                           ls=":", zorder=10))
+    ax.annotate("#" + ", #".join(inside) + " (zoom →)", (box[1], box[3]), xytext=(3, 3), textcoords="offset points",
+                gid="zoom-label",
+                fontsize=8, fontweight="bold", color=_HYP_COLOUR, zorder=11, annotation_clip=True,
+                bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "black", "pad": 1.5, "ls": ":"})
+
+
 def map_figure(
     hypotheses: Sequence[Mapping[str, Any]],
     places: Sequence[Mapping[str, Any]] = (),
@@ -279,17 +326,7 @@ def map_figure(
     """
     tracks = dict(tracks or {})
     labels = dict(track_labels or {})
-    lat_parts = [np.asarray([float(h["lat"]) for h in hypotheses] + [float(p["lat"]) for p in places]
-                            + [float(a["lat"]) for a in areas] + [float(s["lat"]) for s in sightings])]
-    lon_parts = [np.asarray([float(h["lon"]) for h in hypotheses] + [float(p["lon"]) for p in places]
-                            + [float(a["lon"]) for a in areas] + [float(s["lon"]) for s in sightings])]
-    for lat, lon in tracks.values():
-        if len(lat):
-            # Robust bounds: a few stray fixes must not shrink everything else.
-            lat_parts.append(np.quantile(np.asarray(lat, dtype=float), [0.01, 0.99]))
-            lon_parts.append(np.quantile(np.asarray(lon, dtype=float), [0.01, 0.99]))
-    all_lat = np.concatenate(lat_parts) if lat_parts else np.array([])
-    all_lon = np.concatenate(lon_parts) if lon_parts else np.array([])
+    all_lat, all_lon = _positions(hypotheses, places, tracks, areas, sightings)
     if all_lat.size == 0:
         fig = Figure(figsize=(8.0, 7.0))
         _message(fig, fig.add_subplot(1, 1, 1), "No positions available for a map.")
@@ -305,15 +342,7 @@ def map_figure(
         all_lat = np.concatenate([all_lat, hlat - radii / M_PER_DEG_LAT, hlat + radii / M_PER_DEG_LAT])
         all_lon = np.concatenate([all_lon, hlon - radii / m_per_deg_lon, hlon + radii / m_per_deg_lon])
     lo0, lo1, la0, la1 = _extent(all_lat, all_lon, lat0)
-    box: tuple[float, float, float, float] | None = None
-    if len(hypotheses):
-        top = hypotheses[0]
-        half_m = max(zoom_m, 4.0 * float(top.get("radius_m") or 0.0)) / 2
-        dla = half_m / M_PER_DEG_LAT
-        dlo = half_m / m_per_deg_lon
-        # A zoom only helps when it shows much less than the region.
-        if 2 * dla < 0.5 * (la1 - la0):
-            box = (float(top["lon"]) - dlo, float(top["lon"]) + dlo, float(top["lat"]) - dla, float(top["lat"]) + dla)
+    box, half_m = _zoom_box(hypotheses, zoom_m, m_per_deg_lon, la1 - la0)
     zoomed = box is not None
     fig = Figure(figsize=(13.0, 6.6) if zoomed else (8.0, 7.0))
     axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.0]}) if zoomed else [fig.add_subplot(1, 1, 1)]
@@ -331,14 +360,7 @@ def map_figure(
     ax.grid(True, color="#eeeeee", lw=0.6)
     _scale_bar(ax, lat0)
     if box is not None:
-        inside = [str(h.get("rank", i + 1)) for i, h in enumerate(hypotheses)
-                  if box[0] <= float(h["lon"]) <= box[1] and box[2] <= float(h["lat"]) <= box[3]]
-        ax.add_patch(Rectangle((box[0], box[2]), box[1] - box[0], box[3] - box[2], fill=False, ec="black", lw=0.9,
-                               ls=":", zorder=10))
-        ax.annotate("#" + ", #".join(inside) + " (zoom →)", (box[1], box[3]), xytext=(3, 3), textcoords="offset points",
-                    gid="zoom-label",
-                    fontsize=8, fontweight="bold", color=_HYP_COLOUR, zorder=11, annotation_clip=True,
-                    bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "black", "pad": 1.5, "ls": ":"})
+        _mark_zoom(ax, box, hypotheses)
         zax = axes[1]
         _draw_layers(zax, lat0, hypotheses, places, tracks, labels, towers, areas, sightings,
                      label_places=6, zoom=True, fill_max_m=half_m)

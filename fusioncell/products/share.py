@@ -41,6 +41,7 @@ import hashlib
 import json
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -209,6 +210,120 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(v)
 
 
+@dataclass
+class _Release:
+    """What may travel to ``agency``: the view, its markings, the protected people; ``dropped`` collects the rest."""
+
+    view: Any
+    agency: str
+    subject: str
+    marks: dict[str, Marking]
+    reliability: dict[str, str]
+    protected: set[str]
+    view_mark: Marking
+    dropped: list[dict[str, Any]]
+
+    def hypotheses(self, loc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Marking], set[str]]:
+        """Locate's hypotheses with only releasable evidence: (hypotheses, their markings, the events cited)."""
+        element_marks: list[Marking] = []
+        hyps: list[dict[str, Any]] = []
+        evidence_events: set[str] = set()
+        for h in loc.get("hypotheses") or []:
+            ev_out = []
+            h_marks = []
+            for ev in h.get("evidence") or []:
+                ev_ids = [str(e) for e in ev.get("event_ids") or []]
+                src_ids = [str(s) for s in ev.get("source_ids") or []]
+                if self.protected & set(ev.get("subjects") or []):
+                    # a protected person's movements are her trace: withheld, not masked
+                    self.dropped.append({"element": "evidence", "kind": ev.get("kind"), "reason": "protected person"})
+                    continue
+                # Evidence citing no source (a feature of the place, a model term) was
+                # computed on the view as a whole: it carries the whole view's marking.
+                m = derive_marking(self.view, src_ids, ev_ids, markings=self.marks) if (src_ids or ev_ids) else self.view_mark
+                if not m.allows(self.agency):
+                    self.dropped.append({"element": "evidence", "kind": ev.get("kind"), "reason": "not releasable"})
+                    continue
+                h_marks.append(m)
+                evidence_events.update(ev_ids)
+                srcs = (set(src_ids) | set(m.source_ids)) if (src_ids or ev_ids) else set()
+                ev_out.append({
+                    "kind": ev.get("kind"),
+                    "summary": evidence_line(ev.get("kind"), list(ev.get("subjects") or []), self.subject,
+                                             ev.get("summary")),
+                    "weight": ev.get("weight"),
+                    "sources": _descriptors(srcs, self.reliability),
+                    "n_events": len(ev_ids),
+                    "confidence": admiralty_to_confidence(_best_credibility(self.view, ev_ids)),
+                })
+            hm = combine(h_marks)
+            if not ev_out or not hm.allows(self.agency):
+                self.dropped.append({"element": "hypothesis", "rank": h.get("rank"), "reason": "no releasable evidence"})
+                continue
+            element_marks.append(hm)
+            p = float(h.get("probability") or 0.0)
+            hyps.append({
+                "rank": len(hyps) + 1,
+                "lat": h.get("lat"), "lon": h.get("lon"), "radius_m": h.get("radius_m"),
+                "probability": p, "likelihood": _words(p),
+                "label": h.get("label"),
+                "windows": h.get("windows") or [],
+                "marking": hm.tlp_label,
+                "evidence": ev_out,
+            })
+        return hyps, element_marks, evidence_events
+
+    def associates(self, net: dict[str, Any]) -> list[dict[str, Any]]:
+        """The close circle but protected people, each marked with the whole view's marking."""
+        associates = []
+        for c in net.get("close_circle") or []:
+            if {c.get("identifier"), c.get("person")} & self.protected:
+                self.dropped.append({"element": "associate", "reason": "protected person"})
+                continue
+            associates.append({
+                "identifier": c.get("identifier"),
+                "person": c.get("person"),
+                "relationship": c.get("relationship"),
+                "relationship_p": c.get("relationship_p"),
+                "strength": c.get("strength"),
+                "why": c.get("why"),
+            })
+        # A tie computed on the view rests only on releasable sources; mark it with them.
+        for a in associates:
+            a["marking"] = self.view_mark.tlp_label
+        return associates
+
+
+def _product(info: Any, agency: str, subject: str, name: str, idents: list[str], loc: dict[str, Any],
+             hyps: list[dict[str, Any]], sightings: list[dict[str, Any]], associates: list[dict[str, Any]],
+             element_marks: list[Marking]) -> dict[str, Any]:
+    """The ``fusioncell.tearline/1`` document, marked with the highest marking of its elements."""
+    product_tlp = tlp_max([m.tlp for m in element_marks]) if element_marks else "amber"
+    judgments = [
+        _judgment(f"{name} is within {h['radius_m']:.0f} m of {h['lat']:.4f}, {h['lon']:.4f}"
+                  + (f" ({h['label']})" if h.get("label") else ""), h["probability"])
+        for h in hyps if h.get("lat") is not None and h.get("radius_m") is not None
+    ]
+    return {
+        "schema": SCHEMA,
+        "case": info.case_id,
+        "from": info.owner_agency,
+        "to": agency,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "as_of": loc.get("as_of"),
+        "marking": {"tlp": tlp_label(product_tlp), "releasable_to": [agency]},
+        "subject": {"id": subject, "name": name, "identifiers": idents},
+        "key_judgments": judgments,
+        "hypotheses": hyps,
+        "sightings": sightings,
+        "associates": associates,
+        "handling": (
+            f"{tlp_label(product_tlp)}. Prepared for {agency} by {info.owner_agency}. "
+            "Sources are described generically; collection methods are not included."
+        ),
+    }
+
+
 def tearline(
     store: CaseStore,
     to: str,
@@ -270,52 +385,8 @@ def tearline(
 
         visible_ids = [r[0] for r in view.con.execute("SELECT source_id FROM sources").fetchall()]
         view_mark = combine([marks[s] for s in visible_ids])
-        element_marks: list[Marking] = []
-        hyps: list[dict[str, Any]] = []
-        evidence_events: set[str] = set()
-        for h in loc.get("hypotheses") or []:
-            ev_out = []
-            h_marks = []
-            for ev in h.get("evidence") or []:
-                ev_ids = [str(e) for e in ev.get("event_ids") or []]
-                src_ids = [str(s) for s in ev.get("source_ids") or []]
-                if protected & set(ev.get("subjects") or []):
-                    # a protected person's movements are her trace: withheld, not masked
-                    dropped.append({"element": "evidence", "kind": ev.get("kind"), "reason": "protected person"})
-                    continue
-                # Evidence citing no source (a feature of the place, a model term) was
-                # computed on the view as a whole: it carries the whole view's marking.
-                m = derive_marking(view, src_ids, ev_ids, markings=marks) if (src_ids or ev_ids) else view_mark
-                if not m.allows(agency):
-                    dropped.append({"element": "evidence", "kind": ev.get("kind"), "reason": "not releasable"})
-                    continue
-                h_marks.append(m)
-                evidence_events.update(ev_ids)
-                srcs = (set(src_ids) | set(m.source_ids)) if (src_ids or ev_ids) else set()
-                ev_out.append({
-                    "kind": ev.get("kind"),
-                    "summary": evidence_line(ev.get("kind"), list(ev.get("subjects") or []), subject,
-                                             ev.get("summary")),
-                    "weight": ev.get("weight"),
-                    "sources": _descriptors(srcs, reliability),
-                    "n_events": len(ev_ids),
-                    "confidence": admiralty_to_confidence(_best_credibility(view, ev_ids)),
-                })
-            hm = combine(h_marks)
-            if not ev_out or not hm.allows(agency):
-                dropped.append({"element": "hypothesis", "rank": h.get("rank"), "reason": "no releasable evidence"})
-                continue
-            element_marks.append(hm)
-            p = float(h.get("probability") or 0.0)
-            hyps.append({
-                "rank": len(hyps) + 1,
-                "lat": h.get("lat"), "lon": h.get("lon"), "radius_m": h.get("radius_m"),
-                "probability": p, "likelihood": _words(p),
-                "label": h.get("label"),
-                "windows": h.get("windows") or [],
-                "marking": hm.tlp_label,
-                "evidence": ev_out,
-            })
+        rel = _Release(view, agency, subject, marks, reliability, protected, view_mark, dropped)
+        hyps, element_marks, evidence_events = rel.hypotheses(loc)
 
         sightings = [x for x in _sightings(view, sorted(evidence_events), marks, reliability, agency)
                      if x["subject"] not in protected]
@@ -323,50 +394,12 @@ def tearline(
         for s in sightings:
             del s["_source"]
 
-        associates = []
-        for c in net.get("close_circle") or []:
-            if {c.get("identifier"), c.get("person")} & protected:
-                dropped.append({"element": "associate", "reason": "protected person"})
-                continue
-            associates.append({
-                "identifier": c.get("identifier"),
-                "person": c.get("person"),
-                "relationship": c.get("relationship"),
-                "relationship_p": c.get("relationship_p"),
-                "strength": c.get("strength"),
-                "why": c.get("why"),
-            })
-        # A tie computed on the view rests only on releasable sources; mark it with them.
-        for a in associates:
-            a["marking"] = view_mark.tlp_label
+        associates = rel.associates(net)
         if associates:
             element_marks.append(view_mark)
 
         name, idents = _subject(view, subject)
-        product_tlp = tlp_max([m.tlp for m in element_marks]) if element_marks else "amber"
-        judgments = [
-            _judgment(f"{name} is within {h['radius_m']:.0f} m of {h['lat']:.4f}, {h['lon']:.4f}"
-                      + (f" ({h['label']})" if h.get("label") else ""), h["probability"])
-            for h in hyps if h.get("lat") is not None and h.get("radius_m") is not None
-        ]
-        product: dict[str, Any] = {
-            "schema": SCHEMA,
-            "case": info.case_id,
-            "from": info.owner_agency,
-            "to": agency,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "as_of": loc.get("as_of"),
-            "marking": {"tlp": tlp_label(product_tlp), "releasable_to": [agency]},
-            "subject": {"id": subject, "name": name, "identifiers": idents},
-            "key_judgments": judgments,
-            "hypotheses": hyps,
-            "sightings": sightings,
-            "associates": associates,
-            "handling": (
-                f"{tlp_label(product_tlp)}. Prepared for {agency} by {info.owner_agency}. "
-                "Sources are described generically; collection methods are not included."
-            ),
-        }
+        product = _product(info, agency, subject, name, idents, loc, hyps, sightings, associates, element_marks)
         product = Minimiser(view).mask_result(product)
         scrub = _Scrubber(store, product)
         product = scrub.walk(product)
