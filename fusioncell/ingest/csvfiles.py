@@ -600,7 +600,7 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
     or, when there are none, the (lazy) Ibis expression of its typed rows.
     Expressions are built inside functions and carry a key, so an engine that
     compiled the same query before (same file kind, header and sources) skips
-    building and compiling it. ``padded=False`` (``pipeline.file_facts`` proved
+    building and compiling it. ``padded=False`` (``filefacts.file_facts`` proved
     that no field starts or ends with a space or tab) skips trimming: the
     stripped value is the value, and trimming cost a fifth of an ingest.
     ``quoted=False`` (the file holds no double quote, so no field spans
