@@ -101,16 +101,22 @@ def ours_hood(store: CaseStore, foci: list[str]) -> dict[str, object]:
     circ = plans.run(store, "network.circles",
                      inputs={"foci": pa.table({"focus_node": pa.array(foci, pa.string())})}, k=20, ties_table=hood.table)
     clk.mark()
-    hood_nodes = _two_hops(store, hood.table, foci[0])
-    sub_e = store.con.sql(f"SELECT a, b, strength FROM {hood.table} WHERE a IN (SELECT n FROM _hood)"
+    hood_nodes, sub_e, bt = _key_players(store, hood.table, foci[0])
+    clk.mark()
+    return {"steps": clk.steps(STEPS), "edges": len(sub_e), "hood": len(hood_nodes), "hood_edges": True,
+            "answer": (circ, sub_e, bt)}
+
+
+def _key_players(store: CaseStore, ties: str, focus: str) -> tuple[list[str], pa.Table, np.ndarray]:
+    """igraph on the 2-hop neighbourhood of ``focus`` only: its nodes, edges and weighted betweenness."""
+    nodes = _two_hops(store, ties, focus)
+    sub_e = store.con.sql(f"SELECT a, b, strength FROM {ties} WHERE a IN (SELECT n FROM _hood)"
                           " AND b IN (SELECT n FROM _hood)").to_arrow_table()
     sub = from_edges(sub_e.column("a").to_pylist(), sub_e.column("b").to_pylist(), sub_e.column("strength").to_numpy())
     bt = weighted_betweenness(sub)
     deg = np.asarray(sub.degree())
     _ = np.argsort(-(bt / max(bt.max(), 1e-12) + deg / deg.max()))[:10]
-    clk.mark()
-    return {"steps": clk.steps(STEPS), "edges": len(sub_e), "hood": len(hood_nodes), "hood_edges": True,
-            "answer": (circ, sub_e, bt)}
+    return nodes, sub_e, bt
 
 
 def _two_hops(store: CaseStore, ties: str, focus: str) -> list[str]:
@@ -136,13 +142,7 @@ def ours(store: CaseStore, foci: list[str]) -> dict[str, object]:
     # key players: the 2-hop neighbourhood cut on the engine (two joins, as network.api.neighbourhood does),
     # then igraph on that reduced graph only
     con = store.con
-    hood = _two_hops(store, "net_ties_identifier", foci[0])
-    sub_e = con.sql("SELECT a, b, strength FROM net_ties_identifier WHERE a IN (SELECT n FROM _hood)"
-                    " AND b IN (SELECT n FROM _hood)").to_arrow_table()
-    sub = from_edges(sub_e.column("a").to_pylist(), sub_e.column("b").to_pylist(), sub_e.column("strength").to_numpy())
-    bt = weighted_betweenness(sub)
-    deg = np.asarray(sub.degree())
-    _ = np.argsort(-(bt / max(bt.max(), 1e-12) + deg / deg.max()))[:10]
+    hood, sub_e, bt = _key_players(store, "net_ties_identifier", foci[0])
     clk.mark()
     n_edges = con.execute("SELECT count(*) FROM net_ties_identifier").fetchall()[0][0]
     return {"steps": clk.steps(STEPS), "edges": n_edges, "hood": len(hood), "answer": (circ, sub_e, bt)}

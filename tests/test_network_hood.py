@@ -81,10 +81,8 @@ def test_hubs_as_on_the_whole_graph(busy: bool) -> None:
     assert len(row) == 2 and all(r[0] is (not busy) for r in row)
 
 
-def test_a_claim_widens_the_neighbourhood() -> None:
-    # x calls y; an informant says x is v's partner; v calls u, u calls t. Two hops from x: y, v (the claim)
-    # and u (v's calls). The calls alone reach y only: the claim brings v (round 2 takes v's calls), whose
-    # call brings u (round 3 takes u's calls, so the u-v tie's node figures are whole); t is three hops away.
+def _claim_case() -> tuple[CaseStore, tuple[str, ...]]:
+    """x calls y; an informant says x is v's partner; v calls u, u calls t."""
     c = Case()
     x, y, v, u, t = (f"+52331000010{i}" for i in range(5))
     for d in range(3):
@@ -92,7 +90,14 @@ def test_a_claim_widens_the_neighbourhood() -> None:
         c.call(v, u, at(d, 21.0), 200)
         c.call(u, t, at(d, 9.0), 40)
     c.claim(x, "partner_of", v)
-    s = c.store()
+    return c.store(), (x, y, v, u, t)
+
+
+def test_a_claim_widens_the_neighbourhood() -> None:
+    # x calls y; an informant says x is v's partner; v calls u, u calls t. Two hops from x: y, v (the claim)
+    # and u (v's calls). The calls alone reach y only: the claim brings v (round 2 takes v's calls), whose
+    # call brings u (round 3 takes u's calls, so the u-v tie's node figures are whole); t is three hops away.
+    s, (x, y, v, u, t) = _claim_case()
     assert _same(s, "identifier", [x], 2) == 3
     assert ties_around(s, [x], hops=2).nodes == sorted([x, y, v, u])
     # foci with their own hops: two around x and one around t (u, t); none around t (t alone)
@@ -130,14 +135,7 @@ def test_rounds_that_do_not_settle_fall_back_to_the_whole_graph(monkeypatch: pyt
     # the claim case needs three rounds; allowed one, the answer comes from the whole-graph table, cut the same
     import fusioncell.network.hood as hood
 
-    c = Case()
-    x, y, v, u, t = (f"+52331000010{i}" for i in range(5))
-    for d in range(3):
-        c.call(x, y, at(d, 20.0), 120)
-        c.call(v, u, at(d, 21.0), 200)
-        c.call(u, t, at(d, 9.0), 40)
-    c.claim(x, "partner_of", v)
-    s = c.store()
+    s, (x, y, v, u, t) = _claim_case()
     monkeypatch.setattr(hood, "MAX_ROUNDS", 1)
     h = ties_around(s, [x], hops=2)
     assert h.whole_graph and h.nodes == sorted([x, y, v, u])
