@@ -334,3 +334,42 @@ def test_his_own_tracked_phone_sleeping_at_the_compound_puts_him_there(tmp_path:
     r = _run(c, tmp_path)
     assert r["hypotheses"], r
     assert _dist(r["hypotheses"][0], COMPOUND) <= 300, [(_dist(h, COMPOUND), h["probability"]) for h in r["hypotheses"][:3]]
+
+
+
+def test_lieutenants_who_might_be_her_phone_do_not_make_their_safe_house_certain(tmp_path: Path) -> None:
+    """His partner is known by alias only; her number was never tracked. The investigation tracks her
+    sister and, after `plan`, three of his lieutenants, who call each other and sleep at their safe
+    house on one night in three; a B2 report names the safe house. Tracked and sleeping away, each
+    lieutenant's phone is a candidate for hers, and nothing says which phone is. Their nights are not
+    known to be hers: the safe house may lead, but never near-certain (the session-8 model put it at
+    1.00, the failure the independent loop saw at decoy safe houses), and the answer says to confirm
+    her number first."""
+    c = CaseFolder()
+    for sid, disc, rel in (("geo", "GEOINT", "A"), ("cdr", "SIGINT", "B"), ("humint", "HUMINT", "B")):
+        c.source(sid, disc, rel)
+    c.report("humint", at(1, 10), 2, [
+        {"subject": "person-target", "predicate": "partner_of", "object": "alias:La Güera"},
+        {"subject": S, "predicate": "family_of", "object": "alias:La Güera"},
+    ])
+    for d in range(DAYS):
+        for h in np.arange(0.0, 24.0, 1.0):
+            c.fix(S, at(d, float(h)), HOME_S[0], HOME_S[1], 200.0)
+        c.call(S, P, at(d, 19.5), HOME_S)
+        c.call(S, f"+5233555{d % 4:05d}", at(d, 12.0), HOME_S)  # her other, ordinary contacts
+    for k, ph in enumerate(LTS):
+        home = (TOWN[0] - 0.02 * (k + 1), TOWN[1] + 0.015)
+        for d in range(DAYS):
+            at_decoy = (d + k) % 3 == 0
+            for h in np.arange(0.0, 24.0, 1 / 3):
+                night = h >= 21.0 or h < 7.0
+                lat, lon = DECOY if (night and at_decoy) else home
+                c.fix(ph, at(d, float(h)), lat + 0.0007 * np.cos(3 * h + k), lon + 0.0007 * np.sin(2 * h + d), 200.0)
+            c.call(ph, LTS[(k + 1) % 3], at(d, 13.0 + k), home)
+    c.report("humint", at(10, 9), 2, [{"subject": "person-target", "predicate": "located_near",
+                                       "lat": DECOY[0], "lon": DECOY[1], "radius_m": 500}])
+    r = _run(c, tmp_path)
+    assert _p_near(r, DECOY) <= 0.6 + 1e-9, [(h["probability"], round(_dist(h, DECOY))) for h in r["hypotheses"][:3]]
+    top = r["hypotheses"][0]
+    assert "by inference" in top["support"]["note"] and top["would_change"][0].startswith("confirmation that")
+    assert not any(ph in top["support"]["note"] + top["would_change"][0] for ph in LTS)  # named by handle only

@@ -98,6 +98,10 @@ class Member:
     #: every role this identifier may stand in (an informant's "meets" and a
     #: "partner" alias can point at one number), with its probability
     roles: dict[str, float] = field(default_factory=dict)
+    #: per role: probability that the identifier is that person's (attribution alone, without the
+    #: grade of the report that links the person to the target); a number inferred from behaviour
+    #: as an alias-only partner's is hers only at the weight its candidate got
+    attribution: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -286,6 +290,7 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
             elif rel > m.relevance:
                 m.person, m.role, m.relevance, m.p_identity = other, role, rel, p_link * p_use
             m.roles[role] = max(m.roles.get(role, 0.0), p_link * p_use)
+            m.attribution[role] = max(m.attribution.get(role, 0.0), p_use)
             m.reasons.extend([r for _, r, _, _ in items] + use_reasons)
             m.source_ids.update(s for _, _, s, _ in items if s)
             m.source_ids.update(use_srcs)
@@ -307,7 +312,8 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
     for ident in sorted(keys):
         if ident.startswith("+") and ident not in members:
             members[ident] = Member(ident, target, "self", ROLE_RELEVANCE["self"], 1.0,
-                                    ["his own phone (attributed to the target)"], roles={"self": 1.0})
+                                    ["his own phone (attributed to the target)"], roles={"self": 1.0},
+                                    attribution={"self": 1.0})
 
     # behaviour: strongest contacts of the strongest members
     core = [m for m in members.values() if m.relevance >= 0.3 and m.identifier.startswith("+")]

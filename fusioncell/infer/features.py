@@ -296,6 +296,32 @@ def _at_home(clat: FloatArray, clon: FloatArray, ctx: EvidenceContext) -> npt.ND
     return at_home | pos_at_home[None, :]
 
 
+def expected_log1p(nights: FloatArray, share: FloatArray) -> FloatArray:
+    """Expected log1p of her nights at each candidate, when which phone is hers is uncertain.
+
+    ``nights`` is candidates x phones (each phone's weighted nights there),
+    ``share`` the probability that each phone is hers. Phones are taken in
+    order of share; each adds its chance times the step it would make on
+    top of the expected nights of the likelier phones. So phones that are
+    surely hers add up as one (``log1p`` of the sum, the old feature), and
+    one phone that is hers with probability p counts ``p * log1p(nights)``,
+    not ``log1p(p * nights)``: three lieutenants who may each be her phone
+    at 5-10 % do not become, together, her twenty nights at their safe house.
+
+    >>> import numpy as np
+    >>> float(expected_log1p(np.array([[3.0, 4.0]]), np.array([1.0, 1.0]))[0]) == float(np.log1p(7.0))
+    True
+    >>> round(float(expected_log1p(np.array([[20.0]]), np.array([0.1]))[0]), 3)
+    0.304
+    """
+    if nights.shape[1] == 0:
+        return np.zeros(nights.shape[0])
+    order = np.argsort(-share, kind="stable")
+    n, p = nights[:, order], share[order]
+    before = np.cumsum(n * p[None, :], axis=1) - n * p[None, :]
+    return np.sum(p[None, :] * (np.log1p(before + n) - np.log1p(before)), axis=1)
+
+
 def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceContext,
                        at_home: npt.NDArray[np.bool_]) -> None:
     """Nights and days of circle members near each candidate, split into partner and others."""
@@ -326,11 +352,18 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
         gpw = pw[idx][starts]
         share = gpw if night else np.ones_like(gpw)
         contrib = Kg * base * share[None, :]
-        acc.put(fname, np.log1p(contrib.sum(axis=1)))
-        if night:
+        gm = gkey[0][starts]
+        if not night:
+            acc.put(fname, np.log1p(contrib.sum(axis=1)))
+        else:
+            # hers: which phone is hers is uncertain, so the feature is its expectation over that
+            hers = np.zeros((m, int(gm.max()) + 1))
+            np.add.at(hers.T, gm, (Kg * base).T)
+            mshare = np.zeros(hers.shape[1])
+            mshare[gm] = gpw
+            acc.put(fname, expected_log1p(hers, mshare))
             # others' nights: summed per member, each member capped (routine explains repeats)
             oc = Kg * base * (1.0 - gpw)[None, :] * (1.0 if fine else 0.5)
-            gm = gkey[0][starts]
             per_member = np.zeros((m, int(gm.max()) + 1))
             np.add.at(per_member.T, gm, oc.T)
             others_total += np.minimum(per_member, OTHERS_CAP).sum(axis=1)

@@ -41,6 +41,10 @@ AREA_LINK_M = 500.0
 CAP_SINGLE_TYPE = 0.85
 #: The most a place may get when only non-partner members' movements support it.
 CAP_OTHERS_ONLY = 0.75
+#: The most a place may get when the only phones placing his partner here are hers by inference alone,
+#: each less likely hers than ``SURE_PHONE_P`` (a frequent contact of her sister that sleeps away may be
+#: a lieutenant's): an analyst confirms the number before a raid rests on it.
+CAP_UNSURE_PHONE, SURE_PHONE_P = 0.6, 0.5
 #: The most a place may get when his partner has since spent this many away nights elsewhere.
 CAP_SUPERSEDED, SUPERSEDED_NIGHTS = 0.6, 1.5
 #: The most a place may get when his partner is overdue there: no night here for ``OVERDUE_FACTOR`` times
@@ -67,6 +71,9 @@ class Support:
     nights_here: int = 0  # distinct nights of hers seen (or silent) here
     usual_interval_days: float = float("nan")  # median days between those nights
     days_since_last: float = float("nan")  # from her latest night here to the end of the data
+    #: how likely the likeliest phone that places his partner here is hers (1 when attributed to her)
+    partner_phone_p: float = 1.0
+    partner_phone: str = ""  # that phone, as the evidence names it
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +130,13 @@ def cap_for(s: Support) -> Cap:
         reason = (f"held below {CAP_OTHERS_ONLY:.2f}: only associates' movements support it (they may have reasons of "
                   "their own to be here, e.g. a decoy or meeting house); his partner was not located here")
         hints.insert(0, "his partner located here at night")
+    if s.partner_evidence and not s.sighted_him and s.partner_phone_p < SURE_PHONE_P and ceiling > CAP_UNSURE_PHONE:
+        ceiling = CAP_UNSURE_PHONE
+        reason = (f"held below {CAP_UNSURE_PHONE:.2f}: only phones that are hers by inference alone place his partner "
+                  f"here (likeliest {s.partner_phone}, p {s.partner_phone_p:.2f}); they may be someone else's, "
+                  "e.g. a lieutenant's")
+        hints.insert(0, f"confirmation that {s.partner_phone} is his partner's phone (a graded report, or her "
+                        "handset seen with her)")
     overdue = (s.nights_here >= 3 and s.days_since_last >= OVERDUE_MIN_DAYS
                and s.days_since_last >= OVERDUE_FACTOR * s.usual_interval_days)
     if overdue and not s.sighted_him and ceiling > CAP_OVERDUE:

@@ -30,7 +30,7 @@ import numpy as np
 from fusioncell.errors import NotFound
 from fusioncell.infer.blind import blind_spots
 from fusioncell.infer.choice import ChoiceModel
-from fusioncell.infer.circle import Circle, target_circle
+from fusioncell.infer.circle import Circle, Member, target_circle
 from fusioncell.infer.evidence import (
     address_points,
     member_positions,
@@ -141,14 +141,33 @@ class Analysis:
 
 
 def partner_share(circle: Circle) -> dict[str, float]:
-    """Per identifier: the probability that it is his partner's phone (over all roles it may stand in)."""
+    """Per identifier: how far its nights count as his partner's, relative to her likeliest phone.
+
+    Two factors. The share of the partner among the roles the identifier
+    may stand in (a person who is his partner in one report and his
+    associate in another); and how likely this phone is hers against her
+    likeliest phone (the candidates for an alias-only partner's number are
+    many, and only one is hers: her friend's, her sister's and the
+    lieutenants' phones among them must not all count as hers in full).
+    Her likeliest phone counts 1, as a phone attributed to her does.
+    """
+    def p_hers(m: Member) -> float:
+        roles = m.roles or {m.role: m.p_identity}
+        # his own phone counts as hers does: a handset that spends its nights where he sleeps
+        return max(roles.get("partner", 0.0), roles.get("self", 0.0))
+
+    best: dict[str | None, float] = {}
+    for m in circle.members.values():
+        best[m.person] = max(best.get(m.person, 0.0), p_hers(m))
     out: dict[str, float] = {}
     for ident, m in circle.members.items():
         roles = m.roles or {m.role: m.p_identity}
-        # his own phone counts as hers does: a handset that spends its nights where he sleeps
-        p = max(roles.get("partner", 0.0), roles.get("self", 0.0))
+        p = p_hers(m)
         top = max(roles.values(), default=0.0)
-        out[ident] = float(p / top) if top > 0 and p > 0 else 0.0
+        if top <= 0 or p <= 0:
+            out[ident] = 0.0
+            continue
+        out[ident] = float(p / top) * float(p / best[m.person])
     return out
 
 
@@ -196,6 +215,7 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
     names = list(FEATURES)
     disc: set[str] = set()
     partner = person = sighted = False
+    phone_p, phone = 0.0, ""
     for fname, items in an.candidates.support[i].items():
         c = float(contrib[i, names.index(fname)]) if fname in names else 0.0
         total = sum(abs(x[0]) for x in items) or 1.0
@@ -208,11 +228,24 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
                 person = True
             if fname in PARTNER_FEATURES:
                 partner = True
+                for ident in _who.split(", "):
+                    p_ident = hers_p(an.circle, ident)
+                    if p_ident > phone_p:
+                        phone_p, phone = p_ident, ident
             if fname == "sighting_him":
                 sighted = True
     moved = float(np.expm1(an.candidates.features[i, names.index("superseded")]))
     n, usual, since = night_rhythm(an.candidates.windows[i], an.as_of)
-    return Support(frozenset(disc), sighted, partner, person, moved, n, usual, since)
+    return Support(frozenset(disc), sighted, partner, person, moved, n, usual, since,
+                   partner_phone_p=phone_p if partner else 1.0, partner_phone=phone)
+
+
+def hers_p(circle: Circle, ident: str) -> float:
+    """How likely ``ident`` is the phone of the partner (or his own): its attribution, not the role's grade."""
+    m = circle.members.get(ident)
+    if m is None:
+        return 0.0
+    return max(m.attribution.get("partner", 0.0), m.attribution.get("self", 0.0))
 
 
 def night_rhythm(windows: list[tuple[np.datetime64, np.datetime64]], end: datetime) -> tuple[int, float, float]:
@@ -372,8 +405,9 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
             "evidence": _evidence_chain(cs, int(i), contrib, known, namer),
             "support": {"source_types": sorted(sup.disciplines), "sighted_him": sup.sighted_him,
                         "partner_located": sup.partner_evidence, "ceiling": cap.ceiling,
-                        "model_probability": round(float(p0[i]), 3), "note": cap.reason},
-            "would_change": list(cap.would_change),
+                        "model_probability": round(float(p0[i]), 3),
+                        "note": namer.sentence(cap.reason, known) if cap.reason else None},
+            "would_change": [namer.sentence(w, known) for w in cap.would_change],
         })
     result["elsewhere"] = round(float(capped.elsewhere + p[np.argsort(-p)[top:]].sum()), 3)
     rank_of = {int(i): r for r, i in enumerate(order, start=1)}
