@@ -343,8 +343,8 @@ def test_lieutenants_who_might_be_her_phone_do_not_make_their_safe_house_certain
     house on one night in three; a B2 report names the safe house. Tracked and sleeping away, each
     lieutenant's phone is a candidate for hers, and nothing says which phone is. Their nights are not
     known to be hers: the safe house may lead, but never near-certain (the session-8 model put it at
-    1.00, the failure the independent loop saw at decoy safe houses), and the answer says to confirm
-    her number first."""
+    1.00, the failure the independent loop saw at decoy safe houses): no more than associates' movements
+    alone would give, and the answer says to confirm her number first."""
     c = CaseFolder()
     for sid, disc, rel in (("geo", "GEOINT", "A"), ("cdr", "SIGINT", "B"), ("humint", "HUMINT", "B")):
         c.source(sid, disc, rel)
@@ -369,7 +369,7 @@ def test_lieutenants_who_might_be_her_phone_do_not_make_their_safe_house_certain
     c.report("humint", at(10, 9), 2, [{"subject": "person-target", "predicate": "located_near",
                                        "lat": DECOY[0], "lon": DECOY[1], "radius_m": 500}])
     r = _run(c, tmp_path)
-    assert _p_near(r, DECOY) <= 0.6 + 1e-9, [(h["probability"], round(_dist(h, DECOY))) for h in r["hypotheses"][:3]]
+    assert _p_near(r, DECOY) <= 0.75 + 1e-9, [(h["probability"], round(_dist(h, DECOY))) for h in r["hypotheses"][:3]]
     top = r["hypotheses"][0]
     assert "by inference" in top["support"]["note"] and top["would_change"][0].startswith("confirmation that")
     assert not any(ph in top["support"]["note"] + top["would_change"][0] for ph in LTS)  # named by handle only

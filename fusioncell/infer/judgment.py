@@ -43,8 +43,9 @@ CAP_SINGLE_TYPE = 0.85
 CAP_OTHERS_ONLY = 0.75
 #: The most a place may get when the only phones placing his partner here are hers by inference alone,
 #: each less likely hers than ``SURE_PHONE_P`` (a frequent contact of her sister that sleeps away may be
-#: a lieutenant's): an analyst confirms the number before a raid rests on it.
-CAP_UNSURE_PHONE, SURE_PHONE_P = 0.6, 0.5
+#: a lieutenant's): an analyst confirms the number before a raid rests on it. No more than associates'
+#: movements alone: a phone not known to be hers is, as far as we know, an associate's.
+CAP_UNSURE_PHONE, SURE_PHONE_P = CAP_OTHERS_ONLY, 0.5
 #: The most a place may get when his partner has since spent this many away nights elsewhere.
 CAP_SUPERSEDED, SUPERSEDED_NIGHTS = 0.6, 1.5
 #: The most a place may get when his partner is overdue there: no night here for ``OVERDUE_FACTOR`` times
