@@ -207,11 +207,9 @@ def test_an_analysts_split_and_merge_change_locate(tmp_path: Path) -> None:
     assert after_merge["support"]["partner_located"] and _dist(after_merge, COMPOUND) <= 300
 
 
-def test_plan_says_how_to_find_the_phone_of_a_partner_known_only_by_alias(tmp_path: Path) -> None:
-    """A report names his partner by alias and says the seed lead is her sister, but gives no number:
-    plan must not pretend a number is hers; it names the candidates and how to confirm one."""
-    from fusioncell.infer.plan import plan
-
+def _alias_only_partner() -> CaseFolder:
+    """A report names his partner by alias and says the tracked seed lead is her sister, but gives no
+    number; the sister calls the partner's (untracked) phone every evening and four others at noon."""
     c = CaseFolder()
     for sid, disc, rel in (("geo", "GEOINT", "A"), ("cdr", "SIGINT", "B"), ("humint", "HUMINT", "B")):
         c.source(sid, disc, rel)
@@ -223,8 +221,18 @@ def test_plan_says_how_to_find_the_phone_of_a_partner_known_only_by_alias(tmp_pa
         for h in np.arange(0.0, 24.0, 1.0):
             c.fix(S, at(d, float(h)), HOME_S[0], HOME_S[1], 200.0)
         c.call(S, P, at(d, 19.5), HOME_S)
-        c.call(P, S, at(d, 22.0), (COMPOUND[0] + 0.01, COMPOUND[1]) if d % 3 == 0 else HOME_P)
         c.call(S, f"+5233555{d % 4:05d}", at(d, 12.0), HOME_S)  # her other, ordinary contacts
+    return c
+
+
+def test_plan_says_how_to_find_the_phone_of_a_partner_known_only_by_alias(tmp_path: Path) -> None:
+    """A report names his partner by alias and says the seed lead is her sister, but gives no number:
+    plan must not pretend a number is hers; it names the candidates and how to confirm one."""
+    from fusioncell.infer.plan import plan
+
+    c = _alias_only_partner()
+    for d in range(DAYS):
+        c.call(P, S, at(d, 22.0), (COMPOUND[0] + 0.01, COMPOUND[1]) if d % 3 == 0 else HOME_P)
     folder = c.write(tmp_path / "case")
     with open_case(folder) as cs:
         r = plan(cs, budget=3)
@@ -345,18 +353,7 @@ def test_lieutenants_who_might_be_her_phone_do_not_make_their_safe_house_certain
     known to be hers: the safe house may lead, but never near-certain (the session-8 model put it at
     1.00, the failure the independent loop saw at decoy safe houses): no more than associates' movements
     alone would give, and the answer says to confirm her number first."""
-    c = CaseFolder()
-    for sid, disc, rel in (("geo", "GEOINT", "A"), ("cdr", "SIGINT", "B"), ("humint", "HUMINT", "B")):
-        c.source(sid, disc, rel)
-    c.report("humint", at(1, 10), 2, [
-        {"subject": "person-target", "predicate": "partner_of", "object": "alias:La Güera"},
-        {"subject": S, "predicate": "family_of", "object": "alias:La Güera"},
-    ])
-    for d in range(DAYS):
-        for h in np.arange(0.0, 24.0, 1.0):
-            c.fix(S, at(d, float(h)), HOME_S[0], HOME_S[1], 200.0)
-        c.call(S, P, at(d, 19.5), HOME_S)
-        c.call(S, f"+5233555{d % 4:05d}", at(d, 12.0), HOME_S)  # her other, ordinary contacts
+    c = _alias_only_partner()
     for k, ph in enumerate(LTS):
         home = (TOWN[0] - 0.02 * (k + 1), TOWN[1] + 0.015)
         for d in range(DAYS):
