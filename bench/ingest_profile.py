@@ -10,12 +10,8 @@ timing wrappers around its stages (nothing in fusioncell is changed):
 * ``distinct`` / ``normalise``: the distinct raw identifiers fetched, and read
   into E.164 (``IdNormalizer.map_values``); ``spellings dictionary``: their
   ids in the store's ``spellings`` (store schema 2);
-* ``checks``: the one aggregate pass of every row check (round 5: the sum
-  over the rule bitmask of the typed pass);
-* ``typed pass``: (round 5) every row typed once, with the bitmask of the
-  rules it breaks, into a temporary table;
-* ``insert``: the typed ``INSERT … SELECT`` into the store table (round 5:
-  from the typed pass' table);
+* ``checks``: the one aggregate pass of every row check;
+* ``insert``: the typed ``INSERT … SELECT`` into the store table;
 * ``identifiers``, ``flags``, ``watches``: the derived tables after the files;
 * ``commit``: the transaction's commit (the write to disk).
 
@@ -61,8 +57,7 @@ def _wrap(obj: Any, attr: str, label: Callable[..., str] | str) -> None:
 
 def _to_arrow_label(self: Any, expr: Any, key: Any = None) -> str:
     kind = key[0] if isinstance(key, tuple) and key else "other"
-    return {"distinct": "distinct", "agg": "checks", "mask-agg": "checks (sum of the bitmask)"}.get(str(kind),
-                                                                                           "to_arrow other")
+    return {"distinct": "distinct", "agg": "checks"}.get(str(kind), "to_arrow other")
 
 
 def instrument() -> None:
@@ -78,8 +73,6 @@ def instrument() -> None:
     _wrap(engine.DuckDBEngine, "stage_csv", "stage")
     _wrap(engine.DuckDBEngine, "to_arrow", _to_arrow_label)
     _wrap(engine.DuckDBEngine, "insert", lambda self, con, table, *a, **k: f"insert {table}")
-    if hasattr(engine.DuckDBEngine, "materialize"):  # round 5: the one typed pass with the rule bitmask
-        _wrap(engine.DuckDBEngine, "materialize", "typed pass (temp table + bitmask)")
     _wrap(idnorm.IdNormalizer, "map_values", "normalise")
     if hasattr(pipeline, "assign_spellings"):  # store schema 2: the spellings dictionary
         _wrap(pipeline, "assign_spellings", "spellings dictionary")

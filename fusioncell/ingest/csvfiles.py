@@ -410,21 +410,15 @@ def _raw_time(t: ir.Table, name: str, offset: str | None) -> ir.StringValue:
 
 
 def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], sources: ir.Table,
-           idmaps: dict[str, ir.Table], line: ir.IntegerValue, time_offset: str | None = None,
-           more: dict[str, ir.Value] | None = None) -> ir.Table:
+           idmaps: dict[str, ir.Table], line: ir.IntegerValue, time_offset: str | None = None) -> ir.Table:
     """The typed rows of a valid file, ready for the store table.
 
     Raw spellings: an identifier spelled exactly as its normalised form, and
     a time in the delivery's canonical spelling (:func:`canonical_time`), are
     NULL in ``*_raw`` (:mod:`fusioncell.ingest.provenance` renders them back).
-    ``more``: columns of ``t`` carried along (the rule bitmask of the one typed
-    pass); with it, values are read with ``TRY_CAST`` (a row that breaks a rule
-    is typed as NULL instead of stopping the query, and set aside by its mask).
     """
     def v(n: str) -> ir.StringValue:
         return _val(t, n, header)
-
-    cast = "try_cast" if more else "cast"
 
     extra_names = [n for n in names if n not in spec.col_map]
     base = t.mutate(_line=line, _extra=extra_json(t, extra_names))
@@ -454,12 +448,12 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
         # spelled exactly as its normalised form (+523115550101): NULL, read back as the identifier
         return {f"{col}_raw": ibis.ifelse(t[col] == j[f"_id_{col}"], ibis.null().cast("string"), t[col])}
     def num(n: str) -> ir.FloatingValue:
-        return getattr(v(n), cast)("float64")
+        return v(n).cast("float64")
 
     def ts(n: str) -> ir.TimestampValue:
-        return getattr(v(n), cast)(TS_UTC)
+        return v(n).cast(TS_UTC)
 
-    common = dict(event_id=v("event_id"), source_id=v("source_id"), agency=j["_agency"], **(more or {}))
+    common = dict(event_id=v("event_id"), source_id=v("source_id"), agency=j["_agency"])
     if spec.table == "comms":
         return j.select(
             **common,
@@ -654,15 +648,8 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
             aggs["_distinct"] = key.nunique()
         return t.aggregate(**aggs)
 
-    time_offset = _time_offset(engine, staged.table, [c.name for c in spec.cols if c.kind == "time" and c.name in header],
-                               base_key)
-    agg_key = base_key + (known_key, tuple(sorted(bad_idents)), quoted)
-    one = None if blank_lines or spec.table == "sources" else \
-        _one_pass(spec, engine, stage, build, header, names, idmaps, time_offset, quoted, agg_key)
-    if one is not None:
-        typed_table, counts = one
-    else:
-        counts = engine.to_arrow(aggregate, key=("agg",) + agg_key).to_pylist()[0]
+    counts = engine.to_arrow(aggregate, key=("agg",) + base_key + (known_key, tuple(sorted(bad_idents)), quoted)
+                             ).to_pylist()[0]
     n_records = int(counts["_n"] or 0)
     has_newlines = bool(counts.get("_nl"))
     dups = counts.get("_distinct") is not None and counts["_distinct"] < counts["_keys"]
@@ -677,75 +664,13 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
             if problems:
                 return CsvResult(problems, None, n_records)
 
+    time_offset = _time_offset(engine, staged.table, [c.name for c in spec.cols if c.kind == "time" and c.name in header],
+                               base_key)
     bad_lines = sorted({p.line for p in set_aside if p.line is not None})
-    if one is not None and not has_newlines:
-        typed: Lazy = _store_rows(typed_table, bad_lines)
-        key: Hashable = ("stored",) + agg_key + (tuple(bad_lines),)
-    else:
-        typed = _typed_rows(path, spec, engine, stage, header, names, idmaps, time_offset, rejects, bad_lines,
-                            blank_lines, has_newlines)
-        key = ("typed",) + base_key + (has_newlines, blank_lines, tuple(bad_lines), time_offset)
+    typed = _typed_rows(path, spec, engine, stage, header, names, idmaps, time_offset, rejects, bad_lines,
+                        blank_lines, has_newlines)
+    key = ("typed",) + base_key + (has_newlines, blank_lines, tuple(bad_lines), time_offset)
     return CsvResult([], typed, n_records - len(bad_lines), key=key, quarantined=set_aside, time_offset=time_offset)
-
-
-#: Columns of the one typed pass that are not store columns.
-_PASS_COLS = ("_mask", ROW_COL, "_nl")
-
-
-def _one_pass(spec: CsvSpec, engine: Engine, stage: Callable[[], ir.Table],
-              build: Callable[[ir.Table, bool], list[tuple[Check, ir.Table]]], header: set[str],
-              names: list[str], idmaps: dict[str, ir.Table], time_offset: str | None, quoted: bool,
-              agg_key: tuple[object, ...]) -> tuple[ir.Table, dict[str, int]] | None:
-    """Type every row once, with a bitmask of the rules it breaks, into a temporary table; then count.
-
-    The table holds the store row (values read with ``TRY_CAST``; its line is
-    the record's index + 2) and ``_mask``: bit ``i`` set when check ``i`` fails
-    on the row. The checks' counts are one aggregate over the mask, and the
-    insert reads the typed rows (:func:`_store_rows`) instead of typing the
-    staged strings a second time. The counts are those of the two-pass path
-    (``c{i}``, ``_n``, ``_nl``, ``_keys``, ``_distinct``). None when there are
-    more checks than bits.
-    """
-    t0 = stage()
-    probe = build(t0, False)
-    if len(probe) > 62:  # pragma: no cover (a dozen columns give ~25 checks)
-        return None
-
-    def combined() -> ir.Expr:
-        t = stage()
-        bits = [ibis.ifelse(ck.bad, ibis.literal(1 << i, "int64"), ibis.literal(0, "int64"))
-                for i, (ck, tbl) in enumerate(build(t, False)) if tbl is t]
-        more: dict[str, ir.Value] = {"_mask": _balanced(bits, lambda a, b: a + b) if bits  # type: ignore[dict-item]
-                                     else ibis.literal(0, "int64"), ROW_COL: t[ROW_COL]}
-        if quoted:
-            more["_nl"] = _has_newline(t, names)
-        return _typed(spec, t, header, names, engine.table("sources"), idmaps, (t[ROW_COL] + 2).cast("int64"),
-                      time_offset, more=more)
-
-    typed = engine.materialize(combined, f"_fc_typed_{spec.table}", key=("combined",) + agg_key + (time_offset,))
-
-    def aggregate() -> ir.Expr:
-        m = typed["_mask"]
-        aggs: dict[str, ir.Value] = {f"c{i}": ((m & (1 << i)) != 0).cast("int64").sum()
-                                     for i, (ck, tbl) in enumerate(probe) if tbl is t0}
-        aggs["_n"] = typed.count()
-        if quoted:
-            aggs["_nl"] = typed["_nl"].cast("int64").sum()
-        if spec.unique and spec.unique in header:
-            aggs["_keys"] = typed[spec.unique].count()
-            aggs["_distinct"] = typed[spec.unique].nunique()
-        return typed.aggregate(**aggs)
-
-    counts = engine.to_arrow(aggregate, key=("mask-agg",) + agg_key).to_pylist()[0]
-    return typed, counts
-
-
-def _store_rows(typed: ir.Table, bad_lines: list[int]) -> Lazy:
-    """The store rows of the one typed pass, the set-aside lines left out."""
-    def rows() -> ir.Expr:
-        out = typed.drop(*[c for c in _PASS_COLS if c in typed.columns])
-        return out.filter(~out["line"].isin(bad_lines)) if bad_lines else out
-    return rows
 
 
 #: an offset as canonical time spellings write it

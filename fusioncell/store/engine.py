@@ -92,10 +92,6 @@ class Engine(Protocol):
         """Append the rows of ``expr`` to the store's ``table`` (by column name)."""
         ...
 
-    def materialize(self, expr: "Lazy", name: str, key: Hashable | None = None) -> ir.Table:
-        """Compute an expression once into a temporary table (or view) named ``name``; returns its Ibis table."""
-        ...
-
     def drop_staged(self) -> None:
         """Forget everything staged by this engine."""
         ...
@@ -250,12 +246,6 @@ class DuckDBEngine:
     def to_arrow(self, expr: Lazy, key: Hashable | None = None) -> pa.Table:
         return self.con.sql(self.sql(expr, key)).to_arrow_table()
 
-    def materialize(self, expr: Lazy, name: str, key: Hashable | None = None) -> ir.Table:
-        self.con.execute(f"DROP TABLE IF EXISTS {name}")
-        self.con.execute(f"CREATE TEMP TABLE {name} AS {self.sql(expr, key)}")
-        self._staged.append(f"TABLE {name}")
-        return self.table(name)
-
     def insert(self, store_con: duckdb.DuckDBPyConnection, table: str, expr: Lazy,
                key: Hashable | None = None) -> int:
         if store_con is not self.con:
@@ -390,12 +380,6 @@ class SparkEngine:
         # own to_pyarrow goes through pandas).
         sql = str(ibis.to_sql(_build(expr), dialect="pyspark"))
         return self.session.sql(sql).toArrow()
-
-    def materialize(self, expr: Lazy, name: str, key: Hashable | None = None) -> ir.Table:
-        # A view: Spark plans the whole query again wherever it is read (lazily, as before).
-        self.session.sql(str(ibis.to_sql(_build(expr), dialect="pyspark"))).createOrReplaceTempView(name)
-        self._staged.append(name)
-        return self.backend.table(name)
 
     def insert(self, store_con: duckdb.DuckDBPyConnection, table: str, expr: Lazy,
                key: Hashable | None = None) -> int:
