@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from fusioncell.ingest.derived import extend_identifiers, rebuild_identifiers
+from fusioncell.store import CaseStore
 from fusioncell.store.engine import DuckDBEngine
 from tests.rows import case_store, put, put_many
 
@@ -26,7 +27,7 @@ def _comms(event_id: str, caller: str, callee: str, day: int, delivery: str) -> 
                 caller=caller, callee=callee, line=1, delivery_id=delivery)
 
 
-def _store():  # type: ignore[no-untyped-def]
+def _store() -> CaseStore:
     s = case_store(sources=[{"source_id": "s1", "discipline": "SIGINT"}])
     put_many(s.con, "comms", [
         _comms("c1", A, B, 1, "comms.csv"),
@@ -58,7 +59,7 @@ EXPECTED = {
 }
 
 
-def _table(s) -> dict[str, tuple[object, ...]]:  # type: ignore[no-untyped-def]
+def _table(s: CaseStore) -> dict[str, tuple[object, ...]]:
     rows = s.con.execute("SELECT identifier, scheme, n_comms, n_locations, n_sightings, n_claims, "
                          "day(first_seen), day(last_seen) FROM identifiers").fetchall()
     return {r[0]: tuple(r[1:]) for r in rows}
