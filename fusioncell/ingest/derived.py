@@ -44,12 +44,19 @@ def identifiers_expr(eng: Engine, deliveries: list[str] | None = None) -> ir.Tab
         comms, loc, sig, cl = (t.filter(t.delivery_id.isin(deliveries)) for t in (comms, loc, sig, cl))
         ei = ei.filter(ibis.literal(False))
 
+    kinds = ("comms", "locations", "sightings", "claims")
+
     def part(t: ir.Table, ident: ir.StringValue, when: ir.Value | None, kind: str) -> ir.Table:
-        return t.select(
-            identifier=ident.cast("string"),
-            t=when.cast(ts) if when is not None else ibis.null().cast(ts),
-            kind=ibis.literal(kind),
-        )
+        # Each source aggregated on its own first (a few 100k groups, no per-row kind label to compare),
+        # then the parts merged: counts add up, first/last seen widen (measured: round 5, docs/benchmarks.md).
+        t = t.filter(ident.notnull())
+        n = t.count()
+        zero = ibis.literal(0, "int64")
+        none = ibis.null().cast(ts)
+        return t.group_by(identifier=ident.cast("string")).aggregate(
+            **{f"n_{k}": (n if k == kind else zero) for k in kinds},
+            first_seen=when.cast(ts).min() if when is not None else none,
+            last_seen=when.cast(ts).max() if when is not None else none)
 
     parts = [
         part(comms, comms.caller, comms.start, "comms"),
@@ -63,19 +70,8 @@ def identifiers_expr(eng: Engine, deliveries: list[str] | None = None) -> ir.Tab
     u = parts[0]
     for p in parts[1:]:
         u = u.union(p, distinct=False)
-    u = u.filter(u.identifier.notnull())
-
-    def n(kind: str) -> ir.IntegerValue:
-        return (u.kind == kind).cast("int64").sum()
-
     agg = u.group_by("identifier").aggregate(
-        n_comms=n("comms"),
-        n_locations=n("locations"),
-        n_sightings=n("sightings"),
-        n_claims=n("claims"),
-        first_seen=u.t.min(),
-        last_seen=u.t.max(),
-    )
+        **{f"n_{k}": u[f"n_{k}"].sum() for k in kinds}, first_seen=u.first_seen.min(), last_seen=u.last_seen.max())
     return agg.select(
         "identifier",
         scheme=scheme_expr(agg.identifier),
