@@ -1,7 +1,9 @@
 """The programmatic API of the network stage (what locate/plan and the CLI call).
 
-All functions read the case store and reuse the cached derived tables
-(:mod:`fusioncell.network.ties`), so repeated calls are cheap.
+Questions about the whole case read the cached whole-case ties table
+(:mod:`fusioncell.network.ties`), so repeated calls are cheap; questions about
+a focus read the ties of its neighbourhood only (:func:`around`, net9), built
+per call and never cached (docs/network.md, "Who reads what").
 """
 
 from __future__ import annotations
