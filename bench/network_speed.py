@@ -229,7 +229,8 @@ def _child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Wall and CPU seconds (user + system of the child) of one subprocess, and its stdout."""
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    # cwd: a `python -c` child puts its working directory first on sys.path (a source tree there would win)
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=tempfile.gettempdir())
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode != 0:
@@ -304,9 +305,13 @@ def cli_bench(rows: int, seed: int, src: str | None, runs: int) -> int:
             w, c, out = _child(ours_cmd, env)
             results.append((f"fusioncell run {i + 1}", w, c, out))
         pw, pc, pout = _child(peer_cmd, dict(os.environ))
-        with CaseStore.open(path) as s:
-            tables = {r[0] for r in s.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    print(f"`fusioncell network STORE --focus {focus}` on {rows:,} call records (seed {seed}; tree {tree})\n")
+        _, _, listed = _child([sys.executable, "-c", "import duckdb, sys; print(' '.join(r[0] for r in duckdb.connect("
+                               "sys.argv[1], read_only=True).execute('SELECT table_name FROM duckdb_tables()')"
+                               ".fetchall()))", str(path)], dict(os.environ))
+        tables = set(listed.split())
+        _, _, where = _child([sys.executable, "-c", "import fusioncell; print(fusioncell.__file__)"], env)
+    print(f"`fusioncell network STORE --focus {focus}` on {rows:,} call records (seed {seed}; fusioncell from "
+          f"{Path(where.strip()).parents[1]})\n")
     print("| run | fusioncell wall s | pandas+networkx wall s | ratio (wall) | fusioncell CPU s | "
           "pandas+networkx CPU s | ratio (CPU) |")
     print("|---|---|---|---|---|---|---|")

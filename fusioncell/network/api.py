@@ -9,7 +9,7 @@ per call and never cached (docs/network.md, "Who reads what").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import igraph as ig
 import numpy as np
@@ -163,8 +163,8 @@ def _person_or_none(node: str, persons: set[str]) -> str | None:
     return node if node in persons else None
 
 
-def close_circles(store: CaseStore, foci: Iterable[str], k: int = 20,
-                  ties_table: str | None = None) -> dict[str, list[dict[str, Any]]]:
+def close_circles(store: CaseStore, foci: Iterable[str], k: int = 20, ties_table: str | None = None,
+                  shown: Mapping[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Close circles of several foci in one plan on the engine: ``{focus: close_circle(store, focus, k)}``.
 
     Plan ``network.circles`` (:mod:`fusioncell.store.plans.network`): the top
@@ -172,7 +172,9 @@ def close_circles(store: CaseStore, foci: Iterable[str], k: int = 20,
     the chosen rows joined back for their features. By default on the cached
     whole-case table; ``ties_table`` names another person-level ties table that
     holds every tie of the foci (a :func:`~fusioncell.network.hood.ties_around`
-    table with at least one hop: no whole-case table is built).
+    table with at least one hop: no whole-case table is built). ``shown``: the
+    :func:`display_identifiers` of (at least) the circles' people, when the
+    caller has them already.
     """
     foci = list(foci)
     nodes = {f: resolve_focus(store, f) for f in foci}
@@ -186,7 +188,8 @@ def close_circles(store: CaseStore, foci: Iterable[str], k: int = 20,
     by_node: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_node.setdefault(r["focus_node"], []).append(r)
-    shown = display_identifiers(store, {r["other"] for r in rows})
+    if shown is None:
+        shown = display_identifiers(store, {r["other"] for r in rows})
     persons = {r[0] for r in store.con.execute(f"SELECT DISTINCT person FROM {persons_table(store).name}").fetchall()}
     return {f: [_circle_entry(i, r, shown, persons) for i, r in enumerate(by_node.get(n, []), 1)]
             for f, n in nodes.items()}
@@ -214,7 +217,8 @@ def _circle_entry(i: int, r: dict[str, Any], shown: dict[str, str], persons: set
     }
 
 
-def close_circle(store: CaseStore, focus: str, k: int = 20, ties_table: str | None = None) -> list[dict[str, Any]]:
+def close_circle(store: CaseStore, focus: str, k: int = 20, ties_table: str | None = None,
+                 shown: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The ``k`` people closest to ``focus``, ranked by tie strength, each explained.
 
     ``focus`` is an identifier, alias or entity id (resolved through
@@ -226,9 +230,9 @@ def close_circle(store: CaseStore, focus: str, k: int = 20, ties_table: str | No
         ``rank``, ``identifier`` (shown identifier), ``person`` (resolved
         person or None), ``strength``, ``relationship``, ``relationship_p``,
         ``why``, and ``node``, ``identifiers`` (identifiers in the tie),
-        ``relationship_probs``, ``features``. ``ties_table``: as :func:`close_circles`.
+        ``relationship_probs``, ``features``. ``ties_table``, ``shown``: as :func:`close_circles`.
     """
-    return close_circles(store, [focus], k, ties_table)[focus]
+    return close_circles(store, [focus], k, ties_table, shown)[focus]
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,7 +83,7 @@ def network_report(
         "focus_person": person(node) if node else None,
         "close_circle": [
             {k: r[k] for k in ("rank", "identifier", "person", "strength", "relationship", "relationship_p", "why")}
-            for r in close_circle(store, focus, CIRCLE_K, ties_table=table)
+            for r in close_circle(store, focus, CIRCLE_K, ties_table=table, shown=shown)
         ] if focus else [],
         "key_players": players,
         "kpp_pos": [ident(n) for n in kp["kpp_pos"]["nodes"]],
