@@ -121,3 +121,25 @@ def test_hubs_of_the_neighbourhood_as_on_the_whole_case(hops: int, monkeypatch: 
     assert "net_ties_person" not in {r[0] for r in s.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     monkeypatch.setattr(report_mod, "around", _whole_around)
     assert network_report(s, focus=x, hops=hops) == got
+
+
+def test_the_workbench_expand_view_reads_one_hop_and_equals_the_whole_case_ties() -> None:
+    # the workbench's "expand": a node's strongest ties and their other ends, from its own ties only
+    from test_network_factory import scenario
+
+    from fusioncell.network.ties import build_ties
+    from fusioncell.resolve import persons_table
+    from fusioncell.server.views import MAX_NEIGHBOURS, neighbours_view
+
+    s = scenario().store()
+    persons_table(s)
+    nodes = [r[0] for r in s.con.execute("SELECT DISTINCT person FROM attributions ORDER BY 1").fetchall()]
+    views = {n: neighbours_view(s, n) for n in nodes}
+    assert "net_ties_person" not in {r[0] for r in s.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    build_ties(s, "person")
+    for n, v in views.items():
+        want = s.con.execute("SELECT a, b, round(strength, 4) FROM net_ties_person WHERE a = ? OR b = ? "
+                             "ORDER BY strength DESC, CASE WHEN a = ? THEN b ELSE a END LIMIT ?",
+                             [n, n, n, MAX_NEIGHBOURS]).fetchall()
+        assert sorted((e["source"], e["target"], e["strength"]) for e in v.edges) == sorted(want), n
+        assert [x["id"] for x in v.nodes] == [n, *(b if a == n else a for a, b, _ in want)]
