@@ -217,7 +217,8 @@ def hub_nodes_sql(ties: str, med: float | None, nodes: str | None = None) -> str
     (None: the median over ``ties`` itself, which must then hold every call tie of the case); with ``nodes``
     (SQL of a one-column relation ``n``) only those nodes, whose call ties must all be in ``ties``."""
     keep = f"WHERE node IN (SELECT n FROM {nodes})" if nodes else ""
-    m = "(SELECT coalesce(median(contacts), 0) AS med FROM deg)" if med is None else f"(SELECT CAST({float(med)!r} AS DOUBLE) AS med)"
+    m = ("(SELECT coalesce(median(contacts), 0) AS med FROM deg)" if med is None
+         else f"(SELECT CAST({float(med)!r} AS DOUBLE) AS med)")
     return f"""WITH ends AS (SELECT a AS node FROM {ties} WHERE n_events > 0 UNION ALL
                              SELECT b FROM {ties} WHERE n_events > 0),
                deg AS (SELECT node, count(*) AS contacts FROM ends GROUP BY node)
