@@ -24,11 +24,30 @@ every pair over all records, as an analyst would in pandas. ``--whole``
 times the whole-graph table instead (``build_ties``, a cached run, as before). ::
 
     .venv/bin/python bench/network_speed.py --rows 10000000
+
+``--cli`` (net9) times the analyst's path end to end instead: the store is
+written to disk, then ``fusioncell network STORE --focus X --format json``
+runs as a subprocess (twice: the first run builds the store's cached resolve
+tables, the second reuses them), against a naive script in another subprocess
+that reads every record from the same store into pandas, computes the ties of
+every pair, and answers the same question with networkx (the focus's 20
+strongest ties; degree and weighted betweenness on its 2-hop ego graph).
+Wall and CPU of each child process (imports, store open and loading
+included). ``--src DIR`` puts another source tree first on the CLI's path
+(``main``: ``git archive`` of its commit), so both sides run on the same
+store in the same hour::
+
+    nice .venv/bin/python bench/network_speed.py --rows 1000000 --cli --src /tmp/main-src
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import json
+import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +58,7 @@ import numpy as np
 import pyarrow as pa
 
 from fusioncell.model.night import NIGHT
+from fusioncell.network.api import string_table
 from fusioncell.network.graph import from_edges, weighted_betweenness
 from fusioncell.network.hood import ties_around
 from fusioncell.network.ties import build_ties
@@ -98,8 +118,8 @@ def ours_hood(store: CaseStore, foci: list[str]) -> dict[str, object]:
     clk = Clock()
     hood = ties_around(store, {**{f: 1 for f in foci}, foci[0]: 2}, table="_bench_hood")
     clk.mark()
-    circ = plans.run(store, "network.circles",
-                     inputs={"foci": pa.table({"focus_node": pa.array(foci, pa.string())})}, k=20, ties_table=hood.table)
+    circ = plans.run(store, "network.circles", inputs={"foci": string_table("focus_node", foci)}, k=20,
+                     ties_table=hood.table)
     clk.mark()
     hood_nodes, sub_e, bt = _key_players(store, hood.table, foci[0])
     clk.mark()
@@ -136,7 +156,7 @@ def ours(store: CaseStore, foci: list[str]) -> dict[str, object]:
     build_ties(store, "identifier")  # the ties table on the engine (features, strength, relationship)
     clk.mark()
     # close circles of all foci in one plan on the engine (network.api.close_circles)
-    circ = plans.run(store, "network.circles", inputs={"foci": pa.table({"focus_node": pa.array(foci, pa.string())})},
+    circ = plans.run(store, "network.circles", inputs={"foci": string_table("focus_node", foci)},
                      k=20, ties_table="net_ties_identifier")
     clk.mark()
     # key players: the 2-hop neighbourhood cut on the engine (two joins, as network.api.neighbourhood does),
@@ -205,6 +225,107 @@ def peer(store: CaseStore, foci: list[str]) -> dict[str, object]:
     return {"steps": clk.steps(STEPS), "edges": len(agg), "hood": sub.number_of_nodes()}
 
 
+def _child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall and CPU seconds (user + system of the child) of one subprocess, and its stdout."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    # cwd: a `python -c` child puts its working directory first on sys.path (a source tree there would win)
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=tempfile.gettempdir())
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if out.returncode != 0:
+        raise SystemExit(f"{cmd[:4]}...: exit {out.returncode}: {out.stderr.strip()[-400:]}")
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), out.stdout
+
+
+def peer_cli(store_path: str, focus: str) -> int:
+    """The naive script (run in its own process by ``--cli``): every record into pandas, the ties of every
+    pair (as :func:`peer`), then the focus's close circle and key players of its 2-hop ego graph (networkx)."""
+    import duckdb
+    import networkx as nx
+    import pandas as pd
+
+    con = duckdb.connect(store_path, read_only=True)
+    df = con.execute("SELECT caller, callee, start, duration_s, channel FROM comms").df()
+    con.close()
+    lt = df["start"].dt.tz_convert(TZ)
+    a = np.where(df["caller"] < df["callee"], df["caller"], df["callee"])
+    b = np.where(df["caller"] < df["callee"], df["callee"], df["caller"])
+    hour = lt.dt.hour.to_numpy()
+    dow = lt.dt.day_of_week.to_numpy()
+    call = (df["channel"] == "call").to_numpy()
+    x = pd.DataFrame({
+        "a": a, "b": b, "t": df["start"].astype("int64") // 10**9, "dur": df["duration_s"].where(call),
+        "call": call, "ab": (df["caller"].to_numpy() == a),
+        "night": (hour >= NIGHT.from_h) | (hour < NIGHT.to_h), "weekend": dow >= 5,
+        "business": (dow < 5) & (hour >= 9) & (hour < 18), "day": lt.dt.floor("D"),
+    })
+    x = x.sort_values(["a", "b", "t"])
+    x["gap"] = x.groupby(["a", "b"])["t"].diff()
+    agg = x.groupby(["a", "b"]).agg(
+        n=("t", "size"), n_calls=("call", "sum"), dur=("dur", "sum"), mean_dur=("dur", "mean"),
+        n_ab=("ab", "sum"), night=("night", "mean"), weekend=("weekend", "mean"), business=("business", "mean"),
+        days=("day", "nunique"), gap_mu=("gap", "mean"),
+    ).reset_index()
+    agg["gap_sd"] = x.groupby(["a", "b"])["gap"].std(ddof=0).to_numpy()
+    agg["recip"] = 2 * np.minimum(agg["n_ab"], agg["n"] - agg["n_ab"]) / agg["n"]
+    agg["burst"] = ((agg["gap_sd"] - agg["gap_mu"]) / (agg["gap_sd"] + agg["gap_mu"])).fillna(0)
+    agg["strength"] = 1 - np.exp(-(np.log1p(agg["n"]) + 0.5 * np.log1p(agg["dur"] / 60) + 3 * agg["days"] / 30
+                                   + agg["recip"]) / 6)
+    hit = agg[(agg["a"] == focus) | (agg["b"] == focus)].sort_values("strength", ascending=False).head(20)
+    circle = [str(r.b if r.a == focus else r.a) for r in hit.itertuples()]
+    g = nx.Graph()
+    g.add_weighted_edges_from(zip(agg["a"], agg["b"], agg["strength"]))
+    sub = nx.ego_graph(g, focus, radius=2)
+    for u, v, d in sub.edges(data=True):
+        d["dist"] = 1.0 / d["weight"]
+    bt = nx.betweenness_centrality(sub, weight="dist")
+    deg = dict(sub.degree())
+    players = sorted(sub, key=lambda n: (-deg[n], -bt[n], n))[:10]
+    print(json.dumps({"close_circle": circle, "key_players": players, "hood": sub.number_of_nodes()}))
+    return 0
+
+
+def cli_bench(rows: int, seed: int, src: str | None, runs: int) -> int:
+    """``--cli``: ``fusioncell network STORE --focus X`` against the naive script, each in its own process."""
+    with tempfile.TemporaryDirectory(prefix="fc-netcli-") as tmp:
+        path = Path(tmp) / "speed.duckdb"
+        store = make_store(path, rows, seed)
+        focus = store.con.execute("SELECT caller FROM comms GROUP BY caller ORDER BY count(*) DESC, caller "
+                                  "LIMIT 1").fetchone()[0]
+        store.close()
+        env = dict(os.environ)
+        tree = src or str(Path(__file__).resolve().parents[1])
+        env["PYTHONPATH"] = tree + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        ours_cmd = [sys.executable, "-c", "from fusioncell.cli import main; main()",
+                    "network", str(path), "--focus", focus, "--format", "json"]
+        peer_cmd = [sys.executable, str(Path(__file__).resolve()), "--peer-cli", str(path), focus]
+        results: list[tuple[str, float, float, str]] = []
+        for i in range(runs):
+            w, c, out = _child(ours_cmd, env)
+            results.append((f"fusioncell run {i + 1}", w, c, out))
+        pw, pc, pout = _child(peer_cmd, dict(os.environ))
+        _, _, listed = _child([sys.executable, "-c", "import duckdb, sys; print(' '.join(r[0] for r in duckdb.connect("
+                               "sys.argv[1], read_only=True).execute('SELECT table_name FROM duckdb_tables()')"
+                               ".fetchall()))", str(path)], dict(os.environ))
+        tables = set(listed.split())
+        _, _, where = _child([sys.executable, "-c", "import fusioncell; print(fusioncell.__file__)"], env)
+    print(f"`fusioncell network STORE --focus {focus}` on {rows:,} call records (seed {seed}; fusioncell from "
+          f"{Path(where.strip()).parents[1]})\n")
+    print("| run | fusioncell wall s | pandas+networkx wall s | ratio (wall) | fusioncell CPU s | "
+          "pandas+networkx CPU s | ratio (CPU) |")
+    print("|---|---|---|---|---|---|---|")
+    for name, w, c, _ in results:
+        print(f"| {name} | {w:.2f} | {pw:.2f} | {pw / max(w, 1e-9):.1f}× | {c:.2f} | {pc:.2f} | {pc / max(c, 1e-9):.1f}× |")
+    ours_ans, peer_ans = json.loads(results[-1][3]), json.loads(pout)
+    mine = [c["identifier"] for c in ours_ans["close_circle"]]
+    print(f"\nclose circle: {len(mine)} (peer {len(peer_ans['close_circle'])}), top 5 shared with the peer's "
+          f"top 5: {len(set(mine[:5]) & set(peer_ans['close_circle'][:5]))}; key players "
+          f"{len(ours_ans['key_players'])}; peer's 2-hop ego graph {peer_ans['hood']:,} nodes; "
+          f"whole-case table net_ties_person in the store afterwards: {'net_ties_person' in tables}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
@@ -212,7 +333,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--whole", action="store_true", help="time the whole-graph ties table (before net8)")
     ap.add_argument("--check", action="store_true", help="also run the other path and compare the answers")
+    ap.add_argument("--cli", action="store_true", help="time `fusioncell network --focus` end to end (net9)")
+    ap.add_argument("--src", help="with --cli: the source tree the CLI runs from (default this one)")
+    ap.add_argument("--runs", type=int, default=2, help="with --cli: CLI runs on the same store")
+    ap.add_argument("--peer-cli", nargs=2, metavar=("STORE", "FOCUS"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.peer_cli:
+        return peer_cli(*args.peer_cli)
+    if args.cli:
+        return cli_bench(args.rows, args.seed, args.src, args.runs)
     with tempfile.TemporaryDirectory(prefix="fc-netspeed-") as tmp:
         store = make_store(Path(tmp) / "speed.duckdb", args.rows, args.seed)
         store.con.execute(f"SET threads = {args.threads}")
@@ -221,6 +350,11 @@ def main(argv: list[str] | None = None) -> int:
         # the first Arrow fetch of a process costs ~0.13 s CPU whatever the query (the library's warm-up, measured
         # on a 10-row query): paid here, untimed, as the peer's imports are
         store.con.sql("SELECT 1 AS x").to_arrow_table()
+        # the first full (generation 2) garbage collection of the process scans every object the imports made
+        # (0.07 s CPU): it fell in whichever step came after the ties, usually the circles (net9). Done and the
+        # survivors frozen here, untimed, like the imports
+        gc.collect()
+        gc.freeze()
         o = (ours if args.whole else ours_hood)(store, foci)
         if args.check:
             other = (ours_hood if args.whole else ours)(store, foci)

@@ -51,7 +51,7 @@ def _close(u: Any, v: Any) -> bool:
 def test_every_plan_renders_for_spark_without_duckdb_only_syntax(name: str) -> None:
     params = _render_params(name)
     inputs = {"towers": "t", "coarse": "c", "fine": "f", "visits": "v", "foci": "fo", "mine": "mi", "places": "pl",
-              "pts": "pt", "roles": "ro"}
+              "pts": "pt", "roles": "ro", "nodes": "no"}
     spark = plans.render(name, plans.SPARK, inputs=inputs, **params)
     duck = plans.render(name, plans.DUCKDB, inputs=inputs, **params)
     for duckdb_only in ("::", r"\bQUALIFY\b", r"\bEXCLUDE\b", r"\bepoch\(", r"\blist\(", r"\blambda\b",
@@ -83,6 +83,7 @@ def _render_params(name: str) -> dict[str, Any]:
                          "meet_dist_m": 150.0, "owner_p": lay.OWNER_P, "vehicle_max_users": lay.VEHICLE_MAX_USERS,
                          "place_max_visitors": lay.PLACE_MAX_VISITORS, "place_days": lay.PLACE_DAYS},
         "network.circles": {"k": 5},
+        "network.shown_identifiers": {"only": True},
         "pattern.visit_flags": {"tz": "America/Mexico_City", "baseline_days": 3.0, "routine_min_share": 0.25,
                                 "min_days": 4, "slot_min_s": 900.0},
         "pattern.weekly": {"tz": "America/Mexico_City", "identifier": "+5213", "slot_min_s": 900.0},
@@ -223,6 +224,9 @@ def test_close_circle_is_the_same_on_both_engines(sim_stores: tuple[CaseStore, C
     assert len(want) > 0
     assert close_circle(spark, focus, 10) == want
     assert display_identifiers(spark) == display_identifiers(duck)
+    some = sorted(display_identifiers(duck))[:3]
+    assert display_identifiers(spark, some) == display_identifiers(duck, some) == \
+        {p: i for p, i in display_identifiers(duck).items() if p in some}
 
 
 @pytest.mark.spark

@@ -17,6 +17,9 @@ cached in the store and rebuilt when the observations change)
     list of ``{old, new, score, handover, why, evidence}``.
 :func:`key_players(store, nodes=None)`, :func:`neighbourhood(store, seeds, hops)`,
 :func:`tie_graph(store)`, :func:`resolve_focus(store, text)`.
+:func:`around(store, seeds, hops)`
+    the ties of a neighbourhood only (a temp table; ``ties_table=`` of
+    ``close_circle``, ``key_players``, ``tie_graph``; ``around=`` of ``hubs``).
 
 Example
 -------
@@ -27,6 +30,7 @@ Example
 """
 
 from fusioncell.network.api import (
+    around,
     close_circle,
     close_circles,
     contact_ties,
@@ -40,6 +44,7 @@ from fusioncell.network.api import (
 from fusioncell.resolve import burner_successions, person_of
 
 __all__ = [
+    "around",
     "burner_successions",
     "close_circle",
     "close_circles",

@@ -1,13 +1,15 @@
 """The programmatic API of the network stage (what locate/plan and the CLI call).
 
-All functions read the case store and reuse the cached derived tables
-(:mod:`fusioncell.network.ties`), so repeated calls are cheap.
+Questions about the whole case read the cached whole-case ties table
+(:mod:`fusioncell.network.ties`), so repeated calls are cheap; questions about
+a focus read the ties of its neighbourhood only (:func:`around`, net9), built
+per call and never cached (docs/network.md, "Who reads what").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import igraph as ig
 import numpy as np
@@ -17,7 +19,8 @@ from fusioncell.errors import NotFound, UsageError
 from fusioncell.model.identifiers import IdentifierError, normalize_identifier
 from fusioncell.network.edges import Level
 from fusioncell.network.graph import communities, from_edges, key_player_measures, key_player_rank
-from fusioncell.network.ties import HUB_MIN_CONTACTS, IDENTIFIERS_ON_READ, TABLES, build_ties, explain
+from fusioncell.network.hood import HoodTies, hub_nodes_sql, ties_around
+from fusioncell.network.ties import IDENTIFIERS_ON_READ, TABLES, build_ties, explain
 from fusioncell.resolve import persons_table
 from fusioncell.store.derived import arrow, dict_rows
 from fusioncell.store import CaseStore, plans
@@ -32,6 +35,23 @@ TIE_COLUMNS = (
     "evening_share", "short_share", "quick_share", "first_frac", "tie_share_max", "named_ends",
     "layers", "provenance",
 )
+
+
+def string_table(name: str, values: Iterable[str]) -> pa.Table:
+    """A one-column Arrow table of strings, built from its buffers.
+
+    ``pa.array``/``pa.table`` on Python objects import pandas the first time in
+    a process (pyarrow's array-like check): 0.15–0.25 s CPU, which was the
+    unexplained cost of the first close-circles query of a process (net9).
+
+    >>> string_table("n", ["a", "bc"]).column("n").to_pylist()
+    ['a', 'bc']
+    """
+    raw = [str(v).encode() for v in values]
+    offsets = np.zeros(len(raw) + 1, dtype=np.int32)
+    np.cumsum(np.fromiter((len(b) for b in raw), dtype=np.int32, count=len(raw)), out=offsets[1:])
+    col = pa.StringArray.from_buffers(len(raw), pa.py_buffer(offsets.tobytes()), pa.py_buffer(b"".join(raw)))
+    return pa.Table.from_arrays([col], names=[name])
 
 
 def contact_ties(store: CaseStore, level: Level = "person") -> Any:
@@ -67,38 +87,46 @@ def contact_ties(store: CaseStore, level: Level = "person") -> Any:
     return arrow(store.con, f"SELECT a, b, {cols} FROM {TABLES[level]} ORDER BY strength DESC, a, b")
 
 
-def hubs(store: CaseStore, level: Level = "person") -> list[dict[str, Any]]:
+def hubs(store: CaseStore, level: Level = "person", around: Any = None) -> list[dict[str, Any]]:
     """Hubs (call centres, voicemail, switchboards) whose ties are down-weighted, most contacts first.
 
     ``[{node, contacts}]``: a hub has at least ``HUB_MIN_CONTACTS`` distinct
     call contacts and ``HUB_FACTOR`` times the case's median
-    (:mod:`fusioncell.network.ties`).
+    (:mod:`fusioncell.network.ties`, the rule of plan ``network.ties``). With
+    ``around`` (a :class:`~fusioncell.network.hood.HoodTies`), the hubs among
+    its nodes, without the whole-case table.
 
     >>> from fusioncell.store import CaseStore
     >>> hubs(CaseStore.memory())
     []
     """
+    if around is not None:
+        return dict_rows(store.con, f"SELECT node, contacts FROM {around.hubs} ORDER BY contacts DESC, node")
     build_ties(store, level)
-    t = TABLES[level]
-    return dict_rows(store.con, f"""
-        WITH ends AS (SELECT a AS node, b AS other, hub FROM {t} WHERE n_events > 0
-                      UNION ALL SELECT b, a, hub FROM {t} WHERE n_events > 0),
-             deg AS (SELECT node, count(*) AS contacts, bool_and(hub) AS all_hub FROM ends GROUP BY node)
-        SELECT node, contacts FROM deg WHERE all_hub AND contacts >= {HUB_MIN_CONTACTS}
-        ORDER BY contacts DESC, node""")
+    return dict_rows(store.con, f"SELECT node, contacts FROM ({hub_nodes_sql(TABLES[level], None)}) "
+                                "ORDER BY contacts DESC, node")
 
 
-def display_identifiers(store: CaseStore) -> dict[str, str]:
+def display_identifiers(store: CaseStore, nodes: Iterable[str] | None = None) -> dict[str, str]:
     """Node → the identifier to show for it (the person's most active identifier; plan
-    ``network.shown_identifiers`` on the store's engine)."""
-    build_ties(store, "person")
-    rows = plans.run(store, "network.shown_identifiers").to_pylist()
+    ``network.shown_identifiers`` on the store's engine). With ``nodes``, only those nodes' persons (their
+    identifiers' calls only are read)."""
+    persons_table(store)  # the attributions the plan reads (cached)
+    if nodes is None:
+        rows = plans.run(store, "network.shown_identifiers").to_pylist()
+    else:
+        only = string_table("n", sorted(set(nodes)))
+        rows = plans.run(store, "network.shown_identifiers", inputs={"nodes": only}, only=True).to_pylist()
     return {str(r["person"]): str(r["identifier"]) for r in rows}
 
 
 def resolve_focus(store: CaseStore, focus: str) -> str:
-    """The person-level node a user's ``--focus`` names, or :class:`NotFound`."""
-    build_ties(store, "person")
+    """The person-level node a user's ``--focus`` names, or :class:`NotFound`.
+
+    Read from the attributions, the entities and the ``identifiers`` table (every
+    identifier seen in any observation table; the observation tables themselves
+    when it lacks one), so no ties are built: a tie's end is always one of those.
+    """
     con = store.con
     candidates = [focus.strip()]
     try:
@@ -114,15 +142,18 @@ def resolve_focus(store: CaseStore, focus: str) -> str:
         if rows:
             return str(rows[0][0])
         rows = con.execute(
-            "SELECT 1 FROM net_ties_person WHERE a = ? OR b = ? LIMIT 1", [c, c]
-        ).fetchall()
-        if rows:
-            return c
-        rows = con.execute(
             f"SELECT 1 FROM entities WHERE entity_id = ? UNION ALL SELECT 1 FROM {who} WHERE person = ?"
             " UNION ALL SELECT 1 FROM identifiers WHERE identifier = ?",
             [c, c, c],
         ).fetchall()
+        if rows:
+            return c
+    for c in candidates:  # a store written without ingest's ``identifiers`` table: the observation tables
+        rows = con.execute(
+            "SELECT 1 FROM comms WHERE caller = $1 OR callee = $1 UNION ALL SELECT 1 FROM claims WHERE subject = $1 "
+            "OR object = $1 UNION ALL SELECT 1 FROM sightings WHERE subject = $1 UNION ALL SELECT 1 FROM locations "
+            "WHERE identifier = $1 UNION ALL SELECT 1 FROM entity_identifiers WHERE identifier = $1 LIMIT 1",
+            [c]).fetchall()
         if rows:
             return c
     raise NotFound(f"{focus}: no such identifier, alias or entity in the case")
@@ -132,24 +163,34 @@ def _person_or_none(node: str, persons: set[str]) -> str | None:
     return node if node in persons else None
 
 
-def close_circles(store: CaseStore, foci: Iterable[str], k: int = 20) -> dict[str, list[dict[str, Any]]]:
+def close_circles(store: CaseStore, foci: Iterable[str], k: int = 20, ties_table: str | None = None,
+                  shown: Mapping[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Close circles of several foci in one plan on the engine: ``{focus: close_circle(store, focus, k)}``.
 
     Plan ``network.circles`` (:mod:`fusioncell.store.plans.network`): the top
     ``k`` of every focus chosen on the pair and strength columns, then only
-    the chosen rows joined back for their features.
+    the chosen rows joined back for their features. By default on the cached
+    whole-case table; ``ties_table`` names another person-level ties table that
+    holds every tie of the foci (a :func:`~fusioncell.network.hood.ties_around`
+    table with at least one hop: no whole-case table is built). ``shown``: the
+    :func:`display_identifiers` of (at least) the circles' people, when the
+    caller has them already.
     """
     foci = list(foci)
     nodes = {f: resolve_focus(store, f) for f in foci}
-    build_ties(store, "person")
-    focus_nodes = pa.table({"focus_node": pa.array(sorted(set(nodes.values())), pa.string())})
-    rows = plans.run(store, "network.circles", inputs={"foci": focus_nodes}, k=int(k)).to_pylist()
+    if store.engine_settings is not None and store.engine_settings.name != "duckdb":
+        ties_table = None  # a neighbourhood's table is a DuckDB temp table; the plan runs on the engine
+    if ties_table is None:
+        build_ties(store, "person")
+    focus_nodes = string_table("focus_node", sorted(set(nodes.values())))
+    rows = plans.run(store, "network.circles", inputs={"foci": focus_nodes}, k=int(k),
+                     ties_table=ties_table or TABLES["person"]).to_pylist()
     by_node: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_node.setdefault(r["focus_node"], []).append(r)
-    shown = display_identifiers(store)
-    persons = set(shown) | {r[0] for r in store.con.execute(
-        f"SELECT DISTINCT person FROM {persons_table(store).name}").fetchall()}
+    if shown is None:
+        shown = display_identifiers(store, {r["other"] for r in rows})
+    persons = {r[0] for r in store.con.execute(f"SELECT DISTINCT person FROM {persons_table(store).name}").fetchall()}
     return {f: [_circle_entry(i, r, shown, persons) for i, r in enumerate(by_node.get(n, []), 1)]
             for f, n in nodes.items()}
 
@@ -176,7 +217,8 @@ def _circle_entry(i: int, r: dict[str, Any], shown: dict[str, str], persons: set
     }
 
 
-def close_circle(store: CaseStore, focus: str, k: int = 20) -> list[dict[str, Any]]:
+def close_circle(store: CaseStore, focus: str, k: int = 20, ties_table: str | None = None,
+                 shown: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The ``k`` people closest to ``focus``, ranked by tie strength, each explained.
 
     ``focus`` is an identifier, alias or entity id (resolved through
@@ -188,9 +230,9 @@ def close_circle(store: CaseStore, focus: str, k: int = 20) -> list[dict[str, An
         ``rank``, ``identifier`` (shown identifier), ``person`` (resolved
         person or None), ``strength``, ``relationship``, ``relationship_p``,
         ``why``, and ``node``, ``identifiers`` (identifiers in the tie),
-        ``relationship_probs``, ``features``.
+        ``relationship_probs``, ``features``. ``ties_table``, ``shown``: as :func:`close_circles`.
     """
-    return close_circles(store, [focus], k)[focus]
+    return close_circles(store, [focus], k, ties_table, shown)[focus]
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,15 +262,18 @@ def check_layers(layers: Iterable[str] | None) -> list[str] | None:
 
 
 def tie_graph(store: CaseStore, min_strength: float = 0.0, nodes: Iterable[str] | None = None,
-              layers: Iterable[str] | None = None) -> TieGraph:
+              layers: Iterable[str] | None = None, ties_table: str | None = None) -> TieGraph:
     """The person-level tie graph (igraph), edge weight = tie strength.
 
     With ``nodes``, only the ties among those nodes are read (the selection
     runs on the engine, so a neighbourhood never loads the whole case graph).
     With ``layers``, only ties fed by at least one of those layers (calls,
-    claims, meetings); each edge carries its ``layers``.
+    claims, meetings); each edge carries its ``layers``. ``ties_table``: read
+    that person-level table (a neighbourhood's, :func:`~fusioncell.network.hood.ties_around`)
+    instead of the cached whole-case one.
     """
-    build_ties(store, "person")
+    if ties_table is None:
+        build_ties(store, "person")
     con = store.con
     where = f"strength > {float(min_strength)}"
     chosen = check_layers(layers)
@@ -238,7 +283,7 @@ def tie_graph(store: CaseStore, min_strength: float = 0.0, nodes: Iterable[str] 
         con.execute("CREATE OR REPLACE TEMP TABLE _tg_nodes AS SELECT DISTINCT unnest(?::VARCHAR[]) AS n",
                     [sorted(set(nodes))])
         where += " AND a IN (SELECT n FROM _tg_nodes) AND b IN (SELECT n FROM _tg_nodes)"
-    tbl = arrow(con, f"SELECT a, b, strength, layers FROM net_ties_person WHERE {where} ORDER BY a, b")
+    tbl = arrow(con, f"SELECT a, b, strength, layers FROM {ties_table or TABLES['person']} WHERE {where} ORDER BY a, b")
     st = np.asarray(tbl.column("strength").to_numpy(zero_copy_only=False), dtype=float) if tbl.num_rows else np.zeros(0)
     g = from_edges(tbl.column("a").to_pylist(), tbl.column("b").to_pylist(), st.tolist())
     if g.ecount() == tbl.num_rows and tbl.num_rows:
@@ -249,30 +294,30 @@ def tie_graph(store: CaseStore, min_strength: float = 0.0, nodes: Iterable[str] 
 def neighbourhood(store: CaseStore, seeds: Iterable[str], hops: int = 2) -> list[str]:
     """Person-level nodes within ``hops`` ties of any seed (identifiers, aliases or entity ids).
 
-    Breadth-first on the engine: each hop is one join of the frontier with the ties table.
+    The ties of the neighbourhood only (:func:`~fusioncell.network.hood.ties_around`;
+    the whole-case table answers on a non-DuckDB engine): the same nodes as a
+    breadth-first search on the whole-case table.
+    """
+    return around(store, seeds, hops).nodes
+
+
+def around(store: CaseStore, seeds: Iterable[str], hops: int = 2, table: str = "_net_ties_around") -> HoodTies:
+    """The person-level ties among the nodes within ``hops`` of the seeds (identifiers, aliases or entity
+    ids, resolved as ``--focus``), in temp ``table``: :func:`~fusioncell.network.hood.ties_around`.
+
+    Its ``table`` serves :func:`close_circles`, :func:`tie_graph`, :func:`key_players`
+    (``ties_table=``) and its ``hubs`` :func:`hubs` (``around=``) — every answer
+    about the neighbourhood without the whole-case table.
     """
     seed_nodes = sorted({resolve_focus(store, s) for s in seeds})
-    con = store.con
-    con.execute("CREATE OR REPLACE TEMP TABLE _hood AS SELECT unnest(?::VARCHAR[]) AS n, 0 AS hop", [seed_nodes])
-    for h in range(1, hops + 1):
-        con.execute(
-            f"""
-            INSERT INTO _hood
-            SELECT DISTINCT x, {h} FROM (
-                SELECT t.b AS x FROM net_ties_person t JOIN _hood f ON f.hop = {h - 1} AND t.a = f.n
-                UNION ALL
-                SELECT t.a FROM net_ties_person t JOIN _hood f ON f.hop = {h - 1} AND t.b = f.n
-            ) WHERE x NOT IN (SELECT n FROM _hood)
-            """
-        )
-    return sorted(str(r[0]) for r in con.execute("SELECT DISTINCT n FROM _hood").fetchall())
+    return ties_around(store, {n: int(hops) for n in seed_nodes}, hops=int(hops), level="person", table=table)
 
 
 def key_players(
     store: CaseStore, nodes: Iterable[str] | None = None, top: int = 10, k_sets: int = 3, seed: int = 0,
-    layers: Iterable[str] | None = None,
+    layers: Iterable[str] | None = None, ties_table: str | None = None,
 ) -> dict[str, Any]:
-    """Key players of the tie graph (or of the subgraph on ``nodes``).
+    """Key players of the tie graph (or of the subgraph on ``nodes``; ``ties_table`` as :func:`tie_graph`).
 
     Returns
     -------
@@ -283,7 +328,7 @@ def key_players(
         ``kpp_pos`` / ``kpp_neg``: greedy Borgatti sets (nodes) with their
         reach / fragmentation; ``communities``: list of node lists.
     """
-    g = tie_graph(store, nodes=nodes, layers=layers).graph
+    g = tie_graph(store, nodes=nodes, layers=layers, ties_table=ties_table).graph
     names = list(g.vs["name"]) if g.vcount() else []
     mem = communities(g, seed=seed)
     has_layers = "layers" in g.es.attributes()

@@ -56,6 +56,8 @@ class HoodTies:
     level: str
     rounds: int
     whole_graph: bool
+    #: The hubs among ``nodes`` (a temp table ``node, contacts``; docs/network.md, Hubs).
+    hubs: str = ""
 
 
 def _ids_sql(att: str | None) -> str:
@@ -113,8 +115,9 @@ def _hub_median(store: CaseStore, att: str | None) -> float:
     return float(row[0]) if row else 0.0
 
 
-def _build(store: CaseStore, level: Level, att: str | None, tz: str, day0: str | None, out: str) -> None:
-    """The ties plans on the calls of the nodes in ``_hd_nodes`` (into temp table ``out``, every row)."""
+def _build(store: CaseStore, level: Level, att: str | None, tz: str, day0: str | None, out: str) -> float:
+    """The ties plans on the calls of the nodes in ``_hd_nodes`` (into temp table ``out``, every row); returns
+    the hub median used (0 when no node of ``_hd_nodes`` has ``HUB_MIN_CONTACTS`` contacts)."""
     con = store.con
     con.execute(f"CREATE OR REPLACE TEMP TABLE _hd_comms AS SELECT * FROM comms "
                 f"WHERE caller IN ({_ids_sql(att)}) OR callee IN ({_ids_sql(att)})")
@@ -137,6 +140,7 @@ def _build(store: CaseStore, level: Level, att: str | None, tz: str, day0: str |
                       place_days=PLACE_DAYS, unknown_p=T.UNKNOWN_P, thin_events=T.THIN_EVENTS, hub_med=hub_med)
     con.execute(f"DROP TABLE IF EXISTS {edges}")
     con.execute("DROP TABLE IF EXISTS _hd_comms")
+    return hub_med
 
 
 def _bfs(store: CaseStore, ties: str, hops: int) -> None:
@@ -176,7 +180,7 @@ def ties_around(store: CaseStore, foci: Iterable[str] | Mapping[str, int], hops:
     _expand_by_calls(store, att, hops)
     day0 = local_day0(store, tz)
     for r in range(1, MAX_ROUNDS + 1):
-        _build(store, level, att, tz, day0, "_hd_all")
+        hub_med = _build(store, level, att, tz, day0, "_hd_all")
         _bfs(store, "_hd_all", hops)
         # exact when every node short of the last hop had all its calls taken (its ties are all in _hd_all)
         # and every node reached had too (the features of the ties among them are whole)
@@ -185,8 +189,9 @@ def ties_around(store: CaseStore, foci: Iterable[str] | Mapping[str, int], hops:
             con.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _hd_all
                             WHERE a IN (SELECT n FROM _hd_reach) AND b IN (SELECT n FROM _hd_reach)""")
             nodes = sorted(str(x[0]) for x in con.execute("SELECT DISTINCT n FROM _hd_reach").fetchall())
+            _hubs_of_reach(store, "_hd_all", f"{table}_hubs", hub_med)
             con.execute("DROP TABLE IF EXISTS _hd_all")
-            return HoodTies(table, nodes, level, r, False)
+            return HoodTies(table, nodes, level, r, False, f"{table}_hubs")
         con.execute(f"INSERT INTO _hd_nodes SELECT n, {hops} + 1 FROM _hd_reach "
                     "WHERE n NOT IN (SELECT n FROM _hd_nodes)")
     con.execute("DROP TABLE IF EXISTS _hd_all")
@@ -202,4 +207,26 @@ def _whole(store: CaseStore, level: Level, hops: int, table: str) -> HoodTies:
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS SELECT * REPLACE ('hood' AS run_id) FROM {src}
                     WHERE a IN (SELECT n FROM _hd_reach) AND b IN (SELECT n FROM _hd_reach)""")
     nodes = sorted(str(x[0]) for x in con.execute("SELECT DISTINCT n FROM _hd_reach").fetchall())
-    return HoodTies(table, nodes, level, 0, True)
+    _hubs_of_reach(store, src, f"{table}_hubs", None)
+    return HoodTies(table, nodes, level, 0, True, f"{table}_hubs")
+
+
+def hub_nodes_sql(ties: str, med: float | None, nodes: str | None = None) -> str:
+    """SQL ``node, contacts``: the hubs of the ties table ``ties`` as plan ``network.ties`` marks them — at
+    least ``HUB_MIN_CONTACTS`` call contacts (ties with events) and ``HUB_FACTOR`` times the median ``med``
+    (None: the median over ``ties`` itself, which must then hold every call tie of the case); with ``nodes``
+    (SQL of a one-column relation ``n``) only those nodes, whose call ties must all be in ``ties``."""
+    keep = f"WHERE node IN (SELECT n FROM {nodes})" if nodes else ""
+    m = ("(SELECT coalesce(median(contacts), 0) AS med FROM deg)" if med is None
+         else f"(SELECT CAST({float(med)!r} AS DOUBLE) AS med)")
+    return f"""WITH ends AS (SELECT a AS node FROM {ties} WHERE n_events > 0 UNION ALL
+                             SELECT b FROM {ties} WHERE n_events > 0),
+               deg AS (SELECT node, count(*) AS contacts FROM ends GROUP BY node)
+               SELECT node, contacts FROM (SELECT * FROM deg {keep}) CROSS JOIN {m} AS _m
+               WHERE contacts >= {int(T.HUB_MIN_CONTACTS)} AND contacts >= CAST({float(T.HUB_FACTOR)!r} AS DOUBLE) * med"""
+
+
+def _hubs_of_reach(store: CaseStore, ties: str, out: str, med: float | None) -> None:
+    """Temp table ``out(node, contacts)``: the hubs among the nodes of ``_hd_reach`` (``ties`` holds all
+    their call ties: ``_hd_all``, or the whole-graph table with ``med`` None)."""
+    store.con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS {hub_nodes_sql(ties, med, '_hd_reach')}")

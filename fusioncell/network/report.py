@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fusioncell.errors import UsageError
-from fusioncell.network.api import close_circle, display_identifiers, hubs, key_players, neighbourhood, resolve_focus, tie_graph
+from fusioncell.network.api import around, close_circle, display_identifiers, hubs, key_players, resolve_focus, tie_graph
 from fusioncell.network.export import write_gexf, write_graphml
 from fusioncell.resolve import burner_successions, group_switches, person_of
 from fusioncell.store import CaseStore
@@ -26,17 +26,21 @@ def network_report(
 ) -> dict[str, Any]:
     """The ``network`` section of the CLI contract (see docs/network.md).
 
-    Without ``focus`` the whole case graph; with it, the focus's ``hops``
-    neighbourhood (key players, communities and burner successions restricted
-    to it) and its close circle.
+    Without ``focus`` the whole case graph (the cached whole-case ties table);
+    with it, the focus's ``hops`` neighbourhood (key players, communities, hubs
+    and burner successions restricted to it) and its close circle, all read from
+    the ties of that neighbourhood alone (:func:`fusioncell.network.api.around`;
+    the whole-case table is neither built nor read, except on a non-DuckDB engine).
     """
     if hops < 1:
         raise UsageError("--hops must be at least 1")
     case_rows = store.con.execute("SELECT case_id FROM case_info LIMIT 1").fetchall()
     case_id = case_rows[0][0] if case_rows else None
     node = resolve_focus(store, focus) if focus else None
-    nodes = neighbourhood(store, [focus], hops) if focus else None
-    shown = display_identifiers(store)
+    hood = around(store, [focus], hops, table="_net_report_hood") if focus else None
+    nodes = hood.nodes if hood else None
+    table = hood.table if hood else None
+    shown = display_identifiers(store, nodes)
     owner = person_of(store)
     persons = set(owner.values())
 
@@ -46,7 +50,7 @@ def network_report(
     def person(n: str) -> str | None:
         return n if n in persons else owner.get(n)
 
-    kp = key_players(store, nodes, top=TOP_PLAYERS, layers=layers)
+    kp = key_players(store, nodes, top=TOP_PLAYERS, layers=layers, ties_table=table)
     players = [
         {"rank": i, "identifier": ident(r["node"]), "person": person(r["node"]), "score": r["score"],
          "measures": r["measures"], "layers": r["layers"]}
@@ -54,8 +58,8 @@ def network_report(
     ]
     hood_ids = None
     if nodes is not None:
-        hood = set(nodes)
-        hood_ids = hood | {i for i, p in owner.items() if p in hood}
+        in_hood = set(nodes)
+        hood_ids = in_hood | {i for i, p in owner.items() if p in in_hood}
     bs = [
         {**{k: b[k] for k in ("old", "new", "score", "handover", "why")}, "group": None, "p": b["score"]}
         for b in burner_successions(store)
@@ -79,7 +83,7 @@ def network_report(
         "focus_person": person(node) if node else None,
         "close_circle": [
             {k: r[k] for k in ("rank", "identifier", "person", "strength", "relationship", "relationship_p", "why")}
-            for r in close_circle(store, focus, CIRCLE_K)
+            for r in close_circle(store, focus, CIRCLE_K, ties_table=table, shown=shown)
         ] if focus else [],
         "key_players": players,
         "kpp_pos": [ident(n) for n in kp["kpp_pos"]["nodes"]],
@@ -88,11 +92,10 @@ def network_report(
         "communities": comms,
         "layers": layers or ["calls", "claims", "meetings", "vehicles", "places"],
         # call centres / voicemail numbers whose ties are down-weighted (docs/network.md, Hubs)
-        "hubs": [{"identifier": ident(h["node"]), "contacts": int(h["contacts"])} for h in hubs(store)
-                 if nodes is None or h["node"] in set(nodes)],
+        "hubs": [{"identifier": ident(h["node"]), "contacts": int(h["contacts"])} for h in hubs(store, around=hood)],
     }
     if graphml or gexf:
-        g = tie_graph(store, nodes=nodes, layers=layers).graph
+        g = tie_graph(store, nodes=nodes, layers=layers, ties_table=table).graph
         if g.vcount():
             g.vs["identifier"] = [ident(n) for n in g.vs["name"]]
             g.vs["person"] = [person(n) or "" for n in g.vs["name"]]

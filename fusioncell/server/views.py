@@ -183,7 +183,7 @@ def _node_rows(cs: Any, nodes: list[str]) -> list[dict[str, Any]]:
     from fusioncell.network.api import display_identifiers
     from fusioncell.resolve import persons_table
 
-    shown = display_identifiers(cs)
+    shown = display_identifiers(cs, nodes)
     who = persons_table(cs).name
     con = cs.con
     con.execute("CREATE OR REPLACE TEMP TABLE _gv_nodes AS SELECT unnest(?::VARCHAR[]) AS n", [nodes])
@@ -203,12 +203,13 @@ def _node_rows(cs: Any, nodes: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def _edge_rows(cs: Any, nodes: list[str], min_strength: float) -> list[dict[str, Any]]:
+def _edge_rows(cs: Any, nodes: list[str], min_strength: float,
+               ties: str = "net_ties_person") -> list[dict[str, Any]]:
     cs.con.execute("CREATE OR REPLACE TEMP TABLE _gv_nodes AS SELECT unnest(?::VARCHAR[]) AS n", [nodes])
-    return _dicts(cs.con, """
+    return _dicts(cs.con, f"""
         SELECT a || '|' || b AS id, a AS source, b AS target, round(strength, 4) AS strength, relationship,
                layers, n_events, first, last
-        FROM net_ties_person
+        FROM {ties}
         WHERE a IN (SELECT n FROM _gv_nodes) AND b IN (SELECT n FROM _gv_nodes) AND strength >= ?
         ORDER BY a, b""", [float(min_strength)])
 
@@ -275,19 +276,20 @@ def graph_view(cs: Any, focus: str | None = None, hops: int = 2, max_nodes: int 
 
 def neighbours_view(cs: Any, node: str, limit: int = MAX_NEIGHBOURS) -> GraphView:
     """One node's strongest ties and the nodes at their other end (for "expand"), without positions."""
-    from fusioncell.network.ties import build_ties
+    from fusioncell.network.hood import ties_around
 
-    build_ties(cs, "person")
     node = _unpseudonym(cs, node)
+    # the node's own ties only (one hop; on a non-DuckDB engine cut from the whole-case table)
+    ties = ties_around(cs, {node: 1}, level="person", table="_gv_around").table
     others = [r[0] for r in cs.con.execute(
-        "SELECT CASE WHEN a = ? THEN b ELSE a END FROM net_ties_person WHERE a = ? OR b = ? "
+        f"SELECT CASE WHEN a = ? THEN b ELSE a END FROM {ties} WHERE a = ? OR b = ? "
         "ORDER BY strength DESC, 1 LIMIT ?", [node, node, node, int(limit)]).fetchall()]
     if not others:
         from fusioncell.errors import NotFound
 
         raise NotFound(f"{node}: no ties in this case")
     nodes = [node, *others]
-    edges = [e for e in _edge_rows(cs, nodes, 0.0) if node in (e["source"], e["target"])]
+    edges = [e for e in _edge_rows(cs, nodes, 0.0, ties) if node in (e["source"], e["target"])]
     return GraphView(focus=node, nodes=_node_rows(cs, nodes), edges=edges, total_nodes=len(nodes),
                      total_edges=len(edges))
 

@@ -664,16 +664,26 @@ ORDER BY top.focus_node, t.strength DESC, top.other"""
 
 
 @plan("network.shown_identifiers")
-def shown_identifiers(q: Query) -> str:
-    """Per resolved person, the identifier to show: the most active one (``person, identifier``)."""
+def shown_identifiers(q: Query, *, only: bool = False) -> str:
+    """Per resolved person, the identifier to show: the most active one (``person, identifier``).
+
+    ``only``: just the persons in input ``nodes`` (column ``n``); only their
+    identifiers' records are counted (the same counts for them).
+    """
     d = q.d
+    att = q.t("attributions")
+    if only:
+        att = f"(SELECT * FROM {att} WHERE person IN (SELECT n FROM {q.i('nodes')}))"
     c = q.t("comms")
+    if only:
+        c = (f"(SELECT caller, callee FROM {c} WHERE caller IN (SELECT identifier FROM {att} x) "
+             f"OR callee IN (SELECT identifier FROM {att} y))")
     return f"""
     WITH act AS (
         SELECT ident, count(*) AS n FROM (
-            SELECT caller AS ident FROM {c} UNION ALL SELECT callee FROM {c}) x GROUP BY ident
+            SELECT caller AS ident FROM {c} c1 UNION ALL SELECT callee FROM {c} c2) x GROUP BY ident
     )
     SELECT a.person, {d.arg_max('a.identifier', "coalesce(act.n, 0) * 10 + a.confidence + CASE WHEN a.identifier LIKE '+%' THEN 1 ELSE 0 END")} AS identifier
-    FROM {q.t('attributions')} a LEFT JOIN act ON act.ident = a.identifier
+    FROM {att} a LEFT JOIN act ON act.ident = a.identifier
     WHERE a.identifier NOT LIKE 'alias:%'
     GROUP BY a.person ORDER BY a.person"""
