@@ -72,27 +72,7 @@ def read_case_toml(path: Path) -> CaseToml:
     InvalidCase
         Anything else wrong, every problem with its line and key.
     """
-    if path.stat().st_size > MAX_TOML_BYTES:
-        raise InvalidCase([Problem(FILE, None, None, f"the file is larger than {MAX_TOML_BYTES:,} bytes; "
-                                                     "case.toml holds a few settings")])
-    data = path.read_bytes()
-    if not data.strip():
-        raise InvalidCase([Problem(FILE, None, None, "the file is empty; expected a [case] table")])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InvalidCase([Problem(FILE, line, None, "not valid UTF-8; save the file as UTF-8")]) from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise InvalidCase([Problem(FILE, int(m.group(1)) if m else None, None, f"not valid TOML: {exc}")]) from None
-    except RecursionError:
-        raise InvalidCase([Problem(FILE, None, None, "not valid TOML: arrays or tables nested too deep")]) from None
-    except ValueError as exc:  # an integer of thousands of digits (Python's int-string limit)
-        raise InvalidCase([Problem(FILE, None, None, f"not valid TOML: {str(exc).split(':')[0]}")]) from None
-
+    text, doc = _parse(path)
     problems: list[Problem] = []
     case: Any = doc.get("case")
     if not isinstance(case, dict):
@@ -144,6 +124,41 @@ def read_case_toml(path: Path) -> CaseToml:
         if region not in phonenumbers.SUPPORTED_REGIONS:
             problems.append(Problem(FILE, _line_of(text, "phone_region"), "phone_region",
                                     f"unknown phone_region {region!r} (an ISO 3166 code such as \"MX\")"))
+    targets, target_lines = _targets(doc, text, problems)
+    if problems:
+        raise InvalidCase(problems)
+    assert case_id is not None and owner is not None  # checked above
+    return CaseToml(case_id, title, owner, visible(authority), tz, region, tuple(targets), target_lines, text,
+                    agencies)
+
+
+def _parse(path: Path) -> tuple[str, dict[str, Any]]:
+    """The file's text and its TOML document; :class:`InvalidCase` when it is too big, empty, not UTF-8 or not TOML."""
+    if path.stat().st_size > MAX_TOML_BYTES:
+        raise InvalidCase([Problem(FILE, None, None, f"the file is larger than {MAX_TOML_BYTES:,} bytes; "
+                                                     "case.toml holds a few settings")])
+    data = path.read_bytes()
+    if not data.strip():
+        raise InvalidCase([Problem(FILE, None, None, "the file is empty; expected a [case] table")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidCase([Problem(FILE, line, None, "not valid UTF-8; save the file as UTF-8")]) from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise InvalidCase([Problem(FILE, int(m.group(1)) if m else None, None, f"not valid TOML: {exc}")]) from None
+    except RecursionError:
+        raise InvalidCase([Problem(FILE, None, None, "not valid TOML: arrays or tables nested too deep")]) from None
+    except ValueError as exc:  # an integer of thousands of digits (Python's int-string limit)
+        raise InvalidCase([Problem(FILE, None, None, f"not valid TOML: {str(exc).split(':')[0]}")]) from None
+    return text, doc
+
+
+def _targets(doc: dict[str, Any], text: str, problems: list[Problem]) -> tuple[list[str], dict[str, int]]:
+    """The ``[[targets]]`` entity ids in order, and the line of each (problems appended to ``problems``)."""
     targets: list[str] = []
     target_lines: dict[str, int] = {}
     raw_targets = doc.get("targets", [])
@@ -163,11 +178,7 @@ def read_case_toml(path: Path) -> CaseToml:
             continue
         targets.append(eid.strip())
         target_lines[eid.strip()] = line
-    if problems:
-        raise InvalidCase(problems)
-    assert case_id is not None and owner is not None  # checked above
-    return CaseToml(case_id, title, owner, visible(authority), tz, region, tuple(targets), target_lines, text,
-                    agencies)
+    return targets, target_lines
 
 
 def _agencies(raw: Any, owner: str | None, text: str, problems: list[Problem]) -> tuple[str, ...] | None:

@@ -217,101 +217,134 @@ def read_entities(path: Path, file: str, region: str | None, sink: Sink) -> Enti
     """
     # FollowTheMoney takes seconds to import: only a delivery that holds entities pays for it
     from followthemoney import model
-    from followthemoney.types import registry
 
-    problems: list[Problem] = []
-    ids: dict[str, int] = {}
-    refs: list[tuple[int, str, str]] = []
-    out = _Batcher(sink, {"entities": ENTITY_SCHEMA, "entity_identifiers": ENTITY_ID_SCHEMA})
-    for lineno, text, obj in iter_json_lines(path, file, problems):
+    r = _EntityReader(file, region, _Batcher(sink, {"entities": ENTITY_SCHEMA, "entity_identifiers": ENTITY_ID_SCHEMA}))
+    for lineno, text, obj in iter_json_lines(path, file, r.problems):
+        head = r.head(lineno, obj)
+        if head is None:
+            continue
+        eid, schema, props = head
+        proxy = model.get_proxy({"id": eid, "schema": schema.name, "properties": {}})
+        for key, values in props.items():
+            r.property(lineno, eid, schema, proxy, key, values)
+        r.out.add("entities", {
+            "entity_id": eid, "schema": schema.name, "caption": proxy.caption,
+            "properties": json.dumps(proxy.to_dict()["properties"], ensure_ascii=False),
+            "raw": text, "line": lineno,
+        })
+    problems = r.problems
+    for lineno, where, ref in r.refs:
+        if ref not in r.ids:
+            problems.append(Problem(file, lineno, where, f"unknown entity reference {ref!r} (no entity with that id in {file})"))
+    if not problems:
+        r.out.flush()
+    problems.sort(key=lambda p: (p.line or 0, p.column or ""))
+    return EntitiesResult(problems, set(r.ids), r.out.counts.get("entities", 0))
+
+
+@dataclass
+class _EntityReader:
+    """One entities.jsonl being read: its problems, the ids seen (with their line), references to check."""
+
+    file: str
+    region: str | None
+    out: _Batcher
+    problems: list[Problem] = field(default_factory=list)
+    ids: dict[str, int] = field(default_factory=dict)
+    #: ``(line, where, entity id)`` of every reference to another entity (checked once the file is read)
+    refs: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def head(self, lineno: int, obj: dict[str, Any]) -> tuple[str, Any, dict[str, Any]] | None:
+        """The entity's id, FtM schema and properties, or None (a problem noted) when they are unusable."""
+        from followthemoney import model
+
+        file, problems, ids = self.file, self.problems, self.ids
         eid = obj.get("id")
         if not isinstance(eid, str) or not visible(eid):
             problems.append(Problem(file, lineno, "id", "entity has no 'id' (a string with something visible)"))
-            continue
+            return None
         eid = eid.strip()
         if "protected" in obj and not isinstance(obj["protected"], bool):
             problems.append(Problem(file, lineno, "protected", f"'protected' must be true or false, not "
                                                                f"{obj['protected']!r}"))
-            continue
+            return None
         if eid in ids:
             problems.append(Problem(file, lineno, "id", f"duplicate entity id {eid!r} (first on line {ids[eid]})"))
-            continue
+            return None
         ids[eid] = lineno
         schema_name = obj.get("schema")
         schema = model.get(schema_name) if isinstance(schema_name, str) else None
         if schema is None or schema.abstract:
             problems.append(Problem(file, lineno, "schema", f"unknown or abstract FollowTheMoney schema {obj.get('schema')!r}"))
-            continue
+            return None
         props = obj.get("properties", {})
         if props is None:
             props = {}
         if not isinstance(props, dict):
             problems.append(Problem(file, lineno, "properties", "'properties' must be an object of lists"))
-            continue
-        proxy = model.get_proxy({"id": eid, "schema": schema.name, "properties": {}})
-        for key, values in props.items():
-            where = f"properties.{key}"
-            prop = schema.get(key)
-            if prop is None:
-                problems.append(Problem(file, lineno, where, f"{key!r} is not a property of the FollowTheMoney schema {schema.name}"))
-                continue
-            if not isinstance(values, list):
-                values = [values]
-            for val in values:
-                if val is None:
-                    continue
-                if isinstance(val, (dict, list, bool)):
-                    problems.append(Problem(file, lineno, where, f"value {val!r} is not a string"))
-                    continue
-                sval = str(val).strip()
-                if not sval:
-                    continue
-                if key in _COORD_RANGE:
-                    bad = _coordinate_problem(key, sval)
-                    if bad:
-                        problems.append(Problem(file, lineno, where, bad))
-                        continue
-                if prop.type == registry.phone:
-                    try:
-                        e164 = normalize_phone(sval, region)
-                    except IdentifierError as exc:
-                        problems.append(Problem(file, lineno, where, f"{exc} (FollowTheMoney would silently drop it)"))
-                        continue
-                    proxy.add(prop, e164, cleaned=True)
-                    out.add("entity_identifiers", {"entity_id": eid, "identifier": e164, "identifier_raw": sval, "prop": key})
-                    continue
-                if prop.type == registry.entity:
-                    refs.append((lineno, where, sval))
-                    proxy.add(prop, sval, cleaned=True)
-                    continue
-                cleaned = prop.type.clean(sval, proxy=proxy)
-                if cleaned is None:
-                    problems.append(Problem(file, lineno, where,
-                                            f"FollowTheMoney cannot read {sval!r} as a {prop.type.name} and would silently drop it"))
-                    continue
-                proxy.add(prop, cleaned, cleaned=True)
-                scheme = _IDENT_PROPS.get(key)
-                if key == "registrationNumber" and schema.is_a("Vehicle"):
-                    scheme = "plate"
-                if scheme in ("email", "alias", "plate"):
-                    try:
-                        ident = normalize_identifier(f"{scheme}:{sval}").value
-                    except IdentifierError as exc:  # pragma: no cover - value is non-empty
-                        problems.append(Problem(file, lineno, where, str(exc)))
-                        continue
-                    out.add("entity_identifiers", {"entity_id": eid, "identifier": ident, "identifier_raw": sval, "prop": key})
-        out.add("entities", {
-            "entity_id": eid, "schema": schema.name, "caption": proxy.caption,
-            "properties": json.dumps(proxy.to_dict()["properties"], ensure_ascii=False),
-            "raw": text, "line": lineno,
-        })
-    for lineno, where, ref in refs:
-        if ref not in ids:
-            problems.append(Problem(file, lineno, where, f"unknown entity reference {ref!r} (no entity with that id in {file})"))
-    if not problems:
-        out.flush()
-    problems.sort(key=lambda p: (p.line or 0, p.column or ""))
-    return EntitiesResult(problems, set(ids), out.counts.get("entities", 0))
+            return None
+        return eid, schema, props
+
+    def property(self, lineno: int, eid: str, schema: Any, proxy: Any, key: str, values: Any) -> None:
+        """Add the values of property ``key`` to ``proxy``; each unusable one is a problem."""
+        where = f"properties.{key}"
+        prop = schema.get(key)
+        if prop is None:
+            self.problems.append(Problem(self.file, lineno, where,
+                                         f"{key!r} is not a property of the FollowTheMoney schema {schema.name}"))
+            return
+        if not isinstance(values, list):
+            values = [values]
+        for val in values:
+            self.value(lineno, eid, schema, proxy, key, prop, val)
+
+    def value(self, lineno: int, eid: str, schema: Any, proxy: Any, key: str, prop: Any, val: Any) -> None:
+        """One value: cleaned by FtM (phones normalised to E.164 here), identifiers sent to ``entity_identifiers``."""
+        from followthemoney.types import registry
+
+        file, problems, out, where = self.file, self.problems, self.out, f"properties.{key}"
+        if val is None:
+            return
+        if isinstance(val, (dict, list, bool)):
+            problems.append(Problem(file, lineno, where, f"value {val!r} is not a string"))
+            return
+        sval = str(val).strip()
+        if not sval:
+            return
+        if key in _COORD_RANGE:
+            bad = _coordinate_problem(key, sval)
+            if bad:
+                problems.append(Problem(file, lineno, where, bad))
+                return
+        if prop.type == registry.phone:
+            try:
+                e164 = normalize_phone(sval, self.region)
+            except IdentifierError as exc:
+                problems.append(Problem(file, lineno, where, f"{exc} (FollowTheMoney would silently drop it)"))
+                return
+            proxy.add(prop, e164, cleaned=True)
+            out.add("entity_identifiers", {"entity_id": eid, "identifier": e164, "identifier_raw": sval, "prop": key})
+            return
+        if prop.type == registry.entity:
+            self.refs.append((lineno, where, sval))
+            proxy.add(prop, sval, cleaned=True)
+            return
+        cleaned = prop.type.clean(sval, proxy=proxy)
+        if cleaned is None:
+            problems.append(Problem(file, lineno, where,
+                                    f"FollowTheMoney cannot read {sval!r} as a {prop.type.name} and would silently drop it"))
+            return
+        proxy.add(prop, cleaned, cleaned=True)
+        scheme = _IDENT_PROPS.get(key)
+        if key == "registrationNumber" and schema.is_a("Vehicle"):
+            scheme = "plate"
+        if scheme in ("email", "alias", "plate"):
+            try:
+                ident = normalize_identifier(f"{scheme}:{sval}").value
+            except IdentifierError as exc:  # pragma: no cover - value is non-empty
+                problems.append(Problem(file, lineno, where, str(exc)))
+                return
+            out.add("entity_identifiers", {"entity_id": eid, "identifier": ident, "identifier_raw": sval, "prop": key})
 
 
 # -- reports.jsonl -----------------------------------------------------------------

@@ -43,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -174,140 +175,204 @@ def import_bundle(
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     sha = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     info = store.case()
-    receiving = info.owner_agency
-    if store.con.execute("SELECT count(*) FROM ingest_log WHERE sha256 = ?", [sha]).fetchall()[0][0]:
-        still_there = store.con.execute(
-            "SELECT count(*) FROM sources WHERE json_extract_string(extra, '$.stix_bundle') = ?", [data.get("id")]
-        ).fetchall()[0][0]
-        if still_there:
-            return {"status": "unchanged", "bundle": data.get("id"), "agency": agency}
-        # A re-ingest of a changed case file replaced the tables: import again.
-        store.con.execute("DELETE FROM ingest_log WHERE sha256 = ?", [sha])
-
+    if _still_imported(store, data, sha):
+        return {"status": "unchanged", "bundle": data.get("id"), "agency": agency}
     objects = {str(o["id"]): o for o in data.get("objects") or [] if isinstance(o, dict) and "id" in o}
+    producer, producer_id = _producer(objects, agency, name)
+    mapper = _Mapper(store, objects, producer, rel, str(data.get("id", "bundle--0")).split("--")[-1][:8],
+                     info.phone_region)
+    rows = mapper.map_objects()
+    _write(store, rows, data, sha, name, producer, producer_id, rel, info.owner_agency)
+    summary = {
+        "status": "imported", "bundle": data.get("id"), "agency": producer, "sources": sorted(rows.sources),
+        "reports": len(rows.reports), "claims": len(rows.claims), "sightings": len(rows.sightings),
+        "skipped": len(rows.skipped),
+    }
+    audit.record(store, "import", {k: v for k, v in summary.items() if k != "status"} | {"sha256": sha}, why=why, actor=actor)
+    return summary
+
+
+def _still_imported(store: CaseStore, data: dict[str, Any], sha: str) -> bool:
+    """True when this bundle (same SHA-256) was imported and its rows are still in the case.
+
+    When its rows were dropped (a re-ingest of a changed case file replaces the
+    tables), its ingest-log line is removed so that it is imported again.
+    """
+    if not store.con.execute("SELECT count(*) FROM ingest_log WHERE sha256 = ?", [sha]).fetchall()[0][0]:
+        return False
+    still_there = store.con.execute(
+        "SELECT count(*) FROM sources WHERE json_extract_string(extra, '$.stix_bundle') = ?", [data.get("id")]
+    ).fetchall()[0][0]
+    if still_there:
+        return True
+    store.con.execute("DELETE FROM ingest_log WHERE sha256 = ?", [sha])
+    return False
+
+
+def _producer(objects: dict[str, dict[str, Any]], agency: str | None, name: str) -> tuple[str, str | None]:
+    """The producing agency (``agency``, else the name of the identity most objects are created by) and that
+    identity's id."""
     producers = [o.get("created_by_ref") for o in objects.values() if o.get("created_by_ref")]
     producer_id = max(set(producers), key=producers.count) if producers else None
     producer = agency or (objects.get(producer_id or "", {}).get("name") if producer_id else None)
     if not producer:
         raise UsageError(f"{name}: the bundle names no producing organisation; pass --agency")
-    producer = str(producer).strip()
-    reports_of = [o for o in objects.values() if o.get("type") == "report"]
-    default_level = _level(reports_of[0], "amber") if reports_of else "amber"
-    bundle_key = str(data.get("id", "bundle--0")).split("--")[-1][:8]
-    idents = _Idents(objects, info.phone_region)
+    return str(producer).strip(), producer_id
 
-    # When the information refers to (not when the bundle was written): a relationship's
-    # stop time, a sighting's last seen; objects without one take the latest such time of
-    # the bundle. Stages date the case by its latest record, so a report stamped with the
-    # share's wall-clock time would move the case's "now".
-    def obj_time(o: dict[str, Any]) -> datetime | None:
-        for key in ("stop_time", "last_seen", "first_seen", "start_time"):
-            if o.get(key):
-                return _ts(o[key])
-        return None
 
-    times = [t for t in (obj_time(o) for o in objects.values()) if t is not None]
-    bundle_time = max(times) if times else None
+@dataclass
+class _Rows:
+    """What a bundle adds to the case, in the column order of ``reports``, :data:`_CLAIM_COLS` and
+    :data:`_SIGHTING_COLS`; ``sources`` maps each source id to its TLP level."""
 
-    def reported(o: dict[str, Any]) -> datetime | None:
-        return obj_time(o) or bundle_time or _ts(o.get("created"))
+    sources: dict[str, str] = field(default_factory=dict)
+    reports: list[list[Any]] = field(default_factory=list)
+    claims: list[list[Any]] = field(default_factory=list)
+    sightings: list[list[Any]] = field(default_factory=list)
+    #: ids of objects not imported (already in the case, or nothing the case can hold)
+    skipped: list[str] = field(default_factory=list)
 
-    existing_reports = {r[0] for r in store.con.execute("SELECT report_id FROM reports").fetchall()}
-    existing_events = {r[0] for r in store.con.execute("SELECT event_id FROM sightings").fetchall()}
-    sources: dict[str, tuple[str, str]] = {}
-    reports: list[list[Any]] = []
-    claims: list[list[Any]] = []
-    sightings: list[list[Any]] = []
-    skipped: list[str] = []
 
-    def source_for(obj: dict[str, Any]) -> str:
-        level = _level(obj, default_level)
-        sid = f"stix-{re.sub(r'[^a-z0-9]+', '-', producer.lower())}-{bundle_key}-{level.replace('+', '-')}"
-        sources[sid] = (level, sid)
+def _obj_time(o: dict[str, Any]) -> datetime | None:
+    for key in ("stop_time", "last_seen", "first_seen", "start_time"):
+        if o.get(key):
+            return _ts(o[key])
+    return None
+
+
+class _Mapper:
+    """The bundle's STIX objects → rows of the case (see the module docs for what becomes what)."""
+
+    def __init__(self, store: CaseStore, objects: dict[str, dict[str, Any]], producer: str, rel: str,
+                 bundle_key: str, region: str | None) -> None:
+        self.objects, self.producer, self.rel, self.bundle_key = objects, producer, rel, bundle_key
+        reports_of = [o for o in objects.values() if o.get("type") == "report"]
+        self.default_level = _level(reports_of[0], "amber") if reports_of else "amber"
+        self.idents = _Idents(objects, region)
+        # When the information refers to (not when the bundle was written): a relationship's
+        # stop time, a sighting's last seen; objects without one take the latest such time of
+        # the bundle. Stages date the case by its latest record, so a report stamped with the
+        # share's wall-clock time would move the case's "now".
+        times = [t for t in (_obj_time(o) for o in objects.values()) if t is not None]
+        self.bundle_time = max(times) if times else None
+        self.existing_reports = {r[0] for r in store.con.execute("SELECT report_id FROM reports").fetchall()}
+        self.existing_events = {r[0] for r in store.con.execute("SELECT event_id FROM sightings").fetchall()}
+        self.rows = _Rows()
+
+    def map_objects(self) -> _Rows:
+        for oid, obj in self.objects.items():
+            kind = obj.get("type")
+            cred = confidence_to_admiralty(obj.get("confidence"))
+            if kind == "relationship":
+                self.relationship(oid, obj, cred)
+            elif kind == "identity" and obj.get("identity_class") != "organization":
+                self.identity(oid, obj, cred)
+            elif kind == "sighting":
+                self.sighting(oid, obj)
+            elif kind in ("note", "report"):
+                text = "\n".join(str(x) for x in (obj.get("name"), obj.get("abstract"), obj.get("content"), obj.get("description")) if x)
+                self.add_report(obj, text, cred)
+        return self.rows
+
+    def reported(self, o: dict[str, Any]) -> datetime | None:
+        return _obj_time(o) or self.bundle_time or _ts(o.get("created"))
+
+    def source_for(self, obj: dict[str, Any]) -> str:
+        level = _level(obj, self.default_level)
+        sid = f"stix-{re.sub(r'[^a-z0-9]+', '-', self.producer.lower())}-{self.bundle_key}-{level.replace('+', '-')}"
+        self.rows.sources[sid] = level
         return sid
 
-    def add_report(obj: dict[str, Any], text: str, cred: int) -> str | None:
+    def add_report(self, obj: dict[str, Any], text: str, cred: int) -> str | None:
         rid = f"stix:{obj['id']}"
-        if rid in existing_reports:
-            skipped.append(str(obj["id"]))
+        if rid in self.existing_reports:
+            self.rows.skipped.append(str(obj["id"]))
             return None
-        existing_reports.add(rid)
-        sid = source_for(obj)
-        reports.append([rid, sid, producer, reported(obj), cred, text, json.dumps(obj, sort_keys=True), None])
+        self.existing_reports.add(rid)
+        sid = self.source_for(obj)
+        self.rows.reports.append([rid, sid, self.producer, self.reported(obj), cred, text,
+                                  json.dumps(obj, sort_keys=True), None])
         return rid
 
-    def add_claim(rid: str, obj: dict[str, Any], cred: int, subject: str, predicate: str, obj_ident: str | None = None,
-                  lat: Any = None, lon: Any = None, radius: Any = None, vfrom: Any = None, vto: Any = None) -> None:
-        sid = source_for(obj)
+    def add_claim(self, rid: str, obj: dict[str, Any], cred: int, subject: str, predicate: str,
+                  obj_ident: str | None = None, lat: Any = None, lon: Any = None, radius: Any = None,
+                  vfrom: Any = None, vto: Any = None) -> None:
+        sid = self.source_for(obj)
+        claims = self.rows.claims
         n = sum(1 for c in claims if c[0] == rid)
-        claims.append([rid, n, sid, producer, rel, cred, reported(obj), subject, predicate, obj_ident,
+        claims.append([rid, n, sid, self.producer, self.rel, cred, self.reported(obj), subject, predicate, obj_ident,
                        lat, lon, radius, _ts(vfrom), _ts(vto), subject, obj_ident, json.dumps(obj, sort_keys=True)])
 
-    for oid, obj in objects.items():
-        kind = obj.get("type")
-        cred = confidence_to_admiralty(obj.get("confidence"))
-        if kind == "relationship":
-            src, tgt = objects.get(str(obj.get("source_ref"))), objects.get(str(obj.get("target_ref")))
-            if src is None or tgt is None or src.get("type") != "identity":
-                skipped.append(oid)
-                continue
-            subject = idents.of(str(src["id"]))
-            if subject is None:
-                skipped.append(oid)
-                continue
-            rtype = str(obj.get("relationship_type"))
-            if tgt.get("type") == "location" and rtype == "located-at":
-                rid = add_report(obj, str(obj.get("description") or f"{subject} located at {tgt.get('name') or ''}"), cred)
-                # A place's share of the sender's posterior is low even for a strong lead (the
-                # mass is spread over many places), so below 20 it is a candidate place whose
-                # credibility cannot be judged (6), not an "improbable" (5) claim against it.
-                if rid:
-                    if cred == 5:
-                        cred = 6
-                        reports[-1][4] = 6
-                    add_claim(rid, obj, cred, subject, "located_near", None, tgt.get("latitude"), tgt.get("longitude"),
-                              tgt.get("precision"), obj.get("start_time"), obj.get("stop_time"))
-            elif tgt.get("type") == "identity" and rtype in PREDICATES:
-                other = idents.of(str(tgt["id"]))
-                rid = add_report(obj, str(obj.get("description") or f"{subject} {rtype} {other}"), cred) if other else None
-                if rid and other:
-                    add_claim(rid, obj, cred, subject, PREDICATES[rtype], other)
-            else:
-                skipped.append(oid)
-        elif kind == "identity" and obj.get("identity_class") != "organization":
-            person = idents.refs(oid, "fusioncell")
-            phones = idents.refs(oid, "fusioncell-identifier")
-            uses = [p for p in phones if person and p != person[0]]
-            if person and uses:
-                rid = add_report(obj, f"{obj.get('name')} uses {', '.join(uses)}", cred)
-                if rid:
-                    for p in uses:
-                        add_claim(rid, obj, cred, person[0], "uses", p)
-        elif kind == "sighting":
-            eid = f"stix:{oid}"
-            where = [objects.get(str(r)) for r in obj.get("where_sighted_refs") or []]
-            loc = next((w for w in where if w and w.get("type") == "location" and "latitude" in w), None)
-            subject = idents.of(str(obj.get("sighting_of_ref")))
-            seen = _ts(obj.get("first_seen") or obj.get("created"))
-            if loc is None or subject is None or seen is None or eid in existing_events:
-                skipped.append(oid)
-                continue
-            sid = source_for(obj)
-            conf = obj.get("confidence")
-            extra = {"stix_id": oid, "confidence": conf, "object_marking_refs": obj.get("object_marking_refs") or [],
-                     "last_seen": obj.get("last_seen"), "count": obj.get("count")}
-            sightings.append([eid, sid, producer, seen, loc["latitude"], loc["longitude"], subject,
-                              conf / 100.0 if conf is not None else None, obj.get("description"), subject,
-                              obj.get("first_seen"), json.dumps(extra, sort_keys=True), None])
-        elif kind in ("note", "report"):
-            text = "\n".join(str(x) for x in (obj.get("name"), obj.get("abstract"), obj.get("content"), obj.get("description")) if x)
-            add_report(obj, text, cred)
+    def relationship(self, oid: str, obj: dict[str, Any], cred: int) -> None:
+        """``located-at`` → a report with a ``located_near`` claim; identity → identity → a relation claim."""
+        objects, skipped = self.objects, self.rows.skipped
+        src, tgt = objects.get(str(obj.get("source_ref"))), objects.get(str(obj.get("target_ref")))
+        if src is None or tgt is None or src.get("type") != "identity":
+            skipped.append(oid)
+            return
+        subject = self.idents.of(str(src["id"]))
+        if subject is None:
+            skipped.append(oid)
+            return
+        rtype = str(obj.get("relationship_type"))
+        if tgt.get("type") == "location" and rtype == "located-at":
+            rid = self.add_report(obj, str(obj.get("description") or f"{subject} located at {tgt.get('name') or ''}"), cred)
+            # A place's share of the sender's posterior is low even for a strong lead (the
+            # mass is spread over many places), so below 20 it is a candidate place whose
+            # credibility cannot be judged (6), not an "improbable" (5) claim against it.
+            if rid:
+                if cred == 5:
+                    cred = 6
+                    self.rows.reports[-1][4] = 6
+                self.add_claim(rid, obj, cred, subject, "located_near", None, tgt.get("latitude"), tgt.get("longitude"),
+                               tgt.get("precision"), obj.get("start_time"), obj.get("stop_time"))
+        elif tgt.get("type") == "identity" and rtype in PREDICATES:
+            other = self.idents.of(str(tgt["id"]))
+            rid = self.add_report(obj, str(obj.get("description") or f"{subject} {rtype} {other}"), cred) if other else None
+            if rid and other:
+                self.add_claim(rid, obj, cred, subject, PREDICATES[rtype], other)
+        else:
+            skipped.append(oid)
 
+    def identity(self, oid: str, obj: dict[str, Any], cred: int) -> None:
+        """A person naming identifiers besides its own → a report with ``uses`` claims."""
+        person = self.idents.refs(oid, "fusioncell")
+        phones = self.idents.refs(oid, "fusioncell-identifier")
+        uses = [p for p in phones if person and p != person[0]]
+        if person and uses:
+            rid = self.add_report(obj, f"{obj.get('name')} uses {', '.join(uses)}", cred)
+            if rid:
+                for p in uses:
+                    self.add_claim(rid, obj, cred, person[0], "uses", p)
+
+    def sighting(self, oid: str, obj: dict[str, Any]) -> None:
+        """A sighting with a located place → a row of ``sightings``."""
+        eid = f"stix:{oid}"
+        where = [self.objects.get(str(r)) for r in obj.get("where_sighted_refs") or []]
+        loc = next((w for w in where if w and w.get("type") == "location" and "latitude" in w), None)
+        subject = self.idents.of(str(obj.get("sighting_of_ref")))
+        seen = _ts(obj.get("first_seen") or obj.get("created"))
+        if loc is None or subject is None or seen is None or eid in self.existing_events:
+            self.rows.skipped.append(oid)
+            return
+        sid = self.source_for(obj)
+        conf = obj.get("confidence")
+        extra = {"stix_id": oid, "confidence": conf, "object_marking_refs": obj.get("object_marking_refs") or [],
+                 "last_seen": obj.get("last_seen"), "count": obj.get("count")}
+        self.rows.sightings.append([eid, sid, self.producer, seen, loc["latitude"], loc["longitude"], subject,
+                                    conf / 100.0 if conf is not None else None, obj.get("description"), subject,
+                                    obj.get("first_seen"), json.dumps(extra, sort_keys=True), None])
+
+
+def _write(store: CaseStore, rows: _Rows, data: dict[str, Any], sha: str, name: str, producer: str,
+           producer_id: str | None, rel: str, receiving: str) -> None:
+    """Write the rows, the touched identifiers and the ingest-log line in one transaction (``receiving``:
+    the case's owning agency, to which alone the partner's sources are releasable)."""
     con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
         known_sources = {r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()}
-        for sid, (level, _) in sorted(sources.items()):
+        for sid, level in sorted(rows.sources.items()):
             if sid in known_sources:
                 continue
             con.execute(
@@ -317,30 +382,25 @@ def import_bundle(
                  json.dumps({"stix_bundle": data.get("id"), "producer_identity": producer_id, "imported_from": name,
                              "method": "not disclosed by the partner"})],
             )
-        if reports:
+        if rows.reports:
             con.executemany("INSERT INTO reports (report_id, source_id, agency, reported, credibility, text, raw, line) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", reports)
-        if claims:
-            con.executemany("INSERT INTO claims (" + ", ".join(_CLAIM_COLS) + ") VALUES (" + ", ".join(["?"] * len(_CLAIM_COLS)) + ")", claims)
-        if sightings:
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows.reports)
+        if rows.claims:
+            con.executemany("INSERT INTO claims (" + ", ".join(_CLAIM_COLS) + ") VALUES (" + ", ".join(["?"] * len(_CLAIM_COLS)) + ")", rows.claims)
+        if rows.sightings:
             con.executemany("INSERT INTO sightings (" + ", ".join(_SIGHTING_COLS) + ") VALUES ("
-                            + ", ".join(["?"] * len(_SIGHTING_COLS)) + ")", sightings)
+                            + ", ".join(["?"] * len(_SIGHTING_COLS)) + ")", rows.sightings)
+        claims, sightings = rows.claims, rows.sightings
         _update_identifiers(store, [c[7] for c in claims] + [c[9] for c in claims if c[9]] + [s[6] for s in sightings])
         run_id = store.new_run("import", {"bundle": data.get("id"), "agency": producer, "file": name})
         con.execute(
             "INSERT INTO ingest_log (file, sha256, rows, ingested_at, run_id) VALUES (?, ?, ?, ?, ?)",
-            [f"stix:{name}", sha, len(reports) + len(sightings), datetime.now(timezone.utc), run_id],
+            [f"stix:{name}", sha, len(rows.reports) + len(rows.sightings), datetime.now(timezone.utc), run_id],
         )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    summary = {
-        "status": "imported", "bundle": data.get("id"), "agency": producer, "sources": sorted(sources),
-        "reports": len(reports), "claims": len(claims), "sightings": len(sightings), "skipped": len(skipped),
-    }
-    audit.record(store, "import", {k: v for k, v in summary.items() if k != "status"} | {"sha256": sha}, why=why, actor=actor)
-    return summary
 
 
 def _update_identifiers(store: CaseStore, idents: list[str]) -> None:

@@ -12,7 +12,7 @@ Two routes, registered on the app by :func:`register` (one line in ``app.py``):
   meetings, dark intervals, locate's hypotheses and areas with their evidence
   chain (sources and grades), and the coverage of the cell sites.
 
-Both read through the app's :class:`~fusioncell.server.app.View` (so each read is
+Both read through the app's :class:`~fusioncell.server.deps.View` (so each read is
 audited and role-checked), and both pass their whole answer through
 :func:`fusioncell.security.minimise.mask_listing`: bystanders appear only as
 pseudonyms, and a bystander's trace is never sent (asked-for identifiers that

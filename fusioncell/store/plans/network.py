@@ -525,31 +525,33 @@ def ties(q: Query, *, run_id: str, level: str, tz: str, edges: str, labels: tupl
     d = q.d
     fs = dict(features)
     ids = [lab.replace("-", "_") for lab in labels]
+    cp = [f"cp_{x}" for x in ids[:-1]]
+    edges_t = q.t(edges)
     score_cols = ",\n           ".join(f"{_score(q, lab, coef, fs)} AS s_{x}" for lab, x in zip(labels, ids))
     mx = "greatest(" + ", ".join(f"s_{x}" for x in ids) + ")"
-    z = " + ".join(f"exp(s_{x} - mx)" for x in ids)
-    best = "CASE " + " ".join(f"WHEN s_{x} = mx THEN {d.lit(lab)}" for x, lab in zip(ids, labels)) + " END"
-    cp = [f"cp_{x}" for x in ids[:-1]]
-    one, zero = d.f(1.0), d.f(0.0)
-    edges_t = q.t(edges)
-    fi, la = d.ident("first"), d.ident("last")
-    no_prov = d.empty_struct_list(PROV_FIELDS)
-    # lean identifier-level table: its identifiers are always its two ends (a, b), derived on read
-    ids_join = f"coalesce(e.identifiers, {d.empty_list()}) AS identifiers," if level == "person" else ""
-    ids_sel = "identifiers, " if level == "person" else ""
-    layers = d.non_null("CASE WHEN n_events > 0 THEN 'calls' END", "CASE WHEN claim_p > 0 THEN 'claims' END",
-                        "CASE WHEN n_meetings > 0 THEN 'meetings' END", "CASE WHEN veh_p > 0 THEN 'vehicles' END",
-                        "CASE WHEN place_p > 0 THEN 'places' END")
-    provenance = d.list_cat(d.list_cat(f"coalesce(c.claim_prov, {no_prov})", f"coalesce(m.meet_prov, {no_prov})"),
-                            d.list_cat(f"coalesce(v.veh_prov, {no_prov})", f"coalesce(pl.place_prov, {no_prov})"))
-    probs = d.struct([(lab, f"exp(s_{x} - mx) / ({z})") for x, lab in zip(ids, labels)])
     return f"""
 WITH {_grades(q, grades)},
 {_claims(q, level, claim_labels, bonus, words, ftm_p, labels)},
 {_meetings(q, level, meet_dt_s, meet_dist_m)},
 {_vehicles(q, level, owner_p, vehicle_max_users)},
 {_places(q, level, tz, place_max_visitors, place_days)},
-named AS (   -- nodes an informant report speaks of (subject or object of any claim)
+{_other_edges(q, level, cp)},
+{_joined(q, level, edges_t, cp)},
+{_hubs(q, edges_t, hub_min_contacts, hub_factor, hub_med)},
+scored AS (SELECT *, {score_cols} FROM joined_h),
+probs AS (SELECT *, {mx} AS mx FROM scored)
+{_tie_select(q, run_id, level, labels, ids, cp, claim_strength, meeting_strength, vehicle_strength, place_strength,
+             hub_weight, unknown_p, thin_events)}"""
+
+
+def _other_edges(q: Query, level: str, cp: list[str]) -> str:
+    """CTEs ending in ``other_edges``: the pairs of the small layers (claims, meetings, vehicles, places) with
+    their evidence and provenance; ``named``: the nodes an informant report speaks of."""
+    d = q.d
+    no_prov = d.empty_struct_list(PROV_FIELDS)
+    provenance = d.list_cat(d.list_cat(f"coalesce(c.claim_prov, {no_prov})", f"coalesce(m.meet_prov, {no_prov})"),
+                            d.list_cat(f"coalesce(v.veh_prov, {no_prov})", f"coalesce(pl.place_prov, {no_prov})"))
+    return f"""named AS (   -- nodes an informant report speaks of (subject or object of any claim)
     SELECT DISTINCT coalesce(m.node, x.ident) AS node
     FROM (SELECT subject AS ident FROM {q.t('claims')} UNION SELECT object FROM {q.t('claims')}) x
     LEFT JOIN {node_map(q, level)} m ON m.identifier = x.ident WHERE x.ident IS NOT NULL
@@ -567,8 +569,18 @@ other_edges AS (
     LEFT JOIN meet_edges m ON m.a = k.a AND m.b = k.b
     LEFT JOIN veh_edges v ON v.a = k.a AND v.b = k.b
     LEFT JOIN place_edges pl ON pl.a = k.a AND pl.b = k.b
-),
-joined AS (
+)"""
+
+
+def _joined(q: Query, level: str, edges_t: str, cp: list[str]) -> str:
+    """The CTE ``joined``: the call edges (``edges_t``) and ``other_edges`` side by side, absent values filled."""
+    d = q.d
+    zero = d.f(0.0)
+    fi, la = d.ident("first"), d.ident("last")
+    no_prov = d.empty_struct_list(PROV_FIELDS)
+    # lean identifier-level table: its identifiers are always its two ends (a, b), derived on read
+    ids_join = f"coalesce(e.identifiers, {d.empty_list()}) AS identifiers," if level == "person" else ""
+    return f"""joined AS (
     SELECT coalesce(e.a, o.a) AS a, coalesce(e.b, o.b) AS b,
            coalesce(e.n_events, 0) AS n_events, coalesce(e.n_calls, 0) AS n_calls,
            coalesce(e.total_duration_s, {zero}) AS total_duration_s, coalesce(e.mean_call_s, {zero}) AS mean_call_s,
@@ -588,8 +600,15 @@ joined AS (
            coalesce(o.n_places, 0) AS n_places, coalesce(o.place_p, {zero}) AS place_p,
            coalesce(o.provenance, {no_prov}) AS provenance
     FROM {edges_t} e FULL OUTER JOIN other_edges o ON o.a = e.a AND o.b = e.b
-),
-_ends AS (SELECT a AS node FROM {edges_t} UNION ALL SELECT b FROM {edges_t}),
+)"""
+
+
+def _hubs(q: Query, edges_t: str, hub_min_contacts: int, hub_factor: float, hub_med: float | None) -> str:
+    """CTEs ending in ``joined_h``: ``joined`` with ``hub`` (an end has at least ``hub_min_contacts`` contacts
+    and ``hub_factor`` × the median) and ``named_ends`` (the share of its ends a report speaks of)."""
+    d = q.d
+    one, zero = d.f(1.0), d.f(0.0)
+    return f"""_ends AS (SELECT a AS node FROM {edges_t} UNION ALL SELECT b FROM {edges_t}),
 _deg AS (SELECT node, count(*) AS contacts FROM _ends GROUP BY node),
 _med AS ({"SELECT coalesce(median(contacts), 0) AS med FROM _deg" if hub_med is None
           else f"SELECT {d.f(float(hub_med))} AS med"}),
@@ -603,10 +622,24 @@ joined_h AS (
             + (CASE WHEN nb.node IS NOT NULL THEN {one} ELSE {zero} END)) / {d.f(2.0)} AS named_ends
     FROM joined j LEFT JOIN hub_nodes ha ON ha.node = j.a LEFT JOIN hub_nodes hb ON hb.node = j.b
     LEFT JOIN named na ON na.node = j.a LEFT JOIN named nb ON nb.node = j.b
-),
-scored AS (SELECT *, {score_cols} FROM joined_h),
-probs AS (SELECT *, {mx} AS mx FROM scored)
-SELECT {d.lit(run_id)} AS run_id, a, b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba, reciprocity,
+)"""
+
+
+def _tie_select(q: Query, run_id: str, level: str, labels: tuple[str, ...], ids: list[str], cp: list[str],
+                claim_strength: float, meeting_strength: float, vehicle_strength: float, place_strength: float,
+                hub_weight: float, unknown_p: float, thin_events: int) -> str:
+    """The final ``SELECT`` from ``probs``: the columns of the ties table, ``strength`` and ``relationship``."""
+    d = q.d
+    one, zero = d.f(1.0), d.f(0.0)
+    fi, la = d.ident("first"), d.ident("last")
+    z = " + ".join(f"exp(s_{x} - mx)" for x in ids)
+    best = "CASE " + " ".join(f"WHEN s_{x} = mx THEN {d.lit(lab)}" for x, lab in zip(ids, labels)) + " END"
+    ids_sel = "identifiers, " if level == "person" else ""
+    layers = d.non_null("CASE WHEN n_events > 0 THEN 'calls' END", "CASE WHEN claim_p > 0 THEN 'claims' END",
+                        "CASE WHEN n_meetings > 0 THEN 'meetings' END", "CASE WHEN veh_p > 0 THEN 'vehicles' END",
+                        "CASE WHEN place_p > 0 THEN 'places' END")
+    probs = d.struct([(lab, f"exp(s_{x} - mx) / ({z})") for x, lab in zip(ids, labels)])
+    return f"""SELECT {d.lit(run_id)} AS run_id, a, b, n_events, n_calls, total_duration_s, mean_call_s, n_ab, n_ba, reciprocity,
        night_share, weekend_share, business_share, active_days, rhythm, burstiness, recency_days, {fi}, {la},
        coloc_share, coloc_day_share, same_home, same_work, tie_share, top_tie,
        evening_share, short_share, quick_share, first_frac, tie_share_max, named_ends,

@@ -17,11 +17,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from fastapi import Depends, FastAPI, Query
+from fastapi import APIRouter, Depends, Query
 
-from fusioncell.server.scope import Gate, Reader, Rule
-
-API = "/api/v1"
+from fusioncell.server.deps import API, Deps
+from fusioncell.server.scope import Reader, Rule, ScopedRoute
 
 
 def alert_rows(cs: Any, since: datetime | None = None) -> tuple[list[dict[str, Any]], set[str]]:
@@ -46,10 +45,12 @@ def alert_rows(cs: Any, since: datetime | None = None) -> tuple[list[dict[str, A
     return rows, watched - hidden
 
 
-def register(app: FastAPI, gate: Gate) -> None:
-    """Add ``GET /alerts`` to ``app``."""
+def routes(deps: Deps) -> APIRouter:
+    """The ``GET /alerts`` route."""
+    router = APIRouter(route_class=ScopedRoute)
+    gate = deps.gate
 
-    @app.get(f"{API}/alerts")
+    @router.get(f"{API}/alerts")
     def alerts(since: datetime | None = Query(None, description="ISO 8601 time; without an offset it is UTC"),
                offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000),
                acc: Reader = Depends(gate.reader(Rule()))) -> dict[str, Any]:
@@ -59,3 +60,5 @@ def register(app: FastAPI, gate: Gate) -> None:
             rows, watched = alert_rows(cs, when)
         acc.keep |= watched
         return {"total": len(rows), "offset": offset, "limit": limit, "items": rows[offset:offset + limit]}
+
+    return router

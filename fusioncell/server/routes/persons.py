@@ -25,14 +25,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends, FastAPI, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from fusioncell.resolve import decisions as resolve_decisions
-from fusioncell.server.scope import Gate, Reader, Rule
+from fusioncell.server.deps import API, Deps
+from fusioncell.server.scope import Reader, Rule, ScopedRoute
 from fusioncell.store import CaseStore
-
-API = "/api/v1"
 
 
 class Merge(BaseModel):
@@ -75,11 +74,13 @@ def undo(store: CaseStore) -> Decision:
     return _decision(resolve_decisions.undo(store))
 
 
-def register(app: FastAPI, gate: Gate) -> None:
-    """Add the override routes to ``app``."""
+def routes(deps: Deps) -> APIRouter:
+    """The override routes (merge, split, undo, the decisions in force)."""
+    router = APIRouter(route_class=ScopedRoute)
+    gate = deps.gate
     write = gate.reader(Rule(), write=True)
 
-    @app.post(f"{API}/persons/merge", response_model=Decision)
+    @router.post(f"{API}/persons/merge", response_model=Decision)
     def merge(body: Merge, acc: Reader = Depends(write)) -> Decision:
         """Give each member (identifier, or person with what is attributed to it) to ``into``."""
         with acc.owner_store({"api": "persons/merge", "members": body.members, "into": body.into},
@@ -87,7 +88,7 @@ def register(app: FastAPI, gate: Gate) -> None:
             return _decision(resolve_decisions.merge(cs, body.members, body.into, analyst=acc.scope.actor,
                                                      reason=body.reason))
 
-    @app.post(f"{API}/persons/split", response_model=Decision)
+    @router.post(f"{API}/persons/split", response_model=Decision)
     def split(body: Split, acc: Reader = Depends(write)) -> Decision:
         """Detach one identifier from whatever person it was attributed to."""
         with acc.owner_store({"api": "persons/split", "identifier": body.identifier},
@@ -95,16 +96,18 @@ def register(app: FastAPI, gate: Gate) -> None:
             return _decision(resolve_decisions.split_off(cs, body.identifier, analyst=acc.scope.actor,
                                                          reason=body.reason))
 
-    @app.post(f"{API}/persons/undo", response_model=Decision)
+    @router.post(f"{API}/persons/undo", response_model=Decision)
     def undo_last(body: Undo, acc: Reader = Depends(write)) -> Decision:
         """Remove the newest decision (answers it); every answer is again what it was before it."""
         with acc.owner_store({"api": "persons/undo"}, action="override", why=body.reason) as cs:
             return undo(cs)
 
-    @app.get(f"{API}/persons/overrides")
+    @router.get(f"{API}/persons/overrides")
     def overrides(offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000),
                   acc: Reader = Depends(gate.reader(Rule()))) -> dict[str, Any]:
         """The analysts' decisions in force, newest first (``{total, offset, limit, items}``)."""
         with acc.read("persons/overrides") as cs:
             rows = [d.model_dump() for d in decisions(cs)]
         return {"total": len(rows), "offset": offset, "limit": limit, "items": rows[offset:offset + limit]}
+
+    return router

@@ -22,14 +22,14 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query
+from fastapi import APIRouter, Depends, HTTPException, Path as PathParam, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from fusioncell.server.scope import Gate, Reader, Rule
+from fusioncell.server.deps import API, Deps
+from fusioncell.server.scope import Reader, Rule, ScopedRoute
 from fusioncell.store import CaseStore
 
-API = "/api/v1"
 #: Events listed per piece of evidence (the rest are counted).
 MAX_EVENTS = 100
 MEDIA = {"stix": "application/json", "ftm": "text/plain", "html": "text/html", "json": "application/json",
@@ -91,11 +91,14 @@ def evidence_chain(store: CaseStore, hypothesis: dict[str, Any]) -> list[dict[st
     return out
 
 
-def register(app: FastAPI, gate: Gate) -> None:
-    """Add the evidence, share and unmask routes to ``app``."""
+def routes(deps: Deps) -> APIRouter:
+    """The evidence, share and unmask routes."""
     from fusioncell.server import liaison
 
-    @app.get(f"{API}/locate/{{rank}}/evidence")
+    router = APIRouter(route_class=ScopedRoute)
+    gate = deps.gate
+
+    @router.get(f"{API}/locate/{{rank}}/evidence")
     def evidence(rank: int = PathParam(..., ge=1, le=50), target: str | None = Query(None, max_length=200),
                  top: int = Query(5, ge=1, le=50),
                  acc: Reader = Depends(gate.reader(Rule(partner=True)))) -> dict[str, Any]:
@@ -119,14 +122,14 @@ def register(app: FastAPI, gate: Gate) -> None:
                "evidence": chain}
         return dict(json.loads(json.dumps(out, default=str)))
 
-    @app.get(f"{API}/share/preview")
+    @router.get(f"{API}/share/preview")
     def preview(to: str = Query(..., min_length=1, max_length=100), target: str | None = Query(None, max_length=200),
                 acc: Reader = Depends(gate.reader(Rule(partner=True, minimise="protected")))) -> dict[str, Any]:
         """What ``fusioncell share --to`` would send (``product``); the owner also sees what it leaves out."""
         product, held = acc.tearline(to.strip(), target=target, what="share/preview")
         return {"product": product, "withheld": None if acc.scope.partner else held}
 
-    @app.get(f"{API}/share/export", response_class=Response,
+    @router.get(f"{API}/share/export", response_class=Response,
              responses={200: {"content": {m: {} for m in sorted(set(MEDIA.values()))}}})
     def export(to: str = Query(..., min_length=1, max_length=100), format: ShareFormat = Query("stix"),
                target: str | None = Query(None, max_length=200), why: str | None = Query(None, max_length=2000),
@@ -144,7 +147,7 @@ def register(app: FastAPI, gate: Gate) -> None:
                         headers={"Content-Disposition": f'attachment; filename="{name}"',
                                  "X-Content-SHA256": summary["sha256"]})
 
-    @app.post(f"{API}/unmask")
+    @router.post(f"{API}/unmask")
     def unmask(body: Unmask, acc: Reader = Depends(gate.reader(Rule(owner=("supervisor",)), write=True))
                ) -> dict[str, str]:
         """Reveal the identifier behind a pseudonym, with a recorded reason (supervisors)."""
@@ -154,3 +157,5 @@ def register(app: FastAPI, gate: Gate) -> None:
         with acc.owner_store({"api": "unmask"}, action="read", why=body.reason) as cs:
             identifier = run(cs, body.pseudonym, body.reason, actor=acc.scope.actor)
             return {"identifier": identifier, "pseudonym": pseudonym(case_secret(cs), identifier)}
+
+    return router
