@@ -240,6 +240,14 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
                    partner_phone_p=phone_p if partner else 1.0, partner_phone=phone)
 
 
+def _named(text: str, sup: Support, namer: Namer, known: frozenset[str]) -> str:
+    """A cap's sentence with identifiers named by handle; the phone whose ownership is in doubt is
+    "phone P-…", not "the partner's phone P-…" (that is the question)."""
+    if sup.partner_phone:
+        text = text.replace(sup.partner_phone, f"phone {namer.handle(sup.partner_phone)}")
+    return namer.sentence(text, known)
+
+
 def hers_p(circle: Circle, ident: str) -> float:
     """How likely ``ident`` is the phone of the partner (or his own): its attribution, not the role's grade."""
     m = circle.members.get(ident)
@@ -406,8 +414,8 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
             "support": {"source_types": sorted(sup.disciplines), "sighted_him": sup.sighted_him,
                         "partner_located": sup.partner_evidence, "ceiling": cap.ceiling,
                         "model_probability": round(float(p0[i]), 3),
-                        "note": namer.sentence(cap.reason, known) if cap.reason else None},
-            "would_change": [namer.sentence(w, known) for w in cap.would_change],
+                        "note": _named(cap.reason, sup, namer, known) if cap.reason else None},
+            "would_change": [_named(w, sup, namer, known) for w in cap.would_change],
         })
     result["elsewhere"] = round(float(capped.elsewhere + p[np.argsort(-p)[top:]].sum()), 3)
     rank_of = {int(i): r for r, i in enumerate(order, start=1)}
