@@ -47,7 +47,15 @@ from fusioncell.infer.features import (
     compute_features,
     generate_candidates,
 )
-from fusioncell.infer.judgment import SUPPORT_MIN_WEIGHT, CappedProbabilities, Support, apply_caps, areas, cap_for
+from fusioncell.infer.judgment import (
+    SUPPORT_MIN_WEIGHT,
+    SURE_PHONE_P,
+    CappedProbabilities,
+    Support,
+    apply_caps,
+    areas,
+    cap_for,
+)
 from fusioncell.security.naming import IDENT_RX, Namer
 from fusioncell.spacetime.coverage import coverage
 from fusioncell.spacetime.geo import bearing_deg, compass, haversine_m
@@ -398,7 +406,9 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
     p = capped.p
     order = np.argsort(-p, kind="stable")[:top]
     known = frozenset(circle.members) | circle.target_keys
-    namer = Namer.of(store, {**{k: m.role for k, m in circle.members.items()}, **{k: "self" for k in circle.target_keys}})
+    roles = {k: "partner?" if m.role == "partner" and hers_p(circle, k) < SURE_PHONE_P else m.role
+             for k, m in circle.members.items()}
+    namer = Namer.of(store, {**roles, **{k: "self" for k in circle.target_keys}})
     for rank, i in enumerate(order, start=1):
         wins = _merge_windows(cs.windows[i])[-5:]
         sup, cap = supports[i], capped.caps[i]
