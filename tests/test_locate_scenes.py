@@ -368,5 +368,8 @@ def test_lieutenants_who_might_be_her_phone_do_not_make_their_safe_house_certain
     r = _run(c, tmp_path)
     assert _p_near(r, DECOY) <= 0.75 + 1e-9, [(h["probability"], round(_dist(h, DECOY))) for h in r["hypotheses"][:3]]
     top = r["hypotheses"][0]
-    assert "by inference" in top["support"]["note"] and top["would_change"][0].startswith("confirmation that")
+    assert "by inference" in top["support"]["note"] and top["would_change"][0].startswith("confirmation that phone ")
     assert not any(ph in top["support"]["note"] + top["would_change"][0] for ph in LTS)  # named by handle only
+    # the evidence chain does not call a candidate "the partner's phone"
+    nights = [e["summary"] for e in top["evidence"] if e["kind"] == "nights_partner"]
+    assert nights and all(x.startswith("maybe the partner's phone P-") for x in nights), nights

@@ -195,3 +195,25 @@ def test_a_group_id_carries_no_digits_of_its_phones(carrier) -> None:  # type: i
     for phone in list(truth) + list(truth.values()):
         assert phone[-4:] not in gid.split("-", 4)[-1], (gid, phone)
     assert len(digits) < 4 or all(digits not in ph for ph in list(truth) + list(truth.values()))
+
+
+def test_the_switches_are_computed_once_per_state_of_the_observations(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Network, attribution and the report each ask for the switches; the profiles read every call record,
+    so the answer is kept in the store and recomputed only when the observations change (here: the case
+    gains a record, through the store's own insert)."""
+    import fusioncell.resolve.groups as G
+    from rows import put
+
+    folder, truth = _carrier(tmp_path)
+    calls = []
+    real = G._switches
+    monkeypatch.setattr(G, "_switches", lambda store, p: calls.append(1) or real(store, p))
+    with open_case(folder) as cs:
+        first = group_switches(cs)
+        again = group_switches(cs)
+        assert again == first and len(calls) == 1
+        assert {(x["old"], x["new"]) for x in again} <= set(truth.items()) and len(again) >= 4
+        put(cs.con, "comms", event_id="late-1", source_id="cdr", agency="SEDENA-INT", start=at(DAYS, 10.0),
+            duration_s=60.0, channel="voice", caller="+523370000001", callee="+523370000002")
+        group_switches(cs)
+        assert len(calls) == 2

@@ -47,7 +47,15 @@ from fusioncell.infer.features import (
     compute_features,
     generate_candidates,
 )
-from fusioncell.infer.judgment import SUPPORT_MIN_WEIGHT, CappedProbabilities, Support, apply_caps, areas, cap_for
+from fusioncell.infer.judgment import (
+    SUPPORT_MIN_WEIGHT,
+    SURE_PHONE_P,
+    CappedProbabilities,
+    Support,
+    apply_caps,
+    areas,
+    cap_for,
+)
 from fusioncell.security.naming import IDENT_RX, Namer
 from fusioncell.spacetime.coverage import coverage
 from fusioncell.spacetime.geo import bearing_deg, compass, haversine_m
@@ -240,6 +248,14 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
                    partner_phone_p=phone_p if partner else 1.0, partner_phone=phone)
 
 
+def _named(text: str, sup: Support, namer: Namer, known: frozenset[str]) -> str:
+    """A cap's sentence with identifiers named by handle; the phone whose ownership is in doubt is
+    "phone P-…", not "the partner's phone P-…" (that is the question)."""
+    if sup.partner_phone:
+        text = text.replace(sup.partner_phone, f"phone {namer.handle(sup.partner_phone)}")
+    return namer.sentence(text, known)
+
+
 def hers_p(circle: Circle, ident: str) -> float:
     """How likely ``ident`` is the phone of the partner (or his own): its attribution, not the role's grade."""
     m = circle.members.get(ident)
@@ -390,7 +406,9 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
     p = capped.p
     order = np.argsort(-p, kind="stable")[:top]
     known = frozenset(circle.members) | circle.target_keys
-    namer = Namer.of(store, {**{k: m.role for k, m in circle.members.items()}, **{k: "self" for k in circle.target_keys}})
+    roles = {k: "partner?" if m.role == "partner" and hers_p(circle, k) < SURE_PHONE_P else m.role
+             for k, m in circle.members.items()}
+    namer = Namer.of(store, {**roles, **{k: "self" for k in circle.target_keys}})
     for rank, i in enumerate(order, start=1):
         wins = _merge_windows(cs.windows[i])[-5:]
         sup, cap = supports[i], capped.caps[i]
@@ -406,8 +424,8 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
             "support": {"source_types": sorted(sup.disciplines), "sighted_him": sup.sighted_him,
                         "partner_located": sup.partner_evidence, "ceiling": cap.ceiling,
                         "model_probability": round(float(p0[i]), 3),
-                        "note": namer.sentence(cap.reason, known) if cap.reason else None},
-            "would_change": [namer.sentence(w, known) for w in cap.would_change],
+                        "note": _named(cap.reason, sup, namer, known) if cap.reason else None},
+            "would_change": [_named(w, sup, namer, known) for w in cap.would_change],
         })
     result["elsewhere"] = round(float(capped.elsewhere + p[np.argsort(-p)[top:]].sum()), 3)
     rank_of = {int(i): r for r, i in enumerate(order, start=1)}

@@ -29,14 +29,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
 import igraph as ig
 import numpy as np
 
-from fusioncell.store.derived import arrow
+from fusioncell.store.derived import arrow, cached
 from fusioncell.store import CaseStore
 
 
@@ -160,9 +160,37 @@ def _match(olds: list[str], news: list[str], prof: dict[str, Any], p: GroupParam
     return out
 
 
+#: the derived table that keeps the switches of the case (recomputed when the observations change)
+TABLE = "resolve_group_switches"
+
+
 def group_switches(store: CaseStore, params: GroupParams | None = None) -> list[dict[str, Any]]:
-    """Phones switched together: ``old``, ``new``, ``p``, ``group`` (shared by one switch), ``handover``, ``why``."""
+    """Phones switched together: ``old``, ``new``, ``p``, ``group`` (shared by one switch), ``handover``, ``why``.
+
+    Computed once per state of the case's observations and kept in the
+    store (:func:`fusioncell.store.derived.cached`): network, attribution and
+    the report each ask, and the profiles read every call record.
+    """
     p = params or GroupParams()
+
+    def build(run_id: str) -> None:
+        rows = _switches(store, p)
+        store.con.execute(f"CREATE OR REPLACE TABLE {TABLE} (run_id VARCHAR, old VARCHAR, new VARCHAR, p DOUBLE, "
+                          "grp VARCHAR, handover VARCHAR, why VARCHAR, k INTEGER)")
+        if rows:
+            store.con.executemany(
+                f"INSERT INTO {TABLE} (run_id, old, new, p, grp, handover, why, k) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [[run_id, r["old"], r["new"], r["p"], r["group"], r["handover"], r["why"], k]
+                 for k, r in enumerate(rows)])
+
+    cached(store, TABLE, asdict(p), build)
+    return [{"old": o, "new": n, "p": float(pp), "group": g, "handover": h, "why": w}
+            for o, n, pp, g, h, w in store.con.execute(
+                f"SELECT old, new, p, grp, handover, why FROM {TABLE} ORDER BY k").fetchall()]
+
+
+def _switches(store: CaseStore, p: GroupParams) -> list[dict[str, Any]]:
+    """The switches, computed from the observations (see :func:`group_switches`)."""
     idents, prof = _profiles(store, p)
     if not idents:
         return []

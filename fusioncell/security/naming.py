@@ -52,6 +52,7 @@ IDENT_RX = re.compile(r"(?<![\w+])\+\d{6,15}(?!\w)|(?<![\w:])(?:" + "|".join(KIN
 ROLE: dict[str, str] = {
     "self": "the target's",
     "partner": "the partner's",
+    "partner?": "maybe the partner's",  # a candidate for an alias-only partner's number, not known to be hers
     "meets": "a contact's (meets him)",
     "associate": "an associate's",
     "works_for": "an employer's",
