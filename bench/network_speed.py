@@ -177,12 +177,10 @@ def same_answer(x: dict[str, object], y: dict[str, object]) -> bool:
     return rows(c1) == rows(c2) and rows(e1) == rows(e2) and np.allclose(np.sort(b1), np.sort(b2))
 
 
-def peer(store: CaseStore, foci: list[str]) -> dict[str, object]:
-    import networkx as nx
+def _pair_features(df):  # type: ignore[no-untyped-def]
+    """The naive peer's tie features of every pair, in pandas (as an analyst would write them)."""
     import pandas as pd
 
-    df = store.con.execute("SELECT caller, callee, start, duration_s, channel FROM comms").df()
-    clk = Clock()
     lt = df["start"].dt.tz_convert(TZ)
     a = np.where(df["caller"] < df["callee"], df["caller"], df["callee"])
     b = np.where(df["caller"] < df["callee"], df["callee"], df["caller"])
@@ -207,6 +205,16 @@ def peer(store: CaseStore, foci: list[str]) -> dict[str, object]:
     agg["burst"] = ((agg["gap_sd"] - agg["gap_mu"]) / (agg["gap_sd"] + agg["gap_mu"])).fillna(0)
     agg["strength"] = 1 - np.exp(-(np.log1p(agg["n"]) + 0.5 * np.log1p(agg["dur"] / 60) + 3 * agg["days"] / 30
                                    + agg["recip"]) / 6)
+    return agg
+
+
+def peer(store: CaseStore, foci: list[str]) -> dict[str, object]:
+    import networkx as nx
+    import pandas as pd
+
+    df = store.con.execute("SELECT caller, callee, start, duration_s, channel FROM comms").df()
+    clk = Clock()
+    agg = _pair_features(df)
     clk.mark()
     # close circles of all foci at once: one mask, then the 20 strongest per focus
     hit = agg[agg["a"].isin(foci) | agg["b"].isin(foci)]
@@ -243,35 +251,11 @@ def peer_cli(store_path: str, focus: str) -> int:
     pair (as :func:`peer`), then the focus's close circle and key players of its 2-hop ego graph (networkx)."""
     import duckdb
     import networkx as nx
-    import pandas as pd
 
     con = duckdb.connect(store_path, read_only=True)
     df = con.execute("SELECT caller, callee, start, duration_s, channel FROM comms").df()
     con.close()
-    lt = df["start"].dt.tz_convert(TZ)
-    a = np.where(df["caller"] < df["callee"], df["caller"], df["callee"])
-    b = np.where(df["caller"] < df["callee"], df["callee"], df["caller"])
-    hour = lt.dt.hour.to_numpy()
-    dow = lt.dt.day_of_week.to_numpy()
-    call = (df["channel"] == "call").to_numpy()
-    x = pd.DataFrame({
-        "a": a, "b": b, "t": df["start"].astype("int64") // 10**9, "dur": df["duration_s"].where(call),
-        "call": call, "ab": (df["caller"].to_numpy() == a),
-        "night": (hour >= NIGHT.from_h) | (hour < NIGHT.to_h), "weekend": dow >= 5,
-        "business": (dow < 5) & (hour >= 9) & (hour < 18), "day": lt.dt.floor("D"),
-    })
-    x = x.sort_values(["a", "b", "t"])
-    x["gap"] = x.groupby(["a", "b"])["t"].diff()
-    agg = x.groupby(["a", "b"]).agg(
-        n=("t", "size"), n_calls=("call", "sum"), dur=("dur", "sum"), mean_dur=("dur", "mean"),
-        n_ab=("ab", "sum"), night=("night", "mean"), weekend=("weekend", "mean"), business=("business", "mean"),
-        days=("day", "nunique"), gap_mu=("gap", "mean"),
-    ).reset_index()
-    agg["gap_sd"] = x.groupby(["a", "b"])["gap"].std(ddof=0).to_numpy()
-    agg["recip"] = 2 * np.minimum(agg["n_ab"], agg["n"] - agg["n_ab"]) / agg["n"]
-    agg["burst"] = ((agg["gap_sd"] - agg["gap_mu"]) / (agg["gap_sd"] + agg["gap_mu"])).fillna(0)
-    agg["strength"] = 1 - np.exp(-(np.log1p(agg["n"]) + 0.5 * np.log1p(agg["dur"] / 60) + 3 * agg["days"] / 30
-                                   + agg["recip"]) / 6)
+    agg = _pair_features(df)
     hit = agg[(agg["a"] == focus) | (agg["b"] == focus)].sort_values("strength", ascending=False).head(20)
     circle = [str(r.b if r.a == focus else r.a) for r in hit.itertuples()]
     g = nx.Graph()

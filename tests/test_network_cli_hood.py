@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 
 import pytest
-from test_network_factory import Case, at
+from test_network_factory import at
+from test_network_hood import chain_and_hotline
 from typer.testing import CliRunner
 
 import fusioncell.network.report as report_mod
@@ -106,12 +107,7 @@ def test_an_analyst_merge_changes_the_focused_answer(sim_store: Path, tmp_path: 
 def test_hubs_of_the_neighbourhood_as_on_the_whole_case(hops: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # a chain x-y-z-w; a hotline called by 260 phones, y among them (262 contacts >= 200 and >= 20 x median 1):
     # a hub one hop from y; two hops from x (at the neighbourhood's edge, whose ties outside are not read)
-    c = Case()
-    x, y, z, w, hot = "+523310000001", "+523310000002", "+523310000003", "+523310000004", "+523319999999"
-    for d in range(6):
-        c.call(x, y, at(d, 23.0), 300)
-        c.call(y, z, at(d, 10.0), 60)
-        c.call(z, w, at(d, 14.0), 30)
+    c, (x, y, z, w, hot) = chain_and_hotline()
     for i in range(260):
         c.call(f"+5233200{i:05d}", hot, at(i % 7, 9.0 + (i % 8)), 20)
     c.call(y, hot, at(3, 12.0), 15)

@@ -54,6 +54,17 @@ def _same(store: CaseStore, level: str, seeds: list[str] | dict[str, int], hops:
     return h.rounds
 
 
+def chain_and_hotline() -> tuple[Case, tuple[str, str, str, str, str]]:
+    """A chain x-y-z-w of daily calls, and the number of a hotline nobody has called yet."""
+    c = Case()
+    x, y, z, w, hot = "+523310000001", "+523310000002", "+523310000003", "+523310000004", "+523319999999"
+    for d in range(6):
+        c.call(x, y, at(d, 23.0), 300)
+        c.call(y, z, at(d, 10.0), 60)
+        c.call(z, w, at(d, 14.0), 30)
+    return c, (x, y, z, w, hot)
+
+
 @pytest.mark.parametrize("busy", [False, True])
 def test_hubs_as_on_the_whole_graph(busy: bool) -> None:
     # a chain x-y-z-w plus a hotline called by 260 phones, x and y among them. Alone, the callers have one
@@ -61,12 +72,7 @@ def test_hubs_as_on_the_whole_graph(busy: bool) -> None:
     # every caller also calls its 8 next callers (busy: 17 contacts each, median 17, 20 x 17 > 262) it is
     # not. One hop from x the neighbourhood's own pairs would give the callers 1 contact in both cases:
     # the case's median must come from all calls.
-    c = Case()
-    x, y, z, w, hot = "+523310000001", "+523310000002", "+523310000003", "+523310000004", "+523319999999"
-    for d in range(6):
-        c.call(x, y, at(d, 23.0), 300)
-        c.call(y, z, at(d, 10.0), 60)
-        c.call(z, w, at(d, 14.0), 30)
+    c, (x, y, z, w, hot) = chain_and_hotline()
     callers = [f"+5233200{i:05d}" for i in range(260)]
     for i, p in enumerate(callers):
         c.call(p, hot, at(i % 7, 9.0 + (i % 8)), 20)
