@@ -159,23 +159,20 @@ def partner_share(circle: Circle) -> dict[str, float]:
     lieutenants' phones among them must not all count as hers in full).
     Her likeliest phone counts 1, as a phone attributed to her does.
     """
+    def roles(m: Member) -> dict[str, float]:
+        return m.roles or {m.role: m.p_identity}
+
     def p_hers(m: Member) -> float:
-        roles = m.roles or {m.role: m.p_identity}
         # his own phone counts as hers does: a handset that spends its nights where he sleeps
-        return max(roles.get("partner", 0.0), roles.get("self", 0.0))
+        return max(roles(m).get("partner", 0.0), roles(m).get("self", 0.0))
 
     best: dict[str | None, float] = {}
     for m in circle.members.values():
         best[m.person] = max(best.get(m.person, 0.0), p_hers(m))
     out: dict[str, float] = {}
     for ident, m in circle.members.items():
-        roles = m.roles or {m.role: m.p_identity}
-        p = p_hers(m)
-        top = max(roles.values(), default=0.0)
-        if top <= 0 or p <= 0:
-            out[ident] = 0.0
-            continue
-        out[ident] = float(p / top) * float(p / best[m.person])
+        p, top = p_hers(m), max(roles(m).values(), default=0.0)
+        out[ident] = float(p / top) * float(p / best[m.person]) if top > 0 and p > 0 else 0.0
     return out
 
 
