@@ -408,3 +408,28 @@ def test_a_tracked_phone_hers_only_by_inference_does_not_end_the_search_for_hers
     assert [x["identifier"] for x in cands if not x["tracked"]][0] == P
     first = r["recommendations"][0]
     assert first["identifier"] == P and "confirm it first" in first["why"], first
+
+
+def test_a_stray_fix_beside_the_compound_does_not_take_a_share_of_her_nights(tmp_path: Path) -> None:
+    """A night is one position. Her phone is fixed every 20 minutes at 80 m around the compound through each
+    night away, and once a night the carrier's estimate strays 1.6 km east at 900 m accuracy (a far site
+    answered). Taking the best fix of the night per place (the session-9 code) gave the stray spot as many
+    nights as the compound; read as one position, the night's twenty-odd accurate fixes outweigh the stray."""
+    c = _base(compound_covered=True)
+    stray = (COMPOUND[0], COMPOUND[1] + 0.0153)  # ~1.6 km east
+    for d in range(DAYS):
+        for h in np.arange(0.0, 24.0, 1 / 3):
+            away = (d in NIGHTS and h >= 20.0) or ((d - 1) in NIGHTS and h < 8.0)
+            lat, lon = COMPOUND if away else HOME_P
+            if away and abs(h - 2.0) < 0.1:
+                c.fix(P, at(d, float(h)), stray[0], stray[1], 900.0)
+                continue
+            c.fix(P, at(d, float(h)), lat + 0.0004 * np.sin(7 * h + d), lon + 0.0004 * np.cos(5 * h + d),
+                  80.0 if away else 250.0)
+        if d not in NIGHTS:
+            c.call(P, S, at(d, 21.5), c.cell(*HOME_P))  # type: ignore[attr-defined]
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, top
+    at_stray = sum(h["probability"] for h in r["hypotheses"] if _dist(h, stray) <= 300 and _dist(h, COMPOUND) > 500)
+    assert at_stray < top["probability"] / 4, (at_stray, top["probability"])

@@ -200,6 +200,41 @@ def _group_max(k: FloatArray, starts: npt.NDArray[np.int64]) -> FloatArray:
     return np.maximum.reduceat(k, starts, axis=1)
 
 
+def night_presence(k: FloatArray, starts: npt.NDArray[np.int64], sigma: FloatArray) -> FloatArray:
+    """Presence per member-night: the precision-weighted mean of its fixes' presence (weights 1/sigma²).
+
+    Through the small hours a handset stays at one place, so a night's fixes
+    are repeated measurements of *one* position: twenty fixes at 50-100 m
+    around a compound outweigh one at 800 m that strays a kilometre away. The
+    maximum over the night's fixes (as for day visits, where she really is at
+    several places) would give that stray fix a whole night of its own, and a
+    phantom place beside the compound an equal share of every answer.
+
+    >>> import numpy as np
+    >>> k = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])  # place 0: two fixes at 60 m; place 1: one at 800 m
+    >>> night_presence(k, np.array([0]), np.array([60.0, 60.0, 800.0])).round(3).tolist()
+    [[0.997], [0.003]]
+    """
+    if k.shape[1] == 0:
+        return np.zeros((k.shape[0], 0))
+    prec = 1.0 / np.maximum(sigma, 1.0) ** 2
+    return np.add.reduceat(k * prec[None, :], starts, axis=1) / np.add.reduceat(prec, starts)[None, :]
+
+
+def _member_nights(K: FloatArray, idx: npt.NDArray[np.int64], idents: npt.NDArray[np.str_],
+                   night_key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64],
+                                                               npt.NDArray[np.int64]]:
+    """``idx`` sorted by (member, night), the group starts, and each group's member code."""
+    if idx.size == 0:
+        return idx, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    member = np.unique(idents[idx], return_inverse=True)[1].ravel()
+    gkey = np.stack([member, night_key[idx]])
+    order = np.lexsort((gkey[1], gkey[0]))
+    idx, gkey = idx[order], gkey[:, order]
+    starts = np.flatnonzero(np.r_[True, np.any(np.diff(gkey, axis=1) != 0, axis=0)])
+    return idx, starts, gkey[0][starts]
+
+
 def _per_pos(ctx: EvidenceContext, d: dict[str, float], default: float = 0.0) -> FloatArray:
     idents = ctx.pos.identifier
     return np.array([d.get(str(i), default) for i in idents], dtype=float) if len(ctx.pos) else np.zeros(0)
@@ -341,18 +376,13 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
         sel = (pos.fine == fine) & (pos.night == night) & (rel > 0)
         if not sel.any():
             continue
-        idx = np.flatnonzero(sel)
-        member = np.unique(idents[idx], return_inverse=True)[1].ravel()
-        gkey = np.stack([member, pos.night_key[idx]])
-        order = np.lexsort((gkey[1], gkey[0]))
-        idx, gkey = idx[order], gkey[:, order]
-        starts = np.flatnonzero(np.r_[True, np.any(np.diff(gkey, axis=1) != 0, axis=0)])
-        Kg = _group_max(K[:, idx], starts)  # presence per member-night
+        idx, starts, gm = _member_nights(K, np.flatnonzero(sel), idents, pos.night_key)
+        # presence per member-night (one place through the small hours) or member-day (several places)
+        Kg = night_presence(K[:, idx], starts, sigma[idx]) if night else _group_max(K[:, idx], starts)
         base = (rel[idx][starts] * np.maximum.reduceat(decay[idx], starts))[None, :]
         gpw = pw[idx][starts]
         share = gpw if night else np.ones_like(gpw)
         contrib = Kg * base * share[None, :]
-        gm = gkey[0][starts]
         if not night:
             acc.put(fname, np.log1p(contrib.sum(axis=1)))
         else:
@@ -374,8 +404,12 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
     acc.put("nights_others", np.log1p(others_total))
     # her away nights elsewhere since her latest night here (a late move)
     ps = pos.fine & pos.night & (pw > 0.05) & (rel > 0) & _away_mask(ctx)
-    acc.put("superseded", np.log1p(superseded(K[:, ps], pos.night_key[ps], pw[ps])))
-    latest = latest_night(K[:, ps], pos.night_key[ps], pw[ps])
+    # each of her (candidate) phones' nights read as one position, as above
+    pidx, pst, _ = _member_nights(K, np.flatnonzero(ps), idents, pos.night_key)
+    Kn = night_presence(K[:, pidx], pst, sigma[pidx])
+    nk, nw = pos.night_key[pidx][pst], pw[pidx][pst]
+    acc.put("superseded", np.log1p(superseded(Kn, nk, nw)))
+    latest = latest_night(Kn, nk, nw)
     acc.put("latest", latest)
     _cite_latest(acc, latest, K, np.flatnonzero(ps), pos)
     # convergence: distinct members located here by handset fixes (in town everyone shares cells)
