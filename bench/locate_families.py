@@ -38,9 +38,11 @@ from fusioncell.store import CaseStore  # noqa: E402
 MODEL: Path | None = None
 
 
-def _loop(seed: int, diff: str, family: str, rounds: int) -> tuple[int | None, float]:
+def _loop(seed: int, diff: str, family: str, rounds: int,
+          trail: list[dict[str, Any]] | None = None) -> tuple[int | None, float]:
     """Rounds until the first answer is right (None: not within ``rounds``), and the highest probability
-    of a wrong first answer on the way (an analyst may act on any round)."""
+    of a wrong first answer on the way (an analyst may act on any round). ``trail`` (if given) receives
+    each round's first recommendation (identifier, why) for diagnosis."""
     _, truth = seed_case(seed, diff, family)
     tracked = [truth["seed_lead_identifier"]]
     worst = 0.0
@@ -56,6 +58,9 @@ def _loop(seed: int, diff: str, family: str, rounds: int) -> tuple[int | None, f
             if rnd == rounds:
                 return None, worst
             recs = plan(cs, budget=1, model=model)["recommendations"]
+        if trail is not None:
+            trail.append({"round": rnd, "recommendations": [{"identifier": x["identifier"], "why": x.get("why", "")}
+                                                           for x in recs[:1]]})
         if not recs:
             return None, worst
         tracked = tracked + [recs[0]["identifier"]]
@@ -85,7 +90,9 @@ def evaluate(job: tuple[str, int, str, int]) -> dict[str, Any]:
         for name, fn in (("overnight", baseline_overnight), ("best_claim", baseline_best_claim)):
             b = fn(cs)
             out[name] = bool(b and _err(b[0], b[1], struth) <= HIT_M)
-    out["rounds"], out["loop_wrong_p"] = _loop(seed, diff, family, rounds) if rounds >= 0 else (None, 0.0)
+    out["loop_trail"] = []
+    out["rounds"], out["loop_wrong_p"] = (_loop(seed, diff, family, rounds, out["loop_trail"]) if rounds >= 0
+                                          else (None, 0.0))
     return out
 
 

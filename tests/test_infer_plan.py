@@ -121,3 +121,21 @@ def test_an_alias_only_partner_is_valued_as_her_not_as_one_of_five_phones() -> N
     recs2 = _value_the_person([Recommendation("+b", "alias:La Güera", 0.26, "partner?", "partner")], ident,
                               lambda i: 1.0)
     assert abs(recs2[0].expected_gain - 0.39) < 1e-9  # (0.17 + 0.14 + 0.04 + 0.04) x 1.0
+
+
+def test_a_tracked_candidate_that_has_not_found_him_hands_its_chance_to_the_others() -> None:
+    """Her candidates: +a (p 0.4, tracked), +b (0.2) and +c (0.1) not yet tracked. Were +a hers, its track
+    would have shown his place with chance 0.5 (silence); it has not, so 0.4 x 0.5 = 0.2 of the mass is
+    ruled out and the untracked candidates hold (0.2 + 0.1) / (1 - 0.2) = 0.375: +b, worth 1 bit were it
+    hers, is worth 0.375 bits, not 0.3."""
+    from fusioncell.infer.plan import Recommendation, _value_the_person
+
+    ident = [{"person": "alias:La Güera", "role": "partner", "candidates": [
+        {"identifier": "+a", "p": 0.4, "tracked": True}, {"identifier": "+b", "p": 0.2, "tracked": False},
+        {"identifier": "+c", "p": 0.1, "tracked": False}]}]
+    recs = [Recommendation("+b", "alias:La Güera", 0.1, "partner?", "partner")]
+    out = _value_the_person(recs, ident, lambda i: 1.0, lambda i: 0.5)
+    assert abs(out[0].expected_gain - 0.375) < 1e-9
+    assert "p=0.25 hers" in out[0].why  # 0.2 / 0.8
+    # without silence (main's rule) the tracked candidate keeps its whole chance
+    assert abs(_value_the_person(recs, ident, lambda i: 1.0)[0].expected_gain - 0.3) < 1e-9

@@ -375,6 +375,41 @@ def test_lieutenants_who_might_be_her_phone_do_not_make_their_safe_house_certain
     assert nights and all(x.startswith("maybe the partner's phone P-") for x in nights), nights
 
 
+def test_a_tracked_phone_hers_only_by_inference_does_not_end_the_search_for_hers(tmp_path: Path) -> None:
+    """His partner is known by alias only. After a first round the investigation tracks one of his
+    lieutenants because her sister calls him three times a day and he sleeps away from home (at the
+    safe house a report names) on one night in two: behaviour alone makes him the likeliest phone of
+    hers, and nothing but behaviour. His track is in, and it has not settled where the target is. That
+    is no reason to stop looking for her number: the sister's evening contact who sleeps at a remote
+    mast is still the likeliest phone of hers not yet tracked, and plan's first recommendation is to
+    confirm it and track it, valued as tracking her (main's plan took the tracked lieutenant for her
+    phone found, listed nothing to identify and valued her number as one more weak contact)."""
+    from fusioncell.infer.plan import plan
+
+    lt = LTS[0]
+    c = _alias_only_partner()
+    home = (TOWN[0] - 0.02, TOWN[1] + 0.015)
+    for d in range(DAYS):
+        c.call(P, S, at(d, 22.0), (COMPOUND[0] + 0.01, COMPOUND[1]) if d % 6 == 0 else HOME_P)
+        for h in (9.0, 15.0, 16.5):
+            c.call(S, lt, at(d, h), TOWN)
+        for h in np.arange(0.0, 24.0, 1 / 3):
+            night = h >= 21.0 or h < 7.0
+            lat, lon = DECOY if (night and d % 2 == 0) else home
+            c.fix(lt, at(d, float(h)), lat + 0.0007 * np.cos(3 * h), lon + 0.0007 * np.sin(2 * h + d), 200.0)
+    c.report("humint", at(10, 9), 2, [{"subject": "person-target", "predicate": "located_near",
+                                       "lat": DECOY[0], "lon": DECOY[1], "radius_m": 500}])
+    with open_case(c.write(tmp_path / "case")) as cs:
+        r = plan(cs, budget=3)
+    ident = [x for x in r["identify"] if x["person"] == "alias:La Güera"]
+    assert ident, r["identify"]  # her number is still to be found
+    cands = ident[0]["candidates"]
+    assert cands[0]["identifier"] == lt and cands[0]["tracked"] and cands[0]["p"] >= 0.3  # the lieutenant leads
+    assert [x["identifier"] for x in cands if not x["tracked"]][0] == P
+    first = r["recommendations"][0]
+    assert first["identifier"] == P and "confirm it first" in first["why"], first
+
+
 def test_a_stray_fix_beside_the_compound_does_not_take_a_share_of_her_nights(tmp_path: Path) -> None:
     """A night is one position. Her phone is fixed every 20 minutes at 80 m around the compound through each
     night away, and once a night the carrier's estimate strays 1.6 km east at 900 m accuracy (a far site

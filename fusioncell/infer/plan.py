@@ -244,8 +244,11 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
             why.append(member.reasons[0])
         why.append("not yet tracked")
         recs.append(Recommendation(ident, member.person, round(gain, 3), "; ".join(why), member.role))
+    p_max = float(prior.max()) if prior.size else 0.0
     recs = _value_the_person(recs, people_to_identify(circle, tracked), lambda ident: _track_gain(
-        ident, {"partner": 1.0}, activity, remote, idents, pos, cs, n, prior, homes.get(ident)))
+        ident, {"partner": 1.0}, activity, remote, idents, pos, cs, n, prior, homes.get(ident)),
+        lambda ident: (1.0 - p_max) * lead_probability({"partner": 1.0}, float(activity.get(ident, 0.0)),
+                                                       2.0 * float(remote.get(ident, 0.1))))
     recs.sort(key=lambda r: (-r.expected_gain, r.identifier))
     out = [r.as_json(rank) for rank, r in enumerate(recs[:budget], start=1)]
     return {"case": info.case_id, "target": tgt, "uncertainty_bits": round(_entropy(prior), 3),
@@ -265,12 +268,17 @@ def _track_gain(ident: str, roles: dict[str, float], activity: dict[str, float],
 
 
 def _value_the_person(recs: list[Recommendation], to_identify: list[dict[str, Any]],
-                      gain_if_hers: Any) -> list[Recommendation]:
+                      gain_if_hers: Any, silence: Any = None) -> list[Recommendation]:
     """His partner known by alias only: value her most likely phone as *her*, times the chance her phone is
     among the candidates at all — confirming a candidate (a subscriber check, a short intercept) is cheap
     beside tracking, and a wrong one is ruled out by the next round. Without this, five candidates at
     p 0.2 each are each worth less than a lieutenant named in a weak report, and ``plan`` never tracks her
-    (issue #12, failure 6)."""
+    (issue #12, failure 6).
+
+    ``silence(ident)``: for a candidate already tracked, the chance its track would have shown his place
+    by now were it hers (lead probability x how unsure the estimate still is). A tracked candidate whose
+    track has not settled the question is probably not hers, and what it loses goes to the candidates
+    not yet tracked (Bayes: each untracked p is divided by 1 − the tracked mass so ruled out)."""
     by_ident = {r.identifier: k for k, r in enumerate(recs)}
     out = list(recs)
     for person in to_identify:
@@ -278,13 +286,16 @@ def _value_the_person(recs: list[Recommendation], to_identify: list[dict[str, An
         if not cands:
             continue
         top = cands[0]
-        found = min(1.0, sum(c["p"] for c in person["candidates"] if not c["tracked"]))
+        ruled_out = sum(c["p"] * silence(c["identifier"]) for c in person["candidates"]
+                        if c["tracked"]) if silence else 0.0
+        found = min(1.0, sum(c["p"] for c in person["candidates"] if not c["tracked"]) / max(1.0 - ruled_out, 0.05))
         value = found * gain_if_hers(top["identifier"])
         k = by_ident[top["identifier"]]
         r = out[k]
         if value > r.expected_gain:
             out[k] = replace(r, expected_gain=round(value, 3), why=(
-                f"the likeliest phone of {person['person']} (his partner, known by alias only): p={top['p']:.2f} "
+                f"the likeliest phone of {person['person']} (his partner, known by alias only): "
+                f"p={top['p'] / max(1.0 - ruled_out, 0.05):.2f} "
                 f"hers, {100 * found:.0f}% that one of the {len(person['candidates'])} candidates is; confirm it "
                 f"first (subscriber check or a short intercept), then track it — valued as tracking her; " + r.why))
     return out
@@ -331,7 +342,9 @@ def people_to_identify(circle: Circle, tracked: set[str]) -> list[dict[str, Any]
     """His partner (by alias) whose phone is not known well enough to track: how to find it.
 
     For each person the circle says may be his partner, if none of the
-    numbers that may be hers is tracked and none is attributed to her with
+    numbers that may be hers is tracked *and hers by a report or a known
+    entity* (a tracked phone that is hers only by behaviour was tracked as a
+    candidate: :func:`_attributed`) and none is attributed to her with
     p ≥ ``KNOWN_P`` (a well-graded report or a known entity), the plan names
     the candidates (frequent contacts of the people close to her
     who sleep at remote sites, weakly graded "uses" reports) with their
@@ -345,10 +358,20 @@ def people_to_identify(circle: Circle, tracked: set[str]) -> list[dict[str, Any]
             by_person.setdefault(m.person, []).append((p, ident))
     for person, cands in sorted(by_person.items()):
         cands.sort(key=lambda x: (-x[0], x[1]))
-        if any(i in tracked for p, i in cands if p >= 0.3) or cands[0][0] >= KNOWN_P:
+        if any(i in tracked and _attributed(circle, i) for p, i in cands if p >= 0.3) or cands[0][0] >= KNOWN_P:
             continue
         out.append(PhoneToFind(person, tuple((i, p, i in tracked) for p, i in cands[:5]), HOW_TO_FIND))
     return [x.as_json() for x in out]
+
+
+def _attributed(circle: Circle, ident: str) -> bool:
+    """Whether a number is hers by a report or a known entity (attribution ≥ 0.5), not only by behaviour.
+
+    A tracked phone that is hers only by inference does not end the search for her number: it was
+    tracked *as a candidate* (confirm it first), and its track sleeping away from home is what a
+    lieutenant's does too; the next candidate is still worth confirming.
+    """
+    return float(circle.members[ident].attribution.get("partner", 1.0)) >= 0.5
 
 
 def render_text(result: dict[str, Any]) -> str:
