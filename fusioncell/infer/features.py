@@ -221,7 +221,7 @@ def night_presence(k: FloatArray, starts: npt.NDArray[np.int64], sigma: FloatArr
     return np.add.reduceat(k * prec[None, :], starts, axis=1) / np.add.reduceat(prec, starts)[None, :]
 
 
-def _member_nights(K: FloatArray, idx: npt.NDArray[np.int64], idents: npt.NDArray[np.str_],
+def _member_nights(idx: npt.NDArray[np.int64], idents: npt.NDArray[np.str_],
                    night_key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64],
                                                                npt.NDArray[np.int64]]:
     """``idx`` sorted by (member, night), the group starts, and each group's member code."""
@@ -376,7 +376,7 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
         sel = (pos.fine == fine) & (pos.night == night) & (rel > 0)
         if not sel.any():
             continue
-        idx, starts, gm = _member_nights(K, np.flatnonzero(sel), idents, pos.night_key)
+        idx, starts, gm = _member_nights(np.flatnonzero(sel), idents, pos.night_key)
         # presence per member-night (one place through the small hours) or member-day (several places)
         Kg = night_presence(K[:, idx], starts, sigma[idx]) if night else _group_max(K[:, idx], starts)
         base = (rel[idx][starts] * np.maximum.reduceat(decay[idx], starts))[None, :]
@@ -405,7 +405,7 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
     # her away nights elsewhere since her latest night here (a late move)
     ps = pos.fine & pos.night & (pw > 0.05) & (rel > 0) & _away_mask(ctx)
     # each of her (candidate) phones' nights read as one position, as above
-    pidx, pst, _ = _member_nights(K, np.flatnonzero(ps), idents, pos.night_key)
+    pidx, pst, _ = _member_nights(np.flatnonzero(ps), idents, pos.night_key)
     Kn = night_presence(K[:, pidx], pst, sigma[pidx])
     nk, nw = pos.night_key[pidx][pst], pw[pidx][pst]
     acc.put("superseded", np.log1p(superseded(Kn, nk, nw)))

@@ -288,14 +288,15 @@ def _value_the_person(recs: list[Recommendation], to_identify: list[dict[str, An
         top = cands[0]
         ruled_out = sum(c["p"] * silence(c["identifier"]) for c in person["candidates"]
                         if c["tracked"]) if silence else 0.0
-        found = min(1.0, sum(c["p"] for c in person["candidates"] if not c["tracked"]) / max(1.0 - ruled_out, 0.05))
+        left = max(1.0 - ruled_out, 0.05)  # the candidates' mass not yet ruled out
+        found = min(1.0, sum(c["p"] for c in person["candidates"] if not c["tracked"]) / left)
         value = found * gain_if_hers(top["identifier"])
         k = by_ident[top["identifier"]]
         r = out[k]
         if value > r.expected_gain:
             out[k] = replace(r, expected_gain=round(value, 3), why=(
                 f"the likeliest phone of {person['person']} (his partner, known by alias only): "
-                f"p={top['p'] / max(1.0 - ruled_out, 0.05):.2f} "
+                f"p={top['p'] / left:.2f} "
                 f"hers, {100 * found:.0f}% that one of the {len(person['candidates'])} candidates is; confirm it "
                 f"first (subscriber check or a short intercept), then track it — valued as tracking her; " + r.why))
     return out
