@@ -147,8 +147,24 @@ def test_three_views_render_and_fit_1366x768(analyst: Session) -> None:
     assert s.errors == []
 
 
+_FREE_POINT_JS = """(id) => {
+  // centre the node and return a point on it that no other node covers (nodes can sit on one another
+  // after a layout; a click on the shared spot selects whichever is drawn on top)
+  const cy = fc.cy, n = cy.getElementById(id);
+  cy.zoom(Math.max(cy.zoom(), 1.5)); cy.center(n);
+  const b = n.renderedBoundingBox({includeLabels: false}), others = cy.nodes().not(n).map(o => o.renderedBoundingBox({includeLabels: false}));
+  const covered = (x, y) => others.some(o => x >= o.x1 && x <= o.x2 && y >= o.y1 && y <= o.y2);
+  const c = n.renderedPosition();
+  for (const f of [0, 0.25, -0.25, 0.4, -0.4]) for (const g of [0, 0.25, -0.25, 0.4, -0.4]) {
+    const x = c.x + f * b.w, y = c.y + g * b.h;
+    if (!covered(x, y)) return {x, y};
+  }
+  return c;
+}"""
+
+
 def _click_node(s: Session, node_id: str) -> None:
-    pos = s.js(f"(() => {{ const n = fc.cy.getElementById({node_id!r}); fc.cy.center(n); return n.renderedPosition(); }})()")
+    pos = s.page.evaluate(_FREE_POINT_JS, node_id)
     box = s.page.locator("#graph").bounding_box()
     s.page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
 
