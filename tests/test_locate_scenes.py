@@ -433,3 +433,45 @@ def test_a_stray_fix_beside_the_compound_does_not_take_a_share_of_her_nights(tmp
     assert _dist(top, COMPOUND) <= 300, top
     at_stray = sum(h["probability"] for h in r["hypotheses"] if _dist(h, stray) <= 300 and _dist(h, COMPOUND) > 500)
     assert at_stray < top["probability"] / 4, (at_stray, top["probability"])
+
+
+def _on_the_road(f: float) -> tuple[float, float]:
+    """A point ``f`` of the way from her flat to the compound (0: home, 1: the compound), straight road."""
+    return (HOME_P[0] + f * (COMPOUND[0] - HOME_P[0]), HOME_P[1] + f * (COMPOUND[1] - HOME_P[1]))
+
+
+FRIEND = (20.672, -103.333)  # a friend's flat ~3 km E of hers, in town
+
+
+def test_a_phone_switched_off_on_the_road_to_the_compound_points_at_it(tmp_path: Path) -> None:
+    """Her phone reports every 20 minutes. On her first visit it stays on and she is located at the
+    compound all night (three weeks before the end of the data). On the six later visits she drives out at
+    20:00 (50 minutes to the compound, 44 km SW), is seen twice on the road heading SW, and the phone is
+    off from 20:45, 9 km short; back on at 06:40, 9 km out, heading home. Her most recent night away,
+    located, is at a friend's flat in town, 3 km the other way. Lieutenants sleep at a safe house 33 km NE of
+    her flat, which a B2 report names. Nothing but that one old night places her at the compound, except
+    where her phone goes dark and comes back: ahead of her on the road, never behind. The compound must
+    lead, with her switched-off nights cited for it."""
+    located, dark, friend = NIGHTS[:1], NIGHTS[1:7], NIGHTS[7]
+
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        if (d == friend and h >= 20.0) or (d - 1 == friend and h < 8.0):
+            return FRIEND
+        if (d in located and h >= 20.0) or (d - 1 in located and h < 8.0):
+            return COMPOUND if (d - 1 in located or h >= 20.9) else _on_the_road((h - 20.0) / (50 / 60))
+        if d in dark and h >= 20.0:
+            f = (h - 20.0) / (50 / 60)
+            return _on_the_road(f) if f <= 0.85 else None
+        if d - 1 in dark and h < 8.0:
+            f = 1.0 - (h - 6.5) / (50 / 60)  # leaves the compound at 06:30, home at 07:20
+            return None if h < 6.6 else (_on_the_road(f) if f > 0 else HOME_P)
+        return HOME_P
+
+    c = _base(compound_covered=True)
+    _partner_path(c, where)
+    _lieutenants_at_the_decoy(c)
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, [(round(_dist(h, COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
+    assert "silent_reach" in {e["kind"] for e in top["evidence"]}
+    assert _p_near(r, DECOY) < _p_near(r, COMPOUND) and _p_near(r, FRIEND) < _p_near(r, COMPOUND)

@@ -47,6 +47,7 @@ from fusioncell.infer.features import (
     _per_pos,
     partner_silent_nights,
 )
+from fusioncell.infer.nights import HEADING_SIGMA_RAD, silence_headings
 from fusioncell.spacetime.geo import LocalGrid
 
 FloatArray = npt.NDArray[np.float64]
@@ -56,10 +57,6 @@ MAX_FROM_EDGE_M = 20000.0
 MAX_SPOTS = 3
 #: A blind area smaller than this is a sliver between estimated coverage edges.
 MIN_AREA_KM2 = 4.0
-#: A heading is read from two fixes at most this far apart in time, at least this far apart in space.
-HEADING_MAX_S, HEADING_MIN_M = 2400.0, 300.0
-#: How far a road bends from the straight heading (one standard deviation).
-HEADING_SIGMA_RAD = float(np.radians(30.0))
 #: The spot: where the rays agree at least this well (share of the best agreement in the area).
 CORE_SHARE = 0.5
 
@@ -82,31 +79,19 @@ def _headings(ctx: EvidenceContext, b: npt.NDArray[np.int64], a: npt.NDArray[np.
     """Where she was heading when she went silent, and where she came from when she reappeared.
 
     Returns (end index into positions, unit vector east, unit vector north)
-    per usable end: the last fix before a silence with the fix before it
-    (she drove from there towards the place), and the first fix after it with
-    the fix after it (she drove from the place away, so the place is behind
-    her). Ends where she had not moved ``HEADING_MIN_M`` are dropped.
+    per usable end (:func:`fusioncell.infer.nights.silence_headings`: the
+    last fix before a silence points ahead to the place, the first fix after
+    it back to it); ends without a heading are dropped.
     """
     pos = ctx.pos
-    fine = np.flatnonzero(pos.fine)
-    idents = pos.identifier.astype(str)
-    order = fine[np.lexsort((pos.t[fine], idents[fine]))]
-    rank = np.full(len(pos), -1, dtype=np.int64)
-    rank[order] = np.arange(order.size)
-    prev = order[np.clip(rank[b] - 1, 0, order.size - 1)]
-    nxt = order[np.clip(rank[a] + 1, 0, order.size - 1)]
-    end = np.r_[b, a]
-    other = np.r_[prev, nxt]
-    ok = (idents[end] == idents[other]) & (end != other)
-    dt = np.abs((pos.t[end] - pos.t[other]).astype("timedelta64[s]").astype(float))
-    ok &= dt <= HEADING_MAX_S
-    grid = LocalGrid(float(pos.lat[end].mean()), float(pos.lon[end].mean()), 1.0)
-    ex, ey = grid.xy(pos.lat[end], pos.lon[end])
-    ox, oy = grid.xy(pos.lat[other], pos.lon[other])
-    dx, dy = ex - ox, ey - oy  # for a morning end: from the next fix back to the first one, i.e. towards the place
-    norm = np.hypot(dx, dy)
-    ok &= norm >= HEADING_MIN_M
-    return end[ok], dx[ok] / norm[ok], dy[ok] / norm[ok]
+    ids = pos.identifier.astype(str)
+    ends, ux, uy = [], [], []
+    for e, step in ((b, -1), (a, +1)):
+        x, y, ok = silence_headings(ids, pos.t, pos.lat, pos.lon, pos.acc_m, pos.fine, e, step)
+        ends.append(e[ok])
+        ux.append(x[ok])
+        uy.append(y[ok])
+    return np.concatenate(ends), np.concatenate(ux), np.concatenate(uy)
 
 
 def blind_spots(ctx: EvidenceContext, grid_m: float = GRID_M) -> list[BlindSpot]:

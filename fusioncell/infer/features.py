@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from fusioncell.infer.circle import Circle
 from fusioncell.infer.evidence import Claims, Positions, Sightings
-from fusioncell.infer.nights import latest_night, superseded
+from fusioncell.infer.nights import approach, latest_night, silence_headings, superseded
 from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.coverage import Coverage
 from fusioncell.spacetime.geo import haversine_m
@@ -37,7 +37,7 @@ FEATURES: dict[str, str] = {
     "convergence": "distinct circle members located here by handset fixes (group convergence)",
     "dark": "times a circle member's phone went silent right after being here",
     "silent_nights": "nights his partner's phone was silent, this place reachable in the gap and out of cell coverage",
-    "silent_reach": "nights his partner's phone was silent with this place (under coverage) reachable in the gap: she switched it off",
+    "silent_reach": "nights his partner's phone was switched off on the way here (under coverage): last seen a few km short, heading here",
     "sighting_him": "sightings of him here (detector or observer confidence)",
     "sighting_vehicle": "sightings of vehicles his circle uses here (detector confidence)",
     "claims": "graded informant claims placing him here (log-odds from the Admiralty table)",
@@ -514,10 +514,14 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     predicts (``silent_nights``). A reachable place under coverage explains
     it only if she switched her phone off on purpose (``silent_reach``, a
     separate feature the model weighs on its own). Each silent night's
-    weight is shared among the candidates of its kind reachable in it, so a
+    weight is shared among the blind candidates reachable in it, so a
     silence explained by several places favours none. (Counting it in full
     for each was tried: the fit then gave silences no weight at all, since
-    every blind place in reach got the same value.)
+    every blind place in reach got the same value.) A switched-off night is
+    read from its ends instead (:func:`_switched_off_towards`): she went
+    silent a few km short of the place, heading for it, and came back on a
+    few km beyond it, heading away; a place behind her or 40 km off gets
+    next to nothing, so the night is not shared out evenly.
     """
     pos = ctx.pos
     m = clat.size
@@ -543,16 +547,46 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     decay = w * np.exp(-np.maximum(age, 0.0) / TAU_DAYS)
     for fname, share in (("silent_nights", blind), ("silent_reach", 1.0 - blind)):
         mask = reach * share[:, None]
-        score = (mask * (decay / np.maximum(mask.sum(axis=0), 1.0))[None, :]).sum(axis=1)
-        acc.put(fname, np.log1p(score))
-        if fname == "silent_nights":
+        if fname == "silent_nights":  # into a hole: the rays from the ends point at it; shared among the holes
+            mask = mask * _switched_off_towards(clat, clon, pos, b, a, distance=False)
+            score = (mask * (decay / np.maximum(mask.sum(axis=0), 1.0))[None, :]).sum(axis=1)
             _silent_windows(acc, mask, pos, b, a, ctx)
+        else:  # switched off on the way: the ends of the silence point at the place
+            mask = mask * _switched_off_towards(clat, clon, pos, b, a)
+            score = (mask * decay[None, :]).sum(axis=1)
+            _silent_windows(acc, np.where(mask >= SWITCHED_OFF_WINDOW, 1.0, 0.0), pos, b, a, ctx)
+        acc.put(fname, np.log1p(score))
         for ci in np.flatnonzero(score > 0.05):
             # the nights that explain it most (a place half out of coverage still names its phone)
             on = mask[ci] > (0.5 if (mask[ci] > 0.5).any() else 0.0)
             ev = np.concatenate([b[on], a[on]])
             acc.cite(int(ci), fname, (float(score[ci]), ", ".join(sorted({str(i) for i in ids[sel][on]})),
                                       [str(e) for e in pos.event_id[ev][:6]], sorted({str(s) for s in pos.source_id[ev]})))
+
+
+#: A switched-off night whose ends point at a place this well counts as a night there (window, recency).
+SWITCHED_OFF_WINDOW = 0.5
+
+
+def _switched_off_towards(clat: FloatArray, clon: FloatArray, pos: Positions, b: npt.NDArray[np.int64],
+                          a: npt.NDArray[np.int64], distance: bool = True) -> FloatArray:
+    """(candidate, silence): how well each place fits where she went with her phone off (0-1).
+
+    The geometric mean of the two ends' fits (:func:`fusioncell.infer.nights.approach`): the last fix
+    before the silence a few km short of the place, heading for it; the first fix after, a few km beyond,
+    heading away. ``distance=False`` reads the headings only (a coverage hole: the phone loses the
+    network at its edge, however deep inside the place lies).
+    """
+    ids = pos.identifier.astype(str)
+    fits, moving = [], np.zeros(b.size, dtype=bool)
+    for ends, step in ((b, -1), (a, +1)):
+        ux, uy, known = silence_headings(ids, pos.t, pos.lat, pos.lon, pos.acc_m, pos.fine, ends, step)
+        fits.append(approach(clat, clon, pos.lat[ends], pos.lon[ends], ux, uy, known, distance=distance))
+        moving |= known
+    fit = np.sqrt(fits[0] * fits[1])
+    # under coverage, a phone still at both ends was switched off where it stood (asleep at home): not a
+    # trip; a hole's silence begins wherever she switched off before leaving, so it keeps the prior fit
+    return fit * moving[None, :] if distance else fit
 
 
 def partner_silent_nights(ctx: EvidenceContext) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.str_], FloatArray,

@@ -212,7 +212,7 @@ def analyse(store: CaseStore, target: str | None = None) -> Analysis:
 #: Features that come from circle members' movements (their phones).
 PRESENCE_FEATURES = ("nights_partner", "nights_partner_coarse", "nights_others", "days_fine", "days_coarse",
                      "dark", "silent_nights", "silent_reach", "latest")
-PARTNER_FEATURES = ("nights_partner", "nights_partner_coarse", "silent_nights", "latest")
+PARTNER_FEATURES = ("nights_partner", "nights_partner_coarse", "silent_nights", "silent_reach", "latest")
 
 
 def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:

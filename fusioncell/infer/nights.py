@@ -166,3 +166,95 @@ def latest_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatA
         return np.zeros(m)
     last = night_key == night_key.max()
     return np.max(K[:, last] * np.clip(weight[last], 0.0, 1.0)[None, :], axis=1)
+
+
+# --- where a switched-off phone was going -------------------------------------------------------------
+#
+# A phone switched off on the way to a place goes silent some way short of it, and comes back on some way
+# after leaving: its last fix lies a few kilometres before the place, and the fix before that says which
+# way she was driving (the place is ahead); the first fix after lies a few kilometres beyond, the fix after
+# that says she was driving away from it (the place is behind). blind.py reads the same rays for coverage
+# holes; here they rank the places *under* coverage that a switched-off night could have been spent at.
+
+#: A heading is read from two fixes at most this far apart in time, at least this far apart in space.
+HEADING_MAX_S, HEADING_MIN_M = 2400.0, 300.0
+#: How far a road bends from the straight heading (one standard deviation).
+HEADING_SIGMA_RAD = float(np.radians(30.0))
+#: How far short of the place a phone goes silent: switched off a few minutes before arrival, plus up to
+#: one fix interval, at rural road speed. For a phone on the move at its last fix the distance to the place
+#: is Rayleigh-distributed with this mode (she was still driving: the place is not where she was last
+#: seen); for a phone that stood still, half-normal with this scale (switched off on arrival).
+SWITCH_OFF_SIGMA_M = 8_000.0
+#: The heading factor when an end has no heading (the mean of the heading factor over all directions).
+HEADING_UNKNOWN = float(HEADING_SIGMA_RAD * np.sqrt(np.pi / 2.0) / np.pi)
+
+
+def silence_headings(identifier: npt.NDArray[np.str_], t: npt.NDArray[np.datetime64], lat: FloatArray,
+                     lon: FloatArray, acc_m: FloatArray, fine: npt.NDArray[np.bool_], ends: npt.NDArray[np.int64],
+                     step: int) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """Per end of a silence, the unit vector (east, north) pointing *towards the place*, and whether it is known.
+
+    ``step`` is -1 for the last fix before a silence (read from the fix before it: she drove on, the
+    place is ahead) and +1 for the first fix after it (read from the fix after it, reversed: she drove
+    away, the place is behind). Only handset fixes (``fine``) give a heading; two fixes more than
+    ``HEADING_MAX_S`` apart, or less than ``HEADING_MIN_M`` or twice their combined accuracy apart
+    (the jitter of a phone lying still), give none.
+
+    >>> ids = np.array(["a"] * 3); ts = np.array(["2026-07-01T20:00", "2026-07-01T20:10", "2026-07-02T07:00"], "datetime64[s]")
+    >>> ux, uy, ok = silence_headings(ids, ts, np.array([20.0, 20.01, 20.02]), np.array([-103.0] * 3),
+    ...                               np.full(3, 50.0), np.ones(3, bool), np.array([1]), -1)
+    >>> bool(ok[0]), round(float(ux[0]), 3), round(float(uy[0]), 3)   # driving north: the place is north
+    (True, 0.0, 1.0)
+    """
+    n = ends.size
+    ux, uy, ok = np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool)
+    if n == 0:
+        return ux, uy, ok
+    idx = np.flatnonzero(fine)
+    order = idx[np.lexsort((t[idx], identifier[idx]))]
+    rank = np.full(identifier.size, -1, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    r = rank[ends]
+    other = order[np.clip(r + step, 0, order.size - 1)]
+    ok = (r >= 0) & (identifier[other] == identifier[ends]) & (other != ends)
+    dt = np.abs((t[ends] - t[other]).astype("timedelta64[s]").astype(float))
+    ok &= dt <= HEADING_MAX_S
+    kx = np.radians(1.0) * 6_371_000.0 * np.cos(np.radians(lat[ends]))
+    ky = np.radians(1.0) * 6_371_000.0
+    # towards the place: from the earlier fix to the last one (evening), from the next fix back to the first (morning)
+    dx, dy = (lon[ends] - lon[other]) * kx, (lat[ends] - lat[other]) * ky
+    norm = np.hypot(dx, dy)
+    ok &= norm >= np.maximum(HEADING_MIN_M, 2.0 * np.hypot(acc_m[ends], acc_m[other]))
+    safe = np.where(ok, norm, 1.0)
+    return np.where(ok, dx / safe, 0.0), np.where(ok, dy / safe, 0.0), ok
+
+
+def approach(clat: FloatArray, clon: FloatArray, elat: FloatArray, elon: FloatArray, ux: FloatArray,
+             uy: FloatArray, known: npt.NDArray[np.bool_], distance: bool = True) -> FloatArray:
+    """(candidate, end): how well the place fits a phone that went silent (or came back) at this end.
+
+    A distance factor times a Gaussian in the angle between the end's heading and the bearing to the
+    place (``HEADING_SIGMA_RAD``). Distance: for an end with a heading (she was driving) a Rayleigh shape
+    with its mode at ``SWITCH_OFF_SIGMA_M`` (0 at the end itself: she drove on); without a heading (she
+    stood still) a half-normal of that scale, and the heading factor's mean over all directions
+    (``HEADING_UNKNOWN``), so it neither helps nor hurts on average. Both factors peak at 1.
+    ``distance=False``: the heading factor alone, 1 for an end without a heading.
+
+    >>> z = np.zeros(1)
+    >>> f = approach(np.array([20.0, 20.0 + 8000 / 111195, 20.0 - 8000 / 111195]), np.full(3, -103.0),
+    ...              np.array([20.0]), np.array([-103.0]), z, np.ones(1), np.ones(1, bool))
+    >>> [round(float(x), 2) for x in f[:, 0]]   # at the last fix, 8 km ahead (north), 8 km behind
+    [0.0, 1.0, 0.0]
+    """
+    kx = np.radians(1.0) * 6_371_000.0 * np.cos(np.radians(elat))[None, :]
+    ky = np.radians(1.0) * 6_371_000.0
+    vx, vy = (clon[:, None] - elon[None, :]) * kx, (clat[:, None] - elat[None, :]) * ky
+    d = np.hypot(vx, vy)
+    cos = (vx * ux[None, :] + vy * uy[None, :]) / np.maximum(d, 1.0)
+    ang = np.arccos(np.clip(cos, -1.0, 1.0))
+    head = np.where(known[None, :], np.exp(-0.5 * (ang / HEADING_SIGMA_RAD) ** 2), HEADING_UNKNOWN)
+    if not distance:  # headings only; an end without one says nothing (the places are shared out evenly)
+        return np.where(known[None, :] & (d >= HEADING_MIN_M), head, 1.0)
+    u = d / SWITCH_OFF_SIGMA_M
+    dist = np.where(known[None, :], u * np.exp(0.5 - 0.5 * u**2), np.exp(-0.5 * u**2))
+    return dist * head
