@@ -358,8 +358,11 @@ def expected_log1p(nights: FloatArray, share: FloatArray) -> FloatArray:
 
 
 def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceContext,
-                       at_home: npt.NDArray[np.bool_]) -> None:
-    """Nights and days of circle members near each candidate, split into partner and others."""
+                       at_home: npt.NDArray[np.bool_]) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray]:
+    """Nights and days of circle members near each candidate, split into partner and others.
+
+    Returns her located away nights (candidate x night presence, night keys, how surely hers) for
+    ``superseded``."""
     pos = ctx.pos
     m = clat.size
     age_days = (ctx.as_of - pos.t).astype("timedelta64[s]").astype(float) / 86400.0
@@ -408,7 +411,7 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
     pidx, pst, _ = _member_nights(np.flatnonzero(ps), idents, pos.night_key)
     Kn = night_presence(K[:, pidx], pst, sigma[pidx])
     nk, nw = pos.night_key[pidx][pst], pw[pidx][pst]
-    acc.put("superseded", np.log1p(superseded(Kn, nk, nw)))
+    nights = (Kn, nk, nw)
     latest = latest_night(Kn, nk, nw)
     acc.put("latest", latest)
     _cite_latest(acc, latest, K, np.flatnonzero(ps), pos)
@@ -420,6 +423,7 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
     for ci in range(m):  # candidates, not records
         members_here[ci] = np.count_nonzero(np.bincount(inv[pres[ci]], minlength=n_id))
     acc.put("convergence", np.log1p(np.maximum(members_here - 1, 0)))
+    return nights
 
 
 def _cite_latest(acc: _Acc, latest: FloatArray, K: FloatArray, ps: npt.NDArray[np.int64], pos: Positions) -> None:
@@ -503,7 +507,8 @@ def _dark_feature(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceCo
     acc.put("dark", np.log1p(dark_score))
 
 
-def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceContext) -> None:
+def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceContext
+                   ) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray]:
     """Partner's silent nights, and the places that explain them.
 
     A tracked handset reports every few minutes; a gap that spans the small
@@ -525,11 +530,12 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     """
     pos = ctx.pos
     m = clat.size
+    none = (np.zeros((m, 0)), np.zeros(0, dtype=np.int64), np.zeros(0))
     if m == 0:
-        return
+        return none
     sel, ids, pw, before, after, gap = partner_silent_nights(ctx)
     if not sel.any():
-        return
+        return none
     if ctx.coverage is not None and ctx.coverage.known:
         blind = ctx.coverage.p_blind(clat, clon)  # soft: the coverage edge is an estimate
     else:
@@ -545,16 +551,19 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     reach &= away
     age = (ctx.as_of - pos.t[b]).astype("timedelta64[s]").astype(float) / 86400.0
     decay = w * np.exp(-np.maximum(age, 0.0) / TAU_DAYS)
+    presence = np.zeros((m, b.size))
     for fname, share in (("silent_nights", blind), ("silent_reach", 1.0 - blind)):
         mask = reach * share[:, None]
         if fname == "silent_nights":  # into a hole: the rays from the ends point at it; shared among the holes
-            mask = mask * _switched_off_towards(clat, clon, pos, b, a, distance=False)
+            mask = mask * _switched_off_towards(clat, clon, pos, b, a, distance=False)[0]
             score = (mask * (decay / np.maximum(mask.sum(axis=0), 1.0))[None, :]).sum(axis=1)
             _silent_windows(acc, mask, pos, b, a, ctx)
         else:  # switched off on the way: the ends of the silence point at the place
-            mask = mask * _switched_off_towards(clat, clon, pos, b, a)
+            fit, moving = _switched_off_towards(clat, clon, pos, b, a)
+            mask = mask * fit
             score = (mask * decay[None, :]).sum(axis=1)
             _silent_windows(acc, np.where(mask >= SWITCHED_OFF_WINDOW, 1.0, 0.0), pos, b, a, ctx)
+        presence += mask
         acc.put(fname, np.log1p(score))
         for ci in np.flatnonzero(score > 0.05):
             # the nights that explain it most (a place half out of coverage still names its phone)
@@ -562,6 +571,10 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
             ev = np.concatenate([b[on], a[on]])
             acc.cite(int(ci), fname, (float(score[ci]), ", ".join(sorted({str(i) for i in ids[sel][on]})),
                                       [str(e) for e in pos.event_id[ev][:6]], sorted({str(s) for s in pos.source_id[ev]})))
+    # her trips on silent nights, for ``superseded``: where each night fits (0-1); nights she stood still
+    # at both ends (asleep at home with the phone off) say nothing about where she slept
+    trips = moving
+    return np.clip(presence[:, trips], 0.0, 1.0), pos.night_key[b][trips], w[trips]
 
 
 #: A switched-off night whose ends point at a place this well counts as a night there (window, recency).
@@ -569,8 +582,9 @@ SWITCHED_OFF_WINDOW = 0.5
 
 
 def _switched_off_towards(clat: FloatArray, clon: FloatArray, pos: Positions, b: npt.NDArray[np.int64],
-                          a: npt.NDArray[np.int64], distance: bool = True) -> FloatArray:
-    """(candidate, silence): how well each place fits where she went with her phone off (0-1).
+                          a: npt.NDArray[np.int64], distance: bool = True) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """(candidate, silence): how well each place fits where she went with her phone off (0-1); and per
+    silence whether she was on the move at either end (a trip).
 
     The geometric mean of the two ends' fits (:func:`fusioncell.infer.nights.approach`): the last fix
     before the silence a few km short of the place, heading for it; the first fix after, a few km beyond,
@@ -586,7 +600,7 @@ def _switched_off_towards(clat: FloatArray, clon: FloatArray, pos: Positions, b:
     fit = np.sqrt(fits[0] * fits[1])
     # under coverage, a phone still at both ends was switched off where it stood (asleep at home): not a
     # trip; a hole's silence begins wherever she switched off before leaving, so it keeps the prior fit
-    return fit * moving[None, :] if distance else fit
+    return (fit * moving[None, :] if distance else fit), moving
 
 
 def partner_silent_nights(ctx: EvidenceContext) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.str_], FloatArray,
@@ -747,9 +761,13 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     acc.put("home_of_member", home_of)
     if len(pos):
         at_home = _at_home(clat, clon, ctx)
-        _presence_features(acc, clat, clon, ctx, at_home)
+        located = _presence_features(acc, clat, clon, ctx, at_home)
         _dark_feature(acc, clat, clon, ctx, at_home)
-        _silent_nights(acc, clat, clon, ctx)
+        silent = _silent_nights(acc, clat, clon, ctx)
+        # her away nights elsewhere since her latest night here (a late move): located nights and
+        # switched-off trips alike
+        acc.put("superseded", np.log1p(superseded(np.concatenate([located[0], silent[0]], axis=1),
+                                                  np.r_[located[1], silent[1]], np.r_[located[2], silent[2]])))
     _sighting_features(acc, clat, clon, ctx.sights)
     _claim_features(acc, clat, clon, ctx.claims)
     _derived_features(acc, clat, clon, ctx)
