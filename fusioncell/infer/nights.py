@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fusioncell.model.night import NIGHT
-from fusioncell.spacetime.geo import haversine_m
+from fusioncell.spacetime.geo import bearing_deg, haversine_m
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -219,14 +219,11 @@ def silence_headings(identifier: npt.NDArray[np.str_], t: npt.NDArray[np.datetim
     ok = (r >= 0) & (identifier[other] == identifier[ends]) & (other != ends)
     dt = np.abs((t[ends] - t[other]).astype("timedelta64[s]").astype(float))
     ok &= dt <= HEADING_MAX_S
-    kx = np.radians(1.0) * 6_371_000.0 * np.cos(np.radians(lat[ends]))
-    ky = np.radians(1.0) * 6_371_000.0
     # towards the place: from the earlier fix to the last one (evening), from the next fix back to the first (morning)
-    dx, dy = (lon[ends] - lon[other]) * kx, (lat[ends] - lat[other]) * ky
-    norm = np.hypot(dx, dy)
-    ok &= norm >= np.maximum(HEADING_MIN_M, 2.0 * np.hypot(acc_m[ends], acc_m[other]))
-    safe = np.where(ok, norm, 1.0)
-    return np.where(ok, dx / safe, 0.0), np.where(ok, dy / safe, 0.0), ok
+    moved = haversine_m(lat[other], lon[other], lat[ends], lon[ends])
+    ok &= moved >= np.maximum(HEADING_MIN_M, 2.0 * np.hypot(acc_m[ends], acc_m[other]))
+    b = np.radians(bearing_deg(lat[other], lon[other], lat[ends], lon[ends]))
+    return np.where(ok, np.sin(b), 0.0), np.where(ok, np.cos(b), 0.0), ok
 
 
 def approach(clat: FloatArray, clon: FloatArray, elat: FloatArray, elon: FloatArray, ux: FloatArray,
@@ -241,16 +238,16 @@ def approach(clat: FloatArray, clon: FloatArray, elat: FloatArray, elon: FloatAr
     ``distance=False``: the heading factor alone, 1 for an end without a heading.
 
     >>> z = np.zeros(1)
-    >>> f = approach(np.array([20.0, 20.0 + 8000 / 111195, 20.0 - 8000 / 111195]), np.full(3, -103.0),
+    >>> from fusioncell.spacetime.geo import metres_per_degree
+    >>> k = 8000 / metres_per_degree(20.0)[0]
+    >>> f = approach(np.array([20.0, 20.0 + k, 20.0 - k]), np.full(3, -103.0),
     ...              np.array([20.0]), np.array([-103.0]), z, np.ones(1), np.ones(1, bool))
     >>> [round(float(x), 2) for x in f[:, 0]]   # at the last fix, 8 km ahead (north), 8 km behind
     [0.0, 1.0, 0.0]
     """
-    kx = np.radians(1.0) * 6_371_000.0 * np.cos(np.radians(elat))[None, :]
-    ky = np.radians(1.0) * 6_371_000.0
-    vx, vy = (clon[:, None] - elon[None, :]) * kx, (clat[:, None] - elat[None, :]) * ky
-    d = np.hypot(vx, vy)
-    cos = (vx * ux[None, :] + vy * uy[None, :]) / np.maximum(d, 1.0)
+    d = haversine_m(elat[None, :], elon[None, :], clat[:, None], clon[:, None])
+    b = np.radians(bearing_deg(elat[None, :], elon[None, :], clat[:, None], clon[:, None]))
+    cos = np.sin(b) * ux[None, :] + np.cos(b) * uy[None, :]  # unit vectors (east, north)
     ang = np.arccos(np.clip(cos, -1.0, 1.0))
     head = np.where(known[None, :], np.exp(-0.5 * (ang / HEADING_SIGMA_RAD) ** 2), HEADING_UNKNOWN)
     if not distance:  # headings only; an end without one says nothing (the places are shared out evenly)
