@@ -54,6 +54,10 @@ class FileFacts:
     #: Some byte is a double quote. False proves no field spans lines (only a quoted field may hold a line
     #: feed), so the checks skip looking for line feeds in every value. True when restored from the cache.
     quoted: bool = True
+    #: No byte after the header line is ``_`` or a vertical tab and no two signs (``+``/``-``) are adjacent: proves that every value
+    #: DuckDB reads as a finite DOUBLE is a plain decimal number of the format (its reader also takes ``1_000``,
+    #: ``+-5`` and ``\v1``), so the number check needs no regular expression. False when restored from the cache.
+    plain_numbers: bool = False
 
 
 #: The longest line a case file may hold (a message transcript fits many times over).
@@ -82,11 +86,22 @@ def file_facts(path: Path) -> FileFacts:
     lines_before = 0  # complete lines before this chunk
     padded = False
     last = 10  # the byte before the chunk, for padding (the file's start reads as a line start)
+    odd_numbers = False  # a '_', a vertical tab or two adjacent signs somewhere after the header line
+    in_header = True
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(FACTS_CHUNK), b""):
             h.update(chunk)
             cr += chunk.count(b"\r")
             quotes += chunk.count(b'"')
+            if not odd_numbers:  # the header line is names, not numbers ('duration_s'): skipped
+                body, before = chunk, last
+                if in_header:
+                    end = chunk.find(b"\n")
+                    in_header = end < 0
+                    body, before = (b"", 10) if in_header else (chunk[end + 1:], 10)
+                odd_numbers = bool(body) and (b"_" in body or b"\x0b" in body or b"+-" in body or b"-+" in body
+                                              or b"++" in body or b"--" in body
+                                              or (before in (43, 45) and body[0] in (43, 45)))
             arr = np.frombuffer(chunk, np.uint8)
             nl = np.flatnonzero(arr == 10)
             lf += int(nl.size)
@@ -126,7 +141,7 @@ def file_facts(path: Path) -> FileFacts:
     if carry_commas > commas:
         commas, commas_at = carry_commas, lines_before + 1
     return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0, longest_at, commas,
-                     commas_at, cr > crlf, padded, quotes > 0)
+                     commas_at, cr > crlf, padded, quotes > 0, not odd_numbers)
 
 
 #: Bytes a field starts after (comma, line feed, quote) and ends before (the same, or a carriage return).
