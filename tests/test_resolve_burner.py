@@ -200,3 +200,14 @@ def test_a_handover_on_either_edge_of_the_window_is_found_whatever_the_buckets(e
         assert_same(table_pairs(s, p), want)
         s2, _, _ = _handover(gap + timedelta(seconds=1 if gap > timedelta(0) else -1))  # one second outside
         assert (old, new) not in table_pairs(s2, p) and (old, new) not in reference_pairs(s2, p)
+
+
+def test_a_cell_site_overlap_of_one_half_reads_the_same_whatever_the_summation_order() -> None:
+    """A share of exactly 1/2 comes out of the engine an ulp below or above it depending on the order the
+    shares are summed in (main gave both on the same store, net12): the wording must not flip."""
+    from fusioncell.resolve.burner import _why
+
+    row = {"n_shared": 3, "old_contacts": 5, "jaccard": 0.16, "gap_days": 0.8}
+    assert "same cell sites" in _why({**row, "coloc": 0.49999999999999994})
+    assert "same cell sites" in _why({**row, "coloc": 0.5000000000000001})
+    assert "cell-site overlap 0.49" in _why({**row, "coloc": 0.49})

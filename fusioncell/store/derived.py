@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from datetime import timezone
 from typing import Any, Callable
 
 import duckdb
@@ -129,6 +130,29 @@ def arrow(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
     """
     con.execute("SELECT 1").fetchall()
     return con.sql(sql).to_arrow_table()
+
+
+def pylist(tbl: Any) -> list[dict[str, Any]]:
+    """``tbl.to_pylist()`` (a pyarrow Table) without importing pandas.
+
+    pyarrow asks whether pandas is installed, importing it (0.2 s CPU), the first
+    time it turns a time-zone-aware timestamp into a ``datetime`` (net12). The
+    timestamp columns are read as naive UTC and given their zone here: the
+    same ``datetime`` values, with the same ``tzinfo`` as pyarrow's.
+    """
+    import pyarrow as pa
+
+    zoned = {f.name: f.type for f in tbl.schema if pa.types.is_timestamp(f.type) and f.type.tz}
+    if not zoned or any(t.unit == "ns" for t in zoned.values()):  # nanoseconds: pyarrow's pandas Timestamps
+        return list(tbl.to_pylist())
+    naive = pa.schema([pa.field(f.name, pa.timestamp(f.type.unit)) if f.name in zoned else f for f in tbl.schema])
+    rows: list[dict[str, Any]] = tbl.cast(naive).to_pylist()
+    zones = {c: pa.lib.string_to_tzinfo(t.tz) for c, t in zoned.items()}
+    for r in rows:
+        for c, z in zones.items():
+            if r[c] is not None:
+                r[c] = r[c].replace(tzinfo=timezone.utc).astimezone(z)
+    return rows
 
 
 def one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
