@@ -165,3 +165,49 @@ def test_the_reference_finds_the_factory_burner() -> None:
     want = reference_pairs(s, BurnerParams())
     assert (L_OLD, L_NEW) in want  # the reference itself reads the scenario as test_resolve does
     assert_same(table_pairs(s, BurnerParams()), want)
+
+
+def _handover(start_after_last: timedelta) -> tuple[CaseStore, str, str]:
+    """An old phone calls five friends for ten days; a new one calls them from ``start_after_last`` after
+    the old one's last call (negative: before it)."""
+    from test_network_factory import Case, at
+
+    c = Case()
+    old, new = "+523319990001", "+523319990002"
+    friends = [f"+5233199900{i:02d}" for i in range(10, 15)]
+    for d in range(10):
+        for j, f in enumerate(friends):
+            c.call(old, f, at(d, 9 + j))
+    last = at(9, 9 + len(friends) - 1)
+    first = last + start_after_last
+    for d in range(6):
+        for j, f in enumerate(friends):
+            c.call(new, f, first + timedelta(days=d, hours=j))
+    return c.store(), old, new
+
+
+@pytest.mark.parametrize("edge", ["last + max_gap", "last - max_overlap"])
+def test_a_handover_on_either_edge_of_the_window_is_found_whatever_the_buckets(edge: str) -> None:
+    """The candidate join matches on buckets of the window's width (net12): the new phone's first call
+    exactly on either edge of [last - overlap, last + gap] must still meet the old one, for windows
+    placed anywhere against the bucket boundaries."""
+    for shift_h in (0.0, 1.0, 7.5, 13.0):  # windows of 5 days + 1 h: the edges fall at varied places
+        p = BurnerParams(max_gap_days=5.0 + shift_h / 24.0, max_overlap_days=1.0, min_score=0.0)
+        gap = timedelta(days=p.max_gap_days) if edge == "last + max_gap" else -timedelta(days=p.max_overlap_days)
+        s, old, new = _handover(gap)
+        want = reference_pairs(s, p)
+        assert (old, new) in want, shift_h
+        assert_same(table_pairs(s, p), want)
+        s2, _, _ = _handover(gap + timedelta(seconds=1 if gap > timedelta(0) else -1))  # one second outside
+        assert (old, new) not in table_pairs(s2, p) and (old, new) not in reference_pairs(s2, p)
+
+
+def test_a_cell_site_overlap_of_one_half_reads_the_same_whatever_the_summation_order() -> None:
+    """A share of exactly 1/2 comes out of the engine an ulp below or above it depending on the order the
+    shares are summed in (main gave both on the same store, net12): the wording must not flip."""
+    from fusioncell.resolve.burner import _why
+
+    row = {"n_shared": 3, "old_contacts": 5, "jaccard": 0.16, "gap_days": 0.8}
+    assert "same cell sites" in _why({**row, "coloc": 0.49999999999999994})
+    assert "same cell sites" in _why({**row, "coloc": 0.5000000000000001})
+    assert "cell-site overlap 0.49" in _why({**row, "coloc": 0.49})

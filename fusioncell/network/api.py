@@ -22,7 +22,7 @@ from fusioncell.network.graph import communities, from_edges, key_player_measure
 from fusioncell.network.hood import HoodTies, hub_nodes_sql, ties_around
 from fusioncell.network.ties import IDENTIFIERS_ON_READ, TABLES, build_ties, explain
 from fusioncell.resolve import persons_table
-from fusioncell.store.derived import arrow, dict_rows
+from fusioncell.store.derived import arrow, dict_rows, pylist
 from fusioncell.store import CaseStore, plans
 
 #: Columns of :func:`contact_ties` besides the pair.
@@ -183,8 +183,8 @@ def close_circles(store: CaseStore, foci: Iterable[str], k: int = 20, ties_table
     if ties_table is None:
         build_ties(store, "person")
     focus_nodes = string_table("focus_node", sorted(set(nodes.values())))
-    rows = plans.run(store, "network.circles", inputs={"foci": focus_nodes}, k=int(k),
-                     ties_table=ties_table or TABLES["person"]).to_pylist()
+    rows = pylist(plans.run(store, "network.circles", inputs={"foci": focus_nodes}, k=int(k),
+                            ties_table=ties_table or TABLES["person"]))
     by_node: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_node.setdefault(r["focus_node"], []).append(r)
@@ -284,8 +284,8 @@ def tie_graph(store: CaseStore, min_strength: float = 0.0, nodes: Iterable[str] 
                     [sorted(set(nodes))])
         where += " AND a IN (SELECT n FROM _tg_nodes) AND b IN (SELECT n FROM _tg_nodes)"
     tbl = arrow(con, f"SELECT a, b, strength, layers FROM {ties_table or TABLES['person']} WHERE {where} ORDER BY a, b")
-    st = np.asarray(tbl.column("strength").to_numpy(zero_copy_only=False), dtype=float) if tbl.num_rows else np.zeros(0)
-    g = from_edges(tbl.column("a").to_pylist(), tbl.column("b").to_pylist(), st.tolist())
+    # to_pylist, not to_numpy: any Arrow -> numpy conversion imports pandas the first time (0.2 s, net12)
+    g = from_edges(tbl.column("a").to_pylist(), tbl.column("b").to_pylist(), tbl.column("strength").to_pylist())
     if g.ecount() == tbl.num_rows and tbl.num_rows:
         g.es["layers"] = tbl.column("layers").to_pylist()
     return TieGraph(g)

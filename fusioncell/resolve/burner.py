@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fusioncell.store.derived import arrow, cached
+from fusioncell.store.derived import arrow, cached, pylist
 from fusioncell.store import CaseStore, plans
 
 TABLE = "burner_pairs"
@@ -83,7 +83,8 @@ def _tz(store: CaseStore) -> ZoneInfo:
 def _why(r: dict[str, Any]) -> str:
     parts = [f"{r['n_shared']} of {r['old_contacts']} contacts shared (weighted Jaccard {r['jaccard']:.2f})"]
     if r["coloc"] is not None and not (isinstance(r["coloc"], float) and math.isnan(r["coloc"])):
-        parts.append("same cell sites" if r["coloc"] >= 0.5 else f"cell-site overlap {r['coloc']:.2f}")
+        # rounded: a share of exactly one half is a sum of shares, an ulp off either way with the join order
+        parts.append("same cell sites" if round(r["coloc"], 9) >= 0.5 else f"cell-site overlap {r['coloc']:.2f}")
     parts.append(f"new started {r['gap_days']:.1f} d after old fell silent")
     return "; ".join(parts)
 
@@ -109,7 +110,7 @@ def burner_successions(store: CaseStore, params: BurnerParams | None = None) -> 
     tz = _tz(store)
     tbl = arrow(store.con, f"SELECT * FROM {TABLE} ORDER BY score DESC, old")
     out: list[dict[str, Any]] = []
-    for r in tbl.to_pylist():
+    for r in pylist(tbl):
         ev = {
             k: r[k]
             for k in ("jaccard", "contain_new", "n_shared", "old_contacts", "new_contacts", "coloc", "gap_days", "contacted")

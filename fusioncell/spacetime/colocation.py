@@ -41,10 +41,8 @@ given: ``p_hit_mean`` (mean per-hit chance of being within
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-import ibis
-import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -53,6 +51,9 @@ from fusioncell.spacetime._sql import settle
 from fusioncell.spacetime.geo import LocalGrid, p_within
 from fusioncell.spacetime.positions import PositionParams, case_grid, positions
 from fusioncell.store import CaseStore
+
+if TYPE_CHECKING:  # Ibis is imported by colocation_expr: the network CLI imports this module, never the join
+    import ibis.expr.types as ir
 
 #: Half of the 3x3x3 neighbourhood plus the zero offset: each unordered cell pair once.
 HALF_OFFSETS: list[tuple[int, int, int]] = [
@@ -119,6 +120,8 @@ def colocation_expr(pos: ir.Table, offsets: ir.Table, max_dist_m: float, max_dt_
     pair of observations of different identifiers: ``id_a < id_b`` with
     their events, times, distance and accuracies.
     """
+    import ibis
+
     a = pos.cross_join(offsets).mutate(
         kx=lambda t: t.ix + t.dx, ky=lambda t: t.iy + t.dy, kt=lambda t: t.tb + t.dt
     )

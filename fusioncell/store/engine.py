@@ -42,14 +42,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Protocol, Sequence, Union
 
 import duckdb
-import ibis
-import ibis.expr.types as ir
 import pyarrow as pa
 
 from fusioncell.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import ibis.expr.types as ir
     from pyspark.sql import SparkSession
+
+# Ibis is imported where an expression is built or compiled, not with this module: the CLI's root
+# command imports it for EngineSettings, and a command that runs only named plans (network,
+# locate) never needs Ibis (0.15-0.18 s, net12).
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +101,12 @@ class Engine(Protocol):
 
 
 #: An Ibis expression, or a function that builds one (so a cached compile can skip building).
-Lazy = Union[ir.Expr, Callable[[], ir.Expr]]
+Lazy = Union["ir.Expr", Callable[[], "ir.Expr"]]
 
 
 def _build(expr: Lazy) -> ir.Expr:
+    import ibis.expr.types as ir
+
     return expr() if callable(expr) and not isinstance(expr, ir.Expr) else expr
 
 
@@ -179,6 +184,7 @@ class DuckDBEngine:
         Expressions are compiled to DuckDB SQL and run on ``self.con``, so no
         Ibis backend (and none of its own queries) is involved.
         """
+        import ibis
         from ibis.backends.sql.datatypes import DuckDBType
 
         cols = self.con.execute(f"DESCRIBE {name}").fetchall()
@@ -191,6 +197,8 @@ class DuckDBEngine:
             hit = self._sql_cache.get(key)
             if hit is not None:
                 return hit
+        import ibis
+
         text = str(ibis.to_sql(_build(expr), dialect="duckdb"))
         if key is not None:
             if len(self._sql_cache) > 512:
@@ -305,6 +313,8 @@ class SparkEngine:
     def __init__(self, session: "SparkSession", store_con: duckdb.DuckDBPyConnection) -> None:
         self.session = session
         self.store_con = store_con
+        import ibis
+
         self.backend: Any = ibis.pyspark.connect(session)
         self._staged: list[str] = []
         self._registered: list[str] = []
@@ -378,6 +388,8 @@ class SparkEngine:
     def to_arrow(self, expr: Lazy, key: Hashable | None = None) -> pa.Table:
         # Spark SQL compiled by Ibis, fetched as Arrow by Spark itself (Ibis'
         # own to_pyarrow goes through pandas).
+        import ibis
+
         sql = str(ibis.to_sql(_build(expr), dialect="pyspark"))
         return self.session.sql(sql).toArrow()
 
