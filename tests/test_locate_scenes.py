@@ -475,3 +475,41 @@ def test_a_phone_switched_off_on_the_road_to_the_compound_points_at_it(tmp_path:
     assert _dist(top, COMPOUND) <= 300, [(round(_dist(h, COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
     assert "silent_reach" in {e["kind"] for e in top["evidence"]}
     assert _p_near(r, DECOY) < _p_near(r, COMPOUND) and _p_near(r, FRIEND) < _p_near(r, COMPOUND)
+
+
+NEW_COMPOUND = (20.420, -103.900)  # ~60 km WSW of her flat, ~32 km W of the old compound: where he moved
+
+
+def test_after_a_late_move_the_new_house_leads_and_the_old_one_falls_silent(tmp_path: Path) -> None:
+    """He moves late. Until day 16 his partner sleeps at the old compound every third night (six nights,
+    located) and his courier, tracked, drives out to it by day every other day until day 14. From day 16
+    the courier goes to a new house 32 km west every other day, and she sleeps there once (day 21, her
+    latest night); nobody of his circle is seen at the old compound after day 17. The data end on day 24.
+    Counted without order, the old compound has six of her nights to one; read in order, its rhythm
+    (a visit every day or two) stopped a week ago, far longer than the rhythm explains, while the new house
+    kept it since. The new house must lead and the old compound fall below 0.25 (the session-11 model,
+    which counted without order: the old compound 0.38, the new house 0.46)."""
+    old_nights, new_nights = [1, 4, 7, 10, 13, 16], [21]
+    courier = "+523398700009"
+
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        for nights, place in ((old_nights, COMPOUND), (new_nights, NEW_COMPOUND)):
+            if (d in nights and h >= 21.0) or (d - 1 in nights and h < 7.0):
+                return place
+        return HOME_P
+
+    c = _base(compound_covered=True)
+    _partner_path(c, where)
+    c.person("person-courier", phone=[courier])
+    c.report("humint", at(2, 9), 2, [{"subject": "person-courier", "predicate": "works_for", "object": "person-target"}])
+    home_c = (TOWN[0] + 0.02, TOWN[1] - 0.02)
+    for d in range(DAYS):
+        visit = COMPOUND if (d % 2 == 0 and d <= 14) else NEW_COMPOUND if (d % 2 == 0) else None
+        for h in np.arange(0.0, 24.0, 1 / 3):
+            place = visit if (visit is not None and 11.0 <= h < 14.0) else home_c
+            c.fix(courier, at(d, float(h)), place[0] + 0.0006 * np.cos(3 * h), place[1] + 0.0006 * np.sin(2 * h + d), 200.0)
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, NEW_COMPOUND) <= 300, [(round(_dist(h, NEW_COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
+    assert _p_near(r, COMPOUND) < 0.25 < _p_near(r, NEW_COMPOUND)
+    assert "overdue" in {e["kind"] for h in r["hypotheses"] if _dist(h, COMPOUND) <= 300 for e in h["evidence"]}

@@ -13,13 +13,14 @@ night at a place adds less than the first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from fusioncell.infer.circle import Circle
 from fusioncell.infer.evidence import Claims, Positions, Sightings
-from fusioncell.infer.nights import approach, latest_night, silence_headings, superseded
+from fusioncell.infer.nights import approach, latest_night, overdue, silence_headings, superseded
 from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.coverage import Coverage
 from fusioncell.spacetime.geo import haversine_m
@@ -50,8 +51,9 @@ FEATURES: dict[str, str] = {
     "superseded": "his partner's away nights at other places since her latest night here (log): he may have moved",
     "latest": "his partner's most recent away night was here (0-1): the freshest trace of where he is now",
     "vague": "how vague the place is: log of its radius over 300 m (a point guessed inside a wide area is rarely the spot)",
+    "overdue": "his circle's visits here stopped for longer than the place's own rhythm explains (-log chance he is still here)",
 }
-NONNEG = {n: n not in ("home_of_member", "remote", "staleness", "superseded", "vague") for n in FEATURES}
+NONNEG = {n: n not in ("home_of_member", "remote", "staleness", "superseded", "vague", "overdue") for n in FEATURES}
 #: Prior mean of each coefficient (the fit's L2 penalty pulls toward it, see
 #: :func:`fusioncell.infer.choice.fit_choice_model`). Claims enter as log-odds
 #: from the Admiralty table, so their coefficient is 1 by construction; a
@@ -71,7 +73,7 @@ PRESENCE_GATE = 3.0
 PRESENCE = ("nights_partner", "nights_partner_coarse", "nights_others", "silent_nights",
             "sighting_him", "sighting_vehicle")
 
-TAU_DAYS = 10.0  # recency: evidence loses half its weight in ~7 days
+TAU_DAYS = float(__import__("os").environ.get("FC_TAU", "10.0"))  # recency: evidence loses half its weight in ~7 days
 FIX_SIGMA_FLOOR_M = 150.0
 NMS_RADIUS_M = 350.0
 DEDUPE_RADIUS_M = 250.0
@@ -362,7 +364,7 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
     """Nights and days of circle members near each candidate, split into partner and others.
 
     Returns her located away nights (candidate x night presence, night keys, how surely hers) for
-    ``superseded``."""
+    ``superseded``, and the circle's fixes at each candidate with their local days for ``overdue``."""
     pos = ctx.pos
     m = clat.size
     age_days = (ctx.as_of - pos.t).astype("timedelta64[s]").astype(float) / 86400.0
@@ -423,7 +425,13 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
     for ci in range(m):  # candidates, not records
         members_here[ci] = np.count_nonzero(np.bincount(inv[pres[ci]], minlength=n_id))
     acc.put("convergence", np.log1p(np.maximum(members_here - 1, 0)))
-    return nights
+    # a visit's day: its evening and the small hours after it are one visit (the day starts at 08:00)
+    return nights, (pres, np.floor(_local_days(pos.t, pos.tz_offset_s) - 1.0 / 3.0).astype(np.int64))
+
+
+def _local_days(t: npt.NDArray[np.datetime64], tz_offset_s: Any) -> FloatArray:
+    """Local days since the epoch (fractional) of UTC instants."""
+    return (t.astype("datetime64[s]").astype(np.int64) + tz_offset_s) / 86400.0
 
 
 def _cite_latest(acc: _Acc, latest: FloatArray, K: FloatArray, ps: npt.NDArray[np.int64], pos: Positions) -> None:
@@ -761,13 +769,18 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     acc.put("home_of_member", home_of)
     if len(pos):
         at_home = _at_home(clat, clon, ctx)
-        located = _presence_features(acc, clat, clon, ctx, at_home)
+        located, visits = _presence_features(acc, clat, clon, ctx, at_home)
         _dark_feature(acc, clat, clon, ctx, at_home)
         silent = _silent_nights(acc, clat, clon, ctx)
         # her away nights elsewhere since her latest night here (a late move): located nights and
         # switched-off trips alike
-        acc.put("superseded", np.log1p(superseded(np.concatenate([located[0], silent[0]], axis=1),
-                                                  np.r_[located[1], silent[1]], np.r_[located[2], silent[2]])))
+        her = (np.concatenate([located[0], silent[0]], axis=1), np.r_[located[1], silent[1]],
+               np.r_[located[2], silent[2]])
+        acc.put("superseded", np.log1p(superseded(*her)))
+        # the place's own rhythm of visits (fixes, her switched-off trips), and the days without one since
+        trips = silent[0] >= SWITCHED_OFF_WINDOW
+        acc.put("overdue", overdue(np.concatenate([visits[0], trips], axis=1), np.r_[visits[1], silent[1]],
+                                   int(np.floor(_local_days(np.array([ctx.as_of]), np.median(pos.tz_offset_s))[0]))))
     _sighting_features(acc, clat, clon, ctx.sights)
     _claim_features(acc, clat, clon, ctx.claims)
     _derived_features(acc, clat, clon, ctx)

@@ -74,6 +74,7 @@ DEFAULT_BETA = {
     "days_coarse": 0.2, "convergence": 0.5, "dark": 0.5, "silent_nights": 0.5, "silent_reach": 0.1, "sighting_him": 1.5,
     "sighting_vehicle": 0.6, "claims": 0.5, "isolated_nights": 0.5, "lead_margin": 0.5, "home_of_member": -2.0,
     "remote": 0.0, "isolated_presence": 1.0, "staleness": -0.3, "superseded": -0.5, "latest": 0.5, "vague": -0.5,
+    "overdue": -1.0,
 }
 
 EVIDENCE_SUMMARY = {
@@ -89,6 +90,7 @@ EVIDENCE_SUMMARY = {
     "sighting_vehicle": "sighted here",
     "claims": "informant claim places him here",
     "latest": "her most recent night away from home was spent here",
+    "overdue": "his circle's visits here stopped: visits its own rhythm expected since the last one did not happen",
 }
 
 

@@ -168,6 +168,55 @@ def latest_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatA
     return np.max(K[:, last] * np.clip(weight[last], 0.0, 1.0)[None, :], axis=1)
 
 
+#: Pseudo-days added to a place's observed span when its visit rate is estimated (two visits a day
+#: apart do not make a daily rhythm).
+OVERDUE_PSEUDO_DAYS = 3.0
+#: His chance of leaving a house on a given day (a prior: hideouts are kept for weeks to months).
+MOVE_HAZARD_PER_DAY = 1.0 / 60.0
+
+
+def overdue(present: npt.NDArray[np.bool_], day: npt.NDArray[np.int64], as_of_day: int,
+            pseudo_days: float = OVERDUE_PSEUDO_DAYS, hazard: float = MOVE_HAZARD_PER_DAY) -> FloatArray:
+    """Per candidate: minus the log-probability that he still lives there, given the days since his
+    circle's last visit and the place's own rhythm of visits.
+
+    ``present`` (candidates x observations) marks the observations that put a
+    circle member at the place (a handset fix, her switched-off trip there),
+    ``day`` is each observation's visit day. A place visited on ``n``
+    distinct days between ``first`` and ``last`` was visited at a rate ``r``
+    of about ``(n - 1) / (last - first + pseudo_days)`` a day while he lived
+    there. ``g`` days without a visit since (the day after ``last`` and the
+    data's last day excepted) have probability ``exp(-r g)`` if he stayed
+    (a Poisson rhythm) and 1 if he left, which he does with probability
+    ``h = hazard x g``; the result is ``log(1 + h / (1 - h) x exp(r g))``:
+    near 0 for a gap his rhythm explains, growing by one per missed visit
+    once the silence outlasts it. A place seen on fewer than two days has
+    no rhythm: 0.
+
+    >>> import numpy as np
+    >>> present = np.array([[True] * 10 + [False] * 3, [False] * 10 + [True] * 3])  # old place, then a new one
+    >>> day = np.array([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24])
+    >>> overdue(present, day, as_of_day=25).round(2).tolist()  # old: ~0.43 visits a day, none for 6 days
+    [0.9, 0.0]
+    >>> overdue(present[:1], day, as_of_day=20).round(2).tolist()  # one day past its last visit: its rhythm explains it
+    [0.03]
+    """
+    m = present.shape[0]
+    if m == 0 or present.shape[1] == 0:
+        return np.zeros(m)
+    days, inv = np.unique(day, return_inverse=True)
+    H = np.zeros((m, days.size), dtype=np.uint8)
+    np.maximum.at(H.T, inv.ravel(), present.T.astype(np.uint8))
+    n = H.sum(axis=1)
+    first = days[np.argmax(H, axis=1)]
+    last = days[days.size - 1 - np.argmax(H[:, ::-1], axis=1)]
+    rate = np.maximum(n - 1, 0) / (last - first + pseudo_days)
+    gap = np.maximum(as_of_day - last - 1, 0).astype(float)
+    left = np.clip(hazard * gap, 0.0, 0.99)
+    out = np.log1p(left / (1.0 - left) * np.exp(np.minimum(rate * gap, 50.0)))
+    return np.where(n >= 2, out, 0.0)
+
+
 # --- where a switched-off phone was going -------------------------------------------------------------
 #
 # A phone switched off on the way to a place goes silent some way short of it, and comes back on some way
