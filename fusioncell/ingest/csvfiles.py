@@ -29,13 +29,12 @@ import pyarrow as pa
 
 from fusioncell.errors import Problem
 from fusioncell.ingest.csvlines import all_record_lines, record_lines  # noqa: F401  (re-exported)
+from fusioncell.ingest.csvproblems import MAX_PROBLEMS, problem_rows, quarantine_rows
 from fusioncell.ingest.idnorm import IdNormalizer
 from fusioncell.store.engine import ROW_COL, CsvReadError, Engine, Lazy
 
 log = logging.getLogger(__name__)
 
-#: At most this many problems are listed per file; the rest are counted.
-MAX_PROBLEMS = 1000
 #: At most this many columns in a CSV header (the format has a dozen; unknown ones are kept in ``extra``).
 MAX_COLUMNS = 256
 
@@ -56,6 +55,9 @@ MAX_RADIUS_M = 20_037_509.0
 MAX_DURATION_S = 366 * 86_400.0
 #: a value with something visible in it (not only white space, controls or format characters such as U+200B)
 _VISIBLE = r"[^\s\p{Z}\p{Cc}\p{Cf}]"
+
+#: Column kinds that hold a number (read as DOUBLE by the typed first read, :func:`read_csv_file`).
+NUMBER_KINDS = ("float", "nonneg", "lat", "lon", "prob")
 
 DISCIPLINES = ("SIGINT", "GEOINT", "IMINT", "HUMINT", "OSINT")
 RELIABILITIES = ("A", "B", "C", "D", "E", "F")
@@ -282,7 +284,8 @@ def _checks(spec: CsvSpec, t: ir.Table, header: set[str], known_sources: set[str
         if c.name not in header:
             continue
         v = _val(t, c.name, header)
-        shown = ibis.literal("'") + t[c.name] + "'"
+        text = t[c.name] if t[c.name].type().is_string() else t[c.name].cast("string")
+        shown = ibis.literal("'") + text + "'"
         if c.value:
             add(c.name, v.isnull(), f"'{c.name}' is empty")
             if c.kind in ("id", "text"):
@@ -298,36 +301,8 @@ def _checks(spec: CsvSpec, t: ir.Table, header: set[str], known_sources: set[str
                             ibis.ifelse(shape, ibis.literal("implausible time (year outside 1900-2100 or offset beyond "
                                                             "±14:00): ") + shown,
                                         ibis.literal("not an ISO 8601 time with an offset: ") + shown)))
-        elif c.kind in ("float", "nonneg", "lat", "lon", "prob"):
-            num = v.try_cast("float64")
-            too_long = v.length() > MAX_NUMBER_CHARS
-            if plain_numbers:
-                # Without '_', '\v' and adjacent signs in the file, a value DuckDB reads as a number fails
-                # _NUMBER only when it spells inf, infinity or nan (every one holds an 'n'; no number of the
-                # format holds a letter but e): the same rows as the regular expression, at a fraction of
-                # its cost (docs/benchmarks.md, "Ingest speed, round 6").
-                odd = (num.isnan() | num.isinf()) & (v.contains("n") | v.contains("N"))
-            else:
-                odd = ~v.re_search(_NUMBER)
-            add(c.name, v.notnull() & (num.isnull() | odd | too_long),
-                ibis.ifelse(too_long, ibis.literal(f"number longer than {MAX_NUMBER_CHARS} characters: '")
-                            + v.substr(0, 20) + "…'", ibis.literal("not a finite decimal number: ") + shown))
-            lo, hi, what = {
-                "nonneg": (0.0, c.hi, "must not be negative" if c.hi is None else f"out of range 0..{c.hi:,.0f}"),
-                "lat": (-90.0, 90.0, "latitude out of range -90..90"),
-                "lon": (-180.0, 180.0, "longitude out of range -180..180"),
-                "prob": (0.0, 1.0, "must be between 0 and 1"),
-                "float": (None, None, ""),
-            }[c.kind]
-            if lo is not None or hi is not None:
-                cond = num.isnan() | num.isinf()
-                if lo is not None:
-                    cond = cond | (num < lo)
-                if hi is not None:
-                    cond = cond | (num > hi)
-                label = ibis.ifelse(num < 0, ibis.literal("must not be negative"), ibis.literal(what)) \
-                    if c.kind == "nonneg" else ibis.literal(what)
-                add(c.name, num.notnull() & cond & ~too_long, label + ": " + t[c.name].strip())
+        elif c.kind in NUMBER_KINDS:
+            _number_checks(c, v, text, plain_numbers, add)
         elif c.kind == "enum":
             canon = v.upper() if c.choices[0].isupper() else v.lower()
             add(c.name, v.notnull() & ~canon.isin(list(c.choices)),
@@ -355,6 +330,49 @@ def _checks(spec: CsvSpec, t: ir.Table, header: set[str], known_sources: set[str
             ibis.literal(f"duplicate {u} ") + ibis.literal("'") + d[u].strip() + "' (first on line {ref})",
             table=d, ref_row=d["_first"])
     return out
+
+
+def _number_checks(c: Col, v: ir.Value, text: ir.StringValue, plain_numbers: bool,
+                   add: Callable[..., None]) -> None:
+    """The number check and the range check of a number column (``v``: its value, a string or, read by the
+    typed first read, a DOUBLE; ``text``: its spelling as delivered)."""
+    shown = ibis.literal("'") + text + "'"
+    typed = not v.type().is_string()
+    num = v if typed else v.try_cast("float64")
+    too_long = ibis.literal(False) if typed else v.length() > MAX_NUMBER_CHARS
+    if typed:
+        # read as DOUBLE by the typed first read (a record whose number it cannot read was refused,
+        # no field holds more than 40 number bytes): only inf and nan are left to refuse. Its messages
+        # are never shown (a failed check stages the file again as strings).
+        odd = num.isnan() | num.isinf()
+    elif plain_numbers:
+        # Without '_', '\v' and adjacent signs in the file, a value DuckDB reads as a number fails
+        # _NUMBER only when it spells inf, infinity or nan (every one holds an 'n'; no number of the
+        # format holds a letter but e): the same rows as the regular expression, at a fraction of
+        # its cost (docs/benchmarks.md, "Ingest speed, round 6").
+        odd = (num.isnan() | num.isinf()) & (v.contains("n") | v.contains("N"))
+    else:
+        odd = ~v.re_search(_NUMBER)
+    add(c.name, v.notnull() & (num.isnull() | odd | too_long),
+        ibis.ifelse(too_long, ibis.literal(f"number longer than {MAX_NUMBER_CHARS} characters: '")
+                    + (text if typed else v).substr(0, 20) + "…'",
+                    ibis.literal("not a finite decimal number: ") + shown))
+    lo, hi, what = {
+        "nonneg": (0.0, c.hi, "must not be negative" if c.hi is None else f"out of range 0..{c.hi:,.0f}"),
+        "lat": (-90.0, 90.0, "latitude out of range -90..90"),
+        "lon": (-180.0, 180.0, "longitude out of range -180..180"),
+        "prob": (0.0, 1.0, "must be between 0 and 1"),
+        "float": (None, None, ""),
+    }[c.kind]
+    if lo is not None or hi is not None:
+        cond = num.isnan() | num.isinf()
+        if lo is not None:
+            cond = cond | (num < lo)
+        if hi is not None:
+            cond = cond | (num > hi)
+        label = ibis.ifelse(num < 0, ibis.literal("must not be negative"), ibis.literal(what)) \
+            if c.kind == "nonneg" else ibis.literal(what)
+        add(c.name, num.notnull() & cond & ~too_long, label + ": " + text.strip())
 
 
 #: an agency code: capitals, digits, '-' or '_' (no wildcard: "*" is not an agency)
@@ -603,7 +621,8 @@ def _typed_rows(path: Path, spec: CsvSpec, engine: Engine, stage: Callable[[], i
 def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNormalizer | None,
                   known_sources: set[str] | None, mixed_newlines: bool = False,
                   blank_lines: bool = False, quarantine: bool = False, padded: bool = True,
-                  quoted: bool = True, plain_numbers: bool = False) -> CsvResult:
+                  quoted: bool = True, plain_numbers: bool = False, short_numbers: bool = False,
+                  lines: int = 0) -> CsvResult:
     """Stage, check and type one CSV file of the case.
 
     Returns the problems of the file (all of them, up to :data:`MAX_PROBLEMS`)
@@ -616,27 +635,57 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
     ``quoted=False`` (the file holds no double quote, so no field spans
     lines) skips looking for line feeds in every value. ``plain_numbers=True`` (see :func:`_checks`) checks
     numbers without a regular expression.
+
+    The typed first read: with ``plain_numbers``, ``short_numbers`` (no field of more than 40 number bytes),
+    no padding and no blank lines, the number columns are staged as DOUBLE (no cast in the checks or the
+    insert). It is the happy path only: when the reader refuses a record, any check fails, a key repeats or a
+    record spans lines (``lines``: the file's physical lines, from the same facts), the file is staged again
+    with every column a string and checked as before, so every message is the string path's.
     """
     if path.stat().st_size == 0:
         return CsvResult([Problem(spec.file, None, None, "the file is empty; expected a header line with the column names")])
     names, problems = read_header(path, spec)
     if problems:
         return CsvResult(problems)
-    header = set(names)
     # the proof holds for DuckDB's reading of a number (fuzzed); another engine keeps the regular expression
     plain_numbers = plain_numbers and getattr(engine, "name", None) == "duckdb"
+    doubles = tuple(n for n in names if n in spec.col_map and spec.col_map[n].kind in NUMBER_KINDS)
+    args = (path, spec, engine, normalizer, known_sources, names, mixed_newlines, blank_lines, quarantine,
+            padded, quoted, plain_numbers)
+    if doubles and plain_numbers and short_numbers and not padded and not blank_lines:
+        first = _read_staged(*args, doubles=doubles, lines=lines if quoted else None)
+        if first is not None:
+            return first
+        log.debug("%s: the typed first read did not pass; staged again as strings", spec.file)
+    out = _read_staged(*args)
+    assert out is not None  # the string path always answers
+    return out
+
+
+def _read_staged(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNormalizer | None,
+                 known_sources: set[str] | None, names: list[str], mixed_newlines: bool, blank_lines: bool,
+                 quarantine: bool, padded: bool, quoted: bool, plain_numbers: bool,
+                 doubles: tuple[str, ...] = (), lines: int | None = None) -> CsvResult | None:
+    """:func:`read_csv_file` after the header: stage, check, type. With ``doubles`` (the typed first read)
+    None unless the file passes every check (the caller then stages it again with strings)."""
+    header = set(names)
     stage_name = f"_fc_csv_{spec.table}"
     try:
-        staged = engine.stage_csv(path, names, mixed_newlines, name=stage_name)
+        staged = engine.stage_csv(path, names, mixed_newlines, name=stage_name, doubles=doubles)
     except CsvReadError as exc:
+        if doubles:
+            return None
         return CsvResult([Problem(spec.file, None, None, str(exc))])
+    if doubles and staged.rejects:
+        return None
     rejects = _collapse_rejects(staged.rejects, names)
-    base_key = (spec.table, tuple(names), padded)  # not the file name: deliveries of a kind share compiled SQL
+    # not the file name: deliveries of a kind share compiled SQL
+    base_key = (spec.table, tuple(names), padded, doubles)
 
     def stage() -> ir.Table:
         # Stripped values computed once, in one projection, for every check and the insert.
         t = staged.table
-        return t.mutate(**{f"_v_{n}": _strip(t[n]) if padded else t[n].nullif("")
+        return t.mutate(**{f"_v_{n}": t[n] if n in doubles else _strip(t[n]) if padded else t[n].nullif("")
                            for n in names if n in spec.col_map})
 
     idmaps, bad_idents = _map_identifiers(spec, staged.table, header, engine, normalizer, base_key)
@@ -653,7 +702,7 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
         checks = build(t, False)
         aggs = {f"c{i}": ck.bad.cast("int64").sum() for i, (ck, tbl) in enumerate(checks) if tbl is t}
         aggs["_n"] = t.count()
-        if quoted:
+        if quoted and not doubles:  # typed: the records are counted against the file's lines instead
             aggs["_nl"] = _has_newline(t, names).cast("int64").sum()
         if spec.unique and spec.unique in header:
             key = _val(t, spec.unique, header)
@@ -668,13 +717,15 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
     has_newlines = bool(counts.get("_nl"))
     dups = counts.get("_distinct") is not None and counts["_distinct"] < counts["_keys"]
     failing = [k for k, v in counts.items() if k.startswith("c") and v]
+    if doubles and (failing or dups or bad_idents or (lines is not None and n_records + 1 != lines)):
+        return None
     bad_rows: list[int] = []
     set_aside: list[Problem] = []
     if failing or dups or bad_idents or rejects:
         if quarantine:
-            bad_rows, set_aside = _quarantine_rows(path, spec, engine, stage(), build, dups, rejects)
+            bad_rows, set_aside = quarantine_rows(path, spec, engine, stage(), build, dups, rejects)
         else:
-            problems = _problems(path, spec, engine, stage(), build, counts, dups, rejects)
+            problems = problem_rows(path, spec, engine, stage(), build, counts, dups, rejects)
             if problems:
                 return CsvResult(problems, None, n_records)
 
@@ -701,69 +752,6 @@ def _time_offset(engine: Engine, t: ir.Table, time_cols: list[str], base_key: tu
     if not isinstance(raw, str) or len(raw) != 25 or raw[10] != "T" or not _OFFSET.fullmatch(raw[19:]):
         return None
     return raw[19:]
-
-
-def _quarantine_rows(path: Path, spec: CsvSpec, engine: Engine, t: ir.Table,
-                     build: Callable[[ir.Table, bool], list[tuple[Check, ir.Table]]], dups: bool,
-                     rejects: list[tuple[int, str | None, str]]) -> tuple[list[int], list[Problem]]:
-    """Every row that breaks a rule, as a problem on its file line (quarantine: nothing is capped)."""
-    hits: dict[int, tuple[str | None, str, int | None]] = {}
-    for ck, tbl in build(t, dups):
-        bad = tbl.filter(ck.bad)
-        sel = bad.select(_r=bad[ROW_COL], _m=ck.message,
-                         _ref=ck.ref_row if ck.ref_row is not None else ibis.null().cast("int64"))
-        for r in engine.to_arrow(sel.order_by("_r")).to_pylist():
-            hits.setdefault(int(r["_r"]), (ck.column, str(r["_m"]), r["_ref"]))
-    lines = record_lines(path, set(hits) | {int(h[2]) for h in hits.values() if h[2] is not None},
-                         [r[0] for r in rejects]) if hits else {}
-    out = [Problem(spec.file, line, column, message) for line, column, message in rejects]
-    for row, (column, message, ref) in sorted(hits.items()):
-        if ref is not None:
-            message = message.replace("{ref}", str(lines.get(int(ref), int(ref) + 2)))
-        out.append(Problem(spec.file, lines.get(row, row + 2), column, message))
-    return sorted(hits), out
-
-
-def _problems(path: Path, spec: CsvSpec, engine: Engine, t: ir.Table,
-              build: Callable[[ir.Table, bool], list[tuple[Check, ir.Table]]],
-              counts: dict[str, int], dups: bool, rejects: list[tuple[int, str | None, str]]) -> list[Problem]:
-    """Fetch the rows behind every failed check (error path only) and place them by line."""
-    checks = build(t, dups)
-    hits: list[tuple[int, str | None, str, int | None]] = []
-    budget = MAX_PROBLEMS + 1
-    overflow = 0
-    for i, (ck, tbl) in enumerate(checks):
-        key = f"c{i}"
-        if key in counts and not counts[key]:
-            continue
-        bad = tbl.filter(ck.bad)
-        sel = bad.select(
-            _r=bad[ROW_COL],
-            _m=ck.message,
-            _ref=ck.ref_row if ck.ref_row is not None else ibis.null().cast("int64"),
-        )
-        n_bad = counts.get(key)
-        if n_bad is None:
-            n_bad = int(engine.to_arrow(sel.aggregate(n=sel["_r"].count())).to_pylist()[0]["n"])
-            if not n_bad:
-                continue
-        fetched = engine.to_arrow(sel.order_by("_r").limit(budget)).to_pylist()
-        overflow += max(0, int(n_bad) - len(fetched))
-        hits += [(int(r["_r"]), ck.column, str(r["_m"]), r["_ref"]) for r in fetched]
-    problems = [Problem(spec.file, line, column, message) for line, column, message in rejects]
-    if hits:
-        want = {h[0] for h in hits} | {int(h[3]) for h in hits if h[3] is not None}
-        lines = record_lines(path, want, [r[0] for r in rejects])
-        for row, column, message, ref in hits:
-            if ref is not None:
-                message = message.replace("{ref}", str(lines.get(int(ref), int(ref) + 2)))
-            problems.append(Problem(spec.file, lines.get(row, row + 2), column, message))
-    problems.sort(key=lambda p: (p.line or 0, p.column or ""))
-    extra = len(problems) - MAX_PROBLEMS + overflow
-    if extra > 0:
-        problems = problems[:MAX_PROBLEMS]
-        problems.append(Problem(spec.file, None, None, f"… and {extra} more problems not listed"))
-    return problems
 
 
 def arrow_strings(values: Sequence[str | None]) -> pa.Array:

@@ -58,6 +58,13 @@ class FileFacts:
     #: DuckDB reads as a finite DOUBLE is a plain decimal number of the format (its reader also takes ``1_000``,
     #: ``+-5`` and ``\v1``), so the number check needs no regular expression. False when restored from the cache.
     plain_numbers: bool = False
+    #: No field (bytes between commas and line ends) longer than :data:`MAX_NUMBER_BYTES` is made only of bytes a
+    #: number DuckDB reads can hold (digits, ``.``, ``e``, ``E``, signs, blanks): with ``quoted`` False, no number
+    #: field is longer than the format allows, so numbers may be read as DOUBLE directly (their text is never seen).
+    #: False when restored from the cache.
+    short_numbers: bool = False
+    #: Physical lines (line feeds, plus an unfinished last line). 0 when restored from the cache.
+    lines: int = 0
 
 
 #: The longest line a case file may hold (a message transcript fits many times over).
@@ -66,6 +73,14 @@ MAX_LINE_BYTES = 1 << 20
 #: has a dozen fields; a line beyond this is junk, and DuckDB's reader is quadratic in it.
 MAX_CSV_COMMAS = 4096
 
+
+#: The longest number the case format takes (``csvfiles.MAX_NUMBER_CHARS``).
+MAX_NUMBER_BYTES = 40
+#: Bytes a value DuckDB reads as a finite DOUBLE may hold: digits, ``.``, ``e``, ``E``, ``+``, ``-`` and ASCII blanks
+#: (``\t``, ``\v``, ``\f``, ``\r``, space; a line feed ends an unquoted field). Fuzzed against ``TRY_CAST`` and
+#: the reader (docs/benchmarks.md, "Ingest speed, round 7").
+_NUMBERISH = np.zeros(256, np.bool_)
+_NUMBERISH[np.frombuffer(b"0123456789.eE+-\t\x0b\x0c\r ", np.uint8)] = True
 
 #: Bytes :func:`file_facts` reads at a time (tests shrink it to cross chunk boundaries).
 FACTS_CHUNK = 1 << 22
@@ -88,6 +103,8 @@ def file_facts(path: Path) -> FileFacts:
     last = 10  # the byte before the chunk, for padding (the file's start reads as a line start)
     odd_numbers = False  # a '_', a vertical tab or two adjacent signs somewhere after the header line
     in_header = True
+    long_num = False  # a field of more than MAX_NUMBER_BYTES number bytes somewhere
+    field = (0, True)  # the unfinished field at the last chunk's end: its bytes, and whether all are number bytes
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(FACTS_CHUNK), b""):
             h.update(chunk)
@@ -101,6 +118,8 @@ def file_facts(path: Path) -> FileFacts:
                     in_header = end < 0
                     start = len(chunk) if in_header else end + 1
                 odd_numbers = _odd_numbers(chunk, arr, start, 10 if start else last)
+            if not long_num:
+                long_num, field = _long_number(arr, field)
             nl = np.flatnonzero(arr == 10)
             lf += int(nl.size)
             # the byte before each line feed, and the one before that (from the last chunk near its start):
@@ -134,12 +153,14 @@ def file_facts(path: Path) -> FileFacts:
                 carry += len(chunk)
                 carry_commas = int(per_line[0])
     padded = padded or last in (32, 9)  # the file ends with a space or tab
+    long_num = long_num or (field[0] > MAX_NUMBER_BYTES and field[1])
     if carry > longest:
         longest, longest_at = carry, lines_before + 1
     if carry_commas > commas:
         commas, commas_at = carry_commas, lines_before + 1
     return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0, longest_at, commas,
-                     commas_at, cr > crlf, padded, quotes > 0, not odd_numbers)
+                     commas_at, cr > crlf, padded, quotes > 0, not odd_numbers, not long_num,
+                     lf + (last != 10))
 
 
 def _odd_numbers(chunk: bytes, arr: "np.ndarray[Any, Any]", start: int, before: int) -> bool:
@@ -156,6 +177,34 @@ def _odd_numbers(chunk: bytes, arr: "np.ndarray[Any, Any]", start: int, before: 
     a = arr[start:]
     sign = (a == 43) | (a == 45)
     return bool(sign[0] and before in (43, 45)) or bool(np.any(sign[1:] & sign[:-1]))
+
+
+def _long_number(arr: "np.ndarray[Any, Any]", field: tuple[int, bool]) -> tuple[bool, tuple[int, bool]]:
+    """Whether a field (between commas and line feeds) of more than :data:`MAX_NUMBER_BYTES` bytes, all of them
+    number bytes (:data:`_NUMBERISH`), ends in ``arr``; and the unfinished field at its end (``field``: the one
+    before it, its length and whether all its bytes are number bytes).
+
+    Only fields longer than the bound are looked at byte by byte (a text column of long messages); the
+    delimiter mask costs ~0.1 CPU s per 250 MB.
+    """
+    ends = np.flatnonzero((arr == 44) | (arr == 10))
+    if not ends.size:
+        return False, (field[0] + arr.size, field[1] and bool(_NUMBERISH[arr].all()))
+    first = int(ends[0])
+    if field[0] + first > MAX_NUMBER_BYTES and field[1] and bool(_NUMBERISH[arr[:first]].all()):
+        return True, field
+    lengths = np.diff(ends) - 1
+    long = np.flatnonzero(lengths > MAX_NUMBER_BYTES)
+    if long.size:
+        starts, stops = ends[long] + 1, ends[long + 1]
+        other = ~_NUMBERISH[arr]
+        # any byte that is not a number byte in each long field: reduce over [start, stop) pairs
+        bounds = np.ravel(np.column_stack((starts, stops)))  # increasing, each inside arr (stops are delimiters)
+        has_other = np.logical_or.reduceat(other, bounds)[::2]
+        if not bool(has_other.all()):
+            return True, field
+    tail = arr[int(ends[-1]) + 1:]
+    return False, (int(tail.size), bool(_NUMBERISH[tail].all()))
 
 
 #: Bytes a field starts after (comma, line feed, quote) and ends before (the same, or a carriage return).

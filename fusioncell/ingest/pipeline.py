@@ -567,7 +567,8 @@ def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, stor
     known = None if spec is SOURCES else {r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()}
     result = read_csv_file(path, spec, eng, normalizer, known, facts.mixed_newlines, facts.blank_lines,
                            quarantine=quarantine and spec is not SOURCES, padded=facts.padded,
-                           quoted=facts.quoted, plain_numbers=facts.plain_numbers)
+                           quoted=facts.quoted, plain_numbers=facts.plain_numbers,
+                           short_numbers=facts.short_numbers, lines=facts.lines)
     if result.problems or result.rows is None:
         raise _Rollback(result.problems, result.n_records)
     if result.quarantined:
