@@ -513,3 +513,64 @@ def test_after_a_late_move_the_new_house_leads_and_the_old_one_falls_silent(tmp_
     assert _dist(top, NEW_COMPOUND) <= 300, [(round(_dist(h, NEW_COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
     assert _p_near(r, COMPOUND) < 0.25 < _p_near(r, NEW_COMPOUND)
     assert "overdue" in {e["kind"] for h in r["hypotheses"] if _dist(h, COMPOUND) <= 300 for e in h["evidence"]}
+
+
+def _old_then(c: CaseFolder, elsewhere: dict[int, tuple[float, float]], last_old: int = 19) -> None:
+    """Her phone: a night at the compound every third day (from day 1 to ``last_old``, located), and a
+    night at ``elsewhere[d]`` on the days it names; home otherwise. The data end on day 24."""
+    old_nights = list(range(1, last_old + 1, 3))
+
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        for n in (d, d - 1):
+            evening, morning = n == d and h >= 21.0, n == d - 1 and h < 7.0
+            if evening or morning:
+                if n in old_nights:
+                    return COMPOUND
+                if n in elsewhere:
+                    return elsewhere[n]
+        return HOME_P
+
+    _partner_path(c, where)
+
+
+def test_her_first_night_at_a_new_house_two_days_after_her_last_visit_makes_a_move_likely(tmp_path: Path) -> None:
+    """Seven nights at the compound, one every third day until day 19, and no other night away; then, on
+    day 21, her latest night at a house she never went to before (the data end on day 24). Only one visit
+    is late, so the missed visits alone say little (session 12: compound 0.61, new house 0.26). But while
+    he lived at the compound she never slept anywhere else (half a night in 21 days by the prior): a night
+    at another place is ~13 times likelier if he left (her visits go where he is) than if he stayed, and her
+    phone showed 7 of her 7 nights at the compound, so it would show a new house too. With a prior of
+    leaving of 3/60 that makes P(he left) ~0.4 (``overdue``), and what he left goes where her nights went
+    (``moved_here``): a toss-up between the two houses, which the answer must say -- the compound below
+    one half, the new house above a third, and the new house's evidence naming the move."""
+    c = _base(compound_covered=True)
+    _old_then(c, {21: NEW_COMPOUND})
+    r = _run(c, tmp_path)
+    p_old, p_new = _p_near(r, COMPOUND), _p_near(r, NEW_COMPOUND)
+    assert p_old < 0.5 and p_new > 0.35, (p_old, p_new)
+    news = [h for h in r["hypotheses"] if _dist(h, NEW_COMPOUND) <= 500]
+    assert any(e["kind"] == "moved_here" for e in news[0]["evidence"])
+
+
+def test_six_nights_then_a_new_house_a_week_later_is_a_move(tmp_path: Path) -> None:
+    """Six nights at the compound until day 16, then her latest night at a new house on day 21: a week
+    without a visit at a rhythm of one every three days, and a night at another place. The new house must
+    lead and the compound fall below a quarter (session 12: compound 0.30, new house 0.53)."""
+    c = _base(compound_covered=True)
+    _old_then(c, {21: NEW_COMPOUND}, last_old=16)
+    r = _run(c, tmp_path)
+    assert _dist(r["hypotheses"][0], NEW_COMPOUND) <= 300, r["hypotheses"][:2]
+    assert _p_near(r, COMPOUND) < 0.25
+
+
+def test_nights_at_friends_that_her_habits_explain_are_no_move(tmp_path: Path) -> None:
+    """The same seven nights at the compound, but she also sleeps at a friend's in town every third day
+    (days 2 to 23, a different flat each time) -- her habit all along. Her two nights at friends' after the
+    last one at the compound (days 20 and 23) are what she always did: ~1.9 times likelier if he left, not
+    ~13 times as for a woman who never slept elsewhere. The compound must stay first (explaining away)."""
+    friends = {d: (TOWN[0] + 0.06 * np.cos(d), TOWN[1] + 0.06 * np.sin(d)) for d in range(2, DAYS, 3)}  # 5-7 km out
+    c = _base(compound_covered=True)
+    _old_then(c, friends)
+    r = _run(c, tmp_path)
+    assert _dist(r["hypotheses"][0], COMPOUND) <= 300, [(round(_dist(h, COMPOUND)), h["probability"])
+                                                        for h in r["hypotheses"][:3]]

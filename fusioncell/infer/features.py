@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from fusioncell.infer.circle import Circle
 from fusioncell.infer.evidence import Claims, Positions, Sightings
-from fusioncell.infer.nights import approach, latest_night, overdue, silence_headings, superseded
+from fusioncell.infer.nights import approach, latest_night, moved_on, overdue, silence_headings, successors, superseded
 from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.coverage import Coverage
 from fusioncell.spacetime.geo import haversine_m
@@ -52,6 +52,7 @@ FEATURES: dict[str, str] = {
     "latest": "his partner's most recent away night was here (0-1): the freshest trace of where he is now",
     "vague": "how vague the place is: log of its radius over 300 m (a point guessed inside a wide area is rarely the spot)",
     "overdue": "his circle's visits here stopped for longer than the place's own rhythm explains (-log chance he is still here)",
+    "moved_here": "where he likely went: a place's visits stopped and his partner's nights since were here (set by locate)",
 }
 NONNEG = {n: n not in ("home_of_member", "remote", "staleness", "superseded", "vague", "overdue") for n in FEATURES}
 #: Prior mean of each coefficient (the fit's L2 penalty pulls toward it, see
@@ -103,6 +104,7 @@ class CandidateSet:
     support: list[dict[str, list[tuple[float, str, list[str], list[str]]]]] = field(default_factory=list)
     windows: list[list[tuple[np.datetime64, np.datetime64]]] = field(default_factory=list)
     last_seen: FloatArray = field(default_factory=lambda: np.zeros(0))
+    successors: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))  # nights.successors
 
 
 def _kernel(d: FloatArray, sigma: FloatArray | float) -> FloatArray:
@@ -761,7 +763,7 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     if m == 0:
         return CandidateSet(clat, clon, radius, [], acc.F, acc.support, acc.windows, acc.last_seen)
     pos = ctx.pos
-    home_of = np.zeros(m)
+    home_of, succ = np.zeros(m), np.zeros((m, m))
     for ident in ({str(i) for i in pos.identifier} if len(pos) else set()):
         if ident in ctx.homes:
             hl, hn, hr = ctx.homes[ident]
@@ -779,10 +781,14 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
         acc.put("superseded", np.log1p(superseded(*her)))
         # the place's own rhythm of visits (fixes, her switched-off trips), and the days without one since
         trips = silent[0] >= SWITCHED_OFF_WINDOW
+        # ... and her away nights elsewhere since her last one here, against her habits while she came
         acc.put("overdue", overdue(np.concatenate([visits[0], trips], axis=1), np.r_[visits[1], silent[1]],
-                                   int(np.floor(_local_days(np.array([ctx.as_of]), np.median(pos.tz_offset_s))[0]))))
+                                   int(np.floor(_local_days(np.array([ctx.as_of]), np.median(pos.tz_offset_s))[0])),
+                                   elsewhere=moved_on(*her, np.arange(her[1].size) < located[1].size)))
+        succ = successors(*her)
     _sighting_features(acc, clat, clon, ctx.sights)
     _claim_features(acc, clat, clon, ctx.claims)
     _derived_features(acc, clat, clon, ctx)
     acc.put("vague", np.log(np.maximum(radius, 300.0) / 300.0))
-    return CandidateSet(clat, clon, radius, [c.origin for c in cands], acc.F, acc.support, acc.windows, acc.last_seen)
+    return CandidateSet(clat, clon, radius, [c.origin for c in cands], acc.F, acc.support, acc.windows, acc.last_seen,
+                        succ)

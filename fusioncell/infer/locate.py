@@ -74,7 +74,7 @@ DEFAULT_BETA = {
     "days_coarse": 0.2, "convergence": 0.5, "dark": 0.5, "silent_nights": 0.5, "silent_reach": 0.1, "sighting_him": 1.5,
     "sighting_vehicle": 0.6, "claims": 0.5, "isolated_nights": 0.5, "lead_margin": 0.5, "home_of_member": -2.0,
     "remote": 0.0, "isolated_presence": 1.0, "staleness": -0.3, "superseded": -0.5, "latest": 0.5, "vague": -0.5,
-    "overdue": -1.0,
+    "overdue": -1.0, "moved_here": 1.0,
 }
 
 EVIDENCE_SUMMARY = {
@@ -91,6 +91,7 @@ EVIDENCE_SUMMARY = {
     "claims": "informant claim places him here",
     "latest": "her most recent night away from home was spent here",
     "overdue": "his circle's visits here stopped: visits its own rhythm expected since the last one did not happen",
+    "moved_here": "where he likely went: a place's visits stopped, and his partner's nights since were here",
 }
 
 
@@ -340,10 +341,38 @@ def posterior(an: Analysis, model: ChoiceModel) -> tuple[np.ndarray, CappedProba
     Returns (model p, capped result, support per candidate, per-feature contributions).
     """
     cs = an.candidates
+    moved_here(cs, model)
     p0, rest0 = model.probabilities(cs.features)
     contrib = model.contributions(cs.features)
     supports = [support_of(an, i, contrib) for i in range(cs.lat.size)]
     return p0, apply_caps(p0, rest0, [cap_for(s) for s in supports]), supports, contrib
+
+
+def moved_here(cs: CandidateSet, model: ChoiceModel) -> None:
+    """Fill the ``moved_here`` feature: where he went from the places he likely left.
+
+    ``overdue`` at a place is minus the log-probability that he still lives
+    there given he did; the model's weight of "he lived at ``o``" is then
+    ``u_o x exp(overdue_o)`` (``u``: the model's unnormalised weights), of
+    which ``u_o x (exp(overdue_o) - 1)`` is "he lived there and left". Where
+    to? Where his partner's nights went since her last one there
+    (``cs.successors``, :func:`fusioncell.infer.nights.successors`): a place
+    with ``s`` of the ``S`` nights since gets ``s / (1 + S)`` of it; the rest
+    stays with *somewhere we cannot see* (he may have gone where her phone did
+    not show). The feature is ``log(1 + moved in / u_c)`` with coefficient 1:
+    the place's weight becomes its own plus what moved to it. Without the
+    model's ``moved_here`` coefficient (an older model file) nothing moves.
+    """
+    k = list(FEATURES).index("moved_here")
+    F, S = cs.features, cs.successors
+    F[:, k] = 0.0
+    if S.shape != (F.shape[0], F.shape[0]) or not S.any() or "moved_here" not in model.names:
+        return
+    u_log = model.utilities(F)
+    u = np.exp(u_log - u_log.max())
+    left = u * np.expm1(np.clip(F[:, list(FEATURES).index("overdue")], 0.0, 30.0))
+    moved_in = left @ (S / (1.0 + S.sum(axis=1, keepdims=True)))
+    F[:, k] = np.log1p(moved_in / np.maximum(u, 1e-300))
 
 
 def _evidence_chain(cs: CandidateSet, i: int, contrib: np.ndarray, known: frozenset[str] = frozenset(),

@@ -176,7 +176,8 @@ MOVE_HAZARD_PER_DAY = 1.0 / 60.0
 
 
 def overdue(present: npt.NDArray[np.bool_], day: npt.NDArray[np.int64], as_of_day: int,
-            pseudo_days: float = OVERDUE_PSEUDO_DAYS, hazard: float = MOVE_HAZARD_PER_DAY) -> FloatArray:
+            pseudo_days: float = OVERDUE_PSEUDO_DAYS, hazard: float = MOVE_HAZARD_PER_DAY,
+            elsewhere: tuple[FloatArray, FloatArray] | None = None) -> FloatArray:
     """Per candidate: minus the log-probability that he still lives there, given the days since his
     circle's last visit and the place's own rhythm of visits.
 
@@ -193,6 +194,13 @@ def overdue(present: npt.NDArray[np.bool_], day: npt.NDArray[np.int64], as_of_da
     once the silence outlasts it. A place seen on fewer than two days has
     no rhythm: 0.
 
+    ``elsewhere`` = ``(log_lr, seen)`` from :func:`moved_on`: had he left,
+    her visits would have gone to his new place, which her phone shows with
+    probability ``seen`` (then her nights elsewhere since are the evidence,
+    likelihood ratio ``exp(log_lr)``, and the missed visits here are
+    explained by them) or not (then the missed visits are, as above): the
+    ratio is ``seen x exp(log_lr) + (1 - seen) x exp(r g)``.
+
     >>> import numpy as np
     >>> present = np.array([[True] * 10 + [False] * 3, [False] * 10 + [True] * 3])  # old place, then a new one
     >>> day = np.array([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24])
@@ -200,6 +208,9 @@ def overdue(present: npt.NDArray[np.bool_], day: npt.NDArray[np.int64], as_of_da
     [0.9, 0.0]
     >>> overdue(present[:1], day, as_of_day=20).round(2).tolist()  # one day past its last visit: its rhythm explains it
     [0.03]
+    >>> # her phone shows her nights away half the time and none went elsewhere: 0.5 + 0.5 e^(9/21 x 6), h = 0.1
+    >>> overdue(present[:1], day, as_of_day=25, elsewhere=(np.zeros(1), np.full(1, 0.5))).round(2).tolist()
+    [0.58]
     """
     m = present.shape[0]
     if m == 0 or present.shape[1] == 0:
@@ -213,8 +224,72 @@ def overdue(present: npt.NDArray[np.bool_], day: npt.NDArray[np.int64], as_of_da
     rate = np.maximum(n - 1, 0) / (last - first + pseudo_days)
     gap = np.maximum(as_of_day - last - 1, 0).astype(float)
     left = np.clip(hazard * gap, 0.0, 0.99)
-    out = np.log1p(left / (1.0 - left) * np.exp(np.minimum(rate * gap, 50.0)))
+    lr = np.exp(np.minimum(rate * gap, 50.0))
+    if elsewhere is not None:
+        log_lr, seen = elsewhere
+        lr = seen * np.exp(np.minimum(log_lr, 50.0)) + (1.0 - seen) * lr
+    out = np.log1p(left / (1.0 - left) * lr)
     return np.where(n >= 2, out, 0.0)
+
+
+def moved_on(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray, located: npt.NDArray[np.bool_],
+             pseudo_days: float = OVERDUE_PSEUDO_DAYS, here_threshold: float = 0.5,
+             elsewhere_threshold: float = 0.1) -> tuple[FloatArray, FloatArray]:
+    """Per candidate: (the log-likelihood ratio, he left : he stayed, of his partner's away nights at
+    other places since her last night here; how often her phone shows her nights here).
+
+    While he lived here she spent an away night here at a rate ``r`` (her
+    nights here, as in :func:`overdue`) and at other places at a rate ``e``
+    (friends, family: ``(nights elsewhere between her first and last night
+    here + 1/2) / span``). If he stayed, her nights elsewhere since keep the
+    rate ``e``; if he left, her visits to him go elsewhere too, at ``e + r``.
+    Each night elsewhere since multiplies the odds that he left by
+    ``(e + r) / e`` (Poisson counts; the days themselves cancel): the ratio
+    is ``E x log((e + r) / e)`` for ``E`` such nights (weighted by how surely
+    the phone is hers). A night is *here* as in :func:`superseded`,
+    *elsewhere* when it is at another candidate place (presence ≥
+    ``here_threshold`` there, < ``elsewhere_threshold`` here: a night at no
+    candidate, such as a tracked friend's flat, says nothing). ``located``
+    marks the columns that are located nights (the others: switched-off
+    trips); the second result is ``(located nights here + 1) / (nights here
+    + 2)``, the chance her phone would show her nights at a new place too.
+    Fewer than two nights here: no habit to read, (0, 0).
+
+    >>> import numpy as np
+    >>> K = np.array([[1.0, 1.0, 1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 1.0, 1.0]])  # a place, then another
+    >>> lr, seen = moved_on(K, np.array([0, 3, 6, 9, 10, 12]), np.ones(6), np.ones(6, dtype=bool))
+    >>> lr.round(2).tolist(), seen.round(2).tolist()  # r = 3/12, e = 0.5/12: 2 ln 7; (4 + 1) / (4 + 2)
+    ([3.89, 0.0], [0.83, 0.75])
+    >>> moved_on(K[:1], np.array([0, 3, 6, 9, 10, 12]), np.ones(6), np.ones(6, dtype=bool))[0].tolist()  # at no place we know
+    [0.0]
+    """
+    m = K.shape[0]
+    if K.shape[1] == 0 or m == 0:
+        return np.zeros(m), np.zeros(m)
+    nights, inv = np.unique(night_key, return_inverse=True)
+    inv = inv.ravel()
+    here = np.zeros((m, nights.size))
+    np.maximum.at(here.T, inv, K.T)
+    w = np.zeros(nights.size)
+    np.maximum.at(w, inv, np.clip(weight, 0.0, 1.0))
+    here_loc = np.zeros((m, nights.size))
+    np.maximum.at(here_loc.T, inv, (K * located[None, :]).T)
+    is_here = here >= here_threshold
+    n = is_here.sum(axis=1)
+    idx = np.arange(nights.size)[None, :]
+    first_i = np.argmax(is_here, axis=1)
+    last_i = nights.size - 1 - np.argmax(is_here[:, ::-1], axis=1)
+    span = nights[last_i] - nights[first_i] + pseudo_days
+    # elsewhere: at another candidate place (a night at no candidate -- a tracked friend's flat, a
+    # place nothing else points at -- says nothing about where he is)
+    elsewhere = ((here < elsewhere_threshold) & (here.max(axis=0) >= here_threshold)[None, :]) * w[None, :]
+    inside = (((idx > first_i[:, None]) & (idx < last_i[:, None])) * elsewhere).sum(axis=1)
+    after = ((idx > last_i[:, None]) * elsewhere).sum(axis=1)
+    rate = np.maximum(n - 1, 0) / span
+    habit = (inside + 0.5) / span
+    seen = ((here_loc >= here_threshold).sum(axis=1) + 1.0) / (n + 2.0)
+    ok = n >= 2
+    return np.where(ok, after * np.log1p(rate / habit), 0.0), np.where(ok, seen, 0.0)
 
 
 # --- where a switched-off phone was going -------------------------------------------------------------
@@ -304,3 +379,31 @@ def approach(clat: FloatArray, clon: FloatArray, elat: FloatArray, elon: FloatAr
     u = d / SWITCH_OFF_SIGMA_M
     dist = np.where(known[None, :], u * np.exp(0.5 - 0.5 * u**2), np.exp(-0.5 * u**2))
     return dist * head
+
+
+def successors(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray,
+               here_threshold: float = 0.5) -> FloatArray:
+    """(candidates x candidates): her nights at place ``c`` after her last night at place ``o``, for
+    each place ``o`` she came to on two nights or more (``S[o, c]``, weighted by how surely the phone is
+    hers; 0 on the diagonal). If he left ``o``, these are where her visits went: where he likely went.
+    ``K``, ``night_key`` and ``weight`` are as in :func:`superseded`.
+
+    >>> import numpy as np
+    >>> K = np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.9]])  # a place on nights 1, 2; another on 5, 7
+    >>> successors(K, np.array([1, 2, 5, 7]), np.array([1.0, 1.0, 1.0, 0.5])).tolist()
+    [[0.0, 1.5], [0.0, 0.0]]
+    """
+    m = K.shape[0]
+    if K.shape[1] == 0 or m == 0:
+        return np.zeros((m, m))
+    nights, inv = np.unique(night_key, return_inverse=True)
+    here = np.zeros((m, nights.size))
+    np.maximum.at(here.T, inv.ravel(), K.T)
+    w = np.zeros(nights.size)
+    np.maximum.at(w, inv.ravel(), np.clip(weight, 0.0, 1.0))
+    is_here = here >= here_threshold
+    last_i = np.where(is_here.sum(axis=1) >= 2, nights.size - 1 - np.argmax(is_here[:, ::-1], axis=1), nights.size)
+    after = np.arange(nights.size)[None, :] > last_i[:, None]  # (o, night)
+    out = (after * w[None, :]) @ is_here.T.astype(float)  # (o, c)
+    np.fill_diagonal(out, 0.0)
+    return out
