@@ -173,11 +173,15 @@ def latest_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatA
 OVERDUE_PSEUDO_DAYS = 3.0
 #: His chance of leaving a house on a given day (a prior: hideouts are kept for weeks to months).
 MOVE_HAZARD_PER_DAY = 1.0 / 60.0
+#: The chance that a place's visits stop for reasons of their own while he stays (a prior: a courier's
+#: route changes, a lieutenant's errand ends); bounds what the end of a rhythm can say (session 13).
+VISITS_STOP_FLOOR = 0.1
 
 
 def overdue(present: npt.NDArray[np.bool_], day: npt.NDArray[np.int64], as_of_day: int,
             pseudo_days: float = OVERDUE_PSEUDO_DAYS, hazard: float = MOVE_HAZARD_PER_DAY,
-            elsewhere: tuple[FloatArray, FloatArray] | None = None) -> FloatArray:
+            elsewhere: tuple[FloatArray, FloatArray] | None = None,
+            stop_floor: float = VISITS_STOP_FLOOR) -> FloatArray:
     """Per candidate: minus the log-probability that he still lives there, given the days since his
     circle's last visit and the place's own rhythm of visits.
 
@@ -187,30 +191,34 @@ def overdue(present: npt.NDArray[np.bool_], day: npt.NDArray[np.int64], as_of_da
     distinct days between ``first`` and ``last`` was visited at a rate ``r``
     of about ``(n - 1) / (last - first + pseudo_days)`` a day while he lived
     there. ``g`` days without a visit since (the day after ``last`` and the
-    data's last day excepted) have probability ``exp(-r g)`` if he stayed
-    (a Poisson rhythm) and 1 if he left, which he does with probability
-    ``h = hazard x g``; the result is ``log(1 + h / (1 - h) x exp(r g))``:
-    near 0 for a gap his rhythm explains, growing by one per missed visit
-    once the silence outlasts it. A place seen on fewer than two days has
-    no rhythm: 0.
+    data's last day excepted) have probability ``f + (1 - f) exp(-r g)`` if
+    he stayed (a Poisson rhythm, unless the visits stopped for reasons of
+    their own -- a courier's new route, an errand that ended -- which they do
+    with probability ``stop_floor`` = f) and 1 if he left, which he does with
+    probability ``h = hazard x g``; the result is
+    ``log(1 + h / (1 - h) x LR)``, ``LR = 1 / (f + (1 - f) exp(-r g))``: near
+    0 for a gap his rhythm explains, growing with each missed visit up to
+    ``log(1 + h / (1 - h) / f)``: the end of one routine is never proof that he
+    left. A place seen on fewer than two days has no rhythm: 0.
 
     ``elsewhere`` = ``(log_lr, seen)`` from :func:`moved_on`: had he left,
     her visits would have gone to his new place, which her phone shows with
     probability ``seen`` (then her nights elsewhere since are the evidence,
     likelihood ratio ``exp(log_lr)``, and the missed visits here are
     explained by them) or not (then the missed visits are, as above): the
-    ratio is ``seen x exp(log_lr) + (1 - seen) x exp(r g)``.
+    ratio is ``seen x exp(log_lr) + (1 - seen) x LR``.
 
     >>> import numpy as np
     >>> present = np.array([[True] * 10 + [False] * 3, [False] * 10 + [True] * 3])  # old place, then a new one
     >>> day = np.array([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24])
-    >>> overdue(present, day, as_of_day=25).round(2).tolist()  # old: ~0.43 visits a day, none for 6 days
-    [0.9, 0.0]
+    >>> # old: r = 9/21 a day, none for g = 6 days: LR = 1 / (0.1 + 0.9 e^(-18/7)) = 5.9, h = 0.1
+    >>> overdue(present, day, as_of_day=25).round(2).tolist()
+    [0.51, 0.0]
     >>> overdue(present[:1], day, as_of_day=20).round(2).tolist()  # one day past its last visit: its rhythm explains it
-    [0.03]
-    >>> # her phone shows her nights away half the time and none went elsewhere: 0.5 + 0.5 e^(9/21 x 6), h = 0.1
+    [0.02]
+    >>> # her phone shows her nights away half the time and none went elsewhere: 0.5 x 1 + 0.5 x 5.9
     >>> overdue(present[:1], day, as_of_day=25, elsewhere=(np.zeros(1), np.full(1, 0.5))).round(2).tolist()
-    [0.58]
+    [0.33]
     """
     m = present.shape[0]
     if m == 0 or present.shape[1] == 0:
@@ -224,7 +232,8 @@ def overdue(present: npt.NDArray[np.bool_], day: npt.NDArray[np.int64], as_of_da
     rate = np.maximum(n - 1, 0) / (last - first + pseudo_days)
     gap = np.maximum(as_of_day - last - 1, 0).astype(float)
     left = np.clip(hazard * gap, 0.0, 0.99)
-    lr = np.exp(np.minimum(rate * gap, 50.0))
+    # the visits may stop for reasons of their own while he stays (a courier's route, an errand that ended)
+    lr = 1.0 / (stop_floor + (1.0 - stop_floor) * np.exp(-np.minimum(rate * gap, 50.0)))
     if elsewhere is not None:
         log_lr, seen = elsewhere
         lr = seen * np.exp(np.minimum(log_lr, 50.0)) + (1.0 - seen) * lr
