@@ -60,9 +60,11 @@ NONNEG = {n: n not in ("home_of_member", "remote", "staleness", "superseded", "v
 #: from the Admiralty table, so their coefficient is 1 by construction; a
 #: sighting of him or of his circle's vehicle counts by its confidence; his
 #: partner's nights are the tradecraft the whole method rests on. Everything
-#: else starts at 0 and must earn its weight from the data.
+#: else starts at 0 and must earn its weight from the data; ``overdue`` and ``moved_here`` are
+#: log-probabilities (-1 and +1), and ``moved_here`` is set by locate after the fit's rows are read.
 PRIOR_MEAN = {n: 0.0 for n in FEATURES} | {
     "claims": 1.0, "sighting_him": 1.5, "sighting_vehicle": 0.7, "nights_partner": 1.0, "silent_nights": 0.5,
+    "overdue": -1.0, "moved_here": 1.0,
 }
 
 #: How fast a place's presence evidence (nights, silent nights, sightings) opens the isolation
