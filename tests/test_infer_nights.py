@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from fusioncell.infer.nights import latest_night, stayed_the_night, superseded
+from fusioncell.infer.nights import latest_night, moved_on, stayed_the_night, successors, superseded
 
 TZ = timezone(timedelta(hours=-6))
 HOME = (20.680, -103.360)
@@ -142,3 +142,37 @@ def test_a_sparse_phone_keeps_the_benefit_of_the_doubt_across_a_quiet_night() ->
     # a handful of fixes a day: a quiet night is what such a phone does, not a sign of going dark
     rows = [("p", 0, 9.0, EVENING), ("p", 0, 15.0, EVENING), ("p", 0, 22.0, EVENING), ("p", 1, 7.0, EVENING)]
     assert stayed_the_night(**_fixes(rows)).tolist()[2] is True
+
+
+def test_her_latest_night_is_her_latest_at_a_place_we_know_of() -> None:
+    # nights 1 and 2 at places A and B (candidates); night 3 somewhere no candidate is (a tracked friend's
+    # flat): it says nothing about where he is, so night 2 is her latest and B holds it, with every fix of
+    # that night counted (A's 0.3 on night 2 too)
+    nk = np.array([1, 2, 2, 3])
+    K = np.array([[1.0, 0.3, 0.0, 0.1], [0.0, 0.0, 0.8, 0.0]])
+    assert np.allclose(latest_night(K, nk, np.ones(4)), [0.3, 0.8])
+
+
+def test_moved_on_counts_nights_at_other_places_against_her_habit() -> None:
+    # here on nights 0, 3, 6, 9 (r = 3 / 12 a day); two nights since at another candidate, none before:
+    # habit e = 0.5 / 12, each night multiplies the odds he left by (e + r) / e = 7
+    K = np.array([[1.0, 1.0, 1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 1.0, 1.0]])
+    nk = np.array([0, 3, 6, 9, 10, 12])
+    lr, seen = moved_on(K, nk, np.ones(6), np.ones(6, dtype=bool))
+    assert np.allclose(lr, [2 * np.log(7.0), 0.0]) and np.allclose(seen, [5 / 6, 3 / 4])
+    # the same, but she also slept at the other place on nights 4 and 7 (her habit): e = 2.5 / 12
+    K2 = np.array([[1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0]])
+    nk2 = np.array([0, 3, 4, 6, 7, 9, 10, 12])
+    lr2, _ = moved_on(K2, nk2, np.ones(8), np.ones(8, dtype=bool))
+    assert np.isclose(lr2[0], 2 * np.log1p(3.0 / 2.5))
+    # switched-off trips (not located) lower how often her phone would show a new place
+    _, seen3 = moved_on(K, nk, np.ones(6), np.array([True, False, False, False, True, True]))
+    assert np.isclose(seen3[0], 2 / 6)
+
+
+def test_successors_are_her_nights_elsewhere_after_her_last_night_at_a_place() -> None:
+    K = np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.9], [0.0, 1.0, 0.0, 0.0]])
+    S = successors(K, np.array([1, 2, 5, 7]), np.array([1.0, 1.0, 1.0, 0.5]))
+    # place 0 (two nights, last on 2): place 1 holds nights 5 and 7 (weights 1 and 0.5) after it;
+    # place 2 has one night: no rhythm, no successors; the diagonal is 0
+    assert np.allclose(S, [[0.0, 1.5, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])

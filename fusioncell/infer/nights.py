@@ -160,11 +160,19 @@ def latest_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatA
     >>> K = np.array([[1.0, 0.0, 0.2], [0.0, 1.0, 0.9]])  # nights 1, 2, 2
     >>> latest_night(K, np.array([1, 2, 2]), np.array([1.0, 0.5, 1.0])).tolist()
     [0.2, 0.9]
+    >>> K = np.array([[1.0, 0.0, 0.1], [0.0, 1.0, 0.0]])  # night 3 at no place we know: night 2 is her latest
+    >>> latest_night(K, np.array([1, 2, 3]), np.ones(3)).tolist()
+    [0.0, 1.0]
     """
     m = K.shape[0]
     if K.shape[1] == 0 or m == 0:
         return np.zeros(m)
-    last = night_key == night_key.max()
+    # her latest night at a place we know of (a night at no candidate -- a tracked friend's flat -- says
+    # nothing about where he is, and must not hide the one before it)
+    known = K.max(axis=0) >= 0.5  # fixes at some candidate; the night is known when one of its fixes is
+    if not known.any():
+        return np.zeros(m)
+    last = night_key == night_key[known].max()
     return np.max(K[:, last] * np.clip(weight[last], 0.0, 1.0)[None, :], axis=1)
 
 
