@@ -550,6 +550,9 @@ def test_her_first_night_at_a_new_house_two_days_after_her_last_visit_makes_a_mo
     assert p_old < 0.5 and p_new > 0.35, (p_old, p_new)
     news = [h for h in r["hypotheses"] if _dist(h, NEW_COMPOUND) <= 500]
     assert any(e["kind"] == "moved_here" for e in news[0]["evidence"])
+    # and it says from where: the compound, which he left with p ~0.4
+    mv = news[0]["moved_from"]
+    assert _dist(mv, COMPOUND) <= 300 and 0.25 <= mv["p_left"] <= 0.6, mv
 
 
 def test_six_nights_then_a_new_house_a_week_later_is_a_move(tmp_path: Path) -> None:

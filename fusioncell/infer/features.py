@@ -107,6 +107,7 @@ class CandidateSet:
     windows: list[list[tuple[np.datetime64, np.datetime64]]] = field(default_factory=list)
     last_seen: FloatArray = field(default_factory=lambda: np.zeros(0))
     successors: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))  # nights.successors
+    moved_from: dict[int, tuple[int, float]] = field(default_factory=dict)  # set by locate.moved_here
 
 
 def _kernel(d: FloatArray, sigma: FloatArray | float) -> FloatArray:

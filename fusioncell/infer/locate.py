@@ -370,9 +370,23 @@ def moved_here(cs: CandidateSet, model: ChoiceModel) -> None:
         return
     u_log = model.utilities(F)
     u = np.exp(u_log - u_log.max())
-    left = u * np.expm1(np.clip(F[:, list(FEATURES).index("overdue")], 0.0, 30.0))
-    moved_in = left @ (S / (1.0 + S.sum(axis=1, keepdims=True)))
-    F[:, k] = np.log1p(moved_in / np.maximum(u, 1e-300))
+    over = np.clip(F[:, list(FEATURES).index("overdue")], 0.0, 30.0)
+    flow = (u * np.expm1(over))[:, None] * (S / (1.0 + S.sum(axis=1, keepdims=True)))  # (from o, to c)
+    F[:, k] = np.log1p(flow.sum(axis=0) / np.maximum(u, 1e-300))
+    # for the analyst: the place each one's moved weight mostly came from, and the chance he left it
+    src = flow.argmax(axis=0)
+    cs.moved_from = {int(c): (int(src[c]), float(-np.expm1(-over[src[c]]))) for c in np.flatnonzero(flow.sum(axis=0) > 0)}
+
+
+def _moved_from(cs: CandidateSet, i: int, contrib: np.ndarray) -> dict[str, Any]:
+    """``moved_from`` (beyond the contract) when ``moved_here`` carries weight at candidate ``i``: the place
+    whose stopped visits most of that weight came from, and the chance he left it."""
+    k = list(FEATURES).index("moved_here")
+    if i not in cs.moved_from or contrib[i, k] < 0.05:
+        return {}
+    o, p_left = cs.moved_from[i]
+    return {"moved_from": {"lat": round(float(cs.lat[o]), 5), "lon": round(float(cs.lon[o]), 5),
+                           "p_left": round(p_left, 2), "weight": round(float(contrib[i, k]), 3)}}
 
 
 def _evidence_chain(cs: CandidateSet, i: int, contrib: np.ndarray, known: frozenset[str] = frozenset(),
@@ -454,6 +468,7 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
                         "model_probability": round(float(p0[i]), 3),
                         "note": _named(cap.reason, sup, namer, known) if cap.reason else None},
             "would_change": [_named(w, sup, namer, known) for w in cap.would_change],
+            **_moved_from(cs, int(i), contrib),
         })
     result["elsewhere"] = round(float(capped.elsewhere + p[np.argsort(-p)[top:]].sum()), 3)
     rank_of = {int(i): r for r, i in enumerate(order, start=1)}
@@ -515,6 +530,10 @@ def render_text(result: dict[str, Any]) -> str:
         if h["windows"]:
             w = h["windows"][-1]
             lines.append(f"     last window: {w['from']} → {w['to']}")
+        mv = h.get("moved_from")
+        if mv and h["rank"] <= 3:
+            lines.append(f"     he may have moved here: the visits at {mv['lat']:.5f}, {mv['lon']:.5f} stopped (he left "
+                         f"with p≈{mv['p_left']:.2f}), and his partner's nights since were here ({mv['weight']:+.2f})")
         note = (h.get("support") or {}).get("note")
         if note and h["rank"] <= 3:
             lines.append(f"     {note}")
