@@ -72,7 +72,18 @@ def _profiles(store: CaseStore, p: GroupParams) -> tuple[list[str], dict[str, An
                CASE WHEN a.last_seen <= s.t1 - INTERVAL 1 DAY THEN CAST(timezone('{tzname}', a.last_seen) AS DATE) END AS end_day,
                CASE WHEN a.first_seen >= s.t0 + INTERVAL 1 DAY THEN CAST(timezone('{tzname}', a.first_seen) AS DATE) END AS start_day
         FROM act a, span s WHERE a.n >= {p.min_events} AND a.n_out >= 1  -- a phone that only receives has no habits of its own
-    ), c2 AS (SELECT * FROM cand WHERE end_day IS NOT NULL OR start_day IS NOT NULL),
+    ), ends AS (SELECT DISTINCT end_day AS d FROM cand WHERE end_day IS NOT NULL),
+    starts AS (SELECT DISTINCT start_day AS d FROM cand WHERE start_day IS NOT NULL),
+    -- An old group of day d is matched only to new groups starting on d .. d + max_gap_days: a day
+    -- without such a partner day can give no switch, and its phones' profiles are never read.
+    end_ok AS (SELECT DISTINCT e.d FROM ends e JOIN starts s ON s.d >= e.d AND s.d <= e.d + {int(p.max_gap_days)}),
+    start_ok AS (SELECT DISTINCT s.d FROM ends e JOIN starts s ON s.d >= e.d AND s.d <= e.d + {int(p.max_gap_days)}),
+    c2 AS (
+        SELECT c.ident, CASE WHEN c.end_day IN (SELECT d FROM end_ok) THEN c.end_day END AS end_day,
+               CASE WHEN c.start_day IN (SELECT d FROM start_ok) THEN c.start_day END AS start_day
+        FROM cand c
+        WHERE c.end_day IN (SELECT d FROM end_ok) OR c.start_day IN (SELECT d FROM start_ok)
+    ),
     -- Distinct correspondents among the candidates first, with the caller's days, both
     -- materialised so that the optimiser cannot start from c2 x c2 on the day: every two
     -- phones sharing a last (first) day, 1.7 M rows on a medium case, 7 s of the 9 s.
