@@ -233,10 +233,10 @@ def test_contacts_with_more_events_than_the_degree_threshold_are_judged_by_their
 
 
 def test_pairs_are_computed_only_for_identifiers_with_a_partner_in_their_handover_window() -> None:
-    from fusioncell.store import plans
+    from fusioncell.resolve.burner import succession_ends
 
     s = scenario().store()
-    ends = plans.run(s, "resolve.burner_ends", p=BurnerParams()).column("ident").to_pylist()
+    ends = succession_ends(s)
     # the lieutenant's two phones, the civilian's two SIMs and his two circles of friends (the first four
     # stop calling on day 13, the last four start on day 14); never the phones active all month
     assert ends == sorted([L_OLD, L_NEW, Z_OLD, Z_NEW, *Y])

@@ -36,6 +36,8 @@ from typing import Any
 import igraph as ig
 import numpy as np
 
+from fusioncell.resolve.activity import TABLE as ACTIVITY
+from fusioncell.resolve.activity import build_activity
 from fusioncell.store.derived import arrow, cached
 from fusioncell.store import CaseStore
 
@@ -56,17 +58,13 @@ class GroupParams:
 
 def _profiles(store: CaseStore, p: GroupParams) -> tuple[list[str], dict[str, Any]]:
     """Candidate phones with their day of first/last event, hour profile, cell sites and group contacts."""
+    build_activity(store)
     tz = store.con.execute("SELECT coalesce(any_value(timezone), 'UTC') FROM case_info").fetchone()
     tzname = str(tz[0]).replace("'", "") if tz else "UTC"
     q = f"""
-    WITH per_side AS (  -- each phone's calls made and received, in one pass: no doubled 2 x N-record table
-        SELECT coalesce(caller, callee) AS ident, min(start) AS f, max(start) AS l, count(*) AS n,
-               CASE WHEN caller IS NOT NULL THEN count(*) ELSE 0 END AS n_out
-        FROM comms WHERE caller <> callee GROUP BY GROUPING SETS ((caller), (callee))
-    ), span AS (SELECT min(start) AS t0, max(start) AS t1 FROM comms),
-    act AS (
-        SELECT ident, min(f) AS first_seen, max(l) AS last_seen, sum(n) AS n, sum(n_out) AS n_out
-        FROM per_side GROUP BY ident
+    WITH span AS (SELECT min(start) AS t0, max(start) AS t1 FROM comms),
+    act AS (  -- each phone's calls made and received (resolve_activity, shared with burner succession)
+        SELECT ident, first_seen, last_seen, n_events AS n, n_out FROM {ACTIVITY}
     ), cand AS (
         SELECT a.ident,
                CASE WHEN a.last_seen <= s.t1 - INTERVAL 1 DAY THEN CAST(timezone('{tzname}', a.last_seen) AS DATE) END AS end_day,
@@ -204,7 +202,7 @@ def group_switches(store: CaseStore, params: GroupParams | None = None) -> list[
                 [[run_id, r["old"], r["new"], r["p"], r["group"], r["handover"], r["why"], k]
                  for k, r in enumerate(rows)])
 
-    cached(store, TABLE, asdict(p), build)
+    cached(store, TABLE, asdict(p), build, depends=build_activity(store))
     return [{"old": o, "new": n, "p": float(pp), "group": g, "handover": h, "why": w}
             for o, n, pp, g, h, w in store.con.execute(
                 f"SELECT old, new, p, grp, handover, why FROM {TABLE} ORDER BY k").fetchall()]

@@ -11,6 +11,21 @@ from typing import Any
 from fusioncell.store.plans import Query, plan
 
 
+@plan("resolve.activity")
+def activity(q: Query, *, run_id: str) -> str:
+    """Per identifier: first and last record with another party, their number and how many it made."""
+    comms = q.t("comms")
+    return f"""
+SELECT {q.d.lit(run_id)} AS run_id, ident, min(f) AS first_seen, max(l) AS last_seen,
+       sum(n) AS n_events, sum(n_out) AS n_out
+FROM (
+    SELECT caller AS ident, min(start) AS f, max(start) AS l, count(*) AS n, count(*) AS n_out
+    FROM {comms} WHERE caller <> callee GROUP BY caller
+    UNION ALL
+    SELECT callee, min(start), max(start), count(*), 0 FROM {comms} WHERE caller <> callee GROUP BY callee
+) GROUP BY ident"""
+
+
 @plan("resolve.burner_pairs")
 def burner_pairs(q: Query, *, run_id: str, p: Any) -> str:
     """Successions ``old -> new`` kept: each the other's best match with a score >= ``p.min_score``."""
@@ -33,7 +48,7 @@ def _window(q: Query, p: Any) -> str:
 
     A pair needs an old identifier (silent before the end of the records) and a new one whose
     first event falls in the old one's handover window [last - overlap, last + gap]. Each
-    identifier's first and last event are one grouping by identifier; on DuckDB an ASOF join
+    identifier's first and last event are read from ``resolve_activity``; on DuckDB an ASOF join
     then finds, for every old identifier, the earliest new start at or after its window's
     opening (and for every new one the latest old end at or before its window's close): an
     identifier without a partner in its window can be in no candidate pair, and every figure
@@ -58,16 +73,10 @@ kn AS (  -- latest old end <= the new one's start + overlap; kept when within th
     WHERE o.l_us >= n.f_us - {hi_gap}
 ),
 keep AS {mat}(SELECT ident FROM ko UNION SELECT ident FROM kn)"""
-    return f"""side AS (  -- each record from both ends (caller <> callee)
-    SELECT caller AS ident, start FROM {comms} WHERE caller <> callee
-    UNION ALL
-    SELECT callee, start FROM {comms} WHERE caller <> callee
-),
-span AS (SELECT min(start) AS t0, max(start) AS t1 FROM {comms}),
-act0 AS {mat}(
-    SELECT ident, min(start) AS first_seen, max(start) AS last_seen, count(*) AS n_events,
-           {us('min(start)')} AS f_us, {us('max(start)')} AS l_us
-    FROM side GROUP BY ident
+    return f"""span AS (SELECT min(start) AS t0, max(start) AS t1 FROM {comms}),
+act0 AS {mat}(  -- the resolve_activity table (plan resolve.activity), read by group switches too
+    SELECT ident, first_seen, last_seen, n_events, {us('first_seen')} AS f_us, {us('last_seen')} AS l_us
+    FROM {q.t('resolve_activity')}
 ),
 olds0 AS (
     SELECT a.* FROM act0 a CROSS JOIN span
