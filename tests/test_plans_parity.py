@@ -92,6 +92,8 @@ def _render_params(name: str) -> dict[str, Any]:
                          "default_fix_accuracy_m": 100.0, "sighting_accuracy_m": 50.0},
         "pattern.counts": {"identifier": "+5213"},
         "resolve.burner_pairs": {"run_id": "r", "p": _burner_params()},
+        "resolve.burner_ends": {"p": _burner_params()},
+        "resolve.activity": {"run_id": "r"},
         # places (scale5)
         "places.links": {"link_m": 100.0, "max_link_m": 400.0},
         "places.per_visit": {"tz": "America/Mexico_City", "night_hours": (22, 23, 0), "work_hours": (9, 10)},

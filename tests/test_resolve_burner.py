@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_network_factory import L_NEW, L_OLD, scenario
+from test_network_factory import L_NEW, L_OLD, Y, Z_NEW, Z_OLD, scenario
 
 from fusioncell.resolve.burner import TABLE, BurnerParams, build_burner_pairs
 from fusioncell.store import CaseStore
@@ -211,3 +211,33 @@ def test_a_cell_site_overlap_of_one_half_reads_the_same_whatever_the_summation_o
     assert "same cell sites" in _why({**row, "coloc": 0.49999999999999994})
     assert "same cell sites" in _why({**row, "coloc": 0.5000000000000001})
     assert "cell-site overlap 0.49" in _why({**row, "coloc": 0.49})
+
+
+def test_contacts_with_more_events_than_the_degree_threshold_are_judged_by_their_correspondents(small_case: Path) -> None:
+    # net13: a contact's degree is counted only when its events exceed max_contact_degree (a
+    # degree never exceeds the events); at 10 the case has contacts on all three sides of that
+    p = BurnerParams(max_contact_degree=10, min_score=0.0, min_shared=1, max_gap_days=30.0)
+    with CaseStore.open(small_case) as s:
+        sides = s.con.execute("""
+            WITH e AS (SELECT caller AS i, callee AS o FROM comms WHERE caller <> callee
+                       UNION ALL SELECT callee, caller FROM comms WHERE caller <> callee),
+                 g AS (SELECT i, count(*) AS n, count(DISTINCT o) AS d FROM e GROUP BY i)
+            SELECT count(*) FILTER (WHERE n <= 10), count(*) FILTER (WHERE n > 10 AND d <= 10),
+                   count(*) FILTER (WHERE d > 10) FROM g""").fetchone()
+        assert sides is not None and min(sides) > 0
+        want = reference_pairs(s, p)
+        assert len(want) >= 3  # and the threshold changes them: hubs left out, fewer shared contacts
+        assert want != reference_pairs(s, BurnerParams(max_contact_degree=100_000, min_score=0.0, min_shared=1,
+                                                       max_gap_days=30.0))
+        assert_same(table_pairs(s, p), want)
+
+
+def test_pairs_are_computed_only_for_identifiers_with_a_partner_in_their_handover_window() -> None:
+    from fusioncell.resolve.burner import succession_ends
+
+    s = scenario().store()
+    ends = succession_ends(s)
+    # the lieutenant's two phones, the civilian's two SIMs and his two circles of friends (the first four
+    # stop calling on day 13, the last four start on day 14); never the phones active all month
+    assert ends == sorted([L_OLD, L_NEW, Z_OLD, Z_NEW, *Y])
+    assert (L_OLD, L_NEW) in table_pairs(s, BurnerParams())

@@ -159,6 +159,14 @@ def _reference_ties(store) -> dict[str, tuple[set[str], set[str]]]:  # type: ign
             start = min(ts).astimezone(tz).date() if min(ts) >= t0 + timedelta(days=1) else None
             if end or start:
                 day[i] = (end, start)
+    # a day counts only with a partner day: an old group's end day d needs a new group starting on
+    # d .. d + max_gap_days (net13: the other days' phones are left out, they can give no switch)
+    ends = {e for e, _ in day.values() if e is not None}
+    starts = {s for _, s in day.values() if s is not None}
+    gap = [timedelta(days=k) for k in range(p.max_gap_days + 1)]
+    day = {i: (e if e is not None and any(e + g in starts for g in gap) else None,
+               s if s is not None and any(s - g in ends for g in gap) else None) for i, (e, s) in day.items()}
+    day = {i: v for i, v in day.items() if v != (None, None)}
     ties: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
     for a, b in talk:
         if a in day and b in day:
@@ -176,7 +184,7 @@ def test_group_ties_equal_a_record_by_record_reference(carrier) -> None:  # type
     with open_case(carrier[0]) as s:
         want = _reference_ties(s)
         idents, prof = _profiles(s, GroupParams())
-    assert sum(len(o) for o, _ in want.values()) >= 20 and sum(len(n) for _, n in want.values()) >= 20  # both groups
+    assert sum(len(o) for o, _ in want.values()) >= 10 and sum(len(n) for _, n in want.values()) >= 10  # both groups
     assert set(idents) == set(want)
     got = {i: (set(prof[i]["old_ties"] or []), set(prof[i]["new_ties"] or [])) for i in idents}
     assert got == want

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from fusioncell.resolve.activity import build_activity
 from fusioncell.store.derived import arrow, cached, pylist
 from fusioncell.store import CaseStore, plans
 
@@ -65,11 +66,18 @@ class BurnerParams:
 def build_burner_pairs(store: CaseStore, params: BurnerParams | None = None) -> str:
     """Compute (or reuse) the ``burner_pairs`` table; return its run id."""
     p = params or BurnerParams()
+    activity = build_activity(store)
 
     def build(run_id: str) -> None:
         plans.materialise(store, TABLE, "resolve.burner_pairs", run_id=run_id, p=p)
 
-    return cached(store, TABLE, asdict(p), build)
+    return cached(store, TABLE, asdict(p), build, depends=activity)
+
+
+def succession_ends(store: CaseStore, params: BurnerParams | None = None) -> list[str]:
+    """The identifiers that can be one end of a succession (a partner in their handover window), sorted."""
+    build_activity(store)
+    return [str(x) for x in plans.run(store, "resolve.burner_ends", p=params or BurnerParams()).column("ident").to_pylist()]
 
 
 def _tz(store: CaseStore) -> ZoneInfo:

@@ -36,6 +36,8 @@ from typing import Any
 import igraph as ig
 import numpy as np
 
+from fusioncell.resolve.activity import TABLE as ACTIVITY
+from fusioncell.resolve.activity import build_activity
 from fusioncell.store.derived import arrow, cached
 from fusioncell.store import CaseStore
 
@@ -56,23 +58,30 @@ class GroupParams:
 
 def _profiles(store: CaseStore, p: GroupParams) -> tuple[list[str], dict[str, Any]]:
     """Candidate phones with their day of first/last event, hour profile, cell sites and group contacts."""
+    build_activity(store)
     tz = store.con.execute("SELECT coalesce(any_value(timezone), 'UTC') FROM case_info").fetchone()
     tzname = str(tz[0]).replace("'", "") if tz else "UTC"
     q = f"""
-    WITH per_side AS (  -- each phone's calls made and received, in one pass: no doubled 2 x N-record table
-        SELECT coalesce(caller, callee) AS ident, min(start) AS f, max(start) AS l, count(*) AS n,
-               CASE WHEN caller IS NOT NULL THEN count(*) ELSE 0 END AS n_out
-        FROM comms WHERE caller <> callee GROUP BY GROUPING SETS ((caller), (callee))
-    ), span AS (SELECT min(start) AS t0, max(start) AS t1 FROM comms),
-    act AS (
-        SELECT ident, min(f) AS first_seen, max(l) AS last_seen, sum(n) AS n, sum(n_out) AS n_out
-        FROM per_side GROUP BY ident
+    WITH span AS (SELECT min(start) AS t0, max(start) AS t1 FROM comms),
+    act AS (  -- each phone's calls made and received (resolve_activity, shared with burner succession)
+        SELECT ident, first_seen, last_seen, n_events AS n, n_out FROM {ACTIVITY}
     ), cand AS (
         SELECT a.ident,
                CASE WHEN a.last_seen <= s.t1 - INTERVAL 1 DAY THEN CAST(timezone('{tzname}', a.last_seen) AS DATE) END AS end_day,
                CASE WHEN a.first_seen >= s.t0 + INTERVAL 1 DAY THEN CAST(timezone('{tzname}', a.first_seen) AS DATE) END AS start_day
         FROM act a, span s WHERE a.n >= {p.min_events} AND a.n_out >= 1  -- a phone that only receives has no habits of its own
-    ), c2 AS (SELECT * FROM cand WHERE end_day IS NOT NULL OR start_day IS NOT NULL),
+    ), ends AS (SELECT DISTINCT end_day AS d FROM cand WHERE end_day IS NOT NULL),
+    starts AS (SELECT DISTINCT start_day AS d FROM cand WHERE start_day IS NOT NULL),
+    -- An old group of day d is matched only to new groups starting on d .. d + max_gap_days: a day
+    -- without such a partner day can give no switch, and its phones' profiles are never read.
+    end_ok AS (SELECT DISTINCT e.d FROM ends e JOIN starts s ON s.d >= e.d AND s.d <= e.d + {int(p.max_gap_days)}),
+    start_ok AS (SELECT DISTINCT s.d FROM ends e JOIN starts s ON s.d >= e.d AND s.d <= e.d + {int(p.max_gap_days)}),
+    c2 AS (
+        SELECT c.ident, CASE WHEN c.end_day IN (SELECT d FROM end_ok) THEN c.end_day END AS end_day,
+               CASE WHEN c.start_day IN (SELECT d FROM start_ok) THEN c.start_day END AS start_day
+        FROM cand c
+        WHERE c.end_day IN (SELECT d FROM end_ok) OR c.start_day IN (SELECT d FROM start_ok)
+    ),
     -- Distinct correspondents among the candidates first, with the caller's days, both
     -- materialised so that the optimiser cannot start from c2 x c2 on the day: every two
     -- phones sharing a last (first) day, 1.7 M rows on a medium case, 7 s of the 9 s.
@@ -193,7 +202,7 @@ def group_switches(store: CaseStore, params: GroupParams | None = None) -> list[
                 [[run_id, r["old"], r["new"], r["p"], r["group"], r["handover"], r["why"], k]
                  for k, r in enumerate(rows)])
 
-    cached(store, TABLE, asdict(p), build)
+    cached(store, TABLE, asdict(p), build, depends=build_activity(store))
     return [{"old": o, "new": n, "p": float(pp), "group": g, "handover": h, "why": w}
             for o, n, pp, g, h, w in store.con.execute(
                 f"SELECT old, new, p, grp, handover, why FROM {TABLE} ORDER BY k").fetchall()]

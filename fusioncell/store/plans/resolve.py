@@ -11,10 +11,31 @@ from typing import Any
 from fusioncell.store.plans import Query, plan
 
 
+@plan("resolve.activity")
+def activity(q: Query, *, run_id: str) -> str:
+    """Per identifier: first and last record with another party, their number and how many it made."""
+    comms = q.t("comms")
+    return f"""
+SELECT {q.d.lit(run_id)} AS run_id, ident, min(f) AS first_seen, max(l) AS last_seen,
+       sum(n) AS n_events, sum(n_out) AS n_out
+FROM (
+    SELECT caller AS ident, min(start) AS f, max(start) AS l, count(*) AS n, count(*) AS n_out
+    FROM {comms} WHERE caller <> callee GROUP BY caller
+    UNION ALL
+    SELECT callee, min(start), max(start), count(*), 0 FROM {comms} WHERE caller <> callee GROUP BY callee
+) GROUP BY ident"""
+
+
 @plan("resolve.burner_pairs")
 def burner_pairs(q: Query, *, run_id: str, p: Any) -> str:
     """Successions ``old -> new`` kept: each the other's best match with a score >= ``p.min_score``."""
-    return "\nWITH " + _activity(q, p) + _candidates(q, p) + _scored(q, run_id, p)
+    return "\nWITH " + _window(q, p) + ",\n" + _activity(q, p) + _candidates(q, p) + _scored(q, run_id, p)
+
+
+@plan("resolve.burner_ends")
+def burner_ends(q: Query, *, p: Any) -> str:
+    """The identifiers that can be one end of a succession (``ident``): the only ones the pairs are computed for."""
+    return "\nWITH " + _window(q, p) + "\nSELECT ident FROM keep ORDER BY ident"
 
 
 def _secs(x: float) -> str:
@@ -22,37 +43,98 @@ def _secs(x: float) -> str:
     return str(int(round(x * 1e6)))
 
 
+def _window(q: Query, p: Any) -> str:
+    """CTEs side .. keep: the identifiers that can be one end of a succession, from their activity spans alone.
+
+    A pair needs an old identifier (silent before the end of the records) and a new one whose
+    first event falls in the old one's handover window [last - overlap, last + gap]. Each
+    identifier's first and last event are read from ``resolve_activity``; on DuckDB an ASOF join
+    then finds, for every old identifier, the earliest new start at or after its window's
+    opening (and for every new one the latest old end at or before its window's close): an
+    identifier without a partner in its window can be in no candidate pair, and every figure
+    below (contacts, cells, degrees) is needed only for the identifiers kept. On Spark (no ASOF
+    join) every old and new identifier is kept: the same answer, without the cut.
+    """
+    d = q.d
+    us, secs = d.epoch_us, _secs
+    comms = q.t("comms")
+    mat = "" if d.spark else "MATERIALIZED "
+    lo_gap, hi_gap = secs(p.max_overlap_days * 86400.0), secs(p.max_gap_days * 86400.0)
+    silence = secs(p.min_silence_days * 86400.0)
+    if d.spark:
+        keep = "keep AS (SELECT ident FROM olds0 UNION SELECT ident FROM news0)"
+    else:
+        keep = f"""ko AS (  -- earliest new start >= the old one's window opening; kept when within its close
+    SELECT o.ident FROM olds0 o ASOF JOIN news0 n ON n.f_us >= o.l_us - {lo_gap}
+    WHERE n.f_us <= o.l_us + {hi_gap}
+),
+kn AS (  -- latest old end <= the new one's start + overlap; kept when within the gap before it
+    SELECT n.ident FROM news0 n ASOF JOIN olds0 o ON o.l_us <= n.f_us + {lo_gap}
+    WHERE o.l_us >= n.f_us - {hi_gap}
+),
+keep AS {mat}(SELECT ident FROM ko UNION SELECT ident FROM kn)"""
+    return f"""span AS (SELECT min(start) AS t0, max(start) AS t1 FROM {comms}),
+act0 AS {mat}(  -- the resolve_activity table (plan resolve.activity), read by group switches too
+    SELECT ident, first_seen, last_seen, n_events, {us('first_seen')} AS f_us, {us('last_seen')} AS l_us
+    FROM {q.t('resolve_activity')}
+),
+olds0 AS (
+    SELECT a.* FROM act0 a CROSS JOIN span
+    WHERE a.n_events >= {int(p.min_events)} AND a.l_us <= {us('span.t1')} - {silence}
+),
+news0 AS (
+    SELECT a.* FROM act0 a CROSS JOIN span
+    WHERE a.n_events >= {int(p.min_events)} AND a.f_us >= {us('span.t0')} + {silence}
+),
+{keep}"""
+
+
 def _activity(q: Query, p: Any) -> str:
-    """CTEs und .. cells: each identifier's activity span, contact weights and grid cells."""
+    """CTEs und .. cells: the kept identifiers' pairs, activity, contacts' degrees and grid cells."""
     f = q.d.f
     comms = q.t("comms")
     cell = (f"CAST(floor(lat / {f(p.cell_deg)}) AS BIGINT) * 100000 + "
             f"CAST(floor(lon / {f(p.cell_deg)}) AS BIGINT)")
     mat = "" if q.d.spark else "MATERIALIZED "
-    return f"""und AS (  -- one row per unordered pair of correspondents, not per record (caller <> callee)
-    SELECT least(caller, callee) AS lo, greatest(caller, callee) AS hi,
-           min(start) AS t_first, max(start) AS t_last, count(*) AS n
-    FROM {comms} WHERE caller <> callee GROUP BY least(caller, callee), greatest(caller, callee)
+    return f"""und AS (  -- one row per unordered pair of correspondents with a kept end, not per record
+    SELECT least(caller, callee) AS lo, greatest(caller, callee) AS hi, count(*) AS n
+    FROM {comms}
+    WHERE caller <> callee AND (caller IN (SELECT ident FROM keep) OR callee IN (SELECT ident FROM keep))
+    GROUP BY least(caller, callee), greatest(caller, callee)
 ),
-pair AS {mat}(  -- each pair from both ends: one row per (ident, other), symmetric; every figure below sums these
-    SELECT lo AS ident, hi AS other, t_first, t_last, n FROM und
+pair AS {mat}(  -- each such pair from its kept end(s): every pair of a kept identifier, once per kept end
+    SELECT u.lo AS ident, u.hi AS other, u.n FROM und u JOIN keep k ON k.ident = u.lo
     UNION ALL
-    SELECT hi, lo, t_first, t_last, n FROM und
+    SELECT u.hi, u.lo, u.n FROM und u JOIN keep k ON k.ident = u.hi
 ),
-span AS (SELECT min(start) AS t0, max(start) AS t1 FROM {comms}),
 act AS {mat}(
-    SELECT ident, min(t_first) AS first_seen, max(t_last) AS last_seen, sum(n) AS n_events,
-           count(*) AS n_contacts
-    FROM pair GROUP BY ident
+    SELECT a.ident, a.first_seen, a.last_seen, a.n_events, c.n_contacts
+    FROM act0 a JOIN (SELECT ident, count(*) AS n_contacts FROM pair GROUP BY ident) c ON c.ident = a.ident
+),
+-- The degree of the kept identifiers' contacts: never above their number of events, so counted
+-- exactly (distinct correspondents) only for a contact with more events than the threshold.
+heavy AS {mat}(
+    SELECT a.ident FROM act0 a JOIN (SELECT DISTINCT other FROM pair) o ON o.other = a.ident
+    WHERE a.n_events > {int(p.max_contact_degree)}
+),
+deg AS (
+    SELECT ident, count(DISTINCT other) AS n_contacts FROM (
+        SELECT caller AS ident, callee AS other FROM {comms}
+        WHERE caller <> callee AND caller IN (SELECT ident FROM heavy)
+        UNION ALL
+        SELECT callee, caller FROM {comms} WHERE caller <> callee AND callee IN (SELECT ident FROM heavy)
+    ) GROUP BY ident
 ),
 pos AS (
     SELECT caller AS ident, caller_lat AS lat, caller_lon AS lon FROM {comms}
     WHERE caller <> callee AND caller_lat IS NOT NULL AND caller_lon IS NOT NULL
+      AND caller IN (SELECT ident FROM keep)
     UNION ALL
     SELECT callee, callee_lat, callee_lon FROM {comms}
     WHERE caller <> callee AND callee_lat IS NOT NULL AND callee_lon IS NOT NULL
+      AND callee IN (SELECT ident FROM keep)
     UNION ALL
-    SELECT identifier, lat, lon FROM {q.t('locations')}
+    SELECT identifier, lat, lon FROM {q.t('locations')} WHERE identifier IN (SELECT ident FROM keep)
 ),
 cells AS (
     SELECT ident, {cell} AS cell, CAST(count(*) AS DOUBLE) / sum(count(*)) OVER (PARTITION BY ident) AS w
@@ -84,9 +166,10 @@ news AS (
       AND {us('a.first_seen')} >= {us('span.t0')} + {secs(p.min_silence_days * 86400.0)}
 ),
 -- A pair whose other end is a hub (more than max_contact_degree correspondents: hotlines, shops)
--- carries no fingerprint. pair is symmetric, so the other end's degree is its n_contacts.
+-- carries no fingerprint. A contact outside deg has at most max_contact_degree events, so as many correspondents.
 pc AS {mat}(
-    SELECT p.ident, p.other, p.n FROM pair p JOIN act c ON c.ident = p.other AND c.n_contacts <= {int(p.max_contact_degree)}
+    SELECT p.ident, p.other, p.n FROM pair p LEFT JOIN deg g ON g.ident = p.other
+    WHERE g.ident IS NULL OR g.n_contacts <= {int(p.max_contact_degree)}
 ),
 -- Each side's contact weights (share of its events with each correspondent), materialised on
 -- DuckDB: left to itself the optimiser joins every two identifiers sharing a contact first (97 M
