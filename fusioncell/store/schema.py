@@ -14,10 +14,11 @@ Derived tables written by analysis stages carry a ``run_id`` referencing
 
 from __future__ import annotations
 
-#: A column's storage compression where DuckDB's automatic choice costs more than it saves: its
-#: analysis for DICT_FSST is most of the CPU of writing a string column of many distinct values
-#: (event ids, phone numbers; 0.45 CPU s per 2M rows against 0.2 for ZSTD at the same size). The
-#: values stored and read are the same; only the bytes on disk differ.
+#: A column's storage compression where DuckDB's automatic choice costs more than it saves: DICT_FSST
+#: is most of the CPU of writing a string column of many distinct values (event ids, a carrier's
+#: phone numbers: 0.45 CPU s per 2M rows against 0.2 for ZSTD at the same size). On a column of few
+#: distinct values ZSTD takes more bytes (one target's own records). The values stored and read are
+#: the same; only the bytes on disk differ. Fixed when a store is created; older stores keep "auto".
 _ZSTD = " USING COMPRESSION zstd"
 
 #: Observation and reference tables, created by ingest. Order matters for DDL only.
