@@ -14,6 +14,13 @@ Derived tables written by analysis stages carry a ``run_id`` referencing
 
 from __future__ import annotations
 
+#: A column's storage compression where DuckDB's automatic choice costs more than it saves: DICT_FSST
+#: is most of the CPU of writing a string column of many distinct values (event ids, a carrier's
+#: phone numbers: 0.45 CPU s per 2M rows against 0.2 for ZSTD at the same size). On a column of few
+#: distinct values ZSTD takes more bytes (one target's own records). The values stored and read are
+#: the same; only the bytes on disk differ. Fixed when a store is created; older stores keep "auto".
+_ZSTD = " USING COMPRESSION zstd"
+
 #: Observation and reference tables, created by ingest. Order matters for DDL only.
 TABLES: dict[str, str] = {
     "case_info": """
@@ -39,22 +46,25 @@ TABLES: dict[str, str] = {
         extra JSON,
         line BIGINT
     """,
-    "comms": """
-        event_id VARCHAR NOT NULL,
+    # The five many-valued strings of ``comms`` are compressed with ZSTD, not DuckDB's automatic
+    # choice (DICT_FSST): the same values, half the CPU to write when a column holds ~100k+ distinct
+    # values (docs/benchmarks.md, "Ingest speed, round 8").
+    "comms": f"""
+        event_id VARCHAR{_ZSTD} NOT NULL,
         source_id VARCHAR NOT NULL,
         agency VARCHAR NOT NULL,
         start TIMESTAMPTZ NOT NULL,
         duration_s DOUBLE NOT NULL,
         channel VARCHAR NOT NULL,
-        caller VARCHAR NOT NULL,
-        callee VARCHAR NOT NULL,
+        caller VARCHAR{_ZSTD} NOT NULL,
+        callee VARCHAR{_ZSTD} NOT NULL,
         caller_lat DOUBLE,
         caller_lon DOUBLE,
         callee_lat DOUBLE,
         callee_lon DOUBLE,
         content VARCHAR,
-        caller_raw VARCHAR,
-        callee_raw VARCHAR,
+        caller_raw VARCHAR{_ZSTD},
+        callee_raw VARCHAR{_ZSTD},
         start_raw VARCHAR,
         extra JSON,
         line BIGINT,
