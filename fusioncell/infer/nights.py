@@ -116,6 +116,18 @@ def stayed_the_night(identifier: npt.NDArray[np.object_], t: npt.NDArray[np.date
     return out
 
 
+def _by_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray
+              ) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
+    """Her fixes read night by night: (distinct nights, candidate x night best presence, per-night best weight)."""
+    nights, inv = np.unique(night_key, return_inverse=True)
+    inv = inv.ravel()
+    here = np.zeros((K.shape[0], nights.size))
+    np.maximum.at(here.T, inv, K.T)
+    w = np.zeros(nights.size)
+    np.maximum.at(w, inv, weight)
+    return nights, here, w
+
+
 def superseded(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray,
                here_threshold: float = 0.5, elsewhere_threshold: float = 0.1) -> FloatArray:
     """Per candidate: weighted count of distinct nights spent elsewhere after the latest night here.
@@ -135,12 +147,7 @@ def superseded(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArr
     m = K.shape[0]
     if K.shape[1] == 0 or m == 0:
         return np.zeros(m)
-    nights, inv = np.unique(night_key, return_inverse=True)
-    inv = inv.ravel()
-    here = np.zeros((m, nights.size))
-    np.maximum.at(here.T, inv, K.T)
-    w = np.zeros(nights.size)
-    np.maximum.at(w, inv, weight)
+    nights, here, w = _by_night(K, night_key, weight)
     is_here = here >= here_threshold
     last_here = np.where(is_here.any(axis=1), nights.size - 1 - np.argmax(is_here[:, ::-1], axis=1), -1)
     after = np.arange(nights.size)[None, :] > last_here[:, None]
@@ -283,14 +290,8 @@ def moved_on(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray
     m = K.shape[0]
     if K.shape[1] == 0 or m == 0:
         return np.zeros(m), np.zeros(m)
-    nights, inv = np.unique(night_key, return_inverse=True)
-    inv = inv.ravel()
-    here = np.zeros((m, nights.size))
-    np.maximum.at(here.T, inv, K.T)
-    w = np.zeros(nights.size)
-    np.maximum.at(w, inv, np.clip(weight, 0.0, 1.0))
-    here_loc = np.zeros((m, nights.size))
-    np.maximum.at(here_loc.T, inv, (K * located[None, :]).T)
+    nights, here, w = _by_night(K, night_key, np.clip(weight, 0.0, 1.0))
+    here_loc = _by_night(K * located[None, :], night_key, weight)[1]
     is_here = here >= here_threshold
     n = is_here.sum(axis=1)
     idx = np.arange(nights.size)[None, :]
@@ -413,11 +414,7 @@ def successors(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArr
     m = K.shape[0]
     if K.shape[1] == 0 or m == 0:
         return np.zeros((m, m))
-    nights, inv = np.unique(night_key, return_inverse=True)
-    here = np.zeros((m, nights.size))
-    np.maximum.at(here.T, inv.ravel(), K.T)
-    w = np.zeros(nights.size)
-    np.maximum.at(w, inv.ravel(), np.clip(weight, 0.0, 1.0))
+    nights, here, w = _by_night(K, night_key, np.clip(weight, 0.0, 1.0))
     is_here = here >= here_threshold
     last_i = np.where(is_here.sum(axis=1) >= 2, nights.size - 1 - np.argmax(is_here[:, ::-1], axis=1), nights.size)
     after = np.arange(nights.size)[None, :] > last_i[:, None]  # (o, night)
