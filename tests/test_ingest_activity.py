@@ -160,3 +160,27 @@ def test_group_switches_read_from_the_delivered_activity_are_the_same_as_from_ev
         cs.con.execute("DELETE FROM derived_cache")
         assert not covered(cs)
         assert group_switches(cs) == delivered
+
+
+def test_self_calls_count_for_the_shown_identifier_but_not_for_the_activity(tmp_path: Path) -> None:
+    """A record whose caller is the callee: no activity (as grouping the records), two records on the number."""
+    case = _case(tmp_path)
+    store = CaseStore.memory()
+    _delivery(case, "comms-2026-02-21.csv", DAY2 + (
+        "c-9004,sigint-01,2026-02-21T13:00:00-06:00,5,call,+52 33 5555 0003,+52 33 5555 0003,,,,,\n"
+        "c-9005,sigint-01,2026-02-21T13:05:00-06:00,5,call,+52 33 5555 0001,+52 33 5555 0001,,,,,\n"))
+    ingest_case(case, store)
+    assert store.con.execute("SELECT ident, n_events, n_self, first_seen FROM comms_activity WHERE n_self > 0 "
+                             "ORDER BY ident").fetchall() == [
+        ("+523355550001", 2, 1, _utc(2026, 2, 21, 17, 0)), ("+523355550003", 0, 1, None)]
+    got = _activity(store)
+    assert "+523355550003" not in {r[0] for r in got} and got == _grouped(store)
+    from fusioncell.resolve import persons_table
+
+    persons_table(store)
+    a = plans.run(store, "network.shown_identifiers").to_pylist()
+    b = plans.run(store, "network.shown_identifiers", delivered=True).to_pylist()
+    assert a == b and len(a) > 0
+    counts = store.con.execute("SELECT ident, sum(n_events) + 2 * sum(n_self) FROM comms_activity "
+                               "WHERE ident LIKE '+5233555500%' GROUP BY ident ORDER BY ident").fetchall()
+    assert counts == [("+523355550001", 4), ("+523355550002", 2), ("+523355550003", 2)]

@@ -7,15 +7,19 @@ that grouping *per delivery*, in the delivery's own transaction:
 
 ``comms_activity``
     ``delivery_id``, ``ident``, ``first_seen``, ``last_seen``, ``n_events``
-    (records with another party), ``n_out`` (of them, made) — one row per
-    identifier active in the delivery, computed from the delivery's rows just
-    inserted (one ``GROUP BY``, in time proportional to the delivery);
+    (records with another party; the times are those records'), ``n_out``
+    (of them, made), ``n_self`` (records whose caller is the callee) — one row
+    per identifier in the delivery, computed from the delivery's rows just
+    inserted (one grouping by caller and one by callee, in time proportional
+    to the delivery);
 ``comms_activity_log``
     ``delivery_id``, ``records``: the deliveries covered and how many
     ``comms`` rows each brought.
 
 The case's activity is the min / max / sum merge of the deliveries' rows
-(plan ``resolve.activity_delivered``). It is never stale or partial: a
+(plan ``resolve.activity_delivered``); the number of records each identifier
+is on, the one ``network`` shows a person by (plan
+``network.shown_identifiers``), is ``n_events + 2 * n_self``. It is never stale or partial: a
 delivery removed or reloaded loses its rows with its records
 (:func:`forget_delivery`, called where ingest clears the records), a refused
 or failed delivery rolls back with the ingest's transaction, and
@@ -35,8 +39,8 @@ LOG = "comms_activity_log"
 
 _DDL = (
     f"""CREATE TABLE IF NOT EXISTS {TABLE} (
-    delivery_id VARCHAR NOT NULL, ident VARCHAR NOT NULL, first_seen TIMESTAMPTZ NOT NULL,
-    last_seen TIMESTAMPTZ NOT NULL, n_events BIGINT NOT NULL, n_out BIGINT NOT NULL)""",
+    delivery_id VARCHAR NOT NULL, ident VARCHAR NOT NULL, first_seen TIMESTAMPTZ, last_seen TIMESTAMPTZ,
+    n_events BIGINT NOT NULL, n_out BIGINT NOT NULL, n_self BIGINT NOT NULL)""",
     f"CREATE TABLE IF NOT EXISTS {LOG} (delivery_id VARCHAR NOT NULL, records BIGINT NOT NULL)",
 )
 
@@ -57,12 +61,14 @@ def record_delivery(con: duckdb.DuckDBPyConnection, delivery_id: str, records: i
     for ddl in _DDL:
         con.execute(ddl)
     con.execute(
-        f"""INSERT INTO {TABLE} (delivery_id, ident, first_seen, last_seen, n_events, n_out)
-        SELECT $d, ident, min(f), max(l), sum(n), sum(n_out) FROM (
-            SELECT caller AS ident, min(start) AS f, max(start) AS l, count(*) AS n, count(*) AS n_out
-            FROM comms WHERE delivery_id = $d AND caller <> callee GROUP BY caller
+        f"""INSERT INTO {TABLE} (delivery_id, ident, first_seen, last_seen, n_events, n_out, n_self)
+        SELECT $d, ident, min(f), max(l), sum(n), sum(n_out), sum(n_self) FROM (
+            SELECT caller AS ident, min(start) FILTER (WHERE caller <> callee) AS f,
+                   max(start) FILTER (WHERE caller <> callee) AS l, count(*) FILTER (WHERE caller <> callee) AS n,
+                   count(*) FILTER (WHERE caller <> callee) AS n_out, count(*) FILTER (WHERE caller = callee) AS n_self
+            FROM comms WHERE delivery_id = $d GROUP BY caller
             UNION ALL
-            SELECT callee, min(start), max(start), count(*), 0
+            SELECT callee, min(start), max(start), count(*), 0, 0
             FROM comms WHERE delivery_id = $d AND caller <> callee GROUP BY callee
         ) GROUP BY ident""", {"d": delivery_id})
     con.execute(f"INSERT INTO {LOG} (delivery_id, records) VALUES (?, ?)", [delivery_id, int(records)])

@@ -7,6 +7,13 @@ one grouping of every call record by identifier — the one pass of the resolve
 stage that reads all records — so it is computed once per state of the
 case's observations (:func:`fusioncell.store.derived.cached`) and read by
 both (plan ``resolve.activity`` in :mod:`fusioncell.store.plans.resolve`).
+
+Since session 14 ingest pays that pass: it writes each call-record delivery's
+activity per identifier with the delivery (:mod:`fusioncell.ingest.activity`),
+and the table here is their min / max / sum merge (plan
+``resolve.activity_delivered``) whenever they cover every record
+(:func:`covered`); otherwise (a store written before, a partner's view,
+records written by other means) every record is grouped as before.
 """
 
 from __future__ import annotations

@@ -31,12 +31,13 @@ def activity_delivered(q: Query, *, run_id: str) -> str:
     """``resolve.activity`` merged from the per-delivery activity ingest writes (``comms_activity``): min, max, sums.
 
     The same rows as grouping ``comms`` when ``comms_activity`` covers every record
-    (:func:`fusioncell.ingest.activity.covered`); sums of BIGINT counts, as there.
+    (:func:`fusioncell.resolve.activity.covered`); sums of BIGINT counts, as there; an identifier
+    seen only calling itself (``n_events`` 0) has no row, as there.
     """
     return f"""
 SELECT {q.d.lit(run_id)} AS run_id, ident, min(first_seen) AS first_seen, max(last_seen) AS last_seen,
        sum(n_events) AS n_events, sum(n_out) AS n_out
-FROM {q.t('comms_activity')} GROUP BY ident"""
+FROM {q.t('comms_activity')} GROUP BY ident HAVING sum(n_events) > 0"""
 
 
 @plan("resolve.burner_pairs")
