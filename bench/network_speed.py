@@ -38,6 +38,14 @@ included). ``--src DIR`` puts another source tree first on the CLI's path
 store in the same hour::
 
     nice .venv/bin/python bench/network_speed.py --rows 1000000 --cli --src /tmp/main-src
+
+Since net14 the store is written as ingest leaves it: the records are one
+delivery (``comms.csv``) with ingest's per-delivery activity beside them
+(:mod:`fusioncell.ingest.activity`, written by the tree the bench runs from;
+its cost is ingest's and is not timed here), and ``--cli`` also prints a
+per-stage table: the CLI child runs under ``bench/network_stages.py``, which
+clocks each stage of the command (CPU, exclusive of nested stages), beside
+the naive script's corresponding steps (read, ties, circle, key players).
 """
 
 from __future__ import annotations
