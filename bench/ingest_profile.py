@@ -12,6 +12,7 @@ timing wrappers around its stages (nothing in fusioncell is changed):
   ids in the store's ``spellings`` (store schema 2);
 * ``checks``: the one aggregate pass of every row check;
 * ``insert``: the typed ``INSERT … SELECT`` into the store table;
+* ``activity``: the delivery's activity per identifier (``comms_activity``, net14), inside ``insert``'s file;
 * ``identifiers``, ``flags``, ``watches``: the derived tables after the files;
 * ``commit``: the transaction's commit (the write to disk).
 
@@ -84,6 +85,8 @@ def instrument() -> None:
     _wrap(pipeline, "extend_identifiers", "identifiers")
     _wrap(pipeline, "rebuild_identifiers", "identifiers")
     _wrap(flags, "flag_rows", "flags")
+    if hasattr(pipeline, "record_delivery"):  # net14: each call-record delivery's activity per identifier
+        _wrap(pipeline, "record_delivery", "activity")
     _wrap(pipeline, "_evaluate_watches", "watches")
     _wrap(pipeline, "_atomic", "total (in transaction + commit)")
 

@@ -38,6 +38,14 @@ included). ``--src DIR`` puts another source tree first on the CLI's path
 store in the same hour::
 
     nice .venv/bin/python bench/network_speed.py --rows 1000000 --cli --src /tmp/main-src
+
+Since net14 the store is written as ingest leaves it: the records are one
+delivery (``comms.csv``) with ingest's per-delivery activity beside them
+(:mod:`fusioncell.ingest.activity`, written by the tree the bench runs from;
+its cost is ingest's and is not timed here), and ``--cli`` also prints a
+per-stage table: the CLI child runs under ``bench/network_stages.py``, which
+clocks each stage of the command (CPU, exclusive of nested stages), beside
+the naive script's corresponding steps (read, ties, circle, key players).
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,19 +84,35 @@ def make_store(path: Path, rows: int, seed: int) -> CaseStore:
     s.con.execute(f"SELECT setseed({(seed % 1000) / 1000.0})")
     s.con.execute(
         f"""
-        INSERT INTO comms (event_id, source_id, agency, start, duration_s, channel, caller, callee)
+        INSERT INTO comms (event_id, source_id, agency, start, duration_s, channel, caller, callee, delivery_id)
         SELECT 'e' || i, 'src', 'AG',
                TIMESTAMPTZ '2026-01-05 00:00:00+00' + to_seconds(CAST(random() * 30 * 86400 AS BIGINT)),
                CASE WHEN random() < 0.15 THEN 0 ELSE round(-ln(random() + 1e-9) * 120) END,
                CASE WHEN random() < 0.15 THEN 'sms' ELSE 'call' END,
                '+5233' || lpad(CAST(a AS VARCHAR), 8, '0'),
-               '+5233' || lpad(CAST((a + 1 + (hash(a * 31 + k) % {n_ph - 1})) % {n_ph} AS VARCHAR), 8, '0')
+               '+5233' || lpad(CAST((a + 1 + (hash(a * 31 + k) % {n_ph - 1})) % {n_ph} AS VARCHAR), 8, '0'),
+               'comms.csv'
         FROM (SELECT i, CAST(floor(random() * {n_ph}) AS BIGINT) AS a,
                      CAST(floor(pow(random(), 2) * 20) AS BIGINT) AS k
               FROM range({rows}) t(i))
         """
     )
+    _as_delivered(s, rows)
     return s
+
+
+def _as_delivered(s: CaseStore, rows: int) -> None:
+    """The records as one delivery (``comms.csv``) with what ingest writes beside them (net14: the per-delivery
+    activity, :mod:`fusioncell.ingest.activity`; its cost is ingest's, not the command's). A tree without that
+    module (main before net14) writes the records only; either tree's CLI reads the same store."""
+    s.con.execute("INSERT INTO deliveries (delivery_id, kind, path, sha256, rows, quarantined, ingest_run, "
+                  "loaded_at, first_load) VALUES ('comms.csv', 'comms.csv', 'comms.csv', '-', ?, 0, 'bench', now(), "
+                  "true)", [rows])
+    try:
+        from fusioncell.ingest.activity import record_delivery
+    except ImportError:  # pragma: no cover - an older tree
+        return
+    record_delivery(s.con, "comms.csv", rows)
 
 
 class Clock:
@@ -252,12 +277,16 @@ def peer_cli(store_path: str, focus: str) -> int:
     import duckdb
     import networkx as nx
 
+    steps = {"read": time.process_time()}  # CPU at the start of each step (before: interpreter, imports)
     con = duckdb.connect(store_path, read_only=True)
     df = con.execute("SELECT caller, callee, start, duration_s, channel FROM comms").df()
     con.close()
+    steps["ties"] = time.process_time()
     agg = _pair_features(df)
+    steps["circle"] = time.process_time()
     hit = agg[(agg["a"] == focus) | (agg["b"] == focus)].sort_values("strength", ascending=False).head(20)
     circle = [str(r.b if r.a == focus else r.a) for r in hit.itertuples()]
+    steps["key players"] = time.process_time()
     g = nx.Graph()
     g.add_weighted_edges_from(zip(agg["a"], agg["b"], agg["strength"]))
     sub = nx.ego_graph(g, focus, radius=2)
@@ -266,7 +295,10 @@ def peer_cli(store_path: str, focus: str) -> int:
     bt = nx.betweenness_centrality(sub, weight="dist")
     deg = dict(sub.degree())
     players = sorted(sub, key=lambda n: (-deg[n], -bt[n], n))[:10]
-    print(json.dumps({"close_circle": circle, "key_players": players, "hood": sub.number_of_nodes()}))
+    steps["end"] = time.process_time()
+    names = list(steps)  # each step's CPU: from the previous mark to its own end
+    cpu = {"rest": steps["read"], **{names[i]: steps[names[i + 1]] - steps[names[i]] for i in range(len(names) - 1)}}
+    print(json.dumps({"close_circle": circle, "key_players": players, "hood": sub.number_of_nodes(), "steps": cpu}))
     return 0
 
 
@@ -281,13 +313,16 @@ def cli_bench(rows: int, seed: int, src: str | None, runs: int) -> int:
         env = dict(os.environ)
         tree = src or str(Path(__file__).resolve().parents[1])
         env["PYTHONPATH"] = tree + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        ours_cmd = [sys.executable, "-c", "from fusioncell.cli import main; main()",
+        stages_py = str(Path(__file__).resolve().parent / "network_stages.py")  # the CLI, a CPU clock per stage
+        ours_cmd = [sys.executable, stages_py, str(Path(tmp) / "stages.json"),
                     "network", str(path), "--focus", focus, "--format", "json"]
         peer_cmd = [sys.executable, str(Path(__file__).resolve()), "--peer-cli", str(path), focus]
         results: list[tuple[str, float, float, str]] = []
+        stages: list[dict[str, Any]] = []
         for i in range(runs):
             w, c, out = _child(ours_cmd, env)
             results.append((f"fusioncell run {i + 1}", w, c, out))
+            stages.append(json.loads((Path(tmp) / "stages.json").read_text()))
         pw, pc, pout = _child(peer_cmd, dict(os.environ))
         _, _, listed = _child([sys.executable, "-c", "import duckdb, sys; print(' '.join(r[0] for r in duckdb.connect("
                                "sys.argv[1], read_only=True).execute('SELECT table_name FROM duckdb_tables()')"
@@ -302,12 +337,41 @@ def cli_bench(rows: int, seed: int, src: str | None, runs: int) -> int:
     for name, w, c, _ in results:
         print(f"| {name} | {w:.2f} | {pw:.2f} | {pw / max(w, 1e-9):.1f}× | {c:.2f} | {pc:.2f} | {pc / max(c, 1e-9):.1f}× |")
     ours_ans, peer_ans = json.loads(results[-1][3]), json.loads(pout)
+    _stage_table(stages, peer_ans["steps"])
     mine = [c["identifier"] for c in ours_ans["close_circle"]]
     print(f"\nclose circle: {len(mine)} (peer {len(peer_ans['close_circle'])}), top 5 shared with the peer's "
           f"top 5: {len(set(mine[:5]) & set(peer_ans['close_circle'][:5]))}; key players "
           f"{len(ours_ans['key_players'])}; peer's 2-hop ego graph {peer_ans['hood']:,} nodes; "
           f"whole-case table net_ties_person in the store afterwards: {'net_ties_person' in tables}")
     return 0
+
+
+#: fusioncell's stages (bench/network_stages.py) and the naive script's steps that answer the same part, if any
+STAGE_PEER: dict[str, tuple[str, ...]] = {
+    "ties": ("read", "ties"), "circle": ("circle",), "key players": ("key players",), "communities": (),
+    "successions": (), "persons": (), "focus and labels": (), "hubs": (), "rest": ("rest",),
+}
+PEER_NAMES = {"read": "read every record", "ties": "ties of every pair", "circle": "circle",
+              "key players": "graph, ego graph, betweenness", "rest": "interpreter, imports"}
+
+
+def _stage_table(stages: list[dict[str, Any]], peer_steps: dict[str, float]) -> None:
+    """The per-stage table (CPU s): each fusioncell run's stage beside the naive script's corresponding steps."""
+    runs = len(stages)
+    print("\nPer stage, CPU s (fusioncell: exclusive of nested stages; `rest`: interpreter, imports, store, output):\n")
+    print("| stage | " + " | ".join(f"fusioncell run {i + 1}" for i in range(runs)) + " | naive step(s) | naive CPU s | "
+          + " | ".join(f"ratio run {i + 1}" for i in range(runs)) + " |")
+    print("|---|" + "---|" * (2 * runs + 2))
+    for stage, peer_of in STAGE_PEER.items():
+        mine = [st["rest"] if stage == "rest" else st["stages"].get(stage, 0.0) for st in stages]
+        pc = sum(peer_steps.get(x, 0.0) for x in peer_of)
+        ratios = [f"{pc / max(m, 1e-9):.1f}×" if peer_of else "—" for m in mine]
+        print(f"| {stage} | " + " | ".join(f"{m:.2f}" for m in mine)
+              + f" | {' + '.join(PEER_NAMES[x] for x in peer_of) or '(none)'} | {pc:.2f} | " + " | ".join(ratios) + " |")
+    tot = [st["total"] for st in stages]
+    pt = sum(peer_steps.values())
+    print("| total | " + " | ".join(f"{t:.2f}" for t in tot) + f" | all | {pt:.2f} | "
+          + " | ".join(f"{pt / max(t, 1e-9):.1f}×" for t in tot) + " |")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -94,6 +94,7 @@ def _render_params(name: str) -> dict[str, Any]:
         "resolve.burner_pairs": {"run_id": "r", "p": _burner_params()},
         "resolve.burner_ends": {"p": _burner_params()},
         "resolve.activity": {"run_id": "r"},
+        "resolve.activity_delivered": {"run_id": "r"},
         # places (scale5)
         "places.links": {"link_m": 100.0, "max_link_m": 400.0},
         "places.per_visit": {"tz": "America/Mexico_City", "night_hours": (22, 23, 0), "work_hours": (9, 10)},

@@ -147,6 +147,22 @@ def test_burner_table_equals_the_brute_force_reference_on_a_simulated_case(small
         assert_same(table_pairs(s, BurnerParams()), want)
 
 
+def test_the_simulated_case_reads_the_activity_ingest_wrote(small_case: Path) -> None:
+    """The two reference tests above run on the activity merged from ingest's ``comms_activity`` (net14),
+    and it equals grouping every record."""
+    from fusioncell.resolve.activity import covered
+    from fusioncell.store import plans
+
+    with CaseStore.open(small_case) as s:
+        assert covered(s)
+        plans.materialise(s, "_t_a", "resolve.activity", run_id="t", temp=True)
+        plans.materialise(s, "_t_b", "resolve.activity_delivered", run_id="t", temp=True)
+        diff = "SELECT count(*) FROM (SELECT * FROM {} EXCEPT ALL SELECT * FROM {})"
+        assert s.con.execute(diff.format("_t_a", "_t_b")).fetchone() == (0,)
+        assert s.con.execute(diff.format("_t_b", "_t_a")).fetchone() == (0,)
+        assert s.con.execute("SELECT count(*) FROM _t_b").fetchone()[0] > 100
+
+
 def test_burner_table_equals_the_reference_with_every_threshold_loosened(small_case: Path) -> None:
     # hubs kept, one shared contact, no silence, wide windows, any score: many more pairs,
     # handsets without positions (coloc None) and partial cell overlaps all take part

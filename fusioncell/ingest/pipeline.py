@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from fusioncell.errors import InvalidCase, Problem, UsageError
 from fusioncell.ingest import casefile
+from fusioncell.ingest.activity import forget_delivery, record_delivery
 from fusioncell.ingest.csvfiles import OBSERVATION_SPECS, SOURCES, CsvSpec, read_csv_file
 from fusioncell.ingest.filefacts import (  # noqa: F401  (re-exported)
     FACTS_CHUNK, FILE_STATS_DDL, MAX_CSV_COMMAS, MAX_LINE_BYTES, RACY_NS, FileFacts, _facts, file_facts,
@@ -488,6 +489,8 @@ _OWN_ROWS = {
 
 def _clear(store: "CaseStore", kind: str, file: str) -> None:
     """Delete what an earlier ingest of ``file`` wrote (only rows from case files)."""
+    if kind == "comms.csv":
+        forget_delivery(store.con, file)
     for table in FILE_TABLES[kind]:
         if kind in MULTI:
             store.con.execute(f"DELETE FROM {table} WHERE delivery_id = ?", [file])
@@ -576,6 +579,8 @@ def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, stor
     if spec is not SOURCES:
         note_time_offset(con, file, result.time_offset)
     n = eng.insert(con, spec.table, result.rows, key=result.key)
+    if spec.table == "comms":  # the delivery's activity per identifier, for the resolve stage (issue #13)
+        record_delivery(con, file, n)
     if spec.table == "sources" and toml.agencies is not None:
         undeclared = undeclared_agencies(store, toml.agencies, file)
         if undeclared:

@@ -21,7 +21,7 @@ from fusioncell.network.edges import Level
 from fusioncell.network.graph import communities, from_edges, key_player_measures, key_player_rank
 from fusioncell.network.hood import HoodTies, hub_nodes_sql, ties_around
 from fusioncell.network.ties import IDENTIFIERS_ON_READ, TABLES, build_ties, explain
-from fusioncell.resolve import persons_table
+from fusioncell.resolve import activity_delivered, persons_table
 from fusioncell.store.derived import arrow, dict_rows, pylist
 from fusioncell.store import CaseStore, plans
 
@@ -112,11 +112,13 @@ def display_identifiers(store: CaseStore, nodes: Iterable[str] | None = None) ->
     ``network.shown_identifiers`` on the store's engine). With ``nodes``, only those nodes' persons (their
     identifiers' calls only are read)."""
     persons_table(store)  # the attributions the plan reads (cached)
+    delivered = activity_delivered(store)  # each identifier's number of records, from ingest's activity (no scan)
     if nodes is None:
-        rows = plans.run(store, "network.shown_identifiers").to_pylist()
+        rows = plans.run(store, "network.shown_identifiers", delivered=delivered).to_pylist()
     else:
         only = string_table("n", sorted(set(nodes)))
-        rows = plans.run(store, "network.shown_identifiers", inputs={"nodes": only}, only=True).to_pylist()
+        rows = plans.run(store, "network.shown_identifiers", inputs={"nodes": only}, only=True,
+                         delivered=delivered).to_pylist()
     return {str(r["person"]): str(r["identifier"]) for r in rows}
 
 

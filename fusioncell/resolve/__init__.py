@@ -17,12 +17,15 @@ Public API
                              the analyst's overrides (so a merge or split reaches every
                              consumer: network ties, meetings, pattern)
 :func:`query_arrow`, :func:`query_rows`   small read helpers over the store's connection
+:func:`activity_delivered`   whether ingest's per-delivery activity (``comms_activity``) covers
+                             every call record, so a count per identifier can be read from it
 
 All of them read the case store and cache their derived tables in it
 (``attributions``, ``burner_pairs``, ``person_canonical``), rebuilt when the
 observations or the analyst overrides change.
 """
 
+from fusioncell.resolve.activity import covered as activity_delivered
 from fusioncell.resolve.attribution import analyst_decisions, build_attributions, override, split
 from fusioncell.resolve.burner import BurnerParams, burner_successions
 from fusioncell.store.derived import arrow as query_arrow
@@ -37,6 +40,7 @@ __all__ = [
     "BurnerParams",
     "Persons",
     "PersonsTable",
+    "activity_delivered",
     "analyst_decisions",
     "attributions",
     "build_attributions",

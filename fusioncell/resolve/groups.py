@@ -56,13 +56,9 @@ class GroupParams:
     min_p: float = 0.5
 
 
-def _profiles(store: CaseStore, p: GroupParams) -> tuple[list[str], dict[str, Any]]:
-    """Candidate phones with their day of first/last event, hour profile, cell sites and group contacts."""
-    build_activity(store)
-    tz = store.con.execute("SELECT coalesce(any_value(timezone), 'UTC') FROM case_info").fetchone()
-    tzname = str(tz[0]).replace("'", "") if tz else "UTC"
-    q = f"""
-    WITH span AS (SELECT min(start) AS t0, max(start) AS t1 FROM comms),
+def _candidates_sql(p: GroupParams, tzname: str) -> str:
+    """CTEs span .. c2 (``WITH``, no final SELECT): the candidate phones of a switch, from resolve_activity alone."""
+    return f"""WITH span AS (SELECT min(start) AS t0, max(start) AS t1 FROM comms),
     act AS (  -- each phone's calls made and received (resolve_activity, shared with burner succession)
         SELECT ident, first_seen, last_seen, n_events AS n, n_out FROM {ACTIVITY}
     ), cand AS (
@@ -81,7 +77,19 @@ def _profiles(store: CaseStore, p: GroupParams) -> tuple[list[str], dict[str, An
                CASE WHEN c.start_day IN (SELECT d FROM start_ok) THEN c.start_day END AS start_day
         FROM cand c
         WHERE c.end_day IN (SELECT d FROM end_ok) OR c.start_day IN (SELECT d FROM start_ok)
-    ),
+    )"""
+
+
+def _profiles(store: CaseStore, p: GroupParams) -> tuple[list[str], dict[str, Any]]:
+    """Candidate phones with their day of first/last event, hour profile, cell sites and group contacts."""
+    build_activity(store)
+    tz = store.con.execute("SELECT coalesce(any_value(timezone), 'UTC') FROM case_info").fetchone()
+    tzname = str(tz[0]).replace("'", "") if tz else "UTC"
+    head = _candidates_sql(p, tzname)
+    # no candidate phone (none fell silent on a day with a partner day): no switch, and no record is read
+    if not store.con.execute(f"{head} SELECT count(*) FROM c2").fetchall()[0][0]:
+        return [], {}
+    q = f"""{head},
     -- Distinct correspondents among the candidates first, with the caller's days, both
     -- materialised so that the optimiser cannot start from c2 x c2 on the day: every two
     -- phones sharing a last (first) day, 1.7 M rows on a medium case, 7 s of the 9 s.

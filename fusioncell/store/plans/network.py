@@ -697,11 +697,14 @@ ORDER BY top.focus_node, t.strength DESC, top.other"""
 
 
 @plan("network.shown_identifiers")
-def shown_identifiers(q: Query, *, only: bool = False) -> str:
+def shown_identifiers(q: Query, *, only: bool = False, delivered: bool = False) -> str:
     """Per resolved person, the identifier to show: the most active one (``person, identifier``).
 
     ``only``: just the persons in input ``nodes`` (column ``n``); only their
-    identifiers' records are counted (the same counts for them).
+    identifiers' records are counted (the same counts for them). ``delivered``: the
+    counts (records an identifier is on, a self-call twice) are read from the per-delivery
+    activity ingest writes (``comms_activity``: ``n_events + 2 * n_self``) instead of the
+    records; the caller says it covers every record (:func:`fusioncell.resolve.activity.covered`).
     """
     d = q.d
     att = q.t("attributions")
@@ -711,10 +714,14 @@ def shown_identifiers(q: Query, *, only: bool = False) -> str:
     if only:
         c = (f"(SELECT caller, callee FROM {c} WHERE caller IN (SELECT identifier FROM {att} x) "
              f"OR callee IN (SELECT identifier FROM {att} y))")
+    act = f"""SELECT ident, count(*) AS n FROM (
+            SELECT caller AS ident FROM {c} c1 UNION ALL SELECT callee FROM {c} c2) x GROUP BY ident"""
+    if delivered:
+        mine = f"WHERE ident IN (SELECT identifier FROM {att} x)" if only else ""
+        act = f"SELECT ident, sum(n_events) + 2 * sum(n_self) AS n FROM {q.t('comms_activity')} {mine} GROUP BY ident"
     return f"""
     WITH act AS (
-        SELECT ident, count(*) AS n FROM (
-            SELECT caller AS ident FROM {c} c1 UNION ALL SELECT callee FROM {c} c2) x GROUP BY ident
+        {act}
     )
     SELECT a.person, {d.arg_max('a.identifier', "coalesce(act.n, 0) * 10 + a.confidence + CASE WHEN a.identifier LIKE '+%' THEN 1 ELSE 0 END")} AS identifier
     FROM {att} a LEFT JOIN act ON act.ident = a.identifier

@@ -26,10 +26,30 @@ FROM (
 ) GROUP BY ident"""
 
 
+@plan("resolve.activity_delivered")
+def activity_delivered(q: Query, *, run_id: str) -> str:
+    """``resolve.activity`` merged from the per-delivery activity ingest writes (``comms_activity``): min, max, sums.
+
+    The same rows as grouping ``comms`` when ``comms_activity`` covers every record
+    (:func:`fusioncell.resolve.activity.covered`); sums of BIGINT counts, as there; an identifier
+    seen only calling itself (``n_events`` 0) has no row, as there.
+    """
+    return f"""
+SELECT {q.d.lit(run_id)} AS run_id, ident, min(first_seen) AS first_seen, max(last_seen) AS last_seen,
+       sum(n_events) AS n_events, sum(n_out) AS n_out
+FROM {q.t('comms_activity')} GROUP BY ident HAVING sum(n_events) > 0"""
+
+
 @plan("resolve.burner_pairs")
-def burner_pairs(q: Query, *, run_id: str, p: Any) -> str:
-    """Successions ``old -> new`` kept: each the other's best match with a score >= ``p.min_score``."""
-    return "\nWITH " + _window(q, p) + ",\n" + _activity(q, p) + _candidates(q, p) + _scored(q, run_id, p)
+def burner_pairs(q: Query, *, run_id: str, p: Any, no_ends: bool = False) -> str:
+    """Successions ``old -> new`` kept: each the other's best match with a score >= ``p.min_score``.
+
+    ``no_ends``: the caller found that no identifier can be an end (plan ``resolve.burner_ends`` is
+    empty): every CTE from the kept ends on is then empty whatever the records, so they are read as
+    an empty relation (the same empty table, with its columns, and no scan of the records).
+    """
+    return ("\nWITH " + _window(q, p) + ",\n" + _activity(q, p, no_ends) + _candidates(q, p)
+            + _scored(q, run_id, p))
 
 
 @plan("resolve.burner_ends")
@@ -89,10 +109,11 @@ news0 AS (
 {keep}"""
 
 
-def _activity(q: Query, p: Any) -> str:
+def _activity(q: Query, p: Any, no_ends: bool = False) -> str:
     """CTEs und .. cells: the kept identifiers' pairs, activity, contacts' degrees and grid cells."""
     f = q.d.f
-    comms = q.t("comms")
+    comms = f"(SELECT * FROM {q.t('comms')} LIMIT 0)" if no_ends else q.t("comms")
+    locations = f"(SELECT * FROM {q.t('locations')} LIMIT 0)" if no_ends else q.t("locations")
     cell = (f"CAST(floor(lat / {f(p.cell_deg)}) AS BIGINT) * 100000 + "
             f"CAST(floor(lon / {f(p.cell_deg)}) AS BIGINT)")
     mat = "" if q.d.spark else "MATERIALIZED "
@@ -134,7 +155,7 @@ pos AS (
     WHERE caller <> callee AND callee_lat IS NOT NULL AND callee_lon IS NOT NULL
       AND callee IN (SELECT ident FROM keep)
     UNION ALL
-    SELECT identifier, lat, lon FROM {q.t('locations')} WHERE identifier IN (SELECT ident FROM keep)
+    SELECT identifier, lat, lon FROM {locations} WHERE identifier IN (SELECT ident FROM keep)
 ),
 cells AS (
     SELECT ident, {cell} AS cell, CAST(count(*) AS DOUBLE) / sum(count(*)) OVER (PARTITION BY ident) AS w
