@@ -72,3 +72,23 @@ def test_the_sql_leaves_out_the_parts_that_cannot_find_anything() -> None:
     assert "o.delivery_id NOT IN" in both and "QUALIFY" in both
     assert "QUALIFY" not in _duplicates_sql("comms", old=True, repeats=False)
     assert "o.delivery_id NOT IN" not in _duplicates_sql("comms", old=False, repeats=True)
+
+
+def test_repeated_hashes_are_exactly_those_seen_twice_or_more(tmp_path: Path) -> None:
+    c = CaseFolder()
+    c.source("cdr", "SIGINT")
+    for k in range(5):
+        c.call(T, P, at(0, 10 + k))              # five different calls ...
+    c.call(T, P, at(0, 10))                      # ... the first twice more, the fourth once more
+    c.call(T, P, at(0, 10))
+    c.call(T, P, at(0, 13))
+    with CaseStore.open(tmp_path / "s.duckdb") as cs:
+        ingest_case(c.write(tmp_path / "case"), cs)
+        con = cs.con
+        con.execute("CREATE TEMP TABLE _fc_flag_new AS SELECT delivery_id FROM deliveries")
+        assert _repeated_hashes(con, "comms") is True
+        got = {r[0] for r in con.execute("SELECT h FROM _fc_flag_rep").fetchall()}
+        want = {r[0] for r in con.execute("SELECT hash(caller, callee, start, channel, duration_s) h FROM comms "
+                                          "GROUP BY h HAVING count(*) > 1").fetchall()}
+        assert len(got) == 2 and got == want
+        assert _dups(cs) == [("comms", "comms.csv", 7), ("comms", "comms.csv", 8), ("comms", "comms.csv", 9)]
