@@ -96,7 +96,7 @@ def _repeated_hashes(con: "duckdb.DuckDBPyConnection", table: str) -> bool:
 
     A hash repeats when it equals its neighbour in hash order: sorting the 64-bit hashes cost 0.28 CPU s
     per 2M rows against 0.37-0.42 for ``GROUP BY h HAVING count(*) > 1``, and 1.45 against 2.3 per 10M
-    (a hash table of 10M groups spills past the ingest's memory limit; docs/benchmarks.md, round 9).
+    (a hash table of 10M groups under the ingest's 1 GB memory limit; docs/benchmarks.md, round 9).
     """
     part = ", ".join(DUPLICATE_KEY[table])
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _fc_flag_rep AS
