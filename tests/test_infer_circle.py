@@ -268,3 +268,70 @@ def test_a_far_mast_answering_one_call_of_a_busy_night_is_not_a_night_at_a_remot
     frac = remote_night_fraction(cs, [farmhand, partner])
     assert frac[farmhand] == 0.0
     assert frac[partner] == pytest.approx(0.2)
+
+
+def _home_every_night(cs: CaseStore, ident: str, nights: int, at: tuple[float, float]) -> None:
+    """Handset fixes of a tracked phone at one house at 22:00 and 02:00 local, every night."""
+    for day in range(nights):
+        for h in (0, 4):
+            put(cs.con, "locations", event_id=f"h{ident[-3:]}-{day}-{h}", source_id="h1", agency="AG",
+                observed=T0 + timedelta(days=day, hours=16 + h), identifier=ident, lat=at[0], lon=at[1],
+                accuracy_m=200.0)
+
+
+def test_a_well_graded_number_tracked_home_every_night_reopens_the_search_for_hers() -> None:
+    """An A1 report gives her a number (p 0.95); tracked, it sleeps at one house all 21 nights, as
+    hers would not (a partner spends nights with him, or switches off). Bayes with the tracking test
+    (r1 = 0.12, r0 = 0.03, floor 0.1) brings it below 0.9, and her real number — the lead's nightly
+    contact who sleeps far away every other night — becomes her likeliest phone."""
+    from fusioncell.infer.circle import FixNights, partner_track_ratio
+
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    _claim(cs, "r2", "alias:La Güera", "uses", "+523300000099", "A", 1)
+    _, _, partner = _partner_scene(cs)
+    _home_every_night(cs, "+523300000099", 21, (20.70, -103.40))
+    p0 = p_true("A", 1)
+    lr = 0.1 + 0.9 * (0.88 / 0.97) ** 21  # worked by hand: 21 nights at home, none away or dark
+    assert partner_track_ratio(FixNights(21, 0, 0)) == pytest.approx(lr)
+    members = target_circle(cs, "person-target").members
+    claimed = members["+523300000099"]
+    p1 = p0 * lr / (p0 * lr + 1 - p0)  # 0.80: below 0.9, the circle looks among her people's contacts
+    assert any(f"tracked 21 nights, away or off on 0" in r and f"hers: 0.95 -> {p1:.2f}" in r
+               for r in claimed.reasons)
+    assert claimed.attribution["partner"] < p1  # then weighed in the pool: nobody close to her calls it
+    assert members[partner].role == "partner" and members[partner].person == "alias:La Güera"
+    assert members[partner].relevance > claimed.relevance
+
+
+def test_a_tracked_number_that_is_away_some_nights_keeps_its_attribution() -> None:
+    """The test only rules out: the same number away on 4 of 21 nights keeps its reports' weight."""
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    _claim(cs, "r2", "alias:La Güera", "uses", "+523300000099", "A", 1)
+    _partner_scene(cs)
+    _home_every_night(cs, "+523300000099", 17, (20.70, -103.40))
+    for day in range(17, 21):  # four nights at a house 30 km away
+        put(cs.con, "locations", event_id=f"a{day}", source_id="h1", agency="AG",
+            observed=T0 + timedelta(days=day, hours=17), identifier="+523300000099", lat=20.43, lon=-103.40,
+            accuracy_m=200.0)
+    claimed = target_circle(cs, "person-target").members["+523300000099"]
+    assert claimed.attribution["partner"] == pytest.approx(p_true("A", 1))
+
+
+def test_a_tracked_stranger_does_not_bring_his_contacts_into_her_candidates() -> None:
+    """A report names her friend (the lead); the investigation also tracks a phone that is not hers and
+    nobody ties to her (a candidate it tried). His nightly contact, who sleeps far away every night, is no
+    candidate for her number: her people are the ones a report links to her. (Before, every tracked phone
+    was her people, and each wrong candidate tracked brought in its own contacts.)"""
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    _claim(cs, "r2", "+523300000001", "associate_of", "alias:La Güera")  # the seed lead, her friend
+    _, _, partner = _partner_scene(cs)
+    stranger, his_friend = "+523300000061", "+523300000062"
+    _home_every_night(cs, stranger, 20, (20.80, -103.50))
+    for day in range(20):
+        _call(cs, f"s{day}", his_friend, stranger, T0 + timedelta(days=day, hours=16), 19.90, -103.70)
+    members = target_circle(cs, "person-target").members
+    assert members[partner].person == "alias:La Güera"
+    assert his_friend not in members or members[his_friend].roles.get("partner", 0.0) == 0.0

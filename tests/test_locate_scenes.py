@@ -347,9 +347,10 @@ def test_his_own_tracked_phone_sleeping_at_the_compound_puts_him_there(tmp_path:
 
 def test_lieutenants_who_might_be_her_phone_do_not_make_their_safe_house_certain(tmp_path: Path) -> None:
     """His partner is known by alias only; her number was never tracked. The investigation tracks her
-    sister and, after `plan`, three of his lieutenants, who call each other and sleep at their safe
-    house on one night in three; a B2 report names the safe house. Tracked and sleeping away, each
-    lieutenant's phone is a candidate for hers, and nothing says which phone is. Their nights are not
+    sister and, after `plan`, three of his lieutenants, whom the sister calls daily, who call each other
+    and sleep at their safe house on one night in three; a B2 report names the safe house. Tracked,
+    called by her sister and sleeping away, each lieutenant's phone is a candidate for hers, and nothing
+    says which phone is. Their nights are not
     known to be hers: the safe house may lead, but never near-certain (the session-8 model put it at
     1.00, the failure the independent loop saw at decoy safe houses): no more than associates' movements
     alone would give, and the answer says to confirm her number first."""
@@ -363,6 +364,7 @@ def test_lieutenants_who_might_be_her_phone_do_not_make_their_safe_house_certain
                 lat, lon = DECOY if (night and at_decoy) else home
                 c.fix(ph, at(d, float(h)), lat + 0.0007 * np.cos(3 * h + k), lon + 0.0007 * np.sin(2 * h + d), 200.0)
             c.call(ph, LTS[(k + 1) % 3], at(d, 13.0 + k), home)
+            c.call(S, ph, at(d, 10.0 + k), HOME_S)  # her people's frequent contacts: candidates for her number
     c.report("humint", at(10, 9), 2, [{"subject": "person-target", "predicate": "located_near",
                                        "lat": DECOY[0], "lon": DECOY[1], "radius_m": 500}])
     r = _run(c, tmp_path)

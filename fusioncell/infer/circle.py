@@ -102,6 +102,9 @@ class Member:
     #: grade of the report that links the person to the target); a number inferred from behaviour
     #: as an alias-only partner's is hers only at the weight its candidate got
     attribution: dict[str, float] = field(default_factory=dict)
+    #: the roles in which a report, a known entity or the resolve stage attributes the identifier (not
+    #: behaviour alone: a candidate of an alias-only partner is hers by inference, however likely)
+    reported: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -215,6 +218,28 @@ def _apply_resolution(keys: set[str], out: dict[str, Use],
     return _drop_decided(keys, out, who)
 
 
+def _track_tested(store: CaseStore, idents: dict[str, Use]) -> dict[str, Use]:
+    """The partner's attributed phones that the investigation tracks, tested by their nights.
+
+    A report may give her a number that is not hers (a planted or stale report, an informant's mistake:
+    graded A1 it still reads p 0.93). Tracked, such a phone sleeps at one house every night; hers would
+    have been away or switched off on some (:func:`partner_track_ratio`). Its attribution is updated by
+    Bayes; below 0.9 the circle looks for her number among her people's contacts again. An analyst's own
+    attribution (p = 1) is not second-guessed."""
+    nights = fix_nights(store, [i for i, u in idents.items() if i.startswith("+") and u.p < 1.0])
+    out = dict(idents)
+    for ident, fn in nights.items():
+        lr = partner_track_ratio(fn)
+        if lr >= 1.0:
+            continue
+        u = out[ident]
+        p = u.p * lr / (u.p * lr + 1.0 - u.p)
+        out[ident] = Use(p, u.reasons + [
+            f"tracked {fn.nights + fn.dark} nights, away or off on {fn.away + fn.dark}: a partner's phone would "
+            f"have spent more nights with him (hers: {u.p:.2f} -> {p:.2f})"], u.sources)
+    return out
+
+
 def _drop_decided(keys: set[str], out: dict[str, Use],
                   who: Persons) -> dict[str, Use]:
     """Remove identifiers the analyst has said are not this person's (split, or given to someone else)."""
@@ -277,6 +302,9 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
         p_link = _noisy_or(p for p, _, _, _ in items)
         pkeys = _person_keys(store, other, who)
         idents = _identifiers_of(store, pkeys, who)
+        if role == "partner":
+            idents = _track_tested(store, idents)
+        reported = set(idents)
         if _noisy_or(p for p, _, _ in idents.values()) < 0.9:
             # a weakly attributed number may not be hers: her real one is then
             # among the frequent contacts of the people close to her
@@ -291,6 +319,8 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
                 m.person, m.role, m.relevance, m.p_identity = other, role, rel, p_link * p_use
             m.roles[role] = max(m.roles.get(role, 0.0), p_link * p_use)
             m.attribution[role] = max(m.attribution.get(role, 0.0), p_use)
+            if ident in reported:
+                m.reported.add(role)
             m.reasons.extend([r for _, r, _, _ in items] + use_reasons)
             m.source_ids.update(s for _, _, s, _ in items if s)
             m.source_ids.update(use_srcs)
@@ -313,7 +343,7 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
         if ident.startswith("+") and ident not in members:
             members[ident] = Member(ident, target, "self", ROLE_RELEVANCE["self"], 1.0,
                                     ["his own phone (attributed to the target)"], roles={"self": 1.0},
-                                    attribution={"self": 1.0})
+                                    attribution={"self": 1.0}, reported={"self"})
 
     # behaviour: strongest contacts of the strongest members
     core = [m for m in members.values() if m.relevance >= 0.3 and m.identifier.startswith("+")]
@@ -344,8 +374,9 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
 def _anchor_phones(store: CaseStore, person: str, exclude: frozenset[str], role: str, who: Persons) -> set[str]:
     """The phones of the people close to ``person`` (reports link them), and the investigation's leads.
 
-    The identifiers the investigation tracks count for the partner always, for
-    anyone else only when no report names a friend.
+    The identifiers the investigation tracks count only when no report ties anyone with a phone to the
+    person: most are tracked as candidates for her own number or as his men, and each wrong one would
+    bring its own contacts in as candidates (her number fell out of the list in the loop; session 14).
     """
     pkeys = _person_keys(store, person, who)
     anchors = store.con.execute(
@@ -362,7 +393,7 @@ def _anchor_phones(store: CaseStore, person: str, exclude: frozenset[str], role:
         if a is None or a in exclude or a in pkeys:
             continue
         anchor_ids.update(i for i in _identifiers_of(store, _person_keys(store, a, who), who) if i.startswith("+"))
-    if role == "partner" or not anchor_ids:
+    if not anchor_ids:
         anchor_ids.update(r[0] for r in store.con.execute(
             "SELECT DISTINCT identifier FROM locations WHERE identifier LIKE '+%'").fetchall())
     return anchor_ids - exclude
@@ -396,15 +427,17 @@ def _candidate_phones(
     Informants often name the partner ("La Güerita") without her number, or
     with a number from a poorly graded report. Her number is then among the
     frequent contacts of the people close to her: those a report links to
-    her, and the identifiers the investigation tracks (for the partner
-    always: it tracks them *because* it believes they are close to her, as
-    with the friend of the partner who led to El Mencho; for others only when
-    no report names a friend).
+    her, or, when no report does, the identifiers the investigation tracks
+    (the friend of the partner who led to El Mencho) -- see :func:`_anchor_phones`.
 
     Every candidate -- each anchor's six most frequent contacts and every
     ``claimed`` number -- gets the weight
 
         odds(claim) x (contact share + 0.05) x (0.1 + away-night share)
+
+    and, for the partner, a tracked candidate not claimed by a report also the
+    tracking test (:func:`partner_track_ratio`: at home every night, it is
+    probably not hers).
 
     where the contact share is its part of the anchors' contacts (0 for a
     number nobody close to her calls), odds(claim) = p/(1-p) of the best
@@ -433,12 +466,15 @@ def _candidate_phones(
         share[b] = share.get(b, 0.0) + float(n) / per_anchor[a] / len(per_anchor)
     phones = sorted(set(share) | {c for c in claimed if c.startswith("+")})
     # a tracked phone's own fixes say where it slept; for the others, remote masts away from its usual one
-    fixed = fix_away_night_fraction(store, phones)
+    tested = fix_nights(store, phones)
+    fixed = {k: v.away / v.nights for k, v in tested.items()}
     away = {**remote_night_fraction(store, phones), **fixed}
     weight: dict[str, float] = {}
     for b in phones:
         p_claim = min(claimed[b].p, 0.99) if b in claimed else 0.5
         weight[b] = p_claim / (1.0 - p_claim) * (share.get(b, 0.0) + 0.05) * (0.1 + float(away.get(b, 0.0)))
+        if role == "partner" and b in tested and b not in claimed:
+            weight[b] *= partner_track_ratio(tested[b])
     z = sum(weight.values()) or 1.0
     out: dict[str, Use] = {}
     name = Namer.of(store)  # callers named by handle, never by number
@@ -538,6 +574,14 @@ def away_night_fraction(store: CaseStore, phones: list[str]) -> dict[str, float]
 FIX_AWAY_M = 1500.0
 
 
+class FixNights(NamedTuple):
+    """A tracked phone's nights, read from its handset fixes."""
+
+    nights: int  #: nights with night-time fixes
+    away: int  #: of them, nights spent away from its home (:data:`FIX_AWAY_M`)
+    dark: int  #: nights without a single fix between its first and last fixed night (switched off)
+
+
 def fix_away_night_fraction(store: CaseStore, phones: list[str]) -> dict[str, float]:
     """Share of each tracked phone's nights spent away from its home, read from its handset fixes.
 
@@ -549,6 +593,14 @@ def fix_away_night_fraction(store: CaseStore, phones: list[str]) -> dict[str, fl
     a night is away when most of its fixes are beyond :data:`FIX_AWAY_M` (or
     twice their accuracy) from it. Phones without night fixes are absent.
     """
+    return {k: v.away / v.nights for k, v in fix_nights(store, phones).items()}
+
+
+def fix_nights(store: CaseStore, phones: list[str]) -> dict[str, FixNights]:
+    """Each tracked phone's nights with fixes, away nights and dark nights (see :func:`fix_away_night_fraction`).
+
+    A tracked handset reports every 10-20 minutes; a night between its first and last fixed nights without
+    one fix is a night it was switched off (or out of every mast's reach)."""
     if not phones:
         return {}
     tz = store.case().timezone
@@ -575,8 +627,42 @@ def fix_away_night_fraction(store: CaseStore, phones: list[str]) -> dict[str, fl
     pn, inv = np.unique(np.stack([ids, night]), axis=1, return_inverse=True)  # (phone, night)
     inv = inv.ravel()
     away = np.bincount(inv, weights=beyond) / np.bincount(inv) >= 0.5
-    frac = np.bincount(pn[0], weights=away) / np.bincount(pn[0])
-    return {names[k]: float(frac[k]) for k in np.unique(pn[0])}
+    n = np.bincount(pn[0])
+    k = np.bincount(pn[0], weights=away)
+    first = np.full(n.shape, np.iinfo(np.int64).max)
+    last = np.full(n.shape, np.iinfo(np.int64).min)
+    np.minimum.at(first, pn[0], pn[1])
+    np.maximum.at(last, pn[0], pn[1])
+    return {names[j]: FixNights(int(n[j]), int(k[j]), int(last[j] - first[j] + 1 - n[j])) for j in np.unique(pn[0])}
+
+
+#: Testing an attribution by tracking: were the phone the partner's, it would spend this share of nights
+#: away from its home or dark (a partner who visits a hidden man about weekly, the phone sometimes left
+#: behind) ...
+PARTNER_AWAY_RATE = 0.12
+#: ... against this share for anyone else's phone (a night away now and then, a flat battery)
+OTHER_AWAY_RATE = 0.03
+#: ... and she may never take this phone when she goes to him: the floor of the test
+LEFT_BEHIND_FLOOR = 0.1
+
+
+def partner_track_ratio(nights: FixNights) -> float:
+    """How much more likely a tracked phone's nights are were it the partner's than were it someone else's,
+    capped at 1: the test only rules out (a lieutenant sleeping at safe houses passes it as well as she).
+
+    Binomial on the nights away or dark, ``k`` of ``n``: (r1/r0)^k ((1-r1)/(1-r0))^(n-k), mixed with the
+    chance she leaves this phone at home whenever she visits him (:data:`LEFT_BEHIND_FLOOR`).
+
+    >>> round(partner_track_ratio(FixNights(28, 0, 0)), 3)  # four weeks at home every night
+    0.159
+    >>> partner_track_ratio(FixNights(28, 3, 1))  # four nights away or dark: no evidence against her
+    1.0
+    """
+    n = nights.nights + nights.dark
+    k = min(nights.away + nights.dark, n)
+    r1, r0 = PARTNER_AWAY_RATE, OTHER_AWAY_RATE
+    log_lr = k * np.log(r1 / r0) + (n - k) * np.log((1.0 - r1) / (1.0 - r0))
+    return float(min(1.0, LEFT_BEHIND_FLOOR + (1.0 - LEFT_BEHIND_FLOOR) * np.exp(min(log_lr, 0.0))))
 
 
 def remote_night_fraction(store: CaseStore, phones: list[str], *, radius_m: float = 3000.0, max_sites: int = 3) -> dict[str, float]:

@@ -75,6 +75,9 @@ class Support:
     #: how likely the likeliest phone that places his partner here is hers (1 when attributed to her)
     partner_phone_p: float = 1.0
     partner_phone: str = ""  # that phone, as the evidence names it
+    #: whether one of the phones placing his partner here is hers by a report, a known entity or resolve
+    #: with p >= SURE_PHONE_P (behaviour alone never makes a phone sure: a lieutenant's may look like hers)
+    partner_phone_sure: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +134,7 @@ def cap_for(s: Support) -> Cap:
         reason = (f"held below {CAP_OTHERS_ONLY:.2f}: only associates' movements support it (they may have reasons of "
                   "their own to be here, e.g. a decoy or meeting house); his partner was not located here")
         hints.insert(0, "his partner located here at night")
-    if s.partner_evidence and not s.sighted_him and s.partner_phone_p < SURE_PHONE_P and ceiling > CAP_UNSURE_PHONE:
+    if s.partner_evidence and not s.sighted_him and not s.partner_phone_sure and ceiling > CAP_UNSURE_PHONE:
         ceiling = CAP_UNSURE_PHONE
         reason = (f"held below {CAP_UNSURE_PHONE:.2f}: only phones that are hers by inference alone place his partner "
                   f"here (likeliest {s.partner_phone}, p {s.partner_phone_p:.2f}); they may be someone else's, "

@@ -223,7 +223,7 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
     names = list(FEATURES)
     disc: set[str] = set()
     partner = person = sighted = False
-    phone_p, phone = 0.0, ""
+    phone_p, phone, sure = 0.0, "", False
     for fname, items in an.candidates.support[i].items():
         c = float(contrib[i, names.index(fname)]) if fname in names else 0.0
         total = sum(abs(x[0]) for x in items) or 1.0
@@ -238,6 +238,7 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
                 partner = True
                 for ident in _who.split(", "):
                     p_ident = hers_p(an.circle, ident)
+                    sure = sure or is_sure(an.circle, ident)
                     if p_ident > phone_p:
                         phone_p, phone = p_ident, ident
             if fname == "sighting_him":
@@ -245,7 +246,8 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
     moved = float(np.expm1(an.candidates.features[i, names.index("superseded")]))
     n, usual, since = night_rhythm(an.candidates.windows[i], an.as_of)
     return Support(frozenset(disc), sighted, partner, person, moved, n, usual, since,
-                   partner_phone_p=phone_p if partner else 1.0, partner_phone=phone)
+                   partner_phone_p=phone_p if partner else 1.0, partner_phone=phone,
+                   partner_phone_sure=sure or not partner)
 
 
 def _named(text: str, sup: Support, namer: Namer, known: frozenset[str]) -> str:
@@ -262,6 +264,14 @@ def hers_p(circle: Circle, ident: str) -> float:
     if m is None:
         return 0.0
     return max(m.attribution.get("partner", 0.0), m.attribution.get("self", 0.0))
+
+
+def is_sure(circle: Circle, ident: str) -> bool:
+    """Whether ``ident`` is the partner's (or his own) phone by a report, a known entity or the resolve
+    stage with p >= ``SURE_PHONE_P``. A number hers by behaviour alone is never sure, however likely: a
+    frequent contact of her sister that sleeps away may be a lieutenant's."""
+    m = circle.members.get(ident)
+    return m is not None and bool(m.reported & {"partner", "self"}) and hers_p(circle, ident) >= SURE_PHONE_P
 
 
 def night_rhythm(windows: list[tuple[np.datetime64, np.datetime64]], end: datetime) -> tuple[int, float, float]:
@@ -448,7 +458,7 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
     p = capped.p
     order = np.argsort(-p, kind="stable")[:top]
     known = frozenset(circle.members) | circle.target_keys
-    roles = {k: "partner?" if m.role == "partner" and hers_p(circle, k) < SURE_PHONE_P else m.role
+    roles = {k: "partner?" if m.role == "partner" and not is_sure(circle, k) else m.role
              for k, m in circle.members.items()}
     namer = Namer.of(store, {**roles, **{k: "self" for k in circle.target_keys}})
     for rank, i in enumerate(order, start=1):
