@@ -345,7 +345,12 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
                                     ["his own phone (attributed to the target)"], roles={"self": 1.0},
                                     attribution={"self": 1.0}, reported={"self"})
 
-    # behaviour: strongest contacts of the strongest members
+    _add_contacts(store, members, keys, contact_k)
+    return Circle(target, keys, members)
+
+
+def _add_contacts(store: CaseStore, members: dict[str, Member], keys: frozenset[str], contact_k: int) -> None:
+    """Behaviour: the ``contact_k`` strongest contacts of the strongest members join the circle."""
     core = [m for m in members.values() if m.relevance >= 0.3 and m.identifier.startswith("+")]
     name = Namer.of(store)  # reasons name phones by role and handle, never by number
     for m in core:
@@ -368,7 +373,6 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
                 other, None, "contact", rel, m.p_identity,
                 [f"frequent contact of {name(m.identifier, m.role)} ({n} calls/messages)"],
             )
-    return Circle(target, keys, members)
 
 
 def _anchor_phones(store: CaseStore, person: str, exclude: frozenset[str], role: str, who: Persons) -> set[str]:
