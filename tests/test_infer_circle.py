@@ -335,3 +335,22 @@ def test_a_tracked_stranger_does_not_bring_his_contacts_into_her_candidates() ->
     members = target_circle(cs, "person-target").members
     assert members[partner].person == "alias:La Güera"
     assert his_friend not in members or members[his_friend].roles.get("partner", 0.0) == 0.0
+
+
+def test_identify_says_why_a_tracked_reported_number_is_probably_not_hers() -> None:
+    """The analyst reads, beside the reported number in `identify`, what its track said."""
+    from fusioncell.infer.plan import people_to_identify, render_text
+
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    _claim(cs, "r2", "alias:La Güera", "uses", "+523300000099", "A", 1)
+    _, _, partner = _partner_scene(cs)
+    _home_every_night(cs, "+523300000099", 21, (20.70, -103.40))
+    tracked = {r[0] for r in cs.con.execute("SELECT DISTINCT identifier FROM locations").fetchall()}
+    ident = people_to_identify(target_circle(cs, "person-target"), tracked)
+    cands = {c["identifier"]: c for c in ident[0]["candidates"]}
+    assert ident[0]["person"] == "alias:La Güera" and ident[0]["candidates"][0]["identifier"] == partner
+    assert cands["+523300000099"]["note"].startswith("tracked 21 nights, away or off on 0")
+    assert "note" not in cands[partner]
+    text = render_text({"case": "c", "target": "person-target", "recommendations": [], "identify": ident})
+    assert "+523300000099 (p=" in text and "tracked 21 nights" in text

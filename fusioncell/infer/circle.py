@@ -234,10 +234,14 @@ def _track_tested(store: CaseStore, idents: dict[str, Use]) -> dict[str, Use]:
             continue
         u = out[ident]
         p = u.p * lr / (u.p * lr + 1.0 - u.p)
-        out[ident] = Use(p, u.reasons + [
-            f"tracked {fn.nights + fn.dark} nights, away or off on {fn.away + fn.dark}: a partner's phone would "
-            f"have spent more nights with him (hers: {u.p:.2f} -> {p:.2f})"], u.sources)
+        out[ident] = Use(p, u.reasons + [f"{_tested_note(fn)} (hers: {u.p:.2f} -> {p:.2f})"], u.sources)
     return out
+
+
+def _tested_note(fn: FixNights) -> str:
+    """What the tracking test says, for the evidence chain and ``identify``."""
+    return (f"tracked {fn.nights + fn.dark} nights, away or off on {fn.away + fn.dark}: a partner's phone would "
+            "have spent more nights with him")
 
 
 def _drop_decided(keys: set[str], out: dict[str, Use],
@@ -492,6 +496,8 @@ def _candidate_phones(
             + (f", located away from where it usually sleeps on {100 * float(away.get(b, 0.0)):.0f}% of nights"
                if b in fixed else
                f", at a remote cell site away from its usual one on {100 * float(away.get(b, 0.0)):.0f}% of nights"))
+        if role == "partner" and b in tested and b not in claimed and partner_track_ratio(tested[b]) < 1.0:
+            why.append(_tested_note(tested[b]))
         out[b] = Use(0.8 * weight[b] / z, why, srcs)
     # identifiers that are not phones (plates) keep their claimed confidence
     for c, v in claimed.items():

@@ -327,10 +327,14 @@ class PhoneToFind:
     candidates: tuple[tuple[str, float, bool], ...]  # (identifier, p, tracked), most likely first
     how: str
     role: str = "partner"
+    #: per candidate, what its track says against its being hers (the tracking test), when it does
+    notes: tuple[tuple[str, str], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
+        notes = dict(self.notes)
         return {"person": self.person, "role": self.role,
-                "candidates": [{"identifier": i, "p": round(p, 3), "tracked": t} for i, p, t in self.candidates],
+                "candidates": [{"identifier": i, "p": round(p, 3), "tracked": t,
+                                **({"note": notes[i]} if i in notes else {})} for i, p, t in self.candidates],
                 "how": self.how}
 
 
@@ -361,7 +365,9 @@ def people_to_identify(circle: Circle, tracked: set[str]) -> list[dict[str, Any]
         cands.sort(key=lambda x: (-x[0], x[1]))
         if any(i in tracked and _attributed(circle, i) for p, i in cands if p >= 0.3) or cands[0][0] >= KNOWN_P:
             continue
-        out.append(PhoneToFind(person, tuple((i, p, i in tracked) for p, i in cands[:5]), HOW_TO_FIND))
+        notes = tuple((i, r) for _, i in cands[:5] for r in circle.members[i].reasons[-3:]
+                      if r.startswith("tracked ") and "a partner's phone would" in r)
+        out.append(PhoneToFind(person, tuple((i, p, i in tracked) for p, i in cands[:5]), HOW_TO_FIND, notes=notes))
     return [x.as_json() for x in out]
 
 
@@ -384,7 +390,8 @@ def render_text(result: dict[str, Any]) -> str:
     for r in result["recommendations"]:
         lines.append(f"{r['rank']}. {r['identifier']}  gain {r['expected_gain']:.2f} bits — {r['why']}")
     for x in result.get("identify") or []:
-        cands = ", ".join(f"{c['identifier']} (p={c['p']:.2f})" for c in x["candidates"])
+        cands = ", ".join(f"{c['identifier']} (p={c['p']:.2f}" + (f"; {c['note']}" if c.get("note") else "") + ")"
+                          for c in x["candidates"])
         lines.append(f"To identify first: the phone of {x['person']} ({x['role']}) — candidates {cands}; {x['how']}.")
     for k, x in enumerate(result.get("imagery") or [], start=1):
         lines.append(f"Imagery {k}: {x['lat']:.4f}, {x['lon']:.4f} within {x['radius_m'] / 1000:.1f} km — {x['why']}.")
