@@ -4,7 +4,10 @@
 (comms caller/callee, locations, sightings subjects, claim subjects and
 objects, identifiers that entities declare) with how often it appears per
 discipline and when it was first and last seen. It is one Ibis expression,
-so it runs on DuckDB or Spark alike.
+so it runs on DuckDB or Spark alike. On DuckDB, when the per-delivery
+activity ingest writes (``comms_activity``, :mod:`fusioncell.ingest.activity`)
+covers every call record, the call records are not grouped again: their
+counts and spans come from that table (issue #14, round 10).
 """
 
 from __future__ import annotations
