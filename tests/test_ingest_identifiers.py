@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from fusioncell.ingest.derived import extend_identifiers, rebuild_identifiers
+from fusioncell.ingest.activity import record_delivery
+from fusioncell.ingest.derived import extend_identifiers, identifiers_expr, rebuild_identifiers
 from fusioncell.store import CaseStore
+from fusioncell.store.delivered import covered
 from fusioncell.store.engine import DuckDBEngine
 from tests.rows import case_store, put, put_many
 
@@ -77,5 +79,41 @@ def test_identifiers_of_a_delivery_merge_into_the_rest() -> None:
     s.con.execute("DELETE FROM comms WHERE delivery_id = 'comms-2.csv'")
     rebuild_identifiers(s, eng)
     put(s.con, "comms", **_comms("c4", A, C, 9, "comms-2.csv"))
+    extend_identifiers(s, eng, ["comms-2.csv"])
+    assert _table(s) == EXPECTED
+
+
+def _delivered_store() -> CaseStore:
+    """``_store`` with each call-record delivery's activity written as ingest writes it (issue #13)."""
+    s = _store()
+    for delivery, n in (("comms.csv", 3), ("comms-2.csv", 1)):
+        record_delivery(s.con, delivery, n)
+        put(s.con, "deliveries", delivery_id=delivery, kind="comms.csv", path=delivery, sha256="0" * 64, rows=n,
+            quarantined=0, ingest_run="r", loaded_at=_t(11), first_load=True)
+    return s
+
+
+def test_identifiers_read_the_call_records_from_the_delivered_activity() -> None:
+    # issue #14 round 10: the counts and spans of the call records come from comms_activity (one grouping
+    # of the records, at ingest) when it covers every record; C's first day (5) is its self-call's, a
+    # time the activity leaves out, brought back by the self-calls' filter
+    s = _delivered_store()
+    eng = DuckDBEngine(s.con)
+    assert covered(s)
+    from_activity = eng.to_arrow(lambda: identifiers_expr(eng, delivered=True))
+    rows = {r["identifier"]: r for r in from_activity.to_pylist()}
+    assert {k: (r["n_comms"], r["first_seen"].day if r["first_seen"] else None) for k, r in rows.items()} == {
+        k: (v[1], v[5]) for k, v in EXPECTED.items()}
+    rebuild_identifiers(s, eng)
+    assert _table(s) == EXPECTED
+    # an append merges the new delivery's activity alone
+    s.con.execute("DELETE FROM comms_activity WHERE delivery_id = 'comms-2.csv'")
+    s.con.execute("DELETE FROM identifiers")
+    s.con.execute("DELETE FROM comms WHERE delivery_id = 'comms-2.csv'")
+    rebuild_identifiers(s, eng)  # not covered now (the log counts comms-2.csv): the records are grouped
+    put(s.con, "comms", **_comms("c4", A, C, 9, "comms-2.csv"))
+    s.con.execute("DELETE FROM comms_activity_log WHERE delivery_id = 'comms-2.csv'")
+    record_delivery(s.con, "comms-2.csv", 1)
+    assert covered(s)
     extend_identifiers(s, eng, ["comms-2.csv"])
     assert _table(s) == EXPECTED

@@ -4,7 +4,10 @@
 (comms caller/callee, locations, sightings subjects, claim subjects and
 objects, identifiers that entities declare) with how often it appears per
 discipline and when it was first and last seen. It is one Ibis expression,
-so it runs on DuckDB or Spark alike.
+so it runs on DuckDB or Spark alike. On DuckDB, when the per-delivery
+activity ingest writes (``comms_activity``, :mod:`fusioncell.ingest.activity`)
+covers every call record, the call records are not grouped again: their
+counts and spans come from that table (issue #14, round 10).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import ibis
 import ibis.expr.types as ir
 
 from fusioncell.model.identifiers import SCHEMES
+from fusioncell.store.delivered import DELIVERED, covered
 from fusioncell.store.engine import Engine
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,14 +32,22 @@ def scheme_expr(ident: ir.StringValue) -> ir.StringValue:
     return ibis.cases(*branches, else_="entity")
 
 
-def identifiers_expr(eng: Engine, deliveries: list[str] | None = None) -> ir.Table:
+def identifiers_expr(eng: Engine, deliveries: list[str] | None = None, delivered: bool = False) -> ir.Table:
     """The ``identifiers`` table as an Ibis expression over the store tables.
 
     With ``deliveries``, only the rows of those deliveries (and no entity
     declarations): the part an append adds, merged by :func:`extend_identifiers`.
+    With ``delivered`` (ingest's ``comms_activity`` covers every call record: :func:`_delivered`),
+    the call records' counts and spans are read from that per-delivery grouping instead of grouping
+    the records a second time: an identifier's records are its ``n_events`` (records with another
+    party, their span the activity's) plus its self-calls, whose times the activity leaves out and a
+    filter of the records (no grouping of the rest) brings back.
     """
     ts = "timestamp('UTC')"
     comms = eng.table("comms")
+    act = eng.table(DELIVERED) if delivered else None
+    if act is not None and deliveries is not None:
+        act = act.filter(act.delivery_id.isin(deliveries))
     loc = eng.table("locations")
     sig = eng.table("sightings")
     cl = eng.table("claims")
@@ -58,9 +70,20 @@ def identifiers_expr(eng: Engine, deliveries: list[str] | None = None) -> ir.Tab
             first_seen=when.cast(ts).min() if when is not None else none,
             last_seen=when.cast(ts).max() if when is not None else none)
 
-    parts = [
-        part(comms, comms.caller, comms.start, "comms"),
-        part(comms.filter(comms.callee != comms.caller), comms.callee, comms.start, "comms"),
+    if act is None:
+        parts = [
+            part(comms, comms.caller, comms.start, "comms"),
+            part(comms.filter(comms.callee != comms.caller), comms.callee, comms.start, "comms"),
+        ]
+    else:  # one row per identifier and delivery already: merged by the union's grouping below
+        zero = ibis.literal(0, "int64")
+        parts = [
+            act.select(identifier=act.ident.cast("string"), **{f"n_{k}": (act.n_events.cast("int64") if k == "comms"
+                                                                          else zero) for k in kinds},
+                       first_seen=act.first_seen.cast(ts), last_seen=act.last_seen.cast(ts)),
+            part(comms.filter(comms.callee == comms.caller), comms.caller, comms.start, "comms"),
+        ]
+    parts += [
         part(loc, loc.identifier, loc.observed, "locations"),
         part(sig, sig.subject, sig.observed, "sightings"),
         part(cl, cl.subject, cl.reported, "claims"),
@@ -84,10 +107,17 @@ def identifiers_expr(eng: Engine, deliveries: list[str] | None = None) -> ir.Tab
     )
 
 
+def _delivered(store: "CaseStore", eng: Engine) -> bool:
+    """Whether ``identifiers`` may read the call records' grouping from ``comms_activity`` (DuckDB engine)."""
+    return eng.name == "duckdb" and covered(store)
+
+
 def rebuild_identifiers(store: "CaseStore", eng: Engine) -> int:
     """Recompute ``identifiers`` from the store (inside the caller's transaction)."""
     store.con.execute("DELETE FROM identifiers")
-    return eng.insert(store.con, "identifiers", lambda: identifiers_expr(eng), key=("identifiers",))
+    delivered = _delivered(store, eng)
+    return eng.insert(store.con, "identifiers", lambda: identifiers_expr(eng, delivered=delivered),
+                      key=("identifiers", delivered))
 
 
 def extend_identifiers(store: "CaseStore", eng: Engine, deliveries: list[str]) -> int:
@@ -96,7 +126,7 @@ def extend_identifiers(store: "CaseStore", eng: Engine, deliveries: list[str]) -
     Counts add up, first/last seen widen; the result equals a full
     :func:`rebuild_identifiers` when the deliveries only added rows.
     """
-    new = eng.to_arrow(lambda: identifiers_expr(eng, deliveries))
+    new = eng.to_arrow(lambda: identifiers_expr(eng, deliveries, _delivered(store, eng)))
     con = store.con
     con.register("_fc_new_ids", new)
     try:

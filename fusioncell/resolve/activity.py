@@ -19,10 +19,10 @@ records written by other means) every record is grouped as before.
 from __future__ import annotations
 
 from fusioncell.store import CaseStore, plans
+from fusioncell.store.delivered import covered
 from fusioncell.store.derived import cached
 
-#: the per-delivery activity ingest writes (:mod:`fusioncell.ingest.activity`) and its log of deliveries
-DELIVERED, DELIVERED_LOG = "comms_activity", "comms_activity_log"
+__all__ = ["TABLE", "build_activity", "covered"]
 
 #: ``ident``, ``first_seen``, ``last_seen``, ``n_events`` (records with another party), ``n_out`` (of them, made)
 TABLE = "resolve_activity"
@@ -38,27 +38,3 @@ def build_activity(store: CaseStore) -> str:
         plans.materialise(store, TABLE, name, run_id=run_id)
 
     return cached(store, TABLE, {}, build)
-
-
-#: True when the logged deliveries are exactly the store's call-record deliveries and hold all its records.
-_COVERED = f"""
-SELECT (SELECT count(*) FROM comms) = (SELECT coalesce(sum(records), 0) FROM {DELIVERED_LOG})
-   AND (SELECT count(*) FROM {DELIVERED_LOG}) = (SELECT count(DISTINCT delivery_id) FROM {DELIVERED_LOG})
-   AND NOT EXISTS (SELECT delivery_id FROM {DELIVERED_LOG}
-                   EXCEPT SELECT delivery_id FROM deliveries WHERE kind = 'comms.csv')
-   AND NOT EXISTS (SELECT delivery_id FROM deliveries WHERE kind = 'comms.csv'
-                   EXCEPT SELECT delivery_id FROM {DELIVERED_LOG})
-"""
-
-
-def covered(store: CaseStore) -> bool:
-    """Whether ingest's ``comms_activity`` covers every call record of the store (else group ``comms``).
-
-    Read from bookkeeping only (row counts, the deliveries), no scan of the records. False on a
-    store written before ingest kept the table, on a partner's view (which does not carry it)
-    and whenever records were written by other means than ingest (a count differs).
-    """
-    if not all(store.has_table(t) for t in (DELIVERED, DELIVERED_LOG, "deliveries")):
-        return False
-    row = store.con.execute(_COVERED).fetchone()
-    return bool(row and row[0])
