@@ -106,6 +106,11 @@ class Member:
     #: behaviour alone: a candidate of an alias-only partner is hers by inference, however likely)
     reported: set[str] = field(default_factory=set)
 
+    def hers_by_report(self, roles: tuple[str, ...] = ("partner",), at_least: float = 0.5) -> bool:
+        """Whether a report, a known entity or resolve attributes the identifier in one of ``roles`` with
+        probability ``at_least`` (behaviour alone never does: a lieutenant's phone may look like hers)."""
+        return bool(self.reported & set(roles)) and max(self.attribution.get(r, 0.0) for r in roles) >= at_least
+
 
 @dataclass
 class Circle:
@@ -478,11 +483,14 @@ def _candidate_phones(
     fixed = {k: v.away / v.nights for k, v in tested.items()}
     away = {**remote_night_fraction(store, phones), **fixed}
     weight: dict[str, float] = {}
+    failed: set[str] = set()  # tracked candidates whose nights speak against their being hers
     for b in phones:
         p_claim = min(claimed[b].p, 0.99) if b in claimed else 0.5
         weight[b] = p_claim / (1.0 - p_claim) * (share.get(b, 0.0) + 0.05) * (0.1 + float(away.get(b, 0.0)))
-        if role == "partner" and b in tested and b not in claimed:
-            weight[b] *= partner_track_ratio(tested[b])
+        test = partner_track_ratio(tested[b]) if role == "partner" and b in tested and b not in claimed else 1.0
+        weight[b] *= test
+        if test < 1.0:
+            failed.add(b)
     z = sum(weight.values()) or 1.0
     out: dict[str, Use] = {}
     name = Namer.of(store)  # callers named by handle, never by number
@@ -496,7 +504,7 @@ def _candidate_phones(
             + (f", located away from where it usually sleeps on {100 * float(away.get(b, 0.0)):.0f}% of nights"
                if b in fixed else
                f", at a remote cell site away from its usual one on {100 * float(away.get(b, 0.0)):.0f}% of nights"))
-        if role == "partner" and b in tested and b not in claimed and partner_track_ratio(tested[b]) < 1.0:
+        if b in failed:
             why.append(_tested_note(tested[b]))
         out[b] = Use(0.8 * weight[b] / z, why, srcs)
     # identifiers that are not phones (plates) keep their claimed confidence

@@ -271,7 +271,7 @@ def is_sure(circle: Circle, ident: str) -> bool:
     stage with p >= ``SURE_PHONE_P``. A number hers by behaviour alone is never sure, however likely: a
     frequent contact of her sister that sleeps away may be a lieutenant's."""
     m = circle.members.get(ident)
-    return m is not None and bool(m.reported & {"partner", "self"}) and hers_p(circle, ident) >= SURE_PHONE_P
+    return m is not None and m.hers_by_report(("partner", "self"), SURE_PHONE_P)
 
 
 def night_rhythm(windows: list[tuple[np.datetime64, np.datetime64]], end: datetime) -> tuple[int, float, float]:

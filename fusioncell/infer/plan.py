@@ -378,8 +378,7 @@ def _attributed(circle: Circle, ident: str) -> bool:
     tracked *as a candidate* (confirm it first), and its track sleeping away from home is what a
     lieutenant's does too; the next candidate is still worth confirming.
     """
-    m = circle.members[ident]
-    return "partner" in m.reported and float(m.attribution.get("partner", 0.0)) >= 0.5
+    return circle.members[ident].hers_by_report(("partner",), 0.5)
 
 
 def render_text(result: dict[str, Any]) -> str:
