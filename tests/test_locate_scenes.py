@@ -135,6 +135,23 @@ def test_her_nights_away_put_him_at_the_compound(tmp_path: Path) -> None:
     assert top["would_change"]
 
 
+def test_call_records_without_cell_positions_still_find_the_compound_and_do_not_call_it_built_up(
+        tmp_path: Path) -> None:
+    """A carrier that delivers call records without serving-cell positions: her located nights still put
+    him at the compound, but remote or built-up cannot be read from cell sites, and the label must not
+    say "built-up" (with the sites, the same compound is a remote site)."""
+    c = _base(compound_covered=True)
+    _partner(c, NIGHTS, silent=False)
+    with_cells = _run(c, tmp_path / "cells")["hypotheses"][0]
+    assert _dist(with_cells, COMPOUND) <= 300 and with_cells["label"].startswith("remote site"), with_cells["label"]
+    for row in c.rows["comms.csv"]:
+        for k in ("caller_lat", "caller_lon", "callee_lat", "callee_lon"):
+            row.pop(k, None)
+    top = _run(c, tmp_path / "none")["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, top
+    assert "built-up" not in top["label"].split("(")[0] and "no cell positions" in top["label"], top["label"]
+
+
 def test_a_decoy_built_to_fool_lieutenant_counting_stays_below_half(tmp_path: Path) -> None:
     """Three graded lieutenants sleep at the safe house on 16 nights each, and a B2 report names it;
     his partner goes to the compound on 8. The decoy must not carry the answer."""

@@ -294,8 +294,12 @@ def night_rhythm(windows: list[tuple[np.datetime64, np.datetime64]], end: dateti
 
 
 def _label(cs: CandidateSet, i: int, circle: Circle, homes: dict[str, tuple[float, float, float]],
-           protected: frozenset[str] = frozenset()) -> str:
+           protected: frozenset[str] = frozenset(), towers_known: bool = True) -> str:
     """A place's description, built from roles, never from identifiers.
+
+    Remote or built-up is read from the cell sites the case's call records name
+    (``remote``: at most two within 3 km); a case whose records carry no cell
+    positions cannot tell, and the label says so instead of "built-up".
 
     The only reference point is his partner's home (the member most likely
     to be her phone), and only when that number is not protected: a label
@@ -303,7 +307,8 @@ def _label(cs: CandidateSet, i: int, circle: Circle, homes: dict[str, tuple[floa
     through it, where she lives.
     """
     remote = cs.features[i, list(FEATURES).index("remote")]
-    kind = "remote site" if remote > 0.5 else "site in a built-up area"
+    kind = ("remote site" if remote > 0.5 else "site in a built-up area") if towers_known else \
+        "site (remote or built-up not known: no cell positions in the call records)"
     best = None
     for ident, (hl, hn, _) in homes.items():
         m = circle.members.get(ident)
@@ -470,7 +475,8 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
             "lon": round(float(cs.lon[i]), 5),
             "radius_m": int(round(float(cs.radius_m[i]))),
             "probability": round(float(p[i]), 3),
-            "label": _label(cs, int(i), circle, an.context.homes, an.protected),
+            "label": _label(cs, int(i), circle, an.context.homes, an.protected,
+                            towers_known=an.context.tower_lat.shape[0] > 0),
             "windows": [{"from": _iso(a, tz), "to": _iso(b, tz)} for a, b in wins],
             "evidence": _evidence_chain(cs, int(i), contrib, known, namer),
             "support": {"source_types": sorted(sup.disciplines), "sighted_him": sup.sighted_him,
