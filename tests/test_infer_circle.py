@@ -354,3 +354,23 @@ def test_identify_says_why_a_tracked_reported_number_is_probably_not_hers() -> N
     assert "note" not in cands[partner]
     text = render_text({"case": "c", "target": "person-target", "recommendations": [], "identify": ident})
     assert "+523300000099 (p=" in text and "tracked 21 nights" in text
+
+
+
+@pytest.mark.parametrize("relationship, role", [("spouse", "partner"), ("concubina", "partner"), ("esposo", "partner"),
+                                                ("hermana", "family"), ("business partner", "associate")])
+def test_a_known_family_link_is_read_with_the_network_stages_words(tmp_path, relationship: str, role: str) -> None:
+    """A partner agency's FtM ``Family`` entity says "spouse" or "concubina", not "wife": she is his partner
+    (before, only seven words made a partner, and a "spouse" was family); a business partner is an associate."""
+    from casefolder import CaseFolder
+    from fusioncell.store import open_case
+
+    c = CaseFolder()
+    c.source("humint", "HUMINT")
+    c.person("person-w", phone=["+523312345678"])
+    c.entities.append({"id": "fam-1", "schema": "Family" if role != "associate" else "Associate",
+                       "properties": {"person": ["person-target"], ("relative" if role != "associate" else "associate"):
+                                      ["person-w"], "relationship": [relationship]}})
+    with open_case(c.write(tmp_path / "case")) as cs:
+        m = target_circle(cs, "person-target").members["+523312345678"]
+    assert m.person == "person-w" and m.role == role, (m.person, m.role)

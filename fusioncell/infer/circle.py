@@ -24,6 +24,7 @@ documented prior (``ROLE_RELEVANCE``), not fitted.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple
 
@@ -255,6 +256,24 @@ def _drop_decided(keys: set[str], out: dict[str, Use],
     return {i: v for i, v in out.items() if who.allows(i, keys)}
 
 
+def _ftm_role(schema: str, relationship: str) -> str:
+    """The circle role of a FollowTheMoney ``Family`` / ``Associate`` link, read from its ``relationship`` text
+    with the network stage's words (one vocabulary: a "spouse", "esposo" or "concubina" is a partner, a
+    "hermana" in an Associate is family); the schema decides when the text says nothing known.
+
+    >>> _ftm_role("Family", "spouse"), _ftm_role("Associate", "hermana"), _ftm_role("Associate", "business partner")
+    ('partner', 'family', 'associate')
+    """
+    from fusioncell.network.ties import RELATION_WORDS
+
+    if re.search(r"business|negocio|socio|colleague|colega", relationship):
+        return "associate"
+    for predicate, role in (("partner_of", "partner"), ("family_of", "family"), ("works_for", "associate")):
+        if relationship and re.search(RELATION_WORDS[predicate], relationship):
+            return role
+    return "family" if schema == "Family" else "associate"
+
+
 def _ftm_links(store: CaseStore, keys: frozenset[str],
                persons: dict[tuple[str, str], list[Link]]) -> None:
     """FollowTheMoney Family / Associate entities that name the target add (person, role) links."""
@@ -266,9 +285,7 @@ def _ftm_links(store: CaseStore, keys: frozenset[str],
         person = props.get("person", [])
         other_side = props.get("relative" if schema == "Family" else "associate", [])
         rel_kind = " ".join(props.get("relationship", [])).lower()
-        role = "family" if schema == "Family" else "associate"
-        if any(w in rel_kind for w in ("partner", "novia", "esposa", "wife", "girlfriend", "pareja", "amante")):
-            role = "partner"
+        role = _ftm_role(schema, rel_kind)
         for a, b in ((person, other_side), (other_side, person)):
             if any(x in keys for x in a):
                 for o in b:
