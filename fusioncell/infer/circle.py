@@ -310,6 +310,7 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
         FROM claims
         WHERE predicate IN ('partner_of', 'family_of', 'associate_of', 'works_for', 'meets')
           AND (subject IN (SELECT unnest($1)) OR object IN (SELECT unnest($1)))
+        ORDER BY report_id, claim_no, other, predicate  -- equal links keep one order (a role tie is no coin toss)
         """,
         [klist],
     ).fetchall()
@@ -567,8 +568,11 @@ def _night_cells_sql(tz: str) -> str:
           SELECT DISTINCT caller_lat AS lat, caller_lon AS lon FROM comms WHERE caller_lat IS NOT NULL
           UNION SELECT DISTINCT callee_lat, callee_lon FROM comms WHERE callee_lat IS NOT NULL
         ), home0 AS (
-          SELECT i, arg_max(lat, k) AS hlat, arg_max(lon, k) AS hlon FROM (
-            SELECT i, lat, lon, count(DISTINCT night) AS k FROM n GROUP BY ALL) GROUP BY i
+          -- the cell of most nights; ties go to one cell by its position (arg_max on the count alone chose one
+          -- at random, and could take the latitude of one cell and the longitude of another)
+          SELECT i, lat AS hlat, lon AS hlon FROM (
+            SELECT i, lat, lon, row_number() OVER (PARTITION BY i ORDER BY count(DISTINCT night) DESC, lat, lon) AS rk
+            FROM n GROUP BY i, lat, lon) WHERE rk = 1
         ), nb AS (
           SELECT h.i, {haversine_sql("h.hlat", "h.hlon", "s.lat", "s.lon")} AS d FROM home0 h, sites s
         ), home AS (
