@@ -6,7 +6,8 @@
 An independent simulator (or a real carrier) writes the same case format with
 other sensor habits: fixes every hour instead of every 10-20 minutes, an
 ``accuracy_m`` that is optimistic or pessimistic, call records without cell
-positions, outages of hours, times written in UTC. A model that learnt our
+positions, outages of hours, times written in UTC, or no handset fixes at all
+(``cells-only``: tracking by call records' serving cells). A model that learnt our
 simulator's habits breaks on those; one that reasons from the data's own
 figures degrades gracefully. Each *variant* below re-writes the partner-tracked
 case folder of bench/_cases.py (seeded, vectorised in DuckDB), ingests it into
@@ -100,6 +101,8 @@ VARIANTS: dict[str, Callable[[Path, int], None]] = {
     "acc-half": _accuracy(0.5),
     "acc-double": _accuracy(2.0),
     "no-cells": _no_cells,
+    # no handset geolocation at all: the partner "tracked" by her call records' serving cells only
+    "cells-only": _fixes("FALSE"),
 }
 INVARIANT = ("utc", "shuffle")
 
