@@ -7,7 +7,9 @@ An independent simulator (or a real carrier) writes the same case format with
 other sensor habits: fixes every hour instead of every 10-20 minutes, an
 ``accuracy_m`` that is optimistic or pessimistic, call records without cell
 positions, outages of hours, times written in UTC, or no handset fixes at all
-(``cells-only``: tracking by call records' serving cells). A model that learnt our
+(``cells-only``: tracking by call records' serving cells), or a partner whose
+number a graded report gives (``her-number-reported``: in our worlds it is
+often only inferred, which holds her places at 0.75). A model that learnt our
 simulator's habits breaks on those; one that reasons from the data's own
 figures degrades gracefully. Each *variant* below re-writes the partner-tracked
 case folder of bench/_cases.py (seeded, vectorised in DuckDB), ingests it into
@@ -23,6 +25,7 @@ there is a bug, and the script says so.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import shutil
 import sys
@@ -75,6 +78,29 @@ def _no_cells(folder: Path, seed: int) -> None:
                                    "NULL AS callee_lon) FROM t")
 
 
+def _her_number_reported(folder: Path, seed: int) -> None:
+    """A graded report (credibility 2, the best-graded informant of the case) gives her real number: in our
+    worlds it is often only inferred, which holds her places at 0.75; elsewhere it may be known."""
+    truth = json.loads((folder.parent / "truth.json").read_text(encoding="utf-8"))
+    pid = truth["roles"]["partner"]
+    person, phones = truth["persons"][pid], truth["persons"][pid]["phones"]
+    names = {f"alias:{truth.get('aliases', {}).get(pid)}", person.get("entity_id")}
+    reports = [json.loads(x) for x in (folder / "reports.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    named = [(r, c) for r in reports for c in r.get("claims", [])
+             if c["predicate"] == "partner_of" and {c["subject"], c.get("object")} & names]
+    if not phones or not named:
+        return
+    r, c = named[0]
+    her = c["object"] if c["object"] in names else c["subject"]
+    with open(folder / "sources.csv", newline="", encoding="utf-8") as fh:
+        humint = sorted((row["reliability"], row["source_id"]) for row in csv.DictReader(fh) if row["discipline"] == "HUMINT")
+    reports.append({"report_id": "r-perturb-1", "source_id": humint[0][1] if humint else r["source_id"],
+                    "reported": r["reported"],
+                    "credibility": 2, "text": "su numero", "claims": [
+                        {"subject": her, "predicate": "uses", "object": phones[0]["identifier"]}]})
+    (folder / "reports.jsonl").write_text("".join(json.dumps(x) + "\n" for x in reports), encoding="utf-8")
+
+
 def _utc(folder: Path, seed: int) -> None:
     for name, col in (("comms.csv", "start"), ("locations.csv", "observed"), ("sightings.csv", "observed")):
         _rewrite(folder / name, f"SELECT * REPLACE ({_TS.format(c=col)} AS {col}) FROM t")
@@ -103,6 +129,7 @@ VARIANTS: dict[str, Callable[[Path, int], None]] = {
     "no-cells": _no_cells,
     # no handset geolocation at all: the partner "tracked" by her call records' serving cells only
     "cells-only": _fixes("FALSE"),
+    "her-number-reported": _her_number_reported,
 }
 INVARIANT = ("utc", "shuffle")
 
@@ -115,6 +142,7 @@ def evaluate(job: tuple[str, str, int, str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="perturb-") as tmp:
         folder = Path(tmp) / "case"
         shutil.copytree(src, folder, ignore=shutil.ignore_patterns("truth.json", "*.result.json"))
+        shutil.copy(src / "truth.json", Path(tmp) / "truth.json")  # beside the case, never in it
         VARIANTS[variant](folder, seed)
         with CaseStore.open(Path(tmp) / "s.duckdb", folder=folder) as cs:
             ingest_case(folder, cs, quiet=True)
