@@ -101,3 +101,11 @@ def test_the_hint_names_only_source_types_the_place_lacks() -> None:
     imagery = cap_for(Support(frozenset({"IMINT"}), False, True, True))
     hint = next(h for h in imagery.would_change if h.startswith("an independent source type"))
     assert "imagery" not in hint and "handset fixes" in hint
+
+
+def test_a_place_only_her_silences_point_at_is_held_below_six_tenths() -> None:
+    s = Support(frozenset({"GEOINT", "HUMINT"}), False, True, True, pinned=False)
+    cap = cap_for(s)
+    assert cap.ceiling == 0.6 and "only her silences" in (cap.reason or "")
+    assert cap_for(Support(frozenset({"GEOINT", "HUMINT"}), False, True, True)).ceiling == 1.0  # pinned: no cap
+    assert cap_for(Support(frozenset({"GEOINT"}), True, True, True, pinned=False)).ceiling == 1.0  # he was seen

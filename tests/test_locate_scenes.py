@@ -181,6 +181,22 @@ def test_a_compound_in_a_coverage_hole_is_found_through_her_silent_nights(tmp_pa
     assert "silent_nights" in kinds
 
 
+def test_a_compound_only_her_silences_point_at_is_held_at_six_tenths(tmp_path: Path) -> None:
+    """The same hole, but nothing of hers or his was ever seen at the compound: an aerial pass saw a stranger's
+    pickup there (which makes it a place the case names, not evidence). Her silences say "somewhere out of
+    coverage within her reach": the compound leads, but at most 0.6, and the note says why."""
+    c = _base(compound_covered=False)
+    _partner(c, NIGHTS, silent=True)
+    c.sighting("plate:ZZZ-1111-A", at(9, 11.0), COMPOUND[0], COMPOUND[1], 0.7, "pickup roja")
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, r["hypotheses"][:2]
+    assert {e["kind"] for e in top["evidence"] if e["weight"] >= 0.3} <= {"silent_nights", "silent_reach",
+                                                                          "isolated_presence"}
+    assert top["probability"] <= 0.6 + 1e-9 and top["support"]["ceiling"] == 0.6, top["support"]
+    assert "only her silences" in top["support"]["note"]
+
+
 def test_weak_sightings_of_a_described_vehicle_add_up_at_the_compound(tmp_path: Path) -> None:
     """Her phone is not tracked. An informant says she drives a white Toyota Hilux; night imagery
     saw a white pickup (plate unreadable) at the compound three times, and a red sedan at the ranch,

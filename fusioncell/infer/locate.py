@@ -216,13 +216,17 @@ def analyse(store: CaseStore, target: str | None = None) -> Analysis:
 PRESENCE_FEATURES = ("nights_partner", "nights_partner_coarse", "nights_others", "days_fine", "days_coarse",
                      "dark", "silent_nights", "silent_reach", "latest")
 PARTNER_FEATURES = ("nights_partner", "nights_partner_coarse", "silent_nights", "silent_reach", "latest")
+#: Features that only say "somewhere within her reach": her silences (out of coverage, or switched off on the
+#: road heading here). Every other item of evidence ties someone to the place itself (a fix, a serving cell, a
+#: sighting, a claim naming it): with none, the place is held at CAP_SILENCE_ONLY.
+SILENCE_FEATURES = ("silent_nights", "silent_reach")
 
 
 def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
     """Which independent source types stand behind candidate ``i`` (items of weight ≥ SUPPORT_MIN_WEIGHT)."""
     names = list(FEATURES)
     disc: set[str] = set()
-    partner = person = sighted = False
+    partner = person = sighted = pinned = False
     phone_p, phone, sure = 0.0, "", False
     for fname, items in an.candidates.support[i].items():
         c = float(contrib[i, names.index(fname)]) if fname in names else 0.0
@@ -243,11 +247,12 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
                         phone_p, phone = p_ident, ident
             if fname == "sighting_him":
                 sighted = True
+            pinned = pinned or fname not in SILENCE_FEATURES
     moved = float(np.expm1(an.candidates.features[i, names.index("superseded")]))
     n, usual, since = night_rhythm(an.candidates.windows[i], an.as_of)
     return Support(frozenset(disc), sighted, partner, person, moved, n, usual, since,
                    partner_phone_p=phone_p if partner else 1.0, partner_phone=phone,
-                   partner_phone_sure=sure or not partner)
+                   partner_phone_sure=sure or not partner, pinned=pinned or not partner)
 
 
 def _named(text: str, sup: Support, namer: Namer, known: frozenset[str]) -> str:
