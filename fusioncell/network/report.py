@@ -8,7 +8,6 @@ from typing import Any
 
 from fusioncell.errors import UsageError
 from fusioncell.network.api import around, close_circle, display_identifiers, hubs, key_players, resolve_focus, tie_graph
-from fusioncell.network.export import write_gexf, write_graphml
 from fusioncell.resolve import burner_successions, group_switches, person_of
 from fusioncell.store import CaseStore
 
@@ -105,8 +104,12 @@ def network_report(
                 g.es["layers"] = [",".join(x or []) for x in g.es["layers"]]
             _annotate(g, kp["ranked"], result, ident, node)
         if graphml:
+            from fusioncell.network.export import write_graphml  # xml.etree: only when a file is asked for
+
             write_graphml(g, Path(graphml))
         if gexf:
+            from fusioncell.network.export import write_gexf
+
             write_gexf(g, Path(gexf))
     return result
 
