@@ -34,6 +34,7 @@ class RefPair:
     score: float
     jaccard: float
     contain_new: float
+    contain_old: float
     n_shared: int
     coloc: float | None
     gap_days: float
@@ -92,10 +93,12 @@ def reference_pairs(store: CaseStore, p: BurnerParams) -> dict[tuple[str, str], 
                 coloc = cmin / (2.0 - cmin)
             gap = max((n_first - o_last).total_seconds(), 0.0) / 86400.0
             contacted = n in cw[o]
-            jac, contain = wmin / (2.0 - wmin), sum(cw[n][c] for c in shared)
-            z = (p.b0 + p.bj * jac + p.bk * contain + p.bs * math.log(len(shared))
+            jac = wmin / (2.0 - wmin)
+            contain, contain_old = sum(cw[n][c] for c in shared), sum(cw[o][c] for c in shared)
+            z = (p.b0 + p.bj * jac + p.bk * max(contain, contain_old) + p.bs * math.log(len(shared))
                  + p.bc * (0.3 if coloc is None else coloc) - p.bg * gap - p.bx * int(contacted))
-            cand.append(RefPair(o, n, 1.0 / (1.0 + math.exp(-z)), jac, contain, len(shared), coloc, gap, contacted))
+            cand.append(RefPair(o, n, 1.0 / (1.0 + math.exp(-z)), jac, contain, contain_old, len(shared), coloc, gap,
+                                contacted))
     best_old: dict[str, RefPair] = {}
     best_new: dict[str, RefPair] = {}
     for c in sorted(cand, key=lambda c: (-c.score, c.new)):  # best first, ties to the smaller id
@@ -109,7 +112,7 @@ def reference_pairs(store: CaseStore, p: BurnerParams) -> dict[tuple[str, str], 
 def table_pairs(store: CaseStore, p: BurnerParams) -> dict[tuple[str, str], RefPair]:
     build_burner_pairs(store, p)
     rows = store.con.execute(
-        f"SELECT old, new, score, jaccard, contain_new, n_shared, coloc, gap_days, contacted FROM {TABLE}"
+        f"SELECT old, new, score, jaccard, contain_new, contain_old, n_shared, coloc, gap_days, contacted FROM {TABLE}"
     ).fetchall()
     return {(r[0], r[1]): RefPair(*r) for r in rows}
 
@@ -119,7 +122,7 @@ def assert_same(got: dict[tuple[str, str], RefPair], want: dict[tuple[str, str],
     for key, w in want.items():
         g = got[key]
         assert (g.n_shared, g.contacted) == (w.n_shared, w.contacted), key
-        for f in ("score", "jaccard", "contain_new", "gap_days"):
+        for f in ("score", "jaccard", "contain_new", "contain_old", "gap_days"):
             assert getattr(g, f) == pytest.approx(getattr(w, f), abs=1e-9), (key, f)
         assert (g.coloc is None) == (w.coloc is None), key
         if w.coloc is not None:
