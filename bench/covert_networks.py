@@ -31,6 +31,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Callable
 
+import igraph as ig
 import numpy as np
 
 from fusioncell.network.graph import communities, from_edges, key_player_measures, key_player_rank
@@ -154,6 +155,9 @@ def precision_at(a: list[str], b: list[str], w: list[float], leaders: set[str], 
     with warnings.catch_warnings():  # igraph warns on disconnected graphs; the measure is reported as is
         warnings.simplefilter("ignore")
         eig = np.asarray(g.eigenvector_centrality(weights="weight", scale=True), dtype=float)
+    # ARPACK's start vector differs run to run: equal vertices differed in the 1e-9s, so eigenvector's ties (and
+    # borda's ranks) split at random between runs (net15; borda's PIRA period 2 read 0.00-0.67)
+    eig = np.round(eig, 6)
     base = {"degree": m["degree"], "w_degree": m["weighted_degree"], "betweenness": m["betweenness"],
             "eigenvector": eig, "brokerage": m["brokerage"]}
 
@@ -166,13 +170,59 @@ def precision_at(a: list[str], b: list[str], w: list[float], leaders: set[str], 
     # rank aggregation (Borda): mean rank over degree, weighted degree, betweenness, eigenvector
     meas["borda"] = -np.mean([rank_desc(base[c]) for c in ("degree", "w_degree", "betweenness", "eigenvector")], axis=0)
     meas["deg_bt_mean"] = (norm(m["degree"]) + norm(m["betweenness"])) / 2
+    meas.update(tie_breaks(g, m, eig))
     denom = min(k, int(lead.sum()))
     out = {"n": str(g.vcount()), "leaders": str(int(lead.sum()))}
+    out.update(cut_of(np.asarray(m["degree"], dtype=float), lead, k))
     for name, x in meas.items():
         out[name] = f"{expected_hits(np.asarray(x, dtype=float), lead, k) / denom:.2f}"
     pos = m["kpp_pos"][0]
     out["kpp_pos"] = f"{lead[pos].sum() / denom:.2f}" if pos else "-"
     return out
+
+
+def lex_value(*keys: np.ndarray) -> np.ndarray:
+    """One value per vertex ordering them by ``keys`` lexicographically (first key first; 9 decimals, so
+    float noise in a later key does not split what is a tie); equal key tuples share a value."""
+    stacked = np.round(np.stack([np.asarray(k, dtype=float) for k in keys], axis=1), 9)
+    _, inv = np.unique(stacked, axis=0, return_inverse=True)
+    return np.asarray(inv, dtype=float).ravel()
+
+
+def walks(g: ig.Graph, deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walks of length 2 and 3 from each vertex (unweighted): the neighbours' degrees summed, and theirs."""
+    e = np.asarray(g.get_edgelist(), dtype=int).reshape(-1, 2)
+    n = g.vcount()
+
+    def step(x: np.ndarray) -> np.ndarray:
+        return np.bincount(e[:, 0], weights=x[e[:, 1]], minlength=n) + np.bincount(e[:, 1], weights=x[e[:, 0]],
+                                                                                    minlength=n)
+    w2 = step(deg)
+    return w2, step(w2)
+
+
+def tie_breaks(g: ig.Graph, m: dict[str, np.ndarray], eig: np.ndarray) -> dict[str, np.ndarray]:
+    """Degree first, its ties broken by another measure (net15): weighted degree, eigenvector, walks of
+    length 2 then 3 (Katz centrality's order as its attenuation goes to 0), and the mean rank of betweenness,
+    eigenvector and 2-walks. The CLI's rule at net14 (betweenness breaking ties) is ``cli``."""
+    deg = np.asarray(m["degree"], dtype=float)
+    w2, w3 = walks(g, deg)
+    ens = -np.mean([rank_desc(np.asarray(x, dtype=float)) for x in (m["betweenness"], eig, w2)], axis=0)
+    return {"deg_wdeg": lex_value(deg, m["weighted_degree"]), "deg_eig": lex_value(deg, eig),
+            "deg_walks": lex_value(deg, w2, w3), "deg_ens": lex_value(deg, ens)}
+
+
+def cut_of(deg: np.ndarray, lead: np.ndarray, k: int) -> dict[str, str]:
+    """Where degree's top ``k`` ends: the degree at place ``k``, how many of the ``k`` places go to that degree
+    (``slots``), how many vertices have it (``tied``) and how many of those are leaders. A cut inside a tie
+    (``tied`` > ``slots``) is where any deterministic tie-break wins or loses against degree's expectation."""
+    if len(deg) <= k:
+        return {"cut_degree": "-", "slots": "-", "tied": "-", "leaders_tied": "-"}
+    t = np.sort(deg)[::-1][k - 1]
+    tied = np.abs(deg - t) <= 1e-12
+    slots = k - int((deg > t + 1e-12).sum())
+    return {"cut_degree": f"{t:g}", "slots": str(slots), "tied": str(int(tied.sum())),
+            "leaders_tied": str(int(lead[tied].sum()))}
 
 
 def leaders_from_nodes(path: Path, column: str, keep: Callable[[float], bool]) -> set[str]:
@@ -212,7 +262,7 @@ def precision_rows(root: Path) -> list[tuple[str, dict[str, str]]]:
 
 def print_precision(rows: list[tuple[str, dict[str, str]]]) -> None:
     cols = ["n", "leaders", "degree", "w_degree", "betweenness", "eigenvector", "brokerage", "kpp_pos",
-            "old_score", "borda", "deg_bt_mean", "cli"]
+            "old_score", "borda", "deg_bt_mean", "cli", "deg_wdeg", "deg_eig", "deg_walks", "deg_ens"]
     print(f"\nLeaders' precision at {TOP} (expected, ties at the cut broken at random)\n")
     print(f"| network | {' | '.join(cols)} |")
     print("|---|" + "---|" * len(cols))
@@ -226,6 +276,17 @@ def print_precision(rows: list[tuple[str, dict[str, str]]]) -> None:
     deg = np.array(means["degree"])
     below = [str(int((np.array(v) < deg - 0.05).sum())) if len(v) == len(deg) else "" for v in means.values()]
     print("| networks > 0.05 below degree | | | " + " | ".join(below) + " |")
+    above = [str(int((np.array(v) > deg + 0.05).sum())) if len(v) == len(deg) else "" for v in means.values()]
+    print("| networks > 0.05 above degree | | | " + " | ".join(above) + " |")
+    rules = ["cli", "deg_wdeg", "deg_eig", "deg_walks", "deg_ens"]
+    print(f"\nWhere degree's top {TOP} ends inside a tie (tied > slots): leaders a deterministic tie-break can pick "
+          "from the tie, degree's expectation (slots × leaders tied / tied) and each rule's precision\n")
+    print("| network | leaders | cut degree | slots | tied | leaders tied | degree | " + " | ".join(rules) + " |")
+    print("|---|" + "---|" * (6 + len(rules)))
+    for label, r in rows:
+        if r.get("tied", "-") not in ("-", "") and int(r["tied"]) > int(r["slots"]):
+            print(f"| {label} | {r['leaders']} | {r['cut_degree']} | {r['slots']} | {r['tied']} | {r['leaders_tied']} "
+                  f"| {r['degree']} | " + " | ".join(r[c] for c in rules) + " |")
 
 
 def main() -> int:

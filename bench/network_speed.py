@@ -29,7 +29,7 @@ times the whole-graph table instead (``build_ties``, a cached run, as before). :
 written to disk, then ``fusioncell network STORE --focus X --format json``
 runs as a subprocess (twice: the first run builds the store's cached resolve
 tables, the second reuses them), against a naive script in another subprocess
-that reads every record from the same store into pandas, computes the ties of
+(``bench/network_naive.py``, importing only DuckDB, numpy, pandas and networkx) that reads every record from the same store into pandas, computes the ties of
 every pair, and answers the same question with networkx (the focus's 20
 strongest ties; degree and weighted betweenness on its 2-hop ego graph).
 Wall and CPU of each child process (imports, store open and loading
@@ -204,33 +204,9 @@ def same_answer(x: dict[str, object], y: dict[str, object]) -> bool:
 
 def _pair_features(df):  # type: ignore[no-untyped-def]
     """The naive peer's tie features of every pair, in pandas (as an analyst would write them)."""
-    import pandas as pd
+    from network_naive import pair_features
 
-    lt = df["start"].dt.tz_convert(TZ)
-    a = np.where(df["caller"] < df["callee"], df["caller"], df["callee"])
-    b = np.where(df["caller"] < df["callee"], df["callee"], df["caller"])
-    hour = lt.dt.hour.to_numpy()
-    dow = lt.dt.day_of_week.to_numpy()
-    call = (df["channel"] == "call").to_numpy()
-    x = pd.DataFrame({
-        "a": a, "b": b, "t": df["start"].astype("int64") // 10**9, "dur": df["duration_s"].where(call),
-        "call": call, "ab": (df["caller"].to_numpy() == a),
-        "night": (hour >= NIGHT.from_h) | (hour < NIGHT.to_h), "weekend": dow >= 5,
-        "business": (dow < 5) & (hour >= 9) & (hour < 18), "day": lt.dt.floor("D"),
-    })
-    x = x.sort_values(["a", "b", "t"])
-    x["gap"] = x.groupby(["a", "b"])["t"].diff()
-    agg = x.groupby(["a", "b"]).agg(
-        n=("t", "size"), n_calls=("call", "sum"), dur=("dur", "sum"), mean_dur=("dur", "mean"),
-        n_ab=("ab", "sum"), night=("night", "mean"), weekend=("weekend", "mean"), business=("business", "mean"),
-        days=("day", "nunique"), gap_mu=("gap", "mean"),
-    ).reset_index()
-    agg["gap_sd"] = x.groupby(["a", "b"])["gap"].std(ddof=0).to_numpy()
-    agg["recip"] = 2 * np.minimum(agg["n_ab"], agg["n"] - agg["n_ab"]) / agg["n"]
-    agg["burst"] = ((agg["gap_sd"] - agg["gap_mu"]) / (agg["gap_sd"] + agg["gap_mu"])).fillna(0)
-    agg["strength"] = 1 - np.exp(-(np.log1p(agg["n"]) + 0.5 * np.log1p(agg["dur"] / 60) + 3 * agg["days"] / 30
-                                   + agg["recip"]) / 6)
-    return agg
+    return pair_features(df, TZ, NIGHT.from_h, NIGHT.to_h)
 
 
 def peer(store: CaseStore, foci: list[str]) -> dict[str, object]:
@@ -271,37 +247,6 @@ def _child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), out.stdout
 
 
-def peer_cli(store_path: str, focus: str) -> int:
-    """The naive script (run in its own process by ``--cli``): every record into pandas, the ties of every
-    pair (as :func:`peer`), then the focus's close circle and key players of its 2-hop ego graph (networkx)."""
-    import duckdb
-    import networkx as nx
-
-    steps = {"read": time.process_time()}  # CPU at the start of each step (before: interpreter, imports)
-    con = duckdb.connect(store_path, read_only=True)
-    df = con.execute("SELECT caller, callee, start, duration_s, channel FROM comms").df()
-    con.close()
-    steps["ties"] = time.process_time()
-    agg = _pair_features(df)
-    steps["circle"] = time.process_time()
-    hit = agg[(agg["a"] == focus) | (agg["b"] == focus)].sort_values("strength", ascending=False).head(20)
-    circle = [str(r.b if r.a == focus else r.a) for r in hit.itertuples()]
-    steps["key players"] = time.process_time()
-    g = nx.Graph()
-    g.add_weighted_edges_from(zip(agg["a"], agg["b"], agg["strength"]))
-    sub = nx.ego_graph(g, focus, radius=2)
-    for u, v, d in sub.edges(data=True):
-        d["dist"] = 1.0 / d["weight"]
-    bt = nx.betweenness_centrality(sub, weight="dist")
-    deg = dict(sub.degree())
-    players = sorted(sub, key=lambda n: (-deg[n], -bt[n], n))[:10]
-    steps["end"] = time.process_time()
-    names = list(steps)  # each step's CPU: from the previous mark to its own end
-    cpu = {"rest": steps["read"], **{names[i]: steps[names[i + 1]] - steps[names[i]] for i in range(len(names) - 1)}}
-    print(json.dumps({"close_circle": circle, "key_players": players, "hood": sub.number_of_nodes(), "steps": cpu}))
-    return 0
-
-
 def cli_bench(rows: int, seed: int, src: str | None, runs: int) -> int:
     """``--cli``: ``fusioncell network STORE --focus X`` against the naive script, each in its own process."""
     with tempfile.TemporaryDirectory(prefix="fc-netcli-") as tmp:
@@ -316,7 +261,9 @@ def cli_bench(rows: int, seed: int, src: str | None, runs: int) -> int:
         stages_py = str(Path(__file__).resolve().parent / "network_stages.py")  # the CLI, a CPU clock per stage
         ours_cmd = [sys.executable, stages_py, str(Path(tmp) / "stages.json"),
                     "network", str(path), "--focus", focus, "--format", "json"]
-        peer_cmd = [sys.executable, str(Path(__file__).resolve()), "--peer-cli", str(path), focus]
+        # the naive script in its own file: its `rest` is its own imports, not this module's (net15)
+        peer_cmd = [sys.executable, str(Path(__file__).resolve().parent / "network_naive.py"), str(path), focus, TZ,
+                    str(NIGHT.from_h), str(NIGHT.to_h)]
         results: list[tuple[str, float, float, str]] = []
         stages: list[dict[str, Any]] = []
         for i in range(runs):
@@ -384,10 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cli", action="store_true", help="time `fusioncell network --focus` end to end (net9)")
     ap.add_argument("--src", help="with --cli: the source tree the CLI runs from (default this one)")
     ap.add_argument("--runs", type=int, default=2, help="with --cli: CLI runs on the same store")
-    ap.add_argument("--peer-cli", nargs=2, metavar=("STORE", "FOCUS"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    if args.peer_cli:
-        return peer_cli(*args.peer_cli)
     if args.cli:
         return cli_bench(args.rows, args.seed, args.src, args.runs)
     with tempfile.TemporaryDirectory(prefix="fc-netspeed-") as tmp:

@@ -58,7 +58,10 @@ def _wrap(stage: str, fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def patch() -> None:
     """Replace each stage function, wherever a loaded fusioncell module holds it, by its timed wrapper."""
-    importlib.import_module("fusioncell.cli")
+    cli = importlib.import_module("fusioncell.cli")
+    # as `fusioncell` itself does first (cli.main): igraph imported without matplotlib (net12). Without this the
+    # stage modules imported below pulled matplotlib.pyplot in (0.37 s charged to `rest` that the CLI never pays)
+    getattr(cli, "_igraph_without_pyplot", lambda: None)()
     importlib.import_module("fusioncell.network.report")
     for stage, names in STAGES.items():
         for name in names:

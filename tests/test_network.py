@@ -209,3 +209,32 @@ def test_text_listing_says_showing_n_of_m_when_cut() -> None:
     d["communities"] = [{"id": i, "members": [f"+5233000000{i:02d}{k}" for k in range(12)]} for i in range(7)]
     text = render_text(d)
     assert "showing 8 of 12" in text and "showing 5 of 7 communities" in text
+
+
+def test_report_says_when_the_last_key_players_are_a_draw(tmp_path: Path) -> None:
+    """A phone that called 12 others once each: in its neighbourhood it has degree 12, each of them 1. The key
+    players are it and 9 of the 12, which degree cannot tell apart: the JSON says ranks 2-10 are 9 of 12 with
+    degree 1, and the text says so. Calls between two of them (degree 2 each) leave a draw of 7 of 10."""
+    c = Case()
+    hub = "+523310000200"
+    others = [f"+5233100002{i:02d}" for i in range(1, 13)]
+    for i, o in enumerate(others):
+        c.call(hub, o, at(i % 5, 10.0 + i / 10))
+    d = network_report(c.store(), focus=hub, hops=2)
+    assert [r["measures"]["degree"] for r in d["key_players"]] == [12] + [1] * 9
+    assert d["key_players_tie"] == {"degree": 1, "first_rank": 2, "shown": 9, "among": 12}
+    assert "ranks 2-10: 9 of the 12 people with degree 1" in render_text(d)
+    c.call(others[0], others[1], at(6, 11.0))
+    d = network_report(c.store(), focus=hub, hops=2)
+    assert [r["measures"]["degree"] for r in d["key_players"]] == [12, 2, 2] + [1] * 7
+    assert d["key_players_tie"] == {"degree": 1, "first_rank": 4, "shown": 7, "among": 10}
+    json.dumps(d)
+
+
+def test_report_has_no_draw_when_the_list_holds_everyone() -> None:
+    c = Case()
+    c.call("+523310000301", "+523310000302", at(0, 10.0))
+    c.call("+523310000302", "+523310000303", at(0, 11.0))
+    d = network_report(c.store(), focus="+523310000301", hops=2)
+    assert len(d["key_players"]) == 3 and d["key_players_tie"] is None
+    assert "people with degree" not in render_text(d)

@@ -19,6 +19,7 @@ from fusioncell.network.graph import (
     key_player_rank,
     kpp_neg,
     kpp_pos,
+    tie_at_cut,
     weighted_betweenness,
 )
 
@@ -182,3 +183,23 @@ def test_key_player_rank_is_degree_first_with_betweenness_breaking_ties() -> Non
 def test_key_player_rank_of_an_empty_graph() -> None:
     order, score = key_player_rank({"degree": np.zeros(0), "betweenness": np.zeros(0), "brokerage": np.zeros(0)})
     assert order.size == 0 and score.size == 0
+
+
+def test_tie_at_cut_says_which_ranks_are_a_draw_among_equal_degrees() -> None:
+    """A hub with 12 leaves: rank 1 is the hub (degree 12); ranks 2-10 are 9 of the 12 leaves (degree 1 each),
+    which degree cannot tell apart. A path of 12 (two ends of degree 1, ten inner vertices of degree 2): the top
+    10 is the ten inner vertices exactly, no draw."""
+    leaves = [f"l{i:02d}" for i in range(12)]
+    star = from_edges(["H"] * 12, leaves, [1.0] * 12)
+    m = key_player_measures(star, communities(star, seed=0), k=2)
+    order, _ = key_player_rank(m)
+    assert tie_at_cut(m["degree"], order, 10) == {"degree": 1, "first_rank": 2, "shown": 9, "among": 12}
+    assert tie_at_cut(m["degree"], order, 1) is None  # the hub alone: its degree ends with it
+    assert tie_at_cut(m["degree"], order, 13) is None  # the whole graph
+    path = [f"p{i:02d}" for i in range(12)]
+    line = from_edges(path[:-1], path[1:], [1.0] * 11)
+    m = key_player_measures(line, communities(line, seed=0), k=2)
+    order, _ = key_player_rank(m)
+    assert tie_at_cut(m["degree"], order, 10) is None
+    # with a top of 11 the last rank is one of the two ends
+    assert tie_at_cut(m["degree"], order, 11) == {"degree": 1, "first_rank": 11, "shown": 1, "among": 2}

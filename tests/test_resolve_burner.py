@@ -34,6 +34,7 @@ class RefPair:
     score: float
     jaccard: float
     contain_new: float
+    contain_old: float
     n_shared: int
     coloc: float | None
     gap_days: float
@@ -92,10 +93,12 @@ def reference_pairs(store: CaseStore, p: BurnerParams) -> dict[tuple[str, str], 
                 coloc = cmin / (2.0 - cmin)
             gap = max((n_first - o_last).total_seconds(), 0.0) / 86400.0
             contacted = n in cw[o]
-            jac, contain = wmin / (2.0 - wmin), sum(cw[n][c] for c in shared)
-            z = (p.b0 + p.bj * jac + p.bk * contain + p.bs * math.log(len(shared))
+            jac = wmin / (2.0 - wmin)
+            contain, contain_old = sum(cw[n][c] for c in shared), sum(cw[o][c] for c in shared)
+            z = (p.b0 + p.bj * jac + p.bk * max(contain, contain_old) + p.bs * math.log(len(shared))
                  + p.bc * (0.3 if coloc is None else coloc) - p.bg * gap - p.bx * int(contacted))
-            cand.append(RefPair(o, n, 1.0 / (1.0 + math.exp(-z)), jac, contain, len(shared), coloc, gap, contacted))
+            cand.append(RefPair(o, n, 1.0 / (1.0 + math.exp(-z)), jac, contain, contain_old, len(shared), coloc, gap,
+                                contacted))
     best_old: dict[str, RefPair] = {}
     best_new: dict[str, RefPair] = {}
     for c in sorted(cand, key=lambda c: (-c.score, c.new)):  # best first, ties to the smaller id
@@ -109,7 +112,7 @@ def reference_pairs(store: CaseStore, p: BurnerParams) -> dict[tuple[str, str], 
 def table_pairs(store: CaseStore, p: BurnerParams) -> dict[tuple[str, str], RefPair]:
     build_burner_pairs(store, p)
     rows = store.con.execute(
-        f"SELECT old, new, score, jaccard, contain_new, n_shared, coloc, gap_days, contacted FROM {TABLE}"
+        f"SELECT old, new, score, jaccard, contain_new, contain_old, n_shared, coloc, gap_days, contacted FROM {TABLE}"
     ).fetchall()
     return {(r[0], r[1]): RefPair(*r) for r in rows}
 
@@ -119,7 +122,7 @@ def assert_same(got: dict[tuple[str, str], RefPair], want: dict[tuple[str, str],
     for key, w in want.items():
         g = got[key]
         assert (g.n_shared, g.contacted) == (w.n_shared, w.contacted), key
-        for f in ("score", "jaccard", "contain_new", "gap_days"):
+        for f in ("score", "jaccard", "contain_new", "contain_old", "gap_days"):
             assert getattr(g, f) == pytest.approx(getattr(w, f), abs=1e-9), (key, f)
         assert (g.coloc is None) == (w.coloc is None), key
         if w.coloc is not None:
@@ -257,3 +260,41 @@ def test_pairs_are_computed_only_for_identifiers_with_a_partner_in_their_handove
     # stop calling on day 13, the last four start on day 14); never the phones active all month
     assert ends == sorted([L_OLD, L_NEW, Z_OLD, Z_NEW, *Y])
     assert (L_OLD, L_NEW) in table_pairs(s, BurnerParams())
+
+
+def test_a_sparse_old_phone_is_judged_by_where_its_few_calls_went() -> None:
+    """Containment both ways (net15). An old phone makes 3 calls, one to each of three friends, and falls silent;
+    6 hours later a new phone calls the same three friends once each and 12 other people 3 times each. The old
+    phone's calls all went to the new one's contacts (containment 1), the new one's only 3 of 39 to the old one's
+    (0.077), and the weighted Jaccard is small (each friend is 1/3 of the old phone's traffic, 1/39 of the new
+    one's: 3/39 / (2 - 3/39) = 0.04). With the new phone's share alone the score was
+    1/(1+exp(-(-6.5 + 9*0.04 + 5*0.077 + 0.8 ln 3 + 2.5*0.3 - 0.15*0.25))) = 0.015: no succession. With the
+    larger of the two containments, 5*1 replaces 5*0.077: 0.61, a succession."""
+    from test_network_factory import Case, at
+
+    c = Case()
+    old, new = "+523319980001", "+523319980002"
+    friends = [f"+5233199800{i:02d}" for i in range(10, 13)]
+    others = [f"+5233199800{i:02d}" for i in range(20, 32)]
+    for d in (0, 10):  # the friends and the others are around the whole time: neither old nor new
+        for f in friends + others:
+            c.call(f, "+523319989999", at(d, 8))
+    for j, f in enumerate(friends):
+        c.call(old, f, at(2, 9 + j))
+    start = at(2, 11 + 6)
+    for j, f in enumerate(friends):
+        c.call(new, f, start + timedelta(hours=j))
+    for d in range(3):
+        for j, o in enumerate(others):
+            c.call(new, o, at(4 + d, 9 + j / 2))
+    s = c.store()
+    got = table_pairs(s, BurnerParams())
+    assert list(got) == [(old, new)]
+    g = got[(old, new)]
+    assert g.contain_old == pytest.approx(1.0) and g.contain_new == pytest.approx(3 / 39)
+    assert g.jaccard == pytest.approx((3 / 39) / (2 - 3 / 39))
+    assert g.gap_days == pytest.approx(0.25)
+    z = -6.5 + 9 * g.jaccard + 5 * 1.0 + 0.8 * math.log(3) + 2.5 * 0.3 - 0.15 * 0.25
+    assert g.score == pytest.approx(1 / (1 + math.exp(-z)))
+    assert 0.5 < g.score < 0.65
+    assert_same(got, reference_pairs(s, BurnerParams()))

@@ -18,7 +18,7 @@ import pyarrow as pa
 from fusioncell.errors import NotFound, UsageError
 from fusioncell.model.identifiers import IdentifierError, normalize_identifier
 from fusioncell.network.edges import Level
-from fusioncell.network.graph import communities, from_edges, key_player_measures, key_player_rank
+from fusioncell.network.graph import communities, from_edges, key_player_measures, key_player_rank, tie_at_cut
 from fusioncell.network.hood import HoodTies, hub_nodes_sql, ties_around
 from fusioncell.network.ties import IDENTIFIERS_ON_READ, TABLES, build_ties, explain
 from fusioncell.resolve import activity_delivered, persons_table
@@ -328,7 +328,8 @@ def key_players(
         :func:`~fusioncell.network.graph.key_player_rank` (degree, then
         betweenness, then brokerage);
         ``kpp_pos`` / ``kpp_neg``: greedy Borgatti sets (nodes) with their
-        reach / fragmentation; ``communities``: list of node lists.
+        reach / fragmentation; ``communities``: list of node lists; ``tie``: the draw the list's last ranks
+        make among equal degrees (:func:`~fusioncell.network.graph.tie_at_cut`), or None.
     """
     g = tie_graph(store, nodes=nodes, layers=layers, ties_table=ties_table).graph
     names = list(g.vs["name"]) if g.vcount() else []
@@ -337,6 +338,7 @@ def key_players(
     m = key_player_measures(g, mem, k=k_sets)
 
     order, score = key_player_rank(m)
+    tie = tie_at_cut(m["degree"], order, top)
     order = order[:top]
     pos_set, reach = m["kpp_pos"]
     neg_set, frag = m["kpp_neg"]
@@ -366,4 +368,5 @@ def key_players(
         "kpp_neg": {"nodes": [names[v] for v in neg_set], "fragmentation": round(frag, 3)},
         "communities": comms,
         "seed": seed,
+        "tie": tie,
     }

@@ -8,7 +8,6 @@ from typing import Any
 
 from fusioncell.errors import UsageError
 from fusioncell.network.api import around, close_circle, display_identifiers, hubs, key_players, resolve_focus, tie_graph
-from fusioncell.network.export import write_gexf, write_graphml
 from fusioncell.resolve import burner_successions, group_switches, person_of
 from fusioncell.store import CaseStore
 
@@ -86,6 +85,8 @@ def network_report(
             for r in close_circle(store, focus, CIRCLE_K, ties_table=table, shown=shown)
         ] if focus else [],
         "key_players": players,
+        # the last ranks, when they are a draw among equal degrees (docs/network.md, Key players)
+        "key_players_tie": kp["tie"],
         "kpp_pos": [ident(n) for n in kp["kpp_pos"]["nodes"]],
         "kpp_neg": [ident(n) for n in kp["kpp_neg"]["nodes"]],
         "burner_successions": bs,
@@ -105,8 +106,12 @@ def network_report(
                 g.es["layers"] = [",".join(x or []) for x in g.es["layers"]]
             _annotate(g, kp["ranked"], result, ident, node)
         if graphml:
+            from fusioncell.network.export import write_graphml  # xml.etree: only when a file is asked for
+
             write_graphml(g, Path(graphml))
         if gexf:
+            from fusioncell.network.export import write_gexf
+
             write_gexf(g, Path(gexf))
     return result
 
@@ -165,6 +170,11 @@ def render_text(d: dict[str, Any]) -> str:
         t.add_row(str(r["rank"]), r["identifier"], r["person"] or "", f"{r['score']:.2f}", str(m["degree"]),
                   f"{m['betweenness']:.3f}", str(m["brokerage"]), kpp)
     con.print(t)
+    tie = d.get("key_players_tie")
+    if tie:
+        ranks = f"rank {tie['first_rank']}" if tie["shown"] == 1 else f"ranks {tie['first_rank']}-{len(d['key_players'])}"
+        con.print(f"{ranks}: {tie['shown']} of the {tie['among']} people with degree {tie['degree']}; among them "
+                  "the order is betweenness, no better than chance at finding leaders (docs/network.md)")
     if d.get("burner_successions"):
         t = Table(title="Burner successions")
         for c in ("old", "new", "score", "handover", "why"):

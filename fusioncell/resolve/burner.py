@@ -11,9 +11,12 @@ Spark), never by looping over records or pairs in Python:
 2. candidate pairs come only from a join through *shared contacts* restricted
    by *time adjacency*: the new identifier starts within ``max_gap_days`` after
    the old one's last event (and not more than ``max_overlap_days`` before);
-3. per pair: weighted Jaccard (Ruzicka) of contact shares, number of shared
-   contacts, handover gap, weighted Jaccard of cell-site shares, and whether
-   the two ever contacted each other (a person does not call himself);
+3. per pair: weighted Jaccard (Ruzicka) of contact shares, containment (the
+   share of each handset's traffic that goes to the other's contacts; the
+   larger of the two enters the score, so a handset with a short history is
+   judged by where *its* few calls went), number of shared contacts, handover
+   gap, weighted Jaccard of cell-site shares, and whether the two ever
+   contacted each other (a person does not call himself);
 4. a documented logistic score; pairs kept when each side is the other's best
    match and the score clears ``min_score``.
 
@@ -43,6 +46,8 @@ class BurnerParams:
 
     max_gap_days: float = 10.0
     max_overlap_days: float = 1.0
+    #: net15 tried 2 (as many events as shared contacts): held-out recall +0.005-0.015 but 3 more false pairs
+    #: of 20 cases on easy and on hard, mostly handsets with no cell site in common (docs/benchmarks.md)
     min_events: int = 3
     min_shared: int = 2
     min_silence_days: float = 0.25
@@ -55,7 +60,9 @@ class BurnerParams:
     # Logistic weights: z = b0 + bj*J + bk*K + bs*ln(shared) + bc*coloc - bg*gap_days - bx*contacted
     b0: float = -6.5
     bj: float = 9.0
-    #: weight of containment: share of the new phone's traffic that goes to the old phone's contacts
+    #: weight of containment K: the share of one handset's traffic that goes to the other's contacts, the
+    #: larger of the two directions (net15: the old handset's few calls all to the new one's contacts count
+    #: as much as the new one's calls all to the old one's; before, only the new one's were read)
     bk: float = 5.0
     bs: float = 0.8
     bc: float = 2.5
@@ -124,7 +131,8 @@ def burner_successions(store: CaseStore, params: BurnerParams | None = None) -> 
     for r in pylist(tbl):
         ev = {
             k: r[k]
-            for k in ("jaccard", "contain_new", "n_shared", "old_contacts", "new_contacts", "coloc", "gap_days", "contacted")
+            for k in ("jaccard", "contain_new", "contain_old", "n_shared", "old_contacts", "new_contacts", "coloc",
+                      "gap_days", "contacted")
         }
         out.append(
             {

@@ -44,6 +44,7 @@ with a ``run_id``); see :mod:`.analysis`.
 
 Examples
 --------
+>>> from fusioncell.spacetime import stay_points
 >>> from fusioncell.spacetime.synth import StoreBuilder, UTC
 >>> from datetime import datetime
 >>> b = StoreBuilder(tz="UTC")
@@ -53,20 +54,53 @@ Examples
 (1, 'fine')
 """
 
-from fusioncell.spacetime.analysis import (
-    SpacetimeParams,
-    anomalies,
-    cached_stay_points,
-    compute,
-    places,
-    visits,
-)
-from fusioncell.spacetime.colocation import ColocationParams, colocations, meetings
-from fusioncell.spacetime.dark import DarkParams, dark_intervals
-from fusioncell.spacetime.places import PlaceParams
-from fusioncell.spacetime.positions import PositionParams, positions
-from fusioncell.spacetime.routines import RoutineParams, weekly_profile
-from fusioncell.spacetime.staypoints import StayParams, stay_points
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import Any
+
+#: public name -> the submodule defining it. Imported on first use (PEP 562): importing one submodule (the
+#: network's ``spacetime.sighted``) runs this package first, and loading every module here pulled in
+#: ``pyarrow.compute`` and the stay-point, place and routine code a ``network`` run never uses (net15).
+_WHERE = {
+    "SpacetimeParams": "analysis", "anomalies": "analysis", "cached_stay_points": "analysis", "compute": "analysis",
+    "places": "analysis", "visits": "analysis",
+    "ColocationParams": "colocation", "colocations": "colocation", "meetings": "colocation",
+    "DarkParams": "dark", "dark_intervals": "dark",
+    "PlaceParams": "places",
+    "PositionParams": "positions", "positions": "positions",
+    "RoutineParams": "routines", "weekly_profile": "routines",
+    "StayParams": "staypoints", "stay_points": "staypoints",
+}
+
+
+def __getattr__(name: str) -> Any:
+    mod = _WHERE.get(name)
+    if mod is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
+
+class _Package(types.ModuleType):
+    """``places`` and ``positions`` are both submodules and functions; the package's names are the functions
+    (as when this package imported everything). Importing the submodule must not rebind the name to it."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and name in _WHERE:
+            return  # the submodule stays reachable through sys.modules
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "ColocationParams",

@@ -209,7 +209,7 @@ nc AS {mat}(
 ),
 cand AS (
     SELECT o.ident AS old, n.ident AS new, sum(least(o.w, n.w)) AS wmin, count(*) AS n_shared,
-           sum(n.w) AS contain_new,
+           sum(n.w) AS contain_new, sum(o.w) AS contain_old,
            min(o.first_seen) AS old_first, min(o.last_seen) AS old_last,
            min(n.first_seen) AS new_first, min(n.last_seen) AS new_last,
            min(o.n_contacts) AS old_contacts, min(n.n_contacts) AS new_contacts
@@ -255,7 +255,7 @@ feat AS (
 ),
 scored AS (
     SELECT *, {f(1.0)} / ({f(1.0)} + exp(-(
-            {f(p.b0)} + {f(p.bj)} * jaccard + {f(p.bk)} * contain_new + {f(p.bs)} * ln(n_shared)
+            {f(p.b0)} + {f(p.bj)} * jaccard + {f(p.bk)} * greatest(contain_new, contain_old) + {f(p.bs)} * ln(n_shared)
             + {f(p.bc)} * coalesce(coloc, {f(0.3)})
             - {f(p.bg)} * gap_days - {f(p.bx)} * CAST(contacted AS INTEGER)))) AS score
     FROM feat
@@ -265,7 +265,7 @@ ranked AS (
               row_number() OVER (PARTITION BY new ORDER BY score DESC, old) AS r_new
     FROM scored
 )
-SELECT {d.lit(run_id)} AS run_id, old, new, score, jaccard, contain_new, n_shared, old_contacts, new_contacts,
+SELECT {d.lit(run_id)} AS run_id, old, new, score, jaccard, contain_new, contain_old, n_shared, old_contacts, new_contacts,
        coloc, gap_days, contacted, old_first, old_last, new_first, new_last,
        new_first AS handover
 FROM ranked
