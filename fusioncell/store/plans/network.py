@@ -723,7 +723,7 @@ def shown_identifiers(q: Query, *, only: bool = False, delivered: bool = False) 
         {act}
     )
     SELECT person, identifier FROM (
-      -- ties (equal activity and confidence) go to the first identifier, never to arg_max's pick
+      -- ties (equal activity and confidence) go to the first identifier by value, not the engine's pick
       SELECT a.person, a.identifier, row_number() OVER (
                PARTITION BY a.person ORDER BY coalesce(act.n, 0) * 10 + a.confidence
                  + CASE WHEN a.identifier LIKE '+%' THEN 1 ELSE 0 END DESC, a.identifier) AS rk
