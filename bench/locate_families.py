@@ -83,6 +83,10 @@ def evaluate(job: tuple[str, int, str, int]) -> dict[str, Any]:
                       "p1": hyps[0]["probability"] if hyps else 0.0,
                       "area_p1": (r.get("areas") or [{}])[0].get("probability", 0.0),
                       "calib": [(h["probability"], e <= HIT_M) for h, e in zip(hyps, errs)],
+                      # what stands behind the first answer (diagnosis: which kinds of evidence, its ceiling)
+                      "first": ({"kinds": sorted({e["kind"] for e in hyps[0]["evidence"] if e["weight"] >= 0.3}),
+                                 "ceiling": hyps[0]["support"]["ceiling"], "err_m": round(errs[0]),
+                                 "model_p": hyps[0]["support"]["model_probability"]} if hyps else None),
                       # the first blind spot (coverage hole her silent nights point into) holds him
                       "blind": [bool(_err(b["lat"], b["lon"], truth) <= b["radius_m"]) for b in r.get("blind_spots", [])[:1]]}
     sstore, struth = seed_case(seed, diff, family)

@@ -354,3 +354,40 @@ def test_identify_says_why_a_tracked_reported_number_is_probably_not_hers() -> N
     assert "note" not in cands[partner]
     text = render_text({"case": "c", "target": "person-target", "recommendations": [], "identify": ident})
     assert "+523300000099 (p=" in text and "tracked 21 nights" in text
+
+
+
+@pytest.mark.parametrize("relationship, role", [("spouse", "partner"), ("concubina", "partner"), ("esposo", "partner"),
+                                                ("hermana", "family"), ("business partner", "associate")])
+def test_a_known_family_link_is_read_with_the_network_stages_words(tmp_path, relationship: str, role: str) -> None:
+    """A partner agency's FtM ``Family`` entity says "spouse" or "concubina", not "wife": she is his partner
+    (before, only seven words made a partner, and a "spouse" was family); a business partner is an associate."""
+    from casefolder import CaseFolder
+    from fusioncell.store import open_case
+
+    c = CaseFolder()
+    c.source("humint", "HUMINT")
+    c.person("person-w", phone=["+523312345678"])
+    c.entities.append({"id": "fam-1", "schema": "Family" if role != "associate" else "Associate",
+                       "properties": {"person": ["person-target"], ("relative" if role != "associate" else "associate"):
+                                      ["person-w"], "relationship": [relationship]}})
+    with open_case(c.write(tmp_path / "case")) as cs:
+        m = target_circle(cs, "person-target").members["+523312345678"]
+    assert m.person == "person-w" and m.role == role, (m.person, m.role)
+
+
+@pytest.mark.parametrize("order", ["a_first", "b_first"])
+def test_the_usual_night_cell_is_chosen_the_same_way_whatever_the_order_of_the_records(order: str) -> None:
+    """Two cells 20 km apart serve her phone on two nights each, a third one 2 km from A on one more:
+    the usual night cell is a tie, broken by position (A, the southern one), never by the order the records
+    arrived in. With A home, B's two nights are away (2 of 5); with B home, three would be."""
+    from fusioncell.infer.circle import away_night_fraction
+
+    cs = _store()
+    a, b, c = (20.60, -103.30), (20.78, -103.30), (20.618, -103.30)
+    nights = {"a": [(a, 0), (a, 1)], "b": [(b, 2), (b, 3)]}
+    rows = nights["a"] + nights["b"] if order == "a_first" else nights["b"] + nights["a"]
+    rows.append((c, 4))
+    for k, ((lat, lon), d) in enumerate(rows):
+        _call(cs, f"e{k}", "+523312345678", "+523399999999", T0 + timedelta(days=d, hours=17), lat, lon)
+    assert away_night_fraction(cs, ["+523312345678"])["+523312345678"] == pytest.approx(2 / 5)

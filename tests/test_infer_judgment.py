@@ -65,26 +65,27 @@ def test_a_place_she_is_overdue_at_is_held_below_seven_tenths() -> None:
                    days_since_last=5.0)
     cap = cap_for(late)
     assert cap.ceiling == 0.7 and "5.0 days" in (cap.reason or "")
-    # 3 days after a weekly rhythm is on time; two nights are no rhythm; a sighting of him overrides
+    # 3 days after a weekly rhythm is on time, and two nights are no rhythm: not overdue (only the freshness
+    # rule holds them, at 0.75); a sighting of him overrides
     on_time = Support(frozenset({"SIGINT", "HUMINT"}), False, True, True, nights_here=6, usual_interval_days=7.0,
                       days_since_last=3.0)
-    assert cap_for(on_time).ceiling == 1.0
+    assert cap_for(on_time).ceiling == 0.75 and "overdue" not in (cap_for(on_time).reason or "")
     assert cap_for(Support(frozenset({"SIGINT", "HUMINT"}), False, True, True, nights_here=2, usual_interval_days=2.0,
-                           days_since_last=9.0)).ceiling == 1.0
+                           days_since_last=9.0)).ceiling == 0.75
     assert cap_for(Support(frozenset({"SIGINT", "HUMINT"}), True, True, True, nights_here=6, usual_interval_days=2.0,
                            days_since_last=5.0)).ceiling == 1.0
 
 
-def test_a_place_dated_three_days_back_is_discounted_by_the_chance_he_moved_since() -> None:
-    # two source types, her nights here, the latest 3 days before the end: no ceiling, but a move may have
-    # happened since — exp(-3/30) = 0.905 of the model's 0.8 stays, the rest goes to elsewhere
+def test_a_place_dated_a_day_and_a_half_back_is_discounted_by_the_chance_he_moved_since() -> None:
+    # two source types, her nights here, the latest 1.5 days before the end: no ceiling, but a move may have
+    # happened since — exp(-1.5/30) = 0.951 of the model's 0.8 stays, the rest goes to elsewhere
     s = Support(frozenset({"GEOINT", "HUMINT"}), False, True, True, nights_here=4, usual_interval_days=2.0,
-                days_since_last=3.0)
+                days_since_last=1.5)
     cap = cap_for(s)
-    assert cap.ceiling == 1.0 and abs(cap.still_there - float(np.exp(-0.1))) < 1e-12
+    assert cap.ceiling == 1.0 and abs(cap.still_there - float(np.exp(-0.05))) < 1e-12
     assert cap.reason and "he may have moved since" in cap.reason
     out = apply_caps(np.array([0.8]), 0.2, [cap])
-    assert abs(out.p[0] - 0.8 * float(np.exp(-0.1))) < 1e-12
+    assert abs(out.p[0] - 0.8 * float(np.exp(-0.05))) < 1e-12
     assert abs(out.elsewhere - (1.0 - out.p[0])) < 1e-12
     # a sighting of him is not discounted
     seen = Support(frozenset({"GEOINT", "IMINT"}), True, True, True, nights_here=4, days_since_last=3.0)
@@ -101,3 +102,25 @@ def test_the_hint_names_only_source_types_the_place_lacks() -> None:
     imagery = cap_for(Support(frozenset({"IMINT"}), False, True, True))
     hint = next(h for h in imagery.would_change if h.startswith("an independent source type"))
     assert "imagery" not in hint and "handset fixes" in hint
+
+
+def test_a_place_only_her_silences_point_at_is_held_below_six_tenths() -> None:
+    s = Support(frozenset({"GEOINT", "HUMINT"}), False, True, True, pinned=False)
+    cap = cap_for(s)
+    assert cap.ceiling == 0.6 and "only her silences" in (cap.reason or "")
+    assert cap_for(Support(frozenset({"GEOINT", "HUMINT"}), False, True, True)).ceiling == 1.0  # pinned: no cap
+    assert cap_for(Support(frozenset({"GEOINT"}), True, True, True, pinned=False)).ceiling == 1.0  # he was seen
+
+
+def test_a_place_whose_latest_night_is_four_days_old_is_held_below_three_quarters() -> None:
+    """He moved the day after her last visit: nothing says so for days. Four days on, the old house is where he
+    was; 'very likely' (>= 0.8) about now needs a night of hers there within two days, or a sighting of him."""
+    old = Support(frozenset({"GEOINT", "HUMINT"}), False, True, True, nights_here=5, usual_interval_days=3.5,
+                  days_since_last=3.8)
+    cap = cap_for(old)
+    assert cap.ceiling == 0.75 and "3.8 days" in (cap.reason or "")
+    fresh = Support(frozenset({"GEOINT", "HUMINT"}), False, True, True, nights_here=5, usual_interval_days=3.5,
+                    days_since_last=0.8)
+    assert cap_for(fresh).ceiling == 1.0
+    seen = Support(frozenset({"GEOINT", "HUMINT"}), True, True, True, nights_here=5, days_since_last=3.8)
+    assert cap_for(seen).ceiling == 1.0

@@ -73,6 +73,20 @@ def test_the_end_of_the_data_keeps_the_benefit_of_the_doubt_and_people_are_separ
     assert stayed_the_night(**f).tolist() == [True, True]
 
 
+def test_the_last_evening_of_the_collection_is_a_night_nobody_observed() -> None:
+    # the case's fixes end at midnight: her 21:30 and 22:40 fixes at the far place on the last evening say
+    # where she was in the evening, not where she slept (01:00-04:00 is after the end of the data); the
+    # evening before, whose small hours were collected, is a night (her next fix is at the same place)
+    rows = [("p", 0, 21.5, FAR), ("p", 1, 21.5, FAR), ("p", 1, 22.67, FAR)]
+    f = _fixes(rows)
+    midnight = datetime(2026, 2, 2, tzinfo=TZ) + timedelta(days=2)
+    end = int(midnight.timestamp()) - 60
+    assert stayed_the_night(**f).tolist() == [True, True, True]  # without the end: the benefit of the doubt
+    assert stayed_the_night(**f, collected_until_s=end).tolist() == [True, False, False]
+    # collected past 04:00: the same evening is a night again (nothing later contradicts it)
+    assert stayed_the_night(**f, collected_until_s=end + 5 * 3600).tolist() == [True, True, True]
+
+
 def test_call_records_are_left_as_they_are() -> None:
     f = _fixes([("p", 0, 21.0, EVENING), ("p", 1, 7.0, FAR)])
     f["fine"] = np.array([False, True])

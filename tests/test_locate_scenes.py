@@ -135,6 +135,23 @@ def test_her_nights_away_put_him_at_the_compound(tmp_path: Path) -> None:
     assert top["would_change"]
 
 
+def test_call_records_without_cell_positions_still_find_the_compound_and_do_not_call_it_built_up(
+        tmp_path: Path) -> None:
+    """A carrier that delivers call records without serving-cell positions: her located nights still put
+    him at the compound, but remote or built-up cannot be read from cell sites, and the label must not
+    say "built-up" (with the sites, the same compound is a remote site)."""
+    c = _base(compound_covered=True)
+    _partner(c, NIGHTS, silent=False)
+    with_cells = _run(c, tmp_path / "cells")["hypotheses"][0]
+    assert _dist(with_cells, COMPOUND) <= 300 and with_cells["label"].startswith("remote site"), with_cells["label"]
+    for row in c.rows["comms.csv"]:
+        for k in ("caller_lat", "caller_lon", "callee_lat", "callee_lon"):
+            row.pop(k, None)
+    top = _run(c, tmp_path / "none")["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, top
+    assert "built-up" not in top["label"].split("(")[0] and "no cell positions" in top["label"], top["label"]
+
+
 def test_a_decoy_built_to_fool_lieutenant_counting_stays_below_half(tmp_path: Path) -> None:
     """Three graded lieutenants sleep at the safe house on 16 nights each, and a B2 report names it;
     his partner goes to the compound on 8. The decoy must not carry the answer."""
@@ -162,6 +179,22 @@ def test_a_compound_in_a_coverage_hole_is_found_through_her_silent_nights(tmp_pa
     assert _p_near(r, COMPOUND) > _p_near(r, RANCH)
     kinds = {e["kind"] for e in r["hypotheses"][0]["evidence"]}
     assert "silent_nights" in kinds
+
+
+def test_a_compound_only_her_silences_point_at_is_held_at_six_tenths(tmp_path: Path) -> None:
+    """The same hole, but nothing of hers or his was ever seen at the compound: an aerial pass saw a stranger's
+    pickup there (which makes it a place the case names, not evidence). Her silences say "somewhere out of
+    coverage within her reach": the compound leads, but at most 0.6, and the note says why."""
+    c = _base(compound_covered=False)
+    _partner(c, NIGHTS, silent=True)
+    c.sighting("plate:ZZZ-1111-A", at(9, 11.0), COMPOUND[0], COMPOUND[1], 0.7, "pickup roja")
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, r["hypotheses"][:2]
+    assert {e["kind"] for e in top["evidence"] if e["weight"] >= 0.3} <= {"silent_nights", "silent_reach",
+                                                                          "isolated_presence"}
+    assert top["probability"] <= 0.6 + 1e-9 and top["support"]["ceiling"] == 0.6, top["support"]
+    assert "only her silences" in top["support"]["note"]
 
 
 def test_weak_sightings_of_a_described_vehicle_add_up_at_the_compound(tmp_path: Path) -> None:

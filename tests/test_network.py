@@ -238,3 +238,17 @@ def test_report_has_no_draw_when_the_list_holds_everyone() -> None:
     d = network_report(c.store(), focus="+523310000301", hops=2)
     assert len(d["key_players"]) == 3 and d["key_players_tie"] is None
     assert "people with degree" not in render_text(d)
+
+
+@pytest.mark.parametrize("first", ["+523300000002", "+523300000001"])
+def test_the_identifier_shown_for_a_person_does_not_depend_on_the_order_of_her_attributions(first: str) -> None:
+    """Two numbers of one person, equally active and equally sure: the one shown is the first by value (an
+    arg_max on the score alone picked whichever the engine met first)."""
+    from fusioncell.store import CaseStore, plans
+
+    cs = CaseStore.memory()
+    cs.con.execute("CREATE TABLE attributions (person VARCHAR, identifier VARCHAR, confidence DOUBLE)")
+    other = "+523300000001" if first == "+523300000002" else "+523300000002"
+    cs.con.execute("INSERT INTO attributions VALUES ('person-w', ?, 0.9), ('person-w', ?, 0.9)", [first, other])
+    assert plans.run(cs, "network.shown_identifiers").to_pylist() == [{"person": "person-w",
+                                                                        "identifier": "+523300000001"}]

@@ -24,6 +24,7 @@ documented prior (``ROLE_RELEVANCE``), not fitted.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple
 
@@ -255,6 +256,24 @@ def _drop_decided(keys: set[str], out: dict[str, Use],
     return {i: v for i, v in out.items() if who.allows(i, keys)}
 
 
+def _ftm_role(schema: str, relationship: str) -> str:
+    """The circle role of a FollowTheMoney ``Family`` / ``Associate`` link, read from its ``relationship`` text
+    with the network stage's words (one vocabulary: a "spouse", "esposo" or "concubina" is a partner, a
+    "hermana" in an Associate is family); the schema decides when the text says nothing known.
+
+    >>> _ftm_role("Family", "spouse"), _ftm_role("Associate", "hermana"), _ftm_role("Associate", "business partner")
+    ('partner', 'family', 'associate')
+    """
+    from fusioncell.network.ties import RELATION_WORDS
+
+    if re.search(r"business|negocio|socio|colleague|colega", relationship):
+        return "associate"
+    for predicate, role in (("partner_of", "partner"), ("family_of", "family"), ("works_for", "associate")):
+        if relationship and re.search(RELATION_WORDS[predicate], relationship):
+            return role
+    return "family" if schema == "Family" else "associate"
+
+
 def _ftm_links(store: CaseStore, keys: frozenset[str],
                persons: dict[tuple[str, str], list[Link]]) -> None:
     """FollowTheMoney Family / Associate entities that name the target add (person, role) links."""
@@ -266,9 +285,7 @@ def _ftm_links(store: CaseStore, keys: frozenset[str],
         person = props.get("person", [])
         other_side = props.get("relative" if schema == "Family" else "associate", [])
         rel_kind = " ".join(props.get("relationship", [])).lower()
-        role = "family" if schema == "Family" else "associate"
-        if any(w in rel_kind for w in ("partner", "novia", "esposa", "wife", "girlfriend", "pareja", "amante")):
-            role = "partner"
+        role = _ftm_role(schema, rel_kind)
         for a, b in ((person, other_side), (other_side, person)):
             if any(x in keys for x in a):
                 for o in b:
@@ -293,6 +310,7 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
         FROM claims
         WHERE predicate IN ('partner_of', 'family_of', 'associate_of', 'works_for', 'meets')
           AND (subject IN (SELECT unnest($1)) OR object IN (SELECT unnest($1)))
+        ORDER BY report_id, claim_no, other, predicate  -- equal links keep one order (a role tie is no coin toss)
         """,
         [klist],
     ).fetchall()
@@ -550,8 +568,11 @@ def _night_cells_sql(tz: str) -> str:
           SELECT DISTINCT caller_lat AS lat, caller_lon AS lon FROM comms WHERE caller_lat IS NOT NULL
           UNION SELECT DISTINCT callee_lat, callee_lon FROM comms WHERE callee_lat IS NOT NULL
         ), home0 AS (
-          SELECT i, arg_max(lat, k) AS hlat, arg_max(lon, k) AS hlon FROM (
-            SELECT i, lat, lon, count(DISTINCT night) AS k FROM n GROUP BY ALL) GROUP BY i
+          -- the cell of most nights; ties go to one cell by its position (arg_max on the count alone chose one
+          -- at random, and could take the latitude of one cell and the longitude of another)
+          SELECT i, lat AS hlat, lon AS hlon FROM (
+            SELECT i, lat, lon, row_number() OVER (PARTITION BY i ORDER BY count(DISTINCT night) DESC, lat, lon) AS rk
+            FROM n GROUP BY i, lat, lon) WHERE rk = 1
         ), nb AS (
           SELECT h.i, {haversine_sql("h.hlat", "h.hlon", "s.lat", "s.lon")} AS d FROM home0 h, sites s
         ), home AS (

@@ -156,9 +156,12 @@ def member_positions(store: CaseStore, circle: Circle, timezone: str) -> Positio
         source_id=np.asarray(r["source_id"], dtype=object),
         tz_offset_s=np.asarray(r["tz_offset_s"], dtype=np.int64),
     )
-    # a night is the small hours: an evening visit she left before 01:00 is a visit, not a night
+    # a night is the small hours: an evening visit she left before 01:00 is a visit, not a night; and the
+    # last evening of the collection is a night nobody observed
+    end = con.execute("SELECT epoch(max(observed)) FROM locations").fetchone()
     pos.night = stayed_the_night(pos.identifier, pos.t, pos.lat, pos.lon, pos.acc_m, pos.fine, pos.night,
-                                 pos.night_key, pos.tz_offset_s)
+                                 pos.night_key, pos.tz_offset_s,
+                                 collected_until_s=int(end[0]) if end and end[0] is not None else None)
     return pos
 
 

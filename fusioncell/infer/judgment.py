@@ -9,7 +9,9 @@ Two rules sit between the fitted model and the answer:
   support (lieutenants, couriers, relatives — people with reasons of their
   own to be there) is held below 0.75; and a place his partner has not
   slept at since she spent two or more away nights elsewhere is held below
-  0.6 (he may have moved); and every place dated by her nights is
+  0.6 (he may have moved); and a place only her silences point at
+  (nothing places anyone at the spot) is held below 0.6 too; and a place whose latest night of hers is
+  more than two days old is held below 0.75 (p ≥ 0.8 is about now); and every place dated by her nights is
   discounted by the chance he has moved since her latest night there
   (``exp(-days / TAU_MOVE_DAYS)``, one move a month assumed). The probability taken away goes to
   "elsewhere" (we cannot say where), never to another place. The evidence
@@ -48,6 +50,16 @@ CAP_OTHERS_ONLY = 0.75
 CAP_UNSURE_PHONE, SURE_PHONE_P = CAP_OTHERS_ONLY, 0.5
 #: The most a place may get when his partner has since spent this many away nights elsewhere.
 CAP_SUPERSEDED, SUPERSEDED_NIGHTS = 0.6, 1.5
+#: The most a place may get when only her silences point at it (nights out of coverage within her reach, or
+#: her phone off on the road heading here) and nothing places her, him or his men at the spot: silence
+#: says "somewhere in the hole", and the spot is singled out only because the case names no other place
+#: there. As much as a place she has since left (the same 0.6: a reading of the area, not of the house).
+CAP_SILENCE_ONLY = 0.6
+#: "Very likely" (≥ 0.8) is a judgment about *now*: a place dated by nights of hers may reach it only when her
+#: latest night there is within ``FRESH_DAYS`` of the end of the data (or he was seen). A man in hiding who moves
+#: the day after her visit leaves no trace until she goes to the new house: four days later the old house is
+#: where he *was* ("likely"), whatever the strength of the evidence that he was there.
+CAP_STALE, FRESH_DAYS = 0.75, 2.0
 #: The most a place may get when his partner is overdue there: no night here for ``OVERDUE_FACTOR`` times
 #: her usual interval between nights here (and at least ``OVERDUE_MIN_DAYS``), counted over ≥ 3 nights.
 CAP_OVERDUE, OVERDUE_FACTOR, OVERDUE_MIN_DAYS = 0.7, 2.0, 3.0
@@ -78,6 +90,9 @@ class Support:
     #: whether one of the phones placing his partner here is hers by a report, a known entity or resolve
     #: with p >= SURE_PHONE_P (behaviour alone never makes a phone sure: a lieutenant's may look like hers)
     partner_phone_sure: bool = True
+    #: whether something places someone at the spot itself (a fix, a sighting, a claim), not only her
+    #: silences reachable in a gap (see :data:`CAP_SILENCE_ONLY`)
+    pinned: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +156,19 @@ def cap_for(s: Support) -> Cap:
                   "e.g. a lieutenant's")
         hints.insert(0, f"confirmation that {s.partner_phone} is his partner's phone (a graded report, or her "
                         "handset seen with her)")
+    if s.partner_evidence and not s.pinned and not s.sighted_him and ceiling > CAP_SILENCE_ONLY:
+        ceiling = CAP_SILENCE_ONLY
+        reason = (f"held below {CAP_SILENCE_ONLY:.2f}: only her silences point here (nights with her phone out of "
+                  "coverage or switched off, this place within her reach); other places in the same area explain "
+                  "them as well, and nothing places her or him at this spot")
+        hints.insert(0, "imagery of the site (his circle's vehicles, or him), or her handset located here")
+    stale = s.nights_here >= 1 and np.isfinite(s.days_since_last) and s.days_since_last > FRESH_DAYS
+    if stale and not s.sighted_him and ceiling > CAP_STALE:
+        ceiling = CAP_STALE
+        reason = (f"held below {CAP_STALE:.2f}: his partner's latest night here was {s.days_since_last:.1f} days before "
+                  "the end of the data; he was here then, but 'very likely' about now needs a night of hers (or a "
+                  f"sighting of him) within {FRESH_DAYS:.0f} days")
+        hints.insert(0, "a recent night of his partner here, or a sighting of him")
     overdue = (s.nights_here >= 3 and s.days_since_last >= OVERDUE_MIN_DAYS
                and s.days_since_last >= OVERDUE_FACTOR * s.usual_interval_days)
     if overdue and not s.sighted_him and ceiling > CAP_OVERDUE:

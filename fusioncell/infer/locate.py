@@ -216,13 +216,17 @@ def analyse(store: CaseStore, target: str | None = None) -> Analysis:
 PRESENCE_FEATURES = ("nights_partner", "nights_partner_coarse", "nights_others", "days_fine", "days_coarse",
                      "dark", "silent_nights", "silent_reach", "latest")
 PARTNER_FEATURES = ("nights_partner", "nights_partner_coarse", "silent_nights", "silent_reach", "latest")
+#: Features that only say "somewhere within her reach": her silences (out of coverage, or switched off on the
+#: road heading here). Every other item of evidence ties someone to the place itself (a fix, a serving cell, a
+#: sighting, a claim naming it): with none, the place is held at CAP_SILENCE_ONLY.
+SILENCE_FEATURES = ("silent_nights", "silent_reach")
 
 
 def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
     """Which independent source types stand behind candidate ``i`` (items of weight ≥ SUPPORT_MIN_WEIGHT)."""
     names = list(FEATURES)
     disc: set[str] = set()
-    partner = person = sighted = False
+    partner = person = sighted = pinned = False
     phone_p, phone, sure = 0.0, "", False
     for fname, items in an.candidates.support[i].items():
         c = float(contrib[i, names.index(fname)]) if fname in names else 0.0
@@ -243,11 +247,12 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
                         phone_p, phone = p_ident, ident
             if fname == "sighting_him":
                 sighted = True
+            pinned = pinned or fname not in SILENCE_FEATURES
     moved = float(np.expm1(an.candidates.features[i, names.index("superseded")]))
     n, usual, since = night_rhythm(an.candidates.windows[i], an.as_of)
     return Support(frozenset(disc), sighted, partner, person, moved, n, usual, since,
                    partner_phone_p=phone_p if partner else 1.0, partner_phone=phone,
-                   partner_phone_sure=sure or not partner)
+                   partner_phone_sure=sure or not partner, pinned=pinned or not partner)
 
 
 def _named(text: str, sup: Support, namer: Namer, known: frozenset[str]) -> str:
@@ -294,8 +299,12 @@ def night_rhythm(windows: list[tuple[np.datetime64, np.datetime64]], end: dateti
 
 
 def _label(cs: CandidateSet, i: int, circle: Circle, homes: dict[str, tuple[float, float, float]],
-           protected: frozenset[str] = frozenset()) -> str:
+           protected: frozenset[str] = frozenset(), towers_known: bool = True) -> str:
     """A place's description, built from roles, never from identifiers.
+
+    Remote or built-up is read from the cell sites the case's call records name
+    (``remote``: at most two within 3 km); a case whose records carry no cell
+    positions cannot tell, and the label says so instead of "built-up".
 
     The only reference point is his partner's home (the member most likely
     to be her phone), and only when that number is not protected: a label
@@ -303,7 +312,8 @@ def _label(cs: CandidateSet, i: int, circle: Circle, homes: dict[str, tuple[floa
     through it, where she lives.
     """
     remote = cs.features[i, list(FEATURES).index("remote")]
-    kind = "remote site" if remote > 0.5 else "site in a built-up area"
+    kind = ("remote site" if remote > 0.5 else "site in a built-up area") if towers_known else \
+        "site (remote or built-up not known: no cell positions in the call records)"
     best = None
     for ident, (hl, hn, _) in homes.items():
         m = circle.members.get(ident)
@@ -470,7 +480,8 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
             "lon": round(float(cs.lon[i]), 5),
             "radius_m": int(round(float(cs.radius_m[i]))),
             "probability": round(float(p[i]), 3),
-            "label": _label(cs, int(i), circle, an.context.homes, an.protected),
+            "label": _label(cs, int(i), circle, an.context.homes, an.protected,
+                            towers_known=an.context.tower_lat.shape[0] > 0),
             "windows": [{"from": _iso(a, tz), "to": _iso(b, tz)} for a, b in wins],
             "evidence": _evidence_chain(cs, int(i), contrib, known, namer),
             "support": {"source_types": sorted(sup.disciplines), "sighted_him": sup.sighted_him,

@@ -10,7 +10,8 @@ local — as far as the fixes show: the fix is inside the core, or the first
 fix at or after 01:00 (for an evening fix), or the last fix at or before
 04:00 (for an early-morning fix), lies at the same place. A fix that no
 later or earlier fix contradicts (the end of the data) keeps the benefit of
-the doubt — unless the handset is tracked densely (a fix at least hourly as a
+the doubt — unless the collection itself ended before that night's core (the
+last evening of a case is a night nobody observed), or the handset is tracked densely (a fix at least hourly as a
 rule) and is silent through the whole core: such a phone went dark (switched
 off en route, or out of coverage), and where it was last seen is where it
 went dark, not where she slept; the silence is read by the silent-night
@@ -72,11 +73,17 @@ def median_gap_s(ids: npt.NDArray[np.int64], ts: npt.NDArray[np.int64]) -> Float
 
 def stayed_the_night(identifier: npt.NDArray[np.object_], t: npt.NDArray[np.datetime64], lat: FloatArray,
                      lon: FloatArray, acc_m: FloatArray, fine: npt.NDArray[np.bool_], night: npt.NDArray[np.bool_],
-                     night_key: npt.NDArray[np.int64], tz_offset_s: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+                     night_key: npt.NDArray[np.int64], tz_offset_s: npt.NDArray[np.int64],
+                     collected_until_s: int | None = None) -> npt.NDArray[np.bool_]:
     """Per row: a night-time row that counts as a night spent where it was (see the module docstring).
 
     Rows that are not night-time, or not handset fixes, are returned unchanged
     (``night``). Vectorised: one sort and two ``searchsorted`` calls.
+    ``collected_until_s`` (epoch s) is when the collection of fixes ended: an
+    evening fix whose small hours fall after it is a night nobody observed —
+    where she was at 22:00 on the last evening of the data is a visit, not her
+    latest night (the benefit of the doubt is for a phone that stops reporting,
+    not for a case that stops collecting).
 
     """
     n = lat.shape[0]
@@ -111,6 +118,8 @@ def stayed_the_night(identifier: npt.NDArray[np.object_], t: npt.NDArray[np.date
     silent_core = np.where(evening, ts[refc] > core_to, np.where(morning, ts[refc] < core_from, False))
     # no fix to test against (the end of the data, or nothing before): benefit of the doubt
     keep = ~(evening | morning) | ~valid | ((d <= tol) & ~(dense & silent_core))
+    if collected_until_s is not None:
+        keep &= ~(evening & (core_from > collected_until_s))
     out[sel] = is_night & keep
     assert out.shape[0] == n
     return out

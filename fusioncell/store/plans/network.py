@@ -706,7 +706,6 @@ def shown_identifiers(q: Query, *, only: bool = False, delivered: bool = False) 
     activity ingest writes (``comms_activity``: ``n_events + 2 * n_self``) instead of the
     records; the caller says it covers every record (:func:`fusioncell.resolve.activity.covered`).
     """
-    d = q.d
     att = q.t("attributions")
     if only:
         att = f"(SELECT * FROM {att} WHERE person IN (SELECT n FROM {q.i('nodes')}))"
@@ -723,7 +722,11 @@ def shown_identifiers(q: Query, *, only: bool = False, delivered: bool = False) 
     WITH act AS (
         {act}
     )
-    SELECT a.person, {d.arg_max('a.identifier', "coalesce(act.n, 0) * 10 + a.confidence + CASE WHEN a.identifier LIKE '+%' THEN 1 ELSE 0 END")} AS identifier
-    FROM {att} a LEFT JOIN act ON act.ident = a.identifier
-    WHERE a.identifier NOT LIKE 'alias:%'
-    GROUP BY a.person ORDER BY a.person"""
+    SELECT person, identifier FROM (
+      -- ties (equal activity and confidence) go to the first identifier by value, not the engine's pick
+      SELECT a.person, a.identifier, row_number() OVER (
+               PARTITION BY a.person ORDER BY coalesce(act.n, 0) * 10 + a.confidence
+                 + CASE WHEN a.identifier LIKE '+%' THEN 1 ELSE 0 END DESC, a.identifier) AS rk
+      FROM {att} a LEFT JOIN act ON act.ident = a.identifier
+      WHERE a.identifier NOT LIKE 'alias:%') ranked
+    WHERE rk = 1 ORDER BY person"""
