@@ -10,7 +10,9 @@ Spark), never by looping over records or pairs in Python:
    cell-site shares (serving-cell positions of its calls, plus location fixes);
 2. candidate pairs come only from a join through *shared contacts* restricted
    by *time adjacency*: the new identifier starts within ``max_gap_days`` after
-   the old one's last event (and not more than ``max_overlap_days`` before);
+   the old one's last event (and not more than ``max_overlap_days`` before),
+   sharing ``min_shared`` contacts, or one when it is an *exclusive line* (each
+   handset's every record with that one correspondent: ``exclusive_line``);
 3. per pair: weighted Jaccard (Ruzicka) of contact shares, containment (the
    share of each handset's traffic that goes to the other's contacts; the
    larger of the two enters the score, so a handset with a short history is
