@@ -84,7 +84,8 @@ def reference_pairs(store: CaseStore, p: BurnerParams) -> dict[tuple[str, str], 
                               <= o_last + timedelta(days=p.max_gap_days)) or n_first <= o_first:
                 continue
             shared = [c for c in cw[o] if c in cw[n] and degree[c] <= p.max_contact_degree]
-            if len(shared) < p.min_shared:
+            exclusive = p.exclusive_line and len(shared) == 1 and len(cw[o]) == 1 and len(cw[n]) == 1
+            if len(shared) < p.min_shared and not exclusive:
                 continue
             wmin = sum(min(cw[o][c], cw[n][c]) for c in shared)
             coloc = None
@@ -298,3 +299,42 @@ def test_a_sparse_old_phone_is_judged_by_where_its_few_calls_went() -> None:
     assert g.score == pytest.approx(1 / (1 + math.exp(-z)))
     assert 0.5 < g.score < 0.65
     assert_same(got, reference_pairs(s, BurnerParams()))
+
+
+def test_an_exclusive_line_replaced_by_another_for_the_same_person_is_a_succession() -> None:
+    """net16. An old phone's every call (5, days 2-3) is with one person X; it falls silent and 8 hours later a new
+    phone's every call (6) is with X. One shared contact is below ``min_shared`` (2), but both handsets' whole
+    traffic is with that one correspondent: an exclusive line. Worked by hand: the weighted Jaccard is
+    1/(2-1) = 1, both containments 1, ln 1 = 0, no position (0.3), gap 1/3 d:
+    z = -6.5 + 9 + 5 + 0 + 2.5*0.3 - 0.15/3 = 8.2, score 1/(1+exp(-8.2)) = 0.99973.
+    A phone that also calls someone else (two contacts, one shared with X's other line) is no exclusive line."""
+    from test_network_factory import Case, at
+
+    c = Case()
+    x, old, new = "+523319970001", "+523319970002", "+523319970003"
+    w, old2, new2, z = "+523319970011", "+523319970012", "+523319970013", "+523319970014"
+    crowd = [f"+5233199700{i:02d}" for i in range(20, 26)]
+    for d in (0, 10):  # everyone is around the whole time: neither old nor new
+        for f in [x, w, *crowd]:
+            c.call(f, "+523319979999", at(d, 8))
+    for j in range(5):
+        c.call(old, x, at(2 + j // 3, 9 + j))
+    last = at(3, 9 + 4)
+    for j in range(6):
+        c.call(new, x, last + timedelta(hours=8 + 2 * j))
+    # the control: old2 only with w; new2 with w and with z (its traffic is not w's alone)
+    for j in range(5):
+        c.call(old2, w, at(2 + j // 3, 10 + j))
+    for j in range(3):
+        c.call(new2, w, at(4, 9 + j))
+        c.call(new2, z, at(4, 15 + j))
+    s = c.store()
+    got = table_pairs(s, BurnerParams())
+    assert list(got) == [(old, new)]
+    g = got[(old, new)]
+    assert (g.n_shared, g.jaccard, g.contain_old, g.contain_new) == (1, pytest.approx(1.0), pytest.approx(1.0),
+                                                                    pytest.approx(1.0))
+    assert g.gap_days == pytest.approx(1 / 3)
+    assert g.score == pytest.approx(1 / (1 + math.exp(-8.2)))
+    assert_same(got, reference_pairs(s, BurnerParams()))
+    assert table_pairs(s, BurnerParams(exclusive_line=False)) == {}

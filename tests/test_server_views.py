@@ -41,6 +41,35 @@ def test_graph_edges_join_shown_nodes_and_are_all_ties_among_them(client) -> Non
     assert all(("x" in n and "y" in n) for n in g["nodes"])
 
 
+def _expected_tie(g: dict, top: int = 10) -> dict | None:
+    """The draw at the key-player cut, worked from the view's own edges: degree within the graph shown."""
+    deg = {n["id"]: 0 for n in g["nodes"]}
+    for e in g["edges"]:
+        deg[e["source"]] += 1
+        deg[e["target"]] += 1
+    ranked = sorted(deg.values(), reverse=True)
+    if len(ranked) <= top or ranked[top - 1] != ranked[top]:
+        return None
+    d = ranked[top - 1]
+    above = sum(v > d for v in ranked)
+    return {"degree": d, "first_rank": above + 1, "shown": top - above, "among": sum(v == d for v in ranked)}
+
+
+def test_graph_says_where_the_key_player_list_ends_in_a_tie_of_degree(client) -> None:
+    c, cs = client
+    g = c.get("/api/v1/views/graph").json()
+    assert "key_players_tie" in g
+    assert g["key_players_tie"] == _expected_tie(g)
+    # the example's graph has 11 nodes, the last four with one tie each: ranks 8-10 are a draw
+    assert g["key_players_tie"] is not None and g["key_players_tie"]["first_rank"] < 10
+    deg = {n["id"]: 0 for n in g["nodes"]}
+    for e in g["edges"]:
+        deg[e["source"]] += 1
+        deg[e["target"]] += 1
+    # the listed ones are the highest degrees, so the tie's people are the last of the list
+    assert [deg[k] for k in g["key_players"]] == sorted(deg.values(), reverse=True)[:len(g["key_players"])]
+
+
 def test_graph_cut_to_max_nodes_keeps_the_seeds(client) -> None:
     c, _ = client
     full = c.get("/api/v1/views/graph").json()

@@ -192,6 +192,36 @@ def test_selecting_on_the_graph_highlights_on_map_and_timeline(analyst: Session)
     assert s.page.locator("#detail-body h3").inner_text()
 
 
+def test_the_key_player_panel_says_which_ranks_are_a_draw(analyst: Session, tmp_path: Path) -> None:
+    s = analyst
+    g = s.js("fc.graphView")
+    kp = g["key_players"]
+    assert len(kp) == 10
+    # the draw worked from the page's own edges: degree within the graph shown (this case: ranks 9-10)
+    deg = {n["id"]: 0 for n in g["nodes"]}
+    for e in g["edges"]:
+        deg[e["source"]] += 1
+        deg[e["target"]] += 1
+    ranked = sorted(deg.values(), reverse=True)
+    assert ranked[9] == ranked[10], "the test case's key-player list must end inside a tie of degree"
+    d, above = ranked[9], sum(v > ranked[9] for v in ranked)
+    among = sum(v == d for v in ranked)
+    assert [deg[k] for k in kp] == ranked[:10]
+    s.wait("!document.getElementById('kp-tie').hidden", 5)
+    assert s.page.locator("#kp-list li").count() == 10
+    assert s.page.locator("#kp-tie").inner_text() == (
+        f"ranks {above + 1}-10: {10 - above} of the {among} people with degree {d}; among them the order is "
+        "betweenness, no better than chance at finding leaders")
+    assert s.page.locator("#kp-list li.draw").count() == 10 - above
+    s.page.locator("#kp-list li button").nth(9).click()
+    s.wait(f"fc.selection && fc.selection.node === {kp[9]!r}", 5)
+    assert f"key player #10 (a draw among the {among} with degree {d})" in s.page.locator("#detail-body").inner_text()
+    assert s.page.locator("#kp").is_visible()
+    s.page.locator("#kp").scroll_into_view_if_needed()
+    s.page.screenshot(path=str(tmp_path / "key-players.png"))
+    assert s.errors == []
+
+
 def test_selecting_on_the_timeline_selects_on_the_graph(analyst: Session) -> None:
     s = analyst
     s.page.locator("#timeline .vis-item.stay").first.click()

@@ -4,7 +4,7 @@ import { api, ApiError } from "./api.js";
 import { GraphPane } from "./graph.js";
 import { MapPane } from "./map.js";
 import { TimelinePane } from "./timeline.js";
-import { alertIds, esc, fmt, productScene, renderAlert, renderAlerts, renderDecisions, renderProduct, renderWithheld } from "./panels.js";
+import { alertIds, esc, fmt, productScene, renderAlert, renderAlerts, renderDecisions, renderProduct, renderWithheld, tieSentence } from "./panels.js";
 
 const $ = (id) => document.getElementById(id);
 const pct = (p) => `${Math.round(p * 100)}%`;
@@ -70,6 +70,7 @@ async function start() {
     fc.graphLoadMs = performance.now() - t0;
     $("graph").dataset.ready = "1";
     updateGraphStatus();
+    renderKeyPlayers(g);
     fillFind(g);
     const target = g.nodes.find((n) => n.target);
     $("target-btn").textContent = target ? `Target: ${target.caption || target.label}` : "Target";
@@ -143,6 +144,21 @@ function updateGraphStatus() {
   $("graph").dataset.visibleNodes = String(c.nodes);
 }
 
+/** The graph's key players in rank order; where the list ends inside a tie of degree, which ranks are a draw. */
+function renderKeyPlayers(g) {
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  const kp = g.key_players || [];
+  const tie = g.key_players_tie;
+  $("kp-list").innerHTML = kp.map((id, i) => {
+    const n = byId.get(id);
+    const draw = tie && i + 1 >= tie.first_rank;
+    return `<li${draw ? ' class="draw"' : ""}><b>${i + 1}</b> <button data-node="${esc(id)}">${esc(n ? n.caption || n.label : id)}</button></li>`;
+  }).join("");
+  for (const b of $("kp-list").querySelectorAll("button")) b.onclick = () => select({ source: "panel", node: b.dataset.node });
+  $("kp-tie").textContent = tieSentence(tie, kp.length);
+  $("kp-tie").hidden = !tie;
+}
+
 function fillFind(g) {
   $("find-list").innerHTML = g.nodes.slice(0, 500).map((n) => `<option value="${esc(n.caption || n.label)}">`).join("");
 }
@@ -186,7 +202,9 @@ function select(sel) {
 
 function showNode(n) {
   if (!n) return;
-  const flags = [n.target && "target", n.key_rank && `key player #${n.key_rank}`, n.circle && "close circle",
+  const tie = fc.graphView?.key_players_tie;
+  const draw = tie && n.key_rank >= tie.first_rank ? ` (a draw among the ${tie.among} with degree ${tie.degree})` : "";
+  const flags = [n.target && "target", n.key_rank && `key player #${n.key_rank}${draw}`, n.circle && "close circle",
     n.label.startsWith("masked:") && "masked bystander"].filter(Boolean);
   const edges = fc.cy.getElementById(n.id).connectedEdges().map((e) => e.data())
     .sort((a, b) => b.strength - a.strength).slice(0, 8);
@@ -353,6 +371,7 @@ async function refreshCase() {
   const g = await api.get(`/views/graph?max_nodes=${$("graph-size").value}`);
   fc.graphView = g;
   fc.graph.load(g);
+  renderKeyPlayers(g);
   updateGraphStatus();
   fillFind(g);
   renderMarks();
@@ -436,6 +455,7 @@ $("graph-size").addEventListener("change", async () => {
   const g = await api.get(`/views/graph?max_nodes=${$("graph-size").value}`);
   fc.graphView = g;
   fc.graph.load(g);
+  renderKeyPlayers(g);
   updateGraphStatus();
   fillFind(g);
   renderMarks();

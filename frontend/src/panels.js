@@ -1,6 +1,14 @@
 // Side panels: the analyst's overrides (merge, split, undo), the alerts of the standing watches,
 // and share products (a partner's tearline; the owner's preview of it with what it withholds).
 export const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The draw a key-player list ends in (the view's `key_players_tie`), said as `fusioncell network` says it. */
+export function tieSentence(tie, shownCount) {
+  if (!tie) return "";
+  const ranks = tie.shown === 1 ? `rank ${tie.first_rank}` : `ranks ${tie.first_rank}-${shownCount}`;
+  return `${ranks}: ${tie.shown} of the ${tie.among} people with degree ${tie.degree}; among them the order is `
+    + "betweenness, no better than chance at finding leaders";
+}
 /** Every time the page shows is UTC, written out: 2026-02-16 04:20 UTC. */
 export const fmt = (t) => {
   const ms = typeof t === "number" ? t : Date.parse(t);

@@ -197,7 +197,7 @@ def close_circles(store: CaseStore, foci: Iterable[str], k: int = 20, ties_table
             for f, n in nodes.items()}
 
 
-def _circle_entry(i: int, r: dict[str, Any], shown: dict[str, str], persons: set[str]) -> dict[str, Any]:
+def _circle_entry(i: int, r: dict[str, Any], shown: Mapping[str, str], persons: set[str]) -> dict[str, Any]:
     other = r["other"]
     return {
         "rank": i,

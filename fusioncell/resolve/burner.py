@@ -10,7 +10,9 @@ Spark), never by looping over records or pairs in Python:
    cell-site shares (serving-cell positions of its calls, plus location fixes);
 2. candidate pairs come only from a join through *shared contacts* restricted
    by *time adjacency*: the new identifier starts within ``max_gap_days`` after
-   the old one's last event (and not more than ``max_overlap_days`` before);
+   the old one's last event (and not more than ``max_overlap_days`` before),
+   sharing ``min_shared`` contacts, or one when it is an *exclusive line* (each
+   handset's every record with that one correspondent: ``exclusive_line``);
 3. per pair: weighted Jaccard (Ruzicka) of contact shares, containment (the
    share of each handset's traffic that goes to the other's contacts; the
    larger of the two enters the score, so a handset with a short history is
@@ -50,6 +52,11 @@ class BurnerParams:
     #: of 20 cases on easy and on hard, mostly handsets with no cell site in common (docs/benchmarks.md)
     min_events: int = 3
     min_shared: int = 2
+    #: An *exclusive line* is a candidate with one shared contact: the old handset's every record and the new
+    #: one's are with that same single correspondent (each with ``min_events``; a handset kept for one person,
+    #: replaced by another kept for that person). net16: on training seeds 0-19 (normal) 8 of the 8 such
+    #: candidates that the rest left unmatched were true successions (docs/benchmarks.md).
+    exclusive_line: bool = True
     min_silence_days: float = 0.25
     min_score: float = 0.5
     #: Contacts with more distinct correspondents than this (hotlines, shops) carry no

@@ -48,6 +48,9 @@ class GraphView:
     total_edges: int
     key_players: list[str] = field(default_factory=list)
     close_circle: list[str] = field(default_factory=list)
+    #: Where the key-player list ends inside a tie of degree, the draw it makes (as ``network``'s JSON
+    #: ``key_players_tie``: ``{"degree", "first_rank", "shown", "among"}``), else None.
+    key_players_tie: dict[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,14 +267,16 @@ def graph_view(cs: Any, focus: str | None = None, hops: int = 2, max_nodes: int 
     nodes = _chosen_nodes(cs, seeds, hops if focus else 6, max_nodes, fill=not focus)
     edges = _edge_rows(cs, nodes, min_strength)
     xy = _layout(nodes, edges)
-    kp = [r["node"] for r in key_players(cs, nodes, top=10)["ranked"]] if edges else []
+    ranked = key_players(cs, nodes, top=10) if edges else {"ranked": [], "tie": None}
+    kp = [r["node"] for r in ranked["ranked"]]
     circle = [r["node"] for r in close_circle(cs, seeds[0], k=8)] if seeds else []
     rows = _node_rows(cs, nodes)
     for r, (x, y) in zip(rows, xy.tolist()):
         r.update(x=round(x, 1), y=round(y, 1), key_rank=(kp.index(r["id"]) + 1) if r["id"] in kp else None,
                  circle=r["id"] in circle, seed=r["id"] in seeds)
     return GraphView(focus=seeds[0] if seeds else None, nodes=rows, edges=edges, total_nodes=int(total_nodes),
-                     total_edges=int(total_edges), key_players=kp, close_circle=circle)
+                     total_edges=int(total_edges), key_players=kp, close_circle=circle,
+                     key_players_tie=ranked["tie"])
 
 
 def neighbours_view(cs: Any, node: str, limit: int = MAX_NEIGHBOURS) -> GraphView:

@@ -105,10 +105,10 @@ def edges(q: Query, *, run_id: str, tz: str, level: str, night_from_h: int, nigh
         ends = f"SELECT * FROM {q.i('ends')}"
         return f"WITH {_node_ctes(q, '', q.i('node_cells'), ends=ends)}\nSELECT * FROM nodes"
     if part == "finish":
-        ctes = [span, f"agg AS (SELECT * FROM {q.i('pairs')})"]
+        parts = [span, f"agg AS (SELECT * FROM {q.i('pairs')})"]
         if "nodes" not in q.inputs:
-            ctes.append(f"cells0 AS (SELECT * FROM {q.i('cells')})")
-        return _finish(q, p, run_id, ctes)
+            parts.append(f"cells0 AS (SELECT * FROM {q.i('cells')})")
+        return _finish(q, p, run_id, parts)
     return _finish(q, p, run_id, [span, f"ev AS ({_edge_records(q, level, salt, records)})", _pair_ctes(q, p, "ev")])
 
 

@@ -176,6 +176,9 @@ def _candidates(q: Query, p: Any) -> str:
 
     b_lo = bucket(f"({us('o.last_seen')} - {secs(p.max_overlap_days * 86400.0)})")
     b_hi = bucket(f"({us('o.last_seen')} + {secs(p.max_gap_days * 86400.0)})")
+    # an exclusive line: both handsets' whole traffic with one and the same correspondent (BurnerParams)
+    exclusive = (" OR (count(*) = 1 AND min(o.n_contacts) = 1 AND min(n.n_contacts) = 1)"
+                 if p.exclusive_line else "")
     return f"""olds AS (
     SELECT a.* FROM act a CROSS JOIN span
     WHERE a.n_events >= {int(p.min_events)}
@@ -218,7 +221,7 @@ cand AS (
       AND {us('n.first_seen')} <= {us('o.last_seen')} + {secs(p.max_gap_days * 86400.0)}
       AND n.first_seen > o.first_seen
     GROUP BY o.ident, n.ident
-    HAVING count(*) >= {int(p.min_shared)}
+    HAVING count(*) >= {int(p.min_shared)}{exclusive}
 ),
 -- The old handset's cells per candidate pair, materialised first on DuckDB: left to itself the
 -- optimiser joins cells to cells on the grid cell alone (every two handsets sharing a
