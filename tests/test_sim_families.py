@@ -100,3 +100,30 @@ def test_the_hideout_address_is_worded_like_any_other_building(tmp_path: Path) -
             wordings["hideout" if near else "other"].add(what)
     assert wordings["hideout"], "no hideout address in 12 seeds (each has p 0.35)"
     assert wordings["hideout"] <= wordings["other"]
+
+
+def test_rhythm_family_lets_her_stay_several_nights_and_the_default_never_does() -> None:
+    def longest_stay_h(family: str, seed: int) -> float:
+        sn = build_scenario(seed=seed, scale=300, days=30, difficulty="normal", family=family)
+        stays = [v.t_to - v.t_from for v in sn.org.visits if v.person == sn.org.partner]
+        return max(stays) / 3600.0
+
+    # one night is at most 19:30 to 08:30 (13 h); a stay of two nights is over 24 h
+    assert all(longest_stay_h("baseline", s) < 14.0 for s in (21, 22))
+    rhythm = [s for s in range(20, 40) if draw("rhythm", s)["partner_stay"][1] >= 2][:2]
+    assert all(longest_stay_h("rhythm", s) > 24.0 for s in rhythm)
+
+
+def test_coverage_family_changes_the_cell_network_and_what_a_site_reaches() -> None:
+    def rural_sites_and_reach(family: str, seed: int) -> tuple[int, float]:
+        sn = build_scenario(seed=seed, scale=300, days=5, family=family)
+        return len(sn.world.towers_xy), sn.world.coverage_m
+
+    seeds = {"sparse": next(s for s in range(50) if draw("coverage", s)["rural_spacing_m"] > 10_000),
+             "dense": next(s for s in range(50) if draw("coverage", s)["rural_spacing_m"] < 4_500)}
+    for seed in seeds.values():
+        n_default, reach_default = rural_sites_and_reach("baseline", seed)
+        n, reach = rural_sites_and_reach("coverage", seed)
+        assert reach_default == 8500.0 and reach == pytest.approx(draw("coverage", seed)["coverage_m"])
+        # the same region, rural sites (6.5 km by default) at over 10 km or under 4.5 km
+        assert (n < n_default) if seed == seeds["sparse"] else (n > n_default)
