@@ -114,6 +114,16 @@ def test_rhythm_family_lets_her_stay_several_nights_and_the_default_never_does()
     assert all(longest_stay_h("rhythm", s) > 24.0 for s in rhythm)
 
 
+def test_rhythm_family_makes_some_of_her_visits_daytime_ones() -> None:
+    def short_visits(family: str, seed: int) -> int:
+        sn = build_scenario(seed=seed, scale=300, days=30, difficulty="normal", family=family)
+        return sum(1 for v in sn.org.visits if v.person == sn.org.partner and v.t_to - v.t_from <= 6 * 3600)
+
+    seed = next(s for s in range(20, 60) if draw("rhythm", s)["partner_day_p"] > 0.35)
+    assert short_visits("baseline", seed) == 0  # a night is at least 19:30/23:00 to 05:30 (6.5 h)
+    assert short_visits("rhythm", seed) >= 1
+
+
 def test_coverage_family_changes_the_cell_network_and_what_a_site_reaches() -> None:
     def rural_sites_and_reach(family: str, seed: int) -> tuple[int, float]:
         sn = build_scenario(seed=seed, scale=300, days=5, family=family)

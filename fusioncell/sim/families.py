@@ -17,7 +17,7 @@ some families, report on a family held out entirely (bench/locate_families.py).
 | ``town-hideout`` | his house is in a town or on its edge, not a remote ranch, with probability 0.6–1.0 (El Chapo was taken in a Mazatlán condo and a Los Mochis house): covered, among homes |
 | ``mixed`` | each mechanism above on or off at random |
 | ``coverage`` | the cell network: rural sites every 3.5-12 km, town sites denser or sparser (one per 450-1100 m of town radius), a site's reach 0.8-1.6 times the rural spacing (never in ``mixed``) |
-| ``rhythm`` | his partner's visits: 2-7 days between arrivals, 1-3 nights per stay, arriving 18:00-02:00 (never in ``mixed``, so that mixed worlds stay those of session 15) |
+| ``rhythm`` | his partner's visits: 2-7 days between arrivals, 1-3 nights per stay, arriving 18:00-02:00, and 0-50% of her visits by day (2-6 h, no night) (never in ``mixed``, so that mixed worlds stay those of session 15) |
 
 Drawing uses its own random stream (``gen(seed, "family")``), so the
 baseline family consumes nothing and stays identical to a world simulated
@@ -72,7 +72,8 @@ def _rhythm(r: np.random.Generator) -> dict[str, Any]:
     lo = int(r.integers(2, 6))
     start = float(r.uniform(18.0, 23.0))
     return {"partner_gap": (lo, lo + int(r.integers(2, 4))), "partner_stay": (1, int(r.integers(1, 4))),
-            "partner_arrive": (start, start + float(r.uniform(1.0, 3.0)))}
+            "partner_arrive": (start, start + float(r.uniform(1.0, 3.0))),
+            "partner_day_p": float(r.uniform(0.0, 0.5))}
 
 
 _MECHANISMS: dict[str, Callable[[np.random.Generator], dict[str, Any]]] = {

@@ -421,7 +421,8 @@ def _partner_nights(org: Org, rng: np.random.Generator, cfg: dict[str, Any], t0:
 
     The ``rhythm`` family (:mod:`fusioncell.sim.families`) widens all three: the gap between
     arrivals (``partner_gap``, days, upper bound exclusive), the nights of one stay
-    (``partner_stay``) and the arrival hour (``partner_arrive``, past 24 is after midnight).
+    (``partner_stay``) and the arrival hour (``partner_arrive``, past 24 is after midnight), and makes
+    some visits daytime ones (``partner_day_p``).
     With the defaults the random draws are exactly those of a world without the family.
     """
     H = 3600
@@ -429,10 +430,15 @@ def _partner_nights(org: Org, rng: np.random.Generator, cfg: dict[str, Any], t0:
     stay = cfg.get("partner_stay", (1, 1))
     arrive = cfg.get("partner_arrive", (19.5, 23.0))
     dd = int(rng.integers(0, 3))
+    day_p = cfg.get("partner_day_p", 0.0)
     while dd < days - 1:
         n = 1 if stay[1] <= 1 else min(int(rng.integers(stay[0], stay[1] + 1)), days - 1 - dd)
         a = t0 + dd * 86400 + int(rng.uniform(*arrive) * H)
         b = t0 + (dd + n) * 86400 + int(rng.uniform(5.5, 8.5) * H)
+        if day_p > 0 and rng.random() < day_p:  # a visit by day: lunch to late afternoon, home for the night
+            n = 1
+            a = t0 + dd * 86400 + int(rng.uniform(10.0, 16.0) * H)
+            b = a + int(rng.uniform(2.0, 6.0) * H)
         if free(org.partner, range(dd, dd + n + 1)):
             place, xy = _hideout_at(org, a)
             if cfg.get("partner_decoy_p", 0.0) > 0 and rng.random() < cfg["partner_decoy_p"]:
