@@ -137,3 +137,16 @@ def test_coverage_family_changes_the_cell_network_and_what_a_site_reaches() -> N
         assert reach_default == 8500.0 and reach == pytest.approx(draw("coverage", seed)["coverage_m"])
         # the same region, rural sites (6.5 km by default) at over 10 km or under 4.5 km
         assert (n < n_default) if seed == seeds["sparse"] else (n > n_default)
+
+
+def test_household_family_keeps_the_bodyguards_phones_on_at_his_house() -> None:
+    def guard_dark_share(family: str, seed: int) -> float:
+        sn = build_scenario(seed=seed, scale=300, days=20, difficulty="normal", family=family)
+        guards = set(sn.org.bodyguards)
+        dark = sum(d["to"] - d["from"] for d in sn.org.dark if d["person"] in guards and d["why"] == "bodyguard off")
+        return dark / (len(guards) * 21 * 86400.0)  # the off intervals run from the day before to the day after
+
+    # by default a guard's phone is on 15 min-1.5 h every 2-4 days: off nearly all the time (the off
+    # intervals overrun the period's ends); in a household world it is on 4-22 h every day or two
+    assert guard_dark_share("baseline", 31) > 0.95
+    assert guard_dark_share("household", 31) < 0.8

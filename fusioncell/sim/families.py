@@ -17,6 +17,7 @@ some families, report on a family held out entirely (bench/locate_families.py).
 | ``town-hideout`` | his house is in a town or on its edge, not a remote ranch, with probability 0.6–1.0 (El Chapo was taken in a Mazatlán condo and a Los Mochis house): covered, among homes |
 | ``mixed`` | each mechanism above on or off at random |
 | ``coverage`` | the cell network: rural sites every 3.5-12 km, town sites denser or sparser (one per 450-1100 m of town radius), a site's reach 0.8-1.6 times the rural spacing (never in ``mixed``) |
+| ``household`` | his bodyguards keep their phones on 4-22 h at a time, every day or two, at a normal call rate: his house is their home (never in ``mixed``) |
 | ``rhythm`` | his partner's visits: 2-7 days between arrivals, 1-3 nights per stay, arriving 18:00-02:00, and 0-50% of her visits by day (2-6 h, no night) (never in ``mixed``, so that mixed worlds stay those of session 15) |
 
 Drawing uses its own random stream (``gen(seed, "family")``), so the
@@ -89,8 +90,17 @@ def _coverage(r: np.random.Generator) -> dict[str, Any]:
             "coverage_m": max(4000.0, sp * float(r.uniform(0.8, 1.6)))}
 
 
+def _household(r: np.random.Generator) -> dict[str, Any]:
+    # his bodyguards live with him and keep their phones on most of the day and night: the house is
+    # "the home" of circle members, as it would be for anyone's family (default: phones off, short windows)
+    lo = float(r.uniform(4.0, 12.0))
+    return {"guard_window_h": (lo, lo + float(r.uniform(4.0, 10.0))), "guard_every": (1, 2),
+            "guard_rate": (4.0, 12.0)}
+
+
 # mechanisms added after session 15: their own families, not drawn by ``mixed`` (its worlds stay comparable)
-_LATER: dict[str, Callable[[np.random.Generator], dict[str, Any]]] = {"rhythm": _rhythm, "coverage": _coverage}
+_LATER: dict[str, Callable[[np.random.Generator], dict[str, Any]]] = {
+    "rhythm": _rhythm, "coverage": _coverage, "household": _household}
 FAMILIES: tuple[str, ...] = ("baseline", *_MECHANISMS, "mixed", *_LATER)
 
 

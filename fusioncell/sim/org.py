@@ -172,7 +172,8 @@ def build_org(world: World, seed: int, days: int, difficulty: str, t0: int,
 
     hideouts, decoys, hide_place, move_t, t_end = _places(world, rng, seed, cfg, t0, days)
 
-    _fit_lives(world, rng, target, partner, seed_lead, lts, couriers, guards, hide_place[0])
+    _fit_lives(world, rng, target, partner, seed_lead, lts, couriers, guards, hide_place[0],
+               guard_rate=cfg.get("guard_rate", (25.0, 50.0)))
 
     ties = _org_ties(world, rng, target, partner, seed_lead, sister, lts, couriers, guards)
 
@@ -239,7 +240,8 @@ def _places(world: World, rng: np.random.Generator, seed: int, cfg: dict[str, An
 
 
 def _fit_lives(world: World, rng: np.random.Generator, target: int, partner: int, seed_lead: int, lts: list[int],
-               couriers: list[int], guards: list[int], hideout: int) -> None:
+               couriers: list[int], guards: list[int], hideout: int,
+               guard_rate: tuple[float, float] = (25.0, 50.0)) -> None:
     """Homes, outings and call rates of the members (the target and bodyguards live at the hideout)."""
     # the target and bodyguards live at the hideout; the target has no phone
     for p in [target, *guards]:
@@ -263,7 +265,7 @@ def _fit_lives(world: World, rng: np.random.Generator, target: int, partner: int
     for p in couriers:
         world.rate_per_day[p] = rng.uniform(5.0, 10.0)
     for p in guards:
-        world.rate_per_day[p] = rng.uniform(25.0, 50.0)  # squeezed into short on-windows
+        world.rate_per_day[p] = rng.uniform(*guard_rate)  # by default squeezed into short on-windows
 
 
 def _org_ties(world: World, rng: np.random.Generator, target: int, partner: int, seed_lead: int, sister: bool,
