@@ -51,6 +51,9 @@ def case_for(seed: int, difficulty: str, track: list[str] | None, scale: str = "
              family: str = "baseline") -> tuple[Path, dict[str, Any]]:
     """Simulate (once) and ingest; returns (store path, truth). ``family``: a world family (sim/families.py)."""
     prefix = "" if family in ("", "baseline") else f"{family}-"
+    days = int(os.environ.get("FUSIONCELL_BENCH_DAYS") or 30)  # the period (bench --days); 30 keeps old names
+    if days != 30:
+        prefix = f"d{days}-{prefix}"
     folder = OUT / f"{prefix}{difficulty}-{seed}-{tag}"
     store = folder.with_suffix(".duckdb")
     truth_file = folder / "truth.json"
@@ -60,7 +63,7 @@ def case_for(seed: int, difficulty: str, track: list[str] | None, scale: str = "
         if folder.exists():
             shutil.rmtree(folder)
         store.unlink(missing_ok=True)
-        simulate(folder, seed=seed, scale=scale, days=30, difficulty=difficulty, track=track, family=family)
+        simulate(folder, seed=seed, scale=scale, days=days, difficulty=difficulty, track=track, family=family)
         with CaseStore.open(store, folder=folder) as cs:
             ingest_case(folder, cs, quiet=True)
     return store, json.loads(truth_file.read_text(encoding="utf-8"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -141,8 +142,10 @@ def main() -> None:
     ap.add_argument("--holdout", default=None, help="family the model was not fitted on (reported apart)")
     ap.add_argument("--model", default=None, help="locate_model.json to use (default: the shipped one)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--days", type=int, default=30, help="length of the simulated period (other simulators differ)")
     ap.add_argument("--json", default=None)
     a = ap.parse_args()
+    os.environ["FUSIONCELL_BENCH_DAYS"] = str(a.days)  # read by bench/_cases.py, in the workers too
     MODEL = Path(a.model) if a.model else None
     fams = list(FAMILIES) if a.families == "all" else a.families.split(",")
     seeds = parse_seeds(a.seeds)

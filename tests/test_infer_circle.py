@@ -357,6 +357,29 @@ def test_identify_says_why_a_tracked_reported_number_is_probably_not_hers() -> N
 
 
 
+
+def test_a_well_graded_number_the_entity_file_gives_to_another_woman_reopens_the_search_for_hers() -> None:
+    """A planted A1 report gives "La Güera" a number that the case's known entities list under another
+    woman (name and alias): both cannot be right. Before, the A1 claim (p 0.95) settled her number and her
+    real one, called by her friend every night and away every other night, was never a candidate."""
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    _claim(cs, "r2", "alias:La Güera", "uses", "+523300000099", "A", 1)
+    put(cs.con, "entities", entity_id="person-n", schema="Person", caption="Liliana Álvarez",
+        properties='{"name": ["Liliana Álvarez"], "alias": ["La Nena"]}', raw="{}", line=2)
+    put(cs.con, "entity_identifiers", entity_id="person-n", identifier="+523300000099",
+        identifier_raw="+523300000099", prop="phone")
+    put(cs.con, "entity_identifiers", entity_id="person-n", identifier="alias:La Nena", identifier_raw="La Nena",
+        prop="alias")
+    _, homebody, partner = _partner_scene(cs)
+    circle = target_circle(cs, "person-target")
+    claimed = circle.members["+523300000099"]
+    assert claimed.role == "partner"  # still a hypothesis
+    assert any("contested (hers: 0.95 -> 0.68)" in r for r in claimed.reasons)
+    assert circle.members[partner].role == "partner" and circle.members[partner].person == "alias:La Güera"
+    assert circle.members[partner].relevance > claimed.relevance > 0.0
+
+
 @pytest.mark.parametrize("relationship, role", [("spouse", "partner"), ("concubina", "partner"), ("esposo", "partner"),
                                                 ("hermana", "family"), ("business partner", "associate")])
 def test_a_known_family_link_is_read_with_the_network_stages_words(tmp_path, relationship: str, role: str) -> None:

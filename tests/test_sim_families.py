@@ -100,3 +100,53 @@ def test_the_hideout_address_is_worded_like_any_other_building(tmp_path: Path) -
             wordings["hideout" if near else "other"].add(what)
     assert wordings["hideout"], "no hideout address in 12 seeds (each has p 0.35)"
     assert wordings["hideout"] <= wordings["other"]
+
+
+def test_rhythm_family_lets_her_stay_several_nights_and_the_default_never_does() -> None:
+    def longest_stay_h(family: str, seed: int) -> float:
+        sn = build_scenario(seed=seed, scale=300, days=30, difficulty="normal", family=family)
+        stays = [v.t_to - v.t_from for v in sn.org.visits if v.person == sn.org.partner]
+        return max(stays) / 3600.0
+
+    # one night is at most 19:30 to 08:30 (13 h); a stay of two nights is over 24 h
+    assert all(longest_stay_h("baseline", s) < 14.0 for s in (21, 22))
+    rhythm = [s for s in range(20, 40) if draw("rhythm", s)["partner_stay"][1] >= 2][:2]
+    assert all(longest_stay_h("rhythm", s) > 24.0 for s in rhythm)
+
+
+def test_rhythm_family_makes_some_of_her_visits_daytime_ones() -> None:
+    def short_visits(family: str, seed: int) -> int:
+        sn = build_scenario(seed=seed, scale=300, days=30, difficulty="normal", family=family)
+        return sum(1 for v in sn.org.visits if v.person == sn.org.partner and v.t_to - v.t_from <= 6 * 3600)
+
+    seed = next(s for s in range(20, 60) if draw("rhythm", s)["partner_day_p"] > 0.35)
+    assert short_visits("baseline", seed) == 0  # a night is at least 19:30/23:00 to 05:30 (6.5 h)
+    assert short_visits("rhythm", seed) >= 1
+
+
+def test_coverage_family_changes_the_cell_network_and_what_a_site_reaches() -> None:
+    def rural_sites_and_reach(family: str, seed: int) -> tuple[int, float]:
+        sn = build_scenario(seed=seed, scale=300, days=5, family=family)
+        return len(sn.world.towers_xy), sn.world.coverage_m
+
+    seeds = {"sparse": next(s for s in range(50) if draw("coverage", s)["rural_spacing_m"] > 10_000),
+             "dense": next(s for s in range(50) if draw("coverage", s)["rural_spacing_m"] < 4_500)}
+    for seed in seeds.values():
+        n_default, reach_default = rural_sites_and_reach("baseline", seed)
+        n, reach = rural_sites_and_reach("coverage", seed)
+        assert reach_default == 8500.0 and reach == pytest.approx(draw("coverage", seed)["coverage_m"])
+        # the same region, rural sites (6.5 km by default) at over 10 km or under 4.5 km
+        assert (n < n_default) if seed == seeds["sparse"] else (n > n_default)
+
+
+def test_household_family_keeps_the_bodyguards_phones_on_at_his_house() -> None:
+    def guard_dark_share(family: str, seed: int) -> float:
+        sn = build_scenario(seed=seed, scale=300, days=20, difficulty="normal", family=family)
+        guards = set(sn.org.bodyguards)
+        dark = sum(d["to"] - d["from"] for d in sn.org.dark if d["person"] in guards and d["why"] == "bodyguard off")
+        return dark / (len(guards) * 21 * 86400.0)  # the off intervals run from the day before to the day after
+
+    # by default a guard's phone is on 15 min-1.5 h every 2-4 days: off nearly all the time (the off
+    # intervals overrun the period's ends); in a household world it is on 4-22 h every day or two
+    assert guard_dark_share("baseline", 31) > 0.95
+    assert guard_dark_share("household", 31) < 0.8

@@ -244,6 +244,42 @@ def _track_tested(store: CaseStore, idents: dict[str, Use]) -> dict[str, Use]:
     return out
 
 
+#: The weight of the case's known entities when they give a number to a person (as in :func:`_identifiers_of`).
+REGISTER_P = 0.9
+
+
+def _contested(store: CaseStore, keys: set[str], idents: dict[str, Use], who: Persons) -> dict[str, Use]:
+    """Numbers a report gives her that the case's known entities give to someone else.
+
+    A handset has one user: the report and the register cannot both be right. A planted report graded A1
+    (p 0.95) gives her a number the entity file lists under another woman's name and alias; alone it
+    would settle her number, and her real one would never be looked for. The two are weighed as the
+    competing explanations they are (odds of the claim over the register's, :data:`REGISTER_P`): an A1
+    claim falls to 0.68, below the 0.9 at which the circle looks for her number among her people's
+    contacts again. An analyst's attribution (p = 1), or an entity the resolve stage has made hers, is
+    not contested.
+    """
+    cand = sorted(i for i, u in idents.items() if u.p < 1.0 and i.startswith("+"))
+    if not cand:
+        return idents
+    rows = store.con.execute(
+        "SELECT i.identifier, i.entity_id, coalesce(e.caption, i.entity_id) FROM entity_identifiers i "
+        "LEFT JOIN entities e USING (entity_id) WHERE i.identifier IN (SELECT unnest(?)) ORDER BY 1, 2",
+        [cand],
+    ).fetchall()
+    out = dict(idents)
+    done: set[str] = set()
+    for ident, ent, label in rows:
+        if ident in done or ent in keys or who.person_of(ent) in keys:
+            continue
+        done.add(ident)
+        u = out[ident]
+        p = u.p * (1.0 - REGISTER_P) / (u.p * (1.0 - REGISTER_P) + REGISTER_P * (1.0 - u.p))
+        out[ident] = Use(p, u.reasons + [f"the case's known entities give this number to {label} ({ent}), someone "
+                                         f"else: contested (hers: {u.p:.2f} -> {p:.2f})"], u.sources)
+    return out
+
+
 def _tested_note(fn: FixNights) -> str:
     """What the tracking test says, for the evidence chain and ``identify``."""
     return (f"tracked {fn.nights + fn.dark} nights, away or off on {fn.away + fn.dark}: a partner's phone would "
@@ -330,7 +366,7 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
         pkeys = _person_keys(store, other, who)
         idents = _identifiers_of(store, pkeys, who)
         if role == "partner":
-            idents = _track_tested(store, idents)
+            idents = _track_tested(store, _contested(store, pkeys, idents, who))
         reported = set(idents)
         if _noisy_or(p for p, _, _ in idents.values()) < 0.9:
             # a weakly attributed number may not be hers: her real one is then

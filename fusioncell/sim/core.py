@@ -214,8 +214,9 @@ def build_scenario(*, seed: int, scale: str | int = "small", days: int = 30, dif
     t0 = int(start_local.timestamp())
     t_end = t0 + days * 86400
     clock = _Clock(t0, t_end)
-    world = build_world(seed, n_res, days)
-    org, ov = build_org(world, seed, days, difficulty, t0, family=draw_family(family, seed))
+    fam = draw_family(family, seed)
+    world = build_world(seed, n_res, days, geo=fam)
+    org, ov = build_org(world, seed, days, difficulty, t0, family=fam)
     _fix_vehicles(world, org)
     mob = Mobility(world, seed, t0, clock.offset_s, start_local.weekday(), ov)
     hs = Handsets(world, org, mob, seed)

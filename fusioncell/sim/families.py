@@ -16,6 +16,9 @@ some families, report on a family held out entirely (bench/locate_families.py).
 | ``late-move`` | he always moves to a second compound, late (80–93% of the period) |
 | ``town-hideout`` | his house is in a town or on its edge, not a remote ranch, with probability 0.6–1.0 (El Chapo was taken in a Mazatlán condo and a Los Mochis house): covered, among homes |
 | ``mixed`` | each mechanism above on or off at random |
+| ``coverage`` | the cell network: rural sites every 3.5-12 km, town sites denser or sparser (one per 450-1100 m of town radius), a site's reach 0.8-1.6 times the rural spacing (never in ``mixed``) |
+| ``household`` | his bodyguards keep their phones on 4-22 h at a time, every day or two, at a normal call rate: his house is their home (never in ``mixed``) |
+| ``rhythm`` | his partner's visits: 2-7 days between arrivals, 1-3 nights per stay, arriving 18:00-02:00, and 0-50% of her visits by day (2-6 h, no night) (never in ``mixed``, so that mixed worlds stay those of session 15) |
 
 Drawing uses its own random stream (``gen(seed, "family")``), so the
 baseline family consumes nothing and stays identical to a world simulated
@@ -64,11 +67,41 @@ def _late(r: np.random.Generator) -> dict[str, Any]:
     return {"late_move": (float(r.uniform(0.80, 0.88)), float(r.uniform(0.88, 0.93)))}
 
 
+def _rhythm(r: np.random.Generator) -> dict[str, Any]:
+    # another simulator (or a real partner) need not visit every 2-5 nights for one night: she may
+    # come every night or weekly, stay a weekend, arrive after midnight
+    lo = int(r.integers(2, 6))
+    start = float(r.uniform(18.0, 23.0))
+    return {"partner_gap": (lo, lo + int(r.integers(2, 4))), "partner_stay": (1, int(r.integers(1, 4))),
+            "partner_arrive": (start, start + float(r.uniform(1.0, 3.0))),
+            "partner_day_p": float(r.uniform(0.0, 0.5))}
+
+
 _MECHANISMS: dict[str, Callable[[np.random.Generator], dict[str, Any]]] = {
     "sparse-coverage": _sparse, "phone-discipline": _phones, "decoy-heavy": _decoys, "deception": _deception,
     "late-move": _late, "town-hideout": _town,
 }
-FAMILIES: tuple[str, ...] = ("baseline", *_MECHANISMS, "mixed")
+def _coverage(r: np.random.Generator) -> dict[str, Any]:
+    # the cell network itself: rural sites every 3.5-12 km (default 6.5), town sites for every
+    # 450-1100 m of town radius (default 650), a site's reach 0.8-1.6 times the rural spacing
+    # (default 8.5 km): "remote" and "covered" mean other things in such a world
+    sp = float(r.uniform(3500.0, 12000.0))
+    return {"rural_spacing_m": sp, "town_cell_m": float(r.uniform(450.0, 1100.0)),
+            "coverage_m": max(4000.0, sp * float(r.uniform(0.8, 1.6)))}
+
+
+def _household(r: np.random.Generator) -> dict[str, Any]:
+    # his bodyguards live with him and keep their phones on most of the day and night: the house is
+    # "the home" of circle members, as it would be for anyone's family (default: phones off, short windows)
+    lo = float(r.uniform(4.0, 12.0))
+    return {"guard_window_h": (lo, lo + float(r.uniform(4.0, 10.0))), "guard_every": (1, 2),
+            "guard_rate": (4.0, 12.0)}
+
+
+# mechanisms added after session 15: their own families, not drawn by ``mixed`` (its worlds stay comparable)
+_LATER: dict[str, Callable[[np.random.Generator], dict[str, Any]]] = {
+    "rhythm": _rhythm, "coverage": _coverage, "household": _household}
+FAMILIES: tuple[str, ...] = ("baseline", *_MECHANISMS, "mixed", *_LATER)
 
 
 def draw(family: str | None, seed: int) -> dict[str, Any]:
@@ -84,7 +117,7 @@ def draw(family: str | None, seed: int) -> dict[str, Any]:
         for name in on or [str(r.choice(list(_MECHANISMS)))]:
             out |= _MECHANISMS[name](r)
         return out
-    return _MECHANISMS[family](r)
+    return {**_MECHANISMS, **_LATER}[family](r)
 
 
 # ---- how each kind of tie behaves (every world, every family) ------------------------------------------------

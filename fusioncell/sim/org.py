@@ -14,6 +14,7 @@ records.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,7 +108,10 @@ def _remote_site(world: World, rng: np.random.Generator, avoid: list[FArr], min_
             continue
         row, col = world.raster_index(xy)
         d_tower = float(world.raster_d[row, col])
-        if (not hole and d_tower > 6000.0) or (hole and not 1.05 * COVERAGE_M < d_tower <= 25000.0):
+        reach = world.coverage_m  # the default world: 8.5 km, so a served site is within 6 km of a cell site
+        served_ok = d_tower <= 6000.0 * reach / COVERAGE_M
+        hole_ok = 1.05 * reach < d_tower <= 25000.0 * reach / COVERAGE_M
+        if (not hole and not served_ok) or (hole and not hole_ok):
             continue
         if any(np.hypot(*(xy - a)) < 3000 for a in avoid):
             continue
@@ -168,7 +172,8 @@ def build_org(world: World, seed: int, days: int, difficulty: str, t0: int,
 
     hideouts, decoys, hide_place, move_t, t_end = _places(world, rng, seed, cfg, t0, days)
 
-    _fit_lives(world, rng, target, partner, seed_lead, lts, couriers, guards, hide_place[0])
+    _fit_lives(world, rng, target, partner, seed_lead, lts, couriers, guards, hide_place[0],
+               guard_rate=cfg.get("guard_rate", (25.0, 50.0)))
 
     ties = _org_ties(world, rng, target, partner, seed_lead, sister, lts, couriers, guards)
 
@@ -235,7 +240,8 @@ def _places(world: World, rng: np.random.Generator, seed: int, cfg: dict[str, An
 
 
 def _fit_lives(world: World, rng: np.random.Generator, target: int, partner: int, seed_lead: int, lts: list[int],
-               couriers: list[int], guards: list[int], hideout: int) -> None:
+               couriers: list[int], guards: list[int], hideout: int,
+               guard_rate: tuple[float, float] = (25.0, 50.0)) -> None:
     """Homes, outings and call rates of the members (the target and bodyguards live at the hideout)."""
     # the target and bodyguards live at the hideout; the target has no phone
     for p in [target, *guards]:
@@ -259,7 +265,7 @@ def _fit_lives(world: World, rng: np.random.Generator, target: int, partner: int
     for p in couriers:
         world.rate_per_day[p] = rng.uniform(5.0, 10.0)
     for p in guards:
-        world.rate_per_day[p] = rng.uniform(25.0, 50.0)  # squeezed into short on-windows
+        world.rate_per_day[p] = rng.uniform(*guard_rate)  # by default squeezed into short on-windows
 
 
 def _org_ties(world: World, rng: np.random.Generator, target: int, partner: int, seed_lead: int, sister: bool,
@@ -396,25 +402,7 @@ def _schedule(world: World, org: Org, rng: np.random.Generator, cfg: dict[str, A
                 place, xy = dec(int(rng.integers(0, len(org.decoys))))
                 a = t0 + dd * 86400 + int(rng.uniform(9.0, 18.0) * H)
                 add(p, place, xy, a, a + int(rng.uniform(0.5, 2.0) * H))
-    # the partner: overnight at the hideout every 2-5 nights
-    dd = int(rng.integers(0, 3))
-    while dd < days - 1:
-        a = t0 + dd * 86400 + int(rng.uniform(19.5, 23.0) * H)
-        b = t0 + (dd + 1) * 86400 + int(rng.uniform(5.5, 8.5) * H)
-        if free(org.partner, range(dd, dd + 2)):
-            place, xy = _hideout_at(org, a)
-            if cfg.get("partner_decoy_p", 0.0) > 0 and rng.random() < cfg["partner_decoy_p"]:
-                place, xy = dec(int(rng.integers(0, len(org.decoys))))  # her own reasons: a friend at the safe house
-            left = bool(rng.random() < cfg["p_left_behind"])
-            add(org.partner, place, xy, a, b, phone_with=not left)
-            if left:
-                org.nocall.append((org.partner, a - 3 * H, b + 3 * H))
-            elif rng.random() < cfg["p_partner_off"]:
-                # off at a varying distance before arrival, back on some way after leaving
-                # off a few km before arrival (varying), back on a few km after leaving
-                org.dark.append({"person": org.partner, "from": a - int(rng.uniform(120, 700)),
-                                 "to": b + int(rng.uniform(120, 900)), "why": "off near hideout"})
-        dd += int(rng.integers(2, 6))
+    _partner_nights(org, rng, cfg, t0, days, free, add, dec)
     # bodyguards: phones mostly off, short on-windows
     for p in org.bodyguards:
         last = t0 - 86400
@@ -426,6 +414,46 @@ def _schedule(world: World, org: Org, rng: np.random.Generator, cfg: dict[str, A
             last = b
             dd += int(rng.integers(cfg["guard_every"][0], cfg["guard_every"][1] + 1))
         org.dark.append({"person": p, "from": last, "to": t0 + (days + 1) * 86400, "why": "bodyguard off"})
+
+
+def _partner_nights(org: Org, rng: np.random.Generator, cfg: dict[str, Any], t0: int, days: int,
+                    free: Callable[[int, range], bool], add: Callable[..., Visit],
+                    dec: Callable[[int], tuple[str, tuple[float, float]]]) -> None:
+    """His partner's stays with him: by default one night every 2-5 nights, arriving 19:30-23:00.
+
+    The ``rhythm`` family (:mod:`fusioncell.sim.families`) widens all three: the gap between
+    arrivals (``partner_gap``, days, upper bound exclusive), the nights of one stay
+    (``partner_stay``) and the arrival hour (``partner_arrive``, past 24 is after midnight), and makes
+    some visits daytime ones (``partner_day_p``).
+    With the defaults the random draws are exactly those of a world without the family.
+    """
+    H = 3600
+    gap = cfg.get("partner_gap", (2, 6))
+    stay = cfg.get("partner_stay", (1, 1))
+    arrive = cfg.get("partner_arrive", (19.5, 23.0))
+    dd = int(rng.integers(0, 3))
+    day_p = cfg.get("partner_day_p", 0.0)
+    while dd < days - 1:
+        n = 1 if stay[1] <= 1 else min(int(rng.integers(stay[0], stay[1] + 1)), days - 1 - dd)
+        a = t0 + dd * 86400 + int(rng.uniform(*arrive) * H)
+        b = t0 + (dd + n) * 86400 + int(rng.uniform(5.5, 8.5) * H)
+        if day_p > 0 and rng.random() < day_p:  # a visit by day: lunch to late afternoon, home for the night
+            n = 1
+            a = t0 + dd * 86400 + int(rng.uniform(10.0, 16.0) * H)
+            b = a + int(rng.uniform(2.0, 6.0) * H)
+        if free(org.partner, range(dd, dd + n + 1)):
+            place, xy = _hideout_at(org, a)
+            if cfg.get("partner_decoy_p", 0.0) > 0 and rng.random() < cfg["partner_decoy_p"]:
+                place, xy = dec(int(rng.integers(0, len(org.decoys))))  # her own reasons: a friend at the safe house
+            left = bool(rng.random() < cfg["p_left_behind"])
+            add(org.partner, place, xy, a, b, phone_with=not left)
+            if left:
+                org.nocall.append((org.partner, a - 3 * H, b + 3 * H))
+            elif rng.random() < cfg["p_partner_off"]:
+                # off a few km before arrival (varying), back on a few km after leaving
+                org.dark.append({"person": org.partner, "from": a - int(rng.uniform(120, 700)),
+                                 "to": b + int(rng.uniform(120, 900)), "why": "off near hideout"})
+        dd += n - 1 + int(rng.integers(gap[0], gap[1]))
 
 
 def _phones(world: World, org: Org, seed: int, cfg: dict[str, Any], t0: int, days: int) -> None:

@@ -82,6 +82,7 @@ class World:
     numbers_e164: list[str]
     numbers_nat: list[str]
     area_codes: list[str] = field(default_factory=list)
+    coverage_m: float = COVERAGE_M  # how far a cell site serves a handset (the coverage family varies it)
 
     @property
     def n(self) -> int:
@@ -125,7 +126,7 @@ class World:
         out = np.ones(xy.shape[:-1], dtype=bool)
         if ok.any():
             row, col = self.raster_index(np.where(ok[..., None], xy, 0.0))
-            out = np.where(ok, self.raster_d[row, col] <= COVERAGE_M, True)
+            out = np.where(ok, self.raster_d[row, col] <= self.coverage_m, True)
         return np.asarray(out)
 
 
@@ -210,9 +211,15 @@ def population_size(scale: str | int, seed: int) -> int:
     raise ValueError(scale)
 
 
-def build_world(seed: int, n_res: int, days: int) -> World:
-    """Build towns, cell sites, places, residents, ties, vehicles and the number pool."""
-    lat0, lon0, width, height, phase, towns_xy, towns_r, tw, towers, near, dist = _geography(seed, n_res)
+def build_world(seed: int, n_res: int, days: int, geo: dict[str, Any] | None = None) -> World:
+    """Build towns, cell sites, places, residents, ties, vehicles and the number pool.
+
+    ``geo`` (the ``coverage`` family, :mod:`fusioncell.sim.families`) may set the spacing of rural
+    cell sites (``rural_spacing_m``), the town area per site (``town_cell_m``) and a site's reach
+    (``coverage_m``); without it the world is the default one, draw for draw.
+    """
+    geo = geo or {}
+    lat0, lon0, width, height, phase, towns_xy, towns_r, tw, towers, near, dist = _geography(seed, n_res, geo)
     n_towns = len(towns_xy)
     town_names = [f"T{i}" for i in range(n_towns)]
 
@@ -292,7 +299,7 @@ def build_world(seed: int, n_res: int, days: int) -> World:
         work_start_s=work_start_s, work_len_s=work_len_s, rate_per_day=rate, outing_scale=outing,
         nightoff=nightoff, away_from=away_from, away_to=away_to, first=first, last=last,
         tie_a=tie_a, tie_b=tie_b, tie_w=tie_w, tie_kind=tie_kind, veh_owner=veh_owner, plates=plates,
-        numbers_e164=e164, numbers_nat=nat, area_codes=town_code,
+        numbers_e164=e164, numbers_nat=nat, area_codes=town_code, coverage_m=float(geo.get("coverage_m", COVERAGE_M)),
     )
 
 
@@ -325,7 +332,7 @@ def _work_and_leisure(rp: np.random.Generator, n: int, n_res: int, n_towns: int,
     return work, leisure
 
 
-def _geography(seed: int, n_res: int) -> tuple[float, float, float, float, float, FArr, FArr, FArr, FArr, Any, Any]:
+def _geography(seed: int, n_res: int, geo: dict[str, Any]) -> tuple[float, float, float, float, float, FArr, FArr, FArr, FArr, Any, Any]:
     """Origin, extent, towns (positions, radii, population weights) and cell sites with their raster."""
     rng = gen(seed, "geo")
     lat0 = float(19.3 + rng.random() * 1.0)
@@ -352,10 +359,11 @@ def _geography(seed: int, n_res: int) -> tuple[float, float, float, float, float
     # cell sites: dense in towns, a sparse jittered grid elsewhere, sparser in the mountains
     t_parts = []
     for i in range(n_towns):
-        k = int(3 + (towns_r[i] / 650.0) ** 2)
+        k = int(3 + (towns_r[i] / float(geo.get("town_cell_m", 650.0))) ** 2)
         t_parts.append(towns_xy[i] + rng.normal(0, towns_r[i] / 1.6, (k, 2)))
-    gx, gy = np.meshgrid(np.arange(-2000, width + 4000, 6500.0), np.arange(-2000, height + 4000, 6500.0))
-    grid = np.stack([gx.ravel(), gy.ravel()], axis=1) + rng.normal(0, 1500, (gx.size, 2))
+    sp = float(geo.get("rural_spacing_m", 6500.0))
+    gx, gy = np.meshgrid(np.arange(-2000, width + 4000, sp), np.arange(-2000, height + 4000, sp))
+    grid = np.stack([gx.ravel(), gy.ravel()], axis=1) + rng.normal(0, 1500 * sp / 6500.0, (gx.size, 2))
     tmp = World.__new__(World)
     tmp.width_m, tmp.height_m, tmp.mountain_phase = width, height, phase
     mnt = tmp.is_mountain(grid)
