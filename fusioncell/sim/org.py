@@ -529,16 +529,22 @@ def _phones(world: World, org: Org, seed: int, cfg: dict[str, Any], t0: int, day
 
 def _group_switch(org: Org, rg: np.random.Generator, spec: dict[str, Any], rows: list[tuple[int, int, int, int, int]],
                   take: Callable[[bool], int], switched: set[int], t0: int, days: int, hi: int) -> None:
-    """A cell changes its handsets together: ``spec["k"]`` of his men (lieutenants, couriers, guards not
-    already on a burner) drop their numbers on one day and start new ones within hours; with
-    ``spec["closed"]`` the new phones call only each other for the rest of the period (nothing then links
-    an old number to a new one by shared contacts). Recorded as successions of kind ``group`` sharing an id.
+    """A cell changes its handsets together: a lieutenant and up to ``spec["k"]`` - 1 of the men he deals
+    with (lieutenants, couriers; none already on a burner) drop their numbers within six hours and start new
+    ones hours later; with ``spec["closed"]`` the new phones call only each other for the rest of the
+    period (nothing then links an old number to a new one by shared outside contacts; the cell's own calls,
+    each man with his lieutenant, still run). Recorded as successions of kind ``group`` sharing an id.
     """
-    pool = [p for p in [*org.lieutenants, *org.couriers, *org.bodyguards] if p not in switched]
-    k = min(len(pool), int(spec["k"]))
-    if k < 2:
+    free_ = [p for p in [*org.lieutenants, *org.couriers] if p not in switched]
+    anchors = [p for p in org.lieutenants if p in free_]
+    if not anchors:
         return
-    members = [pool[int(i)] for i in rg.permutation(len(pool))[:k]]
+    boss = anchors[int(rg.integers(0, len(anchors)))]
+    tied = {b if a == boss else a for a, b, _ in org.org_ties if boss in (a, b)}
+    pool = [p for p in free_ if p in tied and p != boss]
+    members = [boss] + [pool[int(i)] for i in rg.permutation(len(pool))[: max(0, int(spec["k"]) - 1)]]
+    if len(members) < 3:
+        return
     h0 = t0 + int(rg.uniform(0.3, 0.7) * days * 86400)
     for p in members:
         h = h0 + int(rg.uniform(0.0, 6.0) * 3600)
