@@ -80,6 +80,9 @@ def evaluate(store: CaseStore, truth: dict[str, Any]) -> dict[str, Any]:
     res["obs_tp"], res["obs_fn"] = len(found & obs), len(obs - found)
     org_b = {k for k, v in true_pairs.items() if v == "burner"}
     res["org_burners"], res["org_burners_found"] = len(org_b), len(org_b & found)
+    grp = {k for k, v in true_pairs.items() if v == "group"}  # the group-switch family's pairs
+    res["group"], res["group_found"] = len(grp), len(grp & found)
+    res["closed"] = bool((truth.get("family", {}).get("params", {}).get("group_switch") or {}).get("closed"))
 
     roles = truth["roles"]
     partner, lead = roles["partner"], roles["seed_lead"]
@@ -134,11 +137,11 @@ def evaluate(store: CaseStore, truth: dict[str, Any]) -> dict[str, Any]:
     return res
 
 
-def run_case(seed: int, difficulty: str, workdir: Path) -> dict[str, Any]:
+def run_case(seed: int, difficulty: str, workdir: Path, family: str | None = None) -> dict[str, Any]:
     case = workdir / f"case-{difficulty}-{seed}"
     if case.exists():
         shutil.rmtree(case)
-    simulate(case, seed=seed, difficulty=difficulty)
+    simulate(case, seed=seed, difficulty=difficulty, family=family)
     truth = json.loads((case / "truth.json").read_text())
     store = CaseStore.open(workdir / f"case-{difficulty}-{seed}.duckdb")
     try:
@@ -181,6 +184,9 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "circle_recall": sum(r["circle_hit"] for r in rows) / max(1, sum(r["circle_all"] for r in rows)),
         "label_acc": ok_all / tot_all if tot_all else float("nan"),
         "per_kind": per_kind,
+        "group": sum(r["group"] for r in rows), "group_found": sum(r["group_found"] for r in rows),
+        "closed": sum(r["group"] for r in rows if r["closed"]),
+        "closed_found": sum(r["group_found"] for r in rows if r["closed"]),
         "labels": labels,
         "seconds": sum(r["seconds"] for r in rows) / len(rows),
     }
@@ -190,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", default="1000-1019")
     ap.add_argument("--difficulty", default="easy,normal,hard")
+    ap.add_argument("--family", default=None, help="a world family (sim/families.py), e.g. group-switch")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args(argv)
     seeds = parse_seeds(args.seeds)
@@ -200,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = []
             for s in seeds:
                 try:
-                    r = run_case(s, diff, Path(tmp))
+                    r = run_case(s, diff, Path(tmp), args.family)
                 except Exception as exc:  # a simulator failure must not hide the other seeds
                     print(f"{diff} seed {s}: case failed: {type(exc).__name__}: {exc}", file=sys.stderr)
                     failed.append(f"{diff}:{s}")
@@ -222,6 +229,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{s['burner_f1']:.3f} | {s['obs_f1']:.2f} | "
               f"{s['org_burner_recall']:.2f} | {s['partner_first']:.0%} | {s['circle_recall']:.2f} | "
               f"{s['label_acc']:.2f} | {kinds} | {s['seconds']:.1f} |")
+    for diff, s in table:
+        if s["group"]:
+            print(f"\n{diff}: group-switch pairs found {s['group_found']} of {s['group']}; in worlds where the new "
+                  f"phones call only each other {s['closed_found']} of {s['closed']}")
     if failed:
         print(f"\ncases that failed to simulate or ingest (excluded): {', '.join(failed)}")
     if args.verbose:

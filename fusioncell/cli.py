@@ -229,7 +229,7 @@ def simulate(
     difficulty: str = typer.Option("normal", "--difficulty", help="easy | normal | hard"),
     track: Optional[str] = typer.Option(None, "--track", help="Comma-separated identifiers to track (default: the seed lead)."),
     family: str = typer.Option("baseline", "--family", help="World family: baseline | sparse-coverage | phone-discipline | "
-                               "decoy-heavy | deception | late-move | town-hideout | mixed | rhythm | coverage | household (docs/simulator.md)"),
+                               "decoy-heavy | deception | late-move | town-hideout | mixed | rhythm | coverage | household | group-switch (docs/simulator.md)"),
 ) -> None:
     """Write a synthetic case folder plus truth.json (never read by the analysis)."""
     from fusioncell.sim import simulate as run_sim

@@ -16,7 +16,10 @@ from fusioncell.store import open_case
 N_CIV, DAYS, SWITCH_DAY = 380, 10, 5
 
 
-def _carrier(tmp_path: Path, boss_known: bool = False) -> tuple[Path, dict[str, str]]:
+def _carrier(tmp_path: Path, boss_known: bool = False, late: int = 0, extra: int = 0) -> tuple[Path, dict[str, str]]:
+    """``late``: that many members (the last ones) switch a day after the others, as when a switch
+    begun at night runs past midnight. ``extra``: that many other phones call the boss every day and fall
+    silent on the day of the switch too (their owners' own reasons), succeeded by nobody in the group."""
     rng = np.random.default_rng(5)
     c = CaseFolder()
     c.source("cdr", "SIGINT")
@@ -37,13 +40,15 @@ def _carrier(tmp_path: Path, boss_known: bool = False) -> tuple[Path, dict[str, 
                 q = contacts[p][int(rng.integers(0, len(contacts[p])))]
                 h = float(np.clip(rng.normal(peak[p], 1.5), 0, 23.9))
                 c.call(p, str(q), at(d, h), home[p])
-        ids = old if d < SWITCH_DAY else new
+        ids = [old[i] if d < SWITCH_DAY + (i >= 5 - late) else new[i] for i in range(5)]
         for i in range(1, 5):  # the boss calls each member, each member calls the boss
             for who, to in ((0, i), (i, 0)):
                 h = float(np.clip(rng.normal(gpeak[who], 0.7), 0, 23.9))
                 c.call(ids[who], ids[to], at(d, h), ghome[who])
-            if d < SWITCH_DAY:  # before the switch, members also had ordinary contacts
+            if ids[i] == old[i]:  # before the switch, members also had ordinary contacts
                 c.call(old[i], civ[i * 7], at(d, float(np.clip(rng.normal(gpeak[i], 0.7), 0, 23.9))), ghome[i])
+        for j in range(extra if d < SWITCH_DAY else 0):
+            c.call(f"+52337700000{j}", old[0], at(d, 7.0 + 1.5 * j), (20.9 - 0.03 * j, -103.1))
         if i and d < SWITCH_DAY and d % 2 == 0:
             c.call(old[1], old[2], at(d, 13.0), ghome[1])  # two members also talk to each other
         if d >= SWITCH_DAY and d % 2 == 0:
@@ -67,6 +72,26 @@ def test_the_five_phones_switched_together_are_paired_as_one_group(carrier) -> N
     assert len({x["group"] for x in found}) == 1 and all(x["p"] >= 0.5 for x in found)
     # one-for-one succession cannot see it: the new phones share no contact with the old ones
     assert not {(b["old"], b["new"]) for b in singles} & set(truth.items())
+
+
+def test_a_switch_that_runs_past_midnight_is_still_one_group(tmp_path: Path) -> None:
+    """Two of the five switch a day after the other three (a switch begun late at night): their old phones
+    fall silent, and their new ones start, a calendar day later. Before, groups were read by calendar day:
+    the three were paired, the two (who talk only to the boss, whose old phone had already stopped) not."""
+    folder, truth = _carrier(tmp_path, late=2)
+    with open_case(folder) as cs:
+        pairs = {(x["old"], x["new"]) for x in group_switches(cs)}
+    assert pairs == set(truth.items())
+
+
+def test_phones_that_stop_with_the_group_do_not_hide_it(tmp_path: Path) -> None:
+    """Three other phones that called the boss fall silent the same day: the old group read from the
+    records has eight phones for five new ones. Before, groups whose sizes differed by more than a third
+    were never compared; now the extra old phones are left unmatched."""
+    folder, truth = _carrier(tmp_path, extra=3)
+    with open_case(folder) as cs:
+        pairs = {(x["old"], x["new"]) for x in group_switches(cs)}
+    assert pairs == set(truth.items())
 
 
 def test_ordinary_callers_are_never_grouped(carrier) -> None:  # type: ignore[no-untyped-def]

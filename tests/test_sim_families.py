@@ -150,3 +150,28 @@ def test_household_family_keeps_the_bodyguards_phones_on_at_his_house() -> None:
     # intervals overrun the period's ends); in a household world it is on 4-22 h every day or two
     assert guard_dark_share("baseline", 31) > 0.95
     assert guard_dark_share("household", 31) < 0.8
+
+
+def test_group_switch_family_switches_a_cell_together_and_a_closed_one_calls_only_itself(tmp_path: Path) -> None:
+    import csv
+
+    seed = next(s for s in range(40) if draw("group-switch", s)["group_switch"]["closed"])
+    simulate(tmp_path / "g", seed=seed, scale=300, days=20, family="group-switch")
+    truth = json.loads((tmp_path / "g" / "truth.json").read_text())
+    group = [s for s in truth["burner_successions"] if s["kind"] == "group"]
+    assert len(group) == min(draw("group-switch", seed)["group_switch"]["k"], len(group)) >= 3
+    assert {s["group"] for s in group} == {1}
+    from datetime import datetime
+
+    handovers = sorted(datetime.fromisoformat(s["handover"]) for s in group)
+    assert (handovers[-1] - handovers[0]).total_seconds() <= 6 * 3600  # one moment, within six hours
+    def digits(x: str) -> str:  # call records spell numbers several ways ("386 556 2234", "+52386…")
+        return "".join(ch for ch in x if ch.isdigit())[-10:]
+
+    new = {digits(s["new"]) for s in group}
+    cell = new | {digits(s["old"]) for s in group}  # a member may still reach another before his switch
+    with open(tmp_path / "g" / "comms.csv", encoding="utf-8") as fh:
+        calls = [(digits(r["caller"]), digits(r["callee"])) for r in csv.DictReader(fh)]
+    calls = [(a, b) for a, b in calls if a in new or b in new]
+    assert calls  # the new phones are used...
+    assert all(a in cell and b in cell for a, b in calls)  # ...only within the cell

@@ -101,10 +101,14 @@ def _profiles(store: CaseStore, p: GroupParams) -> tuple[list[str], dict[str, An
     ), talk_day AS MATERIALIZED (
         SELECT t.ident, t.other, a.end_day, a.start_day FROM talk t JOIN c2 a ON a.ident = t.ident
     ),
-    inner_old AS (  -- ties among phones that fell silent on the same day
-        SELECT t.ident, t.other, 'old' AS side FROM talk_day t JOIN c2 b ON b.ident = t.other AND b.end_day = t.end_day
+    -- ties among phones that fell silent (started) within a day of each other: a switch late in the
+    -- evening runs past midnight, and a calendar day would cut the group in two
+    inner_old AS (
+        SELECT t.ident, t.other, 'old' AS side FROM talk_day t JOIN c2 b ON b.ident = t.other
+        WHERE b.end_day BETWEEN t.end_day - 1 AND t.end_day + 1
     ), inner_new AS (
-        SELECT t.ident, t.other, 'new' AS side FROM talk_day t JOIN c2 b ON b.ident = t.other AND b.start_day = t.start_day
+        SELECT t.ident, t.other, 'new' AS side FROM talk_day t JOIN c2 b ON b.ident = t.other
+        WHERE b.start_day BETWEEN t.start_day - 1 AND t.start_day + 1
     ), ties AS (SELECT * FROM inner_old UNION ALL SELECT * FROM inner_new),
     members AS MATERIALIZED (SELECT DISTINCT ident FROM ties),
     mc AS MATERIALIZED (  -- the members' records, read once
@@ -210,7 +214,9 @@ def group_switches(store: CaseStore, params: GroupParams | None = None) -> list[
                 [[run_id, r["old"], r["new"], r["p"], r["group"], r["handover"], r["why"], k]
                  for k, r in enumerate(rows)])
 
-    cached(store, TABLE, asdict(p), build, depends=build_activity(store))
+    # "v": the algorithm's version, part of the cache key (as dedupe's): a store written by an earlier
+    # version recomputes (2: groups span midnight, session 16)
+    cached(store, TABLE, {**asdict(p), "v": 2}, build, depends=build_activity(store))
     return [{"old": o, "new": n, "p": float(pp), "group": g, "handover": h, "why": w}
             for o, n, pp, g, h, w in store.con.execute(
                 f"SELECT old, new, p, grp, handover, why FROM {TABLE} ORDER BY k").fetchall()]
@@ -221,33 +227,36 @@ def _switches(store: CaseStore, p: GroupParams) -> list[dict[str, Any]]:
     idents, prof = _profiles(store, p)
     if not idents:
         return []
-    olds_by_day: dict[Any, list[str]] = {}
-    news_by_day: dict[Any, list[str]] = {}
-    for x in idents:
-        if prof[x]["end_day"] is not None and prof[x]["old_ties"]:
-            olds_by_day.setdefault(prof[x]["end_day"], []).append(x)
-        if prof[x]["start_day"] is not None and prof[x]["new_ties"]:
-            news_by_day.setdefault(prof[x]["start_day"], []).append(x)
+    olds_all = [x for x in idents if prof[x]["end_day"] is not None and prof[x]["old_ties"]]
+    news_all = [x for x in idents if prof[x]["start_day"] is not None and prof[x]["new_ties"]]
+    # groups: phones that called each other and fell silent (started) within a day of each other; a
+    # group's day is its first member's
+    new_groups = [(min(prof[x]["start_day"] for x in g), g)
+                  for g in _components(news_all, {x: prof[x]["new_ties"] for x in news_all})]
     out: list[dict[str, Any]] = []
-    for day, olds_all in sorted(olds_by_day.items()):
-        for olds in _components(olds_all, {x: prof[x]["old_ties"] for x in olds_all}):
-            if len(olds) < p.min_group:
+    old_groups = sorted((min(prof[x]["end_day"] for x in g), max(prof[x]["end_day"] for x in g), sorted(g))
+                        for g in _components(olds_all, {x: prof[x]["old_ties"] for x in olds_all}))
+    for day, last, olds in old_groups:
+        if len(olds) < p.min_group:
+            continue
+        best: list[tuple[str, str, float]] = []
+        for start, news in new_groups:
+            if not day <= start <= last + timedelta(days=p.max_gap_days):
                 continue
-            best: list[tuple[str, str, float]] = []
-            for k in range(p.max_gap_days + 1):
-                for news in _components(news_by_day.get(day + timedelta(days=k), []),
-                                        {x: prof[x]["new_ties"] for x in news_by_day.get(day + timedelta(days=k), [])}):
-                    if abs(len(news) - len(olds)) > max(1, len(olds) // 3):
-                        continue
-                    pairs = _match(sorted(olds), sorted(news), prof, p)
-                    if sum(x[2] for x in pairs) > sum(x[2] for x in best):
-                        best = pairs
-            if len(best) >= p.min_group:
-                # never a piece of a number: the group's phones (a protected person's among them) must not be
-                # readable from its id, which products and the workbench show
-                gid = f"g-{day.isoformat()}-{hashlib.sha256('|'.join(sorted(olds)).encode()).hexdigest()[:6]}"
-                for o, n, prob in best:
-                    out.append({"old": o, "new": n, "p": round(prob, 3), "group": gid, "handover": str(day),
-                                "why": f"switched with {len(best) - 1} other phones of one group on {day}: "
-                                       "same cell sites and calling hours, same place in the group"})
+            # more new phones than old ones cannot all be successors; more old ones can: a phone that
+            # stopped the same day and called the group (another man's burner, a contact's new SIM)
+            # joins the old group and is simply left unmatched
+            if len(news) - len(olds) > max(1, len(olds) // 3):
+                continue
+            pairs = _match(olds, sorted(news), prof, p)
+            if sum(x[2] for x in pairs) > sum(x[2] for x in best):
+                best = pairs
+        if len(best) >= p.min_group:
+            # never a piece of a number: the group's phones (a protected person's among them) must not be
+            # readable from its id, which products and the workbench show
+            gid = f"g-{day.isoformat()}-{hashlib.sha256('|'.join(sorted(olds)).encode()).hexdigest()[:6]}"
+            for o, n, prob in best:
+                out.append({"old": o, "new": n, "p": round(prob, 3), "group": gid, "handover": str(day),
+                            "why": f"switched with {len(best) - 1} other phones of one group on {day}: "
+                                   "same cell sites and calling hours, same place in the group"})
     return out

@@ -132,6 +132,10 @@ class CallModel:
         keep = (num_a >= 0) & (num_b >= 0) & (callee_p != caller_p)
         keep &= hs.switched_on(caller_p, t) & hs.switched_on(callee_p, t)
         keep &= hs.can_call(caller_p, t) & hs.can_call(callee_p, t)
+        cg = hs.org.closed_group
+        if cg.size:  # a closed group switch: after it, its members' phones call only each other
+            in_a, in_b = np.isin(caller_p, cg), np.isin(callee_p, cg)
+            keep &= (t < hs.org.closed_from) | (in_a == in_b)
         idx = np.flatnonzero(keep)
         caller_p, callee_p, t, num_a, num_b, kind = (caller_p[idx], callee_p[idx], t[idx], num_a[idx], num_b[idx],
                                                      kind[idx])

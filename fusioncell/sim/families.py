@@ -18,6 +18,7 @@ some families, report on a family held out entirely (bench/locate_families.py).
 | ``mixed`` | each mechanism above on or off at random |
 | ``coverage`` | the cell network: rural sites every 3.5-12 km, town sites denser or sparser (one per 450-1100 m of town radius), a site's reach 0.8-1.6 times the rural spacing (never in ``mixed``) |
 | ``household`` | his bodyguards keep their phones on 4-22 h at a time, every day or two, at a normal call rate: his house is their home (never in ``mixed``) |
+| ``group-switch`` | a lieutenant and 2-4 men he deals with (not already on a burner) change handsets within hours; in 30-80% of worlds the new phones call only each other afterwards (never in ``mixed``) |
 | ``rhythm`` | his partner's visits: 2-7 days between arrivals, 1-3 nights per stay, arriving 18:00-02:00, and 0-50% of her visits by day (2-6 h, no night) (never in ``mixed``, so that mixed worlds stay those of session 15) |
 
 Drawing uses its own random stream (``gen(seed, "family")``), so the
@@ -98,9 +99,15 @@ def _household(r: np.random.Generator) -> dict[str, Any]:
             "guard_rate": (4.0, 12.0)}
 
 
+def _group_switch(r: np.random.Generator) -> dict[str, Any]:
+    # a cell changes its handsets together (issue #13): 3-5 of his men on one day, the new phones
+    # calling only each other for the rest of the period in 0.3-0.8 of worlds
+    return {"group_switch": {"k": int(r.integers(3, 6)), "closed": bool(r.random() < float(r.uniform(0.3, 0.8)))}}
+
+
 # mechanisms added after session 15: their own families, not drawn by ``mixed`` (its worlds stay comparable)
 _LATER: dict[str, Callable[[np.random.Generator], dict[str, Any]]] = {
-    "rhythm": _rhythm, "coverage": _coverage, "household": _household}
+    "rhythm": _rhythm, "coverage": _coverage, "household": _household, "group-switch": _group_switch}
 FAMILIES: tuple[str, ...] = ("baseline", *_MECHANISMS, "mixed", *_LATER)
 
 

@@ -85,6 +85,9 @@ class Org:
     ph_to: IArr = field(default_factory=lambda: np.zeros(0, np.int64))
     second_sim: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
     successions: list[dict[str, Any]] = field(default_factory=list)
+    #: a closed group switch (``group-switch`` family): these persons' new phones call only each other
+    closed_group: IArr = field(default_factory=lambda: np.zeros(0, np.int64))
+    closed_from: int = 0
 
     @property
     def members(self) -> list[int]:
@@ -516,9 +519,46 @@ def _phones(world: World, org: Org, seed: int, cfg: dict[str, Any], t0: int, day
                 old = r[2]
         rows.append((p, 0, new, h + gap, hi))
         org.successions.append({"person": p, "old": old, "new": new, "handover": h, "kind": "burner"})
+    switched = {s["person"] for s in org.successions if s["kind"] == "burner"}
+    if cfg.get("group_switch"):
+        _group_switch(org, gen(seed, "group-switch"), cfg["group_switch"], rows, take, switched, t0, days, hi)
     arr = np.array(rows, np.int64)
     org.ph_person, org.ph_slot, org.ph_num, org.ph_from, org.ph_to = arr.T.copy()
     org.second_sim = second
+
+
+def _group_switch(org: Org, rg: np.random.Generator, spec: dict[str, Any], rows: list[tuple[int, int, int, int, int]],
+                  take: Callable[[bool], int], switched: set[int], t0: int, days: int, hi: int) -> None:
+    """A cell changes its handsets together: a lieutenant and up to ``spec["k"]`` - 1 of the men he deals
+    with (lieutenants, couriers; none already on a burner) drop their numbers within six hours and start new
+    ones hours later; with ``spec["closed"]`` the new phones call only each other for the rest of the
+    period (nothing then links an old number to a new one by shared outside contacts; the cell's own calls,
+    each man with his lieutenant, still run). Recorded as successions of kind ``group`` sharing an id.
+    """
+    free_ = [p for p in [*org.lieutenants, *org.couriers] if p not in switched]
+    anchors = [p for p in org.lieutenants if p in free_]
+    if not anchors:
+        return
+    boss = anchors[int(rg.integers(0, len(anchors)))]
+    tied = {b if a == boss else a for a, b, _ in org.org_ties if boss in (a, b)}
+    pool = [p for p in free_ if p in tied and p != boss]
+    members = [boss] + [pool[int(i)] for i in rg.permutation(len(pool))[: max(0, int(spec["k"]) - 1)]]
+    if len(members) < 3:
+        return
+    h0 = t0 + int(rg.uniform(0.3, 0.7) * days * 86400)
+    for p in members:
+        h = h0 + int(rg.uniform(0.0, 6.0) * 3600)
+        new = take(False)
+        old = -1
+        for j, r in enumerate(rows):
+            if r[0] == p and r[1] == 0:
+                rows[j] = (p, 0, r[2], r[3], h)
+                old = r[2]
+        rows.append((p, 0, new, h + int(rg.uniform(0.5, 12.0) * 3600), hi))
+        org.successions.append({"person": p, "old": old, "new": new, "handover": h, "kind": "group", "group": 1})
+    if spec.get("closed"):
+        org.closed_group = np.array(sorted(members), np.int64)
+        org.closed_from = h0
 
 
 def _overrides(world: World, org: Org, t0: int, t_end: int, move_t: int) -> Overrides:

@@ -52,7 +52,7 @@ def build_truth(world: World, org: Org, intel: Intel, clock: Any, *, case_id: st
 
     dark = _dark(org, mob, ll, iso, e164, t0, t_end)
     succ = [{"person_id": pid(s["person"]), "old": e164[s["old"]], "new": e164[s["new"]], "handover": iso(s["handover"]),
-             "kind": s["kind"]} for s in org.successions]
+             "kind": s["kind"], **({"group": s["group"]} if "group" in s else {})} for s in org.successions]
     last = org.hideouts[-1]
     fl, fo = ll(last["xy"])
     return {
