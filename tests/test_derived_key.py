@@ -123,3 +123,24 @@ def test_the_key_reads_no_record_of_the_observation_tables() -> None:
     assert observation_key(s) == key
     s.con.execute("DELETE FROM comms")
     assert observation_key(s) != key
+
+
+def test_a_derived_table_built_by_other_code_is_rebuilt(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A store outlives the code that filled it: after an upgrade, a derived table built by the earlier
+    code must be rebuilt, not served (session 16: the group switches of an earlier version were served
+    from a store after the matcher had changed). The key holds a hash of the building module's source."""
+    import fusioncell.store.derived as derived
+
+    store = CaseStore.memory()
+    builds: list[str] = []
+
+    def build(run_id: str) -> None:
+        builds.append(run_id)
+        store.con.execute("CREATE OR REPLACE TABLE t_code (run_id VARCHAR)")
+
+    derived.cached(store, "t_code", {}, build)
+    derived.cached(store, "t_code", {}, build)
+    assert len(builds) == 1  # same code, same observations: served from the store
+    monkeypatch.setitem(derived._CODE_KEYS, build.__module__, "another version of the module")
+    derived.cached(store, "t_code", {}, build)
+    assert len(builds) == 2

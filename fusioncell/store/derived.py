@@ -83,6 +83,27 @@ def observation_key(store: CaseStore) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:20]
 
 
+_CODE_KEYS: dict[str, str] = {}
+
+
+def _code_key(build: Callable[[str], None]) -> str:
+    """A hash of the source of the module that builds the table, so that a store written by an earlier
+    version of the code recomputes instead of answering with the old results (a derived table
+    survives upgrades in the store file; before session 16 only parameters and observations keyed it).
+    Memoised per process; a module whose source cannot be read is keyed by its name alone."""
+    import sys
+
+    name = getattr(build, "__module__", None) or "?"
+    if name not in _CODE_KEYS:
+        path = getattr(sys.modules.get(name), "__file__", None)
+        try:
+            with open(str(path), "rb") as fh:
+                _CODE_KEYS[name] = hashlib.sha256(fh.read()).hexdigest()[:12]
+        except OSError:
+            _CODE_KEYS[name] = name
+    return _CODE_KEYS[name]
+
+
 def cached(
     store: CaseStore,
     name: str,
@@ -108,7 +129,7 @@ def cached(
     """
     ensure_tables(store)
     key = hashlib.sha256(
-        json.dumps([observation_key(store), params, depends], sort_keys=True, default=str).encode()
+        json.dumps([observation_key(store), params, depends, _code_key(build)], sort_keys=True, default=str).encode()
     ).hexdigest()[:24]
     row = one(store.con, "SELECT key, run_id FROM derived_cache WHERE name = ?", [name])
     if row and row[0] == key and store.has_table(name):
