@@ -78,10 +78,6 @@ def _rhythm(r: np.random.Generator) -> dict[str, Any]:
             "partner_day_p": float(r.uniform(0.0, 0.5))}
 
 
-_MECHANISMS: dict[str, Callable[[np.random.Generator], dict[str, Any]]] = {
-    "sparse-coverage": _sparse, "phone-discipline": _phones, "decoy-heavy": _decoys, "deception": _deception,
-    "late-move": _late, "town-hideout": _town,
-}
 def _coverage(r: np.random.Generator) -> dict[str, Any]:
     # the cell network itself: rural sites every 3.5-12 km (default 6.5), town sites for every
     # 450-1100 m of town radius (default 650), a site's reach 0.8-1.6 times the rural spacing
@@ -100,11 +96,15 @@ def _household(r: np.random.Generator) -> dict[str, Any]:
 
 
 def _group_switch(r: np.random.Generator) -> dict[str, Any]:
-    # a cell changes its handsets together (issue #13): 3-5 of his men on one day, the new phones
-    # calling only each other for the rest of the period in 0.3-0.8 of worlds
+    # a cell changes its handsets together (issue #13): a lieutenant and up to k - 1 = 2-4 of his men
+    # within hours (sim/org.py), the new phones calling only each other afterwards in 0.3-0.8 of worlds
     return {"group_switch": {"k": int(r.integers(3, 6)), "closed": bool(r.random() < float(r.uniform(0.3, 0.8)))}}
 
 
+_MECHANISMS: dict[str, Callable[[np.random.Generator], dict[str, Any]]] = {
+    "sparse-coverage": _sparse, "phone-discipline": _phones, "decoy-heavy": _decoys, "deception": _deception,
+    "late-move": _late, "town-hideout": _town,
+}
 # mechanisms added after session 15: their own families, not drawn by ``mixed`` (its worlds stay comparable)
 _LATER: dict[str, Callable[[np.random.Generator], dict[str, Any]]] = {
     "rhythm": _rhythm, "coverage": _coverage, "household": _household, "group-switch": _group_switch}

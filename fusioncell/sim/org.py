@@ -513,11 +513,7 @@ def _phones(world: World, org: Org, seed: int, cfg: dict[str, Any], t0: int, day
         h = t0 + int(rb.uniform(0.3, 0.7) * days * 86400)
         gap = int(rb.uniform(0.5, 14.0) * 3600)
         new = take(False)
-        for j, r in enumerate(rows):
-            if r[0] == p and r[1] == 0:
-                rows[j] = (p, 0, r[2], r[3], h)
-                old = r[2]
-        rows.append((p, 0, new, h + gap, hi))
+        old = _switch_number(rows, p, new, h, h + gap, hi)
         org.successions.append({"person": p, "old": old, "new": new, "handover": h, "kind": "burner"})
     switched = {s["person"] for s in org.successions if s["kind"] == "burner"}
     if cfg.get("group_switch"):
@@ -525,6 +521,18 @@ def _phones(world: World, org: Org, seed: int, cfg: dict[str, Any], t0: int, day
     arr = np.array(rows, np.int64)
     org.ph_person, org.ph_slot, org.ph_num, org.ph_from, org.ph_to = arr.T.copy()
     org.second_sim = second
+
+
+def _switch_number(rows: list[tuple[int, int, int, int, int]], p: int, new: int, h: int, start: int,
+                   hi: int) -> int:
+    """``p``'s main number ends at ``h`` and ``new`` serves from ``start`` on; returns the old number."""
+    old = -1
+    for j, r in enumerate(rows):
+        if r[0] == p and r[1] == 0:
+            rows[j] = (p, 0, r[2], r[3], h)
+            old = r[2]
+    rows.append((p, 0, new, start, hi))
+    return old
 
 
 def _group_switch(org: Org, rg: np.random.Generator, spec: dict[str, Any], rows: list[tuple[int, int, int, int, int]],
@@ -549,12 +557,7 @@ def _group_switch(org: Org, rg: np.random.Generator, spec: dict[str, Any], rows:
     for p in members:
         h = h0 + int(rg.uniform(0.0, 6.0) * 3600)
         new = take(False)
-        old = -1
-        for j, r in enumerate(rows):
-            if r[0] == p and r[1] == 0:
-                rows[j] = (p, 0, r[2], r[3], h)
-                old = r[2]
-        rows.append((p, 0, new, h + int(rg.uniform(0.5, 12.0) * 3600), hi))
+        old = _switch_number(rows, p, new, h, h + int(rg.uniform(0.5, 12.0) * 3600), hi)
         org.successions.append({"person": p, "old": old, "new": new, "handover": h, "kind": "group", "group": 1})
     if spec.get("closed"):
         org.closed_group = np.array(sorted(members), np.int64)
