@@ -214,9 +214,7 @@ def group_switches(store: CaseStore, params: GroupParams | None = None) -> list[
                 [[run_id, r["old"], r["new"], r["p"], r["group"], r["handover"], r["why"], k]
                  for k, r in enumerate(rows)])
 
-    # "v": the algorithm's version, part of the cache key (as dedupe's): a store written by an earlier
-    # version recomputes (2: groups span midnight, session 16)
-    cached(store, TABLE, {**asdict(p), "v": 2}, build, depends=build_activity(store))
+    cached(store, TABLE, asdict(p), build, depends=build_activity(store))  # this module's source keys it too
     return [{"old": o, "new": n, "p": float(pp), "group": g, "handover": h, "why": w}
             for o, n, pp, g, h, w in store.con.execute(
                 f"SELECT old, new, p, grp, handover, why FROM {TABLE} ORDER BY k").fetchall()]

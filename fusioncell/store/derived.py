@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sys
 from datetime import timezone
 from typing import Any, Callable
 
@@ -91,8 +92,6 @@ def _code_key(build: Callable[[str], None]) -> str:
     version of the code recomputes instead of answering with the old results (a derived table
     survives upgrades in the store file; before session 16 only parameters and observations keyed it).
     Memoised per process; a module whose source cannot be read is keyed by its name alone."""
-    import sys
-
     name = getattr(build, "__module__", None) or "?"
     if name not in _CODE_KEYS:
         path = getattr(sys.modules.get(name), "__file__", None)
