@@ -187,3 +187,41 @@ def test_without_hard_data_anywhere_no_source_is_judged() -> None:
     rec = source_track_record(np.array([19.0, 20.0]), np.array([-103.0, -103.0]), F, col,
                               _claims_at([(19.0, -103.0)], ["s"]))
     assert rec["s"] == (0, 0, 1.0)
+
+
+def _household_run(read_days: list[tuple[str, int]]):  # type: ignore[no-untyped-def]
+    """The partner's nights (at the hideout every third night, last on night 24), candidates at the hideout
+    and at a house 6 km away, and plate:X read at noon local on the given (place, day) pairs."""
+    from fusioncell.infer.household import Reads
+
+    pos = _positions(np.random.default_rng(2026))
+    rel = {"+52partner": 1.0}
+    homes = _homes(pos)
+    new = (HIDEOUT[0] + 0.054, HIDEOUT[1])
+    at = {"hideout": HIDEOUT, "new": new}
+    t = [np.datetime64("2026-02-01T18:00:00", "s") + np.timedelta64(d * 86400, "s") for _, d in read_days]
+    reads = Reads(np.array([at[p][0] for p, _ in read_days]), np.array([at[p][1] for p, _ in read_days]),
+                  np.array(t, dtype="datetime64[s]"), np.array(["plate:X"] * len(t)), np.full(len(t), 0.8),
+                  np.array([f"s{i}" for i in range(len(t))]), np.array(["imint-1"] * len(t)))
+    cands = [Candidate(*HIDEOUT, "test"), Candidate(*new, "test (6 km N)")]
+    cs = compute_features(cands, _ctx(pos, rel, homes, reads=reads))
+    return cs.features[:, list(FEATURES).index("overdue")], cs.successors
+
+
+def test_his_household_vehicle_read_elsewhere_after_her_last_visit_says_he_moved_there() -> None:
+    # parked at the hideout on days 3 and 9 (two days: its household), then read at the new house on
+    # day 26, after her last night at the hideout (night 24)
+    base, succ0 = _household_run([])
+    moved, succ = _household_run([("hideout", 3), ("hideout", 9), ("new", 26)])
+    # d = 0.8: the odds he left grow by 0.8 / 0.3 + 0.2 = 2.87 (overdue = log(1 + odds x LR))
+    odds = np.expm1(base[0])
+    assert odds > 0.01 and abs(moved[0] - np.log1p(odds * (0.8 / 0.3 + 0.2))) < 1e-9
+    assert succ0[0, 1] == 0.0 and abs(succ[0, 1] - 0.8) < 1e-9  # where it went: one read of confidence 0.8
+
+
+def test_an_errand_while_her_visits_go_on_or_a_vehicle_read_once_says_nothing() -> None:
+    base, _ = _household_run([])
+    errand, succ_e = _household_run([("hideout", 3), ("hideout", 9), ("new", 20)])  # she came on night 21, 24
+    once, succ_o = _household_run([("hideout", 9), ("new", 26)])  # one read at the hideout: a passer-by
+    assert errand[0] == base[0] and once[0] == base[0]
+    assert succ_e[0, 1] == 0.0 and succ_o[0, 1] == 0.0

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fusioncell.infer.circle import Circle
+from fusioncell.infer.household import Reads
 from fusioncell.infer.nights import stayed_the_night
 from fusioncell.model.grading import grade, weight
 from fusioncell.model.night import NIGHT
@@ -273,6 +274,24 @@ def relevant_sightings(store: CaseStore, circle: Circle) -> Sightings:
         source_id=_arr(rows, 5),
         t=np.array([np.datetime64(r[6].replace(tzinfo=None), "s") for r in rows], dtype="datetime64[s]"),
     )
+
+
+def plate_reads(store: CaseStore, circle: Circle) -> Reads:
+    """Every sighting of a subject other than him (a plate, a person), oldest first, for
+    :func:`fusioncell.infer.household.departures`: whose vehicle it is does not matter there."""
+    res = store.con.execute(
+        """
+        SELECT lat, lon, epoch(observed)::BIGINT AS t, subject, coalesce(confidence, 0.5) AS confidence,
+               event_id, source_id
+        FROM sightings
+        WHERE subject IS NOT NULL AND subject <> '' AND subject NOT IN (SELECT unnest(?))
+          AND lat IS NOT NULL AND lon IS NOT NULL AND observed IS NOT NULL
+        ORDER BY observed, event_id
+        """, [sorted(circle.target_keys)]).fetchnumpy()
+    return Reads(np.asarray(res["lat"], float), np.asarray(res["lon"], float),
+                 np.asarray(res["t"], np.int64).astype("datetime64[s]"), np.asarray(res["subject"], str),
+                 np.asarray(res["confidence"], float), np.asarray(res["event_id"], str),
+                 np.asarray(res["source_id"], str))
 
 
 def address_points(store: CaseStore) -> tuple[FloatArray, FloatArray, list[str]]:

@@ -20,7 +20,9 @@ import numpy.typing as npt
 
 from fusioncell.infer.circle import Circle
 from fusioncell.infer.evidence import Claims, Positions, Sightings
-from fusioncell.infer.nights import approach, latest_night, moved_on, overdue, silence_headings, successors, superseded
+from fusioncell.infer.household import Reads, departure_citations, departures, last_days
+from fusioncell.infer.nights import (approach, expected_log1p, latest_night, moved_on, overdue, silence_headings,
+                                     successors, superseded)
 from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.coverage import Coverage
 from fusioncell.spacetime.geo import haversine_m
@@ -52,7 +54,7 @@ FEATURES: dict[str, str] = {
     "latest": "his partner's most recent away night was here (0-1): the freshest trace of where he is now",
     "vague": "how vague the place is: log of its radius over 300 m (a point guessed inside a wide area is rarely the spot)",
     "overdue": "his circle's visits here stopped for longer than the place's own rhythm explains (-log chance he is still here)",
-    "moved_here": "where he likely went: a place's visits stopped and his partner's nights since were here (set by locate)",
+    "moved_here": "where he likely went: a place's visits stopped and her nights or its vehicles went here (set by locate)",
 }
 NONNEG = {n: n not in ("home_of_member", "remote", "staleness", "superseded", "vague", "overdue") for n in FEATURES}
 #: Prior mean of each coefficient (the fit's L2 penalty pulls toward it, see
@@ -199,6 +201,7 @@ class EvidenceContext:
     exclude_homes: list[tuple[float, float, float]] = field(default_factory=list)
     coverage: Coverage | None = None
     tz_offset_s: npt.NDArray[np.int64] | None = None  # per position: local offset, for the small hours
+    reads: Reads | None = None  # plate reads of every subject but him, for his household's vehicles
 
 
 def _group_max(k: FloatArray, starts: npt.NDArray[np.int64]) -> FloatArray:
@@ -336,32 +339,6 @@ def _at_home(clat: FloatArray, clon: FloatArray, ctx: EvidenceContext) -> npt.ND
     d_own = haversine_m(pos.lat, pos.lon, np.nan_to_num(hlat), np.nan_to_num(hlon))
     pos_at_home = ~np.isnan(hlat) & (d_own <= hrad + AWAY_ACCURACY_FACTOR * pos.acc_m)
     return at_home | pos_at_home[None, :]
-
-
-def expected_log1p(nights: FloatArray, share: FloatArray) -> FloatArray:
-    """Expected log1p of her nights at each candidate, when which phone is hers is uncertain.
-
-    ``nights`` is candidates x phones (each phone's weighted nights there),
-    ``share`` the probability that each phone is hers. Phones are taken in
-    order of share; each adds its chance times the step it would make on
-    top of the expected nights of the likelier phones. So phones that are
-    surely hers add up as one (``log1p`` of the sum, the old feature), and
-    one phone that is hers with probability p counts ``p * log1p(nights)``,
-    not ``log1p(p * nights)``: three lieutenants who may each be her phone
-    at 5-10 % do not become, together, her twenty nights at their safe house.
-
-    >>> import numpy as np
-    >>> float(expected_log1p(np.array([[3.0, 4.0]]), np.array([1.0, 1.0]))[0]) == float(np.log1p(7.0))
-    True
-    >>> round(float(expected_log1p(np.array([[20.0]]), np.array([0.1]))[0]), 3)
-    0.304
-    """
-    if nights.shape[1] == 0:
-        return np.zeros(nights.shape[0])
-    order = np.argsort(-share, kind="stable")
-    n, p = nights[:, order], share[order]
-    before = np.cumsum(n * p[None, :], axis=1) - n * p[None, :]
-    return np.sum(p[None, :] * (np.log1p(before + n) - np.log1p(before)), axis=1)
 
 
 def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceContext,
@@ -782,13 +759,19 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
         her = (np.concatenate([located[0], silent[0]], axis=1), np.r_[located[1], silent[1]],
                np.r_[located[2], silent[2]])
         acc.put("superseded", np.log1p(superseded(*her)))
-        # the place's own rhythm of visits (fixes, her switched-off trips), and the days without one since
-        trips = silent[0] >= SWITCHED_OFF_WINDOW
-        # ... and her away nights elsewhere since her last one here, against her habits while she came
-        acc.put("overdue", overdue(np.concatenate([visits[0], trips], axis=1), np.r_[visits[1], silent[1]],
-                                   int(np.floor(_local_days(np.array([ctx.as_of]), np.median(pos.tz_offset_s))[0])),
-                                   elsewhere=moved_on(*her, np.arange(her[1].size) < located[1].size)))
-        succ = successors(*her)
+        # the place's own rhythm of visits (fixes, her switched-off trips), and the days without one since,
+        # her away nights elsewhere since her last one here, and its household's vehicles read elsewhere since
+        present, vday = np.concatenate([visits[0], silent[0] >= SWITCHED_OFF_WINDOW], axis=1), np.r_[visits[1], silent[1]]
+        tz = np.median(pos.tz_offset_s)
+        dep = departures(clat, clon, ctx.reads, np.floor(_local_days(ctx.reads.t, tz) - 1.0 / 3.0).astype(np.int64),
+                         last_days(present, vday)) if ctx.reads is not None else None
+        acc.put("overdue", overdue(present, vday, int(np.floor(_local_days(np.array([ctx.as_of]), tz)[0])),
+                                   elsewhere=moved_on(*her, np.arange(her[1].size) < located[1].size),
+                                   vehicles=None if dep is None else dep.log_lr))
+        succ = successors(*her) + (0.0 if dep is None else dep.went)
+        if dep is not None and ctx.reads is not None:
+            for ci, fname, item in departure_citations(dep, ctx.reads):
+                acc.cite(ci, fname, item)
     _sighting_features(acc, clat, clon, ctx.sights)
     _claim_features(acc, clat, clon, ctx.claims)
     _derived_features(acc, clat, clon, ctx)

@@ -34,6 +34,7 @@ from fusioncell.infer.circle import Circle, Member, target_circle
 from fusioncell.infer.evidence import (
     address_points,
     member_positions,
+    plate_reads,
     relevant_sightings,
     target_claims,
     tower_accuracy,
@@ -90,8 +91,10 @@ EVIDENCE_SUMMARY = {
     "sighting_vehicle": "sighted here",
     "claims": "informant claim places him here",
     "latest": "her most recent night away from home was spent here",
-    "overdue": "his circle's visits here stopped: visits its own rhythm expected since the last one did not happen",
-    "moved_here": "where he likely went: a place's visits stopped, and his partner's nights since were here",
+    "overdue": "his circle's visits here stopped (visits its own rhythm expected did not happen), or the vehicles "
+               "parked here were read elsewhere since",
+    "moved_here": "where he likely went: a place's visits stopped, and his partner's nights or the vehicles parked "
+                  "there went here since",
 }
 
 
@@ -203,7 +206,8 @@ def analyse(store: CaseStore, target: str | None = None) -> Analysis:
     tracked_homes = [h for k, h in _homes(pos.take(pos.fine)).items() if k not in own]
     ctx = EvidenceContext(pos=pos, relevance=relevance, partner_share=partner_share(circle), claims=claims,
                           sights=sights, homes=homes, as_of=as_of_np, tower_lat=tl, tower_lon=tn,
-                          exclude_homes=tracked_homes, coverage=coverage(store), tz_offset_s=pos.tz_offset_s)
+                          exclude_homes=tracked_homes, coverage=coverage(store), tz_offset_s=pos.tz_offset_s,
+                          reads=plate_reads(store, circle))
     cs = compute_features(cands, ctx)
     disciplines = {str(r[0]): str(r[1]) for r in store.con.execute("SELECT source_id, discipline FROM sources").fetchall()}
     from fusioncell.security.minimise import protected_identifiers
@@ -554,7 +558,8 @@ def render_text(result: dict[str, Any]) -> str:
         mv = h.get("moved_from")
         if mv and h["rank"] <= 3:
             lines.append(f"     he may have moved here: the visits at {mv['lat']:.5f}, {mv['lon']:.5f} stopped (he left "
-                         f"with p≈{mv['p_left']:.2f}), and his partner's nights since were here ({mv['weight']:+.2f})")
+                         f"with p≈{mv['p_left']:.2f}), and his partner's nights or its vehicles went here since "
+                         f"({mv['weight']:+.2f})")
         note = (h.get("support") or {}).get("note")
         if note and h["rank"] <= 3:
             lines.append(f"     {note}")

@@ -205,7 +205,7 @@ VISITS_STOP_FLOOR = 0.1
 def overdue(present: npt.NDArray[np.bool_], day: npt.NDArray[np.int64], as_of_day: int,
             pseudo_days: float = OVERDUE_PSEUDO_DAYS, hazard: float = MOVE_HAZARD_PER_DAY,
             elsewhere: tuple[FloatArray, FloatArray] | None = None,
-            stop_floor: float = VISITS_STOP_FLOOR) -> FloatArray:
+            stop_floor: float = VISITS_STOP_FLOOR, vehicles: FloatArray | None = None) -> FloatArray:
     """Per candidate: minus the log-probability that he still lives there, given the days since his
     circle's last visit and the place's own rhythm of visits.
 
@@ -231,6 +231,9 @@ def overdue(present: npt.NDArray[np.bool_], day: npt.NDArray[np.int64], as_of_da
     likelihood ratio ``exp(log_lr)``, and the missed visits here are
     explained by them) or not (then the missed visits are, as above): the
     ratio is ``seen x exp(log_lr) + (1 - seen) x LR``.
+    ``vehicles``, a log-likelihood ratio per place from his household's
+    vehicles read elsewhere since (:func:`fusioncell.infer.household.departures`),
+    multiplies it: another witness, independent of her phone.
 
     >>> import numpy as np
     >>> present = np.array([[True] * 10 + [False] * 3, [False] * 10 + [True] * 3])  # old place, then a new one
@@ -261,6 +264,8 @@ def overdue(present: npt.NDArray[np.bool_], day: npt.NDArray[np.int64], as_of_da
     if elsewhere is not None:
         log_lr, seen = elsewhere
         lr = seen * np.exp(np.minimum(log_lr, 50.0)) + (1.0 - seen) * lr
+    if vehicles is not None:
+        lr = lr * np.exp(np.minimum(vehicles, 50.0))
     out = np.log1p(left / (1.0 - left) * lr)
     return np.where(n >= 2, out, 0.0)
 
@@ -430,3 +435,29 @@ def successors(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArr
     out = (after * w[None, :]) @ is_here.T.astype(float)  # (o, c)
     np.fill_diagonal(out, 0.0)
     return out
+
+
+def expected_log1p(nights: FloatArray, share: FloatArray) -> FloatArray:
+    """Expected log1p of her nights at each candidate, when which phone is hers is uncertain.
+
+    ``nights`` is candidates x phones (each phone's weighted nights there),
+    ``share`` the probability that each phone is hers. Phones are taken in
+    order of share; each adds its chance times the step it would make on
+    top of the expected nights of the likelier phones. So phones that are
+    surely hers add up as one (``log1p`` of the sum, the old feature), and
+    one phone that is hers with probability p counts ``p * log1p(nights)``,
+    not ``log1p(p * nights)``: three lieutenants who may each be her phone
+    at 5-10 % do not become, together, her twenty nights at their safe house.
+
+    >>> import numpy as np
+    >>> float(expected_log1p(np.array([[3.0, 4.0]]), np.array([1.0, 1.0]))[0]) == float(np.log1p(7.0))
+    True
+    >>> round(float(expected_log1p(np.array([[20.0]]), np.array([0.1]))[0]), 3)
+    0.304
+    """
+    if nights.shape[1] == 0:
+        return np.zeros(nights.shape[0])
+    order = np.argsort(-share, kind="stable")
+    n, p = nights[:, order], share[order]
+    before = np.cumsum(n * p[None, :], axis=1) - n * p[None, :]
+    return np.sum(p[None, :] * (np.log1p(before + n) - np.log1p(before)), axis=1)

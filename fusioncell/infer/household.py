@@ -1,0 +1,162 @@
+"""Household vehicles: where the vehicles parked at a place went after it (a move).
+
+A man in hiding does not move alone: his guards' and drivers' vehicles are
+parked where he lives, and when he changes house they go with him. Aerial
+passes read the plates of vehicles parked at the places they survey. A plate
+read at a place on two days or more is part of that place's *household*
+(one read may be a passer-by or a false read). When a household vehicle is
+then read somewhere else, after its last read at the place and after the
+last visit of his circle there, either it is on an errand, or the household
+(and he) moved there.
+
+This module turns those reads into the two things :func:`fusioncell.infer.nights.overdue`
+and :func:`fusioncell.infer.locate.moved_here` already reason with: a
+likelihood ratio, he left : he stayed, per place, and where the vehicles
+went (added to his partner's nights since, :func:`fusioncell.infer.nights.successors`).
+Plates need not be known to the case: the household is read from where a
+vehicle parks, not from whose it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from fusioncell.spacetime.geo import haversine_m
+
+FloatArray = npt.NDArray[np.float64]
+
+#: A read is *at* a place within this distance (an aerial pass reads vehicles parked within ~150 m of
+#: the surveyed point, which is itself known to tens of metres).
+READ_AT_M = 300.0
+#: A read at least this far from a place is elsewhere (another house, not the same compound's road).
+ELSEWHERE_M = 1000.0
+#: Distinct days a plate must be read at a place before it counts as the place's household vehicle.
+HOUSEHOLD_DAYS = 2
+#: P(a household vehicle is read at another surveyed place, after its last read here and after his
+#: circle's last visit here | he stayed): errands, a driver's own life. If he left, his household's
+#: vehicles went with him (probability ~1). Each vehicle that departed multiplies the odds that he left
+#: by at most 1 / ERRAND_P.
+ERRAND_P = 0.3
+#: The last visit day of a place nobody visited.
+NEVER = -1_000_000_000
+
+
+@dataclass
+class Reads:
+    """Plate reads (sightings of a vehicle or a person other than him), oldest first."""
+
+    lat: FloatArray
+    lon: FloatArray
+    t: npt.NDArray[np.datetime64]
+    subject: npt.NDArray[np.str_]
+    confidence: FloatArray
+    event_id: npt.NDArray[np.str_]
+    source_id: npt.NDArray[np.str_]
+
+
+@dataclass
+class Departures:
+    """What the household vehicles say, per candidate place."""
+
+    log_lr: FloatArray  # (m,) he left : he stayed, from his household vehicles read elsewhere since
+    went: FloatArray  # (m, m) [o, c]: confidence-weighted reads of o's household vehicles at c since
+    reads: npt.NDArray[np.bool_]  # (m, R) [o, r]: read r is a departure from o
+    at: npt.NDArray[np.bool_]  # (m, R) [c, r]: read r is at place c
+
+
+def _segments(codes: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    order = np.argsort(codes, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
+    return order, starts
+
+
+def departures(clat: FloatArray, clon: FloatArray, reads: Reads, day: npt.NDArray[np.int64],
+               last_visit_day: npt.NDArray[np.int64]) -> Departures:
+    """Household vehicles read away from each candidate place since his circle last came there.
+
+    ``day`` is each read's local day, counted as the circle's visit days
+    are; ``last_visit_day`` is, per candidate, the last local day a circle member
+    was located there (a very small number where none was). A place's
+    household vehicle ``p`` *departed* when it is read at least
+    ``ELSEWHERE_M`` away, later than its last read at the place and on a day
+    after the circle's last visit (while her visits go on, a read elsewhere
+    is an errand). With ``d`` = the chance that at least one of those reads
+    is true (1 - prod(1 - confidence)), the vehicle's likelihood ratio, he
+    left : he stayed, is ``d / ERRAND_P + (1 - d)``.
+
+    >>> import numpy as np
+    >>> t = np.array(['2026-07-06T12', '2026-07-11T17', '2026-07-28T11', '2026-07-29T17'], dtype='datetime64[s]')
+    >>> r = Reads(np.array([19.0, 19.0, 19.1, 19.1]), np.array([-103.0] * 4), t, np.array(['plate:A'] * 4),
+    ...           np.array([0.8, 0.7, 0.5, 0.5]), np.array(['s1', 's2', 's3', 's4']),
+    ...           np.array(['x'] * 4))
+    >>> dep = departures(np.array([19.0, 19.1]), np.array([-103.0, -103.0]), r, np.array([5, 10, 27, 28]),
+    ...                  np.array([20, -10**6]))
+    >>> dep.log_lr.round(2).tolist()  # d = 1 - 0.5 x 0.5: 0.75 / 0.3 + 0.25 = 2.75
+    [1.01, 0.0]
+    >>> dep.went.tolist()  # both reads at the second place, after its last read at the first
+    [[0.0, 1.0], [0.0, 0.0]]
+    """
+    m, n = clat.size, reads.lat.size
+    if m == 0 or n == 0:
+        return Departures(np.zeros(m), np.zeros((m, m)), np.zeros((m, n), dtype=bool), np.zeros((m, n), dtype=bool))
+    D = haversine_m(clat[:, None], clon[:, None], reads.lat[None, :], reads.lon[None, :])
+    at = D <= READ_AT_M
+    plates, code = np.unique(reads.subject, return_inverse=True)
+    code = code.ravel()
+    order, starts = _segments(code)
+    # distinct days per (place, plate): one (plate, day) counts once
+    _, pd_code = np.unique(code * (int(day.max()) - int(day.min()) + 1) + (day - day.min()),
+                           return_inverse=True)
+    pd_code = pd_code.ravel()
+    pd_plate = np.zeros(int(pd_code.max()) + 1, dtype=np.int64)
+    pd_plate[pd_code] = code
+    at_pd = np.zeros((m, pd_plate.size), dtype=bool)
+    np.logical_or.at(at_pd.T, pd_code, at.T)
+    days_at = np.zeros((m, plates.size))
+    np.add.at(days_at.T, pd_plate, at_pd.T.astype(float))
+    household = days_at >= HOUSEHOLD_DAYS  # (m, P)
+    ts = reads.t.astype("datetime64[s]").astype(np.int64)
+    last_at = np.maximum.reduceat(np.where(at, ts[None, :], np.iinfo(np.int64).min)[:, order], starts, axis=1)
+    dep = (household[:, code] & (ts[None, :] > last_at[:, code]) & (day[None, :] > last_visit_day[:, None])
+           & (D > ELSEWHERE_M))
+    conf = np.clip(reads.confidence, 0.0, 0.99)
+    log_miss = np.zeros((m, plates.size))
+    np.add.at(log_miss.T, code, (dep * np.log1p(-conf)[None, :]).T)
+    d = -np.expm1(log_miss)
+    log_lr = np.where(household, np.log(d / ERRAND_P + 1.0 - d), 0.0).sum(axis=1)
+    went = (dep * conf[None, :]).astype(float) @ at.T.astype(float)
+    np.fill_diagonal(went, 0.0)
+    return Departures(log_lr, went, dep, at)
+
+
+def last_days(present: npt.NDArray[np.bool_], day: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Per candidate: the last day a column of ``present`` put someone there (a very small number if none).
+
+    >>> import numpy as np
+    >>> last_days(np.array([[True, False, True], [False, False, False]]), np.array([3, 9, 5])).tolist()
+    [5, -1000000000]
+    """
+    return np.asarray(np.where(present, day[None, :], NEVER).max(axis=1, initial=NEVER), dtype=np.int64)
+
+
+Citation = tuple[int, str, tuple[float, str, list[str], list[str]]]
+
+
+def departure_citations(dep: Departures, reads: Reads) -> list[Citation]:
+    """The reads behind each place's departures, for the evidence chain: (candidate, feature, (weight,
+    subjects, event ids, source ids)). Where a vehicle went, under ``moved_here``; the place it left,
+    under ``overdue``."""
+    out: list[Citation] = []
+    gone = dep.reads.any(axis=0)
+    for ci in np.flatnonzero(dep.went.sum(axis=0) > 0):  # candidates, not records
+        r = np.flatnonzero(gone & dep.at[ci])
+        out.append((int(ci), "moved_here", (float(reads.confidence[r].sum()), ", ".join(sorted(set(reads.subject[r]))),
+                                            [str(e) for e in reads.event_id[r][:8]], sorted(set(reads.source_id[r])))))
+    for oi in np.flatnonzero(dep.log_lr > 0):
+        r = np.flatnonzero(dep.reads[oi])
+        out.append((int(oi), "overdue", (float(dep.log_lr[oi]), ", ".join(sorted(set(reads.subject[r]))),
+                                         [str(e) for e in reads.event_id[r][:8]], sorted(set(reads.source_id[r])))))
+    return out
