@@ -590,6 +590,46 @@ def test_her_first_night_at_a_new_house_two_days_after_her_last_visit_makes_a_mo
     assert _dist(mv, COMPOUND) <= 300 and 0.25 <= mv["p_left"] <= 0.6, mv
 
 
+def _guards_pickup(c: CaseFolder, reads: list[tuple[int, tuple[float, float]]]) -> None:
+    """A pickup nobody in the case is known to own, its plate read by aerial passes at noon on the given days
+    and places (vehicles parked within ~150 m of the surveyed point), plus a passing car read once by each."""
+    for d, place in reads:
+        c.sighting("plate:JKL-12-34", at(d, 12.0), place[0] + 0.0002, place[1] - 0.0002, 0.8, note="UAV EO pass")
+        c.sighting(f"plate:PAS-{d:02d}-00", at(d, 12.0), place[0] - 0.0003, place[1], 0.6, note="UAV EO pass")
+
+
+def test_his_guards_pickup_parked_at_the_compound_then_at_the_new_house_settles_the_move(tmp_path: Path) -> None:
+    """The toss-up above (her last night at the compound on day 19, her latest at a new house on day 21),
+    and a pickup the case knows nothing about: parked at the compound on days 5 and 11 (two days: it lives
+    there), then read at the new house on day 22, after her last visit to the compound. If he stayed, a
+    vehicle of his household is read at another surveyed place in those days with probability 0.3 (an
+    errand); if he left, it went with him: the odds that he left grow by 0.8 / 0.3 + 0.2 = 2.9, and its read
+    joins her night in saying where. The new house now leads, with the plate cited under ``moved_here``,
+    and the compound falls to about a third (it keeps the pickup's two days as a lived-in place)."""
+    c = _base(compound_covered=True)
+    _old_then(c, {21: NEW_COMPOUND})
+    _guards_pickup(c, [(5, COMPOUND), (11, COMPOUND), (22, NEW_COMPOUND)])
+    r = _run(c, tmp_path)
+    assert _dist(r["hypotheses"][0], NEW_COMPOUND) <= 300, r["hypotheses"][:2]
+    assert _p_near(r, COMPOUND) < 0.35
+    moved = [e for e in r["hypotheses"][0]["evidence"] if e["kind"] == "moved_here"]
+    assert any("plate:JKL-12-34" in e["identifiers"] for e in moved), moved
+
+
+def test_the_same_pickup_on_an_errand_while_her_visits_go_on_moves_nothing(tmp_path: Path) -> None:
+    """The same pickup read at the new house on day 15, before her visits to the compound on days 16 and 19:
+    an errand. The compound stays first (the toss-up, with the pickup's two days there as a lived-in place)
+    and nothing at the new house cites the pickup."""
+    c = _base(compound_covered=True)
+    _old_then(c, {21: NEW_COMPOUND})
+    _guards_pickup(c, [(5, COMPOUND), (11, COMPOUND), (15, NEW_COMPOUND)])
+    r = _run(c, tmp_path)
+    p_old, p_new = _p_near(r, COMPOUND), _p_near(r, NEW_COMPOUND)
+    assert p_old > p_new and p_old < 0.6 and p_new > 0.3, (p_old, p_new)
+    news = [h for h in r["hypotheses"] if _dist(h, NEW_COMPOUND) <= 500]
+    assert not [e for e in news[0]["evidence"] if "plate:JKL-12-34" in e.get("identifiers", [])]
+
+
 def test_six_nights_then_a_new_house_a_week_later_is_a_move(tmp_path: Path) -> None:
     """Six nights at the compound until day 16, then her latest night at a new house on day 21: a week
     without a visit at a rhythm of one every three days, and a night at another place. The new house must

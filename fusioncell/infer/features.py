@@ -20,7 +20,8 @@ import numpy.typing as npt
 
 from fusioncell.infer.circle import Circle
 from fusioncell.infer.evidence import Claims, Positions, Sightings
-from fusioncell.infer.household import Reads, departure_citations, departures, last_days
+from fusioncell.infer.household import (Reads, departure_citations, departures, last_days, resident_citations,
+                                        residents)
 from fusioncell.infer.nights import (approach, expected_log1p, latest_night, moved_on, overdue, silence_headings,
                                      successors, superseded)
 from fusioncell.model.night import NIGHT
@@ -55,6 +56,7 @@ FEATURES: dict[str, str] = {
     "vague": "how vague the place is: log of its radius over 300 m (a point guessed inside a wide area is rarely the spot)",
     "overdue": "his circle's visits here stopped for longer than the place's own rhythm explains (-log chance he is still here)",
     "moved_here": "where he likely went: a place's visits stopped and her nights or its vehicles went here (set by locate)",
+    "household": "vehicles parked here on two days or more: a lived-in place, not a point guessed in a field (log LR)",
 }
 NONNEG = {n: n not in ("home_of_member", "remote", "staleness", "superseded", "vague", "overdue") for n in FEATURES}
 #: Prior mean of each coefficient (the fit's L2 penalty pulls toward it, see
@@ -66,7 +68,7 @@ NONNEG = {n: n not in ("home_of_member", "remote", "staleness", "superseded", "v
 #: log-probabilities (-1 and +1), and ``moved_here`` is set by locate after the fit's rows are read.
 PRIOR_MEAN = {n: 0.0 for n in FEATURES} | {
     "claims": 1.0, "sighting_him": 1.5, "sighting_vehicle": 0.7, "nights_partner": 1.0, "silent_nights": 0.5,
-    "overdue": -1.0, "moved_here": 1.0,
+    "overdue": -1.0, "moved_here": 1.0, "household": 1.0,
 }
 
 #: How fast a place's presence evidence (nights, silent nights, sightings) opens the isolation
@@ -763,14 +765,15 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
         # her away nights elsewhere since her last one here, and its household's vehicles read elsewhere since
         present, vday = np.concatenate([visits[0], silent[0] >= SWITCHED_OFF_WINDOW], axis=1), np.r_[visits[1], silent[1]]
         tz = np.median(pos.tz_offset_s)
-        dep = departures(clat, clon, ctx.reads, np.floor(_local_days(ctx.reads.t, tz) - 1.0 / 3.0).astype(np.int64),
-                         last_days(present, vday)) if ctx.reads is not None else None
+        rday = np.floor(_local_days(ctx.reads.t, tz) - 1.0 / 3.0).astype(np.int64) if ctx.reads is not None else None
+        dep = departures(clat, clon, ctx.reads, rday, last_days(present, vday)) if ctx.reads is not None else None
         acc.put("overdue", overdue(present, vday, int(np.floor(_local_days(np.array([ctx.as_of]), tz)[0])),
                                    elsewhere=moved_on(*her, np.arange(her[1].size) < located[1].size),
                                    vehicles=None if dep is None else dep.log_lr))
         succ = successors(*her) + (0.0 if dep is None else dep.went)
-        if dep is not None and ctx.reads is not None:
-            for ci, fname, item in departure_citations(dep, ctx.reads):
+        if dep is not None and ctx.reads is not None and rday is not None:
+            acc.put("household", residents(clat, clon, ctx.reads, rday)[0])
+            for ci, fname, item in departure_citations(dep, ctx.reads) + resident_citations(clat, clon, ctx.reads, rday):
                 acc.cite(ci, fname, item)
     _sighting_features(acc, clat, clon, ctx.sights)
     _claim_features(acc, clat, clon, ctx.claims)

@@ -75,7 +75,7 @@ DEFAULT_BETA = {
     "days_coarse": 0.2, "convergence": 0.5, "dark": 0.5, "silent_nights": 0.5, "silent_reach": 0.1, "sighting_him": 1.5,
     "sighting_vehicle": 0.6, "claims": 0.5, "isolated_nights": 0.5, "lead_margin": 0.5, "home_of_member": -2.0,
     "remote": 0.0, "isolated_presence": 1.0, "staleness": -0.3, "superseded": -0.5, "latest": 0.5, "vague": -0.5,
-    "overdue": -1.0, "moved_here": 1.0,
+    "overdue": -1.0, "moved_here": 1.0, "household": 1.0,
 }
 
 EVIDENCE_SUMMARY = {
@@ -95,6 +95,7 @@ EVIDENCE_SUMMARY = {
                "parked here were read elsewhere since",
     "moved_here": "where he likely went: a place's visits stopped, and his partner's nights or the vehicles parked "
                   "there went here since",
+    "household": "vehicles parked here on two days or more (a lived-in place)",
 }
 
 
