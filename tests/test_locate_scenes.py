@@ -630,6 +630,24 @@ def test_the_same_pickup_on_an_errand_while_her_visits_go_on_moves_nothing(tmp_p
     assert not [e for e in news[0]["evidence"] if "plate:JKL-12-34" in e.get("identifiers", [])]
 
 
+def test_plates_nobody_could_read_are_no_household(tmp_path: Path) -> None:
+    """"plate:ILEGIBLE" or a partial "plate:JKL-1?-34" read at the compound and then at the new house are not
+    one vehicle (they would be one parked everywhere): they are not household reads; the readable plate is."""
+    from fusioncell.infer.evidence import plate_reads
+    from fusioncell.infer.circle import target_circle
+    from fusioncell.infer.locate import resolve_target
+
+    c = _base(compound_covered=True)
+    _old_then(c, {21: NEW_COMPOUND})
+    for d, place in ((5, COMPOUND), (11, COMPOUND), (22, NEW_COMPOUND)):
+        for subject in ("plate:ILEGIBLE", "plate:JKL-1?-34", "plate:JKL-12-34"):
+            c.sighting(subject, at(d, 12.0), place[0], place[1], 0.8)
+    folder = c.write(tmp_path / "case")
+    with open_case(folder) as cs:
+        reads = plate_reads(cs, target_circle(cs, resolve_target(cs, None)))
+    assert sorted(set(reads.subject.tolist())) == ["plate:JKL-12-34"]
+
+
 def test_six_nights_then_a_new_house_a_week_later_is_a_move(tmp_path: Path) -> None:
     """Six nights at the compound until day 16, then her latest night at a new house on day 21: a week
     without a visit at a rhythm of one every three days, and a night at another place. The new house must

@@ -278,13 +278,19 @@ def relevant_sightings(store: CaseStore, circle: Circle) -> Sightings:
 
 def plate_reads(store: CaseStore, circle: Circle) -> Reads:
     """Every sighting of a subject other than him (a plate, a person), oldest first, for
-    :func:`fusioncell.infer.household.departures`: whose vehicle it is does not matter there."""
+    :func:`fusioncell.infer.household.departures`: whose vehicle it is does not matter there.
+
+    Only subjects that name one thing: an identifier or entity id with a digit in it and no
+    wildcard. "plate:UNREADABLE", "plate:JAL-48??" or "vehicle:unknown" would be one subject parked
+    everywhere (a household at every surveyed place, departures between them all).
+    """
     res = store.con.execute(
         """
         SELECT lat, lon, epoch(observed)::BIGINT AS t, subject, coalesce(confidence, 0.5) AS confidence,
                event_id, source_id
         FROM sightings
-        WHERE subject IS NOT NULL AND subject <> '' AND subject NOT IN (SELECT unnest(?))
+        WHERE regexp_matches(subject, '[0-9]') AND NOT regexp_matches(subject, '[?*]')
+          AND subject NOT IN (SELECT unnest(?))
           AND lat IS NOT NULL AND lon IS NOT NULL AND observed IS NOT NULL
         ORDER BY observed, event_id
         """, [sorted(circle.target_keys)]).fetchnumpy()
