@@ -225,3 +225,13 @@ def test_an_errand_while_her_visits_go_on_or_a_vehicle_read_once_says_nothing() 
     once, succ_o = _household_run([("hideout", 9), ("new", 26)])  # one read at the hideout: a passer-by
     assert errand[0] == base[0] and once[0] == base[0]
     assert succ_e[0, 1] == 0.0 and succ_o[0, 1] == 0.0
+
+
+def test_his_household_vehicle_still_parked_after_her_last_visit_says_he_stayed() -> None:
+    # parked at the hideout on days 3 and 9 (its household) and again on day 26, after her last night there
+    # (night 24): had he left, it would have gone with him. The odds he left shrink by 0.8 x 0.3 + 0.2 = 0.44
+    base, _ = _household_run([])
+    stayed, succ = _household_run([("hideout", 3), ("hideout", 9), ("hideout", 26)])
+    odds = np.expm1(base[0])
+    assert odds > 0.01 and abs(stayed[0] - np.log1p(odds * (0.8 * 0.3 + 0.2))) < 1e-9
+    assert succ[0, 1] == 0.0

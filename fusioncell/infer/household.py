@@ -88,7 +88,11 @@ def departures(clat: FloatArray, clon: FloatArray, reads: Reads, day: npt.NDArra
     after the circle's last visit (while her visits go on, a read elsewhere
     is an errand). With ``d`` = the chance that at least one of those reads
     is true (1 - prod(1 - confidence)), the vehicle's likelihood ratio, he
-    left : he stayed, is ``d / ERRAND_P + (1 - d)``.
+    left : he stayed, is ``d / ERRAND_P + (1 - d)``. The other way round, a
+    household vehicle read *at* the place after the circle's last visit
+    there (with chance ``s`` that one such read is true) says he is still
+    there: had he left, it would have gone with him, so the ratio is
+    ``s x ERRAND_P + (1 - s)``.
 
     >>> import numpy as np
     >>> t = np.array(['2026-07-06T12', '2026-07-11T17', '2026-07-28T11', '2026-07-29T17'], dtype='datetime64[s]')
@@ -97,8 +101,8 @@ def departures(clat: FloatArray, clon: FloatArray, reads: Reads, day: npt.NDArra
     ...           np.array(['x'] * 4))
     >>> dep = departures(np.array([19.0, 19.1]), np.array([-103.0, -103.0]), r, np.array([5, 10, 27, 28]),
     ...                  np.array([20, -10**6]))
-    >>> dep.log_lr.round(2).tolist()  # d = 1 - 0.5 x 0.5: 0.75 / 0.3 + 0.25 = 2.75
-    [1.01, 0.0]
+    >>> dep.log_lr.round(2).tolist()  # d = 1 - 0.5 x 0.5: 0.75 / 0.3 + 0.25 = 2.75; still at the second: 0.75 x 0.3 + 0.25
+    [1.01, -0.74]
     >>> dep.went.tolist()  # both reads at the second place, after its last read at the first
     [[0.0, 1.0], [0.0, 0.0]]
     """
@@ -129,7 +133,12 @@ def departures(clat: FloatArray, clon: FloatArray, reads: Reads, day: npt.NDArra
     log_miss = np.zeros((m, plates.size))
     np.add.at(log_miss.T, code, (dep * np.log1p(-conf)[None, :]).T)
     d = -np.expm1(log_miss)
-    log_lr = np.where(household, np.log(d / ERRAND_P + 1.0 - d), 0.0).sum(axis=1)
+    # ... and still parked here after the circle's last visit: had he left, it would have gone with him
+    stay = household[:, code] & at & (day[None, :] > last_visit_day[:, None])
+    log_here = np.zeros((m, plates.size))
+    np.add.at(log_here.T, code, (stay * np.log1p(-conf)[None, :]).T)
+    s = -np.expm1(log_here)
+    log_lr = np.where(household, np.log(d / ERRAND_P + 1.0 - d) + np.log(s * ERRAND_P + 1.0 - s), 0.0).sum(axis=1)
     went = (dep * conf[None, :]).astype(float) @ at.T.astype(float)
     np.fill_diagonal(went, 0.0)
     return Departures(log_lr, went, dep, at)
