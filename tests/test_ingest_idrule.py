@@ -120,15 +120,15 @@ def test_the_rule_is_picked_from_the_map_and_checked_on_every_row() -> None:
     rule = identifier_rule(good, "MX")
     assert rule == IdRule((" ", "-", ".", "(", ")"), "52")  # only the separators that occur, in a fixed order
     eng = DuckDBEngine(duckdb.connect())
-    assert rule_holds(eng, eng.from_arrow(good, name="_m_good"), rule, None)
+    assert rule_holds(eng, good, rule, None)
     # one row off (a national prefix the rule does not know): refused
     off = _map([tuple(r.values()) for r in good.to_pylist()] + [("020 7946 0958", "+442079460958", "phone", None)])
     rule = identifier_rule(off, "MX")
-    assert rule is not None and not rule_holds(eng, eng.from_arrow(off, name="_m_off"), rule, None)
+    assert rule is not None and not rule_holds(eng, off, rule, None)
     # no rule for a map with an error or a value that is not a phone number
     assert identifier_rule(_map([("x", None, None, "unknown entity reference 'x'")]), "MX") is None
     assert identifier_rule(_map([("person-a", "person-a", "entity", None)]), "MX") is None
     # without a region a national spelling reads as NULL: refused, the joins give the map's answer
     rule = identifier_rule(good, None)
     assert rule == IdRule((" ", "-", ".", "(", ")"), None)
-    assert not rule_holds(eng, eng.from_arrow(good, name="_m_nat"), rule, None)
+    assert not rule_holds(eng, good, rule, None)

@@ -584,15 +584,15 @@ def _map_identifiers(spec: CsvSpec, t: ir.Table, header: set[str], engine: Engin
 
     distinct = engine.to_arrow(distinct_raws, key=("distinct",) + base_key)
     mapped = normalizer.map_values(distinct.column("raw"), distinct=True)
+    rule = identifier_rule(mapped, normalizer.region) if getattr(engine, "name", None) == "duckdb" else None
+    if rule is not None and rule_holds(engine, mapped, rule, ("idrule",) + base_key + (rule,)):
+        return {c: rule for c in ident_cols}, bad_idents  # the insert writes rule(raw): the map's identifier
     mapping = engine.from_arrow(mapped, name=f"_fc_idmap_{spec.table}")
     has_errors = mapped.column("error").null_count < mapped.num_rows
     for c in ident_cols:
         idmaps[c] = mapping
         if has_errors:
             bad_idents.add(c)
-    rule = identifier_rule(mapped, normalizer.region) if getattr(engine, "name", None) == "duckdb" else None
-    if rule is not None and rule_holds(engine, mapping, rule, ("idrule",) + base_key + (rule,)):
-        idmaps = {c: rule for c in ident_cols}  # the insert writes rule(raw): the map's identifier, proved
     return idmaps, bad_idents
 
 

@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir
 
-    from fusioncell.store.engine import Engine
+    from fusioncell.store.engine import DuckDBEngine
 
 #: The separators ``idnorm.canonical_phone_key`` drops, in the order the rule removes them.
 SEPARATORS = (" ", "-", ".", "(", ")", "/", "\t", "\r", "\n")
@@ -75,11 +75,21 @@ def identifier_rule(mapped: pa.Table, region: str | None) -> IdRule | None:
     return IdRule(seps, cc)
 
 
-def rule_holds(engine: "Engine", mapping: "ir.Table", rule: IdRule, key: Hashable) -> bool:
-    """Whether ``rule`` gives the map's identifier for every one of its spellings (run in the engine,
-    with the expression the insert uses)."""
-    m = mapping
-    bad = m.identifier.isnull() | m.error.notnull() | (rule.expr(m.raw) != m.identifier).fill_null(True)
-    out = engine.to_arrow(lambda: m.aggregate(n=bad.cast("int64").sum()), key=key)
-    n = out.column("n").to_pylist()[0]
-    return n == 0
+def rule_holds(engine: "DuckDBEngine", mapped: pa.Table, rule: IdRule, key: Hashable) -> bool:
+    """Whether ``rule`` gives the map's identifier for every one of its spellings (run in DuckDB, on the map
+    read in place, with the expression the insert uses)."""
+    engine.con.register(_CHECKED, mapped)
+    try:
+        m = engine.table(_CHECKED)
+        out = engine.to_arrow(lambda: m.aggregate(n=_wrong(m, rule).cast("int64").sum()), key=key)
+    finally:
+        engine.con.unregister(_CHECKED)
+    return out.column("n").to_pylist()[0] == 0
+
+
+#: the map, registered (not copied) for :func:`rule_holds`; a fixed name, as the compiled SQL is kept by key
+_CHECKED = "_fc_idmap_checked"
+
+
+def _wrong(m: "ir.Table", rule: IdRule) -> "ir.BooleanValue":
+    return m.identifier.isnull() | m.error.notnull() | (rule.expr(m.raw) != m.identifier).fill_null(True)
