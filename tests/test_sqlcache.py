@@ -135,3 +135,11 @@ def test_an_ingest_in_a_later_process_compiles_nothing_and_stores_the_same(
         q = f"SELECT * EXCLUDE (delivery_id) FROM {table}" if table != "identifiers" else f"SELECT * FROM {table}"
         a, b = first.con.sql(q).fetchall(), second.con.sql(q).fetchall()
         assert sorted(map(repr, a)) == sorted(map(repr, b)) and a
+
+
+def test_the_folder_keeps_at_most_max_files(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlcache, "MAX_FILES", 4)
+    eng = _store()
+    for i in range(5):
+        eng.sql(Builder(eng), key=("t", i))
+    assert len(list(cache.glob("*.sql"))) == 3  # five written, the older two dropped after the fifth

@@ -13,7 +13,8 @@ module keeps each compiled query in a file under the user's cache directory, nam
   sees them (a store of another shape compiles its own).
 
 The file holds the key's ``repr`` on its first line and is used only when that line matches; it is written
-to a temporary name and renamed, so a reader never sees half a file. ``FUSIONCELL_SQL_CACHE`` names
+to a temporary name and renamed, so a reader never sees half a file; past :data:`MAX_FILES` files the
+older half is dropped. ``FUSIONCELL_SQL_CACHE`` names
 another directory, or ``off`` turns the cache off; a directory that cannot be written only costs the
 compile, never an error.
 """
@@ -107,6 +108,21 @@ def save(con: duckdb.DuckDBPyConnection, key: Hashable, sql: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(label + "\n" + sql)
         os.replace(tmp, path)
+        _prune(path.parent)
     except OSError:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+#: At most this many compiled queries are kept (each code version writes its own ~20, a few kB each).
+MAX_FILES = 2000
+
+
+def _prune(folder: Path) -> None:
+    """Drop the older half of the files when there are more than :data:`MAX_FILES` (only after a compile)."""
+    files = list(folder.glob("*.sql"))
+    if len(files) <= MAX_FILES:
+        return
+    files.sort(key=lambda p: p.stat().st_mtime)
+    for p in files[: len(files) // 2]:
+        p.unlink(missing_ok=True)
