@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "op-tapalpa"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _sql_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Compiled SQL (fusioncell.store.sqlcache) kept in the session's temporary folder, not the user's cache."""
+    os.environ["FUSIONCELL_SQL_CACHE"] = str(tmp_path_factory.mktemp("sql-cache"))
 
 
 def copy_example(dest: Path) -> Path:

@@ -117,3 +117,24 @@ def test_identifiers_read_the_call_records_from_the_delivered_activity() -> None
     assert covered(s)
     extend_identifiers(s, eng, ["comms-2.csv"])
     assert _table(s) == EXPECTED
+
+
+def test_an_append_merges_from_one_compiled_query_with_the_deliveries_filled_in(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # session 17: the append's query is compiled once for two placeholder deliveries (and kept by key, across
+    # processes: fusioncell.store.sqlcache); the deliveries' ids replace them as literals, so DuckDB's zone maps
+    # still skip the earlier deliveries' rows
+    from fusioncell.ingest import derived
+
+    monkeypatch.setattr(DuckDBEngine, "_sql_cache", {})
+    s = _store()
+    eng = DuckDBEngine(s.con)
+    s.con.execute("DELETE FROM comms WHERE delivery_id = 'comms-2.csv'")
+    rebuild_identifiers(s, eng)
+    put(s.con, "comms", **_comms("c4", A, C, 9, "comms-2.csv"))
+    sql = derived._new_identifiers_sql(eng, ["comms-2.csv", "it's.csv"], False)
+    assert sql is not None and "placeholder" not in sql
+    assert sql.count("IN ('comms-2.csv', 'it''s.csv')") == sql.count("IN (") > 0
+    built: list[object] = []
+    monkeypatch.setattr(derived, "identifiers_expr", lambda *a, **k: built.append(a) or identifiers_expr(*a, **k))
+    extend_identifiers(s, eng, ["comms-2.csv"])
+    assert built == [] and _table(s) == EXPECTED  # the compiled query, no new expression

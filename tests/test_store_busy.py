@@ -41,3 +41,35 @@ def test_the_store_memory_limit_is_bounded_and_configurable(tmp_path: Path, monk
     monkeypatch.setenv("FUSIONCELL_MEMORY_LIMIT", "lots")
     with pytest.raises(UsageError, match="FUSIONCELL_MEMORY_LIMIT"):
         CaseStore.open(tmp_path / "b.duckdb")
+
+
+def test_ingest_memory_limit_from_the_environment(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # session 17: FUSIONCELL_INGEST_MEMORY_LIMIT raises (or lowers) DuckDB's budget during an ingest only
+    from typing import Any
+
+    import duckdb
+    import pytest
+
+    from fusioncell.errors import UsageError
+    from fusioncell.ingest import ingest_case, pipeline
+    from fusioncell.store import CaseStore
+
+    folder = copy_example(tmp_path / "case")
+    want = duckdb.connect().execute("SET memory_limit = '700MB'").execute(
+        "SELECT current_setting('memory_limit')").fetchall()[0][0]
+    seen: list[str] = []
+    real = pipeline._ingest
+
+    def spy(folder: Path, store: Any, *a: Any, **k: Any) -> Any:
+        seen.append(store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return real(folder, store, *a, **k)
+
+    monkeypatch.setattr(pipeline, "_ingest", spy)
+    monkeypatch.setenv("FUSIONCELL_INGEST_MEMORY_LIMIT", "700MB")
+    store = CaseStore.memory()
+    before = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    ingest_case(folder, store)
+    assert seen == [want] and before != want
+    monkeypatch.setenv("FUSIONCELL_INGEST_MEMORY_LIMIT", "lots")
+    with pytest.raises(UsageError, match="FUSIONCELL_INGEST_MEMORY_LIMIT"):
+        ingest_case(folder, CaseStore.memory())

@@ -31,6 +31,7 @@ from fusioncell.errors import Problem
 from fusioncell.ingest.csvlines import all_record_lines, record_lines  # noqa: F401  (re-exported)
 from fusioncell.ingest.csvproblems import MAX_PROBLEMS, problem_rows, quarantine_rows
 from fusioncell.ingest.idnorm import IdNormalizer
+from fusioncell.ingest.idrule import IdRule, identifier_rule, rule_holds
 from fusioncell.store.engine import ROW_COL, CsvReadError, Engine, Lazy
 
 log = logging.getLogger(__name__)
@@ -263,7 +264,7 @@ class Check:
 
 
 def _checks(spec: CsvSpec, t: ir.Table, header: set[str], known_sources: set[str] | None,
-            idmaps: dict[str, ir.Table], bad_idents: set[str], dup_check: bool,
+            idmaps: dict[str, ir.Table | IdRule], bad_idents: set[str], dup_check: bool,
             plain_numbers: bool = False) -> list[tuple[Check, ir.Table]]:
     """Every check of a file, each with the table it is evaluated on.
 
@@ -313,6 +314,7 @@ def _checks(spec: CsvSpec, t: ir.Table, header: set[str], known_sources: set[str
                 + "' (not in sources.csv)")
         elif c.kind == "ident" and c.name in idmaps and c.name in bad_idents:
             m = idmaps[c.name]
+            assert not isinstance(m, IdRule)  # a rule is only proved on a map without errors
             j = t.left_join(m, t[c.name] == m.raw)
             add(c.name, v.notnull() & j["error"].notnull(), j["error"], table=j)
     if spec.table == "sources":
@@ -438,7 +440,7 @@ def _raw_time(t: ir.Table, name: str, offset: str | None) -> ir.StringValue:
 
 
 def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], sources: ir.Table,
-           idmaps: dict[str, ir.Table], line: ir.IntegerValue, time_offset: str | None = None) -> ir.Table:
+           idmaps: dict[str, ir.Table | IdRule], line: ir.IntegerValue, time_offset: str | None = None) -> ir.Table:
     """The typed rows of a valid file, ready for the store table.
 
     Raw spellings: an identifier spelled exactly as its normalised form, and
@@ -466,15 +468,18 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
         )
     src = sources.select(_sid=sources.source_id, _agency=sources.agency)
     j = base.left_join(src, v("source_id") == src["_sid"])
-    maps: dict[str, ir.Table] = {}
+    ident: dict[str, ir.StringValue] = {}
     for col, m in idmaps.items():
+        if isinstance(m, IdRule):  # proved on the map (fusioncell.ingest.idrule): no join
+            ident[col] = m.expr(j[col])
+            continue
         mm = m.select(**{f"_raw_{col}": m.raw, f"_id_{col}": m.identifier})
         j = j.left_join(mm, j[col] == mm[f"_raw_{col}"])
-        maps[col] = mm
+        ident[col] = j[f"_id_{col}"]
 
     def raw_ident(col: str) -> dict[str, ir.Value]:
         # spelled exactly as its normalised form (+523115550101): NULL, read back as the identifier
-        return {f"{col}_raw": ibis.ifelse(t[col] == j[f"_id_{col}"], ibis.null().cast("string"), t[col])}
+        return {f"{col}_raw": ibis.ifelse(t[col] == ident[col], ibis.null().cast("string"), t[col])}
     def num(n: str) -> ir.FloatingValue:
         return v(n).cast("float64")
 
@@ -488,8 +493,8 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
             start=ts("start"),
             duration_s=num("duration_s"),
             channel=v("channel").lower(),
-            caller=j["_id_caller"],
-            callee=j["_id_callee"],
+            caller=ident["caller"],
+            callee=ident["callee"],
             caller_lat=num("caller_lat"),
             caller_lon=num("caller_lon"),
             callee_lat=num("callee_lat"),
@@ -505,7 +510,7 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
         return j.select(
             **common,
             observed=ts("observed"),
-            identifier=j["_id_identifier"],
+            identifier=ident["identifier"],
             lat=num("lat"),
             lon=num("lon"),
             accuracy_m=num("accuracy_m"),
@@ -520,7 +525,7 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
             observed=ts("observed"),
             lat=num("lat"),
             lon=num("lon"),
-            subject=j["_id_subject"],
+            subject=ident["subject"],
             confidence=num("confidence"),
             note=t["note"] if "note" in header else ibis.null().cast("string"),
             **raw_ident("subject"),
@@ -560,10 +565,11 @@ def _collapse_rejects(rejects: Sequence[tuple[int, str | None, str]], names: Seq
 
 def _map_identifiers(spec: CsvSpec, t: ir.Table, header: set[str], engine: Engine,
                      normalizer: IdNormalizer | None,
-                     base_key: tuple[object, ...]) -> tuple[dict[str, ir.Table], set[str]]:
+                     base_key: tuple[object, ...]) -> tuple[dict[str, ir.Table | IdRule], set[str]]:
     """Normalise the distinct spellings of the identifier columns once: the mapping table each column
-    joins to, and the columns holding a spelling that does not normalise."""
-    idmaps: dict[str, ir.Table] = {}
+    joins to (or the :class:`~fusioncell.ingest.idrule.IdRule` that gives the map's identifier for every
+    spelling, proved on the map), and the columns holding a spelling that does not normalise."""
+    idmaps: dict[str, ir.Table | IdRule] = {}
     bad_idents: set[str] = set()
     ident_cols = [c.name for c in spec.cols if c.kind == "ident" and c.name in header] if normalizer else []
     if normalizer is None or not ident_cols:
@@ -578,6 +584,9 @@ def _map_identifiers(spec: CsvSpec, t: ir.Table, header: set[str], engine: Engin
 
     distinct = engine.to_arrow(distinct_raws, key=("distinct",) + base_key)
     mapped = normalizer.map_values(distinct.column("raw"), distinct=True)
+    rule = identifier_rule(mapped, normalizer.region) if getattr(engine, "name", None) == "duckdb" else None
+    if rule is not None and rule_holds(engine, mapped, rule, ("idrule",) + base_key + (rule,)):
+        return {c: rule for c in ident_cols}, bad_idents  # the insert writes rule(raw): the map's identifier
     mapping = engine.from_arrow(mapped, name=f"_fc_idmap_{spec.table}")
     has_errors = mapped.column("error").null_count < mapped.num_rows
     for c in ident_cols:
@@ -588,7 +597,7 @@ def _map_identifiers(spec: CsvSpec, t: ir.Table, header: set[str], engine: Engin
 
 
 def _typed_rows(path: Path, spec: CsvSpec, engine: Engine, stage: Callable[[], ir.Table], header: set[str],
-                names: list[str], idmaps: dict[str, ir.Table], time_offset: str | None,
+                names: list[str], idmaps: dict[str, ir.Table | IdRule], time_offset: str | None,
                 rejects: Sequence[tuple[int, str | None, str]], bad_lines: list[int], blank_lines: bool,
                 has_newlines: bool) -> Lazy:
     """The (lazy) typed rows of a checked file, each with its physical line, the set-aside lines left out."""
@@ -734,7 +743,8 @@ def _read_staged(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNormal
     bad_lines = sorted({p.line for p in set_aside if p.line is not None})
     typed = _typed_rows(path, spec, engine, stage, header, names, idmaps, time_offset, rejects, bad_lines,
                         blank_lines, has_newlines)
-    key = ("typed",) + base_key + (has_newlines, blank_lines, tuple(bad_lines), time_offset)
+    rules = tuple(sorted((c, m) for c, m in idmaps.items() if isinstance(m, IdRule)))
+    key = ("typed",) + base_key + (has_newlines, blank_lines, tuple(bad_lines), time_offset, rules)
     return CsvResult([], typed, n_records - len(bad_lines), key=key, quarantined=set_aside, time_offset=time_offset)
 
 

@@ -120,13 +120,37 @@ def rebuild_identifiers(store: "CaseStore", eng: Engine) -> int:
                       key=("identifiers", delivered))
 
 
+#: Two delivery ids no file can have (a name holds no space): the append's query is compiled once for them,
+#: then their list is replaced by the deliveries' (so the compiled SQL is kept, fusioncell.store.sqlcache).
+_PLACEHOLDERS = ["fc placeholder a", "fc placeholder b"]
+
+
+def _new_identifiers_sql(eng: Engine, deliveries: list[str], delivered: bool) -> str | None:
+    """The DuckDB SQL of ``identifiers_expr(eng, deliveries, delivered)`` from a compile kept by key, or None
+    (another engine, or the placeholders not found exactly as a list: compile the expression itself).
+
+    The deliveries stay literals in ``delivery_id IN (…)``, which DuckDB's zone maps use to skip the
+    earlier deliveries' rows (a join to a table of ids would read the whole store)."""
+    if eng.name != "duckdb" or not deliveries:
+        return None
+    sql = eng.sql(lambda: identifiers_expr(eng, _PLACEHOLDERS, delivered), key=("identifiers-new", delivered))
+    marker = "(" + ", ".join(f"'{p}'" for p in _PLACEHOLDERS) + ")"
+    n = sql.count(marker)
+    if n == 0 or any(sql.count(p) != n for p in _PLACEHOLDERS):
+        return None
+    return sql.replace(marker, "(" + ", ".join("'" + d.replace("'", "''") + "'" for d in deliveries) + ")")
+
+
 def extend_identifiers(store: "CaseStore", eng: Engine, deliveries: list[str]) -> int:
     """Merge the identifiers of new ``deliveries`` into ``identifiers`` (an append: work proportional to the day).
 
     Counts add up, first/last seen widen; the result equals a full
     :func:`rebuild_identifiers` when the deliveries only added rows.
     """
-    new = eng.to_arrow(lambda: identifiers_expr(eng, deliveries, _delivered(store, eng)))
+    delivered = _delivered(store, eng)
+    sql = _new_identifiers_sql(eng, deliveries, delivered)
+    new = (eng.to_arrow(lambda: identifiers_expr(eng, deliveries, delivered)) if sql is None
+           else store.con.sql(sql).to_arrow_table())
     con = store.con
     con.register("_fc_new_ids", new)
     try:

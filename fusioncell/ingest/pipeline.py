@@ -44,6 +44,7 @@ from fusioncell.ingest.idnorm import IdNormalizer
 from fusioncell.ingest.jsonl import read_entities, read_reports
 from fusioncell.ingest.provenance import note_time_offset
 from fusioncell.store.engine import DuckDBEngine, Engine
+from fusioncell.store.store import _memory_limit
 from fusioncell.store.schema import DELIVERY_TABLES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,7 +74,9 @@ UPSTREAM: dict[str, tuple[str, ...]] = {
     "reports.jsonl": ("case.toml", "sources.csv", "entities.jsonl"),
 }
 REQUIRED = ("case.toml", "sources.csv")
-#: DuckDB memory budget during ingest (peak RSS stays well under 2 GB on 10M rows).
+#: DuckDB memory budget during ingest (peak RSS stays well under 2 GB on 10M rows); env
+#: FUSIONCELL_INGEST_MEMORY_LIMIT raises it where memory is plenty (a 10M-row file then spills less:
+#: docs/benchmarks.md, session 17).
 INGEST_MEMORY_LIMIT = "1GB"
 
 
@@ -217,7 +220,7 @@ def ingest_case(folder: Path | str, store: "CaseStore", quiet: bool = True, engi
     # Bound DuckDB's memory while ingesting: a staged file larger than this
     # spills to DuckDB's temp directory instead of growing the process.
     old_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
-    con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
+    con.execute(f"SET memory_limit = '{_memory_limit('FUSIONCELL_INGEST_MEMORY_LIMIT', INGEST_MEMORY_LIMIT)}'")
     try:
         return _atomic(store, lambda: _ingest(folder, store, toml, eng, quiet, t0, quarantine))
     finally:

@@ -36,5 +36,5 @@ def covered(store: "CaseStore") -> bool:
     """
     if not all(store.has_table(t) for t in (DELIVERED, DELIVERED_LOG, "deliveries")):
         return False
-    row = store.con.execute(_COVERED).fetchone()
-    return bool(row and row[0])
+    rows = store.con.execute(_COVERED).fetchall()  # all of it: a half-read result blocks the next con.sql()
+    return bool(rows and rows[0][0])

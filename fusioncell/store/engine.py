@@ -45,6 +45,7 @@ import duckdb
 import pyarrow as pa
 
 from fusioncell.errors import UsageError
+from fusioncell.store import sqlcache
 
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir
@@ -196,6 +197,10 @@ class DuckDBEngine:
         """The DuckDB SQL of an expression (cached by ``key`` when given)."""
         if key is not None:
             hit = self._sql_cache.get(key)
+            if hit is None:  # compiled by an earlier process (fusioncell.store.sqlcache)?
+                hit = sqlcache.load(self.con, key)
+                if hit is not None:
+                    self._sql_cache[key] = hit
             if hit is not None:
                 return hit
         import ibis
@@ -205,6 +210,7 @@ class DuckDBEngine:
             if len(self._sql_cache) > 512:
                 self._sql_cache.clear()
             self._sql_cache[key] = text
+            sqlcache.save(self.con, key, text)
         return text
 
     def stage_csv(self, path: Path, columns: Sequence[str], mixed_newlines: bool = False,

@@ -58,10 +58,11 @@ MEMORY_LIMIT = "4GB"
 QUIET = "SET enable_progress_bar = false"
 
 
-def _memory_limit() -> str:
-    value = os.environ.get("FUSIONCELL_MEMORY_LIMIT", MEMORY_LIMIT).strip()
+def _memory_limit(env: str = "FUSIONCELL_MEMORY_LIMIT", default: str = MEMORY_LIMIT) -> str:
+    """A DuckDB memory limit from the environment variable ``env`` (or ``default``), checked."""
+    value = os.environ.get(env, default).strip()
     if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE):
-        raise UsageError(f"FUSIONCELL_MEMORY_LIMIT={value!r}: write a size such as 4GB")
+        raise UsageError(f"{env}={value!r}: write a size such as 4GB")
     return value
 
 
