@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
         try:  # session 17: compiled SQL is kept across processes; a warm cache skips ~0.5 s of compiling
             from fusioncell.store.sqlcache import cache_dir
             where = cache_dir()
-            print(f"compiled SQL cache: {where if where else 'off'} (FUSIONCELL_SQL_CACHE=off for a cold run)")
+            print(f"compiled SQL cache: {where if where else 'off'} (opt-in: FUSIONCELL_SQL_CACHE=DIR or default)")
         except ImportError:  # pragma: no cover (an older tree)
             pass
         print(f"rows {args.rows:,}: raw read_csv {raw_s:.2f} s (CPU {raw_cpu:.2f} s), fusioncell ingest "

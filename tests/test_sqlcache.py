@@ -143,3 +143,28 @@ def test_the_folder_keeps_at_most_max_files(cache: Path, monkeypatch: pytest.Mon
     for i in range(5):
         eng.sql(Builder(eng), key=("t", i))
     assert len(list(cache.glob("*.sql"))) == 3  # five written, the older two dropped after the fifth
+
+
+def test_it_is_off_unless_asked_for_and_default_means_the_users_cache(monkeypatch: pytest.MonkeyPatch,
+                                                                       tmp_path: Path) -> None:
+    monkeypatch.delenv(sqlcache.ENV, raising=False)
+    assert sqlcache.cache_dir() is None
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv(sqlcache.ENV, "default")
+    assert sqlcache.cache_dir() == tmp_path / "fusioncell" / "sql"
+
+
+def test_sql_others_could_have_written_is_never_run(cache: Path) -> None:
+    """Kept SQL is run against the store: a file (or folder) anyone else may write is ignored and compiled
+    afresh, and the folder is created private."""
+    eng = _store()
+    eng.sql(Builder(eng), key=("t", 9))
+    (path,) = cache.glob("*.sql")
+    assert cache.stat().st_mode & 0o077 == 0
+    path.write_text(path.read_text().split("\n")[0] + "\nDROP TABLE sources")
+    path.chmod(0o666)
+    _new_process()
+    again = _store()
+    b = Builder(again)
+    sql = again.sql(b, key=("t", 9))
+    assert b.built == 1 and "DROP" not in sql

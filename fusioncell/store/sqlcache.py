@@ -14,9 +14,13 @@ module keeps each compiled query in a file under the user's cache directory, nam
 
 The file holds the key's ``repr`` on its first line and is used only when that line matches; it is written
 to a temporary name and renamed, so a reader never sees half a file; past :data:`MAX_FILES` files the
-older half is dropped. ``FUSIONCELL_SQL_CACHE`` names
-another directory, or ``off`` turns the cache off; a directory that cannot be written only costs the
-compile, never an error.
+older half is dropped. A directory that cannot be written only costs the compile, never an error.
+
+**Off unless asked for.** What is kept here is SQL that a later ``fusioncell`` runs against the case
+store, so whoever can write the folder can make it run theirs. The cache is therefore opt-in:
+``FUSIONCELL_SQL_CACHE=DIR`` turns it on (``FUSIONCELL_SQL_CACHE=default`` for
+``~/.cache/fusioncell/sql``); the folder is created private (0700), and a file is read only when it
+belongs to the user running fusioncell and nobody else may write it (nor the folder).
 """
 
 from __future__ import annotations
@@ -34,11 +38,24 @@ ENV = "FUSIONCELL_SQL_CACHE"
 
 
 def cache_dir() -> Path | None:
-    """Where compiled SQL is kept (None: off)."""
-    env = os.environ.get(ENV)
-    if env is not None:
-        return None if env.strip().lower() in ("", "off", "0", "no") else Path(env)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "fusioncell" / "sql"
+    """Where compiled SQL is kept (None: off, the default)."""
+    env = (os.environ.get(ENV) or "").strip()
+    if env.lower() in ("", "off", "0", "no"):
+        return None
+    if env.lower() == "default":
+        return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "fusioncell" / "sql"
+    return Path(env)
+
+
+def _private(path: Path) -> bool:
+    """The file and its folder belong to this user and nobody else may write them."""
+    try:
+        for st in (path.stat(), path.parent.stat()):
+            if st.st_uid != os.getuid() or st.st_mode & 0o022:
+                return False
+    except OSError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=1)
@@ -87,6 +104,8 @@ def load(con: duckdb.DuckDBPyConnection, key: Hashable) -> str | None:
     if found is None:
         return None
     path, label = found
+    if not _private(path):
+        return None
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
@@ -103,7 +122,7 @@ def save(con: duckdb.DuckDBPyConnection, key: Hashable, sql: str) -> None:
     path, label = found
     tmp: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sql-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(label + "\n" + sql)
