@@ -192,6 +192,11 @@ def test_without_hard_data_anywhere_no_source_is_judged() -> None:
 def _household_run(read_days: list[tuple[str, int]]):  # type: ignore[no-untyped-def]
     """The partner's nights (at the hideout every third night, last on night 24), candidates at the hideout
     and at a house 6 km away, and plate:X read at noon local on the given (place, day) pairs."""
+    return _household_run_plates([("plate:X", p, d) for p, d in read_days])
+
+
+def _household_run_plates(read_days: list[tuple[str, str, int]]):  # type: ignore[no-untyped-def]
+    """As :func:`_household_run`, with the plate of each read given: (plate, place, day)."""
     from fusioncell.infer.household import Reads
 
     pos = _positions(np.random.default_rng(2026))
@@ -199,9 +204,9 @@ def _household_run(read_days: list[tuple[str, int]]):  # type: ignore[no-untyped
     homes = _homes(pos)
     new = (HIDEOUT[0] + 0.054, HIDEOUT[1])
     at = {"hideout": HIDEOUT, "new": new}
-    t = [np.datetime64("2026-02-01T18:00:00", "s") + np.timedelta64(d * 86400, "s") for _, d in read_days]
-    reads = Reads(np.array([at[p][0] for p, _ in read_days]), np.array([at[p][1] for p, _ in read_days]),
-                  np.array(t, dtype="datetime64[s]"), np.array(["plate:X"] * len(t)), np.full(len(t), 0.8),
+    t = [np.datetime64("2026-02-01T18:00:00", "s") + np.timedelta64(d * 86400, "s") for _, _, d in read_days]
+    reads = Reads(np.array([at[p][0] for _, p, _ in read_days]), np.array([at[p][1] for _, p, _ in read_days]),
+                  np.array(t, dtype="datetime64[s]"), np.array([x for x, _, _ in read_days]), np.full(len(t), 0.8),
                   np.array([f"s{i}" for i in range(len(t))]), np.array(["imint-1"] * len(t)))
     cands = [Candidate(*HIDEOUT, "test"), Candidate(*new, "test (6 km N)")]
     cs = compute_features(cands, _ctx(pos, rel, homes, reads=reads))
@@ -235,3 +240,13 @@ def test_his_household_vehicle_still_parked_after_her_last_visit_says_he_stayed(
     odds = np.expm1(base[0])
     assert odds > 0.01 and abs(stayed[0] - np.log1p(odds * (0.8 * 0.3 + 0.2))) < 1e-9
     assert succ[0, 1] == 0.0
+
+
+def test_two_departing_vehicles_count_as_one_household_not_twice() -> None:
+    # two plates parked at the hideout on days 3 and 9, both read at the new house on day 26: the household
+    # moved as one; the odds grow by 0.8 / 0.3 + 0.2 once, as for one vehicle
+    one, _ = _household_run([("hideout", 3), ("hideout", 9), ("new", 26)])
+    two, succ = _household_run_plates([("plate:X", "hideout", 3), ("plate:X", "hideout", 9), ("plate:X", "new", 26),
+                                       ("plate:Y", "hideout", 3), ("plate:Y", "hideout", 9), ("plate:Y", "new", 26)])
+    assert abs(two[0] - one[0]) < 1e-12
+    assert abs(succ[0, 1] - 1.6) < 1e-9  # but both reads say where it went

@@ -92,7 +92,9 @@ def departures(clat: FloatArray, clon: FloatArray, reads: Reads, day: npt.NDArra
     household vehicle read *at* the place after the circle's last visit
     there (with chance ``s`` that one such read is true) says he is still
     there: had he left, it would have gone with him, so the ratio is
-    ``s x ERRAND_P + (1 - s)``.
+    ``s x ERRAND_P + (1 - s)``. A household moves as one, and a busy place's
+    parked cars are mostly the neighbours': of its vehicles, the strongest
+    departure and the strongest stay count, never their product.
 
     >>> import numpy as np
     >>> t = np.array(['2026-07-06T12', '2026-07-11T17', '2026-07-28T11', '2026-07-29T17'], dtype='datetime64[s]')
@@ -138,7 +140,11 @@ def departures(clat: FloatArray, clon: FloatArray, reads: Reads, day: npt.NDArra
     log_here = np.zeros((m, plates.size))
     np.add.at(log_here.T, code, (stay * np.log1p(-conf)[None, :]).T)
     s = -np.expm1(log_here)
-    log_lr = np.where(household, np.log(d / ERRAND_P + 1.0 - d) + np.log(s * ERRAND_P + 1.0 - s), 0.0).sum(axis=1)
+    # a household moves as one (its vehicles leave together, and a busy place's neighbours are not his men):
+    # the strongest departure and the strongest stay count, not the product over plates
+    left = np.where(household, np.log(d / ERRAND_P + 1.0 - d), 0.0).max(axis=1, initial=0.0)
+    stayed = np.where(household, np.log(s * ERRAND_P + 1.0 - s), 0.0).min(axis=1, initial=0.0)
+    log_lr = left + stayed
     went = (dep * conf[None, :]).astype(float) @ at.T.astype(float)
     np.fill_diagonal(went, 0.0)
     return Departures(log_lr, went, dep, at)
