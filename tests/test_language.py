@@ -120,3 +120,14 @@ def test_confidence_level_rules() -> None:
 def test_module_doctests_pass() -> None:
     result = doctest.testmod(language)
     assert result.attempted > 5 and result.failed == 0
+
+
+def test_every_kind_of_location_evidence_has_a_partners_wording() -> None:
+    """A kind without words falls back to the analysis's own line (model terms, "his partner's phone"):
+    every locate feature must have its partner wording."""
+    from fusioncell.infer.features import FEATURES
+    from fusioncell.products.language import EVIDENCE_WORDS, evidence_line
+
+    assert sorted(set(FEATURES) - set(EVIDENCE_WORDS)) == []
+    assert evidence_line("household", [], "person-target", "plate:X: vehicles parked here (log LR)") == (
+        "Vehicles are parked here on several days: a lived-in place")

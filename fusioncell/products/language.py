@@ -267,6 +267,12 @@ EVIDENCE_WORDS: dict[str, str] = {
     "remote": "isolated place: at most two cell sites within 3 km",
     "isolated_presence": "the subject's circle spends nights or is seen here, and the place is isolated",
     "staleness": "no night-time evidence here for more than a week",
+    "superseded": "nights away from home were spent at other places since the last one here",
+    "latest": "the most recent night away from home was spent here",
+    "vague": "the place is known only within a wide area",
+    "overdue": "visits here stopped, or the vehicles parked here were seen elsewhere since",
+    "moved_here": "where the subject likely went after the visits to a former place stopped",
+    "household": "vehicles are parked here on several days: a lived-in place",
 }
 
 
