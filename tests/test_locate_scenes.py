@@ -614,6 +614,10 @@ def test_his_guards_pickup_parked_at_the_compound_then_at_the_new_house_settles_
     assert _p_near(r, COMPOUND) < 0.35
     moved = [e for e in r["hypotheses"][0]["evidence"] if e["kind"] == "moved_here"]
     assert any("plate:JKL-12-34" in e["identifiers"] for e in moved), moved
+    # and the compound was lived in: the pickup's two days there are cited, not the passing cars read once
+    comp = [h for h in r["hypotheses"] if _dist(h, COMPOUND) <= 500][0]
+    lived = [e for e in comp["evidence"] if e["kind"] == "household"]
+    assert lived and lived[0]["identifiers"] == ["plate:JKL-12-34"], lived
 
 
 def test_the_same_pickup_on_an_errand_while_her_visits_go_on_moves_nothing(tmp_path: Path) -> None:

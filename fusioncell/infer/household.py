@@ -234,11 +234,11 @@ def resident_citations(clat: FloatArray, clon: FloatArray, reads: Reads, day: np
     lr, _ = residents(clat, clon, reads, day)
     for ci in np.flatnonzero(lr > 0):  # candidates, not records
         r = np.flatnonzero(at[ci])
-        days: dict[str, set[int]] = {}
-        for i in r:  # the reads at one place
-            days.setdefault(str(reads.subject[i]), set()).add(int(day[i]))
-        lived = sorted(p for p, d in days.items() if len(d) >= HOUSEHOLD_DAYS)
-        ev = [i for i in r if str(reads.subject[i]) in lived]
-        out.append((int(ci), "household", (float(lr[ci]), ", ".join(lived), [str(reads.event_id[i]) for i in ev[:8]],
-                                           sorted({str(reads.source_id[i]) for i in ev}))))
+        pairs = np.unique(np.rec.fromarrays([reads.subject[r], day[r]]))  # distinct (plate, day) here
+        plates, n_days = np.unique(pairs.f0, return_counts=True)
+        lived = plates[n_days >= HOUSEHOLD_DAYS]
+        ev = r[np.isin(reads.subject[r], lived)]
+        out.append((int(ci), "household", (float(lr[ci]), ", ".join(sorted(str(x) for x in lived)),
+                                           [str(e) for e in reads.event_id[ev][:8]],
+                                           sorted({str(x) for x in reads.source_id[ev]}))))
     return out
