@@ -135,6 +135,21 @@ def test_her_nights_away_put_him_at_the_compound(tmp_path: Path) -> None:
     assert top["would_change"]
 
 
+def test_cars_parked_at_the_compound_are_no_second_source_type(tmp_path: Path) -> None:
+    """Her nights (handset geolocation) and a pickup parked at the compound on two days (imagery): the place
+    is lived in (``household`` cited), but parked cars say nothing of *him*, so imagery is not a second
+    independent source type and the 0.85 ceiling of one source type holds."""
+    c = _base(compound_covered=True)
+    _partner(c, NIGHTS, silent=False)
+    _guards_pickup(c, [(5, COMPOUND), (11, COMPOUND)])
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, top
+    assert any(e["kind"] == "household" for e in top["evidence"])
+    assert "IMINT" not in top["support"]["source_types"], top["support"]
+    assert top["probability"] <= 0.85 + 1e-9
+
+
 def test_call_records_without_cell_positions_still_find_the_compound_and_do_not_call_it_built_up(
         tmp_path: Path) -> None:
     """A carrier that delivers call records without serving-cell positions: her located nights still put

@@ -221,6 +221,9 @@ def analyse(store: CaseStore, target: str | None = None) -> Analysis:
 PRESENCE_FEATURES = ("nights_partner", "nights_partner_coarse", "nights_others", "days_fine", "days_coarse",
                      "dark", "silent_nights", "silent_reach", "latest")
 PARTNER_FEATURES = ("nights_partner", "nights_partner_coarse", "silent_nights", "silent_reach", "latest")
+#: Features that describe the place, not him or his circle there: a lived-in place (vehicles parked on
+#: several days) is no second source type for certainty and does not pin a place only her silences point at.
+CONTEXT_FEATURES = ("household",)
 #: Features that only say "somewhere within her reach": her silences (out of coverage, or switched off on the
 #: road heading here). Every other item of evidence ties someone to the place itself (a fix, a serving cell, a
 #: sighting, a claim naming it): with none, the place is held at CAP_SILENCE_ONLY.
@@ -238,7 +241,7 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
         total = sum(abs(x[0]) for x in items) or 1.0
         for share, _who, _evs, srcs in items:
             w = c * abs(share) / total
-            if w < SUPPORT_MIN_WEIGHT:
+            if w < SUPPORT_MIN_WEIGHT or fname in CONTEXT_FEATURES:
                 continue
             disc.update(an.disciplines.get(s, "unknown") for s in srcs)
             if fname in PRESENCE_FEATURES:
