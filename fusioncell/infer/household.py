@@ -13,8 +13,12 @@ This module turns those reads into the two things :func:`fusioncell.infer.nights
 and :func:`fusioncell.infer.locate.moved_here` already reason with: a
 likelihood ratio, he left : he stayed, per place, and where the vehicles
 went (added to his partner's nights since, :func:`fusioncell.infer.nights.successors`).
-Plates need not be known to the case: the household is read from where a
-vehicle parks, not from whose it is.
+A household vehicle still read at the place after that last visit says the
+other way: he is still there. And a place with a household is lived in
+(:func:`residents`), which tells a compound from a point guessed in an empty
+field. Plates need not be known to the case: the household is read from where
+a vehicle parks, not from whose it is. Docs: docs/inference.md, "His
+household's vehicles went with him".
 """
 
 from __future__ import annotations
@@ -37,8 +41,8 @@ ELSEWHERE_M = 1000.0
 HOUSEHOLD_DAYS = 2
 #: P(a household vehicle is read at another surveyed place, after its last read here and after his
 #: circle's last visit here | he stayed): errands, a driver's own life. If he left, his household's
-#: vehicles went with him (probability ~1). Each vehicle that departed multiplies the odds that he left
-#: by at most 1 / ERRAND_P.
+#: vehicles went with him (probability ~1). A departing household (its strongest vehicle) multiplies the
+#: odds that he left by at most 1 / ERRAND_P; one still parked there divides them by at most the same.
 ERRAND_P = 0.3
 #: How much likelier his house shows a household of vehicles than another candidate place (see
 #: :func:`residents`): a prior, not fitted.
