@@ -667,6 +667,25 @@ def test_plates_nobody_could_read_are_no_household(tmp_path: Path) -> None:
     assert sorted(set(reads.subject.tolist())) == ["plate:JKL-12-34"]
 
 
+def test_plan_asks_for_daytime_passes_over_both_houses_of_a_toss_up_and_none_when_one_leads(tmp_path: Path) -> None:
+    """The toss-up above (compound below one half, new house above a third, 32 km apart): ``plan`` asks for
+    daytime low-altitude passes over each, saying what would settle it. With her nights at the compound
+    only, one place leads alone: no toss-up task."""
+    from fusioncell.infer.plan import plan
+
+    c = _base(compound_covered=True)
+    _old_then(c, {21: NEW_COMPOUND})
+    with open_case(c.write(tmp_path / "toss")) as cs:
+        tasks = [t for t in plan(cs, budget=1)["imagery"] if t["kind"] == "toss-up"]
+    assert len(tasks) == 2, tasks
+    assert min(_dist(t, COMPOUND) for t in tasks) <= 300 and min(_dist(t, NEW_COMPOUND) for t in tasks) <= 300
+    assert all("lived-in place" in t["why"] and "he moved" in t["why"] for t in tasks)
+    c = _base(compound_covered=True)
+    _partner(c, NIGHTS, silent=False)
+    with open_case(c.write(tmp_path / "clear")) as cs:
+        assert not [t for t in plan(cs, budget=1)["imagery"] if t["kind"] == "toss-up"]
+
+
 def test_six_nights_then_a_new_house_a_week_later_is_a_move(tmp_path: Path) -> None:
     """Six nights at the compound until day 16, then her latest night at a new house on day 21: a week
     without a visit at a rhythm of one every three days, and a night at another place. The new house must

@@ -253,7 +253,7 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
     out = [r.as_json(rank) for rank, r in enumerate(recs[:budget], start=1)]
     return {"case": info.case_id, "target": tgt, "uncertainty_bits": round(_entropy(prior), 3),
             "recommendations": out, "identify": people_to_identify(circle, tracked),
-            "imagery": imagery_tasks(an)}
+            "imagery": imagery_tasks(an) + toss_up_imagery(cs, p)}
 
 
 def _track_gain(ident: str, roles: dict[str, float], activity: dict[str, float], remote: dict[str, float],
@@ -311,12 +311,54 @@ def imagery_tasks(an: Analysis) -> list[dict[str, Any]]:
     """
     return [
         {"lat": round(b.lat, 4), "lon": round(b.lon, 4), "radius_m": int(round(b.radius_m, -2)),
-         "area_km2": round(b.area_km2, 1),
+         "area_km2": round(b.area_km2, 1), "kind": "coverage hole",
          "why": (f"{b.nights} of his partner's {b.of_nights} silent nights are explained by this coverage hole "
                  "(out of coverage, reachable in the gap); no handset can show it: an aerial pass over it would "
                  "test it (vehicles of the circle parked there at night)")}
         for b in blind_spots(an.context)
     ]
+
+
+#: Places at least this likely, within this factor of the first and this far apart, make a toss-up
+#: that daytime imagery can settle (:func:`toss_up_imagery`).
+TOSS_UP_MIN_P = 0.15
+TOSS_UP_FACTOR = 3.0
+TOSS_UP_APART_M = 1000.0
+
+
+def toss_up_imagery(cs: Any, p: FloatArray) -> list[dict[str, Any]]:
+    """When the answer is a toss-up between places apart, daytime passes over each can settle it.
+
+    Aerial passes that read plates (daytime, low altitude) on two days or more
+    tell a lived-in place from an empty one (``household``), and a vehicle
+    parked at one place and then read at the other after her last visit says
+    he moved (:mod:`fusioncell.infer.household`). One task per leading place:
+    at least ``TOSS_UP_MIN_P``, within a factor ``TOSS_UP_FACTOR`` of the first,
+    ``TOSS_UP_APART_M`` from every likelier one; none when one place leads alone.
+    """
+    if p.size < 2:
+        return []
+    order = [int(i) for i in np.argsort(-p, kind="stable")[:3]]
+    lead: list[int] = []
+    for i in order:
+        if p[i] >= TOSS_UP_MIN_P and p[i] * TOSS_UP_FACTOR >= p[order[0]] and all(
+                float(haversine_m(cs.lat[i], cs.lon[i], cs.lat[j], cs.lon[j])) >= TOSS_UP_APART_M for j in lead):
+            lead.append(i)
+    if len(lead) < 2:
+        return []
+    lived = cs.features[:, list(FEATURES).index("household")]
+    out = []
+    for i in lead:
+        other = next(j for j in lead if j != i)
+        seen = ("vehicles already parked here on two days" if lived[i] > 0 else "no vehicle seen parked here yet")
+        out.append({"lat": round(float(cs.lat[i]), 4), "lon": round(float(cs.lon[i]), 4), "radius_m": 300,
+                    "area_km2": 0.3, "kind": "toss-up",
+                    "why": (f"the answer is a toss-up: {100 * float(p[i]):.0f}% here against {100 * float(p[other]):.0f}% "
+                            f"at {float(cs.lat[other]):.4f}, {float(cs.lon[other]):.4f}; daytime low-altitude passes "
+                            f"(plates readable) on two days or more would tell a lived-in place from an empty one "
+                            f"({seen}), and a vehicle parked at one read at the other after her last visit would say "
+                            "he moved")})
+    return out
 
 
 @dataclass(frozen=True, slots=True)
