@@ -635,6 +635,22 @@ def test_his_guards_pickup_parked_at_the_compound_then_at_the_new_house_settles_
     assert lived and lived[0]["identifiers"] == ["plate:JKL-12-34"], lived
 
 
+def test_a_protected_persons_car_in_the_evidence_is_named_as_its_subject(tmp_path: Path) -> None:
+    """The pickup of the scene above belongs to a protected witness (a Vehicle entity marked protected). Its
+    reads stand behind ``household`` and ``moved_here``; every such item must list the plate in ``subjects``,
+    which is what products withhold a protected person's trace by (products/share.py)."""
+    c = _base(compound_covered=True)
+    _old_then(c, {21: NEW_COMPOUND})
+    _guards_pickup(c, [(5, COMPOUND), (11, COMPOUND), (22, NEW_COMPOUND)])
+    c.entities.append({"id": "vehicle-witness", "schema": "Vehicle", "protected": True,
+                       "properties": {"registrationNumber": ["JKL-12-34"]}})
+    r = _run(c, tmp_path)
+    cited = [e for h in r["hypotheses"] for e in h["evidence"] if "plate:JKL-12-34" in e.get("identifiers", [])]
+    assert {e["kind"] for e in cited} >= {"household", "moved_here"}, cited
+    assert all("plate:JKL-12-34" in e["subjects"] for e in cited), cited
+    assert not [e for e in cited if "JKL-12-34" in e["summary"]]  # a pseudonym in the sentence
+
+
 def test_the_same_pickup_on_an_errand_while_her_visits_go_on_moves_nothing(tmp_path: Path) -> None:
     """The same pickup read at the new house on day 15, before her visits to the compound on days 16 and 19:
     an errand. The compound stays first (the toss-up, with the pickup's two days there as a lived-in place)

@@ -475,7 +475,9 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
     p0, capped, supports, contrib = posterior(an, model)
     p = capped.p
     order = np.argsort(-p, kind="stable")[:top]
-    known = frozenset(circle.members) | circle.target_keys
+    # the case's people whose observations an item may rest on: his circle, and anyone protected (a
+    # witness's car read at a place he is not in the circle for), so products can withhold their trace
+    known = frozenset(circle.members) | circle.target_keys | an.protected
     roles = {k: "partner?" if m.role == "partner" and not is_sure(circle, k) else m.role
              for k, m in circle.members.items()}
     namer = Namer.of(store, {**roles, **{k: "self" for k in circle.target_keys}})
