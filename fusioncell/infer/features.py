@@ -772,8 +772,10 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
                                    vehicles=None if dep is None else dep.log_lr))
         succ = successors(*her) + (0.0 if dep is None else dep.went)
         if dep is not None and ctx.reads is not None and rday is not None:
-            acc.put("household", residents(clat, clon, ctx.reads, rday)[0])
-            for ci, fname, item in departure_citations(dep, ctx.reads) + resident_citations(clat, clon, ctx.reads, rday):
+            lived = residents(clat, clon, ctx.reads, rday)[0]
+            acc.put("household", lived)
+            cites = departure_citations(dep, ctx.reads) + resident_citations(dep.at, ctx.reads, rday, lived)
+            for ci, fname, item in cites:
                 acc.cite(ci, fname, item)
     _sighting_features(acc, clat, clon, ctx.sights)
     _claim_features(acc, clat, clon, ctx.claims)

@@ -74,6 +74,25 @@ class Departures:
     at: npt.NDArray[np.bool_]  # (m, R) [c, r]: read r is at place c
 
 
+def _plate_days(subject: npt.NDArray[np.str_], day: npt.NDArray[np.int64]) -> tuple[
+        npt.NDArray[np.str_], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(plates, each read's plate, each read's (plate, day) pair, each pair's plate): a plate read twice
+    on one day is read on one day."""
+    plates, code = np.unique(subject, return_inverse=True)
+    code = code.ravel()
+    _, pd_code = np.unique(code * (int(day.max()) - int(day.min()) + 1) + (day - day.min()), return_inverse=True)
+    pd_code = pd_code.ravel()
+    pd_plate = np.zeros(int(pd_code.max()) + 1, dtype=np.int64)
+    pd_plate[pd_code] = code
+    return plates, code, pd_code, pd_plate
+
+
+def _at(clat: FloatArray, clon: FloatArray, reads: Reads) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Distances (candidates x reads) and which reads are at each place."""
+    D = haversine_m(clat[:, None], clon[:, None], reads.lat[None, :], reads.lon[None, :])
+    return D, D <= READ_AT_M
+
+
 def _segments(codes: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     order = np.argsort(codes, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
@@ -115,17 +134,10 @@ def departures(clat: FloatArray, clon: FloatArray, reads: Reads, day: npt.NDArra
     m, n = clat.size, reads.lat.size
     if m == 0 or n == 0:
         return Departures(np.zeros(m), np.zeros((m, m)), np.zeros((m, n), dtype=bool), np.zeros((m, n), dtype=bool))
-    D = haversine_m(clat[:, None], clon[:, None], reads.lat[None, :], reads.lon[None, :])
-    at = D <= READ_AT_M
-    plates, code = np.unique(reads.subject, return_inverse=True)
-    code = code.ravel()
+    D, at = _at(clat, clon, reads)
+    plates, code, pd_code, pd_plate = _plate_days(reads.subject, day)
     order, starts = _segments(code)
-    # distinct days per (place, plate): one (plate, day) counts once
-    _, pd_code = np.unique(code * (int(day.max()) - int(day.min()) + 1) + (day - day.min()),
-                           return_inverse=True)
-    pd_code = pd_code.ravel()
-    pd_plate = np.zeros(int(pd_code.max()) + 1, dtype=np.int64)
-    pd_plate[pd_code] = code
+    # distinct days per (place, plate)
     at_pd = np.zeros((m, pd_plate.size), dtype=bool)
     np.logical_or.at(at_pd.T, pd_code, at.T)
     days_at = np.zeros((m, plates.size))
@@ -209,14 +221,9 @@ def residents(clat: FloatArray, clon: FloatArray, reads: Reads, day: npt.NDArray
     m, n = clat.size, reads.lat.size
     if m == 0 or n == 0:
         return np.zeros(m), np.zeros(m)
-    at = haversine_m(clat[:, None], clon[:, None], reads.lat[None, :], reads.lon[None, :]) <= READ_AT_M
-    plates, code = np.unique(reads.subject, return_inverse=True)
-    code = code.ravel()
+    _, at = _at(clat, clon, reads)
+    _, _, pd_code, pd_plate = _plate_days(reads.subject, day)
     # one value per (plate, day): the day's best read at each place
-    _, pd_code = np.unique(code * (int(day.max()) - int(day.min()) + 1) + (day - day.min()), return_inverse=True)
-    pd_code = pd_code.ravel()
-    pd_plate = np.zeros(int(pd_code.max()) + 1, dtype=np.int64)
-    pd_plate[pd_code] = code
     conf = np.clip(reads.confidence, 0.0, 0.99)
     best = np.zeros((m, pd_plate.size))
     np.maximum.at(best.T, pd_code, (at * conf[None, :]).T)
@@ -231,16 +238,15 @@ def residents(clat: FloatArray, clon: FloatArray, reads: Reads, day: npt.NDArray
     return np.log1p((RESIDENT_LR - 1.0) * h), h
 
 
-def resident_citations(clat: FloatArray, clon: FloatArray, reads: Reads, day: npt.NDArray[np.int64]) -> list[Citation]:
-    """The plates behind each place's ``household``: those read there on two days or more."""
+def resident_citations(at: npt.NDArray[np.bool_], reads: Reads, day: npt.NDArray[np.int64],
+                       lr: FloatArray) -> list[Citation]:
+    """The plates behind each place's ``household`` (``lr``, from :func:`residents`): those read there on two
+    days or more. ``at`` is :attr:`Departures.at`, the reads at each place."""
     out: list[Citation] = []
-    at = haversine_m(clat[:, None], clon[:, None], reads.lat[None, :], reads.lon[None, :]) <= READ_AT_M
-    lr, _ = residents(clat, clon, reads, day)
     for ci in np.flatnonzero(lr > 0):  # candidates, not records
         r = np.flatnonzero(at[ci])
-        pairs = np.unique(np.rec.fromarrays([reads.subject[r], day[r]]))  # distinct (plate, day) here
-        plates, n_days = np.unique(pairs.f0, return_counts=True)
-        lived = plates[n_days >= HOUSEHOLD_DAYS]
+        plates, _, _, pd_plate = _plate_days(reads.subject[r], day[r])
+        lived = plates[np.bincount(pd_plate, minlength=plates.size) >= HOUSEHOLD_DAYS]  # days here per plate
         ev = r[np.isin(reads.subject[r], lived)]
         out.append((int(ci), "household", (float(lr[ci]), ", ".join(sorted(str(x) for x in lived)),
                                            [str(e) for e in reads.event_id[ev][:8]],
