@@ -9,7 +9,10 @@ other sensor habits: fixes every hour instead of every 10-20 minutes, an
 positions, outages of hours, times written in UTC, or no handset fixes at all
 (``cells-only``: tracking by call records' serving cells), or a partner whose
 number a graded report gives (``her-number-reported``: in our worlds it is
-often only inferred, which holds her places at 0.75). A model that learnt our
+often only inferred, which holds her places at 0.75). Four variants add what our
+simulator never writes: lieutenants' cars parked at the decoys (``decoy-cars``), and sightings of him
+(``him-sighted``: true ones and look-alikes at decoys; ``him-misidentified``: look-alikes only;
+``him-seen-early``: seen at his first house early on, before a late move). A model that learnt our
 simulator's habits breaks on those; one that reasons from the data's own
 figures degrades gracefully. Each *variant* below re-writes the partner-tracked
 case folder of bench/_cases.py (seeded, vectorised in DuckDB), ingests it into
@@ -112,6 +115,102 @@ def _shuffle(folder: Path, seed: int) -> None:
                                 f"ORDER BY hash(event_id, {seed} + 1)")
 
 
+def _decoy_cars(folder: Path, seed: int) -> None:
+    """Lieutenants' vehicles parked at the decoys (an independent simulator may do this; ours almost
+    never does): each decoy gets a lieutenant's plate read on 2-3 days in the first 70 % of the period,
+    then that plate is read at the *next* decoy on 1-2 of the last days — a household that seems to move,
+    to a place where he never is. Daytime passes of the case's own imagery source."""
+    import numpy as np
+    truth = json.loads((folder.parent / "truth.json").read_text(encoding="utf-8"))
+    decoys, lts = truth.get("decoys", []), truth["roles"].get("lieutenants", [])
+    plates = [p for pid in lts for p in truth["persons"][pid].get("plates", [])[:1]]
+    path = folder / "sightings.csv"
+    if not decoys or not plates or not path.exists():
+        return
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    with open(folder / "sources.csv", newline="", encoding="utf-8") as fh:
+        imint = [r["source_id"] for r in csv.DictReader(fh) if r["discipline"] == "IMINT"]
+    src = imint[0] if imint else (rows[0]["source_id"] if rows else None)
+    if src is None:
+        return
+    rng = np.random.default_rng(seed + 7)
+    start = np.datetime64(truth["start"][:19])
+    days = int(truth["days"])
+    offset = truth["start"][19:]
+    def at(day: int, d: dict[str, Any], plate: str, n: int) -> None:
+        t = start + np.timedelta64(int(day), "D") + np.timedelta64(int(rng.integers(9 * 3600, 16 * 3600)), "s")
+        rows.append({"event_id": f"zdc{len(rows)}-{n}", "source_id": src, "observed": f"{str(t)[:19]}{offset}",
+                     "lat": round(d["lat"] + rng.normal(0, 0.0002), 6), "lon": round(d["lon"] + rng.normal(0, 0.0002), 6),
+                     "subject": plate, "confidence": round(float(rng.uniform(0.4, 0.9)), 2), "note": "UAV EO pass"})
+    for i, d in enumerate(decoys):
+        plate, nxt = plates[i % len(plates)], decoys[(i + 1) % len(decoys)]
+        for n, day in enumerate(sorted(rng.choice(int(days * 0.7), size=min(3, int(rng.integers(2, 4))), replace=False))):
+            at(day, d, plate, n)
+        if _err(nxt["lat"], nxt["lon"], {"target_final": d}) >= 1000:
+            for n, day in enumerate(sorted(rng.choice(range(days - 4, days), size=int(rng.integers(1, 3)), replace=False))):
+                at(day, nxt, plate, 10 + n)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["event_id", "source_id", "observed", "lat", "lon",
+                                                                         "subject", "confidence", "note"])
+        w.writeheader()
+        w.writerows(rows)
+
+
+def _append_sightings(folder: Path, seed: int, picks: Callable[[dict[str, Any], Any], list[tuple[float, float, float, str]]]) -> None:
+    """Append sightings ``(lat, lon, day, subject)`` chosen by ``picks(truth, rng)`` from the case's own imagery
+    source, in daytime, confidence 0.15-0.7 (an observer or detector unsure it is him)."""
+    import numpy as np
+    truth = json.loads((folder.parent / "truth.json").read_text(encoding="utf-8"))
+    path = folder / "sightings.csv"
+    rows: list[dict[str, Any]] = []
+    if path.exists():
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    with open(folder / "sources.csv", newline="", encoding="utf-8") as fh:
+        imint = [r["source_id"] for r in csv.DictReader(fh) if r["discipline"] == "IMINT"]
+    rng = np.random.default_rng(seed + 11)
+    new = picks(truth, rng)
+    if not imint or not new:
+        return
+    start, offset = np.datetime64(truth["start"][:19]), truth["start"][19:]
+    for n, (lat, lon, day, subject) in enumerate(new):
+        t = start + np.timedelta64(int(day * 86400), "s")
+        t = t.astype("datetime64[D]") + np.timedelta64(int(rng.integers(8 * 3600, 17 * 3600)), "s")
+        rows.append({"event_id": f"zsh{n}", "source_id": imint[0], "observed": f"{str(t)[:19]}{offset}",
+                     "lat": round(lat + rng.normal(0, 0.0002), 6), "lon": round(lon + rng.normal(0, 0.0002), 6),
+                     "subject": subject, "confidence": round(float(rng.uniform(0.15, 0.7)), 2), "note": "observer"})
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["event_id", "source_id", "observed", "lat", "lon", "subject", "confidence",
+                                           "note"])
+        w.writeheader()
+        w.writerows(rows)
+
+
+def _days_of(truth: dict[str, Any], h: dict[str, Any]) -> tuple[float, float]:
+    import numpy as np
+    t0 = np.datetime64(truth["start"][:19])
+    def d(x: str) -> float:
+        return float((np.datetime64(x[:19]) - t0) / np.timedelta64(1, "D"))
+    return max(0.0, d(h["from"])), min(float(truth["days"]) - 0.5, d(h["to"]))
+
+
+def _him_at(truth: dict[str, Any], rng: Any, honest: bool, false_sightings: bool, early: bool) -> list[tuple[float, float, float, str]]:
+    who = truth["persons"][truth["roles"]["target"]]["entity_id"]
+    out: list[tuple[float, float, float, str]] = []
+    if honest:  # seen where he was, when he was there (the first house only, early on, when ``early``)
+        for h in truth["hideouts"][:1] if early else truth["hideouts"]:
+            a, b = _days_of(truth, h)
+            b = a + (b - a) / 3 if early else b
+            for _ in range(int(rng.integers(1, 3)) if b > a else 0):
+                out.append((h["lat"], h["lon"], float(rng.uniform(a, b)), who))
+    if false_sightings:  # a look-alike seen at decoys (a lieutenant of his build, a wrong tip-off)
+        for d in truth.get("decoys", []):
+            if rng.random() < 0.5:
+                out.append((d["lat"], d["lon"], float(rng.uniform(0, float(truth["days"]) - 0.5)), who))
+    return out
+
+
 # an outage: every fix of an identifier inside one of its dark 6-hour blocks (30 % of blocks) is lost
 _OUTAGE = ("hash(identifier, {seed}, epoch(CAST(observed AS TIMESTAMPTZ))::BIGINT // 21600) % 100 >= 30")
 # hourly: keep a fix when it is the first of its identifier's hour (fixes every 10-20 min -> one an hour)
@@ -130,6 +229,14 @@ VARIANTS: dict[str, Callable[[Path, int], None]] = {
     # no handset geolocation at all: the partner "tracked" by her call records' serving cells only
     "cells-only": _fixes("FALSE"),
     "her-number-reported": _her_number_reported,
+    # lieutenants' cars parked at decoys, then read at another decoy at the end (a household that moves)
+    "decoy-cars": _decoy_cars,
+    # sightings of him, 0.15-0.7 confidence: true ones where he was, look-alikes at half the decoys
+    "him-sighted": lambda f, s: _append_sightings(f, s, lambda t, r: _him_at(t, r, True, True, False)),
+    # look-alikes only: a lone unsure sighting at a decoy must not lift a cap
+    "him-misidentified": lambda f, s: _append_sightings(f, s, lambda t, r: _him_at(t, r, False, True, False)),
+    # seen at his first house early on (true then): a late move must not be held back by it
+    "him-seen-early": lambda f, s: _append_sightings(f, s, lambda t, r: _him_at(t, r, True, False, True)),
 }
 INVARIANT = ("utc", "shuffle")
 

@@ -158,7 +158,7 @@ def generate_candidates(
                               float(np.median(acc)) if not fine else 250.0))
     for i in range(sights.lat.shape[0]):
         seeds.append((2.0 * float(sights.confidence[i]) * (3.0 if sights.of_target[i] else 1.0),
-                      float(sights.lat[i]), float(sights.lon[i]), "sightings", 200.0))
+                      float(sights.lat[i]), float(sights.lon[i]), "sightings", SIGHTING_SIGMA_M))
     for i in range(claims.lat.shape[0]):
         seeds.append((max(0.1, float(claims.weight[i])), float(claims.lat[i]), float(claims.lon[i]),
                       "informant area", float(claims.radius_m[i])))
@@ -631,12 +631,23 @@ def _silent_windows(acc: _Acc, mask: FloatArray, pos: Positions, b: npt.NDArray[
         acc.last_seen[ci] = ls if np.isnan(acc.last_seen[ci]) else min(acc.last_seen[ci], ls)
 
 
+#: A sighting counts at a place through a Gaussian of this spread (metres): the observer's or the image's
+#: position of what was seen, not a handset's accuracy.
+SIGHTING_SIGMA_M = 200.0
+
+
+def sighting_kernel(clat: FloatArray, clon: FloatArray, sights: Sightings, mask: npt.NDArray[np.bool_]) -> FloatArray:
+    """(candidate, sighting): how far each sighting (of ``mask``) is *at* the place, times its confidence."""
+    Ds = haversine_m(clat[:, None], clon[:, None], sights.lat[None, mask], sights.lon[None, mask])
+    return _kernel(Ds, SIGHTING_SIGMA_M) * sights.confidence[mask][None, :]
+
+
 def _sighting_features(acc: _Acc, clat: FloatArray, clon: FloatArray, sights: Sightings) -> None:
     if not sights.lat.shape[0]:
         return
     Ds = haversine_m(clat[:, None], clon[:, None], sights.lat[None, :], sights.lon[None, :])
     for fname, mask in (("sighting_him", sights.of_target), ("sighting_vehicle", ~sights.of_target)):
-        Ks = _kernel(Ds, 200.0) * (sights.confidence * mask)[None, :]
+        Ks = _kernel(Ds, SIGHTING_SIGMA_M) * (sights.confidence * mask)[None, :]
         acc.put(fname, np.log1p(Ks.sum(axis=1)))
         for ci in np.flatnonzero(Ks.sum(axis=1) > 0.05):
             ev = np.flatnonzero(Ks[ci] > 0.05)

@@ -15,7 +15,11 @@ Two rules sit between the fitted model and the answer:
   discounted by the chance he has moved since her latest night there
   (``exp(-days / TAU_MOVE_DAYS)``, one move a month assumed). The probability taken away goes to
   "elsewhere" (we cannot say where), never to another place. The evidence
-  chain says what would lift the cap.
+  chain says what would lift the cap. A sighting of him lifts these holds only when it is *sure* (the
+  sightings here together at least ``SEEN_SURE`` likely to be him) and *recent* (within ``FRESH_DAYS``
+  of the end of the data): a look-alike half-seen at a decoy, or a true sighting at a house he left
+  three weeks ago, is evidence for the model, not a licence for certainty. A sighting at least
+  ``SEEN_DATES`` likely dates the place as her nights do (staleness, the chance he moved since).
 * **Read areas, not points.** Hypotheses whose centres lie within
   ``AREA_LINK_M`` of each other (single linkage) are one area: four places
   within 500 m holding 46% together are one judgment of 46%, not four of
@@ -68,6 +72,10 @@ CAP_OVERDUE, OVERDUE_FACTOR, OVERDUE_MIN_DAYS = 0.7, 2.0, 3.0
 TAU_MOVE_DAYS = 30.0
 #: A discount smaller than this is not worth a sentence.
 MOVE_NOTE_MIN = 0.03
+#: Sightings of him at a place (combined: 1 - prod(1 - confidence x nearness)) this likely to be him are a direct
+#: sighting, which lifts the holds when recent too; this likely, they date the place as her nights do. Priors of
+#: an analyst's reading ("probably him", "maybe him"), not fitted: our simulator writes no sightings of him.
+SEEN_SURE, SEEN_DATES = 0.7, 0.5
 #: Evidence items weaker than this (nats) do not count as support.
 SUPPORT_MIN_WEIGHT = 0.3
 
@@ -93,6 +101,30 @@ class Support:
     #: whether something places someone at the spot itself (a fix, a sighting, a claim), not only her
     #: silences reachable in a gap (see :data:`CAP_SILENCE_ONLY`)
     pinned: bool = True
+    seen_p: float = 0.0  # how likely the sightings of him here are him, together
+    days_since_seen: float = float("nan")  # from the latest sighting of him here (≥ SEEN_DATES) to the end of data
+
+
+def sure_sighting(seen_p: float, days_since_seen: float) -> bool:
+    """Whether sightings of him at a place are a direct sighting *now*: sure enough and recent enough.
+
+    >>> sure_sighting(0.8, 1.0), sure_sighting(0.4, 1.0), sure_sighting(0.9, 20.0)
+    (True, False, False)
+    """
+    return seen_p >= SEEN_SURE and bool(np.isfinite(days_since_seen)) and days_since_seen <= FRESH_DAYS
+
+
+def dated_days(s: Support) -> float:
+    """Days from the latest evidence that dates the place (a night of hers, a likely sighting of him) to the end.
+
+    >>> dated_days(Support(frozenset(), False, True, True, nights_here=2, days_since_last=9.0, seen_p=0.6,
+    ...                    days_since_seen=4.0))
+    4.0
+    """
+    nights = s.days_since_last if s.nights_here >= 1 and np.isfinite(s.days_since_last) else np.inf
+    seen = s.days_since_seen if s.seen_p >= SEEN_DATES and np.isfinite(s.days_since_seen) else np.inf
+    d = min(nights, seen)
+    return float(d) if np.isfinite(d) else float("nan")
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,12 +194,14 @@ def cap_for(s: Support) -> Cap:
                   "coverage or switched off, this place within her reach); other places in the same area explain "
                   "them as well, and nothing places her or him at this spot")
         hints.insert(0, "imagery of the site (his circle's vehicles, or him), or her handset located here")
-    stale = s.nights_here >= 1 and np.isfinite(s.days_since_last) and s.days_since_last > FRESH_DAYS
-    if stale and not s.sighted_him and ceiling > CAP_STALE:
+    dated = dated_days(s)
+    if np.isfinite(dated) and dated > FRESH_DAYS and not s.sighted_him and ceiling > CAP_STALE:
         ceiling = CAP_STALE
-        reason = (f"held below {CAP_STALE:.2f}: his partner's latest night here was {s.days_since_last:.1f} days before "
-                  "the end of the data; he was here then, but 'very likely' about now needs a night of hers (or a "
-                  f"sighting of him) within {FRESH_DAYS:.0f} days")
+        latest = ("his partner's latest night here" if dated == s.days_since_last
+                  else "the latest likely sighting of him here")
+        reason = (f"held below {CAP_STALE:.2f}: {latest} was {dated:.1f} days before the end of the data; he was "
+                  "here then, but 'very likely' about now needs a night of hers (or a sure sighting of him) within "
+                  f"{FRESH_DAYS:.0f} days")
         hints.insert(0, "a recent night of his partner here, or a sighting of him")
     overdue = (s.nights_here >= 3 and s.days_since_last >= OVERDUE_MIN_DAYS
                and s.days_since_last >= OVERDUE_FACTOR * s.usual_interval_days)
@@ -183,21 +217,25 @@ def cap_for(s: Support) -> Cap:
         hints.insert(0, "his partner (or he) seen here again at night")
     still = still_there(s)
     if reason is None and 1.0 - still >= MOVE_NOTE_MIN:
-        reason = (f"discounted by {100 * (1 - still):.0f}%: his partner's latest night here was "
-                  f"{s.days_since_last:.1f} days before the end of the data, and he may have moved since")
+        reason = (f"discounted by {100 * (1 - still):.0f}%: the latest night of his partner or likely sighting of him "
+                  f"here was {dated:.1f} days before the end of the data, and he may have moved since")
         hints.insert(0, "a recent night of his partner here, or a sighting of him")
     return Cap(ceiling, reason, tuple(hints), still)
 
 
 def still_there(s: Support) -> float:
-    """Chance he has not moved since her latest night here (1 when a sighting or no night dates the place).
+    """Chance he has not moved since the latest evidence that dates the place (:func:`dated_days`); 1 when a
+    sure recent sighting, or nothing, dates it.
 
     >>> round(still_there(Support(frozenset(), False, True, True, nights_here=4, days_since_last=3.0)), 3)
     0.905
+    >>> round(still_there(Support(frozenset({"IMINT"}), False, False, False, seen_p=0.8, days_since_seen=21.0)), 3)
+    0.497
     """
-    if s.sighted_him or s.nights_here < 1 or not np.isfinite(s.days_since_last):
+    dated = dated_days(s)
+    if s.sighted_him or not np.isfinite(dated):
         return 1.0
-    return float(np.exp(-max(s.days_since_last, 0.0) / TAU_MOVE_DAYS))
+    return float(np.exp(-max(dated, 0.0) / TAU_MOVE_DAYS))
 
 
 def apply_caps(p: FloatArray, elsewhere: float, caps: list[Cap]) -> CappedProbabilities:

@@ -47,15 +47,18 @@ from fusioncell.infer.features import (
     _homes,
     compute_features,
     generate_candidates,
+    sighting_kernel,
 )
 from fusioncell.infer.judgment import (
     SUPPORT_MIN_WEIGHT,
     SURE_PHONE_P,
     CappedProbabilities,
     Support,
+    SEEN_DATES,
     apply_caps,
     areas,
     cap_for,
+    sure_sighting,
 )
 from fusioncell.security.naming import IDENT_RX, Namer
 from fusioncell.spacetime.coverage import coverage
@@ -230,11 +233,28 @@ CONTEXT_FEATURES = ("household",)
 SILENCE_FEATURES = ("silent_nights", "silent_reach")
 
 
-def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
-    """Which independent source types stand behind candidate ``i`` (items of weight ≥ SUPPORT_MIN_WEIGHT)."""
+def him_seen(an: Analysis) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: how likely the sightings of him there are him, together (``1 - prod(1 - c_i k_i)``, ``c``
+    the confidence, ``k`` how far the sighting is at the place), and the days from the latest of them with
+    ``c k >= SEEN_DATES`` to the end of the data (NaN when none)."""
+    cs, sights = an.candidates, an.context.sights
+    m = cs.lat.size
+    mask = np.asarray(sights.of_target, bool)
+    if not mask.any():
+        return np.zeros(m), np.full(m, np.nan)
+    K = np.clip(sighting_kernel(cs.lat, cs.lon, sights, mask), 0.0, 1.0)
+    p = 1.0 - np.prod(1.0 - K, axis=1)
+    age = (an.context.as_of - sights.t[mask].astype("datetime64[s]")).astype("timedelta64[s]").astype(float) / 86400.0
+    days = np.where(K >= SEEN_DATES, np.maximum(age, 0.0)[None, :], np.inf).min(axis=1)
+    return p, np.where(np.isfinite(days), days, np.nan)
+
+
+def support_of(an: Analysis, i: int, contrib: np.ndarray, seen: tuple[float, float] = (0.0, float("nan"))) -> Support:
+    """Which independent source types stand behind candidate ``i`` (items of weight ≥ SUPPORT_MIN_WEIGHT);
+    ``seen``: :func:`him_seen` at ``i`` (a sighting of him lifts the holds only when sure and recent)."""
     names = list(FEATURES)
     disc: set[str] = set()
-    partner = person = sighted = pinned = False
+    partner = person = pinned = False
     phone_p, phone, sure = 0.0, "", False
     for fname, items in an.candidates.support[i].items():
         c = float(contrib[i, names.index(fname)]) if fname in names else 0.0
@@ -253,14 +273,13 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray) -> Support:
                     sure = sure or is_sure(an.circle, ident)
                     if p_ident > phone_p:
                         phone_p, phone = p_ident, ident
-            if fname == "sighting_him":
-                sighted = True
             pinned = pinned or fname not in SILENCE_FEATURES
     moved = float(np.expm1(an.candidates.features[i, names.index("superseded")]))
     n, usual, since = night_rhythm(an.candidates.windows[i], an.as_of)
-    return Support(frozenset(disc), sighted, partner, person, moved, n, usual, since,
+    return Support(frozenset(disc), sure_sighting(*seen), partner, person, moved, n, usual, since,
                    partner_phone_p=phone_p if partner else 1.0, partner_phone=phone,
-                   partner_phone_sure=sure or not partner, pinned=pinned or not partner)
+                   partner_phone_sure=sure or not partner, pinned=pinned or not partner,
+                   seen_p=float(seen[0]), days_since_seen=float(seen[1]))
 
 
 def _named(text: str, sup: Support, namer: Namer, known: frozenset[str]) -> str:
@@ -372,7 +391,8 @@ def posterior(an: Analysis, model: ChoiceModel) -> tuple[np.ndarray, CappedProba
     moved_here(cs, model)
     p0, rest0 = model.probabilities(cs.features)
     contrib = model.contributions(cs.features)
-    supports = [support_of(an, i, contrib) for i in range(cs.lat.size)]
+    seen_p, seen_days = him_seen(an)
+    supports = [support_of(an, i, contrib, (float(seen_p[i]), float(seen_days[i]))) for i in range(cs.lat.size)]
     return p0, apply_caps(p0, rest0, [cap_for(s) for s in supports]), supports, contrib
 
 
@@ -495,6 +515,7 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
             "windows": [{"from": _iso(a, tz), "to": _iso(b, tz)} for a, b in wins],
             "evidence": _evidence_chain(cs, int(i), contrib, known, namer),
             "support": {"source_types": sorted(sup.disciplines), "sighted_him": sup.sighted_him,
+                        "seen_p": round(sup.seen_p, 2),
                         "partner_located": sup.partner_evidence, "ceiling": cap.ceiling,
                         "model_probability": round(float(p0[i]), 3),
                         "note": _named(cap.reason, sup, namer, known) if cap.reason else None},

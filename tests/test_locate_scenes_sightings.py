@@ -1,0 +1,97 @@
+"""Scenes with sightings of *him* (the case format's ``person-target`` subject): our simulator writes none, an
+independent one may. A sighting lifts locate's holds on certainty only when it is sure (the sightings at the
+place together at least 0.7 likely to be him) and recent (within two days of the end of the data); otherwise
+it is evidence for the model and dates the place as her nights do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from casefolder import at
+from test_locate_scenes import (
+    COMPOUND,
+    DAYS,
+    DECOY,
+    HOME_P,
+    HOME_S,
+    LTS,
+    NEW_COMPOUND,
+    NIGHTS,
+    TOWN,
+    S,
+    _alias_only_partner,
+    _base,
+    _dist,
+    _p_near,
+    _partner,
+    _partner_path,
+    _run,
+)
+
+
+def test_a_look_alike_half_seen_at_the_decoy_does_not_lift_its_hold(tmp_path: Path) -> None:
+    """The scene of test_lieutenants_who_might_be_her_phone_do_not_make_their_safe_house_certain (three
+    lieutenants, each a candidate for the alias-only partner's phone, sleep at their safe house; a B2 report names
+    it; the model puts the safe house near 1 and only the holds keep it at 0.75), plus one sighting "of him" at
+    the safe house yesterday, confidence 0.5: an observer unsure it is him. Before session 18 any sighting of
+    weight counted as "he was seen" and lifted every hold, and the safe house went to 0.99. It must stay held
+    at 0.75, and its support must not say he was sighted, while the sighting is still read."""
+    c = _alias_only_partner()
+    c.source("imint", "IMINT", "B")
+    for k, ph in enumerate(LTS):
+        home = (TOWN[0] - 0.02 * (k + 1), TOWN[1] + 0.015)
+        for d in range(DAYS):
+            at_decoy = (d + k) % 3 == 0
+            for h in np.arange(0.0, 24.0, 1 / 3):
+                night = h >= 21.0 or h < 7.0
+                lat, lon = DECOY if (night and at_decoy) else home
+                c.fix(ph, at(d, float(h)), lat + 0.0007 * np.cos(3 * h + k), lon + 0.0007 * np.sin(2 * h + d), 200.0)
+            c.call(ph, LTS[(k + 1) % 3], at(d, 13.0 + k), home)
+            c.call(S, ph, at(d, 10.0 + k), HOME_S)
+    c.report("humint", at(10, 9), 2, [{"subject": "person-target", "predicate": "located_near",
+                                       "lat": DECOY[0], "lon": DECOY[1], "radius_m": 500}])
+    c.sighting("person-target", at(23, 11.0), DECOY[0] + 0.0003, DECOY[1], 0.5, "observer, unsure")
+    r = _run(c, tmp_path)
+    assert _p_near(r, DECOY) <= 0.75 + 1e-9, [(h["probability"], round(_dist(h, DECOY))) for h in r["hypotheses"][:3]]
+    decoys = [h for h in r["hypotheses"] if _dist(h, DECOY) <= 500]
+    assert decoys and not any(h["support"]["sighted_him"] for h in decoys)
+    assert max(h["support"]["seen_p"] for h in decoys) >= 0.45  # the sighting is read and weighed, not dropped
+    assert "sighting_him" in {e["kind"] for h in decoys for e in h["evidence"]}
+
+
+def test_a_sure_sighting_at_his_first_house_three_weeks_ago_does_not_hold_him_there(tmp_path: Path) -> None:
+    """He lives at the compound: her nights there on days 1, 4, 7, 10, 13, and an observer sure it is him (0.9)
+    on day 5. Then he moves: her nights on days 16, 19 and 22 are at a new house 32 km west. The sighting says
+    where he *was*; after three nights of hers elsewhere the compound is held at 0.6 (she has since slept
+    away) and discounted for the 19 days since, and the new house leads."""
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        for nights, place in (([1, 4, 7, 10, 13], COMPOUND), ([16, 19, 22], NEW_COMPOUND)):
+            if (d in nights and h >= 21.0) or (d - 1 in nights and h < 7.0):
+                return place
+        return HOME_P
+
+    c = _base(compound_covered=True)
+    _partner_path(c, where)
+    c.sighting("person-target", at(5, 10.0), COMPOUND[0], COMPOUND[1] + 0.0004, 0.9, "observer, sure")
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, NEW_COMPOUND) <= 300, [(round(_dist(h, NEW_COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
+    old = [h for h in r["hypotheses"] if _dist(h, COMPOUND) <= 300]
+    assert old and all(h["probability"] <= 0.6 for h in old)
+    assert not any(h["support"]["sighted_him"] for h in old) and old[0]["support"]["seen_p"] >= 0.85
+
+
+def test_a_sure_sighting_yesterday_where_her_nights_are_may_be_almost_certain(tmp_path: Path) -> None:
+    """Her nights at the compound (one source type, held below 0.85 without a sighting: see
+    test_her_nights_away_put_him_at_the_compound) and an observer sure it is him there yesterday: a direct
+    sighting, so the single-type hold is lifted."""
+    c = _base(compound_covered=True)
+    _partner(c, NIGHTS, silent=False)
+    c.sighting("person-target", at(23, 10.0), COMPOUND[0], COMPOUND[1], 0.9, "observer, sure")
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300 and top["support"]["sighted_him"]
+    assert top["probability"] > 0.85
