@@ -157,11 +157,11 @@ def _decoy_cars(folder: Path, seed: int) -> None:
         w.writerows(rows)
 
 
-def _append_sightings(folder: Path, seed: int, picks: Callable[[dict[str, Any], Any], list[tuple[float, float, float, str]]]) -> None:
-    """Append sightings ``(lat, lon, day, subject)`` chosen by ``picks(truth, rng)`` from the case's own imagery
-    source, in daytime, confidence 0.15-0.7 (an observer or detector unsure it is him)."""
+def _write_sightings(folder: Path, truth: dict[str, Any], rng: Any, picks: list[tuple[float, float, float, str, str]],
+                     night: bool = False, conf: tuple[float, float] = (0.15, 0.7)) -> None:
+    """Append sightings ``(lat, lon, day, subject, note)`` from the case's own imagery source, by day (08-17) or
+    ``night`` (22-04), confidence uniform in ``conf``."""
     import numpy as np
-    truth = json.loads((folder.parent / "truth.json").read_text(encoding="utf-8"))
     path = folder / "sightings.csv"
     rows: list[dict[str, Any]] = []
     if path.exists():
@@ -169,22 +169,30 @@ def _append_sightings(folder: Path, seed: int, picks: Callable[[dict[str, Any], 
             rows = list(csv.DictReader(fh))
     with open(folder / "sources.csv", newline="", encoding="utf-8") as fh:
         imint = [r["source_id"] for r in csv.DictReader(fh) if r["discipline"] == "IMINT"]
-    rng = np.random.default_rng(seed + 11)
-    new = picks(truth, rng)
-    if not imint or not new:
+    if not imint or not picks:
         return
     start, offset = np.datetime64(truth["start"][:19]), truth["start"][19:]
-    for n, (lat, lon, day, subject) in enumerate(new):
-        t = start + np.timedelta64(int(day * 86400), "s")
-        t = t.astype("datetime64[D]") + np.timedelta64(int(rng.integers(8 * 3600, 17 * 3600)), "s")
-        rows.append({"event_id": f"zsh{n}", "source_id": imint[0], "observed": f"{str(t)[:19]}{offset}",
+    hours = (22 * 3600, 28 * 3600) if night else (8 * 3600, 17 * 3600)
+    for n, (lat, lon, day, subject, note) in enumerate(picks):
+        t = (start + np.timedelta64(int(day * 86400), "s")).astype("datetime64[D]")
+        t = t + np.timedelta64(int(rng.integers(*hours)), "s")
+        rows.append({"event_id": f"zsh{len(rows)}-{n}", "source_id": imint[0], "observed": f"{str(t)[:19]}{offset}",
                      "lat": round(lat + rng.normal(0, 0.0002), 6), "lon": round(lon + rng.normal(0, 0.0002), 6),
-                     "subject": subject, "confidence": round(float(rng.uniform(0.15, 0.7)), 2), "note": "observer"})
+                     "subject": subject, "confidence": round(float(rng.uniform(*conf)), 2), "note": note})
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=["event_id", "source_id", "observed", "lat", "lon", "subject", "confidence",
                                            "note"])
         w.writeheader()
         w.writerows(rows)
+
+
+def _append_sightings(folder: Path, seed: int, picks: Callable[[dict[str, Any], Any], list[tuple[float, float, float, str]]]) -> None:
+    """Sightings ``(lat, lon, day, subject)`` chosen by ``picks(truth, rng)``, by day, confidence 0.15-0.7 (an
+    observer or detector unsure it is him)."""
+    import numpy as np
+    truth = json.loads((folder.parent / "truth.json").read_text(encoding="utf-8"))
+    rng = np.random.default_rng(seed + 11)
+    _write_sightings(folder, truth, rng, [(a, b, d, x, "observer") for a, b, d, x in picks(truth, rng)])
 
 
 def _days_of(truth: dict[str, Any], h: dict[str, Any]) -> tuple[float, float]:
@@ -209,6 +217,37 @@ def _him_at(truth: dict[str, Any], rng: Any, honest: bool, false_sightings: bool
             if rng.random() < 0.5:
                 out.append((d["lat"], d["lon"], float(rng.uniform(0, float(truth["days"]) - 0.5)), who))
     return out
+
+
+def _night_ir(folder: Path, seed: int) -> None:
+    """Night infrared passes that see a vehicle's type, not its plate (the spec's wide-area and night imagery;
+    ours writes none): the same number of passes (2-4 nights) over the final house and every decoy, each seeing
+    the type of a vehicle there — at the house a bodyguard's, at a decoy a lieutenant's — and as many over three
+    sites of the case where nobody of his is (a random type). Whose vehicle it is, only the type can say."""
+    import numpy as np
+    truth = json.loads((folder.parent / "truth.json").read_text(encoding="utf-8"))
+    types: dict[str, str] = {}
+    for line in (folder / "entities.jsonl").read_text(encoding="utf-8").splitlines():
+        e = json.loads(line) if line.strip() else {}
+        if e.get("schema") == "Vehicle":
+            for plate in e["properties"].get("registrationNumber", []):
+                types["plate:" + plate] = (e["properties"].get("type") or ["car"])[0]
+    roles, persons = truth["roles"], truth["persons"]
+    def kinds(role: str) -> list[str]:
+        return [types[p] for pid in roles.get(role, []) for p in persons[pid].get("plates", []) if p in types]
+    guards, lts = kinds("bodyguards"), kinds("lieutenants")
+    rng = np.random.default_rng(seed + 13)
+    fin = truth["target_final"]
+    sites = [(fin["lat"], fin["lon"], guards)] + [(d["lat"], d["lon"], lts) for d in truth.get("decoys", [])]
+    sites += [(fin["lat"] + rng.uniform(-0.3, 0.3), fin["lon"] + rng.uniform(-0.3, 0.3), []) for _ in range(3)]
+    days = float(truth["days"])
+    picks: list[tuple[float, float, float, str, str]] = []
+    for lat, lon, seen in sites:
+        for _ in range(int(rng.integers(2, 5))):
+            kind = str(rng.choice(seen)) if seen else str(rng.choice(["pickup", "car", "SUV", "van"]))
+            picks.append((lat, lon, float(rng.uniform(max(0.0, days - 8), days - 1)), "vehicle:unidentified",
+                          f"night IR: {kind}, plate not readable"))
+    _write_sightings(folder, truth, rng, picks, night=True, conf=(0.5, 0.9))
 
 
 # an outage: every fix of an identifier inside one of its dark 6-hour blocks (30 % of blocks) is lost
@@ -236,6 +275,8 @@ VARIANTS: dict[str, Callable[[Path, int], None]] = {
     # look-alikes only: a lone unsure sighting at a decoy must not lift a cap
     "him-misidentified": lambda f, s: _append_sightings(f, s, lambda t, r: _him_at(t, r, False, True, False)),
     # seen at his first house early on (true then): a late move must not be held back by it
+    # night infrared: a vehicle's type, never its plate, over the house, the decoys and three other sites
+    "night-ir": _night_ir,
     "him-seen-early": lambda f, s: _append_sightings(f, s, lambda t, r: _him_at(t, r, True, False, True)),
 }
 INVARIANT = ("utc", "shuffle")

@@ -250,3 +250,22 @@ def test_two_departing_vehicles_count_as_one_household_not_twice() -> None:
                                        ("plate:Y", "hideout", 3), ("plate:Y", "hideout", 9), ("plate:Y", "new", 26)])
     assert abs(two[0] - one[0]) < 1e-12
     assert abs(succ[0, 1] - 1.6) < 1e-9  # but both reads say where it went
+
+
+def test_a_sighting_of_him_says_where_he_was_and_weighs_by_its_age_as_her_nights_do() -> None:
+    """Two sightings of him, confidence 0.6 each, exactly at two candidates: one 20 days before the end of the
+    data, one a day before. Each weighs its confidence times exp(-age / 10 days), the recency her nights get
+    (``TAU_DAYS``): a man in hiding moves, and a sighting three weeks old says where he was."""
+    from dataclasses import replace
+
+    pos = _positions(np.random.default_rng(2026))
+    rel = {"+52partner": 1.0}
+    homes = _homes(pos)
+    a, b = (HIDEOUT[0] + 0.2, HIDEOUT[1]), (HIDEOUT[0] - 0.2, HIDEOUT[1])
+    t = np.array([T_END - np.timedelta64(20 * 86400, "s"), T_END - np.timedelta64(86400, "s")], dtype="datetime64[s]")
+    sights = Sightings(np.array([a[0], b[0]]), np.array([a[1], b[1]]), np.array([0.6, 0.6]),
+                       np.array(["person-target"] * 2, dtype=object), np.array([True, True]),
+                       np.array(["s1", "s2"], dtype=object), np.array(["imint"] * 2, dtype=object), t)
+    cs = compute_features([Candidate(*a, "test"), Candidate(*b, "test")], replace(_ctx(pos, rel, homes), sights=sights))
+    got = cs.features[:, list(FEATURES).index("sighting_him")]
+    assert np.allclose(got, [np.log1p(0.6 * np.exp(-2.0)), np.log1p(0.6 * np.exp(-0.1))])

@@ -642,12 +642,15 @@ def sighting_kernel(clat: FloatArray, clon: FloatArray, sights: Sightings, mask:
     return _kernel(Ds, SIGHTING_SIGMA_M) * sights.confidence[mask][None, :]
 
 
-def _sighting_features(acc: _Acc, clat: FloatArray, clon: FloatArray, sights: Sightings) -> None:
+def _sighting_features(acc: _Acc, clat: FloatArray, clon: FloatArray, sights: Sightings, as_of: np.datetime64) -> None:
+    """Sightings of him weigh by recency as her nights do (``TAU_DAYS``): a sighting says where he *was*."""
     if not sights.lat.shape[0]:
         return
     Ds = haversine_m(clat[:, None], clon[:, None], sights.lat[None, :], sights.lon[None, :])
+    age = (as_of - sights.t.astype("datetime64[s]")).astype("timedelta64[s]").astype(float) / 86400.0
+    recent = np.where(sights.of_target, np.exp(-np.maximum(age, 0.0) / TAU_DAYS), 1.0)
     for fname, mask in (("sighting_him", sights.of_target), ("sighting_vehicle", ~sights.of_target)):
-        Ks = _kernel(Ds, SIGHTING_SIGMA_M) * (sights.confidence * mask)[None, :]
+        Ks = _kernel(Ds, SIGHTING_SIGMA_M) * (sights.confidence * recent * mask)[None, :]
         acc.put(fname, np.log1p(Ks.sum(axis=1)))
         for ci in np.flatnonzero(Ks.sum(axis=1) > 0.05):
             ev = np.flatnonzero(Ks[ci] > 0.05)
@@ -788,7 +791,7 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
             cites = departure_citations(dep, ctx.reads) + resident_citations(dep.at, ctx.reads, rday, lived)
             for ci, fname, item in cites:
                 acc.cite(ci, fname, item)
-    _sighting_features(acc, clat, clon, ctx.sights)
+    _sighting_features(acc, clat, clon, ctx.sights, ctx.as_of)
     _claim_features(acc, clat, clon, ctx.claims)
     _derived_features(acc, clat, clon, ctx)
     acc.put("vague", np.log(np.maximum(radius, 300.0) / 300.0))
