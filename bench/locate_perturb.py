@@ -245,7 +245,7 @@ def _night_ir(folder: Path, seed: int) -> None:
     for lat, lon, seen in sites:
         for _ in range(int(rng.integers(2, 5))):
             kind = str(rng.choice(seen)) if seen else str(rng.choice(["pickup", "car", "SUV", "van"]))
-            picks.append((lat, lon, float(rng.uniform(max(0.0, days - 8), days - 1)), "vehicle:unidentified",
+            picks.append((lat, lon, float(rng.uniform(max(0.0, days - 8), days - 1)), "plate:ILEGIBLE",
                           f"night IR: {kind}, plate not readable"))
     _write_sightings(folder, truth, rng, picks, night=True, conf=(0.5, 0.9))
 
