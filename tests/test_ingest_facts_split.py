@@ -45,6 +45,7 @@ def test_two_parts_give_the_facts_of_one_pass(tmp_path_factory: pytest.TempPathF
             parts = [_count_part(path, 0, k), _count_part(path, k, None)]
             assert _facts_of(parts, whole.sha256) == whole, k
         mp.setattr(filefacts, "FACTS_PARALLEL_BYTES", 1)  # the threads themselves, split at the middle
+        mp.setattr(filefacts, "_spare_core", lambda: True)
         assert file_facts(path) == whole
     assert whole.sha256 == hashlib.sha256(data).hexdigest()
 
@@ -57,3 +58,22 @@ def test_a_large_file_is_split_after_the_line_feed_past_its_middle(tmp_path: Pat
     assert filefacts._split_point(path, 44) is None
     path.write_bytes(b"h" * 43 + b"\n")  # the only line feed ends the file: one part
     assert filefacts._split_point(path, 44) is None
+
+
+@pytest.mark.parametrize("cores, load, spare", [(2, 0.5, True), (2, 1.0, True), (2, 1.5, False), (1, 0.0, False),
+                                                (8, 6.9, True), (8, 7.2, False)])
+def test_the_parts_are_counted_in_threads_only_when_a_core_is_idle(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cores: int, load: float, spare: bool) -> None:
+    monkeypatch.setattr(filefacts.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(filefacts.os, "getloadavg", lambda: (load, load, load))
+    assert filefacts._spare_core() is spare
+    monkeypatch.setattr(filefacts, "FACTS_PARALLEL_BYTES", 1)
+    parts: list[tuple[int, int | None]] = []
+    real = filefacts._count_part
+    monkeypatch.setattr(filefacts, "_count_part", lambda p, a, b, h=None: parts.append((a, b)) or real(p, a, b, h))
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"h,x\n" + b"a,1\n" * 10)
+    got = file_facts(path)
+    # split after the line feed past the middle (44 bytes: after byte 23), or one part to the end
+    assert sorted(parts, key=str) == ([(0, 24), (24, 44)] if spare else [(0, None)])
+    assert got == one_pass(path, monkeypatch)

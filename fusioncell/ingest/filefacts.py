@@ -9,6 +9,7 @@ readable refusals.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,13 +83,15 @@ MAX_NUMBER_BYTES = 40
 _NUMBERISH = np.zeros(256, np.bool_)
 _NUMBERISH[np.frombuffer(b"0123456789.eE+-\t\x0b\x0c\r ", np.uint8)] = True
 
-#: Bytes :func:`file_facts` reads at a time (tests shrink it to cross chunk boundaries).
-FACTS_CHUNK = 1 << 22
+#: Bytes :func:`file_facts` reads at a time (tests shrink it to cross chunk boundaries). 1 MiB: the chunk and
+#: the pass's temporaries stay in the processor's caches; 4 MiB cost 15-20 % more CPU (2.4-2.8 against 2.2-2.3 s
+#: per 10M call records, docs/benchmarks.md, session 18).
+FACTS_CHUNK = 1 << 20
 
 
 #: A file of at least this many bytes is counted in two parts at once (a thread each; numpy and hashlib let go of
-#: the interpreter while they work) while a third thread hashes it: the pass is single-threaded otherwise, and the
-#: machine's other core sat idle for 0.5 s per 2M call records (tests shrink it to split tiny files).
+#: the interpreter while they work) while a third thread hashes it, when a processor core is spare
+#: (:func:`_spare_core`): the pass is single-threaded otherwise (tests shrink it to split tiny files).
 FACTS_PARALLEL_BYTES = 32 << 20
 
 
@@ -116,12 +119,12 @@ class _Part:
 def file_facts(path: Path) -> FileFacts:
     """Hash a file and note its line-ending quirks, longest and most comma-laden line, in one streamed pass.
 
-    Everything is counted with numpy per 4 MiB chunk (no Python loop over lines). A file of at least
+    Everything is counted with numpy per 1 MiB chunk (no Python loop over lines). A file of at least
     :data:`FACTS_PARALLEL_BYTES` is counted in two parts split after a line feed (the parts' counts add up to the
-    whole file's, exactly: a line never straddles the split), beside the hash, in threads.
+    whole file's, exactly: a line never straddles the split), beside the hash, in threads, when a core is spare.
     """
     size = path.stat().st_size
-    split = _split_point(path, size) if size >= FACTS_PARALLEL_BYTES else None
+    split = _split_point(path, size) if size >= FACTS_PARALLEL_BYTES and _spare_core() else None
     if split is None:
         h = hashlib.sha256()
         part = _count_part(path, 0, None, h)
@@ -133,6 +136,21 @@ def file_facts(path: Path) -> FileFacts:
         first = pool.submit(_count_part, path, 0, split)
         second = _count_part(path, split, size)
         return _facts_of([first.result(), second], digest.result())
+
+
+def _spare_core() -> bool:
+    """Whether a processor core is idle (the last minute's load average below the cores less one).
+
+    The threads only shorten the pass when a core is free for them; on a machine busy with other work they
+    cost 5-7 % more CPU for no gain in time (10M call records: 2.3-2.5 against 2.2-2.3 CPU s, the same wall
+    time; docs/benchmarks.md, session 18).
+    """
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover (no load average on this system)
+        return False
+    return cores >= 2 and load <= cores - 1
 
 
 def _sha256_stream(path: Path) -> str:
