@@ -9,6 +9,7 @@ readable refusals.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,62 +83,176 @@ MAX_NUMBER_BYTES = 40
 _NUMBERISH = np.zeros(256, np.bool_)
 _NUMBERISH[np.frombuffer(b"0123456789.eE+-\t\x0b\x0c\r ", np.uint8)] = True
 
-#: Bytes :func:`file_facts` reads at a time (tests shrink it to cross chunk boundaries).
-FACTS_CHUNK = 1 << 22
+#: Bytes :func:`file_facts` reads at a time (tests shrink it to cross chunk boundaries). 1 MiB: the chunk and
+#: the pass's temporaries stay in the processor's caches; 4 MiB cost 15-20 % more CPU (2.4-2.8 against 2.2-2.3 s
+#: per 10M call records, docs/benchmarks.md, session 18).
+FACTS_CHUNK = 1 << 20
+
+
+#: A file of at least this many bytes is counted in two parts at once (a thread each; numpy and hashlib let go of
+#: the interpreter while they work) while a third thread hashes it, when a processor core is spare
+#: (:func:`_spare_core`): the pass is single-threaded otherwise (tests shrink it to split tiny files).
+FACTS_PARALLEL_BYTES = 32 << 20
+
+
+@dataclass
+class _Part:
+    """What :func:`_count_part` found in a run of whole lines of a file (counts, and the longest / most
+    comma-laden line with its 1-based number inside the part)."""
+
+    crlf: int = 0
+    lf: int = 0
+    blank: int = 0
+    cr: int = 0
+    quotes: int = 0
+    longest: int = 0
+    longest_at: int = 1
+    commas: int = 0
+    commas_at: int = 1
+    padded: bool = False
+    odd_numbers: bool = False
+    long_num: bool = False
+    #: the part's last byte (10 at a file's start: it reads as a line start)
+    last: int = 10
 
 
 def file_facts(path: Path) -> FileFacts:
     """Hash a file and note its line-ending quirks, longest and most comma-laden line, in one streamed pass.
 
-    Everything is counted with numpy per 4 MiB chunk (no Python loop over lines).
+    Everything is counted with numpy per 1 MiB chunk (no Python loop over lines). A file of at least
+    :data:`FACTS_PARALLEL_BYTES` is counted in two parts split after a line feed (the parts' counts add up to the
+    whole file's, exactly: a line never straddles the split), beside the hash, in threads, when a core is spare.
     """
+    size = path.stat().st_size
+    split = _split_point(path, size) if size >= FACTS_PARALLEL_BYTES and _spare_core() else None
+    if split is None:
+        h = hashlib.sha256()
+        part = _count_part(path, 0, None, h)
+        return _facts_of([part], h.hexdigest())
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        digest = pool.submit(_sha256_stream, path)
+        first = pool.submit(_count_part, path, 0, split)
+        second = _count_part(path, split, size)
+        return _facts_of([first.result(), second], digest.result())
+
+
+def _spare_core() -> bool:
+    """Whether a processor core is idle (the last minute's load average below the cores less one).
+
+    The threads only shorten the pass when a core is free for them; on a machine busy with other work they
+    cost 5-7 % more CPU for no gain in time (10M call records: 2.3-2.5 against 2.2-2.3 CPU s, the same wall
+    time; docs/benchmarks.md, session 18).
+    """
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover (no load average on this system)
+        return False
+    return cores >= 2 and load <= cores - 1
+
+
+def _sha256_stream(path: Path) -> str:
     h = hashlib.sha256()
-    crlf = lf = blank = cr = quotes = 0
-    b1 = b2 = 0  # the two bytes before the chunk (none at the file's start)
-    longest = carry = 0
-    longest_at = 1
-    commas = carry_commas = 0
-    commas_at = 1
-    lines_before = 0  # complete lines before this chunk
-    padded = False
-    last = 10  # the byte before the chunk, for padding (the file's start reads as a line start)
-    odd_numbers = False  # a '_', a vertical tab or two adjacent signs somewhere after the header line
-    in_header = True
-    long_num = False  # a field of more than MAX_NUMBER_BYTES number bytes somewhere
-    field = (0, True)  # the unfinished field at the last chunk's end: its bytes, and whether all are number bytes
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(FACTS_CHUNK), b""):
             h.update(chunk)
+    return h.hexdigest()
+
+
+def _split_point(path: Path, size: int) -> int | None:
+    """The offset just after the first line feed at or past the middle of the file (None when there is none
+    within :data:`MAX_LINE_BYTES` of it, or it ends the file: the file is counted in one part)."""
+    mid = size // 2
+    with path.open("rb") as fh:
+        fh.seek(mid)
+        block = fh.read(MAX_LINE_BYTES + 1)
+    at = block.find(b"\n")
+    if at < 0 or mid + at + 1 >= size:
+        return None
+    return mid + at + 1
+
+
+def _facts_of(parts: list[_Part], digest: str) -> FileFacts:
+    """The facts of a file from those of its parts, in file order (each part but the last ends with a line feed;
+    line numbers in a later part follow the earlier parts' line feeds)."""
+    total = _Part()
+    lines_before = 0
+    for p in parts:
+        total.crlf += p.crlf
+        total.cr += p.cr
+        total.quotes += p.quotes
+        total.blank += p.blank
+        if p.longest > total.longest:  # the first of equal lines wins, as in one pass
+            total.longest, total.longest_at = p.longest, lines_before + p.longest_at
+        if p.commas > total.commas:
+            total.commas, total.commas_at = p.commas, lines_before + p.commas_at
+        total.padded = total.padded or p.padded
+        total.odd_numbers = total.odd_numbers or p.odd_numbers
+        total.long_num = total.long_num or p.long_num
+        lines_before += p.lf
+        total.last = p.last
+    crlf, lf, last = total.crlf, lines_before, total.last
+    return FileFacts(digest, 0 < crlf < lf, total.blank > 0, total.longest, total.cr > 0 and lf == 0,
+                     total.longest_at, total.commas, total.commas_at, total.cr > crlf, total.padded,
+                     total.quotes > 0, not total.odd_numbers, not total.long_num, lf + (last != 10))
+
+
+def _count_part(path: Path, start: int, stop: int | None, h: Any = None) -> _Part:
+    """Count bytes ``start .. stop`` of a file (``start`` 0 or just after a line feed; ``stop`` just after a line
+    feed, or None: to the file's end), hashing them into ``h`` (a ``hashlib`` hash) when given."""
+    out = _Part()
+    b1 = b2 = 0  # the two bytes before the chunk (none at the file's start)
+    carry = carry_commas = 0
+    lines_before = 0  # complete lines before this chunk
+    last = 10  # the byte before the chunk, for padding (the file's start reads as a line start)
+    in_header = start == 0  # a later part starts after a line feed: past the header line
+    field = (0, True)  # the unfinished field at the last chunk's end: its bytes, and whether all are number bytes
+    with path.open("rb") as fh:
+        if start:
+            fh.seek(start - 2 if start >= 2 else 0)
+            before = fh.read(start - fh.tell())
+            b2, b1 = (before[0], before[1]) if len(before) == 2 else (0, before[0])
+            last = b1
+        left = -1 if stop is None else stop - start
+        while left:
+            chunk = fh.read(FACTS_CHUNK if left < 0 else min(FACTS_CHUNK, left))
+            if not chunk:
+                break
+            left = left if left < 0 else left - len(chunk)
+            if h is not None:
+                h.update(chunk)
             arr = np.frombuffer(chunk, np.uint8)
             # (numpy counts a byte in a quarter of the time bytes.count takes)
             n_cr, n_quotes = int(np.count_nonzero(arr == 13)), int(np.count_nonzero(arr == 34))
-            cr, quotes = cr + n_cr, quotes + n_quotes
+            out.cr, out.quotes = out.cr + n_cr, out.quotes + n_quotes
             # every comma and line feed, found once: the line feeds, the commas per line, the fields' lengths
             # and the bytes next to a field's ends are read from these positions (one mask, not four)
             ends = np.flatnonzero((arr == 44) | (arr == 10))
             is_nl = arr[ends] == 10
-            if not odd_numbers:  # the header line is names, not numbers ('duration_s'): skipped
-                start = 0
+            if not out.odd_numbers:  # the header line is names, not numbers ('duration_s'): skipped
+                first = 0
                 if in_header:
                     end = chunk.find(b"\n")
                     in_header = end < 0
-                    start = len(chunk) if in_header else end + 1
-                odd_numbers = _odd_numbers(chunk, arr, start, 10 if start else last)
-            if not long_num:
-                long_num, field = _long_number(arr, field, ends)
+                    first = len(chunk) if in_header else end + 1
+                out.odd_numbers = _odd_numbers(chunk, arr, first, 10 if first else last)
+            if not out.long_num:
+                out.long_num, field = _long_number(arr, field, ends)
             nl_at = np.flatnonzero(is_nl)
             nl = ends[nl_at]
-            lf += int(nl.size)
+            out.lf += int(nl.size)
             # the byte before each line feed, and the one before that (from the last chunk near its start):
             # "\r\n" is a CRLF end, "\n\n" and "\n\r\n" a blank line
             one = np.where(nl >= 1, arr[np.maximum(nl - 1, 0)], b1)
             two = np.where(nl >= 2, arr[np.maximum(nl - 2, 0)], np.where(nl == 1, b1, b2))
-            crlf += int(np.count_nonzero(one == 13))
-            blank += int(np.count_nonzero((one == 10) | ((one == 13) & (two == 10))))
+            out.crlf += int(np.count_nonzero(one == 13))
+            out.blank += int(np.count_nonzero((one == 10) | ((one == 13) & (two == 10))))
             b2, b1 = (int(arr[-2]), int(arr[-1])) if arr.size >= 2 else (b1, int(arr[-1]))
-            if not padded:  # a space or tab that ended the last chunk is judged by this one's first byte
-                padded = ((last in (32, 9) and int(arr[0]) in (44, 10, 13, 34))
-                          or _padded(arr, last, ends, n_cr + n_quotes > 0))
+            if not out.padded:  # a space or tab that ended the last chunk is judged by this one's first byte
+                out.padded = ((last in (32, 9) and int(arr[0]) in (44, 10, 13, 34))
+                              or _padded(arr, last, ends, n_cr + n_quotes > 0))
             last = int(arr[-1])
             # commas per line: those before each line feed (its index among the ends less the line feeds before
             # it), differenced; the last entry is the unfinished line
@@ -148,26 +263,26 @@ def file_facts(path: Path) -> FileFacts:
                 lengths = np.diff(np.concatenate(([-1], nl))) - 1
                 lengths[0] += carry
                 i = int(lengths.argmax())
-                if lengths[i] > longest:
-                    longest, longest_at = int(lengths[i]), lines_before + i + 1
+                if lengths[i] > out.longest:
+                    out.longest, out.longest_at = int(lengths[i]), lines_before + i + 1
                 j = int(per_line[:-1].argmax())
-                if per_line[j] > commas:
-                    commas, commas_at = int(per_line[j]), lines_before + j + 1
+                if per_line[j] > out.commas:
+                    out.commas, out.commas_at = int(per_line[j]), lines_before + j + 1
                 carry = len(chunk) - int(nl[-1]) - 1
                 carry_commas = int(per_line[-1])
                 lines_before += int(nl.size)
             else:
                 carry += len(chunk)
                 carry_commas = int(per_line[0])
-    padded = padded or last in (32, 9)  # the file ends with a space or tab
-    long_num = long_num or (field[0] > MAX_NUMBER_BYTES and field[1])
-    if carry > longest:
-        longest, longest_at = carry, lines_before + 1
-    if carry_commas > commas:
-        commas, commas_at = carry_commas, lines_before + 1
-    return FileFacts(h.hexdigest(), 0 < crlf < lf, blank > 0, longest, cr > 0 and lf == 0, longest_at, commas,
-                     commas_at, cr > crlf, padded, quotes > 0, not odd_numbers, not long_num,
-                     lf + (last != 10))
+    out.last = last
+    # the part's unfinished last line (only the file's last part has one): a space or tab, a number field at its end
+    out.padded = out.padded or last in (32, 9)
+    out.long_num = out.long_num or (field[0] > MAX_NUMBER_BYTES and field[1])
+    if carry > out.longest:
+        out.longest, out.longest_at = carry, lines_before + 1
+    if carry_commas > out.commas:
+        out.commas, out.commas_at = carry_commas, lines_before + 1
+    return out
 
 
 def _odd_numbers(chunk: bytes, arr: "np.ndarray[Any, Any]", start: int, before: int) -> bool:
