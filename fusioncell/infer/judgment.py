@@ -161,6 +161,20 @@ _TYPE_EXAMPLES = {"IMINT": "imagery of the site", "HUMINT": "a graded report", "
                   "SIGINT": "calls on the masts that serve it", "OSINT": "open sources"}
 
 
+def _seen_clause(s: Support) -> str:
+    """What the sightings of him at a place amount to, for a hold's reason.
+
+    >>> _seen_clause(Support(frozenset(), False, True, True))
+    'nobody saw him there'
+    >>> _seen_clause(Support(frozenset(), False, True, True, seen_p=0.5, days_since_seen=20.0))
+    'the sightings of him here are no sure, recent sighting (together 50% likely him, the latest 20.0 days old)'
+    """
+    if s.seen_p < 0.05:
+        return "nobody saw him there"
+    latest = f", the latest {s.days_since_seen:.1f} days old" if np.isfinite(s.days_since_seen) else ""
+    return f"the sightings of him here are no sure, recent sighting (together {100 * s.seen_p:.0f}% likely him{latest})"
+
+
 def cap_for(s: Support) -> Cap:
     """The ceiling for one place given its support (see the module docstring)."""
     hints: list[str] = []
@@ -170,9 +184,9 @@ def cap_for(s: Support) -> Cap:
         ceiling = CAP_SINGLE_TYPE
         if s.disciplines:
             reason = (f"held below {CAP_SINGLE_TYPE:.2f}: only one source type ({next(iter(s.disciplines))}) "
-                      "supports it and nobody saw him there")
+                      f"supports it and {_seen_clause(s)}")
         else:
-            reason = f"held below {CAP_SINGLE_TYPE:.2f}: no item of evidence here is strong on its own, and nobody saw him"
+            reason = f"held below {CAP_SINGLE_TYPE:.2f}: no item of evidence here is strong on its own, and {_seen_clause(s)}"
         others = [v for k, v in _TYPE_EXAMPLES.items() if k not in s.disciplines]
         hints.append(f"an independent source type ({', '.join(others[:-1])}, or {others[-1]}) placing him or his partner here")
         hints.append("a sighting of him at this place")
