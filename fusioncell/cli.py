@@ -730,13 +730,15 @@ def _startup() -> None:
     _igraph_without_pyplot()
 
 
-def _loaded() -> None:
+def _loaded(freeze: bool = True) -> None:
     """The command has imported what it runs on (it is opening its case, or serving): freeze the objects made
-    so far (module code and data, kept to the end: no collection scans them again) and collect at CPython's
-    usual pace from here. A command that never calls this keeps collecting, only less often."""
+    so far (module code and data, kept to the end: no collection scans them again, the one at exit included)
+    and collect at CPython's usual pace from here. A command that never calls this collects less often until
+    :func:`main` returns (``freeze=False`` there: only the pace is restored, for a caller that goes on)."""
     global _gc_default
     if _gc_default is not None:
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         gc.set_threshold(*_gc_default)
         _gc_default = None
 
@@ -751,6 +753,8 @@ def main() -> None:
 
         typer.echo(f"fusioncell: error: {one_line(str(exc))}", err=True)
         sys.exit(2)
+    finally:
+        _loaded(freeze=False)  # a command that opened no case: CPython's pace again (main called in a process)
 
 
 if __name__ == "__main__":

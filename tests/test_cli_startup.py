@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from casefolder import CaseFolder, at
 
 from fusioncell.ingest.pipeline import ingest_case
@@ -107,3 +108,19 @@ def test_a_store_missing_a_table_gets_it_back_on_open_and_keeps_its_rows(tmp_pat
         assert cs.has_table("runs") and cs.table_names() >= set(TABLES)
         assert cs.con.execute("SELECT value FROM store_meta WHERE key = 'note'").fetchall() == [("kept",)]
         assert cs.schema_version() == cs.schema_version(cs.table_names())
+
+
+def test_main_leaves_the_collector_as_it_found_it_when_no_case_was_opened(monkeypatch: pytest.MonkeyPatch,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Called in a process that goes on (a test, a notebook), `main` restores the collector's pace even when
+    the command stopped before opening a case."""
+    import gc
+
+    from fusioncell.cli import main
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(sys, "argv", ["fusioncell", "simulate", "/nonexistent/x", "--difficulty", "extreme"])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code == 2 and "difficulty" in capsys.readouterr().err
+    assert gc.get_threshold() == before
