@@ -717,6 +717,9 @@ STARTUP_GC_YOUNG = 200_000
 
 #: The collector's thresholds before :func:`_startup` raised them (None: not raised, or restored).
 _gc_default: Optional[tuple[int, int, int]] = None
+#: Whether :func:`_loaded` has frozen the process's objects: once per process (`main` called again and again
+#: in one process, as the ingest fuzzer does, does not make each call's leftover garbage permanent).
+_gc_frozen = False
 
 
 def _startup() -> None:
@@ -735,10 +738,11 @@ def _loaded(freeze: bool = True) -> None:
     so far (module code and data, kept to the end: no collection scans them again, the one at exit included)
     and collect at CPython's usual pace from here. A command that never calls this collects less often until
     :func:`main` returns (``freeze=False`` there: only the pace is restored, for a caller that goes on)."""
-    global _gc_default
+    global _gc_default, _gc_frozen
     if _gc_default is not None:
-        if freeze:
+        if freeze and not _gc_frozen:
             gc.freeze()
+            _gc_frozen = True
         gc.set_threshold(*_gc_default)
         _gc_default = None
 
