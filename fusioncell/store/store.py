@@ -157,7 +157,7 @@ class CaseStore:
     def init_schema(self) -> None:
         """Create the tables this fusioncell has and the store lacks, and migrate an older store. The tables
         are listed once and only the missing ones created (net18: a ``CREATE TABLE IF NOT EXISTS`` for each of
-        the 16 tables and one catalog query per name cost every command ≈ 0.01 CPU s on open)."""
+        the 16 tables and one catalog query per name cost every command ≈ 0.005 CPU s more on open)."""
         tables = self.table_names()
         version = self.schema_version(tables)
         old = "comms" in tables and not self.con.execute(
