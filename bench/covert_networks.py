@@ -208,8 +208,11 @@ def tie_breaks(g: ig.Graph, m: dict[str, np.ndarray], eig: np.ndarray) -> dict[s
     deg = np.asarray(m["degree"], dtype=float)
     w2, w3 = walks(g, deg)
     ens = -np.mean([rank_desc(np.asarray(x, dtype=float)) for x in (m["betweenness"], eig, w2)], axis=0)
+    bt = np.asarray(m["betweenness"], dtype=float)
+    # net18: betweenness then eigenvector within the tie (the CLI's rule, a third key), and the other order
     return {"deg_wdeg": lex_value(deg, m["weighted_degree"]), "deg_eig": lex_value(deg, eig),
-            "deg_walks": lex_value(deg, w2, w3), "deg_ens": lex_value(deg, ens)}
+            "deg_walks": lex_value(deg, w2, w3), "deg_ens": lex_value(deg, ens),
+            "deg_bt_eig": lex_value(deg, bt, eig), "deg_eig_bt": lex_value(deg, eig, bt)}
 
 
 def cut_of(deg: np.ndarray, lead: np.ndarray, k: int) -> dict[str, str]:
@@ -262,7 +265,8 @@ def precision_rows(root: Path) -> list[tuple[str, dict[str, str]]]:
 
 def print_precision(rows: list[tuple[str, dict[str, str]]]) -> None:
     cols = ["n", "leaders", "degree", "w_degree", "betweenness", "eigenvector", "brokerage", "kpp_pos",
-            "old_score", "borda", "deg_bt_mean", "cli", "deg_wdeg", "deg_eig", "deg_walks", "deg_ens"]
+            "old_score", "borda", "deg_bt_mean", "cli", "deg_wdeg", "deg_eig", "deg_walks", "deg_ens", "deg_bt_eig",
+            "deg_eig_bt"]
     print(f"\nLeaders' precision at {TOP} (expected, ties at the cut broken at random)\n")
     print(f"| network | {' | '.join(cols)} |")
     print("|---|" + "---|" * len(cols))
@@ -278,7 +282,7 @@ def print_precision(rows: list[tuple[str, dict[str, str]]]) -> None:
     print("| networks > 0.05 below degree | | | " + " | ".join(below) + " |")
     above = [str(int((np.array(v) > deg + 0.05).sum())) if len(v) == len(deg) else "" for v in means.values()]
     print("| networks > 0.05 above degree | | | " + " | ".join(above) + " |")
-    rules = ["cli", "deg_wdeg", "deg_eig", "deg_walks", "deg_ens"]
+    rules = ["cli", "deg_wdeg", "deg_eig", "deg_walks", "deg_ens", "deg_bt_eig", "deg_eig_bt"]
     print(f"\nWhere degree's top {TOP} ends inside a tie (tied > slots): leaders a deterministic tie-break can pick "
           "from the tie, degree's expectation (slots × leaders tied / tied) and each rule's precision\n")
     print("| network | leaders | cut degree | slots | tied | leaders tied | degree | " + " | ".join(rules) + " |")

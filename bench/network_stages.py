@@ -60,8 +60,10 @@ def patch() -> None:
     """Replace each stage function, wherever a loaded fusioncell module holds it, by its timed wrapper."""
     cli = importlib.import_module("fusioncell.cli")
     # as `fusioncell` itself does first (cli.main): igraph imported without matplotlib (net12). Without this the
-    # stage modules imported below pulled matplotlib.pyplot in (0.37 s charged to `rest` that the CLI never pays)
-    getattr(cli, "_igraph_without_pyplot", lambda: None)()
+    # stage modules imported below pulled matplotlib.pyplot in (0.37 s charged to `rest` that the CLI never pays).
+    # Since net18 cli._startup does it, and also has the garbage collector run rarely while modules load (the
+    # imports below are the command's own, made here before `main` instead of inside the command)
+    getattr(cli, "_startup", getattr(cli, "_igraph_without_pyplot", lambda: None))()
     importlib.import_module("fusioncell.network.report")
     for stage, names in STAGES.items():
         for name in names:

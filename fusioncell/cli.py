@@ -7,6 +7,7 @@ readable line and no traceback; anything else is a bug.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from contextlib import contextmanager
@@ -99,6 +100,7 @@ def _emit(result: dict[str, Any], fmt: Fmt, render: Callable[[dict[str, Any]], s
 def _open(case: Path, store: Optional[Path]) -> Any:
     from fusioncell.store import open_case
 
+    _loaded()
     return open_case(case, store, engine=_engine_settings())
 
 
@@ -156,6 +158,7 @@ def ingest(
     from fusioncell.store import CaseStore
     from fusioncell.store.store import _default_store_for
 
+    _loaded()
     if not case.is_dir():
         _fail(f"{case}: not a case folder")
     target = store or _default_store_for(case)
@@ -664,6 +667,7 @@ def serve(case: Path = CaseArg, host: str = typer.Option("127.0.0.1", "--host", 
     """Serve the analyst's workbench JSON API (/api/v1, /openapi.json) for a case."""
     from fusioncell.server.app import serve as run
 
+    _loaded()
     run(case, host=host, port=port)
 
 
@@ -705,9 +709,47 @@ def _igraph_without_pyplot() -> None:
         del sys.modules["matplotlib"]
 
 
+#: Net allocations between two young-generation garbage collections while a command starts (CPython's default
+#: is 700). Loading a command's modules makes a few hundred thousand objects that all live to the end of the
+#: process; at 700 the collector scanned them in ~120 collections that freed ~600 objects: 0.04-0.08 CPU s of
+#: a `network` run (net18, docs/benchmarks.md). At this threshold a start takes at most one.
+STARTUP_GC_YOUNG = 200_000
+
+#: The collector's thresholds before :func:`_startup` raised them (None: not raised, or restored).
+_gc_default: Optional[tuple[int, int, int]] = None
+#: Whether :func:`_loaded` has frozen the process's objects: once per process (`main` called again and again
+#: in one process, as the ingest fuzzer does, does not make each call's leftover garbage permanent).
+_gc_frozen = False
+
+
+def _startup() -> None:
+    """What the command line does before parsing: collect garbage rarely while modules load (:func:`_loaded`
+    undoes it) and import igraph without matplotlib. Idempotent; ``bench/network_stages.py`` calls it first,
+    as :func:`main` does."""
+    global _gc_default
+    if _gc_default is None:
+        _gc_default = gc.get_threshold()
+        gc.set_threshold(STARTUP_GC_YOUNG, *_gc_default[1:])
+    _igraph_without_pyplot()
+
+
+def _loaded(freeze: bool = True) -> None:
+    """The command has imported what it runs on (it is opening its case, or serving): freeze the objects made
+    so far (module code and data, kept to the end: no collection scans them again, the one at exit included)
+    and collect at CPython's usual pace from here. A command that never calls this collects less often until
+    :func:`main` returns (``freeze=False`` there: only the pace is restored, for a caller that goes on)."""
+    global _gc_default, _gc_frozen
+    if _gc_default is not None:
+        if freeze and not _gc_frozen:
+            gc.freeze()
+            _gc_frozen = True
+        gc.set_threshold(*_gc_default)
+        _gc_default = None
+
+
 def main() -> None:
     """Entry point: user errors become one line and exit code 2."""
-    _igraph_without_pyplot()
+    _startup()
     try:
         app(standalone_mode=True)
     except FusioncellError as exc:
@@ -715,6 +757,8 @@ def main() -> None:
 
         typer.echo(f"fusioncell: error: {one_line(str(exc))}", err=True)
         sys.exit(2)
+    finally:
+        _loaded(freeze=False)  # a command that opened no case: CPython's pace again (main called in a process)
 
 
 if __name__ == "__main__":

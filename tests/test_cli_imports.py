@@ -40,9 +40,10 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 #: (stay points, places, routines: pyarrow.compute among them) for the network's one use of `spacetime.sighted`,
 #: the report imported the GraphML/GEXF writers (xml.etree) with no file asked for, and burner successions'
 #: rows cast their timestamps with pyarrow.compute
+#: and (net18) phonenumbers: the focus is typed as the case writes it, so nothing parses a number
 NOT_NEEDED = ("pyarrow.compute", "fusioncell.spacetime.analysis", "fusioncell.spacetime.staypoints",
               "fusioncell.spacetime.places", "fusioncell.spacetime.colocation", "fusioncell.spacetime.routines",
-              "fusioncell.network.export", "xml.etree.ElementTree")
+              "fusioncell.network.export", "xml.etree.ElementTree", "phonenumbers")
 
 
 def _network_run(tmp_path: Path) -> tuple[dict[str, object], list[str]]:

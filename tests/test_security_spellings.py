@@ -59,3 +59,36 @@ def test_a_typed_protected_identifier_stays_masked_until_unmasked() -> None:
     assert mask_listing(s, {"id": WITNESS_PHONE}, keep=[WITNESS_PHONE])["id"] == WITNESS_PHONE
     assert "33 9999 0001" in mask_protected(s, {"t": "el 33 9999 0001"})["t"]  # unmasked: every spelling in clear
     assert "La Güera" not in mask_protected(s, {"t": "La Güera"})["t"]  # her alias was not unmasked
+
+
+def test_a_listing_masks_as_the_whole_case_minimiser_does_while_reading_only_its_own_tokens() -> None:
+    """net18: `mask_listing` reads the known identifiers among the listing's tokens (and those the token split
+    cuts, and the protected) instead of every identifier of the case; the masked listing is the one the
+    Minimiser over every known identifier gives."""
+    from fusioncell.security.minimise import known_identifiers, mask_listing, tokens_of
+
+    s = _case()
+    nbsp = "alias:El\u00a0Flaco"  # cut by the split on a no-break space (Python's \s), not by RE2's \s
+    bystanders = [f"+5233777700{i:02d}" for i in range(12)]
+    for i, b in enumerate(bystanders):
+        add_call(s, f"b{i}", "geo-01", b, f"+5233888800{i:02d}")
+    add_call(s, "b99", "geo-01", bystanders[6], nbsp)  # a bystander's contact: hidden, and split by the tokens
+    refresh_identifiers(s)
+    result = {"circle": [{"identifier": b, "why": f"calls {b}: night"} for b in bystanders[:3]],
+              "edges": [f"{bystanders[3]}|{bystanders[4]}", "tab\there"],
+              "note": f"la güera y {nbsp}; 33 9999 0001", "n": 3, "kp": [bystanders[5] + "."]}
+    toks = tokens_of(result)
+    assert bystanders[5] in toks and bystanders[3] in toks and bystanders[11] not in toks
+    known = known_identifiers(s)
+    got = known_identifiers(s, toks)
+    assert nbsp in got and ALIAS in got and bystanders[11] not in got and got < known
+    whole = Minimiser(s)
+    whole.keep([bystanders[0]])
+    assert mask_listing(s, result, keep=[bystanders[0]]) == whole.mask_result(result)
+    masked = mask_listing(s, result, keep=[bystanders[0]])
+    assert masked["circle"][0]["identifier"] == bystanders[0]  # kept: asked about
+    assert [c["identifier"] for c in masked["circle"][1:]] == [pseudonym(whole.key, b) for b in bystanders[1:3]]
+    assert masked["circle"][1]["why"] == f"calls {pseudonym(whole.key, bystanders[1])}: night"
+    assert masked["kp"] == [pseudonym(whole.key, bystanders[5]) + "."]
+    assert masked["note"] == (f"{pseudonym(whole.key, ALIAS)} y {pseudonym(whole.key, nbsp)}; "
+                              f"{pseudonym(whole.key, WITNESS_PHONE)}")

@@ -22,8 +22,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import phonenumbers
-
 SCHEMES = ("imei", "imsi", "plate", "alias", "email", "handle", "phone")
 _SCHEME_RE = re.compile(r"^\s*([A-Za-z]+)\s*:\s*(.*)$", re.S)
 _PHONEISH_RE = re.compile(r"^[\s+()\-.\d/]+$")
@@ -49,6 +47,8 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
     A number written with ``+`` or ``00`` is read as international; a national
     format needs ``region`` (an ISO 3166 code such as ``"MX"``).
     """
+    import phonenumbers  # here, not at the top: a command that parses no number does not load it (net18)
+
     text = raw.strip()
     if text.startswith("00"):
         text = "+" + text[2:]

@@ -9,7 +9,7 @@ per call and never cached (docs/network.md, "Who reads what").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import igraph as ig
 import numpy as np
@@ -130,16 +130,11 @@ def resolve_focus(store: CaseStore, focus: str) -> str:
     when it lacks one), so no ties are built: a tie's end is always one of those.
     """
     con = store.con
-    candidates = [focus.strip()]
-    try:
-        region = con.execute("SELECT phone_region FROM case_info LIMIT 1").fetchall()
-        norm = normalize_identifier(focus, region=(region[0][0] if region else None)).value
-        if norm not in candidates:
-            candidates.append(norm)
-    except IdentifierError:
-        pass
     who = persons_table(store).name
-    for c in candidates:
+    # the focus as typed first, then normalised (E.164 for a phone). Normalised only when the case does not
+    # hold it as typed (net18: most foci are copied from an output, and parsing the number loads phonenumbers)
+    candidates = [focus.strip()]
+    for c in _candidates(store, focus, candidates):
         rows = con.execute(f"SELECT person FROM {who} WHERE identifier = ?", [c]).fetchall()
         if rows:
             return str(rows[0][0])
@@ -159,6 +154,20 @@ def resolve_focus(store: CaseStore, focus: str) -> str:
         if rows:
             return c
     raise NotFound(f"{focus}: no such identifier, alias or entity in the case")
+
+
+def _candidates(store: CaseStore, focus: str, candidates: list[str]) -> Iterator[str]:
+    """Yield ``candidates`` (the focus as typed), then append its normalised form when it differs and yield
+    it: normalised only if the caller asked past the focus as typed (an unreadable focus adds nothing)."""
+    yield candidates[0]
+    try:
+        region = store.con.execute("SELECT phone_region FROM case_info LIMIT 1").fetchall()
+        norm = normalize_identifier(focus, region=(region[0][0] if region else None)).value
+    except IdentifierError:
+        return
+    if norm not in candidates:
+        candidates.append(norm)
+        yield norm
 
 
 def _person_or_none(node: str, persons: set[str]) -> str | None:

@@ -133,9 +133,13 @@ def _annotate(g: Any, ranked: list[dict[str, Any]], result: dict[str, Any], iden
 
 
 def _normalised(store: CaseStore, text: str) -> str:
-    """The focus as the case writes identifiers (E.164 for a phone), else as given."""
+    """The focus as the case writes identifiers (E.164 for a phone), else as given. An identifier the case
+    holds as typed is written so already (ingest normalised it, and normalising is idempotent): kept without
+    parsing it again (net18: the parse loads phonenumbers)."""
     from fusioncell.model.identifiers import IdentifierError, normalize_identifier
 
+    if store.con.execute("SELECT 1 FROM identifiers WHERE identifier = ? LIMIT 1", [text.strip()]).fetchall():
+        return text.strip()
     rows = store.con.execute("SELECT phone_region FROM case_info LIMIT 1").fetchall()
     try:
         return normalize_identifier(text, region=rows[0][0] if rows else None).value

@@ -182,13 +182,52 @@ def unmasked_identifiers(store: CaseStore) -> set[str]:
     return {r[0] for r in store.con.execute("SELECT identifier FROM minimisation_unmasked").fetchall()}
 
 
-def known_identifiers(store: CaseStore) -> set[str]:
-    """Every identifier the case knows (the ``identifiers`` table and entity ids)."""
-    rows = store.con.execute(
-        "SELECT identifier FROM identifiers UNION SELECT identifier FROM entity_identifiers "
-        "UNION SELECT entity_id FROM entities UNION SELECT entity_id FROM targets"
-    ).fetchall()
+def _splits_rx() -> str:
+    """The characters :data:`_TOKEN_SPLIT` splits on, as one RE2 class for DuckDB: an identifier with one in it
+    is cut by the split, so free text holds it only across tokens. Python's ``\\s`` is every character
+    ``str.isspace`` accepts (the no-break spaces too; RE2's ``\\s`` is ASCII only): listed one by one (the
+    last one is U+3000)."""
+    chars = [c for c in map(chr, range(0x3001)) if c.isspace() or _TOKEN_SPLIT.fullmatch(c)]
+    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
+
+
+def known_identifiers(store: CaseStore, among: Iterable[str] | None = None) -> set[str]:
+    """Every identifier the case knows (the ``identifiers`` table and entity ids).
+
+    With ``among``, only the known ones that are in ``among`` or that the token split cuts (an alias with a
+    space: :class:`Minimiser` looks for those across tokens): what masking a text whose tokens are ``among``
+    needs, read without fetching every identifier of the case (net18: 200,000 of them at 10 M call records
+    were 0.16 CPU s of every `network` listing).
+    """
+    cols = (("identifiers", "identifier"), ("entity_identifiers", "identifier"), ("entities", "entity_id"),
+            ("targets", "entity_id"))
+    if among is None:
+        rows = store.con.execute(" UNION ".join(f"SELECT {c} FROM {t}" for t, c in cols)).fetchall()
+        return {r[0] for r in rows if r[0]}
+    wanted = sorted({a for a in among if a})
+    where = "{c} IN (SELECT unnest($among)) OR regexp_matches({c}, $splits)"
+    rows = store.con.execute(" UNION ".join(f"SELECT {c} FROM {t} WHERE " + where.format(c=c) for t, c in cols),
+                             {"among": wanted, "splits": _splits_rx()}).fetchall()
     return {r[0] for r in rows if r[0]}
+
+
+def tokens_of(result: Any) -> set[str]:
+    """Every string of a JSON-like result, its tokens and their cores (a token less a closing ``:.!?``): the
+    values :meth:`Minimiser.mask_result` looks up in the known identifiers."""
+    out: set[str] = set()
+    stack = [result]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            out.add(x)
+            for part in _TOKEN_SPLIT.split(x):
+                out.add(part)
+                out.add(part.rstrip(":.!?"))
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+    return out
 
 
 class Minimiser:
@@ -200,9 +239,12 @@ class Minimiser:
         The case store or a releasability view of it.
     min_contacts
         Events with the investigated circle that make a contact pertinent.
+    among
+        The values to be masked, when known beforehand (:func:`tokens_of` of a result): the known identifiers
+        are then read for those alone (:func:`known_identifiers`); None: every one of the case.
     """
 
-    def __init__(self, store: CaseStore, min_contacts: int = 3) -> None:
+    def __init__(self, store: CaseStore, min_contacts: int = 3, among: Iterable[str] | None = None) -> None:
         self.store = store
         self.key = case_secret(store)
         targets = {r[0] for r in store.con.execute(
@@ -212,7 +254,9 @@ class Minimiser:
         self.targets = targets
         self.protected = protected_identifiers(store) - targets
         self.unmasked = unmasked_identifiers(store)
-        self.known = known_identifiers(store)
+        #: with ``among`` (the tokens of what will be masked, :func:`tokens_of`), the known identifiers among
+        #: them, those the token split cuts and the protected ones: the same masks for those values
+        self.known = known_identifiers(store, None if among is None else {*among, *self.protected})
         self.clear = (pertinent_identifiers(store, min_contacts) - self.protected) | targets | self.unmasked
 
     @property
@@ -348,8 +392,8 @@ def unmask(store: CaseStore, pseudonym_or_id: str, reason: str, actor: str | Non
 
 
 
-def _listing_minimiser(store: CaseStore, keep: Iterable[str | None]) -> Minimiser:
-    m = Minimiser(store)
+def _listing_minimiser(store: CaseStore, keep: Iterable[str | None], among: Iterable[str] | None = None) -> Minimiser:
+    m = Minimiser(store, among=among)
     m.keep(keep)
     return m
 
@@ -392,10 +436,11 @@ def mask_listing(store: CaseStore, result: Any, keep: Iterable[str | None] = (),
     Any
         The masked copy; ``result`` itself is not modified.
     """
-    m = _listing_minimiser(store, keep)
+    files = [f for f in files if f is not None]
+    # without files, the known identifiers are read for the result's own tokens only (net18)
+    m = _listing_minimiser(store, keep, among=None if files else tokens_of(result))
     for f in files:
-        if f is not None:
-            _mask_file_with(m, f)
+        _mask_file_with(m, f)
     return m.mask_result(result)
 
 

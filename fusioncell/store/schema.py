@@ -14,6 +14,8 @@ Derived tables written by analysis stages carry a ``run_id`` referencing
 
 from __future__ import annotations
 
+from typing import Collection
+
 #: A column's storage compression where DuckDB's automatic choice costs more than it saves: DICT_FSST
 #: is most of the CPU of writing a string column of many distinct values (event ids, a carrier's
 #: phone numbers: 0.45 CPU s per 2M rows against 0.2 for ZSTD at the same size). On a column of few
@@ -226,9 +228,9 @@ LEGACY_DELIVERY = {"comms": "comms.csv", "locations": "locations.csv", "sighting
 SCHEMA_VERSION = 2
 
 
-def ddl() -> list[str]:
-    """``CREATE TABLE IF NOT EXISTS`` statements for every table."""
-    return [f"CREATE TABLE IF NOT EXISTS {name} ({cols.strip()})" for name, cols in TABLES.items()]
+def ddl(skip: Collection[str] = ()) -> list[str]:
+    """``CREATE TABLE IF NOT EXISTS`` statements for every table not named in ``skip`` (tables a store has)."""
+    return [f"CREATE TABLE IF NOT EXISTS {name} ({cols.strip()})" for name, cols in TABLES.items() if name not in skip]
 
 
 def migrations() -> list[str]:

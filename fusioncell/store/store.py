@@ -134,13 +134,15 @@ class CaseStore:
         store.init_schema()
         return store
 
-    def schema_version(self) -> int | None:
-        """The store's schema version (None: an empty file); refuses one made by a newer fusioncell."""
+    def schema_version(self, tables: set[str] | None = None) -> int | None:
+        """The store's schema version (None: an empty file); refuses one made by a newer fusioncell.
+        ``tables``: the store's table names when the caller has them (:meth:`table_names`)."""
+        tables = self.table_names() if tables is None else tables
         version: int | None = None
-        if self.has_table("store_meta"):
+        if "store_meta" in tables:
             row = self.con.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchall()
             version = int(row[0][0]) if row and str(row[0][0]).isdigit() else None
-        if version is None and self.has_table("comms"):
+        if version is None and "comms" in tables:
             version = 1
         if version is not None and version > SCHEMA_VERSION:
             raise UsageError(f"{self.path}: this case store was made by a newer fusioncell (store schema {version}; "
@@ -148,13 +150,20 @@ class CaseStore:
                              "folder into a new store with --store")
         return version
 
+    def table_names(self) -> set[str]:
+        """The name of every table (what :meth:`has_table` asks of each name), in one query."""
+        return {str(r[0]) for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
     def init_schema(self) -> None:
-        version = self.schema_version()
-        had_comms = self.has_table("comms")
-        old = had_comms and not self.con.execute(
+        """Create the tables this fusioncell has and the store lacks, and migrate an older store. The tables
+        are listed once and only the missing ones created (net18: a ``CREATE TABLE IF NOT EXISTS`` for each of
+        the 16 tables and one catalog query per name cost every command ≈ 0.005 CPU s more on open)."""
+        tables = self.table_names()
+        version = self.schema_version(tables)
+        old = "comms" in tables and not self.con.execute(
             "SELECT count(*) FROM information_schema.columns WHERE table_name = 'comms' "
             "AND column_name = 'delivery_id'").fetchall()[0][0]
-        for stmt in ddl():
+        for stmt in ddl(skip=tables):
             self.con.execute(stmt)
         if old:  # a store made before deliveries existed
             for stmt in migrations():
