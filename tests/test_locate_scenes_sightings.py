@@ -95,3 +95,5 @@ def test_a_sure_sighting_yesterday_where_her_nights_are_may_be_almost_certain(tm
     top = r["hypotheses"][0]
     assert _dist(top, COMPOUND) <= 300 and top["support"]["sighted_him"]
     assert top["probability"] > 0.85
+    seen = [e["summary"] for e in top["evidence"] if e["kind"] == "sighting_him"]
+    assert seen and seen[0].startswith("the target person-target: sighted here"), seen  # him, not a phone handle

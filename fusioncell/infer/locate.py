@@ -90,7 +90,7 @@ EVIDENCE_SUMMARY = {
     "dark": "phone went silent after being here",
     "silent_nights": "silent night(s) with this place, out of cell coverage, reachable in the gap",
     "silent_reach": "silent night(s) with this place reachable in the gap (phone switched off)",
-    "sighting_him": "sighted here",
+    "sighting_him": "sighted here (each sighting weighed by its confidence and its age)",
     "sighting_vehicle": "sighted here",
     "claims": "informant claim places him here",
     "latest": "her most recent night away from home was spent here",
@@ -465,6 +465,7 @@ def _evidence_chain(cs: CandidateSet, i: int, contrib: np.ndarray, known: frozen
         for share, who, n, evs, srcs in sorted(items, key=lambda x: -abs(x[0]))[:4]:
             idents = [x for x in who.split(", ") if x in known or IDENT_RX.fullmatch(x)]
             named = name.sentence(who, known)
+            named = f"the target {named}" if fname == "sighting_him" else named  # him, not a phone's handle
             label = f"{named} ({n}×)" if n > 1 else named
             evidence.append({"kind": fname, "summary": f"{label}: {EVIDENCE_SUMMARY.get(fname, FEATURES[fname])}",
                              "weight": round(c * abs(share) / total, 3), "event_ids": evs, "source_ids": srcs,
