@@ -82,6 +82,8 @@ def test_a_sure_sighting_at_his_first_house_three_weeks_ago_does_not_hold_him_th
     old = [h for h in r["hypotheses"] if _dist(h, COMPOUND) <= 300]
     assert old and all(h["probability"] <= 0.6 for h in old)
     assert not any(h["support"]["sighted_him"] for h in old) and old[0]["support"]["seen_p"] >= 0.85
+    assert old[0]["support"]["may_have_moved"]  # products then state no more than moderate confidence in it
+    assert not top["support"]["may_have_moved"]
 
 
 def test_a_sure_sighting_yesterday_where_her_nights_are_may_be_almost_certain(tmp_path: Path) -> None:

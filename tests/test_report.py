@@ -156,6 +156,18 @@ def test_confidence_stands_in_its_own_sentence() -> None:
     assert mixes_likelihood_and_confidence(" ".join(k["text"] for k in kjs)) == []
 
 
+def test_confidence_is_no_higher_than_moderate_when_he_may_have_moved() -> None:
+    """The same broad evidence (3 sources, 3 disciplines, margin 0.72: high), but locate says her visits to the
+    leading place have stopped (``support.may_have_moved``): the evidence may describe where he was, and
+    analytic confidence covers currency, so the sentence says moderate and why."""
+    ctx = make_ctx()
+    ctx["locate"]["hypotheses"][0]["support"] = {"may_have_moved": True}
+    conf = [k["text"] for k in R.key_judgments(ctx) if k["kind"] == "confidence"]
+    assert conf[0].startswith("We have moderate confidence in the location assessment")
+    assert "may describe where he was" in conf[0]
+    assert mixes_likelihood_and_confidence(" ".join(conf)) == []
+
+
 def test_hypotheses_are_listed_by_probability_whatever_the_input_order() -> None:
     ctx = make_ctx(locate={"hypotheses": [hyp(1, 0.2, "second"), hyp(2, 0.1, "third"), hyp(3, 0.6, "first")]})
     assert [h["label"] for h in R.sort_hypotheses(ctx["locate"]["hypotheses"])] == ["first", "second", "third"]

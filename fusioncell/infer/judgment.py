@@ -135,6 +135,9 @@ class Cap:
     reason: str | None
     would_change: tuple[str, ...] = ()
     still_there: float = 1.0  # chance he has not moved since the latest night here (multiplies p)
+    #: her visits here stopped (overdue) or went elsewhere since (superseded), and nobody saw him here lately: the
+    #: evidence says where he *was*; products then state analytic confidence no higher than moderate
+    may_have_moved: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +237,8 @@ def cap_for(s: Support) -> Cap:
         reason = (f"discounted by {100 * (1 - still):.0f}%: the latest night of his partner or likely sighting of him "
                   f"here was {dated:.1f} days before the end of the data, and he may have moved since")
         hints.insert(0, "a recent night of his partner here, or a sighting of him")
-    return Cap(ceiling, reason, tuple(hints), still)
+    moved = (overdue or s.superseded_nights >= SUPERSEDED_NIGHTS) and not s.sighted_him
+    return Cap(ceiling, reason, tuple(hints), still, moved)
 
 
 def still_there(s: Support) -> float:

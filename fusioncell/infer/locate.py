@@ -518,6 +518,7 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
             "support": {"source_types": sorted(sup.disciplines), "sighted_him": sup.sighted_him,
                         "seen_p": round(sup.seen_p, 2),
                         "partner_located": sup.partner_evidence, "ceiling": cap.ceiling,
+                        "may_have_moved": cap.may_have_moved,
                         "model_probability": round(float(p0[i]), 3),
                         "note": _named(cap.reason, sup, namer, known) if cap.reason else None},
             "would_change": [_named(w, sup, namer, known) for w in cap.would_change],

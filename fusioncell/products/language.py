@@ -189,6 +189,7 @@ def confidence_level(
     n_disciplines: int,
     n_agencies: int,
     margin: float,
+    dated: bool = False,
 ) -> str:
     """Analytic confidence in a judgment, from the breadth of its evidence.
 
@@ -201,15 +202,20 @@ def confidence_level(
     * ``moderate`` — anything between.
 
     ``n_agencies`` does not raise confidence on its own (two agencies can
-    share one informant) but is reported beside it.
+    share one informant) but is reported beside it. ``dated`` (the evidence
+    may describe where he *was*: her visits there stopped or went elsewhere)
+    caps it at ``moderate``: confidence covers the currency of the evidence,
+    not only its breadth.
 
     >>> confidence_level(4, 3, 2, 0.5), confidence_level(1, 1, 1, 0.9), confidence_level(2, 1, 1, 0.4)
     ('high', 'low', 'moderate')
+    >>> confidence_level(4, 3, 2, 0.5, dated=True)
+    'moderate'
     """
     del n_agencies  # reported, not scored
     if n_sources <= 1 or margin < 0.10:
         return "low"
-    if n_sources >= 3 and n_disciplines >= 2 and margin >= 0.30:
+    if n_sources >= 3 and n_disciplines >= 2 and margin >= 0.30 and not dated:
         return "high"
     return "moderate"
 

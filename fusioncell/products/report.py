@@ -203,10 +203,13 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
             f"he is somewhere other than the {len(hyps)} place{'s' if len(hyps) != 1 else ''} listed", rest)})
         n_items, n_src, n_disc, n_ag = evidence_basis(h1, ctx.get("sources") or {})
         p2 = float(hyps[1].get("probability") or 0.0) if len(hyps) > 1 else 0.0
-        level = confidence_level(n_src, n_disc, n_ag, p1 - p2)
+        moved = bool((h1.get("support") or {}).get("may_have_moved"))
+        level = confidence_level(n_src, n_disc, n_ag, p1 - p2, dated=moved)
         basis = (f"{n_items} evidence item{'s' if n_items != 1 else ''} from {n_src} source{'s' if n_src != 1 else ''} "
                  f"in {n_disc} discipline{'s' if n_disc != 1 else ''} held by {n_ag} agenc{'ies' if n_ag != 1 else 'y'}, "
-                 f"with a margin of {round((p1 - p2) * 100):d} points over the next place")
+                 f"with a margin of {round((p1 - p2) * 100):d} points over the next place"
+                 + ("; his partner's visits there have stopped or gone elsewhere, so the evidence may describe where "
+                    "he was" if moved else ""))
         out.append({"kind": "confidence", "text": confidence_sentence(level, basis).replace(
             "this assessment", "the location assessment")})
     else:
