@@ -10,13 +10,11 @@ the rows ``to_pylist`` gives.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 from casefolder import CaseFolder, at
+from probe import run_python
 
 from fusioncell.ingest.pipeline import ingest_case
 from fusioncell.store import CaseStore
@@ -56,10 +54,7 @@ def _network_run(tmp_path: Path) -> tuple[dict[str, object], list[str]]:
     store = tmp_path / "case.duckdb"
     with CaseStore.open(store) as cs:
         ingest_case(f.write(tmp_path / "case"), cs)
-    root = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    out = subprocess.run([sys.executable, "-c", PROBE, str(store), A], capture_output=True, text=True, env=env,
-                         cwd=tmp_path, check=True)
+    out = run_python(PROBE, str(store), A, cwd=tmp_path)
     lines = out.stderr.strip().splitlines()
     assert [c["identifier"] for c in json.loads(out.stdout)["close_circle"]] == [B]
     return json.loads(lines[-2]), json.loads(lines[-1])
@@ -85,9 +80,7 @@ def test_the_spacetime_package_names_are_its_functions_whatever_was_imported_fir
              "import fusioncell.spacetime.analysis as an, fusioncell.spacetime.staypoints as sp\n"
              "print(callable(places), places is an.places, type(st.positions).__name__, StayParams is sp.StayParams,"
              " sorted(set(st.__all__) - set(dir(st))))")
-    root = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    out = run_python(probe)
     assert out.stdout.split() == ["True", "True", "function", "True", "[]"]
 
 

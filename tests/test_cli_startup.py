@@ -11,13 +11,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from casefolder import CaseFolder, at
+from probe import run_python
 
 from fusioncell.ingest.pipeline import ingest_case
 from fusioncell.store import CaseStore
@@ -63,10 +62,7 @@ def _case_store(tmp_path: Path) -> Path:
 
 def test_the_collector_stays_out_of_a_commands_start_and_is_back_for_its_analysis(tmp_path: Path) -> None:
     store = _case_store(tmp_path)
-    root = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    out = subprocess.run([sys.executable, "-c", PROBE, str(store), A], capture_output=True, text=True, env=env,
-                         cwd=tmp_path, check=True)
+    out = run_python(PROBE, str(store), A, cwd=tmp_path)
     assert [c["identifier"] for c in json.loads(out.stdout)["close_circle"]] == [B]  # the command ran
     seen = json.loads(out.stderr.strip().splitlines()[-1])
     # from `main` to the store's opening: igraph, the argument parser (pydantic), DuckDB, pyarrow, numpy and the
@@ -84,9 +80,7 @@ def test_a_light_command_loads_no_heavy_library() -> None:
              "heavy = ('pyspark', 'fastapi', 'uvicorn', 'stix2', 'followthemoney', 'ibis', 'sqlglot', 'splink', "
              "'pandas', 'matplotlib', 'jinja2', 'pyarrow', 'duckdb', 'pydantic')\n"
              "print(json.dumps([m for m in heavy if m in sys.modules]), file=sys.stderr)")
-    root = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    out = run_python(probe)
     assert "network" in out.stdout  # the help was printed
     assert json.loads(out.stderr.strip().splitlines()[-1]) == []
 
