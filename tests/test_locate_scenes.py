@@ -393,15 +393,9 @@ def test_his_own_tracked_phone_sleeping_at_the_compound_puts_him_there(tmp_path:
 
 
 
-def test_lieutenants_who_might_be_her_phone_do_not_make_their_safe_house_certain(tmp_path: Path) -> None:
-    """His partner is known by alias only; her number was never tracked. The investigation tracks her
-    sister and, after `plan`, three of his lieutenants, whom the sister calls daily, who call each other
-    and sleep at their safe house on one night in three; a B2 report names the safe house. Tracked,
-    called by her sister and sleeping away, each lieutenant's phone is a candidate for hers, and nothing
-    says which phone is. Their nights are not
-    known to be hers: the safe house may lead, but never near-certain (the session-8 model put it at
-    1.00, the failure the independent loop saw at decoy safe houses): no more than associates' movements
-    alone would give, and the answer says to confirm her number first."""
+def _lieutenants_who_might_be_hers() -> CaseFolder:
+    """The alias-only partner's case, plus three tracked lieutenants whom her sister calls daily, who call each
+    other and sleep at their safe house one night in three; a B2 report names the safe house."""
     c = _alias_only_partner()
     for k, ph in enumerate(LTS):
         home = (TOWN[0] - 0.02 * (k + 1), TOWN[1] + 0.015)
@@ -415,6 +409,19 @@ def test_lieutenants_who_might_be_her_phone_do_not_make_their_safe_house_certain
             c.call(S, ph, at(d, 10.0 + k), HOME_S)  # her people's frequent contacts: candidates for her number
     c.report("humint", at(10, 9), 2, [{"subject": "person-target", "predicate": "located_near",
                                        "lat": DECOY[0], "lon": DECOY[1], "radius_m": 500}])
+    return c
+
+
+def test_lieutenants_who_might_be_her_phone_do_not_make_their_safe_house_certain(tmp_path: Path) -> None:
+    """His partner is known by alias only; her number was never tracked. The investigation tracks her
+    sister and, after `plan`, three of his lieutenants, whom the sister calls daily, who call each other
+    and sleep at their safe house on one night in three; a B2 report names the safe house. Tracked,
+    called by her sister and sleeping away, each lieutenant's phone is a candidate for hers, and nothing
+    says which phone is. Their nights are not
+    known to be hers: the safe house may lead, but never near-certain (the session-8 model put it at
+    1.00, the failure the independent loop saw at decoy safe houses): no more than associates' movements
+    alone would give, and the answer says to confirm her number first."""
+    c = _lieutenants_who_might_be_hers()
     r = _run(c, tmp_path)
     assert _p_near(r, DECOY) <= 0.75 + 1e-9, [(h["probability"], round(_dist(h, DECOY))) for h in r["hypotheses"][:3]]
     top = r["hypotheses"][0]

@@ -8,23 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from casefolder import at
 from test_locate_scenes import (
     COMPOUND,
-    DAYS,
     DECOY,
     HOME_P,
-    HOME_S,
-    LTS,
     NEW_COMPOUND,
     NIGHTS,
-    TOWN,
-    S,
-    _alias_only_partner,
     _base,
     _dist,
+    _lieutenants_who_might_be_hers,
     _p_near,
     _partner,
     _partner_path,
@@ -39,20 +32,8 @@ def test_a_look_alike_half_seen_at_the_decoy_does_not_lift_its_hold(tmp_path: Pa
     the safe house yesterday, confidence 0.5: an observer unsure it is him. Before session 18 any sighting of
     weight counted as "he was seen" and lifted every hold, and the safe house went to 0.99. It must stay held
     at 0.75, and its support must not say he was sighted, while the sighting is still read."""
-    c = _alias_only_partner()
+    c = _lieutenants_who_might_be_hers()
     c.source("imint", "IMINT", "B")
-    for k, ph in enumerate(LTS):
-        home = (TOWN[0] - 0.02 * (k + 1), TOWN[1] + 0.015)
-        for d in range(DAYS):
-            at_decoy = (d + k) % 3 == 0
-            for h in np.arange(0.0, 24.0, 1 / 3):
-                night = h >= 21.0 or h < 7.0
-                lat, lon = DECOY if (night and at_decoy) else home
-                c.fix(ph, at(d, float(h)), lat + 0.0007 * np.cos(3 * h + k), lon + 0.0007 * np.sin(2 * h + d), 200.0)
-            c.call(ph, LTS[(k + 1) % 3], at(d, 13.0 + k), home)
-            c.call(S, ph, at(d, 10.0 + k), HOME_S)
-    c.report("humint", at(10, 9), 2, [{"subject": "person-target", "predicate": "located_near",
-                                       "lat": DECOY[0], "lon": DECOY[1], "radius_m": 500}])
     c.sighting("person-target", at(23, 11.0), DECOY[0] + 0.0003, DECOY[1], 0.5, "observer, unsure")
     r = _run(c, tmp_path)
     assert _p_near(r, DECOY) <= 0.75 + 1e-9, [(h["probability"], round(_dist(h, DECOY))) for h in r["hypotheses"][:3]]
