@@ -64,9 +64,9 @@ def _base(compound_covered: bool) -> CaseFolder:
     return c
 
 
-def _partner(c: CaseFolder, nights_at: list[int], silent: bool) -> None:
-    """Her phone, a fix every 20 min; on ``nights_at`` she is at the compound 21:00-07:00
-    (located there, or — ``silent`` — nothing at all while she is away)."""
+def _partner(c: CaseFolder, nights_at: list[int], silent: bool, ident: str = P) -> None:
+    """Her phone (or whatever ``ident`` the case locates her by), a fix every 20 min; on ``nights_at`` she is
+    at the compound 21:00-07:00 (located there, or — ``silent`` — nothing at all while she is away)."""
     for d in range(DAYS):
         for h in np.arange(0.0, 24.0, 1 / 3):
             evening_away = d in nights_at and h >= 20.0
@@ -77,7 +77,7 @@ def _partner(c: CaseFolder, nights_at: list[int], silent: bool) -> None:
                 lat, lon = COMPOUND
             else:
                 lat, lon = HOME_P
-            c.fix(P, at(d, float(h)), lat + 0.0008 * np.sin(7 * h + d), lon + 0.0008 * np.cos(5 * h + d), 250.0)
+            c.fix(ident, at(d, float(h)), lat + 0.0008 * np.sin(7 * h + d), lon + 0.0008 * np.cos(5 * h + d), 250.0)
         if d not in nights_at:
             c.call(P, S, at(d, 21.5), c.cell(*HOME_P))  # type: ignore[attr-defined]
 

@@ -181,6 +181,7 @@ def _identifiers_of(store: CaseStore, keys: set[str], who: Persons) -> dict[str,
     for k in klist:  # a claim may name the identifier itself ("+52… associate_of …")
         if k.startswith("+") or k.startswith(("plate:", "imei:", "imsi:")):
             out[k] = Use(1.0, ["named directly in a claim"], set())
+    out.update(_observed_as_themselves(store, klist))
     for ident, ent, prop in store.con.execute(
         "SELECT identifier, entity_id, prop FROM entity_identifiers "
         "WHERE entity_id IN (SELECT unnest(?)) AND identifier NOT LIKE 'alias:%'",
@@ -207,6 +208,23 @@ def _identifiers_of(store: CaseStore, keys: set[str], who: Persons) -> dict[str,
             srcs |= prev.sources
         out[ident] = Use(conf, reasons, srcs)
     return _apply_resolution(keys, out, who)
+
+
+def _observed_as_themselves(store: CaseStore, klist: list[str]) -> dict[str, Use]:
+    """The person's own entity ids the case locates or sights directly (an entity id may stand wherever an
+    identifier may: a tracker on her, fixes a partner resolved to her, an observer who saw her): those
+    positions are hers, no phone in between. Before, they counted as an unknown lead's (relevance 0.3;
+    bench/locate_perturb.py ``tracker-on-her``). Aliases are names, never observed, and are left out.
+    """
+    ents = [k for k in klist if not k.startswith(("alias:", "+", "plate:", "imei:", "imsi:"))]
+    if not ents:
+        return {}
+    rows = store.con.execute(
+        "SELECT identifier FROM (SELECT DISTINCT identifier FROM locations "
+        "UNION SELECT DISTINCT subject FROM sightings) WHERE identifier IN (SELECT unnest(?)) ORDER BY 1",
+        [ents],
+    ).fetchall()
+    return {r[0]: Use(1.0, [f"the person: the case locates or sights {r[0]} directly"], set()) for r in rows}
 
 
 def _apply_resolution(keys: set[str], out: dict[str, Use],
