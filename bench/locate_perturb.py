@@ -12,7 +12,10 @@ number a graded report gives (``her-number-reported``: in our worlds it is
 often only inferred, which holds her places at 0.75). Four variants add what our
 simulator never writes: lieutenants' cars parked at the decoys (``decoy-cars``), and sightings of him
 (``him-sighted``: true ones and look-alikes at decoys; ``him-misidentified``: look-alikes only;
-``him-seen-early``: seen at his first house early on, before a late move). A model that learnt our
+``him-seen-early``: seen at his first house early on, before a late move). Three name or observe her by
+her entity id, which the format allows wherever an identifier may stand: ``partner-by-entity`` (reports
+say ``partner_of ent-…``), ``tracker-on-her`` (her fixes under her entity id, not her number) and
+``ids-restyled`` (every entity id re-spelled, which must change nothing). A model that learnt our
 simulator's habits breaks on those; one that reasons from the data's own
 figures degrades gracefully. Each *variant* below re-writes the partner-tracked
 case folder of bench/_cases.py (seeded, vectorised in DuckDB), ingests it into
@@ -20,8 +23,8 @@ a fresh store and runs ``locate``; the table gives per variant top-1 within
 300 m, hit@3, the mean probability of the first answer, and the headline
 **confident errors** (first answer wrong with p >= 0.8 / >= 0.9).
 
-Two variants must change nothing (``utc``: every time re-written with offset
-Z; ``shuffle``: rows in another order, event ids renamed): any difference
+Three variants must change nothing (``utc``: every time re-written with offset
+Z; ``shuffle``: rows in another order, event ids renamed; ``ids-restyled``): any difference
 there is a bug, and the script says so.
 """
 
@@ -30,6 +33,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -250,6 +254,50 @@ def _night_ir(folder: Path, seed: int) -> None:
     _write_sightings(folder, truth, rng, picks, night=True, conf=(0.5, 0.9))
 
 
+
+def _her_entity(folder: Path) -> dict[str, Any]:
+    """The partner's record in truth.json, her entity written to entities.jsonl with her alias (no phone)."""
+    truth = json.loads((folder.parent / "truth.json").read_text(encoding="utf-8"))
+    her = dict(truth["persons"][truth["roles"]["partner"]])
+    her["entity_id"] = her.get("entity_id") or "ent-00partner"  # some worlds give her no entity: one is made
+    path = folder / "entities.jsonl"
+    ents = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    mine = next((e for e in ents if e["id"] == her["entity_id"]), None)
+    if mine is None:
+        mine = {"id": her["entity_id"], "schema": "Person", "properties": {"name": [her["name"]]}}
+        ents.append(mine)
+    aliases = mine["properties"].setdefault("alias", [])
+    if her.get("alias") and her["alias"] not in aliases:
+        aliases.append(her["alias"])
+    path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in ents), encoding="utf-8")
+    return her
+
+
+def _partner_by_entity(folder: Path, seed: int) -> None:
+    """Reports name her by her entity id (``partner_of ent-…``, ``ent-… uses +52…``), not by alias."""
+    her = _her_entity(folder)
+    path = folder / "reports.jsonl"
+    alias = json.dumps(f"alias:{her['alias']}", ensure_ascii=True)
+    path.write_text(path.read_text(encoding="utf-8").replace(alias, json.dumps(her["entity_id"])), encoding="utf-8")
+
+
+def _tracker_on_her(folder: Path, seed: int) -> None:
+    """Her fixes delivered under her entity id (a tracker on her, or fixes a partner resolved to her), not her
+    number; her call records keep the number."""
+    her = _her_entity(folder)
+    nums = ", ".join(f"'{p['identifier']}'" for p in her["phones"]) or "''"
+    _rewrite(folder / "locations.csv", f"SELECT * REPLACE (CASE WHEN identifier IN ({nums}) THEN "
+                                       f"'{her['entity_id']}' ELSE identifier END AS identifier) FROM t")
+
+
+def _ids_restyled(folder: Path, seed: int) -> None:
+    """Every entity id in another style (``ent-1a2b3c4d`` -> ``person_1a2b3c4dx``), in every file: must change
+    nothing."""
+    for f in sorted(folder.iterdir()):
+        if f.suffix in (".csv", ".jsonl", ".toml"):
+            text = f.read_text(encoding="utf-8")
+            f.write_text(re.sub(r"\bent-([0-9a-f]{8})\b", r"person_\1x", text), encoding="utf-8")
+
 # an outage: every fix of an identifier inside one of its dark 6-hour blocks (30 % of blocks) is lost
 _OUTAGE = ("hash(identifier, {seed}, epoch(CAST(observed AS TIMESTAMPTZ))::BIGINT // 21600) % 100 >= 30")
 # hourly: keep a fix when it is the first of its identifier's hour (fixes every 10-20 min -> one an hour)
@@ -278,8 +326,12 @@ VARIANTS: dict[str, Callable[[Path, int], None]] = {
     # night infrared: a vehicle's type, never its plate, over the house, the decoys and three other sites
     "night-ir": _night_ir,
     "him-seen-early": lambda f, s: _append_sightings(f, s, lambda t, r: _him_at(t, r, True, False, True)),
+    # the case names or observes her by her entity id (the format allows an entity id wherever an identifier)
+    "partner-by-entity": _partner_by_entity,
+    "tracker-on-her": _tracker_on_her,
+    "ids-restyled": _ids_restyled,
 }
-INVARIANT = ("utc", "shuffle")
+INVARIANT = ("utc", "shuffle", "ids-restyled")
 
 
 def evaluate(job: tuple[str, str, int, str]) -> dict[str, Any]:
@@ -352,7 +404,7 @@ def main() -> None:
     for fam in a.families.split(","):
         print(f"\n{fam}:\n" + table([r for r in rows if r["family"] == fam]))
     bad = _invariance(rows)
-    print("\ninvariance (utc, shuffle): " + ("ok, the first answer is unchanged" if not bad else f"{len(bad)} BROKEN"))
+    print("\ninvariance (" + ", ".join(INVARIANT) + "): " + ("ok, the first answer is unchanged" if not bad else f"{len(bad)} BROKEN"))
     for line in bad:
         print("  " + line)
     if a.json:
