@@ -15,7 +15,8 @@ simulator never writes: lieutenants' cars parked at the decoys (``decoy-cars``),
 ``him-seen-early``: seen at his first house early on, before a late move). Three name or observe her by
 her entity id, which the format allows wherever an identifier may stand: ``partner-by-entity`` (reports
 say ``partner_of ent-…``), ``tracker-on-her`` (her fixes under her entity id, not her number) and
-``ids-restyled`` (every entity id re-spelled, which must change nothing). A model that learnt our
+``ids-restyled`` (every entity id re-spelled, which must change nothing); ``vehicle-by-entity`` names a
+known vehicle in sightings by its entity id. A model that learnt our
 simulator's habits breaks on those; one that reasons from the data's own
 figures degrades gracefully. Each *variant* below re-writes the partner-tracked
 case folder of bench/_cases.py (seeded, vectorised in DuckDB), ingests it into
@@ -298,6 +299,19 @@ def _ids_restyled(folder: Path, seed: int) -> None:
             text = f.read_text(encoding="utf-8")
             f.write_text(re.sub(r"\bent-([0-9a-f]{8})\b", r"person_\1x", text), encoding="utf-8")
 
+
+def _vehicle_by_entity(folder: Path, seed: int) -> None:
+    """Sightings name a known vehicle by its entity id (``veh-…``), not ``plate:…``: where entities.jsonl has a
+    Vehicle with that registration number, the plate read becomes a sighting of the entity."""
+    path = folder / "entities.jsonl"
+    ents = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    plates = {f"plate:{n}": e["id"] for e in ents if e.get("schema") == "Vehicle"
+              for n in e.get("properties", {}).get("registrationNumber", [])}
+    if not plates:
+        return
+    case = " ".join(f"WHEN subject = '{k}' THEN '{v}'" for k, v in sorted(plates.items()))
+    _rewrite(folder / "sightings.csv", f"SELECT * REPLACE (CASE {case} ELSE subject END AS subject) FROM t")
+
 # an outage: every fix of an identifier inside one of its dark 6-hour blocks (30 % of blocks) is lost
 _OUTAGE = ("hash(identifier, {seed}, epoch(CAST(observed AS TIMESTAMPTZ))::BIGINT // 21600) % 100 >= 30")
 # hourly: keep a fix when it is the first of its identifier's hour (fixes every 10-20 min -> one an hour)
@@ -330,6 +344,7 @@ VARIANTS: dict[str, Callable[[Path, int], None]] = {
     "partner-by-entity": _partner_by_entity,
     "tracker-on-her": _tracker_on_her,
     "ids-restyled": _ids_restyled,
+    "vehicle-by-entity": _vehicle_by_entity,
 }
 INVARIANT = ("utc", "shuffle", "ids-restyled")
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from casefolder import at
+
 from test_locate_scenes import COMPOUND, DECOY, NIGHTS, _base, _dist, _lieutenants_at_the_decoy, _p_near, _partner, _run
 
 
@@ -26,3 +28,28 @@ def test_her_fixes_under_her_entity_id_are_hers_and_find_the_compound(tmp_path: 
     assert _p_near(r, DECOY) < 0.5
     nights = [e["summary"] for e in top["evidence"] if e["kind"] == "nights_partner"]
     assert nights, [e["kind"] for e in top["evidence"]]
+
+
+def test_a_vehicle_seen_under_its_entity_id_and_read_by_its_plate_is_one_vehicle(tmp_path: Path) -> None:
+    """The move scene of test_his_guards_pickup_parked_at_the_compound_then_at_the_new_house_settles_the_move
+    (her last night at the compound on day 19, her latest at a new house on day 21; a pickup parked at the
+    compound on days 5 and 11, read at the new house on day 22), but the imagery analysts named the pickup by
+    the case's Vehicle entity (``veh-pickup``, registration JKL-12-34) on days 11 and 22 and by its plate on
+    day 5. One car: it lived at the compound and went with him, so the answer must be the one the plate
+    reads alone give (the new house leads, the compound falls below 0.35, the move cites the plate). Before,
+    ``veh-pickup`` and ``plate:JKL-12-34`` were two vehicles each read once at the compound: no household
+    there, no departure, and the toss-up stayed."""
+    from test_locate_scenes import NEW_COMPOUND, _old_then
+
+    c = _base(compound_covered=True)
+    _old_then(c, {21: NEW_COMPOUND})
+    c.entities.append({"id": "veh-pickup", "schema": "Vehicle", "properties": {"registrationNumber": ["JKL-12-34"]}})
+    for d, place, subject in ((5, COMPOUND, "plate:JKL-12-34"), (11, COMPOUND, "veh-pickup"),
+                              (22, NEW_COMPOUND, "veh-pickup")):
+        c.sighting(subject, at(d, 12.0), place[0] + 0.0002, place[1] - 0.0002, 0.8, note="UAV EO pass")
+        c.sighting(f"plate:PAS-{d:02d}-00", at(d, 12.0), place[0] - 0.0003, place[1], 0.6, note="UAV EO pass")
+    r = _run(c, tmp_path)
+    assert _dist(r["hypotheses"][0], NEW_COMPOUND) <= 300, r["hypotheses"][:2]
+    assert _p_near(r, COMPOUND) < 0.35
+    moved = [e for e in r["hypotheses"][0]["evidence"] if e["kind"] == "moved_here"]
+    assert any("plate:JKL-12-34" in e["identifiers"] for e in moved), moved

@@ -227,6 +227,19 @@ def circle_vehicle_descriptions(store: CaseStore, circle: Circle) -> list[tuple[
 MIN_VEHICLE_MATCH = 0.2
 
 
+#: Sightings with a known vehicle named by its entity id read as its plate: the case format lets an entity
+#: id stand for an identifier, and ``veh-1`` seen and ``plate:JAL-4821-B`` read are one car (one household
+#: vehicle, one member's car), never two. Only a Vehicle that declares exactly one plate; a person's entity
+#: id stays the person (a sighting of her is not a sighting of her phone).
+_SIGHTINGS_SQL = """
+    (SELECT s.* REPLACE (coalesce(v.identifier, s.subject) AS subject) FROM sightings s LEFT JOIN (
+        SELECT i.entity_id, min(i.identifier) AS identifier FROM entity_identifiers i
+        JOIN entities e USING (entity_id)
+        WHERE e.schema = 'Vehicle' AND i.identifier LIKE 'plate:%'
+        GROUP BY i.entity_id HAVING count(DISTINCT i.identifier) = 1) v ON v.entity_id = s.subject)
+"""
+
+
 def relevant_sightings(store: CaseStore, circle: Circle) -> Sightings:
     """Sightings of the target or of identifiers (plates) his circle uses.
 
@@ -238,19 +251,19 @@ def relevant_sightings(store: CaseStore, circle: Circle) -> Sightings:
     """
     subjects = sorted(set(circle.members) | set(circle.target_keys))
     rows = store.con.execute(
-        """
+        f"""
         SELECT lat, lon, coalesce(confidence, 0.5), subject, event_id, source_id, observed
-        FROM sightings WHERE subject IN (SELECT unnest(?)) ORDER BY observed, event_id
+        FROM {_SIGHTINGS_SQL} WHERE subject IN (SELECT unnest(?)) ORDER BY observed, event_id
         """,
         [subjects],
     ).fetchall()
     described = circle_vehicle_descriptions(store, circle)
     if described:
         others = store.con.execute(
-            """
+            f"""
             SELECT lat, lon, coalesce(confidence, 0.5), subject, event_id, source_id, observed,
                    coalesce(subject, '') || ' ' || coalesce(note, '') AS text
-            FROM sightings WHERE subject NOT IN (SELECT unnest(?)) ORDER BY observed, event_id
+            FROM {_SIGHTINGS_SQL} WHERE subject NOT IN (SELECT unnest(?)) ORDER BY observed, event_id
             """, [subjects]).fetchall()
         best: dict[str, tuple[float, str]] = {}
         for text in {r[7] for r in others}:  # distinct descriptions, not rows
@@ -285,10 +298,10 @@ def plate_reads(store: CaseStore, circle: Circle) -> Reads:
     everywhere (a household at every surveyed place, departures between them all).
     """
     res = store.con.execute(
-        """
+        f"""
         SELECT lat, lon, epoch(observed)::BIGINT AS t, subject, coalesce(confidence, 0.5) AS confidence,
                event_id, source_id
-        FROM sightings
+        FROM {_SIGHTINGS_SQL}
         WHERE regexp_matches(subject, '[0-9]') AND NOT regexp_matches(subject, '[?*]')
           AND subject NOT IN (SELECT unnest(?))
           AND lat IS NOT NULL AND lon IS NOT NULL AND observed IS NOT NULL
