@@ -731,3 +731,18 @@ def test_nights_at_friends_that_her_habits_explain_are_no_move(tmp_path: Path) -
     r = _run(c, tmp_path)
     assert _dist(r["hypotheses"][0], COMPOUND) <= 300, [(round(_dist(h, COMPOUND)), h["probability"])
                                                         for h in r["hypotheses"][:3]]
+
+
+def test_a_partner_who_sleeps_at_his_house_most_nights_keeps_her_own_home(tmp_path: Path) -> None:
+    """She spends 18 of 24 nights at the compound (every night but one in four) and her days, and the other
+    six nights, at her own home. The bed she uses most is his: home is where she lives her days *and* sleeps
+    (a day counts 0.75 of a night, ``spacetime/home.DAYS_COUNT``), so her home stays hers, and the compound
+    leads. Before, home was the spot of most nights alone: the compound became "her home" (never a candidate)
+    and her six nights at her own flat became "nights away": her flat led at 0.73, the compound not listed."""
+    c = _base(compound_covered=True)
+    _partner(c, [d for d in range(DAYS) if d % 4 != 0], silent=False)
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, [(round(_dist(h, COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
+    assert top["probability"] >= 0.5
+    assert _p_near(r, HOME_P) <= 0.1

@@ -69,3 +69,25 @@ def test_a_home_is_where_most_nights_are_spent_not_most_fixes() -> None:
     nk = np.array([1] * 30 + [2, 3, 4])
     h = night_homes(ident, lat, lon, np.full(33, 100.0), np.ones(33, bool), np.ones(33, bool), nk)
     assert (h["a"].lat, h["a"].lon) == (20.60, -103.30)
+
+
+def test_a_home_counts_the_days_lived_there_beside_the_nights() -> None:
+    from fusioncell.spacetime.home import DAYS_COUNT, night_homes
+
+    # 18 nights at his house (A), 6 nights and 24 days at her flat (B), 24 days at a workplace (W, no night):
+    # B scores 6 + 24 x 0.75 = 24 against A's 18 -- her flat is home; W, never slept in, is no home at all
+    a, b, w = (20.70, -103.40), (20.60, -103.30), (20.50, -103.20)
+    rows = [(a, n, True) for n in range(18)] + [(b, n, True) for n in range(18, 24)]
+    rows += [(b, n, False) for n in range(24)] + [(w, n, False) for n in range(24)] * 3
+    lat = np.array([p[0][0] for p in rows])
+    lon = np.array([p[0][1] for p in rows])
+    night = np.array([p[2] for p in rows])
+    nk = np.array([p[1] for p in rows])
+    ident = np.array(["her"] * len(rows), dtype=object)
+    every = np.ones(len(rows), bool)
+    assert DAYS_COUNT == 0.75
+    h = night_homes(ident, lat, lon, np.full(len(rows), 100.0), every, night, nk, day=~night)
+    assert (h["her"].lat, h["her"].lon) == b
+    # without her days the bed of most nights wins, as before
+    h = night_homes(ident, lat, lon, np.full(len(rows), 100.0), every, night, nk)
+    assert (h["her"].lat, h["her"].lon) == a

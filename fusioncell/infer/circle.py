@@ -30,12 +30,18 @@ from typing import Iterable, NamedTuple
 
 import numpy as np
 
+from fusioncell.infer.cellnights import (  # noqa: F401 - the circle's measures, re-exported
+    AWAY_MAX_M,
+    AWAY_MIN_M,
+    away_night_fraction,
+    remote_night_fraction,
+)
 from fusioncell.model.grading import grade, p_true
 from fusioncell.model.night import NIGHT
 from fusioncell.resolve import Persons
 from fusioncell.resolve import persons as resolved_persons
 from fusioncell.security.naming import Namer
-from fusioncell.spacetime.geo import haversine_m, haversine_sql, metres_per_degree
+from fusioncell.spacetime.geo import haversine_m
 from fusioncell.spacetime.home import night_homes
 from fusioncell.store import CaseStore
 
@@ -586,81 +592,6 @@ def _candidate_phones(
     return out
 
 
-#: A night is away from home when its serving cell is farther from the phone's usual night cell than
-#: this, or than the usual cell's third-nearest neighbouring site if that is farther (metres) ...
-AWAY_MIN_M = 3000.0
-#: ... but never farther than a mast's reach in the countryside (a visit 15 km away is a visit)
-AWAY_MAX_M = 12000.0
-
-
-def _night_cells_sql(tz: str) -> str:
-    """CTEs ``n`` (the night-time serving cells of each phone in ``$1``, by
-    night), ``home`` (the cell it uses on most nights, with ``hr``, the radius
-    within which another serving cell is still "home"), ``sites`` (every
-    cell site in the case) and ``na`` (``n`` with ``away``) for the night measures.
-
-    The nearest site serves a handset only part of the time: in the
-    countryside, where sites are 5-10 km apart, a phone that never leaves
-    its house is served by two or three of them, each farther than a fixed
-    3 km from the others. So "home" reaches to the usual cell's third-nearest
-    neighbouring site (at least :data:`AWAY_MIN_M`, at most
-    :data:`AWAY_MAX_M`): a farmhand's nights are not "away" because a far
-    mast answered. (On the simulated training cases this finds the partner's
-    number first among the candidates in 90 of 134 cases, against 82 with a
-    fixed 3 km.)
-    """
-    return f"""
-        WITH p AS (
-          SELECT caller AS i, caller_lat AS lat, caller_lon AS lon, start FROM comms
-          WHERE caller IN (SELECT unnest($1)) AND caller_lat IS NOT NULL
-          UNION ALL SELECT callee, callee_lat, callee_lon, start FROM comms
-          WHERE callee IN (SELECT unnest($1)) AND callee_lat IS NOT NULL
-        ), n AS (
-          SELECT i, lat, lon, {NIGHT.night_of_sql(f"(start AT TIME ZONE '{tz}')")} AS night
-          FROM p WHERE {NIGHT.sql(f"(start AT TIME ZONE '{tz}')")}
-        ), sites AS (
-          SELECT DISTINCT caller_lat AS lat, caller_lon AS lon FROM comms WHERE caller_lat IS NOT NULL
-          UNION SELECT DISTINCT callee_lat, callee_lon FROM comms WHERE callee_lat IS NOT NULL
-        ), home0 AS (
-          -- the cell of most nights; ties go to one cell by its position (arg_max on the count alone chose one
-          -- at random, and could take the latitude of one cell and the longitude of another)
-          SELECT i, lat AS hlat, lon AS hlon FROM (
-            SELECT i, lat, lon, row_number() OVER (PARTITION BY i ORDER BY count(DISTINCT night) DESC, lat, lon) AS rk
-            FROM n GROUP BY i, lat, lon) WHERE rk = 1
-        ), nb AS (
-          SELECT h.i, {haversine_sql("h.hlat", "h.hlon", "s.lat", "s.lon")} AS d FROM home0 h, sites s
-        ), home AS (
-          SELECT h.i, h.hlat, h.hlon,
-                 least({AWAY_MAX_M}, greatest({AWAY_MIN_M}, coalesce(
-                   (SELECT list_sort(list(d))[3] FROM nb WHERE nb.i = h.i AND d > 1.0), 0.0))) AS hr
-          FROM home0 h
-        ), na AS (
-          SELECT n.i, n.lat, n.lon, n.night,
-                 {haversine_sql("n.lat", "n.lon", "home.hlat", "home.hlon")} > home.hr AS away
-          FROM n JOIN home USING (i)
-        )"""
-
-
-def away_night_fraction(store: CaseStore, phones: list[str]) -> dict[str, float]:
-    """Share of each phone's nights spent on cell sites away from its usual one.
-
-    A night is "away" when one of the phone's night-time (:data:`fusioncell.model.night.NIGHT`, 21:00–06:00 local)
-    serving cells is farther from the cell it uses on most nights than the sites that may serve the same house
-    (:func:`_night_cells_sql`: at least 3 km).
-    """
-    if not phones:
-        return {}
-    tz = store.case().timezone
-    rows = store.con.execute(
-        _night_cells_sql(tz) + """
-        SELECT i, count(DISTINCT night) FILTER (WHERE away) / greatest(1, count(DISTINCT night))
-        FROM na GROUP BY i
-        """,
-        [sorted(phones)],
-    ).fetchall()
-    return {str(i): float(f) for i, f in rows}
-
-
 #: A tracked handset's night is away when at least half its night fixes lie farther than this from where it
 #: usually spends the night, or than twice the fix's accuracy if that is farther (metres): a house across town
 #: is another house, which serving cells (a few km apart) cannot tell
@@ -700,18 +631,22 @@ def fix_nights(store: CaseStore, phones: list[str]) -> dict[str, FixNights]:
     lt = f"(observed AT TIME ZONE '{tz}')"
     f = store.con.execute(
         f"""
-        SELECT identifier, lat, lon, coalesce(accuracy_m, 0.0) AS acc, {NIGHT.night_of_sql(lt)} AS night
-        FROM locations WHERE identifier IN (SELECT unnest($1)) AND {NIGHT.sql(lt)}
+        SELECT identifier, lat, lon, coalesce(accuracy_m, 0.0) AS acc, {NIGHT.night_of_sql(lt)} AS night,
+               {NIGHT.sql(lt)} AS is_night
+        FROM locations WHERE identifier IN (SELECT unnest($1)) AND ({NIGHT.sql(lt)} OR {NIGHT.day_sql(lt)})
         """,
         [sorted(phones)],
     ).fetchnumpy()
-    ident = np.asarray(f["identifier"], dtype=object)
-    if not len(ident):
+    is_night = np.asarray(f["is_night"], dtype=bool)
+    if not is_night.any():
         return {}
-    lat, lon, acc = (np.asarray(f[k], dtype=np.float64) for k in ("lat", "lon", "acc"))
-    night = np.asarray(f["night"]).astype("datetime64[D]").astype(np.int64)
-    every = np.ones(len(ident), dtype=bool)
-    homes = night_homes(ident, lat, lon, acc, every, every, night)
+    every = np.ones(is_night.size, dtype=bool)
+    homes = night_homes(np.asarray(f["identifier"], dtype=object), np.asarray(f["lat"], np.float64),
+                        np.asarray(f["lon"], np.float64), np.asarray(f["acc"], np.float64), every, is_night,
+                        np.asarray(f["night"]).astype("datetime64[D]").astype(np.int64), day=~is_night)
+    ident = np.asarray(f["identifier"], dtype=object)[is_night]
+    lat, lon, acc = (np.asarray(f[k], dtype=np.float64)[is_night] for k in ("lat", "lon", "acc"))
+    night = np.asarray(f["night"]).astype("datetime64[D]").astype(np.int64)[is_night]
     names = sorted(homes)
     ids = np.searchsorted(names, ident.astype(str))
     hlat = np.array([homes[n].lat for n in names])[ids]
@@ -756,45 +691,3 @@ def partner_track_ratio(nights: FixNights) -> float:
     r1, r0 = PARTNER_AWAY_RATE, OTHER_AWAY_RATE
     log_lr = k * np.log(r1 / r0) + (n - k) * np.log((1.0 - r1) / (1.0 - r0))
     return float(min(1.0, LEFT_BEHIND_FLOOR + (1.0 - LEFT_BEHIND_FLOOR) * np.exp(min(log_lr, 0.0))))
-
-
-def remote_night_fraction(store: CaseStore, phones: list[str], *, radius_m: float = 3000.0, max_sites: int = 3) -> dict[str, float]:
-    """Share of each phone's nights spent away from its usual cell site *at a remote one*.
-
-    A remote cell site has at most ``max_sites`` cell sites (itself included)
-    within ``radius_m``: countryside, where a compound hides, not a town
-    where a friend or a hotel is. A civilian who travels sleeps in towns; a
-    partner visiting a man in hiding sleeps where there are few masts. (On
-    training seeds 0-29 the partner averages 0.18 such nights, the seed
-    lead's other frequent contacts 0.04.) "Away" is
-    :func:`away_night_fraction`'s: beyond the sites that may serve her house;
-    but here a night counts only when *most* of its records were answered by
-    such masts. In sparse country a far mast answers a farmhand's call now
-    and then; with "any record" he was away on nearly every night and
-    outranked the partner (with "most": her number first in 187 of 264
-    training cases, seed or partner tracked, against 172).
-    """
-    if not phones:
-        return {}
-    tz = store.case().timezone
-    dlat = radius_m / metres_per_degree(0.0)[0]  # a box around the circle; haversine_sql decides
-    rows = store.con.execute(
-        _night_cells_sql(tz) + """, awayc AS (
-          SELECT DISTINCT lat, lon FROM na WHERE away
-        ), remote AS (
-          SELECT a.lat, a.lon FROM awayc a JOIN sites s
-            ON s.lat BETWEEN a.lat - $2 AND a.lat + $2
-           AND s.lon BETWEEN a.lon - $2 / cos(radians(a.lat)) AND a.lon + $2 / cos(radians(a.lat))
-          WHERE """ + haversine_sql("a.lat", "a.lon", "s.lat", "s.lon") + """ <= $3
-          GROUP BY a.lat, a.lon HAVING count(*) <= $4
-        )
-        , pn AS (   -- a night at a remote site: most of that night's records answered by away, remote masts
-          SELECT i, night, avg(CASE WHEN r.lat IS NOT NULL AND away THEN 1.0 ELSE 0.0 END) >= 0.5 AS ra
-          FROM na LEFT JOIN remote r ON r.lat = na.lat AND r.lon = na.lon
-          GROUP BY i, night
-        )
-        SELECT i, avg(CASE WHEN ra THEN 1.0 ELSE 0.0 END) FROM pn GROUP BY i
-        """,
-        [sorted(phones), dlat, radius_m, max_sites],
-    ).fetchall()
-    return {str(i): float(f) for i, f in rows}

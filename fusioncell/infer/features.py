@@ -119,8 +119,10 @@ def _kernel(d: FloatArray, sigma: FloatArray | float) -> FloatArray:
 
 
 def _homes(pos: Positions) -> dict[str, Home]:
-    """Each member's home: the one definition, :func:`fusioncell.spacetime.home.night_homes`."""
-    return night_homes(pos.identifier, pos.lat, pos.lon, pos.acc_m, pos.fine, pos.night, pos.night_key)
+    """Each member's home: the one definition, :func:`fusioncell.spacetime.home.night_homes`, her days counted."""
+    local_h = ((pos.t.astype("datetime64[s]").astype(np.int64) + pos.tz_offset_s) // 3600) % 24
+    return night_homes(pos.identifier, pos.lat, pos.lon, pos.acc_m, pos.fine, pos.night, pos.night_key,
+                       day=NIGHT.is_day(local_h))
 
 
 def generate_candidates(

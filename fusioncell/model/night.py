@@ -26,6 +26,11 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +41,9 @@ class NightWindow:
     to_h: int = 6
     core_from_h: int = 1
     core_to_h: int = 4
+    #: Daytime ``[day_from_h, day_to_h)``: where a person lives her days (a home counts them beside its nights).
+    day_from_h: int = 9
+    day_to_h: int = 18
 
     def hours(self) -> tuple[int, ...]:
         """The local hours of night-time, evening first."""
@@ -44,6 +52,19 @@ class NightWindow:
     def sql(self, local: str) -> str:
         """SQL: is the local wall-clock time ``local`` night-time?"""
         return f"(hour({local}) >= {self.from_h} OR hour({local}) < {self.to_h})"
+
+    def is_day(self, local_hour: "npt.NDArray[np.int64]") -> "npt.NDArray[np.bool_]":
+        """Is a local wall-clock hour daytime?
+
+        >>> import numpy as np
+        >>> NIGHT.is_day(np.array([8, 9, 17, 18])).tolist()
+        [False, True, True, False]
+        """
+        return (local_hour >= self.day_from_h) & (local_hour < self.day_to_h)
+
+    def day_sql(self, local: str) -> str:
+        """SQL: is the local wall-clock time ``local`` daytime?"""
+        return f"(hour({local}) >= {self.day_from_h} AND hour({local}) < {self.day_to_h})"
 
     @staticmethod
     def night_of_sql(local: str) -> str:
