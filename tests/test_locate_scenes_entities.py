@@ -53,3 +53,19 @@ def test_a_vehicle_seen_under_its_entity_id_and_read_by_its_plate_is_one_vehicle
     assert _p_near(r, COMPOUND) < 0.35
     moved = [e for e in r["hypotheses"][0]["evidence"] if e["kind"] == "moved_here"]
     assert any("plate:JKL-12-34" in e["identifiers"] for e in moved), moved
+
+
+def test_sightings_of_her_under_her_entity_id_are_read_where_her_phone_is_silent(tmp_path: Path) -> None:
+    """Her phone goes silent on her nights at the compound (switched off), and an observer reports *her*
+    (``person-partner``, the entity the partner_of claim's alias names) at the compound on three of those
+    evenings. The sightings are hers: cited at the compound under her entity id. Before, a sighting whose
+    subject was a person's entity id was not of the circle at all and was dropped from the evidence."""
+    c = _base(compound_covered=False)
+    _partner(c, NIGHTS, silent=True)
+    for d in NIGHTS[-3:]:
+        c.sighting("person-partner", at(d, 20.5), COMPOUND[0] + 0.0003, COMPOUND[1], 0.8, "observer")
+    r = _run(c, tmp_path)
+    comp = [h for h in r["hypotheses"] if _dist(h, COMPOUND) <= 300]
+    assert comp, [(round(_dist(h, COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
+    seen = [e for e in comp[0]["evidence"] if e["kind"] == "sighting_vehicle"]
+    assert seen and "person-partner" in seen[0]["summary"], [e["summary"] for e in comp[0]["evidence"]]

@@ -43,7 +43,7 @@ FEATURES: dict[str, str] = {
     "silent_nights": "nights his partner's phone was silent, this place reachable in the gap and out of cell coverage",
     "silent_reach": "nights his partner's phone was switched off on the way here (under coverage): last seen a few km short, heading here",
     "sighting_him": "sightings of him here (detector or observer confidence)",
-    "sighting_vehicle": "sightings of vehicles his circle uses here (detector confidence)",
+    "sighting_vehicle": "sightings of his circle here: the vehicles they use, or the people themselves (confidence)",
     "claims": "graded informant claims placing him here (log-odds from the Admiralty table)",
     "isolated_nights": "his partner's nights here when the place is isolated (nights_partner x remote)",
     "lead_margin": "how far his partner's located nights here exceed those at the next best place",
