@@ -3,7 +3,8 @@
 import numpy as np
 
 from fusioncell.infer.evidence import Claims, Positions, Sightings
-from fusioncell.infer.features import FEATURES, Candidate, EvidenceContext, _homes, compute_features, generate_candidates
+from fusioncell.infer.candidates import generate_candidates
+from fusioncell.infer.features import FEATURES, Candidate, EvidenceContext, _homes, compute_features
 from fusioncell.spacetime.geo import haversine_m
 
 HOME = (20.60, -103.30)

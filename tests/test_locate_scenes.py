@@ -746,3 +746,50 @@ def test_a_partner_who_sleeps_at_his_house_most_nights_keeps_her_own_home(tmp_pa
     assert _dist(top, COMPOUND) <= 300, [(round(_dist(h, COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
     assert top["probability"] >= 0.5
     assert _p_near(r, HOME_P) <= 0.1
+
+
+def _guard(c: CaseFolder, ph: str, days_home: int) -> None:
+    """A bodyguard's phone, tracked (the investigation followed him, not knowing what he guards): it lives at
+    the compound, fixes every 20 min, except ``DAYS - days_home`` days off at his mother's."""
+    mom = (20.60, -103.20)
+    for d in range(DAYS):
+        place = COMPOUND if d < days_home else mom
+        for h in np.arange(0.0, 24.0, 1 / 3):
+            c.fix(ph, at(d, float(h)), place[0] + 0.0006 * np.sin(5 * h + d), place[1] + 0.0006 * np.cos(3 * h), 200.0)
+
+
+def test_a_tracked_guard_who_lives_at_the_compound_does_not_hide_it(tmp_path: Path) -> None:
+    """His partner's eight nights at the compound, and a tracked phone that lives there (a guard's). Before,
+    the homes of tracked phones were dropped as candidates ("he is not hiding in the flat of a person under
+    surveillance"), so the compound vanished from the answer: nothing was listed. Now it leads, held at even
+    odds (``CAP_TRACKED_HOME``) with the reason and what would settle it."""
+    c = _base(compound_covered=True)
+    _partner(c, NIGHTS, silent=False)
+    _guard(c, "+523355550001", DAYS)
+    r = _run(c, tmp_path)
+    assert r["hypotheses"], r
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, [(round(_dist(h, COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
+    assert top["probability"] <= 0.5 + 1e-9 and "home of a phone the investigation tracks" in top["support"]["note"]
+
+
+def test_her_nights_at_her_tracked_sisters_flat_do_not_outweigh_the_compound(tmp_path: Path) -> None:
+    """She sleeps at her sister's flat (the sister's phone is tracked) on four nights and at the compound on
+    eight. Only a *remote* tracked home may be his (a guard living at his compound): a flat in town where
+    someone under surveillance lives is a sleep-over, still dropped, and the compound leads. (Keeping town
+    homes too, with the 0.5 hold, lost 10 first answers in 640 to the seed lead's flat.)"""
+    c = _base(compound_covered=True)
+
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        for n in (d, d - 1):
+            if (n == d and h >= 21.0) or (n == d - 1 and h < 7.0):
+                if n in NIGHTS:
+                    return COMPOUND
+                if n in (3, 9, 15, 21):
+                    return HOME_S
+        return HOME_P
+
+    _partner_path(c, where)
+    r = _run(c, tmp_path)
+    assert _dist(r["hypotheses"][0], COMPOUND) <= 300, [(round(_dist(h, COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
+    assert not [h for h in r["hypotheses"] if _dist(h, HOME_S) <= 300]

@@ -1,10 +1,11 @@
 """Candidate places and their evidence features (vectorised numpy).
 
-Candidates are generated from the evidence itself — where circle members
-spend nights away from home, where they converge by day, where his
-vehicles or he were sighted, graded claim areas, known addresses, and the
-serving cells his circle uses at night — then merged by non-maximum
-suppression. Each candidate gets one value per feature in ``FEATURES``; the
+Candidates are generated from the evidence itself (``infer/candidates.py``:
+where circle members spend nights away from home, where they converge by
+day, where his vehicles or he were sighted, graded claim areas, known
+addresses, and the serving cells his circle uses at night), then refined
+here by mean-shift and de-duplicated; tracked people's homes in town are
+dropped (:func:`at_tracked_home`). Each candidate gets one value per feature in ``FEATURES``; the
 fitted choice model (:mod:`fusioncell.infer.choice`) turns them into
 calibrated probabilities. Features are log-compressed sums so that a tenth
 night at a place adds less than the first.
@@ -123,60 +124,6 @@ def _homes(pos: Positions) -> dict[str, Home]:
     local_h = ((pos.t.astype("datetime64[s]").astype(np.int64) + pos.tz_offset_s) // 3600) % 24
     return night_homes(pos.identifier, pos.lat, pos.lon, pos.acc_m, pos.fine, pos.night, pos.night_key,
                        day=NIGHT.is_day(local_h))
-
-
-def generate_candidates(
-    pos: Positions, relevance: dict[str, float], claims: Claims, sights: Sightings,
-    addr_lat: FloatArray, addr_lon: FloatArray, homes: dict[str, tuple[float, float, float]],
-) -> list[Candidate]:
-    seeds: list[tuple[float, float, float, str, float]] = []  # score, lat, lon, origin, radius
-    rel = np.array([relevance.get(str(i), 0.0) for i in pos.identifier]) if len(pos) else np.zeros(0)
-    if len(pos):
-        hl = np.array([homes.get(str(i), (np.nan, np.nan, 0))[0] for i in pos.identifier])
-        hn = np.array([homes.get(str(i), (np.nan, np.nan, 0))[1] for i in pos.identifier])
-        hr = np.array([homes.get(str(i), (np.nan, np.nan, 0))[2] for i in pos.identifier])
-        dh = haversine_m(pos.lat, pos.lon, np.nan_to_num(hl), np.nan_to_num(hn))
-        away = np.isnan(hl) | (dh > hr + AWAY_ACCURACY_FACTOR * pos.acc_m)
-        for fine, night, origin, w in (
-            (True, True, "night stays", 3.0),
-            (True, False, "day visits", 1.0),
-            (False, True, "night cell sites", 0.6),
-        ):
-            m = away & (pos.fine == fine) & (pos.night == night) & (rel > 0)
-            if not m.any():
-                continue
-            lat, lon, r = pos.lat[m], pos.lon[m], rel[m]
-            # 200 m bins for fixes; exact tower positions for cells
-            q = 0.0018 if fine else 1e-6
-            bx, by = np.round(lat / q).astype(np.int64), np.round(lon / q).astype(np.int64)
-            key = np.stack([bx, by])
-            u, inv = np.unique(key, axis=1, return_inverse=True)
-            score = np.bincount(inv.ravel(), weights=r, minlength=u.shape[1])
-            top = np.argsort(-score)[:40]
-            for j in top:
-                mm = inv.ravel() == j
-                acc = pos.acc_m[m][mm]
-                seeds.append((w * float(score[j]), float(np.mean(lat[mm])), float(np.mean(lon[mm])), origin,
-                              float(np.median(acc)) if not fine else 250.0))
-    for i in range(sights.lat.shape[0]):
-        seeds.append((2.0 * float(sights.confidence[i]) * (3.0 if sights.of_target[i] else 1.0),
-                      float(sights.lat[i]), float(sights.lon[i]), "sightings", SIGHTING_SIGMA_M))
-    for i in range(claims.lat.shape[0]):
-        seeds.append((max(0.1, float(claims.weight[i])), float(claims.lat[i]), float(claims.lon[i]),
-                      "informant area", float(claims.radius_m[i])))
-    for i in range(addr_lat.shape[0]):
-        seeds.append((0.2, float(addr_lat[i]), float(addr_lon[i]), "known address", 150.0))
-    seeds.sort(key=lambda s: -s[0])
-    chosen: list[Candidate] = []
-    for _, lat, lon, origin, radius in seeds:
-        if chosen:
-            d = haversine_m(lat, lon, np.array([c.lat for c in chosen]), np.array([c.lon for c in chosen]))
-            if float(d.min()) < NMS_RADIUS_M:
-                continue
-        chosen.append(Candidate(lat, lon, origin, radius))
-        if len(chosen) >= MAX_CANDIDATES:
-            break
-    return chosen
 
 
 #: Each non-partner member's nights at one place count at most this much
@@ -304,17 +251,38 @@ def _refine(clat: FloatArray, clon: FloatArray, radius: FloatArray, ctx: Evidenc
 
 
 def _keep_mask(clat: FloatArray, clon: FloatArray, ctx: EvidenceContext) -> npt.NDArray[np.bool_]:
-    """Drop refined candidates that collapsed onto a stronger one, and tracked people's homes."""
+    """Drop refined candidates that collapsed onto a stronger one, and tracked people's homes in town."""
     m = clat.size
     keep = np.ones(m, dtype=bool)
     for i in range(1, m):  # m ≤ MAX_CANDIDATES
         d = haversine_m(clat[i], clon[i], clat[:i][keep[:i]], clon[:i][keep[:i]])
         if d.size and float(d.min()) < DEDUPE_RADIUS_M:
             keep[i] = False
-    # he is not hiding in the flat of a person under surveillance
+    # he is not hiding in the flat of a person under surveillance; a remote house one lives in may be his
+    return keep & ~(at_tracked_home(clat, clon, ctx) & ~remote_sites(clat, clon, ctx))
+
+
+def remote_sites(clat: FloatArray, clon: FloatArray, ctx: EvidenceContext) -> npt.NDArray[np.bool_]:
+    """Isolated places: at most two cell sites within 3 km (the ``remote`` feature); none without sites."""
+    if not ctx.tower_lat.shape[0]:
+        return np.zeros(clat.size, dtype=bool)
+    Dt = haversine_m(clat[:, None], clon[:, None], ctx.tower_lat[None, :], ctx.tower_lon[None, :])
+    return np.asarray(np.count_nonzero(Dt < 3000.0, axis=1) <= 2)
+
+
+def at_tracked_home(clat: FloatArray, clon: FloatArray, ctx: EvidenceContext) -> npt.NDArray[np.bool_]:
+    """Candidates within the home of a person the investigation tracks (``ctx.exclude_homes``).
+
+    He does not hide in the flat of someone under surveillance: in town such a home is dropped (her nights
+    at her tracked sister's are a sleep-over). But a tracked phone may live at his remote house (a guard, a
+    housekeeper, a phone left there): a remote one stays a candidate, held by ``judgment.CAP_TRACKED_HOME``.
+    (Until session 19 every such home was dropped, and a tracked guard's phone hid the compound from every
+    answer; keeping the town ones too lost 10 first answers of 640 to the seed lead's flat.)
+    """
+    out = np.zeros(clat.size, dtype=bool)
     for hl, hn, hr in ctx.exclude_homes:
-        keep &= haversine_m(clat, clon, hl, hn) >= hr
-    return keep
+        out |= haversine_m(clat, clon, hl, hn) < hr
+    return out
 
 
 @dataclass
@@ -731,8 +699,7 @@ def isolated_presence(F: FloatArray) -> FloatArray:
 def _derived_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceContext) -> None:
     F, col = acc.F, acc.col
     if ctx.tower_lat.shape[0]:
-        Dt = haversine_m(clat[:, None], clon[:, None], ctx.tower_lat[None, :], ctx.tower_lon[None, :])
-        acc.put("remote", (np.count_nonzero(Dt < 3000.0, axis=1) <= 2).astype(float))
+        acc.put("remote", remote_sites(clat, clon, ctx).astype(float))
     nf = F[:, col["nights_partner"]]
     acc.put("isolated_nights", nf * F[:, col["remote"]])
     acc.put("isolated_presence", isolated_presence(F))

@@ -59,6 +59,10 @@ CAP_SUPERSEDED, SUPERSEDED_NIGHTS = 0.6, 1.5
 #: says "somewhere in the hole", and the spot is singled out only because the case names no other place
 #: there. As much as a place she has since left (the same 0.6: a reading of the area, not of the house).
 CAP_SILENCE_ONLY = 0.6
+#: The home of a person the investigation tracks: he rarely hides with someone under surveillance (his
+#: partner sleeping over at her tracked sister's is likelier), but a guard's or housekeeper's phone lives at
+#: his house. Without a sure, recent sighting of him such a place is held at even odds, never dropped.
+CAP_TRACKED_HOME = 0.5
 #: "Very likely" (≥ 0.8) is a judgment about *now*: a place dated by nights of hers may reach it only when her
 #: latest night there is within ``FRESH_DAYS`` of the end of the data (or he was seen). A man in hiding who moves
 #: the day after her visit leaves no trace until she goes to the new house: four days later the old house is
@@ -101,6 +105,8 @@ class Support:
     #: whether something places someone at the spot itself (a fix, a sighting, a claim), not only her
     #: silences reachable in a gap (see :data:`CAP_SILENCE_ONLY`)
     pinned: bool = True
+    #: the place is the home of a person the investigation tracks (see :data:`CAP_TRACKED_HOME`)
+    tracked_home: bool = False
     seen_p: float = 0.0  # how likely the sightings of him here are him, together
     days_since_seen: float = float("nan")  # from the latest sighting of him here (≥ SEEN_DATES) to the end of data
 
@@ -211,6 +217,11 @@ def cap_for(s: Support) -> Cap:
                   "coverage or switched off, this place within her reach); other places in the same area explain "
                   "them as well, and nothing places her or him at this spot")
         hints.insert(0, "imagery of the site (his circle's vehicles, or him), or her handset located here")
+    if s.tracked_home and not s.sighted_him and ceiling > CAP_TRACKED_HOME:
+        ceiling = CAP_TRACKED_HOME
+        reason = (f"held below {CAP_TRACKED_HOME:.2f}: the home of a phone the investigation tracks; he may live "
+                  "there with its owner (a guard, a housekeeper), or those who visit may visit its owner")
+        hints.insert(0, "imagery of the site, or a sighting of him, telling his house from its owner's")
     dated = dated_days(s)
     if np.isfinite(dated) and dated > FRESH_DAYS and not s.sighted_him and ceiling > CAP_STALE:
         ceiling = CAP_STALE

@@ -29,6 +29,7 @@ import numpy as np
 
 from fusioncell.errors import NotFound
 from fusioncell.infer.blind import blind_spots
+from fusioncell.infer.candidates import generate_candidates
 from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import Circle, Member, target_circle
 from fusioncell.infer.evidence import (
@@ -45,8 +46,8 @@ from fusioncell.infer.features import (
     CandidateSet,
     EvidenceContext,
     _homes,
+    at_tracked_home,
     compute_features,
-    generate_candidates,
     sighting_kernel,
 )
 from fusioncell.infer.judgment import (
@@ -276,9 +277,10 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray, seen: tuple[float, flo
             pinned = pinned or fname not in SILENCE_FEATURES
     moved = float(np.expm1(an.candidates.features[i, names.index("superseded")]))
     n, usual, since = night_rhythm(an.candidates.windows[i], an.as_of)
+    home = bool(at_tracked_home(an.candidates.lat[i:i + 1], an.candidates.lon[i:i + 1], an.context)[0])
     return Support(frozenset(disc), sure_sighting(*seen), partner, person, moved, n, usual, since,
                    partner_phone_p=phone_p if partner else 1.0, partner_phone=phone,
-                   partner_phone_sure=sure or not partner, pinned=pinned or not partner,
+                   partner_phone_sure=sure or not partner, pinned=pinned or not partner, tracked_home=home,
                    seen_p=float(seen[0]), days_since_seen=float(seen[1]))
 
 

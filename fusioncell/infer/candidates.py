@@ -1,0 +1,75 @@
+"""Candidate places, generated from the evidence itself (see :mod:`fusioncell.infer.features`).
+
+Where circle members spend nights away from home, where they converge by day, where his vehicles or he
+were sighted, graded claim areas, known addresses, and the serving cells his circle uses at night; merged
+by non-maximum suppression. Split from ``features.py`` (session 19) to keep each module readable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fusioncell.infer.evidence import Claims, Positions, Sightings
+from fusioncell.infer.features import (
+    AWAY_ACCURACY_FACTOR,
+    MAX_CANDIDATES,
+    NMS_RADIUS_M,
+    SIGHTING_SIGMA_M,
+    Candidate,
+    FloatArray,
+)
+from fusioncell.spacetime.geo import haversine_m
+
+
+def generate_candidates(
+    pos: Positions, relevance: dict[str, float], claims: Claims, sights: Sightings,
+    addr_lat: FloatArray, addr_lon: FloatArray, homes: dict[str, tuple[float, float, float]],
+) -> list[Candidate]:
+    seeds: list[tuple[float, float, float, str, float]] = []  # score, lat, lon, origin, radius
+    rel = np.array([relevance.get(str(i), 0.0) for i in pos.identifier]) if len(pos) else np.zeros(0)
+    if len(pos):
+        hl = np.array([homes.get(str(i), (np.nan, np.nan, 0))[0] for i in pos.identifier])
+        hn = np.array([homes.get(str(i), (np.nan, np.nan, 0))[1] for i in pos.identifier])
+        hr = np.array([homes.get(str(i), (np.nan, np.nan, 0))[2] for i in pos.identifier])
+        dh = haversine_m(pos.lat, pos.lon, np.nan_to_num(hl), np.nan_to_num(hn))
+        away = np.isnan(hl) | (dh > hr + AWAY_ACCURACY_FACTOR * pos.acc_m)
+        for fine, night, origin, w in (
+            (True, True, "night stays", 3.0),
+            (True, False, "day visits", 1.0),
+            (False, True, "night cell sites", 0.6),
+        ):
+            m = away & (pos.fine == fine) & (pos.night == night) & (rel > 0)
+            if not m.any():
+                continue
+            lat, lon, r = pos.lat[m], pos.lon[m], rel[m]
+            # 200 m bins for fixes; exact tower positions for cells
+            q = 0.0018 if fine else 1e-6
+            bx, by = np.round(lat / q).astype(np.int64), np.round(lon / q).astype(np.int64)
+            key = np.stack([bx, by])
+            u, inv = np.unique(key, axis=1, return_inverse=True)
+            score = np.bincount(inv.ravel(), weights=r, minlength=u.shape[1])
+            top = np.argsort(-score)[:40]
+            for j in top:
+                mm = inv.ravel() == j
+                acc = pos.acc_m[m][mm]
+                seeds.append((w * float(score[j]), float(np.mean(lat[mm])), float(np.mean(lon[mm])), origin,
+                              float(np.median(acc)) if not fine else 250.0))
+    for i in range(sights.lat.shape[0]):
+        seeds.append((2.0 * float(sights.confidence[i]) * (3.0 if sights.of_target[i] else 1.0),
+                      float(sights.lat[i]), float(sights.lon[i]), "sightings", SIGHTING_SIGMA_M))
+    for i in range(claims.lat.shape[0]):
+        seeds.append((max(0.1, float(claims.weight[i])), float(claims.lat[i]), float(claims.lon[i]),
+                      "informant area", float(claims.radius_m[i])))
+    for i in range(addr_lat.shape[0]):
+        seeds.append((0.2, float(addr_lat[i]), float(addr_lon[i]), "known address", 150.0))
+    seeds.sort(key=lambda s: -s[0])
+    chosen: list[Candidate] = []
+    for _, lat, lon, origin, radius in seeds:
+        if chosen:
+            d = haversine_m(lat, lon, np.array([c.lat for c in chosen]), np.array([c.lon for c in chosen]))
+            if float(d.min()) < NMS_RADIUS_M:
+                continue
+        chosen.append(Candidate(lat, lon, origin, radius))
+        if len(chosen) >= MAX_CANDIDATES:
+            break
+    return chosen
