@@ -192,7 +192,8 @@ def analyse(store: CaseStore, target: str | None = None) -> Analysis:
     tgt = resolve_target(store, target)
     circle = target_circle(store, tgt)
     pos = member_positions(store, circle, info.timezone)
-    claims = target_claims(store, circle)
+    t_end = as_of(store)
+    claims = target_claims(store, circle, t_end)
     sights = relevant_sightings(store, circle)
     alat, alon, _ = address_points(store)
     tl, tn, _ = tower_accuracy(store)
@@ -204,7 +205,6 @@ def analyse(store: CaseStore, target: str | None = None) -> Analysis:
     # his own phone has no "home" to discount: where it sleeps is the answer, not a place to explain away
     own = {i for i, m in circle.members.items() if m.role == "self"}
     homes = {k: v for k, v in _homes(pos).items() if k not in own}
-    t_end = as_of(store)
     as_of_np = np.datetime64(t_end.astimezone(timezone.utc).replace(tzinfo=None), "s")
     cands = generate_candidates(pos, relevance, claims, sights, alat, alon, homes)
     tracked_homes = [h for k, h in _homes(pos.take(pos.fine)).items() if k not in own]
