@@ -71,3 +71,23 @@ def test_the_same_claims_still_valid_are_weighed(tmp_path: Path) -> None:
     top = r["hypotheses"][0]
     assert _dist(top, COMPOUND) <= 300, r["hypotheses"][:2]
     assert "claims" in {e["kind"] for e in top["evidence"]}
+
+
+def test_a_wide_claim_does_not_single_out_a_spot_only_her_silences_point_at(tmp_path: Path) -> None:
+    """The coverage hole of test_a_compound_only_her_silences_point_at_is_held_at_six_tenths (nothing of hers
+    or his ever seen at the spot; a stranger's pickup makes it a place the case names), plus a B2 report: "he
+    hides within 12 km of" a point 3 km away. The report speaks of the same area her silences do; it names no
+    place in it, so the spot stays held at 0.6. Before session 19 the report's fraction of a nat counted as
+    "something places him at the spot" and as a second source type, and lifted the hold (0.96; on the
+    ``hole`` perturbation a decoy 700 m from the true compound went to 0.89)."""
+    c = _base(compound_covered=False)
+    _partner(c, NIGHTS, silent=True)
+    c.sighting("plate:ZZZ-1111-A", at(9, 11.0), COMPOUND[0], COMPOUND[1], 0.7, "pickup roja")
+    c.report("humint", at(6, 10.0), 2, [{"subject": "person-target", "predicate": "located_near",
+                                         "lat": COMPOUND[0] + 0.027, "lon": COMPOUND[1], "radius_m": 12000}])
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, r["hypotheses"][:2]
+    assert "claims" in {e["kind"] for e in top["evidence"]}  # the report is read and weighed
+    assert top["probability"] <= 0.6 + 1e-9 and top["support"]["ceiling"] == 0.6, top["support"]
+    assert "only her silences" in top["support"]["note"]
