@@ -448,27 +448,87 @@ def _located(truth: dict[str, Any], rng: Any, lat: float, lon: float, day: float
             "text": f"{alias} se esconde a menos de {km} de {c_lat}, {c_lon}.", "claims": [claim]}
 
 
+def _plant(folder: Path, seed: int, grade: str) -> tuple[dict[str, Any], dict[str, Any], Any] | None:
+    """A planted report: a new informant source graded ``grade`` (B2 or A2) files 2-3 reports in the last
+    third of the period placing *him* within 300-1000 m of one decoy (one at least 1 km from his house).
+    Returns (truth, the decoy, the generator) for a campaign to add to."""
+    import numpy as np
+    truth = _truth(folder)
+    fin = truth["target_final"]
+    decoys = [d for d in truth.get("decoys", []) if _err(d["lat"], d["lon"], {"target_final": fin}) >= 1000]
+    if not decoys:
+        return None
+    rng = np.random.default_rng(seed + 19)
+    d = decoys[int(rng.integers(len(decoys)))]
+    sid = _new_source(folder, grade[0], seed)
+    days = float(truth["days"])
+    reps = []
+    for day in sorted(rng.uniform(days * 2 / 3, days - 0.5, size=int(rng.integers(2, 4)))):
+        r = _located(truth, rng, d["lat"], d["lon"], float(day), float(rng.choice([300, 500, 800, 1000])))
+        reps.append({"report_id": r["report_id"], "source_id": sid, "reported": r["reported"],
+                     "credibility": int(grade[1]), "text": r["text"], "claims": r["claims"]})
+    _add_reports(folder, reps)
+    return truth, d, rng
+
+
 def _planted(grade: str) -> Callable[[Path, int], None]:
     def run(folder: Path, seed: int) -> None:
-        """A planted report: a new informant source graded ``grade`` (B2 or A2) files 2-3 reports in the last
-        third of the period placing *him* within 300-1000 m of one decoy (one at least 1 km from his house)."""
-        import numpy as np
-        truth = _truth(folder)
-        fin = truth["target_final"]
-        decoys = [d for d in truth.get("decoys", []) if _err(d["lat"], d["lon"], {"target_final": fin}) >= 1000]
-        if not decoys:
-            return
-        rng = np.random.default_rng(seed + 19)
-        d = decoys[int(rng.integers(len(decoys)))]
-        sid = _new_source(folder, grade[0], seed)
-        days = float(truth["days"])
-        reps = []
-        for day in sorted(rng.uniform(days * 2 / 3, days - 0.5, size=int(rng.integers(2, 4)))):
-            r = _located(truth, rng, d["lat"], d["lon"], float(day), float(rng.choice([300, 500, 800, 1000])))
-            reps.append({"report_id": r["report_id"], "source_id": sid, "reported": r["reported"],
-                         "credibility": int(grade[1]), "text": r["text"], "claims": r["claims"]})
-        _add_reports(folder, reps)
+        _plant(folder, seed, grade)
     return run
+
+
+def _planted_campaign(folder: Path, seed: int) -> None:
+    """Deception that hangs together: the planted B2 reports, a look-alike "him" seen at the same decoy on one
+    of the last three days (confidence 0.5-0.69: an observer who would say "probably him", never sure), and a
+    lieutenant's car read there by day on two of the last five days."""
+    import numpy as np
+    planted = _plant(folder, seed, "B2")
+    if planted is None:
+        return
+    truth, d, rng = planted
+    days = float(truth["days"])
+    who = truth["persons"][truth["roles"]["target"]]["entity_id"]
+    picks = [(d["lat"], d["lon"], float(rng.integers(int(days) - 3, int(days))) + float(rng.uniform(0.35, 0.7)), who,
+              "observer")]
+    plates = [p for pid in truth["roles"].get("lieutenants", []) for p in truth["persons"][pid].get("plates", [])[:1]]
+    if plates:
+        for day in rng.choice(np.arange(int(days) - 5, int(days)), size=2, replace=False):
+            picks.append((d["lat"], d["lon"], float(day) + 0.4 + 0.2 * float(rng.random()), plates[0], "UAV EO pass"))
+    _write_sightings(folder, truth, rng, picks, conf=(0.5, 0.69), exact=True)
+
+
+def _decoy_nights(folder: Path, seed: int) -> None:
+    """Lieutenants sleep at the decoys far more often than ours do: each lieutenant is given a decoy, and on
+    four nights in five every call record of his between 21:00 and 07:00 (local) is served by the cell site
+    nearest that decoy (our partner-tracked cases track no lieutenant's handset: calls are all there is)."""
+    truth = _truth(folder)
+    decoys, lts = truth.get("decoys", []), truth["roles"].get("lieutenants", [])
+    if not decoys or not lts or not (folder / "comms.csv").exists():
+        return
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    _sql(folder, con, "comms.csv")
+    con.execute("""CREATE TABLE s AS SELECT DISTINCT CAST(lat AS DOUBLE) AS lat, CAST(lon AS DOUBLE) AS lon FROM (
+        SELECT caller_lat AS lat, caller_lon AS lon FROM t_comms UNION ALL SELECT callee_lat, callee_lon FROM t_comms)
+        WHERE lat IS NOT NULL AND lon IS NOT NULL""")
+    rows = []
+    for k, pid in enumerate(lts):
+        d = decoys[k % len(decoys)]
+        site = con.execute(f"SELECT lat, lon FROM s ORDER BY {haversine_sql('lat', 'lon', str(d['lat']), str(d['lon']))}, "
+                           "lat, lon LIMIT 1").fetchone()
+        rows += [f"('{p['identifier']}', {site[0]}, {site[1]})" for p in truth["persons"][pid].get("phones", [])] if site else []
+    if not rows:
+        return
+    con.execute("CREATE TABLE lt AS SELECT * FROM (VALUES " + ", ".join(rows) + ") x(ident, slat, slon)")
+    off = int(truth["start"][19:22]) * 3600 + (1 if truth["start"][19] == "+" else -1) * int(truth["start"][23:25]) * 60
+    local = f"(epoch(CAST(start AS TIMESTAMPTZ))::BIGINT + {off})"
+    night = f"(({local} % 86400) >= 75600 OR ({local} % 86400) < 25200)"
+    for side in ("caller", "callee"):
+        con.execute(f"""UPDATE t_comms SET {side}_lat = CAST(lt.slat AS VARCHAR), {side}_lon = CAST(lt.slon AS VARCHAR)
+            FROM lt WHERE t_comms.{side} = lt.ident AND t_comms.{side}_lat IS NOT NULL AND {night}
+              AND hash(lt.ident, ({local} - 43200) // 86400, {seed}) % 5 <> 0""")
+    _save(folder, con, "comms.csv")
+    con.close()
 
 
 def _stale_claims(folder: Path, seed: int) -> None:
@@ -568,6 +628,10 @@ VARIANTS: dict[str, Callable[[Path, int], None]] = {
     # a new informant graded B2 (A2) places him at a decoy, 2-3 times in the last third of the period
     "planted-b2": _planted("B2"),
     "planted-a2": _planted("A2"),
+    # the planted reports, a look-alike "him" and a lieutenant's car at the same decoy at the end
+    "planted-campaign": _planted_campaign,
+    # lieutenants' calls served by their decoy's cell site on four nights in five
+    "decoy-nights": _decoy_nights,
     # true claims about his first house, valid until the move (moved cases only)
     "stale-claims": _stale_claims,
     # no tower sees his compound: fixes within the tower spacing dropped, calls served by a far tower
