@@ -24,6 +24,16 @@ a fresh store and runs ``locate``; the table gives per variant top-1 within
 300 m, hit@3, the mean probability of the first answer, and the headline
 **confident errors** (first answer wrong with p >= 0.8 / >= 0.9).
 
+Session 19 (issue #12) adds tradecraft our simulator never writes: her handset left at *her* home on a
+third to a half of her nights with him, her car read at his house the next morning on half of them
+(``her-phone-home``); a new informant graded B2 or A2 placing him within 300-1000 m of a decoy in 2-3
+reports in the last third of the period (``planted-b2``, ``planted-a2``), or the same B2 reports with a
+look-alike "him" and a lieutenant's car at that decoy in the last days (``planted-campaign``); lieutenants'
+night calls served by their decoy's mast on four nights in five (``decoy-nights``); true claims about his
+first house whose ``valid_from`` / ``valid_to`` end at the move (``stale-claims``, moved cases only); and a
+coverage hole (``hole``): every fix within twice the local tower spacing (at least 2 km) of his final house
+dropped, and its calls served by the nearest mast beyond.
+
 Three variants must change nothing (``utc``: every time re-written with offset
 Z; ``shuffle``: rows in another order, event ids renamed; ``ids-restyled``): any difference
 there is a bug, and the script says so.
