@@ -564,6 +564,46 @@ def _stale_claims(folder: Path, seed: int) -> None:
     _add_reports(folder, reps)
 
 
+def _decoy_nights_tracked(folder: Path, seed: int) -> None:
+    """The lieutenants' handsets tracked too (as ``plan`` may ask), and sleeping at their decoys: a fix every
+    20 minutes from 21:00 to 07:00 (local) at their decoy on four nights in five, at their home (their most
+    frequent serving cell) on the others, accuracy 300-800 m. Night fixes only: a carrier that delivers what
+    the warrant covers. Their visits alone must not make a decoy "very likely"."""
+    truth = _truth(folder)
+    decoys, lts = truth.get("decoys", []), truth["roles"].get("lieutenants", [])
+    if not decoys or not lts or not (folder / "comms.csv").exists() or not (folder / "locations.csv").exists():
+        return
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    _sql(folder, con, "comms.csv")
+    _sql(folder, con, "locations.csv")
+    rows = []
+    for k, pid in enumerate(lts):
+        d = decoys[k % len(decoys)]
+        for p in truth["persons"][pid].get("phones", []):
+            home = con.execute(f"""SELECT caller_lat, caller_lon FROM t_comms WHERE caller = '{p["identifier"]}'
+                AND caller_lat IS NOT NULL GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2 LIMIT 1""").fetchone()
+            if home:
+                rows.append(f"('{p['identifier']}', {d['lat']}, {d['lon']}, {home[0]}, {home[1]}, "
+                            f"CAST('{p['from']}' AS TIMESTAMPTZ), CAST('{p['to']}' AS TIMESTAMPTZ))")
+    src = con.execute("SELECT source_id FROM t_locations GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()
+    if not rows or not src:
+        return
+    con.execute("CREATE TABLE lt AS SELECT * FROM (VALUES " + ", ".join(rows) + ") x(ident, dlat, dlon, hlat, hlon, a, b)")
+    jit = "((hash(ident, n, k, {s}) % 1000) / 1000.0 - 0.5) * 0.0012".format
+    con.execute(f"""INSERT INTO t_locations (event_id, source_id, observed, identifier, lat, lon, accuracy_m)
+        SELECT 'zlt' || row_number() OVER (), '{src[0]}', strftime(t AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ'), ident,
+               CAST(round(CASE WHEN at_decoy THEN dlat ELSE CAST(hlat AS DOUBLE) END + {jit(s=seed)}, 6) AS VARCHAR),
+               CAST(round(CASE WHEN at_decoy THEN dlon ELSE CAST(hlon AS DOUBLE) END + {jit(s=seed + 1)}, 6) AS VARCHAR),
+               CAST(300 + hash(ident, n, k) % 500 AS VARCHAR)
+        FROM (SELECT *, CAST('{truth["start"]}' AS TIMESTAMPTZ) + to_seconds(n * 86400 + 75600 + k * 1200) AS t,
+                     hash(ident, n, {seed}) % 5 <> 0 AS at_decoy
+              FROM lt, range({int(truth["days"])}) r(n), range(30) s(k))
+        WHERE t BETWEEN a AND b""")
+    _save(folder, con, "locations.csv")
+    con.close()
+
+
 def _hole(folder: Path, seed: int) -> None:
     """A coverage hole: no tower sees his compound. R = twice the case's own tower spacing around it (the
     median distance from a cell site within 20 km to its nearest neighbour; at least 2 km); every location fix within R of the final
@@ -642,6 +682,8 @@ VARIANTS: dict[str, Callable[[Path, int], None]] = {
     "planted-campaign": _planted_campaign,
     # lieutenants' calls served by their decoy's cell site on four nights in five
     "decoy-nights": _decoy_nights,
+    # ... and their handsets tracked: located at the decoys on four nights in five
+    "decoy-nights-tracked": _decoy_nights_tracked,
     # true claims about his first house, valid until the move (moved cases only)
     "stale-claims": _stale_claims,
     # no tower sees his compound: fixes within the tower spacing dropped, calls served by a far tower
