@@ -29,7 +29,8 @@ third to a half of her nights with him, her car read at his house the next morni
 (``her-phone-home``); a new informant graded B2 or A2 placing him within 300-1000 m of a decoy in 2-3
 reports in the last third of the period (``planted-b2``, ``planted-a2``), or the same B2 reports with a
 look-alike "him" and a lieutenant's car at that decoy in the last days (``planted-campaign``); lieutenants'
-night calls served by their decoy's mast on four nights in five (``decoy-nights``); true claims about his
+night calls served by their decoy's mast on four nights in five (``decoy-nights``), or their handsets tracked
+and located there (``decoy-nights-tracked``); true claims about his
 first house whose ``valid_from`` / ``valid_to`` end at the move (``stale-claims``, moved cases only); and a
 coverage hole (``hole``): every fix within twice the local tower spacing (at least 2 km) of his final house
 dropped, and its calls served by the nearest mast beyond.
