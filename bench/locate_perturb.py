@@ -24,6 +24,17 @@ a fresh store and runs ``locate``; the table gives per variant top-1 within
 300 m, hit@3, the mean probability of the first answer, and the headline
 **confident errors** (first answer wrong with p >= 0.8 / >= 0.9).
 
+Session 19 (issue #12) adds tradecraft our simulator never writes: her handset left at *her* home on a
+third to a half of her nights with him, her car read at his house the next morning on half of them
+(``her-phone-home``); a new informant graded B2 or A2 placing him within 300-1000 m of a decoy in 2-3
+reports in the last third of the period (``planted-b2``, ``planted-a2``), or the same B2 reports with a
+look-alike "him" and a lieutenant's car at that decoy in the last days (``planted-campaign``); lieutenants'
+night calls served by their decoy's mast on four nights in five (``decoy-nights``), or their handsets tracked
+and located there (``decoy-nights-tracked``); true claims about his
+first house whose ``valid_from`` / ``valid_to`` end at the move (``stale-claims``, moved cases only); and a
+coverage hole (``hole``): every fix within twice the local tower spacing (at least 2 km) of his final house
+dropped, and its calls served by the nearest mast beyond.
+
 Three variants must change nothing (``utc``: every time re-written with offset
 Z; ``shuffle``: rows in another order, event ids renamed; ``ids-restyled``): any difference
 there is a bug, and the script says so.
@@ -50,6 +61,7 @@ from accuracy import HIT_M, _err  # noqa: E402
 
 from fusioncell.ingest import ingest_case  # noqa: E402
 from fusioncell.infer.locate import load_model, locate  # noqa: E402
+from fusioncell.spacetime.geo import haversine_sql  # noqa: E402
 from fusioncell.store import CaseStore  # noqa: E402
 
 _TS = "strftime(CAST({c} AS TIMESTAMPTZ) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"
@@ -163,9 +175,9 @@ def _decoy_cars(folder: Path, seed: int) -> None:
 
 
 def _write_sightings(folder: Path, truth: dict[str, Any], rng: Any, picks: list[tuple[float, float, float, str, str]],
-                     night: bool = False, conf: tuple[float, float] = (0.15, 0.7)) -> None:
+                     night: bool = False, conf: tuple[float, float] = (0.15, 0.7), exact: bool = False) -> None:
     """Append sightings ``(lat, lon, day, subject, note)`` from the case's own imagery source, by day (08-17) or
-    ``night`` (22-04), confidence uniform in ``conf``."""
+    ``night`` (22-04), confidence uniform in ``conf``; ``exact``: at ``day`` itself (a fraction of a day)."""
     import numpy as np
     path = folder / "sightings.csv"
     rows: list[dict[str, Any]] = []
@@ -181,6 +193,8 @@ def _write_sightings(folder: Path, truth: dict[str, Any], rng: Any, picks: list[
     for n, (lat, lon, day, subject, note) in enumerate(picks):
         t = (start + np.timedelta64(int(day * 86400), "s")).astype("datetime64[D]")
         t = t + np.timedelta64(int(rng.integers(*hours)), "s")
+        if exact:
+            t = start + np.timedelta64(int(day * 86400), "s")
         rows.append({"event_id": f"zsh{len(rows)}-{n}", "source_id": imint[0], "observed": f"{str(t)[:19]}{offset}",
                      "lat": round(lat + rng.normal(0, 0.0002), 6), "lon": round(lon + rng.normal(0, 0.0002), 6),
                      "subject": subject, "confidence": round(float(rng.uniform(*conf)), 2), "note": note})
@@ -311,6 +325,321 @@ def _vehicle_by_entity(folder: Path, seed: int) -> None:
         return
     case = " ".join(f"WHEN subject = '{k}' THEN '{v}'" for k, v in sorted(plates.items()))
     _rewrite(folder / "sightings.csv", f"SELECT * REPLACE (CASE {case} ELSE subject END AS subject) FROM t")
+# ---- tradecraft our simulator never writes (session 19, issue #12) ---------------------------------------------
+
+def _truth(folder: Path) -> dict[str, Any]:
+    return json.loads((folder.parent / "truth.json").read_text(encoding="utf-8"))
+
+
+def _sql(folder: Path, con: Any, name: str) -> None:
+    """Load ``folder/name`` as table ``t_<stem>`` (every column text) into ``con``."""
+    con.execute(f"CREATE OR REPLACE TABLE t_{name.split('.')[0]} AS SELECT * FROM "
+                f"read_csv('{folder / name}', all_varchar = true, header = true)")
+
+
+def _save(folder: Path, con: Any, name: str) -> None:
+    tmp = (folder / name).with_suffix(".tmp.csv")
+    con.execute(f"COPY (SELECT * FROM t_{name.split('.')[0]}) TO '{tmp}' (HEADER, FORMAT csv, FORCE_QUOTE *)")
+    tmp.replace(folder / name)
+
+
+def _her_phone_home(folder: Path, seed: int) -> None:
+    """Phones are not people: on a third to a half of her nights at his house (those her phone went
+    with her in our world), her handset stays at *her* home all night. Her home is where her phone
+    sleeps on the nights she is not at a house of his (the most frequent 500 m square of her 01-05
+    fixes); from her last fix at home before the visit to her first fix at home after it, every fix
+    of hers is re-written as a static one at home (her own accuracy) and every call record of hers
+    carries her home's serving cell. On half of those nights her own car's plate is read at his
+    house the next morning (a daytime pass, 06:30-08:00)."""
+    import numpy as np
+    truth = _truth(folder)
+    pid = truth["roles"]["partner"]
+    ids = [p["identifier"] for p in truth["persons"][pid]["phones"]]
+    nights = [v for v in truth["visits"] if v["person_id"] == pid and v["overnight"] and v["phone_with"]]
+    if not ids or not nights or not (folder / "locations.csv").exists():
+        return
+    rng = np.random.default_rng(seed + 17)
+    share = float(rng.uniform(1 / 3, 1 / 2))
+    chosen = [nights[int(i)] for i in sorted(rng.choice(len(nights), size=max(1, round(share * len(nights))),
+                                                         replace=False))]
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    _sql(folder, con, "locations.csv")
+    con.execute("CREATE TABLE w AS SELECT * FROM (VALUES " + ", ".join(
+        f"({i}, CAST('{v['from']}' AS TIMESTAMPTZ), CAST('{v['to']}' AS TIMESTAMPTZ))" for i, v in enumerate(chosen))
+        + ") x(k, a, b)")
+    con.execute("CREATE TABLE hx AS SELECT x.h_lat AS lat, x.h_lon AS lon FROM (VALUES "
+                + ", ".join(f"({h['lat']}, {h['lon']})" for h in truth["hideouts"]) + ") x(h_lat, h_lon)")
+    off = int(truth["start"][19:22]) * 3600 + (1 if truth["start"][19] == "+" else -1) * int(truth["start"][23:25]) * 60
+    lst = ", ".join(f"'{i}'" for i in ids)
+    her = f"identifier IN ({lst})"
+    con.execute(f"""CREATE TABLE f AS SELECT event_id, CAST(observed AS TIMESTAMPTZ) AS t, CAST(lat AS DOUBLE) AS lat,
+                    CAST(lon AS DOUBLE) AS lon FROM t_locations WHERE {her}""")
+    home = con.execute(f"""
+        SELECT avg(lat), avg(lon), count(*) FROM f WHERE (round(lat / 0.0045), round(lon / 0.0045)) = (
+          SELECT (round(lat / 0.0045), round(lon / 0.0045)) FROM f
+          WHERE ((epoch(t)::BIGINT + {off}) % 86400) BETWEEN 3600 AND 18000
+            AND NOT EXISTS (SELECT 1 FROM hx WHERE {haversine_sql('f.lat', 'f.lon', 'hx.lat', 'hx.lon')} < 2000)
+          GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1)""").fetchone()
+    if not home or home[0] is None:
+        return
+    hl, hn = float(home[0]), float(home[1])
+    near = haversine_sql("f.lat", "f.lon", str(hl), str(hn)) + " < 700"
+    # the window: from her last fix at home before the visit to her first at home after it
+    con.execute(f"""CREATE TABLE ww AS SELECT w.k,
+        coalesce((SELECT max(t) FROM f WHERE t < w.a AND {near}), w.a - INTERVAL 3 HOUR) AS a,
+        coalesce((SELECT min(t) FROM f WHERE t > w.b AND {near}), w.b + INTERVAL 3 HOUR) AS b FROM w""")
+    jit = "(hash(event_id, {s}) % 1000) / 1000.0 - 0.5".format
+    con.execute(f"""UPDATE t_locations SET lat = CAST(round({hl} + 0.0006 * ({jit(s=seed)}), 6) AS VARCHAR),
+                    lon = CAST(round({hn} + 0.0006 * ({jit(s=seed + 1)}), 6) AS VARCHAR)
+                    WHERE {her} AND EXISTS (SELECT 1 FROM ww WHERE CAST(observed AS TIMESTAMPTZ) BETWEEN ww.a AND ww.b)""")
+    _save(folder, con, "locations.csv")
+    if (folder / "comms.csv").exists():
+        _sql(folder, con, "comms.csv")
+        for side in ("caller", "callee"):
+            cell = con.execute(f"""SELECT {side}_lat, {side}_lon FROM t_comms WHERE {side} IN ({lst})
+                AND {side}_lat IS NOT NULL AND {haversine_sql(f'CAST({side}_lat AS DOUBLE)', f'CAST({side}_lon AS DOUBLE)',
+                                                          str(hl), str(hn))} < 3000
+                GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2 LIMIT 1""").fetchone()
+            if cell:
+                con.execute(f"""UPDATE t_comms SET {side}_lat = '{cell[0]}', {side}_lon = '{cell[1]}'
+                    WHERE {side} IN ({lst}) AND {side}_lat IS NOT NULL AND EXISTS (
+                      SELECT 1 FROM ww WHERE CAST(start AS TIMESTAMPTZ) BETWEEN ww.a AND ww.b)""")
+        _save(folder, con, "comms.csv")
+    con.close()
+    plates = truth["persons"][pid].get("plates", [])
+    if plates:
+        t0 = np.datetime64(truth["start"][:19])
+        picks = []
+        for v in chosen:
+            if rng.random() < 0.5:
+                t = np.datetime64(v["to"][:19]) - np.timedelta64(int(rng.integers(20, 60)), "m")
+                if int(str(t)[11:13]) * 60 + int(str(t)[14:16]) >= 6 * 60 + 30:  # daylight: a plate is readable
+                    picks.append((v["lat"], v["lon"], float((t - t0) / np.timedelta64(1, "s")) / 86400,
+                                  plates[0], "UAV EO pass"))
+        _write_sightings(folder, truth, rng, picks, conf=(0.5, 0.9), exact=True)
+
+
+def _new_source(folder: Path, reliability: str, seed: int) -> str:
+    """A new HUMINT source of the case's own agency, graded ``reliability``; returns its id."""
+    with open(folder / "sources.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    humint = [r for r in rows if r["discipline"] == "HUMINT"] or rows
+    sid = f"src-{(seed * 2654435761) % (1 << 32):08x}"
+    rows.append({**humint[0], "source_id": sid, "reliability": reliability, "method": "informant"})
+    with open(folder / "sources.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), quoting=csv.QUOTE_ALL)
+        w.writeheader()
+        w.writerows(rows)
+    return sid
+
+
+def _add_reports(folder: Path, reports: list[dict[str, Any]]) -> None:
+    path = folder / "reports.jsonl"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    path.write_text(old + "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in reports), encoding="utf-8")
+
+
+def _located(truth: dict[str, Any], rng: Any, lat: float, lon: float, day: float, radius: float,
+             window: tuple[float, float] | None = None) -> dict[str, Any]:
+    """One report placing him within ``radius`` of (lat, lon), reported on ``day`` (the case's wording)."""
+    import numpy as np
+    t0, off = np.datetime64(truth["start"][:19]), truth["start"][19:]
+    def iso(d: float) -> str:
+        return str(t0 + np.timedelta64(int(d * 86400), "s"))[:19] + off
+    tgt = truth["persons"][truth["roles"]["target"]]
+    alias = tgt.get("alias") or truth.get("aliases", {}).get(truth["roles"]["target"]) or "el objetivo"
+    c_lat, c_lon = round(lat + rng.normal(0, radius / 3 / 111_000), 4), round(lon + rng.normal(0, radius / 3 / 105_000), 4)
+    claim: dict[str, Any] = {"subject": tgt["entity_id"], "predicate": "located_near", "lat": c_lat, "lon": c_lon,
+                             "radius_m": float(radius)}
+    if window:
+        claim.update(valid_from=iso(window[0]), valid_to=iso(window[1]))
+    km = f"{radius / 1000:.0f} km" if radius >= 1000 else f"{radius:.0f} m"
+    return {"report_id": f"r-{int(rng.integers(1 << 31)):08x}", "reported": iso(day),
+            "text": f"{alias} se esconde a menos de {km} de {c_lat}, {c_lon}.", "claims": [claim]}
+
+
+def _plant(folder: Path, seed: int, grade: str) -> tuple[dict[str, Any], dict[str, Any], Any] | None:
+    """A planted report: a new informant source graded ``grade`` (B2 or A2) files 2-3 reports in the last
+    third of the period placing *him* within 300-1000 m of one decoy (one at least 1 km from his house).
+    Returns (truth, the decoy, the generator) for a campaign to add to."""
+    import numpy as np
+    truth = _truth(folder)
+    fin = truth["target_final"]
+    decoys = [d for d in truth.get("decoys", []) if _err(d["lat"], d["lon"], {"target_final": fin}) >= 1000]
+    if not decoys:
+        return None
+    rng = np.random.default_rng(seed + 19)
+    d = decoys[int(rng.integers(len(decoys)))]
+    sid = _new_source(folder, grade[0], seed)
+    days = float(truth["days"])
+    reps = []
+    for day in sorted(rng.uniform(days * 2 / 3, days - 0.5, size=int(rng.integers(2, 4)))):
+        r = _located(truth, rng, d["lat"], d["lon"], float(day), float(rng.choice([300, 500, 800, 1000])))
+        reps.append({"report_id": r["report_id"], "source_id": sid, "reported": r["reported"],
+                     "credibility": int(grade[1]), "text": r["text"], "claims": r["claims"]})
+    _add_reports(folder, reps)
+    return truth, d, rng
+
+
+def _planted(grade: str) -> Callable[[Path, int], None]:
+    def run(folder: Path, seed: int) -> None:
+        _plant(folder, seed, grade)
+    return run
+
+
+def _planted_campaign(folder: Path, seed: int) -> None:
+    """Deception that hangs together: the planted B2 reports, a look-alike "him" seen at the same decoy on one
+    of the last three days (confidence 0.5-0.69: an observer who would say "probably him", never sure), and a
+    lieutenant's car read there by day on two of the last five days."""
+    import numpy as np
+    planted = _plant(folder, seed, "B2")
+    if planted is None:
+        return
+    truth, d, rng = planted
+    days = float(truth["days"])
+    who = truth["persons"][truth["roles"]["target"]]["entity_id"]
+    picks = [(d["lat"], d["lon"], float(rng.integers(int(days) - 3, int(days))) + float(rng.uniform(0.35, 0.7)), who,
+              "observer")]
+    plates = [p for pid in truth["roles"].get("lieutenants", []) for p in truth["persons"][pid].get("plates", [])[:1]]
+    if plates:
+        for day in rng.choice(np.arange(int(days) - 5, int(days)), size=2, replace=False):
+            picks.append((d["lat"], d["lon"], float(day) + 0.4 + 0.2 * float(rng.random()), plates[0], "UAV EO pass"))
+    _write_sightings(folder, truth, rng, picks, conf=(0.5, 0.69), exact=True)
+
+
+def _decoy_nights(folder: Path, seed: int) -> None:
+    """Lieutenants sleep at the decoys far more often than ours do: each lieutenant is given a decoy, and on
+    four nights in five every call record of his between 21:00 and 07:00 (local) is served by the cell site
+    nearest that decoy (our partner-tracked cases track no lieutenant's handset: calls are all there is)."""
+    truth = _truth(folder)
+    decoys, lts = truth.get("decoys", []), truth["roles"].get("lieutenants", [])
+    if not decoys or not lts or not (folder / "comms.csv").exists():
+        return
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    _sql(folder, con, "comms.csv")
+    con.execute("""CREATE TABLE s AS SELECT DISTINCT CAST(lat AS DOUBLE) AS lat, CAST(lon AS DOUBLE) AS lon FROM (
+        SELECT caller_lat AS lat, caller_lon AS lon FROM t_comms UNION ALL SELECT callee_lat, callee_lon FROM t_comms)
+        WHERE lat IS NOT NULL AND lon IS NOT NULL""")
+    rows = []
+    for k, pid in enumerate(lts):
+        d = decoys[k % len(decoys)]
+        site = con.execute(f"SELECT lat, lon FROM s ORDER BY {haversine_sql('lat', 'lon', str(d['lat']), str(d['lon']))}, "
+                           "lat, lon LIMIT 1").fetchone()
+        rows += [f"('{p['identifier']}', {site[0]}, {site[1]})" for p in truth["persons"][pid].get("phones", [])] if site else []
+    if not rows:
+        return
+    con.execute("CREATE TABLE lt AS SELECT * FROM (VALUES " + ", ".join(rows) + ") x(ident, slat, slon)")
+    off = int(truth["start"][19:22]) * 3600 + (1 if truth["start"][19] == "+" else -1) * int(truth["start"][23:25]) * 60
+    local = f"(epoch(CAST(start AS TIMESTAMPTZ))::BIGINT + {off})"
+    night = f"(({local} % 86400) >= 75600 OR ({local} % 86400) < 25200)"
+    for side in ("caller", "callee"):
+        con.execute(f"""UPDATE t_comms SET {side}_lat = CAST(lt.slat AS VARCHAR), {side}_lon = CAST(lt.slon AS VARCHAR)
+            FROM lt WHERE t_comms.{side} = lt.ident AND t_comms.{side}_lat IS NOT NULL AND {night}
+              AND hash(lt.ident, ({local} - 43200) // 86400, {seed}) % 5 <> 0""")
+    _save(folder, con, "comms.csv")
+    con.close()
+
+
+def _stale_claims(folder: Path, seed: int) -> None:
+    """True claims about his *first* house, with the window he lived there (``valid_from`` / ``valid_to``,
+    ending at the move): 2-3 reports from the case's best-graded informant, credibility 2, 300-1000 m,
+    reported while he was there. Only where he moved (the others are left as they are)."""
+    import numpy as np
+    truth = _truth(folder)
+    hs = truth["hideouts"]
+    if len(hs) < 2 or _err(hs[0]["lat"], hs[0]["lon"], truth) < 1000:
+        return
+    rng = np.random.default_rng(seed + 23)
+    a, b = _days_of(truth, hs[0])
+    with open(folder / "sources.csv", newline="", encoding="utf-8") as fh:
+        humint = sorted((r["reliability"], r["source_id"]) for r in csv.DictReader(fh) if r["discipline"] == "HUMINT")
+    sid = humint[0][1] if humint else _new_source(folder, "B", seed)
+    reps = []
+    for day in sorted(rng.uniform(a, b, size=int(rng.integers(2, 4)))):
+        r = _located(truth, rng, hs[0]["lat"], hs[0]["lon"], float(day), float(rng.choice([300, 500, 800, 1000])),
+                     window=(a, b))
+        reps.append({"report_id": r["report_id"], "source_id": sid, "reported": r["reported"], "credibility": 2,
+                     "text": r["text"], "claims": r["claims"]})
+    _add_reports(folder, reps)
+
+
+def _decoy_nights_tracked(folder: Path, seed: int) -> None:
+    """The lieutenants' handsets tracked too (as ``plan`` may ask), and sleeping at their decoys: a fix every
+    20 minutes from 21:00 to 07:00 (local) at their decoy on four nights in five, at their home (their most
+    frequent serving cell) on the others, accuracy 300-800 m. Night fixes only: a carrier that delivers what
+    the warrant covers. Their visits alone must not make a decoy "very likely"."""
+    truth = _truth(folder)
+    decoys, lts = truth.get("decoys", []), truth["roles"].get("lieutenants", [])
+    if not decoys or not lts or not (folder / "comms.csv").exists() or not (folder / "locations.csv").exists():
+        return
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    _sql(folder, con, "comms.csv")
+    _sql(folder, con, "locations.csv")
+    rows = []
+    for k, pid in enumerate(lts):
+        d = decoys[k % len(decoys)]
+        for p in truth["persons"][pid].get("phones", []):
+            home = con.execute(f"""SELECT caller_lat, caller_lon FROM t_comms WHERE caller = '{p["identifier"]}'
+                AND caller_lat IS NOT NULL GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2 LIMIT 1""").fetchone()
+            if home:
+                rows.append(f"('{p['identifier']}', {d['lat']}, {d['lon']}, {home[0]}, {home[1]}, "
+                            f"CAST('{p['from']}' AS TIMESTAMPTZ), CAST('{p['to']}' AS TIMESTAMPTZ))")
+    src = con.execute("SELECT source_id FROM t_locations GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()
+    if not rows or not src:
+        return
+    con.execute("CREATE TABLE lt AS SELECT * FROM (VALUES " + ", ".join(rows) + ") x(ident, dlat, dlon, hlat, hlon, a, b)")
+    jit = "((hash(ident, n, k, {s}) % 1000) / 1000.0 - 0.5) * 0.0012".format
+    con.execute(f"""INSERT INTO t_locations (event_id, source_id, observed, identifier, lat, lon, accuracy_m)
+        SELECT 'zlt' || row_number() OVER (), '{src[0]}', strftime(t AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ'), ident,
+               CAST(round(CASE WHEN at_decoy THEN dlat ELSE CAST(hlat AS DOUBLE) END + {jit(s=seed)}, 6) AS VARCHAR),
+               CAST(round(CASE WHEN at_decoy THEN dlon ELSE CAST(hlon AS DOUBLE) END + {jit(s=seed + 1)}, 6) AS VARCHAR),
+               CAST(300 + hash(ident, n, k) % 500 AS VARCHAR)
+        FROM (SELECT *, CAST('{truth["start"]}' AS TIMESTAMPTZ) + to_seconds(n * 86400 + 75600 + k * 1200) AS t,
+                     hash(ident, n, {seed}) % 5 <> 0 AS at_decoy
+              FROM lt, range({int(truth["days"])}) r(n), range(30) s(k))
+        WHERE t BETWEEN a AND b""")
+    _save(folder, con, "locations.csv")
+    con.close()
+
+
+def _hole(folder: Path, seed: int) -> None:
+    """A coverage hole: no tower sees his compound. R = twice the case's own tower spacing around it (the
+    median distance from a cell site within 20 km to its nearest neighbour; at least 2 km); every location fix within R of the final
+    house is dropped (no tower, no fix) and every call record served by a site within R is re-written to the
+    nearest site beyond R (a far tower at long range)."""
+    truth = _truth(folder)
+    fin = truth["target_final"]
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    def d_fin(t: str = "") -> str:
+        return haversine_sql(f"CAST({t}lat AS DOUBLE)", f"CAST({t}lon AS DOUBLE)", str(fin["lat"]), str(fin["lon"]))
+    r = 2000.0
+    if (folder / "comms.csv").exists():
+        _sql(folder, con, "comms.csv")
+        con.execute("""CREATE TABLE s AS SELECT DISTINCT lat, lon FROM (
+            SELECT caller_lat AS lat, caller_lon AS lon FROM t_comms UNION ALL SELECT callee_lat, callee_lon FROM t_comms)
+            WHERE lat IS NOT NULL AND lon IS NOT NULL""")
+        nn = haversine_sql("CAST(a.lat AS DOUBLE)", "CAST(a.lon AS DOUBLE)", "CAST(b.lat AS DOUBLE)", "CAST(b.lon AS DOUBLE)")
+        spacing = con.execute(f"""SELECT median(d) FROM (SELECT min({nn}) AS d FROM s a, s b
+                                  WHERE (a.lat, a.lon) <> (b.lat, b.lon) AND {d_fin('a.')} < 20000
+                                  GROUP BY a.lat, a.lon)""").fetchone()[0]
+        r = max(r, 2.0 * float(spacing or 0.0))
+        con.execute(f"""CREATE TABLE m AS SELECT a.lat, a.lon, arg_min(b.lat, {nn}) AS flat, arg_min(b.lon, {nn}) AS flon FROM s a, s b
+            WHERE {d_fin('a.')} < {r}
+              AND {d_fin('b.')} >= {r} GROUP BY a.lat, a.lon""")
+        for side in ("caller", "callee"):
+            con.execute(f"""UPDATE t_comms SET {side}_lat = m.flat, {side}_lon = m.flon FROM m
+                            WHERE t_comms.{side}_lat = m.lat AND t_comms.{side}_lon = m.lon""")
+        _save(folder, con, "comms.csv")
+    if (folder / "locations.csv").exists():
+        _sql(folder, con, "locations.csv")
+        con.execute(f"DELETE FROM t_locations WHERE {d_fin()} < {r}")
+        _save(folder, con, "locations.csv")
+    con.close()
+
 
 # an outage: every fix of an identifier inside one of its dark 6-hour blocks (30 % of blocks) is lost
 _OUTAGE = ("hash(identifier, {seed}, epoch(CAST(observed AS TIMESTAMPTZ))::BIGINT // 21600) % 100 >= 30")
@@ -345,6 +674,21 @@ VARIANTS: dict[str, Callable[[Path, int], None]] = {
     "tracker-on-her": _tracker_on_her,
     "ids-restyled": _ids_restyled,
     "vehicle-by-entity": _vehicle_by_entity,
+    # session 19 (issue #12): her phone stays at her home on a third to a half of her nights with him
+    "her-phone-home": _her_phone_home,
+    # a new informant graded B2 (A2) places him at a decoy, 2-3 times in the last third of the period
+    "planted-b2": _planted("B2"),
+    "planted-a2": _planted("A2"),
+    # the planted reports, a look-alike "him" and a lieutenant's car at the same decoy at the end
+    "planted-campaign": _planted_campaign,
+    # lieutenants' calls served by their decoy's cell site on four nights in five
+    "decoy-nights": _decoy_nights,
+    # ... and their handsets tracked: located at the decoys on four nights in five
+    "decoy-nights-tracked": _decoy_nights_tracked,
+    # true claims about his first house, valid until the move (moved cases only)
+    "stale-claims": _stale_claims,
+    # no tower sees his compound: fixes within the tower spacing dropped, calls served by a far tower
+    "hole": _hole,
 }
 INVARIANT = ("utc", "shuffle", "ids-restyled")
 

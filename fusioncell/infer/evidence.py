@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -166,8 +167,18 @@ def member_positions(store: CaseStore, circle: Circle, timezone: str) -> Positio
     return pos
 
 
-def target_claims(store: CaseStore, circle: Circle) -> Claims:
-    """Graded claims placing the target (``located_near``, ``visits``)."""
+#: A claim whose area is no wider than this names a place (it makes a candidate, and it pins one: see
+#: ``infer.locate.support_of``); a wider one says "somewhere in this area".
+CLAIM_NAMES_PLACE_M = 1000.0
+
+
+def target_claims(store: CaseStore, circle: Circle, as_of: datetime | None = None) -> Claims:
+    """Graded claims placing the target (``located_near``, ``visits``) *now*.
+
+    A claim's ``valid_from`` / ``valid_to`` (case format: optional) bound what it asserts: one whose
+    validity ended before ``as_of`` (the end of the data) says where he *was*, one that starts after it
+    says nothing yet; neither is evidence of where he is now, so both are left out.
+    """
     rows = store.con.execute(
         """
         SELECT lat, lon, coalesce(radius_m, 300.0), reliability, credibility, report_id, source_id,
@@ -175,9 +186,11 @@ def target_claims(store: CaseStore, circle: Circle) -> Claims:
         FROM claims
         WHERE predicate IN ('located_near', 'visits') AND subject IN (SELECT unnest(?))
           AND lat IS NOT NULL AND lon IS NOT NULL
+          AND (CAST(? AS TIMESTAMPTZ) IS NULL OR ((valid_to IS NULL OR valid_to >= CAST(? AS TIMESTAMPTZ))
+                                                  AND (valid_from IS NULL OR valid_from <= CAST(? AS TIMESTAMPTZ))))
         ORDER BY report_id, claim_no
         """,
-        [sorted(circle.target_keys)],
+        [sorted(circle.target_keys), as_of, as_of, as_of],
     ).fetchall()
     return Claims(
         lat=np.array([r[0] for r in rows], dtype=float),
@@ -331,9 +344,9 @@ def address_points(store: CaseStore) -> tuple[FloatArray, FloatArray, list[str]]
         GROUP BY round(lat / 0.002), round(lon / 0.002)
         UNION ALL
         SELECT 'claimed place', lat, lon FROM claims
-        WHERE lat IS NOT NULL AND lon IS NOT NULL AND coalesce(radius_m, 0) <= 1000
+        WHERE lat IS NOT NULL AND lon IS NOT NULL AND coalesce(radius_m, 0) <= ?
         ORDER BY 1, 2, 3
-        """
+        """, [CLAIM_NAMES_PLACE_M]
     ).fetchall()
     rows = [r for r in rows if r[1] is not None and r[2] is not None]
     return (

@@ -33,6 +33,7 @@ from fusioncell.infer.candidates import generate_candidates
 from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import Circle, Member, target_circle
 from fusioncell.infer.evidence import (
+    CLAIM_NAMES_PLACE_M,
     address_points,
     member_positions,
     plate_reads,
@@ -193,7 +194,8 @@ def analyse(store: CaseStore, target: str | None = None) -> Analysis:
     tgt = resolve_target(store, target)
     circle = target_circle(store, tgt)
     pos = member_positions(store, circle, info.timezone)
-    claims = target_claims(store, circle)
+    t_end = as_of(store)
+    claims = target_claims(store, circle, t_end)
     sights = relevant_sightings(store, circle)
     alat, alon, _ = address_points(store)
     tl, tn, _ = tower_accuracy(store)
@@ -205,7 +207,6 @@ def analyse(store: CaseStore, target: str | None = None) -> Analysis:
     # his own phone has no "home" to discount: where it sleeps is the answer, not a place to explain away
     own = {i for i, m in circle.members.items() if m.role == "self"}
     homes = {k: v for k, v in _homes(pos).items() if k not in own}
-    t_end = as_of(store)
     as_of_np = np.datetime64(t_end.astimezone(timezone.utc).replace(tzinfo=None), "s")
     cands = generate_candidates(pos, relevance, claims, sights, alat, alon, homes)
     tracked_homes = [h for k, h in _homes(pos.take(pos.fine)).items() if k not in own]
@@ -230,7 +231,8 @@ PARTNER_FEATURES = ("nights_partner", "nights_partner_coarse", "silent_nights", 
 CONTEXT_FEATURES = ("household",)
 #: Features that only say "somewhere within her reach": her silences (out of coverage, or switched off on the
 #: road heading here). Every other item of evidence ties someone to the place itself (a fix, a serving cell, a
-#: sighting, a claim naming it): with none, the place is held at CAP_SILENCE_ONLY.
+#: sighting, a claim naming it): with none, the place is held at CAP_SILENCE_ONLY. A claim names a place when its
+#: area is no wider than ``CLAIM_NAMES_PLACE_M`` ("within 12 km of ..." is an area her silences already cover).
 SILENCE_FEATURES = ("silent_nights", "silent_reach")
 
 
@@ -257,10 +259,12 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray, seen: tuple[float, flo
     disc: set[str] = set()
     partner = person = pinned = False
     phone_p, phone, sure = 0.0, "", False
+    claims = an.context.claims  # a claim pins a place only when it names one (an area no wider than 1 km)
+    naming = set(claims.report_id[claims.radius_m <= CLAIM_NAMES_PLACE_M].astype(str))
     for fname, items in an.candidates.support[i].items():
         c = float(contrib[i, names.index(fname)]) if fname in names else 0.0
         total = sum(abs(x[0]) for x in items) or 1.0
-        for share, _who, _evs, srcs in items:
+        for share, _who, evs, srcs in items:
             w = c * abs(share) / total
             if w < SUPPORT_MIN_WEIGHT or fname in CONTEXT_FEATURES:
                 continue
@@ -274,7 +278,7 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray, seen: tuple[float, flo
                     sure = sure or is_sure(an.circle, ident)
                     if p_ident > phone_p:
                         phone_p, phone = p_ident, ident
-            pinned = pinned or fname not in SILENCE_FEATURES
+            pinned = pinned or (fname not in SILENCE_FEATURES and (fname != "claims" or bool(naming & set(evs))))
     moved = float(np.expm1(an.candidates.features[i, names.index("superseded")]))
     n, usual, since = night_rhythm(an.candidates.windows[i], an.as_of)
     home = bool(at_tracked_home(an.candidates.lat[i:i + 1], an.candidates.lon[i:i + 1], an.context)[0])

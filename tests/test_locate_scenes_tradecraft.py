@@ -1,0 +1,93 @@
+"""Scenes of tradecraft our simulator never writes (session 19, issue #12; measured by
+``bench/locate_perturb.py --variants stale-claims,hole,...``): claims bounded in time, and a compound no
+cell site sees. Built with the schema-driven case factory, expected answers by construction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from casefolder import at
+from test_locate_scenes import (
+    COMPOUND,
+    HOME_P,
+    NEW_COMPOUND,
+    NIGHTS,
+    _base,
+    _dist,
+    _p_near,
+    _partner,
+    _partner_path,
+    _run,
+)
+
+
+def _moved_late(with_reports: bool):  # type: ignore[no-untyped-def]
+    """He lived at the compound (her nights there every third day until day 16) and moved: her latest night,
+    day 21, is at a new house 32 km west; the data end on day 24. With ``with_reports``: three A2 reports
+    placed him within 300 m of the compound, each saying so for days 0-17 (``valid_from`` / ``valid_to``)."""
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        for nights, place in (([1, 4, 7, 10, 13, 16], COMPOUND), ([21], NEW_COMPOUND)):
+            if (d in nights and h >= 21.0) or (d - 1 in nights and h < 7.0):
+                return place
+        return HOME_P
+
+    c = _base(compound_covered=True)
+    _partner_path(c, where)
+    c.source("humint-a", "HUMINT", "A")
+    for d in (3, 8, 12) if with_reports else ():
+        c.report("humint-a", at(d, 10.0), 2, [{
+            "subject": "person-target", "predicate": "located_near", "lat": COMPOUND[0] + 0.001 * (d - 8) / 5,
+            "lon": COMPOUND[1], "radius_m": 300, "valid_from": at(0, 0.0).isoformat(),
+            "valid_to": at(17, 12.0).isoformat()}])
+    return c
+
+
+def test_claims_whose_validity_ended_before_a_move_do_not_hold_him_at_the_old_house(tmp_path: Path) -> None:
+    """The reports of :func:`_moved_late` are true, and over: they say where he *was*, and about now they say
+    nothing, so the answer must be the one without them (new house 0.64, old compound 0.21). Before session 19
+    they were weighed as if valid today: old compound 0.41, new house 0.45, a coin toss."""
+    r = _run(_moved_late(True), tmp_path / "with")
+    bare = _run(_moved_late(False), tmp_path / "without")
+    top = r["hypotheses"][0]
+    assert _dist(top, NEW_COMPOUND) <= 300, [(round(_dist(h, NEW_COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
+    old = [h for h in r["hypotheses"] if _dist(h, COMPOUND) <= 500]
+    assert not [e for h in old for e in h["evidence"] if e["kind"] == "claims"]  # over: not weighed for now
+    for place in (COMPOUND, NEW_COMPOUND):
+        assert abs(_p_near(r, place) - _p_near(bare, place)) < 0.01, (place, _p_near(r, place), _p_near(bare, place))
+
+
+def test_the_same_claims_still_valid_are_weighed(tmp_path: Path) -> None:
+    """The counterpart: the same three A2 reports with validity open to the end of the data (``valid_to`` on
+    day 30) are evidence about now, and the old compound's evidence cites them."""
+    c = _base(compound_covered=True)
+    _partner(c, NIGHTS, silent=False)
+    c.source("humint-a", "HUMINT", "A")
+    for d in (3, 8, 12):
+        c.report("humint-a", at(d, 10.0), 2, [{
+            "subject": "person-target", "predicate": "located_near", "lat": COMPOUND[0], "lon": COMPOUND[1],
+            "radius_m": 500, "valid_from": at(0, 0.0).isoformat(), "valid_to": at(30, 0.0).isoformat()}])
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, r["hypotheses"][:2]
+    assert "claims" in {e["kind"] for e in top["evidence"]}
+
+
+def test_a_wide_claim_does_not_single_out_a_spot_only_her_silences_point_at(tmp_path: Path) -> None:
+    """The coverage hole of test_a_compound_only_her_silences_point_at_is_held_at_six_tenths (nothing of hers
+    or his ever seen at the spot; a stranger's pickup makes it a place the case names), plus a B2 report: "he
+    hides within 12 km of" a point 3 km away. The report speaks of the same area her silences do; it names no
+    place in it, so the spot stays held at 0.6. Before session 19 the report's fraction of a nat counted as
+    "something places him at the spot" and as a second source type, and lifted the hold (0.96; on the
+    ``hole`` perturbation a decoy 700 m from the true compound went to 0.89)."""
+    c = _base(compound_covered=False)
+    _partner(c, NIGHTS, silent=True)
+    c.sighting("plate:ZZZ-1111-A", at(9, 11.0), COMPOUND[0], COMPOUND[1], 0.7, "pickup roja")
+    c.report("humint", at(6, 10.0), 2, [{"subject": "person-target", "predicate": "located_near",
+                                         "lat": COMPOUND[0] + 0.027, "lon": COMPOUND[1], "radius_m": 12000}])
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, r["hypotheses"][:2]
+    assert "claims" in {e["kind"] for e in top["evidence"]}  # the report is read and weighed
+    assert top["probability"] <= 0.6 + 1e-9 and top["support"]["ceiling"] == 0.6, top["support"]
+    assert "only her silences" in top["support"]["note"]
