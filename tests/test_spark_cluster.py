@@ -39,8 +39,9 @@ def test_duckdb_is_the_engine_when_nothing_is_said() -> None:
 
 
 def _script(cmd: str, state: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, SPARK_CLUSTER_DIR=str(state), PYTHON=sys.executable, SPARK_CLUSTER_WAIT_S="60")
-    return subprocess.run(["bash", str(SCRIPT), cmd], capture_output=True, text=True, env=env, timeout=120)
+    # a loaded 2-core box starts a worker's JVM slowly (60 s timed out at load 8)
+    env = dict(os.environ, SPARK_CLUSTER_DIR=str(state), PYTHON=sys.executable, SPARK_CLUSTER_WAIT_S="180")
+    return subprocess.run(["bash", str(SCRIPT), cmd], capture_output=True, text=True, env=env, timeout=400)
 
 
 @pytest.mark.spark

@@ -17,6 +17,7 @@ from fusioncell.infer.features import (
     SIGHTING_SIGMA_M,
     Candidate,
     FloatArray,
+    home_arrays,
 )
 from fusioncell.spacetime.geo import haversine_m
 
@@ -26,11 +27,9 @@ def generate_candidates(
     addr_lat: FloatArray, addr_lon: FloatArray, homes: dict[str, tuple[float, float, float]],
 ) -> list[Candidate]:
     seeds: list[tuple[float, float, float, str, float]] = []  # score, lat, lon, origin, radius
-    rel = np.array([relevance.get(str(i), 0.0) for i in pos.identifier]) if len(pos) else np.zeros(0)
+    rel = pos.per_ident(relevance, 0.0)
     if len(pos):
-        hl = np.array([homes.get(str(i), (np.nan, np.nan, 0))[0] for i in pos.identifier])
-        hn = np.array([homes.get(str(i), (np.nan, np.nan, 0))[1] for i in pos.identifier])
-        hr = np.array([homes.get(str(i), (np.nan, np.nan, 0))[2] for i in pos.identifier])
+        hl, hn, hr = home_arrays(pos, homes)
         dh = haversine_m(pos.lat, pos.lon, np.nan_to_num(hl), np.nan_to_num(hn))
         away = np.isnan(hl) | (dh > hr + AWAY_ACCURACY_FACTOR * pos.acc_m)
         for fine, night, origin, w in (

@@ -439,20 +439,29 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
 def _add_contacts(store: CaseStore, members: dict[str, Member], keys: frozenset[str], contact_k: int) -> None:
     """Behaviour: the ``contact_k`` strongest contacts of the strongest members join the circle."""
     core = [m for m in members.values() if m.relevance >= 0.3 and m.identifier.startswith("+")]
+    if not core:
+        return
     name = Namer.of(store)  # reasons name phones by role and handle, never by number
+    # one plan for every core member: each one's contact_k most frequent contacts (a self-call counts once)
+    top: dict[str, list[tuple[str, int]]] = {}
+    for ident, other, n in store.con.execute(
+        """
+        WITH e AS (
+          SELECT caller AS m, callee AS other, duration_s FROM comms WHERE caller IN (SELECT unnest($1))
+          UNION ALL
+          SELECT callee, caller, duration_s FROM comms WHERE callee IN (SELECT unnest($1)) AND caller <> callee
+        ), g AS (
+          SELECT m, other, count(*) AS n, sum(duration_s) AS d FROM e GROUP BY m, other
+        )
+        SELECT m, other, n FROM g
+        QUALIFY row_number() OVER (PARTITION BY m ORDER BY n DESC, d DESC, other) <= $2
+        ORDER BY m, n DESC, d DESC, other
+        """,
+        [sorted({m.identifier for m in core}), contact_k],
+    ).fetchall():
+        top.setdefault(str(ident), []).append((str(other), int(n)))
     for m in core:
-        rows = store.con.execute(
-            """
-            WITH e AS (
-              SELECT CASE WHEN caller = $1 THEN callee ELSE caller END AS other, duration_s
-              FROM comms WHERE caller = $1 OR callee = $1
-            )
-            SELECT other, count(*) AS n, sum(duration_s) AS d FROM e
-            GROUP BY other ORDER BY n DESC, d DESC, other LIMIT $2
-            """,
-            [m.identifier, contact_k],
-        ).fetchall()
-        for other, n, _d in rows:
+        for other, n in top.get(m.identifier, []):
             if other in members or other in keys:
                 continue
             rel = ROLE_RELEVANCE["contact"] * m.relevance

@@ -17,8 +17,10 @@ as the distance to the neighbouring sites, never better than
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -60,6 +62,26 @@ class Positions:
 
     def take(self, mask: npt.NDArray[np.bool_]) -> "Positions":
         return Positions(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
+
+    def idents(self) -> tuple[list[str], npt.NDArray[np.intp]]:
+        """The distinct identifiers (sorted) and, per row, the index of its own: look a per-person value up
+        once per person, then spread it to the rows (never a dictionary look-up per row)."""
+        cached = self.__dict__.get("_idents")
+        if cached is None:
+            import pandas as pd  # a hash-based factorisation: linear in the rows, no sort of strings
+
+            inv, u = pd.factorize(self.identifier, sort=True)
+            cached = ([str(x) for x in u], np.asarray(inv, dtype=np.intp))
+            self.__dict__["_idents"] = cached
+        return cached
+
+    def per_ident(self, values: Mapping[str, Any], default: Any = 0.0) -> FloatArray:
+        """``values[identifier]`` for every row (``default`` where absent); a tuple value gives one column
+        per element."""
+        if not len(self):
+            return np.zeros((0,) if not isinstance(default, tuple) else (0, len(default)))
+        names, inv = self.idents()
+        return np.array([values.get(k, default) for k in names], dtype=float)[inv]
 
 
 @dataclass

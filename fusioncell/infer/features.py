@@ -197,16 +197,17 @@ def _member_nights(idx: npt.NDArray[np.int64], idents: npt.NDArray[np.str_],
 
 
 def _per_pos(ctx: EvidenceContext, d: dict[str, float], default: float = 0.0) -> FloatArray:
-    idents = ctx.pos.identifier
-    return np.array([d.get(str(i), default) for i in idents], dtype=float) if len(ctx.pos) else np.zeros(0)
+    return ctx.pos.per_ident(d, default)
+
+
+def home_arrays(pos: Positions, homes: dict[str, tuple[float, float, float]]) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per row of ``pos``: its identifier's home latitude, longitude and radius (NaN, NaN, 0 when none)."""
+    h = pos.per_ident(homes, (np.nan, np.nan, 0.0)).reshape(-1, 3)
+    return h[:, 0], h[:, 1], h[:, 2]
 
 
 def _home_arrays(ctx: EvidenceContext) -> tuple[FloatArray, FloatArray, FloatArray]:
-    h = ctx.homes
-    ids = [str(i) for i in ctx.pos.identifier]
-    return (np.array([h.get(i, (np.nan, np.nan, 0.0))[0] for i in ids], dtype=float),
-            np.array([h.get(i, (np.nan, np.nan, 0.0))[1] for i in ids], dtype=float),
-            np.array([h.get(i, (np.nan, np.nan, 0.0))[2] for i in ids], dtype=float))
+    return home_arrays(ctx.pos, ctx.homes)
 
 
 def _away_mask(ctx: EvidenceContext) -> npt.NDArray[np.bool_]:
@@ -729,7 +730,7 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
         return CandidateSet(clat, clon, radius, [], acc.F, acc.support, acc.windows, acc.last_seen)
     pos = ctx.pos
     home_of, succ = np.zeros(m), np.zeros((m, m))
-    for ident in ({str(i) for i in pos.identifier} if len(pos) else set()):
+    for ident in (pos.idents()[0] if len(pos) else []):
         if ident in ctx.homes:
             hl, hn, hr = ctx.homes[ident]
             home_of = np.maximum(home_of, ctx.relevance.get(ident, 0.0) * (haversine_m(clat, clon, hl, hn) < hr))
