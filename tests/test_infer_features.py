@@ -270,3 +270,21 @@ def test_a_sighting_of_him_says_where_he_was_and_weighs_by_its_age_as_her_nights
     cs = compute_features([Candidate(*a, "test"), Candidate(*b, "test")], replace(_ctx(pos, rel, homes), sights=sights))
     got = cs.features[:, list(FEATURES).index("sighting_him")]
     assert np.allclose(got, [np.log1p(0.6 * np.exp(-2.0)), np.log1p(0.6 * np.exp(-0.1))])
+
+
+def test_per_identifier_values_are_spread_to_every_row_of_that_identifier() -> None:
+    """``Positions.per_ident`` looks a value up once per identifier and gives it to each of its rows, in row
+    order (rows of one identifier need not be adjacent); absent identifiers get the default; a tuple value
+    gives one column per element; a subset (``take``) looks its own rows up."""
+    pos = _positions(np.random.default_rng(3))
+    n = len(pos)
+    ident = np.array(["+52b", "+52a", "+52c"] * (n // 3) + ["+52b"] * (n % 3), dtype=object)
+    pos.identifier = ident
+    got = pos.per_ident({"+52a": 1.0, "+52b": 2.0}, default=-1.0)
+    assert got.tolist() == [{"+52a": 1.0, "+52b": 2.0}.get(i, -1.0) for i in ident]
+    homes = pos.per_ident({"+52c": (20.5, -103.2, 400.0)}, (np.nan, np.nan, 0.0))
+    assert homes.shape == (n, 3)
+    assert homes[2].tolist() == [20.5, -103.2, 400.0] and np.isnan(homes[0, 0]) and homes[0, 2] == 0.0
+    sub = pos.take(ident == "+52a")
+    assert sub.per_ident({"+52a": 5.0}).tolist() == [5.0] * int((ident == "+52a").sum())
+    assert pos.take(np.zeros(n, dtype=bool)).per_ident({"+52a": 5.0}).shape == (0,)
