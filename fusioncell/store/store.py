@@ -100,6 +100,9 @@ class CaseStore:
         #: Where relational steps run (``fusioncell --engine``); DuckDB by default.
         self.engine_settings: Any = None
         self._engine: Any = None
+        #: Opened read-only (``CaseStore.open(..., read_only=True)``): derived tables are read when current,
+        #: never rebuilt (:func:`fusioncell.store.derived.cached` says so instead of failing in DuckDB).
+        self.read_only = False
 
     @classmethod
     def open(cls, path: Path | str, *, read_only: bool = False, folder: Path | None = None) -> "CaseStore":
@@ -114,6 +117,7 @@ class CaseStore:
         con.execute(f"SET memory_limit = '{_memory_limit()}'")
         con.execute(QUIET)
         store = cls(path, con, folder)
+        store.read_only = read_only
         try:
             if not read_only:
                 store.init_schema()
