@@ -7,12 +7,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from casefolder import at
 from test_locate_scenes import (
     COMPOUND,
+    DAYS,
     HOME_P,
+    HOME_S,
     NEW_COMPOUND,
     NIGHTS,
+    S,
+    _alias_only_partner,
     _base,
     _dist,
     _p_near,
@@ -91,3 +97,33 @@ def test_a_wide_claim_does_not_single_out_a_spot_only_her_silences_point_at(tmp_
     assert "claims" in {e["kind"] for e in top["evidence"]}  # the report is read and weighed
     assert top["probability"] <= 0.6 + 1e-9 and top["support"]["ceiling"] == 0.6, top["support"]
     assert "only her silences" in top["support"]["note"]
+
+
+RANCHES = [(20.95, -103.55), (20.25, -103.10), (20.90, -102.95)]
+BROTHERS = ["+523398800001", "+523398800002", "+523398800003"]
+
+
+def test_four_tracked_phones_that_each_may_be_hers_share_her_nights(tmp_path: Path) -> None:
+    """His partner is known only by alias; the tracked seed lead is her sister. Four phones are tracked
+    (as plan may ask): hers, and her three brothers', whom the sister calls every day as often as her. Each
+    brother sleeps at his own ranch one night in four; she spends eight nights of 24 at the compound. All
+    four look alike to the case (frequent contacts of her sister, nights away at an isolated place): the
+    compound leads, on one more night than a brother's ranch, but it is hers only if her phone is the one
+    that goes there -- one candidate of four. Before, each candidate's nights counted nearly in full (as
+    if each were her likeliest phone), and the compound stood at the 0.75 hold."""
+    c = _alias_only_partner()
+    c.cell = lambda lat, lon: (lat, lon)  # type: ignore[attr-defined]
+    _partner(c, NIGHTS, silent=False)
+    for k, (ph, ranch) in enumerate(zip(BROTHERS, RANCHES)):
+        home = (20.66 - 0.01 * k, -103.37)
+        for d in range(DAYS):
+            away = (d + k) % 4 == 0
+            for h in np.arange(0.0, 24.0, 1 / 3):
+                lat, lon = ranch if (away and (h >= 21.0 or h < 7.0)) else home
+                c.fix(ph, at(d, float(h)), lat + 0.0007 * np.cos(3 * h + k), lon + 0.0007 * np.sin(2 * h + d), 250.0)
+            c.call(S, ph, at(d, 18.0 + 0.3 * k), HOME_S)
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, [(round(_dist(h, COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
+    assert top["probability"] <= 0.6, top["support"]
+    assert all(_p_near(r, ranch) < top["probability"] for ranch in RANCHES)

@@ -112,6 +112,8 @@ class Member:
     #: the roles in which a report, a known entity or the resolve stage attributes the identifier (not
     #: behaviour alone: a candidate of an alias-only partner is hers by inference, however likely)
     reported: set[str] = field(default_factory=set)
+    #: the investigation tracks it (its handset fixes are in the case): its nights are read fix by fix
+    tracked: bool = False
 
     def hers_by_report(self, roles: tuple[str, ...] = ("partner",), at_least: float = 0.5) -> bool:
         """Whether a report, a known entity or resolve attributes the identifier in one of ``roles`` with
@@ -420,8 +422,10 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
         m = members.get(ident)
         if m is None:
             members[ident] = Member(ident, None, "tracked", ROLE_RELEVANCE["tracked"], 0.3,
-                                    ["tracked by the investigation (a lead)"])
-        elif m.relevance < ROLE_RELEVANCE["tracked"]:
+                                    ["tracked by the investigation (a lead)"], tracked=True)
+            continue
+        m.tracked = True
+        if m.relevance < ROLE_RELEVANCE["tracked"]:
             m.relevance = ROLE_RELEVANCE["tracked"]
             m.reasons.append("tracked by the investigation (a lead)")
 

@@ -169,7 +169,15 @@ def partner_share(circle: Circle) -> dict[str, float]:
     likeliest phone (the candidates for an alias-only partner's number are
     many, and only one is hers: her friend's, her sister's and the
     lieutenants' phones among them must not all count as hers in full).
-    Her likeliest phone counts 1, as a phone attributed to her does.
+    Her likeliest phone counts 1, as a phone attributed to her does --
+    unless several *tracked* phones, none attributed to her by a report,
+    compete for her: then each counts its share of their summed weight
+    (four tracked phones that each look like hers -- frequent contacts of
+    her sister, nights away at an isolated place -- are one of four, and
+    the nights of each are hers only that much). Tracked phones are the
+    ones whose nights are read fix by fix, so they are the ones whose
+    nights compete; on our worlds (her phone and the seed lead's tracked)
+    this changes nothing measurable (docs/benchmarks.md, session 20).
     """
     def roles(m: Member) -> dict[str, float]:
         return m.roles or {m.role: m.p_identity}
@@ -179,12 +187,16 @@ def partner_share(circle: Circle) -> dict[str, float]:
         return max(roles(m).get("partner", 0.0), roles(m).get("self", 0.0))
 
     best: dict[str | None, float] = {}
+    tracked: dict[str | None, float] = {}
     for m in circle.members.values():
         best[m.person] = max(best.get(m.person, 0.0), p_hers(m))
+        if m.tracked and not m.hers_by_report(("partner", "self")):
+            tracked[m.person] = tracked.get(m.person, 0.0) + p_hers(m)
     out: dict[str, float] = {}
     for ident, m in circle.members.items():
         p, top = p_hers(m), max(roles(m).values(), default=0.0)
-        out[ident] = float(p / top) * float(p / best[m.person]) if top > 0 and p > 0 else 0.0
+        z = max(best[m.person], tracked.get(m.person, 0.0))
+        out[ident] = float(p / top) * float(p / z) if top > 0 and p > 0 else 0.0
     return out
 
 
