@@ -74,12 +74,9 @@ def _root(store: CaseStore) -> CaseStore:
 
 
 def ensure_tables(store: CaseStore) -> None:
-    if getattr(store, "read_only", False):  # read as they are; a store without them has nothing to unmask
-        missing = {"minimisation_secret", "minimisation_unmasked", "minimisation_protected"} - store.table_names()
-        if missing:
-            raise UsageError(f"{store.path}: opened read-only, and it has no {', '.join(sorted(missing))} table "
-                             "yet; open it writable once (e.g. `fusioncell locate CASE`), then read-only works")
-        return
+    if getattr(store, "read_only", False) and store.keeps_tables_as_they_are(
+            {"minimisation_secret", "minimisation_unmasked", "minimisation_protected"}):
+        return  # read as they are
     for stmt in _DDL:
         store.con.execute(stmt)
 

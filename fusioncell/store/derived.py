@@ -21,7 +21,6 @@ from typing import Any, Callable
 
 import duckdb
 
-from fusioncell.errors import UsageError
 from fusioncell.store.store import CaseStore
 
 log = logging.getLogger(__name__)
@@ -63,17 +62,9 @@ _KEY_SQL = " UNION ALL ".join(
 )
 
 
-def _read_only_refusal(store: CaseStore, what: str) -> UsageError:
-    return UsageError(f"{store.path}: opened read-only, and {what}; open it writable once "
-                      "(any analysis command, e.g. `fusioncell locate CASE`) to build it, then read-only works")
-
-
 def ensure_tables(store: CaseStore) -> None:
     """Create the cache bookkeeping and override tables if missing (a read-only store must have them)."""
-    if store.read_only:
-        missing = {"derived_cache", "attribution_overrides"} - set(store.table_names())
-        if missing:
-            raise _read_only_refusal(store, f"it has no {', '.join(sorted(missing))} table yet")
+    if store.keeps_tables_as_they_are({"derived_cache", "attribution_overrides"}):
         return
     store.con.execute(CACHE_DDL)
     store.con.execute(OVERRIDES_DDL)
@@ -145,7 +136,7 @@ def cached(
     if row and row[0] == key and store.has_table(name):
         return str(row[1])
     if store.read_only:
-        raise _read_only_refusal(store, f"its derived table {name} is missing or older than its observations")
+        raise store.read_only_refusal(f"its derived table {name} is missing or older than its observations")
     run_id = store.new_run(name, params)
     log.debug("building %s (run %s)", name, run_id)
     build(run_id)

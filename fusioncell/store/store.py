@@ -199,6 +199,21 @@ class CaseStore:
         targets = tuple(r[0] for r in self.con.execute("SELECT entity_id FROM targets ORDER BY rowid").fetchall())
         return CaseInfo(row[0], row[1], row[2], row[3], row[4], row[5], targets)
 
+    def read_only_refusal(self, what: str) -> UsageError:
+        """The one-sentence refusal of a read-only store asked to write ``what`` is missing or stale."""
+        return UsageError(f"{self.path}: opened read-only, and {what}; open it writable once "
+                          "(any analysis command, e.g. `fusioncell locate CASE`) to build it, then read-only works")
+
+    def keeps_tables_as_they_are(self, names: set[str]) -> bool:
+        """True when the store is read-only, so the caller must not create ``names`` (it reads them as they
+        are); refuses (:meth:`read_only_refusal`) when one of them does not exist yet."""
+        if not self.read_only:
+            return False
+        missing = names - self.table_names()
+        if missing:
+            raise self.read_only_refusal(f"it has no {', '.join(sorted(missing))} table yet")
+        return True
+
     def has_table(self, name: str) -> bool:
         row = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
