@@ -15,8 +15,11 @@ from test_locate_scenes import (
     DAYS,
     HOME_P,
     HOME_S,
+    LTS,
     NEW_COMPOUND,
     NIGHTS,
+    TOWN,
+    P,
     S,
     _alias_only_partner,
     _base,
@@ -127,3 +130,64 @@ def test_four_tracked_phones_that_each_may_be_hers_share_her_nights(tmp_path: Pa
     assert _dist(top, COMPOUND) <= 300, [(round(_dist(h, COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
     assert top["probability"] <= 0.6, top["support"]
     assert all(_p_near(r, ranch) < top["probability"] for ranch in RANCHES)
+
+
+
+TOWN_HOUSE = (20.662, -103.338)  # his house in town, ~3 km from her flat
+MARKET = (20.6665, -103.338)  # ~500 m north of it: where one of his men spends his days
+
+
+def test_a_town_house_beside_where_his_man_spends_his_days_is_its_own_place(tmp_path: Path) -> None:
+    """He hides in a town house; she sleeps there on eight nights of 24 (fixes of 80-400 m accuracy,
+    scattered as real ones are). One of his men, named by a graded report, spends every day 8:00-20:00 at
+    a market 500 m north, so the market holds more fixes than the house. Her nights say the house, his
+    days the market: two places. Before session 21 a candidate moved onto the mode of all nearby fixes,
+    nights and days together, and the house was merged into one place between the two, ~240 m from the
+    house on the market side (0.61); now each candidate moves on the fixes of its own kind."""
+    def where(d: int, h: float) -> tuple[float, float]:
+        return TOWN_HOUSE if (d in NIGHTS and h >= 21.0) or (d - 1 in NIGHTS and h < 7.0) else HOME_P
+
+    c = _base(compound_covered=True)
+    rng = np.random.default_rng(5)
+    for d in range(DAYS):
+        for h in np.arange(0.0, 24.0, 1 / 3):
+            lat, lon = where(d, float(h))
+            acc = float(rng.uniform(80.0, 400.0))
+            e = rng.normal(0.0, acc / 111000.0 / 1.5, 2)
+            c.fix(P, at(d, float(h)), lat + e[0], lon + e[1], acc)
+    c.person("person-lt0", phone=[LTS[0]])
+    c.report("humint", at(2, 9), 2, [{"subject": "person-lt0", "predicate": "works_for", "object": "person-target"}])
+    for d in range(DAYS):
+        for h in np.arange(0.0, 24.0, 1 / 3):
+            lat, lon = MARKET if 8.0 <= h < 20.0 else (TOWN[0] - 0.02, TOWN[1] + 0.015)
+            c.fix(LTS[0], at(d, float(h)), lat + 0.0007 * np.cos(3 * h), lon + 0.0007 * np.sin(2 * h + d), 200.0)
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, TOWN_HOUSE) <= 150, [(round(_dist(h, TOWN_HOUSE)), h["probability"]) for h in r["hypotheses"][:4]]
+    assert top["probability"] > 0.5
+    assert _p_near(r, MARKET, 150.0) < 0.1
+
+
+FRIEND_FLAT = (20.672, -103.333)  # a friend's flat in town, ~2 km from her own
+
+
+def test_a_phone_that_is_hardly_hers_sleeping_out_last_does_not_erase_her_latest_night(tmp_path: Path) -> None:
+    """His partner is known only by alias. Two tracked phones may be hers: hers (the sister calls it every
+    evening; seven nights of 24 at the compound, the last on day 20) and a cousin's (the sister calls
+    it every day too), who sleeps at a friend's flat in town on day 21 only. Her latest night is the
+    compound's; the cousin's later night elsewhere is another phone's. Before session 21 one latest night
+    was read for all phones together, the cousin's, and the compound lost its ``latest``."""
+    cousin = "+523398800009"
+    c = _alias_only_partner()
+    c.cell = lambda lat, lon: (lat, lon)  # type: ignore[attr-defined]
+    _partner(c, NIGHTS[:-1], silent=False)
+    home = (20.66, -103.37)
+    for d in range(DAYS):
+        for h in np.arange(0.0, 24.0, 1 / 3):
+            lat, lon = FRIEND_FLAT if ((d == 21 and h >= 21.0) or (d == 22 and h < 7.0)) else home
+            c.fix(cousin, at(d, float(h)), lat + 0.0007 * np.cos(3 * h), lon + 0.0007 * np.sin(2 * h + d), 250.0)
+        c.call(S, cousin, at(d, 18.0), HOME_S)
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, [(round(_dist(h, COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
+    assert "latest" in {e["kind"] for e in top["evidence"]}, top["evidence"]

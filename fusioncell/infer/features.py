@@ -218,11 +218,17 @@ def _away_mask(ctx: EvidenceContext) -> npt.NDArray[np.bool_]:
                            > hr + AWAY_ACCURACY_FACTOR * pos.acc_m)
 
 
-def _refine(clat: FloatArray, clon: FloatArray, radius: FloatArray, ctx: EvidenceContext) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _refine(clat: FloatArray, clon: FloatArray, radius: FloatArray, ctx: EvidenceContext,
+            kind: npt.NDArray[np.int8] | None = None) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Mean-shift each candidate onto the mode of nearby away-from-home handset fixes.
 
     Weights: relevance / accuracy², nights twice. Many fixes of 100 m–1 km
-    accuracy locate a compound well.
+    accuracy locate a compound well. A candidate seeded by nights (``kind`` 1)
+    moves on night fixes only, one seeded by day visits (``kind`` 2) on day
+    fixes only, when it has three of them within 600 m: in a town, a house
+    where she sleeps and the market 500 m away where her circle spends its
+    days are two places, and mean-shift on both kinds at once would pull each
+    onto a mode between them (neither place). Other candidates use every fix.
     """
     pos = ctx.pos
     if not len(pos):
@@ -232,11 +238,17 @@ def _refine(clat: FloatArray, clon: FloatArray, radius: FloatArray, ctx: Evidenc
     if not sel.any():
         return clat, clon, radius
     flat, flon = pos.lat[sel], pos.lon[sel]
-    w0 = rel_all[sel] * np.where(pos.night[sel], 2.0, 1.0) / np.maximum(pos.acc_m[sel], 50.0) ** 2
-    near0 = np.count_nonzero(haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :]) < 600.0, axis=1) >= 3
+    w1 = rel_all[sel] * np.where(pos.night[sel], 2.0, 1.0) / np.maximum(pos.acc_m[sel], 50.0) ** 2
+    close = haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :]) < 600.0
+    near0 = np.count_nonzero(close, axis=1) >= 3
+    # a seed of nights (of days) with three such fixes of its own moves on those; others on every fix
+    kind = np.zeros(clat.size, dtype=np.int8) if kind is None else kind
+    own = np.where(kind[:, None] == 1, pos.night[sel][None, :], ~pos.night[sel][None, :])  # (candidates, fixes)
+    own &= ((kind > 0) & (np.count_nonzero(close & own, axis=1) >= 3))[:, None]
+    w0 = np.where(own | ~own.any(axis=1, keepdims=True), w1[None, :], 0.0)
     for _ in range(8):
         d = haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :])
-        k = _kernel(d, MEANSHIFT_BANDWIDTH_M) * w0[None, :]
+        k = _kernel(d, MEANSHIFT_BANDWIDTH_M) * w0
         ks = k.sum(axis=1)
         ok = near0 & (ks > 0)
         nlat = np.where(ok, (k * flat[None, :]).sum(axis=1) / np.where(ks > 0, ks, 1), clat)
@@ -246,7 +258,7 @@ def _refine(clat: FloatArray, clon: FloatArray, radius: FloatArray, ctx: Evidenc
         if moved < 5.0:
             break
     d = haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :])
-    k = _kernel(d, MEANSHIFT_BANDWIDTH_M) * w0[None, :]
+    k = _kernel(d, MEANSHIFT_BANDWIDTH_M) * w0
     spread = np.sqrt((k * d**2).sum(axis=1) / np.maximum(k.sum(axis=1), 1e-12))
     return clat, clon, np.where(near0, np.clip(spread, 75.0, 400.0), radius)
 
@@ -365,11 +377,11 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
     # her away nights elsewhere since her latest night here (a late move)
     ps = pos.fine & pos.night & (pw > 0.05) & (rel > 0) & _away_mask(ctx)
     # each of her (candidate) phones' nights read as one position, as above
-    pidx, pst, _ = _member_nights(np.flatnonzero(ps), idents, pos.night_key)
+    pidx, pst, phone = _member_nights(np.flatnonzero(ps), idents, pos.night_key)
     Kn = night_presence(K[:, pidx], pst, sigma[pidx])
     nk, nw = pos.night_key[pidx][pst], pw[pidx][pst]
     nights = (Kn, nk, nw)
-    latest = latest_night(Kn, nk, nw)
+    latest = latest_night(Kn, nk, nw, phone)
     acc.put("latest", latest)
     _cite_latest(acc, latest, K, np.flatnonzero(ps), pos)
     # convergence: distinct members located here by handset fixes (in town everyone shares cells)
@@ -390,10 +402,18 @@ def _local_days(t: npt.NDArray[np.datetime64], tz_offset_s: Any) -> FloatArray:
 
 
 def _cite_latest(acc: _Acc, latest: FloatArray, K: FloatArray, ps: npt.NDArray[np.int64], pos: Positions) -> None:
-    """Name the phone and the fixes of her latest away night at the candidates it supports."""
+    """Name the phone and the fixes of her latest away night at the candidates it supports: each phone's
+    latest night at a known place, as :func:`fusioncell.infer.nights.latest_night` reads them."""
     if ps.size == 0:
         return
-    last = ps[pos.night_key[ps] == pos.night_key[ps].max()]
+    phone = np.unique(pos.identifier[ps], return_inverse=True)[1].ravel()
+    key = pos.night_key[ps]
+    known = K[:, ps].max(axis=0) >= 0.5 if K.shape[0] else np.zeros(ps.size, dtype=bool)
+    if not known.any():
+        return
+    newest = np.full(int(phone.max()) + 1, np.iinfo(np.int64).min)
+    np.maximum.at(newest, phone[known], key[known])
+    last = ps[key == newest[phone]]
     for ci in np.flatnonzero(latest > 0.05):  # candidates, not records
         ev = last[K[ci, last] > 0.3]
         if ev.size:
@@ -718,7 +738,8 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     clat = np.array([c.lat for c in cands], dtype=float)
     clon = np.array([c.lon for c in cands], dtype=float)
     radius = np.array([c.radius_m for c in cands], dtype=float)
-    clat, clon, radius = _refine(clat, clon, radius, ctx)
+    kinds = {"night stays": 1, "day visits": 2}
+    clat, clon, radius = _refine(clat, clon, radius, ctx, np.array([kinds.get(c.origin, 0) for c in cands], dtype=np.int8))
     keep = _keep_mask(clat, clon, ctx) if clat.size else np.zeros(0, dtype=bool)
     cands = [c for c, k in zip(cands, keep) if k]
     clat, clon, radius = clat[keep], clon[keep], radius[keep]

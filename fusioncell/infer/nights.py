@@ -164,13 +164,18 @@ def superseded(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArr
     return (away * w[None, :]).sum(axis=1)
 
 
-def latest_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray) -> FloatArray:
+def latest_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray,
+                 phone: npt.NDArray[np.int64] | None = None) -> FloatArray:
     """Per candidate: presence at his partner's most recent away night (0–1, times how surely it is her phone).
 
     Where she slept last is the freshest trace of where he is *now*: after a
     move the new compound has one or two nights against many at the old one,
     and this is the evidence that says so. ``K``, ``night_key`` and
-    ``weight`` are as in :func:`superseded`.
+    ``weight`` are as in :func:`superseded`. With ``phone`` (a code per
+    night), each phone that may be hers has its own latest night, and each
+    place keeps the best of them: a phone that is hers with probability 0.1
+    sleeping somewhere last night does not hide where her likeliest phone
+    slept last (session 21).
 
     >>> import numpy as np
     >>> K = np.array([[1.0, 0.0, 0.2], [0.0, 1.0, 0.9]])  # nights 1, 2, 2
@@ -179,6 +184,11 @@ def latest_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatA
     >>> K = np.array([[1.0, 0.0, 0.1], [0.0, 1.0, 0.0]])  # night 3 at no place we know: night 2 is her latest
     >>> latest_night(K, np.array([1, 2, 3]), np.ones(3)).tolist()
     [0.0, 1.0]
+    >>> K = np.array([[1.0, 0.0], [0.0, 1.0]])  # her likely phone (0.9) at place 0 on night 1, a 0.1 phone at 1 on night 2
+    >>> latest_night(K, np.array([1, 2]), np.array([0.9, 0.1])).tolist()  # one latest night for all: night 2
+    [0.0, 0.1]
+    >>> latest_night(K, np.array([1, 2]), np.array([0.9, 0.1]), phone=np.array([0, 1])).tolist()  # each its own
+    [0.9, 0.1]
     """
     m = K.shape[0]
     if K.shape[1] == 0 or m == 0:
@@ -188,7 +198,12 @@ def latest_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatA
     known = K.max(axis=0) >= 0.5  # fixes at some candidate; the night is known when one of its fixes is
     if not known.any():
         return np.zeros(m)
-    last = night_key == night_key[known].max()
+    if phone is None:
+        last = night_key == night_key[known].max()
+    else:
+        newest = np.full(int(phone.max()) + 1, np.iinfo(np.int64).min)
+        np.maximum.at(newest, phone[known], night_key[known])
+        last = night_key == newest[phone]
     return np.max(K[:, last] * np.clip(weight[last], 0.0, 1.0)[None, :], axis=1)
 
 
