@@ -207,7 +207,7 @@ def test_first_offset_reads_line_two_only_when_plain(tmp_path: Path) -> None:
     names = ["event_id", "start", "x"]
     for body, want in [(f"a,{CANON},1\n", "-06:00"), (f"a,{CANON},1\r\n", "-06:00"),
                        ("a,2026-02-02T10:00:00+14:00,1\n", "+14:00"), ("a,2026-02-02T10:00:00+14:30,1\n", None),
-                       (f'"a",{CANON},1\n', None), (f"a,{CANON}\n", None), (f"a,{CANON},1,2\n", None),
+                       (f'"a",{CANON},""\n', "-06:00"), ('"a\n', None), (f"a,{CANON}\n", None), (f"a,{CANON},1,2\n", None),
                        ("a,2026-02-02T10:00:00Z,1\n", None), ("a,2026-02-02 10:00:00-06:00,1\n", None), ("", None)]:
         p.write_bytes(b"event_id,start,x\n" + body.encode())
         assert first_offset(p, names, "start") == want, body

@@ -23,6 +23,7 @@ instant) for anything else that reads it; :func:`time_parts` gives the hot paths
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -46,8 +47,8 @@ def canonical_offset(raw: object) -> str | None:
 
 
 def first_offset(path: Path, names: Sequence[str], column: str) -> str | None:
-    """The offset of ``column`` in the file's first record when spelled canonically (its line 2, read
-    without a parser: None when the line holds a quote, does not decode or has another number of fields).
+    """The offset of ``column`` in the file's first record when spelled canonically (its line 2 read by
+    Python's ``csv``: None when it does not decode or has another number of fields).
 
     It only chooses the format the reader tries; the typed read is given up unless the delivery's offset
     (``csvfiles._time_offset``, from the staged rows) is this one.
@@ -61,8 +62,8 @@ def first_offset(path: Path, names: Sequence[str], column: str) -> str | None:
         text = line.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError:
         return None
-    fields = text.split(",")
-    if '"' in text or len(fields) != len(names):
+    fields = next(csv.reader([text]), [])
+    if len(fields) != len(names):
         return None
     return canonical_offset(fields[list(names).index(column)])
 
