@@ -69,9 +69,9 @@ def staged_as(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[str, ...
     real = DuckDBEngine.stage_csv
 
     def spy(self: DuckDBEngine, path: Path, columns: Any, mixed_newlines: bool = False, name: str | None = None,
-            doubles: Any = ()) -> Any:
+            doubles: Any = (), times: Any = None) -> Any:
         calls.append((Path(path).name, tuple(doubles)))
-        return real(self, path, columns, mixed_newlines, name, doubles)
+        return real(self, path, columns, mixed_newlines, name, doubles, times)
 
     monkeypatch.setattr(DuckDBEngine, "stage_csv", spy)
     return calls

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Hashable, Iterable, Sequence
@@ -32,6 +31,8 @@ from fusioncell.ingest.csvlines import all_record_lines, record_lines  # noqa: F
 from fusioncell.ingest.csvproblems import MAX_PROBLEMS, problem_rows, quarantine_rows
 from fusioncell.ingest.idnorm import IdNormalizer
 from fusioncell.ingest.idrule import IdRule, identifier_rule, rule_holds
+from fusioncell.ingest.typedtime import (ODD, ODD_VALUE, canonical_offset, first_offset, raw_time, restore,
+                                          time_parts, time_value)
 from fusioncell.store.engine import ROW_COL, CsvReadError, Engine, Lazy
 
 log = logging.getLogger(__name__)
@@ -287,16 +288,19 @@ def _checks(spec: CsvSpec, t: ir.Table, header: set[str], known_sources: set[str
         v = _val(t, c.name, header)
         text = t[c.name] if t[c.name].type().is_string() else t[c.name].cast("string")
         shown = ibis.literal("'") + text + "'"
+        parts = time_parts(t, c.name)  # staged typed: the string checks read only the other spellings
         if c.value:
-            add(c.name, v.isnull(), f"'{c.name}' is empty")
+            add(c.name, v.isnull() if parts is None else parts.odd_value.isnull() & parts.instant.isnull(),
+                f"'{c.name}' is empty")
             if c.kind in ("id", "text"):
                 add(c.name, v.notnull() & ~visible(v),
                     f"'{c.name}' holds only invisible characters (white space, controls, zero-width)")
         if c.kind == "time":
             naive = v.re_search(_TIME_NAIVE)
-            ok = v.re_search(_TIME_OK) & v.try_cast(TS_UTC).notnull()
+            w = v if parts is None else parts.odd_value  # a canonical spelling passes (typedtime)
+            ok = w.re_search(_TIME_OK) & w.try_cast(TS_UTC).notnull()
             shape = v.re_search(_TIME_SHAPE)
-            add(c.name, v.notnull() & ~ok,
+            add(c.name, w.notnull() & ~ok,
                 ibis.ifelse(naive, ibis.literal("time without an offset: ") + shown
                             + " (write e.g. 2026-01-12T18:00:00-06:00 or a trailing Z)",
                             ibis.ifelse(shape, ibis.literal("implausible time (year outside 1900-2100 or offset beyond "
@@ -435,8 +439,8 @@ def canonical_time(raw: ir.StringValue, offset: str | None) -> ir.BooleanValue:
     return raw.like(f"____-__-__T__:__:__{offset}") & (raw.substr(11, 2) != "24")
 
 
-def _raw_time(t: ir.Table, name: str, offset: str | None) -> ir.StringValue:
-    return ibis.ifelse(canonical_time(t[name], offset), ibis.null().cast("string"), t[name])
+def _raw_time(raw: ir.StringValue, offset: str | None) -> ir.StringValue:
+    return ibis.ifelse(canonical_time(raw, offset), ibis.null().cast("string"), raw)
 
 
 def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], sources: ir.Table,
@@ -484,7 +488,12 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
         return v(n).cast("float64")
 
     def ts(n: str) -> ir.TimestampValue:
-        return v(n).cast(TS_UTC)
+        p = time_parts(t, n)  # staged typed (typedtime): the instant, or the cast of another spelling
+        return v(n).cast(TS_UTC) if p is None else time_value(p, p.odd_value.cast(TS_UTC))
+
+    def raw_t(n: str) -> ir.StringValue:
+        p = time_parts(t, n)
+        return _raw_time(t[n], time_offset) if p is None else raw_time(p, _raw_time(p.odd, time_offset))
 
     common = dict(event_id=v("event_id"), source_id=v("source_id"), agency=j["_agency"])
     if spec.table == "comms":
@@ -502,7 +511,7 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
             content=t["content"] if "content" in header else ibis.null().cast("string"),
             **raw_ident("caller"),
             **raw_ident("callee"),
-            start_raw=_raw_time(t, "start", time_offset),
+            start_raw=raw_t("start"),
             extra=j["_extra"],
             line=j["_line"],
         )
@@ -515,7 +524,7 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
             lon=num("lon"),
             accuracy_m=num("accuracy_m"),
             **raw_ident("identifier"),
-            observed_raw=_raw_time(t, "observed", time_offset),
+            observed_raw=raw_t("observed"),
             extra=j["_extra"],
             line=j["_line"],
         )
@@ -529,7 +538,7 @@ def _typed(spec: CsvSpec, t: ir.Table, header: set[str], names: Sequence[str], s
             confidence=num("confidence"),
             note=t["note"] if "note" in header else ibis.null().cast("string"),
             **raw_ident("subject"),
-            observed_raw=_raw_time(t, "observed", time_offset),
+            observed_raw=raw_t("observed"),
             extra=j["_extra"],
             line=j["_line"],
         )
@@ -662,7 +671,10 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
     args = (path, spec, engine, normalizer, known_sources, names, mixed_newlines, blank_lines, quarantine,
             padded, quoted, plain_numbers)
     if doubles and plain_numbers and short_numbers and not padded and not blank_lines:
-        first = _read_staged(*args, doubles=doubles, lines=lines if quoted else None)
+        time_cols = [c.name for c in spec.cols if c.kind == "time"]
+        offset = first_offset(path, names, time_cols[0]) if len(time_cols) == 1 else None
+        first = _read_staged(*args, doubles=doubles, lines=lines if quoted else None,
+                             times={time_cols[0]: offset} if offset else {})
         if first is not None:
             return first
         log.debug("%s: the typed first read did not pass; staged again as strings", spec.file)
@@ -674,13 +686,16 @@ def read_csv_file(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNorma
 def _read_staged(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNormalizer | None,
                  known_sources: set[str] | None, names: list[str], mixed_newlines: bool, blank_lines: bool,
                  quarantine: bool, padded: bool, quoted: bool, plain_numbers: bool,
-                 doubles: tuple[str, ...] = (), lines: int | None = None) -> CsvResult | None:
+                 doubles: tuple[str, ...] = (), lines: int | None = None,
+                 times: dict[str, str] | None = None) -> CsvResult | None:
     """:func:`read_csv_file` after the header: stage, check, type. With ``doubles`` (the typed first read)
-    None unless the file passes every check (the caller then stages it again with strings)."""
+    None unless the file passes every check (the caller then stages it again with strings); ``times``: its
+    time column (and the first record's offset) staged typed (:mod:`fusioncell.ingest.typedtime`)."""
+    times = times or {}
     header = set(names)
     stage_name = f"_fc_csv_{spec.table}"
     try:
-        staged = engine.stage_csv(path, names, mixed_newlines, name=stage_name, doubles=doubles)
+        staged = engine.stage_csv(path, names, mixed_newlines, name=stage_name, doubles=doubles, times=times)
     except CsvReadError as exc:
         if doubles:
             return None
@@ -689,13 +704,16 @@ def _read_staged(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNormal
         return None
     rejects = _collapse_rejects(staged.rejects, names)
     # not the file name: deliveries of a kind share compiled SQL
-    base_key = (spec.table, tuple(names), padded, doubles)
+    base_key = (spec.table, tuple(names), padded, doubles, tuple(sorted(times.items())))
 
     def stage() -> ir.Table:
         # Stripped values computed once, in one projection, for every check and the insert.
-        t = staged.table
-        return t.mutate(**{f"_v_{n}": t[n] if n in doubles else _strip(t[n]) if padded else t[n].nullif("")
-                           for n in names if n in spec.col_map})
+        t = restore(staged.table, times)
+
+        def value(x: ir.Value, n: str) -> ir.Value:
+            return x if n in doubles else _strip(x) if padded else x.nullif("")
+        return t.mutate(**{f"_v_{n}": value(t[n], n) for n in names if n in spec.col_map},
+                        **{ODD_VALUE + n: value(t[ODD + n], n) for n in times})
 
     idmaps, bad_idents = _map_identifiers(spec, staged.table, header, engine, normalizer, base_key)
 
@@ -738,8 +756,10 @@ def _read_staged(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNormal
             if problems:
                 return CsvResult(problems, None, n_records)
 
-    time_offset = _time_offset(engine, staged.table, [c.name for c in spec.cols if c.kind == "time" and c.name in header],
-                               base_key)
+    time_offset = _time_offset(engine, restore(staged.table, times),
+                               [c.name for c in spec.cols if c.kind == "time" and c.name in header], base_key)
+    if times and set(times.values()) != {time_offset}:
+        return None  # the first record is not in the offset tried: its canonical spellings are not NULL
     bad_lines = sorted({p.line for p in set_aside if p.line is not None})
     typed = _typed_rows(path, spec, engine, stage, header, names, idmaps, time_offset, rejects, bad_lines,
                         blank_lines, has_newlines)
@@ -748,20 +768,13 @@ def _read_staged(path: Path, spec: CsvSpec, engine: Engine, normalizer: IdNormal
     return CsvResult([], typed, n_records - len(bad_lines), key=key, quarantined=set_aside, time_offset=time_offset)
 
 
-#: an offset as canonical time spellings write it
-_OFFSET = re.compile(r"[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00")
-
-
 def _time_offset(engine: Engine, t: ir.Table, time_cols: list[str], base_key: tuple[object, ...]) -> str | None:
     """The offset of the first record's time when it is spelled canonically (one row read), else None."""
     if len(time_cols) != 1:
         return None
     col = time_cols[0]
     first = engine.to_arrow(lambda: t.select(x=t[col]).limit(1), key=("first-time",) + base_key).column("x").to_pylist()
-    raw = first[0] if first else None
-    if not isinstance(raw, str) or len(raw) != 25 or raw[10] != "T" or not _OFFSET.fullmatch(raw[19:]):
-        return None
-    return raw[19:]
+    return canonical_offset(first[0] if first else None)
 
 
 def arrow_strings(values: Sequence[str | None]) -> pa.Array:

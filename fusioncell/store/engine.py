@@ -39,7 +39,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Protocol, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Mapping, Protocol, Sequence, Union
 
 import duckdb
 import pyarrow as pa
@@ -60,6 +60,8 @@ log = logging.getLogger(__name__)
 #: Column added to every staged CSV: the 0-based index of the record among the
 #: records the reader accepted, in file order.
 ROW_COL = "_row"
+#: Prefix of the column a typed time is staged in (``Engine.stage_csv``'s ``times``).
+TYPED_TIME = "_fc_ts_"
 
 
 class Engine(Protocol):
@@ -72,11 +74,16 @@ class Engine(Protocol):
         ...
 
     def stage_csv(self, path: Path, columns: Sequence[str], mixed_newlines: bool = False,
-                  name: str | None = None, doubles: Sequence[str] = ()) -> "StagedCSV":
+                  name: str | None = None, doubles: Sequence[str] = (),
+                  times: Mapping[str, str] | None = None) -> "StagedCSV":
         """Read a CSV file with every column as a string, plus :data:`ROW_COL`.
 
         ``mixed_newlines`` says the file mixes ``\\r\\n`` and ``\\n`` line ends. ``doubles`` are read as
         DOUBLE instead (a record with a value the reader cannot read as one is refused); DuckDB only.
+        ``times`` (column -> offset such as ``-06:00``; DuckDB only): a value spelled exactly
+        ``YYYY-MM-DDTHH:MM:SS`` + the offset (proved by printing the parsed time back, :func:`typed_time_sql`)
+        is staged as its instant in :data:`TYPED_TIME` ``+ column`` and as NULL in the column; any other
+        value stays in the column as written (NULL in the typed one).
         """
         ...
 
@@ -162,6 +169,40 @@ def _tmp_name(prefix: str) -> str:
     return f"_fc_{prefix}_{uuid.uuid4().hex[:10]}"
 
 
+#: an offset as a canonical time spelling writes it (``-06:00``; within ±14:00)
+TIME_OFFSET = re.compile(r"[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00")
+
+
+def typed_time_sql(source: str, times: Mapping[str, str]) -> str:
+    """``SELECT`` from ``source`` with each time column of ``times`` (column -> offset) staged typed.
+
+    A value is *canonical* when DuckDB's ``try_strptime`` with the offset written into the format reads it
+    and ``strftime`` of what it read, with the same format, gives the value back byte for byte, and its year
+    is 1900-2100: the round trip, not the parser's leniency (it also reads ``2026-2-1``, blanks at the
+    ends), decides. A canonical value is staged as its UTC instant (``to_timestamp`` of its epoch less the
+    offset: exact for whole seconds) in :data:`TYPED_TIME` ``+ column`` and as NULL in the column; any other
+    value stays in the column as written, for the string checks.
+    """
+    if not times:
+        return f"SELECT * FROM {source}"
+    parsed, checked, replaced, added, hidden = [], [], [], [], []
+    for i, (col, offset) in enumerate(sorted(times.items())):
+        if not TIME_OFFSET.fullmatch(offset):
+            raise ValueError(f"not a canonical offset: {offset!r}")
+        fmt = _sql_str("%Y-%m-%dT%H:%M:%S" + offset)
+        sign = -1 if offset[0] == "-" else 1
+        seconds = sign * (int(offset[1:3]) * 3600 + int(offset[4:6]) * 60)
+        c, p, ok = _sql_ident(col), f"_fc_p{i}", f"_fc_ok{i}"
+        parsed.append(f"try_strptime({c}, {fmt}) AS {p}")
+        checked.append(f"coalesce(strftime({p}, {fmt}) = {c} AND year({p}) BETWEEN 1900 AND 2100, false) AS {ok}")
+        replaced.append(f"CASE WHEN {ok} THEN NULL ELSE {c} END AS {c}")
+        added.append(f"CASE WHEN {ok} THEN to_timestamp(epoch({p}) - ({seconds})) END AS "
+                     f"{_sql_ident(TYPED_TIME + col)}")
+        hidden += [p, ok]
+    return (f"SELECT * EXCLUDE ({', '.join(hidden)}) REPLACE ({', '.join(replaced)}), {', '.join(added)} "
+            f"FROM (SELECT *, {', '.join(checked)} FROM (SELECT *, {', '.join(parsed)} FROM {source}))")
+
+
 class DuckDBEngine:
     """Run Ibis expressions inside a DuckDB connection (the case store's)."""
 
@@ -214,7 +255,8 @@ class DuckDBEngine:
         return text
 
     def stage_csv(self, path: Path, columns: Sequence[str], mixed_newlines: bool = False,
-                  name: str | None = None, doubles: Sequence[str] = ()) -> StagedCSV:
+                  name: str | None = None, doubles: Sequence[str] = (),
+                  times: Mapping[str, str] | None = None) -> StagedCSV:
         name = name or _tmp_name("csv")
         if mixed_newlines:
             # DuckDB's reader refuses a file that mixes \r\n and \n line ends
@@ -222,23 +264,24 @@ class DuckDBEngine:
             path = _unix_newlines(path)
             self._files.append(path)
         try:
-            rejects = self._read_csv(path, columns, name, doubles)
+            rejects = self._read_csv(path, columns, name, doubles, times or {})
         except duckdb.Error as exc:
             raise CsvReadError(f"the CSV reader cannot parse this file: {str(exc).splitlines()[0]}") from None
         return StagedCSV(self.table(name), rejects)
 
-    def _read_csv(self, path: Path, columns: Sequence[str], name: str,
-                  doubles: Sequence[str] = ()) -> list[tuple[int, str | None, str]]:
+    def _read_csv(self, path: Path, columns: Sequence[str], name: str, doubles: Sequence[str] = (),
+                  times: Mapping[str, str] | None = None) -> list[tuple[int, str | None, str]]:
         rej, scan = name + "_rej", name + "_scan"
         cols = "{" + ", ".join(f"{_sql_str(c)}: '{'DOUBLE' if c in doubles else 'VARCHAR'}'" for c in columns) + "}"
         self.con.execute(f"DROP VIEW IF EXISTS {name}")
         for old in (f"{name}_raw", rej, scan):
             self.con.execute(f"DROP TABLE IF EXISTS {old}")
         self.con.execute(
-            f"CREATE TEMP TABLE {name}_raw AS SELECT * FROM read_csv({_sql_str(str(path))}, "
-            f"header = true, auto_detect = false, columns = {cols}, delim = ',', quote = '\"', "
-            f"escape = '\"', encoding = 'utf-8', ignore_errors = true, store_rejects = true, "
-            f"rejects_table = '{rej}', rejects_scan = '{scan}', null_padding = false)"
+            f"CREATE TEMP TABLE {name}_raw AS " + typed_time_sql(
+                f"read_csv({_sql_str(str(path))}, "
+                f"header = true, auto_detect = false, columns = {cols}, delim = ',', quote = '\"', "
+                f"escape = '\"', encoding = 'utf-8', ignore_errors = true, store_rejects = true, "
+                f"rejects_table = '{rej}', rejects_scan = '{scan}', null_padding = false)", times or {})
         )
         # rowids of rows written inside a transaction start at a large offset: rebase to 0.
         first = self.con.execute(f"SELECT coalesce(min(rowid), 0) FROM {name}_raw").fetchone()
@@ -365,8 +408,9 @@ class SparkEngine:
         self._staged.append(view)
 
     def stage_csv(self, path: Path, columns: Sequence[str], mixed_newlines: bool = False,
-                  name: str | None = None, doubles: Sequence[str] = ()) -> StagedCSV:
-        if doubles:  # the typed first read is DuckDB's (fusioncell.ingest.csvfiles.read_csv_file)
+                  name: str | None = None, doubles: Sequence[str] = (),
+                  times: Mapping[str, str] | None = None) -> StagedCSV:
+        if doubles or times:  # the typed first read is DuckDB's (fusioncell.ingest.csvfiles.read_csv_file)
             raise NotImplementedError("typed staging is DuckDB's")
         from pyspark.sql import functions as F
         from pyspark.sql import types as T
@@ -557,6 +601,10 @@ def _unix_newlines(path: Path) -> Path:
 
 def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _reject_message(kind: str, message: str) -> str:
