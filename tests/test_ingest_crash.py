@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -49,7 +50,10 @@ def test_kill_during_ingest_leaves_the_store_as_before(tmp_path: Path) -> None:
     # change comms.csv: one more call; the killed ingest must not show it
     with (case / "comms.csv").open("a", encoding="utf-8") as fh:
         fh.write("c-9999,sigint-01,2026-02-21T10:00:00-06:00,60,call,33 1234 5678,+52 33 9999 0000,,,,,\n")
-    out = subprocess.run([sys.executable, "-c", KILLER, str(case), str(db)], capture_output=True, text=True)
+    # the killed child cannot remove its temporary files (a \n-only copy of a file with mixed line ends):
+    # keep them in tmp_path, not in the machine's /tmp
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", KILLER, str(case), str(db)], capture_output=True, text=True, env=env)
     assert out.returncode == -9, out.stderr
     assert "inserted" in out.stdout  # it died after writing rows, before committing them
     assert _state(db) == before
