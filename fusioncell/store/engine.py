@@ -36,6 +36,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -584,9 +585,48 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(row[0]) if row else 0
 
 
+#: Temporary copies are named ``fusioncell-<pid>-…``: a copy whose process is gone was left by an ingest
+#: that was killed (nothing else removes it), and the next one sweeps it (:func:`sweep_orphan_copies`).
+_COPY_PREFIX = "fusioncell-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive, and not ours to sweep
+        return True
+    return True
+
+
+def sweep_orphan_copies(folder: Path | None = None, older_than_s: float = 3600.0) -> list[Path]:
+    """Remove the temporary copies left by ingests that were killed (their process no longer runs).
+
+    A carrier's file with mixed line ends is read from a ``\\n``-only copy (:func:`_unix_newlines`) that
+    the ingest removes when it ends; a SIGKILL or a power cut leaves it behind, as large as the file. A
+    copy is swept when no process of its number runs here and it has not been written for
+    ``older_than_s`` (a process number seen from another container sharing the folder is not ours to
+    judge at once). Returns what was removed.
+    """
+    gone: list[Path] = []
+    now = time.time()
+    for f in Path(folder or tempfile.gettempdir()).glob(f"{_COPY_PREFIX}*.csv"):
+        pid = f.name[len(_COPY_PREFIX):].split("-", 1)[0]
+        try:
+            stale = now - f.stat().st_mtime >= older_than_s
+        except OSError:
+            continue
+        if stale and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            f.unlink(missing_ok=True)
+            gone.append(f)
+    return gone
+
+
 def _unix_newlines(path: Path) -> Path:
     """A temporary copy of a file with every line ending as \\n (streamed)."""
-    fd, name = tempfile.mkstemp(prefix="fusioncell-", suffix=".csv")
+    sweep_orphan_copies()
+    fd, name = tempfile.mkstemp(prefix=f"{_COPY_PREFIX}{os.getpid()}-", suffix=".csv")
     with os.fdopen(fd, "wb") as out, path.open("rb") as src:
         carry = b""
         for chunk in iter(lambda: src.read(1 << 20), b""):
