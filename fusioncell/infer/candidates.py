@@ -90,14 +90,14 @@ def _restore_houses(seeds: list[tuple[float, float, float, str, float]], chosen:
     lies within the radius. The candidates chosen first stay (nothing here removes one).
     """
     houses = [c for c in chosen if c.origin in HOUSE_ORIGINS]
-    added = 0
+    restored: list[Candidate] = []
     for _, lat, lon, origin, radius in seeds:
-        if origin not in HOUSE_ORIGINS or len(chosen) + added >= MAX_CANDIDATES:
+        if origin not in HOUSE_ORIGINS or len(chosen) + len(restored) >= MAX_CANDIDATES:
             continue
         if houses:
             d = haversine_m(lat, lon, np.array([c.lat for c in houses]), np.array([c.lon for c in houses]))
             if float(d.min()) < NMS_RADIUS_M:
                 continue
         houses.append(Candidate(lat, lon, origin, radius))
-        added += 1
-    return chosen + houses[len(houses) - added:]
+        restored.append(houses[-1])
+    return chosen + restored

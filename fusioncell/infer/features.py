@@ -23,8 +23,8 @@ from fusioncell.infer.circle import Circle
 from fusioncell.infer.evidence import Claims, Positions, Sightings
 from fusioncell.infer.household import (Reads, departure_citations, departures, last_days, resident_citations,
                                         residents)
-from fusioncell.infer.nights import (approach, expected_log1p, latest_night, moved_on, overdue, silence_headings,
-                                     successors, superseded)
+from fusioncell.infer.nights import (approach, expected_log1p, latest_night, moved_on, newest_per_phone, overdue,
+                                     silence_headings, successors, superseded)
 from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.coverage import Coverage
 from fusioncell.spacetime.geo import haversine_m
@@ -411,9 +411,7 @@ def _cite_latest(acc: _Acc, latest: FloatArray, K: FloatArray, ps: npt.NDArray[n
     known = K[:, ps].max(axis=0) >= 0.5 if K.shape[0] else np.zeros(ps.size, dtype=bool)
     if not known.any():
         return
-    newest = np.full(int(phone.max()) + 1, np.iinfo(np.int64).min)
-    np.maximum.at(newest, phone[known], key[known])
-    last = ps[key == newest[phone]]
+    last = ps[newest_per_phone(key, phone, known)]
     for ci in np.flatnonzero(latest > 0.05):  # candidates, not records
         ev = last[K[ci, last] > 0.3]
         if ev.size:

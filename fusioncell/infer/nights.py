@@ -198,13 +198,16 @@ def latest_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatA
     known = K.max(axis=0) >= 0.5  # fixes at some candidate; the night is known when one of its fixes is
     if not known.any():
         return np.zeros(m)
-    if phone is None:
-        last = night_key == night_key[known].max()
-    else:
-        newest = np.full(int(phone.max()) + 1, np.iinfo(np.int64).min)
-        np.maximum.at(newest, phone[known], night_key[known])
-        last = night_key == newest[phone]
+    last = night_key == night_key[known].max() if phone is None else newest_per_phone(night_key, phone, known)
     return np.max(K[:, last] * np.clip(weight[last], 0.0, 1.0)[None, :], axis=1)
+
+
+def newest_per_phone(night_key: npt.NDArray[np.int64], phone: npt.NDArray[np.int64],
+                     known: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """Per row: is its night its phone's newest among the ``known`` rows (a phone with none: no row)."""
+    newest = np.full(int(phone.max()) + 1, np.iinfo(np.int64).min)
+    np.maximum.at(newest, phone[known], night_key[known])
+    return np.asarray(night_key == newest[phone])
 
 
 #: Pseudo-days added to a place's observed span when its visit rate is estimated (two visits a day
