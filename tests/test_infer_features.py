@@ -288,3 +288,19 @@ def test_per_identifier_values_are_spread_to_every_row_of_that_identifier() -> N
     sub = pos.take(ident == "+52a")
     assert sub.per_ident({"+52a": 5.0}).tolist() == [5.0] * int((ident == "+52a").sum())
     assert pos.take(np.zeros(n, dtype=bool)).per_ident({"+52a": 5.0}).shape == (0,)
+
+
+def test_an_informants_area_centre_does_not_hide_a_known_address_beside_it() -> None:
+    """A graded claim's area (1.5 km) centred 349 m from a known address: the claim's seed is stronger and
+    used to take the place, and the address (a point, perhaps his house) was never a candidate. A house seed
+    is merged only into another house seed (session 21), so both are candidates."""
+    pos = _positions(np.random.default_rng(1)).take(np.zeros(27 * 24, dtype=bool))
+    addr = (20.0, -103.5)
+    centre = (20.0 + 349.0 / 111195.0, -103.5)
+    o = np.array(["x"], dtype=object)
+    claims = Claims(np.array([centre[0]]), np.array([centre[1]]), np.array([1500.0]), np.array([0.73]), o, o, o,
+                    np.array(["located_near"], dtype=object), np.zeros(1, dtype="datetime64[s]"))
+    cands = generate_candidates(pos, {}, claims, _empty_sightings(), np.array([addr[0]]), np.array([addr[1]]), {})
+    assert sorted(c.origin for c in cands) == ["informant area", "known address"]
+    address = next(c for c in cands if c.origin == "known address")
+    assert float(haversine_m(address.lat, address.lon, *addr)) < 1.0
