@@ -455,6 +455,20 @@ def _moved_from(cs: CandidateSet, i: int, contrib: np.ndarray) -> dict[str, Any]
                            "p_left": round(p_left, 2), "weight": round(float(contrib[i, k]), 3)}}
 
 
+def staleness_summary(last_seen_days: float) -> str:
+    """The ``staleness`` line of a place's evidence, with its number of days: a place where nobody of his
+    circle was ever placed at night says so, instead of "days since the latest night-time evidence".
+
+    >>> staleness_summary(float("nan"))
+    'no night-time evidence here in the whole period (counted as long ago)'
+    >>> staleness_summary(9.4)
+    '9 days since the latest night-time evidence here (beyond a week, he may have moved)'
+    """
+    if not np.isfinite(last_seen_days):
+        return "no night-time evidence here in the whole period (counted as long ago)"
+    return f"{last_seen_days:.0f} days since the latest night-time evidence here (beyond a week, he may have moved)"
+
+
 def _evidence_chain(cs: CandidateSet, i: int, contrib: np.ndarray, known: frozenset[str] = frozenset(),
                     name: Namer | None = None) -> list[dict[str, Any]]:
     """The named contributions behind candidate ``i``, strongest first, with event and source ids.
@@ -478,7 +492,8 @@ def _evidence_chain(cs: CandidateSet, i: int, contrib: np.ndarray, known: frozen
         items = [(w, who, n, evs[:8], sorted(srcs)) for who, (w, evs, srcs, n) in merged.items()]
         total = sum(abs(x[0]) for x in items) or 1.0
         if not items:
-            evidence.append({"kind": fname, "summary": FEATURES[fname], "weight": round(c, 3),
+            summary = staleness_summary(cs.last_seen[i]) if fname == "staleness" else FEATURES[fname]
+            evidence.append({"kind": fname, "summary": summary, "weight": round(c, 3),
                              "event_ids": [], "source_ids": []})
         for share, who, n, evs, srcs in sorted(items, key=lambda x: -abs(x[0]))[:4]:
             idents = [x for x in who.split(", ") if x in known or IDENT_RX.fullmatch(x)]
