@@ -647,6 +647,34 @@ _OUTAGE = ("hash(identifier, {seed}, epoch(CAST(observed AS TIMESTAMPTZ))::BIGIN
 _HOURLY = ("event_id IN (SELECT arg_min(event_id, CAST(observed AS TIMESTAMPTZ)) FROM t GROUP BY identifier, "
            "epoch(CAST(observed AS TIMESTAMPTZ))::BIGINT // 3600)")
 
+def _her_number_planted(folder: Path, seed: int) -> None:
+    """A report graded B2, from a new informant, gives *her* a lieutenant's number (a plant, or a mistake),
+    and that lieutenant's handset is tracked and sleeps at his decoy on four nights in five
+    (``decoy-nights-tracked``): the number tested by its behaviour looks like hers (nights away, at a remote
+    house), and a report vouches for it. Her own tracked phone still shows her nights with him. A decoy must
+    not become "very likely" on one graded report and a lieutenant's nights."""
+    truth = _truth(folder)
+    pid, lts = truth["roles"]["partner"], truth["roles"].get("lieutenants", [])
+    phones = [p["identifier"] for lt in lts[:1] for p in truth["persons"][lt].get("phones", [])[:1]]
+    if not phones:
+        return
+    _decoy_nights_tracked(folder, seed)
+    names = {f"alias:{truth.get('aliases', {}).get(pid)}", truth["persons"][pid].get("entity_id")}
+    reports = [json.loads(x) for x in (folder / "reports.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    named = [v for r in reports for c in r.get("claims", []) for v in (c["subject"], c.get("object")) if v and v in names]
+    if not named:  # the case never names her: nothing for a report to give a number to
+        return
+    her = named[0]
+    sid = _new_source(folder, "B", seed)
+    import numpy as np
+    t0, off = np.datetime64(truth["start"][:19]), truth["start"][19:]
+    day = float(np.random.default_rng(seed + 23).uniform(float(truth["days"]) / 3, float(truth["days"]) * 2 / 3))
+    reported = str(t0 + np.timedelta64(int(day * 86400), "s"))[:19] + off
+    _add_reports(folder, [{"report_id": f"r-plant-{seed}", "source_id": sid, "reported": reported, "credibility": 2,
+                           "text": "la pareja usa este numero", "claims": [
+                               {"subject": her, "predicate": "uses", "object": phones[0]}]}])
+
+
 VARIANTS: dict[str, Callable[[Path, int], None]] = {
     "as-is": lambda folder, seed: None,
     "utc": _utc,
@@ -685,6 +713,8 @@ VARIANTS: dict[str, Callable[[Path, int], None]] = {
     "decoy-nights": _decoy_nights,
     # ... and their handsets tracked: located at the decoys on four nights in five
     "decoy-nights-tracked": _decoy_nights_tracked,
+    # ... and a B2 report gives her the first lieutenant's (tracked, decoy-sleeping) number
+    "her-number-planted": _her_number_planted,
     # true claims about his first house, valid until the move (moved cases only)
     "stale-claims": _stale_claims,
     # no tower sees his compound: fixes within the tower spacing dropped, calls served by a far tower

@@ -120,6 +120,26 @@ def test_a_well_graded_number_is_not_diluted_by_contact_candidates() -> None:
     assert partner not in circle.members or circle.members[partner].role != "partner"
 
 
+def test_one_report_and_the_burner_successor_it_brings_are_one_attribution_not_two() -> None:
+    """A B2 report gives her a number (p 0.87); resolve gives her its burner successor too (p 0.86), on the
+    strength of that same report. Counted as two independent attributions (1 - 0.13 x 0.14 = 0.98) they
+    passed the 0.9 at which the circle stops looking for her number, and her real one — the lead's nightly
+    contact who sleeps far away every other night — was never a candidate (a lieutenant's number planted
+    this way carried a decoy to 0.85). One report is one attribution: 0.87, and the search goes on."""
+    from fusioncell.resolve.persons import Attribution, Persons
+
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    _claim(cs, "r2", "alias:La Güera", "uses", "+523300000099", "B", 2)
+    _, _, partner = _partner_scene(cs)
+    successor = "+523300000098"
+    who = Persons("run", {successor: Attribution(successor, "alias:La Güera", 0.86, "burner")})
+    members = target_circle(cs, "person-target", who=who).members
+    assert members[successor].person == "alias:La Güera"
+    assert members[successor].source_ids == {"h1"}  # it rests on the report's source
+    assert members[partner].role == "partner" and members[partner].person == "alias:La Güera"
+
+
 def test_one_number_keeps_every_role_it_may_stand_in() -> None:
     cs = _store()
     _claim(cs, "r1", "person-target", "meets", "alias:El Flaco", "C", 3)

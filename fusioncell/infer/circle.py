@@ -131,6 +131,24 @@ class Circle:
         return sorted(self.members, key=lambda i: (-self.members[i].relevance, i))
 
 
+def _attributed(idents: dict[str, "Use"]) -> float:
+    """How likely at least one of a person's attributed numbers is really hers, counting each body of evidence
+    once: numbers resting on the same sources (one report's number and its burner successor, which resolve
+    gives her because of that report) are one attribution (their best), and independent ones combine.
+
+    >>> one = {"+521": Use(0.868, [], {"src-b2"}), "+522": Use(0.866, [], {"src-b2"})}
+    >>> round(_attributed(one), 3)  # one B2 report, not two: the circle still looks for her number
+    0.868
+    >>> round(_attributed({"+521": Use(0.868, [], {"src-1"}), "+522": Use(0.868, [], {"src-2"})}), 3)
+    0.983
+    """
+    best: dict[frozenset[str], float] = {}
+    for u in idents.values():
+        key = frozenset(u.sources)
+        best[key] = max(best.get(key, 0.0), u.p)
+    return _noisy_or(best.values())
+
+
 def _noisy_or(ps: Iterable[float]) -> float:
     q = 1.0
     for p in ps:
@@ -239,6 +257,9 @@ def _apply_resolution(keys: set[str], out: dict[str, Use],
                       who: Persons) -> dict[str, Use]:
     """Follow the resolve stage: its attributions (burner successors, merged person records, an
     analyst's merge) add identifiers to the person; an analyst's split or reassignment removes them."""
+    # a number resolve adds (a burner successor of a reported number) rests on the reports behind her
+    # other numbers: it carries their sources, so that one report is not counted twice (:func:`_attributed`)
+    behind = set().union(*(u.sources for u in out.values())) if out else set()
     for a in who.identifiers_of(keys):
         if a.identifier.startswith("alias:") or a.identifier in keys:
             continue
@@ -246,7 +267,7 @@ def _apply_resolution(keys: set[str], out: dict[str, Use],
         why = f"resolved to {a.person} ({a.method}, p={a.confidence:.2f})"
         if prev is None or a.confidence > prev.p or a.method == "analyst":
             conf = 1.0 if a.method == "analyst" else a.confidence
-            out[a.identifier] = Use(conf, (prev.reasons if prev else []) + [why], prev.sources if prev else set())
+            out[a.identifier] = Use(conf, (prev.reasons if prev else []) + [why], prev.sources if prev else set(behind))
     return _drop_decided(keys, out, who)
 
 
@@ -394,7 +415,7 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
         if role == "partner":
             idents = _track_tested(store, _contested(store, pkeys, idents, who))
         reported = set(idents)
-        if _noisy_or(p for p, _, _ in idents.values()) < 0.9:
+        if _attributed(idents) < 0.9:
             # a weakly attributed number may not be hers: her real one is then
             # among the frequent contacts of the people close to her
             idents = _candidate_phones(store, other, keys, role, idents, who)
