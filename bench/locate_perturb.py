@@ -675,6 +675,37 @@ def _her_number_planted(folder: Path, seed: int) -> None:
                                {"subject": her, "predicate": "uses", "object": phones[0]}]}])
 
 
+def _her_new_number(folder: Path, seed: int) -> None:
+    """She changes her number (a group's phone switch, or her own caution) 5-9 days before the end of the
+    data: from then on her calls and messages are made from a new number nobody has reported, and the
+    investigation's tracking of her old handset ends (no fixes after the switch; the new number is not
+    tracked). Her contacts stay hers, so the new number calls the same people from the same cell sites: the
+    burner succession resolve should find. Her latest nights are then read from a successor's cell sites only."""
+    import numpy as np
+    truth = _truth(folder)
+    pid = truth["roles"]["partner"]
+    ids = [p["identifier"] for p in truth["persons"][pid]["phones"]]
+    if not ids or not (folder / "comms.csv").exists():
+        return
+    rng = np.random.default_rng(seed + 29)
+    t0, off = np.datetime64(truth["start"][:19]), truth["start"][19:]
+    at = str(t0 + np.timedelta64(int((float(truth["days"]) - float(rng.uniform(5, 9))) * 86400), "s"))[:19] + off
+    text = (folder / "comms.csv").read_text(encoding="utf-8")
+    new = ids[0]
+    while new in text:  # a number nobody in the case uses (a civilian's new SIM may share her area code)
+        new = ids[0][:6] + f"{int(rng.integers(1_000_000, 9_999_999)):07d}"
+    # her number however the record spells it (the simulator writes some in national format: "341 526 3486")
+    old = ", ".join(f"'{i[-10:]}'" for i in ids)
+    def hers(col: str) -> str:
+        return f"right(regexp_replace({col}, '[^0-9]', '', 'g'), 10) IN ({old})"
+    after = f"CAST(start AS TIMESTAMPTZ) >= CAST('{at}' AS TIMESTAMPTZ)"
+    _rewrite(folder / "comms.csv", f"""SELECT * REPLACE (
+        CASE WHEN {hers('caller')} AND {after} THEN '{new}' ELSE caller END AS caller,
+        CASE WHEN {hers('callee')} AND {after} THEN '{new}' ELSE callee END AS callee) FROM t""")
+    _rewrite(folder / "locations.csv", f"""SELECT * FROM t WHERE NOT ({hers('identifier')}
+        AND CAST(observed AS TIMESTAMPTZ) >= CAST('{at}' AS TIMESTAMPTZ))""")
+
+
 VARIANTS: dict[str, Callable[[Path, int], None]] = {
     "as-is": lambda folder, seed: None,
     "utc": _utc,
@@ -715,6 +746,8 @@ VARIANTS: dict[str, Callable[[Path, int], None]] = {
     "decoy-nights-tracked": _decoy_nights_tracked,
     # ... and a B2 report gives her the first lieutenant's (tracked, decoy-sleeping) number
     "her-number-planted": _her_number_planted,
+    # she switches to an unreported, untracked number 5-9 days before the end (same contacts, same masts)
+    "her-new-number": _her_new_number,
     # true claims about his first house, valid until the move (moved cases only)
     "stale-claims": _stale_claims,
     # no tower sees his compound: fixes within the tower spacing dropped, calls served by a far tower
