@@ -321,6 +321,38 @@ def evidence_line(kind: str | None, subjects: list[str] | tuple[str, ...], subje
     return text[:1].upper() + text[1:]
 
 
+#: How an inferred relationship reads in a sentence ("X is <phrase> of Y").
+RELATIONSHIP_PHRASES: dict[str, str] = {
+    "partner": "the romantic partner",
+    "family": "a relative",
+    "friend": "a friend",
+    "work": "a work contact",
+    "logistics": "a logistics contact (courier or supplier)",
+    "associate": "an associate",
+    "one-off": "a one-off contact",
+}
+
+
+def associate_line(relationship: str | None, relationship_p: float | None, strength: float | None) -> str:
+    """Why an associate is listed, for a shared product: the relationship and the tie, never how they were seen.
+
+    The network stage's own reason names call counts and durations, graded reports and entity ids
+    (the disciplines and sources behind the tie); a partner gets the assessment alone.
+
+    >>> associate_line("friend", 0.551, 0.323)
+    'Assessed as a friend of the subject (likely, 55%); tie strength 0.32 on a scale of 0 to 1'
+    >>> associate_line("unknown", 0.34, 0.58)
+    'Close to the subject, relationship not determined; tie strength 0.58 on a scale of 0 to 1'
+    """
+    rel = str(relationship or "unknown")
+    if rel in RELATIONSHIP_PHRASES and relationship_p is not None:
+        p = float(relationship_p)
+        text = f"Assessed as {RELATIONSHIP_PHRASES[rel]} of the subject ({estimative(p)}, {percent(p)})"
+    else:
+        text = "Close to the subject, relationship not determined"
+    return text + (f"; tie strength {float(strength):.2f} on a scale of 0 to 1" if strength is not None else "")
+
+
 def with_sources(line: str, sources: list[str] | tuple[str, ...]) -> str:
     """``line`` followed by its source descriptions in brackets, or alone when there are none (never "()").
 

@@ -39,6 +39,7 @@ from fusioncell.model.grading import CREDIBILITY, RELIABILITY
 from fusioncell.products import figures as F
 from fusioncell.products.gather import MAX_FIXES_PER_TRACK, MEETING_MIN_P, _tracks, gather  # noqa: F401 (re-exported)
 from fusioncell.products.language import (
+    RELATIONSHIP_PHRASES,
     confidence_level,
     confidence_sentence,
     estimative,
@@ -55,16 +56,6 @@ SECTIONS = ("locate", "plan", "network", "ties", "places", "visits", "meetings",
 EVIDENCE_PER_HYPOTHESIS = 12
 #: Hypotheses whose evidence is listed.
 EVIDENCE_HYPOTHESES = 3
-#: How an inferred relationship reads in a sentence ("X is <phrase> of Y").
-_REL_PHRASE = {
-    "partner": "the romantic partner",
-    "family": "a relative",
-    "friend": "a friend",
-    "work": "a work contact",
-    "logistics": "a logistics contact (courier or supplier)",
-    "associate": "an associate",
-    "one-off": "a one-off contact",
-}
 _URL_RE = re.compile(r"\b(h)(ttps?)(://)", re.IGNORECASE)
 
 
@@ -229,7 +220,7 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
         p_rel = c.get("relationship_p")
         if p_rel is not None and rel not in ("", "unknown", "contact"):
             out.append({"kind": "network", "text": judgment(
-                f"{who_text} is {_REL_PHRASE.get(rel, 'a ' + rel + ' contact')} of {focus}", float(p_rel))})
+                f"{who_text} is {RELATIONSHIP_PHRASES.get(rel, 'a ' + rel + ' contact')} of {focus}", float(p_rel))})
         else:
             out.append({"kind": "network", "text": f"{who_text} is the closest tie of {focus} (strength {_num(c.get('strength'))})."})
     recs = (ctx.get("plan") or {}).get("recommendations") or []

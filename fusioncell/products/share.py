@@ -31,7 +31,7 @@ The tearline's shape (``schema: fusioncell.tearline/1``)::
                      "weight", "sources": [descriptor], "n_events", "confidence"}]}],
      "sightings": [{"observed", "lat", "lon", "subject", "confidence", "source", "marking"}],
      "associates": [{"identifier", "person", "relationship", "relationship_p",
-                     "strength", "why", "marking"}],
+                     "strength", "why" (the assessment in words, not how the tie was seen), "marking"}],
      "handling": str}
 """
 
@@ -49,7 +49,7 @@ from typing import Any, Callable, Iterable
 from fusioncell.errors import NotFound, PolicyViolation, UsageError
 from fusioncell.model.grading import describe_source
 from fusioncell.model.markings import Marking, combine, tlp_label, tlp_max
-from fusioncell.products.language import evidence_line
+from fusioncell.products.language import associate_line, evidence_line
 from fusioncell.security import audit
 from fusioncell.security.markings import derive_marking, source_markings
 from fusioncell.security.minimise import Minimiser, case_secret, protected_identifiers
@@ -286,7 +286,8 @@ class _Release:
                 "relationship": c.get("relationship"),
                 "relationship_p": c.get("relationship_p"),
                 "strength": c.get("strength"),
-                "why": c.get("why"),
+                # the network's own reason names calls, reports and ids: the partner gets the assessment
+                "why": associate_line(c.get("relationship"), c.get("relationship_p"), c.get("strength")),
             })
         # A tie computed on the view rests only on releasable sources; mark it with them.
         for a in associates:
