@@ -139,7 +139,7 @@ def test_key_judgments_come_first_and_use_icd203_words(full_html: str) -> None:
 
 @pytest.mark.parametrize(("p", "word"), [(0.05, "very unlikely"), (0.2, "unlikely"), (0.45, "roughly even chance"),
                                          (0.55, "roughly even chance"), (0.8, "likely"), (0.95, "very likely"),
-                                         (0.96, "almost certainly"), (0.04, "almost no chance")])
+                                         (0.96, "almost certain"), (0.04, "almost no chance")])
 def test_leading_judgment_word_at_band_boundaries(p: float, word: str) -> None:
     ctx = make_ctx(locate={"hypotheses": [hyp(1, p, "farm")]})
     first = R.key_judgments(ctx)[0]["text"]

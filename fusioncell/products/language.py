@@ -171,16 +171,21 @@ def judgment(proposition: str, p: float, *, show_number: bool = True) -> str:
     ``proposition`` is a clause without a final full stop, e.g.
     ``"the target is at the rural compound"``. "roughly even chance" reads
     "There is a roughly even chance that ..." to stay grammatical; "almost
-    no chance" likewise.
+    no chance" likewise, and "almost certainly" takes its adjective form
+    ("It is almost certain that ...", ICD 203's "almost certain(ly)").
 
     >>> judgment("he is in town", 0.5, show_number=False)
     'There is a roughly even chance that he is in town.'
+    >>> judgment("he is in town", 0.97)
+    'It is almost certain (97%) that he is in town.'
     """
     word = estimative(p)
     num = f" ({percent(p)})" if show_number else ""
     clause = proposition.strip().rstrip(".")
     if word in ("roughly even chance", "almost no chance"):
         return f"There is {'a ' if word.startswith('roughly') else ''}{word}{num} that {clause}."
+    if word == "almost certainly":
+        word = "almost certain"
     return f"It is {word}{num} that {clause}."
 
 
