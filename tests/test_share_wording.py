@@ -82,3 +82,9 @@ def test_an_associate_is_explained_by_the_assessment_not_by_calls_reports_or_ids
         text = serialise(product, fmt)
         for told in ("calls", "communications", "r-77", "(D3)", "partner_of", "events on"):
             assert told not in text, (fmt, told)
+
+
+def test_the_key_judgments_say_how_likely_he_is_somewhere_else() -> None:
+    # one released place at 2%: the product must say the other 98% is outside it, in ICD 203 words
+    judgments = _product()["key_judgments"]
+    assert judgments[-1] == "It is almost certain (98%) that EL OBJETIVO is somewhere other than the 1 place listed."

@@ -305,6 +305,11 @@ def _product(info: Any, agency: str, subject: str, name: str, idents: list[str],
                   + (f" ({h['label']})" if h.get("label") else ""), h["probability"])
         for h in hyps if h.get("lat") is not None and h.get("radius_m") is not None
     ]
+    if judgments:
+        # what the listed places leave: without it a partner reads four "almost no chance" lines and no answer
+        rest = min(1.0, max(0.0, 1.0 - sum(float(h.get("probability") or 0.0) for h in hyps)))
+        judgments.append(_judgment(f"{name} is somewhere other than the {len(hyps)} place"
+                                   f"{'s' if len(hyps) != 1 else ''} listed", rest))
     return {
         "schema": SCHEMA,
         "case": info.case_id,
