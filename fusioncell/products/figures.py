@@ -594,6 +594,19 @@ def timeline_figure(
 
 # -- hypotheses ----------------------------------------------------------------
 
+def _bar_label(text: str, width: int = 34) -> str:
+    """A bar's label on at most two lines, cut at a word with "…" only when longer than both.
+
+    >>> print(_bar_label("#5 site in a built-up area, 1.3 km NW of his partner's home"))
+    #5 site in a built-up area, 1.3 km
+    NW of his partner's home
+    """
+    lines = textwrap.wrap(text.strip(), width) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width, placeholder=" …")]
+    return "\n".join(lines)
+
+
 def hypothesis_chart(hypotheses: Sequence[Mapping[str, Any]], *, elsewhere: float | None = None) -> Figure:
     """Horizontal bars of each hypothesis' probability, with the ICD 203 band edges.
 
@@ -603,7 +616,7 @@ def hypothesis_chart(hypotheses: Sequence[Mapping[str, Any]], *, elsewhere: floa
     ax = fig.add_subplot(1, 1, 1)
     ps = [float(h.get("probability") or 0.0) for h in hypotheses]
     rest = max(0.0, 1.0 - sum(ps)) if elsewhere is None else float(elsewhere)
-    names = [f"#{h.get('rank', i + 1)} {str(h.get('label') or '')[:40]}" for i, h in enumerate(hypotheses)]
+    names = [_bar_label(f"#{h.get('rank', i + 1)} {h.get('label') or ''}") for i, h in enumerate(hypotheses)]
     names.append("elsewhere")
     vals = ps + [rest]
     colours = [_HYP_COLOUR] * len(ps) + ["#9e9e9e"]
