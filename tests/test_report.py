@@ -409,3 +409,11 @@ def test_pdf_evidence_listing_says_showing_n_of_m(monkeypatch: pytest.MonkeyPatc
                                                            "agencies": "AG", "summary": "s"}], 4))
     text = "\n".join(t for _, t in R.pdf_blocks(make_ctx()))
     assert "showing 1 of 5 items" in text
+
+
+def test_the_elsewhere_judgment_counts_the_places_where_they_are_listed() -> None:
+    # five places, of which the key judgments name three: "the 5 places listed" sent the reader looking for two more
+    ctx = make_ctx(locate={"hypotheses": [hyp(k, p, f"place {k}") for k, p in enumerate((0.5, 0.2, 0.1, 0.05, 0.05), 1)]})
+    texts = [k["text"] for k in R.key_judgments(ctx)]
+    assert sum("place " in t for t in texts) == 3
+    assert "It is very unlikely (10%) that he is somewhere other than the 5 places in the hypotheses table." in texts

@@ -191,7 +191,9 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
                 f"he is instead at {h.get('label') or 'another place'} ({float(h['lat']):.4f}, {float(h['lon']):.4f})", p)})
         rest = max(0.0, min(1.0, 1.0 - sum(float(h.get("probability") or 0.0) for h in hyps)))
         out.append({"kind": "alternative", "text": judgment(
-            f"he is somewhere other than the {len(hyps)} place{'s' if len(hyps) != 1 else ''} listed", rest)})
+            # the judgments above name three places at most: the count refers to the table that lists them all
+            f"he is somewhere other than the {len(hyps)} place{'s' if len(hyps) != 1 else ''} in the hypotheses table",
+            rest)})
         n_items, n_src, n_disc, n_ag = evidence_basis(h1, ctx.get("sources") or {})
         p2 = float(hyps[1].get("probability") or 0.0) if len(hyps) > 1 else 0.0
         moved = bool((h1.get("support") or {}).get("may_have_moved"))
