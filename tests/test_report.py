@@ -417,3 +417,19 @@ def test_the_elsewhere_judgment_counts_the_places_where_they_are_listed() -> Non
     texts = [k["text"] for k in R.key_judgments(ctx)]
     assert sum("place " in t for t in texts) == 3
     assert "It is very unlikely (10%) that he is somewhere other than the 5 places in the hypotheses table." in texts
+
+
+def test_the_close_circles_why_names_people_not_entity_ids() -> None:
+    net = dict(make_ctx()["network"], close_circle=[
+        {"rank": 1, "identifier": "+523312345678", "person": "ent-7", "strength": 0.57, "relationship": "friend",
+         "relationship_p": 0.4, "why": "no communications seen; report r-9 (B3): person-target partner_of ent-7"}])
+    html = R.render_report(make_ctx(network=net, names={"ent-7": "Adriana C.", "person-target": "Rubén Á."}), figures={})
+    assert "report r-9 (B3): Rubén Á. partner_of Adriana C.</td>" in html
+
+
+def test_the_plans_why_names_people_not_entity_ids() -> None:
+    plan = {"recommendations": [{"rank": 1, "identifier": "+523312345678", "person": None, "expected_gain": 0.09,
+                                 "why": "associate of the target (ent-7); not yet tracked"}]}
+    ctx = make_ctx(plan=plan, names={"ent-7": "Adriana C."})
+    assert "associate of the target (Adriana C.); not yet tracked</td>" in R.render_report(ctx, figures={})
+    assert any("associate of the target (Adriana C.)" in k["text"] for k in R.key_judgments(ctx))

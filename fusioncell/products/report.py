@@ -231,7 +231,7 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
         who = name(str(r.get("identifier")))
         person = r.get("person")
         who_text = f"{who} ({name(str(person))})" if person else who
-        why = str(r.get("why") or "").strip().rstrip(".")
+        why = _named_text(ctx, str(r.get("why") or "")).strip().rstrip(".")
         out.append({"kind": "plan", "text": f"Monitoring {who_text} is the collection step expected to reduce the "
                     f"uncertainty most (expected gain {_num(r.get('expected_gain'))}){': ' + why if why else ''}."})
     for item in out:
@@ -283,6 +283,20 @@ def _network_graph(ctx: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[d
     label = {i: name(str(person[i])) if i in person else name(i) for i in ids}
     nodes = [{"id": i, "label": _short(label[i]), "score": score.get(i, 0.0)} for i in ids if i in connected]
     return nodes, edges, str(focus) if focus else None
+
+
+#: Where free text from a stage splits into words: an id ends before white space, a bracket or a separator.
+_TEXT_SPLIT_RE = re.compile(r"(\s+|[,;()\[\]{}\"'<>]|:(?=\s)|\.(?=\s|$))")
+
+
+def _named_text(ctx: Mapping[str, Any], text: str) -> str:
+    """Free text of a stage with each id the case names replaced by its name ("ent-7" -> "Adriana C.").
+
+    >>> _named_text({"names": {"ent-7": "Adriana C."}}, "report r-1 (B2): ent-7 partner_of ent-9")
+    'report r-1 (B2): Adriana C. partner_of ent-9'
+    """
+    names = ctx.get("names") or {}
+    return "".join(str(names.get(part, part)) for part in _TEXT_SPLIT_RE.split(text)) if names else text
 
 
 def _row_label(ctx: Mapping[str, Any], ident: str) -> str:
@@ -431,7 +445,7 @@ def render_report(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None] |
     net = ctx.get("network") or {}
     close = [dict(c, identifier=name(str(c.get("identifier"))), person=name(str(c["person"])) if c.get("person") else "–",
                   strength=_num(c.get("strength")), relationship_p=_num(c.get("relationship_p")),
-                  why=defang(str(c.get("why") or ""))) for c in (net.get("close_circle") or [])[:15]]
+                  why=defang(_named_text(ctx, str(c.get("why") or "")))) for c in (net.get("close_circle") or [])[:15]]
     players = [dict(k, identifier=name(str(k.get("identifier"))), person=name(str(k["person"])) if k.get("person") else "–",
                     score=_num(k.get("score")),
                     measures=", ".join(f"{a}={_num(b, 3) if isinstance(b, float) else b}" for a, b in (k.get("measures") or {}).items()))
@@ -440,7 +454,7 @@ def render_report(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None] |
                     handover=_fmt_time(b.get("handover"), tz), why=defang(str(b.get("why") or "")))
                for b in (net.get("burner_successions") or [])[:10]]
     recs = [dict(r, identifier=name(str(r.get("identifier"))), person=name(str(r["person"])) if r.get("person") else "–",
-                 expected_gain=_num(r.get("expected_gain")), why=defang(str(r.get("why") or "")))
+                 expected_gain=_num(r.get("expected_gain")), why=defang(_named_text(ctx, str(r.get("why") or ""))))
             for r in ((ctx.get("plan") or {}).get("recommendations") or [])]
     meets_all = sorted(ctx.get("meetings") or [], key=lambda m: str(m.get("start")), reverse=True)
     meetings_table = [{
