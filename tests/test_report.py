@@ -433,3 +433,12 @@ def test_the_plans_why_names_people_not_entity_ids() -> None:
     ctx = make_ctx(plan=plan, names={"ent-7": "Adriana C."})
     assert "associate of the target (Adriana C.); not yet tracked</td>" in R.render_report(ctx, figures={})
     assert any("associate of the target (Adriana C.)" in k["text"] for k in R.key_judgments(ctx))
+
+
+def test_key_player_measures_read_as_words_not_python_values() -> None:
+    net = dict(make_ctx()["network"], key_players=[
+        {"rank": 1, "identifier": "+523398765432", "person": None, "score": 1.0,
+         "measures": {"degree": 29, "weighted_degree": 16.5721, "kpp_pos": True, "kpp_neg": False}}])
+    html = R.render_report(make_ctx(network=net), figures={})
+    assert "<td>degree 29 · weighted degree 16.572 · in the reach set</td>" in html
+    assert "kpp_" not in html and "=True" not in html and "=False" not in html

@@ -389,6 +389,28 @@ def evidence_rows(ctx: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
     return rows, left
 
 
+#: Borgatti's key-player sets, as the report names them (docs/network.md).
+_KPP_SETS = {"kpp_pos": "in the reach set", "kpp_neg": "in the disruption set"}
+
+
+def _measures_text(measures: Mapping[str, Any]) -> str:
+    """A key player's measures in words: "degree 29 · weighted degree 16.572 · in the reach set".
+
+    A set the person is not in is left out rather than printed as ``kpp_pos=False``.
+
+    >>> _measures_text({"degree": 29, "betweenness": 0.6781, "kpp_pos": True, "kpp_neg": False})
+    'degree 29 · betweenness 0.678 · in the reach set'
+    """
+    parts = []
+    for key, value in measures.items():
+        if key in _KPP_SETS:
+            if value:
+                parts.append(_KPP_SETS[key])
+            continue
+        parts.append(f"{key.replace('_', ' ')} {_num(value, 3) if isinstance(value, float) else value}")
+    return " · ".join(parts)
+
+
 def _png_b64(fig: Figure | None) -> str | None:
     return base64.b64encode(F.to_png(fig)).decode("ascii") if fig is not None else None
 
@@ -448,7 +470,7 @@ def render_report(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None] |
                   why=defang(_named_text(ctx, str(c.get("why") or "")))) for c in (net.get("close_circle") or [])[:15]]
     players = [dict(k, identifier=name(str(k.get("identifier"))), person=name(str(k["person"])) if k.get("person") else "–",
                     score=_num(k.get("score")),
-                    measures=", ".join(f"{a}={_num(b, 3) if isinstance(b, float) else b}" for a, b in (k.get("measures") or {}).items()))
+                    measures=_measures_text(k.get("measures") or {}))
                for k in (net.get("key_players") or [])[:10]]
     burners = [dict(b, old=name(str(b.get("old"))), new=name(str(b.get("new"))), score=_num(b.get("score")),
                     handover=_fmt_time(b.get("handover"), tz), why=defang(str(b.get("why") or "")))
