@@ -442,3 +442,14 @@ def test_key_player_measures_read_as_words_not_python_values() -> None:
     html = R.render_report(make_ctx(network=net), figures={})
     assert "<td>degree 29 · weighted degree 16.572 · in the reach set</td>" in html
     assert "kpp_" not in html and "=True" not in html and "=False" not in html
+
+
+def test_an_evidence_line_shows_the_number_its_phone_handle_stands_for() -> None:
+    # "the partner's phone P-16ff5b" appears nowhere else: the map legend and the timeline name +52… numbers
+    ctx = make_ctx()
+    ctx["locate"]["hypotheses"][0]["evidence"].append(
+        {"kind": "nights_partner", "summary": "phone P-16ff5b (3×): night(s) located here", "weight": 1.6,
+         "event_ids": ["loc-3"], "source_ids": ["geo-01"], "identifiers": ["+523312345678"]})
+    html = R.render_report(ctx, figures={})
+    assert ("phone P-16ff5b (3×): night(s) located here<br>"
+            "<span class=\"small\">+523312345678 · alias:La Güera</span></td>") in html

@@ -377,6 +377,8 @@ def evidence_rows(ctx: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
                 "rank": h["rank"],
                 "kind": str(e.get("kind") or ""),
                 "summary": defang(str(e.get("summary") or "")),
+                # the summary names a phone by its handle ("P-16ff5b"); the map and timeline by its number
+                "who": defang(", ".join(_row_label(ctx, str(i)) for i in (e.get("identifiers") or []))),
                 "weight": float(e.get("weight") or 0.0),
                 "grade": grade,
                 "grade_text": grade_text,
