@@ -453,3 +453,9 @@ def test_an_evidence_line_shows_the_number_its_phone_handle_stands_for() -> None
     html = R.render_report(ctx, figures={})
     assert ("phone P-16ff5b (3×): night(s) located here<br>"
             "<span class=\"small\">+523312345678 · alias:La Güera</span></td>") in html
+
+
+def test_meetings_name_who_met_as_the_timeline_rows_do_and_say_the_times_are_local() -> None:
+    html = R.render_report(make_ctx(), figures={})
+    assert "<th>From (local)</th><th>To (local)</th>" in html
+    assert "<td>+523312345678 · alias:La Güera, +523398765432</td>" in html

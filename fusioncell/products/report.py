@@ -483,7 +483,7 @@ def render_report(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None] |
     meets_all = sorted(ctx.get("meetings") or [], key=lambda m: str(m.get("start")), reverse=True)
     meetings_table = [{
         "start": _fmt_time(m.get("start"), tz), "end": _fmt_time(m.get("end"), tz),
-        "who": ", ".join(name(str(p)) for p in (m.get("participants") or [])),
+        "who": ", ".join(_row_label(ctx, str(p)) for p in (m.get("participants") or [])),
         "where": defang(str(m.get("place") or (f"{float(m['lat']):.4f}, {float(m['lon']):.4f}" if m.get("lat") is not None else ""))),
         "p": _num(m.get("probability")),
     } for m in meets_all[:20]]
