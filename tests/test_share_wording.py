@@ -88,3 +88,13 @@ def test_the_key_judgments_say_how_likely_he_is_somewhere_else() -> None:
     # one released place at 2%: the product must say the other 98% is outside it, in ICD 203 words
     judgments = _product()["key_judgments"]
     assert judgments[-1] == "It is almost certain (98%) that EL OBJETIVO is somewhere other than the 1 place listed."
+
+
+def test_a_wide_place_is_judged_in_kilometres() -> None:
+    def wide(store: CaseStore, target: str | None = None, top: int = 5) -> dict[str, Any]:
+        loc = _locate_like(store, target, top)
+        loc["hypotheses"][0]["radius_m"] = 12000.0
+        return loc
+
+    product, _ = tearline(_case(), "PARTNER-US", locate_fn=wide, network_fn=stub_network)
+    assert product["key_judgments"][0] == "There is almost no chance (2%) that EL OBJETIVO is within 12 km of 19.9400, -103.7500."

@@ -165,6 +165,16 @@ def percent(p: float) -> str:
     return f"{whole:d}%"
 
 
+def distance(metres: float) -> str:
+    """A radius or distance as a reader says it: metres below a kilometre, else kilometres.
+
+    >>> distance(150), distance(1500), distance(12000)
+    ('150 m', '1.5 km', '12 km')
+    """
+    m = float(metres)
+    return f"{m:.0f} m" if m < 1000 else f"{m / 1000:.1f}".removesuffix(".0") + " km"
+
+
 def judgment(proposition: str, p: float, *, show_number: bool = True) -> str:
     """One estimative sentence: "It is <word> (<n>%) that <proposition>."
 

@@ -49,7 +49,7 @@ from typing import Any, Callable, Iterable
 from fusioncell.errors import NotFound, PolicyViolation, UsageError
 from fusioncell.model.grading import describe_source
 from fusioncell.model.markings import Marking, combine, tlp_label, tlp_max
-from fusioncell.products.language import associate_line, evidence_line
+from fusioncell.products.language import associate_line, distance, evidence_line
 from fusioncell.security import audit
 from fusioncell.security.markings import derive_marking, source_markings
 from fusioncell.security.minimise import Minimiser, case_secret, protected_identifiers
@@ -301,7 +301,7 @@ def _product(info: Any, agency: str, subject: str, name: str, idents: list[str],
     """The ``fusioncell.tearline/1`` document, marked with the highest marking of its elements."""
     product_tlp = tlp_max([m.tlp for m in element_marks]) if element_marks else "amber"
     judgments = [
-        _judgment(f"{name} is within {h['radius_m']:.0f} m of {h['lat']:.4f}, {h['lon']:.4f}"
+        _judgment(f"{name} is within {distance(h['radius_m'])} of {h['lat']:.4f}, {h['lon']:.4f}"
                   + (f" ({h['label']})" if h.get("label") else ""), h["probability"])
         for h in hyps if h.get("lat") is not None and h.get("radius_m") is not None
     ]
