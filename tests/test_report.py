@@ -459,3 +459,14 @@ def test_meetings_name_who_met_as_the_timeline_rows_do_and_say_the_times_are_loc
     html = R.render_report(make_ctx(), figures={})
     assert "<th>From (local)</th><th>To (local)</th>" in html
     assert "<td>+523312345678 · alias:La Güera, +523398765432</td>" in html
+
+
+def test_the_plans_gain_is_given_in_bits_to_three_places() -> None:
+    # "0.02", "0.01", "0.01": 0.016, 0.012 and 0.011 bits read as a tie, and without a unit
+    plan = {"recommendations": [{"rank": k, "identifier": f"+52331234567{k}", "person": None, "expected_gain": g,
+                                 "why": "not yet tracked"} for k, g in ((1, 0.016), (2, 0.012), (3, 0.011))]}
+    ctx = make_ctx(plan=plan)
+    assert any("(expected gain 0.016 bits)" in k["text"] for k in R.key_judgments(ctx))
+    html = R.render_report(ctx, figures={})
+    assert "<th>Expected gain (bits)</th>" in html
+    assert [g in html for g in ('<td class="num">0.016</td>', '<td class="num">0.012</td>', '<td class="num">0.011</td>')] == [True] * 3

@@ -233,7 +233,7 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
         who_text = f"{who} ({name(str(person))})" if person else who
         why = _named_text(ctx, str(r.get("why") or "")).strip().rstrip(".")
         out.append({"kind": "plan", "text": f"Monitoring {who_text} is the collection step expected to reduce the "
-                    f"uncertainty most (expected gain {_num(r.get('expected_gain'))}){': ' + why if why else ''}."})
+                    f"uncertainty most (expected gain {_num(r.get('expected_gain'), 3)} bits){': ' + why if why else ''}."})
     for item in out:
         item["text"] = defang(item["text"])
     # Our own sentences never mix the two (confidence_sentence refuses it);
@@ -478,7 +478,7 @@ def render_report(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None] |
                     handover=_fmt_time(b.get("handover"), tz), why=defang(str(b.get("why") or "")))
                for b in (net.get("burner_successions") or [])[:10]]
     recs = [dict(r, identifier=name(str(r.get("identifier"))), person=name(str(r["person"])) if r.get("person") else "–",
-                 expected_gain=_num(r.get("expected_gain")), why=defang(_named_text(ctx, str(r.get("why") or ""))))
+                 expected_gain=_num(r.get("expected_gain"), 3), why=defang(_named_text(ctx, str(r.get("why") or ""))))
             for r in ((ctx.get("plan") or {}).get("recommendations") or [])]
     meets_all = sorted(ctx.get("meetings") or [], key=lambda m: str(m.get("start")), reverse=True)
     meetings_table = [{
@@ -565,7 +565,7 @@ def pdf_blocks(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
     if recs:
         blocks.append(("h2", "Collection plan"))
         blocks.append(("mono", "\n".join(
-            f"{r.get('rank')}. {name(str(r.get('identifier')))}  gain {_num(r.get('expected_gain'))}  {defang(str(r.get('why') or ''))}"
+            f"{r.get('rank')}. {name(str(r.get('identifier')))}  gain {_num(r.get('expected_gain'), 3)} bits  {defang(str(r.get('why') or ''))}"
             for r in recs)))
     missing = ctx.get("missing") or {}
     if missing:
