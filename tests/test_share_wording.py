@@ -98,3 +98,8 @@ def test_a_wide_place_is_judged_in_kilometres() -> None:
 
     product, _ = tearline(_case(), "PARTNER-US", locate_fn=wide, network_fn=stub_network)
     assert product["key_judgments"][0] == "There is almost no chance (2%) that EL OBJETIVO is within 12 km of 19.9400, -103.7500."
+
+
+def test_an_evidence_items_kind_says_what_sort_it_is_not_the_models_feature() -> None:
+    # "days_fine" and "nights_partner_coarse" told a partner whose phone was followed and how precisely
+    assert [e["kind"] for e in _product()["hypotheses"][0]["evidence"]] == ["presence", "sighting", "absence"]

@@ -268,24 +268,25 @@ def mixes_likelihood_and_confidence(text: str) -> list[str]:
 
 
 #: What each kind of location evidence says, in a partner's words: who did it is named separately (by role),
-#: never by an identifier; model terms ("(log)", "x remote") stay out of the product.
+#: never by an identifier; model terms ("(log)", "x remote") stay out of the product, and so do the words that
+#: name how it was collected (cell sites, a phone, an informant): the discipline is not the partner's to know.
 EVIDENCE_WORDS: dict[str, str] = {
     "nights_partner": "spent nights here, away from home",
-    "nights_partner_coarse": "spent nights on cell sites covering this place",
+    "nights_partner_coarse": "spent nights in the wider area of this place",
     "nights_others": "spent nights here",
     "days_fine": "visited here by day",
-    "days_coarse": "spent days on cell sites covering this place",
+    "days_coarse": "spent days in the wider area of this place",
     "convergence": "several of the subject's circle were located here",
-    "dark": "phone went silent after being here",
-    "silent_nights": "phone was silent on nights when this place, out of cell coverage, was within reach",
-    "silent_reach": "phone was switched off on nights when this place was within reach",
+    "dark": "fell out of contact after being here",
+    "silent_nights": "was out of contact on nights when this isolated place was within reach",
+    "silent_reach": "was out of contact on nights when this place was within reach",
     "sighting_him": "sighted here",
     "sighting_vehicle": "sighted here",
-    "claims": "an informant places the subject here",
+    "claims": "a report places the subject here",
     "isolated_nights": "spent nights here, and the place is isolated",
     "lead_margin": "located here on more nights than at any other place",
     "home_of_member": "the place is the home of someone in the subject's circle",
-    "remote": "isolated place: at most two cell sites within 3 km",
+    "remote": "isolated place",
     "isolated_presence": "the subject's circle spends nights or is seen here, and the place is isolated",
     "staleness": "no night-time evidence here for more than a week",
     "superseded": "nights away from home were spent at other places since the last one here",
@@ -295,6 +296,27 @@ EVIDENCE_WORDS: dict[str, str] = {
     "moved_here": "where the subject likely went after the visits to a former place stopped",
     "household": "vehicles are parked here on several days: a lived-in place",
 }
+
+
+#: The ``kind`` a partner's product gives an evidence item: what sort of evidence it is, not the model feature's
+#: name ("nights_partner_coarse" told whose phone was followed, and on cell sites).
+EVIDENCE_CATEGORY: dict[str, str] = {
+    **dict.fromkeys(("nights_partner", "nights_partner_coarse", "nights_others", "days_fine", "days_coarse",
+                     "convergence", "isolated_nights", "lead_margin", "latest", "moved_here", "household"), "presence"),
+    **dict.fromkeys(("dark", "silent_nights", "silent_reach", "staleness", "superseded", "overdue"), "absence"),
+    **dict.fromkeys(("sighting_him", "sighting_vehicle"), "sighting"),
+    "claims": "report",
+    **dict.fromkeys(("home_of_member", "remote", "isolated_presence", "vague"), "place"),
+}
+
+
+def evidence_category(kind: str | None) -> str:
+    """The partner's ``kind`` of an evidence item (:data:`EVIDENCE_CATEGORY`; "other" for a kind it lacks).
+
+    >>> evidence_category("nights_partner_coarse"), evidence_category("claims"), evidence_category("new_feature")
+    ('presence', 'report', 'other')
+    """
+    return EVIDENCE_CATEGORY.get(str(kind), "other")
 
 
 def evidence_line(kind: str | None, subjects: list[str] | tuple[str, ...], subject: str,

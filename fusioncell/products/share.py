@@ -27,7 +27,8 @@ The tearline's shape (``schema: fusioncell.tearline/1``)::
      "subject": {"id", "name", "identifiers"},
      "key_judgments": [str],
      "hypotheses": [{"rank", "lat", "lon", "radius_m", "probability", "likelihood",
-                     "label", "windows", "marking", "evidence": [{"kind", "summary",
+                     "label", "windows", "marking", "evidence": [{"kind" (presence, absence, sighting, report,
+                     place or other: not the model's feature), "summary",
                      "weight", "sources": [descriptor], "n_events", "confidence"}]}],
      "sightings": [{"observed", "lat", "lon", "subject", "confidence", "source", "marking"}],
      "associates": [{"identifier", "person", "relationship", "relationship_p",
@@ -49,7 +50,7 @@ from typing import Any, Callable, Iterable
 from fusioncell.errors import NotFound, PolicyViolation, UsageError
 from fusioncell.model.grading import describe_source
 from fusioncell.model.markings import Marking, combine, tlp_label, tlp_max
-from fusioncell.products.language import associate_line, distance, evidence_line
+from fusioncell.products.language import associate_line, distance, evidence_category, evidence_line
 from fusioncell.security import audit
 from fusioncell.security.markings import derive_marking, source_markings
 from fusioncell.security.minimise import Minimiser, case_secret, protected_identifiers
@@ -248,7 +249,7 @@ class _Release:
                 evidence_events.update(ev_ids)
                 srcs = (set(src_ids) | set(m.source_ids)) if (src_ids or ev_ids) else set()
                 ev_out.append({
-                    "kind": ev.get("kind"),
+                    "kind": evidence_category(ev.get("kind")),
                     "summary": evidence_line(ev.get("kind"), list(ev.get("subjects") or []), self.subject,
                                              ev.get("summary")),
                     "weight": ev.get("weight"),
