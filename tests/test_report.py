@@ -470,3 +470,9 @@ def test_the_plans_gain_is_given_in_bits_to_three_places() -> None:
     html = R.render_report(ctx, figures={})
     assert "<th>Expected gain (bits)</th>" in html
     assert [g in html for g in ('<td class="num">0.016</td>', '<td class="num">0.012</td>', '<td class="num">0.011</td>')] == [True] * 3
+
+
+def test_the_headers_as_of_names_its_time_zone() -> None:
+    # "As of 2026-02-21 23:59" beside "Produced … UTC": the reader took the case's local time for UTC
+    html = R.render_report(make_ctx(), figures={})
+    assert "<span>As of 2026-02-21 23:59 (America/Mexico_City)</span>" in html
