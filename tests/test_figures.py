@@ -168,3 +168,22 @@ def test_module_doctests_pass() -> None:
 
     result = doctest.testmod(F)
     assert result.attempted >= 2 and result.failed == 0
+
+
+def test_small_and_large_probabilities_read_as_the_report_table_writes_them() -> None:
+    # the table and key judgments say "<1%" and ">99%" (language.percent): a figure saying "0%" contradicts them
+    hyps = [dict(HYPS[0], probability=0.996), dict(HYPS[1], probability=0.003)]
+    fig = F.map_figure(hyps, zoom_m=50_000)
+    labels = sorted(t.get_text() for t in fig.axes[0].texts if t.get_gid() == "hypothesis-label")
+    assert labels == ["#1 >99%", "#2 <1%"]
+    chart = F.hypothesis_chart(hyps)
+    values = [t.get_text() for t in chart.axes[0].texts]
+    assert values == [">99% · almost certainly", "<1% · almost no chance", "<1% · almost no chance"]
+
+
+def test_hypothesis_chart_labels_keep_the_whole_place_name() -> None:
+    # a 40-character cut left "#5 site in a built-up area, 1.3 km NW of hi": the reader lost whose home it is
+    label = "site in a built-up area, 1.3 km NW of his partner's home"
+    chart = F.hypothesis_chart([{"rank": 5, "probability": 0.01, "label": label}])
+    shown = chart.axes[0].get_yticklabels()[0].get_text()
+    assert shown.replace("\n", " ") == f"#5 {label}" and shown.count("\n") == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import re
 
 import pytest
 from hypothesis import given
@@ -131,3 +132,20 @@ def test_every_kind_of_location_evidence_has_a_partners_wording() -> None:
     assert sorted(set(FEATURES) - set(EVIDENCE_WORDS)) == []
     assert evidence_line("household", [], "person-target", "plate:X: vehicles parked here (log LR)") == (
         "Vehicles are parked here on several days: a lived-in place")
+
+
+def test_no_partners_wording_names_how_the_evidence_was_collected() -> None:
+    """A tearline describes sources generically: "cell sites", "phone", "informant" name the discipline
+    (call records with serving cells, intercepts, human sources) the product withholds."""
+    from fusioncell.products.language import EVIDENCE_WORDS
+
+    told = re.compile(r"\b(cell|cells|mast|phone|handset|intercept|informant|switched off|signal|SIGINT|HUMINT)\b", re.I)
+    assert {k: w for k, w in EVIDENCE_WORDS.items() if told.search(w)} == {}
+
+
+def test_every_kind_of_location_evidence_has_a_partners_category() -> None:
+    from fusioncell.infer.features import FEATURES
+    from fusioncell.products.language import EVIDENCE_CATEGORY
+
+    assert sorted(set(FEATURES) - set(EVIDENCE_CATEGORY)) == []
+    assert set(EVIDENCE_CATEGORY.values()) == {"presence", "absence", "sighting", "report", "place"}

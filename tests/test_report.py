@@ -139,7 +139,7 @@ def test_key_judgments_come_first_and_use_icd203_words(full_html: str) -> None:
 
 @pytest.mark.parametrize(("p", "word"), [(0.05, "very unlikely"), (0.2, "unlikely"), (0.45, "roughly even chance"),
                                          (0.55, "roughly even chance"), (0.8, "likely"), (0.95, "very likely"),
-                                         (0.96, "almost certainly"), (0.04, "almost no chance")])
+                                         (0.96, "almost certain"), (0.04, "almost no chance")])
 def test_leading_judgment_word_at_band_boundaries(p: float, word: str) -> None:
     ctx = make_ctx(locate={"hypotheses": [hyp(1, p, "farm")]})
     first = R.key_judgments(ctx)[0]["text"]
@@ -409,3 +409,70 @@ def test_pdf_evidence_listing_says_showing_n_of_m(monkeypatch: pytest.MonkeyPatc
                                                            "agencies": "AG", "summary": "s"}], 4))
     text = "\n".join(t for _, t in R.pdf_blocks(make_ctx()))
     assert "showing 1 of 5 items" in text
+
+
+def test_the_elsewhere_judgment_counts_the_places_where_they_are_listed() -> None:
+    # five places, of which the key judgments name three: "the 5 places listed" sent the reader looking for two more
+    ctx = make_ctx(locate={"hypotheses": [hyp(k, p, f"place {k}") for k, p in enumerate((0.5, 0.2, 0.1, 0.05, 0.05), 1)]})
+    texts = [k["text"] for k in R.key_judgments(ctx)]
+    assert sum("place " in t for t in texts) == 3
+    assert "It is very unlikely (10%) that he is somewhere other than the 5 places in the hypotheses table." in texts
+
+
+def test_the_close_circles_why_names_people_not_entity_ids() -> None:
+    net = dict(make_ctx()["network"], close_circle=[
+        {"rank": 1, "identifier": "+523312345678", "person": "ent-7", "strength": 0.57, "relationship": "friend",
+         "relationship_p": 0.4, "why": "no communications seen; report r-9 (B3): person-target partner_of ent-7"}])
+    html = R.render_report(make_ctx(network=net, names={"ent-7": "Adriana C.", "person-target": "Rubén Á."}), figures={})
+    assert "report r-9 (B3): Rubén Á. partner_of Adriana C.</td>" in html
+
+
+def test_the_plans_why_names_people_not_entity_ids() -> None:
+    plan = {"recommendations": [{"rank": 1, "identifier": "+523312345678", "person": None, "expected_gain": 0.09,
+                                 "why": "associate of the target (ent-7); not yet tracked"}]}
+    ctx = make_ctx(plan=plan, names={"ent-7": "Adriana C."})
+    assert "associate of the target (Adriana C.); not yet tracked</td>" in R.render_report(ctx, figures={})
+    assert any("associate of the target (Adriana C.)" in k["text"] for k in R.key_judgments(ctx))
+
+
+def test_key_player_measures_read_as_words_not_python_values() -> None:
+    net = dict(make_ctx()["network"], key_players=[
+        {"rank": 1, "identifier": "+523398765432", "person": None, "score": 1.0,
+         "measures": {"degree": 29, "weighted_degree": 16.5721, "kpp_pos": True, "kpp_neg": False}}])
+    html = R.render_report(make_ctx(network=net), figures={})
+    assert "<td>degree 29 · weighted degree 16.572 · in the reach set</td>" in html
+    assert "kpp_" not in html and "=True" not in html and "=False" not in html
+
+
+def test_an_evidence_line_shows_the_number_its_phone_handle_stands_for() -> None:
+    # "the partner's phone P-16ff5b" appears nowhere else: the map legend and the timeline name +52… numbers
+    ctx = make_ctx()
+    ctx["locate"]["hypotheses"][0]["evidence"].append(
+        {"kind": "nights_partner", "summary": "phone P-16ff5b (3×): night(s) located here", "weight": 1.6,
+         "event_ids": ["loc-3"], "source_ids": ["geo-01"], "identifiers": ["+523312345678"]})
+    html = R.render_report(ctx, figures={})
+    assert ("phone P-16ff5b (3×): night(s) located here<br>"
+            "<span class=\"small\">+523312345678 · alias:La Güera</span></td>") in html
+
+
+def test_meetings_name_who_met_as_the_timeline_rows_do_and_say_the_times_are_local() -> None:
+    html = R.render_report(make_ctx(), figures={})
+    assert "<th>From (local)</th><th>To (local)</th>" in html
+    assert "<td>+523312345678 · alias:La Güera, +523398765432</td>" in html
+
+
+def test_the_plans_gain_is_given_in_bits_to_three_places() -> None:
+    # "0.02", "0.01", "0.01": 0.016, 0.012 and 0.011 bits read as a tie, and without a unit
+    plan = {"recommendations": [{"rank": k, "identifier": f"+52331234567{k}", "person": None, "expected_gain": g,
+                                 "why": "not yet tracked"} for k, g in ((1, 0.016), (2, 0.012), (3, 0.011))]}
+    ctx = make_ctx(plan=plan)
+    assert any("(expected gain 0.016 bits)" in k["text"] for k in R.key_judgments(ctx))
+    html = R.render_report(ctx, figures={})
+    assert "<th>Expected gain (bits)</th>" in html
+    assert [g in html for g in ('<td class="num">0.016</td>', '<td class="num">0.012</td>', '<td class="num">0.011</td>')] == [True] * 3
+
+
+def test_the_headers_as_of_names_its_time_zone() -> None:
+    # "As of 2026-02-21 23:59" beside "Produced … UTC": the reader took the case's local time for UTC
+    html = R.render_report(make_ctx(), figures={})
+    assert "<span>As of 2026-02-21 23:59 (America/Mexico_City)</span>" in html

@@ -87,3 +87,28 @@ def test_alerts_are_the_owners_and_every_read_is_audited(watched) -> None:  # ty
         assert c.get("/api/v1/alerts").status_code == 200
     reads = [e for e in audit.entries(cs)[before:] if e.action == "read"]
     assert [e.actor for e in reads] == ["ana@SEDENA-INT"] and "alerts" in json.dumps(reads[0].to_dict())
+
+
+def test_an_alerts_rows_are_listed_oldest_first(watched, store_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    # the page lists "the first 50" rows: the store keeps them by table and event id ("l10…" before "l2…"), so
+    # the list jumped from June to July and back. Here the store's order is made newest first.
+    import dataclasses
+    from datetime import datetime
+
+    from typer.testing import CliRunner
+
+    import fusioncell.watch as watch
+    from fusioncell.cli import app as cli
+
+    stored = watch.list_alerts
+    monkeypatch.setattr(watch, "list_alerts", lambda *a, **k: [
+        dataclasses.replace(x, evidence=tuple(sorted(x.evidence, key=lambda e: e.t, reverse=True))) for x in stored(*a, **k)])
+    with _login(create_app(watched), "ana") as c:
+        items = c.get("/api/v1/alerts").json()["items"]
+    watched.con.execute("CHECKPOINT")
+    printed = json.loads(CliRunner().invoke(cli, ["alerts", str(store_file), "--format", "json"]).stdout)["alerts"]
+    for alerts in (items, printed):
+        assert alerts
+        for a in alerts:
+            times = [datetime.fromisoformat(e["t"]) for e in a["evidence"]]
+            assert len(set(times)) > 1 and times == sorted(times), a["delivery_id"]

@@ -80,9 +80,11 @@ def browser():
 class Session:
     """One logged-in page, with every request and API answer it made."""
 
-    def __init__(self, browser, url: str, role: str, name: str | None = None) -> None:
+    def __init__(self, browser, url: str, role: str, name: str | None = None, routes: dict | None = None) -> None:
         # a browser far from UTC: the page must still show every time in UTC
         self.context = browser.new_context(viewport={"width": 1366, "height": 768}, timezone_id="America/Mexico_City")
+        for pattern, handler in (routes or {}).items():  # answers rewritten on their way to the page
+            self.context.route(pattern, handler)
         self.requests: list[str] = []
         self.api_bodies: list[str] = []
         self.api_urls: list[str] = []
@@ -145,6 +147,66 @@ def test_three_views_render_and_fit_1366x768(analyst: Session) -> None:
     assert boxes["#graph"]["x"] + boxes["#graph"]["width"] <= boxes["#map"]["x"] + 1
     assert boxes["#map"]["y"] + boxes["#map"]["height"] <= boxes["#timeline"]["y"]
     assert s.errors == []
+
+
+#: Probabilities the scene's first hypotheses are given: a clear one, one exactly half way (2.5%), one under 1%.
+_ODD_PROBABILITIES = (0.72, 0.025, 0.003)
+
+
+def _odd_probabilities(route) -> None:  # type: ignore[no-untyped-def]
+    response = route.fetch()
+    scene = response.json()
+    for h, p in zip(scene["hypotheses"], _ODD_PROBABILITIES):
+        h["probability"] = p
+    route.fulfill(response=response, json=scene)
+
+
+def test_probabilities_read_as_the_products_write_them_and_elsewhere_is_said(browser, server) -> None:  # type: ignore[no-untyped-def]
+    # the list and the map's markers said "0%" where the report and the tearline say "<1%", and 0.025 read "3%"
+    # beside a key judgment's "2%"; and nothing said what the listed places leave to "elsewhere"
+    from fusioncell.products.language import percent
+
+    s = Session(browser, server, "analyst", routes={"**/api/v1/views/scene*": _odd_probabilities}).ready()
+    try:
+        hyps = s.js("fc.scene.hypotheses.map(h => [h.rank, h.probability])")
+        assert len(hyps) >= len(_ODD_PROBABILITIES) and [p for _, p in hyps[:3]] == list(_ODD_PROBABILITIES)
+        buttons = [t.replace("\n", " ") for t in s.page.locator("#hyp-list .hyp-btn").all_inner_texts()]
+        assert [b.split(" · ")[1] for b in buttons[:3]] == ["72%", "2%", "<1%"]
+        assert all(f" · {percent(p)} · " in b for (_, p), b in zip(hyps, buttons))
+        markers = s.page.locator("#map .hyp-marker").all_inner_texts()
+        assert sorted(markers) == sorted(f"H{rank} {percent(p)}" for rank, p in hyps)
+        rest = max(0.0, 1.0 - sum(p for _, p in hyps))
+        assert s.page.locator("#hyp-elsewhere").inner_text() == f"elsewhere (none of these places): {percent(rest)}"
+    finally:
+        s.context.close()
+
+
+def _nothing_in_time(route) -> None:  # type: ignore[no-untyped-def]
+    response = route.fetch()
+    body = response.json()
+    if "items" in body:  # the alerts
+        body["items"] = []
+    else:  # the scene: no stays, dark intervals, meetings, sightings, nor time windows of the hypotheses
+        body.update(stays=[], dark=[], meetings=[], sightings=[],
+                    hypotheses=[dict(h, windows=[]) for h in body["hypotheses"]])
+    route.fulfill(response=response, json=body)
+
+
+def test_an_empty_timeline_says_why(browser, server) -> None:  # type: ignore[no-untyped-def]
+    routes = {"**/api/v1/views/scene*": _nothing_in_time, "**/api/v1/alerts*": _nothing_in_time}
+    s = Session(browser, server, "analyst", routes=routes).ready()
+    try:
+        s.wait("document.querySelector('#timeline').dataset.empty === '1'", 30)
+        assert s.page.locator(".tl-empty").is_visible()
+        assert s.page.locator(".tl-empty").inner_text().startswith("Nothing to show: no stays, dark intervals")
+    finally:
+        s.context.close()
+    s = Session(browser, server, "analyst").ready()  # a case with something in time: no such note
+    try:
+        s.wait("document.querySelector('#timeline').dataset.empty === '0'", 30)
+        assert s.page.locator(".tl-empty").is_hidden()
+    finally:
+        s.context.close()
 
 
 _FREE_POINT_JS = """(id) => {

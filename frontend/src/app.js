@@ -4,10 +4,9 @@ import { api, ApiError } from "./api.js";
 import { GraphPane } from "./graph.js";
 import { MapPane } from "./map.js";
 import { TimelinePane } from "./timeline.js";
-import { alertIds, esc, fmt, productScene, renderAlert, renderAlerts, renderDecisions, renderProduct, renderWithheld, tieSentence } from "./panels.js";
+import { alertIds, esc, fmt, pct, productScene, radius, renderAlert, renderAlerts, renderDecisions, renderProduct, renderWithheld, tieSentence } from "./panels.js";
 
 const $ = (id) => document.getElementById(id);
-const pct = (p) => `${Math.round(p * 100)}%`;
 const toLocalInput = (ms) => new Date(ms).toISOString().slice(0, 16);
 const fromLocalInput = (s) => Date.parse(`${s}:00Z`);
 
@@ -103,7 +102,7 @@ async function startPartner(info, who) {
   fc.timeline = new TimelinePane($("timeline"), select, () => {});
   const scene = productScene(product);
   fc.scene = scene;
-  fc.timeline.load(scene);
+  fc.timeline.load(scene, "Nothing to show: the product releases no time window and no sighting.");
   await fc.map.load(scene);
   renderHypotheses(scene);
   for (const b of document.querySelectorAll("#tearline .hyp-btn")) b.onclick = () => select({ source: "list", hypothesis: b.dataset.hyp });
@@ -123,6 +122,7 @@ async function loadScene(extraIds) {
   $("map").dataset.ready = "1";
   $("map-status").textContent = `${s.places.length} places · ${s.stays.length} stays · ${s.sightings.length} sightings · `
     + `${s.coverage.length} cell sites`;
+  $("map-status").title = $("map-status").textContent; // cut short beside the basemap picker at 1366 px
   if (fc.window) applyWindow(fc.window);
 }
 
@@ -257,9 +257,12 @@ async function expand(nodeId) {
 // ----------------------------------------------------------------------------- hypotheses, evidence, plan
 
 function renderHypotheses(s) {
-  $("hyp-list").innerHTML = s.hypotheses.map((h) => `<li><button class="hyp-btn" data-hyp="${esc(h.id)}">
-    <b>H${h.rank}</b> ${esc(h.label)} · <b>${pct(h.probability)}</b> · ±${h.radius_m < 1000 ? `${Math.round(h.radius_m)} m` : `${(h.radius_m / 1000).toFixed(1)} km`}</button></li>`).join("")
-    || `<li class="muted">No hypothesis (no target or no evidence).</li>`;
+  // what the listed places leave: without it 75% and four "<1%" read as the whole answer
+  const rest = Math.min(1, Math.max(0, 1 - s.hypotheses.reduce((a, h) => a + Number(h.probability || 0), 0)));
+  $("hyp-list").innerHTML = s.hypotheses.length ? s.hypotheses.map((h) => `<li><button class="hyp-btn" data-hyp="${esc(h.id)}">
+    <b>H${h.rank}</b> ${esc(h.label)} · <b>${pct(h.probability)}</b> · ±${radius(h.radius_m)}</button></li>`).join("")
+    + `<li class="muted small" id="hyp-elsewhere">elsewhere (none of these places): <b>${pct(rest)}</b></li>`
+    : `<li class="muted">No hypothesis (no target or no evidence).</li>`;
   for (const b of document.querySelectorAll(".hyp-btn")) b.onclick = () => select({ source: "list", hypothesis: b.dataset.hyp });
 }
 
@@ -275,7 +278,7 @@ function openHypothesis(id) {
       ${(e.grades || []).length ? `<div class="src">grades: ${e.grades.map((g) => `<span class="grade">${esc(g)}</span>`).join(" ")}</div>` : ""}
       ${(e.event_ids || []).length ? `<div class="muted small">events: ${e.event_ids.slice(0, 8).map(esc).join(", ")}${e.event_ids.length > 8 ? " …" : ""}</div>` : ""}</li>`).join("");
   $("detail-body").innerHTML = `<h3 id="evidence-title">Hypothesis ${h.rank}: ${esc(h.label)} — ${pct(h.probability)}</h3>
-    <p>${h.lat.toFixed(4)}, ${h.lon.toFixed(4)} ± ${h.radius_m} m${(h.windows || []).length ? ` · ${h.windows.length} time window(s), first ${esc(fmt(h.windows[0].from))} – ${esc(fmt(h.windows[0].to))}` : ""}</p>
+    <p>${h.lat.toFixed(4)}, ${h.lon.toFixed(4)} ± ${radius(h.radius_m)}${(h.windows || []).length ? ` · ${h.windows.length} time window(s), first ${esc(fmt(h.windows[0].from))} – ${esc(fmt(h.windows[0].to))}` : ""}</p>
     <p class="muted">${esc(h.support?.note || "")}</p>
     <h4>Evidence chain</h4><ol class="evidence">${ev}</ol>
     ${(h.would_change || []).length ? `<h4>What would change it</h4><ul>${h.would_change.map((w) => `<li>${esc(w)}</li>`).join("")}</ul>` : ""}`;

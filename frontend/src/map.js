@@ -3,6 +3,7 @@
 import * as maplibregl from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import { FileSource, PMTiles, Protocol } from "pmtiles";
+import { pct } from "./panels.js";
 
 maplibregl.setWorkerUrl("/static/maplibre-gl-worker.mjs");
 const protocol = new Protocol();
@@ -144,7 +145,7 @@ export class MapPane {
       const el = document.createElement("button");
       el.className = "hyp-marker";
       el.dataset.hyp = h.id;
-      el.textContent = `H${h.rank} ${Math.round(h.probability * 100)}%`;
+      el.textContent = `H${h.rank} ${pct(h.probability)}`;
       el.title = `Hypothesis ${h.rank}: ${h.label}, p = ${h.probability}; click for its evidence`;
       el.addEventListener("click", (ev) => { ev.stopPropagation(); this.onSelect({ source: "map", hypothesis: h.id }); });
       return new maplibregl.Marker({ element: el, anchor: "bottom" }).setLngLat([h.lon, h.lat]).addTo(this.map);

@@ -14,7 +14,16 @@ export const fmt = (t) => {
   const ms = typeof t === "number" ? t : Date.parse(t);
   return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 16).replace("T", " ") + " UTC" : "";
 };
-const pct = (p) => (p < 0.01 ? "<1%" : `${Math.round(p * 100)}%`);
+/** A probability as the products print it (`language.percent`): a whole percentage, half to even, never
+ * "0%" or "100%" but "<1%" and ">99%", so the page, the report and the tearline never disagree. */
+export const pct = (p) => {
+  const x = Number(p) * 100;
+  const f = Math.floor(x);
+  const whole = x - f > 0.5 || (x - f === 0.5 && f % 2 === 1) ? f + 1 : f;
+  return whole < 1 ? "<1%" : whole > 99 ? ">99%" : `${whole}%`;
+};
+/** A radius as the workbench writes it: metres below a kilometre, else kilometres with one decimal. */
+export const radius = (m) => (m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(1)} km`);
 
 // ----------------------------------------------------------------------------- share products
 
@@ -22,7 +31,7 @@ const pct = (p) => (p < 0.01 ? "<1%" : `${Math.round(p * 100)}%`);
 export function renderProduct(p) {
   const src = (s) => (typeof s === "string" ? s : `${s.agency || ""} ${s.discipline || ""} ${s.reliability || ""}`.trim());
   const hyps = (p.hypotheses || []).map((h) => `<li><button class="hyp-btn" data-hyp="h${h.rank}">
-      <b>H${h.rank}</b> ${esc(h.label)} · <b>${pct(h.probability)}</b> (${esc(h.likelihood)}) · ±${h.radius_m} m</button>
+      <b>H${h.rank}</b> ${esc(h.label)} · <b>${pct(h.probability)}</b> (${esc(h.likelihood)}) · ±${radius(h.radius_m)}</button>
       <ul class="small">${(h.evidence || []).map((e) => `<li>${esc(e.summary)} <span class="muted">(weight ${e.weight}${e.n_events ? `, ${e.n_events} event(s)` : ""})</span>
         ${(e.sources || []).map((s) => `<span class="grade">${esc(src(s))}</span>`).join(" ")}</li>`).join("")}</ul></li>`).join("");
   const sightings = (p.sightings || []).map((x) => `<li>${esc(fmt(x.observed))} · ${esc(x.subject)} · ${x.lat}, ${x.lon}

@@ -28,9 +28,22 @@ export class TimelinePane {
       this.onSelect({ source: "timeline", item: it });
     });
     this.tl.on("timechanged", () => this.emitWindow());
+    // an empty timeline says why, instead of a blank grid
+    this.empty = document.createElement("p");
+    this.empty.className = "tl-empty muted";
+    this.empty.hidden = true;
+    el.parentElement.appendChild(this.empty);
   }
 
-  load(scene) {
+  /** Show `text` over the timeline when it has no item at all. */
+  sayWhenEmpty(text) {
+    const none = this.items.length === 0;
+    this.empty.hidden = !none;
+    this.empty.textContent = none ? text : "";
+    this.el.dataset.empty = none ? "1" : "0";
+  }
+
+  load(scene, emptyText = "Nothing to show: no stays, dark intervals, meetings, sightings or time windows in this case.") {
     const items = [];
     const groups = [];
     for (const id of scene.subjects) groups.push({ id, content: esc(id), order: 10 });
@@ -74,6 +87,8 @@ export class TimelinePane {
     this.items.clear(); this.items.add([...items, ...this.alertItems()]);
     this.period = [Date.parse(scene.period.start), Date.parse(scene.period.end)];
     if (this.period.every(Number.isFinite)) this.tl.setWindow(this.period[0], this.period[1], { animation: false });
+    this.emptyText = emptyText;
+    this.sayWhenEmpty(emptyText);
   }
 
   /** The standing watches' alerts as a row of their own (each spans the rows that fired it). */
@@ -82,6 +97,7 @@ export class TimelinePane {
     this.items.remove(this.items.getIds({ filter: (it) => it.group === "alerts" }));
     if (!this.groups.get("alerts")) this.groups.add({ id: "alerts", content: "alerts", order: 20 });
     this.items.add(this.alertItems());
+    if (this.emptyText) this.sayWhenEmpty(this.emptyText);
   }
 
   alertItems() {

@@ -32,6 +32,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse, Patch, Rectangle
 from matplotlib.text import Annotation
 
+from fusioncell.products.language import estimative, percent
 from fusioncell.spacetime.geo import metres_per_degree
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -228,7 +229,7 @@ def _draw_layers(
                 and unlabelled[2] <= float(h["lat"]) <= unlabelled[3]:
             continue  # labelled in the zoom panel instead
         dx, dy = offsets[k % len(offsets)]
-        ax.annotate(f"#{h.get('rank', k + 1)} {round(p * 100):d}%", (h["lon"], h["lat"]), xytext=(dx, dy),
+        ax.annotate(f"#{h.get('rank', k + 1)} {percent(min(max(p, 0.0), 1.0))}", (h["lon"], h["lat"]), xytext=(dx, dy),
                     textcoords="offset points", fontsize=9 if zoom or k == 0 else 8, fontweight="bold", gid="hypothesis-label",
                     color=_HYP_COLOUR, zorder=9, annotation_clip=True,
                     bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": _HYP_COLOUR, "pad": 1.5},
@@ -593,25 +594,36 @@ def timeline_figure(
 
 # -- hypotheses ----------------------------------------------------------------
 
+def _bar_label(text: str, width: int = 34) -> str:
+    """A bar's label on at most two lines, cut at a word with "…" only when longer than both.
+
+    >>> print(_bar_label("#5 site in a built-up area, 1.3 km NW of his partner's home"))
+    #5 site in a built-up area, 1.3 km
+    NW of his partner's home
+    """
+    lines = textwrap.wrap(text.strip(), width) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width, placeholder=" …")]
+    return "\n".join(lines)
+
+
 def hypothesis_chart(hypotheses: Sequence[Mapping[str, Any]], *, elsewhere: float | None = None) -> Figure:
     """Horizontal bars of each hypothesis' probability, with the ICD 203 band edges.
 
     ``elsewhere`` (default: one minus the listed total) is drawn as a grey bar.
     """
-    from fusioncell.products.language import estimative
-
     fig = Figure(figsize=(8.0, 0.5 * (len(hypotheses) + 1) + 1.2))
     ax = fig.add_subplot(1, 1, 1)
     ps = [float(h.get("probability") or 0.0) for h in hypotheses]
     rest = max(0.0, 1.0 - sum(ps)) if elsewhere is None else float(elsewhere)
-    names = [f"#{h.get('rank', i + 1)} {str(h.get('label') or '')[:40]}" for i, h in enumerate(hypotheses)]
+    names = [_bar_label(f"#{h.get('rank', i + 1)} {h.get('label') or ''}") for i, h in enumerate(hypotheses)]
     names.append("elsewhere")
     vals = ps + [rest]
     colours = [_HYP_COLOUR] * len(ps) + ["#9e9e9e"]
     y = np.arange(len(vals))
     ax.barh(y, vals, color=colours, alpha=0.8)
     for yi, v in zip(y, vals):
-        ax.text(min(v + 0.01, 0.80), float(yi), f"{round(v * 100):d}% · {estimative(min(max(v, 0.0), 1.0))}",
+        ax.text(min(v + 0.01, 0.80), float(yi), f"{percent(min(max(v, 0.0), 1.0))} · {estimative(min(max(v, 0.0), 1.0))}",
                 va="center", fontsize=8)
     for edge in (0.05, 0.20, 0.45, 0.55, 0.80, 0.95):
         ax.axvline(edge, color="#cccccc", lw=0.6, zorder=0)

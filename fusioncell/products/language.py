@@ -165,22 +165,37 @@ def percent(p: float) -> str:
     return f"{whole:d}%"
 
 
+def distance(metres: float) -> str:
+    """A radius or distance as a reader says it: metres below a kilometre, else kilometres.
+
+    >>> distance(150), distance(1500), distance(12000)
+    ('150 m', '1.5 km', '12 km')
+    """
+    m = float(metres)
+    return f"{m:.0f} m" if m < 1000 else f"{m / 1000:.1f}".removesuffix(".0") + " km"
+
+
 def judgment(proposition: str, p: float, *, show_number: bool = True) -> str:
     """One estimative sentence: "It is <word> (<n>%) that <proposition>."
 
     ``proposition`` is a clause without a final full stop, e.g.
     ``"the target is at the rural compound"``. "roughly even chance" reads
     "There is a roughly even chance that ..." to stay grammatical; "almost
-    no chance" likewise.
+    no chance" likewise, and "almost certainly" takes its adjective form
+    ("It is almost certain that ...", ICD 203's "almost certain(ly)").
 
     >>> judgment("he is in town", 0.5, show_number=False)
     'There is a roughly even chance that he is in town.'
+    >>> judgment("he is in town", 0.97)
+    'It is almost certain (97%) that he is in town.'
     """
     word = estimative(p)
     num = f" ({percent(p)})" if show_number else ""
     clause = proposition.strip().rstrip(".")
     if word in ("roughly even chance", "almost no chance"):
         return f"There is {'a ' if word.startswith('roughly') else ''}{word}{num} that {clause}."
+    if word == "almost certainly":
+        word = "almost certain"
     return f"It is {word}{num} that {clause}."
 
 
@@ -253,24 +268,25 @@ def mixes_likelihood_and_confidence(text: str) -> list[str]:
 
 
 #: What each kind of location evidence says, in a partner's words: who did it is named separately (by role),
-#: never by an identifier; model terms ("(log)", "x remote") stay out of the product.
+#: never by an identifier; model terms ("(log)", "x remote") stay out of the product, and so do the words that
+#: name how it was collected (cell sites, a phone, an informant): the discipline is not the partner's to know.
 EVIDENCE_WORDS: dict[str, str] = {
     "nights_partner": "spent nights here, away from home",
-    "nights_partner_coarse": "spent nights on cell sites covering this place",
+    "nights_partner_coarse": "spent nights in the wider area of this place",
     "nights_others": "spent nights here",
     "days_fine": "visited here by day",
-    "days_coarse": "spent days on cell sites covering this place",
+    "days_coarse": "spent days in the wider area of this place",
     "convergence": "several of the subject's circle were located here",
-    "dark": "phone went silent after being here",
-    "silent_nights": "phone was silent on nights when this place, out of cell coverage, was within reach",
-    "silent_reach": "phone was switched off on nights when this place was within reach",
+    "dark": "fell out of contact after being here",
+    "silent_nights": "was out of contact on nights when this isolated place was within reach",
+    "silent_reach": "was out of contact on nights when this place was within reach",
     "sighting_him": "sighted here",
     "sighting_vehicle": "sighted here",
-    "claims": "an informant places the subject here",
+    "claims": "a report places the subject here",
     "isolated_nights": "spent nights here, and the place is isolated",
     "lead_margin": "located here on more nights than at any other place",
     "home_of_member": "the place is the home of someone in the subject's circle",
-    "remote": "isolated place: at most two cell sites within 3 km",
+    "remote": "isolated place",
     "isolated_presence": "the subject's circle spends nights or is seen here, and the place is isolated",
     "staleness": "no night-time evidence here for more than a week",
     "superseded": "nights away from home were spent at other places since the last one here",
@@ -280,6 +296,27 @@ EVIDENCE_WORDS: dict[str, str] = {
     "moved_here": "where the subject likely went after the visits to a former place stopped",
     "household": "vehicles are parked here on several days: a lived-in place",
 }
+
+
+#: The ``kind`` a partner's product gives an evidence item: what sort of evidence it is, not the model feature's
+#: name ("nights_partner_coarse" told whose phone was followed, and on cell sites).
+EVIDENCE_CATEGORY: dict[str, str] = {
+    **dict.fromkeys(("nights_partner", "nights_partner_coarse", "nights_others", "days_fine", "days_coarse",
+                     "convergence", "isolated_nights", "lead_margin", "latest", "moved_here", "household"), "presence"),
+    **dict.fromkeys(("dark", "silent_nights", "silent_reach", "staleness", "superseded", "overdue"), "absence"),
+    **dict.fromkeys(("sighting_him", "sighting_vehicle"), "sighting"),
+    "claims": "report",
+    **dict.fromkeys(("home_of_member", "remote", "isolated_presence", "vague"), "place"),
+}
+
+
+def evidence_category(kind: str | None) -> str:
+    """The partner's ``kind`` of an evidence item (:data:`EVIDENCE_CATEGORY`; "other" for a kind it lacks).
+
+    >>> evidence_category("nights_partner_coarse"), evidence_category("claims"), evidence_category("new_feature")
+    ('presence', 'report', 'other')
+    """
+    return EVIDENCE_CATEGORY.get(str(kind), "other")
 
 
 def evidence_line(kind: str | None, subjects: list[str] | tuple[str, ...], subject: str,
@@ -319,6 +356,38 @@ def evidence_line(kind: str | None, subjects: list[str] | tuple[str, ...], subje
         who.append("an associate" if len(others) == 1 else f"{len(others)} associates")
     text = f"{' and '.join(who)}: {what}" if who else what
     return text[:1].upper() + text[1:]
+
+
+#: How an inferred relationship reads in a sentence ("X is <phrase> of Y").
+RELATIONSHIP_PHRASES: dict[str, str] = {
+    "partner": "the romantic partner",
+    "family": "a relative",
+    "friend": "a friend",
+    "work": "a work contact",
+    "logistics": "a logistics contact (courier or supplier)",
+    "associate": "an associate",
+    "one-off": "a one-off contact",
+}
+
+
+def associate_line(relationship: str | None, relationship_p: float | None, strength: float | None) -> str:
+    """Why an associate is listed, for a shared product: the relationship and the tie, never how they were seen.
+
+    The network stage's own reason names call counts and durations, graded reports and entity ids
+    (the disciplines and sources behind the tie); a partner gets the assessment alone.
+
+    >>> associate_line("friend", 0.551, 0.323)
+    'Assessed as a friend of the subject (likely, 55%); tie strength 0.32 on a scale of 0 to 1'
+    >>> associate_line("unknown", 0.34, 0.58)
+    'Close to the subject, relationship not determined; tie strength 0.58 on a scale of 0 to 1'
+    """
+    rel = str(relationship or "unknown")
+    if rel in RELATIONSHIP_PHRASES and relationship_p is not None:
+        p = float(relationship_p)
+        text = f"Assessed as {RELATIONSHIP_PHRASES[rel]} of the subject ({estimative(p)}, {percent(p)})"
+    else:
+        text = "Close to the subject, relationship not determined"
+    return text + (f"; tie strength {float(strength):.2f} on a scale of 0 to 1" if strength is not None else "")
 
 
 def with_sources(line: str, sources: list[str] | tuple[str, ...]) -> str:

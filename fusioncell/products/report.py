@@ -39,6 +39,7 @@ from fusioncell.model.grading import CREDIBILITY, RELIABILITY
 from fusioncell.products import figures as F
 from fusioncell.products.gather import MAX_FIXES_PER_TRACK, MEETING_MIN_P, _tracks, gather  # noqa: F401 (re-exported)
 from fusioncell.products.language import (
+    RELATIONSHIP_PHRASES,
     confidence_level,
     confidence_sentence,
     estimative,
@@ -55,16 +56,6 @@ SECTIONS = ("locate", "plan", "network", "ties", "places", "visits", "meetings",
 EVIDENCE_PER_HYPOTHESIS = 12
 #: Hypotheses whose evidence is listed.
 EVIDENCE_HYPOTHESES = 3
-#: How an inferred relationship reads in a sentence ("X is <phrase> of Y").
-_REL_PHRASE = {
-    "partner": "the romantic partner",
-    "family": "a relative",
-    "friend": "a friend",
-    "work": "a work contact",
-    "logistics": "a logistics contact (courier or supplier)",
-    "associate": "an associate",
-    "one-off": "a one-off contact",
-}
 _URL_RE = re.compile(r"\b(h)(ttps?)(://)", re.IGNORECASE)
 
 
@@ -200,7 +191,9 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
                 f"he is instead at {h.get('label') or 'another place'} ({float(h['lat']):.4f}, {float(h['lon']):.4f})", p)})
         rest = max(0.0, min(1.0, 1.0 - sum(float(h.get("probability") or 0.0) for h in hyps)))
         out.append({"kind": "alternative", "text": judgment(
-            f"he is somewhere other than the {len(hyps)} place{'s' if len(hyps) != 1 else ''} listed", rest)})
+            # the judgments above name three places at most: the count refers to the table that lists them all
+            f"he is somewhere other than the {len(hyps)} place{'s' if len(hyps) != 1 else ''} in the hypotheses table",
+            rest)})
         n_items, n_src, n_disc, n_ag = evidence_basis(h1, ctx.get("sources") or {})
         p2 = float(hyps[1].get("probability") or 0.0) if len(hyps) > 1 else 0.0
         moved = bool((h1.get("support") or {}).get("may_have_moved"))
@@ -229,7 +222,7 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
         p_rel = c.get("relationship_p")
         if p_rel is not None and rel not in ("", "unknown", "contact"):
             out.append({"kind": "network", "text": judgment(
-                f"{who_text} is {_REL_PHRASE.get(rel, 'a ' + rel + ' contact')} of {focus}", float(p_rel))})
+                f"{who_text} is {RELATIONSHIP_PHRASES.get(rel, 'a ' + rel + ' contact')} of {focus}", float(p_rel))})
         else:
             out.append({"kind": "network", "text": f"{who_text} is the closest tie of {focus} (strength {_num(c.get('strength'))})."})
     recs = (ctx.get("plan") or {}).get("recommendations") or []
@@ -238,9 +231,9 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
         who = name(str(r.get("identifier")))
         person = r.get("person")
         who_text = f"{who} ({name(str(person))})" if person else who
-        why = str(r.get("why") or "").strip().rstrip(".")
+        why = _named_text(ctx, str(r.get("why") or "")).strip().rstrip(".")
         out.append({"kind": "plan", "text": f"Monitoring {who_text} is the collection step expected to reduce the "
-                    f"uncertainty most (expected gain {_num(r.get('expected_gain'))}){': ' + why if why else ''}."})
+                    f"uncertainty most (expected gain {_num(r.get('expected_gain'), 3)} bits){': ' + why if why else ''}."})
     for item in out:
         item["text"] = defang(item["text"])
     # Our own sentences never mix the two (confidence_sentence refuses it);
@@ -290,6 +283,20 @@ def _network_graph(ctx: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[d
     label = {i: name(str(person[i])) if i in person else name(i) for i in ids}
     nodes = [{"id": i, "label": _short(label[i]), "score": score.get(i, 0.0)} for i in ids if i in connected]
     return nodes, edges, str(focus) if focus else None
+
+
+#: Where free text from a stage splits into words: an id ends before white space, a bracket or a separator.
+_TEXT_SPLIT_RE = re.compile(r"(\s+|[,;()\[\]{}\"'<>]|:(?=\s)|\.(?=\s|$))")
+
+
+def _named_text(ctx: Mapping[str, Any], text: str) -> str:
+    """Free text of a stage with each id the case names replaced by its name ("ent-7" -> "Adriana C.").
+
+    >>> _named_text({"names": {"ent-7": "Adriana C."}}, "report r-1 (B2): ent-7 partner_of ent-9")
+    'report r-1 (B2): Adriana C. partner_of ent-9'
+    """
+    names = ctx.get("names") or {}
+    return "".join(str(names.get(part, part)) for part in _TEXT_SPLIT_RE.split(text)) if names else text
 
 
 def _row_label(ctx: Mapping[str, Any], ident: str) -> str:
@@ -370,6 +377,8 @@ def evidence_rows(ctx: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
                 "rank": h["rank"],
                 "kind": str(e.get("kind") or ""),
                 "summary": defang(str(e.get("summary") or "")),
+                # the summary names a phone by its handle ("P-16ff5b"); the map and timeline by its number
+                "who": defang(", ".join(_row_label(ctx, str(i)) for i in (e.get("identifiers") or []))),
                 "weight": float(e.get("weight") or 0.0),
                 "grade": grade,
                 "grade_text": grade_text,
@@ -380,6 +389,28 @@ def evidence_rows(ctx: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
             })
     left += sum(len(h.get("evidence") or []) for h in hyps[EVIDENCE_HYPOTHESES:])
     return rows, left
+
+
+#: Borgatti's key-player sets, as the report names them (docs/network.md).
+_KPP_SETS = {"kpp_pos": "in the reach set", "kpp_neg": "in the disruption set"}
+
+
+def _measures_text(measures: Mapping[str, Any]) -> str:
+    """A key player's measures in words: "degree 29 · weighted degree 16.572 · in the reach set".
+
+    A set the person is not in is left out rather than printed as ``kpp_pos=False``.
+
+    >>> _measures_text({"degree": 29, "betweenness": 0.6781, "kpp_pos": True, "kpp_neg": False})
+    'degree 29 · betweenness 0.678 · in the reach set'
+    """
+    parts = []
+    for key, value in measures.items():
+        if key in _KPP_SETS:
+            if value:
+                parts.append(_KPP_SETS[key])
+            continue
+        parts.append(f"{key.replace('_', ' ')} {_num(value, 3) if isinstance(value, float) else value}")
+    return " · ".join(parts)
 
 
 def _png_b64(fig: Figure | None) -> str | None:
@@ -438,21 +469,21 @@ def render_report(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None] |
     net = ctx.get("network") or {}
     close = [dict(c, identifier=name(str(c.get("identifier"))), person=name(str(c["person"])) if c.get("person") else "–",
                   strength=_num(c.get("strength")), relationship_p=_num(c.get("relationship_p")),
-                  why=defang(str(c.get("why") or ""))) for c in (net.get("close_circle") or [])[:15]]
+                  why=defang(_named_text(ctx, str(c.get("why") or "")))) for c in (net.get("close_circle") or [])[:15]]
     players = [dict(k, identifier=name(str(k.get("identifier"))), person=name(str(k["person"])) if k.get("person") else "–",
                     score=_num(k.get("score")),
-                    measures=", ".join(f"{a}={_num(b, 3) if isinstance(b, float) else b}" for a, b in (k.get("measures") or {}).items()))
+                    measures=_measures_text(k.get("measures") or {}))
                for k in (net.get("key_players") or [])[:10]]
     burners = [dict(b, old=name(str(b.get("old"))), new=name(str(b.get("new"))), score=_num(b.get("score")),
                     handover=_fmt_time(b.get("handover"), tz), why=defang(str(b.get("why") or "")))
                for b in (net.get("burner_successions") or [])[:10]]
     recs = [dict(r, identifier=name(str(r.get("identifier"))), person=name(str(r["person"])) if r.get("person") else "–",
-                 expected_gain=_num(r.get("expected_gain")), why=defang(str(r.get("why") or "")))
+                 expected_gain=_num(r.get("expected_gain"), 3), why=defang(_named_text(ctx, str(r.get("why") or ""))))
             for r in ((ctx.get("plan") or {}).get("recommendations") or [])]
     meets_all = sorted(ctx.get("meetings") or [], key=lambda m: str(m.get("start")), reverse=True)
     meetings_table = [{
         "start": _fmt_time(m.get("start"), tz), "end": _fmt_time(m.get("end"), tz),
-        "who": ", ".join(name(str(p)) for p in (m.get("participants") or [])),
+        "who": ", ".join(_row_label(ctx, str(p)) for p in (m.get("participants") or [])),
         "where": defang(str(m.get("place") or (f"{float(m['lat']):.4f}, {float(m['lon']):.4f}" if m.get("lat") is not None else ""))),
         "p": _num(m.get("probability")),
     } for m in meets_all[:20]]
@@ -534,7 +565,7 @@ def pdf_blocks(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
     if recs:
         blocks.append(("h2", "Collection plan"))
         blocks.append(("mono", "\n".join(
-            f"{r.get('rank')}. {name(str(r.get('identifier')))}  gain {_num(r.get('expected_gain'))}  {defang(str(r.get('why') or ''))}"
+            f"{r.get('rank')}. {name(str(r.get('identifier')))}  gain {_num(r.get('expected_gain'), 3)} bits  {defang(str(r.get('why') or ''))}"
             for r in recs)))
     missing = ctx.get("missing") or {}
     if missing:

@@ -27,11 +27,12 @@ The tearline's shape (``schema: fusioncell.tearline/1``)::
      "subject": {"id", "name", "identifiers"},
      "key_judgments": [str],
      "hypotheses": [{"rank", "lat", "lon", "radius_m", "probability", "likelihood",
-                     "label", "windows", "marking", "evidence": [{"kind", "summary",
+                     "label", "windows", "marking", "evidence": [{"kind" (presence, absence, sighting, report,
+                     place or other: not the model's feature), "summary",
                      "weight", "sources": [descriptor], "n_events", "confidence"}]}],
      "sightings": [{"observed", "lat", "lon", "subject", "confidence", "source", "marking"}],
      "associates": [{"identifier", "person", "relationship", "relationship_p",
-                     "strength", "why", "marking"}],
+                     "strength", "why" (the assessment in words, not how the tie was seen), "marking"}],
      "handling": str}
 """
 
@@ -49,7 +50,7 @@ from typing import Any, Callable, Iterable
 from fusioncell.errors import NotFound, PolicyViolation, UsageError
 from fusioncell.model.grading import describe_source
 from fusioncell.model.markings import Marking, combine, tlp_label, tlp_max
-from fusioncell.products.language import evidence_line
+from fusioncell.products.language import associate_line, distance, evidence_category, evidence_line
 from fusioncell.security import audit
 from fusioncell.security.markings import derive_marking, source_markings
 from fusioncell.security.minimise import Minimiser, case_secret, protected_identifiers
@@ -248,7 +249,7 @@ class _Release:
                 evidence_events.update(ev_ids)
                 srcs = (set(src_ids) | set(m.source_ids)) if (src_ids or ev_ids) else set()
                 ev_out.append({
-                    "kind": ev.get("kind"),
+                    "kind": evidence_category(ev.get("kind")),
                     "summary": evidence_line(ev.get("kind"), list(ev.get("subjects") or []), self.subject,
                                              ev.get("summary")),
                     "weight": ev.get("weight"),
@@ -286,7 +287,8 @@ class _Release:
                 "relationship": c.get("relationship"),
                 "relationship_p": c.get("relationship_p"),
                 "strength": c.get("strength"),
-                "why": c.get("why"),
+                # the network's own reason names calls, reports and ids: the partner gets the assessment
+                "why": associate_line(c.get("relationship"), c.get("relationship_p"), c.get("strength")),
             })
         # A tie computed on the view rests only on releasable sources; mark it with them.
         for a in associates:
@@ -300,10 +302,15 @@ def _product(info: Any, agency: str, subject: str, name: str, idents: list[str],
     """The ``fusioncell.tearline/1`` document, marked with the highest marking of its elements."""
     product_tlp = tlp_max([m.tlp for m in element_marks]) if element_marks else "amber"
     judgments = [
-        _judgment(f"{name} is within {h['radius_m']:.0f} m of {h['lat']:.4f}, {h['lon']:.4f}"
+        _judgment(f"{name} is within {distance(h['radius_m'])} of {h['lat']:.4f}, {h['lon']:.4f}"
                   + (f" ({h['label']})" if h.get("label") else ""), h["probability"])
         for h in hyps if h.get("lat") is not None and h.get("radius_m") is not None
     ]
+    if judgments:
+        # what the listed places leave: without it a partner reads four "almost no chance" lines and no answer
+        rest = min(1.0, max(0.0, 1.0 - sum(float(h.get("probability") or 0.0) for h in hyps)))
+        judgments.append(_judgment(f"{name} is somewhere other than the {len(hyps)} place"
+                                   f"{'s' if len(hyps) != 1 else ''} listed", rest))
     return {
         "schema": SCHEMA,
         "case": info.case_id,
