@@ -562,7 +562,6 @@ def alerts(case: Path = CaseArg, since: Optional[str] = typer.Option(None, "--si
     """Alerts raised by the standing watches, oldest first, with the rows that fired them."""
     from datetime import datetime
 
-    from fusioncell.server.routes.alerts import in_time_order
     from fusioncell.watch import list_alerts
 
     when = None
@@ -574,7 +573,7 @@ def alerts(case: Path = CaseArg, since: Optional[str] = typer.Option(None, "--si
         if when.tzinfo is None:
             raise UsageError(f"--since {since!r}: give a UTC offset (e.g. {since}-06:00)")
     with _open(case, store) as cs:
-        rows = [in_time_order(a.to_dict()) for a in list_alerts(cs, since=when)]
+        rows = [a.to_dict() for a in list_alerts(cs, since=when)]
         record_command(cs, "alerts", since=since, n=len(rows))
         result = mask_listing(cs, {"n_alerts": len(rows), "alerts": rows}, _watched(cs))
     _emit(result, format, render_alerts)

@@ -92,6 +92,19 @@ def test_a_cut_locate_listing_says_showing_n_of_m_and_prints_no_zero_percent(sto
     assert "<1%" in text
 
 
+def test_an_area_names_the_places_below_it_by_their_numbers(store_file: Path) -> None:
+    """A key judgment pointed at its places as "(hypotheses 1, 4)", a word the listing below never uses: it says
+    "places 1, 4 below" (one place: "place 2 below")."""
+    from fusioncell.infer.locate import render_text
+
+    d = _json(store_file, "locate", "--top", "10")
+    areas = [dict(rank=1, lat=20.0, lon=-103.0, radius_m=500, probability=0.4, places=2, hypotheses=[1, 4]),
+             dict(rank=2, lat=20.5, lon=-103.0, radius_m=90, probability=0.1, places=1, hypotheses=[2])]
+    text = render_text(dict(d, areas=areas))
+    assert "2 places (places 1, 4 below)" in text and "1 place (place 2 below)" in text
+    assert "hypotheses" not in text.split("Places:")[0]
+
+
 def test_a_cut_list_of_hubs_says_showing_n_of_m() -> None:
     from fusioncell.network.report import render_text
 

@@ -89,20 +89,22 @@ def test_alerts_are_the_owners_and_every_read_is_audited(watched) -> None:  # ty
     assert [e.actor for e in reads] == ["ana@SEDENA-INT"] and "alerts" in json.dumps(reads[0].to_dict())
 
 
-def test_an_alerts_rows_are_listed_oldest_first(watched, store_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_alerts_rows_are_listed_oldest_first(watched, store_file: Path) -> None:  # type: ignore[no-untyped-def]
     # the page lists "the first 50" rows: the store keeps them by table and event id ("l10…" before "l2…"), so
-    # the list jumped from June to July and back. Here the store's order is made newest first.
-    import dataclasses
+    # the list jumped from June to July and back; the API and `fusioncell alerts` list them oldest first
     from datetime import datetime
 
     from typer.testing import CliRunner
 
-    import fusioncell.watch as watch
     from fusioncell.cli import app as cli
 
-    stored = watch.list_alerts
-    monkeypatch.setattr(watch, "list_alerts", lambda *a, **k: [
-        dataclasses.replace(x, evidence=tuple(sorted(x.evidence, key=lambda e: e.t, reverse=True))) for x in stored(*a, **k)])
+    # event ids that sort against time (as "l10…" sorts before "l2…"): the newest row's id comes first
+    watched.con.execute("""UPDATE alerts SET evidence = list_transform(evidence, lambda e: {
+        'tbl': e.tbl, 'event_id': 'x' || CAST(4102444800 - epoch(e.t) AS BIGINT) || '-' || e.event_id,
+        'source_id': e.source_id, 't': e.t, 'identifier': e.identifier, 'other': e.other,
+        'delivery_id': e.delivery_id})""")
+    stored = [[e["t"] for e in x] for (x,) in watched.con.execute("SELECT list_sort(evidence) FROM alerts").fetchall()]
+    assert any(ts != sorted(ts) for ts in stored)  # the store's own order is not the order of time here
     with _login(create_app(watched), "ana") as c:
         items = c.get("/api/v1/alerts").json()["items"]
     watched.con.execute("CHECKPOINT")

@@ -597,7 +597,8 @@ def render_text(result: dict[str, Any]) -> str:
             near = a.get("vicinity_probability", a["probability"])
             lines.append(f"  {a['rank']}. {a['lat']:.5f}, {a['lon']:.5f} within {a['radius_m']} m — "
                          f"{estimative(a['probability'])} ({percent(a['probability'])}), {places}"
-                         + (f" (hypotheses {', '.join(str(k) for k in a['hypotheses'])})" if a["hypotheses"] else "")
+                         + (f" ({'places' if len(a['hypotheses']) > 1 else 'place'} "
+                            f"{', '.join(str(k) for k in a['hypotheses'])} below)" if a["hypotheses"] else "")
                          + (f"; {percent(near)} within {VICINITY_M / 1000:.0f} km of it"
                             if near >= a["probability"] + 0.1 else ""))
         if len(areas_) > 3:

@@ -182,6 +182,21 @@ def decoy_baseline(baseline: FloatArray, p: FloatArray, decoyish: npt.NDArray[np
     return out
 
 
+
+#: How a reason names a member's role (the circle's role names are the claims' predicates: "meets", "works_for").
+_ROLE_PHRASES = {"self": "his own phone", "meets": "meets the target", "works_for": "works for the target",
+                 "tracked": "a lead the investigation tracks"}
+
+
+def role_phrase(role: str) -> str:
+    """A member's role in words, for the reason an analyst reads.
+
+    >>> role_phrase("partner"), role_phrase("meets"), role_phrase("works_for")
+    ('partner of the target', 'meets the target', 'works for the target')
+    """
+    return _ROLE_PHRASES.get(role, f"{role.replace('_', ' ')} of the target")
+
+
 def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: ChoiceModel | None = None) -> dict[str, Any]:
     """Ranked collection recommendations in the CLI contract's JSON shape."""
     info = store.case()
@@ -231,8 +246,7 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
         if decoy_risk:
             baseline = decoy_baseline(baseline, p, decoyish)
         gain = expected_information_gain(prior, q, baseline)
-        why = ["his own phone" if member.role == "self" else
-               f"{member.role} of the target" + (f" ({member.person})" if member.person else "")]
+        why = [role_phrase(member.role) + (f" ({member.person})" if member.person and member.role != "self" else "")]
         why.append(f"leads to his place with p≈{q:.2f} if tracked")
         if decoy_risk:
             why.append(f"decoy risk: {100 * float(p[decoyish].sum()):.0f}% of the current estimate rests on places "

@@ -17,7 +17,7 @@ source, time, identifier, counterparty).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
 from fusioncell.spacetime.geo import haversine_sql
@@ -267,4 +267,11 @@ def list_alerts(store: "CaseStore", since: datetime | None = None, agency: str |
         args += [agency, agency]
     rows = store.con.execute(sql + " ORDER BY fired_at, alert_id", args).fetchall()
     return [Alert(r[0], r[1], r[2], r[3], r[4], r[5], int(r[6]), r[7], r[8], r[9],
-                  tuple(Evidence(**e) for e in r[10])) for r in rows]
+                  tuple(sorted((Evidence(**e) for e in r[10]), key=_in_time))) for r in rows]
+
+
+def _in_time(e: "Evidence") -> tuple[bool, datetime, str, str]:
+    """An alert's rows oldest first (rows without a time last; ties by table and event id): kept in table and
+    event-id order, a page's "first 50" jumped from June to July and back."""
+    t = e.t if e.t is not None else datetime.max.replace(tzinfo=timezone.utc)
+    return (e.t is None, t, str(e.tbl), str(e.event_id))

@@ -23,16 +23,6 @@ from fusioncell.server.deps import API, Deps
 from fusioncell.server.scope import Reader, Rule, ScopedRoute
 
 
-def in_time_order(alert: dict[str, Any]) -> dict[str, Any]:
-    """``alert`` with its evidence rows oldest first (the store keeps them by table and event id, so a page's
-    "first 50" jumped from June to July and back); rows without a time last."""
-    def when(e: dict[str, Any]) -> tuple[bool, datetime, str, str]:
-        t = datetime.fromisoformat(e["t"]) if e.get("t") else datetime.max.replace(tzinfo=timezone.utc)
-        return (e.get("t") is None, t, str(e.get("table")), str(e.get("event_id")))
-
-    return {**alert, "evidence": sorted(alert.get("evidence") or [], key=when)}
-
-
 def alert_rows(cs: Any, since: datetime | None = None) -> tuple[list[dict[str, Any]], set[str]]:
     """The case's alerts as dicts (with ``why``), and the watched identifiers a listing shows in clear."""
     from fusioncell.security.minimise import protected_identifiers
@@ -50,7 +40,7 @@ def alert_rows(cs: Any, since: datetime | None = None) -> tuple[list[dict[str, A
     for a in list_alerts(cs, since=since):  # one row per alert (a handful per delivery), not per record
         w = watches.get(a.watch_id)
         why = None if w is None else w.describe(name) + (f" — {w.note}" if w.note else "")
-        rows.append({**in_time_order(a.to_dict()), "why": why})
+        rows.append({**a.to_dict(), "why": why})
     watched = {s for w in watches.values() for s in (w.subject, w.subject2) if s}
     return rows, watched - hidden
 
