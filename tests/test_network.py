@@ -62,6 +62,21 @@ def test_identifier_level_identifiers_are_the_two_ends_derived_on_read() -> None
     assert "identifiers" not in cols and "strength" in cols
 
 
+def test_a_tie_known_only_from_reports_is_what_the_reports_say() -> None:
+    """Two reports (B3, D3) call a woman his partner; nobody saw them call or meet. The label read "friend"
+    (p 0.40): the phone ties' base rates (partners are rare among call-graph ties) outweighed both reports. With
+    no call, message or meeting behind it, the tie is what the reports say; a lone improbable "meets" (B5) is
+    not enough to name a relationship at all."""
+    c = Case()
+    him, her, other = "person-boss", "+523310000201", "+523310000202"
+    c.claim(him, "partner_of", her, "B", 3)
+    c.claim(him, "partner_of", her, "D", 3)
+    c.claim(other, "meets", him, "B", 5)
+    tbl = contact_ties(c.store(), "identifier")
+    assert _tie(tbl, him, her)["relationship"] == "partner" and _tie(tbl, him, her)["relationship_p"] > 0.8
+    assert _tie(tbl, him, other)["relationship"] == "unknown"
+
+
 def test_night_share_uses_the_case_timezone() -> None:
     c = Case()
     x, y = "+523310000101", "+523310000102"

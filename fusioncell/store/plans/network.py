@@ -484,7 +484,11 @@ place_edges AS (
 
 def _score(q: Query, lab: str, coef: Mapping[str, Mapping[str, float]], features: Mapping[str, str]) -> str:
     d = q.d
-    terms = [d.f(coef[lab].get("bias", 0.0))]
+    bias = d.f(coef[lab].get("bias", 0.0))
+    # a tie known only from reports (no call, message or meeting): its label is what the reports say, not the
+    # base rate of labels among phone ties (a fitted prior that made two "partner_of" reports read "friend")
+    terms = [bias if lab == "one-off" else
+             f"CASE WHEN n_events = 0 AND n_meetings = 0 AND claim_p > 0 THEN {d.f(0.0)} ELSE {bias} END"]
     for f, w in coef[lab].items():
         if f != "bias":
             terms.append(f"{d.f(w)} * coalesce({features[f]}, {d.f(0.0)})")
