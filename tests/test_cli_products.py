@@ -105,6 +105,19 @@ def test_an_area_names_the_places_below_it_by_their_numbers(store_file: Path) ->
     assert "hypotheses" not in text.split("Places:")[0]
 
 
+def test_locate_names_the_target_by_his_name_and_id(store_file: Path) -> None:
+    """The text asked "where is person-target?"; it names him as the case's entity file does, then the id."""
+    from fusioncell.infer.locate import render_text
+    from fusioncell.store import CaseStore
+
+    d = _json(store_file, "locate")
+    with CaseStore.open(store_file, read_only=True) as cs:
+        caption = cs.con.execute("SELECT caption FROM entities WHERE entity_id = ?", [d["target"]]).fetchone()[0]
+    assert caption and caption != d["target"]
+    assert d["target_name"] == caption
+    assert render_text(d).splitlines()[0].startswith(f"Case {d['case']} — where is {caption} ({d['target']})?")
+
+
 def test_a_cut_list_of_hubs_says_showing_n_of_m() -> None:
     from fusioncell.network.report import render_text
 

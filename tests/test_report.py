@@ -452,13 +452,15 @@ def test_an_evidence_line_shows_the_number_its_phone_handle_stands_for() -> None
          "event_ids": ["loc-3"], "source_ids": ["geo-01"], "identifiers": ["+523312345678"]})
     html = R.render_report(ctx, figures={})
     assert ("phone P-16ff5b (3×): night(s) located here<br>"
-            "<span class=\"small\">+523312345678 · alias:La Güera</span></td>") in html
+            "<span class=\"small\">+523312345678</span></td>") in html  # the number alone: a cell the minimiser masks
 
 
-def test_meetings_name_who_met_as_the_timeline_rows_do_and_say_the_times_are_local() -> None:
+def test_meetings_say_the_times_are_local_and_list_who_met_as_identifiers_alone() -> None:
+    # "+52… · name" in a meetings cell broke the rule that a run of text carrying a number carries identifiers
+    # only (the shape the exit minimiser masks whole: tests/test_protected_root.py)
     html = R.render_report(make_ctx(), figures={})
     assert "<th>From (local)</th><th>To (local)</th>" in html
-    assert "<td>+523312345678 · alias:La Güera, +523398765432</td>" in html
+    assert "<td>+523312345678, +523398765432</td>" in html
 
 
 def test_the_plans_gain_is_given_in_bits_to_three_places() -> None:

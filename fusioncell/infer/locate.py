@@ -522,6 +522,10 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
     model = model or load_model()
     result: dict[str, Any] = {"case": info.case_id, "target": an.target, "as_of": _iso(an.as_of, tz),
                               "hypotheses": []}
+    name = store.con.execute("SELECT caption FROM entities WHERE entity_id = ? AND caption IS NOT NULL "
+                             "AND caption <> entity_id LIMIT 1", [an.target]).fetchall() if store.has_table("entities") else []
+    if name:  # beyond the contract: how the text and the products name him
+        result["target_name"] = str(name[0][0])
     if cs.lat.size == 0:
         result["elsewhere"] = 1.0
         result["areas"] = []
@@ -585,7 +589,8 @@ def render_text(result: dict[str, Any]) -> str:
     """Key judgments by area first (overlapping places read together), then the places and their evidence."""
     from fusioncell.products.language import estimative, percent
 
-    lines = [f"Case {result['case']} — where is {result['target']}? (as of {result['as_of']})"]
+    who = f"{result['target_name']} ({result['target']})" if result.get("target_name") else result["target"]
+    lines = [f"Case {result['case']} — where is {who}? (as of {result['as_of']})"]
     if not result["hypotheses"]:
         lines.append("No usable hypothesis: the case holds no evidence placing the target or his circle.")
         return "\n".join(lines)
