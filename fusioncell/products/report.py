@@ -378,7 +378,8 @@ def evidence_rows(ctx: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
                 "kind": str(e.get("kind") or ""),
                 "summary": defang(str(e.get("summary") or "")),
                 # the summary names a phone by its handle ("P-16ff5b"); the map and timeline by its number. A cell
-                # of identifiers only (no names beside them): the one shape the minimiser masks as a whole
+                # that carries a number carries identifiers alone, no names beside them: the one shape the exit
+                # minimiser masks whole (tests/test_protected_root.py)
                 "who": defang(", ".join(str(i) for i in (e.get("identifiers") or []))),
                 "weight": float(e.get("weight") or 0.0),
                 "grade": grade,
@@ -484,9 +485,7 @@ def render_report(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None] |
     meets_all = sorted(ctx.get("meetings") or [], key=lambda m: str(m.get("start")), reverse=True)
     meetings_table = [{
         "start": _fmt_time(m.get("start"), tz), "end": _fmt_time(m.get("end"), tz),
-        # names only where the stages give them, never "+52… · name": a cell that carries a number carries
-        # identifiers alone, the one shape the exit minimiser masks whole (tests/test_protected_root.py)
-        "who": ", ".join(name(str(p)) for p in (m.get("participants") or [])),
+        "who": ", ".join(name(str(p)) for p in (m.get("participants") or [])),  # never "+52… · name": see evidence_rows
         "where": defang(str(m.get("place") or (f"{float(m['lat']):.4f}, {float(m['lon']):.4f}" if m.get("lat") is not None else ""))),
         "p": _num(m.get("probability")),
     } for m in meets_all[:20]]
