@@ -131,7 +131,7 @@ class Circle:
         return sorted(self.members, key=lambda i: (-self.members[i].relevance, i))
 
 
-def _attributed(idents: dict[str, "Use"]) -> float:
+def _attributed(idents: dict[str, Use]) -> float:
     """How likely at least one of a person's attributed numbers is really hers, counting each body of evidence
     once: numbers resting on the same sources (one report's number and its burner successor, which resolve
     gives her because of that report) are one attribution (their best), and independent ones combine.

@@ -523,7 +523,7 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
     result: dict[str, Any] = {"case": info.case_id, "target": an.target, "as_of": _iso(an.as_of, tz),
                               "hypotheses": []}
     name = store.con.execute("SELECT caption FROM entities WHERE entity_id = ? AND caption IS NOT NULL "
-                             "AND caption <> entity_id LIMIT 1", [an.target]).fetchall() if store.has_table("entities") else []
+                             "AND caption <> '' AND caption <> entity_id LIMIT 1", [an.target]).fetchall() if store.has_table("entities") else []
     if name:  # beyond the contract: how the text and the products name him
         result["target_name"] = str(name[0][0])
     if cs.lat.size == 0:

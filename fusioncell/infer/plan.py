@@ -182,7 +182,6 @@ def decoy_baseline(baseline: FloatArray, p: FloatArray, decoyish: npt.NDArray[np
     return out
 
 
-
 #: How a reason names a member's role (the circle's role names are the claims' predicates: "meets", "works_for").
 _ROLE_PHRASES = {"self": "his own phone", "meets": "meets the target", "works_for": "works for the target",
                  "tracked": "a lead the investigation tracks"}
