@@ -61,8 +61,11 @@ from accuracy import HIT_M, _err  # noqa: E402
 
 from fusioncell.ingest import ingest_case  # noqa: E402
 from fusioncell.infer.locate import load_model, locate  # noqa: E402
+from fusioncell.infer.plan import plan  # noqa: E402
 from fusioncell.spacetime.geo import haversine_sql  # noqa: E402
 from fusioncell.store import CaseStore  # noqa: E402
+
+PLAN = False  # --plan: also rank her numbers among plan's recommendations
 
 _TS = "strftime(CAST({c} AS TIMESTAMPTZ) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"
 
@@ -704,6 +707,8 @@ def _her_new_number(folder: Path, seed: int) -> None:
         CASE WHEN {hers('callee')} AND {after} THEN '{new}' ELSE callee END AS callee) FROM t""")
     _rewrite(folder / "locations.csv", f"""SELECT * FROM t WHERE NOT ({hers('identifier')}
         AND CAST(observed AS TIMESTAMPTZ) >= CAST('{at}' AS TIMESTAMPTZ))""")
+    # beside the case, never in it: the number ``--plan`` looks for among the recommendations
+    (folder.parent / "variant.json").write_text(json.dumps({"her_new_number": new, "switch": at}), encoding="utf-8")
 
 
 VARIANTS: dict[str, Callable[[Path, int], None]] = {
@@ -769,6 +774,12 @@ def evaluate(job: tuple[str, str, int, str]) -> dict[str, Any]:
         with CaseStore.open(Path(tmp) / "s.duckdb", folder=folder) as cs:
             ingest_case(folder, cs, quiet=True)
             r = locate(cs, top=5, model=load_model(None))
+            if PLAN:  # where plan ranks her numbers (her own, and the new one a variant gave her)
+                extra = Path(tmp) / "variant.json"
+                hers = {ph["identifier"] for ph in truth["persons"][truth["roles"]["partner"]].get("phones", [])}
+                hers |= set(json.loads(extra.read_text(encoding="utf-8")).values()) if extra.exists() else set()
+                recs = [x["identifier"] for x in plan(cs, budget=3, model=load_model(None))["recommendations"]]
+                out["plan_hers"] = next((k for k, x in enumerate(recs, start=1) if x in hers), None)
     hyps = r["hypotheses"]
     errs = [_err(h["lat"], h["lon"], truth) for h in hyps]
     out["top1"] = bool(errs and errs[0] <= HIT_M)
@@ -793,6 +804,17 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def plan_table(rows: list[dict[str, Any]]) -> str:
+    """``--plan``: how often plan's first (any of its three) recommendation is one of her numbers."""
+    lines = ["| variant | runs | plan's first is her number | among the first 3 |", "|---|---|---|---|"]
+    for v in VARIANTS:
+        rs = [r for r in rows if r["variant"] == v and "plan_hers" in r]
+        if rs:
+            lines.append(f"| {v} | {len(rs)} | {sum(r['plan_hers'] == 1 for r in rs) / len(rs):.2f} | "
+                         f"{sum(r['plan_hers'] is not None for r in rs) / len(rs):.2f} |")
+    return "\n".join(lines)
+
+
 def _invariance(rows: list[dict[str, Any]]) -> list[str]:
     base = {(r["family"], r["difficulty"], r["seed"]): r for r in rows if r["variant"] == "as-is"}
     bad = []
@@ -812,7 +834,11 @@ def main() -> None:
     ap.add_argument("--variants", default="all")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--plan", action="store_true",
+                    help="also run plan (3 recommendations) and report where it ranks the partner's numbers")
     a = ap.parse_args()
+    global PLAN
+    PLAN = a.plan
     variants = list(VARIANTS) if a.variants == "all" else ["as-is", *[v for v in a.variants.split(",") if v != "as-is"]]
     jobs = [(f, d, s, v) for f in a.families.split(",") for d in a.difficulties.split(",")
             for s in parse_seeds(a.seeds) for v in variants]
@@ -823,6 +849,8 @@ def main() -> None:
     with ProcessPoolExecutor(a.workers) as ex:
         rows = list(ex.map(evaluate, jobs))
     print(table(rows))
+    if a.plan:
+        print("\n" + plan_table(rows))
     for fam in a.families.split(","):
         print(f"\n{fam}:\n" + table([r for r in rows if r["family"] == fam]))
     bad = _invariance(rows)

@@ -434,3 +434,64 @@ def test_the_usual_night_cell_is_chosen_the_same_way_whatever_the_order_of_the_r
     for k, ((lat, lon), d) in enumerate(rows):
         _call(cs, f"e{k}", "+523312345678", "+523399999999", T0 + timedelta(days=d, hours=17), lat, lon)
     assert away_night_fraction(cs, ["+523312345678"])["+523312345678"] == pytest.approx(2 / 5)
+
+
+def test_her_old_and_new_number_are_one_candidate_for_her_not_two_halves() -> None:
+    """She changes her number on day 12 of 20: the old one calls the tracked lead every night until then,
+    the new one every night since, each from her home mast or (every other night) a far one. A stranger
+    calls the lead every night of the twenty and sleeps far on two nights in five. Scored one number at a
+    time her halves (12 and 8 calls) each lose to the stranger (20): (0.12 + 0.05)(0.1 + 0.5) = 0.10 and
+    0.08 against (0.20 + 0.05)(0.1 + 0.4) = 0.125, and ``plan`` would chase the stranger. The resolve stage
+    links the two numbers (a line kept for one correspondent, replaced by another right after it fell
+    silent); as one owner her calls add up, (0.20 + 0.05)(0.1 + 0.5) = 0.15, and both numbers lead."""
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    lead, homebody, stranger = "+523300000001", "+523300000002", "+523300000004"
+    old, new = "+523300000003", "+523300000005"
+    cs.con.execute("INSERT INTO locations (event_id, source_id, agency, observed, identifier, lat, lon) "
+                   "VALUES ('l1', 'h1', 'AG', ?, ?, 20.6, -103.3)", [T0, lead])
+    n = 0
+    for day in range(20):
+        night = T0 + timedelta(days=day, hours=16)  # 22:00 local (UTC-6)
+        for k in range(3):
+            n += 1
+            _call(cs, f"e{n}", homebody, lead, night + timedelta(minutes=k), 20.60, -103.30)
+        far = day % 2 == 0
+        n += 1
+        _call(cs, f"e{n}", old if day < 12 else new, lead, night + timedelta(minutes=5),
+              19.90 if far else 20.61, -103.70 if far else -103.31)
+        n += 1
+        away = day % 5 in (0, 1)
+        _call(cs, f"e{n}", stranger, lead, night + timedelta(minutes=7), 19.50 if away else 20.62,
+              -104.20 if away else -103.32)
+    members = target_circle(cs, "person-target").members
+    assert members[old].p_identity == pytest.approx(members[new].p_identity)  # the link is sure (score 1)
+    assert members[new].p_identity > members[stranger].p_identity > members[homebody].p_identity
+    assert any(f"one owner with {old}" in r for r in members[new].reasons)
+
+
+def test_plan_follows_a_tracked_number_to_the_number_that_took_over() -> None:
+    """The scene above, her old number tracked until she changed it. Her new number is on every day since
+    it started (8 of 8), which is how often *her* phone is on (20 of 20 days, the two numbers together),
+    not 8 of the case's 20 days; and the reason an analyst reads says the tracking is to be re-tasked."""
+    from fusioncell.infer.plan import _activity, plan
+    from fusioncell.infer.succession import chains_among
+
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    lead, old, new = "+523300000001", "+523300000003", "+523300000005"
+    for day in range(20):
+        night = T0 + timedelta(days=day, hours=16)
+        for k in range(3):
+            _call(cs, f"h{day}-{k}", "+523300000002", lead, night + timedelta(minutes=k), 20.60, -103.30)
+        _call(cs, f"p{day}", old if day < 12 else new, lead, night + timedelta(minutes=5), 20.61, -103.31)
+    for day in range(12):
+        cs.con.execute("INSERT INTO locations (event_id, source_id, agency, observed, identifier, lat, lon) "
+                       "VALUES (?, 'h1', 'AG', ?, ?, 20.61, -103.31)", [f"l{day}", T0 + timedelta(days=day), old])
+    circle = target_circle(cs, "person-target")
+    on = _activity(cs, circle, chains_among(cs, [i for i in circle.members if i.startswith("+")]))
+    assert on[new] == pytest.approx(1.0) and on[old] == pytest.approx(1.0)
+    assert on["+523300000002"] == pytest.approx(1.0)
+    why = {r["identifier"]: r["why"] for r in plan(cs, "person-target", budget=10)["recommendations"]}
+    assert old not in why  # tracked already
+    assert f"takes over from {old}, which the investigation tracks" in why[new]

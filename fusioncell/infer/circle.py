@@ -36,6 +36,7 @@ from fusioncell.infer.cellnights import (  # noqa: F401 - the circle's measures,
     away_night_fraction,
     remote_night_fraction,
 )
+from fusioncell.infer.succession import Chained, chains_among
 from fusioncell.model.grading import grade, p_true
 from fusioncell.model.night import NIGHT
 from fusioncell.resolve import Persons
@@ -590,20 +591,20 @@ def _candidate_phones(
     for a, b, n in rows:
         share[b] = share.get(b, 0.0) + float(n) / per_anchor[a] / len(per_anchor)
     phones = sorted(set(share) | {c for c in claimed if c.startswith("+")})
+    chained = {k: v for k, v in chains_among(store, phones).items() if k not in exclude}
+    phones = sorted(set(phones) | set(chained))  # a successor nobody close to her calls often yet
     # a tracked phone's own fixes say where it slept; for the others, remote masts away from its usual one
     tested = fix_nights(store, phones)
     fixed = {k: v.away / v.nights for k, v in tested.items()}
     away = {**remote_night_fraction(store, phones), **fixed}
-    weight: dict[str, float] = {}
-    failed: set[str] = set()  # tracked candidates whose nights speak against their being hers
-    for b in phones:
-        p_claim = min(claimed[b].p, 0.99) if b in claimed else 0.5
-        weight[b] = p_claim / (1.0 - p_claim) * (share.get(b, 0.0) + 0.05) * (0.1 + float(away.get(b, 0.0)))
-        test = partner_track_ratio(tested[b]) if role == "partner" and b in tested and b not in claimed else 1.0
-        weight[b] *= test
-        if test < 1.0:
-            failed.add(b)
-    z = sum(weight.values()) or 1.0
+    test = {b: partner_track_ratio(tested[b]) if role == "partner" and b in tested and b not in claimed else 1.0
+            for b in phones}
+    failed = {b for b in phones if test[b] < 1.0}  # tracked candidates whose nights speak against their being hers
+    odds = {b: min(claimed[b].p, 0.99) / (1.0 - min(claimed[b].p, 0.99)) if b in claimed else 1.0 for b in phones}
+    weight = _owner_weights(phones, chained, odds, share, away, tested, test)
+    # normalised over owners, not numbers: her two numbers are one candidate for her
+    z = sum(max(weight[b] for b in phones if chained.get(b, Chained(b, 1.0, "")).root == r)
+            for r in {chained[b].root if b in chained else b for b in phones}) or 1.0
     out: dict[str, Use] = {}
     name = Namer.of(store)  # callers named by handle, never by number
     for b in phones:
@@ -618,11 +619,48 @@ def _candidate_phones(
                f", at a remote cell site away from its usual one on {100 * float(away.get(b, 0.0)):.0f}% of nights"))
         if b in failed:
             why.append(_tested_note(tested[b]))
+        if b in chained and chained[b].why:
+            why.append(f"one owner with {chained[b].root} ({chained[b].why}; link p={chained[b].link_p:.2f}): "
+                       "their evidence weighed together")
         out[b] = Use(0.8 * weight[b] / z, why, srcs)
     # identifiers that are not phones (plates) keep their claimed confidence
     for c, v in claimed.items():
         if c not in out:
             out[c] = v
+    return out
+
+
+def _owner_weights(phones: list[str], chained: dict[str, Chained], odds: dict[str, float], share: dict[str, float],
+                   away: dict[str, float], tested: dict[str, FixNights], test: dict[str, float]) -> dict[str, float]:
+    """Each candidate number's weight, odds x (contact share + 0.05) x (0.1 + away-night share) x tracking
+    test, computed per *owner*: the numbers of one chain of successions (:mod:`fusioncell.infer.succession`)
+    pool their contact shares, take the best claim's odds, and spend their nights where the tracked ones
+    did (the fixes of a tracked number say where its owner slept; otherwise the cell-site share, weighted
+    by each number's contacts). Each number then carries its owner's weight times the chance that the
+    links from the chain's first number to it are right; a number in no chain is its own owner.
+
+    >>> from fusioncell.infer.succession import Chained
+    >>> ch = {"+1": Chained("+1", 1.0, ""), "+2": Chained("+1", 0.9, "")}
+    >>> w = _owner_weights(["+1", "+2", "+3"], ch, {"+1": 1.0, "+2": 1.0, "+3": 1.0},
+    ...                    {"+1": 0.3, "+2": 0.2, "+3": 0.4}, {"+1": 0.5, "+2": 0.5, "+3": 0.5}, {}, {})
+    >>> {k: round(v, 3) for k, v in w.items()}  # her two numbers (0.3 + 0.2 of the calls) outweigh the 0.4
+    {'+1': 0.33, '+2': 0.297, '+3': 0.27}
+    """
+    groups: dict[str, list[str]] = {}
+    for b in phones:
+        groups.setdefault(chained[b].root if b in chained else b, []).append(b)
+    out: dict[str, float] = {}
+    for members in groups.values():
+        fixes = [b for b in members if b in tested and tested[b].nights > 0]
+        if fixes:  # the owner's nights, read fix by fix where any of the numbers was tracked
+            owner_away = sum(tested[b].away for b in fixes) / sum(tested[b].nights for b in fixes)
+        else:
+            w = [share.get(b, 0.0) + 0.05 for b in members]
+            owner_away = sum(wi * float(away.get(b, 0.0)) for wi, b in zip(w, members)) / sum(w)
+        owner = (max(odds[b] for b in members) * (sum(share.get(b, 0.0) for b in members) + 0.05)
+                 * (0.1 + owner_away) * float(np.prod([test.get(b, 1.0) for b in members])))
+        for b in members:
+            out[b] = owner * (chained[b].link_p if b in chained else 1.0)
     return out
 
 

@@ -33,6 +33,7 @@ from fusioncell.infer.blind import blind_spots
 from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import Circle, away_night_fraction, remote_night_fraction
 from fusioncell.infer.features import FEATURES
+from fusioncell.infer.succession import Chained, chains_among
 from fusioncell.infer.locate import Analysis, analyse, load_model, partner_share, posterior
 from fusioncell.spacetime.geo import haversine_m
 from fusioncell.store import CaseStore
@@ -215,18 +216,10 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
     prior = np.append(p, rest)
     n = p.shape[0]
     pos, homes = an.context.pos, an.context.homes  # the circle's positions and homes, as locate read them
-    activity = {
-        r[0]: r[1]
-        for r in store.con.execute(
-            """
-            WITH e AS (SELECT caller AS i, start FROM comms UNION ALL SELECT callee, start FROM comms),
-            span AS (SELECT greatest(1, date_diff('day', min(start), max(start)) + 1) AS days FROM comms)
-            SELECT i, count(DISTINCT CAST(start AS DATE)) / any_value(span.days) FROM e, span
-            WHERE i IN (SELECT unnest(?)) GROUP BY i
-            """,
-            [sorted(circle.members)],
-        ).fetchall()
-    }
+    chained = chains_among(store, [i for i in circle.members if i.startswith("+")])
+    activity = _activity(store, circle, chained)
+    # tracked numbers whose owner moved on to a number nobody tracks: the tracking is to be re-tasked
+    handed_over = {c.root: i for i, c in chained.items() if i not in tracked and c.root in tracked and c.root != i}
     phones = [i for i in circle.members if i.startswith("+")]
     away = away_night_fraction(store, phones)
     remote = remote_night_fraction(store, phones)
@@ -255,18 +248,43 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
                        + (f", {100 * remote[ident]:.0f}% at remote sites" if remote.get(ident) else ""))
         if member.reasons:
             why.append(member.reasons[0])
+        if ident in chained and chained[ident].root in tracked:
+            why.append(f"takes over from {chained[ident].root}, which the investigation tracks ({chained[ident].why}): "
+                       "tracking it continues that tracking")
         why.append("not yet tracked")
         recs.append(Recommendation(ident, member.person, round(gain, 3), "; ".join(why), member.role))
     p_max = float(prior.max()) if prior.size else 0.0
     recs = _value_the_person(recs, people_to_identify(circle, tracked), lambda ident: _track_gain(
         ident, {"partner": 1.0}, activity, remote, idents, pos, cs, n, prior, homes.get(ident)),
-        lambda ident: (1.0 - p_max) * lead_probability({"partner": 1.0}, float(activity.get(ident, 0.0)),
-                                                       2.0 * float(remote.get(ident, 0.1))))
+        lambda ident: 0.0 if ident in handed_over else (1.0 - p_max) * lead_probability(
+            {"partner": 1.0}, float(activity.get(ident, 0.0)), 2.0 * float(remote.get(ident, 0.1))))
     recs.sort(key=lambda r: (-r.expected_gain, r.identifier))
     out = [r.as_json(rank) for rank, r in enumerate(recs[:budget], start=1)]
     return {"case": info.case_id, "target": tgt, "uncertainty_bits": round(_entropy(prior), 3),
             "recommendations": out, "identify": people_to_identify(circle, tracked),
             "imagery": imagery_tasks(an) + toss_up_imagery(cs, p)}
+
+
+def _activity(store: CaseStore, circle: Circle, chained: dict[str, Chained]) -> dict[str, float]:
+    """Per member: the share of the case's days on which its owner's phone was on. The numbers of one chain
+    of successions (:mod:`fusioncell.infer.succession`) count together: a number that took over a week
+    ago is on every day its owner's phone is, not on a quarter of the case's days."""
+    members = sorted(circle.members)
+    roots = [chained[i].root if i in chained else i for i in members]
+    every = sorted(set(members) | set(chained))
+    owner = [chained[i].root if i in chained else i for i in every]
+    rows = store.con.execute(
+        """
+        WITH m AS (SELECT unnest($1) AS i, unnest($2) AS r),
+        e AS (SELECT caller AS i, start FROM comms UNION ALL SELECT callee, start FROM comms),
+        span AS (SELECT greatest(1, date_diff('day', min(start), max(start)) + 1) AS days FROM comms)
+        SELECT m.r, count(DISTINCT CAST(e.start AS DATE)) / any_value(span.days) FROM e JOIN m USING (i), span
+        GROUP BY m.r
+        """,
+        [every, owner],
+    ).fetchall()
+    on = {str(r): float(a) for r, a in rows}
+    return {i: on[r] for i, r in zip(members, roots) if r in on}
 
 
 def _track_gain(ident: str, roles: dict[str, float], activity: dict[str, float], remote: dict[str, float],
@@ -291,7 +309,9 @@ def _value_the_person(recs: list[Recommendation], to_identify: list[dict[str, An
     ``silence(ident)``: for a candidate already tracked, the chance its track would have shown his place
     by now were it hers (lead probability x how unsure the estimate still is). A tracked candidate whose
     track has not settled the question is probably not hers, and what it loses goes to the candidates
-    not yet tracked (Bayes: each untracked p is divided by 1 − the tracked mass so ruled out)."""
+    not yet tracked (Bayes: each untracked p is divided by 1 − the tracked mass so ruled out). A tracked
+    number whose owner has since moved to a new number (``plan`` passes silence 0 for it) rules nothing
+    out: its track ended when the number changed, and what it did not show says nothing about now."""
     by_ident = {r.identifier: k for k, r in enumerate(recs)}
     out = list(recs)
     for person in to_identify:
