@@ -468,6 +468,13 @@ def test_her_old_and_new_number_are_one_candidate_for_her_not_two_halves() -> No
     assert members[old].p_identity == pytest.approx(members[new].p_identity)  # the link is sure (score 1)
     assert members[new].p_identity > members[stranger].p_identity > members[homebody].p_identity
     assert any(f"one owner with {old}" in r for r in members[new].reasons)
+    # the analyst says the new number is not hers: the link goes, and each half is scored alone again
+    from fusioncell.resolve.decisions import decide
+
+    decide(cs, [new], None, analyst="test", reason="a neighbour's new SIM")  # what `override split` writes
+    members = target_circle(cs, "person-target").members
+    assert members[stranger].p_identity > members[old].p_identity
+    assert new not in members or not any("one owner" in r for r in members[new].reasons)
 
 
 def test_plan_follows_a_tracked_number_to_the_number_that_took_over() -> None:

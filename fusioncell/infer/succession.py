@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Iterable, NamedTuple
 
 from fusioncell.resolve import burner_successions
+from fusioncell.resolve.attribution import analyst_decisions
 from fusioncell.resolve.groups import group_switches
 from fusioncell.store import CaseStore
 
@@ -73,11 +74,19 @@ def _ancestors(pred: dict[str, tuple[str, float, str]], n: str) -> set[str]:
 
 def chains_among(store: CaseStore, phones: Iterable[str]) -> dict[str, Chained]:
     """The chains that touch ``phones``: each of their numbers (those not in ``phones`` too: a successor
-    nobody close to her calls often yet) → its chain. Numbers in no succession are left out."""
+    nobody close to her calls often yet) → its chain. Numbers in no succession are left out.
+
+    The analyst's word wins: a succession one of whose numbers the analyst split off, or gave to a person
+    the other is not given to, links nothing (``fusioncell override split STORE +52…`` undoes a wrong one)."""
+    decided = analyst_decisions(store)
+
+    def kept(old: str, new: str) -> bool:
+        return not (old in decided or new in decided) or (decided.get(old) is not None
+                                                          and decided.get(old) == decided.get(new))
     pairs = [(s["old"], s["new"], float(s["score"]), f"a new number: {s['why']}")
              for s in burner_successions(store)]
     pairs += [(g["old"], g["new"], float(g["p"]), f"a group phone switch ({g['group']})")
               for g in group_switches(store)]
-    every = chains(pairs)
+    every = chains(p for p in pairs if kept(p[0], p[1]))
     roots = {every[p].root for p in phones if p in every}
     return {k: v for k, v in every.items() if v.root in roots}
