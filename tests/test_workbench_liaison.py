@@ -110,6 +110,16 @@ def test_the_owners_analyst_previews_the_tearline_with_what_it_withholds(browser
         assert held and s.page.locator("table.withheld tr").count() == len(held) + 1
         assert all(h in panel for h in held)  # the owner sees what stays home
         assert s.page.locator("#detail-body a[download]").count() == 6
+        # the command line wraps between words, never inside one ("PARTNE" / "R-US" in a narrow panel)
+        lines_per_word = s.js(f"""(() => {{
+            const code = [...document.querySelectorAll('#detail-body code')].find(e => e.textContent.includes({PARTNER!r}));
+            const text = code.firstChild, at = text.textContent.indexOf({PARTNER!r});
+            let k = at;
+            return {PARTNER!r}.split('-').map(w => {{
+                const r = document.createRange(); r.setStart(text, k); r.setEnd(text, k + w.length); k += w.length + 1;
+                return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }});
+        }})()""")
+        assert lines_per_word == [1] * len(PARTNER.split("-")), lines_per_word
         # the protected witness reaches even the owner's page only as a pseudonym
         where = [u for u, b in zip(s.api_urls, s.api_bodies) if _leaks([b], PROTECTED)]
         assert _leaks([s.page.content(), *s.api_bodies], PROTECTED) == [], where
