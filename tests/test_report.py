@@ -478,3 +478,22 @@ def test_the_headers_as_of_names_its_time_zone() -> None:
     # "As of 2026-02-21 23:59" beside "Produced … UTC": the reader took the case's local time for UTC
     html = R.render_report(make_ctx(), figures={})
     assert "<span>As of 2026-02-21 23:59 (America/Mexico_City)</span>" in html
+
+
+def test_the_collection_judgment_says_what_to_do_and_leaves_the_measures_to_the_plan_section() -> None:
+    """A key judgment is a sentence an analyst acts on: who, that her phone must be confirmed first or that
+    it continues a tracking; the lead probability, nights away and the succession's evidence are the
+    collection plan's detail (they made the ninth key judgment five lines long)."""
+    why = ("the likeliest phone of alias:La Güera (his partner, known by alias only): p=0.25 hers, 53% that one of "
+           "the 5 candidates is; confirm it first (subscriber check or a short intercept), then track it — valued as "
+           "tracking her; partner of the target (alias:La Güera); leads to his place with p≈0.40 if tracked; away "
+           "from its usual cell site on 25% of nights; takes over from +523300000001, which the investigation "
+           "tracks: tracking it continues that tracking (a new number: 15 of 16 contacts shared, weighted Jaccard "
+           "0.78); not yet tracked")
+    ctx = make_ctx(plan={"recommendations": [{"rank": 1, "identifier": "+523312345678", "person": "alias:La Güera",
+                                              "expected_gain": 0.95, "why": why}]})
+    text = next(k["text"] for k in R.key_judgments(ctx) if k["kind"] == "plan")
+    assert "confirm it first (subscriber check or a short intercept)" in text
+    assert "takes over from +523300000001, which the investigation tracks: tracking it continues that tracking" in text
+    for detail in ("leads to his place", "away from its usual cell site", "15 of 16 contacts", "not yet tracked"):
+        assert detail not in text

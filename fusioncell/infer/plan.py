@@ -249,8 +249,8 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
         if member.reasons:
             why.append(member.reasons[0])
         if ident in chained and chained[ident].root in tracked:
-            why.append(f"takes over from {chained[ident].root}, which the investigation tracks ({chained[ident].why}): "
-                       "tracking it continues that tracking")
+            why.append(f"takes over from {chained[ident].root}, which the investigation tracks: tracking it continues "
+                       f"that tracking ({chained[ident].why})")
         why.append("not yet tracked")
         recs.append(Recommendation(ident, member.person, round(gain, 3), "; ".join(why), member.role))
     p_max = float(prior.max()) if prior.size else 0.0

@@ -157,6 +157,27 @@ def _leading_area(loc: Mapping[str, Any], p1: float) -> Mapping[str, Any] | None
     return a
 
 
+#: The parts of a plan reason a key judgment keeps (the rest is in the collection plan section): who the person
+#: is to him, that her phone must first be confirmed, that it continues a tracking, the decoy risk.
+_GIST = ("the likeliest phone of", "confirm it first", "takes over from", "decoy risk")
+
+
+def plan_gist(why: str) -> str:
+    """A plan recommendation's reason cut to what a key judgment says: its first part (the role) and the parts
+    that change what the analyst does (confirm her number first, re-task a tracking, decoy risk); its
+    measures (lead probability, nights away, the report that named the person) stay in the collection plan.
+
+    >>> plan_gist("partner of the target (alias:La Negra); leads to his place with p≈0.40 if tracked; away from "
+    ...           "its usual cell site on 25% of nights; takes over from +523415263486, which the investigation "
+    ...           "tracks: tracking it continues that tracking (a new number: 15 of 16 contacts shared); not yet tracked")
+    'partner of the target (alias:La Negra); takes over from +523415263486, which the investigation tracks: tracking it continues that tracking'
+    """
+    parts = [x.strip() for x in why.split("; ") if x.strip()]
+    keep = parts[:1] + [x for x in parts[1:] if x.startswith(_GIST)]
+    # the succession's evidence, in brackets, is the collection plan's detail too
+    return "; ".join(re.sub(r" \((?:a new number|a group phone switch).*\)$", "", x) for x in keep)
+
+
 def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
     """The key judgments, most important first, as ``{"kind", "text"}`` items.
 
@@ -231,7 +252,7 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
         who = name(str(r.get("identifier")))
         person = r.get("person")
         who_text = f"{who} ({name(str(person))})" if person else who
-        why = _named_text(ctx, str(r.get("why") or "")).strip().rstrip(".")
+        why = _named_text(ctx, plan_gist(str(r.get("why") or ""))).strip().rstrip(".")
         out.append({"kind": "plan", "text": f"Monitoring {who_text} is the collection step expected to reduce the "
                     f"uncertainty most (expected gain {_num(r.get('expected_gain'), 3)} bits){': ' + why if why else ''}."})
     for item in out:
