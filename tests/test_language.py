@@ -149,3 +149,15 @@ def test_every_kind_of_location_evidence_has_a_partners_category() -> None:
 
     assert sorted(set(FEATURES) - set(EVIDENCE_CATEGORY)) == []
     assert set(EVIDENCE_CATEGORY.values()) == {"presence", "absence", "sighting", "report", "place"}
+
+
+def test_every_kind_of_location_evidence_has_a_name_in_the_owners_report() -> None:
+    """The owner's evidence table named evidence by the model's feature ("nights_partner_coarse",
+    "isolated_presence"): every locate feature has an analyst's name, and no two share one."""
+    from fusioncell.infer.features import FEATURES
+    from fusioncell.products.language import EVIDENCE_KIND, evidence_kind
+
+    assert sorted(set(FEATURES) - set(EVIDENCE_KIND)) == []
+    assert len(set(EVIDENCE_KIND.values())) == len(EVIDENCE_KIND)
+    assert not [w for w in EVIDENCE_KIND.values() if "_" in w]
+    assert evidence_kind("nights_partner_coarse") == "her nights (cell sites)"

@@ -182,6 +182,7 @@ def test_evidence_rows_carry_grades_and_agencies() -> None:
     rows, more = R.evidence_rows(make_ctx())
     assert more == 0
     by_kind = {r["kind"]: r for r in rows}
+    assert by_kind["claim"]["kind_words"] == "claim"  # a kind with no analyst's name keeps its own
     assert by_kind["claim"]["grade"] == "B2"  # reliability from the source, credibility from the report
     assert by_kind["claim"]["agencies"] == "PARTNER-US"
     assert by_kind["meeting"]["grade"] == "A–"  # an observation has no credibility grade
@@ -497,3 +498,11 @@ def test_the_collection_judgment_says_what_to_do_and_leaves_the_measures_to_the_
     assert "takes over from +523300000001, which the investigation tracks: tracking it continues that tracking" in text
     for detail in ("leads to his place", "away from its usual cell site", "15 of 16 contacts", "not yet tracked"):
         assert detail not in text
+
+
+def test_the_evidence_table_names_a_kind_in_words_and_keeps_the_feature_in_its_tooltip() -> None:
+    ev = [{"kind": "nights_partner_coarse", "summary": "the partner's phone P-1: night(s) on cell sites covering this "
+           "place", "weight": 0.4, "event_ids": ["c1"], "source_ids": ["geo-01"]}]
+    html = R.render_report(make_ctx(locate={"hypotheses": [hyp(1, 0.5, "x", evidence=ev)]}))
+    assert '<td title="nights_partner_coarse">her nights (cell sites)</td>' in html
+    assert ">nights_partner_coarse<" not in html

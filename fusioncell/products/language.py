@@ -310,6 +310,45 @@ EVIDENCE_CATEGORY: dict[str, str] = {
 }
 
 
+#: The owner's report names each kind of evidence in an analyst's words (methods may be named: the report stays
+#: home); the model's feature name stays in the cell's tooltip for the developer.
+EVIDENCE_KIND: dict[str, str] = {
+    "nights_partner": "her nights (handset fixes)",
+    "nights_partner_coarse": "her nights (cell sites)",
+    "nights_others": "his people's nights",
+    "days_fine": "his people's days (fixes)",
+    "days_coarse": "his people's days (cell sites)",
+    "convergence": "his people meet here",
+    "dark": "phone off after being here",
+    "silent_nights": "her silences (coverage hole)",
+    "silent_reach": "her phone off on the way",
+    "sighting_him": "sighting of him",
+    "sighting_vehicle": "sighting of his people",
+    "claims": "informant report",
+    "isolated_nights": "her nights, isolated place",
+    "lead_margin": "lead over the next place",
+    "home_of_member": "a member's own home",
+    "remote": "isolated place",
+    "isolated_presence": "isolated place in use",
+    "staleness": "age of the evidence",
+    "superseded": "her nights elsewhere since",
+    "latest": "her latest night away",
+    "vague": "vague position",
+    "overdue": "visits stopped",
+    "moved_here": "he may have moved here",
+    "household": "lived in (vehicles parked)",
+}
+
+
+def evidence_kind(kind: str | None) -> str:
+    """The owner's report's name for a kind of evidence (:data:`EVIDENCE_KIND`; the raw kind when it lacks one).
+
+    >>> evidence_kind("nights_partner_coarse"), evidence_kind("a_new_feature")
+    ('her nights (cell sites)', 'a_new_feature')
+    """
+    return EVIDENCE_KIND.get(str(kind), str(kind or ""))
+
+
 def evidence_category(kind: str | None) -> str:
     """The partner's ``kind`` of an evidence item (:data:`EVIDENCE_CATEGORY`; "other" for a kind it lacks).
 

@@ -43,6 +43,7 @@ from fusioncell.products.language import (
     confidence_level,
     confidence_sentence,
     estimative,
+    evidence_kind,
     judgment,
     mixes_likelihood_and_confidence,
     percent,
@@ -397,6 +398,7 @@ def evidence_rows(ctx: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
             rows.append({
                 "rank": h["rank"],
                 "kind": str(e.get("kind") or ""),
+                "kind_words": evidence_kind(e.get("kind")),
                 "summary": defang(str(e.get("summary") or "")),
                 # the summary names a phone by its handle ("P-16ff5b"); the map and timeline by its number. A cell
                 # that carries a number carries identifiers alone, no names beside them: the one shape the exit
@@ -578,7 +580,7 @@ def pdf_blocks(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
     rows, more = evidence_rows(ctx)
     if rows:
         blocks.append(("h2", "Evidence (grade = source reliability + information credibility)"))
-        lines = [f"#{r['rank']} {r['grade']:<3} {r['weight']:+6.2f} {r['kind'][:12]:<12} {r['agencies'][:14]:<14} {r['summary'][:70]}"
+        lines = [f"#{r['rank']} {r['grade']:<3} {r['weight']:+6.2f} {(r.get('kind_words') or r['kind'])[:22]:<22} {r['agencies'][:14]:<14} {r['summary'][:70]}"
                  for r in rows]
         if more:
             lines.append(f"showing {len(rows)} of {len(rows) + more} items, strongest first "
