@@ -149,6 +149,19 @@ def test_three_views_render_and_fit_1366x768(analyst: Session) -> None:
     assert s.errors == []
 
 
+def test_a_narrow_window_of_his_shows_its_whole_label(analyst: Session) -> None:
+    """Half an hour is a few pixels at a month's zoom: the window's label ("H1") ran past its box and was
+    clipped to "H". Every label in the "where is he" row is drawn whole, wherever the box ends."""
+    s = analyst
+    s.wait("document.querySelectorAll('#timeline .vis-item.hyp').length > 0", 30)
+    clipped = s.js("""[...document.querySelectorAll('#timeline .vis-item.hyp')].map(it => {
+        const box = it.querySelector('.vis-item-overflow'), text = it.querySelector('.vis-item-content');
+        const shown = getComputedStyle(box).overflow === 'visible' ? Infinity : box.getBoundingClientRect().right;
+        return text.getBoundingClientRect().right > shown + 0.5 ? text.textContent : null; }).filter(x => x)""")
+    assert clipped == []
+    assert s.js("document.querySelectorAll('#timeline .vis-item.hyp').length") >= 1
+
+
 #: Probabilities the scene's first hypotheses are given: a clear one, one exactly half way (2.5%), one under 1%.
 _ODD_PROBABILITIES = (0.72, 0.025, 0.003)
 
