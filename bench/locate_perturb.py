@@ -678,7 +678,7 @@ def _her_number_planted(folder: Path, seed: int) -> None:
                                {"subject": her, "predicate": "uses", "object": phones[0]}]}])
 
 
-def _her_new_number(folder: Path, seed: int) -> None:
+def _her_new_number(folder: Path, seed: int, tracked: bool = False) -> None:
     """She changes her number (a group's phone switch, or her own caution) 5-9 days before the end of the
     data: from then on her calls and messages are made from a new number nobody has reported, and the
     investigation's tracking of her old handset ends (no fixes after the switch; the new number is not
@@ -705,8 +705,12 @@ def _her_new_number(folder: Path, seed: int) -> None:
     _rewrite(folder / "comms.csv", f"""SELECT * REPLACE (
         CASE WHEN {hers('caller')} AND {after} THEN '{new}' ELSE caller END AS caller,
         CASE WHEN {hers('callee')} AND {after} THEN '{new}' ELSE callee END AS callee) FROM t""")
-    _rewrite(folder / "locations.csv", f"""SELECT * FROM t WHERE NOT ({hers('identifier')}
-        AND CAST(observed AS TIMESTAMPTZ) >= CAST('{at}' AS TIMESTAMPTZ))""")
+    switched = f"{hers('identifier')} AND CAST(observed AS TIMESTAMPTZ) >= CAST('{at}' AS TIMESTAMPTZ)"
+    if tracked:  # the investigation re-tasked its tracking to the new number: her handset's fixes go on under it
+        _rewrite(folder / "locations.csv", f"SELECT * REPLACE (CASE WHEN {switched} THEN '{new}' ELSE identifier END "
+                                           "AS identifier) FROM t")
+    else:
+        _rewrite(folder / "locations.csv", f"SELECT * FROM t WHERE NOT ({switched})")
     # beside the case, never in it: the number ``--plan`` looks for among the recommendations
     (folder.parent / "variant.json").write_text(json.dumps({"her_new_number": new, "switch": at}), encoding="utf-8")
 
@@ -780,6 +784,8 @@ def evaluate(job: tuple[str, str, int, str]) -> dict[str, Any]:
                 hers |= set(json.loads(extra.read_text(encoding="utf-8")).values()) if extra.exists() else set()
                 recs = [x["identifier"] for x in plan(cs, budget=3, model=load_model(None))["recommendations"]]
                 out["plan_hers"] = next((k for k, x in enumerate(recs, start=1) if x in hers), None)
+    if PLAN and variant == "her-new-number":  # the next round, her new number tracked: is he found then?
+        out["top1_tracked"] = _retracked(family, diff, seed, truth)
     hyps = r["hypotheses"]
     errs = [_err(h["lat"], h["lon"], truth) for h in hyps]
     out["top1"] = bool(errs and errs[0] <= HIT_M)
@@ -787,6 +793,20 @@ def evaluate(job: tuple[str, str, int, str]) -> dict[str, Any]:
     out["p1"] = float(hyps[0]["probability"]) if hyps else 0.0
     out["first"] = [round(hyps[0]["lat"], 5), round(hyps[0]["lon"], 5)] if hyps else None
     return out
+
+
+def _retracked(family: str, diff: str, seed: int, truth: dict[str, Any]) -> bool:
+    """``her-new-number`` with the tracking re-tasked to her new number: locate's first answer right?"""
+    src = partner_case(seed, diff, family)[0].with_suffix("")
+    with tempfile.TemporaryDirectory(prefix="perturb-") as tmp:
+        folder = Path(tmp) / "case"
+        shutil.copytree(src, folder, ignore=shutil.ignore_patterns("truth.json", "*.result.json"))
+        shutil.copy(src / "truth.json", Path(tmp) / "truth.json")
+        _her_new_number(folder, seed, tracked=True)
+        with CaseStore.open(Path(tmp) / "s.duckdb", folder=folder) as cs:
+            ingest_case(folder, cs, quiet=True)
+            hyps = locate(cs, top=1, model=load_model(None))["hypotheses"]
+    return bool(hyps and _err(hyps[0]["lat"], hyps[0]["lon"], truth) <= HIT_M)
 
 
 def table(rows: list[dict[str, Any]]) -> str:
@@ -806,12 +826,18 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def plan_table(rows: list[dict[str, Any]]) -> str:
     """``--plan``: how often plan's first (any of its three) recommendation is one of her numbers."""
-    lines = ["| variant | runs | plan's first is her number | among the first 3 |", "|---|---|---|---|"]
+    lines = ["| variant | runs | plan's first is her number | among the first 3 | next round, her new number "
+             "tracked: top-1 | solved by round 2 (plan's first pick tracked) |", "|---|---|---|---|---|---|"]
     for v in VARIANTS:
         rs = [r for r in rows if r["variant"] == v and "plan_hers" in r]
         if rs:
+            tr = [r["top1_tracked"] for r in rs if "top1_tracked" in r]
+            # solved by round 2: right at once, or plan's first pick is her new number and tracking it finds him
+            # (a first pick of anyone else counts as no help: that tracking is not simulated here)
+            picked = [r["top1"] or (r["plan_hers"] == 1 and r["top1_tracked"]) for r in rs if "top1_tracked" in r]
             lines.append(f"| {v} | {len(rs)} | {sum(r['plan_hers'] == 1 for r in rs) / len(rs):.2f} | "
-                         f"{sum(r['plan_hers'] is not None for r in rs) / len(rs):.2f} |")
+                         f"{sum(r['plan_hers'] is not None for r in rs) / len(rs):.2f} | "
+                         + (f"{sum(tr) / len(tr):.2f} | {sum(picked) / len(picked):.2f} |" if tr else "– | – |"))
     return "\n".join(lines)
 
 
