@@ -601,10 +601,8 @@ def _candidate_phones(
             for b in phones}
     failed = {b for b in phones if test[b] < 1.0}  # tracked candidates whose nights speak against their being hers
     odds = {b: min(claimed[b].p, 0.99) / (1.0 - min(claimed[b].p, 0.99)) if b in claimed else 1.0 for b in phones}
-    weight = _owner_weights(phones, chained, odds, share, away, tested, test)
-    # normalised over owners, not numbers: her two numbers are one candidate for her
-    z = sum(max(weight[b] for b in phones if chained.get(b, Chained(b, 1.0, "")).root == r)
-            for r in {chained[b].root if b in chained else b for b in phones}) or 1.0
+    weight, owners = _owner_weights(phones, chained, odds, share, away, tested, test)
+    z = owners or 1.0  # normalised over owners, not numbers: her two numbers are one candidate for her
     out: dict[str, Use] = {}
     name = Namer.of(store)  # callers named by handle, never by number
     for b in phones:
@@ -631,25 +629,28 @@ def _candidate_phones(
 
 
 def _owner_weights(phones: list[str], chained: dict[str, Chained], odds: dict[str, float], share: dict[str, float],
-                   away: dict[str, float], tested: dict[str, FixNights], test: dict[str, float]) -> dict[str, float]:
+                   away: dict[str, float], tested: dict[str, FixNights], test: dict[str, float]
+                   ) -> tuple[dict[str, float], float]:
     """Each candidate number's weight, odds x (contact share + 0.05) x (0.1 + away-night share) x tracking
     test, computed per *owner*: the numbers of one chain of successions (:mod:`fusioncell.infer.succession`)
     pool their contact shares, take the best claim's odds, and spend their nights where the tracked ones
     did (the fixes of a tracked number say where its owner slept; otherwise the cell-site share, weighted
     by each number's contacts). Each number then carries its owner's weight times the chance that the
-    links from the chain's first number to it are right; a number in no chain is its own owner.
+    links from the chain's first number to it are right; a number in no chain is its own owner. Returns the
+    numbers' weights and the owners' summed weight (what the candidates are normalised by).
 
     >>> from fusioncell.infer.succession import Chained
     >>> ch = {"+1": Chained("+1", 1.0, ""), "+2": Chained("+1", 0.9, "")}
-    >>> w = _owner_weights(["+1", "+2", "+3"], ch, {"+1": 1.0, "+2": 1.0, "+3": 1.0},
-    ...                    {"+1": 0.3, "+2": 0.2, "+3": 0.4}, {"+1": 0.5, "+2": 0.5, "+3": 0.5}, {}, {})
-    >>> {k: round(v, 3) for k, v in w.items()}  # her two numbers (0.3 + 0.2 of the calls) outweigh the 0.4
-    {'+1': 0.33, '+2': 0.297, '+3': 0.27}
+    >>> w, z = _owner_weights(["+1", "+2", "+3"], ch, {"+1": 1.0, "+2": 1.0, "+3": 1.0},
+    ...                       {"+1": 0.3, "+2": 0.2, "+3": 0.4}, {"+1": 0.5, "+2": 0.5, "+3": 0.5}, {}, {})
+    >>> {k: round(v, 3) for k, v in w.items()}, round(z, 2)  # her two numbers (0.3 + 0.2 of the calls) outweigh the 0.4
+    ({'+1': 0.33, '+2': 0.297, '+3': 0.27}, 0.6)
     """
     groups: dict[str, list[str]] = {}
     for b in phones:
         groups.setdefault(chained[b].root if b in chained else b, []).append(b)
     out: dict[str, float] = {}
+    total = 0.0
     for members in groups.values():
         fixes = [b for b in members if b in tested and tested[b].nights > 0]
         if fixes:  # the owner's nights, read fix by fix where any of the numbers was tracked
@@ -659,9 +660,10 @@ def _owner_weights(phones: list[str], chained: dict[str, Chained], odds: dict[st
             owner_away = sum(wi * float(away.get(b, 0.0)) for wi, b in zip(w, members)) / sum(w)
         owner = (max(odds[b] for b in members) * (sum(share.get(b, 0.0) for b in members) + 0.05)
                  * (0.1 + owner_away) * float(np.prod([test.get(b, 1.0) for b in members])))
+        total += owner
         for b in members:
             out[b] = owner * (chained[b].link_p if b in chained else 1.0)
-    return out
+    return out, total
 
 
 #: A tracked handset's night is away when at least half its night fixes lie farther than this from where it
