@@ -26,3 +26,36 @@ def test_no_text_runs_off_the_right_edge() -> None:
     assert edges
     for x1, width in edges:
         assert x1 <= width - 10, (x1, width)  # inside the page, with a margin
+
+
+def _lines_per_page(blocks: list[tuple[str, str]]) -> list[list[tuple[float, float, str]]]:
+    """Per page: (top, bottom, first characters) of each text, the marking left out, in figure fractions."""
+    out = []
+    for page in text_pages(blocks, "TLP:AMBER"):
+        canvas = FigureCanvasAgg(page)
+        renderer = canvas.get_renderer()
+        h = page.bbox.height
+        out.append([(t.get_window_extent(renderer).y1 / h, t.get_window_extent(renderer).y0 / h, t.get_text()[:12])
+                    for t in page.texts if t.get_text() != "TLP:AMBER"])
+    return out
+
+
+def test_a_long_table_continues_on_the_next_page_and_no_text_leaves_the_page() -> None:
+    """An evidence table of 300 lines ran off the foot of its one page: every line is on a page, inside it."""
+    table = "\n".join(f"#{i:03d} B2 +0.50 informant report" for i in range(300))
+    pages = _lines_per_page([("h1", "Report"), ("h2", "Evidence"), ("mono", table)])
+    assert len(pages) >= 3
+    for texts in pages:
+        for top, bottom, _ in texts:
+            assert top <= 1.0 and bottom >= 0.0, (top, bottom)
+    shown = "\n".join(t.get_text() for page in text_pages([("mono", table)], "M") for t in page.texts)
+    assert all(f"#{i:03d} " in shown for i in range(300))
+
+
+def test_a_heading_is_not_left_alone_at_the_foot_of_a_page() -> None:
+    """Paragraphs fill the first page almost to its foot; the heading that follows goes over with its table."""
+    filler = [("p", f"paragraph {i} " + "words " * 12) for i in range(36)]
+    pages = _lines_per_page([*filler, ("h2", "Evidence"), ("mono", "\n".join(f"row {i}" for i in range(20)))])
+    where = [k for k, texts in enumerate(pages) for _, _, head in texts if head.startswith("Evidence")]
+    rows = [k for k, texts in enumerate(pages) for _, _, head in texts if head.startswith("row 0")]
+    assert where == rows and len(where) == 1

@@ -506,3 +506,14 @@ def test_the_evidence_table_names_a_kind_in_words_and_keeps_the_feature_in_its_t
     html = R.render_report(make_ctx(locate={"hypotheses": [hyp(1, 0.5, "x", evidence=ev)]}))
     assert '<td title="nights_partner_coarse">her nights (cell sites)</td>' in html
     assert ">nights_partner_coarse<" not in html
+
+
+def test_the_pdf_evidence_listing_says_each_item_whole() -> None:
+    """The PDF cut each summary at 70 characters ("(isolatio", "this pla"): it now says it whole, under a line
+    with its grade, weight, kind in words and agencies."""
+    summary = ("isolated place, and his circle spends nights or is seen here (isolation adds weight to that evidence, "
+               "never replaces it)")
+    ev = [{"kind": "isolated_presence", "summary": summary, "weight": 1.39, "event_ids": [], "source_ids": []}]
+    text = "\n".join(t for _, t in R.pdf_blocks(make_ctx(locate={"hypotheses": [hyp(1, 0.5, "x", evidence=ev)]})))
+    assert "#1 –    +1.39  isolated place in use · –" in text
+    assert summary in text

@@ -668,15 +668,28 @@ def _wrap_to_fit(text: str, width: int, size: float, weight: str, family: str) -
         width = max(20, int(width * min(0.95, _TEXT_WIDTH_PT / widest)))
 
 
+#: Lines of the block after a heading that must fit on the heading's page (a heading is never left alone at
+#: the foot of a page, its table on the next).
+KEEP_WITH_HEADING = 3
+
+
 def text_pages(blocks: Sequence[tuple[str, str]], header: str) -> list[Figure]:
     """Lay out (style, text) blocks on A4 pages (for the PDF); style is h1, h2, p or mono.
 
-    ``header`` (the marking) is printed at the top of every page.
+    ``header`` (the marking) is printed at the top of every page. A block longer than what is left of a
+    page continues on the next (a long evidence table ran off the foot of one page); a heading starts a new
+    page unless it and the first :data:`KEEP_WITH_HEADING` lines of the next block fit.
     """
     sizes = {"h1": (15, 70, "bold"), "h2": (12, 90, "bold"), "p": (9.5, 105, "normal"), "mono": (7.5, 130, "normal")}
+    laid = []
+    for style, text in blocks:
+        size, width, weight = sizes[style]
+        family = "monospace" if style == "mono" else "sans-serif"
+        laid.append((style, size, weight, family, _wrap_to_fit(text, width, size, weight, family),
+                     size / 72 / _A4[1] * 1.35))
     pages: list[Figure] = []
     fig: Figure | None = None
-    y = 0.0
+    y, top, foot = 0.0, 0.955, 0.04
 
     def new_page() -> Figure:
         page = Figure(figsize=_A4)
@@ -684,18 +697,23 @@ def text_pages(blocks: Sequence[tuple[str, str]], header: str) -> list[Figure]:
         pages.append(page)
         return page
 
-    for style, text in blocks:
-        size, width, weight = sizes[style]
-        family = "monospace" if style == "mono" else "sans-serif"
-        lines = _wrap_to_fit(text, width, size, weight, family)
-        line_h = size / 72 / _A4[1] * 1.35
-        needed = line_h * len(lines) + (0.012 if style.startswith("h") else 0.006)
-        if fig is None or y - needed < 0.04:
-            fig = new_page()
-            y = 0.955
-        if style.startswith("h"):
-            y -= 0.008
-        fig.text(0.07, y, "\n".join(lines), ha="left", va="top", fontsize=size, weight=weight, family=family,
-                 linespacing=1.25)
-        y -= needed
+    for k, (style, size, weight, family, lines, line_h) in enumerate(laid):
+        gap = 0.012 if style.startswith("h") else 0.006
+        needed = line_h * len(lines) + gap + (0.008 if style.startswith("h") else 0.0)
+        if style.startswith("h") and k + 1 < len(laid):
+            nxt = laid[k + 1]
+            needed += nxt[5] * min(KEEP_WITH_HEADING, len(nxt[4]))
+        while lines:
+            fits = max(0, int((y - foot - (0.008 if style.startswith("h") else 0.0)) / line_h))
+            if fig is None or (fits == 0 and y < top) or (style.startswith("h") and y - needed < foot and y < top):
+                fig, y = new_page(), top
+                continue
+            if style.startswith("h"):
+                y -= 0.008
+            part, lines = lines[:max(fits, 1)], lines[max(fits, 1):]  # a fresh page takes at least one line
+            fig.text(0.07, y, "\n".join(part), ha="left", va="top", fontsize=size, weight=weight, family=family,
+                     linespacing=1.25)
+            y -= line_h * len(part)
+            needed = 0.0  # the rest of a block continues page after page
+        y -= gap
     return pages

@@ -580,8 +580,10 @@ def pdf_blocks(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
     rows, more = evidence_rows(ctx)
     if rows:
         blocks.append(("h2", "Evidence (grade = source reliability + information credibility)"))
-        lines = [f"#{r['rank']} {r['grade']:<3} {r['weight']:+6.2f} {(r.get('kind_words') or r['kind'])[:22]:<22} {r['agencies'][:14]:<14} {r['summary'][:70]}"
-                 for r in rows]
+        # two lines an item: what kind, how strong, whose; then what it says, whole (cut at 70 it read "(isolatio")
+        lines = [x for r in rows for x in (
+            f"#{r['rank']} {r['grade']:<3} {r['weight']:+6.2f}  {r.get('kind_words') or r['kind']} · {r['agencies']}",
+            f"              {r['summary']}")]
         if more:
             lines.append(f"showing {len(rows)} of {len(rows) + more} items, strongest first "
                          "(fusioncell locate --format json has all).")
