@@ -468,6 +468,11 @@ def test_her_old_and_new_number_are_one_candidate_for_her_not_two_halves() -> No
     assert members[old].p_identity == pytest.approx(members[new].p_identity)  # the link is sure (score 1)
     assert members[new].p_identity > members[stranger].p_identity > members[homebody].p_identity
     assert any(f"one owner with {old}" in r for r in members[new].reasons)
+    # the numbers plan asks to identify say which two are one owner
+    from fusioncell.infer.plan import plan
+
+    notes = {c["identifier"]: c.get("note") for x in plan(cs, "person-target")["identify"] for c in x["candidates"]}
+    assert notes[new] == f"one owner with {old}" and notes[old] is None
     # the analyst says the new number is not hers: the link goes, and each half is scored alone again
     from fusioncell.resolve.decisions import decide
 

@@ -406,7 +406,9 @@ class PhoneToFind:
     notes: tuple[tuple[str, str], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
-        notes = dict(self.notes)
+        notes: dict[str, str] = {}
+        for i, note in self.notes:
+            notes[i] = f"{notes[i]}; {note}" if i in notes else note
         return {"person": self.person, "role": self.role,
                 "candidates": [{"identifier": i, "p": round(p, 3), "tracked": t,
                                 **({"note": notes[i]} if i in notes else {})} for i, p, t in self.candidates],
@@ -442,6 +444,9 @@ def people_to_identify(circle: Circle, tracked: set[str]) -> list[dict[str, Any]
             continue
         notes = tuple((i, r) for _, i in cands[:5] for r in circle.members[i].reasons[-3:]
                       if r.startswith("tracked ") and "a partner's phone would" in r)
+        # her old and new number are one candidate (circle._owner_weights): say so, or two look like two
+        notes += tuple((i, r.split(" (", 1)[0]) for _, i in cands[:5] for r in circle.members[i].reasons
+                       if r.startswith("one owner with "))
         out.append(PhoneToFind(person, tuple((i, p, i in tracked) for p, i in cands[:5]), HOW_TO_FIND, notes=notes))
     return [x.as_json() for x in out]
 
