@@ -59,3 +59,17 @@ def test_a_heading_is_not_left_alone_at_the_foot_of_a_page() -> None:
     where = [k for k, texts in enumerate(pages) for _, _, head in texts if head.startswith("Evidence")]
     rows = [k for k, texts in enumerate(pages) for _, _, head in texts if head.startswith("row 0")]
     assert where == rows and len(where) == 1
+
+
+def test_an_item_and_its_indented_lines_stay_on_one_page() -> None:
+    """An evidence item is a line and its indented summary: a page break falls between items, not inside one
+    (the first line at the foot of a page, its summary on the next, read as two items)."""
+    # a title line first: page capacity is even, so the items alone would break between items by luck
+    items = "\n".join(["evidence, strongest first"] + [f"#{i:03d} B2 +0.50 informant report\n              summary "
+                                                        f"of item {i}" for i in range(150)])
+    pages = text_pages([("h1", "Report"), ("mono", items)], "M")
+    texts = [[ln for t in page.texts if t.get_text() != "M" for ln in t.get_text().split("\n")] for page in pages]
+    assert len(texts) >= 2
+    for lines in texts:
+        assert lines[-1].startswith("              summary"), lines[-1]  # a page ends after a whole item
+        assert not lines[0].startswith(" ") or lines is texts[0], lines[0]  # and the next begins with one

@@ -710,6 +710,14 @@ def text_pages(blocks: Sequence[tuple[str, str]], header: str) -> list[Figure]:
                 continue
             if style.startswith("h"):
                 y -= 0.008
+            if fits < len(lines):  # break before an item, not inside it (its indented lines go over with it)
+                keep = fits
+                while keep > 0 and lines[keep][:1] == " ":
+                    keep -= 1
+                if keep == 0 and y < top:  # the item does not fit what is left of this page: start the next
+                    fig, y = new_page(), top
+                    continue
+                fits = keep or fits  # an item longer than a whole page is split where the page ends
             part, lines = lines[:max(fits, 1)], lines[max(fits, 1):]  # a fresh page takes at least one line
             fig.text(0.07, y, "\n".join(part), ha="left", va="top", fontsize=size, weight=weight, family=family,
                      linespacing=1.25)
