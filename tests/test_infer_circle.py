@@ -471,8 +471,9 @@ def test_her_old_and_new_number_are_one_candidate_for_her_not_two_halves() -> No
     # the numbers plan asks to identify say which two are one owner
     from fusioncell.infer.plan import plan
 
-    notes = {c["identifier"]: c.get("note") for x in plan(cs, "person-target")["identify"] for c in x["candidates"]}
-    assert notes[new] == f"one owner with {old}" and notes[old] is None
+    cands = {c["identifier"]: c for x in plan(cs, "person-target")["identify"] for c in x["candidates"]}
+    assert cands[new].get("note") == f"one owner with {old}" and cands[old].get("note") is None
+    assert cands[new].get("owner") == old and "owner" not in cands[old]
     # the analyst says the new number is not hers: the link goes, and each half is scored alone again
     from fusioncell.resolve.decisions import decide
 

@@ -139,3 +139,16 @@ def test_a_tracked_candidate_that_has_not_found_him_hands_its_chance_to_the_othe
     assert "p=0.25 hers" in out[0].why  # 0.2 / 0.8
     # without silence (main's rule) the tracked candidate keeps its whole chance
     assert abs(_value_the_person(recs, ident, lambda i: 1.0)[0].expected_gain - 0.3) < 1e-9
+
+
+def test_her_old_and_new_number_count_once_in_the_chance_that_her_phone_is_among_the_candidates() -> None:
+    """+b (0.3) took over from +a (0.3): one owner, 0.3 that she is theirs, not 0.6; with +c (0.1) the
+    candidates hold 0.4 of her, and +b, worth 1 bit were it hers, is worth 0.4 bits, not 0.7."""
+    from fusioncell.infer.plan import Recommendation, _value_the_person
+
+    ident = [{"person": "alias:La Güera", "role": "partner", "candidates": [
+        {"identifier": "+b", "p": 0.3, "tracked": False, "owner": "+a"},
+        {"identifier": "+a", "p": 0.3, "tracked": False}, {"identifier": "+c", "p": 0.1, "tracked": False}]}]
+    out = _value_the_person([Recommendation("+b", "alias:La Güera", 0.1, "partner?", "partner")], ident,
+                            lambda i: 1.0)
+    assert abs(out[0].expected_gain - 0.4) < 1e-9

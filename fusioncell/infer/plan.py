@@ -322,7 +322,13 @@ def _value_the_person(recs: list[Recommendation], to_identify: list[dict[str, An
         ruled_out = sum(c["p"] * silence(c["identifier"]) for c in person["candidates"]
                         if c["tracked"]) if silence else 0.0
         left = max(1.0 - ruled_out, 0.05)  # the candidates' mass not yet ruled out
-        found = min(1.0, sum(c["p"] for c in person["candidates"] if not c["tracked"]) / left)
+        # her old and new number are one candidate for her (``owner``): counted once, not twice
+        owners: dict[str, float] = {}
+        for c in person["candidates"]:
+            if not c["tracked"]:
+                o = c.get("owner", c["identifier"])
+                owners[o] = max(owners.get(o, 0.0), c["p"])
+        found = min(1.0, sum(owners.values()) / left)
         value = found * gain_if_hers(top["identifier"])
         k = by_ident[top["identifier"]]
         r = out[k]
@@ -404,14 +410,18 @@ class PhoneToFind:
     role: str = "partner"
     #: per candidate, what its track says against its being hers (the tracking test), when it does
     notes: tuple[tuple[str, str], ...] = ()
+    #: per candidate in a chain of successions, the chain's first number: one owner (:mod:`.succession`)
+    owners: tuple[tuple[str, str], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         notes: dict[str, str] = {}
         for i, note in self.notes:
             notes[i] = f"{notes[i]}; {note}" if i in notes else note
+        owner = dict(self.owners)
         return {"person": self.person, "role": self.role,
                 "candidates": [{"identifier": i, "p": round(p, 3), "tracked": t,
-                                **({"note": notes[i]} if i in notes else {})} for i, p, t in self.candidates],
+                                **({"note": notes[i]} if i in notes else {}),
+                                **({"owner": owner[i]} if i in owner else {})} for i, p, t in self.candidates],
                 "how": self.how}
 
 
@@ -445,9 +455,11 @@ def people_to_identify(circle: Circle, tracked: set[str]) -> list[dict[str, Any]
         notes = tuple((i, r) for _, i in cands[:5] for r in circle.members[i].reasons[-3:]
                       if r.startswith("tracked ") and "a partner's phone would" in r)
         # her old and new number are one candidate (circle._owner_weights): say so, or two look like two
-        notes += tuple((i, r.split(" (", 1)[0]) for _, i in cands[:5] for r in circle.members[i].reasons
-                       if r.startswith("one owner with "))
-        out.append(PhoneToFind(person, tuple((i, p, i in tracked) for p, i in cands[:5]), HOW_TO_FIND, notes=notes))
+        chained = tuple((i, r.split(" (", 1)[0]) for _, i in cands[:5] for r in circle.members[i].reasons
+                        if r.startswith("one owner with "))
+        out.append(PhoneToFind(person, tuple((i, p, i in tracked) for p, i in cands[:5]), HOW_TO_FIND,
+                               notes=notes + chained,
+                               owners=tuple((i, n.removeprefix("one owner with ")) for i, n in chained)))
     return [x.as_json() for x in out]
 
 
