@@ -58,8 +58,9 @@ def test_no_claim_about_the_target_means_an_empty_circle() -> None:
     assert target_circle(cs, "person-target").members == {}
 
 
-def _partner_scene(cs: CaseStore, tracked: bool = True) -> tuple[str, str, str]:
-    """A lead (tracked, unless not) who calls two people nightly: a homebody and a woman who often sleeps far away."""
+def _partner_scene(cs: CaseStore, tracked: bool = True, switch: tuple[int, str] | None = None) -> tuple[str, str, str]:
+    """A lead (tracked, unless not) who calls two people nightly: a homebody and a woman who often sleeps far away
+    (from ``switch`` = (day, number) on, she calls from that new number)."""
     lead, homebody, partner = "+523300000001", "+523300000002", "+523300000003"
     if tracked:
         cs.con.execute(
@@ -73,7 +74,8 @@ def _partner_scene(cs: CaseStore, tracked: bool = True) -> tuple[str, str, str]:
             _call(cs, f"e{n}", homebody, lead, night + timedelta(minutes=k), 20.60, -103.30)
         n += 1
         far = day % 2 == 0
-        _call(cs, f"e{n}", partner, lead, night, 19.90 if far else 20.61, -103.70 if far else -103.31)
+        hers = switch[1] if switch and day >= switch[0] else partner
+        _call(cs, f"e{n}", hers, lead, night, 19.90 if far else 20.61, -103.70 if far else -103.31)
     return lead, homebody, partner
 
 
@@ -446,24 +448,12 @@ def test_her_old_and_new_number_are_one_candidate_for_her_not_two_halves() -> No
     silent); as one owner her calls add up, (0.20 + 0.05)(0.1 + 0.5) = 0.15, and both numbers lead."""
     cs = _store()
     _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
-    lead, homebody, stranger = "+523300000001", "+523300000002", "+523300000004"
-    old, new = "+523300000003", "+523300000005"
-    cs.con.execute("INSERT INTO locations (event_id, source_id, agency, observed, identifier, lat, lon) "
-                   "VALUES ('l1', 'h1', 'AG', ?, ?, 20.6, -103.3)", [T0, lead])
-    n = 0
+    stranger, new = "+523300000004", "+523300000005"
+    lead, homebody, old = _partner_scene(cs, switch=(12, new))
     for day in range(20):
-        night = T0 + timedelta(days=day, hours=16)  # 22:00 local (UTC-6)
-        for k in range(3):
-            n += 1
-            _call(cs, f"e{n}", homebody, lead, night + timedelta(minutes=k), 20.60, -103.30)
-        far = day % 2 == 0
-        n += 1
-        _call(cs, f"e{n}", old if day < 12 else new, lead, night + timedelta(minutes=5),
-              19.90 if far else 20.61, -103.70 if far else -103.31)
-        n += 1
         away = day % 5 in (0, 1)
-        _call(cs, f"e{n}", stranger, lead, night + timedelta(minutes=7), 19.50 if away else 20.62,
-              -104.20 if away else -103.32)
+        _call(cs, f"s{day}", stranger, lead, T0 + timedelta(days=day, hours=16, minutes=7),
+              19.50 if away else 20.62, -104.20 if away else -103.32)
     members = target_circle(cs, "person-target").members
     assert members[old].p_identity == pytest.approx(members[new].p_identity)  # the link is sure (score 1)
     assert members[new].p_identity > members[stranger].p_identity > members[homebody].p_identity
@@ -492,12 +482,8 @@ def test_plan_follows_a_tracked_number_to_the_number_that_took_over() -> None:
 
     cs = _store()
     _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
-    lead, old, new = "+523300000001", "+523300000003", "+523300000005"
-    for day in range(20):
-        night = T0 + timedelta(days=day, hours=16)
-        for k in range(3):
-            _call(cs, f"h{day}-{k}", "+523300000002", lead, night + timedelta(minutes=k), 20.60, -103.30)
-        _call(cs, f"p{day}", old if day < 12 else new, lead, night + timedelta(minutes=5), 20.61, -103.31)
+    new = "+523300000005"
+    _, _, old = _partner_scene(cs, tracked=False, switch=(12, new))
     for day in range(12):
         cs.con.execute("INSERT INTO locations (event_id, source_id, agency, observed, identifier, lat, lon) "
                        "VALUES (?, 'h1', 'AG', ?, ?, 20.61, -103.31)", [f"l{day}", T0 + timedelta(days=day), old])

@@ -219,7 +219,7 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
     chained = chains_among(store, [i for i in circle.members if i.startswith("+")])
     activity = _activity(store, circle, chained)
     # tracked numbers whose owner moved on to a number nobody tracks: the tracking is to be re-tasked
-    handed_over = {c.root: i for i, c in chained.items() if i not in tracked and c.root in tracked and c.root != i}
+    handed_over = {c.root for i, c in chained.items() if i not in tracked and c.root in tracked and c.root != i}
     phones = [i for i in circle.members if i.startswith("+")]
     away = away_night_fraction(store, phones)
     remote = remote_night_fraction(store, phones)
