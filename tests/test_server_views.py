@@ -219,3 +219,25 @@ def test_a_focused_graph_is_the_focus_neighbourhood_and_connected(client) -> Non
     cut = c.get("/api/v1/views/graph", params={"max_nodes": 12}).json()
     joined = {e["source"] for e in cut["edges"]} | {e["target"] for e in cut["edges"]}
     assert all(n["id"] in joined for n in cut["nodes"])  # no isolated node in a cut of the first graph
+
+
+def test_scene_names_each_tracked_phone_by_whose_it_is(client) -> None:
+    """The timeline's rows are phones; the scene says whose (examples/op-tapalpa/entities.jsonl: Mariana Solís
+    Ramírez's phone is "33 1234 5678", Lucía Herrera Campos's "33 3456 7890"; both are tracked)."""
+    c, cs = client
+    s = c.get("/api/v1/views/scene").json()
+    names = {n["identifier"]: n["name"] for n in s["names"]}
+    assert names["+523312345678"] == "Mariana Solís Ramírez"
+    assert names["+523334567890"] == "Lucía Herrera Campos"
+    assert set(names) <= set(s["subjects"])
+
+
+def test_a_protected_subjects_name_is_not_sent_with_the_scene(client) -> None:
+    from fusioncell.security.minimise import protect
+
+    c, cs = client
+    protect(cs, "+523334567890", reason="a protected witness (test)")
+    s = c.get("/api/v1/views/scene").json()
+    assert "Lucía Herrera Campos" not in str(s) and "+523334567890" not in str(s)
+    names = {n["identifier"]: n["name"] for n in s["names"]}
+    assert names["+523312345678"] == "Mariana Solís Ramírez" and "Lucía Herrera Campos" not in names.values()

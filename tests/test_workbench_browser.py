@@ -162,6 +162,23 @@ def test_a_narrow_window_of_his_shows_its_whole_label(analyst: Session) -> None:
     assert s.js("document.querySelectorAll('#timeline .vis-item.hyp').length") >= 1
 
 
+def test_timeline_rows_say_whose_phone_they_are(analyst: Session, case_store: Path) -> None:
+    """A row per tracked phone, named by whose it is (the entity that lists the number in the case's entity
+    file) with its last digits; the whole number in the row's tooltip. The rows showed bare numbers."""
+    import duckdb
+
+    with duckdb.connect(str(case_store), read_only=True) as con:
+        owners = dict(con.execute(
+            "SELECT ei.identifier, e.caption FROM entity_identifiers ei JOIN entities e USING (entity_id) "
+            "WHERE ei.identifier IN (SELECT identifier FROM locations) AND coalesce(e.caption, '') <> ''").fetchall())
+    assert owners, "the simulated case tracks a named person's phone"
+    s = analyst
+    s.wait("document.querySelectorAll('#timeline .vis-label').length > 3", 30)
+    rows = s.js("""[...document.querySelectorAll('#timeline .vis-label')].map(l => [l.textContent.trim(), l.title])""")
+    for ident, name in owners.items():
+        assert [name + " …" + ident[-4:], name + " (" + ident + ")"] in rows, (ident, rows)
+
+
 #: Probabilities the scene's first hypotheses are given: a clear one, one exactly half way (2.5%), one under 1%.
 _ODD_PROBABILITIES = (0.72, 0.025, 0.003)
 

@@ -46,24 +46,32 @@ export class TimelinePane {
   load(scene, emptyText = "Nothing to show: no stays, dark intervals, meetings, sightings or time windows in this case.") {
     const items = [];
     const groups = [];
-    for (const id of scene.subjects) groups.push({ id, content: esc(id), order: 10 });
+    // a row per phone, named by whose it is (resolve's attribution) with the number's last digits; the whole
+    // number in the row's tooltip
+    const names = new Map((scene.names || []).map((n) => [n.identifier, n.name]));
+    const who = (id) => (names.has(id) ? `${names.get(id)} (${id})` : id);
+    for (const id of scene.subjects) {
+      const name = names.get(id);
+      groups.push({ id, order: 10, title: who(id),
+        content: name ? `${esc(name)} <span class="tl-num">…${esc(String(id).slice(-4))}</span>` : esc(id) });
+    }
     groups.push({ id: "meetings", content: "meetings", order: 1 }, { id: "sightings", content: "sightings", order: 2 },
       { id: "locate", content: "where is he", order: 0 });
     for (const v of scene.stays) {
       items.push({ id: `stay:${v.id}`, group: v.identifier, start: v.start, end: v.end, ids: [v.identifier],
         className: `stay${v.overnight ? " night" : ""}${v.anomaly ? " anomaly" : ""}`, content: "",
-        label: `${v.identifier} at ${v.place_id || "a stay"}${v.overnight ? " (overnight)" : ""}`,
-        title: `${esc(v.identifier)} at ${esc(v.place_id || "a stay")}${v.overnight ? " (overnight)" : ""}, ${span(v.start, v.end)}`, lon: v.lon, lat: v.lat });
+        label: `${who(v.identifier)} at ${v.place_id || "a stay"}${v.overnight ? " (overnight)" : ""}`,
+        title: `${esc(who(v.identifier))} at ${esc(v.place_id || "a stay")}${v.overnight ? " (overnight)" : ""}, ${span(v.start, v.end)}`, lon: v.lon, lat: v.lat });
     }
     for (const d of scene.dark) {
       items.push({ id: `dark:${d.id}`, group: d.identifier, start: d.start, end: d.end, ids: [d.identifier], className: "dark",
-        label: `${d.identifier} dark (off or out of coverage) for ${Math.round(d.duration_s / 3600)} h`,
-        content: "", title: `${esc(d.identifier)} dark (off or out of coverage) for ${Math.round(d.duration_s / 3600)} h, ${span(d.start, d.end)}`, lon: d.lon, lat: d.lat });
+        label: `${who(d.identifier)} dark (off or out of coverage) for ${Math.round(d.duration_s / 3600)} h`,
+        content: "", title: `${esc(who(d.identifier))} dark (off or out of coverage) for ${Math.round(d.duration_s / 3600)} h, ${span(d.start, d.end)}`, lon: d.lon, lat: d.lat });
     }
     for (const g of scene.meetings) {
       items.push({ id: `meeting:${g.id}`, group: "meetings", start: g.start, end: g.end, ids: [g.id_a, g.id_b], className: "meeting",
-        label: `${g.id_a} met ${g.id_b} (p ${g.p})`,
-        content: "", title: `${esc(g.id_a)} met ${esc(g.id_b)} (p ${g.p}, ${esc(g.source)}), ${span(g.start, g.end)}`, lon: g.lon, lat: g.lat });
+        label: `${who(g.id_a)} met ${who(g.id_b)} (p ${g.p})`,
+        content: "", title: `${esc(who(g.id_a))} met ${esc(who(g.id_b))} (p ${g.p}, ${esc(g.source)}), ${span(g.start, g.end)}`, lon: g.lon, lat: g.lat });
     }
     for (const g of scene.sightings) {
       items.push({ id: `sighting:${g.id}`, group: "sightings", start: g.observed, type: "point", ids: [g.subject], label: `${g.subject} seen`,

@@ -69,6 +69,9 @@ class SceneView:
     areas: list[dict[str, Any]]
     coverage: list[dict[str, Any]]
     target: str | None = None
+    #: whose phone each subject is: ``{"identifier", "name"}`` for subjects resolve ties to a named person
+    #: (a masked subject's entry is dropped before it is sent: see :func:`_masked_graph`)
+    names: list[dict[str, str]] = field(default_factory=list)
 
 
 def _iso(v: Any) -> str | None:
@@ -324,6 +327,20 @@ def _subjects(cs: Any, ids: Sequence[str]) -> list[str]:
     return list(dict.fromkeys([*tracked, *asked]))
 
 
+def _subject_names(cs: Any, subjects: list[str]) -> list[dict[str, str]]:
+    """The person each subject identifier belongs to (resolve's attribution, the analyst's merges applied),
+    by the person's name in the case (its entity's caption: a name or an alias); unnamed ones are left out."""
+    from fusioncell.resolve import persons_table
+
+    if not subjects:
+        return []
+    who = persons_table(cs).name
+    return _dicts(cs.con, f"""
+        SELECT a.identifier, e.caption AS name FROM {who} a JOIN entities e ON e.entity_id = a.person
+        WHERE a.identifier IN (SELECT unnest(?::VARCHAR[])) AND coalesce(e.caption, '') <> ''
+        ORDER BY a.identifier""", [subjects])
+
+
 def _evidence_sources(cs: Any, hyps: list[dict[str, Any]]) -> None:
     """Give each evidence item its sources (agency, discipline, reliability) and report grades, in place."""
     src = {r["source_id"]: r for r in _dicts(cs.con, "SELECT source_id, agency, discipline, reliability FROM sources")}
@@ -404,7 +421,7 @@ def scene_view(cs: Any, ids: Sequence[str] = (), top: int = 5) -> SceneView:
         dark=_dark(cs, subjects), hypotheses=hyps, areas=list(loc.get("areas") or []),
         coverage=[{"lat": round(float(a), 6), "lon": round(float(o), 6), "range_m": round(float(r)), "observed": int(n)}
                   for a, o, r, n in zip(cov.lat, cov.lon, cov.range_m, cov.observed)],
-        target=loc.get("target"))
+        target=loc.get("target"), names=_subject_names(cs, subjects))
 
 
 # ----------------------------------------------------------------------------- routes
@@ -416,6 +433,8 @@ def _masked_graph(body: dict[str, Any]) -> dict[str, Any]:
     person's caption are not identifiers, so they are rebuilt from what was
     masked rather than left to carry the person in clear.
     """
+    if "names" in body:  # a scene: a masked subject keeps no name
+        body["names"] = [n for n in body["names"] or [] if not str(n.get("identifier", "")).startswith("masked:")]
     for n in body.get("nodes") or []:
         if str(n.get("id", "")).startswith("masked:"):
             n["caption"] = None
