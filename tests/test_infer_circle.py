@@ -438,6 +438,26 @@ def test_the_usual_night_cell_is_chosen_the_same_way_whatever_the_order_of_the_r
     assert away_night_fraction(cs, ["+523312345678"])["+523312345678"] == pytest.approx(2 / 5)
 
 
+def test_a_number_that_may_be_several_peoples_phone_gives_each_reason_once() -> None:
+    """Her new number may be the phone of his partner and of his associate "El Flaco" (both known by alias
+    only): the circle meets it once per person. Its reasons carried "one owner with <her old number>" once per
+    person, and ``plan``'s note read "one owner with X; one owner with X" (seen on a perturbed case with four
+    such people). Each reason once; the note names the owner once."""
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    _claim(cs, "r2", "alias:El Flaco", "associate_of", "person-target")
+    new = "+523300000005"
+    lead, homebody, old = _partner_scene(cs, switch=(12, new))
+    reasons = target_circle(cs, "person-target").members[new].reasons
+    assert len(reasons) == len(set(reasons)), reasons
+    assert sum(r.startswith(f"one owner with {old}") for r in reasons) == 1, reasons
+    assert any("may be alias:El Flaco's phone" in r for r in reasons) and any("may be alias:La Güera's phone" in r for r in reasons)
+    from fusioncell.infer.plan import plan
+
+    notes = [c.get("note") for x in plan(cs, "person-target")["identify"] for c in x["candidates"] if c["identifier"] == new]
+    assert notes and all(n == f"one owner with {old}" for n in notes), notes
+
+
 def test_her_old_and_new_number_are_one_candidate_for_her_not_two_halves() -> None:
     """She changes her number on day 12 of 20: the old one calls the tracked lead every night until then,
     the new one every night since, each from her home mast or (every other night) a far one. A stranger

@@ -432,7 +432,9 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
             m.attribution[role] = max(m.attribution.get(role, 0.0), p_use)
             if ident in reported:
                 m.reported.add(role)
-            m.reasons.extend([r for _, r, _, _ in items] + use_reasons)
+            # once each: a number that may be the phone of several people is met once per person, and the
+            # reasons it shares across them (a report, one owner with another number) are said once
+            m.reasons.extend(dict.fromkeys(r for r in [r for _, r, _, _ in items] + use_reasons if r not in m.reasons))
             m.source_ids.update(s for _, _, s, _ in items if s)
             m.source_ids.update(use_srcs)
             m.report_ids.update(r for _, _, _, r in items if r)
