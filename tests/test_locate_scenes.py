@@ -703,10 +703,34 @@ def test_plan_asks_for_daytime_passes_over_both_houses_of_a_toss_up_and_none_whe
     assert len(tasks) == 2, tasks
     assert min(_dist(t, COMPOUND) for t in tasks) <= 300 and min(_dist(t, NEW_COMPOUND) for t in tasks) <= 300
     assert all("lived-in place" in t["why"] and "he moved" in t["why"] for t in tasks)
+    with open_case(c.write(tmp_path / "toss2")) as cs:
+        assert not [t for t in plan(cs, budget=1)["imagery"] if t["kind"] == "confirm"]  # the toss-up's tasks cover it
     c = _base(compound_covered=True)
     _partner(c, NIGHTS, silent=False)
     with open_case(c.write(tmp_path / "clear")) as cs:
         assert not [t for t in plan(cs, budget=1)["imagery"] if t["kind"] == "toss-up"]
+
+
+def test_plan_asks_to_confirm_a_place_that_leads_alone_but_is_held_and_not_one_he_was_seen_at(tmp_path: Path) -> None:
+    """Her nights at the compound, fixes only: it leads alone at 0.85, held there (one source type, nobody saw
+    him). Tracking another phone would not settle that; ``plan`` asks for daytime passes over the compound
+    before anyone acts, naming the hold. Seen there by imagery the day before the data end (0.9), nothing is
+    held: no such task. A toss-up gets the toss-up tasks, not this one (the test above)."""
+    from fusioncell.infer.plan import plan
+
+    c = _base(compound_covered=True)
+    _partner(c, NIGHTS, silent=False)
+    with open_case(c.write(tmp_path / "held")) as cs:
+        tasks = plan(cs, budget=1)["imagery"]
+        top = locate(cs, top=1)["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300 and top["support"]["ceiling"] == 0.85, top["support"]
+    confirm = [t for t in tasks if t["kind"] == "confirm"]
+    assert len(confirm) == 1 and _dist(confirm[0], COMPOUND) <= 300, tasks
+    assert "leads (85%)" in confirm[0]["why"] and "held below 0.85 (only one source type (GEOINT)" in confirm[0]["why"]
+    c.sighting("person-target", at(23, 11.0), COMPOUND[0], COMPOUND[1], 0.9)
+    with open_case(c.write(tmp_path / "seen")) as cs:
+        assert not [t for t in plan(cs, budget=1)["imagery"] if t["kind"] == "confirm"]
+        assert locate(cs, top=1)["hypotheses"][0]["support"]["ceiling"] == 1.0
 
 
 def test_six_nights_then_a_new_house_a_week_later_is_a_move(tmp_path: Path) -> None:

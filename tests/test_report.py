@@ -517,3 +517,30 @@ def test_the_pdf_evidence_listing_says_each_item_whole() -> None:
     text = "\n".join(t for _, t in R.pdf_blocks(make_ctx(locate={"hypotheses": [hyp(1, 0.5, "x", evidence=ev)]})))
     assert "#1 –    +1.39  isolated place in use · –" in text
     assert summary in text
+
+
+def test_plans_aerial_tasks_are_in_the_product_and_a_confirm_task_is_judged_before_the_next_tracking() -> None:
+    """plan's imagery tasks were in the CLI only. The product lists them under the collection plan, and a
+    task to confirm the leading place before acting on it is a key judgment ahead of the next tracking."""
+    why = ("confirm it before acting on it: it leads (81%) but is held below 0.85 (only one source type "
+           "(GEOINT) supports it and nobody saw him there); daytime low-altitude passes (plates readable) on two "
+           "days or more would show whether it is lived in and by whose vehicles (no vehicle seen parked here yet); "
+           "a sighting of him there lifts every hold, an empty or unrelated house says the answer is wrong")
+    plan = dict(make_ctx()["plan"], imagery=[
+        {"lat": 19.95, "lon": -103.75, "radius_m": 300, "area_km2": 0.3, "kind": "confirm", "why": why},
+        {"lat": 20.1, "lon": -103.9, "radius_m": 12000, "area_km2": 450.0, "kind": "coverage hole",
+         "why": "4 of his partner's 5 silent nights are explained by this coverage hole"}])
+    ctx = make_ctx(plan=plan)
+    kinds = [(k["kind"], k["text"]) for k in R.key_judgments(ctx)]
+    first_plan = [t for k, t in kinds if k == "plan"]
+    assert first_plan[0] == ("Before anyone acts on the first place, confirm it from the air: it leads (81%) "
+                             "but is held below 0.85 (only one source type (GEOINT) supports it and nobody saw him "
+                             "there); daytime low-altitude passes (plates readable) on two days or more would show "
+                             "whether it is lived in and by whose vehicles (no vehicle seen parked here yet).")
+    assert first_plan[1].startswith("Monitoring +523312345678")
+    html = R.render_report(ctx, figures={})
+    assert "<td>confirm the leading place</td><td class=\"num\">19.9500, -103.7500 within 0.3 km</td>" in html
+    assert "<td>look inside a coverage hole</td><td class=\"num\">20.1000, -103.9000 within 12.0 km</td>" in html
+    pdf = "\n".join(text for _, text in R.pdf_blocks(ctx))
+    assert "Aerial task (confirm the leading place): 19.9500, -103.7500 within 0.3 km — it leads (81%)" in pdf
+    assert not [k for k in R.key_judgments(make_ctx()) if "from the air" in k["text"]]  # no task, no judgment

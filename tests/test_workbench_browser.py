@@ -373,6 +373,44 @@ def test_the_plan_is_one_click_from_the_target(analyst: Session) -> None:
     assert plan["recommendations"][0]["identifier"] in s.page.locator("ol.plan").inner_text()
 
 
+_TASKS = [{"lat": 19.6123, "lon": -103.4567, "radius_m": 300, "area_km2": 0.3, "kind": "confirm",
+           "why": "confirm it before acting on it: it leads (75%) but is held below 0.75"},
+          {"lat": 19.7, "lon": -103.2, "radius_m": 12000, "area_km2": 450.0, "kind": "coverage hole",
+           "why": "4 of his partner's 5 silent nights are explained by this coverage hole"}]
+_IDENTIFY = [{"person": "alias:La Güera", "role": "partner", "how": "a subscriber check or a short intercept",
+              "candidates": [{"identifier": "+523311112222", "p": 0.52, "tracked": False, "note": "one owner with +523311113333"},
+                             {"identifier": "+523344445555", "p": 0.2, "tracked": False}]}]
+
+
+def _plan_with_tasks(route) -> None:  # type: ignore[no-untyped-def]
+    response = route.fetch()
+    body = response.json()
+    body["imagery"], body["identify"] = _TASKS, _IDENTIFY
+    route.fulfill(response=response, json=body)
+
+
+def test_the_plan_panel_lists_aerial_tasks_and_phones_to_identify_and_shows_a_task_on_the_map(browser, server) -> None:  # type: ignore[no-untyped-def]
+    """plan's ``imagery`` (confirm a held leader, look inside a hole) and ``identify`` (an alias-only partner's
+    likeliest numbers) were in the CLI only; the panel lists both, and a task's button moves the map to it."""
+    s = Session(browser, server, "analyst", routes={"**/api/v1/plan*": _plan_with_tasks}).ready()
+    try:
+        s.page.click("#plan-btn")
+        s.page.wait_for_selector("#plan-title", timeout=30_000)
+        air = s.page.locator("ul.plan-imagery > li")
+        assert air.count() == 2
+        assert air.nth(0).inner_text().startswith("Confirm the leading place 19.6123, -103.4567 within 0.3 km")
+        assert "held below 0.75" in air.nth(0).inner_text()
+        assert air.nth(1).inner_text().startswith("Look inside a coverage hole 19.7000, -103.2000 within 12.0 km")
+        ident = s.page.locator("ul.plan-identify").inner_text()
+        assert "the phone of alias:La Güera (partner): +523311112222 p 0.52 (one owner with +523311113333), " \
+               "+523344445555 p 0.20" in ident
+        s.page.click("ul.plan-imagery > li:first-child button")
+        s.wait("Math.abs(fc.map.map.getCenter().lat - 19.6123) < 1e-3 && Math.abs(fc.map.map.getCenter().lng + 103.4567) < 1e-3", 10)
+        assert s.errors == []
+    finally:
+        s.context.close()
+
+
 def test_keyboard_find_expand_and_escape(analyst: Session) -> None:
     s = analyst
     tracked = s.js("fc.scene.subjects[0]")

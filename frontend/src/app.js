@@ -290,11 +290,25 @@ async function openPlan() {
   const p = await api.get("/plan");
   const recs = p.recommendations.map((r) => `<li><button class="plan-id" data-id="${esc(r.identifier)}">${esc(r.identifier)}</button>
     ${esc(r.role || "")} · gain ${r.expected_gain} bits<div class="small">${esc(r.why)}</div></li>`).join("");
+  // a partner known by alias only: her likeliest numbers, to confirm before tracking one
+  const identify = (p.identify || []).map((x) => `<li>the phone of ${esc(x.person)} (${esc(x.role)}): ${x.candidates.map((c) =>
+    `<button class="plan-id" data-id="${esc(c.identifier)}">${esc(c.identifier)}</button> p ${c.p.toFixed(2)}${c.note ? ` (${esc(c.note)})` : ""}`).join(", ")}
+    <div class="small">${esc(x.how)}</div></li>`).join("");
+  // aerial passes: confirm a held leader, settle a toss-up, look inside a coverage hole (each on the map)
+  const kinds = { confirm: "Confirm the leading place", "toss-up": "Settle a toss-up", "coverage hole": "Look inside a coverage hole" };
+  const imagery = (p.imagery || []).map((x, i) => `<li><button class="plan-air" data-i="${i}">${esc(kinds[x.kind] || x.kind)}</button>
+    ${x.lat.toFixed(4)}, ${x.lon.toFixed(4)} within ${(x.radius_m / 1000).toFixed(1)} km<div class="small">${esc(x.why)}</div></li>`).join("");
   $("detail-body").innerHTML = `<h3 id="plan-title">Collection plan: whom to watch next</h3>
     <p class="muted">Uncertainty about where he is: ${p.uncertainty_bits} bits. Ranked by expected information gain.</p>
-    <ol class="plan">${recs || "<li>nothing to recommend</li>"}</ol>`;
+    <ol class="plan">${recs || "<li>nothing to recommend</li>"}</ol>
+    ${identify ? `<h4>To identify first</h4><ul class="plan plan-identify">${identify}</ul>` : ""}
+    ${imagery ? `<h4>Aerial tasks</h4><ul class="plan plan-imagery">${imagery}</ul>` : ""}`;
   for (const b of document.querySelectorAll(".plan-id")) {
     b.onclick = () => { const n = fc.graph.findNodes(b.dataset.id).first(); if (n.nonempty()) select({ source: "plan", node: n.id() }); };
+  }
+  for (const b of document.querySelectorAll(".plan-air")) {
+    const x = p.imagery[Number(b.dataset.i)];
+    b.onclick = () => fc.map.flyTo(x.lon, x.lat, x.radius_m > 3000 ? 10 : 14);
   }
 }
 

@@ -33,6 +33,7 @@ from fusioncell.infer.blind import blind_spots
 from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import Circle, away_night_fraction, remote_night_fraction
 from fusioncell.infer.features import FEATURES
+from fusioncell.infer.judgment import Cap
 from fusioncell.infer.succession import Chained, chains_among
 from fusioncell.infer.locate import Analysis, analyse, load_model, partner_share, posterior
 from fusioncell.spacetime.geo import haversine_m
@@ -262,7 +263,13 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
     out = [r.as_json(rank) for rank, r in enumerate(recs[:budget], start=1)]
     return {"case": info.case_id, "target": tgt, "uncertainty_bits": round(_entropy(prior), 3),
             "recommendations": out, "identify": people_to_identify(circle, tracked),
-            "imagery": imagery_tasks(an) + toss_up_imagery(cs, p)}
+            "imagery": _imagery(an, p, capped.caps if cs.lat.size else [])}
+
+
+def _imagery(an: Analysis, p: FloatArray, caps: list[Cap]) -> list[dict[str, Any]]:
+    """Aerial tasks: a place that leads alone but is held gets confirmed first; then toss-ups and holes."""
+    tosses = toss_up_imagery(an.candidates, p)
+    return confirm_imagery(an.candidates, p, caps, tosses) + imagery_tasks(an) + tosses
 
 
 def _activity(store: CaseStore, circle: Circle, chained: dict[str, Chained]) -> dict[str, float]:
@@ -398,6 +405,40 @@ def toss_up_imagery(cs: Any, p: FloatArray) -> list[dict[str, Any]]:
                             f"({seen}), and a vehicle parked at one read at the other after her last visit would say "
                             "he moved")})
     return out
+
+
+#: A place that leads alone with at least this probability but is held below a ceiling gets a task to confirm
+#: it before anyone acts on it (:func:`confirm_imagery`).
+CONFIRM_MIN_P = 0.3
+
+
+def confirm_imagery(cs: Any, p: FloatArray, caps: list[Cap], tosses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """When one place leads alone but locate holds it, the pass that would confirm it before anyone acts.
+
+    locate holds a place whose support is thin -- one source type, a phone that is hers by inference only,
+    her latest night there days old, her visits stopped -- and says what would lift it (``would_change``).
+    Tracking one more phone rarely settles that; an aerial pass can: daytime low-altitude passes (plates
+    readable) on two days or more show whether the place is lived in and by whose vehicles
+    (:mod:`fusioncell.infer.household`), and a sighting of him there lifts every hold. A place that is not
+    him is as likely to show itself so: this is the check before a raid. One task, for the leading place,
+    when it holds at least ``CONFIRM_MIN_P`` and a hold applies; none for a toss-up (``tosses``: those
+    tasks cover both places) or when no place leads.
+    """
+    if p.size == 0 or tosses or not caps:
+        return []
+    i = int(np.argmax(p))
+    cap = caps[i]
+    if float(p[i]) < CONFIRM_MIN_P or cap.reason is None:
+        return []
+    lived = cs.features[i, list(FEATURES).index("household")] > 0
+    seen = "vehicles already parked here on two days" if lived else "no vehicle seen parked here yet"
+    hold, _, why = cap.reason.partition(": ")  # "held below 0.75: his partner's latest night ...; he was ..."
+    return [{"lat": round(float(cs.lat[i]), 4), "lon": round(float(cs.lon[i]), 4), "radius_m": 300,
+             "area_km2": 0.3, "kind": "confirm",
+             "why": (f"confirm it before acting on it: it leads ({100 * float(p[i]):.0f}%) but is {hold} "
+                     f"({why.split('; ')[0]}); daytime low-altitude passes (plates readable) on two days or more would "
+                     f"show whether it is lived in and by whose vehicles ({seen}); a sighting of him there lifts "
+                     "every hold, an empty or unrelated house says the answer is wrong")}]
 
 
 @dataclass(frozen=True, slots=True)

@@ -247,6 +247,10 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
                 f"{who_text} is {RELATIONSHIP_PHRASES.get(rel, 'a ' + rel + ' contact')} of {focus}", float(p_rel))})
         else:
             out.append({"kind": "network", "text": f"{who_text} is the closest tie of {focus} (strength {_num(c.get('strength'))})."})
+    confirm = [x for x in imagery_rows(ctx) if x["kind"] == "confirm"]
+    if confirm:  # before the next tracking: the check a raid needs
+        out.append({"kind": "plan", "text": "Before anyone acts on the first place, confirm it from the air: "
+                    f"{confirm[0]['why'].split('; a sighting of him')[0]}."})
     recs = (ctx.get("plan") or {}).get("recommendations") or []
     if recs:
         r = recs[0]
@@ -266,6 +270,24 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 # -- figures ------------------------------------------------------------------------
+
+#: What each of plan's aerial tasks is for, in the product's words
+IMAGERY_KIND = {"confirm": "confirm the leading place", "toss-up": "settle a toss-up",
+                "coverage hole": "look inside a coverage hole"}
+
+
+def imagery_rows(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Plan's aerial tasks for the product: ``kind``, what it is for, where, and why (the ``confirm it before
+    acting on it: `` lead-in dropped: the table's column says it)."""
+    rows = []
+    for x in (ctx.get("plan") or {}).get("imagery") or []:
+        kind = str(x.get("kind") or "")
+        why = str(x.get("why") or "").removeprefix("confirm it before acting on it: ")
+        rows.append({"kind": kind, "what": IMAGERY_KIND.get(kind, kind),
+                     "where": f"{float(x['lat']):.4f}, {float(x['lon']):.4f} within {float(x['radius_m']) / 1000:.1f} km",
+                     "why": defang(why)})
+    return rows
+
 
 def _target_name(ctx: Mapping[str, Any]) -> str:
     """The target as "Name (entity id)" when the case gives a name."""
@@ -544,6 +566,7 @@ def render_report(ctx: Mapping[str, Any], figures: Mapping[str, Figure | None] |
         evidence=evidence,
         evidence_more=evidence_more,
         plan=recs,
+        imagery=imagery_rows(ctx),
         missing=missing,
         missing_list=sorted((k, v) for k, v in (ctx.get("missing") or {}).items()),
         masked=bool(ctx.get("masked")),
@@ -594,6 +617,8 @@ def pdf_blocks(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
         blocks.append(("mono", "\n".join(
             f"{r.get('rank')}. {name(str(r.get('identifier')))}  gain {_num(r.get('expected_gain'), 3)} bits  {defang(str(r.get('why') or ''))}"
             for r in recs)))
+    for x in imagery_rows(ctx):
+        blocks.append(("mono", f"Aerial task ({x['what']}): {x['where']} — {x['why']}"))
     missing = ctx.get("missing") or {}
     if missing:
         blocks.append(("p", "Not available in this run: " + "; ".join(f"{k} ({v})" for k, v in sorted(missing.items()))))
