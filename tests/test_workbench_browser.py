@@ -382,18 +382,28 @@ _IDENTIFY = [{"person": "alias:La Güera", "role": "partner", "how": "a subscrib
                              {"identifier": "+523344445555", "p": 0.2, "tracked": False}]}]
 
 
+#: an entity id the page's graph knows by name, set by the test before the plan is asked for
+_NAME_ME: dict[str, str] = {}
+
+
 def _plan_with_tasks(route) -> None:  # type: ignore[no-untyped-def]
     response = route.fetch()
     body = response.json()
     body["imagery"], body["identify"] = _TASKS, _IDENTIFY
+    if _NAME_ME and body["recommendations"]:
+        body["recommendations"][0]["why"] += f"; meets the target ({_NAME_ME['id']})"
     route.fulfill(response=response, json=body)
 
 
 def test_the_plan_panel_lists_aerial_tasks_and_phones_to_identify_and_shows_a_task_on_the_map(browser, server) -> None:  # type: ignore[no-untyped-def]
     """plan's ``imagery`` (confirm a held leader, look inside a hole) and ``identify`` (an alias-only partner's
-    likeliest numbers) were in the CLI only; the panel lists both, and a task's button moves the map to it."""
+    likeliest numbers) were in the CLI only; the panel lists both, and a task's button moves the map to it.
+    Entity ids in the reasons read as names (they read "meets the target (ent-3c284f15)")."""
     s = Session(browser, server, "analyst", routes={"**/api/v1/plan*": _plan_with_tasks}).ready()
     try:
+        person = s.js("fc.cy.nodes().map(n => n.data()).find(d => d.id.startsWith('ent-') && d.caption)")
+        assert person, "the graph names at least one person"
+        _NAME_ME["id"] = person["id"]
         s.page.click("#plan-btn")
         s.page.wait_for_selector("#plan-title", timeout=30_000)
         air = s.page.locator("ul.plan-imagery > li")
@@ -404,10 +414,14 @@ def test_the_plan_panel_lists_aerial_tasks_and_phones_to_identify_and_shows_a_ta
         ident = s.page.locator("ul.plan-identify").inner_text()
         assert "the phone of alias:La Güera (partner): +523311112222 p 0.52 (one owner with +523311113333), " \
                "+523344445555 p 0.20" in ident
+        # an entity id in a reason reads as the person's name, as in the report
+        first = s.page.locator("ol.plan > li").first.inner_text()
+        assert f"meets the target ({person['caption']})" in first and person["id"] not in first, first
         s.page.click("ul.plan-imagery > li:first-child button")
         s.wait("Math.abs(fc.map.map.getCenter().lat - 19.6123) < 1e-3 && Math.abs(fc.map.map.getCenter().lng + 103.4567) < 1e-3", 10)
         assert s.errors == []
     finally:
+        _NAME_ME.clear()
         s.context.close()
 
 

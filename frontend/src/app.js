@@ -288,10 +288,13 @@ async function openPlan() {
   $("details").scrollTop = 0;
   $("detail-body").innerHTML = `<p class="muted">Planning…</p>`;
   const p = await api.get("/plan");
+  // entity ids in the reasons read as the people's names where the graph knows them (as the report does)
+  const named = (t) => esc(t).replace(/\bent-[0-9a-f]{6,}\b/g, (id) => {
+    const n = fc.graph && fc.graph.nodeById(id); return n && n.caption ? esc(n.caption) : id; });
   const recs = p.recommendations.map((r) => `<li><button class="plan-id" data-id="${esc(r.identifier)}">${esc(r.identifier)}</button>
-    ${esc(r.role || "")} · gain ${r.expected_gain} bits<div class="small">${esc(r.why)}</div></li>`).join("");
+    ${esc(r.role || "")} · gain ${r.expected_gain} bits<div class="small">${named(r.why)}</div></li>`).join("");
   // a partner known by alias only: her likeliest numbers, to confirm before tracking one
-  const identify = (p.identify || []).map((x) => `<li>the phone of ${esc(x.person)} (${esc(x.role)}): ${x.candidates.map((c) =>
+  const identify = (p.identify || []).map((x) => `<li>the phone of ${named(x.person)} (${esc(x.role)}): ${x.candidates.map((c) =>
     `<button class="plan-id" data-id="${esc(c.identifier)}">${esc(c.identifier)}</button> p ${c.p.toFixed(2)}${c.note ? ` (${esc(c.note)})` : ""}`).join(", ")}
     <div class="small">${esc(x.how)}</div></li>`).join("");
   // aerial passes: confirm a held leader, settle a toss-up, look inside a coverage hole (each on the map)
