@@ -458,6 +458,26 @@ def test_a_number_that_may_be_several_peoples_phone_gives_each_reason_once() -> 
     assert notes and all(n == f"one owner with {old}" for n in notes), notes
 
 
+def test_a_lieutenants_number_that_may_also_be_hers_is_listed_under_her_not_as_his_partner() -> None:
+    """A report gives the homebody's number to "El Flaco" (an associate, alias only); by behaviour it is also
+    one of the partner's candidates (p 0.21). Its strongest role is El Flaco's, so ``person`` is El Flaco;
+    ``plan``'s "to identify first" grouped partner candidates by ``person`` and asked for "the phone of
+    alias:El Flaco (partner)" (seen on a perturbed case: a lieutenant listed as a partner, the seed lead's
+    number his candidate). The candidate belongs to the person it stands for as a partner: La Güera."""
+    from fusioncell.infer.plan import plan
+
+    cs = _store()
+    _claim(cs, "r1", "person-target", "partner_of", "alias:La Güera")
+    _claim(cs, "r2", "alias:El Flaco", "associate_of", "person-target")
+    lead, homebody, partner = _partner_scene(cs)
+    _claim(cs, "r3", "alias:El Flaco", "uses", homebody)
+    m = target_circle(cs, "person-target").members[homebody]
+    assert (m.person, m.role, m.role_person) == ("alias:El Flaco", "associate",
+                                                 {"partner": "alias:La Güera", "associate": "alias:El Flaco"})
+    found = {x["person"]: [c["identifier"] for c in x["candidates"]] for x in plan(cs, "person-target")["identify"]}
+    assert found == {"alias:La Güera": [partner, homebody]}, found
+
+
 def test_her_old_and_new_number_are_one_candidate_for_her_not_two_halves() -> None:
     """She changes her number on day 12 of 20: the old one calls the tracked lead every night until then,
     the new one every night since, each from her home mast or (every other night) a far one. A stranger

@@ -115,6 +115,9 @@ class Member:
     reported: set[str] = field(default_factory=set)
     #: the investigation tracks it (its handset fixes are in the case): its nights are read fix by fix
     tracked: bool = False
+    #: per role, the person it stands for in that role (``person`` is the one of its strongest role: a
+    #: lieutenant's number that may also be the alias-only partner's is the partner's candidate, not his)
+    role_person: dict[str, str] = field(default_factory=dict)
 
     def hers_by_report(self, roles: tuple[str, ...] = ("partner",), at_least: float = 0.5) -> bool:
         """Whether a report, a known entity or resolve attributes the identifier in one of ``roles`` with
@@ -428,6 +431,8 @@ def target_circle(store: CaseStore, target: str, *, contact_k: int = 3, who: Per
                 m = members[ident] = Member(ident, other, role, rel, p_link * p_use)
             elif rel > m.relevance:
                 m.person, m.role, m.relevance, m.p_identity = other, role, rel, p_link * p_use
+            if p_link * p_use >= m.roles.get(role, 0.0):
+                m.role_person[role] = other
             m.roles[role] = max(m.roles.get(role, 0.0), p_link * p_use)
             m.attribution[role] = max(m.attribution.get(role, 0.0), p_use)
             if ident in reported:

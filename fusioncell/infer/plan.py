@@ -487,8 +487,9 @@ def people_to_identify(circle: Circle, tracked: set[str]) -> list[dict[str, Any]
     by_person: dict[str, list[tuple[float, str]]] = {}
     for ident, m in circle.members.items():
         p = (m.roles or {}).get("partner", 0.0)
-        if p > 0 and m.person:
-            by_person.setdefault(m.person, []).append((p, ident))
+        who = m.role_person.get("partner") or m.person  # whose partner candidate it is, not its strongest role's
+        if p > 0 and who:
+            by_person.setdefault(who, []).append((p, ident))
     for person, cands in sorted(by_person.items()):
         cands.sort(key=lambda x: (-x[0], x[1]))
         if any(i in tracked and _attributed(circle, i) for p, i in cands if p >= 0.3) or cands[0][0] >= KNOWN_P:
