@@ -721,8 +721,14 @@ def test_plan_asks_to_confirm_a_place_that_leads_alone_but_is_held_and_not_one_h
     c = _base(compound_covered=True)
     _partner(c, NIGHTS, silent=False)
     with open_case(c.write(tmp_path / "held")) as cs:
-        tasks = plan(cs, budget=1)["imagery"]
+        result = plan(cs, budget=1)
+        tasks = result["imagery"]
         top = locate(cs, top=1)["hypotheses"][0]
+    from fusioncell.infer.plan import render_text
+
+    lines = render_text(result).splitlines()  # at a terminal the check before acting comes first
+    assert lines[2].startswith("Before acting: confirm 20.3500, -103.6000 from the air — it leads (85%)"), lines
+    assert not [ln for ln in lines if ln.startswith("Imagery") and "leads (85%)" in ln]
     assert _dist(top, COMPOUND) <= 300 and top["support"]["ceiling"] == 0.85, top["support"]
     confirm = [t for t in tasks if t["kind"] == "confirm"]
     assert len(confirm) == 1 and _dist(confirm[0], COMPOUND) <= 300, tasks

@@ -518,6 +518,11 @@ def _attributed(circle: Circle, ident: str) -> bool:
 def render_text(result: dict[str, Any]) -> str:
     lines = [f"Case {result['case']} — whom to watch next to find {result['target']}",
              f"Current uncertainty: {result.get('uncertainty_bits', 0):.2f} bits"]
+    imagery = result.get("imagery") or []
+    for x in imagery:  # the check before anyone acts comes first: it is not one more tracking
+        if x.get("kind") == "confirm":
+            why = str(x["why"]).removeprefix("confirm it before acting on it: ")
+            lines.append(f"Before acting: confirm {x['lat']:.4f}, {x['lon']:.4f} from the air — {why}.")
     if not result["recommendations"]:
         lines.append("No untracked identifier in the target's circle: nothing to recommend.")
     for r in result["recommendations"]:
@@ -526,6 +531,6 @@ def render_text(result: dict[str, Any]) -> str:
         cands = ", ".join(f"{c['identifier']} (p={c['p']:.2f}" + (f"; {c['note']}" if c.get("note") else "") + ")"
                           for c in x["candidates"])
         lines.append(f"To identify first: the phone of {x['person']} ({x['role']}) — candidates {cands}; {x['how']}.")
-    for k, x in enumerate(result.get("imagery") or [], start=1):
+    for k, x in enumerate([x for x in imagery if x.get("kind") != "confirm"], start=1):
         lines.append(f"Imagery {k}: {x['lat']:.4f}, {x['lon']:.4f} within {x['radius_m'] / 1000:.1f} km — {x['why']}.")
     return "\n".join(lines)
