@@ -179,6 +179,11 @@ def plan_gist(why: str) -> str:
     return "; ".join(re.sub(r" \((?:a new number|a group phone switch).*\)$", "", x) for x in keep)
 
 
+#: Below this expected gain (bits) the best tracking left is judged to change little (a tenth of the
+#: uncertainty of an even choice between two places is 0.1 bit; 0.05 is half that)
+LITTLE_GAIN_BITS = 0.05
+
+
 def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
     """The key judgments, most important first, as ``{"kind", "text"}`` items.
 
@@ -258,8 +263,13 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
         person = r.get("person")
         who_text = f"{who} ({name(str(person))})" if person else who
         why = _named_text(ctx, plan_gist(str(r.get("why") or ""))).strip().rstrip(".")
-        out.append({"kind": "plan", "text": f"Monitoring {who_text} is the collection step expected to reduce the "
-                    f"uncertainty most (expected gain {_num(r.get('expected_gain'), 3)} bits){': ' + why if why else ''}."})
+        gain = float(r.get("expected_gain") or 0.0)
+        if gain < LITTLE_GAIN_BITS:  # a judgment that the next tracking matters would mislead
+            out.append({"kind": "plan", "text": "No phone left to track is expected to change the picture much: the "
+                        f"best, {who_text}, would gain {_num(gain, 3)} bits of the uncertainty about where he is."})
+        else:
+            out.append({"kind": "plan", "text": f"Monitoring {who_text} is the collection step expected to reduce the "
+                        f"uncertainty most (expected gain {_num(gain, 3)} bits){': ' + why if why else ''}."})
     for item in out:
         item["text"] = defang(item["text"])
     # Our own sentences never mix the two (confidence_sentence refuses it);
