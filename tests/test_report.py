@@ -547,3 +547,14 @@ def test_plans_aerial_tasks_are_in_the_product_and_a_confirm_task_is_judged_befo
     pdf = "\n".join(text for _, text in R.pdf_blocks(ctx))
     assert "Aerial task (confirm the leading place): 19.9500, -103.7500 within 0.3 km — it leads (81%)" in pdf
     assert not [k for k in R.key_judgments(make_ctx()) if "from the air" in k["text"]]  # no task, no judgment
+
+
+def test_alternatives_at_almost_no_chance_are_left_to_the_table() -> None:
+    """The demo's product judged "There is almost no chance (<1%) that he is instead at …" twice: noise beside
+    the judgments that matter. An alternative is judged from 5% ("very unlikely") up; the table lists all."""
+    loc = dict(make_ctx()["locate"])
+    loc["hypotheses"] = [*loc["hypotheses"], hyp(3, 0.004, "ranch")]
+    ctx = make_ctx(locate=loc)
+    alts = [k["text"] for k in R.key_judgments(ctx) if k["kind"] == "alternative"]
+    assert len(alts) == 2 and "town house" in alts[0] and "somewhere other than the 3 places" in alts[1], alts
+    assert "ranch" in R.render_report(ctx, figures={})  # still in the hypotheses table

@@ -182,6 +182,9 @@ def plan_gist(why: str) -> str:
 #: Below this expected gain (bits) the best tracking left is judged to change little (a tenth of the
 #: uncertainty of an even choice between two places is 0.1 bit; 0.05 is half that)
 LITTLE_GAIN_BITS = 0.05
+#: An alternative place is a key judgment when it holds at least this (ICD 203: "very unlikely" starts at 5%;
+#: below, "almost no chance" places read as noise beside the ones that matter, and the table lists them)
+MIN_ALTERNATIVE_P = 0.05
 
 
 def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -214,6 +217,8 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
             out.append({"kind": "location", "text": f"The evidence places him there mostly in these windows: {win}."})
         for h in hyps[1:3]:
             p = float(h.get("probability") or 0.0)
+            if p < MIN_ALTERNATIVE_P:  # "almost no chance" places are in the hypotheses table, not judgments
+                continue
             out.append({"kind": "alternative", "text": judgment(
                 f"he is instead at {h.get('label') or 'another place'} ({float(h['lat']):.4f}, {float(h['lon']):.4f})", p)})
         rest = max(0.0, min(1.0, 1.0 - sum(float(h.get("probability") or 0.0) for h in hyps)))
