@@ -179,7 +179,28 @@ def test_timeline_rows_say_whose_phone_they_are(analyst: Session, case_store: Pa
         assert [name + " …" + ident[-4:], name + " (" + ident + ")"] in rows, (ident, rows)
 
 
-#: Probabilities the scene's first hypotheses are given: a clear one, one exactly half way (2.5%), one under 1%.
+def _a_tracked_pickup(route) -> None:  # type: ignore[no-untyped-def]
+    """The scene with one more tracked subject: a named owner's pickup (a covert tracker on it), one stay."""
+    response = route.fetch()
+    scene = response.json()
+    scene["subjects"].append("plate:JKL-12-34")
+    scene["names"].append({"identifier": "plate:JKL-12-34", "name": "Héctor Luna Vázquez"})
+    scene["stays"].append(dict(scene["stays"][0], id="pickup-stay", identifier="plate:JKL-12-34"))
+    route.fulfill(response=response, json=scene)
+
+
+def test_a_tracked_vehicles_row_names_its_owner_and_its_whole_plate(browser, server) -> None:  # type: ignore[no-untyped-def]
+    """A phone's row shows its number's last digits; a vehicle's shows the whole plate ("…4-34" said nothing)."""
+    s = Session(browser, server, "analyst", routes={"**/api/v1/views/scene*": _a_tracked_pickup}).ready()
+    try:
+        s.wait("document.querySelectorAll('#timeline .vis-label').length > 3", 30)
+        rows = s.js("[...document.querySelectorAll('#timeline .vis-label')].map(l => [l.textContent.trim(), l.title])")
+        assert ["Héctor Luna Vázquez JKL-12-34", "Héctor Luna Vázquez (plate:JKL-12-34)"] in rows, rows
+    finally:
+        s.context.close()
+
+
+#: Probabilities the scene's first hypotheses are given#: Probabilities the scene's first hypotheses are given: a clear one, one exactly half way (2.5%), one under 1%.
 _ODD_PROBABILITIES = (0.72, 0.025, 0.003)
 
 

@@ -53,7 +53,9 @@ export class TimelinePane {
     for (const id of scene.subjects) {
       const name = names.get(id);
       groups.push({ id, order: 10, title: who(id),
-        content: name ? `${esc(name)} <span class="tl-num">…${esc(String(id).slice(-4))}</span>` : esc(id) });
+        // a phone by its last digits; a vehicle (a tracker on it) by its whole plate
+        content: name ? `${esc(name)} <span class="tl-num">${String(id).startsWith("plate:") ? esc(String(id).slice(6))
+          : "…" + esc(String(id).slice(-4))}</span>` : esc(id) });
     }
     groups.push({ id: "meetings", content: "meetings", order: 1 }, { id: "sightings", content: "sightings", order: 2 },
       { id: "locate", content: "where is he", order: 0 });
