@@ -300,6 +300,24 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray, seen: tuple[float, flo
                    seen_p=float(seen[0]), days_since_seen=float(seen[1]))
 
 
+def sentence_namer(store: CaseStore, an: Analysis) -> tuple[frozenset[str], Namer]:
+    """The identifiers a sentence may name and the namer that names them by role and handle, never by number.
+
+    ``known``: the case's people whose observations an item may rest on -- his circle, and anyone protected
+    (a witness's car read at a place he is not in the circle for), so products can withhold their trace."""
+    circle = an.circle
+    known = frozenset(circle.members) | circle.target_keys | an.protected
+    roles = {k: "partner?" if m.role == "partner" and not is_sure(circle, k) else m.role
+             for k, m in circle.members.items()}
+    return known, Namer.of(store, {**roles, **{k: "self" for k in circle.target_keys}})
+
+
+def hold_note(store: CaseStore, an: Analysis, sup: Support, reason: str) -> str:
+    """A hold's sentence as ``locate``'s JSON gives it (``support.note``): identifiers by handle."""
+    known, namer = sentence_namer(store, an)
+    return _named(reason, sup, namer, known)
+
+
 def _named(text: str, sup: Support, namer: Namer, known: frozenset[str]) -> str:
     """A cap's sentence with identifiers named by handle; the phone whose ownership is in doubt is
     "phone P-…", not "the partner's phone P-…" (that is the question)."""
@@ -533,12 +551,7 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
     p0, capped, supports, contrib = posterior(an, model)
     p = capped.p
     order = np.argsort(-p, kind="stable")[:top]
-    # the case's people whose observations an item may rest on: his circle, and anyone protected (a
-    # witness's car read at a place he is not in the circle for), so products can withhold their trace
-    known = frozenset(circle.members) | circle.target_keys | an.protected
-    roles = {k: "partner?" if m.role == "partner" and not is_sure(circle, k) else m.role
-             for k, m in circle.members.items()}
-    namer = Namer.of(store, {**roles, **{k: "self" for k in circle.target_keys}})
+    known, namer = sentence_namer(store, an)
     for rank, i in enumerate(order, start=1):
         wins = _merge_windows(cs.windows[i])[-5:]
         sup, cap = supports[i], capped.caps[i]

@@ -33,9 +33,9 @@ from fusioncell.infer.blind import blind_spots
 from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import Circle, away_night_fraction, remote_night_fraction
 from fusioncell.infer.features import FEATURES
-from fusioncell.infer.judgment import Cap
+from fusioncell.infer.judgment import Cap, Support
 from fusioncell.infer.succession import Chained, chains_among
-from fusioncell.infer.locate import Analysis, analyse, load_model, partner_share, posterior
+from fusioncell.infer.locate import Analysis, analyse, hold_note, load_model, partner_share, posterior
 from fusioncell.spacetime.geo import haversine_m
 from fusioncell.store import CaseStore
 
@@ -263,12 +263,19 @@ def plan(store: CaseStore, target: str | None = None, budget: int = 3, model: Ch
     out = [r.as_json(rank) for rank, r in enumerate(recs[:budget], start=1)]
     return {"case": info.case_id, "target": tgt, "uncertainty_bits": round(_entropy(prior), 3),
             "recommendations": out, "identify": people_to_identify(circle, tracked),
-            "imagery": _imagery(an, p, capped.caps if cs.lat.size else [])}
+            "imagery": _imagery(store, an, p, capped.caps if cs.lat.size else [], supports if cs.lat.size else [])}
 
 
-def _imagery(an: Analysis, p: FloatArray, caps: list[Cap]) -> list[dict[str, Any]]:
-    """Aerial tasks: a place that leads alone but is held gets confirmed first; then toss-ups and holes."""
+def _imagery(store: CaseStore, an: Analysis, p: FloatArray, caps: list[Cap], supports: list[Support]
+             ) -> list[dict[str, Any]]:
+    """Aerial tasks: a place that leads alone but is held gets confirmed first; then toss-ups and holes.
+    A hold's sentence names phones by handle, as locate's note does (never a number in a sentence)."""
     tosses = toss_up_imagery(an.candidates, p)
+    if p.size and caps:  # only the leader's hold is ever said
+        i = int(np.argmax(p))
+        reason = caps[i].reason
+        caps = [*caps[:i], replace(caps[i], reason=hold_note(store, an, supports[i], reason) if reason else None),
+                *caps[i + 1:]]
     return confirm_imagery(an.candidates, p, caps, tosses) + imagery_tasks(an) + tosses
 
 
