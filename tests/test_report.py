@@ -525,7 +525,7 @@ def test_the_pdf_evidence_listing_says_each_item_whole() -> None:
 def test_plans_aerial_tasks_are_in_the_product_and_a_confirm_task_is_judged_before_the_next_tracking() -> None:
     """plan's imagery tasks were in the CLI only. The product lists them under the collection plan, and a
     task to confirm the leading place before acting on it is a key judgment ahead of the next tracking."""
-    why = ("confirm it before acting on it: it leads (81%) but is held below 0.85 (only one source type "
+    why = ("it leads (81%) but is held below 0.85 (only one source type "
            "(GEOINT) supports it and nobody saw him there); daytime low-altitude passes (plates readable) on two "
            "days or more would show whether it is lived in and by whose vehicles (no vehicle seen parked here yet); "
            "a sighting of him there lifts every hold, an empty or unrelated house says the answer is wrong")

@@ -395,7 +395,7 @@ def test_the_plan_is_one_click_from_the_target(analyst: Session) -> None:
 
 
 _TASKS = [{"lat": 19.6123, "lon": -103.4567, "radius_m": 300, "area_km2": 0.3, "kind": "confirm",
-           "why": "confirm it before acting on it: it leads (75%) but is held below 0.75"},
+           "why": "it leads (75%) but is held below 0.75"},
           {"lat": 19.7, "lon": -103.2, "radius_m": 12000, "area_km2": 450.0, "kind": "coverage hole",
            "why": "4 of his partner's 5 silent nights are explained by this coverage hole"}]
 _IDENTIFY = [{"person": "alias:La Güera", "role": "partner", "how": "a subscriber check or a short intercept",

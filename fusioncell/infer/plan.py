@@ -24,7 +24,7 @@ tracked in locations.csv are never recommended.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -271,12 +271,12 @@ def _imagery(store: CaseStore, an: Analysis, p: FloatArray, caps: list[Cap], sup
     """Aerial tasks: a place that leads alone but is held gets confirmed first; then toss-ups and holes.
     A hold's sentence names phones by handle, as locate's note does (never a number in a sentence)."""
     tosses = toss_up_imagery(an.candidates, p)
-    if p.size and caps:  # only the leader's hold is ever said
-        i = int(np.argmax(p))
+
+    def hold_of(i: int) -> str | None:
         reason = caps[i].reason
-        caps = [*caps[:i], replace(caps[i], reason=hold_note(store, an, supports[i], reason) if reason else None),
-                *caps[i + 1:]]
-    return confirm_imagery(an.candidates, p, caps, tosses) + imagery_tasks(an) + tosses
+        return hold_note(store, an, supports[i], reason) if reason else None
+
+    return confirm_imagery(an.candidates, p, hold_of if caps else None, tosses) + imagery_tasks(an) + tosses
 
 
 def _activity(store: CaseStore, circle: Circle, chained: dict[str, Chained]) -> dict[str, float]:
@@ -419,7 +419,8 @@ def toss_up_imagery(cs: Any, p: FloatArray) -> list[dict[str, Any]]:
 CONFIRM_MIN_P = 0.3
 
 
-def confirm_imagery(cs: Any, p: FloatArray, caps: list[Cap], tosses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def confirm_imagery(cs: Any, p: FloatArray, hold_of: Callable[[int], str | None] | None,
+                    tosses: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """When one place leads alone but locate holds it, the pass that would confirm it before anyone acts.
 
     locate holds a place whose support is thin -- one source type, a phone that is hers by inference only,
@@ -429,20 +430,22 @@ def confirm_imagery(cs: Any, p: FloatArray, caps: list[Cap], tosses: list[dict[s
     (:mod:`fusioncell.infer.household`), and a sighting of him there lifts every hold. A place that is not
     him is as likely to show itself so: this is the check before a raid. One task, for the leading place,
     when it holds at least ``CONFIRM_MIN_P`` and a hold applies; none for a toss-up (``tosses``: those
-    tasks cover both places) or when no place leads.
+    tasks cover both places) or when no place leads. ``hold_of(i)``: place ``i``'s hold as locate's note says
+    it (``held below 0.75: …``), None when nothing holds it. ``why`` reads after "confirm it before acting on
+    it:" (the kind says so; each product words its own lead-in).
     """
-    if p.size == 0 or tosses or not caps:
+    if p.size == 0 or tosses or hold_of is None:
         return []
     i = int(np.argmax(p))
-    cap = caps[i]
-    if float(p[i]) < CONFIRM_MIN_P or cap.reason is None:
+    reason = hold_of(i) if float(p[i]) >= CONFIRM_MIN_P else None
+    if reason is None:
         return []
     lived = cs.features[i, list(FEATURES).index("household")] > 0
     seen = "vehicles already parked here on two days" if lived else "no vehicle seen parked here yet"
-    hold, _, why = cap.reason.partition(": ")  # "held below 0.75: his partner's latest night ...; he was ..."
+    hold, _, why = reason.partition(": ")  # "held below 0.75: his partner's latest night ...; he was ..."
     return [{"lat": round(float(cs.lat[i]), 4), "lon": round(float(cs.lon[i]), 4), "radius_m": 300,
              "area_km2": 0.3, "kind": "confirm",
-             "why": (f"confirm it before acting on it: it leads ({100 * float(p[i]):.0f}%) but is {hold} "
+             "why": (f"it leads ({100 * float(p[i]):.0f}%) but is {hold} "
                      f"({why.split('; ')[0]}); daytime low-altitude passes (plates readable) on two days or more would "
                      f"show whether it is lived in and by whose vehicles ({seen}); a sighting of him there lifts "
                      "every hold, an empty or unrelated house says the answer is wrong")}]
@@ -528,8 +531,7 @@ def render_text(result: dict[str, Any]) -> str:
     imagery = result.get("imagery") or []
     for x in imagery:  # the check before anyone acts comes first: it is not one more tracking
         if x.get("kind") == "confirm":
-            why = str(x["why"]).removeprefix("confirm it before acting on it: ")
-            lines.append(f"Before acting: confirm {x['lat']:.4f}, {x['lon']:.4f} from the air — {why}.")
+            lines.append(f"Before acting: confirm {x['lat']:.4f}, {x['lon']:.4f} from the air — {x['why']}.")
     if not result["recommendations"]:
         lines.append("No untracked identifier in the target's circle: nothing to recommend.")
     for r in result["recommendations"]:

@@ -113,9 +113,8 @@ def run_demo(out: Path, *, seed: int = 1002, rounds: int = 3, difficulty: str = 
             con.print(f"  plan → track [cyan]{nxt['identifier']}[/]: {nxt['why']}")
             confirm = [x for x in pl.get("imagery") or [] if x["kind"] == "confirm"]
             if confirm and not summary.get("confirm"):  # once: it says the same each round it holds
-                why = confirm[0]["why"].removeprefix("confirm it before acting on it: ")
                 con.print(f"  plan → and confirm {confirm[0]['lat']:.4f}, {confirm[0]['lon']:.4f} from the air before "
-                          f"acting on it: {why} (this demo goes on tracking; it simulates no imagery)")
+                          f"acting on it: {confirm[0]['why']} (this demo goes on tracking; it simulates no imagery)")
                 summary["confirm"] = confirm[0]
             tracked.append(nxt["identifier"])
     con.print(table)

@@ -292,12 +292,11 @@ IMAGERY_KIND = {"confirm": "confirm the leading place", "toss-up": "settle a tos
 
 
 def imagery_rows(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
-    """Plan's aerial tasks for the product: ``kind``, what it is for, where, and why (the ``confirm it before
-    acting on it: `` lead-in dropped: the table's column says it)."""
+    """Plan's aerial tasks for the product: ``kind``, what it is for, where, and why."""
     rows = []
     for x in (ctx.get("plan") or {}).get("imagery") or []:
         kind = str(x.get("kind") or "")
-        why = str(x.get("why") or "").removeprefix("confirm it before acting on it: ")
+        why = str(x.get("why") or "")
         rows.append({"kind": kind, "what": IMAGERY_KIND.get(kind, kind),
                      "where": f"{float(x['lat']):.4f}, {float(x['lon']):.4f} within {float(x['radius_m']) / 1000:.1f} km",
                      "why": defang(why)})
