@@ -35,6 +35,11 @@ first house whose ``valid_from`` / ``valid_to`` end at the move (``stale-claims`
 coverage hole (``hole``): every fix within twice the local tower spacing (at least 2 km) of his final house
 dropped, and its calls served by the nearest mast beyond.
 
+Variants combine with ``+`` (``--variants her-number-reported+planted-campaign+decoy-nights-tracked``
+applies the three in that order to one case): a foreign world's deceptions come together, and a
+confident error may need two of them at once (her number known lifts one hold, a planted report adds a
+second source type at the decoy).
+
 Three variants must change nothing (``utc``: every time re-written with offset
 Z; ``shuffle``: rows in another order, event ids renamed; ``ids-restyled``): any difference
 there is a bug, and the script says so.
@@ -511,6 +516,31 @@ def _planted_campaign(folder: Path, seed: int) -> None:
     _write_sightings(folder, truth, rng, picks, conf=(0.5, 0.69), exact=True)
 
 
+def _lookalike_repeated(folder: Path, seed: int) -> None:
+    """A double shown at a safe house: the case's one imagery source reports "him" at one decoy (at least 1 km
+    from his house; the one his partner went to most) on three of the last four days, each time unsure (confidence 0.45-0.65). Taken as
+    independent the three make a sure sighting (1 - 0.55^3 = 0.83); they are one observer's one mistake."""
+    import numpy as np
+    truth = _truth(folder)
+    fin = truth["target_final"]
+    decoys = [d for d in truth.get("decoys", []) if _err(d["lat"], d["lon"], {"target_final": fin}) >= 1000]
+    if not decoys:
+        return
+    rng = np.random.default_rng(seed + 23)
+    # the safe house she has been to most (a double is shown where his people expect him), else any
+    her = truth["roles"]["partner"]
+    went = {v["place"] for v in truth.get("visits", []) if v.get("person_id") == her}
+    count = [sum(v.get("person_id") == her and v.get("place") == f"decoy:{truth['decoys'].index(d)}"
+                 for v in truth.get("visits", [])) for d in decoys] if went else [0] * len(decoys)
+    best = [d for d, c in zip(decoys, count) if c == max(count)]
+    d = best[int(rng.integers(len(best)))]
+    who = truth["persons"][truth["roles"]["target"]]["entity_id"]
+    days = int(float(truth["days"]))
+    picks = [(d["lat"], d["lon"], float(day), who, "observer")
+             for day in sorted(rng.choice(np.arange(days - 4, days), size=3, replace=False))]
+    _write_sightings(folder, truth, rng, picks, conf=(0.45, 0.65))
+
+
 def _decoy_nights(folder: Path, seed: int) -> None:
     """Lieutenants sleep at the decoys far more often than ours do: each lieutenant is given a decoy, and on
     four nights in five every call record of his between 21:00 and 07:00 (local) is served by the cell site
@@ -737,6 +767,8 @@ VARIANTS: dict[str, Callable[[Path, int], None]] = {
     # night infrared: a vehicle's type, never its plate, over the house, the decoys and three other sites
     "night-ir": _night_ir,
     "him-seen-early": lambda f, s: _append_sightings(f, s, lambda t, r: _him_at(t, r, True, False, True)),
+    # one observer's look-alike at one decoy on three of the last four days, each unsure: together not "sure"
+    "lookalike-repeated": _lookalike_repeated,
     # the case names or observes her by her entity id (the format allows an entity id wherever an identifier)
     "partner-by-entity": _partner_by_entity,
     "tracker-on-her": _tracker_on_her,
@@ -774,7 +806,8 @@ def evaluate(job: tuple[str, str, int, str]) -> dict[str, Any]:
         folder = Path(tmp) / "case"
         shutil.copytree(src, folder, ignore=shutil.ignore_patterns("truth.json", "*.result.json"))
         shutil.copy(src / "truth.json", Path(tmp) / "truth.json")  # beside the case, never in it
-        VARIANTS[variant](folder, seed)
+        for part in variant.split("+"):  # a combination applies each in turn
+            VARIANTS[part](folder, seed)
         with CaseStore.open(Path(tmp) / "s.duckdb", folder=folder) as cs:
             ingest_case(folder, cs, quiet=True)
             r = locate(cs, top=5, model=load_model(None))
@@ -809,10 +842,15 @@ def _retracked(family: str, diff: str, seed: int, truth: dict[str, Any]) -> bool
     return bool(hyps and _err(hyps[0]["lat"], hyps[0]["lon"], truth) <= HIT_M)
 
 
+def _variants_of(rows: list[dict[str, Any]]) -> list[str]:
+    """The variants the rows hold, in the order first run (combinations included)."""
+    return list(dict.fromkeys(r["variant"] for r in rows))
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     lines = ["| variant | runs | top-1 ≤ 300 m | hit@3 | mean p of first | wrong at p ≥ 0.8 / ≥ 0.9 | highest wrong p |",
              "|---|---|---|---|---|---|---|"]
-    for v in VARIANTS:
+    for v in _variants_of(rows):
         rs = [r for r in rows if r["variant"] == v]
         if not rs:
             continue
@@ -828,7 +866,7 @@ def plan_table(rows: list[dict[str, Any]]) -> str:
     """``--plan``: how often plan's first (any of its three) recommendation is one of her numbers."""
     lines = ["| variant | runs | plan's first is her number | among the first 3 | next round, her new number "
              "tracked: top-1 | solved by round 2 (plan's first pick tracked) |", "|---|---|---|---|---|---|"]
-    for v in VARIANTS:
+    for v in _variants_of(rows):
         rs = [r for r in rows if r["variant"] == v and "plan_hers" in r]
         if rs:
             tr = [r["top1_tracked"] for r in rs if "top1_tracked" in r]
@@ -866,6 +904,9 @@ def main() -> None:
     global PLAN
     PLAN = a.plan
     variants = list(VARIANTS) if a.variants == "all" else ["as-is", *[v for v in a.variants.split(",") if v != "as-is"]]
+    unknown = sorted({part for v in variants for part in v.split("+")} - set(VARIANTS))
+    if unknown:
+        ap.error(f"unknown variant(s) {', '.join(unknown)}; known: {', '.join(VARIANTS)}")
     jobs = [(f, d, s, v) for f in a.families.split(",") for d in a.difficulties.split(",")
             for s in parse_seeds(a.seeds) for v in variants]
     for f in a.families.split(","):  # build the cached cases first (one process each, no races)

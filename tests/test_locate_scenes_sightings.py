@@ -80,3 +80,37 @@ def test_a_sure_sighting_yesterday_where_her_nights_are_may_be_almost_certain(tm
     assert top["probability"] > 0.85
     seen = [e["summary"] for e in top["evidence"] if e["kind"] == "sighting_him"]
     assert seen and seen[0].startswith("the target person-target: sighted here"), seen  # him, not a phone handle
+
+
+def test_one_observer_unsure_on_three_days_is_not_a_sure_sighting(tmp_path: Path) -> None:
+    """The look-alike scene above, but the observer reports "maybe him" at the safe house on three days running
+    (0.55 each): taken as independent the three would be a sure sighting (1 - 0.45^3 = 0.91), lift every hold and
+    put the safe house near 1. They are one observer's one mistake repeated (a look-alike who lives there is there
+    every day): a source's unsure identifications count once, at its strongest, towards "he was sighted" — the
+    model still reads all three. A second, independent source seeing him there would count (the next test)."""
+    c = _lieutenants_who_might_be_hers()
+    c.source("imint", "IMINT", "B")
+    for day in (21, 22, 23):
+        c.sighting("person-target", at(day, 11.0), DECOY[0] + 0.0003, DECOY[1], 0.55, "observer, unsure")
+    r = _run(c, tmp_path)
+    assert _p_near(r, DECOY) <= 0.75 + 1e-9, [(h["probability"], round(_dist(h, DECOY))) for h in r["hypotheses"][:3]]
+    decoys = [h for h in r["hypotheses"] if _dist(h, DECOY) <= 500]
+    assert decoys and not any(h["support"]["sighted_him"] for h in decoys)
+    assert max(h["support"]["seen_p"] for h in decoys) < 0.7  # one source: its strongest sighting, 0.55 at most
+
+
+def test_two_sources_unsure_of_him_at_one_place_together_are_a_sighting(tmp_path: Path) -> None:
+    """Two independent sources each half-sure it is him at the safe house yesterday (an imagery analyst 0.55, a
+    surveillance team 0.55): their errors are not one error, so together they are 1 - 0.45^2 = 0.80 likely him,
+    a sighting that lifts the holds (the lone 0.5 of the first test does not)."""
+    c = _lieutenants_who_might_be_hers()
+    c.source("imint", "IMINT", "B")
+    c.source("team", "HUMINT", "B")
+    c.sighting("person-target", at(23, 11.0), DECOY[0] + 0.0003, DECOY[1], 0.55, "imagery analyst, unsure",
+               source_id="imint")
+    c.sighting("person-target", at(23, 15.0), DECOY[0], DECOY[1] + 0.0003, 0.55, "surveillance team, unsure",
+               source_id="team")
+    r = _run(c, tmp_path)
+    decoys = [h for h in r["hypotheses"] if _dist(h, DECOY) <= 500]
+    assert decoys and any(h["support"]["sighted_him"] for h in decoys)
+    assert max(h["support"]["seen_p"] for h in decoys) >= 0.79

@@ -16,7 +16,8 @@ Two rules sit between the fitted model and the answer:
   (``exp(-days / TAU_MOVE_DAYS)``, one move a month assumed). The probability taken away goes to
   "elsewhere" (we cannot say where), never to another place. The evidence
   chain says what would lift the cap. A sighting of him lifts these holds only when it is *sure* (the
-  sightings here together at least ``SEEN_SURE`` likely to be him) and *recent* (within ``FRESH_DAYS``
+  sightings here together at least ``SEEN_SURE`` likely to be him, each source counted once, at its strongest
+  sighting: one observer's repeated "maybe him" is one error repeated) and *recent* (within ``FRESH_DAYS``
   of the end of the data): a look-alike half-seen at a decoy, or a true sighting at a house he left
   three weeks ago, is evidence for the model, not a licence for certainty. A sighting at least
   ``SEEN_DATES`` likely dates the place as her nights do (staleness, the chance he moved since).
@@ -76,7 +77,8 @@ CAP_OVERDUE, OVERDUE_FACTOR, OVERDUE_MIN_DAYS = 0.7, 2.0, 3.0
 TAU_MOVE_DAYS = 30.0
 #: A discount smaller than this is not worth a sentence.
 MOVE_NOTE_MIN = 0.03
-#: Sightings of him at a place (combined: 1 - prod(1 - confidence x nearness)) this likely to be him are a direct
+#: Sightings of him at a place (combined over independent sources: 1 - prod over sources of (1 - the source's
+#: strongest confidence x nearness); see ``locate.him_seen``) this likely to be him are a direct
 #: sighting, which lifts the holds when recent too; this likely, they date the place as her nights do. Priors of
 #: an analyst's reading ("probably him", "maybe him"), not fitted: our simulator writes no sightings of him.
 SEEN_SURE, SEEN_DATES = 0.7, 0.5

@@ -249,16 +249,26 @@ SILENCE_FEATURES = ("silent_nights", "silent_reach")
 
 
 def him_seen(an: Analysis) -> tuple[np.ndarray, np.ndarray]:
-    """Per candidate: how likely the sightings of him there are him, together (``1 - prod(1 - c_i k_i)``, ``c``
-    the confidence, ``k`` how far the sighting is at the place), and the days from the latest of them with
-    ``c k >= SEEN_DATES`` to the end of the data (NaN when none)."""
+    """Per candidate: how likely the sightings of him there are him, together, and the days from the latest of
+    them with ``c k >= SEEN_DATES`` to the end of the data (NaN when none); ``c`` the confidence, ``k`` how far
+    the sighting is at the place.
+
+    Together means *independent sources*: each source counts with its strongest sighting here, and the sources
+    combine as ``1 - prod(1 - best_s)``. One observer's repeated "maybe him" at one house is one error repeated
+    (a look-alike who lives there is there every day), not corroboration; two sources half-sure of him are.
+    The model reads every sighting (``sighting_him``, weak ones adding up); this is only the licence that lifts
+    the holds."""
     cs, sights = an.candidates, an.context.sights
     m = cs.lat.size
     mask = np.asarray(sights.of_target, bool)
     if not mask.any():
         return np.zeros(m), np.full(m, np.nan)
     K = np.clip(sighting_kernel(cs.lat, cs.lon, sights, mask), 0.0, 1.0)
-    p = 1.0 - np.prod(1.0 - K, axis=1)
+    _, src = np.unique(sights.source_id[mask].astype(str), return_inverse=True)
+    order = np.argsort(src, kind="stable")
+    starts = np.r_[0, np.flatnonzero(np.diff(src[order])) + 1]
+    best = np.maximum.reduceat(K[:, order], starts, axis=1)  # (candidate, source): its strongest sighting here
+    p = 1.0 - np.prod(1.0 - best, axis=1)
     age = (an.context.as_of - sights.t[mask].astype("datetime64[s]")).astype("timedelta64[s]").astype(float) / 86400.0
     days = np.where(K >= SEEN_DATES, np.maximum(age, 0.0)[None, :], np.inf).min(axis=1)
     return p, np.where(np.isfinite(days), days, np.nan)
