@@ -19,11 +19,13 @@ from test_locate_scenes import (
     NEW_COMPOUND,
     NIGHTS,
     TOWN,
+    DECOY,
     P,
     S,
     _alias_only_partner,
     _base,
     _dist,
+    _lieutenants_who_might_be_hers,
     _p_near,
     _partner,
     _partner_path,
@@ -191,3 +193,25 @@ def test_a_phone_that_is_hardly_hers_sleeping_out_last_does_not_erase_her_latest
     top = r["hypotheses"][0]
     assert _dist(top, COMPOUND) <= 300, [(round(_dist(h, COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
     assert "latest" in {e["kind"] for e in top["evidence"]}, top["evidence"]
+
+
+def test_a_number_one_report_gives_her_does_not_make_the_safe_house_where_it_sleeps_almost_certain(
+        tmp_path: Path) -> None:
+    """The scene of ``test_lieutenants_who_might_be_her_phone_do_not_make_their_safe_house_certain`` (three
+    tracked lieutenants sleep at their safe house in turn, a B2 report names it; the model puts it near 1 and
+    the hold on phones hers by inference keeps it at 0.75), plus a new informant, graded B2, saying she uses
+    the first lieutenant's number. Her sister calls another number every evening, so the report and her
+    people's habits disagree and resolve makes the number hers at only ~0.58 — yet "hers by a report" lifted
+    the hold and the safe house went to 0.97. If the number is not hers its nights are a lieutenant's, held at
+    0.75: the place may get no more than 0.58 + 0.42 x 0.75 = 0.89 (almost certain needs the number confirmed),
+    and the hold says so."""
+    c = _lieutenants_who_might_be_hers()
+    c.source("humint-new", "HUMINT", "B")
+    c.report("humint-new", at(15, 9.0), 2, [{"subject": "alias:La Güera", "predicate": "uses", "object": LTS[0]}])
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, DECOY) <= 300  # the safe house still leads: the report is weighed, not dropped
+    assert 0.75 < top["probability"] < 0.9, top["probability"]
+    note = top["support"]["note"]
+    assert "is hers with p 0.5" in note and "associate's movements" in note, note
+    assert top["would_change"][0].startswith("a second, independent source that phone "), top["would_change"]

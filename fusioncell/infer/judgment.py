@@ -7,7 +7,9 @@ Two rules sit between the fitted model and the answer:
   (disciplines such as SIGINT, IMINT, HUMINT, GEOINT) or includes a direct
   sighting of him; and a place that only non-partner members' movements
   support (lieutenants, couriers, relatives — people with reasons of their
-  own to be there) is held below 0.75; and a place his partner has not
+  own to be there) is held below 0.75; and a place his partner's phone
+  supports is held below ``p + (1 - p) x 0.75``, p how surely the phone is
+  hers (if it is not, its nights are an associate's); and a place his partner has not
   slept at since she spent two or more away nights elsewhere is held below
   0.6 (he may have moved); and a place only her silences point at
   (nothing places anyone at the spot) is held below 0.6 too; and a place whose latest night of hers is
@@ -213,6 +215,14 @@ def cap_for(s: Support) -> Cap:
                   "e.g. a lieutenant's")
         hints.insert(0, f"confirmation that {s.partner_phone} is his partner's phone (a graded report, or her "
                         "handset seen with her)")
+    shared = attribution_ceiling(s.partner_phone_p)
+    if s.partner_evidence and not s.sighted_him and s.partner_phone_sure and ceiling > shared:
+        ceiling = shared
+        reason = (f"held below {shared:.2f}: the phone that places his partner here ({s.partner_phone}) is hers with "
+                  f"p {s.partner_phone_p:.2f}; if it is someone else's, her nights here are an associate's movements, "
+                  f"which alone hold a place below {CAP_OTHERS_ONLY:.2f}")
+        hints.insert(0, f"a second, independent source that {s.partner_phone} is his partner's phone (a graded "
+                        "report, the carrier's subscriber record, or her handset seen with her)")
     if s.partner_evidence and not s.pinned and not s.sighted_him and ceiling > CAP_SILENCE_ONLY:
         ceiling = CAP_SILENCE_ONLY
         reason = (f"held below {CAP_SILENCE_ONLY:.2f}: only her silences point here (nights with her phone out of "
@@ -252,6 +262,20 @@ def cap_for(s: Support) -> Cap:
         hints.insert(0, "a recent night of his partner here, or a sighting of him")
     moved = (overdue or s.superseded_nights >= SUPERSEDED_NIGHTS) and not s.sighted_him
     return Cap(ceiling, reason, tuple(hints), still, moved)
+
+
+def attribution_ceiling(phone_p: float) -> float:
+    """The most a place may get when his partner's presence there rests on a phone hers with probability
+    ``phone_p``: if it is hers, her nights may make it certain; if not (``1 - phone_p``), they are an associate's
+    movements, held at :data:`CAP_OTHERS_ONLY`. So ``phone_p + (1 - phone_p) * CAP_OTHERS_ONLY``: an analyst's
+    own attribution (1) leaves it at 1, a number one report gives her against her people's calling habits (0.58)
+    holds her place at 0.89.
+
+    >>> attribution_ceiling(1.0), round(attribution_ceiling(0.58), 3), attribution_ceiling(0.0) == CAP_OTHERS_ONLY
+    (1.0, 0.89, True)
+    """
+    p = min(max(float(phone_p), 0.0), 1.0)
+    return float(np.floor(100.0 * (p + (1.0 - p) * CAP_OTHERS_ONLY) + 1e-9) / 100.0)  # as the hold reads it
 
 
 def still_there(s: Support) -> float:
