@@ -351,6 +351,58 @@ def _save(folder: Path, con: Any, name: str) -> None:
     tmp.replace(folder / name)
 
 
+def _her_decoy_last(folder: Path, seed: int) -> None:
+    """A night out, not a move: on one of the last three nights (one she spent at home, not with him) her
+    handset sleeps at a safe house of his people instead (20:00-07:00 local, at least 1 km from his house), and
+    her calls in those hours are served by that house's nearest mast. He does not move; her latest night away
+    from home now points at a decoy, as a party or a favour would. A model that reads her latest night as "he
+    moved" is wrong here; one that weighs her habit of coming back is not."""
+    import numpy as np
+    truth = _truth(folder)
+    pid = truth["roles"]["partner"]
+    ids = [p["identifier"] for p in truth["persons"][pid]["phones"]]
+    fin = truth["target_final"]
+    decoys = [d for d in truth.get("decoys", []) if _err(d["lat"], d["lon"], {"target_final": fin}) >= 1000]
+    if not ids or not decoys or not (folder / "locations.csv").exists():
+        return
+    rng = np.random.default_rng(seed + 29)
+    d = decoys[int(rng.integers(len(decoys)))]
+    start = np.datetime64(truth["start"][:19])
+    days = int(float(truth["days"]))
+    with_him = {int((np.datetime64(v["from"][:19]) - start) / np.timedelta64(1, "D"))
+                for v in truth["visits"] if v.get("person_id") == pid and v.get("overnight")}
+    nights = [n for n in range(days - 4, days - 1) if n not in with_him and n - 1 not in with_him]
+    if not nights:
+        return
+    n = int(rng.choice(nights))
+    off = truth["start"][19:]
+    a = f"{str(start + np.timedelta64(n, 'D'))[:10]}T20:00:00{off}"
+    b = f"{str(start + np.timedelta64(n + 1, 'D'))[:10]}T07:00:00{off}"
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    _sql(folder, con, "locations.csv")
+    lst = ", ".join(f"'{i}'" for i in ids)
+    window = f"CAST(observed AS TIMESTAMPTZ) BETWEEN CAST('{a}' AS TIMESTAMPTZ) AND CAST('{b}' AS TIMESTAMPTZ)"
+    jit = "(hash(event_id, {s}) % 1000) / 1000.0 - 0.5".format
+    con.execute(f"""UPDATE t_locations SET lat = CAST(round({d['lat']} + 0.0008 * ({jit(s=seed)}), 6) AS VARCHAR),
+                    lon = CAST(round({d['lon']} + 0.0008 * ({jit(s=seed + 1)}), 6) AS VARCHAR)
+                    WHERE identifier IN ({lst}) AND {window}""")
+    _save(folder, con, "locations.csv")
+    if (folder / "comms.csv").exists():
+        _sql(folder, con, "comms.csv")
+        con.execute("""CREATE TABLE s AS SELECT DISTINCT CAST(lat AS DOUBLE) AS lat, CAST(lon AS DOUBLE) AS lon FROM (
+            SELECT caller_lat AS lat, caller_lon AS lon FROM t_comms UNION ALL SELECT callee_lat, callee_lon FROM t_comms)
+            WHERE lat IS NOT NULL AND lon IS NOT NULL""")
+        site = con.execute(f"SELECT lat, lon FROM s ORDER BY {haversine_sql('lat', 'lon', str(d['lat']), str(d['lon']))}, "
+                           "lat, lon LIMIT 1").fetchone()
+        if site:
+            for side in ("caller", "callee"):
+                con.execute(f"""UPDATE t_comms SET {side}_lat = '{site[0]}', {side}_lon = '{site[1]}'
+                    WHERE {side} IN ({lst}) AND {side}_lat IS NOT NULL
+                      AND CAST(start AS TIMESTAMPTZ) BETWEEN CAST('{a}' AS TIMESTAMPTZ) AND CAST('{b}' AS TIMESTAMPTZ)""")
+            _save(folder, con, "comms.csv")
+
+
 def _her_phone_home(folder: Path, seed: int) -> None:
     """Phones are not people: on a third to a half of her nights at his house (those her phone went
     with her in our world), her handset stays at *her* home all night. Her home is where her phone
@@ -767,6 +819,8 @@ VARIANTS: dict[str, Callable[[Path, int], None]] = {
     # night infrared: a vehicle's type, never its plate, over the house, the decoys and three other sites
     "night-ir": _night_ir,
     "him-seen-early": lambda f, s: _append_sightings(f, s, lambda t, r: _him_at(t, r, True, False, True)),
+    # a night out, not a move: one of her last nights at a safe house of his people, he stays put
+    "her-decoy-last": _her_decoy_last,
     # one observer's look-alike at one decoy on three of the last four days, each unsure: together not "sure"
     "lookalike-repeated": _lookalike_repeated,
     # the case names or observes her by her entity id (the format allows an entity id wherever an identifier)
