@@ -35,6 +35,10 @@ first house whose ``valid_from`` / ``valid_to`` end at the move (``stale-claims`
 coverage hole (``hole``): every fix within twice the local tower spacing (at least 2 km) of his final house
 dropped, and its calls served by the nearest mast beyond.
 
+Session 25 adds ``lookalike-repeated`` (one imagery source reports "him" at the safe house his partner went
+to most on three of the last four days, each time unsure) and ``her-decoy-last`` (a night out: on one of the
+last three nights her handset sleeps at a safe house of his people while he stays put).
+
 Variants combine with ``+`` (``--variants her-number-reported+planted-campaign+decoy-nights-tracked``
 applies the three in that order to one case): a foreign world's deceptions come together, and a
 confident error may need two of them at once (her number known lifts one hold, a planted report adds a
