@@ -215,3 +215,45 @@ def test_a_number_one_report_gives_her_does_not_make_the_safe_house_where_it_sle
     note = top["support"]["note"]
     assert "is hers with p 0.5" in note and "associate's movements" in note, note
     assert top["would_change"][0].startswith("a second, independent source that phone "), top["would_change"]
+
+
+def _hole_and_a_named_spot(sources: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """The coverage hole (her nights at the compound are silences; nothing observed at the compound), and
+    reports placing him within 500 m of a spot 3.9 km from the compound, in the same hole: one report from each
+    of ``sources`` on days 12, 18 and 21 in turn (graded B2, new informants)."""
+    spot = (COMPOUND[0] + 0.03, COMPOUND[1] - 0.02)
+    c = _base(compound_covered=False)
+    _partner(c, NIGHTS, silent=True)
+    for sid in sorted(set(sources)):
+        c.source(sid, "HUMINT", "B")
+    for k, d in enumerate((12, 18, 21)):
+        c.report(sources[k % len(sources)], at(d, 10.0), 2, [{
+            "subject": "person-target", "predicate": "located_near", "lat": spot[0], "lon": spot[1],
+            "radius_m": 500}])
+    return c, spot
+
+
+def test_one_informant_naming_a_spot_in_the_hole_her_silences_point_at_does_not_make_it_almost_certain(
+        tmp_path: Path) -> None:
+    """Her silent nights say "somewhere out of coverage within her reach"; one new informant's three reports
+    name a spot in that hole, 3.9 km from where he is. Her silences are as well explained by the compound as by
+    the spot, so the spot rests on one source, however often it repeats itself. Before session 25 a report
+    naming the spot counted as "something places him there" and as a second source type: every hold gave way
+    and the spot read 0.95 (0.998 before the attribution hold). Now it is held at 0.75, saying why."""
+    c, spot = _hole_and_a_named_spot(("humint-new",))
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, spot) <= 300, r["hypotheses"][:2]  # the spot leads: the reports are weighed
+    assert top["probability"] <= 0.75 + 1e-9, top["support"]
+    assert "only one source's reports name this spot" in top["support"]["note"], top["support"]["note"]
+    assert top["would_change"][0].startswith("imagery of the site"), top["would_change"]
+
+
+def test_two_informants_naming_the_spot_lift_that_hold(tmp_path: Path) -> None:
+    """The same, with the reports from two independent informants: two sources name the spot, and the hold
+    on one namer does not apply (the spot may pass 0.75; other holds still bound it)."""
+    c, spot = _hole_and_a_named_spot(("humint-new", "humint-other"))
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, spot) <= 300 and top["probability"] > 0.75, top["support"]
+    assert "name this spot" not in top["support"].get("note", "")

@@ -12,7 +12,8 @@ Two rules sit between the fitted model and the answer:
   hers (if it is not, its nights are an associate's); and a place his partner has not
   slept at since she spent two or more away nights elsewhere is held below
   0.6 (he may have moved); and a place only her silences point at
-  (nothing places anyone at the spot) is held below 0.6 too; and a place whose latest night of hers is
+  (nothing places anyone at the spot) is held below 0.6 too, below 0.75 when one source's reports name
+  the spot; and a place whose latest night of hers is
   more than two days old is held below 0.75 (p ≥ 0.8 is about now); and every place dated by her nights is
   discounted by the chance he has moved since her latest night there
   (``exp(-days / TAU_MOVE_DAYS)``, one move a month assumed). The probability taken away goes to
@@ -62,6 +63,11 @@ CAP_SUPERSEDED, SUPERSEDED_NIGHTS = 0.6, 1.5
 #: says "somewhere in the hole", and the spot is singled out only because the case names no other place
 #: there. As much as a place she has since left (the same 0.6: a reading of the area, not of the house).
 CAP_SILENCE_ONLY = 0.6
+#: The most a place may get when her silences point at its area and only one source's reports name the spot (a
+#: claim no wider than 1 km): the silences corroborate the area, not the spot, so the spot rests on one source,
+#: however many of its reports repeat it. Observed (a fix, a sighting, a serving cell) or named by a second,
+#: independent source, it is lifted. As much as associates' movements alone: "likely", never "very likely".
+CAP_ONE_NAMER = CAP_OTHERS_ONLY
 #: The home of a person the investigation tracks: he rarely hides with someone under surveillance (his
 #: partner sleeping over at her tracked sister's is likelier), but a guard's or housekeeper's phone lives at
 #: his house. Without a sure, recent sighting of him such a place is held at even odds, never dropped.
@@ -111,6 +117,9 @@ class Support:
     pinned: bool = True
     #: the place is the home of a person the investigation tracks (see :data:`CAP_TRACKED_HOME`)
     tracked_home: bool = False
+    #: when nothing observed places anyone at the spot and her silences point at the area, how many independent
+    #: sources' reports name the spot (0: observed, or not a silence-only place; see :data:`CAP_ONE_NAMER`)
+    named_only_by: int = 0
     seen_p: float = 0.0  # how likely the sightings of him here are him, together
     days_since_seen: float = float("nan")  # from the latest sighting of him here (≥ SEEN_DATES) to the end of data
 
@@ -229,6 +238,12 @@ def cap_for(s: Support) -> Cap:
                   "coverage or switched off, this place within her reach); other places in the same area explain "
                   "them as well, and nothing places her or him at this spot")
         hints.insert(0, "imagery of the site (his circle's vehicles, or him), or her handset located here")
+    if s.named_only_by == 1 and not s.sighted_him and ceiling > CAP_ONE_NAMER:
+        ceiling = CAP_ONE_NAMER
+        reason = (f"held below {CAP_ONE_NAMER:.2f}: her silences point at the area around it (out of coverage, or her "
+                  "phone off on the way), and only one source's reports name this spot; nothing observed places her "
+                  "or him here")
+        hints.insert(0, "imagery of the site (his circle's vehicles, or him), or a second, independent source naming it")
     if s.tracked_home and not s.sighted_him and ceiling > CAP_TRACKED_HOME:
         ceiling = CAP_TRACKED_HOME
         reason = (f"held below {CAP_TRACKED_HOME:.2f}: the home of a phone the investigation tracks; he may live "
