@@ -279,7 +279,7 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray, seen: tuple[float, flo
     ``seen``: :func:`him_seen` at ``i`` (a sighting of him lifts the holds only when sure and recent)."""
     names = list(FEATURES)
     disc: set[str] = set()
-    partner = person = pinned = observed = False
+    partner = person = observed = named = False  # observed: something ties someone to the spot; named: a claim
     namers: set[str] = set()  # sources whose reports name the spot (a claim no wider than 1 km)
     phone_p, phone, sure = 0.0, "", False
     claims = an.context.claims  # a claim pins a place only when it names one (an area no wider than 1 km)
@@ -301,18 +301,18 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray, seen: tuple[float, flo
                     sure = sure or is_sure(an.circle, ident)
                     if p_ident > phone_p:
                         phone_p, phone = p_ident, ident
-            pinned = pinned or (fname not in SILENCE_FEATURES and (fname != "claims" or bool(naming & set(evs))))
             observed = observed or (fname not in SILENCE_FEATURES and fname != "claims")
             if fname == "claims" and naming & set(evs):
+                named = True
                 namers.update(srcs)
     moved = float(np.expm1(an.candidates.features[i, names.index("superseded")]))
     n, usual, since = night_rhythm(an.candidates.windows[i], an.as_of)
     home = bool(at_tracked_home(an.candidates.lat[i:i + 1], an.candidates.lon[i:i + 1], an.context)[0])
     return Support(frozenset(disc), sure_sighting(*seen), partner, person, moved, n, usual, since,
                    partner_phone_p=phone_p if partner else 1.0, partner_phone=phone,
-                   partner_phone_sure=sure or not partner, pinned=pinned or not partner, tracked_home=home,
+                   partner_phone_sure=sure or not partner, pinned=observed or named or not partner, tracked_home=home,
                    seen_p=float(seen[0]), days_since_seen=float(seen[1]),
-                   named_only_by=len(namers) if partner and pinned and not observed else 0)
+                   named_only_by=len(namers) if partner and named and not observed else 0)
 
 
 def sentence_namer(store: CaseStore, an: Analysis) -> tuple[frozenset[str], Namer]:
