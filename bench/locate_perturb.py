@@ -355,6 +355,25 @@ def _save(folder: Path, con: Any, name: str) -> None:
     tmp.replace(folder / name)
 
 
+def _far_decoys(truth: dict[str, Any]) -> list[dict[str, Any]]:
+    """The decoys at least 1 km from his final house (one nearer would be his house, for a 300 m hit)."""
+    fin = truth["target_final"]
+    return [d for d in truth.get("decoys", []) if _err(d["lat"], d["lon"], {"target_final": fin}) >= 1000]
+
+
+def _mast_sites(con: Any) -> None:
+    """Table ``s``: every cell site the loaded call records (``t_comms``) name."""
+    con.execute("""CREATE TABLE s AS SELECT DISTINCT CAST(lat AS DOUBLE) AS lat, CAST(lon AS DOUBLE) AS lon FROM (
+        SELECT caller_lat AS lat, caller_lon AS lon FROM t_comms UNION ALL SELECT callee_lat, callee_lon FROM t_comms)
+        WHERE lat IS NOT NULL AND lon IS NOT NULL""")
+
+
+def _nearest_site(con: Any, lat: float, lon: float) -> tuple[float, float] | None:
+    """The cell site of table ``s`` nearest a point (ties by position)."""
+    return con.execute(f"SELECT lat, lon FROM s ORDER BY {haversine_sql('lat', 'lon', str(lat), str(lon))}, "
+                       "lat, lon LIMIT 1").fetchone()
+
+
 def _her_decoy_last(folder: Path, seed: int) -> None:
     """A night out, not a move: on one of the last three nights (one she spent at home, not with him) her
     handset sleeps at a safe house of his people instead (20:00-07:00 local, at least 1 km from his house), and
@@ -365,8 +384,7 @@ def _her_decoy_last(folder: Path, seed: int) -> None:
     truth = _truth(folder)
     pid = truth["roles"]["partner"]
     ids = [p["identifier"] for p in truth["persons"][pid]["phones"]]
-    fin = truth["target_final"]
-    decoys = [d for d in truth.get("decoys", []) if _err(d["lat"], d["lon"], {"target_final": fin}) >= 1000]
+    decoys = _far_decoys(truth)
     if not ids or not decoys or not (folder / "locations.csv").exists():
         return
     rng = np.random.default_rng(seed + 29)
@@ -386,24 +404,21 @@ def _her_decoy_last(folder: Path, seed: int) -> None:
     con.execute("SET TimeZone = 'UTC'")
     _sql(folder, con, "locations.csv")
     lst = ", ".join(f"'{i}'" for i in ids)
-    window = f"CAST(observed AS TIMESTAMPTZ) BETWEEN CAST('{a}' AS TIMESTAMPTZ) AND CAST('{b}' AS TIMESTAMPTZ)"
+    def within(col: str) -> str:
+        return f"CAST({col} AS TIMESTAMPTZ) BETWEEN CAST('{a}' AS TIMESTAMPTZ) AND CAST('{b}' AS TIMESTAMPTZ)"
     jit = "(hash(event_id, {s}) % 1000) / 1000.0 - 0.5".format
     con.execute(f"""UPDATE t_locations SET lat = CAST(round({d['lat']} + 0.0008 * ({jit(s=seed)}), 6) AS VARCHAR),
                     lon = CAST(round({d['lon']} + 0.0008 * ({jit(s=seed + 1)}), 6) AS VARCHAR)
-                    WHERE identifier IN ({lst}) AND {window}""")
+                    WHERE identifier IN ({lst}) AND {within('observed')}""")
     _save(folder, con, "locations.csv")
     if (folder / "comms.csv").exists():
         _sql(folder, con, "comms.csv")
-        con.execute("""CREATE TABLE s AS SELECT DISTINCT CAST(lat AS DOUBLE) AS lat, CAST(lon AS DOUBLE) AS lon FROM (
-            SELECT caller_lat AS lat, caller_lon AS lon FROM t_comms UNION ALL SELECT callee_lat, callee_lon FROM t_comms)
-            WHERE lat IS NOT NULL AND lon IS NOT NULL""")
-        site = con.execute(f"SELECT lat, lon FROM s ORDER BY {haversine_sql('lat', 'lon', str(d['lat']), str(d['lon']))}, "
-                           "lat, lon LIMIT 1").fetchone()
+        _mast_sites(con)
+        site = _nearest_site(con, d["lat"], d["lon"])
         if site:
             for side in ("caller", "callee"):
                 con.execute(f"""UPDATE t_comms SET {side}_lat = '{site[0]}', {side}_lon = '{site[1]}'
-                    WHERE {side} IN ({lst}) AND {side}_lat IS NOT NULL
-                      AND CAST(start AS TIMESTAMPTZ) BETWEEN CAST('{a}' AS TIMESTAMPTZ) AND CAST('{b}' AS TIMESTAMPTZ)""")
+                    WHERE {side} IN ({lst}) AND {side}_lat IS NOT NULL AND {within('start')}""")
             _save(folder, con, "comms.csv")
 
 
@@ -529,8 +544,7 @@ def _plant(folder: Path, seed: int, grade: str) -> tuple[dict[str, Any], dict[st
     Returns (truth, the decoy, the generator) for a campaign to add to."""
     import numpy as np
     truth = _truth(folder)
-    fin = truth["target_final"]
-    decoys = [d for d in truth.get("decoys", []) if _err(d["lat"], d["lon"], {"target_final": fin}) >= 1000]
+    decoys = _far_decoys(truth)
     if not decoys:
         return None
     rng = np.random.default_rng(seed + 19)
@@ -574,20 +588,19 @@ def _planted_campaign(folder: Path, seed: int) -> None:
 
 def _lookalike_repeated(folder: Path, seed: int) -> None:
     """A double shown at a safe house: the case's one imagery source reports "him" at one decoy (at least 1 km
-    from his house; the one his partner went to most) on three of the last four days, each time unsure (confidence 0.45-0.65). Taken as
-    independent the three make a sure sighting (1 - 0.55^3 = 0.83); they are one observer's one mistake."""
+    from his house; the one his partner went to most) on three of the last four days, each time unsure
+    (confidence 0.45-0.65). Taken as independent the three make a sure sighting (at least 1 - 0.55^3 = 0.83);
+    they are one observer's one mistake."""
     import numpy as np
     truth = _truth(folder)
-    fin = truth["target_final"]
-    decoys = [d for d in truth.get("decoys", []) if _err(d["lat"], d["lon"], {"target_final": fin}) >= 1000]
+    decoys = _far_decoys(truth)
     if not decoys:
         return
     rng = np.random.default_rng(seed + 23)
-    # the safe house she has been to most (a double is shown where his people expect him), else any
+    # the safe house she has been to most (a double is shown where his people expect him); a tie, any of them
     her = truth["roles"]["partner"]
-    went = {v["place"] for v in truth.get("visits", []) if v.get("person_id") == her}
-    count = [sum(v.get("person_id") == her and v.get("place") == f"decoy:{truth['decoys'].index(d)}"
-                 for v in truth.get("visits", [])) for d in decoys] if went else [0] * len(decoys)
+    went = [v.get("place") for v in truth.get("visits", []) if v.get("person_id") == her]
+    count = [went.count(f"decoy:{truth['decoys'].index(d)}") for d in decoys]
     best = [d for d, c in zip(decoys, count) if c == max(count)]
     d = best[int(rng.integers(len(best)))]
     who = truth["persons"][truth["roles"]["target"]]["entity_id"]
@@ -608,14 +621,11 @@ def _decoy_nights(folder: Path, seed: int) -> None:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     _sql(folder, con, "comms.csv")
-    con.execute("""CREATE TABLE s AS SELECT DISTINCT CAST(lat AS DOUBLE) AS lat, CAST(lon AS DOUBLE) AS lon FROM (
-        SELECT caller_lat AS lat, caller_lon AS lon FROM t_comms UNION ALL SELECT callee_lat, callee_lon FROM t_comms)
-        WHERE lat IS NOT NULL AND lon IS NOT NULL""")
+    _mast_sites(con)
     rows = []
     for k, pid in enumerate(lts):
         d = decoys[k % len(decoys)]
-        site = con.execute(f"SELECT lat, lon FROM s ORDER BY {haversine_sql('lat', 'lon', str(d['lat']), str(d['lon']))}, "
-                           "lat, lon LIMIT 1").fetchone()
+        site = _nearest_site(con, d["lat"], d["lon"])
         rows += [f"('{p['identifier']}', {site[0]}, {site[1]})" for p in truth["persons"][pid].get("phones", [])] if site else []
     if not rows:
         return
