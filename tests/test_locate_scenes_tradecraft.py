@@ -25,6 +25,8 @@ from test_locate_scenes import (
     _alias_only_partner,
     _base,
     _dist,
+    _on_the_road,
+    _lieutenants_at_the_decoy,
     _lieutenants_who_might_be_hers,
     _p_near,
     _partner,
@@ -257,3 +259,55 @@ def test_two_informants_naming_the_spot_lift_that_hold(tmp_path: Path) -> None:
     top = r["hypotheses"][0]
     assert _dist(top, spot) <= 300 and top["probability"] > 0.75, top["support"]
     assert "name this spot" not in top["support"].get("note", "")
+
+
+def _trips_to_the_hole_and_nights_at_the_safe_house(safe_house_nights: list[int]):  # type: ignore[no-untyped-def]
+    """The compound lies in a coverage hole. On her nights with him she drives out at 20:00 (seen twice on the
+    road heading SW), her phone loses the network short of the compound and comes back at 06:40 on the way home:
+    silent trips, and nothing observed at the compound. On ``safe_house_nights`` she sleeps instead at the
+    lieutenants' safe house 33 km NE (located all night); the lieutenants sleep there on most nights and a B2
+    report names it. He never leaves the compound: her nights at the safe house are nights out."""
+    out = set(safe_house_nights)
+    trips = [n for n in NIGHTS if not out & {n - 1, n, n + 1}]
+
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        if (d in out and h >= 21.0) or (d - 1 in out and h < 7.0):
+            return DECOY
+        if d in trips and h >= 20.0:
+            f = (h - 20.0) / (50 / 60)
+            return _on_the_road(f) if f <= 0.85 else None
+        if d - 1 in trips and h < 8.0:
+            f = 1.0 - (h - 6.5) / (50 / 60)
+            return None if h < 6.6 else (_on_the_road(f) if f > 0 else HOME_P)
+        return HOME_P
+
+    c = _base(compound_covered=False)
+    _partner_path(c, where)
+    _lieutenants_at_the_decoy(c)
+    return c
+
+
+def test_one_night_at_the_safe_house_after_her_trips_into_the_hole_is_a_night_out_as_much_as_a_move(
+        tmp_path: Path) -> None:
+    """Seven silent trips towards the coverage hole, then her latest night located at the lieutenants' safe
+    house. Read as a move it is "he moved there on the last night"; read as a night out, she slept at her
+    friends' safe house. A man in hiding moves about once a month, so the move is one reading of two. Before
+    session 26 her latest night there, the lieutenants and the B2 report put the safe house at 0.95 (two source
+    types, every hold passed). Now one night against a pattern elsewhere holds it at 0.75, saying why; the
+    safe house still leads (nothing names a place in the hole: the hole is the blind spot)."""
+    r = _run(_trips_to_the_hole_and_nights_at_the_safe_house([22]), tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, DECOY) <= 300, r["hypotheses"][:2]
+    assert top["probability"] <= 0.75 + 1e-9, top["support"]
+    note = top["support"]["note"]
+    assert "only 1 night(s) of his partner here" in note and "7 away elsewhere before" in note, note
+    assert r["blind_spots"] and _dist(r["blind_spots"][0], COMPOUND) <= r["blind_spots"][0]["radius_m"]
+
+
+def test_two_nights_at_the_safe_house_with_trips_into_the_hole_between_are_held_too(tmp_path: Path) -> None:
+    """The same with two nights at the safe house (days 15 and 22) and two silent trips between them: as
+    many nights elsewhere since her first night there as there. Before session 26: 0.95."""
+    r = _run(_trips_to_the_hole_and_nights_at_the_safe_house([15, 22]), tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, DECOY) <= 300 and top["probability"] <= 0.75 + 1e-9, top["support"]
+    assert "2 away elsewhere since her first" in top["support"]["note"], top["support"]["note"]

@@ -24,7 +24,7 @@ from fusioncell.infer.evidence import Claims, Positions, Sightings
 from fusioncell.infer.household import (Reads, departure_citations, departures, last_days, resident_citations,
                                         residents)
 from fusioncell.infer.nights import (approach, expected_log1p, latest_night, moved_on, newest_per_phone, overdue,
-                                     silence_headings, successors, superseded)
+                                     silence_headings, since_first, successors, superseded)
 from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.coverage import Coverage
 from fusioncell.spacetime.geo import haversine_m
@@ -113,6 +113,9 @@ class CandidateSet:
     last_seen: FloatArray = field(default_factory=lambda: np.zeros(0))
     successors: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))  # nights.successors
     moved_from: dict[int, tuple[int, float]] = field(default_factory=dict)  # set by locate.moved_here
+    #: her away nights here, elsewhere since her first night here and elsewhere before it (nights.since_first;
+    #: read by the holds, not a model feature)
+    since_first: tuple[FloatArray, ...] = field(default_factory=lambda: (np.zeros(0), np.zeros(0), np.zeros(0)))
 
 
 def _kernel(d: FloatArray, sigma: FloatArray | float) -> FloatArray:
@@ -748,7 +751,7 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     if m == 0:
         return CandidateSet(clat, clon, radius, [], acc.F, acc.support, acc.windows, acc.last_seen)
     pos = ctx.pos
-    home_of, succ = np.zeros(m), np.zeros((m, m))
+    home_of, succ, first = np.zeros(m), np.zeros((m, m)), (np.zeros(m), np.zeros(m), np.zeros(m))
     for ident in (pos.idents()[0] if len(pos) else []):
         if ident in ctx.homes:
             hl, hn, hr = ctx.homes[ident]
@@ -764,6 +767,7 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
         her = (np.concatenate([located[0], silent[0]], axis=1), np.r_[located[1], silent[1]],
                np.r_[located[2], silent[2]])
         acc.put("superseded", np.log1p(superseded(*her)))
+        first = since_first(*her)
         # the place's own rhythm of visits (fixes, her switched-off trips), and the days without one since,
         # her away nights elsewhere since her last one here, and its household's vehicles read elsewhere since
         present, vday = np.concatenate([visits[0], silent[0] >= SWITCHED_OFF_WINDOW], axis=1), np.r_[visits[1], silent[1]]
@@ -785,4 +789,4 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     _derived_features(acc, clat, clon, ctx)
     acc.put("vague", np.log(np.maximum(radius, 300.0) / 300.0))
     return CandidateSet(clat, clon, radius, [c.origin for c in cands], acc.F, acc.support, acc.windows, acc.last_seen,
-                        succ)
+                        succ, since_first=first)

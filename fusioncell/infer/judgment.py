@@ -14,7 +14,9 @@ Two rules sit between the fitted model and the answer:
   0.6 (he may have moved); and a place only her silences point at
   (nothing places anyone at the spot) is held below 0.6 too, below 0.75 when one source's reports name
   the spot; and a place whose latest night of hers is
-  more than two days old is held below 0.75 (p ≥ 0.8 is about now); and every place dated by her nights is
+  more than two days old is held below 0.75 (p ≥ 0.8 is about now); and a place resting on one or two nights
+  of hers while her nights elsewhere make a pattern (as many since her first night here, or three before it)
+  is held below 0.75 (a night out, as much as a move); and every place dated by her nights is
   discounted by the chance he has moved since her latest night there
   (``exp(-days / TAU_MOVE_DAYS)``, one move a month assumed). The probability taken away goes to
   "elsewhere" (we cannot say where), never to another place. The evidence
@@ -68,6 +70,14 @@ CAP_SILENCE_ONLY = 0.6
 #: however many of its reports repeat it. Observed (a fix, a sighting, a serving cell) or named by a second,
 #: independent source, it is lifted. As much as associates' movements alone: "likely", never "very likely".
 CAP_ONE_NAMER = CAP_OTHERS_ONLY
+#: The most a place may get when it rests on fewer than ``PATTERN_NIGHTS`` nights of hers while her away nights
+#: elsewhere (located, or silent trips: her phone off or out of coverage on the way) make a pattern: as many since
+#: her first night here, or ``PATTERN_NIGHTS`` before it. One or two nights are a night out (a friend at a safe
+#: house, a party) as much as a move to a new house, and a man in hiding moves about once a month: two nights
+#: at a safe house after seven silent trips towards a coverage hole read "he moved" at 0.95 before session 26.
+#: Our own worlds, where he moves often, make that reading look safe; a world with nights out and few moves
+#: does not. Three nights make a pattern (as :data:`CAP_OVERDUE` counts). "Likely", never "very likely".
+CAP_NIGHT_OUT, PATTERN_NIGHTS = CAP_OTHERS_ONLY, 3
 #: The home of a person the investigation tracks: he rarely hides with someone under surveillance (his
 #: partner sleeping over at her tracked sister's is likelier), but a guard's or housekeeper's phone lives at
 #: his house. Without a sure, recent sighting of him such a place is held at even odds, never dropped.
@@ -121,6 +131,10 @@ class Support:
     #: sources' reports name the spot (0: observed, or not a silence-only place; see :data:`CAP_ONE_NAMER`)
     named_only_by: int = 0
     seen_p: float = 0.0  # how likely the sightings of him here are him, together
+    #: her away nights here, and elsewhere, since her first night here (partner-weighted; nights.since_first)
+    first_here: float = 0.0
+    first_elsewhere: float = 0.0
+    before_elsewhere: float = 0.0
     days_since_seen: float = float("nan")  # from the latest sighting of him here (≥ SEEN_DATES) to the end of data
 
 
@@ -244,6 +258,13 @@ def cap_for(s: Support) -> Cap:
                   "phone off on the way), and only one source's reports name this spot; nothing observed places her "
                   "or him here")
         hints.insert(0, "imagery of the site (his circle's vehicles, or him), or a second, independent source naming it")
+    if night_out(s) and not s.sighted_him and ceiling > CAP_NIGHT_OUT:
+        ceiling = CAP_NIGHT_OUT
+        pattern = (f"{s.first_elsewhere:.0f} away elsewhere since her first" if s.first_elsewhere >= s.first_here
+                   else f"{s.before_elsewhere:.0f} away elsewhere before (located, or her phone silent on a trip)")
+        reason = (f"held below {CAP_NIGHT_OUT:.2f}: only {s.first_here:.0f} night(s) of his partner here, and "
+                  f"{pattern}; a night out explains them as well as a move here")
+        hints.insert(0, "a further night of his partner here, or a sighting of him")
     if s.tracked_home and not s.sighted_him and ceiling > CAP_TRACKED_HOME:
         ceiling = CAP_TRACKED_HOME
         reason = (f"held below {CAP_TRACKED_HOME:.2f}: the home of a phone the investigation tracks; he may live "
@@ -277,6 +298,23 @@ def cap_for(s: Support) -> Cap:
         hints.insert(0, "a recent night of his partner here, or a sighting of him")
     moved = (overdue or s.superseded_nights >= SUPERSEDED_NIGHTS) and not s.sighted_him
     return Cap(ceiling, reason, tuple(hints), still, moved)
+
+
+def night_out(s: Support) -> bool:
+    """Whether the place rests on one or two nights of hers while her away nights elsewhere make a pattern: as
+    many since her first night here, or :data:`PATTERN_NIGHTS` before it (:data:`CAP_NIGHT_OUT`).
+
+    >>> night_out(Support(frozenset(), False, True, True, first_here=2.0, first_elsewhere=2.0))
+    True
+    >>> night_out(Support(frozenset(), False, True, True, first_here=1.0, before_elsewhere=7.0))  # move or night out
+    True
+    >>> night_out(Support(frozenset(), False, True, True, first_here=2.0, first_elsewhere=1.0))  # no pattern yet
+    False
+    >>> night_out(Support(frozenset(), False, True, True, first_here=7.0, first_elsewhere=9.0))  # a pattern here
+    False
+    """
+    return (s.partner_evidence and 0.5 <= s.first_here < PATTERN_NIGHTS
+            and (s.first_elsewhere >= s.first_here or s.before_elsewhere >= PATTERN_NIGHTS))
 
 
 def attribution_ceiling(phone_p: float) -> float:

@@ -164,6 +164,34 @@ def superseded(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArr
     return (away * w[None, :]).sum(axis=1)
 
 
+def since_first(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray,
+                here_threshold: float = 0.5, elsewhere_threshold: float = 0.1
+                ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per candidate, around her first night here: (her away nights here, her away nights elsewhere since, her
+    away nights elsewhere before it).
+
+    Counted as :func:`superseded` counts (a night once, weighted by how surely the phone is hers; a silent trip
+    counts elsewhere for a place it does not point at). One or two nights here, with as many elsewhere since or a
+    pattern elsewhere before, are a night out as much as a move (``judgment.CAP_NIGHT_OUT``). A place never here
+    scores (0, 0, 0).
+
+    >>> import numpy as np
+    >>> K = np.array([[1.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0]])  # nights 1-4; night 3 at no candidate
+    >>> here, since, before = since_first(K, np.array([1, 2, 3, 4]), np.ones(4))
+    >>> here.tolist(), since.tolist(), before.tolist()  # place 0: nights 1 and 4; place 1: night 2, after night 1
+    ([2.0, 1.0], [2.0, 2.0], [0.0, 1.0])
+    """
+    m = K.shape[0]
+    if K.shape[1] == 0 or m == 0:
+        return np.zeros(m), np.zeros(m), np.zeros(m)
+    nights, here, w = _by_night(K, night_key, np.clip(weight, 0.0, 1.0))
+    is_here = here >= here_threshold
+    first = np.where(is_here.any(axis=1), np.argmax(is_here, axis=1), nights.size)
+    since = np.arange(nights.size)[None, :] >= first[:, None]
+    away = (here < elsewhere_threshold) & is_here.any(axis=1)[:, None]
+    return (is_here & since) @ w, (away & since) @ w, (away & ~since) @ w
+
+
 def latest_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray,
                  phone: npt.NDArray[np.int64] | None = None) -> FloatArray:
     """Per candidate: presence at his partner's most recent away night (0–1, times how surely it is her phone).
