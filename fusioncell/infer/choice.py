@@ -49,14 +49,16 @@ class ChoiceModel:
     def utilities(self, features: FloatArray) -> FloatArray:
         return np.asarray(features, dtype=float) @ self.beta
 
-    def probabilities(self, features: FloatArray) -> tuple[FloatArray, float]:
-        """(probability of each candidate, probability of elsewhere)."""
+    def probabilities(self, features: FloatArray, elsewhere_u: float = 0.0) -> tuple[FloatArray, float]:
+        """(probability of each candidate, probability of elsewhere); ``elsewhere_u`` adds to elsewhere's
+        utility (evidence for a place no candidate stands for)."""
         u = self.utilities(features)
         if u.size == 0:
             return u, 1.0
-        top = max(float(u.max()), self.beta0)
+        u0 = self.beta0 + float(elsewhere_u)
+        top = max(float(u.max()), u0)
         e = np.exp(u - top)
-        e0 = float(np.exp(self.beta0 - top))
+        e0 = float(np.exp(u0 - top))
         z = e.sum() + e0
         return e / z, float(e0 / z)
 

@@ -116,6 +116,9 @@ class CandidateSet:
     #: her away nights here, elsewhere since her first night here and elsewhere before it (nights.since_first;
     #: read by the holds, not a model feature)
     since_first: tuple[FloatArray, ...] = field(default_factory=lambda: (np.zeros(0), np.zeros(0), np.zeros(0)))
+    #: her silent trips (phone off or out of coverage, on the move) that no candidate explains, recency-weighted
+    #: as silent_nights weighs them: evidence for a place we cannot see (locate.posterior gives it to elsewhere)
+    unseen: float = 0.0
 
 
 def _kernel(d: FloatArray, sigma: FloatArray | float) -> FloatArray:
@@ -310,6 +313,7 @@ class _Acc:
     windows: list[list[tuple[np.datetime64, np.datetime64]]]
     last_seen: FloatArray
     col: dict[str, int]
+    unseen: float = 0.0  # her recent silent trips no candidate explains (CandidateSet.unseen)
 
     def put(self, name: str, values: FloatArray) -> None:
         self.F[:, self.col[name]] = values
@@ -558,6 +562,7 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     # her trips on silent nights, for ``superseded``: where each night fits (0-1); nights she stood still
     # at both ends (asleep at home with the phone off) say nothing about where she slept
     trips = moving
+    acc.unseen = float(((1.0 - np.clip(presence[:, trips], 0.0, 1.0).max(axis=0)) * decay[trips]).sum())
     return np.clip(presence[:, trips], 0.0, 1.0), pos.night_key[b][trips], w[trips]
 
 
@@ -789,4 +794,4 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     _derived_features(acc, clat, clon, ctx)
     acc.put("vague", np.log(np.maximum(radius, 300.0) / 300.0))
     return CandidateSet(clat, clon, radius, [c.origin for c in cands], acc.F, acc.support, acc.windows, acc.last_seen,
-                        succ, since_first=first)
+                        succ, since_first=first, unseen=acc.unseen)

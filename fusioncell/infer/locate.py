@@ -435,6 +435,20 @@ def _iso(t: np.datetime64 | datetime, tz: ZoneInfo) -> str:
     return t.astimezone(tz).isoformat(timespec="minutes")
 
 
+def unseen_utility(model: ChoiceModel, unseen: float) -> float:
+    """The utility *elsewhere* gains from her silent trips no candidate explains (``CandidateSet.unseen``):
+    what ``silent_nights`` would give a candidate in the hole they point at, had the case named one.
+
+    >>> import numpy as np
+    >>> m = ChoiceModel(("silent_nights",), np.array([4.0]), 2.3)
+    >>> unseen_utility(m, 0.0), round(unseen_utility(m, np.e - 1.0), 3)
+    (0.0, 4.0)
+    """
+    if "silent_nights" not in model.names:
+        return 0.0
+    return float(model.beta[model.names.index("silent_nights")]) * float(np.log1p(max(unseen, 0.0)))
+
+
 def posterior(an: Analysis, model: ChoiceModel) -> tuple[np.ndarray, CappedProbabilities, list[Support], np.ndarray]:
     """Model probabilities, then the support ceilings (:mod:`fusioncell.infer.judgment`).
 
@@ -442,7 +456,9 @@ def posterior(an: Analysis, model: ChoiceModel) -> tuple[np.ndarray, CappedProba
     """
     cs = an.candidates
     moved_here(cs, model)
-    p0, rest0 = model.probabilities(cs.features)
+    # her silent trips no candidate explains speak for a place we cannot see, weighed as silent_nights would
+    # weigh them at a candidate in the hole
+    p0, rest0 = model.probabilities(cs.features, elsewhere_u=unseen_utility(model, cs.unseen))
     contrib = model.contributions(cs.features)
     seen_p, seen_days = him_seen(an)
     supports = [support_of(an, i, contrib, (float(seen_p[i]), float(seen_days[i]))) for i in range(cs.lat.size)]
@@ -592,6 +608,8 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
             **_moved_from(cs, int(i), contrib),
         })
     result["elsewhere"] = round(float(capped.elsewhere + p[np.argsort(-p)[top:]].sum()), 3)
+    # her recent silent trips no listed place explains (recency-weighted): what lifts "elsewhere" beyond the holds
+    result["unexplained_silent_trips"] = round(float(cs.unseen), 2)
     rank_of = {int(i): r for r, i in enumerate(order, start=1)}
     result["areas"] = [
         {"rank": k, "lat": round(a.lat, 5), "lon": round(a.lon, 5), "radius_m": int(round(a.radius_m)),
@@ -664,6 +682,9 @@ def render_text(result: dict[str, Any]) -> str:
             if h.get("would_change"):
                 lines.append(f"     would change it: {h['would_change'][0]}")
     lines.append(f"Elsewhere (somewhere the evidence does not reach): {percent(result.get('elsewhere', 0))}")
+    if result.get("unexplained_silent_trips", 0.0) >= 0.5:
+        lines.append(f"  her silent trips that no candidate place explains ({result['unexplained_silent_trips']:.1f}, "
+                     "recent ones counting most) speak for a place we cannot see")
     spots = result.get("blind_spots") or []
     if spots:
         lines.append("Where her silent nights point (coverage holes no phone can show; an aerial pass would test them):")
