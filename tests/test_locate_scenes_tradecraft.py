@@ -16,6 +16,7 @@ from test_locate_scenes import (
     DAYS,
     HOME_P,
     HOME_S,
+    MOTHER,
     LTS,
     NEW_COMPOUND,
     NIGHTS,
@@ -328,3 +329,42 @@ def test_silent_trips_into_a_hole_no_listed_place_explains_speak_for_a_place_we_
     assert r["unexplained_silent_trips"] >= 1.0, r["unexplained_silent_trips"]
     assert r["blind_spots"] and _dist(r["blind_spots"][0], COMPOUND) <= r["blind_spots"][0]["radius_m"]
     assert "speak for a place we cannot see" in render_text(r)
+
+
+def _phone_at_her_mothers(seen_nights: list[int]):  # type: ignore[no-untyped-def]
+    """On her nights with him (``NIGHTS``) her phone stays at her mother's flat in town, 21:00-07:00: the phone
+    sleeps there, she does not. Imagery sees a woman matching her (0.6) at the compound at 23:00 on
+    ``seen_nights``. He is at the compound; nothing else places anyone there."""
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        if (d in NIGHTS and h >= 21.0) or (d - 1 in NIGHTS and h < 7.0):
+            return MOTHER
+        return HOME_P
+
+    c = _base(compound_covered=True)
+    _partner_path(c, where)
+    for n in seen_nights:
+        c.sighting("person-partner", at(n, 23.0), COMPOUND[0] + 0.0003, COMPOUND[1], 0.6,
+                   note="woman matching her description")
+    return c
+
+
+def test_her_phone_sleeping_where_she_is_not_is_where_she_leaves_it_not_where_he_is(tmp_path: Path) -> None:
+    """Phones are not people. Her phone spends eight nights at her mother's flat; on four of them she herself is
+    seen 47 km away at the compound. The phone stayed behind: the flat is where she leaves it. Before session 26
+    the flat read 0.85 (her nights, one source type) and the sightings of her changed nothing. Now a place where
+    her phone slept on a night she was seen elsewhere is held at even odds, and the note says why."""
+    r = _run(_phone_at_her_mothers([5, 11, 17, 22]), tmp_path)
+    flat = [h for h in r["hypotheses"] if _dist(h, MOTHER) <= 300]
+    assert flat and flat[0]["probability"] <= 0.5 + 1e-9, flat[:1]
+    note = flat[0]["support"]["note"]
+    assert "seen elsewhere at night while her phone slept here (2.4 night(s)" in note, note
+    assert flat[0]["would_change"][0] == "his partner herself (not her phone) seen here at night"
+
+
+def test_sightings_of_her_on_nights_her_phone_was_at_home_do_not_hold_the_flat(tmp_path: Path) -> None:
+    """The guard: the same sightings of her at the compound, on nights her phone spent at *her own* home (days
+    3, 9, 15). They do not contradict where the phone slept on the nights at her mother's (home is home: a
+    phone off her person there says nothing), so the flat is not held for a phone left behind."""
+    r = _run(_phone_at_her_mothers([3, 9, 15]), tmp_path)
+    flat = [h for h in r["hypotheses"] if _dist(h, MOTHER) <= 300]
+    assert flat and "her phone slept here" not in (flat[0]["support"]["note"] or ""), flat[0]["support"]

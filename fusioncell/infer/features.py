@@ -25,6 +25,7 @@ from fusioncell.infer.household import (Reads, departure_citations, departures, 
                                         residents)
 from fusioncell.infer.nights import (approach, expected_log1p, latest_night, moved_on, newest_per_phone, overdue,
                                      silence_headings, since_first, successors, superseded)
+from fusioncell.infer.phones import contradicted, her_night_sightings
 from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.coverage import Coverage
 from fusioncell.spacetime.geo import haversine_m
@@ -113,12 +114,11 @@ class CandidateSet:
     last_seen: FloatArray = field(default_factory=lambda: np.zeros(0))
     successors: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))  # nights.successors
     moved_from: dict[int, tuple[int, float]] = field(default_factory=dict)  # set by locate.moved_here
-    #: her away nights here, elsewhere since her first night here and elsewhere before it (nights.since_first;
-    #: read by the holds, not a model feature)
+    #: read by the holds, not model features: her away nights here / elsewhere since her first here / before
+    #: (nights.since_first), and her phone's nights here while she was seen elsewhere (phones.contradicted)
     since_first: tuple[FloatArray, ...] = field(default_factory=lambda: (np.zeros(0), np.zeros(0), np.zeros(0)))
-    #: her silent trips (phone off or out of coverage, on the move) that no candidate explains, recency-weighted
-    #: as silent_nights weighs them: evidence for a place we cannot see (locate.posterior gives it to elsewhere)
-    unseen: float = 0.0
+    left_behind: FloatArray = field(default_factory=lambda: np.zeros(0))
+    unseen: float = 0.0  # her silent trips no candidate explains (recency-weighted; locate.unseen_utility)
 
 
 def _kernel(d: FloatArray, sigma: FloatArray | float) -> FloatArray:
@@ -756,7 +756,7 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     if m == 0:
         return CandidateSet(clat, clon, radius, [], acc.F, acc.support, acc.windows, acc.last_seen)
     pos = ctx.pos
-    home_of, succ, first = np.zeros(m), np.zeros((m, m)), (np.zeros(m), np.zeros(m), np.zeros(m))
+    home_of, succ, first, left = np.zeros(m), np.zeros((m, m)), (np.zeros(m), np.zeros(m), np.zeros(m)), np.zeros(m)
     for ident in (pos.idents()[0] if len(pos) else []):
         if ident in ctx.homes:
             hl, hn, hr = ctx.homes[ident]
@@ -772,7 +772,7 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
         her = (np.concatenate([located[0], silent[0]], axis=1), np.r_[located[1], silent[1]],
                np.r_[located[2], silent[2]])
         acc.put("superseded", np.log1p(superseded(*her)))
-        first = since_first(*her)
+        first, left = since_first(*her), contradicted(located, clat, clon, her_night_sightings(ctx))
         # the place's own rhythm of visits (fixes, her switched-off trips), and the days without one since,
         # her away nights elsewhere since her last one here, and its household's vehicles read elsewhere since
         present, vday = np.concatenate([visits[0], silent[0] >= SWITCHED_OFF_WINDOW], axis=1), np.r_[visits[1], silent[1]]
@@ -794,4 +794,4 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     _derived_features(acc, clat, clon, ctx)
     acc.put("vague", np.log(np.maximum(radius, 300.0) / 300.0))
     return CandidateSet(clat, clon, radius, [c.origin for c in cands], acc.F, acc.support, acc.windows, acc.last_seen,
-                        succ, since_first=first, unseen=acc.unseen)
+                        succ, since_first=first, left_behind=left, unseen=acc.unseen)

@@ -16,7 +16,8 @@ Two rules sit between the fitted model and the answer:
   the spot; and a place whose latest night of hers is
   more than two days old is held below 0.75 (p ≥ 0.8 is about now); and a place resting on one or two nights
   of hers while her nights elsewhere make a pattern (as many since her first night here, or three before it)
-  is held below 0.75 (a night out, as much as a move); and every place dated by her nights is
+  is held below 0.75 (a night out, as much as a move); and a place where her phone slept on a night she was
+  seen elsewhere is held at even odds (the phone stays behind); and every place dated by her nights is
   discounted by the chance he has moved since her latest night there
   (``exp(-days / TAU_MOVE_DAYS)``, one move a month assumed). The probability taken away goes to
   "elsewhere" (we cannot say where), never to another place. The evidence
@@ -78,6 +79,9 @@ CAP_ONE_NAMER = CAP_OTHERS_ONLY
 #: Our own worlds, where he moves often, make that reading look safe; a world with nights out and few moves
 #: does not. Three nights make a pattern (as :data:`CAP_OVERDUE` counts). "Likely", never "very likely".
 CAP_NIGHT_OUT, PATTERN_NIGHTS = CAP_OTHERS_ONLY, 3
+#: The most a place may get when her phone spent a night here while she was seen elsewhere (``phones``): the
+#: phone stays behind when she goes out, so where it sleeps is where she leaves it, not where she goes. Even odds.
+CAP_LEFT_BEHIND = 0.5
 #: The home of a person the investigation tracks: he rarely hides with someone under surveillance (his
 #: partner sleeping over at her tracked sister's is likelier), but a guard's or housekeeper's phone lives at
 #: his house. Without a sure, recent sighting of him such a place is held at even odds, never dropped.
@@ -131,11 +135,13 @@ class Support:
     #: sources' reports name the spot (0: observed, or not a silence-only place; see :data:`CAP_ONE_NAMER`)
     named_only_by: int = 0
     seen_p: float = 0.0  # how likely the sightings of him here are him, together
-    #: her away nights here, and elsewhere, since her first night here (partner-weighted; nights.since_first)
+    days_since_seen: float = float("nan")  # from the latest sighting of him here (≥ SEEN_DATES) to the end of data
+    #: her away nights here, elsewhere since her first night here, elsewhere before it (nights.since_first)
     first_here: float = 0.0
     first_elsewhere: float = 0.0
     before_elsewhere: float = 0.0
-    days_since_seen: float = float("nan")  # from the latest sighting of him here (≥ SEEN_DATES) to the end of data
+    #: her phone's nights here while she was seen elsewhere, confidence-weighted (phones.contradicted)
+    left_behind: float = 0.0
 
 
 def sure_sighting(seen_p: float, days_since_seen: float) -> bool:
@@ -265,6 +271,12 @@ def cap_for(s: Support) -> Cap:
         reason = (f"held below {CAP_NIGHT_OUT:.2f}: only {s.first_here:.0f} night(s) of his partner here, and "
                   f"{pattern}; a night out explains them as well as a move here")
         hints.insert(0, "a further night of his partner here, or a sighting of him")
+    if s.left_behind >= 0.5 and not s.sighted_him and ceiling > CAP_LEFT_BEHIND:
+        ceiling = CAP_LEFT_BEHIND
+        reason = (f"held below {CAP_LEFT_BEHIND:.2f}: his partner was seen elsewhere at night while her phone slept "
+                  f"here ({s.left_behind:.1f} night(s), weighed by how sure the sightings are); the phone stays "
+                  "behind when she goes out, so this may be where she leaves it")
+        hints.insert(0, "his partner herself (not her phone) seen here at night")
     if s.tracked_home and not s.sighted_him and ceiling > CAP_TRACKED_HOME:
         ceiling = CAP_TRACKED_HOME
         reason = (f"held below {CAP_TRACKED_HOME:.2f}: the home of a phone the investigation tracks; he may live "

@@ -185,10 +185,11 @@ def since_first(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatAr
     if K.shape[1] == 0 or m == 0:
         return np.zeros(m), np.zeros(m), np.zeros(m)
     nights, here, w = _by_night(K, night_key, np.clip(weight, 0.0, 1.0))
-    is_here = here >= here_threshold
-    first = np.where(is_here.any(axis=1), np.argmax(is_here, axis=1), nights.size)
+    is_here = np.asarray(here >= here_threshold)
+    ever = np.asarray(is_here.any(axis=1))
+    first = np.where(ever, np.argmax(is_here, axis=1), nights.size)
     since = np.arange(nights.size)[None, :] >= first[:, None]
-    away = (here < elsewhere_threshold) & is_here.any(axis=1)[:, None]
+    away = (here < elsewhere_threshold) & ever[:, None]
     return (is_here & since) @ w, (away & since) @ w, (away & ~since) @ w
 
 
