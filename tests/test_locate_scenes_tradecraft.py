@@ -328,7 +328,9 @@ def test_silent_trips_into_a_hole_no_listed_place_explains_speak_for_a_place_we_
     assert safe < 0.5 and r["elsewhere"] > safe, (safe, r["elsewhere"])
     assert r["unexplained_silent_trips"] >= 1.0, r["unexplained_silent_trips"]
     assert r["blind_spots"] and _dist(r["blind_spots"][0], COMPOUND) <= r["blind_spots"][0]["radius_m"]
-    assert "speak for a place we cannot see" in render_text(r)
+    text = render_text(r)
+    assert "speak for a place we cannot see" in text
+    assert "  none of these — likely" in text.split("Places:")[0], text  # said among the key judgments
 
 
 def _phone_at_her_mothers(seen_nights: list[int]):  # type: ignore[no-untyped-def]

@@ -558,3 +558,18 @@ def test_alternatives_at_almost_no_chance_are_left_to_the_table() -> None:
     alts = [k["text"] for k in R.key_judgments(ctx) if k["kind"] == "alternative"]
     assert len(alts) == 2 and "town house" in alts[0] and "somewhere other than the 3 places" in alts[1], alts
     assert "ranch" in R.render_report(ctx, figures={})  # still in the hypotheses table
+
+
+def test_the_elsewhere_judgment_says_where_her_unexplained_silent_trips_point() -> None:
+    """locate gave most of the probability to "elsewhere" because her silent trips point at a coverage hole no
+    listed place lies in (session 26): the judgment says where they point, so the analyst reads "somewhere
+    other" as "the hole at X", not as "nowhere we know"."""
+    loc = {"hypotheses": [hyp(1, 0.34, "remote site")], "unexplained_silent_trips": 2.1,
+           "blind_spots": [{"lat": 20.3883, "lon": -103.5723, "radius_m": 12200, "area_km2": 470.0,
+                            "silent_nights": 7, "of_silent_nights": 7, "last_night": "2026-02-23T07:00-06:00"}]}
+    texts = [k["text"] for k in R.key_judgments(make_ctx(locate=loc))]
+    assert ("It is likely (66%) that he is somewhere other than the 1 place in the hypotheses table. His partner's "
+            "silent trips, which none of the listed places explains, point at a coverage hole around 20.3883, "
+            "-103.5723 (within 12 km; 7 of her 7 silent nights).") in texts, texts
+    loc["unexplained_silent_trips"] = 0.0  # trips the listed places explain: the hole is the table's, not this line's
+    assert not [t for t in (k["text"] for k in R.key_judgments(make_ctx(locate=loc))) if "coverage hole" in t]

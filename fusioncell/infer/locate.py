@@ -657,6 +657,9 @@ def render_text(result: dict[str, Any]) -> str:
                             if near >= a["probability"] + 0.1 else ""))
         if len(areas_) > 3:
             lines.append(f"  showing 3 of {len(areas_)} areas (--format json lists all)")
+        rest = float(result.get("elsewhere", 0.0))
+        if rest > float(areas_[0]["probability"]):  # the likeliest answer is none of them: say so before the places
+            lines.append(f"  none of these — {estimative(rest)} ({percent(rest)}): he is elsewhere (see the end)")
         lines.append("Places:")
     for h in result["hypotheses"]:
         lines.append(

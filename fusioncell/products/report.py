@@ -187,6 +187,30 @@ LITTLE_GAIN_BITS = 0.05
 MIN_ALTERNATIVE_P = 0.05
 
 
+#: locate's ``unexplained_silent_trips`` from which the "elsewhere" judgment points at the blind spot
+UNSEEN_TRIPS_SAID = 0.5
+
+
+def _unseen_clause(loc: Mapping[str, Any]) -> str:
+    """What the "elsewhere" judgment adds when her silent trips that no listed place explains raised it: where
+    they point (locate's first blind spot). An evidence statement, no likelihood word.
+
+    >>> print(_unseen_clause({"unexplained_silent_trips": 2.1, "blind_spots": [{"lat": 20.3883, "lon": -103.5723,
+    ...       "radius_m": 12200, "silent_nights": 7, "of_silent_nights": 7}]}).strip())
+    His partner's silent trips, which none of the listed places explains, point at a coverage hole around 20.3883, -103.5723 (within 12 km; 7 of her 7 silent nights).
+    >>> _unseen_clause({"unexplained_silent_trips": 0.2, "blind_spots": [{"lat": 20.0, "lon": -103.0}]})
+    ''
+    """
+    spots = loc.get("blind_spots") or []
+    if float(loc.get("unexplained_silent_trips") or 0.0) < UNSEEN_TRIPS_SAID or not spots:
+        return ""
+    b = spots[0]
+    nights = (f"; {b['silent_nights']} of her {b['of_silent_nights']} silent nights"
+              if b.get("silent_nights") is not None and b.get("of_silent_nights") is not None else "")
+    return (f" His partner's silent trips, which none of the listed places explains, point at a coverage hole around "
+            f"{float(b['lat']):.4f}, {float(b['lon']):.4f} (within {float(b.get('radius_m') or 0) / 1000:.0f} km{nights}).")
+
+
 def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
     """The key judgments, most important first, as ``{"kind", "text"}`` items.
 
@@ -225,7 +249,7 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
         out.append({"kind": "alternative", "text": judgment(
             # the judgments above name three places at most: the count refers to the table that lists them all
             f"he is somewhere other than the {len(hyps)} place{'s' if len(hyps) != 1 else ''} in the hypotheses table",
-            rest)})
+            rest) + _unseen_clause(loc)})
         n_items, n_src, n_disc, n_ag = evidence_basis(h1, ctx.get("sources") or {})
         p2 = float(hyps[1].get("probability") or 0.0) if len(hyps) > 1 else 0.0
         moved = bool((h1.get("support") or {}).get("may_have_moved"))
