@@ -573,3 +573,20 @@ def test_the_elsewhere_judgment_says_where_her_unexplained_silent_trips_point() 
             "-103.5723 (within 12 km; 7 of her 7 silent nights).") in texts, texts
     loc["unexplained_silent_trips"] = 0.0  # trips the listed places explain: the hole is the table's, not this line's
     assert not [t for t in (k["text"] for k in R.key_judgments(make_ctx(locate=loc))) if "coverage hole" in t]
+
+
+def test_when_elsewhere_leads_the_plan_judgment_sends_the_aerial_pass_to_the_hole_first() -> None:
+    """Her unexplained silent trips leave the first place at 34% and elsewhere at 66%: the first aerial task a
+    key judgment names is plan's pass over the coverage hole, before the confirm pass over the 34% place."""
+    loc = {"hypotheses": [hyp(1, 0.34, "remote site")], "unexplained_silent_trips": 2.1, "blind_spots": []}
+    imagery = [{"kind": "confirm", "lat": 20.83, "lon": -103.08, "radius_m": 75, "why": "it leads (34%)"},
+               {"kind": "coverage hole", "lat": 20.322, "lon": -103.6201, "radius_m": 12200,
+                "why": "7 of his partner's 7 silent nights are explained by this coverage hole"}]
+    ctx = make_ctx(locate=loc, plan=dict(make_ctx()["plan"], imagery=imagery))
+    plans = [k["text"] for k in R.key_judgments(ctx) if k["kind"] == "plan"]
+    assert plans[0] == ("The likeliest answer is none of the listed places, so the aerial pass over the coverage hole "
+                        "at 20.3220, -103.6201 within 12.2 km comes first: 7 of his partner's 7 silent nights are "
+                        "explained by this coverage hole."), plans
+    assert plans[1].startswith("Before anyone acts on the first place, confirm it from the air"), plans
+    loc["hypotheses"] = [hyp(1, 0.6, "remote site")]  # the first place outweighs elsewhere: no such judgment
+    assert not [k for k in R.key_judgments(ctx) if "none of the listed places" in k["text"]]

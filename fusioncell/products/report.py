@@ -211,6 +211,19 @@ def _unseen_clause(loc: Mapping[str, Any]) -> str:
             f"{float(b['lat']):.4f}, {float(b['lon']):.4f} (within {float(b.get('radius_m') or 0) / 1000:.0f} km{nights}).")
 
 
+def _elsewhere_leads(loc: Mapping[str, Any], hyps: list[Mapping[str, Any]]) -> bool:
+    """Whether "somewhere else" holds more than the first listed place (and her silent trips say why).
+
+    >>> _elsewhere_leads({"unexplained_silent_trips": 2.0}, [{"probability": 0.34}])
+    True
+    >>> _elsewhere_leads({"unexplained_silent_trips": 2.0}, [{"probability": 0.6}])
+    False
+    """
+    rest = 1.0 - sum(float(h.get("probability") or 0.0) for h in hyps)
+    return (float(loc.get("unexplained_silent_trips") or 0.0) >= UNSEEN_TRIPS_SAID
+            and rest > float(hyps[0].get("probability") or 0.0))
+
+
 def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
     """The key judgments, most important first, as ``{"kind", "text"}`` items.
 
@@ -281,6 +294,10 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
                 f"{who_text} is {RELATIONSHIP_PHRASES.get(rel, 'a ' + rel + ' contact')} of {focus}", float(p_rel))})
         else:
             out.append({"kind": "network", "text": f"{who_text} is the closest tie of {focus} (strength {_num(c.get('strength'))})."})
+    hole = [x for x in imagery_rows(ctx) if x["kind"] == "coverage hole"]
+    if hole and hyps and _elsewhere_leads(loc, hyps):  # the likeliest answer is the hole: look there first
+        out.append({"kind": "plan", "text": "The likeliest answer is none of the listed places, so the aerial pass "
+                    f"over the coverage hole at {hole[0]['where']} comes first: {hole[0]['why'].rstrip('.')}."})
     confirm = [x for x in imagery_rows(ctx) if x["kind"] == "confirm"]
     if confirm:  # before the next tracking: the check a raid needs
         out.append({"kind": "plan", "text": "Before anyone acts on the first place, confirm it from the air: "
