@@ -74,8 +74,8 @@ CAP_ONE_NAMER = CAP_OTHERS_ONLY
 #: The most a place may get when it rests on fewer than ``PATTERN_NIGHTS`` nights of hers while her away nights
 #: elsewhere (located, or silent trips: her phone off or out of coverage on the way) make a pattern: as many since
 #: her first night here, or ``PATTERN_NIGHTS`` before it. One or two nights are a night out (a friend at a safe
-#: house, a party) as much as a move to a new house, and a man in hiding moves about once a month: two nights
-#: at a safe house after seven silent trips towards a coverage hole read "he moved" at 0.95 before session 26.
+#: house, a party) as much as a move to a new house, and a man in hiding moves about once a month: her last two
+#: nights at a lieutenants' safe house after six at the compound read "he moved" at 0.95 before session 26.
 #: Our own worlds, where he moves often, make that reading look safe; a world with nights out and few moves
 #: does not. Three nights make a pattern (as :data:`CAP_OVERDUE` counts). "Likely", never "very likely".
 CAP_NIGHT_OUT, PATTERN_NIGHTS = CAP_OTHERS_ONLY, 3
