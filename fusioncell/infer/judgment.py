@@ -99,6 +99,9 @@ CAP_OVERDUE, OVERDUE_FACTOR, OVERDUE_MIN_DAYS = 0.7, 2.0, 3.0
 TAU_MOVE_DAYS = 30.0
 #: A discount smaller than this is not worth a sentence.
 MOVE_NOTE_MIN = 0.03
+#: Her silent trips no candidate explains (locate's recency-weighted ``unexplained_silent_trips``) worth a sentence in
+#: the text and the report (about one recent trip).
+UNSEEN_TRIPS_NOTE = 0.5
 #: Sightings of him at a place (combined over independent sources: 1 - prod over sources of (1 - the source's
 #: strongest confidence x nearness); see ``locate.him_seen``) this likely to be him are a direct
 #: sighting, which lifts the holds when recent too; this likely, they date the place as her nights do. Priors of
@@ -271,7 +274,7 @@ def cap_for(s: Support) -> Cap:
         reason = (f"held below {CAP_NIGHT_OUT:.2f}: only {s.first_here:.0f} night(s) of his partner here, and "
                   f"{pattern}; a night out explains them as well as a move here")
         hints.insert(0, "a further night of his partner here, or a sighting of him")
-    if s.left_behind >= 0.5 and not s.sighted_him and ceiling > CAP_LEFT_BEHIND:
+    if s.left_behind > 0.0 and not s.sighted_him and ceiling > CAP_LEFT_BEHIND:  # each night counts ≥ phones.SEEN_HER
         ceiling = CAP_LEFT_BEHIND
         reason = (f"held below {CAP_LEFT_BEHIND:.2f}: his partner was seen elsewhere at night while her phone slept "
                   f"here ({s.left_behind:.1f} night(s), weighed by how sure the sightings are); the phone stays "

@@ -54,6 +54,7 @@ from fusioncell.infer.features import (
 from fusioncell.infer.judgment import (
     SUPPORT_MIN_WEIGHT,
     SURE_PHONE_P,
+    UNSEEN_TRIPS_NOTE,
     CappedProbabilities,
     Support,
     SEEN_DATES,
@@ -686,7 +687,7 @@ def render_text(result: dict[str, Any]) -> str:
             if h.get("would_change"):
                 lines.append(f"     would change it: {h['would_change'][0]}")
     lines.append(f"Elsewhere (somewhere the evidence does not reach): {percent(result.get('elsewhere', 0))}")
-    if result.get("unexplained_silent_trips", 0.0) >= 0.5:
+    if result.get("unexplained_silent_trips", 0.0) >= UNSEEN_TRIPS_NOTE:
         lines.append(f"  her silent trips that no candidate place explains ({result['unexplained_silent_trips']:.1f}, "
                      "recent ones counting most) speak for a place we cannot see")
     spots = result.get("blind_spots") or []

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from matplotlib.figure import Figure
 
 from fusioncell.errors import UsageError
+from fusioncell.infer.judgment import UNSEEN_TRIPS_NOTE
 from fusioncell.model.grading import CREDIBILITY, RELIABILITY
 from fusioncell.products import figures as F
 from fusioncell.products.gather import MAX_FIXES_PER_TRACK, MEETING_MIN_P, _tracks, gather  # noqa: F401 (re-exported)
@@ -187,10 +188,6 @@ LITTLE_GAIN_BITS = 0.05
 MIN_ALTERNATIVE_P = 0.05
 
 
-#: locate's ``unexplained_silent_trips`` from which the "elsewhere" judgment points at the blind spot
-UNSEEN_TRIPS_SAID = 0.5
-
-
 def _unseen_clause(loc: Mapping[str, Any]) -> str:
     """What the "elsewhere" judgment adds when her silent trips that no listed place explains raised it: where
     they point (locate's first blind spot). An evidence statement, no likelihood word.
@@ -202,7 +199,7 @@ def _unseen_clause(loc: Mapping[str, Any]) -> str:
     ''
     """
     spots = loc.get("blind_spots") or []
-    if float(loc.get("unexplained_silent_trips") or 0.0) < UNSEEN_TRIPS_SAID or not spots:
+    if float(loc.get("unexplained_silent_trips") or 0.0) < UNSEEN_TRIPS_NOTE or not spots:
         return ""
     b = spots[0]
     nights = (f"; {b['silent_nights']} of her {b['of_silent_nights']} silent nights"
@@ -220,7 +217,7 @@ def _elsewhere_leads(loc: Mapping[str, Any], hyps: list[Mapping[str, Any]]) -> b
     False
     """
     rest = 1.0 - sum(float(h.get("probability") or 0.0) for h in hyps)
-    return (float(loc.get("unexplained_silent_trips") or 0.0) >= UNSEEN_TRIPS_SAID
+    return (float(loc.get("unexplained_silent_trips") or 0.0) >= UNSEEN_TRIPS_NOTE
             and rest > float(hyps[0].get("probability") or 0.0))
 
 
