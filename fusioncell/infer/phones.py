@@ -69,7 +69,7 @@ def contradicted(nights: tuple[FloatArray, npt.NDArray[np.int64], FloatArray], c
         return np.zeros(m)
     same = nk[None, :] == key[:, None]  # (sighting, phone-night)
     phone = (Kn * np.clip(nw, 0.0, 1.0)[None, :]) >= 0.5  # (candidate, phone-night)
-    here = (phone[:, None, :] & same[None, :, :]).any(axis=2)  # (candidate, sighting)
+    here = (phone.astype(np.float64) @ same.T.astype(np.float64)) > 0.0  # (candidate, sighting): no 3-D array
     far = haversine_m(clat[:, None], clon[:, None], lat[None, :], lon[None, :]) >= LEFT_BEHIND_M
     w = np.where(here & far, p[None, :], 0.0)
     nights_u, inv = np.unique(key, return_inverse=True)
