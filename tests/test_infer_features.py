@@ -168,7 +168,7 @@ def _claims_at(points: list[tuple[float, float]], sources: list[str], weight: fl
 
 
 def test_a_source_whose_claim_hard_data_contradicts_loses_weight_and_one_it_confirms_keeps_it() -> None:
-    from fusioncell.infer.features import source_track_record
+    from fusioncell.infer.sources import source_track_record
 
     col = {n: i for i, n in enumerate(FEATURES)}
     F = np.zeros((2, len(FEATURES)))
@@ -181,7 +181,7 @@ def test_a_source_whose_claim_hard_data_contradicts_loses_weight_and_one_it_conf
 
 
 def test_without_hard_data_anywhere_no_source_is_judged() -> None:
-    from fusioncell.infer.features import source_track_record
+    from fusioncell.infer.sources import source_track_record
 
     col = {n: i for i, n in enumerate(FEATURES)}
     F = np.zeros((2, len(FEATURES)))

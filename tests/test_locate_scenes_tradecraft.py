@@ -333,6 +333,23 @@ def test_silent_trips_into_a_hole_no_listed_place_explains_speak_for_a_place_we_
     assert "  none of these — likely" in text.split("Places:")[0], text  # said among the key judgments
 
 
+def test_when_a_blind_spot_holds_more_than_the_leading_place_plans_confirm_task_says_so(tmp_path: Path) -> None:
+    """The scene above, planned: the safe house leads the places listed at about a third and is held, so plan
+    asks for a pass to confirm it -- but "it leads (34%)" alone reads as the answer while somewhere no listed
+    place covers holds two thirds. The task says both (before session 27 it said only the first)."""
+    from fusioncell.infer.plan import plan
+    from fusioncell.store import open_case
+
+    folder = _nights_with_him_and_at_the_safe_house([22], hole=True).write(tmp_path / "case")
+    with open_case(folder) as cs:
+        tasks = plan(cs, budget=1)["imagery"]
+    confirm = [t for t in tasks if t["kind"] == "confirm"]
+    assert len(confirm) == 1 and _dist(confirm[0], DECOY) <= 300, tasks
+    assert "it leads the places listed (3" in confirm[0]["why"], confirm[0]["why"]
+    assert "though somewhere none of them covers holds 6" in confirm[0]["why"], confirm[0]["why"]
+    assert [t for t in tasks if t["kind"] == "coverage hole" and _dist(t, COMPOUND) <= t["radius_m"]], tasks
+
+
 def _phone_at_her_mothers(seen_nights: list[int]):  # type: ignore[no-untyped-def]
     """On her nights with him (``NIGHTS``) her phone stays at her mother's flat in town, 21:00-07:00: the phone
     sleeps there, she does not. Imagery sees a woman matching her (0.6) at the compound at 23:00 on
@@ -370,3 +387,53 @@ def test_sightings_of_her_on_nights_her_phone_was_at_home_do_not_hold_the_flat(t
     r = _run(_phone_at_her_mothers([3, 9, 15]), tmp_path)
     flat = [h for h in r["hypotheses"] if _dist(h, MOTHER) <= 300]
     assert flat and "her phone slept here" not in (flat[0]["support"]["note"] or ""), flat[0]["support"]
+
+
+def _she_stopped_at_the_safe_house(her_nights: list[int]):  # type: ignore[no-untyped-def]
+    """Her nights at the lieutenants' safe house on ``her_nights``, at home otherwise. The three lieutenants
+    (tracked, graded, a B2 report naming the safe house) each spend every third night there to the end of the
+    data, for reasons of their own; each sleeps at his own house otherwise, so the safe house is not their home."""
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        if (d in her_nights and h >= 21.0) or (d - 1 in her_nights and h < 7.0):
+            return DECOY
+        return HOME_P
+
+    c = _base(compound_covered=True)
+    _partner_path(c, where)
+    for k, ph in enumerate(LTS):
+        c.person(f"person-lt{k}", phone=[ph])
+        c.report("humint", at(2, 9), 2, [{"subject": f"person-lt{k}", "predicate": "works_for", "object": "person-target"}])
+        home = (TOWN[0] - 0.02 * (k + 1), TOWN[1] + 0.015)
+        for d in range(DAYS):
+            for h in np.arange(0.0, 24.0, 1 / 3):
+                there = (d + k) % 3 == 0 and (h >= 21.0 or h < 7.0)
+                lat, lon = DECOY if there else home
+                c.fix(ph, at(d, float(h)), lat + 0.0007 * np.cos(3 * h + k), lon + 0.0007 * np.sin(2 * h + d), 200.0)
+    c.report("humint", at(10, 9), 2, [{"subject": "person-target", "predicate": "located_near",
+                                       "lat": DECOY[0], "lon": DECOY[1], "radius_m": 500}])
+    return c
+
+
+def test_her_visits_that_stopped_are_not_kept_fresh_by_the_lieutenants_nights(tmp_path: Path) -> None:
+    """She came to the safe house every third night until day 11 and then no more (the data end on day 24);
+    his lieutenants kept sleeping there. Their nights say where *they* are, not when he is there: the place is
+    dated by her nights, so her visits are overdue (12 days against every 3) and it is held at 0.7, "he may
+    have moved". Before session 27 the lieutenants' nights dated it (one night old): 0.95, and its time windows
+    were theirs (the last on day 23)."""
+    r = _run(_she_stopped_at_the_safe_house([2, 5, 8, 11]), tmp_path)
+    safe = [h for h in r["hypotheses"] if _dist(h, DECOY) <= 300]
+    assert safe and safe[0]["probability"] <= 0.70 + 1e-9, safe[:1]
+    s = safe[0]["support"]
+    assert s["may_have_moved"] and "has not spent a night here for 11.8 days, though she came about every 3.0 days" in s["note"], s
+    assert (s["nights_here"], s["usual_interval_days"], s["days_since_last"], s["nights_of"]) == (4, 3.0, 11.8, "partner")
+    # the windows in which the evidence places him there are her nights (the last, day 11-12), not theirs
+    assert [w["from"][:10] for w in safe[0]["windows"]] == ["2026-02-04", "2026-02-07", "2026-02-10", "2026-02-13"]
+
+
+def test_her_visits_that_go_on_there_are_not_held_for_the_lieutenants(tmp_path: Path) -> None:
+    """The guard: her visits go on to the last night of the data (every third night, then day 22). The place is
+    dated by her latest night, a day old: nothing holds it as overdue or as a place he may have left."""
+    r = _run(_she_stopped_at_the_safe_house([2, 5, 8, 11, 14, 17, 20, 22]), tmp_path)
+    safe = [h for h in r["hypotheses"] if _dist(h, DECOY) <= 300]
+    assert safe and safe[0]["rank"] == 1 and safe[0]["probability"] >= 0.85, safe[:1]
+    assert not safe[0]["support"]["may_have_moved"] and "has not spent a night here" not in (safe[0]["support"]["note"] or "")

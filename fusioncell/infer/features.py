@@ -26,6 +26,7 @@ from fusioncell.infer.household import (Reads, departure_citations, departures, 
 from fusioncell.infer.nights import (approach, expected_log1p, latest_night, moved_on, newest_per_phone, overdue,
                                      silence_headings, since_first, successors, superseded)
 from fusioncell.infer.phones import contradicted, her_night_sightings
+from fusioncell.infer.sources import source_track_record
 from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.coverage import Coverage
 from fusioncell.spacetime.geo import haversine_m
@@ -110,6 +111,7 @@ class CandidateSet:
     features: FloatArray  # (m, len(FEATURES))
     # provenance per candidate: kind -> list of (weight share, identifier, event_ids, source_ids)
     support: list[dict[str, list[tuple[float, str, list[str], list[str]]]]] = field(default_factory=list)
+    #: her nights here (located, or silent trips the place explains): when he is likely here
     windows: list[list[tuple[np.datetime64, np.datetime64]]] = field(default_factory=list)
     last_seen: FloatArray = field(default_factory=lambda: np.zeros(0))
     successors: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))  # nights.successors
@@ -118,6 +120,8 @@ class CandidateSet:
     #: (nights.since_first), and her phone's nights here while she was seen elsewhere (phones.contradicted)
     since_first: tuple[FloatArray, ...] = field(default_factory=lambda: (np.zeros(0), np.zeros(0), np.zeros(0)))
     left_behind: FloatArray = field(default_factory=lambda: np.zeros(0))
+    #: every circle member's nights here (``windows`` and the lieutenants'): dates a place she never slept at
+    circle_windows: list[list[tuple[np.datetime64, np.datetime64]]] = field(default_factory=list)
     unseen: float = 0.0  # her silent trips no candidate explains (recency-weighted; locate.unseen_utility)
 
 
@@ -310,9 +314,10 @@ class _Acc:
 
     F: FloatArray
     support: list[dict[str, list[tuple[float, str, list[str], list[str]]]]]
-    windows: list[list[tuple[np.datetime64, np.datetime64]]]
+    windows: list[list[tuple[np.datetime64, np.datetime64]]]  # hers
     last_seen: FloatArray
     col: dict[str, int]
+    circle_windows: list[list[tuple[np.datetime64, np.datetime64]]] = field(default_factory=list)  # anyone's
     unseen: float = 0.0  # her recent silent trips no candidate explains (CandidateSet.unseen)
 
     def put(self, name: str, values: FloatArray) -> None:
@@ -376,7 +381,7 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
             per_member = np.zeros((m, int(gm.max()) + 1))
             np.add.at(per_member.T, gm, oc.T)
             others_total += np.minimum(per_member, OTHERS_CAP).sum(axis=1)
-        _cite_presence(acc, fname, contrib, Kg, K, idx, starts, idents, ctx, night, fine)
+        _cite_presence(acc, fname, contrib, Kg, K, idx, starts, idents, ctx, night, fine, hers=gpw > 0.05)
         if night:
             _cite_presence(acc, "nights_others", Kg * base * (1.0 - gpw)[None, :], Kg, K, idx, starts, idents, ctx,
                            night, fine, windows=False)
@@ -428,7 +433,8 @@ def _cite_latest(acc: _Acc, latest: FloatArray, K: FloatArray, ps: npt.NDArray[n
 
 def _cite_presence(acc: _Acc, fname: str, contrib: FloatArray, Kg: FloatArray, K: FloatArray,
                    idx: npt.NDArray[np.int64], starts: npt.NDArray[np.int64], idents: npt.NDArray[np.str_],
-                   ctx: EvidenceContext, night: bool, fine: bool, windows: bool = True) -> None:
+                   ctx: EvidenceContext, night: bool, fine: bool, windows: bool = True,
+                   hers: npt.NDArray[np.bool_] | None = None) -> None:
     pos = ctx.pos
     gid = idents[idx][starts]
     ends = np.r_[starts[1:], len(idx)]
@@ -445,7 +451,9 @@ def _cite_presence(acc: _Acc, fname: str, contrib: FloatArray, Kg: FloatArray, K
             for g in np.flatnonzero(present[ci]):
                 ev = idx[starts[g]:ends[g]][K[ci, idx[starts[g]:ends[g]]] > 0.3]
                 if ev.size:
-                    acc.windows[ci].append((pos.t[ev].min(), pos.t[ev].max()))
+                    acc.circle_windows[ci].append((pos.t[ev].min(), pos.t[ev].max()))
+                    if hers is not None and hers[g]:  # a lieutenant's night here is not a time *he* is here
+                        acc.windows[ci].append(acc.circle_windows[ci][-1])
                     ls = float((ctx.as_of - pos.t[ev].max()).astype("timedelta64[s]").astype(float) / 86400.0)
                     acc.last_seen[ci] = ls if np.isnan(acc.last_seen[ci]) else min(acc.last_seen[ci], ls)
 
@@ -624,6 +632,7 @@ def _silent_windows(acc: _Acc, mask: FloatArray, pos: Positions, b: npt.NDArray[
         k = np.flatnonzero(mask[ci] > 0.5)
         for j in k:
             acc.windows[ci].append((pos.t[b[j]], pos.t[a[j]]))
+            acc.circle_windows[ci].append((pos.t[b[j]], pos.t[a[j]]))
         ls = float((ctx.as_of - pos.t[a[k]].max()).astype("timedelta64[s]").astype(float) / 86400.0)
         acc.last_seen[ci] = ls if np.isnan(acc.last_seen[ci]) else min(acc.last_seen[ci], ls)
 
@@ -653,42 +662,6 @@ def _sighting_features(acc: _Acc, clat: FloatArray, clon: FloatArray, sights: Si
             ev = np.flatnonzero(Ks[ci] > 0.05)
             acc.cite(int(ci), fname, (float(Ks[ci].sum()), ", ".join(sorted({str(s) for s in sights.subject[ev]})),
                                       [str(e) for e in sights.event_id[ev][:8]], sorted({str(s) for s in sights.source_id[ev]})))
-
-
-#: A place has hard support when its partner-nights/sighting/silence evidence reaches this (log1p units).
-HARD_SUPPORT = float(np.log1p(1.0))
-#: How far apart a claim and hard evidence must be before they contradict each other.
-CONTRADICT_M = 3000.0
-
-
-def source_track_record(clat: FloatArray, clon: FloatArray, F: FloatArray, col: dict[str, int],
-                        claims: Claims) -> dict[str, tuple[int, int, float]]:
-    """Per source: (claims corroborated, claims contradicted, weight multiplier) within this case.
-
-    A claim is *corroborated* when a place inside its area has hard support
-    (his partner's nights, a sighting of him, her silent nights there); it is
-    *contradicted* when it has none while hard support exists more than
-    ``CONTRADICT_M`` away from it. A source's claims are then weighed by
-    ``(1 + corroborated) / (1 + corroborated + 2 x contradicted)``: a planted
-    report graded B2 that hard data contradicts keeps a third of its weight.
-    Claims with no hard data anywhere in the case are neither.
-    """
-    hard = (F[:, col["nights_partner"]] + 0.5 * F[:, col["nights_partner_coarse"]]
-            + F[:, col["sighting_him"]] + F[:, col["silent_nights"]])
-    strong = hard >= HARD_SUPPORT
-    out: dict[str, tuple[int, int, float]] = {}
-    if not claims.lat.shape[0] or clat.size == 0:
-        return out
-    D = haversine_m(clat[:, None], clon[:, None], claims.lat[None, :], claims.lon[None, :])
-    inside = D <= np.maximum(claims.radius_m, 500.0)[None, :]
-    corroborated = (inside & strong[:, None]).any(axis=0)
-    far = D > np.maximum(claims.radius_m, CONTRADICT_M)[None, :]
-    contradicted = ~corroborated & (far & strong[:, None]).any(axis=0) & (claims.weight > 0)
-    for sid in np.unique(claims.source_id.astype(str)):
-        m = claims.source_id.astype(str) == sid
-        c, x = int(corroborated[m].sum()), int(contradicted[m].sum())
-        out[str(sid)] = (c, x, (1.0 + c) / (1.0 + c + 2.0 * x))
-    return out
 
 
 def _claim_features(acc: _Acc, clat: FloatArray, clon: FloatArray, claims: Claims) -> None:
@@ -752,7 +725,7 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     m = len(cands)
     names = list(FEATURES)
     acc = _Acc(np.zeros((m, len(names))), [dict() for _ in range(m)], [[] for _ in range(m)],
-               np.full(m, np.nan), {n: i for i, n in enumerate(names)})
+               np.full(m, np.nan), {n: i for i, n in enumerate(names)}, [[] for _ in range(m)])
     if m == 0:
         return CandidateSet(clat, clon, radius, [], acc.F, acc.support, acc.windows, acc.last_seen)
     pos = ctx.pos
@@ -794,4 +767,4 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     _derived_features(acc, clat, clon, ctx)
     acc.put("vague", np.log(np.maximum(radius, 300.0) / 300.0))
     return CandidateSet(clat, clon, radius, [c.origin for c in cands], acc.F, acc.support, acc.windows, acc.last_seen,
-                        succ, since_first=first, left_behind=left, unseen=acc.unseen)
+                        succ, since_first=first, left_behind=left, unseen=acc.unseen, circle_windows=acc.circle_windows)

@@ -307,7 +307,8 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray, seen: tuple[float, flo
                 named = True
                 namers.update(srcs)
     moved = float(np.expm1(an.candidates.features[i, names.index("superseded")]))
-    n, usual, since = night_rhythm(an.candidates.windows[i], an.as_of)
+    # her nights date the place; a place she never slept at is dated by whoever of his circle did
+    n, usual, since = night_rhythm(an.candidates.windows[i] or an.candidates.circle_windows[i], an.as_of)
     home = bool(at_tracked_home(an.candidates.lat[i:i + 1], an.candidates.lon[i:i + 1], an.context)[0])
     f_here, f_since, f_before, left = (float(x[i]) if x.size > i else 0.0
                                        for x in (*an.candidates.since_first, an.candidates.left_behind))
@@ -359,6 +360,15 @@ def is_sure(circle: Circle, ident: str) -> bool:
     frequent contact of her sister that sleeps away may be a lieutenant's."""
     m = circle.members.get(ident)
     return m is not None and m.hers_by_report(("partner", "self"), SURE_PHONE_P)
+
+
+def _rhythm_json(sup: Support, whose: str) -> dict[str, Any]:
+    """The nights that date a place, as ``support`` gives them: how many, her usual interval, days since the
+    latest; ``nights_of`` says whose ("partner": hers, "circle": his people's where she never slept)."""
+    def num(x: float) -> float | None:
+        return round(float(x), 1) if np.isfinite(x) else None
+    return {"nights_here": sup.nights_here, "usual_interval_days": num(sup.usual_interval_days),
+            "days_since_last": num(sup.days_since_last), "nights_of": whose if sup.nights_here else None}
 
 
 def night_rhythm(windows: list[tuple[np.datetime64, np.datetime64]], end: datetime) -> tuple[int, float, float]:
@@ -605,7 +615,8 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
                         "partner_located": sup.partner_evidence, "ceiling": cap.ceiling,
                         "may_have_moved": cap.may_have_moved,
                         "model_probability": round(float(p0[i]), 3),
-                        "note": _named(cap.reason, sup, namer, known) if cap.reason else None},
+                        "note": _named(cap.reason, sup, namer, known) if cap.reason else None,
+                        **_rhythm_json(sup, "partner" if cs.windows[i] else "circle")},
             "would_change": [_named(w, sup, namer, known) for w in cap.would_change],
             **_moved_from(cs, int(i), contrib),
         })

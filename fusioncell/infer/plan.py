@@ -443,9 +443,13 @@ def confirm_imagery(cs: Any, p: FloatArray, hold_of: Callable[[int], str | None]
     lived = cs.features[i, list(FEATURES).index("household")] > 0
     seen = "vehicles already parked here on two days" if lived else "no vehicle seen parked here yet"
     hold, _, why = reason.partition(": ")  # "held below 0.75: his partner's latest night ...; he was ..."
+    rest = max(0.0, 1.0 - float(p.sum()))  # somewhere no listed place covers
+    leads = (f"it leads ({100 * float(p[i]):.0f}%)" if rest <= float(p[i]) else
+             f"it leads the places listed ({100 * float(p[i]):.0f}%), though somewhere none of them covers "
+             f"holds {100 * rest:.0f}%,")
     return [{"lat": round(float(cs.lat[i]), 4), "lon": round(float(cs.lon[i]), 4), "radius_m": 300,
              "area_km2": 0.3, "kind": "confirm",
-             "why": (f"it leads ({100 * float(p[i]):.0f}%) but is {hold} "
+             "why": (f"{leads} but is {hold} "
                      f"({why.split('; ')[0]}); daytime low-altitude passes (plates readable) on two days or more would "
                      f"show whether it is lived in and by whose vehicles ({seen}); a sighting of him there lifts "
                      "every hold, an empty or unrelated house says the answer is wrong")}]
