@@ -187,3 +187,18 @@ def test_hypothesis_chart_labels_keep_the_whole_place_name() -> None:
     chart = F.hypothesis_chart([{"rank": 5, "probability": 0.01, "label": label}])
     shown = chart.axes[0].get_yticklabels()[0].get_text()
     assert shown.replace("\n", " ") == f"#5 {label}" and shown.count("\n") == 1
+
+
+def test_the_map_draws_the_blind_spot_her_silences_point_at_even_far_from_every_listed_place() -> None:
+    """locate's blind spot (a coverage hole 40 km from the listed places, where seven of her silent nights point)
+    is on the region panel, hatched and labelled: when *elsewhere* leads, it is where the answer may be."""
+    spot = {"lat": 19.60, "lon": -103.75, "radius_m": 3000, "silent_nights": 7, "of_silent_nights": 7}
+    fig = F.map_figure(HYPS, blind_spots=[spot])
+    ax = fig.axes[0]
+    assert ax.get_ylim()[0] <= spot["lat"] <= ax.get_ylim()[1]  # the region reaches it
+    hatched = [p for p in ax.patches if p.get_hatch() == "///"]
+    assert len(hatched) == 1 and hatched[0].get_center() == pytest.approx((spot["lon"], spot["lat"]))
+    # its radius on the ground, by the one geodesy helper
+    assert hatched[0].height / 2 * F.M_PER_DEG_LAT == pytest.approx(3000, rel=1e-6)
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "blind-spot-label"] == ["blind spot: 7 silent nights"]
+    assert "coverage hole her silences point at" in [t.get_text() for t in fig.legends[0].get_texts()]

@@ -171,6 +171,7 @@ def _draw_layers(
     areas: Sequence[Mapping[str, Any]],
     sightings: Sequence[Mapping[str, Any]],
     *,
+    blind_spots: Sequence[Mapping[str, Any]] = (),
     label_places: int,
     zoom: bool,
     unlabelled: tuple[float, float, float, float] | None = None,
@@ -185,6 +186,17 @@ def _draw_layers(
                              fill=False, ls="--", ec="#6d4c41", lw=1.0, zorder=3))
     if areas:
         handles.append(Line2D([], [], color="#6d4c41", ls="--", label="informant area"))
+    for b in blind_spots:  # where her silent nights point: no phone can show what is there
+        ax.add_patch(_circle(float(b["lat"]), float(b["lon"]), float(b.get("radius_m") or 0.0), lat0,
+                             facecolor="none", hatch="///", ec="#616161", lw=1.0, zorder=3))
+        if b.get("silent_nights") is not None:
+            # at its centre: nothing observed is there, by what a blind spot is
+            ax.annotate(f"blind spot: {b['silent_nights']} silent nights", (float(b["lon"]), float(b["lat"])),
+                        ha="center", va="center", fontsize=7, color="#424242", zorder=6,
+                        annotation_clip=True, gid="blind-spot-label",
+                        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.0})
+    if blind_spots:
+        handles.append(Patch(facecolor="none", hatch="///", edgecolor="#616161", label="coverage hole her silences point at"))
     for i, (ident, (lat, lon)) in enumerate(tracks.items()):
         colour = _TRACK_COLOURS[i % len(_TRACK_COLOURS)]
         # rasterised: thousands of fixes stay light in the PDF. In the zoom,
@@ -297,6 +309,7 @@ def map_figure(
     areas: Sequence[Mapping[str, Any]] = (),
     sightings: Sequence[Mapping[str, Any]] = (),
     zoom_m: float = 3000.0,
+    blind_spots: Sequence[Mapping[str, Any]] = (),
 ) -> Figure:
     """The region: places, tracks, cell sites, informant areas and the hypotheses.
 
@@ -324,10 +337,13 @@ def map_figure(
         ``lat``, ``lon`` of sightings.
     zoom_m : float
         Minimum side of the zoom panel in metres.
+    blind_spots : sequence of dict
+        locate's ``blind_spots`` (``lat``, ``lon``, ``radius_m``, ``silent_nights``): the coverage holes her
+        silent nights point at, hatched, so a place nothing observed is on the map beside the listed ones.
     """
     tracks = dict(tracks or {})
     labels = dict(track_labels or {})
-    all_lat, all_lon = _positions(hypotheses, places, tracks, areas, sightings)
+    all_lat, all_lon = _positions(hypotheses, places, tracks, [*areas, *blind_spots], sightings)
     if all_lat.size == 0:
         fig = Figure(figsize=(8.0, 7.0))
         _message(fig, fig.add_subplot(1, 1, 1), "No positions available for a map.")
@@ -335,11 +351,12 @@ def map_figure(
     lat0 = float(np.median(all_lat))
     aspect = 1.0 / math.cos(math.radians(lat0))
     m_per_deg_lon = M_PER_DEG_LON_EQ * math.cos(math.radians(lat0))
-    # The region shows every hypothesis circle whole, not only its centre.
-    radii = np.array([float(h.get("radius_m") or 0.0) for h in hypotheses])
-    if len(hypotheses):
-        hlat = np.array([float(h["lat"]) for h in hypotheses])
-        hlon = np.array([float(h["lon"]) for h in hypotheses])
+    # The region shows every hypothesis circle (and blind spot) whole, not only its centre.
+    circles = [*hypotheses, *blind_spots]
+    radii = np.array([float(h.get("radius_m") or 0.0) for h in circles])
+    if circles:
+        hlat = np.array([float(h["lat"]) for h in circles])
+        hlon = np.array([float(h["lon"]) for h in circles])
         all_lat = np.concatenate([all_lat, hlat - radii / M_PER_DEG_LAT, hlat + radii / M_PER_DEG_LAT])
         all_lon = np.concatenate([all_lon, hlon - radii / m_per_deg_lon, hlon + radii / m_per_deg_lon])
     lo0, lo1, la0, la1 = _extent(all_lat, all_lon, lat0)
@@ -349,7 +366,7 @@ def map_figure(
     axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.0]}) if zoomed else [fig.add_subplot(1, 1, 1)]
     ax = axes[0]
     handles = _draw_layers(ax, lat0, hypotheses, places, tracks, labels, towers, areas, sightings,
-                           label_places=0 if zoomed else 6, zoom=not zoomed, unlabelled=box)
+                           blind_spots=blind_spots, label_places=0 if zoomed else 6, zoom=not zoomed, unlabelled=box)
     ax.set_xlim(lo0, lo1)
     ax.set_ylim(la0, la1)
     ax.set_aspect(aspect)
@@ -364,7 +381,7 @@ def map_figure(
         _mark_zoom(ax, box, hypotheses)
         zax = axes[1]
         _draw_layers(zax, lat0, hypotheses, places, tracks, labels, towers, areas, sightings,
-                     label_places=6, zoom=True, fill_max_m=half_m)
+                     blind_spots=blind_spots, label_places=6, zoom=True, fill_max_m=half_m)
         zax.set_xlim(box[0], box[1])
         zax.set_ylim(box[2], box[3])
         zax.set_aspect(aspect)

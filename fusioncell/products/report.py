@@ -420,7 +420,8 @@ def build_figures(ctx: Mapping[str, Any]) -> dict[str, Figure | None]:
     if hyps or tracks or places:
         figs["map"] = F.map_figure(hyps, places, tracks, track_labels={k: _row_label(ctx, k) for k in tracks},
                                    towers=ctx.get("towers"), areas=ctx.get("areas") or [],
-                                   sightings=ctx.get("sightings") or [])
+                                   sightings=ctx.get("sightings") or [],
+                                   blind_spots=(ctx.get("locate") or {}).get("blind_spots") or [])
     if hyps:
         figs["hypotheses"] = F.hypothesis_chart(hyps)
     if ctx.get("network"):
