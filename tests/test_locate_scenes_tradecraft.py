@@ -316,6 +316,35 @@ def test_two_nights_at_the_safe_house_with_nights_at_the_compound_between_are_he
     assert "2 away elsewhere since her first" in at_safe_house[0]["support"]["note"]
 
 
+def test_three_nights_at_the_safe_house_alternating_with_the_compound_are_held_too(tmp_path: Path) -> None:
+    """Her nights at the safe house on days 8, 15 and 22, at the compound on days 2, 5, 11, 17 and 20: she keeps
+    going to both, the last night at the safe house. Three nights are past the night-out hold's "one or two", but
+    since her first night there she spent as many nights at the compound as there: two places she alternates
+    between, which her nights alone cannot tell apart. Before session 27 the safe house read 0.89 (her latest
+    night, the lieutenants, the B2 report) and the compound 0.07; now the safe house is held at 0.75, saying why.
+    The reading is symmetric: the compound's nights alternate with the safe house's as much, and it would be held
+    the same were it first."""
+    r = _run(_nights_with_him_and_at_the_safe_house([8, 15, 22], hole=False), tmp_path)
+    safe = [h for h in r["hypotheses"] if _dist(h, DECOY) <= 300]
+    assert safe and safe[0]["probability"] <= 0.75 + 1e-9, safe[:1]
+    assert "his partner's 3 nights here alternate with 3 away elsewhere since her first here" in safe[0]["support"]["note"]
+    compound = [h for h in r["hypotheses"] if _dist(h, COMPOUND) <= 300]
+    assert compound and "3 of them at another place she keeps going to" in compound[0]["support"]["note"], compound[:1]
+
+
+def test_a_return_to_the_compound_between_her_nights_at_the_safe_house_is_no_move(tmp_path: Path) -> None:
+    """Four nights at the compound (days 2-11), then the safe house on days 14 and 17, the compound again on day
+    20, the safe house on day 22. Read as a move on day 14, her night back at the compound is unexplained: a move
+    ends the visits to the old house. Before session 27 the safe house read 0.93; now it is held at 0.75 and the
+    note says she kept going to another place of hers. The same with the compound in a coverage hole (her nights
+    with him silent trips no listed place explains: the blind spot is that other place): 0.84 before."""
+    for hole in (False, True):
+        r = _run(_nights_with_him_and_at_the_safe_house([14, 17, 22], hole=hole), tmp_path / str(hole))
+        safe = [h for h in r["hypotheses"] if _dist(h, DECOY) <= 300]
+        assert safe and safe[0]["probability"] <= 0.75 + 1e-9, (hole, safe[:1])
+        assert "1 of them at another place she keeps going to" in safe[0]["support"]["note"], safe[0]["support"]
+
+
 def test_silent_trips_into_a_hole_no_listed_place_explains_speak_for_a_place_we_cannot_see(tmp_path: Path) -> None:
     """The compound in a coverage hole: seven silent trips SW (her phone drops out short of it), then her latest
     night located at the lieutenants' safe house NE, which a B2 report names. Nothing names a place in the hole,

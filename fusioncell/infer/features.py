@@ -118,7 +118,7 @@ class CandidateSet:
     moved_from: dict[int, tuple[int, float]] = field(default_factory=dict)  # set by locate.moved_here
     #: read by the holds, not model features: her away nights here / elsewhere since her first here / before
     #: (nights.since_first), and her phone's nights here while she was seen elsewhere (phones.contradicted)
-    since_first: tuple[FloatArray, ...] = field(default_factory=lambda: (np.zeros(0), np.zeros(0), np.zeros(0)))
+    since_first: tuple[FloatArray, ...] = field(default_factory=lambda: (np.zeros(0),) * 4)
     left_behind: FloatArray = field(default_factory=lambda: np.zeros(0))
     #: every circle member's nights here (``windows`` and the lieutenants'): dates a place she never slept at
     circle_windows: list[list[tuple[np.datetime64, np.datetime64]]] = field(default_factory=list)
@@ -729,7 +729,7 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     if m == 0:
         return CandidateSet(clat, clon, radius, [], acc.F, acc.support, acc.windows, acc.last_seen)
     pos = ctx.pos
-    home_of, succ, first, left = np.zeros(m), np.zeros((m, m)), (np.zeros(m), np.zeros(m), np.zeros(m)), np.zeros(m)
+    home_of, succ, first, left = np.zeros(m), np.zeros((m, m)), (np.zeros(m),) * 4, np.zeros(m)
     for ident in (pos.idents()[0] if len(pos) else []):
         if ident in ctx.homes:
             hl, hn, hr = ctx.homes[ident]

@@ -143,6 +143,8 @@ class Support:
     first_here: float = 0.0
     first_elsewhere: float = 0.0
     before_elsewhere: float = 0.0
+    #: her nights since her first night here at another place of hers, three nights or more (nights.since_first)
+    kept_going: float = 0.0
     #: her phone's nights here while she was seen elsewhere, confidence-weighted (phones.contradicted)
     left_behind: float = 0.0
 
@@ -272,7 +274,11 @@ def cap_for(s: Support) -> Cap:
         pattern = (f"{s.first_elsewhere:.0f} away elsewhere since her first" if s.first_elsewhere >= s.first_here
                    else f"{s.before_elsewhere:.0f} away elsewhere before (located, or her phone silent on a trip)")
         reason = (f"held below {CAP_NIGHT_OUT:.2f}: only {s.first_here:.0f} night(s) of his partner here, and "
-                  f"{pattern}; a night out explains them as well as a move here")
+                  f"{pattern}; a night out explains them as well as a move here" if s.first_here < PATTERN_NIGHTS else
+                  f"held below {CAP_NIGHT_OUT:.2f}: his partner's {s.first_here:.0f} nights here alternate with "
+                  f"{s.first_elsewhere:.0f} away elsewhere since her first here"
+                  + (f", {s.kept_going:.0f} of them at another place she keeps going to" if s.kept_going >= 0.5 else "")
+                  + "; her nights alone cannot tell which place is him and which a habit of hers")
         hints.insert(0, "a further night of his partner here, or a sighting of him")
     if s.left_behind > 0.0 and not s.sighted_him and ceiling > CAP_LEFT_BEHIND:  # each night counts ≥ phones.SEEN_HER
         ceiling = CAP_LEFT_BEHIND
@@ -325,11 +331,28 @@ def night_out(s: Support) -> bool:
     True
     >>> night_out(Support(frozenset(), False, True, True, first_here=2.0, first_elsewhere=1.0))  # no pattern yet
     False
-    >>> night_out(Support(frozenset(), False, True, True, first_here=7.0, first_elsewhere=9.0))  # a pattern here
+    >>> night_out(Support(frozenset(), False, True, True, first_here=7.0, first_elsewhere=2.0))  # a pattern here
     False
     """
-    return (s.partner_evidence and 0.5 <= s.first_here < PATTERN_NIGHTS
-            and (s.first_elsewhere >= s.first_here or s.before_elsewhere >= PATTERN_NIGHTS))
+    return s.partner_evidence and (0.5 <= s.first_here < PATTERN_NIGHTS and (
+        s.first_elsewhere >= s.first_here or s.before_elsewhere >= PATTERN_NIGHTS) or alternating(s))
+
+
+def alternating(s: Support) -> bool:
+    """Whether her nights here alternate with nights elsewhere, however many: since her first night here she spent
+    at least as many away nights elsewhere as here, or nights at another place of hers (:data:`PATTERN_NIGHTS`
+    nights there, or at no listed place: a blind spot she keeps going to), which a move here would have ended.
+    Two places she keeps going to, which her nights alone cannot tell apart: one is him, the other a habit of
+    hers. Held as a night out is (:data:`CAP_NIGHT_OUT`).
+
+    >>> alternating(Support(frozenset(), False, True, True, first_here=3.0, first_elsewhere=3.0))
+    True
+    >>> alternating(Support(frozenset(), False, True, True, first_here=3.0, first_elsewhere=1.0, kept_going=1.0))
+    True
+    >>> alternating(Support(frozenset(), False, True, True, first_here=6.0, first_elsewhere=2.0))
+    False
+    """
+    return s.partner_evidence and s.first_here >= 0.5 and (s.first_elsewhere >= s.first_here or s.kept_going >= 0.5)
 
 
 def attribution_ceiling(phone_p: float) -> float:

@@ -310,14 +310,15 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray, seen: tuple[float, flo
     # her nights date the place; a place she never slept at is dated by whoever of his circle did
     n, usual, since = night_rhythm(an.candidates.windows[i] or an.candidates.circle_windows[i], an.as_of)
     home = bool(at_tracked_home(an.candidates.lat[i:i + 1], an.candidates.lon[i:i + 1], an.context)[0])
-    f_here, f_since, f_before, left = (float(x[i]) if x.size > i else 0.0
-                                       for x in (*an.candidates.since_first, an.candidates.left_behind))
+    f_here, f_since, f_before, back, left = (float(x[i]) if x.size > i else 0.0
+                                             for x in (*an.candidates.since_first, an.candidates.left_behind))
     return Support(frozenset(disc), sure_sighting(*seen), partner, person, moved, n, usual, since,
                    partner_phone_p=phone_p if partner else 1.0, partner_phone=phone,
                    partner_phone_sure=sure or not partner, pinned=observed or named or not partner, tracked_home=home,
                    seen_p=float(seen[0]), days_since_seen=float(seen[1]),
                    named_only_by=len(namers) if partner and named and not observed else 0,
-                   first_here=f_here, first_elsewhere=f_since, before_elsewhere=f_before, left_behind=left)
+                   first_here=f_here, first_elsewhere=f_since, before_elsewhere=f_before, kept_going=back,
+                   left_behind=left)
 
 
 def sentence_namer(store: CaseStore, an: Analysis) -> tuple[frozenset[str], Namer]:

@@ -165,32 +165,45 @@ def superseded(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArr
 
 
 def since_first(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray,
-                here_threshold: float = 0.5, elsewhere_threshold: float = 0.1
-                ) -> tuple[FloatArray, FloatArray, FloatArray]:
+                here_threshold: float = 0.5, elsewhere_threshold: float = 0.1, pattern: float = 3.0
+                ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Per candidate, around her first night here: (her away nights here, her away nights elsewhere since, her
-    away nights elsewhere before it).
+    away nights elsewhere before it, her nights since at another place of hers -- one with ``pattern`` nights --:
+    she kept going there, the most at any one such place).
 
     Counted as :func:`superseded` counts (a night once, weighted by how surely the phone is hers; a silent trip
     counts elsewhere for a place it does not point at). One or two nights here, with as many elsewhere since or a
     pattern elsewhere before, are a night out as much as a move (``judgment.CAP_NIGHT_OUT``). A place never here
-    scores (0, 0, 0).
+    scores (0, 0, 0, 0).
 
     >>> import numpy as np
     >>> K = np.array([[1.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0]])  # nights 1-4; night 3 at no candidate
-    >>> here, since, before = since_first(K, np.array([1, 2, 3, 4]), np.ones(4))
+    >>> here, since, before, _ = since_first(K, np.array([1, 2, 3, 4]), np.ones(4))
     >>> here.tolist(), since.tolist(), before.tolist()  # place 0: nights 1 and 4; place 1: night 2, after night 1
     ([2.0, 1.0], [2.0, 2.0], [0.0, 1.0])
+    >>> K = np.array([[1, 1, 1, 0, 0, 1, 0, 0], [0, 0, 0, 1, 1, 0, 1, 0.0]])  # nights 0-7; night 7 at neither
+    >>> since_first(K, np.arange(8), np.ones(8), pattern=3.0)[3].tolist()  # 0: three nights at 1 since; 1: one at 0
+    [3.0, 1.0]
     """
     m = K.shape[0]
     if K.shape[1] == 0 or m == 0:
-        return np.zeros(m), np.zeros(m), np.zeros(m)
+        return np.zeros(m), np.zeros(m), np.zeros(m), np.zeros(m)
     nights, here, w = _by_night(K, night_key, np.clip(weight, 0.0, 1.0))
     is_here = np.asarray(here >= here_threshold)
     ever = np.asarray(is_here.any(axis=1))
     first = np.where(ever, np.argmax(is_here, axis=1), nights.size)
     since = np.arange(nights.size)[None, :] >= first[:, None]
     away = (here < elsewhere_threshold) & ever[:, None]
-    return (is_here & since) @ w, (away & since) @ w, (away & ~since) @ w
+    # (i, j): her nights at place j and not at place i (a wide place around i shares its nights), in all and since
+    # her first night at i; a place of hers is one with ``pattern`` such nights. The nights at no listed place
+    # (silent trips into a hole nothing names) are one more such place: the blind spot she keeps going to.
+    places = np.vstack([is_here, (here < elsewhere_threshold).all(axis=0)[None, :]])
+    at_j = places * w[None, :]
+    total_j = at_j.sum(axis=1)[None, :] - is_here.astype(float) @ at_j.T
+    since_j = (since & ~is_here).astype(float) @ at_j.T
+    other = ~np.eye(m, m + 1, dtype=bool)
+    back = np.where((total_j >= pattern) & other & ever[:, None], since_j, 0.0).max(axis=1)
+    return (is_here & since) @ w, (away & since) @ w, (away & ~since) @ w, back
 
 
 def latest_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray,
