@@ -82,14 +82,15 @@ def _partner(c: CaseFolder, nights_at: list[int], silent: bool, ident: str = P) 
             c.call(P, S, at(d, 21.5), c.cell(*HOME_P))  # type: ignore[attr-defined]
 
 
-def _lieutenants_at_the_decoy(c: CaseFolder) -> None:
-    """Three graded lieutenants, tracked, sleeping at the safe house on most nights; a B2 report names it."""
+def _lieutenants_at_the_decoy(c: CaseFolder, every_third: bool = False) -> None:
+    """Three graded lieutenants, tracked, sleeping at the safe house on most nights (two in three: it is their
+    night home) or, ``every_third``, one night in three (each has his own house); a B2 report names it."""
     for k, ph in enumerate(LTS):
         c.person(f"person-lt{k}", phone=[ph])
         c.report("humint", at(2, 9), 2, [{"subject": f"person-lt{k}", "predicate": "works_for", "object": "person-target"}])
         home = (TOWN[0] - 0.02 * (k + 1), TOWN[1] + 0.015)
         for d in range(DAYS):
-            at_decoy = (d + k) % 3 != 0
+            at_decoy = ((d + k) % 3 == 0) if every_third else ((d + k) % 3 != 0)
             for h in np.arange(0.0, 24.0, 1 / 3):
                 night = h >= 21.0 or h < 7.0
                 lat, lon = DECOY if (night and at_decoy) else home

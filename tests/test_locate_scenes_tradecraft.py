@@ -429,17 +429,7 @@ def _she_stopped_at_the_safe_house(her_nights: list[int]):  # type: ignore[no-un
 
     c = _base(compound_covered=True)
     _partner_path(c, where)
-    for k, ph in enumerate(LTS):
-        c.person(f"person-lt{k}", phone=[ph])
-        c.report("humint", at(2, 9), 2, [{"subject": f"person-lt{k}", "predicate": "works_for", "object": "person-target"}])
-        home = (TOWN[0] - 0.02 * (k + 1), TOWN[1] + 0.015)
-        for d in range(DAYS):
-            for h in np.arange(0.0, 24.0, 1 / 3):
-                there = (d + k) % 3 == 0 and (h >= 21.0 or h < 7.0)
-                lat, lon = DECOY if there else home
-                c.fix(ph, at(d, float(h)), lat + 0.0007 * np.cos(3 * h + k), lon + 0.0007 * np.sin(2 * h + d), 200.0)
-    c.report("humint", at(10, 9), 2, [{"subject": "person-target", "predicate": "located_near",
-                                       "lat": DECOY[0], "lon": DECOY[1], "radius_m": 500}])
+    _lieutenants_at_the_decoy(c, every_third=True)
     return c
 
 
