@@ -379,6 +379,42 @@ def test_when_a_blind_spot_holds_more_than_the_leading_place_plans_confirm_task_
     assert [t for t in tasks if t["kind"] == "coverage hole" and _dist(t, COMPOUND) <= t["radius_m"]], tasks
 
 
+def _one_night_at_the_planted_safe_house():  # type: ignore[no-untyped-def]
+    """He never leaves the compound, in a coverage hole. Her nights with him every fourth night (days 1-17): two
+    silent trips, three with her phone left at home (so no pattern of away nights is in view). Her latest night,
+    day 21, at the safe house 33 km NE, where nobody of his circle lives; a B2 informant places him there twice,
+    and imagery reports a look-alike there twice (0.45, 0.5)."""
+    trips = {1, 9}  # on days 5, 13 and 17 she went without her phone: it stays at her flat
+
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        if (d == 21 and h >= 21.0) or (d == 22 and h < 7.0):
+            return DECOY
+        if (d in trips and h >= 20.5) or (d - 1 in trips and h < 6.6):
+            return None
+        return HOME_P
+
+    c = _base(compound_covered=False)
+    _partner_path(c, where)
+    for d in (10, 18):
+        c.report("humint", at(d, 9), 2, [{"subject": "person-target", "predicate": "located_near",
+                                          "lat": DECOY[0], "lon": DECOY[1], "radius_m": 500}])
+    for d, conf in ((12, 0.45), (20, 0.5)):
+        c.sighting("person-target", at(d, 14.0), DECOY[0] + 0.0004, DECOY[1], conf)
+    return c
+
+
+def test_one_night_of_hers_at_a_planted_safe_house_is_not_very_likely_whatever_else_points_there(tmp_path: Path) -> None:
+    """Her one night at the safe house, a B2 report placing him there twice and two look-alike sightings: three
+    source types, and no pattern of her away nights elsewhere in view (her phone stayed home, her trips went
+    silent), so no night-out hold applied: 0.93 before session 27. One night is a night out as much as a move:
+    now held at 0.75, saying so; a second night, or a sure sighting of him, would lift it."""
+    r = _run(_one_night_at_the_planted_safe_house(), tmp_path)
+    safe = [h for h in r["hypotheses"] if _dist(h, DECOY) <= 300]
+    assert safe and safe[0]["probability"] <= 0.75 + 1e-9, safe[:1]
+    assert "one night of his partner here" in safe[0]["support"]["note"], safe[0]["support"]
+    assert safe[0]["would_change"][0] == "a further night of his partner here, or a sighting of him"
+
+
 def _phone_at_her_mothers(seen_nights: list[int]):  # type: ignore[no-untyped-def]
     """On her nights with him (``NIGHTS``) her phone stays at her mother's flat in town, 21:00-07:00: the phone
     sleeps there, she does not. Imagery sees a woman matching her (0.6) at the compound at 23:00 on

@@ -79,6 +79,13 @@ CAP_ONE_NAMER = CAP_OTHERS_ONLY
 #: Our own worlds, where he moves often, make that reading look safe; a world with nights out and few moves
 #: does not. Three nights make a pattern (as :data:`CAP_OVERDUE` counts). "Likely", never "very likely".
 CAP_NIGHT_OUT, PATTERN_NIGHTS = CAP_OTHERS_ONLY, 3
+#: The most a place may get when it rests on one night of hers and nobody surely saw him there, however much else
+#: points at it: a planted report and a look-alike's sightings at a safe house where she spent her latest night
+#: read 0.91-0.93 before session 27 (her earlier nights with him hidden by her phone left at home and a coverage hole,
+#: so no pattern elsewhere made it a night out). No pattern in view is weak evidence of none (her phone stays home,
+#: her trips go silent), so one night is held as a night out is: "likely", never "very likely". A second night of
+#: hers, or a sure sighting of him, lifts it.
+CAP_ONE_NIGHT = CAP_NIGHT_OUT
 #: The most a place may get when her phone spent a night here while she was seen elsewhere (``phones``): the
 #: phone stays behind when she goes out, so where it sleeps is where she leaves it, not where she goes. Even odds.
 CAP_LEFT_BEHIND = 0.5
@@ -269,16 +276,9 @@ def cap_for(s: Support) -> Cap:
                   "phone off on the way), and only one source's reports name this spot; nothing observed places her "
                   "or him here")
         hints.insert(0, "imagery of the site (his circle's vehicles, or him), or a second, independent source naming it")
-    if night_out(s) and not s.sighted_him and ceiling > CAP_NIGHT_OUT:
-        ceiling = CAP_NIGHT_OUT
-        pattern = (f"{s.first_elsewhere:.0f} away elsewhere since her first" if s.first_elsewhere >= s.first_here
-                   else f"{s.before_elsewhere:.0f} away elsewhere before (located, or her phone silent on a trip)")
-        reason = (f"held below {CAP_NIGHT_OUT:.2f}: only {s.first_here:.0f} night(s) of his partner here, and "
-                  f"{pattern}; a night out explains them as well as a move here" if s.first_here < PATTERN_NIGHTS else
-                  f"held below {CAP_NIGHT_OUT:.2f}: his partner's {s.first_here:.0f} nights here alternate with "
-                  f"{s.first_elsewhere:.0f} away elsewhere since her first here"
-                  + (f", {s.kept_going:.0f} of them at another place she keeps going to" if s.kept_going >= 0.5 else "")
-                  + "; her nights alone cannot tell which place is him and which a habit of hers")
+    held = _few_nights(s)
+    if held is not None and ceiling > held[0]:
+        ceiling, reason = held
         hints.insert(0, "a further night of his partner here, or a sighting of him")
     if s.left_behind > 0.0 and not s.sighted_him and ceiling > CAP_LEFT_BEHIND:  # each night counts ≥ phones.SEEN_HER
         ceiling = CAP_LEFT_BEHIND
@@ -319,6 +319,28 @@ def cap_for(s: Support) -> Cap:
         hints.insert(0, "a recent night of his partner here, or a sighting of him")
     moved = (overdue or s.superseded_nights >= SUPERSEDED_NIGHTS) and not s.sighted_him
     return Cap(ceiling, reason, tuple(hints), still, moved)
+
+
+def _few_nights(s: Support) -> tuple[float, str] | None:
+    """The hold (ceiling, reason) for a place whose nights of hers do not tell a move from a night out: one or two
+    against a pattern elsewhere, nights alternating with another place's (:data:`CAP_NIGHT_OUT`), or one night
+    alone (:data:`CAP_ONE_NIGHT`); None when none applies or he was surely seen there."""
+    if s.sighted_him:
+        return None
+    if night_out(s):
+        pattern = (f"{s.first_elsewhere:.0f} away elsewhere since her first" if s.first_elsewhere >= s.first_here
+                   else f"{s.before_elsewhere:.0f} away elsewhere before (located, or her phone silent on a trip)")
+        return CAP_NIGHT_OUT, (
+            f"held below {CAP_NIGHT_OUT:.2f}: only {s.first_here:.0f} night(s) of his partner here, and "
+            f"{pattern}; a night out explains them as well as a move here" if s.first_here < PATTERN_NIGHTS else
+            f"held below {CAP_NIGHT_OUT:.2f}: his partner's {s.first_here:.0f} nights here alternate with "
+            f"{s.first_elsewhere:.0f} away elsewhere since her first here"
+            + (f", {s.kept_going:.0f} of them at another place she keeps going to" if s.kept_going >= 0.5 else "")
+            + "; her nights alone cannot tell which place is him and which a habit of hers")
+    if s.partner_evidence and s.first_here >= 0.5 and s.nights_here <= 1:
+        return CAP_ONE_NIGHT, (f"held below {CAP_ONE_NIGHT:.2f}: one night of his partner here; one night is a night "
+                               "out as much as a move, whatever else points here")
+    return None
 
 
 def night_out(s: Support) -> bool:
