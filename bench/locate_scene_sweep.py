@@ -44,6 +44,7 @@ from test_locate_scenes import (  # noqa: E402
     MOTHER,
     NEW_COMPOUND,
     RANCH,
+    P,
     TOWN,
     _base,
     _on_the_road,
@@ -125,11 +126,41 @@ def mixed_world(rng: random.Random, moves: bool) -> tuple[CaseFolder, dict[str, 
     return c, drawn, (NEW_COMPOUND if move_day < DAYS else COMPOUND)
 
 
+def richer(c: CaseFolder, drawn: dict[str, object], rng: random.Random) -> None:
+    """``--rich``: four more foreign habits on a drawn world, from their own random stream (so the draws of
+    ``mixed_world`` stay what they were): her number known only by inference (the report giving it to her
+    dropped), her handset sampled every hour or three instead of every 20 minutes, 0-3 sightings of her (0.5-0.7)
+    at the compound at night, and a second informant (B2) placing him 0-2 times at the innocent ranch."""
+    drawn["her_number"] = "inferred" if rng.random() < 0.4 else "reported"
+    if drawn["her_number"] == "inferred":
+        for r in c.reports:
+            r["claims"] = [x for x in r["claims"] if x.get("predicate") != "uses"]
+    keep = rng.choice([1, 1, 3, 9])  # one fix in ``keep``
+    rows = c.rows["locations.csv"]
+    c.rows["locations.csv"] = [r for k, r in enumerate(rows) if r["identifier"] != P or k % keep == 0]
+    drawn["her_fix_every_min"] = 20 * keep
+    seen = rng.choice([0, 0, 1, 3])
+    for _ in range(seen):
+        c.sighting("person-partner", at(rng.randrange(2, DAYS - 1), 23.0), COMPOUND[0] + 0.0003, COMPOUND[1],
+                   rng.uniform(0.5, 0.7), note="woman matching her description")
+    drawn["her_seen_at_compound"] = seen
+    ranch = rng.choice([0, 1, 2])
+    if ranch:
+        c.source("humint-2", "HUMINT", "B")
+    for _ in range(ranch):
+        c.report("humint-2", at(rng.randrange(3, DAYS - 1), 9), 2, [{
+            "subject": "person-target", "predicate": "located_near", "lat": RANCH[0], "lon": RANCH[1], "radius_m": 500}])
+    drawn["ranch_reports"] = ranch
+
+
 def _sweep(a: argparse.Namespace, tmp: Path) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     if a.family == "mix":
         rng = random.Random(a.seed)
         cases = [mixed_world(rng, a.moves) for _ in range(a.draws)]
+        rich = random.Random(a.seed + 1_000_003)
+        for case, drawn, _ in cases if a.rich else ():
+            richer(case, drawn, rich)
     else:
         cases = [(_nights_with_him_and_at_the_safe_house(list(n), hole=hole), {"safe_house_nights": list(n), "hole": hole},
                   COMPOUND) for n in draws(a.draws, a.seed) for hole in (False, True)]
@@ -150,10 +181,11 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--family", choices=("safe-house", "mix"), default="safe-house")
     ap.add_argument("--moves", action="store_true", help="--family mix: he moves on a drawn day")
+    ap.add_argument("--rich", action="store_true", help="--family mix: four more foreign habits (see richer())")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         rows = _sweep(a, Path(tmp))
-    keys = [k for k in rows[0] if k not in ("first", "p", "elsewhere")] if rows else []
+    keys = [k for k in rows[0] if k not in ("first", "p", "elsewhere")] if rows else []  # every row draws the same
     print("| " + " | ".join(keys) + " | first answer | p | elsewhere |")
     print("|" + "---|" * (len(keys) + 3))
     for x in rows:
