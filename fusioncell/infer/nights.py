@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from fusioncell.infer.judgment import PATTERN_NIGHTS
 from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.geo import bearing_deg, haversine_m
 
@@ -165,7 +166,7 @@ def superseded(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArr
 
 
 def since_first(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray,
-                here_threshold: float = 0.5, elsewhere_threshold: float = 0.1, pattern: float = 3.0
+                here_threshold: float = 0.5, elsewhere_threshold: float = 0.1, pattern: float = PATTERN_NIGHTS
                 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Per candidate, around her first night here: (her away nights here, her away nights elsewhere since, her
     away nights elsewhere before it, her nights since at another place of hers -- one with ``pattern`` nights --:
