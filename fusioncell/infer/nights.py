@@ -185,6 +185,9 @@ def since_first(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatAr
     >>> K = np.array([[1, 1, 1, 0, 0, 1, 0, 0], [0, 0, 0, 1, 1, 0, 1, 0.0]])  # nights 0-7; night 7 at neither
     >>> since_first(K, np.arange(8), np.ones(8), pattern=3.0)[3].tolist()  # 0: three nights at 1 since; 1: one at 0
     [3.0, 1.0]
+    >>> wide = np.array([[0, 1, 1, 1, 1.0], [1, 1, 1, 1, 1.0]])  # place 1 (a wide cell area) holds place 0's nights
+    >>> since_first(wide, np.arange(5), np.ones(5), pattern=3.0)[3].tolist()  # shared nights are no other place
+    [0.0, 0.0]
     """
     m = K.shape[0]
     if K.shape[1] == 0 or m == 0:
