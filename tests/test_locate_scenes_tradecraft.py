@@ -415,17 +415,19 @@ def test_one_night_of_hers_at_a_planted_safe_house_is_not_very_likely_whatever_e
     assert safe[0]["would_change"][0] == "a further night of his partner here, or a sighting of him"
 
 
+def _her_nights_at(place: tuple[float, float], nights: list[int]):  # type: ignore[no-untyped-def]
+    """Her phone's path for :func:`_partner_path`: at ``place`` 21:00-07:00 on ``nights``, at her flat otherwise."""
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        return place if (d in nights and h >= 21.0) or (d - 1 in nights and h < 7.0) else HOME_P
+    return where
+
+
 def _phone_at_her_mothers(seen_nights: list[int]):  # type: ignore[no-untyped-def]
     """On her nights with him (``NIGHTS``) her phone stays at her mother's flat in town, 21:00-07:00: the phone
     sleeps there, she does not. Imagery sees a woman matching her (0.6) at the compound at 23:00 on
     ``seen_nights``. He is at the compound; nothing else places anyone there."""
-    def where(d: int, h: float) -> tuple[float, float] | None:
-        if (d in NIGHTS and h >= 21.0) or (d - 1 in NIGHTS and h < 7.0):
-            return MOTHER
-        return HOME_P
-
     c = _base(compound_covered=True)
-    _partner_path(c, where)
+    _partner_path(c, _her_nights_at(MOTHER, NIGHTS))
     for n in seen_nights:
         c.sighting("person-partner", at(n, 23.0), COMPOUND[0] + 0.0003, COMPOUND[1], 0.6,
                    note="woman matching her description")
@@ -458,13 +460,8 @@ def _she_stopped_at_the_safe_house(her_nights: list[int]):  # type: ignore[no-un
     """Her nights at the lieutenants' safe house on ``her_nights``, at home otherwise. The three lieutenants
     (tracked, graded, a B2 report naming the safe house) each spend every third night there to the end of the
     data, for reasons of their own; each sleeps at his own house otherwise, so the safe house is not their home."""
-    def where(d: int, h: float) -> tuple[float, float] | None:
-        if (d in her_nights and h >= 21.0) or (d - 1 in her_nights and h < 7.0):
-            return DECOY
-        return HOME_P
-
     c = _base(compound_covered=True)
-    _partner_path(c, where)
+    _partner_path(c, _her_nights_at(DECOY, her_nights))
     _lieutenants_at_the_decoy(c, every_third=True)
     return c
 
