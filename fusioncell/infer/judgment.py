@@ -337,7 +337,7 @@ def _few_nights(s: Support) -> tuple[float, str] | None:
             f"{s.first_elsewhere:.0f} away elsewhere since her first here"
             + (f", {s.kept_going:.0f} of them at another place she keeps going to" if s.kept_going >= 0.5 else "")
             + "; her nights alone cannot tell which place is him and which a habit of hers")
-    if s.partner_evidence and s.first_here >= 0.5 and s.nights_here <= 1:
+    if s.partner_evidence and 0.5 <= s.first_here <= 1.0 and s.nights_here <= 1:  # one night, by both counts
         return CAP_ONE_NIGHT, (f"held below {CAP_ONE_NIGHT:.2f}: one night of his partner here; one night is a night "
                                "out as much as a move, whatever else points here")
     return None
