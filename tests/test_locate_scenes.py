@@ -824,3 +824,5 @@ def test_her_nights_at_her_tracked_sisters_flat_do_not_outweigh_the_compound(tmp
     r = _run(c, tmp_path)
     assert _dist(r["hypotheses"][0], COMPOUND) <= 300, [(round(_dist(h, COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
     assert not [h for h in r["hypotheses"] if _dist(h, HOME_S) <= 300]
+    # her nights at her sister's are explained (a dropped place, not an unseen one): no "alternating" hold here
+    assert "alternate" not in (r["hypotheses"][0]["support"]["note"] or ""), r["hypotheses"][0]["support"]

@@ -745,7 +745,8 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
         her = (np.concatenate([located[0], silent[0]], axis=1), np.r_[located[1], silent[1]],
                np.r_[located[2], silent[2]])
         acc.put("superseded", np.log1p(superseded(*her)))
-        first, left = since_first(*her), contradicted(located, clat, clon, her_night_sightings(ctx))
+        first = since_first(*her, silent=np.arange(her[1].size) >= located[1].size)
+        left = contradicted(located, clat, clon, her_night_sightings(ctx))
         # the place's own rhythm of visits (fixes, her switched-off trips), and the days without one since,
         # her away nights elsewhere since her last one here, and its household's vehicles read elsewhere since
         present, vday = np.concatenate([visits[0], silent[0] >= SWITCHED_OFF_WINDOW], axis=1), np.r_[visits[1], silent[1]]

@@ -166,8 +166,8 @@ def superseded(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArr
 
 
 def since_first(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray,
-                here_threshold: float = 0.5, elsewhere_threshold: float = 0.1, pattern: float = PATTERN_NIGHTS
-                ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+                here_threshold: float = 0.5, elsewhere_threshold: float = 0.1, pattern: float = PATTERN_NIGHTS,
+                silent: npt.NDArray[np.bool_] | None = None) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Per candidate, around her first night here: (her away nights here, her away nights elsewhere since, her
     away nights elsewhere before it, her nights since at another place of hers -- one with ``pattern`` nights --:
     she kept going there, the most at any one such place).
@@ -185,6 +185,11 @@ def since_first(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatAr
     >>> K = np.array([[1, 1, 1, 0, 0, 1, 0, 0], [0, 0, 0, 1, 1, 0, 1, 0.0]])  # nights 0-7; night 7 at neither
     >>> since_first(K, np.arange(8), np.ones(8), pattern=3.0)[3].tolist()  # 0: three nights at 1 since; 1: one at 0
     [3.0, 1.0]
+    >>> K = np.array([[1, 0, 1, 0, 1, 0.0]])  # nights 0-5 at place 0 or at no listed place
+    >>> since_first(K, np.arange(6), np.ones(6), pattern=3.0, silent=np.array([0, 1, 0, 1, 0, 1], bool))[3].tolist()
+    [3.0]
+    >>> since_first(K, np.arange(6), np.ones(6), pattern=3.0)[3].tolist()  # located at a dropped place: not unseen
+    [0.0]
     >>> wide = np.array([[0, 1, 1, 1, 1.0], [1, 1, 1, 1, 1.0]])  # place 1 (a wide cell area) holds place 0's nights
     >>> since_first(wide, np.arange(5), np.ones(5), pattern=3.0)[3].tolist()  # shared nights are no other place
     [0.0, 0.0]
@@ -199,9 +204,13 @@ def since_first(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatAr
     since = np.arange(nights.size)[None, :] >= first[:, None]
     away = (here < elsewhere_threshold) & ever[:, None]
     # (i, j): her nights at place j and not at place i (a wide place around i shares its nights), in all and since
-    # her first night at i; a place of hers is one with ``pattern`` such nights. The nights at no listed place
-    # (silent trips into a hole nothing names) are one more such place: the blind spot she keeps going to.
-    places = np.vstack([is_here, (here < elsewhere_threshold).all(axis=0)[None, :]])
+    # her first night at i; a place of hers is one with ``pattern`` such nights. Her silent trips (``silent``: per
+    # column of ``K``) that no listed place explains are one more such place: the blind spot she keeps going to.
+    # A located night at no listed place is not: such a place was dropped (her sister's flat in town), not unseen.
+    trip = np.zeros(nights.size, dtype=bool)
+    if silent is not None and silent.any():
+        trip[np.searchsorted(nights, night_key[silent])] = True
+    places = np.vstack([is_here, ((here < elsewhere_threshold).all(axis=0) & trip)[None, :]])
     at_j = places * w[None, :]
     total_j = at_j.sum(axis=1)[None, :] - is_here.astype(float) @ at_j.T
     since_j = (since & ~is_here).astype(float) @ at_j.T
