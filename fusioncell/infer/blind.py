@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fusioncell.infer.features import (
+    MAY_BE_HERS,
     MIN_STAY_S,
     ROAD_SPEED_MPS,
     EvidenceContext,
@@ -104,7 +105,7 @@ def blind_spots(ctx: EvidenceContext, grid_m: float = GRID_M) -> list[BlindSpot]
         return []
     pos = ctx.pos
     pw = _per_pos(ctx, ctx.partner_share) * _per_pos(ctx, ctx.relevance)
-    located = pos.fine & pos.night & (pw > 0.05) & _away_mask(ctx)
+    located = pos.fine & pos.night & (pw > MAY_BE_HERS) & _away_mask(ctx)
     if np.unique(pos.night_key[located]).size > int(sel.sum()):
         return []  # she is mostly seen where she sleeps away: silence is not her pattern
     b, a, g = before[sel], after[sel], gap[sel].astype(float)

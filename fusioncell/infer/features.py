@@ -85,6 +85,8 @@ PRESENCE = ("nights_partner", "nights_partner_coarse", "nights_others", "silent_
 
 TAU_DAYS = float(__import__("os").environ.get("FC_TAU", "10.0"))  # recency: evidence loses half its weight in ~7 days
 FIX_SIGMA_FLOOR_M = 150.0
+#: A phone that is hers with more than this probability counts as one of her phones (her nights, her silences).
+MAY_BE_HERS = 0.05
 NMS_RADIUS_M = 350.0
 DEDUPE_RADIUS_M = 250.0
 MEANSHIFT_BANDWIDTH_M = 300.0
@@ -381,13 +383,13 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
             per_member = np.zeros((m, int(gm.max()) + 1))
             np.add.at(per_member.T, gm, oc.T)
             others_total += np.minimum(per_member, OTHERS_CAP).sum(axis=1)
-        _cite_presence(acc, fname, contrib, Kg, K, idx, starts, idents, ctx, night, fine, hers=gpw > 0.05)
+        _cite_presence(acc, fname, contrib, Kg, K, idx, starts, idents, ctx, night, fine, hers=gpw > MAY_BE_HERS)
         if night:
             _cite_presence(acc, "nights_others", Kg * base * (1.0 - gpw)[None, :], Kg, K, idx, starts, idents, ctx,
                            night, fine, windows=False)
     acc.put("nights_others", np.log1p(others_total))
     # her away nights elsewhere since her latest night here (a late move)
-    ps = pos.fine & pos.night & (pw > 0.05) & (rel > 0) & _away_mask(ctx)
+    ps = pos.fine & pos.night & (pw > MAY_BE_HERS) & (rel > 0) & _away_mask(ctx)
     # each of her (candidate) phones' nights read as one position, as above
     pidx, pst, phone = _member_nights(np.flatnonzero(ps), idents, pos.night_key)
     Kn = night_presence(K[:, pidx], pst, sigma[pidx])
@@ -621,7 +623,7 @@ def partner_silent_nights(ctx: EvidenceContext) -> tuple[npt.NDArray[np.bool_], 
     uniq, inv = np.unique(ids, return_inverse=True)  # per handset, not per gap
     pw = np.array([ctx.partner_share.get(str(u), 0.0) * ctx.relevance.get(str(u), 0.0) for u in uniq],
                   dtype=float)[inv.ravel()] if ids.size else np.zeros(0)
-    return covers & (gap >= SILENT_MIN_S) & (pw > 0.05), ids, pw, before, after, gap
+    return covers & (gap >= SILENT_MIN_S) & (pw > MAY_BE_HERS), ids, pw, before, after, gap
 
 
 def _silent_windows(acc: _Acc, mask: FloatArray, pos: Positions, b: npt.NDArray[np.int64],
@@ -630,9 +632,9 @@ def _silent_windows(acc: _Acc, mask: FloatArray, pos: Positions, b: npt.NDArray[
     it counts for recency (``staleness``) and gives a window, like a located night."""
     for ci in np.flatnonzero((mask > 0.5).any(axis=1)):
         k = np.flatnonzero(mask[ci] > 0.5)
-        for j in k:
+        for j in k:  # her nights, so his circle's too
             acc.windows[ci].append((pos.t[b[j]], pos.t[a[j]]))
-            acc.circle_windows[ci].append((pos.t[b[j]], pos.t[a[j]]))
+            acc.circle_windows[ci].append(acc.windows[ci][-1])
         ls = float((ctx.as_of - pos.t[a[k]].max()).astype("timedelta64[s]").astype(float) / 86400.0)
         acc.last_seen[ci] = ls if np.isnan(acc.last_seen[ci]) else min(acc.last_seen[ci], ls)
 

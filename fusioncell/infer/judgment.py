@@ -130,6 +130,8 @@ class Support:
     nights_here: int = 0  # distinct nights of hers seen (or silent) here
     usual_interval_days: float = float("nan")  # median days between those nights
     days_since_last: float = float("nan")  # from her latest night here to the end of the data
+    #: whose nights those are: "partner" (hers), "circle" (his people's, where she never slept), None (no night)
+    nights_of: str | None = None
     #: how likely the likeliest phone that places his partner here is hers (1 when attributed to her)
     partner_phone_p: float = 1.0
     partner_phone: str = ""  # that phone, as the evidence names it

@@ -308,7 +308,8 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray, seen: tuple[float, flo
                 namers.update(srcs)
     moved = float(np.expm1(an.candidates.features[i, names.index("superseded")]))
     # her nights date the place; a place she never slept at is dated by whoever of his circle did
-    n, usual, since = night_rhythm(an.candidates.windows[i] or an.candidates.circle_windows[i], an.as_of)
+    hers = bool(an.candidates.windows[i])
+    n, usual, since = night_rhythm(an.candidates.windows[i] if hers else an.candidates.circle_windows[i], an.as_of)
     home = bool(at_tracked_home(an.candidates.lat[i:i + 1], an.candidates.lon[i:i + 1], an.context)[0])
     f_here, f_since, f_before, back, left = (float(x[i]) if x.size > i else 0.0
                                              for x in (*an.candidates.since_first, an.candidates.left_behind))
@@ -318,7 +319,7 @@ def support_of(an: Analysis, i: int, contrib: np.ndarray, seen: tuple[float, flo
                    seen_p=float(seen[0]), days_since_seen=float(seen[1]),
                    named_only_by=len(namers) if partner and named and not observed else 0,
                    first_here=f_here, first_elsewhere=f_since, before_elsewhere=f_before, kept_going=back,
-                   left_behind=left)
+                   left_behind=left, nights_of=("partner" if hers else "circle") if n else None)
 
 
 def sentence_namer(store: CaseStore, an: Analysis) -> tuple[frozenset[str], Namer]:
@@ -363,13 +364,13 @@ def is_sure(circle: Circle, ident: str) -> bool:
     return m is not None and m.hers_by_report(("partner", "self"), SURE_PHONE_P)
 
 
-def _rhythm_json(sup: Support, whose: str) -> dict[str, Any]:
+def _rhythm_json(sup: Support) -> dict[str, Any]:
     """The nights that date a place, as ``support`` gives them: how many, her usual interval, days since the
-    latest; ``nights_of`` says whose ("partner": hers, "circle": his people's where she never slept)."""
+    latest, and whose they are (``nights_of``: "partner", or "circle" where she never slept)."""
     def num(x: float) -> float | None:
         return round(float(x), 1) if np.isfinite(x) else None
     return {"nights_here": sup.nights_here, "usual_interval_days": num(sup.usual_interval_days),
-            "days_since_last": num(sup.days_since_last), "nights_of": whose if sup.nights_here else None}
+            "days_since_last": num(sup.days_since_last), "nights_of": sup.nights_of}
 
 
 def night_rhythm(windows: list[tuple[np.datetime64, np.datetime64]], end: datetime) -> tuple[int, float, float]:
@@ -617,7 +618,7 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
                         "may_have_moved": cap.may_have_moved,
                         "model_probability": round(float(p0[i]), 3),
                         "note": _named(cap.reason, sup, namer, known) if cap.reason else None,
-                        **_rhythm_json(sup, "partner" if cs.windows[i] else "circle")},
+                        **_rhythm_json(sup)},
             "would_change": [_named(w, sup, namer, known) for w in cap.would_change],
             **_moved_from(cs, int(i), contrib),
         })
