@@ -171,8 +171,9 @@ def ingest(
         except InvalidCase as exc:  # nothing of the delivery was committed; the attempt is recorded
             record_command(cs, "ingest", folder=case.name, error=type(exc).__name__)
             # only row problems can be set aside; a header or a file's shape (line ends, a junk line) cannot
-            rows = [p for p in exc.problems if p.line is not None and p.line > 1 and p.column is not None
-                    and p.file.endswith(".csv") and p.file != "sources.csv"]
+            rows = [p for p in exc.problems if p.line is not None and (
+                (p.line > 1 and p.column is not None and p.file.endswith(".csv") and p.file != "sources.csv")
+                or p.file.endswith(".jsonl"))]  # a JSON line is set aside whole, broken or not
             if rows and not quarantine:
                 raise UsageError(
                     f"{exc} — nothing was loaded; fix the rows, or run `fusioncell ingest {case} --quarantine` to "

@@ -189,6 +189,12 @@ class EntitiesResult:
     problems: list[Problem]
     ids: set[str]
     rows: int = 0
+    #: the first line of each entity id read (also of lines with a problem)
+    lines: dict[str, int] = field(default_factory=dict)
+    #: ``(line, where, entity id)`` of every reference to another entity
+    refs: list[tuple[int, str, str]] = field(default_factory=list)
+    #: lines set aside by ``--quarantine``, one problem each
+    quarantined: list[Problem] = field(default_factory=list)
 
 
 _IDENT_PROPS = {"phone": "phone", "email": "email", "alias": "alias"}
@@ -208,28 +214,64 @@ def _coordinate_problem(key: str, value: str) -> str | None:
     return None
 
 
-def read_entities(path: Path, file: str, region: str | None, sink: Sink) -> EntitiesResult:
+def read_entities(path: Path, file: str, region: str | None, sink: Sink, quarantine: bool = False) -> EntitiesResult:
     """Validate entities.jsonl with FollowTheMoney and send its rows to ``sink``.
 
     Rows go to the ``entities`` and ``entity_identifiers`` tables. Every value
     FtM would silently drop is a problem, and so is a reference to an entity
-    id that is not in the file.
+    id that is not in the file. With ``quarantine`` the lines with a problem
+    are set aside (one :class:`Problem` a line in ``quarantined``), and so is
+    every line that refers to an entity set aside; the rest is loaded.
     """
+    if not quarantine:
+        return _read_entities(path, file, region, sink, frozenset())
+    first = _read_entities(path, file, region, lambda _t, _b: None, frozenset())
+    if not first.problems:
+        return _read_entities(path, file, region, sink, frozenset())
+    problems, bad = list(first.problems), {p.line for p in first.problems if p.line is not None}
+    while True:  # a line that refers to an entity set aside is set aside too (until nothing changes)
+        kept = {eid: line for eid, line in first.lines.items() if line not in bad}
+        more = [Problem(file, lineno, where, f"refers to entity {ref!r}, set aside on line {first.lines[ref]}")
+                for lineno, where, ref in first.refs if lineno not in bad and ref in first.lines and ref not in kept]
+        if not more:
+            break
+        problems += more
+        bad |= {p.line for p in more}
+    res = _read_entities(path, file, region, sink, frozenset(bad))
+    res.quarantined = one_problem_per_line(problems)
+    return res
+
+
+def one_problem_per_line(problems: list[Problem]) -> list[Problem]:
+    """The problems of a JSON-lines file, one per line (a line is set aside whole): messages joined."""
+    by_line: dict[int | None, list[Problem]] = {}
+    for p in problems:
+        by_line.setdefault(p.line, []).append(p)
+    return [Problem(ps[0].file, line, ps[0].column, "; ".join(
+        (f"{p.column}: " if p.column and i else "") + p.message for i, p in enumerate(ps)))
+        for line, ps in sorted(by_line.items(), key=lambda kv: kv[0] or 0)]
+
+
+def _read_entities(path: Path, file: str, region: str | None, sink: Sink, skip: frozenset[int]) -> EntitiesResult:
+    """One pass over entities.jsonl; the lines in ``skip`` are passed over (set aside by the caller)."""
     # FollowTheMoney takes seconds to import: only a delivery that holds entities pays for it
     from followthemoney import model
 
     r = _EntityReader(file, region, _Batcher(sink, {"entities": ENTITY_SCHEMA, "entity_identifiers": ENTITY_ID_SCHEMA}))
     for lineno, text, obj in iter_json_lines(path, file, r.problems):
+        if lineno in skip:
+            continue
         head = r.head(lineno, obj)
         if head is None:
             continue
         eid, schema, props = head
         proxy = model.get_proxy({"id": eid, "schema": schema.name, "properties": {}})
+        r.kept = {}
         for key, values in props.items():
             r.property(lineno, eid, schema, proxy, key, values)
         r.out.add("entities", {
             "entity_id": eid, "schema": schema.name, "caption": proxy.caption,
-            "properties": json.dumps(proxy.to_dict()["properties"], ensure_ascii=False),
+            "properties": json.dumps({**proxy.to_dict()["properties"], **r.kept}, ensure_ascii=False),
             "raw": text, "line": lineno,
         })
     problems = r.problems
@@ -239,7 +281,7 @@ def read_entities(path: Path, file: str, region: str | None, sink: Sink) -> Enti
     if not problems:
         r.out.flush()
     problems.sort(key=lambda p: (p.line or 0, p.column or ""))
-    return EntitiesResult(problems, set(r.ids), r.out.counts.get("entities", 0))
+    return EntitiesResult(problems, set(r.ids), r.out.counts.get("entities", 0), lines=dict(r.ids), refs=list(r.refs))
 
 
 @dataclass
@@ -253,6 +295,8 @@ class _EntityReader:
     ids: dict[str, int] = field(default_factory=dict)
     #: ``(line, where, entity id)`` of every reference to another entity (checked once the file is read)
     refs: list[tuple[int, str, str]] = field(default_factory=list)
+    #: the current entity's properties that its FtM schema does not know, kept as given (strings)
+    kept: dict[str, list[str]] = field(default_factory=dict)
 
     def head(self, lineno: int, obj: dict[str, Any]) -> tuple[str, Any, dict[str, Any]] | None:
         """The entity's id, FtM schema and properties, or None (a problem noted) when they are unusable."""
@@ -289,14 +333,32 @@ class _EntityReader:
         """Add the values of property ``key`` to ``proxy``; each unusable one is a problem."""
         where = f"properties.{key}"
         prop = schema.get(key)
-        if prop is None:
-            self.problems.append(Problem(self.file, lineno, where,
-                                         f"{key!r} is not a property of the FollowTheMoney schema {schema.name}"))
-            return
         if not isinstance(values, list):
             values = [values]
+        if prop is None:  # not FtM's: kept as given, like an extra CSV column (a partner's "color", "vin")
+            self.keep(lineno, key, values)
+            return
         for val in values:
             self.value(lineno, eid, schema, proxy, key, prop, val)
+
+    def keep(self, lineno: int, key: str, values: list[Any]) -> None:
+        """A property the entity's FtM schema does not know: its values kept as strings, not refused.
+
+        The case format keeps what it does not know ("unknown extra columns are kept"); FtM would
+        refuse the property, and the whole file with it. A value that is not a string or number is
+        still a problem: there is no string to keep.
+        """
+        out = []
+        for val in values:
+            if val is None:
+                continue
+            if isinstance(val, (dict, list, bool)) or (isinstance(val, float) and not math.isfinite(val)):
+                self.problems.append(Problem(self.file, lineno, f"properties.{key}", f"value {val!r} is not a string"))
+                return
+            if str(val).strip():
+                out.append(str(val).strip())
+        if out:
+            self.kept[key] = out
 
     def value(self, lineno: int, eid: str, schema: Any, proxy: Any, key: str, prop: Any, val: Any) -> None:
         """One value: cleaned by FtM (phones normalised to E.164 here), identifiers sent to ``entity_identifiers``."""
@@ -353,6 +415,8 @@ class ReportsResult:
     problems: list[Problem]
     rows: int = 0
     claims: int = 0
+    #: reports set aside by ``--quarantine``, one problem a line
+    quarantined: list[Problem] = field(default_factory=list)
 
 
 def _number(obj: dict[str, Any], key: str) -> float | None:
@@ -363,10 +427,11 @@ def _number(obj: dict[str, Any], key: str) -> float | None:
 
 
 def read_reports(path: Path, file: str, sources: dict[str, tuple[str, str]], normalizer: IdNormalizer,
-                 sink: Sink) -> ReportsResult:
+                 sink: Sink, quarantine: bool = False) -> ReportsResult:
     """Validate reports.jsonl and send rows to ``reports`` and ``claims``.
 
-    ``sources`` maps source_id to ``(agency, reliability)``.
+    ``sources`` maps source_id to ``(agency, reliability)``. A report with a problem is never loaded in
+    part; with ``quarantine`` it is set aside (``quarantined``, one problem a line) and the rest loaded.
     """
     problems: list[Problem] = []
     seen: dict[str, int] = {}
@@ -427,6 +492,10 @@ def read_reports(path: Path, file: str, sources: dict[str, tuple[str, str]], nor
             row.update(report_id=rid, source_id=sid, agency=agency, reliability=reliability,
                        credibility=cred, reported=reported)
             out.add("claims", row)
+    if quarantine and problems:
+        out.flush()
+        return ReportsResult([], out.counts.get("reports", 0), out.counts.get("claims", 0),
+                             quarantined=one_problem_per_line(problems))
     if not problems:
         out.flush()
     return ReportsResult(problems, out.counts.get("reports", 0), out.counts.get("claims", 0))

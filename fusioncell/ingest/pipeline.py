@@ -106,6 +106,8 @@ class IngestSummary:
     run_id: str | None = None
     #: alerts the standing watches raised on this ingest's new deliveries (fusioncell.watch)
     alerts: list[Any] = field(default_factory=list)
+    #: ``(scheme, distinct identifiers)`` of identifiers kept in schemes the case format does not list
+    other_schemes: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -130,6 +132,10 @@ class IngestSummary:
             text += f"; loaded {loaded:,}, quarantined {self.quarantined:,} (see: fusioncell rejects)"
         if self.alerts:
             text += f"; {len(self.alerts)} alert{'s' if len(self.alerts) != 1 else ''} (see: fusioncell alerts)"
+        if self.other_schemes:
+            text += ("; kept identifiers in schemes the case format does not list: "
+                     + ", ".join(f"{s}: ({n:,})" for s, n in self.other_schemes[:5])
+                     + (" …" if len(self.other_schemes) > 5 else "") + " (a typo of plate:, imei:, … would show here)")
         return text + f" in {self.seconds:.1f} s -> {self.store}"
 
 
@@ -326,6 +332,8 @@ def _ingest(folder: Path, store: "CaseStore", toml: casefile.CaseToml, eng: Engi
     fired = _evaluate_watches(store, run_id) if run_id is not None and not failed else []
     summary = IngestSummary(toml.case_id, str(store.path), outcomes, time.perf_counter() - t0, eng.name,
                             run_id=run_id, alerts=fired)
+    if redone:
+        summary.other_schemes = other_schemes(store)
     if run_id is not None and store.has_table("rejects"):
         row = con.execute("SELECT count(*) FROM rejects WHERE ingest_run = ?", [run_id]).fetchone()
         summary.quarantined = int(row[0]) if row else 0
@@ -555,16 +563,20 @@ def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, stor
             con.execute("INSERT INTO targets (entity_id) VALUES (?)", [t])
         return len(toml.targets)
     if kind == "entities.jsonl":
-        res = read_entities(path, file, toml.phone_region, sink)
+        res = read_entities(path, file, toml.phone_region, sink, quarantine)
         if res.problems:
             raise _Rollback(res.problems)
+        if res.quarantined:
+            store_rejects(store, path, res.quarantined, run_id)
         return res.rows
     if kind == "reports.jsonl":
         srcs = {r[0]: (r[1], r[2]) for r in con.execute("SELECT source_id, agency, reliability FROM sources").fetchall()}
         norm = IdNormalizer(toml.phone_region, _entity_ids(store))
-        rres = read_reports(path, file, srcs, norm, sink)
+        rres = read_reports(path, file, srcs, norm, sink, quarantine)
         if rres.problems:
             raise _Rollback(rres.problems)
+        if rres.quarantined:
+            store_rejects(store, path, rres.quarantined, run_id)
         return rres.rows
     spec = _spec(kind)
     if file != kind:
@@ -589,6 +601,21 @@ def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, stor
         if undeclared:
             raise _Rollback(undeclared, n)
     return n
+
+
+def other_schemes(store: "CaseStore") -> list[tuple[str, int]]:
+    """Schemes of the store's identifiers that the case format does not list (``vehicle:…``), most used
+    first, with the number of distinct identifiers in each (kept as given: identifiers.OTHER_SCHEME)."""
+    from fusioncell.model.identifiers import SCHEMES
+
+    if not store.has_table("identifiers"):
+        return []
+    return [(str(s), int(n)) for s, n in store.con.execute(
+        f"""SELECT split_part(identifier, ':', 1) AS s, count(*) AS n FROM identifiers
+            WHERE identifier NOT LIKE '+%' AND regexp_matches(identifier, '^[a-z][a-z0-9_]{{1,15}}:')
+              AND split_part(identifier, ':', 1) NOT IN ({', '.join(repr(x) for x in SCHEMES)})
+              AND identifier NOT IN (SELECT entity_id FROM entities)
+            GROUP BY s ORDER BY n DESC, s""").fetchall()]
 
 
 def undeclared_agencies(store: "CaseStore", declared: Iterable[str], file: str = "sources.csv") -> list[Problem]:

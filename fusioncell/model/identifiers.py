@@ -23,6 +23,9 @@ import re
 from dataclasses import dataclass
 
 SCHEMES = ("imei", "imsi", "plate", "alias", "email", "handle", "phone")
+#: The scheme reported for ``word:value`` with a word not in SCHEMES (kept, never refused).
+OTHER_SCHEME = "other"
+_OTHER_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{1,15}$")
 _SCHEME_RE = re.compile(r"^\s*([A-Za-z]+)\s*:\s*(.*)$", re.S)
 _PHONEISH_RE = re.compile(r"^[\s+()\-.\d/]+$")
 _WS_RE = re.compile(r"\s+")
@@ -72,7 +75,8 @@ def normalize_identifier(
 
     Order of reading: a known entity id is kept as it is; a ``scheme:value``
     with a known scheme is prefixed in lower case; something that looks like
-    a phone number is parsed to E.164. Anything else raises
+    a phone number is parsed to E.164; a ``word:value`` with a scheme the
+    format does not list is kept as given (scheme ``other``). Anything else raises
     :class:`IdentifierError` (an unknown entity reference, a garbled number).
     """
     if raw is None:
@@ -97,6 +101,10 @@ def normalize_identifier(
         return Identifier(f"{scheme}:{value}", scheme, raw)
     if _PHONEISH_RE.match(text) and sum(ch.isdigit() for ch in text) >= 5:
         return Identifier(normalize_phone(text, region), "phone", raw)
+    if m and _OTHER_SCHEME_RE.match(m.group(1)) and m.group(2).strip():
+        # a scheme the format does not list (a partner's ``vehicle:pickup-white``, ``mac:…``): kept as given,
+        # scheme lower-cased; ingest names these schemes in its summary (a typo such as ``plat:`` shows there)
+        return Identifier(f"{m.group(1).lower()}:{_WS_RE.sub(' ', m.group(2).strip())}", OTHER_SCHEME, raw)
     if entity_ids is None:
         # No entity list to check against: keep it as an entity reference.
         return Identifier(text, "entity", raw)
