@@ -489,3 +489,41 @@ def test_her_visits_that_go_on_there_are_not_held_for_the_lieutenants(tmp_path: 
     safe = [h for h in r["hypotheses"] if _dist(h, DECOY) <= 300]
     assert safe and safe[0]["rank"] == 1 and safe[0]["probability"] >= 0.85, safe[:1]
     assert not safe[0]["support"]["may_have_moved"] and "has not spent a night here" not in (safe[0]["support"]["note"] or "")
+
+
+def _nights_at_her_mothers_after_the_compound(afternoons: list[int]):  # type: ignore[no-untyped-def]
+    """He never moves. She spends nights at the compound (located) every third night until day 18, then her last
+    two nights away (days 20 and 22) at her mother's flat in town; on ``afternoons`` she visited her mother
+    there by day (14:00-18:00). The data end on day 24."""
+    compound_nights, mother_nights = [3, 6, 9, 12, 15, 18], [20, 22]
+
+    def where(d: int, h: float) -> tuple[float, float]:
+        for nights, place in ((compound_nights, COMPOUND), (mother_nights, MOTHER)):
+            if (d in nights and h >= 21.0) or ((d - 1) in nights and h < 7.0):
+                return place
+        return MOTHER if d in afternoons and 14.0 <= h < 18.0 else HOME_P
+
+    c = _base(compound_covered=True)
+    _partner_path(c, where)
+    return c
+
+
+def test_nights_at_her_mothers_flat_she_visits_by_day_are_no_move_of_his(tmp_path: Path) -> None:
+    """Her two latest nights away are at her mother's, a flat she visited on afternoons all along: her own life,
+    not her visits gone to his new house. The flat takes nothing as 'where he likely went', and the compound
+    is not read as left (before session 28: the flat +0.23 moved_here, held at 0.75; the compound -2.15 overdue,
+    0.03). Left: her latest nights still put the flat first (0.69, held as a night out), the compound 0.24."""
+    r = _run(_nights_at_her_mothers_after_the_compound([4, 11]), tmp_path)
+    flat = [h for h in r["hypotheses"] if _dist(h, MOTHER) <= 500]
+    assert flat and not any(e["kind"] == "moved_here" for e in flat[0]["evidence"])
+    compound = [h for h in r["hypotheses"] if _dist(h, COMPOUND) <= 300]
+    assert compound and compound[0]["probability"] >= 0.2, [(h["label"], h["probability"]) for h in r["hypotheses"][:3]]
+    assert not any(e["kind"] == "overdue" and e["weight"] < -0.5 for e in compound[0]["evidence"])
+
+
+def test_nights_at_a_flat_she_never_visited_before_may_still_be_his_new_house(tmp_path: Path) -> None:
+    """The same nights, at a flat she had never been to: that may be where he went (the rule of session 28
+    only spares places that were hers before)."""
+    r = _run(_nights_at_her_mothers_after_the_compound([]), tmp_path)
+    flat = [h for h in r["hypotheses"] if _dist(h, MOTHER) <= 500]
+    assert flat and any(e["kind"] == "moved_here" for e in flat[0]["evidence"])

@@ -24,7 +24,7 @@ from fusioncell.infer.evidence import Claims, Positions, Sightings
 from fusioncell.infer.household import (Reads, departure_citations, departures, last_days, resident_citations,
                                         residents)
 from fusioncell.infer.nights import (approach, expected_log1p, latest_night, moved_on, newest_per_phone, overdue,
-                                     silence_headings, since_first, successors, superseded)
+                                     known_since, silence_headings, since_first, successors, superseded)
 from fusioncell.infer.phones import contradicted, her_night_sightings
 from fusioncell.infer.sources import source_track_record
 from fusioncell.model.night import NIGHT
@@ -321,6 +321,8 @@ class _Acc:
     col: dict[str, int]
     circle_windows: list[list[tuple[np.datetime64, np.datetime64]]] = field(default_factory=list)  # anyone's
     unseen: float = 0.0  # her recent silent trips no candidate explains (CandidateSet.unseen)
+    #: per candidate, the first night it was one of her places (nights.known_since); None before presence is read
+    known_since: FloatArray | None = None
 
     def put(self, name: str, values: FloatArray) -> None:
         self.F[:, self.col[name]] = values
@@ -354,6 +356,10 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
     pw = np.clip(_per_pos(ctx, ctx.partner_share), 0.0, 1.0)
     sigma = np.where(pos.fine, np.sqrt(pos.acc_m**2 + FIX_SIGMA_FLOOR_M**2), pos.acc_m)
     K = _kernel(haversine_m(clat[:, None], clon[:, None], pos.lat[None, :], pos.lon[None, :]), sigma[None, :])
+    # the first night each place was one of hers (two of her fixes there, by day or night; near her home too):
+    # a move does not take her to her mother's flat
+    mine = pos.fine & (pw > MAY_BE_HERS) & (rel > 0)
+    acc.known_since = known_since(K[:, mine] >= 0.5, pos.night_key[mine])
     K = np.where(at_home, 0.0, K)
     idents = pos.identifier.astype(str)
     others_total = np.zeros(m)
@@ -756,9 +762,10 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
         rday = np.floor(_local_days(ctx.reads.t, tz) - 1.0 / 3.0).astype(np.int64) if ctx.reads is not None else None
         dep = departures(clat, clon, ctx.reads, rday, last_days(present, vday)) if ctx.reads is not None else None
         acc.put("overdue", overdue(present, vday, int(np.floor(_local_days(np.array([ctx.as_of]), tz)[0])),
-                                   elsewhere=moved_on(*her, np.arange(her[1].size) < located[1].size),
+                                   elsewhere=moved_on(*her, np.arange(her[1].size) < located[1].size,
+                                                      known_since=acc.known_since),
                                    vehicles=None if dep is None else dep.log_lr))
-        succ = successors(*her) + (0.0 if dep is None else dep.went)
+        succ = successors(*her, known_since=acc.known_since) + (0.0 if dep is None else dep.went)
         if dep is not None and ctx.reads is not None and rday is not None:
             lived = residents(clat, clon, ctx.reads, rday)[0]
             acc.put("household", lived)

@@ -345,7 +345,7 @@ def overdue(present: npt.NDArray[np.bool_], day: npt.NDArray[np.int64], as_of_da
 
 def moved_on(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray, located: npt.NDArray[np.bool_],
              pseudo_days: float = OVERDUE_PSEUDO_DAYS, here_threshold: float = 0.5,
-             elsewhere_threshold: float = 0.1) -> tuple[FloatArray, FloatArray]:
+             elsewhere_threshold: float = 0.1, known_since: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
     """Per candidate: (the log-likelihood ratio, he left : he stayed, of his partner's away nights at
     other places since her last night here; how often her phone shows her nights here).
 
@@ -364,7 +364,10 @@ def moved_on(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray
     marks the columns that are located nights (the others: switched-off
     trips); the second result is ``(located nights here + 1) / (nights here
     + 2)``, the chance her phone would show her nights at a new place too.
-    Fewer than two nights here: no habit to read, (0, 0).
+    Fewer than two nights here: no habit to read, (0, 0). With ``known_since``
+    (:func:`known_since`), a night since at a place that was already one of
+    hers on her last night here (her mother's flat, a friend's) is her own
+    life going on, not her visits gone to his new house: it is not counted.
 
     >>> import numpy as np
     >>> K = np.array([[1.0, 1.0, 1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 1.0, 1.0]])  # a place, then another
@@ -389,7 +392,10 @@ def moved_on(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray
     # place nothing else points at -- says nothing about where he is)
     elsewhere = ((here < elsewhere_threshold) & (here.max(axis=0) >= here_threshold)[None, :]) * w[None, :]
     inside = (((idx > first_i[:, None]) & (idx < last_i[:, None])) * elsewhere).sum(axis=1)
-    after = ((idx > last_i[:, None]) * elsewhere).sum(axis=1)
+    since = (idx > last_i[:, None]) * elsewhere
+    if known_since is not None:  # a night at a place of hers already (her mother's) is her habit, not his move
+        since = since * (known_since[here.argmax(axis=0)][None, :] > nights[last_i][:, None])
+    after = since.sum(axis=1)
     rate = np.maximum(n - 1, 0) / span
     habit = (inside + 0.5) / span
     seen = ((here_loc >= here_threshold).sum(axis=1) + 1.0) / (n + 2.0)
@@ -487,7 +493,7 @@ def approach(clat: FloatArray, clon: FloatArray, elat: FloatArray, elon: FloatAr
 
 
 def successors(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray,
-               here_threshold: float = 0.5) -> FloatArray:
+               here_threshold: float = 0.5, known_since: FloatArray | None = None) -> FloatArray:
     """(candidates x candidates): her nights at place ``c`` after her last night at place ``o``, for
     each place ``o`` she came to on two nights or more (``S[o, c]``, weighted by how surely the phone is
     hers; 0 on the diagonal). If he left ``o``, these are where her visits went: where he likely went.
@@ -507,7 +513,37 @@ def successors(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArr
     after = np.arange(nights.size)[None, :] > last_i[:, None]  # (o, night)
     out = (after * w[None, :]) @ is_here.T.astype(float)  # (o, c)
     np.fill_diagonal(out, 0.0)
+    if known_since is not None:  # a place of hers already (family, friends) is not where he went
+        out *= _new_to_her(known_since, nights, last_i)
     return out
+
+
+def _new_to_her(known_since: FloatArray, nights: npt.NDArray[np.int64], last_i: npt.NDArray[np.int64]) -> FloatArray:
+    """(o, c): 1 when place ``c`` was not yet one of her places on her last night at ``o`` (``known_since``:
+    :func:`known_since`), else 0. A move takes her to his new house; her mother's flat or a friend's, where
+    she stayed before, is her own life going on."""
+    last_night = np.where(last_i < nights.size, nights[np.minimum(last_i, nights.size - 1)], np.iinfo(np.int64).max)
+    return (known_since[None, :] > last_night[:, None]).astype(float)
+
+
+def known_since(present: npt.NDArray[np.bool_], night_key: npt.NDArray[np.int64], min_fixes: int = 2) -> FloatArray:
+    """Per candidate: the first night (key) since which the place was one of hers: ``min_fixes`` of her fixes
+    there on one day or night (a stay), or one on each of two days (she keeps coming back). ``present``:
+    candidates x her fixes, by day or night. ``inf`` if never.
+
+    >>> import numpy as np
+    >>> present = np.array([[True, True, False, False], [False, False, True, True], [False, False, True, False]])
+    >>> known_since(present, np.array([3, 3, 5, 6])).tolist()  # a stay on 3; back on 6; once is passing by
+    [3.0, 6.0, inf]
+    """
+    m = present.shape[0]
+    if present.shape[1] == 0 or m == 0:
+        return np.full(m, np.inf)
+    keys, inv = np.unique(night_key, return_inverse=True)
+    counts = np.zeros((m, keys.size))
+    np.add.at(counts.T, inv.ravel(), present.T.astype(float))
+    ok = (counts >= min_fixes) | (np.cumsum(counts > 0, axis=1) >= 2)
+    return np.where(ok.any(axis=1), keys[np.argmax(ok, axis=1)].astype(float), np.inf)
 
 
 def expected_log1p(nights: FloatArray, share: FloatArray) -> FloatArray:
