@@ -527,3 +527,44 @@ def test_nights_at_a_flat_she_never_visited_before_may_still_be_his_new_house(tm
     r = _run(_nights_at_her_mothers_after_the_compound([]), tmp_path)
     flat = [h for h in r["hypotheses"] if _dist(h, MOTHER) <= 500]
     assert flat and any(e["kind"] == "moved_here" for e in flat[0]["evidence"])
+
+
+EDGE = (COMPOUND[0] + 0.030, COMPOUND[1] + 0.020)  # ~3.9 km NE of the compound, where her phone loses the network
+
+
+def _into_a_hole_by_a_bending_road():  # type: ignore[no-untyped-def]
+    """The compound lies in a coverage hole. On her nights with him her phone is located until she reaches the
+    edge of coverage, driving W (heading 262°, the road bends: the compound lies at ~212° from there), silent
+    through the night, and back at the edge in the morning driving ENE. A weak sighting of her pickup there once
+    makes the compound a candidate."""
+    ux, uy = np.sin(np.radians(262.0)), np.cos(np.radians(262.0))
+    m_lat, m_lon = 1 / 111_000.0, 1 / (111_000.0 * np.cos(np.radians(EDGE[0])))
+
+    def along(back_m: float) -> tuple[float, float]:  # on the road, back_m before the edge
+        return EDGE[0] - uy * back_m * m_lat, EDGE[1] - ux * back_m * m_lon
+
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        if d in NIGHTS and 20.0 <= h < 21.0:
+            return along(3000.0 * (21.0 - h))  # 3 km, 2 km, 1 km before the edge
+        if (d in NIGHTS and h >= 21.0) or ((d - 1) in NIGHTS and h < 7.0):
+            return None
+        if (d - 1) in NIGHTS and 7.0 <= h < 8.0:
+            return along(3000.0 * (h - 7.0))  # and away again
+        return HOME_P
+
+    c = _base(compound_covered=False)
+    _partner_path(c, where)
+    c.report("humint", at(1, 11), 2, [{"subject": "alias:La Güera", "predicate": "uses", "object": "plate:JAL-4821-B"}])
+    c.sighting("plate:JAL-4821-B", at(9, 7.5), COMPOUND[0], COMPOUND[1], 0.5, "pickup blanca")
+    return c
+
+
+def test_silences_into_a_hole_by_a_bending_road_still_date_the_compound(tmp_path: Path) -> None:
+    """Her rays point ~50° off the compound (the road bends): each silence still fits it at ~0.3, too little for
+    a time window, enough to say the place is not 'never visited' (before: staleness 'no night-time evidence here
+    in the whole period', the compound's weight cut by the full penalty: 0.036, now 0.12)."""
+    r = _run(_into_a_hole_by_a_bending_road(), tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, [(h["label"], h["probability"]) for h in r["hypotheses"][:3]]
+    assert not any(e["kind"] == "staleness" and "whole period" in e["summary"] for e in top["evidence"])
+    assert top["probability"] >= 0.1  # 0.036 before: the hole's blind spot keeps most of the mass (elsewhere)

@@ -561,7 +561,7 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
         if fname == "silent_nights":  # into a hole: the rays from the ends point at it; shared among the holes
             mask = mask * _switched_off_towards(clat, clon, pos, b, a, distance=False)[0]
             score = (mask * (decay / np.maximum(mask.sum(axis=0), 1.0))[None, :]).sum(axis=1)
-            _silent_windows(acc, mask, pos, b, a, ctx)
+            _silent_windows(acc, mask, pos, b, a, ctx, recent_at=HOLE_RECENT_AT)
         else:  # switched off on the way: the ends of the silence point at the place
             fit, moving = _switched_off_towards(clat, clon, pos, b, a)
             mask = mask * fit
@@ -633,16 +633,26 @@ def partner_silent_nights(ctx: EvidenceContext) -> tuple[npt.NDArray[np.bool_], 
 
 
 def _silent_windows(acc: _Acc, mask: FloatArray, pos: Positions, b: npt.NDArray[np.int64],
-                    a: npt.NDArray[np.int64], ctx: EvidenceContext) -> None:
+                    a: npt.NDArray[np.int64], ctx: EvidenceContext, recent_at: float = 0.5) -> None:
     """A silent night a place explains (out of coverage, reachable) is a night she was probably there:
-    it counts for recency (``staleness``) and gives a window, like a located night."""
-    for ci in np.flatnonzero((mask > 0.5).any(axis=1)):
-        k = np.flatnonzero(mask[ci] > 0.5)
-        for j in k:  # her nights, so his circle's too
+    above 0.5 it gives a window, like a located night; above ``recent_at`` it counts for recency
+    (``staleness``): a place her silences may explain is not "never visited"."""
+    for ci in np.flatnonzero((mask > min(0.5, recent_at)).any(axis=1)):
+        for j in np.flatnonzero(mask[ci] > 0.5):  # her nights, so his circle's too
             acc.windows[ci].append((pos.t[b[j]], pos.t[a[j]]))
             acc.circle_windows[ci].append(acc.windows[ci][-1])
+        k = np.flatnonzero(mask[ci] > recent_at)
+        if not k.size:
+            continue
         ls = float((ctx.as_of - pos.t[a[k]].max()).astype("timedelta64[s]").astype(float) / 86400.0)
         acc.last_seen[ci] = ls if np.isnan(acc.last_seen[ci]) else min(acc.last_seen[ci], ls)
+
+
+#: A silence into a coverage hole dates a place that explains it this well (reachable x out of coverage x
+#: her heading at the ends): roads bend between the coverage edge and the place, so the rays only roughly
+#: point at it. Session 28: at 0.5 the compound of clean-room hole cases read "no night-time evidence here in
+#: the whole period" while eight of her silent nights led there.
+HOLE_RECENT_AT = 0.2
 
 
 #: A sighting counts at a place through a Gaussian of this spread (metres): the observer's or the image's
