@@ -119,3 +119,20 @@ def test_quarantine_sets_aside_a_bad_entity_and_every_entity_that_refers_to_it(t
     assert got[0]["field"] == "properties.birthDate" and "as a date" in got[0]["rule"]
     assert got[1]["field"] == "properties.owner" and "set aside on line 2" in got[1]["rule"]
     assert summary.quarantined == 2
+
+
+def test_a_description_in_an_unlisted_scheme_meets_no_one(tmp_path: Path) -> None:
+    """Two people seen together met; a ``vehicle:pickup-white`` seen beside them is a description (every white
+    pickup), not someone who was there: kept as a row, never a party to a sighted meeting (before: the network's
+    top key player of a clean-room case was ``person:unidentified``, then ``vehicle:pickup-white``)."""
+    from fusioncell.spacetime.sighted import sighted_meetings
+
+    c = _case()
+    c.person("p-1")
+    c.person("p-2")
+    for subject in ("p-1", "p-2", "vehicle:pickup-white", "person:unidentified"):
+        c.sighting(subject, at(2, 15.0), 19.95, -103.74, 0.9)
+    cs, _ = _ingest(c, tmp_path)
+    with cs:
+        pairs = sighted_meetings(cs).select(["id_a", "id_b"]).to_pylist()
+    assert pairs == [{"id_a": "p-1", "id_b": "p-2"}]

@@ -8,8 +8,20 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from fusioncell.model.identifiers import SCHEMES
 from fusioncell.spacetime.geo import EARTH_RADIUS_M, haversine_sql
 from fusioncell.store.plans import Query, plan
+
+
+def followable(q: Query, col: str) -> str:
+    """SQL: ``col`` names someone or something that can be followed — not a ``word:value`` in a scheme the
+    case format does not list (``vehicle:pickup-white``, ``person:unidentified``: a description, kept by
+    ingest as given, which would otherwise "meet" everyone parked beside any white pickup). Entity ids,
+    phones and the format's schemes are followable."""
+    d = q.d
+    known = "|".join(SCHEMES)
+    return (f"(NOT {d.regex(col, '^[a-z][a-z0-9_]{1,15}:')} OR {d.regex(col, f'^({known}):')} "
+            f"OR {col} IN (SELECT entity_id FROM {q.t('entities')}))")
 
 
 @plan("positions.towers")
@@ -58,7 +70,8 @@ def positions(q: Query, *, identifiers: Sequence[str] | None, kinds: Sequence[st
                    {d.f(sighting_accuracy_m)} AS accuracy_m,
                    'sighting' AS kind, 'fine' AS precision, coalesce(CAST(confidence AS DOUBLE), {d.f(1.0)}) AS confidence,
                    event_id, source_id
-                FROM {q.t('sightings')} WHERE {d.in_list('subject', identifiers)} AND NOT (lat = 0 AND lon = 0)""")
+                FROM {q.t('sightings')} WHERE {d.in_list('subject', identifiers)} AND NOT (lat = 0 AND lon = 0)
+                  AND {followable(q, 'subject')}""")
     if not parts:
         s, x = d.null("VARCHAR"), d.null("DOUBLE")
         parts.append(f"SELECT {s} AS identifier, {d.null('TIMESTAMPTZ')} AS t, {x} AS lat, {x} AS lon, "
@@ -116,6 +129,7 @@ def sighted_pairs_ctes(q: Query, max_dt_s: float, max_dist_m: float) -> str:
              {d.epoch_us('observed')} AS us, agency
       FROM {q.t('sightings')}
       WHERE subject IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL AND observed IS NOT NULL
+        AND {followable(q, 'subject')}
     ), _cell AS (
       SELECT {lat_cell!r} AS dlat, {_lon_cell_deg(max_dist_m, 'max(abs(lat))')} * {1 + 1e-6!r} AS dlon FROM _s
     ), _g AS (
