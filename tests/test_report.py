@@ -133,8 +133,18 @@ def test_key_judgments_come_first_and_use_icd203_words(full_html: str) -> None:
     assert alt[0].startswith("It is very unlikely (9%) that he is instead at town house")
     # 1 - 0.81 - 0.09 = 0.10 left for "elsewhere"
     assert alt[1].startswith("It is very unlikely (10%) that he is somewhere other than the 2 places")
-    assert any(k["text"].startswith("It is likely (62%) that +523312345678 (alias:La Güera) is the romantic partner of person-target")
-               for k in kjs)
+    assert any(k["text"].startswith("It is likely (62%) that alias:La Güera (+523312345678) is the romantic partner of "
+                                    "person-target") for k in kjs)
+
+
+def test_the_partner_is_named_before_the_identifier_that_stands_for_her() -> None:
+    """When her plate is the circle's closest trace of her, the judgment is about her, not the plate (a clean-room
+    report read "plate:JL-6951-C (La Muñeca) is the romantic partner of ...")."""
+    net = make_ctx()["network"]
+    net = dict(net, close_circle=[{"rank": 1, "identifier": "plate:JL-6951-C", "person": "alias:La Muñeca",
+                                   "strength": 0.6, "relationship": "partner", "relationship_p": 0.98}])
+    texts = [k["text"] for k in R.key_judgments(make_ctx(network=net)) if k["kind"] == "network"]
+    assert texts[0].startswith("It is almost certain (98%) that alias:La Muñeca (plate:JL-6951-C) is the romantic partner")
 
 
 @pytest.mark.parametrize(("p", "word"), [(0.05, "very unlikely"), (0.2, "unlikely"), (0.45, "roughly even chance"),

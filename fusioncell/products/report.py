@@ -284,7 +284,8 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
         rel = str(c.get("relationship") or "contact")
         who = name(str(c.get("identifier")))
         person = c.get("person")
-        who_text = f"{who} ({name(str(person))})" if person and str(person) != str(c.get("identifier")) else who
+        # the person is the partner or the friend, the identifier only how the case sees her: her plate is no partner
+        who_text = f"{name(str(person))} ({who})" if person and str(person) != str(c.get("identifier")) else who
         p_rel = c.get("relationship_p")
         if p_rel is not None and rel not in ("", "unknown", "contact"):
             out.append({"kind": "network", "text": judgment(
