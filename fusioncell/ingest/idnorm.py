@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from phonenumbers.phonemetadata import PhoneMetadata
 
-from fusioncell.model.identifiers import OTHER_SCHEME, IdentifierError, normalize_identifier
+from fusioncell.model.identifiers import IdentifierError, normalize_identifier
 
 _PHONEISH = re.compile(r"^[\s+()\-.\d/]+$")
 _SEPARATORS = str.maketrans("", "", " \t\r\n()-./")
@@ -202,8 +202,6 @@ class IdNormalizer:
         self.entity_ids = entity_ids
         self._cache: dict[str, tuple[str | None, str | None, str | None]] = {}
         self._by_key: dict[str, str] = {}
-        #: distinct identifiers read in a scheme the format does not list (``vehicle:…``), for the summary
-        self.others: set[str] = set()
 
     def normalize(self, raw: str) -> tuple[str | None, str | None, str | None]:
         """``(identifier, scheme, error)`` of one raw value; error is a user message."""
@@ -225,8 +223,6 @@ class IdNormalizer:
         try:
             ident = normalize_identifier(raw, self.region, self.entity_ids)
             out: tuple[str | None, str | None, str | None] = (ident.value, ident.scheme, None)
-            if ident.scheme == OTHER_SCHEME:
-                self.others.add(ident.value)
         except IdentifierError as exc:
             msg = str(exc)
             if "neither a phone number" in msg:

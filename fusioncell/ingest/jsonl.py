@@ -352,7 +352,7 @@ class _EntityReader:
         for val in values:
             if val is None:
                 continue
-            if isinstance(val, (dict, list, bool)) or (isinstance(val, float) and not math.isfinite(val)):
+            if isinstance(val, (dict, list, bool)):  # (NaN and Infinity never get here: the JSON reader refuses them)
                 self.problems.append(Problem(self.file, lineno, f"properties.{key}", f"value {val!r} is not a string"))
                 return
             if str(val).strip():

@@ -606,13 +606,13 @@ def _ingest_kind(kind: str, file: str, path: Path, toml: casefile.CaseToml, stor
 def other_schemes(store: "CaseStore") -> list[tuple[str, int]]:
     """Schemes of the store's identifiers that the case format does not list (``vehicle:…``), most used
     first, with the number of distinct identifiers in each (kept as given: identifiers.OTHER_SCHEME)."""
-    from fusioncell.model.identifiers import SCHEMES
+    from fusioncell.model.identifiers import OTHER_SCHEME_SQL_RE, SCHEMES
 
     if not store.has_table("identifiers"):
         return []
     return [(str(s), int(n)) for s, n in store.con.execute(
         f"""SELECT split_part(identifier, ':', 1) AS s, count(*) AS n FROM identifiers
-            WHERE identifier NOT LIKE '+%' AND regexp_matches(identifier, '^[a-z][a-z0-9_]{{1,15}}:')
+            WHERE identifier NOT LIKE '+%' AND regexp_matches(identifier, '{OTHER_SCHEME_SQL_RE}')
               AND split_part(identifier, ':', 1) NOT IN ({', '.join(repr(x) for x in SCHEMES)})
               AND identifier NOT IN (SELECT entity_id FROM entities)
             GROUP BY s ORDER BY n DESC, s""").fetchall()]

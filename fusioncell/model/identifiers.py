@@ -26,6 +26,9 @@ SCHEMES = ("imei", "imsi", "plate", "alias", "email", "handle", "phone")
 #: The scheme reported for ``word:value`` with a word not in SCHEMES (kept, never refused).
 OTHER_SCHEME = "other"
 _OTHER_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{1,15}$")
+#: The same, as stored (scheme lower-cased), for SQL: a normalised identifier that starts with it and whose scheme
+#: is not in SCHEMES (nor is it an entity id) is one kept in a scheme the format does not list.
+OTHER_SCHEME_SQL_RE = "^[a-z][a-z0-9_]{1,15}:"
 _SCHEME_RE = re.compile(r"^\s*([A-Za-z]+)\s*:\s*(.*)$", re.S)
 _PHONEISH_RE = re.compile(r"^[\s+()\-.\d/]+$")
 _WS_RE = re.compile(r"\s+")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from fusioncell.model.identifiers import SCHEMES
+from fusioncell.model.identifiers import OTHER_SCHEME_SQL_RE, SCHEMES
 from fusioncell.spacetime.geo import EARTH_RADIUS_M, haversine_sql
 from fusioncell.store.plans import Query, plan
 
@@ -20,7 +20,7 @@ def followable(q: Query, col: str) -> str:
     phones and the format's schemes are followable."""
     d = q.d
     known = "|".join(SCHEMES)
-    return (f"(NOT {d.regex(col, '^[a-z][a-z0-9_]{1,15}:')} OR {d.regex(col, f'^({known}):')} "
+    return (f"(NOT {d.regex(col, OTHER_SCHEME_SQL_RE)} OR {d.regex(col, f'^({known}):')} "
             f"OR {col} IN (SELECT entity_id FROM {q.t('entities')}))")
 
 
