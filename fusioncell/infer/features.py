@@ -23,14 +23,15 @@ from fusioncell.infer.circle import Circle
 from fusioncell.infer.evidence import Claims, Positions, Sightings
 from fusioncell.infer.household import (Reads, departure_citations, departures, last_days, resident_citations,
                                         residents)
-from fusioncell.infer.nights import (approach, expected_log1p, latest_night, moved_on, newest_per_phone, overdue,
-                                     known_since, silence_headings, since_first, successors, superseded)
+from fusioncell.infer.nights import (HEADING_UNKNOWN, SWITCH_OFF_SIGMA_M, approach, expected_log1p, latest_night,
+                                     moved_on, newest_per_phone, overdue, known_since, silence_headings, since_first,
+                                     successors, superseded)
 from fusioncell.infer.phones import contradicted, her_night_sightings
 from fusioncell.infer.sources import source_track_record
 from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.coverage import Coverage
 from fusioncell.spacetime.geo import haversine_m
-from fusioncell.spacetime.home import Home, night_homes
+from fusioncell.spacetime.home import HOME_MIN_RADIUS_M, HOUSE_MIN_RADIUS_M, Home, night_homes
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -131,11 +132,14 @@ def _kernel(d: FloatArray, sigma: FloatArray | float) -> FloatArray:
     return np.exp(-0.5 * (d / sigma) ** 2)
 
 
-def _homes(pos: Positions) -> dict[str, Home]:
-    """Each member's home: the one definition, :func:`fusioncell.spacetime.home.night_homes`, her days counted."""
+def _homes(pos: Positions, min_radius_m: float = HOME_MIN_RADIUS_M) -> dict[str, Home]:
+    """Each member's home: the one definition, :func:`fusioncell.spacetime.home.night_homes`, her days counted.
+
+    ``min_radius_m``: :data:`~fusioncell.spacetime.home.HOME_MIN_RADIUS_M` to ask whether she is at home,
+    :data:`~fusioncell.spacetime.home.HOUSE_MIN_RADIUS_M` to ask whether a place is her house."""
     local_h = ((pos.t.astype("datetime64[s]").astype(np.int64) + pos.tz_offset_s) // 3600) % 24
     return night_homes(pos.identifier, pos.lat, pos.lon, pos.acc_m, pos.fine, pos.night, pos.night_key,
-                       day=NIGHT.is_day(local_h))
+                       day=NIGHT.is_day(local_h), min_radius_m=min_radius_m)
 
 
 #: Each non-partner member's nights at one place count at most this much
@@ -165,6 +169,9 @@ class EvidenceContext:
     coverage: Coverage | None = None
     tz_offset_s: npt.NDArray[np.int64] | None = None  # per position: local offset, for the small hours
     reads: Reads | None = None  # plate reads of every subject but him, for his household's vehicles
+    #: the same homes as houses (radius the fixes' median accuracy, :data:`HOUSE_MIN_RADIUS_M`): is a place one's
+    #: house (``home_of_member``); ``homes`` (600 m and more) says whether a fix is at home. Empty: ``homes``.
+    houses: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
 
 def _group_max(k: FloatArray, starts: npt.NDArray[np.int64]) -> FloatArray:
@@ -258,9 +265,12 @@ def _refine(clat: FloatArray, clon: FloatArray, radius: FloatArray, ctx: Evidenc
     own = np.where(kind[:, None] == 1, pos.night[sel][None, :], ~pos.night[sel][None, :])  # (candidates, fixes)
     own &= ((kind > 0) & (np.count_nonzero(close & own, axis=1) >= 3))[:, None]
     w0 = np.where(own | ~own.any(axis=1, keepdims=True), w1[None, :], 0.0)
+    # each fix supports the positions its own error allows: a fix of 1 km accuracy is no 300 m bump (forty
+    # such fixes round a ranch made two modes 620 m apart, each 380 m from it: clean-room b easy-10)
+    bw = np.maximum(MEANSHIFT_BANDWIDTH_M, pos.acc_m[sel])[None, :]
     for _ in range(8):
         d = haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :])
-        k = _kernel(d, MEANSHIFT_BANDWIDTH_M) * w0
+        k = _kernel(d, bw) * w0
         ks = k.sum(axis=1)
         ok = near0 & (ks > 0)
         nlat = np.where(ok, (k * flat[None, :]).sum(axis=1) / np.where(ks > 0, ks, 1), clat)
@@ -270,7 +280,7 @@ def _refine(clat: FloatArray, clon: FloatArray, radius: FloatArray, ctx: Evidenc
         if moved < 5.0:
             break
     d = haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :])
-    k = _kernel(d, MEANSHIFT_BANDWIDTH_M) * w0
+    k = _kernel(d, bw) * w0
     spread = np.sqrt((k * d**2).sum(axis=1) / np.maximum(k.sum(axis=1), 1e-12))
     return clat, clon, np.where(near0, np.clip(spread, 75.0, 400.0), radius)
 
@@ -540,6 +550,7 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     sel, ids, pw, before, after, gap = partner_silent_nights(ctx)
     if not sel.any():
         return none
+    detour, away_end = _silent_trip_detour(clat, clon, ctx, sel, ids, before, after, gap)
     if ctx.coverage is not None and ctx.coverage.known:
         blind = ctx.coverage.p_blind(clat, clon)  # soft: the coverage edge is an estimate
     else:
@@ -559,11 +570,12 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     for fname, share in (("silent_nights", blind), ("silent_reach", 1.0 - blind)):
         mask = reach * share[:, None]
         if fname == "silent_nights":  # into a hole: the rays from the ends point at it; shared among the holes
-            mask = mask * _switched_off_towards(clat, clon, pos, b, a, distance=False)[0]
+            mask = mask * _switched_off_towards(clat, clon, pos, b, a, distance=False, detour=detour,
+                                                away_end=away_end)[0]
             score = (mask * (decay / np.maximum(mask.sum(axis=0), 1.0))[None, :]).sum(axis=1)
             _silent_windows(acc, mask, pos, b, a, ctx, recent_at=HOLE_RECENT_AT)
         else:  # switched off on the way: the ends of the silence point at the place
-            fit, moving = _switched_off_towards(clat, clon, pos, b, a)
+            fit, moving = _switched_off_towards(clat, clon, pos, b, a, detour=detour, away_end=away_end)
             mask = mask * fit
             score = (mask * decay[None, :]).sum(axis=1)
             _silent_windows(acc, np.where(mask >= SWITCHED_OFF_WINDOW, 1.0, 0.0), pos, b, a, ctx)
@@ -587,14 +599,18 @@ SWITCHED_OFF_WINDOW = 0.5
 
 
 def _switched_off_towards(clat: FloatArray, clon: FloatArray, pos: Positions, b: npt.NDArray[np.int64],
-                          a: npt.NDArray[np.int64], distance: bool = True) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+                          a: npt.NDArray[np.int64], distance: bool = True, detour: FloatArray | None = None,
+                          away_end: npt.NDArray[np.bool_] | None = None) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """(candidate, silence): how well each place fits where she went with her phone off (0-1); and per
-    silence whether she was on the move at either end (a trip).
+    silence whether she was on the move at either end.
 
     The geometric mean of the two ends' fits (:func:`fusioncell.infer.nights.approach`): the last fix
     before the silence a few km short of the place, heading for it; the first fix after, a few km beyond,
     heading away. ``distance=False`` reads the headings only (a coverage hole: the phone loses the
-    network at its edge, however deep inside the place lies).
+    network at its edge, however deep inside the place lies). A silence with no heading at either end
+    whose ends lie away from her home (``away_end``; she went dark far from her bed: a trip all the same)
+    is read from the detour the place asks of her (``detour``, :func:`_silent_trip_detour`), times the
+    heading factor of an end without one.
     """
     ids = pos.identifier.astype(str)
     fits, moving = [], np.zeros(b.size, dtype=bool)
@@ -603,9 +619,47 @@ def _switched_off_towards(clat: FloatArray, clon: FloatArray, pos: Positions, b:
         fits.append(approach(clat, clon, pos.lat[ends], pos.lon[ends], ux, uy, known, distance=distance))
         moving |= known
     fit = np.sqrt(fits[0] * fits[1])
-    # under coverage, a phone still at both ends was switched off where it stood (asleep at home): not a
-    # trip; a hole's silence begins wherever she switched off before leaving, so it keeps the prior fit
-    return (fit * moving[None, :] if distance else fit), moving
+    if detour is not None and away_end is not None:
+        still = away_end & ~moving  # no heading at either end, yet far from home at one: a trip
+        fit = np.where(still[None, :], (HEADING_UNKNOWN if distance else 1.0) * detour, fit)
+    trip = moving if away_end is None else moving | away_end
+    # under coverage, a phone still at both ends at home was switched off where it stood (asleep): not a
+    # trip; a hole's silence begins wherever she switched off before leaving, so it keeps the prior fit.
+    # ``moving`` (a heading at an end) is what later reads as her trips (``superseded``, the unseen mass)
+    return (fit * trip[None, :] if distance else fit), moving
+
+
+#: A road is this much longer than the straight line (the slack of a silent trip's detour, per metre of it).
+ROAD_BEND = 0.3
+
+
+def _silent_trip_detour(clat: FloatArray, clon: FloatArray, ctx: EvidenceContext, sel: npt.NDArray[np.bool_],
+                        ids: npt.NDArray[np.str_], before: npt.NDArray[np.int64], after: npt.NDArray[np.int64],
+                        gap: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """(candidate, silent night): how little of a detour the place asks of her, and per silent night whether
+    either end lies away from her home.
+
+    Her last fix before a silent night and her first after bound her trip: going to a place and on to where
+    she came back on costs ``d0 + d1`` against ``d01`` straight; the excess, beyond roads' bends
+    (:data:`ROAD_BEND` x ``d01``) and the distance she can drive between two of her phone's fixes (its usual
+    interval at ``ROAD_SPEED_MPS``, never under ``SWITCH_OFF_SIGMA_M``: the phone went dark at most one interval
+    after the last fix), is unlikely: ``exp(-excess / scale)``. (Clean-room b easy-18: she went dark 3-7 km from
+    the compound and 80 km from home, night after night; the reach alone gave a ranch 74 km off, at a coverage
+    edge, the same share and 54%.)
+    """
+    pos = ctx.pos
+    b, a = before[sel], after[sel]
+    fine_gap = gap < SILENT_MIN_S
+    interval = np.zeros(b.size)
+    for u in np.unique(ids[sel]):  # one per handset (a few), never per record
+        g = gap[(ids == u) & fine_gap]
+        interval[ids[sel] == u] = float(np.median(g)) if g.size else 0.0
+    d0 = haversine_m(clat[:, None], clon[:, None], pos.lat[b][None, :], pos.lon[b][None, :])
+    d1 = haversine_m(clat[:, None], clon[:, None], pos.lat[a][None, :], pos.lon[a][None, :])
+    d01 = haversine_m(pos.lat[b], pos.lon[b], pos.lat[a], pos.lon[a])
+    scale = np.maximum(SWITCH_OFF_SIGMA_M, ROAD_SPEED_MPS * interval) + ROAD_BEND * d01
+    away = _away_mask(ctx)
+    return np.exp(-np.maximum(d0 + d1 - d01[None, :], 0.0) / scale[None, :]), away[b] | away[a]
 
 
 def partner_silent_nights(ctx: EvidenceContext) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.str_], FloatArray,
@@ -750,8 +804,11 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     home_of, succ, first, left = np.zeros(m), np.zeros((m, m)), (np.zeros(m),) * 4, np.zeros(m)
     for ident in (pos.idents()[0] if len(pos) else []):
         if ident in ctx.homes:
-            hl, hn, hr = ctx.homes[ident]
-            home_of = np.maximum(home_of, ctx.relevance.get(ident, 0.0) * (haversine_m(clat, clon, hl, hn) < hr))
+            hl, hn, hr = (ctx.houses or ctx.homes).get(ident, ctx.homes[ident])
+            # a home known only as a serving cell's area (kilometres) names no house: a place inside it is
+            # hers by the chance that her house is that spot of the area
+            spec = min(1.0, (HOME_MIN_RADIUS_M / max(ctx.homes[ident][2], 1.0)) ** 2)
+            home_of = np.maximum(home_of, ctx.relevance.get(ident, 0.0) * spec * (haversine_m(clat, clon, hl, hn) < hr))
     acc.put("home_of_member", home_of)
     if len(pos):
         at_home = _at_home(clat, clon, ctx)
@@ -762,7 +819,7 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
         # switched-off trips alike
         her = (np.concatenate([located[0], silent[0]], axis=1), np.r_[located[1], silent[1]],
                np.r_[located[2], silent[2]])
-        acc.put("superseded", np.log1p(superseded(*her)))
+        acc.put("superseded", np.log1p(superseded(*her, known_since=acc.known_since)))
         first = since_first(*her, silent=np.arange(her[1].size) >= located[1].size)
         left = contradicted(located, clat, clon, her_night_sightings(ctx))
         # the place's own rhythm of visits (fixes, her switched-off trips), and the days without one since,

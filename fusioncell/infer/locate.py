@@ -66,6 +66,7 @@ from fusioncell.infer.judgment import (
 from fusioncell.security.naming import IDENT_RX, Namer
 from fusioncell.spacetime.coverage import coverage
 from fusioncell.spacetime.geo import bearing_deg, compass, haversine_m
+from fusioncell.spacetime.home import HOUSE_MIN_RADIUS_M
 from fusioncell.store import CaseStore
 
 log = logging.getLogger(__name__)
@@ -222,11 +223,13 @@ def analyse(store: CaseStore, target: str | None = None) -> Analysis:
     homes = {k: v for k, v in _homes(pos).items() if k not in own}
     as_of_np = np.datetime64(t_end.astimezone(timezone.utc).replace(tzinfo=None), "s")
     cands = generate_candidates(pos, relevance, claims, sights, alat, alon, homes)
-    tracked_homes = [h for k, h in _homes(pos.take(pos.fine)).items() if k not in own]
+    # whether a place *is* someone's house: the spot itself (its fixes' accuracy), not the 600 m round it
+    houses = {k: v for k, v in _homes(pos, HOUSE_MIN_RADIUS_M).items() if k not in own}
+    tracked_homes = [h for k, h in _homes(pos.take(pos.fine), HOUSE_MIN_RADIUS_M).items() if k not in own]
     ctx = EvidenceContext(pos=pos, relevance=relevance, partner_share=partner_share(circle), claims=claims,
                           sights=sights, homes=homes, as_of=as_of_np, tower_lat=tl, tower_lon=tn,
                           exclude_homes=tracked_homes, coverage=coverage(store), tz_offset_s=pos.tz_offset_s,
-                          reads=plate_reads(store, circle))
+                          reads=plate_reads(store, circle), houses=houses)
     cs = compute_features(cands, ctx)
     disciplines = {str(r[0]): str(r[1]) for r in store.con.execute("SELECT source_id, discipline FROM sources").fetchall()}
     from fusioncell.security.minimise import protected_identifiers

@@ -139,7 +139,8 @@ def _by_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArra
 
 
 def superseded(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray,
-               here_threshold: float = 0.5, elsewhere_threshold: float = 0.1) -> FloatArray:
+               here_threshold: float = 0.5, elsewhere_threshold: float = 0.1,
+               known_since: FloatArray | None = None) -> FloatArray:
     """Per candidate: weighted count of distinct nights spent elsewhere after the latest night here.
 
     ``K`` is (candidates, partner away-night fixes) presence in [0, 1];
@@ -147,12 +148,17 @@ def superseded(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArr
     is the partner's). A night is *here* for a candidate when some fix that
     night has presence ≥ ``here_threshold``, *elsewhere* when every fix that
     night has presence < ``elsewhere_threshold``. A candidate never here at
-    night scores 0 (there is nothing to supersede).
+    night scores 0 (there is nothing to supersede). With ``known_since``
+    (:func:`known_since`), a night at a place that was already one of hers on
+    her last night here (her sister's, her mother's) is her own life going on,
+    as in :func:`moved_on`: not counted.
 
     >>> import numpy as np
     >>> K = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])  # nights 1, 2, 3
     >>> superseded(K, np.array([1, 2, 3]), np.ones(3)).tolist()
     [2.0, 0.0]
+    >>> superseded(K, np.array([1, 2, 3]), np.ones(3), known_since=np.array([1.0, 0.0])).tolist()  # 2nd: hers already
+    [0.0, 0.0]
     """
     m = K.shape[0]
     if K.shape[1] == 0 or m == 0:
@@ -162,6 +168,10 @@ def superseded(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArr
     last_here = np.where(is_here.any(axis=1), nights.size - 1 - np.argmax(is_here[:, ::-1], axis=1), -1)
     after = np.arange(nights.size)[None, :] > last_here[:, None]
     away = (here < elsewhere_threshold) & after & (last_here >= 0)[:, None]
+    if known_since is not None:  # at a place of hers already: her habit, not a night he took elsewhere
+        at = here.argmax(axis=0)
+        hers = (here.max(axis=0) >= here_threshold)[None, :] & (known_since[at][None, :] <= nights[last_here][:, None])
+        away &= ~hers
     return (away * w[None, :]).sum(axis=1)
 
 

@@ -1,0 +1,39 @@
+"""Scenes from worlds nobody on the team wrote (session 29, issue #12; clean-room simulator b): his house
+a few hundred metres from a tracked flat, (and, in tests/test_infer_silent_trips.py,
+nights she went dark far from home, close to his compound).
+Built with the schema-driven case factory; the expected answers hold by construction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fusioncell.spacetime.geo import haversine_m, metres_per_degree
+from test_locate_scenes import HOME_P, HOME_S, NIGHTS, _base, _dist, _partner_path, _run
+
+#: His house in town, 450 m east of her sister's flat (the seed lead, tracked): another house in the same
+#: neighbourhood, as the cousin's flat and the hideout of clean-room b easy-7 (420 m apart).
+HOUSE = (HOME_S[0], HOME_S[1] + 450.0 / metres_per_degree(HOME_S[0])[1])
+
+
+def test_his_house_450_m_from_her_tracked_sisters_flat_is_not_the_sisters_flat(tmp_path: Path) -> None:
+    """Her eight nights at a town house 450 m from the flat of her sister, whose phone the investigation
+    tracks (fixes at 200-250 m). Before, "the home of a tracked person" was the 600 m round the flat: the
+    house was dropped as the sister's, and the first answer went elsewhere. A house is the spot its fixes
+    name (their accuracy, at least 250 m): the house leads, and the sister's flat itself is still no answer."""
+    assert 400.0 < float(haversine_m(*HOUSE, *HOME_S)) < 500.0
+
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        if (d in NIGHTS and h >= 21.0) or (d - 1 in NIGHTS and h < 7.0):
+            return HOUSE
+        return HOME_P
+
+    c = _base(compound_covered=True)
+    _partner_path(c, where)
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, HOUSE) <= 150, [(round(_dist(h, HOUSE)), h["probability"]) for h in r["hypotheses"][:3]]
+    assert top["probability"] >= 0.3, top["probability"]
+    assert not [h for h in r["hypotheses"] if _dist(h, HOME_S) <= 200], [
+        (round(_dist(h, HOME_S)), h["probability"]) for h in r["hypotheses"]]
+
