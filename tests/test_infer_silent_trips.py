@@ -4,7 +4,7 @@ Clean-room simulator b locates a partner's handset about once an hour. Night aft
 dark 3-7 km from his compound, 80 km from home, and came back on near it; no end had a heading (one fix an
 hour gives none), so the trip counted for nothing, and a ranch 74 km off at a coverage edge took her
 silences (54%, wrong). The ends of such a silence bound her trip: a place off the way between them asks
-a detour she had no reason to drive (``features._silent_trip_detour``).
+a detour she had no reason to drive (``silences.silent_trip_detour``).
 """
 
 import numpy as np

@@ -39,16 +39,9 @@ import igraph as ig
 import numpy as np
 import numpy.typing as npt
 
-from fusioncell.infer.features import (
-    MAY_BE_HERS,
-    MIN_STAY_S,
-    ROAD_SPEED_MPS,
-    EvidenceContext,
-    _away_mask,
-    _per_pos,
-    partner_silent_nights,
-)
+from fusioncell.infer.features import EvidenceContext, _away_mask, _per_pos
 from fusioncell.infer.nights import HEADING_SIGMA_RAD, silence_headings
+from fusioncell.infer.silences import MAY_BE_HERS, MIN_STAY_S, ROAD_SPEED_MPS, partner_silent_nights
 from fusioncell.spacetime.geo import LocalGrid
 
 FloatArray = npt.NDArray[np.float64]

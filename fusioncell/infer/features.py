@@ -23,10 +23,11 @@ from fusioncell.infer.circle import Circle
 from fusioncell.infer.evidence import Claims, Positions, Sightings
 from fusioncell.infer.household import (Reads, departure_citations, departures, last_days, resident_citations,
                                         residents)
-from fusioncell.infer.nights import (HEADING_UNKNOWN, SWITCH_OFF_SIGMA_M, approach, expected_log1p, latest_night,
-                                     moved_on, newest_per_phone, overdue, known_since, silence_headings, since_first,
-                                     successors, superseded)
+from fusioncell.infer.nights import (expected_log1p, latest_night, moved_on, newest_per_phone, overdue, known_since,
+                                     since_first, successors, superseded)
 from fusioncell.infer.phones import contradicted, her_night_sightings
+from fusioncell.infer.silences import (MAY_BE_HERS, MIN_STAY_S, ROAD_SPEED_MPS, handset_gaps, partner_silent_nights,
+                                       silent_trip_detour, switched_off_towards)
 from fusioncell.infer.sources import source_track_record
 from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.coverage import Coverage
@@ -86,8 +87,6 @@ PRESENCE = ("nights_partner", "nights_partner_coarse", "nights_others", "silent_
 
 TAU_DAYS = float(__import__("os").environ.get("FC_TAU", "10.0"))  # recency: evidence loses half its weight in ~7 days
 FIX_SIGMA_FLOOR_M = 150.0
-#: A phone that is hers with more than this probability counts as one of her phones (her nights, her silences).
-MAY_BE_HERS = 0.05
 NMS_RADIUS_M = 350.0
 DEDUPE_RADIUS_M = 250.0
 MEANSHIFT_BANDWIDTH_M = 300.0
@@ -145,11 +144,6 @@ def _homes(pos: Positions, min_radius_m: float = HOME_MIN_RADIUS_M) -> dict[str,
 #: Each non-partner member's nights at one place count at most this much
 #: (a lieutenant who sleeps at a safe house every week has one reason, not ten).
 OTHERS_CAP = 1.0
-#: A silence this long that spans the small hours is a silent night.
-SILENT_MIN_S = 3 * 3600
-SILENT_CORE_H = (NIGHT.core_from_h, NIGHT.core_to_h)  # local hours a silent night must cover (fusioncell.model.night)
-ROAD_SPEED_MPS = 16.0  # ~58 km/h door to door on rural roads
-MIN_STAY_S = 2 * 3600  # time that must be left to be somewhere in the gap
 
 
 @dataclass(frozen=True)
@@ -476,28 +470,11 @@ def _cite_presence(acc: _Acc, fname: str, contrib: FloatArray, Kg: FloatArray, K
                     acc.last_seen[ci] = ls if np.isnan(acc.last_seen[ci]) else min(acc.last_seen[ci], ls)
 
 
-def _silences(ctx: EvidenceContext) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.str_], FloatArray]:
-    """Gaps between consecutive handset fixes: (index before, index after, identifier, gap in seconds)."""
-    pos = ctx.pos
-    idents = pos.identifier.astype(str)
-    order = np.lexsort((pos.t, idents))
-    fine_o = pos.fine[order]
-    order = order[fine_o]  # handset fixes only: call records are silent overnight anyway
-    if order.size < 2:
-        e = np.zeros(0, dtype=np.int64)
-        return e, e, np.zeros(0, dtype=str), np.zeros(0)
-    ids_o = idents[order]
-    t_o = pos.t[order].astype("datetime64[s]").astype(np.int64)
-    same = ids_o[1:] == ids_o[:-1]
-    gap = np.diff(t_o)
-    return order[:-1][same], order[1:][same], ids_o[:-1][same], gap[same].astype(float)
-
-
 def _dark_feature(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceContext,
                   at_home: npt.NDArray[np.bool_]) -> None:
     """A long silence right after being here (phones are switched off some way before arriving)."""
     pos = ctx.pos
-    before, after, ids, gap = _silences(ctx)
+    before, after, ids, gap = handset_gaps(ctx.pos)
     m = clat.size
     dark_score = np.zeros(m)
     for ident in np.unique(ids):
@@ -537,7 +514,7 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     silence explained by several places favours none. (Counting it in full
     for each was tried: the fit then gave silences no weight at all, since
     every blind place in reach got the same value.) A switched-off night is
-    read from its ends instead (:func:`_switched_off_towards`): she went
+    read from its ends instead (:func:`~fusioncell.infer.silences.switched_off_towards`): she went
     silent a few km short of the place, heading for it, and came back on a
     few km beyond it, heading away; a place behind her or 40 km off gets
     next to nothing, so the night is not shared out evenly.
@@ -550,7 +527,7 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     sel, ids, pw, before, after, gap = partner_silent_nights(ctx)
     if not sel.any():
         return none
-    detour, away_end = _silent_trip_detour(clat, clon, ctx, sel, ids, before, after, gap)
+    detour, away_end = silent_trip_detour(clat, clon, pos, _away_mask(ctx), sel, ids, before, after, gap)
     if ctx.coverage is not None and ctx.coverage.known:
         blind = ctx.coverage.p_blind(clat, clon)  # soft: the coverage edge is an estimate
     else:
@@ -570,12 +547,12 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     for fname, share in (("silent_nights", blind), ("silent_reach", 1.0 - blind)):
         mask = reach * share[:, None]
         if fname == "silent_nights":  # into a hole: the rays from the ends point at it; shared among the holes
-            mask = mask * _switched_off_towards(clat, clon, pos, b, a, distance=False, detour=detour,
+            mask = mask * switched_off_towards(clat, clon, pos, b, a, distance=False, detour=detour,
                                                 away_end=away_end)[0]
             score = (mask * (decay / np.maximum(mask.sum(axis=0), 1.0))[None, :]).sum(axis=1)
             _silent_windows(acc, mask, pos, b, a, ctx, recent_at=HOLE_RECENT_AT)
         else:  # switched off on the way: the ends of the silence point at the place
-            fit, moving = _switched_off_towards(clat, clon, pos, b, a, detour=detour, away_end=away_end)
+            fit, moving = switched_off_towards(clat, clon, pos, b, a, detour=detour, away_end=away_end)
             mask = mask * fit
             score = (mask * decay[None, :]).sum(axis=1)
             _silent_windows(acc, np.where(mask >= SWITCHED_OFF_WINDOW, 1.0, 0.0), pos, b, a, ctx)
@@ -596,94 +573,6 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
 
 #: A switched-off night whose ends point at a place this well counts as a night there (window, recency).
 SWITCHED_OFF_WINDOW = 0.5
-
-
-def _switched_off_towards(clat: FloatArray, clon: FloatArray, pos: Positions, b: npt.NDArray[np.int64],
-                          a: npt.NDArray[np.int64], distance: bool = True, detour: FloatArray | None = None,
-                          away_end: npt.NDArray[np.bool_] | None = None) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    """(candidate, silence): how well each place fits where she went with her phone off (0-1); and per
-    silence whether she was on the move at either end.
-
-    The geometric mean of the two ends' fits (:func:`fusioncell.infer.nights.approach`): the last fix
-    before the silence a few km short of the place, heading for it; the first fix after, a few km beyond,
-    heading away. ``distance=False`` reads the headings only (a coverage hole: the phone loses the
-    network at its edge, however deep inside the place lies). A silence with no heading at either end
-    whose ends lie away from her home (``away_end``; she went dark far from her bed: a trip all the same)
-    is read from the detour the place asks of her (``detour``, :func:`_silent_trip_detour`), times the
-    heading factor of an end without one.
-    """
-    ids = pos.identifier.astype(str)
-    fits, moving = [], np.zeros(b.size, dtype=bool)
-    for ends, step in ((b, -1), (a, +1)):
-        ux, uy, known = silence_headings(ids, pos.t, pos.lat, pos.lon, pos.acc_m, pos.fine, ends, step)
-        fits.append(approach(clat, clon, pos.lat[ends], pos.lon[ends], ux, uy, known, distance=distance))
-        moving |= known
-    fit = np.sqrt(fits[0] * fits[1])
-    if detour is not None and away_end is not None:
-        still = away_end & ~moving  # no heading at either end, yet far from home at one: a trip
-        fit = np.where(still[None, :], (HEADING_UNKNOWN if distance else 1.0) * detour, fit)
-    trip = moving if away_end is None else moving | away_end
-    # under coverage, a phone still at both ends at home was switched off where it stood (asleep): not a
-    # trip; a hole's silence begins wherever she switched off before leaving, so it keeps the prior fit.
-    # ``moving`` (a heading at an end) is what later reads as her trips (``superseded``, the unseen mass)
-    return (fit * trip[None, :] if distance else fit), moving
-
-
-#: A road is this much longer than the straight line (the slack of a silent trip's detour, per metre of it).
-ROAD_BEND = 0.3
-
-
-def _silent_trip_detour(clat: FloatArray, clon: FloatArray, ctx: EvidenceContext, sel: npt.NDArray[np.bool_],
-                        ids: npt.NDArray[np.str_], before: npt.NDArray[np.int64], after: npt.NDArray[np.int64],
-                        gap: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    """(candidate, silent night): how little of a detour the place asks of her, and per silent night whether
-    either end lies away from her home.
-
-    Her last fix before a silent night and her first after bound her trip: going to a place and on to where
-    she came back on costs ``d0 + d1`` against ``d01`` straight; the excess, beyond roads' bends
-    (:data:`ROAD_BEND` x ``d01``) and the distance she can drive between two of her phone's fixes (its usual
-    interval at ``ROAD_SPEED_MPS``, never under ``SWITCH_OFF_SIGMA_M``: the phone went dark at most one interval
-    after the last fix), is unlikely: ``exp(-excess / scale)``. (Clean-room b easy-18: she went dark 3-7 km from
-    the compound and 80 km from home, night after night; the reach alone gave a ranch 74 km off, at a coverage
-    edge, the same share and 54%.)
-    """
-    pos = ctx.pos
-    b, a = before[sel], after[sel]
-    fine_gap = gap < SILENT_MIN_S
-    interval = np.zeros(b.size)
-    for u in np.unique(ids[sel]):  # one per handset (a few), never per record
-        g = gap[(ids == u) & fine_gap]
-        interval[ids[sel] == u] = float(np.median(g)) if g.size else 0.0
-    d0 = haversine_m(clat[:, None], clon[:, None], pos.lat[b][None, :], pos.lon[b][None, :])
-    d1 = haversine_m(clat[:, None], clon[:, None], pos.lat[a][None, :], pos.lon[a][None, :])
-    d01 = haversine_m(pos.lat[b], pos.lon[b], pos.lat[a], pos.lon[a])
-    scale = np.maximum(SWITCH_OFF_SIGMA_M, ROAD_SPEED_MPS * interval) + ROAD_BEND * d01
-    away = _away_mask(ctx)
-    return np.exp(-np.maximum(d0 + d1 - d01[None, :], 0.0) / scale[None, :]), away[b] | away[a]
-
-
-def partner_silent_nights(ctx: EvidenceContext) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.str_], FloatArray,
-                                                         npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray]:
-    """His partner's silent nights among all handset gaps: (selected, identifier, partner weight, before, after, gap s).
-
-    A silent night is a gap of at least ``SILENT_MIN_S`` between two fixes of
-    a handset that is (probably) hers, covering the small hours of some
-    night: the first 01:00 (local) at or after the last fix, and 04:00
-    after it, both fall inside the gap.
-    """
-    pos = ctx.pos
-    before, after, ids, gap = _silences(ctx)
-    if ctx.tz_offset_s is None or before.size == 0:
-        return np.zeros(before.size, dtype=bool), ids, np.zeros(before.size), before, after, gap
-    t0 = pos.t[before].astype("datetime64[s]").astype(np.int64) + ctx.tz_offset_s[before]
-    t1 = pos.t[after].astype("datetime64[s]").astype(np.int64) + ctx.tz_offset_s[after]
-    h0, h1 = SILENT_CORE_H[0] * 3600, SILENT_CORE_H[1] * 3600
-    core_start = -((h0 - t0) // 86400) * 86400 + h0
-    covers = core_start + (h1 - h0) <= t1
-    uniq, inv = np.unique(ids, return_inverse=True)  # per handset, not per gap
-    pw = np.array([ctx.partner_share.get(str(u), 0.0) * ctx.relevance.get(str(u), 0.0) for u in uniq],
-                  dtype=float)[inv.ravel()] if ids.size else np.zeros(0)
-    return covers & (gap >= SILENT_MIN_S) & (pw > MAY_BE_HERS), ids, pw, before, after, gap
 
 
 def _silent_windows(acc: _Acc, mask: FloatArray, pos: Positions, b: npt.NDArray[np.int64],

@@ -7,7 +7,7 @@
   to 04:00) decide where a night was *spent*: a handset seen at a place at
   21:30 and next seen 30 km away at 07:00 did not spend the night there
   (:func:`fusioncell.infer.nights.stayed_the_night`); a silence covering
-  them is a silent night (``infer/features.partner_silent_nights``).
+  them is a silent night (``infer/silences.partner_silent_nights``).
 
 Used by locate's positions and features (``infer/evidence.py``,
 ``infer/nights.py``, ``infer/features.py``), the circle's away nights
