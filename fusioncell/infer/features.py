@@ -274,7 +274,7 @@ def _refine(clat: FloatArray, clon: FloatArray, radius: FloatArray, ctx: Evidenc
         if moved < 5.0:
             break
     d = haversine_m(clat[:, None], clon[:, None], flat[None, :], flon[None, :])
-    k = _kernel(d, bw) * w0
+    k = _kernel(d, MEANSHIFT_BANDWIDTH_M) * w0  # the place's radius: the spread of the fixes at it, as before
     spread = np.sqrt((k * d**2).sum(axis=1) / np.maximum(k.sum(axis=1), 1e-12))
     return clat, clon, np.where(near0, np.clip(spread, 75.0, 400.0), radius)
 
