@@ -195,6 +195,9 @@ def _unseen_clause(loc: Mapping[str, Any]) -> str:
     >>> print(_unseen_clause({"unexplained_silent_trips": 2.1, "blind_spots": [{"lat": 20.3883, "lon": -103.5723,
     ...       "radius_m": 12200, "silent_nights": 7, "of_silent_nights": 7}]}).strip())
     His partner's silent trips, which none of the listed places explains, point at a coverage hole around 20.3883, -103.5723 (within 12 km; 7 of her 7 silent nights).
+    >>> print(_unseen_clause({"unexplained_silent_trips": 2.1, "blind_spots": [{"lat": 20.3883, "lon": -103.5723,
+    ...       "radius_m": 12200, "places": [2]}]}).strip())
+    His partner's silent trips, which none of the listed places explains, point at a coverage hole around 20.3883, -103.5723 (within 12 km); listed place 2 lies inside it, out of coverage.
     >>> _unseen_clause({"unexplained_silent_trips": 0.2, "blind_spots": [{"lat": 20.0, "lon": -103.0}]})
     ''
     """
@@ -204,8 +207,12 @@ def _unseen_clause(loc: Mapping[str, Any]) -> str:
     b = spots[0]
     nights = (f"; {b['silent_nights']} of her {b['of_silent_nights']} silent nights"
               if b.get("silent_nights") is not None and b.get("of_silent_nights") is not None else "")
+    places = [int(r) for r in b.get("places") or []]
+    held = ("; listed place" + ("s " if len(places) > 1 else " ") + ", ".join(str(r) for r in places)
+            + (" lie" if len(places) > 1 else " lies") + " inside it, out of coverage") if places else ""
     return (f" His partner's silent trips, which none of the listed places explains, point at a coverage hole around "
-            f"{float(b['lat']):.4f}, {float(b['lon']):.4f} (within {float(b.get('radius_m') or 0) / 1000:.0f} km{nights}).")
+            f"{float(b['lat']):.4f}, {float(b['lon']):.4f} (within {float(b.get('radius_m') or 0) / 1000:.0f} km{nights})"
+            f"{held}.")
 
 
 def _elsewhere_leads(loc: Mapping[str, Any], hyps: list[Mapping[str, Any]]) -> bool:
