@@ -39,13 +39,10 @@ def test_his_house_450_m_from_her_tracked_sisters_flat_is_not_the_sisters_flat(t
 
 
 
-def test_a_blind_spot_names_the_listed_places_inside_it(tmp_path: Path) -> None:
-    """The compound in a coverage hole her silent trips point at, and a D3 informant who names its area: the
-    compound is listed, yet "elsewhere" holds most. The blind spot now names the listed places inside it that
-    are out of coverage themselves, so the analyst reads the hole and the place together (clean-room a hard-1:
-    the compound, a known address in the hole, was place 2 at 1% beside a hole described apart from it)."""
+def _hole_with_a_named_compound():  # type: ignore[no-untyped-def]
+    """The compound in a coverage hole her seven silent trips point at, her latest night at the lieutenants' safe
+    house (tests/test_locate_scenes_tradecraft.py), and a D3 informant naming the compound's area."""
     from casefolder import at
-    from fusioncell.infer.locate import render_text
     from test_locate_scenes import COMPOUND
     from test_locate_scenes_tradecraft import _nights_with_him_and_at_the_safe_house
 
@@ -53,10 +50,36 @@ def test_a_blind_spot_names_the_listed_places_inside_it(tmp_path: Path) -> None:
     c.source("humint-d", "HUMINT", "D")
     c.report("humint-d", at(6, 10.0), 3, [{"subject": "person-target", "predicate": "located_near",
                                            "lat": COMPOUND[0], "lon": COMPOUND[1], "radius_m": 400}])
-    r = _run(c, tmp_path)
+    return c
+
+
+def test_a_blind_spot_names_the_listed_places_inside_it(tmp_path: Path) -> None:
+    """The compound in a coverage hole her silent trips point at, and a D3 informant who names its area: the
+    compound is listed, yet "elsewhere" holds most. The blind spot now names the listed places inside it that
+    are out of coverage themselves, so the analyst reads the hole and the place together (clean-room a hard-1:
+    the compound, a known address in the hole, was place 2 at 1% beside a hole described apart from it)."""
+    from fusioncell.infer.locate import render_text
+    from test_locate_scenes import COMPOUND
+
+    r = _run(_hole_with_a_named_compound(), tmp_path)
     near = [h["rank"] for h in r["hypotheses"] if _dist(h, COMPOUND) <= 500]
     assert near and r["blind_spots"], (r["hypotheses"][:3], r["blind_spots"])
     assert near[0] in r["blind_spots"][0]["places"], r["blind_spots"]
     decoy_ranks = [h["rank"] for h in r["hypotheses"] if _dist(h, COMPOUND) > 20_000]
     assert not set(decoy_ranks) & set(r["blind_spots"][0]["places"])  # covered places far off are not "in" it
     assert f"listed places inside it, out of coverage themselves: place {near[0]} (" in render_text(r)
+
+
+def test_plans_pass_over_the_hole_says_where_to_look_first(tmp_path: Path) -> None:
+    """The same case planned: the imagery task over the hole names the spot the informant gave inside it."""
+    from fusioncell.infer.plan import plan
+    from fusioncell.store import open_case
+    from test_locate_scenes import COMPOUND
+
+    folder = _hole_with_a_named_compound().write(tmp_path / "case")
+    with open_case(folder) as cs:
+        tasks = [t for t in plan(cs, budget=1)["imagery"] if t["kind"] == "coverage hole"]
+    assert tasks and "look first at the places the case names inside it: " in tasks[0]["why"], tasks
+    first = tasks[0]["why"].split("inside it: ")[1].split(" (")[0]
+    lat, lon = (float(x) for x in first.split(", "))
+    assert float(haversine_m(lat, lon, *COMPOUND)) <= 600, first

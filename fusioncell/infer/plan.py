@@ -362,14 +362,26 @@ def imagery_tasks(an: Analysis) -> list[dict[str, Any]]:
     the circle parked there at night). One task per blind spot of
     :func:`fusioncell.infer.blind.blind_spots`, most nights first.
     """
-    return [
-        {"lat": round(b.lat, 4), "lon": round(b.lon, 4), "radius_m": int(round(b.radius_m, -2)),
-         "area_km2": round(b.area_km2, 1), "kind": "coverage hole",
-         "why": (f"{b.nights} of his partner's {b.of_nights} silent nights are explained by this coverage hole "
-                 "(out of coverage, reachable in the gap); no handset can show it: an aerial pass over it would "
-                 "test it (vehicles of the circle parked there at night)")}
-        for b in blind_spots(an.context)
-    ]
+    cs, cov = an.candidates, an.context.coverage
+    out_of = (cov.p_blind(cs.lat, cs.lon) >= 0.5) if cov is not None and cov.known else np.zeros(cs.lat.size, bool)
+    tasks = []
+    for b in blind_spots(an.context):
+        inside = np.flatnonzero(out_of & (haversine_m(b.lat, b.lon, cs.lat, cs.lon) <= b.radius_m))
+        named = [i for i in inside if cs.origin[i] in NAMED_ORIGINS][:3]
+        first = ("; look first at the places the case names inside it: "
+                 + ", ".join(f"{cs.lat[i]:.5f}, {cs.lon[i]:.5f} ({cs.origin[i]})" for i in named)) if named else ""
+        tasks.append({
+            "lat": round(b.lat, 4), "lon": round(b.lon, 4), "radius_m": int(round(b.radius_m, -2)),
+            "area_km2": round(b.area_km2, 1), "kind": "coverage hole",
+            "why": (f"{b.nights} of his partner's {b.of_nights} silent nights are explained by this coverage hole "
+                    "(out of coverage, reachable in the gap); no handset can show it: an aerial pass over it would "
+                    f"test it (vehicles of the circle parked there at night){first}")})
+    return tasks
+
+
+#: Candidate origins that name a spot (an address the case holds, a sighting, an informant's area): inside a
+#: coverage hole, where an aerial pass looks first.
+NAMED_ORIGINS = ("known address", "sightings", "informant area")
 
 
 #: Places at least this likely, within this factor of the first and this far apart, make a toss-up
