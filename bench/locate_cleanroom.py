@@ -18,6 +18,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import math
 import os
@@ -125,6 +126,13 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
+    a.cache.mkdir(parents=True, exist_ok=True)
+    lock = open(a.cache / ".bench.lock", "w")  # noqa: SIM115 -- held until the process ends
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        # two runs on one cache re-ingest each other's stores between ingest and locate (session 29)
+        sys.exit(f"locate_cleanroom: another run is using {a.cache}; give each run its own --cache")
     recs: list[dict[str, Any]] = []
     plain: dict[tuple[str, str], float] = {}
     for sim in a.sims.split(","):
