@@ -548,7 +548,7 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
         mask = reach * share[:, None]
         if fname == "silent_nights":  # into a hole: the rays from the ends point at it; shared among the holes
             mask = mask * switched_off_towards(clat, clon, pos, b, a, distance=False, detour=detour,
-                                                away_end=away_end)[0]
+                                               away_end=away_end)[0]
             score = (mask * (decay / np.maximum(mask.sum(axis=0), 1.0))[None, :]).sum(axis=1)
             _silent_windows(acc, mask, pos, b, a, ctx, recent_at=HOLE_RECENT_AT)
         else:  # switched off on the way: the ends of the silence point at the place

@@ -50,8 +50,8 @@ def handset_gaps(pos: Positions) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.
 
 
 def switched_off_towards(clat: FloatArray, clon: FloatArray, pos: Positions, b: npt.NDArray[np.int64],
-                          a: npt.NDArray[np.int64], distance: bool = True, detour: FloatArray | None = None,
-                          away_end: npt.NDArray[np.bool_] | None = None) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+                         a: npt.NDArray[np.int64], distance: bool = True, detour: FloatArray | None = None,
+                         away_end: npt.NDArray[np.bool_] | None = None) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """(candidate, silence): how well each place fits where she went with her phone off (0-1); and per
     silence whether she was on the move at either end.
 
@@ -85,9 +85,8 @@ ROAD_BEND = 0.3
 
 
 def silent_trip_detour(clat: FloatArray, clon: FloatArray, pos: Positions, away: npt.NDArray[np.bool_],
-                       sel: npt.NDArray[np.bool_],
-                        ids: npt.NDArray[np.str_], before: npt.NDArray[np.int64], after: npt.NDArray[np.int64],
-                        gap: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+                       sel: npt.NDArray[np.bool_], ids: npt.NDArray[np.str_], before: npt.NDArray[np.int64],
+                       after: npt.NDArray[np.int64], gap: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """(candidate, silent night): how little of a detour the place asks of her, and per silent night whether
     either end lies away from her home.
 
@@ -97,7 +96,8 @@ def silent_trip_detour(clat: FloatArray, clon: FloatArray, pos: Positions, away:
     interval at ``ROAD_SPEED_MPS``, never under ``SWITCH_OFF_SIGMA_M``: the phone went dark at most one interval
     after the last fix), is unlikely: ``exp(-excess / scale)``. (Clean-room b easy-18: she went dark 3-7 km from
     the compound and 80 km from home, night after night; the reach alone gave a ranch 74 km off, at a coverage
-    edge, the same share and 54%.)
+    edge, the same share and 54%.) ``away``: per position, whether it lies away from its member's home;
+    ``sel``, ``ids``, ``before``, ``after``, ``gap`` as :func:`partner_silent_nights` returns them.
     """
     b, a = before[sel], after[sel]
     fine_gap = gap < SILENT_MIN_S
