@@ -128,12 +128,18 @@ def _silent_partner(hole_nights: list[int]) -> Positions:
     rng = np.random.default_rng(3)
     lat = HOME[0] + rng.normal(0, 0.001, n)
     lon = HOME[1] + rng.normal(0, 0.001, n)
-    pos = Positions(
-        identifier=np.full(n, "+52partner", dtype=object), t=t, lat=lat, lon=lon, acc_m=np.full(n, 200.0),
+    return partner_fixes(t, lat, lon, local_h, night_key).take(~silent)
+
+
+def partner_fixes(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, local_h: np.ndarray, night_key: np.ndarray,
+                  acc_m: float = 200.0) -> Positions:
+    """Her handset's fixes (one phone, UTC-6): night-time is 21:00-06:00 local, ``night_key`` the evening's date."""
+    n = lat.size
+    return Positions(
+        identifier=np.full(n, "+52partner", dtype=object), t=t, lat=lat, lon=lon, acc_m=np.full(n, acc_m),
         fine=np.ones(n, dtype=bool), night=(local_h >= 21) | (local_h < 6), night_key=night_key.astype(np.int64),
         event_id=np.array([f"e{i}" for i in range(n)], dtype=object), source_id=np.full(n, "geo-1", dtype=object),
         tz_offset_s=np.full(n, -6 * 3600, dtype=np.int64))
-    return pos.take(~silent)
 
 
 def test_silent_nights_point_at_a_reachable_place_out_of_coverage() -> None:

@@ -13,7 +13,7 @@ from fusioncell.infer.evidence import Positions
 from fusioncell.infer.features import FEATURES, Candidate, _homes, compute_features
 from fusioncell.spacetime.coverage import Coverage
 from fusioncell.spacetime.geo import metres_per_degree
-from test_infer_features import HOME, _ctx
+from test_infer_features import HOME, _ctx, partner_fixes
 
 KM_LAT = 1000.0 / metres_per_degree(HOME[0])[0]
 KM_LON = 1000.0 / metres_per_degree(HOME[0])[1]
@@ -37,12 +37,7 @@ def _partner(step_s: int, dark_at_home: bool = False) -> Positions:
     rng = np.random.default_rng(29)
     lat = np.where(at_village, VILLAGE[0], HOME[0]) + rng.normal(0, 0.001, n)
     lon = np.where(at_village, VILLAGE[1], HOME[1]) + rng.normal(0, 0.001, n)
-    pos = Positions(
-        identifier=np.full(n, "+52partner", dtype=object), t=t, lat=lat, lon=lon, acc_m=np.full(n, 200.0),
-        fine=np.ones(n, dtype=bool), night=(local_h >= 21) | (local_h < 6), night_key=night_key.astype(np.int64),
-        event_id=np.array([f"e{i}" for i in range(n)], dtype=object), source_id=np.full(n, "geo-1", dtype=object),
-        tz_offset_s=np.full(n, -6 * 3600, dtype=np.int64))
-    return pos.take(~silent)
+    return partner_fixes(t, lat, lon, local_h, night_key).take(~silent)
 
 
 def _silent_reach(pos: Positions) -> np.ndarray:
