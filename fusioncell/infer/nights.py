@@ -179,8 +179,9 @@ def since_first(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatAr
                 here_threshold: float = 0.5, elsewhere_threshold: float = 0.1, pattern: float = PATTERN_NIGHTS,
                 silent: npt.NDArray[np.bool_] | None = None) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Per candidate, around her first night here: (her away nights here, her away nights elsewhere since, her
-    away nights elsewhere before it, her nights since at another place of hers -- one with ``pattern`` nights --:
-    she kept going there, the most at any one such place).
+    away nights elsewhere before it, her nights since at another place of hers -- one with ``pattern`` nights, or
+    one she went to before her first night here and went back to since, at least half as often as here --: she
+    kept going there, the most at any one such place).
 
     Counted as :func:`superseded` counts (a night once, weighted by how surely the phone is hers; a silent trip
     counts elsewhere for a place it does not point at). One or two nights here, with as many elsewhere since or a
@@ -200,6 +201,9 @@ def since_first(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatAr
     [3.0]
     >>> since_first(K, np.arange(6), np.ones(6), pattern=3.0)[3].tolist()  # located at a dropped place: not unseen
     [0.0]
+    >>> K = np.array([[1, 0, 1, 0, 0.0], [0, 1, 0, 1, 1.0]])  # nights 0-4: 0, 1, 0, 1, 1 -- she went back to 0
+    >>> since_first(K, np.arange(5), np.ones(5), pattern=3.0)[3].tolist()  # 1: two nights, one before, one since
+    [3.0, 1.0]
     >>> wide = np.array([[0, 1, 1, 1, 1.0], [1, 1, 1, 1, 1.0]])  # place 1 (a wide cell area) holds place 0's nights
     >>> since_first(wide, np.arange(5), np.ones(5), pattern=3.0)[3].tolist()  # shared nights are no other place
     [0.0, 0.0]
@@ -224,8 +228,13 @@ def since_first(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatAr
     at_j = places * w[None, :]
     total_j = at_j.sum(axis=1)[None, :] - is_here.astype(float) @ at_j.T
     since_j = (since & ~is_here).astype(float) @ at_j.T
+    before_j = (~since & ~is_here).astype(float) @ at_j.T
     other = ~np.eye(m, m + 1, dtype=bool)
-    back = np.where((total_j >= pattern) & other & ever[:, None], since_j, 0.0).max(axis=1)
+    # or a place she went to before her first night here and went back to since, about as often as here (at least
+    # half as many nights): she did not leave it for this one, whatever its count (a night there with her phone
+    # left at home is no night on her phone)
+    returned = (before_j >= 0.5) & (since_j >= 0.5) & (total_j >= 0.5 * ((is_here @ w)[:, None]))
+    back = np.where(((total_j >= pattern) | returned) & other & ever[:, None], since_j, 0.0).max(axis=1)
     return (is_here & since) @ w, (away & since) @ w, (away & ~since) @ w, back
 
 
