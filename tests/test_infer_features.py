@@ -83,6 +83,18 @@ def test_a_members_own_home_is_not_evidence_for_that_place() -> None:
     assert np.all(nights == 0), "nights at home count neither at home nor just outside its radius"
 
 
+def test_a_home_known_only_as_a_cells_area_names_no_house_in_it() -> None:
+    """``home_of_member`` (session 29, clean-room b easy-18): a lieutenant's night cell serving 24 km made the
+    compound 1 km from the mast "his own home" at his full relevance. A home read from fixes is the house
+    (600 m: counted in full); one only a 24 km cell area locates counts (600 / 24,000)^2 of it."""
+    pos = _positions(np.random.default_rng(2026))
+    col = list(FEATURES).index("home_of_member")
+    for radius, want in ((600.0, 1.0), (24_000.0, (600.0 / 24_000.0) ** 2)):
+        homes = {"+52partner": (HIDEOUT[0], HIDEOUT[1], radius)}
+        cs = compute_features([Candidate(*HIDEOUT, "test")], _ctx(pos, {"+52partner": 1.0}, homes))
+        assert abs(float(cs.features[0, col]) - want) < 1e-9, (radius, cs.features[0, col])
+
+
 def test_homes_of_tracked_people_are_excluded_from_candidates() -> None:
     _, cs = _run(exclude_home=True)
     assert np.all(haversine_m(cs.lat, cs.lon, *HOME) > 300)

@@ -295,6 +295,17 @@ MOTHER = (20.700, -103.340)  # her mother's flat in town, ~3 km from hers
 NEW = (20.400, -102.900)  # ~53 km ESE: a second compound
 
 
+def _nights_at(*stays: tuple[list[int], tuple[float, float]]):  # type: ignore[no-untyped-def]
+    """Her whereabouts for :func:`_partner_path`: each (nights, place) puts her there 21:00-07:00 on those nights
+    (the first that holds wins), at her flat the rest of the time."""
+    def where(d: int, h: float) -> tuple[float, float] | None:
+        for nights, place in stays:
+            if (d in nights and h >= 21.0) or (d - 1 in nights and h < 7.0):
+                return place
+        return HOME_P
+    return where
+
+
 def _partner_path(c: CaseFolder, where) -> None:  # type: ignore[no-untyped-def]
     """Her phone, a fix every 20 min at ``where(day, hour)`` (``None``: no fix: out of coverage)."""
     for d in range(DAYS):
@@ -550,14 +561,8 @@ def test_after_a_late_move_the_new_house_leads_and_the_old_one_falls_silent(tmp_
     old_nights, new_nights = [1, 4, 7, 10, 13, 16], [21]
     courier = "+523398700009"
 
-    def where(d: int, h: float) -> tuple[float, float] | None:
-        for nights, place in ((old_nights, COMPOUND), (new_nights, NEW_COMPOUND)):
-            if (d in nights and h >= 21.0) or (d - 1 in nights and h < 7.0):
-                return place
-        return HOME_P
-
     c = _base(compound_covered=True)
-    _partner_path(c, where)
+    _partner_path(c, _nights_at((old_nights, COMPOUND), (new_nights, NEW_COMPOUND)))
     c.person("person-courier", phone=[courier])
     c.report("humint", at(2, 9), 2, [{"subject": "person-courier", "predicate": "works_for", "object": "person-target"}])
     home_c = (TOWN[0] + 0.02, TOWN[1] - 0.02)

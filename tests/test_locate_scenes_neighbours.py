@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fusioncell.spacetime.geo import haversine_m, metres_per_degree
-from test_locate_scenes import HOME_P, HOME_S, NIGHTS, _base, _dist, _partner_path, _run
+from test_locate_scenes import HOME_S, NIGHTS, _base, _dist, _nights_at, _partner_path, _run
 
 #: His house in town, 450 m east of her sister's flat (the seed lead, tracked): another house in the same
 #: neighbourhood, as the cousin's flat and the hideout of clean-room b easy-7 (420 m apart).
@@ -23,13 +23,8 @@ def test_his_house_450_m_from_her_tracked_sisters_flat_is_not_the_sisters_flat(t
     name (their accuracy, at least 250 m): the house leads, and the sister's flat itself is still no answer."""
     assert 400.0 < float(haversine_m(*HOUSE, *HOME_S)) < 500.0
 
-    def where(d: int, h: float) -> tuple[float, float] | None:
-        if (d in NIGHTS and h >= 21.0) or (d - 1 in NIGHTS and h < 7.0):
-            return HOUSE
-        return HOME_P
-
     c = _base(compound_covered=True)
-    _partner_path(c, where)
+    _partner_path(c, _nights_at((NIGHTS, HOUSE)))
     r = _run(c, tmp_path)
     top = r["hypotheses"][0]
     assert _dist(top, HOUSE) <= 150, [(round(_dist(h, HOUSE)), h["probability"]) for h in r["hypotheses"][:3]]
@@ -94,14 +89,8 @@ def test_a_place_she_goes_back_to_after_her_first_night_elsewhere_holds_the_newe
     ``bench/locate_scene_sweep.py --family mix --seed 3``). Now it is held at 0.75 and says why."""
     from test_locate_scenes import COMPOUND, MOTHER
 
-    def where(d: int, h: float) -> tuple[float, float] | None:
-        for nights, place in (([6, 14], COMPOUND), ([10, 18, 22], MOTHER)):
-            if (d in nights and h >= 21.0) or (d - 1 in nights and h < 7.0):
-                return place
-        return HOME_P
-
     c = _base(compound_covered=True)
-    _partner_path(c, where)
+    _partner_path(c, _nights_at(([6, 14], COMPOUND), ([10, 18, 22], MOTHER)))
     r = _run(c, tmp_path)
     flat = [h for h in r["hypotheses"] if _dist(h, MOTHER) <= 300]
     assert flat and flat[0]["probability"] <= 0.75 + 1e-9, [(round(_dist(h, MOTHER)), h["probability"]) for h in r["hypotheses"][:3]]

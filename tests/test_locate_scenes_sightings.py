@@ -12,7 +12,6 @@ from casefolder import at
 from test_locate_scenes import (
     COMPOUND,
     DECOY,
-    HOME_P,
     NEW_COMPOUND,
     NIGHTS,
     _base,
@@ -20,6 +19,7 @@ from test_locate_scenes import (
     _lieutenants_who_might_be_hers,
     _p_near,
     _partner,
+    _nights_at,
     _partner_path,
     _run,
 )
@@ -48,14 +48,8 @@ def test_a_sure_sighting_at_his_first_house_three_weeks_ago_does_not_hold_him_th
     on day 5. Then he moves: her nights on days 16, 19 and 22 are at a new house 32 km west. The sighting says
     where he *was*; after three nights of hers elsewhere the compound is held at 0.6 (she has since slept
     away) and discounted for the 19 days since, and the new house leads."""
-    def where(d: int, h: float) -> tuple[float, float] | None:
-        for nights, place in (([1, 4, 7, 10, 13], COMPOUND), ([16, 19, 22], NEW_COMPOUND)):
-            if (d in nights and h >= 21.0) or (d - 1 in nights and h < 7.0):
-                return place
-        return HOME_P
-
     c = _base(compound_covered=True)
-    _partner_path(c, where)
+    _partner_path(c, _nights_at(([1, 4, 7, 10, 13], COMPOUND), ([16, 19, 22], NEW_COMPOUND)))
     c.sighting("person-target", at(5, 10.0), COMPOUND[0], COMPOUND[1] + 0.0004, 0.9, "observer, sure")
     r = _run(c, tmp_path)
     top = r["hypotheses"][0]

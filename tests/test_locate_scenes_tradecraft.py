@@ -30,6 +30,7 @@ from test_locate_scenes import (
     _on_the_road,
     _lieutenants_at_the_decoy,
     _lieutenants_who_might_be_hers,
+    _nights_at,
     _p_near,
     _partner,
     _partner_path,
@@ -41,14 +42,8 @@ def _moved_late(with_reports: bool):  # type: ignore[no-untyped-def]
     """He lived at the compound (her nights there every third day until day 16) and moved: her latest night,
     day 21, is at a new house 32 km west; the data end on day 24. With ``with_reports``: three A2 reports
     placed him within 300 m of the compound, each saying so for days 0-17 (``valid_from`` / ``valid_to``)."""
-    def where(d: int, h: float) -> tuple[float, float] | None:
-        for nights, place in (([1, 4, 7, 10, 13, 16], COMPOUND), ([21], NEW_COMPOUND)):
-            if (d in nights and h >= 21.0) or (d - 1 in nights and h < 7.0):
-                return place
-        return HOME_P
-
     c = _base(compound_covered=True)
-    _partner_path(c, where)
+    _partner_path(c, _nights_at(([1, 4, 7, 10, 13, 16], COMPOUND), ([21], NEW_COMPOUND)))
     c.source("humint-a", "HUMINT", "A")
     for d in (3, 8, 12) if with_reports else ():
         c.report("humint-a", at(d, 10.0), 2, [{
