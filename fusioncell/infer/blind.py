@@ -42,7 +42,7 @@ import numpy.typing as npt
 from fusioncell.infer.features import EvidenceContext, _away_mask, _per_pos
 from fusioncell.infer.nights import HEADING_SIGMA_RAD, silence_headings
 from fusioncell.infer.silences import MAY_BE_HERS, MIN_STAY_S, ROAD_SPEED_MPS, partner_silent_nights
-from fusioncell.spacetime.geo import LocalGrid
+from fusioncell.spacetime.geo import LocalGrid, haversine_m
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -86,6 +86,15 @@ def _headings(ctx: EvidenceContext, b: npt.NDArray[np.int64], a: npt.NDArray[np.
         ux.append(x[ok])
         uy.append(y[ok])
     return np.concatenate(ends), np.concatenate(ux), np.concatenate(uy)
+
+
+def inside(b: BlindSpot, lat: FloatArray, lon: FloatArray, ctx: EvidenceContext) -> npt.NDArray[np.bool_]:
+    """Which of the places (``lat``, ``lon``) lie in the blind spot ``b`` and out of coverage themselves: where an
+    aerial pass over the hole looks first (locate names them beside the hole, plan's imagery task too)."""
+    cov = ctx.coverage
+    if cov is None or not cov.known or lat.size == 0:
+        return np.zeros(lat.size, dtype=bool)
+    return (cov.p_blind(lat, lon) >= 0.5) & (haversine_m(b.lat, b.lon, lat, lon) <= b.radius_m)
 
 
 def blind_spots(ctx: EvidenceContext, grid_m: float = GRID_M) -> list[BlindSpot]:

@@ -693,7 +693,7 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     home_of, succ, first, left = np.zeros(m), np.zeros((m, m)), (np.zeros(m),) * 4, np.zeros(m)
     for ident in (pos.idents()[0] if len(pos) else []):
         if ident in ctx.homes:
-            hl, hn, hr = (ctx.houses or ctx.homes).get(ident, ctx.homes[ident])
+            hl, hn, hr = ctx.houses.get(ident, ctx.homes[ident])
             # a home known only as a serving cell's area (kilometres) names no house: a place inside it is
             # hers by the chance that her house is that spot of the area
             spec = min(1.0, (HOME_MIN_RADIUS_M / max(ctx.homes[ident][2], 1.0)) ** 2)

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from fusioncell.errors import NotFound
-from fusioncell.infer.blind import BlindSpot, blind_spots
+from fusioncell.infer.blind import blind_spots, inside
 from fusioncell.infer.candidates import generate_candidates
 from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import Circle, Member, target_circle
@@ -66,7 +66,7 @@ from fusioncell.infer.judgment import (
 from fusioncell.security.naming import IDENT_RX, Namer
 from fusioncell.spacetime.coverage import coverage
 from fusioncell.spacetime.geo import bearing_deg, compass, haversine_m
-from fusioncell.spacetime.home import HOUSE_MIN_RADIUS_M
+from fusioncell.spacetime.home import HOME_MIN_RADIUS_M, HOUSE_MIN_RADIUS_M, Home
 from fusioncell.store import CaseStore
 
 log = logging.getLogger(__name__)
@@ -220,11 +220,12 @@ def analyse(store: CaseStore, target: str | None = None) -> Analysis:
     relevance = {i: min(1.0, m.relevance / top_rel) for i, m in circle.members.items()}
     # his own phone has no "home" to discount: where it sleeps is the answer, not a place to explain away
     own = {i for i, m in circle.members.items() if m.role == "self"}
-    homes = {k: v for k, v in _homes(pos).items() if k not in own}
+    # whether a place *is* someone's house: the spot itself (its fixes' accuracy); whether she is at home: the
+    # 600 m round it (one reading of the homes, two radii)
+    houses = {k: v for k, v in _homes(pos, HOUSE_MIN_RADIUS_M).items() if k not in own}
+    homes = {k: Home(h.lat, h.lon, max(HOME_MIN_RADIUS_M, h.radius_m)) for k, h in houses.items()}
     as_of_np = np.datetime64(t_end.astimezone(timezone.utc).replace(tzinfo=None), "s")
     cands = generate_candidates(pos, relevance, claims, sights, alat, alon, homes)
-    # whether a place *is* someone's house: the spot itself (its fixes' accuracy), not the 600 m round it
-    houses = {k: v for k, v in _homes(pos, HOUSE_MIN_RADIUS_M).items() if k not in own}
     tracked_homes = [h for k, h in _homes(pos.take(pos.fine), HOUSE_MIN_RADIUS_M).items() if k not in own]
     ctx = EvidenceContext(pos=pos, relevance=relevance, partner_share=partner_share(circle), claims=claims,
                           sights=sights, homes=homes, as_of=as_of_np, tower_lat=tl, tower_lon=tn,
@@ -638,11 +639,16 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
         for k, a in enumerate(areas([(float(cs.lat[j]), float(cs.lon[j]), float(cs.radius_m[j]), float(p[j]))
                                      for j in range(cs.lat.size)])[:top], start=1)
     ]
-    inside = _places_in_holes(an, result["hypotheses"])
+    hlat = np.array([float(h["lat"]) for h in result["hypotheses"]])
+    hlon = np.array([float(h["lon"]) for h in result["hypotheses"]])
+    ranks = np.array([int(h["rank"]) for h in result["hypotheses"]], dtype=np.int64)
     result["blind_spots"] = [
         {"lat": round(b.lat, 4), "lon": round(b.lon, 4), "radius_m": int(round(b.radius_m, -2)),
          "area_km2": round(b.area_km2, 1), "silent_nights": b.nights, "of_silent_nights": b.of_nights,
-         "last_night": _iso(b.last_night, tz), "places": inside(b)}
+         "last_night": _iso(b.last_night, tz),
+         # the listed places in the hole and out of coverage themselves (clean-room a hard-1: the compound, a
+         # known address in the hole, was listed second at 1% while the hole, said apart, held 96%)
+         "places": [int(r) for r in ranks[inside(b, hlat, hlon, an.context)]]}
         for b in blind_spots(an.context)
     ]
     result["circle"] = [
@@ -650,20 +656,6 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
         for m in sorted(circle.members.values(), key=lambda m: -m.relevance)[:15]
     ]
     return result
-
-
-def _places_in_holes(an: Analysis, hyps: list[dict[str, Any]]) -> Callable[[BlindSpot], list[int]]:
-    """For a blind spot, the ranks of the listed places inside it and out of coverage themselves: where an aerial
-    pass over the hole would look first (clean-room a hard-1: the compound, a known address in the hole, was
-    listed second at 1% while "elsewhere" held 96% and the hole was described apart from it)."""
-    if not hyps:
-        return lambda b: []
-    hlat = np.array([float(h["lat"]) for h in hyps])
-    hlon = np.array([float(h["lon"]) for h in hyps])
-    cov = an.context.coverage
-    out = cov.p_blind(hlat, hlon) >= 0.5 if cov is not None and cov.known else np.zeros(hlat.size, dtype=bool)
-    ranks = [int(h["rank"]) for h in hyps]
-    return lambda b: [r for r, o, d in zip(ranks, out, haversine_m(b.lat, b.lon, hlat, hlon)) if o and d <= b.radius_m]
 
 
 def render_text(result: dict[str, Any]) -> str:

@@ -29,7 +29,7 @@ from typing import Any, Callable
 import numpy as np
 import numpy.typing as npt
 
-from fusioncell.infer.blind import blind_spots
+from fusioncell.infer.blind import blind_spots, inside
 from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import Circle, away_night_fraction, remote_night_fraction
 from fusioncell.infer.features import FEATURES
@@ -362,12 +362,10 @@ def imagery_tasks(an: Analysis) -> list[dict[str, Any]]:
     the circle parked there at night). One task per blind spot of
     :func:`fusioncell.infer.blind.blind_spots`, most nights first.
     """
-    cs, cov = an.candidates, an.context.coverage
-    out_of = (cov.p_blind(cs.lat, cs.lon) >= 0.5) if cov is not None and cov.known else np.zeros(cs.lat.size, bool)
+    cs = an.candidates
     tasks = []
     for b in blind_spots(an.context):
-        inside = np.flatnonzero(out_of & (haversine_m(b.lat, b.lon, cs.lat, cs.lon) <= b.radius_m))
-        named = [i for i in inside if cs.origin[i] in NAMED_ORIGINS][:3]
+        named = [i for i in np.flatnonzero(inside(b, cs.lat, cs.lon, an.context)) if cs.origin[i] in NAMED_ORIGINS][:3]
         first = ("; look first at the places the case names inside it: "
                  + ", ".join(f"{cs.lat[i]:.5f}, {cs.lon[i]:.5f} ({cs.origin[i]})" for i in named)) if named else ""
         tasks.append({
