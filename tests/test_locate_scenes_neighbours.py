@@ -97,3 +97,21 @@ def test_a_place_she_goes_back_to_after_her_first_night_elsewhere_holds_the_newe
     assert "alternate with 1 away elsewhere since her first here, 1 of them at another place she keeps going to" in (
         flat[0]["support"]["note"] or ""), flat[0]["support"]
     assert [h for h in r["hypotheses"] if _dist(h, COMPOUND) <= 300]  # the compound is still listed
+
+
+def test_her_latest_night_at_a_house_where_they_meet_between_nights_at_his_is_no_move(tmp_path: Path) -> None:
+    """He never moves. Her nights with him at the compound on days 4, 9, 13 and 17, and at a rented house in
+    another valley on days 7 and 20 (he meets her there too). Her latest night is at the rented house, but since
+    her first night there she went back to the compound three times: two places she alternates between, not a
+    move (clean-room b normal-15: a rented house 1.4 km from his read 0.20 first, his 0.16). Before, the rented
+    house led on 'her most recent night away' (0.53 against 0.31; now 0.39 against 0.42)."""
+    from test_locate_scenes import COMPOUND
+
+    rented = (COMPOUND[0] + 0.060, COMPOUND[1] - 0.045)  # ~8 km NW, under coverage as the compound is
+    c = _base(compound_covered=True)
+    _partner_path(c, _nights_at(([4, 9, 13, 17], COMPOUND), ([7, 20], rented)))
+    r = _run(c, tmp_path)
+    top = r["hypotheses"][0]
+    assert _dist(top, COMPOUND) <= 300, [(round(_dist(h, COMPOUND)), h["probability"]) for h in r["hypotheses"][:3]]
+    house = [h for h in r["hypotheses"] if _dist(h, rented) <= 300]
+    assert house and house[0]["probability"] < top["probability"]
