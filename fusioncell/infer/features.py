@@ -23,8 +23,8 @@ from fusioncell.infer.circle import Circle
 from fusioncell.infer.evidence import Claims, Positions, Sightings
 from fusioncell.infer.household import (Reads, departure_citations, departures, last_days, resident_citations,
                                         residents)
-from fusioncell.infer.nights import (expected_log1p, latest_night, moved_on, newest_per_phone, overdue, known_since,
-                                     since_first, successors, superseded)
+from fusioncell.infer.nights import (expected_log1p, latest_night, move_weight, moved_on, newest_per_phone, overdue,
+                                     known_since, since_first, successors, superseded)
 from fusioncell.infer.phones import contradicted, her_night_sightings
 from fusioncell.infer.silences import (MAY_BE_HERS, MIN_STAY_S, ROAD_SPEED_MPS, handset_gaps, partner_silent_nights,
                                        silent_trip_detour, switched_off_towards)
@@ -710,11 +710,8 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
                np.r_[located[2], silent[2]])
         acc.put("superseded", np.log1p(superseded(*her, known_since=acc.known_since)))
         first = since_first(*her, silent=np.arange(her[1].size) >= located[1].size)
-        # her latest night is a move only when she stopped going back to where she went before: nights since
-        # at another place she kept going to make it one of two places she alternates between (a rented house
-        # where they meet, her mother's), and "latest" then says it in proportion
-        here, kept = first[0], first[3]
-        acc.put("latest", acc.F[:, acc.col["latest"]] * np.where(here > 0, here / np.maximum(here + kept, 1e-9), 1.0))
+        # her latest night in an alternation is no move (nights.move_weight)
+        acc.put("latest", acc.F[:, acc.col["latest"]] * move_weight(first[0], first[3]))
         left = contradicted(located, clat, clon, her_night_sightings(ctx))
         # the place's own rhythm of visits (fixes, her switched-off trips), and the days without one since,
         # her away nights elsewhere since her last one here, and its household's vehicles read elsewhere since

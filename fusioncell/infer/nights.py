@@ -276,6 +276,18 @@ def latest_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatA
     return np.max(K[:, last] * np.clip(weight[last], 0.0, 1.0)[None, :], axis=1)
 
 
+def move_weight(here: FloatArray, kept: FloatArray) -> FloatArray:
+    """How much her latest night at a place says he moved there (scales ``latest``), from :func:`since_first`'s
+    nights here and nights since at another place she kept going to: a latest night is a move only when she
+    stopped going back to where she went before; in an alternation (a rented house where they meet, her
+    mother's) it counts in proportion to her nights here (session 30, docs/inference.md).
+
+    >>> move_weight(np.array([2.0, 3.0, 0.0]), np.array([4.0, 0.0, 0.0])).round(3).tolist()
+    [0.333, 1.0, 1.0]
+    """
+    return np.where(here > 0, here / np.maximum(here + kept, 1e-9), 1.0)
+
+
 def newest_per_phone(night_key: npt.NDArray[np.int64], phone: npt.NDArray[np.int64],
                      known: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     """Per row: is its night its phone's newest among the ``known`` rows (a phone with none: no row)."""
