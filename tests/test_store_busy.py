@@ -73,3 +73,33 @@ def test_ingest_memory_limit_from_the_environment(tmp_path: Path, monkeypatch) -
     monkeypatch.setenv("FUSIONCELL_INGEST_MEMORY_LIMIT", "lots")
     with pytest.raises(UsageError, match="FUSIONCELL_INGEST_MEMORY_LIMIT"):
         ingest_case(folder, CaseStore.memory())
+
+
+def test_ingest_keeps_the_stores_memory_budget_by_default(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # session 31: an ingest no longer narrows DuckDB to 1 GB (a 10M-row file spilled its staged table: 0.32x raw
+    # DuckDB, 0.44x at the store's 4 GB); it runs under the store's budget, FUSIONCELL_MEMORY_LIMIT
+    from typing import Any
+
+    import duckdb
+
+    from fusioncell.ingest import ingest_case, pipeline
+    from fusioncell.store import CaseStore
+
+    folder = copy_example(tmp_path / "case")
+    monkeypatch.delenv("FUSIONCELL_INGEST_MEMORY_LIMIT", raising=False)
+    monkeypatch.setenv("FUSIONCELL_MEMORY_LIMIT", "3GB")
+    want = duckdb.connect().execute("SET memory_limit = '3GB'").execute(
+        "SELECT current_setting('memory_limit')").fetchall()[0][0]
+    seen: list[str] = []
+    real = pipeline._ingest
+
+    def spy(folder: Path, store: Any, *a: Any, **k: Any) -> Any:
+        seen.append(store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return real(folder, store, *a, **k)
+
+    monkeypatch.setattr(pipeline, "_ingest", spy)
+    store = CaseStore.memory()
+    store.con.execute("SET memory_limit = '500MB'")  # whatever the connection had, the budget is the store's
+    ingest_case(folder, store)
+    assert seen == [want]
+    assert store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] != want  # restored after

@@ -74,10 +74,11 @@ UPSTREAM: dict[str, tuple[str, ...]] = {
     "reports.jsonl": ("case.toml", "sources.csv", "entities.jsonl"),
 }
 REQUIRED = ("case.toml", "sources.csv")
-#: DuckDB memory budget during ingest (peak RSS stays well under 2 GB on 10M rows); env
-#: FUSIONCELL_INGEST_MEMORY_LIMIT raises it where memory is plenty (a 10M-row file then spills less:
-#: docs/benchmarks.md, session 17).
-INGEST_MEMORY_LIMIT = "1GB"
+#: DuckDB memory budget during ingest: env FUSIONCELL_INGEST_MEMORY_LIMIT, else the store's own budget
+#: (FUSIONCELL_MEMORY_LIMIT, default 4 GB). It was 1 GB until session 31: a 10M-row file then spilled its staged
+#: table to disk and every later pass read it back (0.32x raw DuckDB; at 4 GB 0.44x, peak RSS 2.4 GB:
+#: docs/benchmarks.md, "Ingest, session 31").
+INGEST_MEMORY_LIMIT: str | None = None
 
 
 @dataclass
@@ -226,7 +227,8 @@ def ingest_case(folder: Path | str, store: "CaseStore", quiet: bool = True, engi
     # Bound DuckDB's memory while ingesting: a staged file larger than this
     # spills to DuckDB's temp directory instead of growing the process.
     old_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
-    con.execute(f"SET memory_limit = '{_memory_limit('FUSIONCELL_INGEST_MEMORY_LIMIT', INGEST_MEMORY_LIMIT)}'")
+    budget = _memory_limit('FUSIONCELL_INGEST_MEMORY_LIMIT', INGEST_MEMORY_LIMIT or _memory_limit())
+    con.execute(f"SET memory_limit = '{budget}'")
     try:
         return _atomic(store, lambda: _ingest(folder, store, toml, eng, quiet, t0, quarantine))
     finally:
