@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from fusioncell.infer.judgment import PATTERN_NIGHTS
+from fusioncell.infer.judgment import PATTERN_NIGHTS, TAU_MOVE_DAYS
 from fusioncell.model.night import NIGHT
 from fusioncell.spacetime.geo import bearing_deg, haversine_m
 
@@ -299,8 +299,10 @@ def newest_per_phone(night_key: npt.NDArray[np.int64], phone: npt.NDArray[np.int
 #: Pseudo-days added to a place's observed span when its visit rate is estimated (two visits a day
 #: apart do not make a daily rhythm).
 OVERDUE_PSEUDO_DAYS = 3.0
-#: His chance of leaving a house on a given day (a prior: hideouts are kept for weeks to months).
-MOVE_HAZARD_PER_DAY = 1.0 / 60.0
+#: His chance of leaving a house on a given day: one move a month, the same prior as the judgment's discount for
+#: the days since her latest night (``judgment.TAU_MOVE_DAYS``). It was 1/60 until session 31, two rates for one
+#: man; at 1/30 the missed visits of a late move count twice as much (docs/benchmarks.md, "Locate, session 31").
+MOVE_HAZARD_PER_DAY = 1.0 / TAU_MOVE_DAYS
 #: The chance that a place's visits stop for reasons of their own while he stays (a prior: a courier's
 #: route changes, a lieutenant's errand ends); bounds what the end of a rhythm can say (session 13).
 VISITS_STOP_FLOOR = 0.1
@@ -342,14 +344,14 @@ def overdue(present: npt.NDArray[np.bool_], day: npt.NDArray[np.int64], as_of_da
     >>> import numpy as np
     >>> present = np.array([[True] * 10 + [False] * 3, [False] * 10 + [True] * 3])  # old place, then a new one
     >>> day = np.array([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24])
-    >>> # old: r = 9/21 a day, none for g = 6 days: LR = 1 / (0.1 + 0.9 e^(-18/7)) = 5.9, h = 0.1
-    >>> overdue(present, day, as_of_day=25).round(2).tolist()
-    [0.51, 0.0]
+    >>> # old: r = 9/21 a day, none for g = 6 days: LR = 1 / (0.1 + 0.9 e^(-18/7)) = 5.9, h = 6/30 = 0.2
+    >>> overdue(present, day, as_of_day=25).round(2).tolist()  # log(1 + 0.2 / 0.8 x 5.9)
+    [0.91, 0.0]
     >>> overdue(present[:1], day, as_of_day=20).round(2).tolist()  # one day past its last visit: its rhythm explains it
-    [0.02]
+    [0.05]
     >>> # her phone shows her nights away half the time and none went elsewhere: 0.5 x 1 + 0.5 x 5.9
     >>> overdue(present[:1], day, as_of_day=25, elsewhere=(np.zeros(1), np.full(1, 0.5))).round(2).tolist()
-    [0.33]
+    [0.62]
     """
     m = present.shape[0]
     if m == 0 or present.shape[1] == 0:
