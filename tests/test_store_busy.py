@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from conftest import copy_example
 
@@ -43,31 +44,40 @@ def test_the_store_memory_limit_is_bounded_and_configurable(tmp_path: Path, monk
         CaseStore.open(tmp_path / "b.duckdb")
 
 
-def test_ingest_memory_limit_from_the_environment(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # session 17: FUSIONCELL_INGEST_MEMORY_LIMIT raises (or lowers) DuckDB's budget during an ingest only
-    from typing import Any
+def _limit(con: Any) -> str:
+    return str(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
 
-    import duckdb
-    import pytest
 
-    from fusioncell.errors import UsageError
-    from fusioncell.ingest import ingest_case, pipeline
-    from fusioncell.store import CaseStore
+def _spy_ingest_budget(monkeypatch: Any) -> list[str]:
+    """DuckDB's memory limit as the ingest's own work sees it, once per ingest."""
+    from fusioncell.ingest import pipeline
 
-    folder = copy_example(tmp_path / "case")
-    want = duckdb.connect().execute("SET memory_limit = '700MB'").execute(
-        "SELECT current_setting('memory_limit')").fetchall()[0][0]
     seen: list[str] = []
     real = pipeline._ingest
 
     def spy(folder: Path, store: Any, *a: Any, **k: Any) -> Any:
-        seen.append(store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        seen.append(_limit(store.con))
         return real(folder, store, *a, **k)
 
     monkeypatch.setattr(pipeline, "_ingest", spy)
+    return seen
+
+
+def test_ingest_memory_limit_from_the_environment(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # session 17: FUSIONCELL_INGEST_MEMORY_LIMIT raises (or lowers) DuckDB's budget during an ingest only
+    import duckdb
+    import pytest
+
+    from fusioncell.errors import UsageError
+    from fusioncell.ingest import ingest_case
+    from fusioncell.store import CaseStore
+
+    folder = copy_example(tmp_path / "case")
+    want = _limit(duckdb.connect().execute("SET memory_limit = '700MB'"))
+    seen = _spy_ingest_budget(monkeypatch)
     monkeypatch.setenv("FUSIONCELL_INGEST_MEMORY_LIMIT", "700MB")
     store = CaseStore.memory()
-    before = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    before = _limit(store.con)
     ingest_case(folder, store)
     assert seen == [want] and before != want
     monkeypatch.setenv("FUSIONCELL_INGEST_MEMORY_LIMIT", "lots")
@@ -76,30 +86,20 @@ def test_ingest_memory_limit_from_the_environment(tmp_path: Path, monkeypatch) -
 
 
 def test_ingest_keeps_the_stores_memory_budget_by_default(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # session 31: an ingest no longer narrows DuckDB to 1 GB (a 10M-row file spilled its staged table: 0.32x raw
-    # DuckDB, 0.44x at the store's 4 GB); it runs under the store's budget, FUSIONCELL_MEMORY_LIMIT
-    from typing import Any
-
+    # session 31: an ingest no longer narrows DuckDB to 1 GB (a 10M-row file spilled its staged table: 0.33x raw
+    # DuckDB, 0.37x at the store's 4 GB); it runs under the store's budget, FUSIONCELL_MEMORY_LIMIT
     import duckdb
 
-    from fusioncell.ingest import ingest_case, pipeline
+    from fusioncell.ingest import ingest_case
     from fusioncell.store import CaseStore
 
     folder = copy_example(tmp_path / "case")
     monkeypatch.delenv("FUSIONCELL_INGEST_MEMORY_LIMIT", raising=False)
     monkeypatch.setenv("FUSIONCELL_MEMORY_LIMIT", "3GB")
-    want = duckdb.connect().execute("SET memory_limit = '3GB'").execute(
-        "SELECT current_setting('memory_limit')").fetchall()[0][0]
-    seen: list[str] = []
-    real = pipeline._ingest
-
-    def spy(folder: Path, store: Any, *a: Any, **k: Any) -> Any:
-        seen.append(store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
-        return real(folder, store, *a, **k)
-
-    monkeypatch.setattr(pipeline, "_ingest", spy)
+    want = _limit(duckdb.connect().execute("SET memory_limit = '3GB'"))
+    seen = _spy_ingest_budget(monkeypatch)
     store = CaseStore.memory()
     store.con.execute("SET memory_limit = '500MB'")  # whatever the connection had, the budget is the store's
     ingest_case(folder, store)
     assert seen == [want]
-    assert store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] != want  # restored after
+    assert _limit(store.con) != want  # restored after
