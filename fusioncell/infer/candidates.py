@@ -7,6 +7,8 @@ by non-maximum suppression. Split from ``features.py`` (session 19) to keep each
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 
 from fusioncell.infer.evidence import Claims, Positions, Sightings
@@ -24,7 +26,7 @@ from fusioncell.spacetime.geo import haversine_m
 
 def generate_candidates(
     pos: Positions, relevance: dict[str, float], claims: Claims, sights: Sightings,
-    addr_lat: FloatArray, addr_lon: FloatArray, homes: dict[str, tuple[float, float, float]],
+    addr_lat: FloatArray, addr_lon: FloatArray, homes: Mapping[str, tuple[float, float, float]],
 ) -> list[Candidate]:
     seeds: list[tuple[float, float, float, str, float]] = []  # score, lat, lon, origin, radius
     rel = pos.per_ident(relevance, 0.0)

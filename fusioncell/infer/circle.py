@@ -31,10 +31,10 @@ from typing import Iterable, NamedTuple
 import numpy as np
 
 from fusioncell.infer.cellnights import (  # noqa: F401 - the circle's measures, re-exported
-    AWAY_MAX_M,
-    AWAY_MIN_M,
-    away_night_fraction,
-    remote_night_fraction,
+    AWAY_MAX_M as AWAY_MAX_M,
+    AWAY_MIN_M as AWAY_MIN_M,
+    away_night_fraction as away_night_fraction,
+    remote_night_fraction as remote_night_fraction,
 )
 from fusioncell.infer.succession import Chained, chains_among
 from fusioncell.model.grading import grade, p_true

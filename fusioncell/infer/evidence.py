@@ -109,7 +109,7 @@ class Sightings:
     t: npt.NDArray[np.datetime64]
 
 
-def _arr(rows: list[tuple[object, ...]], i: int, dtype: object = object) -> npt.NDArray[np.generic]:
+def _arr(rows: list[tuple[object, ...]], i: int, dtype: npt.DTypeLike = object) -> npt.NDArray[Any]:
     return np.array([r[i] for r in rows], dtype=dtype)  # small result sets only
 
 

@@ -14,7 +14,7 @@ night at a place adds less than the first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping, Sequence, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -155,17 +155,17 @@ class EvidenceContext:
     partner_share: dict[str, float]  # per identifier: probability it is his partner's (role weight)
     claims: Claims
     sights: Sightings
-    homes: dict[str, tuple[float, float, float]]
+    homes: Mapping[str, tuple[float, float, float]]
     as_of: np.datetime64
     tower_lat: FloatArray
     tower_lon: FloatArray
-    exclude_homes: list[tuple[float, float, float]] = field(default_factory=list)
+    exclude_homes: Sequence[tuple[float, float, float]] = field(default_factory=list)
     coverage: Coverage | None = None
     tz_offset_s: npt.NDArray[np.int64] | None = None  # per position: local offset, for the small hours
     reads: Reads | None = None  # plate reads of every subject but him, for his household's vehicles
     #: the same homes as houses (radius the fixes' median accuracy, :data:`HOUSE_MIN_RADIUS_M`): is a place one's
     #: house (``home_of_member``); ``homes`` (600 m and more) says whether a fix is at home. Empty: ``homes``.
-    houses: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    houses: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
 
 
 def _group_max(k: FloatArray, starts: npt.NDArray[np.int64]) -> FloatArray:
@@ -213,7 +213,7 @@ def _per_pos(ctx: EvidenceContext, d: dict[str, float], default: float = 0.0) ->
     return ctx.pos.per_ident(d, default)
 
 
-def home_arrays(pos: Positions, homes: dict[str, tuple[float, float, float]]) -> tuple[FloatArray, FloatArray, FloatArray]:
+def home_arrays(pos: Positions, homes: Mapping[str, tuple[float, float, float]]) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Per row of ``pos``: its identifier's home latitude, longitude and radius (NaN, NaN, 0 when none)."""
     h = pos.per_ident(homes, (np.nan, np.nan, 0.0)).reshape(-1, 3)
     return h[:, 0], h[:, 1], h[:, 2]
@@ -347,7 +347,9 @@ def _at_home(clat: FloatArray, clon: FloatArray, ctx: EvidenceContext) -> npt.ND
 
 
 def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceContext,
-                       at_home: npt.NDArray[np.bool_]) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray]:
+                       at_home: npt.NDArray[np.bool_]
+                       ) -> tuple[tuple[FloatArray, npt.NDArray[np.int64], FloatArray],
+                                  tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]]:
     """Nights and days of circle members near each candidate, split into partner and others.
 
     Returns her located away nights (candidate x night presence, night keys, how surely hers) for
@@ -422,7 +424,8 @@ def _presence_features(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: Evide
 
 def _local_days(t: npt.NDArray[np.datetime64], tz_offset_s: Any) -> FloatArray:
     """Local days since the epoch (fractional) of UTC instants."""
-    return (t.astype("datetime64[s]").astype(np.int64) + tz_offset_s) / 86400.0
+    days: FloatArray = (t.astype("datetime64[s]").astype(np.int64) + tz_offset_s) / 86400.0
+    return days
 
 
 def _cite_latest(acc: _Acc, latest: FloatArray, K: FloatArray, ps: npt.NDArray[np.int64], pos: Positions) -> None:
@@ -718,7 +721,8 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
         present, vday = np.concatenate([visits[0], silent[0] >= SWITCHED_OFF_WINDOW], axis=1), np.r_[visits[1], silent[1]]
         tz = np.median(pos.tz_offset_s)
         rday = np.floor(_local_days(ctx.reads.t, tz) - 1.0 / 3.0).astype(np.int64) if ctx.reads is not None else None
-        dep = departures(clat, clon, ctx.reads, rday, last_days(present, vday)) if ctx.reads is not None else None
+        dep = (departures(clat, clon, ctx.reads, cast("npt.NDArray[np.int64]", rday), last_days(present, vday))
+               if ctx.reads is not None else None)  # rday is set when ctx.reads is
         acc.put("overdue", overdue(present, vday, int(np.floor(_local_days(np.array([ctx.as_of]), tz)[0])),
                                    elsewhere=moved_on(*her, np.arange(her[1].size) < located[1].size,
                                                       known_since=acc.known_since),

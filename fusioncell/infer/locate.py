@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -146,7 +146,8 @@ def as_of(store: CaseStore) -> datetime:
     ).fetchone()
     if row is None or row[0] is None:
         return datetime.now(timezone.utc)
-    return row[0]
+    latest: datetime = row[0]  # TIMESTAMPTZ columns: aware
+    return latest
 
 
 @dataclass(frozen=True)
@@ -396,7 +397,7 @@ def night_rhythm(windows: list[tuple[np.datetime64, np.datetime64]], end: dateti
     return int(nights.size), usual, since
 
 
-def _label(cs: CandidateSet, i: int, circle: Circle, homes: dict[str, tuple[float, float, float]],
+def _label(cs: CandidateSet, i: int, circle: Circle, homes: Mapping[str, tuple[float, float, float]],
            protected: frozenset[str] = frozenset(), towers_known: bool = True) -> str:
     """A place's description, built from roles, never from identifiers.
 

@@ -172,7 +172,8 @@ def superseded(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArr
         at = here.argmax(axis=0)
         hers = (here.max(axis=0) >= here_threshold)[None, :] & (known_since[at][None, :] <= nights[last_here][:, None])
         away &= ~hers
-    return (away * w[None, :]).sum(axis=1)
+    away_w: FloatArray = (away * w[None, :]).sum(axis=1)
+    return away_w
 
 
 def since_first(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArray,
@@ -273,7 +274,8 @@ def latest_night(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatA
     if not known.any():
         return np.zeros(m)
     last = night_key == night_key[known].max() if phone is None else newest_per_phone(night_key, phone, known)
-    return np.max(K[:, last] * np.clip(weight[last], 0.0, 1.0)[None, :], axis=1)
+    latest: FloatArray = np.max(K[:, last] * np.clip(weight[last], 0.0, 1.0)[None, :], axis=1)
+    return latest
 
 
 def move_weight(here: FloatArray, kept: FloatArray) -> FloatArray:
@@ -544,7 +546,7 @@ def successors(K: FloatArray, night_key: npt.NDArray[np.int64], weight: FloatArr
     is_here = here >= here_threshold
     last_i = np.where(is_here.sum(axis=1) >= 2, nights.size - 1 - np.argmax(is_here[:, ::-1], axis=1), nights.size)
     after = np.arange(nights.size)[None, :] > last_i[:, None]  # (o, night)
-    out = (after * w[None, :]) @ is_here.T.astype(float)  # (o, c)
+    out: FloatArray = (after * w[None, :]) @ is_here.T.astype(float)  # (o, c)
     np.fill_diagonal(out, 0.0)
     if known_since is not None:  # a place of hers already (family, friends) is not where he went
         out *= _new_to_her(known_since, nights, last_i)
@@ -602,4 +604,5 @@ def expected_log1p(nights: FloatArray, share: FloatArray) -> FloatArray:
     order = np.argsort(-share, kind="stable")
     n, p = nights[:, order], share[order]
     before = np.cumsum(n * p[None, :], axis=1) - n * p[None, :]
-    return np.sum(p[None, :] * (np.log1p(before + n) - np.log1p(before)), axis=1)
+    expected: FloatArray = np.sum(p[None, :] * (np.log1p(before + n) - np.log1p(before)), axis=1)
+    return expected

@@ -69,7 +69,7 @@ def switched_off_towards(clat: FloatArray, clon: FloatArray, pos: Positions, b: 
         ux, uy, known = silence_headings(ids, pos.t, pos.lat, pos.lon, pos.acc_m, pos.fine, ends, step)
         fits.append(approach(clat, clon, pos.lat[ends], pos.lon[ends], ux, uy, known, distance=distance))
         moving |= known
-    fit = np.sqrt(fits[0] * fits[1])
+    fit: FloatArray = np.sqrt(fits[0] * fits[1])
     if detour is not None and away_end is not None:
         still = away_end & ~moving  # no heading at either end, yet far from home at one: a trip
         fit = np.where(still[None, :], (HEADING_UNKNOWN if distance else 1.0) * detour, fit)

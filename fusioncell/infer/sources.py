@@ -8,6 +8,8 @@ claim is contradicted). :func:`source_track_record` turns that into a weight per
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import numpy.typing as npt
 
@@ -42,7 +44,7 @@ def source_track_record(clat: FloatArray, clon: FloatArray, F: FloatArray, col: 
         return out
     D = haversine_m(clat[:, None], clon[:, None], claims.lat[None, :], claims.lon[None, :])
     inside = D <= np.maximum(claims.radius_m, 500.0)[None, :]
-    corroborated = (inside & strong[:, None]).any(axis=0)
+    corroborated = cast("npt.NDArray[np.bool_]", (inside & strong[:, None]).any(axis=0))  # inside is 2-d
     far = D > np.maximum(claims.radius_m, CONTRADICT_M)[None, :]
     contradicted = ~corroborated & (far & strong[:, None]).any(axis=0) & (claims.weight > 0)
     for sid in np.unique(claims.source_id.astype(str)):

@@ -19,7 +19,7 @@ import csv
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Hashable, Iterable, Sequence
+from typing import Callable, Hashable, Iterable, Sequence, cast
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -33,7 +33,7 @@ from fusioncell.ingest.idnorm import IdNormalizer
 from fusioncell.ingest.idrule import IdRule, identifier_rule, rule_holds
 from fusioncell.ingest.typedtime import (ODD, ODD_VALUE, canonical_offset, first_offset, raw_time, restore,
                                           time_parts, time_value)
-from fusioncell.store.engine import ROW_COL, CsvReadError, Engine, Lazy
+from fusioncell.store.engine import ROW_COL, CsvReadError, DuckDBEngine, Engine, Lazy
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ def extra_json(t: ir.Table, names: Sequence[str]) -> ir.StringValue:
     for i, n in enumerate(names):
         key = ('{' if i == 0 else ',') + '"' + n.replace("\\", "\\\\").replace('"', '\\"') + '":'
         parts.append(ibis.literal(key) + _json_str(t[n]))
-    return _balanced(parts, lambda a, b: a + b) + "}"  # type: ignore[operator]
+    return _balanced(parts, lambda a, b: a + b) + "}"
 
 
 def visible(v: ir.StringValue) -> ir.BooleanValue:
@@ -416,14 +416,14 @@ def _has_newline(t: ir.Table, names: Sequence[str]) -> ir.BooleanValue:
     if not names:
         return ibis.literal(False)
     out = _balanced([t[n].contains("\n").fill_null(False) for n in names], lambda a, b: a | b)
-    return out  # type: ignore[return-value]
+    return out
 
 
 def _newline_count(t: ir.Table, names: Sequence[str]) -> ir.IntegerValue:
     if not names:
         return ibis.literal(0)
     counts = [t[n].fill_null("").length() - t[n].fill_null("").replace("\n", "").length() for n in names]
-    return _balanced(counts, lambda a, b: a + b)  # type: ignore[return-value]
+    return _balanced(counts, lambda a, b: a + b)
 
 
 def canonical_time(raw: ir.StringValue, offset: str | None) -> ir.BooleanValue:
@@ -594,7 +594,7 @@ def _map_identifiers(spec: CsvSpec, t: ir.Table, header: set[str], engine: Engin
     distinct = engine.to_arrow(distinct_raws, key=("distinct",) + base_key)
     mapped = normalizer.map_values(distinct.column("raw"), distinct=True)
     rule = identifier_rule(mapped, normalizer.region) if getattr(engine, "name", None) == "duckdb" else None
-    if rule is not None and rule_holds(engine, mapped, rule, ("idrule",) + base_key + (rule,)):
+    if rule is not None and rule_holds(cast(DuckDBEngine, engine), mapped, rule, ("idrule",) + base_key + (rule,)):
         return {c: rule for c in ident_cols}, bad_idents  # the insert writes rule(raw): the map's identifier
     mapping = engine.from_arrow(mapped, name=f"_fc_idmap_{spec.table}")
     has_errors = mapped.column("error").null_count < mapped.num_rows

@@ -12,14 +12,14 @@ counts and spans come from that table (issue #14, round 10).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import ibis
 import ibis.expr.types as ir
 
 from fusioncell.model.identifiers import SCHEMES
 from fusioncell.store.delivered import DELIVERED, covered
-from fusioncell.store.engine import Engine
+from fusioncell.store.engine import DuckDBEngine, Engine
 
 if TYPE_CHECKING:  # pragma: no cover
     from fusioncell.store.store import CaseStore
@@ -133,7 +133,8 @@ def _new_identifiers_sql(eng: Engine, deliveries: list[str], delivered: bool) ->
     earlier deliveries' rows (a join to a table of ids would read the whole store)."""
     if eng.name != "duckdb" or not deliveries:
         return None
-    sql = eng.sql(lambda: identifiers_expr(eng, _PLACEHOLDERS, delivered), key=("identifiers-new", delivered))
+    duck = cast(DuckDBEngine, eng)  # the only engine named "duckdb"
+    sql = duck.sql(lambda: identifiers_expr(eng, _PLACEHOLDERS, delivered), key=("identifiers-new", delivered))
     marker = "(" + ", ".join(f"'{p}'" for p in _PLACEHOLDERS) + ")"
     n = sql.count(marker)
     if n == 0 or any(sql.count(p) != n for p in _PLACEHOLDERS):

@@ -84,7 +84,8 @@ def rule_holds(engine: "DuckDBEngine", mapped: pa.Table, rule: IdRule, key: Hash
         out = engine.to_arrow(lambda: m.aggregate(n=_wrong(m, rule).cast("int64").sum()), key=key)
     finally:
         engine.con.unregister(_CHECKED)
-    return out.column("n").to_pylist()[0] == 0
+    n_wrong: int | None = out.column("n").to_pylist()[0]
+    return n_wrong == 0
 
 
 #: the map, registered (not copied) for :func:`rule_holds`; a fixed name, as the compiled SQL is kept by key

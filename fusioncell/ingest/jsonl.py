@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, cast
 
 import pyarrow as pa
 
@@ -236,7 +236,7 @@ def read_entities(path: Path, file: str, region: str | None, sink: Sink, quarant
         if not more:
             break
         problems += more
-        bad |= {p.line for p in more}
+        bad |= {cast(int, p.line) for p in more}  # each made with a line number above
     res = _read_entities(path, file, region, sink, frozenset(bad))
     res.quarantined = one_problem_per_line(problems)
     return res

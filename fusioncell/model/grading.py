@@ -59,7 +59,7 @@ def p_true(reliability: str | None, credibility: int | None) -> float:
     if rel not in RELIABILITY:
         rel = "F"
     cred = credibility if credibility in CREDIBILITY else 6
-    return P_TRUE[rel][cred]  # type: ignore[index]
+    return P_TRUE[rel][cred]
 
 
 def weight(reliability: str | None, credibility: int | None) -> float:

@@ -153,7 +153,7 @@ def _leading_area(loc: Mapping[str, Any], p1: float) -> Mapping[str, Any] | None
     areas = list(loc.get("areas") or [])
     if not areas:
         return None
-    a = areas[0]
+    a: Mapping[str, Any] = areas[0]
     if int(a.get("places") or 1) < 2 or float(a.get("probability") or 0.0) < p1 + 0.05:
         return None
     return a
@@ -215,7 +215,7 @@ def _unseen_clause(loc: Mapping[str, Any]) -> str:
             f"{held}.")
 
 
-def _elsewhere_leads(loc: Mapping[str, Any], hyps: list[Mapping[str, Any]]) -> bool:
+def _elsewhere_leads(loc: Mapping[str, Any], hyps: Sequence[Mapping[str, Any]]) -> bool:
     """Whether "somewhere else" holds more than the first listed place (and her silent trips say why).
 
     >>> _elsewhere_leads({"unexplained_silent_trips": 2.0}, [{"probability": 0.34}])

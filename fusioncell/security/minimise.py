@@ -439,10 +439,10 @@ def mask_listing(store: CaseStore, result: Any, keep: Iterable[str | None] = (),
     Any
         The masked copy; ``result`` itself is not modified.
     """
-    files = [f for f in files if f is not None]
+    paths = [f for f in files if f is not None]
     # without files, the known identifiers are read for the result's own tokens only (net18)
-    m = _listing_minimiser(store, keep, among=None if files else tokens_of(result))
-    for f in files:
+    m = _listing_minimiser(store, keep, among=None if paths else tokens_of(result))
+    for f in paths:
         _mask_file_with(m, f)
     return m.mask_result(result)
 

@@ -107,9 +107,9 @@ class Memo:
 
     def __init__(self, size: int = 16) -> None:
         self.size = size
-        self._items: dict[tuple[Any, ...], Any] = {}
+        self._items: dict[tuple[Any, ...], Response] = {}
 
-    def get(self, cs: Any, name: str, args: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    def get(self, cs: Any, name: str, args: tuple[Any, ...], make: Callable[[], Response]) -> Response:
         from fusioncell.store.derived import observation_key
 
         key = (name, args, observation_key(cs), _masking_key(cs))
@@ -252,7 +252,8 @@ def _layout(nodes: list[str], edges: list[dict[str, Any]], seed: int = 0) -> np.
     w = np.maximum(st[keep], 0.05).tolist() or None
     xy = np.asarray(g.layout_fruchterman_reingold(weights=w, seed=start, niter=200, grid="auto").coords)
     span = float(np.ptp(xy, axis=0).max()) or 1.0
-    return (xy - xy.mean(axis=0)) * (1000.0 / span)
+    out: np.ndarray = (xy - xy.mean(axis=0)) * (1000.0 / span)
+    return out
 
 
 def graph_view(cs: Any, focus: str | None = None, hops: int = 2, max_nodes: int = MAX_NODES,

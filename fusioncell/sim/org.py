@@ -123,8 +123,8 @@ def _remote_site(world: World, rng: np.random.Generator, avoid: list[FArr], min_
         if mountain:
             return _remote_site(world, rng, avoid, min_town_m, False, hole=True)
         d = np.where(np.isfinite(world.raster_d), world.raster_d, -1.0)
-        row, col = np.unravel_index(int(np.argmax(d)), d.shape)
-        return np.array([col * RASTER_M - 5000.0 + RASTER_M / 2, row * RASTER_M - 5000.0 + RASTER_M / 2])
+        r, c = np.unravel_index(int(np.argmax(d)), d.shape)
+        return np.array([c * RASTER_M - 5000.0 + RASTER_M / 2, r * RASTER_M - 5000.0 + RASTER_M / 2])
     return np.array([world.width_m * 0.8, world.height_m * 0.5])
 
 
@@ -180,16 +180,16 @@ def build_org(world: World, seed: int, days: int, difficulty: str, t0: int,
 
     ties = _org_ties(world, rng, target, partner, seed_lead, sister, lts, couriers, guards)
 
-    family = [int(x) for x in world.tie_b[(world.tie_a == partner) & (world.tie_kind == K_FAMILY)]] + [
+    kin = [int(x) for x in world.tie_b[(world.tie_a == partner) & (world.tie_kind == K_FAMILY)]] + [
         int(x) for x in world.tie_a[(world.tie_b == partner) & (world.tie_kind == K_FAMILY)]
     ]
-    family = sorted(set(family) - {seed_lead, *lts, *couriers, *guards, target})
+    kin = sorted(set(kin) - {seed_lead, *lts, *couriers, *guards, target})
 
     aliases = _aliases(world, rng, target, partner, lts, couriers, guards)
 
     org = Org(
         target=target, partner=partner, seed_lead=seed_lead, lieutenants=lts, couriers=couriers, bodyguards=guards,
-        family=family, aliases=aliases, hideouts=hideouts, decoys=decoys, visits=[], meetings=[], dark=[], nocall=[],
+        family=kin, aliases=aliases, hideouts=hideouts, decoys=decoys, visits=[], meetings=[], dark=[], nocall=[],
         org_ties=ties, has_phone=np.zeros(world.n, bool),
     )
     org.cfg = cfg

@@ -154,4 +154,5 @@ def anomalies(store: CaseStore, ids: Sequence[str] | None = None, params: Spacet
 
 def params_dict(params: Any) -> dict[str, Any]:
     """Parameters as a JSON-friendly dict."""
-    return json.loads(json.dumps(asdict(params), default=str))
+    out: dict[str, Any] = json.loads(json.dumps(asdict(params), default=str))
+    return out

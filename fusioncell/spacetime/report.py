@@ -56,7 +56,8 @@ def _iso(v: Any, tz: ZoneInfo) -> str | None:
     if isinstance(v, datetime):
         if v.tzinfo is None:
             v = v.replace(tzinfo=timezone.utc)
-        return v.astimezone(tz).isoformat(timespec="minutes")
+        iso: str = v.astimezone(tz).isoformat(timespec="minutes")
+        return iso
     return str(v)
 
 
@@ -162,7 +163,7 @@ def render_pattern_text(d: dict[str, Any]) -> str:
                 if r["day"] in days:
                     by_hour.setdefault(r["hour"], {}).setdefault(r["place_id"], 0)
                     by_hour[r["hour"]][r["place_id"]] += 1
-            cells = [f"{h:02d}h {max(c, key=c.get)}" for h, c in sorted(by_hour.items())]
+            cells = [f"{h:02d}h {max(c, key=c.__getitem__)}" for h, c in sorted(by_hour.items())]
             lines.append(f"  {wk}: " + (", ".join(cells[::3]) if cells else "no data"))
     lines += ["", f"Anomalies ({len(d['anomalies'])}):"]
     for r in d["anomalies"][:TEXT_ROWS]:

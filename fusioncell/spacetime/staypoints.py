@@ -381,7 +381,8 @@ def _ranges(first: np.ndarray, last: np.ndarray) -> np.ndarray:
     lens = last - first + 1
     total = int(lens.sum())
     starts = np.repeat(first - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
-    return np.arange(total, dtype=np.int64) + starts
+    out: np.ndarray = np.arange(total, dtype=np.int64) + starts
+    return out
 
 
 def stay_points(store: CaseStore, identifiers: Sequence[str] | None = None, params: StayParams = StayParams(),

@@ -65,7 +65,8 @@ def code_version() -> str:
     import sqlglot
 
     root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256(f"{ibis.__version__}|{sqlglot.__version__}|{duckdb.__version__}".encode())
+    sqlglot_version = getattr(sqlglot, "__version__")  # set in a try block, not re-exported for mypy
+    h = hashlib.sha256(f"{ibis.__version__}|{sqlglot_version}|{duckdb.__version__}".encode())
     for p in sorted(root.rglob("*.py")):
         h.update(str(p.relative_to(root)).encode() + b"\0")
         h.update(p.read_bytes())

@@ -190,10 +190,10 @@ class CaseStore:
         return bool(row and row[0])
 
     def case(self) -> CaseInfo:
-        row = self.con.execute(
+        rows = self.con.execute(
             "SELECT case_id, title, owner_agency, legal_authority, timezone, phone_region FROM case_info"
         ).fetchall()
-        row = row[0] if row else None
+        row = rows[0] if rows else None
         if row is None:
             raise NotFound(f"{self.path}: the store holds no ingested case")
         targets = tuple(r[0] for r in self.con.execute("SELECT entity_id FROM targets ORDER BY rowid").fetchall())
@@ -215,10 +215,10 @@ class CaseStore:
         return True
 
     def has_table(self, name: str) -> bool:
-        row = self.con.execute(
+        rows = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
         ).fetchall()
-        row = row[0] if row else None
+        row = rows[0] if rows else None
         return bool(row and row[0])
 
     def count(self, table: str) -> int:
