@@ -76,7 +76,7 @@ UPSTREAM: dict[str, tuple[str, ...]] = {
 REQUIRED = ("case.toml", "sources.csv")
 #: DuckDB memory budget during ingest: env FUSIONCELL_INGEST_MEMORY_LIMIT, else the store's own budget
 #: (FUSIONCELL_MEMORY_LIMIT, default 4 GB). It was 1 GB until session 31: a 10M-row file then spilled its staged
-#: table to disk and every later pass read it back (0.32x raw DuckDB; at 4 GB 0.44x, peak RSS 2.4 GB:
+#: table to disk and every later pass read it back (0.33x raw DuckDB; at 4 GB 0.37x, peak RSS 2.35 GB:
 #: docs/benchmarks.md, "Ingest, session 31").
 INGEST_MEMORY_LIMIT: str | None = None
 
