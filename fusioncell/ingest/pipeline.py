@@ -74,11 +74,6 @@ UPSTREAM: dict[str, tuple[str, ...]] = {
     "reports.jsonl": ("case.toml", "sources.csv", "entities.jsonl"),
 }
 REQUIRED = ("case.toml", "sources.csv")
-#: DuckDB memory budget during ingest: env FUSIONCELL_INGEST_MEMORY_LIMIT, else the store's own budget
-#: (FUSIONCELL_MEMORY_LIMIT, default 4 GB). It was 1 GB until session 31: a 10M-row file then spilled its staged
-#: table to disk and every later pass read it back (0.33x raw DuckDB; at 4 GB 0.37x, peak RSS 2.35 GB:
-#: docs/benchmarks.md, "Ingest, session 31").
-INGEST_MEMORY_LIMIT: str | None = None
 
 
 @dataclass
@@ -224,11 +219,12 @@ def ingest_case(folder: Path | str, store: "CaseStore", quiet: bool = True, engi
     toml = casefile.read_case_toml(folder / "case.toml")
     eng: Engine = engine if engine is not None else DuckDBEngine(store.con)
     con = store.con
-    # Bound DuckDB's memory while ingesting: a staged file larger than this
-    # spills to DuckDB's temp directory instead of growing the process.
+    # Bound DuckDB's memory while ingesting (a staged file larger than the budget spills to DuckDB's temp
+    # directory): env FUSIONCELL_INGEST_MEMORY_LIMIT, else the store's own budget (FUSIONCELL_MEMORY_LIMIT,
+    # 4 GB). It was 1 GB until session 31: a 10M-row file then spilled its staged table and every later pass
+    # read it back (0.33x raw DuckDB; at 4 GB 0.37x, peak RSS 2.35 GB: docs/benchmarks.md, "Ingest, session 31").
     old_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
-    budget = _memory_limit('FUSIONCELL_INGEST_MEMORY_LIMIT', INGEST_MEMORY_LIMIT or _memory_limit())
-    con.execute(f"SET memory_limit = '{budget}'")
+    con.execute(f"SET memory_limit = '{_memory_limit('FUSIONCELL_INGEST_MEMORY_LIMIT', _memory_limit())}'")
     try:
         return _atomic(store, lambda: _ingest(folder, store, toml, eng, quiet, t0, quarantine))
     finally:
