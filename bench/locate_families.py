@@ -89,9 +89,7 @@ def evaluate(job: tuple[str, int, str, int]) -> dict[str, Any]:
                                  "ceiling": hyps[0]["support"]["ceiling"], "err_m": round(errs[0]),
                                  "model_p": hyps[0]["support"]["model_probability"]} if hyps else None),
                       # the first blind spot (coverage hole her silent nights point into) holds him
-                      "blind": [bool(_err(b["lat"], b["lon"], truth) <= b["radius_m"]) for b in r.get("blind_spots", [])[:1]],
-                      # the first dark spot (where her phone went dark on the way, trip after trip) holds him
-                      "dark": [bool(_err(b["lat"], b["lon"], truth) <= b["radius_m"]) for b in r.get("dark_spots", [])[:1]]}
+                      "blind": [bool(_err(b["lat"], b["lon"], truth) <= b["radius_m"]) for b in r.get("blind_spots", [])[:1]]}
     sstore, struth = seed_case(seed, diff, family)
     with CaseStore.open(sstore) as cs:
         for name, fn in (("overnight", baseline_overnight), ("best_claim", baseline_best_claim)):
@@ -107,8 +105,8 @@ def table(res: list[dict[str, Any]], title: str) -> list[str]:
     lines = [f"**{title}**", "",
              "| family | difficulty | n | top-1 | hit@3 | Brier | ECE | confident errors p≥0.8 | p≥0.9 | "
              "loop solved ≤1 / ≤2 / ≤3 rounds | baselines (overnight / best claim) | plain solver, partner tracked "
-             "(most / latest nights) | blind spot holds him | dark spot holds him |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "(most / latest nights) | blind spot holds him |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     keys = sorted({(r["family"], r["difficulty"]) for r in res})
     for fam, d in keys:
         rs = [r for r in res if r["family"] == fam and r["difficulty"] == d]
@@ -126,9 +124,7 @@ def table(res: list[dict[str, Any]], title: str) -> list[str]:
                      f"{np.mean([r.get('plain_most', False) for r in rs]):.2f} / "
                      f"{np.mean([r.get('plain_latest', False) for r in rs]):.2f} | "
                      f"{sum(x for r in rs for x in r['partner'].get('blind', []))} of "
-                     f"{sum(len(r['partner'].get('blind', [])) for r in rs)} | "
-                     f"{sum(x for r in rs for x in r['partner'].get('dark', []))} of "
-                     f"{sum(len(r['partner'].get('dark', [])) for r in rs)} |")
+                     f"{sum(len(r['partner'].get('blind', [])) for r in rs)} |")
     pairs = [pp for r in res for pp in r["partner"]["calib"]]
     e, tab = ece(pairs)
     ce9 = sum(1 for r in res if r["partner"]["p1"] >= 0.9 and not r["partner"]["top1"])

@@ -298,8 +298,7 @@ async function openPlan() {
     `<button class="plan-id" data-id="${esc(c.identifier)}">${esc(c.identifier)}</button> p ${c.p.toFixed(2)}${c.note ? ` (${esc(c.note)})` : ""}`).join(", ")}
     <div class="small">${esc(x.how)}</div></li>`).join("");
   // aerial passes: confirm a held leader, settle a toss-up, look inside a coverage hole (each on the map)
-  const kinds = { confirm: "Confirm the leading place", "toss-up": "Settle a toss-up", "coverage hole": "Look inside a coverage hole",
-    "switched-off trips": "Look where her phone goes dark" };
+  const kinds = { confirm: "Confirm the leading place", "toss-up": "Settle a toss-up", "coverage hole": "Look inside a coverage hole" };
   const imagery = (p.imagery || []).map((x, i) => `<li><button class="plan-air" data-i="${i}">${esc(kinds[x.kind] || x.kind)}</button>
     ${x.lat.toFixed(4)}, ${x.lon.toFixed(4)} within ${(x.radius_m / 1000).toFixed(1)} km<div class="small">${esc(x.why)}</div></li>`).join("");
   $("detail-body").innerHTML = `<h3 id="plan-title">Collection plan: whom to watch next</h3>

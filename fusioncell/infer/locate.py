@@ -32,7 +32,6 @@ from fusioncell.infer.blind import blind_spots, inside
 from fusioncell.infer.candidates import generate_candidates
 from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import Circle, Member, target_circle
-from fusioncell.infer.darkspots import dark_spots
 from fusioncell.infer.evidence import (
     CLAIM_NAMES_PLACE_M,
     address_points,
@@ -653,13 +652,6 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
          "places": [int(r) for r in ranks[inside(b, hlat, hlon, an.context)]]}
         for b in blind_spots(an.context)
     ]
-    # where her silent trips under coverage point (a phone switched off on the way): where to look, not a place
-    result["dark_spots"] = [
-        {"lat": round(d.lat, 4), "lon": round(d.lon, 4), "radius_m": int(round(d.radius_m, -2)),
-         "silent_trips": d.trips, "of_silent_trips": d.of_trips, "last_night": _iso(d.last_night, tz),
-         "places": [int(r) for r in ranks[haversine_m(d.lat, d.lon, hlat, hlon) <= d.radius_m]] if ranks.size else []}
-        for d in dark_spots(an.context)
-    ]
     result["circle"] = [
         {"identifier": m.identifier, "person": m.person, "role": m.role, "relevance": round(m.relevance, 3)}
         for m in sorted(circle.members.values(), key=lambda m: -m.relevance)[:15]
@@ -733,25 +725,4 @@ def render_text(result: dict[str, Any]) -> str:
             listed = [f"place {r} ({percent(held[r]['probability'])})" for r in b.get("places") or [] if r in held]
             if listed:
                 lines.append(f"     listed places inside it, out of coverage themselves: {', '.join(listed)}")
-    lines += _dark_lines(result)
     return "\n".join(lines)
-
-
-def _dark_lines(result: dict[str, Any]) -> list[str]:
-    """The text of locate's ``dark_spots``: where her phone went dark on the way, trip after trip."""
-    from fusioncell.products.language import percent
-
-    spots = result.get("dark_spots") or []
-    if not spots:
-        return []
-    lines = ["Where her phone goes dark on the way (last seen heading there, back on leaving it; where to look, "
-             "not a location):"]
-    held = {h["rank"]: h for h in result["hypotheses"]}
-    for k, d in enumerate(spots, start=1):
-        lines.append(f"  {k}. {d['lat']:.4f}, {d['lon']:.4f} within {d['radius_m'] / 1000:.1f} km — "
-                     f"{d['silent_trips']} of her {d['of_silent_trips']} silent trips point here, "
-                     f"the latest ending {d['last_night']}")
-        listed = [f"place {r} ({percent(held[r]['probability'])})" for r in d.get("places") or [] if r in held]
-        lines.append(f"     listed places inside it: {', '.join(listed)}" if listed else
-                     "     no listed place lies inside it: nothing else the case holds was seen there")
-    return lines

@@ -32,7 +32,6 @@ import numpy.typing as npt
 from fusioncell.infer.blind import blind_spots, inside
 from fusioncell.infer.choice import ChoiceModel
 from fusioncell.infer.circle import Circle, away_night_fraction, remote_night_fraction
-from fusioncell.infer.darkspots import dark_spots
 from fusioncell.infer.features import FEATURES
 from fusioncell.infer.judgment import Cap, Support
 from fusioncell.infer.succession import Chained, chains_among
@@ -357,18 +356,15 @@ def _value_the_person(recs: list[Recommendation], to_identify: list[dict[str, An
 
 
 def imagery_tasks(an: Analysis) -> list[dict[str, Any]]:
-    """Coverage holes her silent nights point into, and spots her switched-off trips point at
-    (:mod:`fusioncell.infer.darkspots`, unless a hole's pass covers them): places no handset shows, for an
-    aerial pass.
+    """Coverage holes her silent nights point into: places no handset can show, for an aerial pass.
 
     Tracking another phone cannot see inside a hole; imagery can (a vehicle of
     the circle parked there at night). One task per blind spot of
     :func:`fusioncell.infer.blind.blind_spots`, most nights first.
     """
     cs = an.candidates
-    tasks: list[dict[str, Any]] = []
-    holes = blind_spots(an.context)
-    for b in holes:
+    tasks = []
+    for b in blind_spots(an.context):
         named = [i for i in np.flatnonzero(inside(b, cs.lat, cs.lon, an.context)) if cs.origin[i] in NAMED_ORIGINS][:3]
         first = ("; look first at the places the case names inside it: "
                  + ", ".join(f"{cs.lat[i]:.5f}, {cs.lon[i]:.5f} ({cs.origin[i]})" for i in named)) if named else ""
@@ -378,15 +374,6 @@ def imagery_tasks(an: Analysis) -> list[dict[str, Any]]:
             "why": (f"{b.nights} of his partner's {b.of_nights} silent nights are explained by this coverage hole "
                     "(out of coverage, reachable in the gap); no handset can show it: an aerial pass over it would "
                     f"test it (vehicles of the circle parked there at night){first}")})
-    for d in dark_spots(an.context):
-        if any(float(haversine_m(d.lat, d.lon, b.lat, b.lon)) <= b.radius_m for b in holes):
-            continue  # the hole's pass covers it
-        tasks.append({
-            "lat": round(d.lat, 4), "lon": round(d.lon, 4), "radius_m": int(round(d.radius_m, -2)),
-            "area_km2": round(float(np.pi) * (d.radius_m / 1000.0) ** 2, 1), "kind": "switched-off trips",
-            "why": (f"on {d.trips} of her {d.of_trips} silent trips his partner's phone went dark heading here and "
-                    "came back on leaving it (switched off on the way); an aerial pass or a vehicle watch "
-                    "over it would test it (where she parks at night)")})
     return tasks
 
 

@@ -334,8 +334,7 @@ def key_judgments(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
 
 #: What each of plan's aerial tasks is for, in the product's words
 IMAGERY_KIND = {"confirm": "confirm the leading place", "toss-up": "settle a toss-up",
-                "coverage hole": "look inside a coverage hole",
-                "switched-off trips": "look where her phone goes dark on the way"}
+                "coverage hole": "look inside a coverage hole"}
 
 
 def imagery_rows(ctx: Mapping[str, Any]) -> list[dict[str, str]]:
