@@ -502,7 +502,7 @@ def _dark_feature(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceCo
 
 
 def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceContext
-                   ) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray]:
+                   ) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray, npt.NDArray[np.bool_], FloatArray]:
     """Partner's silent nights, and the places that explain them.
 
     A tracked handset reports every few minutes; a gap that spans the small
@@ -521,10 +521,14 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     silent a few km short of the place, heading for it, and came back on a
     few km beyond it, heading away; a place behind her or 40 km off gets
     next to nothing, so the night is not shared out evenly.
+
+    Also returned, per trip (a heading at an end): whether it *headed* for each place at any distance
+    (:data:`HEADED_FOR`, both ends; reachable in the gap), and the days from its end to the end of the data:
+    a trip that may have been a visit, for the rhythm of a place's visits (``overdue``, ``staleness``).
     """
     pos = ctx.pos
     m = clat.size
-    none = (np.zeros((m, 0)), np.zeros(0, dtype=np.int64), np.zeros(0))
+    none = (np.zeros((m, 0)), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros((m, 0), dtype=bool), np.zeros(0))
     if m == 0:
         return none
     sel, ids, pw, before, after, gap = partner_silent_nights(ctx)
@@ -571,7 +575,34 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     # at both ends (asleep at home with the phone off) say nothing about where she slept
     trips = moving
     acc.unseen = float(((1.0 - np.clip(presence[:, trips], 0.0, 1.0).max(axis=0)) * decay[trips]).sum())
-    return np.clip(presence[:, trips], 0.0, 1.0), pos.night_key[b][trips], w[trips]
+    headed = reach & (switched_off_towards(clat, clon, pos, b, a, distance=False)[0] >= HEADED_FOR)
+    days = (ctx.as_of - pos.t[a]).astype("timedelta64[s]").astype(float) / 86400.0
+    return (np.clip(presence[:, trips], 0.0, 1.0), pos.night_key[b][trips], w[trips], headed[:, trips],
+            np.maximum(days[trips], 0.0))
+
+
+#: A silent trip whose ends both head for a place this well (the heading factor: within ~35 degrees) may have
+#: been a visit there, however far short of it her phone went dark: phones are switched off at varying
+#: distances (clean-room b: 17-43 km out, headings true to 0-20 degrees; our simulator 3-13 km).
+HEADED_FOR = 0.5
+
+
+def _maybe_visits(acc: _Acc, present: npt.NDArray[np.bool_], n_fixed: int, headed: npt.NDArray[np.bool_],
+                  days: FloatArray) -> npt.NDArray[np.bool_]:
+    """A place his circle visited (``present``: its visits, the first ``n_fixed`` columns fixes, the rest her
+    silent trips) whose visits seem to stop while her silent trips keep heading for it has not shown they
+    stopped: she may have switched off farther out than ``silent_reach`` reads (:data:`HEADED_FOR`). Those trips
+    count as visits for the place's rhythm (``overdue``) and recency (``staleness``); a place never visited gains
+    nothing (no window, no score: a trip's heading says which way, not where)."""
+    if headed.shape[1] == 0:
+        return present
+    visited: npt.NDArray[np.bool_] = np.asarray(present.any(axis=1), dtype=bool)
+    maybe = headed & visited[:, None]
+    for ci in np.flatnonzero(maybe.any(axis=1) & ~np.isnan(acc.last_seen)):  # dated by a night here before
+        acc.last_seen[ci] = min(acc.last_seen[ci], float(days[maybe[ci]].min()))
+    out: npt.NDArray[np.bool_] = present.copy()
+    out[:, n_fixed:] |= maybe
+    return out
 
 
 #: A switched-off night whose ends point at a place this well counts as a night there (window, recency).
@@ -719,6 +750,7 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
         # the place's own rhythm of visits (fixes, her switched-off trips), and the days without one since,
         # her away nights elsewhere since her last one here, and its household's vehicles read elsewhere since
         present, vday = np.concatenate([visits[0], silent[0] >= SWITCHED_OFF_WINDOW], axis=1), np.r_[visits[1], silent[1]]
+        present = _maybe_visits(acc, present, visits[0].shape[1], silent[3], silent[4])
         tz = np.median(pos.tz_offset_s)
         rday = np.floor(_local_days(ctx.reads.t, tz) - 1.0 / 3.0).astype(np.int64) if ctx.reads is not None else None
         dep = (departures(clat, clon, ctx.reads, cast("npt.NDArray[np.int64]", rday), last_days(present, vday))
