@@ -54,7 +54,8 @@ def _features(east: bool) -> dict[str, float]:
     pos = _partner(east)
     everywhere = Coverage(np.array([HOME[0]]), np.array([HOME[1]]), np.array([300_000.0]), np.array([0], dtype=np.int64))
     cs = compute_features([Candidate(*COMPOUND, "test")], _ctx(pos, {"+52partner": 1.0}, _homes(pos), coverage=everywhere))
-    return {f: float(cs.features[0, list(FEATURES).index(f)]) for f in ("overdue", "staleness", "silent_reach")}
+    out = {f: float(cs.features[0, list(FEATURES).index(f)]) for f in ("overdue", "staleness", "silent_reach")}
+    return out | {"trips": float(cs.headed_trips[0]), "days": float(cs.headed_days[0])}
 
 
 def test_trips_heading_for_the_compound_keep_its_visits_going() -> None:
@@ -66,3 +67,22 @@ def test_trips_heading_for_the_compound_keep_its_visits_going() -> None:
     assert south["staleness"] == 0.0, south
     # and the trips add no evidence of their own: silent_reach reads them no better than before
     assert south["silent_reach"] < 0.1, south
+
+
+def test_the_evidence_chain_names_the_trips_that_kept_the_rhythm() -> None:
+    south, east = _features(east=False), _features(east=True)
+    # four trips after her latest night there (day 7); the latest ends with her first fix back on, 06:40 local on
+    # 25 February (12:40 UTC), 2 days 23 h 20 min before the end of the data (T_END, 28 February 12:00 UTC)
+    assert south["trips"] == 4.0 and abs(south["days"] - (2 + 23 / 24 + 20 / 1440)) < 1e-6, south
+    assert east["trips"] == 0.0 and np.isnan(east["days"]), east
+
+
+def test_locate_text_says_her_visits_may_have_gone_on_unseen() -> None:
+    from fusioncell.infer.locate import render_text
+
+    h = {"rank": 1, "lat": 20.0, "lon": -103.3, "radius_m": 150, "probability": 0.31, "label": "remote site",
+         "evidence": [], "windows": [], "support": {"trips_heading_here": {"trips": 4, "days_since_latest": 4.7}}}
+    text = render_text({"case": "c", "target": "t", "as_of": "2026-02-28T06:00-06:00", "hypotheses": [h],
+                        "elsewhere": 0.69})
+    assert ("since her latest night here her phone went dark heading this way on 4 trip(s), the latest 5 days "
+            "before the end: her visits may have gone on unseen") in text, text

@@ -125,6 +125,10 @@ class CandidateSet:
     #: every circle member's nights here (``windows`` and the lieutenants'): dates a place she never slept at
     circle_windows: list[list[tuple[np.datetime64, np.datetime64]]] = field(default_factory=list)
     unseen: float = 0.0  # her silent trips no candidate explains (recency-weighted; locate.unseen_utility)
+    #: her silent trips heading here since her latest night here, and days from the latest to the end (NaN)
+    #: (``_maybe_visits``): they keep the place's rhythm; the evidence chain names them
+    headed_trips: FloatArray = field(default_factory=lambda: np.zeros(0))
+    headed_days: FloatArray = field(default_factory=lambda: np.zeros(0))
 
 
 def _kernel(d: FloatArray, sigma: FloatArray | float) -> FloatArray:
@@ -327,6 +331,8 @@ class _Acc:
     unseen: float = 0.0  # her recent silent trips no candidate explains (CandidateSet.unseen)
     #: per candidate, the first night it was one of her places (nights.known_since); None before presence is read
     known_since: FloatArray | None = None
+    #: per candidate: her silent trips heading here since her latest night here, and days from the latest (NaN)
+    headed: tuple[FloatArray, FloatArray] | None = None
 
     def put(self, name: str, values: FloatArray) -> None:
         self.F[:, self.col[name]] = values
@@ -598,8 +604,12 @@ def _maybe_visits(acc: _Acc, present: npt.NDArray[np.bool_], n_fixed: int, heade
         return present
     visited: npt.NDArray[np.bool_] = np.asarray(present.any(axis=1), dtype=bool)
     maybe = headed & visited[:, None]
+    n, latest = np.zeros(present.shape[0]), np.full(present.shape[0], np.nan)
     for ci in np.flatnonzero(maybe.any(axis=1) & ~np.isnan(acc.last_seen)):  # dated by a night here before
+        since = maybe[ci] & (days < acc.last_seen[ci])  # after her latest night here: what the evidence chain says
+        n[ci], latest[ci] = float(since.sum()), float(days[since].min()) if since.any() else np.nan
         acc.last_seen[ci] = min(acc.last_seen[ci], float(days[maybe[ci]].min()))
+    acc.headed = (n, latest)
     out: npt.NDArray[np.bool_] = present.copy()
     out[:, n_fixed:] |= maybe
     return out
@@ -771,4 +781,6 @@ def compute_features(cands: list[Candidate], ctx: EvidenceContext) -> CandidateS
     _derived_features(acc, clat, clon, ctx)
     acc.put("vague", np.log(np.maximum(radius, 300.0) / 300.0))
     return CandidateSet(clat, clon, radius, [c.origin for c in cands], acc.F, acc.support, acc.windows, acc.last_seen,
-                        succ, since_first=first, left_behind=left, unseen=acc.unseen, circle_windows=acc.circle_windows)
+                        succ, since_first=first, left_behind=left, unseen=acc.unseen, circle_windows=acc.circle_windows,
+                        headed_trips=acc.headed[0] if acc.headed else np.zeros(m),
+                        headed_days=acc.headed[1] if acc.headed else np.full(m, np.nan))

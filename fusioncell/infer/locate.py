@@ -378,6 +378,15 @@ def _rhythm_json(sup: Support) -> dict[str, Any]:
             "days_since_last": num(sup.days_since_last), "nights_of": sup.nights_of}
 
 
+def _headed_json(cs: CandidateSet, i: int) -> dict[str, Any]:
+    """Her silent trips that headed here since her latest night here (``features._maybe_visits``): they keep the
+    place's rhythm although ``days_since_last`` counts from her night; ``trips_heading_here`` says so."""
+    n = int(cs.headed_trips[i]) if cs.headed_trips.size else 0
+    if n == 0:
+        return {}
+    return {"trips_heading_here": {"trips": n, "days_since_latest": round(float(cs.headed_days[i]), 1)}}
+
+
 def night_rhythm(windows: list[tuple[np.datetime64, np.datetime64]], end: datetime) -> tuple[int, float, float]:
     """(distinct nights, median days between them, days from the latest to ``end``) of her nights at a place.
 
@@ -623,7 +632,7 @@ def locate(store: CaseStore, target: str | None = None, top: int = 5, model: Cho
                         "may_have_moved": cap.may_have_moved,
                         "model_probability": round(float(p0[i]), 3),
                         "note": _named(cap.reason, sup, namer, known) if cap.reason else None,
-                        **_rhythm_json(sup)},
+                        **_rhythm_json(sup), **_headed_json(cs, int(i))},
             "would_change": [_named(w, sup, namer, known) for w in cap.would_change],
             **_moved_from(cs, int(i), contrib),
         })
@@ -705,6 +714,11 @@ def render_text(result: dict[str, Any]) -> str:
             lines.append(f"     he may have moved here: the visits at {mv['lat']:.5f}, {mv['lon']:.5f} stopped (he left "
                          f"with p≈{mv['p_left']:.2f}), and his partner's nights or its vehicles went here since "
                          f"({mv['weight']:+.2f})")
+        headed = (h.get("support") or {}).get("trips_heading_here")
+        if headed and h["rank"] <= 3:
+            lines.append(f"     since her latest night here her phone went dark heading this way on {headed['trips']} "
+                         f"trip(s), the latest {headed['days_since_latest']:.0f} days before the end: her visits may "
+                         "have gone on unseen")
         note = (h.get("support") or {}).get("note")
         if note and h["rank"] <= 3:
             lines.append(f"     {note}")
