@@ -557,11 +557,12 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     age = (ctx.as_of - pos.t[b]).astype("timedelta64[s]").astype(float) / 86400.0
     decay = w * np.exp(-np.maximum(age, 0.0) / TAU_DAYS)
     presence = np.zeros((m, b.size))
+    # the headings at the ends alone (how a hole is entered; and which way a trip went, whatever its distance)
+    heading = switched_off_towards(clat, clon, pos, b, a, distance=False, detour=detour, away_end=away_end)[0]
     for fname, share in (("silent_nights", blind), ("silent_reach", 1.0 - blind)):
         mask = reach * share[:, None]
         if fname == "silent_nights":  # into a hole: the rays from the ends point at it; shared among the holes
-            mask = mask * switched_off_towards(clat, clon, pos, b, a, distance=False, detour=detour,
-                                               away_end=away_end)[0]
+            mask = mask * heading
             score = (mask * (decay / np.maximum(mask.sum(axis=0), 1.0))[None, :]).sum(axis=1)
             _silent_windows(acc, mask, pos, b, a, ctx, recent_at=HOLE_RECENT_AT)
         else:  # switched off on the way: the ends of the silence point at the place
@@ -581,7 +582,7 @@ def _silent_nights(acc: _Acc, clat: FloatArray, clon: FloatArray, ctx: EvidenceC
     # at both ends (asleep at home with the phone off) say nothing about where she slept
     trips = moving
     acc.unseen = float(((1.0 - np.clip(presence[:, trips], 0.0, 1.0).max(axis=0)) * decay[trips]).sum())
-    headed = reach & (switched_off_towards(clat, clon, pos, b, a, distance=False)[0] >= HEADED_FOR)
+    headed = reach & (heading >= HEADED_FOR)  # the trips' columns: a heading at an end, so no detour read
     days = (ctx.as_of - pos.t[a]).astype("timedelta64[s]").astype(float) / 86400.0
     return (np.clip(presence[:, trips], 0.0, 1.0), pos.night_key[b][trips], w[trips], headed[:, trips],
             np.maximum(days[trips], 0.0))
