@@ -8,7 +8,7 @@ to visit may have been a visit: it keeps the place's rhythm and recency (``featu
 no score or window of its own.
 
 The scene: her flat at ``HOME``, his compound 60 km south; two nights there with the phone on (days 3 and 7),
-then four trips (days 11-23) on which it goes dark 25 km short, heading south, and comes back on there heading
+then four trips (days 11-23) on which it goes dark 24 km short, heading south, and comes back on there heading
 north. The same trips driven east instead are the control: they say nothing about the compound.
 """
 
@@ -28,7 +28,7 @@ LOCATED, TRIPS = [3, 7], [11, 15, 19, 23]
 
 def _partner(east: bool) -> Positions:
     """A fix every 20 minutes; on ``LOCATED`` nights at the compound 21:00-07:00; on ``TRIPS`` driving 60 km/h
-    from 19:00 (south, or east), dark from 19:35 (35 km out) to 06:25 (back on, driving home)."""
+    from 19:00 (south, or east), dark from 19:36 (36 km out) to 06:24 (back on, driving home)."""
     step = 1200
     k = np.arange(27 * 86400 // step)
     t = np.datetime64("2026-02-01T06:00:00", "s") + k * np.timedelta64(step, "s")  # from 00:00 local
